@@ -1,0 +1,165 @@
+package protocol
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+
+	"github.com/ipfs/go-cid"
+	mh "github.com/multiformats/go-multihash"
+)
+
+// Multicodecs that commons IDs use.
+const (
+	CodecJSON = 0x0200 // an object: the ID of a signed payload
+	CodecRaw  = 0x55   // an artifact: a file or model, addressed by its bytes
+)
+
+// Digest is a sha2-256 digest. Its text form is "sha256:" followed by 64
+// lowercase hex digits.
+type Digest [sha256.Size]byte
+
+// SumDigest returns the sha2-256 digest of b.
+func SumDigest(b []byte) Digest { return sha256.Sum256(b) }
+
+// ParseDigest parses "sha256:HEX" or bare HEX (64 hex digits).
+func ParseDigest(s string) (Digest, error) {
+	h := strings.TrimPrefix(s, "sha256:")
+	var d Digest
+	if len(h) != 2*len(d) {
+		return Digest{}, E("parse digest", Invalid, "%q is not a sha256 digest (want 64 hex digits)", clip(s))
+	}
+	if _, err := hex.Decode(d[:], []byte(h)); err != nil {
+		return Digest{}, E("parse digest", Invalid, "%q is not a sha256 digest: %v", clip(s), err)
+	}
+	return d, nil
+}
+
+func (d Digest) String() string { return "sha256:" + hex.EncodeToString(d[:]) }
+
+// Hex returns the digest as 64 lowercase hex digits.
+func (d Digest) Hex() string { return hex.EncodeToString(d[:]) }
+
+// ID names an object (codec json) or an artifact (codec raw) by a CIDv1 over
+// the sha2-256 of its bytes. For an object the bytes are the envelope's
+// payload. ID is comparable and usable as a map key; the zero ID names
+// nothing.
+type ID struct {
+	c cid.Cid
+}
+
+// ObjectID returns the ID of an object whose payload is payload.
+func ObjectID(payload []byte) ID { return idFromDigest(CodecJSON, SumDigest(payload)) }
+
+// ArtifactID returns the ID of an artifact (a file, a model) with digest d.
+func ArtifactID(d Digest) ID { return idFromDigest(CodecRaw, d) }
+
+func idFromDigest(codec uint64, d Digest) ID {
+	m, err := mh.Encode(d[:], mh.SHA2_256)
+	if err != nil {
+		panic(err) // unreachable: a 32-byte sha2-256 digest always encodes
+	}
+	return ID{cid.NewCidV1(codec, m)}
+}
+
+// ParseID parses a CIDv1 in any multibase whose multihash is a 32-byte
+// sha2-256 and whose codec is json or raw. It also accepts "sha256:HEX",
+// which names an artifact.
+func ParseID(s string) (ID, error) {
+	const op = "parse id"
+	if strings.HasPrefix(s, "sha256:") {
+		d, err := ParseDigest(s)
+		if err != nil {
+			return ID{}, err
+		}
+		return ArtifactID(d), nil
+	}
+	c, err := cid.Decode(s)
+	if err != nil {
+		return ID{}, E(op, Invalid, "%q is not a CID: %v", clip(s), err)
+	}
+	id, err := idFromCid(c)
+	if err != nil {
+		return ID{}, E(op, Invalid, "%q: %v", clip(s), err)
+	}
+	return id, nil
+}
+
+// IDFromBytes parses the binary form of an ID, as returned by Bytes.
+func IDFromBytes(b []byte) (ID, error) {
+	c, err := cid.Cast(b)
+	if err != nil {
+		return ID{}, E("id from bytes", Invalid, "not a CID: %v", err)
+	}
+	return idFromCid(c)
+}
+
+func idFromCid(c cid.Cid) (ID, error) {
+	if c.Version() != 1 {
+		return ID{}, E("", Invalid, "CID version %d, want 1", c.Version())
+	}
+	if codec := c.Type(); codec != CodecJSON && codec != CodecRaw {
+		return ID{}, E("", Invalid, "CID codec 0x%x, want json (0x200) or raw (0x55)", codec)
+	}
+	dm, err := mh.Decode(c.Hash())
+	if err != nil {
+		return ID{}, E("", Invalid, "bad multihash: %v", err)
+	}
+	if dm.Code != mh.SHA2_256 || len(dm.Digest) != sha256.Size {
+		return ID{}, E("", Invalid, "multihash is %s/%d bytes, want sha2-256/32", mh.Codes[dm.Code], len(dm.Digest))
+	}
+	return ID{c}, nil
+}
+
+// MustParseID is ParseID for constants in tests; it panics on error.
+func MustParseID(s string) ID {
+	id, err := ParseID(s)
+	if err != nil {
+		panic(err)
+	}
+	return id
+}
+
+// String returns the CID in base32 ("bagaaiera…" for objects, "bafkrei…"
+// for artifacts), or "" for the zero ID.
+func (id ID) String() string {
+	if !id.c.Defined() {
+		return ""
+	}
+	return id.c.String()
+}
+
+// Bytes returns the binary CID.
+func (id ID) Bytes() []byte { return id.c.Bytes() }
+
+// Cid returns the ID as a go-cid value.
+func (id ID) Cid() cid.Cid { return id.c }
+
+// IsZero reports whether id names nothing.
+func (id ID) IsZero() bool { return !id.c.Defined() }
+
+// IsObject reports whether id names a signed object (codec json).
+func (id ID) IsObject() bool { return id.c.Defined() && id.c.Type() == CodecJSON }
+
+// Digest returns the sha2-256 digest inside the ID: of the payload for an
+// object, of the bytes for an artifact.
+func (id ID) Digest() Digest {
+	var d Digest
+	if h := id.c.Hash(); len(h) >= sha256.Size {
+		copy(d[:], h[len(h)-sha256.Size:])
+	}
+	return d
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (id ID) MarshalText() ([]byte, error) { return []byte(id.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (id *ID) UnmarshalText(b []byte) error {
+	p, err := ParseID(string(b))
+	if err != nil {
+		return err
+	}
+	*id = p
+	return nil
+}

@@ -1,0 +1,434 @@
+package protocol
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"math"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Limits on statements. SPEC.md §3.
+const (
+	MaxParents    = 256  // parents of a dataset, inputs of a derivation
+	MaxNameLen    = 256  // dataset name, license, standard
+	MaxTextLen    = 4096 // descriptions, notes, reasons
+	MaxPathLen    = 1024 // a file's path inside a dataset
+	MaxTokenLen   = 64   // roles, activities, levels
+	MaxClockSkew  = 10 * time.Minute
+	minCreatedUTC = 2000 // a created time before this year is refused
+)
+
+// VerifyObject is the door every object passes: it decodes the envelope,
+// verifies its signatures, decodes and validates the statement, and checks
+// that the issuer signed it. The result can be stored.
+func VerifyObject(b []byte) (*Object, error) {
+	env, err := DecodeEnvelope(b)
+	if err != nil {
+		return nil, err
+	}
+	if err := env.Verify(); err != nil {
+		return nil, err
+	}
+	return ParseObject(env)
+}
+
+// ParseObject gives meaning to a verified envelope. It refuses a payload
+// that is not a valid commons statement, and one whose issuer or publisher
+// is not among the signers.
+func ParseObject(env *Envelope) (*Object, error) {
+	const op = "parse statement"
+	if env.PayloadType != PayloadTypeInToto {
+		return nil, E(op, Invalid, "payloadType %q, want %q", clip(env.PayloadType), PayloadTypeInToto)
+	}
+	var st Statement
+	if err := decodeStrict(env.Payload, &st); err != nil {
+		return nil, E(op, Invalid, "malformed statement JSON: %v", err)
+	}
+	if st.Type != StatementType {
+		return nil, E(op, Invalid, "_type %q, want %q", clip(st.Type), StatementType)
+	}
+	kind := kindOfPredicate(st.PredicateType)
+	if kind == KindUnknown {
+		return nil, E(op, Invalid, "unknown predicateType %q", clip(st.PredicateType))
+	}
+	if len(st.Predicate) == 0 || string(st.Predicate) == "null" {
+		return nil, E(op, Invalid, "%s: missing predicate", kind)
+	}
+	o := &Object{ID: env.ID(), Envelope: env, Kind: kind}
+	if err := o.parse(&st); err != nil {
+		return nil, E(op, Invalid, "%s: %w", kind, err)
+	}
+	if iss := o.Issuer(); !env.SignedBy(iss) {
+		return nil, E(op, Invalid, "%s: issuer %s did not sign it", kind, iss)
+	}
+	return o, nil
+}
+
+func (o *Object) parse(st *Statement) error {
+	var err error
+	switch o.Kind {
+	case KindDataset:
+		o.Dataset = new(Dataset)
+		if err = decodeStrict(st.Predicate, o.Dataset); err == nil {
+			err = o.Dataset.validate()
+		}
+		if err == nil {
+			o.Files, err = parseFiles(st.Subject)
+		}
+	case KindAttribution:
+		o.Attribution = new(Attribution)
+		if err = decodeStrict(st.Predicate, o.Attribution); err == nil {
+			err = o.Attribution.validate()
+		}
+		if err == nil {
+			o.About, err = parseReference(st.Subject, false)
+		}
+	case KindDerivation:
+		o.Derivation = new(Derivation)
+		if err = decodeStrict(st.Predicate, o.Derivation); err == nil {
+			err = o.Derivation.validate()
+		}
+		if err == nil {
+			o.Files, err = parseFiles(st.Subject)
+		}
+		if err == nil && len(o.Files) != 1 {
+			err = E("", Invalid, "a derivation has exactly one subject, the artifact made; got %d", len(o.Files))
+		}
+	case KindEndorsement:
+		o.Endorsement = new(Endorsement)
+		if err = decodeStrict(st.Predicate, o.Endorsement); err == nil {
+			err = o.Endorsement.validate()
+		}
+		if err == nil {
+			o.About, err = parseReference(st.Subject, true)
+		}
+	case KindRevocation:
+		o.Revocation = new(Revocation)
+		if err = decodeStrict(st.Predicate, o.Revocation); err == nil {
+			err = o.Revocation.validate()
+		}
+		if err == nil {
+			o.About, err = parseReference(st.Subject, true)
+		}
+	}
+	return err
+}
+
+// decodeStrict decodes one JSON value, refusing unknown fields and trailing data.
+func decodeStrict(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return E("", Invalid, "trailing data after the JSON value")
+	}
+	return nil
+}
+
+func (d *Dataset) validate() error {
+	if err := checkText("name", d.Name, MaxNameLen, true); err != nil {
+		return err
+	}
+	if err := checkText("description", d.Description, MaxTextLen, false); err != nil {
+		return err
+	}
+	if err := checkLicense(d.License); err != nil {
+		return err
+	}
+	if err := checkText("version", d.Version, MaxNameLen, false); err != nil {
+		return err
+	}
+	if err := checkDID("publisher", d.Publisher); err != nil {
+		return err
+	}
+	if err := checkCreated(d.Created); err != nil {
+		return err
+	}
+	if err := checkObjectJSON("croissant", d.Croissant); err != nil {
+		return err
+	}
+	if err := checkObjectJSON("rai", d.RAI); err != nil {
+		return err
+	}
+	return checkRefs("parents", d.Parents, false)
+}
+
+func (a *Attribution) validate() error {
+	if err := checkDID("issuer", a.Issuer); err != nil {
+		return err
+	}
+	if err := checkDID("contributor", a.Contributor); err != nil {
+		return err
+	}
+	if err := checkToken("role", a.Role); err != nil {
+		return err
+	}
+	if err := CheckWeight(a.Weight); err != nil {
+		return err
+	}
+	if err := checkText("note", a.Note, MaxTextLen, false); err != nil {
+		return err
+	}
+	return checkCreated(a.Created)
+}
+
+func (d *Derivation) validate() error {
+	if err := checkDID("publisher", d.Publisher); err != nil {
+		return err
+	}
+	if err := checkToken("activity", d.Activity); err != nil {
+		return err
+	}
+	if err := checkText("note", d.Note, MaxTextLen, false); err != nil {
+		return err
+	}
+	if err := checkCreated(d.Created); err != nil {
+		return err
+	}
+	return checkRefs("inputs", d.Inputs, true)
+}
+
+func (e *Endorsement) validate() error {
+	if err := checkDID("issuer", e.Issuer); err != nil {
+		return err
+	}
+	if err := checkText("standard", e.Standard, MaxNameLen, true); err != nil {
+		return err
+	}
+	if e.Level != "" {
+		if err := checkToken("level", e.Level); err != nil {
+			return err
+		}
+	}
+	if err := checkText("note", e.Note, MaxTextLen, false); err != nil {
+		return err
+	}
+	return checkCreated(e.Created)
+}
+
+func (r *Revocation) validate() error {
+	if err := checkDID("issuer", r.Issuer); err != nil {
+		return err
+	}
+	if err := checkText("reason", r.Reason, MaxTextLen, true); err != nil {
+		return err
+	}
+	return checkCreated(r.Created)
+}
+
+// CheckWeight refuses a weight outside (0,1].
+func CheckWeight(w float64) error {
+	if math.IsNaN(w) || w <= 0 || w > 1 {
+		return E("", Invalid, "weight %v is outside (0,1]", w)
+	}
+	return nil
+}
+
+// parseFiles reads the subjects of a dataset or derivation: artifacts,
+// each with a path and a sha256 digest, paths unique.
+func parseFiles(subjects []ResourceDescriptor) ([]File, error) {
+	if len(subjects) == 0 {
+		return nil, E("", Invalid, "no subject: at least one file is required")
+	}
+	files := make([]File, len(subjects))
+	seen := make(map[string]struct{}, len(subjects))
+	for i, s := range subjects {
+		if err := CheckPath(s.Name); err != nil {
+			return nil, E("", Invalid, "subject %d: %w", i, err)
+		}
+		if _, dup := seen[s.Name]; dup {
+			return nil, E("", Invalid, "subject %d: path %q appears twice", i, clip(s.Name))
+		}
+		seen[s.Name] = struct{}{}
+		d, err := sha256Of(s)
+		if err != nil {
+			return nil, E("", Invalid, "subject %d (%q): %w", i, clip(s.Name), err)
+		}
+		files[i] = File{Name: s.Name, Digest: d, Size: -1}
+		if s.Annotations != nil {
+			if s.Annotations.Size < 0 {
+				return nil, E("", Invalid, "subject %d (%q): negative size %d", i, clip(s.Name), s.Annotations.Size)
+			}
+			files[i].Size = s.Annotations.Size
+		}
+	}
+	return files, nil
+}
+
+// parseReference reads the single subject of a claim: another object or an
+// artifact, named by its ID with the digest the ID contains.
+func parseReference(subjects []ResourceDescriptor, objectOnly bool) (ID, error) {
+	if len(subjects) != 1 {
+		return ID{}, E("", Invalid, "want exactly one subject, got %d", len(subjects))
+	}
+	s := subjects[0]
+	if s.Annotations != nil {
+		return ID{}, E("", Invalid, "subject: annotations are not allowed on a reference")
+	}
+	id, err := ParseID(s.Name)
+	if err != nil {
+		return ID{}, E("", Invalid, "subject name: %w", err)
+	}
+	if objectOnly && !id.IsObject() {
+		return ID{}, E("", Invalid, "subject %s is an artifact, want an object ID", id)
+	}
+	d, err := sha256Of(s)
+	if err != nil {
+		return ID{}, E("", Invalid, "subject %s: %w", id, err)
+	}
+	if d != id.Digest() {
+		return ID{}, E("", Invalid, "subject %s: digest.sha256 %s does not match the ID", id, d.Hex())
+	}
+	return id, nil
+}
+
+func sha256Of(s ResourceDescriptor) (Digest, error) {
+	h, ok := s.Digest["sha256"]
+	if !ok {
+		return Digest{}, E("", Invalid, "missing digest.sha256")
+	}
+	if strings.ToLower(h) != h {
+		return Digest{}, E("", Invalid, "digest.sha256 must be lowercase hex")
+	}
+	return ParseDigest(h)
+}
+
+// CheckPath refuses a file path that is not a clean relative slash-separated
+// path of printable UTF-8.
+func CheckPath(p string) error {
+	switch {
+	case p == "":
+		return E("", Invalid, "empty path")
+	case len(p) > MaxPathLen:
+		return E("", Invalid, "path is %d bytes, over %d", len(p), MaxPathLen)
+	case !utf8.ValidString(p):
+		return E("", Invalid, "path %q is not UTF-8", clip(p))
+	case strings.HasPrefix(p, "/"):
+		return E("", Invalid, "path %q is absolute, want a path inside the dataset", clip(p))
+	case strings.ContainsRune(p, '\\'):
+		return E("", Invalid, "path %q contains a backslash", clip(p))
+	}
+	for _, r := range p {
+		if unicode.IsControl(r) {
+			return E("", Invalid, "path %q contains a control character", clip(p))
+		}
+	}
+	for _, seg := range strings.Split(p, "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return E("", Invalid, "path %q has an empty, . or .. segment", clip(p))
+		}
+	}
+	return nil
+}
+
+func checkText(field, s string, max int, required bool) error {
+	if required && strings.TrimSpace(s) == "" {
+		return E("", Invalid, "missing %s", field)
+	}
+	if len(s) > max {
+		return E("", Invalid, "%s is %d bytes, over %d", field, len(s), max)
+	}
+	if !utf8.ValidString(s) {
+		return E("", Invalid, "%s is not UTF-8", field)
+	}
+	return nil
+}
+
+// checkToken accepts lowercase words joined by hyphens: "annotator",
+// "trained-on".
+func checkToken(field, s string) error {
+	if s == "" {
+		return E("", Invalid, "missing %s", field)
+	}
+	if len(s) > MaxTokenLen {
+		return E("", Invalid, "%s is %d bytes, over %d", field, len(s), MaxTokenLen)
+	}
+	for i, r := range s {
+		ok := r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' && i > 0 && i < len(s)-1
+		if !ok {
+			return E("", Invalid, "%s %q: want lowercase letters, digits and inner hyphens", field, clip(s))
+		}
+	}
+	return nil
+}
+
+// checkLicense accepts the characters of an SPDX license expression:
+// identifiers, LicenseRef-…, WITH/AND/OR and parentheses.
+func checkLicense(s string) error {
+	if err := checkText("license", s, MaxNameLen, true); err != nil {
+		return err
+	}
+	for _, r := range s {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(".-+:() ", r)
+		if !ok {
+			return E("", Invalid, "license %q is not an SPDX license expression", clip(s))
+		}
+	}
+	return nil
+}
+
+func checkDID(field string, d DID) error {
+	if d.IsZero() {
+		return E("", Invalid, "missing %s", field)
+	}
+	return nil
+}
+
+func checkCreated(t time.Time) error {
+	if t.IsZero() {
+		return E("", Invalid, "missing created")
+	}
+	if t.UTC().Year() < minCreatedUTC {
+		return E("", Invalid, "created %s is before %d", t.Format(time.RFC3339), minCreatedUTC)
+	}
+	return nil
+}
+
+func checkObjectJSON(field string, raw json.RawMessage) error {
+	if len(raw) == 0 {
+		return nil
+	}
+	if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '{' {
+		return E("", Invalid, "%s must be a JSON object", field)
+	}
+	return nil
+}
+
+func checkRefs(field string, ids []ID, required bool) error {
+	if required && len(ids) == 0 {
+		return E("", Invalid, "missing %s", field)
+	}
+	if len(ids) > MaxParents {
+		return E("", Invalid, "%d %s, over %d", len(ids), field, MaxParents)
+	}
+	seen := make(map[ID]struct{}, len(ids))
+	for _, id := range ids {
+		if id.IsZero() {
+			return E("", Invalid, "%s: empty ID", field)
+		}
+		if !id.IsObject() {
+			return E("", Invalid, "%s: %s is an artifact, want an object ID", field, id)
+		}
+		if _, dup := seen[id]; dup {
+			return E("", Invalid, "%s: %s appears twice", field, id)
+		}
+		seen[id] = struct{}{}
+	}
+	return nil
+}
+
+// CheckTime refuses an object dated more than MaxClockSkew after now. It is
+// a check at the door, not a property of the object: what is too early now
+// may be accepted later.
+func CheckTime(o *Object, now time.Time) error {
+	if c := o.Created(); c.After(now.Add(MaxClockSkew)) {
+		return E("check time", Invalid, "%s %s is dated %s, in the future (now %s)", o.Kind, o.ID, c.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
