@@ -1,0 +1,163 @@
+package node
+
+import (
+	"time"
+
+	"github.com/commons-p2p/commons/protocol"
+)
+
+// The HTTP API's request and response bodies. The CLI prints responses as
+// they come (with --json), so these field names are a public contract:
+// README.md and SPEC.md §6 list them, and end-to-end tests read them.
+
+// IDInfo answers GET /v1/id.
+type IDInfo struct {
+	DID     protocol.DID `json:"did"`
+	PeerID  string       `json:"peer_id"`
+	Repo    string       `json:"repo"`
+	Version string       `json:"version"`
+}
+
+// KeyInfo is one named key of the keystore (GET/POST /v1/keys).
+type KeyInfo struct {
+	Name string       `json:"name"`
+	DID  protocol.DID `json:"did"`
+}
+
+// NewKeyRequest asks for a new named key (POST /v1/keys).
+type NewKeyRequest struct {
+	Name string `json:"name"`
+}
+
+// FileEntry is one file of a dataset as the client hashed it.
+type FileEntry struct {
+	Name   string `json:"name"`   // path inside the dataset, slash-separated
+	SHA256 string `json:"sha256"` // 64 hex digits
+	Size   int64  `json:"size"`
+}
+
+// AddDatasetRequest publishes a dataset record (POST /v1/datasets).
+type AddDatasetRequest struct {
+	Name        string      `json:"name"`
+	Description string      `json:"description,omitempty"`
+	License     string      `json:"license"`
+	Version     string      `json:"version,omitempty"`
+	Parents     []string    `json:"parents,omitempty"`
+	Files       []FileEntry `json:"files"`
+	As          string      `json:"as,omitempty"` // key name; empty for the node key
+}
+
+// AddClaimRequest publishes an attribution claim (POST /v1/claims).
+type AddClaimRequest struct {
+	Subject     string  `json:"subject"`
+	Contributor string  `json:"contributor,omitempty"` // a DID or a key name; default: the signer
+	Role        string  `json:"role"`
+	Weight      float64 `json:"weight"`
+	Note        string  `json:"note,omitempty"`
+	As          string  `json:"as,omitempty"`
+}
+
+// CosignRequest adds a signature to an existing object
+// (POST /v1/objects/{id}/cosign).
+type CosignRequest struct {
+	As string `json:"as,omitempty"`
+}
+
+// RevokeRequest withdraws a claim (POST /v1/claims/{id}/revoke).
+type RevokeRequest struct {
+	Reason string `json:"reason"`
+	As     string `json:"as,omitempty"`
+}
+
+// EndorseRequest publishes an endorsement (POST /v1/endorsements).
+type EndorseRequest struct {
+	Subject  string `json:"subject"`
+	Standard string `json:"standard"`
+	Level    string `json:"level,omitempty"`
+	Note     string `json:"note,omitempty"`
+	As       string `json:"as,omitempty"`
+}
+
+// DeriveRequest publishes a derivation (POST /v1/derivations).
+type DeriveRequest struct {
+	Digest   string   `json:"digest"` // sha256:HEX of the artifact made
+	Name     string   `json:"name,omitempty"`
+	Size     int64    `json:"size,omitempty"`
+	Inputs   []string `json:"inputs"`
+	Activity string   `json:"activity"`
+	Note     string   `json:"note,omitempty"`
+	As       string   `json:"as,omitempty"`
+}
+
+// Published answers every request that signs and stores an object.
+type Published struct {
+	ID      protocol.ID  `json:"id"`
+	Kind    string       `json:"kind"`
+	Signer  protocol.DID `json:"signer"`
+	New     bool         `json:"new"`               // false when the object was already stored
+	Files   int          `json:"files,omitempty"`   // datasets only
+	Bytes   int64        `json:"bytes,omitempty"`   // datasets only
+	Signers int          `json:"signers,omitempty"` // signatures now on the object
+}
+
+// PutResult answers POST /v1/objects for one envelope.
+type PutResult struct {
+	ID      protocol.ID `json:"id"`
+	Kind    string      `json:"kind"`
+	New     bool        `json:"new"`
+	Added   int         `json:"added_signatures"`
+	Signers int         `json:"signers"`
+}
+
+// DatasetView answers GET /v1/datasets/{id}.
+type DatasetView struct {
+	ID          protocol.ID    `json:"id"`
+	Name        string         `json:"name"`
+	Description string         `json:"description,omitempty"`
+	License     string         `json:"license"`
+	Version     string         `json:"version,omitempty"`
+	Publisher   protocol.DID   `json:"publisher"`
+	Created     time.Time      `json:"created"`
+	Parents     []protocol.ID  `json:"parents"`
+	Children    []protocol.ID  `json:"children"`
+	Signers     []protocol.DID `json:"signers"`
+	Files       []FileView     `json:"files"`
+	Bytes       int64          `json:"bytes"`
+}
+
+// FileView is one file of a dataset.
+type FileView struct {
+	Name   string `json:"name"`
+	SHA256 string `json:"sha256"` // 64 hex digits
+	Size   int64  `json:"size"`   // -1 when the record does not say
+}
+
+// DatasetSummary is one row of GET /v1/datasets.
+type DatasetSummary struct {
+	ID        protocol.ID  `json:"id"`
+	Name      string       `json:"name"`
+	License   string       `json:"license"`
+	Publisher protocol.DID `json:"publisher"`
+	Created   time.Time    `json:"created"`
+	Files     int          `json:"files"`
+	Bytes     int64        `json:"bytes"`
+}
+
+// LocateResult answers GET /v1/locate/{sha256}.
+type LocateResult struct {
+	SHA256   string         `json:"sha256"`
+	Datasets []LocatedEntry `json:"datasets"`
+}
+
+// LocatedEntry is a dataset that holds a file, and the file's path in it.
+type LocatedEntry struct {
+	ID   protocol.ID `json:"id"`
+	Name string      `json:"name"`
+	Path string      `json:"path"`
+}
+
+// ErrorBody is the body of every error response.
+type ErrorBody struct {
+	Error string `json:"error"`
+	Kind  string `json:"kind"` // protocol.Kind names: invalid, not found, …
+}

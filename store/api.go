@@ -1,0 +1,70 @@
+package store
+
+import (
+	"time"
+
+	"github.com/commons-p2p/commons/protocol"
+)
+
+// PutResult says what storing one object changed.
+type PutResult struct {
+	ID      protocol.ID
+	Kind    protocol.ObjectKind
+	New     bool // the object was not stored before
+	Added   int  // signatures added (all of them when New)
+	Signers int  // signatures on the stored object now
+}
+
+// Attribution answers "who contributed to this, at what trust level, and
+// where did it come from?" from the local index.
+type Attribution struct {
+	Subject      protocol.ID       `json:"subject"`
+	Kind         string            `json:"kind"` // dataset, derivation, attribution, …, artifact, or unknown when the subject is not stored
+	Name         string            `json:"name,omitempty"`
+	Publisher    protocol.DID      `json:"publisher,omitzero"`
+	Contributors []Contributor     `json:"contributors"`
+	Endorsements []EndorsementView `json:"endorsements"`
+	Lineage      []Ancestor        `json:"lineage"`
+}
+
+// Contributor is one attribution claim about a subject, with its trust.
+type Contributor struct {
+	DID     protocol.DID   `json:"did"`
+	Role    string         `json:"role"`
+	Weight  float64        `json:"weight"`
+	Trust   protocol.Trust `json:"trust"`
+	Claim   protocol.ID    `json:"claim"`
+	Issuer  protocol.DID   `json:"issuer"`
+	Signers []protocol.DID `json:"signers"`
+	Created time.Time      `json:"created"`
+	Note    string         `json:"note,omitempty"`
+}
+
+// EndorsementView is one endorsement of a subject.
+type EndorsementView struct {
+	ID        protocol.ID  `json:"id"`
+	Issuer    protocol.DID `json:"issuer"`
+	Standard  string       `json:"standard"`
+	Level     string       `json:"level,omitempty"`
+	Steward   bool         `json:"steward"` // the issuer is a current steward
+	Withdrawn bool         `json:"withdrawn"`
+	Created   time.Time    `json:"created"`
+}
+
+// Ancestor is a dataset (or input) in the lineage of a subject, with its
+// own contributors.
+type Ancestor struct {
+	ID           protocol.ID   `json:"id"`
+	Name         string        `json:"name,omitempty"`
+	Kind         string        `json:"kind"`  // unknown when the ancestor is not stored here
+	Depth        int           `json:"depth"` // 1 for a parent, 2 for a grandparent, …
+	Via          protocol.ID   `json:"via"`   // the child it is an ancestor through
+	Contributors []Contributor `json:"contributors"`
+}
+
+// Location is a dataset that holds a file with a given digest.
+type Location struct {
+	Dataset protocol.ID
+	Name    string // the dataset's name
+	Paths   []string
+}
