@@ -1,0 +1,156 @@
+package node
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/libp2p/go-libp2p/core/crypto"
+
+	"github.com/commons-p2p/commons/protocol"
+)
+
+// nodeKeyName names the node key in the keystore and on the command line
+// (`--as node` is the same as no --as).
+const nodeKeyName = "node"
+
+// Keystore holds a node's named Ed25519 keys, one file each, mode 0600.
+type Keystore struct {
+	dir  string
+	node *protocol.Key
+
+	mu    sync.Mutex
+	cache map[string]*protocol.Key
+}
+
+// CheckKeyName refuses names that are not 1–64 of [a-z0-9_-] starting with
+// a letter or digit.
+func CheckKeyName(name string) error {
+	if name == "" || len(name) > 64 {
+		return protocol.E("key name", protocol.Invalid, "key name %q: want 1 to 64 characters", name)
+	}
+	for i, r := range name {
+		ok := r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || i > 0 && (r == '-' || r == '_')
+		if !ok {
+			return protocol.E("key name", protocol.Invalid, "key name %q: want lowercase letters, digits, - and _, starting with a letter or digit", name)
+		}
+	}
+	return nil
+}
+
+// New creates a key called name. It refuses a name in use.
+func (ks *Keystore) New(name string) (*protocol.Key, error) {
+	if err := CheckKeyName(name); err != nil {
+		return nil, err
+	}
+	ks.mu.Lock()
+	defer ks.mu.Unlock()
+	path := ks.path(name)
+	if exists(path) {
+		return nil, protocol.E("new key", protocol.Exists, "a key named %q already exists", name)
+	}
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeKey(path, priv); err != nil {
+		return nil, err
+	}
+	return protocol.NewKey(priv)
+}
+
+// Get returns the key called name; "" and "node" are the node key.
+func (ks *Keystore) Get(name string) (*protocol.Key, error) {
+	if name == "" || name == nodeKeyName {
+		return ks.node, nil
+	}
+	if err := CheckKeyName(name); err != nil {
+		return nil, err
+	}
+	ks.mu.Lock()
+	defer ks.mu.Unlock()
+	if k, ok := ks.cache[name]; ok {
+		return k, nil
+	}
+	k, err := ks.load(name)
+	if err != nil {
+		return nil, err
+	}
+	if ks.cache == nil {
+		ks.cache = make(map[string]*protocol.Key)
+	}
+	ks.cache[name] = k
+	return k, nil
+}
+
+// KeyEntry is a named key.
+type KeyEntry struct {
+	Name string
+	Key  *protocol.Key
+}
+
+// List returns every key, the node key first, then by name.
+func (ks *Keystore) List() ([]KeyEntry, error) {
+	entries, err := os.ReadDir(ks.dir)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		if n, ok := strings.CutSuffix(e.Name(), ".key"); ok && n != nodeKeyName && CheckKeyName(n) == nil {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	out := []KeyEntry{{Name: nodeKeyName, Key: ks.node}}
+	for _, n := range names {
+		k, err := ks.Get(n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, KeyEntry{Name: n, Key: k})
+	}
+	return out, nil
+}
+
+func (ks *Keystore) path(name string) string { return filepath.Join(ks.dir, name+".key") }
+
+func (ks *Keystore) load(name string) (*protocol.Key, error) {
+	b, err := os.ReadFile(ks.path(name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, protocol.E("load key", protocol.NotFound, "no key named %q (see `commons key list`)", name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	pk, err := crypto.UnmarshalPrivateKey(b)
+	if err != nil {
+		return nil, protocol.E("load key", protocol.Invalid, "key %q: %v", name, err)
+	}
+	if pk.Type() != crypto.Ed25519 {
+		return nil, protocol.E("load key", protocol.Invalid, "key %q is not an Ed25519 key", name)
+	}
+	raw, err := pk.Raw()
+	if err != nil {
+		return nil, err
+	}
+	return protocol.NewKey(ed25519.PrivateKey(raw))
+}
+
+func writeKey(path string, priv ed25519.PrivateKey) error {
+	pk, err := crypto.UnmarshalEd25519PrivateKey(priv)
+	if err != nil {
+		return err
+	}
+	b, err := crypto.MarshalPrivateKey(pk)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(path, b, 0o600)
+}

@@ -1,0 +1,187 @@
+package node
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/commons-p2p/commons/protocol"
+)
+
+// A repo directory holds everything a node owns:
+//
+//	config.json    Config
+//	keys/node.key  the node key (libp2p protobuf encoding, mode 0600)
+//	keys/NAME.key  named keys of the keystore, same encoding
+//	data/          the Badger store
+//	api            the address the running daemon's HTTP API listens on
+//	api.token      the API token, when the config sets one (mode 0600)
+const (
+	configFile = "config.json"
+	keysDir    = "keys"
+	dataDir    = "data"
+	apiFile    = "api"
+	tokenFile  = "api.token"
+)
+
+// EnvRepo names the environment variable that sets the repo directory.
+const EnvRepo = "COMMONS_PATH"
+
+// ResolveRepo returns the repo directory: flag if set, else $COMMONS_PATH,
+// else ~/.commons.
+func ResolveRepo(flag string) (string, error) {
+	dir := flag
+	if dir == "" {
+		dir = os.Getenv(EnvRepo)
+	}
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("find repo: no --repo, no $%s and no home directory: %w", EnvRepo, err)
+		}
+		dir = filepath.Join(home, ".commons")
+	}
+	return filepath.Abs(dir)
+}
+
+// Repo is an opened repo directory.
+type Repo struct {
+	Dir     string
+	Config  Config
+	NodeKey *protocol.Key
+	PeerID  peer.ID
+	Keys    *Keystore
+}
+
+// InitOptions are what `commons init` writes into a new repo's config.
+// Zero fields take the defaults.
+type InitOptions struct {
+	APIAddr string
+	Listen  []string
+}
+
+// Init creates a repo in dir: a node key, a config and an empty data
+// directory. It refuses, changing nothing, when dir already holds a repo or
+// anything else.
+func Init(dir string, opts InitOptions) (*Repo, error) {
+	const op = "init"
+	if _, err := os.Stat(filepath.Join(dir, configFile)); err == nil {
+		return nil, protocol.E(op, protocol.Exists, "%s already holds a commons repo; nothing was changed", dir)
+	}
+	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+		return nil, protocol.E(op, protocol.Exists, "%s exists and is not empty; nothing was changed", dir)
+	}
+	cfg := defaultConfig()
+	if opts.APIAddr != "" {
+		cfg.API = opts.APIAddr
+	}
+	if len(opts.Listen) > 0 {
+		cfg.Listen = opts.Listen
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	created := !exists(dir)
+	if err := initFiles(dir, cfg); err != nil {
+		if created {
+			os.RemoveAll(dir)
+		} else {
+			for _, name := range []string{configFile, keysDir, dataDir} {
+				os.RemoveAll(filepath.Join(dir, name))
+			}
+		}
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	return OpenRepo(dir)
+}
+
+func initFiles(dir string, cfg Config) error {
+	if err := os.MkdirAll(filepath.Join(dir, keysDir), 0o700); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Join(dir, dataDir), 0o700); err != nil {
+		return err
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return err
+	}
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return err
+	}
+	if err := writeKey(filepath.Join(dir, keysDir, nodeKeyName+".key"), priv); err != nil {
+		return err
+	}
+	// The config is written last: its presence marks a complete repo.
+	return writeConfig(filepath.Join(dir, configFile), cfg)
+}
+
+// OpenRepo opens an initialised repo.
+func OpenRepo(dir string) (*Repo, error) {
+	const op = "open repo"
+	cfg, err := readConfig(filepath.Join(dir, configFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, protocol.E(op, protocol.NotFound, "%s is not a commons repo (run `commons init --repo %s`)", dir, dir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	ks := &Keystore{dir: filepath.Join(dir, keysDir)}
+	nk, err := ks.load(nodeKeyName)
+	if err != nil {
+		return nil, fmt.Errorf("%s: node key: %w", op, err)
+	}
+	pid, err := PeerIDOf(nk)
+	if err != nil {
+		return nil, err
+	}
+	ks.node = nk
+	return &Repo{Dir: dir, Config: cfg, NodeKey: nk, PeerID: pid, Keys: ks}, nil
+}
+
+// PeerIDOf returns the libp2p peer ID of a key: the same key as its DID,
+// spelled the libp2p way.
+func PeerIDOf(k *protocol.Key) (peer.ID, error) {
+	pk, err := crypto.UnmarshalEd25519PublicKey(k.DID().PublicKey())
+	if err != nil {
+		return "", err
+	}
+	return peer.IDFromPublicKey(pk)
+}
+
+// Libp2pKey returns k as a libp2p private key.
+func Libp2pKey(k *protocol.Key) (crypto.PrivKey, error) {
+	return crypto.UnmarshalEd25519PrivateKey(k.Private())
+}
+
+// SetAPIAddr records (or, with "", removes) the address the daemon's API
+// listens on, for the CLI to find.
+func (r *Repo) SetAPIAddr(addr string) error {
+	p := filepath.Join(r.Dir, apiFile)
+	if addr == "" {
+		err := os.Remove(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return err
+	}
+	return writeFileAtomic(p, []byte(addr+"\n"), 0o644)
+}
+
+// DataDir is where the store lives.
+func (r *Repo) DataDir() string { return filepath.Join(r.Dir, dataDir) }
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
