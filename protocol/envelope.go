@@ -5,7 +5,7 @@ import (
 	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
-	"io"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -94,12 +94,8 @@ func DecodeEnvelope(b []byte) (*Envelope, error) {
 		return nil, E(op, TooLarge, "envelope is %d bytes, over the limit of %d", len(b), MaxEnvelopeSize)
 	}
 	var w wireEnvelope
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if err := dec.Decode(&w); err != nil {
+	if err := decodeStrict("envelope", b, &w); err != nil {
 		return nil, E(op, Invalid, "malformed JSON: %v", err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, E(op, Invalid, "trailing data after the envelope")
 	}
 	if w.PayloadType == "" {
 		return nil, E(op, Invalid, "missing payloadType")
@@ -195,8 +191,13 @@ func (e *Envelope) Encode() []byte {
 	return b
 }
 
-// decodeBase64 accepts standard and URL-safe base64, padded or not.
+// decodeBase64 accepts standard and URL-safe base64, padded or not. It
+// refuses line breaks, which encoding/base64 would skip, so that one value
+// has few spellings (RFC 4648 §3.3).
 func decodeBase64(s string) ([]byte, error) {
+	if strings.ContainsAny(s, "\r\n") {
+		return nil, errors.New("line break in base64")
+	}
 	enc := base64.StdEncoding
 	if strings.ContainsAny(s, "-_") {
 		enc = base64.URLEncoding

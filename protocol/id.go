@@ -91,7 +91,11 @@ func IDFromBytes(b []byte) (ID, error) {
 	if err != nil {
 		return ID{}, E("id from bytes", Invalid, "not a CID: %v", err)
 	}
-	return idFromCid(c)
+	id, err := idFromCid(c)
+	if err != nil {
+		return ID{}, E("id from bytes", Invalid, "%w", err)
+	}
+	return id, nil
 }
 
 func idFromCid(c cid.Cid) (ID, error) {

@@ -3,7 +3,6 @@ package protocol
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"math"
 	"strings"
 	"time"
@@ -45,7 +44,7 @@ func ParseObject(env *Envelope) (*Object, error) {
 		return nil, E(op, Invalid, "payloadType %q, want %q", clip(env.PayloadType), PayloadTypeInToto)
 	}
 	var st Statement
-	if err := decodeStrict(env.Payload, &st); err != nil {
+	if err := decodeStrict("statement", env.Payload, &st); err != nil {
 		return nil, E(op, Invalid, "malformed statement JSON: %v", err)
 	}
 	if st.Type != StatementType {
@@ -73,7 +72,7 @@ func (o *Object) parse(st *Statement) error {
 	switch o.Kind {
 	case KindDataset:
 		o.Dataset = new(Dataset)
-		if err = decodeStrict(st.Predicate, o.Dataset); err == nil {
+		if err = decodeStrict("predicate", st.Predicate, o.Dataset); err == nil {
 			err = o.Dataset.validate()
 		}
 		if err == nil {
@@ -81,7 +80,7 @@ func (o *Object) parse(st *Statement) error {
 		}
 	case KindAttribution:
 		o.Attribution = new(Attribution)
-		if err = decodeStrict(st.Predicate, o.Attribution); err == nil {
+		if err = decodeStrict("predicate", st.Predicate, o.Attribution); err == nil {
 			err = o.Attribution.validate()
 		}
 		if err == nil {
@@ -89,7 +88,7 @@ func (o *Object) parse(st *Statement) error {
 		}
 	case KindDerivation:
 		o.Derivation = new(Derivation)
-		if err = decodeStrict(st.Predicate, o.Derivation); err == nil {
+		if err = decodeStrict("predicate", st.Predicate, o.Derivation); err == nil {
 			err = o.Derivation.validate()
 		}
 		if err == nil {
@@ -100,7 +99,7 @@ func (o *Object) parse(st *Statement) error {
 		}
 	case KindEndorsement:
 		o.Endorsement = new(Endorsement)
-		if err = decodeStrict(st.Predicate, o.Endorsement); err == nil {
+		if err = decodeStrict("predicate", st.Predicate, o.Endorsement); err == nil {
 			err = o.Endorsement.validate()
 		}
 		if err == nil {
@@ -108,7 +107,7 @@ func (o *Object) parse(st *Statement) error {
 		}
 	case KindRevocation:
 		o.Revocation = new(Revocation)
-		if err = decodeStrict(st.Predicate, o.Revocation); err == nil {
+		if err = decodeStrict("predicate", st.Predicate, o.Revocation); err == nil {
 			err = o.Revocation.validate()
 		}
 		if err == nil {
@@ -116,19 +115,6 @@ func (o *Object) parse(st *Statement) error {
 		}
 	}
 	return err
-}
-
-// decodeStrict decodes one JSON value, refusing unknown fields and trailing data.
-func decodeStrict(b []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return E("", Invalid, "trailing data after the JSON value")
-	}
-	return nil
 }
 
 func (d *Dataset) validate() error {
