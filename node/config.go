@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 
+	ma "github.com/multiformats/go-multiaddr"
+
 	"github.com/commons-p2p/commons/protocol"
 )
 
@@ -40,6 +42,11 @@ func (c *Config) validate() error {
 	}
 	if ip := net.ParseIP(host); (ip == nil || !ip.IsLoopback()) && host != "localhost" && c.APIToken == "" {
 		return protocol.E("config", protocol.Invalid, "api address %q is not loopback: set api_token in the config to expose the API", c.API)
+	}
+	for _, a := range c.Listen {
+		if _, err := ma.NewMultiaddr(a); err != nil {
+			return protocol.E("config", protocol.Invalid, "listen address %q is not a multiaddr: %v", a, err)
+		}
 	}
 	return nil
 }

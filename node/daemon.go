@@ -2,7 +2,18 @@ package node
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/store"
 )
 
 // DaemonOptions override the repo's config for one run of the daemon.
@@ -12,9 +23,92 @@ type DaemonOptions struct {
 	Logger  *slog.Logger
 }
 
+// shutdownGrace bounds how long in-flight API requests may take to finish
+// once the daemon is asked to stop.
+const shutdownGrace = 10 * time.Second
+
 // RunDaemon opens (creating it when absent) the repo in dir and serves
 // until ctx is cancelled, then shuts down cleanly. It writes the API's
 // actual address to DIR/api while it serves and removes it on the way out.
 func RunDaemon(ctx context.Context, dir string, opts DaemonOptions) error {
-	panic("being written")
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	repo, err := openOrInit(dir, log)
+	if err != nil {
+		return err
+	}
+	cfg := repo.Config
+	if opts.APIAddr != "" {
+		cfg.API = opts.APIAddr
+	}
+	if len(opts.Listen) > 0 {
+		cfg.Listen = opts.Listen
+	}
+	if err := cfg.validate(); err != nil {
+		return err
+	}
+	st, err := store.Open(store.Options{Dir: repo.DataDir(), Logger: log})
+	if err != nil {
+		if strings.Contains(err.Error(), "directory lock") {
+			return protocol.E("open store", protocol.Exists, "another daemon is using repo %s: %v", dir, err)
+		}
+		return err
+	}
+	defer st.Close()
+	n := New(repo, st, log)
+
+	ln, err := net.Listen("tcp", cfg.API)
+	if err != nil {
+		return fmt.Errorf("listen on api address %s: %w", cfg.API, err)
+	}
+	if err := writeToken(repo, cfg.APIToken); err != nil {
+		ln.Close()
+		return err
+	}
+	srv := &http.Server{Handler: n.Handler(cfg.APIToken), ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	addr := ln.Addr().String()
+	if err := repo.SetAPIAddr(addr); err != nil {
+		srv.Close()
+		return err
+	}
+	defer repo.SetAPIAddr("")
+	log.Info("daemon ready", "repo", dir, "api", addr, "did", repo.NodeKey.DID(), "peer_id", repo.PeerID)
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("api server: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("daemon stopping")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Warn("api shutdown", "err", err)
+	}
+	return nil
+}
+
+// openOrInit opens the repo in dir, creating it first when there is none.
+func openOrInit(dir string, log *slog.Logger) (*Repo, error) {
+	repo, err := OpenRepo(dir)
+	if protocol.IsKind(err, protocol.NotFound) {
+		log.Info("creating repo", "repo", dir)
+		return Init(dir, InitOptions{})
+	}
+	return repo, err
+}
+
+func writeToken(repo *Repo, token string) error {
+	p := filepath.Join(repo.Dir, tokenFile)
+	if token == "" {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		return nil
+	}
+	return writeFileAtomic(p, []byte(token+"\n"), 0o600)
 }

@@ -1,0 +1,335 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/store"
+)
+
+// Client speaks the daemon's HTTP API (/v1/...) for the CLI. It finds the
+// daemon through the repo directory: DIR/api holds the address, and
+// DIR/api.token, when present, the bearer token. Errors from the daemon
+// come back as *protocol.Error with the kind the daemon gave them, so
+// callers use protocol.KindOf and errors.Is as they would in process.
+type Client struct {
+	repo  string
+	base  string // http://ADDR
+	token string
+	http  *http.Client
+}
+
+// clientProbeTimeout bounds the connection attempt NewClient makes to tell a
+// running daemon from a stale DIR/api left by one that was killed.
+const clientProbeTimeout = 2 * time.Second
+
+// clientMaxErrorBody bounds how much of an error response is read.
+const clientMaxErrorBody = 1 << 20
+
+// NewClient returns a client of the daemon serving the repo in repoDir. When
+// no daemon serves it (DIR/api is absent, or nothing answers at the address
+// it names) the error is one line naming the repo and the command that
+// starts a daemon, of kind protocol.NotFound.
+func NewClient(repoDir string) (*Client, error) {
+	b, err := os.ReadFile(filepath.Join(repoDir, apiFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, noDaemon(repoDir)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find daemon: %w", err)
+	}
+	addr, _, _ := strings.Cut(string(b), "\n")
+	addr = strings.TrimSpace(addr)
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return nil, protocol.E("find daemon", protocol.Invalid, "%s holds %q, not a host:port address", filepath.Join(repoDir, apiFile), addr)
+	}
+	c := &Client{
+		repo: repoDir,
+		base: "http://" + addr,
+		http: &http.Client{Transport: &http.Transport{
+			Proxy:               nil, // the API is local; never send it through a proxy
+			DialContext:         (&net.Dialer{Timeout: 10 * time.Second}).DialContext,
+			MaxIdleConnsPerHost: 4,
+			IdleConnTimeout:     30 * time.Second,
+		}},
+	}
+	switch tok, err := os.ReadFile(filepath.Join(repoDir, tokenFile)); {
+	case err == nil:
+		c.token = strings.TrimSpace(string(tok))
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("read API token: %w", err)
+	}
+	conn, err := net.DialTimeout("tcp", addr, clientProbeTimeout)
+	if err != nil {
+		return nil, noDaemon(repoDir)
+	}
+	conn.Close()
+	return c, nil
+}
+
+func noDaemon(repoDir string) error {
+	return protocol.E("", protocol.NotFound, "no commons daemon is running for repo %s (start one with: commons daemon --repo %s)", repoDir, repoDir)
+}
+
+// ID returns the daemon's identity.
+func (c *Client) ID(ctx context.Context) (IDInfo, error) {
+	var out IDInfo
+	return out, c.call(ctx, "GET", "/v1/id", nil, &out)
+}
+
+// Keys lists the keystore, the node key first.
+func (c *Client) Keys(ctx context.Context) ([]KeyInfo, error) {
+	var out []KeyInfo
+	return out, c.call(ctx, "GET", "/v1/keys", nil, &out)
+}
+
+// NewKey creates a named key.
+func (c *Client) NewKey(ctx context.Context, name string) (KeyInfo, error) {
+	var out KeyInfo
+	return out, c.call(ctx, "POST", "/v1/keys", NewKeyRequest{Name: name}, &out)
+}
+
+// AddDataset signs and stores a dataset record.
+func (c *Client) AddDataset(ctx context.Context, req AddDatasetRequest) (Published, error) {
+	var out Published
+	return out, c.call(ctx, "POST", "/v1/datasets", req, &out)
+}
+
+// Datasets lists the datasets the daemon holds.
+func (c *Client) Datasets(ctx context.Context) ([]DatasetSummary, error) {
+	var out []DatasetSummary
+	return out, c.call(ctx, "GET", "/v1/datasets", nil, &out)
+}
+
+// Dataset returns one dataset record.
+func (c *Client) Dataset(ctx context.Context, id protocol.ID) (DatasetView, error) {
+	var out DatasetView
+	return out, c.call(ctx, "GET", "/v1/datasets/"+id.String(), nil, &out)
+}
+
+// AddClaim signs and stores an attribution claim.
+func (c *Client) AddClaim(ctx context.Context, req AddClaimRequest) (Published, error) {
+	var out Published
+	return out, c.call(ctx, "POST", "/v1/claims", req, &out)
+}
+
+// Revoke withdraws the claim id.
+func (c *Client) Revoke(ctx context.Context, id protocol.ID, req RevokeRequest) (Published, error) {
+	var out Published
+	return out, c.call(ctx, "POST", "/v1/claims/"+id.String()+"/revoke", req, &out)
+}
+
+// Cosign adds a signature to the object id; its ID does not change.
+func (c *Client) Cosign(ctx context.Context, id protocol.ID, req CosignRequest) (Published, error) {
+	var out Published
+	return out, c.call(ctx, "POST", "/v1/objects/"+id.String()+"/cosign", req, &out)
+}
+
+// Endorse signs and stores an endorsement.
+func (c *Client) Endorse(ctx context.Context, req EndorseRequest) (Published, error) {
+	var out Published
+	return out, c.call(ctx, "POST", "/v1/endorsements", req, &out)
+}
+
+// Derive signs and stores a derivation.
+func (c *Client) Derive(ctx context.Context, req DeriveRequest) (Published, error) {
+	var out Published
+	return out, c.call(ctx, "POST", "/v1/derivations", req, &out)
+}
+
+// Attribution returns who contributed to id, at what trust, and its lineage.
+func (c *Client) Attribution(ctx context.Context, id protocol.ID) (*store.Attribution, error) {
+	var w clientAttribution
+	if err := c.call(ctx, "GET", "/v1/attribution/"+id.String(), nil, &w); err != nil {
+		return nil, err
+	}
+	return w.attribution()
+}
+
+// Locate returns the datasets that hold a file with digest d.
+func (c *Client) Locate(ctx context.Context, d protocol.Digest) (LocateResult, error) {
+	var out LocateResult
+	return out, c.call(ctx, "GET", "/v1/locate/"+d.Hex(), nil, &out)
+}
+
+// GetObject returns the envelope of id as stored, byte for byte.
+func (c *Client) GetObject(ctx context.Context, id protocol.ID) ([]byte, error) {
+	var out []byte
+	return out, c.call(ctx, "GET", "/v1/objects/"+id.String(), nil, &out)
+}
+
+// PutObject hands the daemon one envelope signed elsewhere; the daemon
+// verifies it before it stores anything.
+func (c *Client) PutObject(ctx context.Context, raw []byte) (PutResult, error) {
+	var out PutResult
+	return out, c.call(ctx, "POST", "/v1/objects", json.RawMessage(raw), &out)
+}
+
+// call sends in (JSON, or raw bytes as a json.RawMessage) and decodes the
+// response into out; a *[]byte out receives the body as is.
+func (c *Client) call(ctx context.Context, method, path string, in, out any) error {
+	op := method + " " + path
+	var body io.Reader
+	if raw, ok := in.(json.RawMessage); ok {
+		body = bytes.NewReader(raw)
+	} else if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return protocol.E(op, protocol.Invalid, "encode request: %v", err)
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("%s: %w", op, ctx.Err())
+		}
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			return noDaemon(c.repo)
+		}
+		return protocol.E(op, protocol.Transient, "daemon at %s: %v", strings.TrimPrefix(c.base, "http://"), err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return clientError(op, resp)
+	}
+	if raw, ok := out.(*[]byte); ok {
+		*raw, err = io.ReadAll(resp.Body)
+		if err != nil {
+			return protocol.E(op, protocol.Transient, "read response: %v", err)
+		}
+		return nil
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return protocol.E(op, protocol.Other, "decode response: %v", err)
+	}
+	return nil
+}
+
+// clientError turns an error response into a *protocol.Error carrying the
+// daemon's message and kind. A body that is not an ErrorBody (a proxy's
+// page, a panic) is quoted and its kind guessed from the status.
+func clientError(op string, resp *http.Response) error {
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, clientMaxErrorBody))
+	var eb ErrorBody
+	if err := json.Unmarshal(b, &eb); err == nil && eb.Error != "" {
+		return &protocol.Error{Kind: clientKind(eb.Kind, resp.StatusCode), Err: errors.New(eb.Error)}
+	}
+	text := strings.TrimSpace(string(b))
+	if len(text) > 200 {
+		text = text[:200] + "…"
+	}
+	if text == "" {
+		text = http.StatusText(resp.StatusCode)
+	}
+	return protocol.E(op, clientKind("", resp.StatusCode), "HTTP %d: %s", resp.StatusCode, text)
+}
+
+// clientKind maps a kind name from ErrorBody back to its protocol.Kind, or,
+// when the name is unknown, guesses one from the HTTP status.
+func clientKind(name string, status int) protocol.Kind {
+	for k := protocol.Kind(0); !strings.HasPrefix(k.String(), "kind("); k++ {
+		if name != "" && k.String() == name {
+			return k
+		}
+	}
+	switch status {
+	case http.StatusBadRequest, http.StatusUnprocessableEntity:
+		return protocol.Invalid
+	case http.StatusNotFound:
+		return protocol.NotFound
+	case http.StatusConflict:
+		return protocol.Exists
+	case http.StatusUnauthorized, http.StatusForbidden:
+		return protocol.Forbidden
+	case http.StatusRequestEntityTooLarge:
+		return protocol.TooLarge
+	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return protocol.Transient
+	}
+	return protocol.Other
+}
+
+// protocol.Trust writes itself as its name but does not read names back, so
+// the attribution is decoded through these shadows: the outer "trust" field
+// hides the embedded one, and the name is mapped back here.
+type clientContributor struct {
+	store.Contributor
+	Trust string `json:"trust"`
+}
+
+type clientAncestor struct {
+	store.Ancestor
+	Contributors []clientContributor `json:"contributors"`
+}
+
+type clientAttribution struct {
+	store.Attribution
+	Contributors []clientContributor `json:"contributors"`
+	Lineage      []clientAncestor    `json:"lineage"`
+}
+
+func (w *clientAttribution) attribution() (*store.Attribution, error) {
+	a := w.Attribution
+	var err error
+	if a.Contributors, err = clientContributors(w.Contributors); err != nil {
+		return nil, err
+	}
+	a.Lineage = make([]store.Ancestor, len(w.Lineage))
+	for i, wa := range w.Lineage {
+		a.Lineage[i] = wa.Ancestor
+		if a.Lineage[i].Contributors, err = clientContributors(wa.Contributors); err != nil {
+			return nil, err
+		}
+	}
+	if a.Endorsements == nil {
+		a.Endorsements = []store.EndorsementView{}
+	}
+	return &a, nil
+}
+
+func clientContributors(ws []clientContributor) ([]store.Contributor, error) {
+	out := make([]store.Contributor, len(ws))
+	for i, wc := range ws {
+		out[i] = wc.Contributor
+		t, ok := clientTrust(wc.Trust)
+		if !ok {
+			return nil, protocol.E("decode attribution", protocol.Invalid, "claim %s: unknown trust level %q", wc.Claim, wc.Trust)
+		}
+		out[i].Trust = t
+	}
+	return out, nil
+}
+
+func clientTrust(name string) (protocol.Trust, bool) {
+	for t := protocol.Trust(0); t.String() != "unknown"; t++ {
+		if t.String() == name {
+			return t, true
+		}
+	}
+	return 0, false
+}

@@ -1,0 +1,47 @@
+package node
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/commons-p2p/commons/store"
+)
+
+// metrics are a node's Prometheus metrics, in a registry of its own so that
+// many nodes can live in one process (tests, simulations).
+type metrics struct {
+	reg      *prometheus.Registry
+	stored   *prometheus.CounterVec // new objects by kind
+	cosigned prometheus.Counter     // signatures merged into stored objects
+	refused  *prometheus.CounterVec // objects refused, by error kind
+	requests *prometheus.CounterVec // API requests by route and status class
+}
+
+func newMetrics(st *store.Store) *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		stored: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "commons_objects_stored_total", Help: "New objects stored, by kind.",
+		}, []string{"kind"}),
+		cosigned: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "commons_signatures_merged_total", Help: "Signatures added to objects already stored.",
+		}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "commons_objects_refused_total", Help: "Objects refused at ingest, by error kind.",
+		}, []string{"reason"}),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "commons_api_requests_total", Help: "HTTP API requests, by route and status code.",
+		}, []string{"route", "code"}),
+	}
+	m.reg.MustRegister(m.stored, m.cosigned, m.refused, m.requests,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+func (m *metrics) observePut(res store.PutResult) {
+	if res.New {
+		m.stored.WithLabelValues(res.Kind.String()).Inc()
+	} else if res.Added > 0 {
+		m.cosigned.Add(float64(res.Added))
+	}
+}

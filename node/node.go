@@ -1,0 +1,48 @@
+// Package node is the commons daemon: it carries out what protocol decides,
+// keeps the store, and serves the HTTP API that the CLI uses. It owns all
+// I/O — disk, clock, network — so that protocol stays pure.
+package node
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/store"
+)
+
+// Version is the daemon's version, reported by /v1/id.
+const Version = "0.1.0"
+
+// Node is one commons node: its repo (keys, config), its store, and the
+// operations the API exposes.
+type Node struct {
+	repo    *Repo
+	store   *store.Store
+	log     *slog.Logger
+	metrics *metrics
+
+	// now is the clock; tests replace it.
+	now func() time.Time
+}
+
+// New returns a node over an opened repo and store. The caller closes both.
+func New(repo *Repo, st *store.Store, log *slog.Logger) *Node {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Node{repo: repo, store: st, log: log, metrics: newMetrics(st), now: time.Now}
+}
+
+// Store returns the node's store.
+func (n *Node) Store() *store.Store { return n.store }
+
+// Repo returns the node's repo.
+func (n *Node) Repo() *Repo { return n.repo }
+
+// policy is what governance says attribution should obey. Until the
+// governance layer speaks, a node founds a commons of one: its own key is
+// the only steward and no key is revoked.
+func (n *Node) policy() protocol.Policy {
+	return protocol.Stewards{n.repo.NodeKey.DID(): true}
+}

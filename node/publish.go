@@ -1,0 +1,243 @@
+package node
+
+import (
+	"context"
+	"time"
+
+	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/store"
+)
+
+// Ingest is the one door through which objects enter the store, whether the
+// node made them or received them: decode, verify, check the time, store.
+func (n *Node) Ingest(raw []byte) (store.PutResult, *protocol.Object, error) {
+	o, err := protocol.VerifyObject(raw)
+	if err == nil {
+		err = protocol.CheckTime(o, n.now())
+	}
+	if err != nil {
+		n.metrics.refused.WithLabelValues(protocol.KindOf(err).String()).Inc()
+		return store.PutResult{}, nil, err
+	}
+	res, err := n.store.Put(o)
+	if err != nil {
+		n.metrics.refused.WithLabelValues(protocol.KindOf(err).String()).Inc()
+		return store.PutResult{}, nil, err
+	}
+	n.metrics.observePut(res)
+	return res, o, nil
+}
+
+// sign seals a statement of kind k with the key named as, and ingests it.
+func (n *Node) sign(as string, k protocol.ObjectKind, subjects []protocol.ResourceDescriptor, pred any) (Published, *protocol.Object, error) {
+	key, err := n.repo.Keys.Get(as)
+	if err != nil {
+		return Published{}, nil, err
+	}
+	env, err := protocol.NewEnvelope(k, subjects, pred)
+	if err != nil {
+		return Published{}, nil, err
+	}
+	key.Sign(env)
+	raw := env.Encode()
+	if len(raw) > protocol.MaxEnvelopeSize {
+		return Published{}, nil, protocol.E("publish "+k.String(), protocol.TooLarge, "the signed record is %d bytes, over the limit of %d", len(raw), protocol.MaxEnvelopeSize)
+	}
+	res, o, err := n.Ingest(raw)
+	if err != nil {
+		return Published{}, nil, err
+	}
+	return Published{ID: res.ID, Kind: k.String(), Signer: key.DID(), New: res.New, Signers: res.Signers}, o, nil
+}
+
+// signerDID returns the DID of the key named as, for predicates that name
+// their issuer.
+func (n *Node) signerDID(as string) (protocol.DID, error) {
+	k, err := n.repo.Keys.Get(as)
+	if err != nil {
+		return protocol.DID{}, err
+	}
+	return k.DID(), nil
+}
+
+// created is the time a new statement is stamped with: now, in UTC, to the
+// second, so that records read well.
+func (n *Node) created() time.Time { return n.now().UTC().Truncate(time.Second) }
+
+// AddDataset publishes a dataset record for files the client has hashed.
+func (n *Node) AddDataset(_ context.Context, req AddDatasetRequest) (Published, error) {
+	const op = "add dataset"
+	files := make([]protocol.File, len(req.Files))
+	var total int64
+	for i, f := range req.Files {
+		d, err := protocol.ParseDigest(f.SHA256)
+		if err != nil {
+			return Published{}, protocol.E(op, protocol.Invalid, "file %q: %w", f.Name, err)
+		}
+		if f.Size < 0 {
+			return Published{}, protocol.E(op, protocol.Invalid, "file %q: negative size %d", f.Name, f.Size)
+		}
+		files[i] = protocol.File{Name: f.Name, Digest: d, Size: f.Size}
+		total += f.Size
+	}
+	parents, err := parseIDs(op, "parent", req.Parents)
+	if err != nil {
+		return Published{}, err
+	}
+	publisher, err := n.signerDID(req.As)
+	if err != nil {
+		return Published{}, err
+	}
+	pred := protocol.Dataset{
+		Name: req.Name, Description: req.Description, License: req.License, Version: req.Version,
+		Publisher: publisher, Created: n.created(), Parents: parents,
+	}
+	p, _, err := n.sign(req.As, protocol.KindDataset, protocol.FileSubjects(files), pred)
+	if err != nil {
+		return Published{}, err
+	}
+	p.Files, p.Bytes = len(files), total
+	return p, nil
+}
+
+// AddClaim publishes an attribution claim.
+func (n *Node) AddClaim(_ context.Context, req AddClaimRequest) (Published, error) {
+	const op = "add claim"
+	subject, err := protocol.ParseID(req.Subject)
+	if err != nil {
+		return Published{}, protocol.E(op, protocol.Invalid, "subject: %w", err)
+	}
+	issuer, err := n.signerDID(req.As)
+	if err != nil {
+		return Published{}, err
+	}
+	contributor := issuer
+	if req.Contributor != "" {
+		if contributor, err = n.resolveDID(req.Contributor); err != nil {
+			return Published{}, protocol.E(op, protocol.KindOf(err), "contributor: %w", err)
+		}
+	}
+	if err := protocol.CheckWeight(req.Weight); err != nil {
+		return Published{}, protocol.E(op, protocol.Invalid, "%w", err)
+	}
+	pred := protocol.Attribution{
+		Issuer: issuer, Contributor: contributor, Role: req.Role, Weight: req.Weight,
+		Note: req.Note, Created: n.created(),
+	}
+	p, _, err := n.sign(req.As, protocol.KindAttribution, protocol.ReferenceSubject(subject), pred)
+	return p, err
+}
+
+// resolveDID reads a did:key, or the name of a key in the keystore.
+func (n *Node) resolveDID(s string) (protocol.DID, error) {
+	if len(s) > 4 && s[:4] == "did:" {
+		return protocol.ParseDID(s)
+	}
+	return n.signerDID(s)
+}
+
+// Cosign adds the signature of the key named as to a stored object. The
+// object keeps its ID.
+func (n *Node) Cosign(_ context.Context, id protocol.ID, as string) (Published, error) {
+	key, err := n.repo.Keys.Get(as)
+	if err != nil {
+		return Published{}, err
+	}
+	o, err := n.store.Object(id)
+	if err != nil {
+		return Published{}, err
+	}
+	env := o.Envelope
+	already := env.SignedBy(key.DID())
+	if !already {
+		key.Sign(env)
+	}
+	res, _, err := n.Ingest(env.Encode())
+	if err != nil {
+		return Published{}, err
+	}
+	return Published{ID: id, Kind: o.Kind.String(), Signer: key.DID(), New: res.Added > 0, Signers: res.Signers}, nil
+}
+
+// Revoke withdraws a claim. Only the claim's issuer may: the store refuses
+// anyone else, and so does this check, with a message that says why.
+func (n *Node) Revoke(_ context.Context, id protocol.ID, req RevokeRequest) (Published, error) {
+	const op = "revoke"
+	issuer, err := n.signerDID(req.As)
+	if err != nil {
+		return Published{}, err
+	}
+	target, err := n.store.Object(id)
+	if err != nil {
+		return Published{}, err
+	}
+	if target.Kind != protocol.KindAttribution && target.Kind != protocol.KindEndorsement && target.Kind != protocol.KindDerivation {
+		return Published{}, protocol.E(op, protocol.Invalid, "%s is a %s; only claims (attributions, endorsements, derivations) can be revoked", id, target.Kind)
+	}
+	if target.Issuer() != issuer {
+		return Published{}, protocol.E(op, protocol.Forbidden, "%s was issued by %s; %s may not revoke it", id, target.Issuer(), issuer)
+	}
+	pred := protocol.Revocation{Issuer: issuer, Reason: req.Reason, Created: n.created()}
+	p, _, err := n.sign(req.As, protocol.KindRevocation, protocol.ReferenceSubject(id), pred)
+	return p, err
+}
+
+// Endorse publishes an endorsement of a dataset or a claim.
+func (n *Node) Endorse(_ context.Context, req EndorseRequest) (Published, error) {
+	const op = "endorse"
+	subject, err := protocol.ParseID(req.Subject)
+	if err != nil {
+		return Published{}, protocol.E(op, protocol.Invalid, "subject: %w", err)
+	}
+	issuer, err := n.signerDID(req.As)
+	if err != nil {
+		return Published{}, err
+	}
+	pred := protocol.Endorsement{Issuer: issuer, Standard: req.Standard, Level: req.Level, Note: req.Note, Created: n.created()}
+	p, _, err := n.sign(req.As, protocol.KindEndorsement, protocol.ReferenceSubject(subject), pred)
+	return p, err
+}
+
+// Derive publishes a derivation: an artifact (a model) made from inputs.
+func (n *Node) Derive(_ context.Context, req DeriveRequest) (Published, error) {
+	const op = "derive"
+	d, err := protocol.ParseDigest(req.Digest)
+	if err != nil {
+		return Published{}, protocol.E(op, protocol.Invalid, "digest: %w", err)
+	}
+	inputs, err := parseIDs(op, "input", req.Inputs)
+	if err != nil {
+		return Published{}, err
+	}
+	publisher, err := n.signerDID(req.As)
+	if err != nil {
+		return Published{}, err
+	}
+	name := req.Name
+	if name == "" {
+		name = "artifact"
+	}
+	size := req.Size
+	if size == 0 {
+		size = -1
+	}
+	pred := protocol.Derivation{Publisher: publisher, Inputs: inputs, Activity: req.Activity, Note: req.Note, Created: n.created()}
+	files := []protocol.File{{Name: name, Digest: d, Size: size}}
+	p, _, err := n.sign(req.As, protocol.KindDerivation, protocol.FileSubjects(files), pred)
+	return p, err
+}
+
+func parseIDs(op, what string, ss []string) ([]protocol.ID, error) {
+	if len(ss) == 0 {
+		return nil, nil
+	}
+	out := make([]protocol.ID, len(ss))
+	for i, s := range ss {
+		id, err := protocol.ParseID(s)
+		if err != nil {
+			return nil, protocol.E(op, protocol.Invalid, "%s: %w", what, err)
+		}
+		out[i] = id
+	}
+	return out, nil
+}

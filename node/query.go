@@ -1,0 +1,130 @@
+package node
+
+import (
+	"context"
+
+	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/store"
+)
+
+// ID describes the node.
+func (n *Node) ID(context.Context) IDInfo {
+	return IDInfo{DID: n.repo.NodeKey.DID(), PeerID: n.repo.PeerID.String(), Repo: n.repo.Dir, Version: Version}
+}
+
+// Keys lists the keystore.
+func (n *Node) Keys(context.Context) ([]KeyInfo, error) {
+	entries, err := n.repo.Keys.List()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]KeyInfo, len(entries))
+	for i, e := range entries {
+		out[i] = KeyInfo{Name: e.Name, DID: e.Key.DID()}
+	}
+	return out, nil
+}
+
+// NewKey creates a named key.
+func (n *Node) NewKey(_ context.Context, name string) (KeyInfo, error) {
+	if name == nodeKeyName {
+		return KeyInfo{}, protocol.E("new key", protocol.Exists, "%q names the node key", name)
+	}
+	k, err := n.repo.Keys.New(name)
+	if err != nil {
+		return KeyInfo{}, err
+	}
+	return KeyInfo{Name: name, DID: k.DID()}, nil
+}
+
+// Attribution answers who contributed to id, at what trust, and its lineage.
+func (n *Node) Attribution(_ context.Context, id protocol.ID) (*store.Attribution, error) {
+	return n.store.Attribution(id, n.policy())
+}
+
+// Locate finds the datasets that hold a file with digest d.
+func (n *Node) Locate(_ context.Context, d protocol.Digest) (LocateResult, error) {
+	locs, err := n.store.Locate(d)
+	if err != nil {
+		return LocateResult{}, err
+	}
+	out := LocateResult{SHA256: d.Hex(), Datasets: []LocatedEntry{}}
+	for _, l := range locs {
+		for _, p := range l.Paths {
+			out.Datasets = append(out.Datasets, LocatedEntry{ID: l.Dataset, Name: l.Name, Path: p})
+		}
+	}
+	return out, nil
+}
+
+// Dataset shows one dataset record.
+func (n *Node) Dataset(_ context.Context, id protocol.ID) (DatasetView, error) {
+	o, err := n.store.Object(id)
+	if err != nil {
+		return DatasetView{}, err
+	}
+	if o.Kind != protocol.KindDataset {
+		return DatasetView{}, protocol.E("show dataset", protocol.Invalid, "%s is a %s, not a dataset", id, o.Kind)
+	}
+	children, err := n.store.Children(id)
+	if err != nil {
+		return DatasetView{}, err
+	}
+	d := o.Dataset
+	v := DatasetView{
+		ID: id, Name: d.Name, Description: d.Description, License: d.License, Version: d.Version,
+		Publisher: d.Publisher, Created: d.Created, Parents: nonNil(d.Parents), Children: nonNil(children),
+		Signers: o.Envelope.Signers(), Files: make([]FileView, len(o.Files)),
+	}
+	for i, f := range o.Files {
+		v.Files[i] = FileView{Name: f.Name, SHA256: f.Digest.Hex(), Size: f.Size}
+		if f.Size > 0 {
+			v.Bytes += f.Size
+		}
+	}
+	return v, nil
+}
+
+// Datasets lists the datasets stored here.
+func (n *Node) Datasets(context.Context) ([]DatasetSummary, error) {
+	objs, err := n.store.Datasets()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]DatasetSummary, len(objs))
+	for i, o := range objs {
+		s := DatasetSummary{ID: o.ID, Name: o.Dataset.Name, License: o.Dataset.License, Publisher: o.Dataset.Publisher, Created: o.Dataset.Created, Files: len(o.Files)}
+		for _, f := range o.Files {
+			if f.Size > 0 {
+				s.Bytes += f.Size
+			}
+		}
+		out[i] = s
+	}
+	return out, nil
+}
+
+// GetObject returns the stored envelope of id, signatures merged.
+func (n *Node) GetObject(_ context.Context, id protocol.ID) ([]byte, error) {
+	env, err := n.store.Envelope(id)
+	if err != nil {
+		return nil, err
+	}
+	return env.Encode(), nil
+}
+
+// PutObject ingests an envelope signed elsewhere.
+func (n *Node) PutObject(_ context.Context, raw []byte) (PutResult, error) {
+	res, o, err := n.Ingest(raw)
+	if err != nil {
+		return PutResult{}, err
+	}
+	return PutResult{ID: res.ID, Kind: o.Kind.String(), New: res.New, Added: res.Added, Signers: res.Signers}, nil
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

@@ -1,0 +1,210 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/commons-p2p/commons/protocol"
+)
+
+// maxRequestBody bounds any API request body: a dataset request for tens of
+// thousands of files, or one envelope with room to spare.
+const maxRequestBody = 32 << 20
+
+// Handler returns the HTTP API (/v1/...) and /metrics. token, when not
+// empty, is required as a bearer token on every request.
+func (n *Node) Handler(token string) http.Handler {
+	mux := http.NewServeMux()
+	route := func(pattern string, h func(w http.ResponseWriter, r *http.Request) error) {
+		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
+			code := http.StatusOK
+			if err := h(w, r); err != nil {
+				code = n.writeError(w, r, err)
+			}
+			n.metrics.requests.WithLabelValues(pattern, strconv.Itoa(code)).Inc()
+		})
+	}
+	route("GET /v1/id", func(w http.ResponseWriter, r *http.Request) error {
+		return writeJSON(w, n.ID(r.Context()))
+	})
+	route("GET /v1/keys", func(w http.ResponseWriter, r *http.Request) error {
+		return reply(n.Keys(r.Context()))(w)
+	})
+	route("POST /v1/keys", func(w http.ResponseWriter, r *http.Request) error {
+		var req NewKeyRequest
+		if err := readJSON(r, &req); err != nil {
+			return err
+		}
+		return reply(n.NewKey(r.Context(), req.Name))(w)
+	})
+	route("POST /v1/datasets", jsonCall(n.AddDataset))
+	route("GET /v1/datasets", func(w http.ResponseWriter, r *http.Request) error {
+		return reply(n.Datasets(r.Context()))(w)
+	})
+	route("GET /v1/datasets/{id}", withID(n.Dataset))
+	route("POST /v1/claims", jsonCall(n.AddClaim))
+	route("POST /v1/claims/{id}/revoke", func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r)
+		if err != nil {
+			return err
+		}
+		var req RevokeRequest
+		if err := readJSON(r, &req); err != nil {
+			return err
+		}
+		return reply(n.Revoke(r.Context(), id, req))(w)
+	})
+	route("POST /v1/objects/{id}/cosign", func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r)
+		if err != nil {
+			return err
+		}
+		var req CosignRequest
+		if err := readJSON(r, &req); err != nil {
+			return err
+		}
+		return reply(n.Cosign(r.Context(), id, req.As))(w)
+	})
+	route("POST /v1/endorsements", jsonCall(n.Endorse))
+	route("POST /v1/derivations", jsonCall(n.Derive))
+	route("GET /v1/attribution/{id}", withID(n.Attribution))
+	route("GET /v1/locate/{digest}", func(w http.ResponseWriter, r *http.Request) error {
+		d, err := protocol.ParseDigest(r.PathValue("digest"))
+		if err != nil {
+			return err
+		}
+		return reply(n.Locate(r.Context(), d))(w)
+	})
+	route("GET /v1/objects/{id}", func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r)
+		if err != nil {
+			return err
+		}
+		b, err := n.GetObject(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, err = w.Write(b)
+		return err
+	})
+	route("POST /v1/objects", func(w http.ResponseWriter, r *http.Request) error {
+		b, err := readBody(r, protocol.MaxEnvelopeSize)
+		if err != nil {
+			return err
+		}
+		return reply(n.PutObject(r.Context(), b))(w)
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(n.metrics.reg, promhttp.HandlerOpts{}))
+	if token == "" {
+		return mux
+	}
+	want := []byte("Bearer " + token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			json.NewEncoder(w).Encode(ErrorBody{Error: "missing or wrong API token (see DIR/api.token)", Kind: protocol.Forbidden.String()})
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// jsonCall adapts an operation that takes a JSON request.
+func jsonCall[Req, Resp any](f func(context.Context, Req) (Resp, error)) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var req Req
+		if err := readJSON(r, &req); err != nil {
+			return err
+		}
+		return reply(f(r.Context(), req))(w)
+	}
+}
+
+// withID adapts an operation on the object named in the path.
+func withID[Resp any](f func(context.Context, protocol.ID) (Resp, error)) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r)
+		if err != nil {
+			return err
+		}
+		return reply(f(r.Context(), id))(w)
+	}
+}
+
+func reply[T any](v T, err error) func(http.ResponseWriter) error {
+	return func(w http.ResponseWriter) error {
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, v)
+	}
+}
+
+func pathID(r *http.Request) (protocol.ID, error) { return protocol.ParseID(r.PathValue("id")) }
+
+func readBody(r *http.Request, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) || int64(len(b)) > limit {
+		return nil, protocol.E("read request", protocol.TooLarge, "request body is over the limit of %d bytes", limit)
+	}
+	if err != nil {
+		return nil, protocol.E("read request", protocol.Transient, "%v", err)
+	}
+	return b, nil
+}
+
+func readJSON(r *http.Request, v any) error {
+	b, err := readBody(r, maxRequestBody)
+	if err != nil {
+		return err
+	}
+	if len(b) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return protocol.E("read request", protocol.Invalid, "malformed JSON request: %v", err)
+	}
+	return nil
+}
+
+func writeJSON(w http.ResponseWriter, v any) error {
+	w.Header().Set("Content-Type", "application/json")
+	return json.NewEncoder(w).Encode(v)
+}
+
+// statusOf maps an error's kind to an HTTP status.
+var statusOf = map[protocol.Kind]int{
+	protocol.Invalid:   http.StatusBadRequest,
+	protocol.NotFound:  http.StatusNotFound,
+	protocol.Exists:    http.StatusConflict,
+	protocol.Forbidden: http.StatusForbidden,
+	protocol.TooLarge:  http.StatusRequestEntityTooLarge,
+	protocol.Transient: http.StatusServiceUnavailable,
+}
+
+func (n *Node) writeError(w http.ResponseWriter, r *http.Request, err error) int {
+	kind := protocol.KindOf(err)
+	code, ok := statusOf[kind]
+	if !ok {
+		code = http.StatusInternalServerError
+		n.log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	json.NewEncoder(w).Encode(ErrorBody{Error: err.Error(), Kind: kind.String()})
+	return code
+}
