@@ -13,6 +13,9 @@ type PutResult struct {
 	New     bool // the object was not stored before
 	Added   int  // signatures added (all of them when New)
 	Signers int  // signatures on the stored object now
+	// Err is set by PutBatch when this object alone was refused; the rest
+	// of the batch is stored all the same.
+	Err error
 }
 
 // Attribution answers "who contributed to this, at what trust level, and
