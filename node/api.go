@@ -107,6 +107,7 @@ type PutResult struct {
 	New     bool        `json:"new"`
 	Added   int         `json:"added_signatures"`
 	Signers int         `json:"signers"`
+	Error   string      `json:"error,omitempty"` // bulk ingest only: why this envelope was refused
 }
 
 // DatasetView answers GET /v1/datasets/{id}.

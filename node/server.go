@@ -19,19 +19,25 @@ import (
 // thousands of files, or one envelope with room to spare.
 const maxRequestBody = 32 << 20
 
+// maxBulkBody bounds a bulk upload of newline-delimited envelopes.
+const maxBulkBody = 1 << 30
+
 // Handler returns the HTTP API (/v1/...) and /metrics. token, when not
 // empty, is required as a bearer token on every request.
 func (n *Node) Handler(token string) http.Handler {
 	mux := http.NewServeMux()
-	route := func(pattern string, h func(w http.ResponseWriter, r *http.Request) error) {
+	routeLimit := func(pattern string, limit int64, h func(w http.ResponseWriter, r *http.Request) error) {
 		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-			r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 			code := http.StatusOK
 			if err := h(w, r); err != nil {
 				code = n.writeError(w, r, err)
 			}
 			n.metrics.requests.WithLabelValues(pattern, strconv.Itoa(code)).Inc()
 		})
+	}
+	route := func(pattern string, h func(w http.ResponseWriter, r *http.Request) error) {
+		routeLimit(pattern, maxRequestBody, h)
 	}
 	route("GET /v1/id", func(w http.ResponseWriter, r *http.Request) error {
 		return writeJSON(w, n.ID(r.Context()))
@@ -103,6 +109,17 @@ func (n *Node) Handler(token string) http.Handler {
 			return err
 		}
 		return reply(n.PutObject(r.Context(), b))(w)
+	})
+	routeLimit("POST /v1/objects/bulk", maxBulkBody, func(w http.ResponseWriter, r *http.Request) error {
+		results := []PutResult{}
+		err := n.ingestStream(r.Body, func(res PutResult) error {
+			results = append(results, res)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, results)
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(n.metrics.reg, promhttp.HandlerOpts{}))
 	if token == "" {

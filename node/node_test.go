@@ -1,0 +1,390 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/store"
+)
+
+// newTestNode makes a node with a fresh repo and an in-memory store.
+func newTestNode(t testing.TB) *Node {
+	t.Helper()
+	repo, err := Init(filepath.Join(t.TempDir(), "repo"), InitOptions{APIAddr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(store.Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return New(repo, st, nil)
+}
+
+func fileEntry(name, content string) FileEntry {
+	d := protocol.SumDigest([]byte(content))
+	return FileEntry{Name: name, SHA256: d.Hex(), Size: int64(len(content))}
+}
+
+func mustDataset(t *testing.T, n *Node, name string, parents ...string) Published {
+	t.Helper()
+	p, err := n.AddDataset(context.Background(), AddDatasetRequest{
+		Name: name, License: "CC-BY-4.0", Parents: parents,
+		Files: []FileEntry{fileEntry("a.txt", name+" a"), fileEntry("sub/b.csv", name+" b")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestPublishAndAttribute(t *testing.T) {
+	ctx := context.Background()
+	n := newTestNode(t)
+	alice, err := n.NewKey(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	parent := mustDataset(t, n, "parent")
+	if parent.Files != 2 || parent.Bytes != int64(len("parent a")+len("parent b")) || !parent.New {
+		t.Fatalf("dataset add = %+v", parent)
+	}
+	child := mustDataset(t, n, "child", parent.ID.String())
+
+	claim, err := n.AddClaim(ctx, AddClaimRequest{Subject: child.ID.String(), Role: "annotator", Weight: 0.3, As: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pclaim, err := n.AddClaim(ctx, AddClaimRequest{Subject: parent.ID.String(), Contributor: alice.DID.String(), Role: "author", Weight: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	trustOf := func(subject protocol.ID, claim protocol.ID) string {
+		t.Helper()
+		a, err := n.Attribution(ctx, subject)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range a.Contributors {
+			if c.Claim == claim {
+				return c.Trust.String()
+			}
+		}
+		t.Fatalf("claim %s not in attribution of %s: %+v", claim, subject, a)
+		return ""
+	}
+	steps := []struct {
+		name string
+		do   func() error
+		want string
+	}{
+		{"alice alone", func() error { return nil }, "asserted"},
+		{"publisher co-signs", func() error { _, err := n.Cosign(ctx, claim.ID, ""); return err }, "mutual"},
+		{"steward endorses", func() error {
+			_, err := n.Endorse(ctx, EndorseRequest{Subject: claim.ID.String(), Standard: "verified-contribution"})
+			return err
+		}, "certified"},
+		{"alice revokes", func() error {
+			_, err := n.Revoke(ctx, claim.ID, RevokeRequest{Reason: "entered by mistake", As: "alice"})
+			return err
+		}, "revoked"},
+	}
+	for _, s := range steps {
+		if err := s.do(); err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		if got := trustOf(child.ID, claim.ID); got != s.want {
+			t.Errorf("%s: trust = %s, want %s", s.name, got, s.want)
+		}
+	}
+	// The publisher issued pclaim about alice: acknowledged until alice signs.
+	if got := trustOf(parent.ID, pclaim.ID); got != "acknowledged" {
+		t.Errorf("publisher's claim about alice: trust = %s, want acknowledged", got)
+	}
+	if _, err := n.Cosign(ctx, pclaim.ID, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	if got := trustOf(parent.ID, pclaim.ID); got != "mutual" {
+		t.Errorf("after alice co-signs: trust = %s, want mutual", got)
+	}
+
+	a, err := n.Attribution(ctx, child.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Lineage) != 1 || a.Lineage[0].ID != parent.ID || len(a.Lineage[0].Contributors) != 1 {
+		t.Errorf("lineage of child = %+v, want the parent with its one contributor", a.Lineage)
+	}
+
+	loc, err := n.Locate(ctx, protocol.SumDigest([]byte("child b")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(loc.Datasets) != 1 || loc.Datasets[0].ID != child.ID || loc.Datasets[0].Path != "sub/b.csv" {
+		t.Errorf("locate = %+v", loc)
+	}
+	view, err := n.Dataset(ctx, parent.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(view.Children) != 1 || view.Children[0] != child.ID || view.License != "CC-BY-4.0" || len(view.Files) != 2 {
+		t.Errorf("dataset show = %+v", view)
+	}
+}
+
+func TestCosignKeepsID(t *testing.T) {
+	ctx := context.Background()
+	n := newTestNode(t)
+	n.NewKey(ctx, "bob")
+	d := mustDataset(t, n, "d")
+	before, _ := n.GetObject(ctx, d.ID)
+	p, err := n.Cosign(ctx, d.ID, "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.ID != d.ID || p.Signers != 2 || !p.New {
+		t.Errorf("cosign = %+v, want same ID, 2 signers", p)
+	}
+	again, err := n.Cosign(ctx, d.ID, "bob")
+	if err != nil || again.New || again.Signers != 2 {
+		t.Errorf("second cosign = %+v, %v; want no change", again, err)
+	}
+	after, _ := n.GetObject(ctx, d.ID)
+	eb, _ := protocol.DecodeEnvelope(before)
+	ea, _ := protocol.DecodeEnvelope(after)
+	if eb.ID() != ea.ID() || len(ea.Signatures) != 2 {
+		t.Errorf("envelope after cosign: id %s→%s, %d signatures", eb.ID(), ea.ID(), len(ea.Signatures))
+	}
+}
+
+// TestRefusals shows that each kind of bad request gets an error that names
+// what was wrong, of the right kind, and that nothing is stored.
+func TestRefusals(t *testing.T) {
+	ctx := context.Background()
+	n := newTestNode(t)
+	n.NewKey(ctx, "alice")
+	n.NewKey(ctx, "mallory")
+	d := mustDataset(t, n, "d")
+	claim, err := n.AddClaim(ctx, AddClaimRequest{Subject: d.ID.String(), Role: "author", Weight: 0.5, As: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := AddDatasetRequest{Name: "x", License: "MIT", Files: []FileEntry{fileEntry("f", "x")}}
+	tests := []struct {
+		name string
+		do   func() error
+		kind protocol.Kind
+		msg  string
+	}{
+		{"weight zero", func() error {
+			_, err := n.AddClaim(ctx, AddClaimRequest{Subject: d.ID.String(), Role: "author", Weight: 0})
+			return err
+		}, protocol.Invalid, "weight 0 is outside (0,1]"},
+		{"weight over one", func() error {
+			_, err := n.AddClaim(ctx, AddClaimRequest{Subject: d.ID.String(), Role: "author", Weight: 1.5})
+			return err
+		}, protocol.Invalid, "weight 1.5"},
+		{"unknown key", func() error {
+			_, err := n.AddClaim(ctx, AddClaimRequest{Subject: d.ID.String(), Role: "author", Weight: 0.5, As: "carol"})
+			return err
+		}, protocol.NotFound, `no key named "carol"`},
+		{"bad subject", func() error {
+			_, err := n.AddClaim(ctx, AddClaimRequest{Subject: "not-an-id", Role: "author", Weight: 0.5})
+			return err
+		}, protocol.Invalid, `"not-an-id" is not a CID`},
+		{"bad role", func() error {
+			_, err := n.AddClaim(ctx, AddClaimRequest{Subject: d.ID.String(), Role: "Chief Editor", Weight: 0.5})
+			return err
+		}, protocol.Invalid, "role"},
+		{"revocation by another", func() error {
+			_, err := n.Revoke(ctx, claim.ID, RevokeRequest{Reason: "mine now", As: "mallory"})
+			return err
+		}, protocol.Forbidden, "may not revoke"},
+		{"revoke a dataset", func() error {
+			_, err := n.Revoke(ctx, d.ID, RevokeRequest{Reason: "no"})
+			return err
+		}, protocol.Invalid, "only claims"},
+		{"revoke unknown", func() error {
+			_, err := n.Revoke(ctx, protocol.ObjectID([]byte("nothing")), RevokeRequest{Reason: "no"})
+			return err
+		}, protocol.NotFound, ""},
+		{"dataset without license", func() error {
+			r := good
+			r.License = ""
+			_, err := n.AddDataset(ctx, r)
+			return err
+		}, protocol.Invalid, "missing license"},
+		{"dataset bad digest", func() error {
+			r := good
+			r.Files = []FileEntry{{Name: "f", SHA256: "abc", Size: 1}}
+			_, err := n.AddDataset(ctx, r)
+			return err
+		}, protocol.Invalid, `file "f"`},
+		{"dataset absolute path", func() error {
+			r := good
+			r.Files = []FileEntry{fileEntry("/etc/passwd", "x")}
+			_, err := n.AddDataset(ctx, r)
+			return err
+		}, protocol.Invalid, "absolute"},
+		{"dataset artifact parent", func() error {
+			r := good
+			r.Parents = []string{"sha256:" + strings.Repeat("ab", 32)}
+			_, err := n.AddDataset(ctx, r)
+			return err
+		}, protocol.Invalid, "artifact"},
+		{"object put garbage", func() error {
+			_, err := n.PutObject(ctx, []byte(`{"payloadType":`))
+			return err
+		}, protocol.Invalid, "malformed JSON"},
+	}
+	before := indexSnapshot(t, n, d.ID)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.do()
+			if err == nil {
+				t.Fatal("accepted, want an error")
+			}
+			if k := protocol.KindOf(err); k != tt.kind {
+				t.Errorf("kind = %v, want %v (%v)", k, tt.kind, err)
+			}
+			if !strings.Contains(err.Error(), tt.msg) {
+				t.Errorf("error %q does not mention %q", err, tt.msg)
+			}
+		})
+	}
+	if after := indexSnapshot(t, n, d.ID); after != before {
+		t.Errorf("refused requests changed the index:\nbefore %s\nafter  %s", before, after)
+	}
+}
+
+// indexSnapshot renders what the node answers about a dataset and its
+// neighbourhood, to show that refusals change nothing.
+func indexSnapshot(t *testing.T, n *Node, id protocol.ID) string {
+	t.Helper()
+	ctx := context.Background()
+	a, err := n.Attribution(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := n.Datasets(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal([]any{a, ds})
+	return string(b)
+}
+
+func TestFutureObjectRefused(t *testing.T) {
+	n := newTestNode(t)
+	n.now = func() time.Time { return time.Now().Add(time.Hour) }
+	d := mustDataset(t, n, "from the future")
+	n.now = time.Now
+	raw, err := n.GetObject(context.Background(), d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := newTestNode(t)
+	_, err = other.PutObject(context.Background(), raw)
+	if !protocol.IsKind(err, protocol.Invalid) || !strings.Contains(err.Error(), "in the future") {
+		t.Fatalf("put of a future object: %v, want an invalid error about the future", err)
+	}
+}
+
+func TestHTTPErrors(t *testing.T) {
+	n := newTestNode(t)
+	srv := httptest.NewServer(n.Handler(""))
+	defer srv.Close()
+	tests := []struct {
+		method, path, body string
+		code               int
+		kind               string
+	}{
+		{"GET", "/v1/attribution/nonsense", "", 400, "invalid"},
+		{"GET", "/v1/objects/" + protocol.ObjectID([]byte("x")).String(), "", 404, "not found"},
+		{"POST", "/v1/objects", `{"payloadType":"x","payload":"!!","signatures":[]}`, 400, "invalid"},
+		{"POST", "/v1/claims", `{"subject":`, 400, "invalid"},
+		{"POST", "/v1/claims", `{"unknown_field":1}`, 400, "invalid"},
+		{"POST", "/v1/keys", `{"name":"node"}`, 409, "exists"},
+		{"POST", "/v1/keys", `{"name":"Bad Name"}`, 400, "invalid"},
+		{"POST", "/v1/objects", strings.Repeat(" ", protocol.MaxEnvelopeSize+10), 413, "too large"},
+	}
+	for _, tt := range tests {
+		req, _ := http.NewRequest(tt.method, srv.URL+tt.path, strings.NewReader(tt.body))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body ErrorBody
+		json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if resp.StatusCode != tt.code || body.Kind != tt.kind || body.Error == "" {
+			t.Errorf("%s %s: %d %+v, want %d kind %q", tt.method, tt.path, resp.StatusCode, body, tt.code, tt.kind)
+		}
+	}
+}
+
+func TestAPIToken(t *testing.T) {
+	n := newTestNode(t)
+	srv := httptest.NewServer(n.Handler("s3cret"))
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/v1/id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("no token: status %d, want 401", resp.StatusCode)
+	}
+	req, _ := http.NewRequest("GET", srv.URL+"/v1/id", nil)
+	req.Header.Set("Authorization", "Bearer s3cret")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("with token: status %d, want 200", resp.StatusCode)
+	}
+}
+
+func TestInitRefusesExistingRepo(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "repo")
+	if _, err := Init(dir, InitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := os.ReadFile(filepath.Join(dir, configFile))
+	key, _ := os.ReadFile(filepath.Join(dir, keysDir, "node.key"))
+	_, err := Init(dir, InitOptions{APIAddr: "127.0.0.1:9"})
+	if !protocol.IsKind(err, protocol.Exists) || !strings.Contains(err.Error(), "nothing was changed") {
+		t.Fatalf("second init: %v, want an exists error", err)
+	}
+	cfg2, _ := os.ReadFile(filepath.Join(dir, configFile))
+	key2, _ := os.ReadFile(filepath.Join(dir, keysDir, "node.key"))
+	if string(cfg) != string(cfg2) || string(key) != string(key2) {
+		t.Error("second init changed the repo")
+	}
+	fi, err := os.Stat(filepath.Join(dir, keysDir, "node.key"))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("node key mode = %v, %v; want 0600", fi.Mode().Perm(), err)
+	}
+}
+
+func TestConfigRefusesOpenAPIWithoutToken(t *testing.T) {
+	_, err := Init(filepath.Join(t.TempDir(), "r"), InitOptions{APIAddr: "0.0.0.0:5780"})
+	if !protocol.IsKind(err, protocol.Invalid) || !strings.Contains(err.Error(), "api_token") {
+		t.Fatalf("init with a public API and no token: %v", err)
+	}
+	_, err = Init(filepath.Join(t.TempDir(), "r"), InitOptions{Listen: []string{"/ip4/1.2.3.4/tcpx/1"}})
+	if !protocol.IsKind(err, protocol.Invalid) || !strings.Contains(err.Error(), "multiaddr") {
+		t.Fatalf("init with a bad listen address: %v", err)
+	}
+}
