@@ -1,0 +1,161 @@
+package protocol_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/commons-p2p/commons/protocol"
+)
+
+// seedHex is the vector seed 0x00, 0x01, …, 0x1f; otherSeedHex is 0x20 … 0x3f.
+const (
+	seedHex      = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+	otherSeedHex = "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+)
+
+// Fixed values of the test vectors (SPEC.md §9).
+const (
+	vectorDID        = "did:key:z6MkehRgf7yJbgaGfYsdoAsKdBPE3dj2CYhowQdcjqSJgvVd"
+	vectorDatasetID  = "bagaaiera2wpqpzpfxcs3fgroullrnikdqfogwyxcp5euun44e7njsffdc5hq"
+	vectorArtifactID = "bafkreicysg23kiwv34eg2d7qweipxwosdo2py4ldv42nbauguluen5v6am"
+)
+
+func seq(from byte) []byte {
+	b := make([]byte, 32)
+	for i := range b {
+		b[i] = from + byte(i)
+	}
+	return b
+}
+
+func mustKey(seed []byte) *protocol.Key {
+	k, err := protocol.KeyFromSeed(seed)
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
+
+var (
+	vectorKey = mustKey(seq(0x00)) // publisher, issuer
+	otherKey  = mustKey(seq(0x20)) // contributor, steward
+	day       = func(d int) time.Time { return time.Date(2026, 1, d, 0, 0, 0, 0, time.UTC) }
+)
+
+// vector is one test vector: an object of each kind, built with the
+// package's own builders and signed with Key.Sign.
+type vector struct {
+	name string
+	env  *protocol.Envelope
+}
+
+func mustEnvelope(k protocol.ObjectKind, subjects []protocol.ResourceDescriptor, pred any, keys ...*protocol.Key) *protocol.Envelope {
+	env, err := protocol.NewEnvelope(k, subjects, pred)
+	if err != nil {
+		panic(err)
+	}
+	for _, key := range keys {
+		key.Sign(env)
+	}
+	return env
+}
+
+var helloFile = protocol.File{Name: "hello.txt", Digest: protocol.SumDigest([]byte("hello\n")), Size: 6}
+
+// vectors builds the five vectors. Each later one refers to an earlier one.
+func vectors() []vector {
+	ds := mustEnvelope(protocol.KindDataset, protocol.FileSubjects([]protocol.File{helloFile}), protocol.Dataset{
+		Name:      "Test vector",
+		License:   "CC-BY-4.0",
+		Publisher: vectorKey.DID(),
+		Created:   day(1),
+	}, vectorKey)
+	at := mustEnvelope(protocol.KindAttribution, protocol.ReferenceSubject(ds.ID()), protocol.Attribution{
+		Issuer:      vectorKey.DID(),
+		Contributor: otherKey.DID(),
+		Role:        "annotator",
+		Weight:      0.5,
+		Note:        "labelled hello.txt",
+		Created:     day(2),
+	}, vectorKey, otherKey)
+	model := protocol.File{Name: "model.bin", Digest: protocol.SumDigest([]byte("model\n")), Size: 6}
+	dv := mustEnvelope(protocol.KindDerivation, protocol.FileSubjects([]protocol.File{model}), protocol.Derivation{
+		Publisher: vectorKey.DID(),
+		Inputs:    []protocol.ID{ds.ID()},
+		Activity:  "trained-on",
+		Created:   day(3),
+	}, vectorKey)
+	en := mustEnvelope(protocol.KindEndorsement, protocol.ReferenceSubject(at.ID()), protocol.Endorsement{
+		Issuer:   otherKey.DID(),
+		Standard: "Commons review 1",
+		Level:    "full",
+		Created:  day(4),
+	}, otherKey)
+	rv := mustEnvelope(protocol.KindRevocation, protocol.ReferenceSubject(at.ID()), protocol.Revocation{
+		Issuer:  vectorKey.DID(),
+		Reason:  "contributor asked to be removed",
+		Created: day(5),
+	}, vectorKey)
+	return []vector{{"dataset", ds}, {"attribution", at}, {"derivation", dv}, {"endorsement", en}, {"revocation", rv}}
+}
+
+func vectorByName(name string) *protocol.Envelope {
+	for _, v := range vectors() {
+		if v.name == name {
+			return v.env
+		}
+	}
+	panic("no vector " + name)
+}
+
+// signed returns the encoded envelope of payload signed by keys.
+func signed(payload []byte, keys ...*protocol.Key) []byte {
+	env := &protocol.Envelope{PayloadType: protocol.PayloadTypeInToto, Payload: payload}
+	for _, k := range keys {
+		k.Sign(env)
+	}
+	return env.Encode()
+}
+
+// edit decodes payload into generic JSON, lets f change it and re-encodes it.
+// Keys come out sorted; that does not matter to a verifier.
+func edit(t testing.TB, payload []byte, f func(st map[string]any)) []byte {
+	t.Helper()
+	var st map[string]any
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	dec.UseNumber()
+	if err := dec.Decode(&st); err != nil {
+		t.Fatal(err)
+	}
+	f(st)
+	b, err := json.Marshal(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func pred(st map[string]any) map[string]any { return st["predicate"].(map[string]any) }
+func subj(st map[string]any, i int) map[string]any {
+	return st["subject"].([]any)[i].(map[string]any)
+}
+
+// wantErr fails t unless err has kind k and its message holds every one of
+// words.
+func wantErr(t testing.TB, err error, k protocol.Kind, words ...string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("got no error, want a %q error naming %q", k, words)
+	}
+	if got := protocol.KindOf(err); got != k {
+		t.Errorf("kind = %q, want %q (error: %v)", got, k, err)
+	}
+	for _, w := range words {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q does not name %q", err, w)
+		}
+	}
+}
