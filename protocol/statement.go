@@ -279,8 +279,8 @@ func sha256Of(s ResourceDescriptor) (Digest, error) {
 	if !ok {
 		return Digest{}, E("", Invalid, "missing digest.sha256")
 	}
-	if strings.ToLower(h) != h {
-		return Digest{}, E("", Invalid, "digest.sha256 must be lowercase hex")
+	if len(h) != 2*len(Digest{}) || strings.ToLower(h) != h {
+		return Digest{}, E("", Invalid, "digest.sha256 %q is not 64 lowercase hex digits", clip(h))
 	}
 	return ParseDigest(h)
 }

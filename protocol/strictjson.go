@@ -25,16 +25,38 @@ func decodeStrict(what string, b []byte, v any) error {
 	if !utf8.Valid(b) {
 		return errors.New("not UTF-8")
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if err := checkShape(dec, reflect.TypeOf(v).Elem(), what); err != nil {
+	t := reflect.TypeOf(v).Elem()
+	w := walker{b: b, dec: json.NewDecoder(bytes.NewReader(b))}
+	w.dec.UseNumber() // a number too large for float64 is the decoder's to refuse, with its field
+	if err := w.value(t, what); err != nil {
 		return err
 	}
-	if _, err := dec.Token(); err != io.EOF {
+	if _, err := w.dec.Token(); err != io.EOF {
 		return errors.New("trailing data after the JSON value")
 	}
-	dec = json.NewDecoder(bytes.NewReader(b))
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
-	return dec.Decode(v)
+	if err := dec.Decode(v); err != nil {
+		// encoding/json does not say which field a DID, an ID or a time
+		// came from: walk again, decoding each leaf, to name it.
+		w = walker{b: b, dec: json.NewDecoder(bytes.NewReader(b)), leaves: true}
+		w.dec.UseNumber()
+		if lerr := w.value(t, what); lerr != nil {
+			return lerr
+		}
+		return err
+	}
+	return nil
+}
+
+// walker reads one JSON value from dec, guided by the Go type it will be
+// decoded into. With leaves set it also decodes every leaf value (a
+// string, number, bool, or a value of a type that decodes itself) on its
+// own, so that an error comes with the path of the field.
+type walker struct {
+	b      []byte
+	dec    *json.Decoder
+	leaves bool
 }
 
 var (
@@ -55,28 +77,47 @@ func opaque(t reflect.Type) bool {
 	return t.Kind() == reflect.Map || t.Kind() == reflect.Interface
 }
 
-// checkShape reads one JSON value from dec, guided by the Go type t it will
-// be decoded into (nil: any value).
-func checkShape(dec *json.Decoder, t reflect.Type, path string) error {
+// value reads one value at path; t is the type it decodes into, nil for
+// any value.
+func (w *walker) value(t reflect.Type, path string) error {
 	for t != nil && t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if opaque(t) {
-		t = nil
+	start := w.dec.InputOffset()
+	leaf := t != nil && (opaque(t) || t.Kind() != reflect.Struct && t.Kind() != reflect.Slice && t.Kind() != reflect.Array)
+	inner := t
+	if leaf {
+		inner = nil
 	}
-	tok, err := dec.Token()
+	if err := w.inner(inner, path); err != nil {
+		return err
+	}
+	if leaf && w.leaves {
+		raw := bytes.TrimLeft(w.b[start:w.dec.InputOffset()], " \t\r\n:,")
+		if err := json.Unmarshal(raw, reflect.New(t).Interface()); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	return nil
+}
+
+func (w *walker) inner(t reflect.Type, path string) error {
+	tok, err := w.dec.Token()
 	if err != nil {
 		return err
 	}
 	switch tok {
 	case json.Delim('{'):
 		var fields map[string]structField
-		if t != nil && t.Kind() == reflect.Struct {
+		if t != nil {
+			if t.Kind() != reflect.Struct {
+				return fmt.Errorf("%s: want a JSON array", path)
+			}
 			fields = fieldsOf(t)
 		}
 		seen := make(map[string]bool)
-		for dec.More() {
-			kt, err := dec.Token()
+		for w.dec.More() {
+			kt, err := w.dec.Token()
 			if err != nil {
 				return err
 			}
@@ -93,7 +134,7 @@ func checkShape(dec *json.Decoder, t reflect.Type, path string) error {
 				}
 				ft = f.t
 			}
-			if err := checkShape(dec, ft, join(path, key)); err != nil {
+			if err := w.value(ft, path+"."+clip(key)); err != nil {
 				return err
 			}
 		}
@@ -102,22 +143,33 @@ func checkShape(dec *json.Decoder, t reflect.Type, path string) error {
 				return fmt.Errorf("missing field %q in %s", name, path)
 			}
 		}
-		_, err = dec.Token() // '}'
+		_, err = w.dec.Token() // '}'
 		return err
 	case json.Delim('['):
 		var et reflect.Type
-		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+		if t != nil {
+			if t.Kind() == reflect.Struct {
+				return fmt.Errorf("%s: want a JSON object", path)
+			}
 			et = t.Elem()
 		}
-		for i := 0; dec.More(); i++ {
-			if err := checkShape(dec, et, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+		for i := 0; w.dec.More(); i++ {
+			if err := w.value(et, fmt.Sprintf("%s[%d]", path, i)); err != nil {
 				return err
 			}
 		}
-		_, err = dec.Token() // ']'
+		_, err = w.dec.Token() // ']'
 		return err
+	case nil:
+		return nil // null leaves any value at its zero
 	}
-	return nil // a scalar: the decoder checks its type
+	if t != nil {
+		if t.Kind() == reflect.Struct {
+			return fmt.Errorf("%s: want a JSON object", path)
+		}
+		return fmt.Errorf("%s: want a JSON array", path)
+	}
+	return nil
 }
 
 type structField struct {
@@ -151,5 +203,3 @@ func fieldsOf(t reflect.Type) map[string]structField {
 	fieldCache.Store(t, m)
 	return m
 }
-
-func join(path, key string) string { return path + "." + clip(key) }
