@@ -1,13 +1,19 @@
 package store
 
 import (
+	"errors"
+	"fmt"
 	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	badger "github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
 
 	"github.com/commons-p2p/commons/protocol"
 )
-
-// SKELETON: signatures are the contract between store/ and node/; bodies are
-// being written.
 
 // Options configure Open. Defaults are documented next to each field.
 type Options struct {
@@ -17,23 +23,148 @@ type Options struct {
 	Logger   *slog.Logger // default: discard
 }
 
-// Store is the Badger index of a node.
-type Store struct{}
+// Badger sizing for a node that shares its machine with fifty others: an
+// idle daemon must stay small. The value threshold must stay under 15% of
+// the memtable (Badger's batch limit); values above it (large dataset
+// envelopes) go to the value log.
+const (
+	memTableSize     = 8 << 20
+	blockCacheSize   = 8 << 20
+	indexCacheSize   = 4 << 20
+	valueLogFileSize = 16 << 20
+	valueThreshold   = 256 << 10
 
-func Open(opts Options) (*Store, error)                                { panic("unimplemented") }
-func (s *Store) Close() error                                          { panic("unimplemented") }
-func (s *Store) Put(o *protocol.Object) (PutResult, error)             { panic("unimplemented") }
-func (s *Store) PutBatch(objs []*protocol.Object) ([]PutResult, error) { panic("unimplemented") }
-func (s *Store) Envelope(id protocol.ID) (*protocol.Envelope, error)   { panic("unimplemented") }
-func (s *Store) Object(id protocol.ID) (*protocol.Object, error)       { panic("unimplemented") }
-func (s *Store) Has(id protocol.ID) (bool, error)                      { panic("unimplemented") }
-func (s *Store) Attribution(subject protocol.ID, p protocol.Policy) (*Attribution, error) {
-	panic("unimplemented")
+	// valueLogGCInterval is how often an on-disk store reclaims value-log
+	// space left by envelopes rewritten with new signatures.
+	valueLogGCInterval = 10 * time.Minute
+)
+
+// Store is the Badger index of a node. Its methods are safe for concurrent
+// use. Writes are serialised inside the store (see write.go); reads run
+// on consistent snapshots and never wait for writes.
+type Store struct {
+	db      *badger.DB
+	log     *slog.Logger
+	writeMu sync.Mutex // one writing transaction at a time
+	stop    chan struct{}
+	done    chan struct{}
+
+	closeOnce sync.Once
+	closeErr  error
 }
-func (s *Store) Locate(d protocol.Digest) ([]Location, error)           { panic("unimplemented") }
-func (s *Store) Datasets() ([]*protocol.Object, error)                  { panic("unimplemented") }
-func (s *Store) Parents(id protocol.ID) ([]protocol.ID, error)          { panic("unimplemented") }
-func (s *Store) Children(id protocol.ID) ([]protocol.ID, error)         { panic("unimplemented") }
-func (s *Store) ClaimsAbout(subject protocol.ID) ([]protocol.ID, error) { panic("unimplemented") }
-func (s *Store) BySigner(d protocol.DID) ([]protocol.ID, error)         { panic("unimplemented") }
-func (s *Store) ByContributor(d protocol.DID) ([]protocol.ID, error)    { panic("unimplemented") }
+
+// Open opens (creating if needed) the store in opts.Dir, or an empty store
+// in memory. It refuses a store written with another SchemaVersion.
+func Open(opts Options) (*Store, error) {
+	const op = "open store"
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	var bo badger.Options
+	if opts.InMemory {
+		bo = badger.DefaultOptions("").WithInMemory(true)
+	} else {
+		if opts.Dir == "" {
+			return nil, protocol.E(op, protocol.Invalid, "no directory given and not in memory")
+		}
+		bo = badger.DefaultOptions(opts.Dir).WithSyncWrites(!opts.NoSync)
+	}
+	bo = bo.WithMemTableSize(memTableSize).
+		WithNumMemtables(2).
+		WithNumLevelZeroTables(2).
+		WithNumLevelZeroTablesStall(4).
+		WithBlockCacheSize(blockCacheSize).
+		WithIndexCacheSize(indexCacheSize).
+		WithValueLogFileSize(valueLogFileSize).
+		WithValueThreshold(valueThreshold).
+		WithNumCompactors(2).
+		WithCompression(options.None).
+		WithMetricsEnabled(false).
+		WithLogger(badgerLogger{logger})
+	db, err := badger.Open(bo)
+	if err != nil {
+		return nil, protocol.E(op, protocol.Other, "badger in %q: %w", opts.Dir, err)
+	}
+	s := &Store{db: db, log: logger, stop: make(chan struct{}), done: make(chan struct{})}
+	if err := s.checkSchema(); err != nil {
+		db.Close()
+		return nil, protocol.E(op, protocol.KindOf(err), "%q: %w", opts.Dir, err)
+	}
+	if opts.InMemory {
+		close(s.done)
+	} else {
+		go s.collectValueLog()
+	}
+	return s, nil
+}
+
+// checkSchema writes SchemaVersion into a new store and refuses a store
+// with another version, or with data but no version.
+func (s *Store) checkSchema() error {
+	return s.db.Update(func(txn *badger.Txn) error {
+		item, err := txn.Get([]byte(keySchema))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			it := txn.NewIterator(badger.IteratorOptions{})
+			it.Rewind()
+			empty := !it.Valid()
+			it.Close()
+			if !empty {
+				return protocol.E("", protocol.Invalid, "the store holds data but no schema version: not a commons store, or written by a version before %d", SchemaVersion)
+			}
+			return txn.Set([]byte(keySchema), []byte(strconv.Itoa(SchemaVersion)))
+		}
+		if err != nil {
+			return err
+		}
+		v, err := item.ValueCopy(nil)
+		if err != nil {
+			return err
+		}
+		if string(v) != strconv.Itoa(SchemaVersion) {
+			return protocol.E("", protocol.Invalid, "store schema version is %q, this commons reads version %d only", clipKey(v), SchemaVersion)
+		}
+		return nil
+	})
+}
+
+// collectValueLog reclaims value-log space now and then, until Close.
+func (s *Store) collectValueLog() {
+	defer close(s.done)
+	t := time.NewTicker(valueLogGCInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			for s.db.RunValueLogGC(0.5) == nil {
+			}
+		}
+	}
+}
+
+// Close flushes and closes the store. The Store must not be used after.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.stop)
+		<-s.done
+		if err := s.db.Close(); err != nil {
+			s.closeErr = protocol.E("close store", protocol.Other, "%w", err)
+		}
+	})
+	return s.closeErr
+}
+
+// badgerLogger passes Badger's warnings and errors to slog and drops the
+// rest.
+type badgerLogger struct{ l *slog.Logger }
+
+func (b badgerLogger) Errorf(f string, args ...any) { b.l.Error(line(f, args), "component", "badger") }
+func (b badgerLogger) Warningf(f string, args ...any) {
+	b.l.Warn(line(f, args), "component", "badger")
+}
+func (badgerLogger) Infof(string, ...any)  {}
+func (badgerLogger) Debugf(string, ...any) {}
+
+func line(f string, args []any) string { return strings.TrimSpace(fmt.Sprintf(f, args...)) }

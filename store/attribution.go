@@ -1,0 +1,304 @@
+package store
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+
+	badger "github.com/dgraph-io/badger/v4"
+
+	"github.com/commons-p2p/commons/protocol"
+)
+
+// Limits of the lineage walk. Cycles cannot be built (an object names its
+// parents by hash, so a parent is older than its child), but the walk
+// guards against them anyway.
+const (
+	MaxLineageDepth     = 16
+	MaxLineageAncestors = 1000
+)
+
+// Attribution answers from the local index alone: the subject as far as it
+// is known here, the attribution claims about it with their trust under
+// policy p (nil means no stewards and no revoked keys), the endorsements of
+// it, and its ancestors with their own contributors.
+//
+// The subject may be an object or an artifact (a raw ID). An artifact takes
+// its publisher from the derivations stored here that made it and are not
+// withdrawn, when they all name one publisher, and its lineage from their
+// inputs (at depth 1, Via the derivation).
+func (s *Store) Attribution(subject protocol.ID, p protocol.Policy) (*Attribution, error) {
+	if p == nil {
+		p = protocol.Stewards(nil)
+	}
+	a := &Attribution{
+		Subject:      subject,
+		Kind:         protocol.KindUnknown.String(),
+		Contributors: []Contributor{},
+		Endorsements: []EndorsementView{},
+		Lineage:      []Ancestor{},
+	}
+	err := s.db.View(func(txn *badger.Txn) error {
+		q := attributionQuery{txn: txn, policy: p}
+		roots, err := q.describe(a)
+		if err != nil {
+			return err
+		}
+		a.Contributors, a.Endorsements, err = q.claims(subject, a.Publisher, true)
+		if err != nil {
+			return err
+		}
+		a.Lineage, err = q.lineage(subject, roots)
+		return err
+	})
+	if err != nil {
+		return nil, protocol.E("attribution", protocol.Other, "%s: %w", subject, err)
+	}
+	return a, nil
+}
+
+// attributionQuery reads within one snapshot.
+type attributionQuery struct {
+	txn    *badger.Txn
+	policy protocol.Policy
+}
+
+// describe fills in what the index knows of a.Subject and returns the
+// nodes whose parents are the subject's ancestors at depth 1.
+func (q *attributionQuery) describe(a *Attribution) ([]protocol.ID, error) {
+	m, ok, err := getMeta(q.txn, a.Subject)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		a.Kind, a.Name = m.Kind.String(), m.Name
+		a.Publisher = publisherOf(m)
+		return []protocol.ID{a.Subject}, nil
+	}
+	if a.Subject.IsObject() {
+		return nil, nil // unknown here
+	}
+	a.Kind = "artifact"
+	makers, err := q.makers(a.Subject.Digest())
+	if err != nil {
+		return nil, err
+	}
+	roots := make([]protocol.ID, 0, len(makers))
+	for i, mk := range makers {
+		roots = append(roots, mk.id)
+		if i == 0 {
+			a.Publisher, a.Name = mk.Issuer, mk.Name
+			continue
+		}
+		if mk.Issuer != a.Publisher {
+			a.Publisher = protocol.DID{}
+		}
+		if mk.Name != a.Name {
+			a.Name = ""
+		}
+	}
+	return roots, nil
+}
+
+// publisherOf returns the publisher of a dataset or derivation, and no one
+// for a claim: the party whose co-signature acknowledges a claim about it.
+func publisherOf(m meta) protocol.DID {
+	if m.Kind == protocol.KindDataset || m.Kind == protocol.KindDerivation {
+		return m.Issuer
+	}
+	return protocol.DID{}
+}
+
+type maker struct {
+	id protocol.ID
+	meta
+}
+
+// makers returns the derivations stored here that made an artifact with
+// digest d and that their publisher has not withdrawn.
+func (q *attributionQuery) makers(d protocol.Digest) ([]maker, error) {
+	var ids []protocol.ID
+	err := scan(q.txn, filePrefix(d), false, func(key, _ []byte) error {
+		id, err := idOfKey(key)
+		ids = append(ids, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []maker
+	for _, id := range ids {
+		m, ok, err := getMeta(q.txn, id)
+		if err != nil {
+			return nil, err
+		}
+		if !ok || m.Kind != protocol.KindDerivation {
+			continue
+		}
+		gone, err := q.withdrawn(id, m.Issuer)
+		if err != nil {
+			return nil, err
+		}
+		if !gone {
+			out = append(out, maker{id, m})
+		}
+	}
+	return out, nil
+}
+
+// withdrawn reports whether a revocation of id by issuer is stored.
+func (q *attributionQuery) withdrawn(id protocol.ID, issuer protocol.DID) (bool, error) {
+	found := false
+	err := scan(q.txn, claimsPrefix(id), true, func(key, val []byte) error {
+		s, err := decodeSummary(val)
+		if err != nil {
+			return corrupt(key, err)
+		}
+		found = found || s.Kind == protocol.KindRevocation && s.Issuer == issuer
+		return nil
+	})
+	return found, err
+}
+
+// claims reads the claims about subject: its contributors, sorted by
+// weight (highest first), then DID, then claim ID; and, when endorsements
+// is set, its endorsements, oldest first.
+func (q *attributionQuery) claims(subject protocol.ID, publisher protocol.DID, endorsements bool) ([]Contributor, []EndorsementView, error) {
+	cs, es := []Contributor{}, []EndorsementView{}
+	var keys []contributorOrder
+	err := scan(q.txn, claimsPrefix(subject), true, func(key, val []byte) error {
+		if !endorsements && len(val) > 1 && val[1] != byte(protocol.KindAttribution) {
+			return nil
+		}
+		s, err := decodeSummary(val)
+		if err != nil {
+			return corrupt(key, err)
+		}
+		if s.Kind != protocol.KindAttribution && (!endorsements || s.Kind != protocol.KindEndorsement) {
+			return nil
+		}
+		id, err := idOfKey(key)
+		if err != nil {
+			return err
+		}
+		if s.Kind == protocol.KindEndorsement {
+			es = append(es, EndorsementView{
+				ID: id, Issuer: s.Issuer, Standard: s.Standard, Level: s.Level,
+				Steward: q.policy.IsSteward(s.Issuer), Withdrawn: s.Withdrawn, Created: s.Created,
+			})
+			return nil
+		}
+		cs = append(cs, q.contributor(id, s, publisher))
+		keys = append(keys, contributorOrder{did: s.Contributor.String(), claim: lastPart(key)})
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	sortContributors(cs, keys)
+	slices.SortFunc(es, func(a, b EndorsementView) int {
+		return cmp.Or(a.Created.Compare(b.Created), strings.Compare(a.ID.String(), b.ID.String()))
+	})
+	return cs, es, nil
+}
+
+func (q *attributionQuery) contributor(id protocol.ID, s summary, publisher protocol.DID) Contributor {
+	trust := protocol.TrustOf(protocol.ClaimFacts{
+		Issuer:      s.Issuer,
+		Contributor: s.Contributor,
+		Created:     s.Created,
+		Signers:     s.Signers,
+		Publisher:   publisher,
+		Endorsers:   s.Endorsers,
+		Withdrawn:   s.Withdrawn,
+	}, q.policy)
+	return Contributor{
+		DID: s.Contributor, Role: s.Role, Weight: s.Weight, Trust: trust, Claim: id,
+		Issuer: s.Issuer, Signers: s.Signers, Created: s.Created, Note: s.Note,
+	}
+}
+
+// contributorOrder holds the strings a contributor sorts by, computed once.
+type contributorOrder struct{ did, claim string }
+
+func sortContributors(cs []Contributor, keys []contributorOrder) {
+	idx := make([]int, len(cs))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(i, j int) int {
+		return cmp.Or(cmp.Compare(cs[j].Weight, cs[i].Weight),
+			strings.Compare(keys[i].did, keys[j].did),
+			strings.Compare(keys[i].claim, keys[j].claim))
+	})
+	sorted := make([]Contributor, len(cs))
+	for n, i := range idx {
+		sorted[n] = cs[i]
+	}
+	copy(cs, sorted)
+}
+
+// lineage walks the parent edges breadth-first from roots (the subject, or
+// the derivations that made an artifact), to MaxLineageDepth and at most
+// MaxLineageAncestors ancestors, each with its own contributors.
+func (q *attributionQuery) lineage(subject protocol.ID, roots []protocol.ID) ([]Ancestor, error) {
+	type node struct {
+		id    protocol.ID
+		depth int
+	}
+	out := []Ancestor{}
+	seen := map[protocol.ID]bool{subject: true}
+	queue := make([]node, 0, len(roots))
+	for _, r := range roots {
+		seen[r] = true
+		queue = append(queue, node{r, 0})
+	}
+	for len(queue) > 0 && len(out) < MaxLineageAncestors {
+		n := queue[0]
+		queue = queue[1:]
+		if n.depth >= MaxLineageDepth {
+			continue
+		}
+		parents, err := q.parents(n.id)
+		if err != nil {
+			return nil, err
+		}
+		for _, pid := range parents {
+			if seen[pid] || len(out) >= MaxLineageAncestors {
+				continue
+			}
+			seen[pid] = true
+			anc, err := q.ancestor(pid, n.id, n.depth+1)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, anc)
+			queue = append(queue, node{pid, n.depth + 1})
+		}
+	}
+	return out, nil
+}
+
+func (q *attributionQuery) parents(id protocol.ID) ([]protocol.ID, error) {
+	var out []protocol.ID
+	err := scan(q.txn, famLineage+id.String()+"/", false, func(key, _ []byte) error {
+		pid, err := idOfKey(key)
+		out = append(out, pid)
+		return err
+	})
+	return out, err
+}
+
+func (q *attributionQuery) ancestor(id, via protocol.ID, depth int) (Ancestor, error) {
+	a := Ancestor{ID: id, Kind: protocol.KindUnknown.String(), Depth: depth, Via: via}
+	m, ok, err := getMeta(q.txn, id)
+	if err != nil {
+		return a, err
+	}
+	var publisher protocol.DID
+	if ok {
+		a.Kind, a.Name, publisher = m.Kind.String(), m.Name, publisherOf(m)
+	}
+	a.Contributors, _, err = q.claims(id, publisher, false)
+	return a, err
+}

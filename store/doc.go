@@ -1,0 +1,51 @@
+// Package store is the index of a commons node: one Badger database that
+// holds every verified object the node knows and the indexes that answer
+// "who contributed to this, at what trust level, and where did it come
+// from?" without decoding envelopes.
+//
+// The store trusts its caller to have verified each object (signatures,
+// statement rules) before Put: it never sees unverified bytes, and it must
+// never fetch anything, talk to the network or decide governance. What it
+// does decide is the one rule that needs the index: a revocation of a
+// stored claim is refused unless its issuer is the claim's issuer, and a
+// revocation of something that is not a claim is refused.
+//
+// Objects arrive in any order on a network. A revocation or an endorsement
+// may be stored before the claim it names; when the claim arrives, what was
+// said about it earlier is folded into its summary. Nothing is ever parked.
+//
+// # Keys
+//
+// Every key is human-readable: a family letter, '/', then parts separated
+// by '/'. An <id> is an object or artifact ID in its CID string form
+// ("bagaaiera…" for objects, "bafkrei…" for artifacts), a <did> is a
+// did:key string; neither ever contains '/'. SchemaVersion is bumped
+// whenever a family, a key layout or a value encoding changes.
+//
+//	o/<id>                  the envelope JSON (Envelope.Encode); signatures of
+//	                        every copy received merged as a union
+//	m/<id>                  meta record of every object (encodeMeta): kind,
+//	                        issuer, subject, created, name
+//	d/<id>                  empty: the object is a dataset
+//	s/<subject>/<id>        claim summary (encodeSummary) of an attribution,
+//	                        endorsement or revocation whose subject is <subject>
+//	c/<did>/<id>            empty: attribution <id> names contributor <did>
+//	i/<did>/<id>            empty: <did> signed object <id>
+//	f/<sha256 hex>/<id>     the paths, '\n'-joined, under which dataset or
+//	                        derivation <id> lists a file with that digest
+//	p/<parent>/<child>      empty: <child> (dataset or derivation) derives from <parent>
+//	l/<child>/<parent>      empty: the same edge, read from the child
+//	g/…                     reserved for governance
+//	x/schema                the schema version, decimal ASCII
+//	x/count/<kind>          objects of a kind stored, 8 bytes big-endian
+//
+// The value encodings are in meta.go and summary.go, and byte by byte in
+// SPEC-section.md. Summaries are kept current on every write: a claim's
+// summary lists its signers, and for an attribution also the issuers of
+// endorsements of it that are not withdrawn, and a withdrawn flag set when
+// a revocation by the claim's own issuer is stored.
+package store
+
+// SchemaVersion is the version of the key families and value encodings
+// above. Open refuses a store written with another version.
+const SchemaVersion = 1

@@ -1,0 +1,269 @@
+package store
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/commons-p2p/commons/protocol"
+)
+
+// put indexes o into p. refused is set, and nothing is pending, when o
+// breaks a rule of the store; err is a failure of the store itself.
+func (p *pending) put(o *protocol.Object) (res PutResult, refused, err error) {
+	if refused = checkShape(o); refused != nil {
+		if o != nil {
+			res.ID, res.Kind = o.ID, o.Kind
+		}
+		return res, refused, nil
+	}
+	res = PutResult{ID: o.ID, Kind: o.Kind}
+	stored, ok, err := p.get(objectKey(o.ID))
+	if err != nil {
+		return res, nil, err
+	}
+	if ok {
+		err = p.merge(o, stored, &res)
+		return res, nil, err
+	}
+	if refused, err = p.checkRevocation(o); refused != nil || err != nil {
+		return res, refused, err
+	}
+	res.New = true
+	res.Added = len(o.Envelope.Signatures)
+	res.Signers = res.Added
+	return res, nil, p.add(o)
+}
+
+// checkShape refuses an object that did not come out of
+// protocol.ParseObject whole: the store would otherwise index nonsense.
+func checkShape(o *protocol.Object) error {
+	const op = "put object"
+	if o == nil || o.Envelope == nil || len(o.Envelope.Signatures) == 0 {
+		return protocol.E(op, protocol.Invalid, "not a verified object: no envelope or no signatures")
+	}
+	if o.ID.IsZero() || o.Envelope.ID() != o.ID {
+		return protocol.E(op, protocol.Invalid, "object ID %s is not the ID of its payload %s", o.ID, o.Envelope.ID())
+	}
+	ok := false
+	switch o.Kind {
+	case protocol.KindDataset:
+		ok = o.Dataset != nil
+	case protocol.KindAttribution:
+		ok = o.Attribution != nil && !o.About.IsZero()
+	case protocol.KindDerivation:
+		ok = o.Derivation != nil && len(o.Files) == 1
+	case protocol.KindEndorsement:
+		ok = o.Endorsement != nil && !o.About.IsZero()
+	case protocol.KindRevocation:
+		ok = o.Revocation != nil && !o.About.IsZero()
+	}
+	if !ok {
+		return protocol.E(op, protocol.Invalid, "%s %s: predicate or subject missing; parse it with protocol.ParseObject", o.Kind, o.ID)
+	}
+	return nil
+}
+
+// checkRevocation refuses a revocation of a stored object that cannot be
+// revoked, or of a stored claim by someone other than its issuer. A
+// revocation of an object not stored here is accepted: the object may
+// arrive later, and then the revocation counts only if its issuer matches.
+func (p *pending) checkRevocation(o *protocol.Object) (refused, err error) {
+	const op = "put revocation"
+	if o.Kind != protocol.KindRevocation {
+		return nil, nil
+	}
+	target, ok, err := p.meta(o.About)
+	if err != nil || !ok {
+		return nil, err
+	}
+	if !revocable(target.Kind) {
+		return protocol.E(op, protocol.Invalid, "revocation %s targets %s %s, which cannot be revoked (only attributions, endorsements and derivations can)", o.ID, target.Kind, o.About), nil
+	}
+	if target.Issuer != o.Revocation.Issuer {
+		return protocol.E(op, protocol.Forbidden, "revocation %s by %s targets %s %s issued by %s: only its issuer may revoke it", o.ID, o.Revocation.Issuer, target.Kind, o.About, target.Issuer), nil
+	}
+	return nil, nil
+}
+
+// merge adds the new signatures of o to the stored copy.
+func (p *pending) merge(o *protocol.Object, stored []byte, res *PutResult) error {
+	env, err := protocol.DecodeEnvelope(stored)
+	if err != nil {
+		return corrupt([]byte(objectKey(o.ID)), err)
+	}
+	before := env.Signers()
+	if _, err := env.Merge(o.Envelope); err != nil {
+		return corrupt([]byte(objectKey(o.ID)), err)
+	}
+	res.Added = len(env.Signatures) - len(before)
+	res.Signers = len(env.Signatures)
+	if res.Added == 0 {
+		return nil
+	}
+	p.set(objectKey(o.ID), env.Encode())
+	for _, d := range env.Signers() {
+		if !slices.Contains(before, d) {
+			p.set(signerKey(d, o.ID), nil)
+		}
+	}
+	if !isClaim(o.Kind) {
+		return nil
+	}
+	key := claimKey(o.About, o.ID)
+	s, ok, err := p.summary(key)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return corrupt([]byte(key), errMissingSummary)
+	}
+	s.Signers = env.Signers()
+	p.set(key, encodeSummary(s))
+	return nil
+}
+
+var errMissingSummary = protocol.E("", protocol.Other, "the claim is stored but its summary is missing")
+
+// add indexes an object stored for the first time.
+func (p *pending) add(o *protocol.Object) error {
+	p.set(objectKey(o.ID), o.Envelope.Encode())
+	p.set(metaKey(o.ID), encodeMeta(metaOf(o)))
+	for _, sig := range o.Envelope.Signatures {
+		p.set(signerKey(sig.KeyID, o.ID), nil)
+	}
+	if err := p.count(o.Kind); err != nil {
+		return err
+	}
+	switch o.Kind {
+	case protocol.KindDataset:
+		p.set(datasetKey(o.ID), nil)
+		p.addFiles(o)
+		p.addParents(o)
+	case protocol.KindDerivation:
+		p.addFiles(o)
+		p.addParents(o)
+	case protocol.KindAttribution:
+		p.set(contributorKey(o.Attribution.Contributor, o.ID), nil)
+		return p.addClaim(o)
+	case protocol.KindEndorsement, protocol.KindRevocation:
+		if err := p.addClaim(o); err != nil {
+			return err
+		}
+		return p.refresh(o.About, 0)
+	}
+	return nil
+}
+
+func (p *pending) count(k protocol.ObjectKind) error {
+	key := countKey(k)
+	b, ok, err := p.get(key)
+	if err != nil {
+		return err
+	}
+	var n int64
+	if ok {
+		if n, err = decodeCount(b); err != nil {
+			return corrupt([]byte(key), err)
+		}
+	}
+	p.set(key, encodeCount(n+1))
+	return nil
+}
+
+// addFiles indexes the files of a dataset or the artifact of a
+// derivation by digest. One digest may appear under several paths.
+func (p *pending) addFiles(o *protocol.Object) {
+	paths := make(map[protocol.Digest][]string, len(o.Files))
+	var order []protocol.Digest
+	for _, f := range o.Files {
+		if _, seen := paths[f.Digest]; !seen {
+			order = append(order, f.Digest)
+		}
+		paths[f.Digest] = append(paths[f.Digest], f.Name)
+	}
+	for _, d := range order {
+		p.set(fileKey(d, o.ID), []byte(strings.Join(paths[d], "\n")))
+	}
+}
+
+func (p *pending) addParents(o *protocol.Object) {
+	for _, parent := range o.Parents() {
+		p.set(childKey(parent, o.ID), nil)
+		p.set(lineageKey(o.ID, parent), nil)
+	}
+}
+
+// addClaim writes the summary of a new claim, with what was said about it
+// before it arrived folded in.
+func (p *pending) addClaim(o *protocol.Object) error {
+	s := summaryOf(o)
+	if _, err := p.fold(o.ID, &s); err != nil {
+		return err
+	}
+	p.set(claimKey(o.About, o.ID), encodeSummary(s))
+	return nil
+}
+
+// maxRefreshDepth bounds the cascade of refresh: a revocation changes an
+// endorsement, which changes the attribution it endorses.
+const maxRefreshDepth = 4
+
+// refresh recomputes the summary of claim id after a claim about it was
+// stored. Only attributions and endorsements have anything to recompute;
+// an id not stored here has nothing yet.
+func (p *pending) refresh(id protocol.ID, depth int) error {
+	m, ok, err := p.meta(id)
+	if err != nil || !ok || depth > maxRefreshDepth {
+		return err
+	}
+	if m.Kind != protocol.KindAttribution && m.Kind != protocol.KindEndorsement {
+		return nil
+	}
+	key := claimKey(m.About, id)
+	s, ok, err := p.summary(key)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return corrupt([]byte(key), errMissingSummary)
+	}
+	changed, err := p.fold(id, &s)
+	if err != nil || !changed {
+		return err
+	}
+	p.set(key, encodeSummary(s))
+	if m.Kind == protocol.KindEndorsement {
+		return p.refresh(m.About, depth+1) // its endorsement of m.About counts no more
+	}
+	return nil
+}
+
+// fold sets s.Withdrawn and s.Endorsers of claim id from the claims about
+// it: a revocation counts only when its issuer is the claim's issuer, an
+// endorsement only while it is not withdrawn. It reports a change.
+func (p *pending) fold(id protocol.ID, s *summary) (bool, error) {
+	if s.Kind != protocol.KindAttribution && s.Kind != protocol.KindEndorsement {
+		return false, nil
+	}
+	withdrawn := false
+	var endorsers []protocol.DID
+	err := p.summariesUnder(claimsPrefix(id), func(_ string, c summary) error {
+		switch {
+		case c.Kind == protocol.KindRevocation && c.Issuer == s.Issuer:
+			withdrawn = true
+		case c.Kind == protocol.KindEndorsement && !c.Withdrawn && s.Kind == protocol.KindAttribution:
+			endorsers = append(endorsers, c.Issuer)
+		}
+		return nil
+	})
+	if err != nil {
+		return false, err
+	}
+	endorsers = sortDIDs(endorsers)
+	if endorsers == nil {
+		endorsers = []protocol.DID{}
+	}
+	changed := withdrawn != s.Withdrawn || !slices.Equal(endorsers, s.Endorsers)
+	s.Withdrawn, s.Endorsers = withdrawn, endorsers
+	return changed, nil
+}

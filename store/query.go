@@ -1,0 +1,147 @@
+package store
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+
+	badger "github.com/dgraph-io/badger/v4"
+
+	"github.com/commons-p2p/commons/protocol"
+)
+
+// Locate returns the datasets stored here that hold a file with digest d,
+// with the paths under which each lists it, in dataset ID order.
+// Derivations that made an artifact with digest d are not locations.
+func (s *Store) Locate(d protocol.Digest) ([]Location, error) {
+	const op = "locate"
+	out := []Location{}
+	err := s.db.View(func(txn *badger.Txn) error {
+		type hit struct {
+			id    protocol.ID
+			paths []string
+		}
+		var hits []hit
+		err := scan(txn, filePrefix(d), true, func(key, val []byte) error {
+			id, err := idOfKey(key)
+			if err != nil {
+				return err
+			}
+			hits = append(hits, hit{id, strings.Split(string(val), "\n")})
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, h := range hits {
+			m, ok, err := getMeta(txn, h.id)
+			if err != nil {
+				return err
+			}
+			if ok && m.Kind == protocol.KindDataset { // !ok: the rest of a large dataset has not committed
+				out = append(out, Location{Dataset: h.id, Name: m.Name, Paths: h.paths})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, protocol.E(op, protocol.Other, "%s: %w", d, err)
+	}
+	return out, nil
+}
+
+// Datasets returns every dataset stored here, oldest first (by created,
+// then by ID).
+func (s *Store) Datasets() ([]*protocol.Object, error) {
+	out := []*protocol.Object{}
+	err := s.db.View(func(txn *badger.Txn) error {
+		var ids []protocol.ID
+		err := scan(txn, famDataset, false, func(key, _ []byte) error {
+			id, err := idOfKey(key)
+			ids = append(ids, id)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			o, err := loadObject(txn, id)
+			if err != nil {
+				return err
+			}
+			out = append(out, o)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, protocol.E("list datasets", protocol.Other, "%w", err)
+	}
+	slices.SortFunc(out, func(a, b *protocol.Object) int {
+		return cmp.Or(a.Dataset.Created.Compare(b.Dataset.Created), strings.Compare(a.ID.String(), b.ID.String()))
+	})
+	return out, nil
+}
+
+// Parents returns what id derives from, as far as the index knows: a
+// dataset's parents, a derivation's inputs. IDs are in key order.
+func (s *Store) Parents(id protocol.ID) ([]protocol.ID, error) {
+	return s.idsUnder("parents", famLineage+id.String()+"/")
+}
+
+// Children returns the stored datasets and derivations that name id as a
+// parent or input.
+func (s *Store) Children(id protocol.ID) ([]protocol.ID, error) {
+	return s.idsUnder("children", famChild+id.String()+"/")
+}
+
+// ClaimsAbout returns the attributions, endorsements and revocations
+// stored here whose subject is subject.
+func (s *Store) ClaimsAbout(subject protocol.ID) ([]protocol.ID, error) {
+	return s.idsUnder("claims about", claimsPrefix(subject))
+}
+
+// BySigner returns the objects that d signed, first or as a co-signer.
+func (s *Store) BySigner(d protocol.DID) ([]protocol.ID, error) {
+	return s.idsUnder("by signer", famSigner+d.String()+"/")
+}
+
+// ByContributor returns the attributions that name d as contributor.
+func (s *Store) ByContributor(d protocol.DID) ([]protocol.ID, error) {
+	return s.idsUnder("by contributor", famContributor+d.String()+"/")
+}
+
+// Stats are counts for metrics.
+type Stats struct {
+	Objects int64                         // objects stored
+	ByKind  map[protocol.ObjectKind]int64 // objects stored, by kind
+	LSMSize int64                         // bytes of Badger's LSM tree (0 in memory)
+	LogSize int64                         // bytes of Badger's value log (0 in memory)
+}
+
+// Stats counts what is stored. It reads a handful of keys.
+func (s *Store) Stats() (Stats, error) {
+	st := Stats{ByKind: make(map[protocol.ObjectKind]int64)}
+	err := s.db.View(func(txn *badger.Txn) error {
+		for k := protocol.KindDataset; k <= lastKind; k++ {
+			b, ok, err := get(txn, countKey(k))
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+			n, err := decodeCount(b)
+			if err != nil {
+				return corrupt([]byte(countKey(k)), err)
+			}
+			st.ByKind[k] = n
+			st.Objects += n
+		}
+		return nil
+	})
+	if err != nil {
+		return Stats{}, protocol.E("stats", protocol.Other, "%w", err)
+	}
+	st.LSMSize, st.LogSize = s.db.Size()
+	return st, nil
+}

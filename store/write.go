@@ -1,0 +1,138 @@
+package store
+
+import (
+	"errors"
+
+	badger "github.com/dgraph-io/badger/v4"
+
+	"github.com/commons-p2p/commons/protocol"
+)
+
+// Writes are serialised by Store.writeMu. A writing transaction reads what
+// it is about to change (a stored envelope, a claim's summary) and also
+// scans for claims that arrived before the object they name; Badger's
+// conflict detection covers the keys read, but not a key that a scan did
+// not find because another transaction was adding it at that moment. One
+// writer at a time closes that gap. Readers are never blocked.
+
+// maxConflictRetries bounds the retries of a commit that Badger refuses
+// with ErrConflict (which serialised writers should never see).
+const maxConflictRetries = 16
+
+// Put stores one verified object, or merges its signatures into the stored
+// copy, and updates every index, in one transaction committed (and, unless
+// Options.NoSync, synced) before Put returns. An object that breaks a rule
+// of the store is refused, with nothing stored: a revocation of a stored
+// claim by anyone but the claim's issuer (kind Forbidden), a revocation of
+// a stored object that cannot be revoked (kind Invalid).
+func (s *Store) Put(o *protocol.Object) (PutResult, error) {
+	res, err := s.PutBatch([]*protocol.Object{o})
+	if err != nil {
+		var r PutResult
+		if o != nil {
+			r.ID, r.Kind = o.ID, o.Kind
+		}
+		return r, err
+	}
+	return res[0], res[0].Err
+}
+
+// PutBatch stores objs in order, as Put would one by one, in as few
+// transactions as Badger's transaction size allows, each synced once: bulk
+// ingest is not capped by the disk's fsync rate. An object may repeat or
+// name an object before it in the batch. A refused object gets its reason
+// in its result's Err and does not stop the others. An error returned is a
+// failure of the store itself: the objects of the transactions committed
+// before it are stored (their results are filled in), the others are not,
+// and storing the same batch again is safe.
+func (s *Store) PutBatch(objs []*protocol.Object) ([]PutResult, error) {
+	results := make([]PutResult, len(objs))
+	for i := 0; i < len(objs); {
+		n, err := s.commitChunk(objs[i:], results[i:])
+		if err != nil {
+			return results, err
+		}
+		i += n
+	}
+	return results, nil
+}
+
+// commitChunk stores as many of objs as fit in one transaction (at least
+// one) and reports how many.
+func (s *Store) commitChunk(objs []*protocol.Object, results []PutResult) (int, error) {
+	const op = "put objects"
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	for attempt := 0; ; attempt++ {
+		n, err := s.tryChunk(objs, results)
+		switch {
+		case err == nil:
+			return n, nil
+		case errors.Is(err, badger.ErrConflict) && attempt < maxConflictRetries:
+			continue
+		case errors.Is(err, badger.ErrConflict):
+			return 0, protocol.E(op, protocol.Transient, "%w", err)
+		}
+		var pe *protocol.Error
+		if errors.As(err, &pe) {
+			return 0, err
+		}
+		return 0, protocol.E(op, protocol.Other, "%w", err)
+	}
+}
+
+func (s *Store) tryChunk(objs []*protocol.Object, results []PutResult) (int, error) {
+	txn := s.db.NewTransaction(true)
+	defer txn.Discard()
+	maxSize, maxCount := s.db.MaxBatchSize(), s.db.MaxBatchCount()
+	threshold := s.db.Opts().ValueThreshold
+	var size, count int64
+	n := 0
+	for n < len(objs) {
+		p := newPending(txn)
+		res, refused, err := p.put(objs[n])
+		if err != nil {
+			return 0, err
+		}
+		res.Err = refused
+		sz, c := p.estimate(threshold)
+		if size+sz >= maxSize || count+c >= maxCount {
+			if n > 0 {
+				break // commit what we have; this object begins the next transaction
+			}
+			if err := s.spillFiles(p); err != nil {
+				return 0, err
+			}
+			if sz, c = p.estimate(threshold); sz >= maxSize || c >= maxCount {
+				return 0, protocol.E("put object", protocol.TooLarge, "%s %s needs %d index bytes in %d entries, over one transaction (%d bytes, %d entries)", res.Kind, res.ID, sz, c, maxSize, maxCount)
+			}
+		}
+		if err := p.apply(); err != nil {
+			return 0, err
+		}
+		size, count = size+sz, count+c
+		results[n] = res
+		n++
+	}
+	return n, txn.Commit()
+}
+
+// spillFiles writes the file index of an object too large for one
+// transaction in batches of its own, before the transaction that stores
+// the object. Until that commits, the entries name an object that is not
+// stored, and readers skip them (Locate checks m/); writing them again is
+// harmless.
+func (s *Store) spillFiles(p *pending) error {
+	files := p.takeFiles()
+	if len(files) == 0 {
+		return nil
+	}
+	wb := s.db.NewWriteBatch()
+	defer wb.Cancel()
+	for k, v := range files {
+		if err := wb.Set([]byte(k), v); err != nil {
+			return err
+		}
+	}
+	return wb.Flush()
+}
