@@ -1,0 +1,45 @@
+package main
+
+import (
+	"context"
+	"text/tabwriter"
+
+	"github.com/commons-p2p/commons/node"
+)
+
+// ClaimCosignCommand adds a signature to an existing object.
+type ClaimCosignCommand struct{}
+
+func (ClaimCosignCommand) Synopsis() string { return "co-sign a claim (or any object); its ID stays" }
+func (ClaimCosignCommand) Usage() string {
+	return `usage: commons claim cosign ID [--as KEY]
+
+Adds a signature to the object ID without changing its ID. A claim co-signed
+by the subject's publisher is acknowledged; by the publisher and the
+contributor, mutual.
+`
+}
+
+func (ClaimCosignCommand) Flags() []Flag {
+	return []Flag{{Name: "as", Value: "KEY", Help: "sign with this key of the keystore (default: the node key)"}}
+}
+
+func (ClaimCosignCommand) Run(ctx context.Context, env *Env, args *Args) error {
+	pos, err := args.positionals("ID")
+	if err != nil {
+		return err
+	}
+	id, err := parseID("ID", pos[0])
+	if err != nil {
+		return err
+	}
+	c, err := env.Client()
+	if err != nil {
+		return err
+	}
+	p, err := c.Cosign(ctx, id, node.CosignRequest{As: args.Get("as")})
+	if err != nil {
+		return err
+	}
+	return env.Print(p, func(t *tabwriter.Writer) { printPublished(t, p) })
+}

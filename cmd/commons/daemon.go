@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/commons-p2p/commons/node"
+)
+
+// DaemonCommand runs the node until SIGINT or SIGTERM.
+type DaemonCommand struct{}
+
+func (DaemonCommand) Synopsis() string { return "run the node (creates the repo when absent)" }
+func (DaemonCommand) Usage() string {
+	return `usage: commons daemon [--api ADDR] [--listen MULTIADDR]...
+
+Runs the node: the store, the peer-to-peer host and the HTTP API that the
+other commands use. The repo is created when absent. --api and --listen
+override the config for this run ("--api 127.0.0.1:0" and
+"--listen /ip4/127.0.0.1/tcp/0" pick free ports); the API's actual address is
+written to DIR/api. SIGINT or SIGTERM shut the daemon down cleanly. Logs go
+to stderr, as JSON lines with --json.
+`
+}
+
+func (DaemonCommand) Flags() []Flag {
+	return []Flag{
+		{Name: "api", Value: "ADDR", Help: "the HTTP API's address for this run"},
+		{Name: "listen", Value: "MULTIADDR", Repeat: true, Help: "a libp2p listen address for this run"},
+	}
+}
+
+func (DaemonCommand) Run(ctx context.Context, env *Env, args *Args) error {
+	if _, err := args.positionals(); err != nil {
+		return err
+	}
+	dir, err := env.Repo()
+	if err != nil {
+		return err
+	}
+	var h slog.Handler = slog.NewTextHandler(env.Stderr, nil)
+	if env.JSON {
+		h = slog.NewJSONHandler(env.Stderr, nil)
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err = node.RunDaemon(ctx, dir, node.DaemonOptions{
+		APIAddr: args.Get("api"),
+		Listen:  args.All("listen"),
+		Logger:  slog.New(h),
+	})
+	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		return nil // asked to stop, and stopped
+	}
+	return err
+}

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/commons-p2p/commons/node"
+)
+
+// DatasetListCommand lists the datasets the node holds.
+type DatasetListCommand struct{}
+
+func (DatasetListCommand) Synopsis() string { return "list the datasets this node holds" }
+func (DatasetListCommand) Flags() []Flag    { return nil }
+func (DatasetListCommand) Usage() string {
+	return `usage: commons dataset list
+
+Lists the datasets in the node's store, published here or received.
+`
+}
+
+func (DatasetListCommand) Run(ctx context.Context, env *Env, args *Args) error {
+	if _, err := args.positionals(); err != nil {
+		return err
+	}
+	c, err := env.Client()
+	if err != nil {
+		return err
+	}
+	ds, err := c.Datasets(ctx)
+	if err != nil {
+		return err
+	}
+	if ds == nil {
+		ds = []node.DatasetSummary{}
+	}
+	return env.Print(ds, func(t *tabwriter.Writer) {
+		fmt.Fprintln(t, "ID\tNAME\tLICENSE\tFILES\tBYTES\tCREATED")
+		for _, d := range ds {
+			fmt.Fprintf(t, "%s\t%s\t%s\t%d\t%d\t%s\n", d.ID, d.Name, d.License, d.Files, d.Bytes, date(d.Created))
+		}
+	})
+}

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"path/filepath"
+	"text/tabwriter"
+
+	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/protocol"
+)
+
+// DeriveCommand publishes a derivation: an artifact made from datasets.
+type DeriveCommand struct{}
+
+func (DeriveCommand) Synopsis() string { return "record that a model or artifact was made from datasets" }
+func (DeriveCommand) Usage() string {
+	return `usage: commons derive (--digest sha256:HEX | --file PATH) --input ID... --activity A [--name N] [--note TEXT] [--as KEY]
+
+Signs and stores a derivation: the artifact (a model, a file), named by its
+digest or hashed here from --file, was made from the input datasets by
+ACTIVITY (trained-on, fine-tuned-on, filtered-from, …).
+`
+}
+
+func (DeriveCommand) Flags() []Flag {
+	return []Flag{
+		{Name: "digest", Value: "sha256:HEX", Help: "the artifact's digest"},
+		{Name: "file", Value: "PATH", Help: "hash this file for the artifact's digest"},
+		{Name: "input", Value: "ID", Repeat: true, Required: true, Help: "a dataset the artifact was made from"},
+		{Name: "activity", Value: "A", Required: true, Help: "how: trained-on, fine-tuned-on, filtered-from, …"},
+		{Name: "name", Value: "N", Help: "the artifact's name (default with --file: the file's name)"},
+		{Name: "note", Value: "TEXT", Help: "a free-text note"},
+		{Name: "as", Value: "KEY", Help: "sign with this key of the keystore (default: the node key)"},
+	}
+}
+
+func (DeriveCommand) Run(ctx context.Context, env *Env, args *Args) error {
+	if _, err := args.positionals(); err != nil {
+		return err
+	}
+	if args.Has("digest") == args.Has("file") {
+		return usagef("give exactly one of --digest sha256:HEX and --file PATH")
+	}
+	inputs, err := parseIDs("--input", args.All("input"))
+	if err != nil {
+		return err
+	}
+	req := node.DeriveRequest{
+		Name:     args.Get("name"),
+		Inputs:   inputs,
+		Activity: args.Get("activity"),
+		Note:     args.Get("note"),
+		As:       args.Get("as"),
+	}
+	if args.Has("digest") {
+		d, err := protocol.ParseDigest(args.Get("digest"))
+		if err != nil {
+			return err
+		}
+		req.Digest = d.String()
+	}
+	c, err := env.Client()
+	if err != nil {
+		return err
+	}
+	if path := args.Get("file"); path != "" {
+		d, size, err := node.HashFile(path)
+		if err != nil {
+			return err
+		}
+		req.Digest, req.Size = d.String(), size
+		if req.Name == "" {
+			req.Name = filepath.Base(path)
+		}
+	}
+	p, err := c.Derive(ctx, req)
+	if err != nil {
+		return err
+	}
+	return env.Print(p, func(t *tabwriter.Writer) { printPublished(t, p) })
+}

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/protocol"
+)
+
+// Env is what a command runs with: the streams and the global flags.
+type Env struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	RepoFlag       string // --repo, "" when not given
+	JSON           bool   // --json
+}
+
+// Repo returns the repo directory: --repo, else $COMMONS_PATH, else
+// ~/.commons.
+func (e *Env) Repo() (string, error) { return node.ResolveRepo(e.RepoFlag) }
+
+// Client returns a client of the daemon serving the repo.
+func (e *Env) Client() (*node.Client, error) {
+	dir, err := e.Repo()
+	if err != nil {
+		return nil, err
+	}
+	return node.NewClient(dir)
+}
+
+// Print writes v as one JSON document with --json, else calls text with a
+// table writer on stdout.
+func (e *Env) Print(v any, text func(t *tabwriter.Writer)) error {
+	if e.JSON {
+		enc := json.NewEncoder(e.Stdout)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		return enc.Encode(v)
+	}
+	t := newTable(e.Stdout)
+	text(t)
+	return t.Flush()
+}
+
+func newTable(w io.Writer) *tabwriter.Writer { return tabwriter.NewWriter(w, 0, 8, 2, ' ', 0) }
+
+// parseID parses an ID given on the command line; what names the argument
+// in the error ("--subject", "ID").
+func parseID(what, s string) (protocol.ID, error) {
+	id, err := protocol.ParseID(s)
+	if err != nil {
+		return protocol.ID{}, fmt.Errorf("%s: %w", what, err)
+	}
+	return id, nil
+}
+
+func parseIDs(what string, ss []string) ([]string, error) {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		id, err := parseID(what, s)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = id.String()
+	}
+	return out, nil
+}
+
+// printPublished is the text form of every command that signs an object.
+func printPublished(t *tabwriter.Writer, p node.Published) {
+	state := "stored"
+	if !p.New {
+		state = "already stored"
+	}
+	fmt.Fprintf(t, "%s %s (%s)\n", p.Kind, p.ID, state)
+	fmt.Fprintf(t, "signer:\t%s\n", p.Signer)
+	if p.Signers > 0 {
+		fmt.Fprintf(t, "signatures:\t%d\n", p.Signers)
+	}
+	if p.Kind == "dataset" {
+		fmt.Fprintf(t, "files:\t%d\n", p.Files)
+		fmt.Fprintf(t, "bytes:\t%s\n", humanBytes(p.Bytes))
+	}
+}
+
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB (%d bytes)", float64(n)/float64(div), "KMGTPE"[exp], n)
+}
+
+func date(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func dash(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "-"
+	}
+	return s
+}

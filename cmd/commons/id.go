@@ -1,0 +1,40 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"text/tabwriter"
+)
+
+// IDCommand shows the node's identity.
+type IDCommand struct{}
+
+func (IDCommand) Synopsis() string { return "show the node's DID and peer ID" }
+func (IDCommand) Flags() []Flag    { return nil }
+func (IDCommand) Usage() string {
+	return `usage: commons id
+
+Shows the identity of the running node: its did:key and its libp2p peer ID,
+two spellings of one key.
+`
+}
+
+func (IDCommand) Run(ctx context.Context, env *Env, args *Args) error {
+	if _, err := args.positionals(); err != nil {
+		return err
+	}
+	c, err := env.Client()
+	if err != nil {
+		return err
+	}
+	info, err := c.ID(ctx)
+	if err != nil {
+		return err
+	}
+	return env.Print(info, func(t *tabwriter.Writer) {
+		fmt.Fprintf(t, "did:\t%s\n", info.DID)
+		fmt.Fprintf(t, "peer id:\t%s\n", info.PeerID)
+		fmt.Fprintf(t, "repo:\t%s\n", info.Repo)
+		fmt.Fprintf(t, "version:\t%s\n", dash(info.Version))
+	})
+}

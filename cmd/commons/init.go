@@ -1,0 +1,53 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/commons-p2p/commons/node"
+)
+
+// InitCommand creates a repo: node key, config and data directory.
+type InitCommand struct{}
+
+func (InitCommand) Synopsis() string { return "create a repo: node key, config and data directory" }
+func (InitCommand) Usage() string {
+	return `usage: commons init [--api ADDR] [--listen MULTIADDR]...
+
+Creates the repo directory with a new node key, a config and an empty store.
+--api and --listen are written into the config. An existing repo is never
+touched: init refuses and changes nothing.
+`
+}
+
+func (InitCommand) Flags() []Flag {
+	return []Flag{
+		{Name: "api", Value: "ADDR", Help: "the HTTP API's address (default " + node.DefaultAPIAddr + ")"},
+		{Name: "listen", Value: "MULTIADDR", Repeat: true, Help: "a libp2p listen address (default " + node.DefaultListen + ")"},
+	}
+}
+
+func (InitCommand) Run(_ context.Context, env *Env, args *Args) error {
+	if _, err := args.positionals(); err != nil {
+		return err
+	}
+	dir, err := env.Repo()
+	if err != nil {
+		return err
+	}
+	repo, err := node.Init(dir, node.InitOptions{APIAddr: args.Get("api"), Listen: args.All("listen")})
+	if err != nil {
+		return err
+	}
+	out := struct {
+		DID    string `json:"did"`
+		PeerID string `json:"peer_id"`
+		Repo   string `json:"repo"`
+	}{repo.NodeKey.DID().String(), repo.PeerID.String(), repo.Dir}
+	return env.Print(out, func(t *tabwriter.Writer) {
+		fmt.Fprintf(t, "created repo %s\n", out.Repo)
+		fmt.Fprintf(t, "did:\t%s\n", out.DID)
+		fmt.Fprintf(t, "peer id:\t%s\n", out.PeerID)
+	})
+}

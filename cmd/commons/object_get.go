@@ -1,0 +1,40 @@
+package main
+
+import (
+	"context"
+)
+
+// ObjectGetCommand writes an object's envelope as stored.
+type ObjectGetCommand struct{}
+
+func (ObjectGetCommand) Synopsis() string { return "write an object's signed DSSE envelope to stdout" }
+func (ObjectGetCommand) Flags() []Flag    { return nil }
+func (ObjectGetCommand) Usage() string {
+	return `usage: commons object get ID > envelope.json
+
+Writes the DSSE envelope of object ID to stdout exactly as the node stores
+it, all signatures merged. The envelope is itself JSON, so --json changes
+nothing. Any conforming DSSE implementation can verify it.
+`
+}
+
+func (ObjectGetCommand) Run(ctx context.Context, env *Env, args *Args) error {
+	pos, err := args.positionals("ID")
+	if err != nil {
+		return err
+	}
+	id, err := parseID("ID", pos[0])
+	if err != nil {
+		return err
+	}
+	c, err := env.Client()
+	if err != nil {
+		return err
+	}
+	raw, err := c.GetObject(ctx, id)
+	if err != nil {
+		return err
+	}
+	_, err = env.Stdout.Write(raw)
+	return err
+}
