@@ -41,5 +41,7 @@ func (ClaimCosignCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	if err != nil {
 		return err
 	}
-	return env.Print(p, func(t *tabwriter.Writer) { printPublished(t, p) })
+	return env.Print(p, func(t *tabwriter.Writer) {
+		printSigned(t, p, "signature added, ID unchanged", "already signed by this key")
+	})
 }

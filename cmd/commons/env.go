@@ -73,9 +73,14 @@ func parseIDs(what string, ss []string) ([]string, error) {
 
 // printPublished is the text form of every command that signs an object.
 func printPublished(t *tabwriter.Writer, p node.Published) {
-	state := "stored"
+	printSigned(t, p, "stored", "already stored")
+}
+
+// printSigned prints p, saying ifNew or ifOld depending on p.New.
+func printSigned(t *tabwriter.Writer, p node.Published, ifNew, ifOld string) {
+	state := ifNew
 	if !p.New {
-		state = "already stored"
+		state = ifOld
 	}
 	fmt.Fprintf(t, "%s %s (%s)\n", p.Kind, p.ID, state)
 	fmt.Fprintf(t, "signer:\t%s\n", p.Signer)

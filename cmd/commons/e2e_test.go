@@ -1,0 +1,788 @@
+package main
+
+// End-to-end tests: build the real binary, start real daemons on temporary
+// repos, and drive every command through the command line with --json, as
+// a user or a script would.
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/protocol"
+)
+
+var (
+	e2eDir   string // holds the binary and a fake HOME
+	buildBin sync.Once
+	bin      string
+	buildErr error
+)
+
+func TestMain(m *testing.M) {
+	var err error
+	if e2eDir, err = os.MkdirTemp("", "commons-e2e-"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(e2eDir)
+	os.Exit(code)
+}
+
+// commonsBinary builds the binary once, the first time a test needs it.
+func commonsBinary(t *testing.T) string {
+	t.Helper()
+	buildBin.Do(func() {
+		bin = filepath.Join(e2eDir, "commons")
+		out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return bin
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+func (r result) String() string {
+	return fmt.Sprintf("exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+}
+
+// commons runs the binary with stdin (may be nil) and waits for it.
+func commons(t *testing.T, stdin []byte, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, commonsBinary(t), args...)
+	cmd.Env = e2eEnv()
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		t.Fatalf("commons %s: %v", strings.Join(args, " "), err)
+	}
+	return result{stdout.String(), stderr.String(), cmd.ProcessState.ExitCode()}
+}
+
+// e2eEnv keeps the tests away from the user's ~/.commons and $COMMONS_PATH.
+func e2eEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, node.EnvRepo+"=") && !strings.HasPrefix(kv, "HOME=") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, "HOME="+filepath.Join(e2eDir, "home"))
+}
+
+// ok runs a command that must succeed and decodes its stdout, which must be
+// exactly one JSON document, into v.
+func ok(t *testing.T, v any, args ...string) {
+	t.Helper()
+	r := commons(t, nil, args...)
+	if r.code != 0 {
+		t.Fatalf("commons %s:\n%s", strings.Join(args, " "), r)
+	}
+	oneJSON(t, r.stdout, v)
+}
+
+func oneJSON(t *testing.T, s string, v any) {
+	t.Helper()
+	dec := json.NewDecoder(strings.NewReader(s))
+	if err := dec.Decode(v); err != nil {
+		t.Fatalf("stdout is not JSON: %v\n%s", err, s)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		t.Fatalf("stdout holds more than one JSON document:\n%s", s)
+	}
+}
+
+// fails runs a command that must fail with exit code 1 and a one-line
+// message on stderr that contains every one of want; stdout must be empty.
+func fails(t *testing.T, stdin []byte, want []string, args ...string) result {
+	t.Helper()
+	r := commons(t, stdin, args...)
+	if r.code != 1 {
+		t.Fatalf("commons %s: want exit 1\n%s", strings.Join(args, " "), r)
+	}
+	if r.stdout != "" {
+		t.Errorf("commons %s: printed on stdout while failing: %q", strings.Join(args, " "), r.stdout)
+	}
+	msg := strings.TrimSuffix(r.stderr, "\n")
+	if !strings.HasPrefix(msg, "commons: ") || strings.Contains(msg, "\n") {
+		t.Errorf("commons %s: stderr is not one `commons: ...` line: %q", strings.Join(args, " "), r.stderr)
+	}
+	for _, w := range want {
+		if !strings.Contains(msg, w) {
+			t.Errorf("commons %s: stderr %q does not say %q", strings.Join(args, " "), msg, w)
+		}
+	}
+	return r
+}
+
+// daemon is a `commons daemon` subprocess.
+type daemon struct {
+	repo   string
+	cmd    *exec.Cmd
+	stderr *syncBuffer
+	exited chan struct{}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startDaemon runs a daemon on repo with free ports and waits until
+// `commons id` answers. The daemon is interrupted when the test ends.
+func startDaemon(t *testing.T, repo string) *daemon {
+	t.Helper()
+	d := &daemon{repo: repo, stderr: &syncBuffer{}, exited: make(chan struct{})}
+	d.cmd = exec.Command(commonsBinary(t), "daemon", "--repo", repo, "--api", "127.0.0.1:0", "--listen", "/ip4/127.0.0.1/tcp/0")
+	d.cmd.Env = e2eEnv()
+	d.cmd.Stderr = d.stderr
+	if err := d.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { d.cmd.Wait(); close(d.exited) }()
+	t.Cleanup(func() { d.stop(t) })
+
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		select {
+		case <-d.exited:
+			t.Fatalf("daemon exited with %v before it served:\n%s", d.cmd.ProcessState, d.stderr)
+		default:
+		}
+		if _, err := os.Stat(filepath.Join(repo, "api")); err == nil {
+			if r := commons(t, nil, "id", "--repo", repo, "--json"); r.code == 0 {
+				return d
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("daemon did not answer `commons id` within 30s:\n%s", d.stderr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// stop interrupts the daemon and returns its exit code.
+func (d *daemon) stop(t *testing.T) int {
+	select {
+	case <-d.exited:
+		return d.cmd.ProcessState.ExitCode()
+	default:
+	}
+	d.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-d.exited:
+	case <-time.After(20 * time.Second):
+		d.cmd.Process.Kill()
+		<-d.exited
+		t.Errorf("daemon did not stop within 20s of SIGINT:\n%s", d.stderr)
+	}
+	return d.cmd.ProcessState.ExitCode()
+}
+
+// writeTree writes files (slash paths → contents) under a new directory.
+func writeTree(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func sha256Hex(s string) string { d := sha256.Sum256([]byte(s)); return hex.EncodeToString(d[:]) }
+
+// JSON shapes the tests read: the contract's field names, as strings.
+type (
+	idJSON struct {
+		DID    string `json:"did"`
+		PeerID string `json:"peer_id"`
+		Repo   string `json:"repo"`
+	}
+	keyJSON struct {
+		Name string `json:"name"`
+		DID  string `json:"did"`
+	}
+	publishedJSON struct {
+		ID      string `json:"id"`
+		Kind    string `json:"kind"`
+		Signer  string `json:"signer"`
+		Files   int    `json:"files"`
+		Bytes   int64  `json:"bytes"`
+		Signers int    `json:"signers"`
+	}
+	fileJSON struct {
+		Name   string `json:"name"`
+		SHA256 string `json:"sha256"`
+		Size   int64  `json:"size"`
+	}
+	datasetJSON struct {
+		ID        string     `json:"id"`
+		Name      string     `json:"name"`
+		License   string     `json:"license"`
+		Publisher string     `json:"publisher"`
+		Parents   []string   `json:"parents"`
+		Files     []fileJSON `json:"files"`
+	}
+	contributorJSON struct {
+		DID     string   `json:"did"`
+		Role    string   `json:"role"`
+		Weight  float64  `json:"weight"`
+		Trust   string   `json:"trust"`
+		Claim   string   `json:"claim"`
+		Signers []string `json:"signers"`
+	}
+	attributionJSON struct {
+		Subject      string            `json:"subject"`
+		Contributors []contributorJSON `json:"contributors"`
+		Lineage      []struct {
+			ID           string            `json:"id"`
+			Contributors []contributorJSON `json:"contributors"`
+		} `json:"lineage"`
+	}
+	locateJSON struct {
+		SHA256   string `json:"sha256"`
+		Datasets []struct {
+			ID   string `json:"id"`
+			Name string `json:"name"`
+			Path string `json:"path"`
+		} `json:"datasets"`
+	}
+)
+
+func (a attributionJSON) claim(t *testing.T, id string) contributorJSON {
+	t.Helper()
+	for _, c := range a.Contributors {
+		if c.Claim == id {
+			return c
+		}
+	}
+	t.Fatalf("attribution of %s does not list claim %s: %+v", a.Subject, id, a.Contributors)
+	return contributorJSON{}
+}
+
+func trustOf(t *testing.T, repo, subject, claim string) contributorJSON {
+	t.Helper()
+	var a attributionJSON
+	ok(t, &a, "attribution", subject, "--repo", repo, "--json")
+	if a.Subject != subject {
+		t.Errorf("attribution subject = %q, want %q", a.Subject, subject)
+	}
+	return a.claim(t, claim)
+}
+
+// TestScenario walks the issue's story through one daemon, then carries
+// envelopes to a second one.
+func TestScenario(t *testing.T) {
+	repo := filepath.Join(t.TempDir(), "repo")
+	startDaemon(t, repo)
+	r := func(args ...string) []string { return append(args, "--repo", repo, "--json") }
+
+	var id idJSON
+	ok(t, &id, r("id")...)
+	if !strings.HasPrefix(id.DID, "did:key:z") || id.PeerID == "" {
+		t.Fatalf("id: %+v", id)
+	}
+
+	var alice, bob keyJSON
+	ok(t, &alice, r("key", "new", "alice")...)
+	ok(t, &bob, "--json", "key", "--repo", repo, "new", "bob") // global flags anywhere
+	if alice.Name != "alice" || !strings.HasPrefix(alice.DID, "did:key:z") || alice.DID == id.DID {
+		t.Fatalf("key new alice: %+v", alice)
+	}
+	var keys []keyJSON
+	ok(t, &keys, r("key", "list")...)
+	want := []keyJSON{{"node", id.DID}, {"alice", alice.DID}, {"bob", bob.DID}}
+	if fmt.Sprint(keys) != fmt.Sprint(want) {
+		t.Errorf("key list = %+v, want %+v", keys, want)
+	}
+
+	// A parent dataset with a subdirectory, published by the node key; flags
+	// after the positional.
+	parentFiles := map[string]string{"a.csv": "x,y\n1,2\n", "b.txt": "bee", "sub/c.json": `{"c":3}`}
+	parentDir := writeTree(t, parentFiles)
+	var parent publishedJSON
+	ok(t, &parent, r("dataset", "add", parentDir, "--name", "Parent corpus", "--license=CC-BY-4.0", "--description", "three files")...)
+	if parent.ID == "" || parent.Files != 3 || parent.Bytes != int64(len("x,y\n1,2\n")+3+len(`{"c":3}`)) {
+		t.Fatalf("dataset add: %+v", parent)
+	}
+	var shown datasetJSON
+	ok(t, &shown, r("dataset", "show", parent.ID)...)
+	if shown.ID != parent.ID || shown.Name != "Parent corpus" || shown.License != "CC-BY-4.0" || shown.Publisher != id.DID || len(shown.Parents) != 0 {
+		t.Errorf("dataset show: %+v", shown)
+	}
+	if len(shown.Files) != 3 {
+		t.Fatalf("dataset show files: %+v", shown.Files)
+	}
+	for i, name := range []string{"a.csv", "b.txt", "sub/c.json"} {
+		f := shown.Files[i]
+		if f.Name != name || f.SHA256 != sha256Hex(parentFiles[name]) || f.Size != int64(len(parentFiles[name])) {
+			t.Errorf("dataset show file %d: %+v, want %s", i, f, name)
+		}
+	}
+
+	// A child dataset that derives from it.
+	childDir := writeTree(t, map[string]string{"d.txt": "derived"})
+	var child publishedJSON
+	ok(t, &child, r("dataset", "add", childDir, "--name", "Child", "--license", "CC0-1.0", "--parent", parent.ID)...)
+	ok(t, &shown, r("dataset", "show", child.ID)...)
+	if len(shown.Parents) != 1 || shown.Parents[0] != parent.ID {
+		t.Errorf("child's parents = %q, want [%s]", shown.Parents, parent.ID)
+	}
+	var list []struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	}
+	ok(t, &list, r("dataset", "list")...)
+	if len(list) != 2 {
+		t.Errorf("dataset list: %+v, want the two datasets", list)
+	}
+
+	// Alice claims; the publisher co-signs: contributor and publisher
+	// both signed, so mutual.
+	var claim publishedJSON
+	ok(t, &claim, r("claim", "add", "--subject", parent.ID, "--role", "annotator", "--weight", "0.3", "--as", "alice")...)
+	c := trustOf(t, repo, parent.ID, claim.ID)
+	if c.DID != alice.DID || c.Role != "annotator" || c.Weight != 0.3 || c.Trust != "asserted" || fmt.Sprint(c.Signers) != fmt.Sprint([]string{alice.DID}) {
+		t.Errorf("alice's claim: %+v, want asserted, signed by alice", c)
+	}
+	var cosigned publishedJSON
+	ok(t, &cosigned, r("claim", "cosign", claim.ID)...)
+	if cosigned.ID != claim.ID {
+		t.Errorf("cosign changed the ID: %s, want %s", cosigned.ID, claim.ID)
+	}
+	if c = trustOf(t, repo, parent.ID, claim.ID); c.Trust != "mutual" || len(c.Signers) != 2 {
+		t.Errorf("after the publisher co-signed: %+v, want mutual with two signers", c)
+	}
+
+	// Alice claims for bob; the publisher co-signs, bob does not: acknowledged.
+	var forBob publishedJSON
+	ok(t, &forBob, r("claim", "add", "--subject", parent.ID, "--role", "curator", "--weight", "0.2", "--contributor", "bob", "--as", "alice", "--note", "for bob")...)
+	ok(t, &cosigned, r("claim", "cosign", forBob.ID)...)
+	if c = trustOf(t, repo, parent.ID, forBob.ID); c.DID != bob.DID || c.Trust != "acknowledged" {
+		t.Errorf("claim for bob co-signed by the publisher: %+v, want acknowledged", c)
+	}
+
+	// The node key is the only steward of a commons of one: its
+	// endorsement certifies the claim.
+	var endorsed publishedJSON
+	ok(t, &endorsed, r("endorse", claim.ID, "--standard", "pii-scrubbed", "--level", "full")...)
+	if endorsed.ID == "" {
+		t.Errorf("endorse: %+v", endorsed)
+	}
+	if c = trustOf(t, repo, parent.ID, claim.ID); c.Trust != "certified" {
+		t.Errorf("after a steward's endorsement: %+v, want certified", c)
+	}
+
+	// Alice withdraws her claim: revoked, whatever else holds.
+	var revoked publishedJSON
+	ok(t, &revoked, r("claim", "revoke", claim.ID, "--reason", "wrong dataset", "--as", "alice")...)
+	if revoked.ID == "" {
+		t.Errorf("claim revoke: %+v", revoked)
+	}
+	if c = trustOf(t, repo, parent.ID, claim.ID); c.Trust != "revoked" {
+		t.Errorf("after revocation: %+v, want revoked", c)
+	}
+
+	// The child's attribution carries the parent in its lineage, with the
+	// parent's contributors.
+	var ca attributionJSON
+	ok(t, &ca, r("attribution", child.ID)...)
+	if ca.Subject != child.ID || len(ca.Lineage) != 1 || ca.Lineage[0].ID != parent.ID {
+		t.Fatalf("child's attribution: %+v, want the parent in its lineage", ca)
+	}
+	found := false
+	for _, lc := range ca.Lineage[0].Contributors {
+		found = found || lc.Claim == forBob.ID && lc.DID == bob.DID
+	}
+	if !found {
+		t.Errorf("the parent in the child's lineage lacks its contributors: %+v", ca.Lineage[0].Contributors)
+	}
+
+	// A model trained on the child, by digest and by file.
+	model := writeTree(t, map[string]string{"model.bin": "weights"})
+	var derived, derived2 publishedJSON
+	ok(t, &derived, r("derive", "--file", filepath.Join(model, "model.bin"), "--input", child.ID, "--activity", "trained-on")...)
+	ok(t, &derived2, r("derive", "--digest", "sha256:"+sha256Hex("other weights"), "--input", child.ID, "--input", parent.ID, "--activity", "fine-tuned-on", "--name", "m2")...)
+	if derived.ID == "" || derived2.ID == "" || derived.ID == derived2.ID {
+		t.Errorf("derive: %+v and %+v", derived, derived2)
+	}
+
+	// locate finds the file by its bytes, wherever it lies.
+	var loc locateJSON
+	ok(t, &loc, r("locate", filepath.Join(parentDir, "sub", "c.json"))...)
+	if loc.SHA256 != sha256Hex(parentFiles["sub/c.json"]) || len(loc.Datasets) != 1 ||
+		loc.Datasets[0].ID != parent.ID || loc.Datasets[0].Name != "Parent corpus" || loc.Datasets[0].Path != "sub/c.json" {
+		t.Errorf("locate: %+v", loc)
+	}
+
+	// object get: the envelope, byte for byte, with or without --json.
+	got := commons(t, nil, "object", "get", forBob.ID, "--repo", repo)
+	gotJSON := commons(t, nil, "object", "get", forBob.ID, "--repo", repo, "--json")
+	if got.code != 0 || gotJSON.code != 0 || got.stdout != gotJSON.stdout {
+		t.Fatalf("object get:\n%s\n%s", got, gotJSON)
+	}
+	env, err := protocol.DecodeEnvelope([]byte(got.stdout))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Verify(); err != nil || env.ID().String() != forBob.ID || len(env.Signatures) != 2 {
+		t.Fatalf("object get: the envelope does not verify as %s with two signatures: %v", forBob.ID, err)
+	}
+	parentEnv := commons(t, nil, "object", "get", parent.ID, "--repo", repo)
+
+	// A second node takes the envelopes, from a file and from stdin, and
+	// gives them the same IDs.
+	repo2 := filepath.Join(t.TempDir(), "repo2")
+	startDaemon(t, repo2)
+	envFile := filepath.Join(t.TempDir(), "claim.json")
+	if err := os.WriteFile(envFile, []byte(got.stdout), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var put publishedJSON
+	r2 := commons(t, []byte(parentEnv.stdout), "object", "put", "-", "--repo", repo2, "--json")
+	if r2.code != 0 {
+		t.Fatalf("object put - of the parent dataset:\n%s", r2)
+	}
+	oneJSON(t, r2.stdout, &put)
+	if put.ID != parent.ID {
+		t.Errorf("object put of the parent on a second node: id %s, want %s", put.ID, parent.ID)
+	}
+	ok(t, &put, "object", "put", envFile, "--repo", repo2, "--json")
+	if put.ID != forBob.ID {
+		t.Errorf("object put on a second node: id %s, want %s", put.ID, forBob.ID)
+	}
+	again := commons(t, nil, "object", "get", forBob.ID, "--repo", repo2)
+	if again.stdout != got.stdout {
+		t.Errorf("the second node stores other bytes:\n%s\n%s", again.stdout, got.stdout)
+	}
+
+	// A tampered copy is refused, with a message that says why.
+	tampered := tamper(t, []byte(got.stdout))
+	tamperedFile := filepath.Join(t.TempDir(), "tampered.json")
+	os.WriteFile(tamperedFile, tampered, 0o644)
+	fails(t, nil, []string{"does not verify"}, "object", "put", tamperedFile, "--repo", repo2, "--json")
+	var a2 attributionJSON
+	ok(t, &a2, "attribution", parent.ID, "--repo", repo2, "--json")
+	if len(a2.Contributors) != 1 {
+		t.Errorf("second node after a tampered put: %+v, want only the one good claim", a2.Contributors)
+	}
+
+	// Without --json every command prints a readable text, not JSON.
+	for _, args := range [][]string{
+		{"id"}, {"key", "list"}, {"dataset", "list"}, {"dataset", "show", child.ID},
+		{"attribution", child.ID}, {"attribution", parent.ID}, {"locate", filepath.Join(parentDir, "a.csv")}, {"version"},
+		{"claim", "cosign", forBob.ID},
+	} {
+		res := commons(t, nil, append(args, "--repo", repo)...)
+		if res.code != 0 || res.stdout == "" || strings.ContainsAny(res.stdout[:1], "{[") || res.stderr != "" {
+			t.Errorf("commons %s (text):\n%s", strings.Join(args, " "), res)
+		}
+	}
+}
+
+// tamper changes the claim's weight inside the payload and keeps the
+// signatures: a well-formed envelope whose signatures do not verify.
+func tamper(t *testing.T, raw []byte) []byte {
+	t.Helper()
+	var w map[string]any
+	if err := json.Unmarshal(raw, &w); err != nil {
+		t.Fatal(err)
+	}
+	payload, err := base64.StdEncoding.DecodeString(w["payload"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := bytes.Replace(payload, []byte(`"weight":0.2`), []byte(`"weight":0.9`), 1)
+	if bytes.Equal(changed, payload) {
+		t.Fatalf("no weight to tamper with in %s", payload)
+	}
+	w["payload"] = base64.StdEncoding.EncodeToString(changed)
+	out, _ := json.Marshal(w)
+	return out
+}
+
+// TestBadInput drives every kind of bad input through the CLI: each fails
+// with a message naming what was wrong, and nothing is stored.
+func TestBadInput(t *testing.T) {
+	repo := filepath.Join(t.TempDir(), "repo")
+	startDaemon(t, repo)
+	r := func(args ...string) []string { return append(args, "--repo", repo, "--json") }
+
+	var ds, claim publishedJSON
+	var alice keyJSON
+	ok(t, &alice, r("key", "new", "alice")...)
+	ok(t, &ds, r("dataset", "add", writeTree(t, map[string]string{"f": "data"}), "--name", "D", "--license", "MIT")...)
+	ok(t, &claim, r("claim", "add", "--subject", ds.ID, "--role", "author", "--weight", "1")...)
+	snapshot := func() string {
+		return commons(t, nil, r("dataset", "list")...).stdout + commons(t, nil, r("attribution", ds.ID)...).stdout
+	}
+	before := snapshot()
+	configBefore, err := os.ReadFile(filepath.Join(repo, "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	envelope := []byte(commons(t, nil, "object", "get", claim.ID, "--repo", repo).stdout)
+	dir := t.TempDir()
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	var w map[string]any
+	json.Unmarshal(envelope, &w)
+	sigs := w["signatures"].([]any)
+	sig := sigs[0].(map[string]any)
+	s, _ := base64.StdEncoding.DecodeString(sig["sig"].(string))
+	s[0] ^= 1
+	sig["sig"] = base64.StdEncoding.EncodeToString(s)
+	badSig, _ := json.Marshal(w)
+
+	tests := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"tampered signature", []string{"object", "put", write("badsig.json", badSig)}, []string{"does not verify"}},
+		{"malformed JSON", []string{"object", "put", write("malformed.json", []byte(`{"payloadType": "x", "payload": `))}, []string{"malformed JSON"}},
+		{"not an envelope", []string{"object", "put", write("array.json", []byte(`[1,2,3]`))}, []string{"malformed JSON"}},
+		{"empty file", []string{"object", "put", write("empty.json", nil)}, []string{"empty"}},
+		{"object file does not exist", []string{"object", "put", filepath.Join(dir, "nope.json")}, []string{"nope.json does not exist"}},
+		{"weight 0", []string{"claim", "add", "--subject", ds.ID, "--role", "author", "--weight", "0"}, []string{"--weight 0", "(0, 1]"}},
+		{"weight 1.5", []string{"claim", "add", "--subject", ds.ID, "--role", "author", "--weight", "1.5"}, []string{"--weight 1.5", "(0, 1]"}},
+		{"weight not a number", []string{"claim", "add", "--subject", ds.ID, "--role", "author", "--weight", "lots"}, []string{`--weight "lots" is not a number`}},
+		{"unknown --as key", []string{"claim", "add", "--subject", ds.ID, "--role", "author", "--weight", "0.5", "--as", "nobody"}, []string{`"nobody"`}},
+		{"unknown --contributor key", []string{"claim", "add", "--subject", ds.ID, "--role", "author", "--weight", "0.5", "--contributor", "nobody"}, []string{`"nobody"`}},
+		{"bad role", []string{"claim", "add", "--subject", ds.ID, "--role", "Chief Cook", "--weight", "0.5"}, []string{"role"}},
+		{"revocation by another key", []string{"claim", "revoke", claim.ID, "--reason", "not mine", "--as", "alice"}, []string{claim.ID, alice.DID, "may not revoke"}},
+		{"ID that does not parse", []string{"dataset", "show", "not-a-cid"}, []string{"not-a-cid"}},
+		{"subject that does not parse", []string{"claim", "add", "--subject", "bafy-nope", "--role", "author", "--weight", "0.5"}, []string{"--subject", "bafy-nope"}},
+		{"parent that does not parse", []string{"dataset", "add", dir, "--name", "X", "--license", "MIT", "--parent", "zzz"}, []string{"--parent", "zzz"}},
+		{"attribution of a bad ID", []string{"attribution", "sha256:1234"}, []string{"sha256:1234"}},
+		{"dataset path does not exist", []string{"dataset", "add", filepath.Join(dir, "missing-dir"), "--name", "X", "--license", "MIT"}, []string{"missing-dir does not exist"}},
+		{"locate path does not exist", []string{"locate", filepath.Join(dir, "missing.csv")}, []string{"missing.csv does not exist"}},
+		{"derive file does not exist", []string{"derive", "--file", filepath.Join(dir, "missing.bin"), "--input", ds.ID, "--activity", "trained-on"}, []string{"missing.bin does not exist"}},
+		{"derive bad digest", []string{"derive", "--digest", "sha256:xyz", "--input", ds.ID, "--activity", "trained-on"}, []string{"sha256:xyz"}},
+		{"bad license", []string{"dataset", "add", dir, "--name", "X", "--license", "free as in <beer>"}, []string{"license"}},
+		{"unknown object", []string{"object", "get", protocol.ObjectID([]byte("nothing")).String()}, []string{protocol.ObjectID([]byte("nothing")).String()}},
+		{"cosign an unknown object", []string{"claim", "cosign", protocol.ObjectID([]byte("{}")).String()}, []string{protocol.ObjectID([]byte("{}")).String()}},
+		{"key name taken", []string{"key", "new", "alice"}, []string{`"alice" already exists`}},
+		{"bad key name", []string{"key", "new", "Alice Smith"}, []string{`"Alice Smith"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fails(t, nil, tt.want, r(tt.args...)...)
+		})
+	}
+
+	t.Run("init on the existing repo", func(t *testing.T) {
+		fails(t, nil, []string{repo, "already holds a commons repo"}, "init", "--repo", repo, "--api", "127.0.0.1:0")
+		after, _ := os.ReadFile(filepath.Join(repo, "config.json"))
+		if !bytes.Equal(after, configBefore) {
+			t.Errorf("init changed the config:\n%s\n%s", configBefore, after)
+		}
+	})
+
+	// The daemon checks what the CLI checks: a client that skips the CLI's
+	// checks is refused too.
+	t.Run("daemon refuses what the CLI would", func(t *testing.T) {
+		c, err := node.NewClient(repo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		for _, w := range []float64{0, 1.5, -1} {
+			_, err := c.AddClaim(ctx, node.AddClaimRequest{Subject: ds.ID, Role: "author", Weight: w})
+			if protocol.KindOf(err) != protocol.Invalid || !strings.Contains(err.Error(), "weight") {
+				t.Errorf("weight %v through the API: got %v, want invalid naming the weight", w, err)
+			}
+		}
+		if _, err := c.PutObject(ctx, []byte(`{"payloadType"`)); protocol.KindOf(err) != protocol.Invalid {
+			t.Errorf("malformed envelope through the API: got %v, want invalid", err)
+		}
+		if _, err := c.PutObject(ctx, badSig); protocol.KindOf(err) != protocol.Invalid {
+			t.Errorf("bad signature through the API: got %v, want invalid", err)
+		}
+	})
+
+	if after := snapshot(); after != before {
+		t.Errorf("bad input changed what the node holds:\nbefore %s\nafter  %s", before, after)
+	}
+	var id idJSON
+	ok(t, &id, r("id")...) // and the daemon still serves
+}
+
+// TestInitAndDaemon: init writes the flags into the config, the daemon
+// uses them, SIGINT stops it cleanly and removes DIR/api.
+func TestInitAndDaemon(t *testing.T) {
+	repo := filepath.Join(t.TempDir(), "repo")
+	var created idJSON
+	ok(t, &created, "init", "--repo", repo, "--api", "127.0.0.1:0", "--listen", "/ip4/127.0.0.1/tcp/0", "--json")
+	if created.Repo != repo || !strings.HasPrefix(created.DID, "did:key:z") || created.PeerID == "" {
+		t.Fatalf("init: %+v", created)
+	}
+	cfg, err := os.ReadFile(filepath.Join(repo, "config.json"))
+	if err != nil || !strings.Contains(string(cfg), "127.0.0.1:0") || !strings.Contains(string(cfg), "/ip4/127.0.0.1/tcp/0") {
+		t.Fatalf("config after init --api --listen: %s %v", cfg, err)
+	}
+	if st, err := os.Stat(filepath.Join(repo, "keys", "node.key")); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("node key: %v %v, want mode 0600", st, err)
+	}
+	fails(t, nil, []string{"already holds a commons repo", "nothing was changed"}, "init", "--repo", repo)
+	if after, _ := os.ReadFile(filepath.Join(repo, "config.json")); !bytes.Equal(after, cfg) {
+		t.Errorf("a second init changed the config")
+	}
+
+	d := startDaemon(t, repo)
+	var id idJSON
+	ok(t, &id, "id", "--repo", repo, "--json")
+	if id.DID != created.DID || id.PeerID != created.PeerID {
+		t.Errorf("daemon runs as %+v, init made %+v", id, created)
+	}
+	if code := d.stop(t); code != 0 {
+		t.Errorf("daemon exit code after SIGINT = %d, want 0\n%s", code, d.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(repo, "api")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("DIR/api is still there after the daemon stopped: %v", err)
+	}
+	fails(t, nil, []string{"no commons daemon is running for repo " + repo, "commons daemon --repo " + repo}, "id", "--repo", repo)
+}
+
+func TestDaemonStopsOnSIGTERM(t *testing.T) {
+	repo := filepath.Join(t.TempDir(), "repo")
+	d := startDaemon(t, repo)
+	d.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-d.exited:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("daemon did not stop on SIGTERM")
+	}
+	if code := d.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Errorf("exit code after SIGTERM = %d, want 0\n%s", code, d.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(repo, "api")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("DIR/api is still there: %v", err)
+	}
+}
+
+// TestNoDaemon needs no daemon: every client command says, in one line,
+// that none runs for the repo and how to start one.
+func TestNoDaemon(t *testing.T) {
+	empty := t.TempDir()
+	want := []string{"no commons daemon is running for repo " + empty, "commons daemon --repo " + empty}
+	fails(t, nil, want, "--repo", empty, "id")
+	fails(t, nil, want, "key", "list", "--repo", empty, "--json")
+	fails(t, nil, want, "dataset", "list", "--repo", empty)
+
+	// $COMMONS_PATH names the repo when --repo does not.
+	cmd := exec.Command(commonsBinary(t), "id")
+	cmd.Env = append(e2eEnv(), node.EnvRepo+"="+empty)
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "repo "+empty) {
+		t.Errorf("COMMONS_PATH: %v %s", err, out)
+	}
+}
+
+// TestCommandLine checks what the CLI decides alone: usage errors exit 2
+// with the usage on stderr; help and version exit 0.
+func TestCommandLine(t *testing.T) {
+	empty := t.TempDir()
+	usage := []struct {
+		args []string
+		want string
+	}{
+		{nil, "usage: commons COMMAND"},
+		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
+		{[]string{"dataset"}, "dataset needs a subcommand"},
+		{[]string{"dataset", "frob"}, `unknown command "dataset frob"`},
+		{[]string{"id", "--bogus"}, "unknown flag --bogus"},
+		{[]string{"id", "extra"}, `unexpected argument "extra"`},
+		{[]string{"dataset", "add", ".", "--license", "MIT"}, "missing --name NAME"},
+		{[]string{"dataset", "add", "--name", "X", "--license", "MIT"}, "missing PATH"},
+		{[]string{"dataset", "add", ".", "--name", "X", "--name", "Y", "--license", "MIT"}, "flag --name given twice"},
+		{[]string{"claim", "add", "--subject", "x", "--role", "author"}, "missing --weight W"},
+		{[]string{"claim", "revoke", "ID"}, "missing --reason TEXT"},
+		{[]string{"derive", "--input", "x", "--activity", "trained-on"}, "exactly one of --digest"},
+		{[]string{"derive", "--digest", "sha256:00", "--file", "f", "--input", "x", "--activity", "trained-on"}, "exactly one of --digest"},
+		{[]string{"object", "get"}, "missing ID"},
+		{[]string{"--name", "x", "id"}, "unknown flag --name before the command"},
+		{[]string{"id", "--repo"}, "flag --repo needs a value"},
+	}
+	for _, tt := range usage {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			res := commons(t, nil, append(tt.args, "--repo="+empty)...)
+			if tt.args == nil || tt.args[len(tt.args)-1] == "--repo" {
+				res = commons(t, nil, tt.args...)
+			}
+			if res.code != 2 || !strings.Contains(res.stderr, tt.want) || res.stdout != "" {
+				t.Errorf("want exit 2 and %q on stderr:\n%s", tt.want, res)
+			}
+		})
+	}
+
+	for _, args := range [][]string{{"help"}, {"--help"}, {"help", "dataset", "add"}, {"dataset", "add", "--help"}, {"claim", "-h"}, {"attribution", "--help", "--json"}} {
+		res := commons(t, nil, args...)
+		if res.code != 0 || !strings.Contains(res.stdout, "usage: commons") {
+			t.Errorf("commons %s:\n%s", strings.Join(args, " "), res)
+		}
+	}
+	var v struct {
+		Version string `json:"version"`
+		Go      string `json:"go"`
+	}
+	ok(t, &v, "version", "--json")
+	if v.Version != node.Version || v.Go == "" {
+		t.Errorf("version: %+v", v)
+	}
+}
