@@ -21,6 +21,13 @@ import (
 
 const didSize = ed25519.PublicKeySize
 
+// Times run from the zero time.Time (year 1, "none") to the end of year
+// 9999, the last that RFC 3339 can write.
+var (
+	minSeconds = time.Time{}.Unix()
+	maxSeconds = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC).Unix()
+)
+
 func appendTime(b []byte, t time.Time) []byte {
 	b = binary.BigEndian.AppendUint64(b, uint64(t.Unix()))
 	return binary.BigEndian.AppendUint32(b, uint32(t.Nanosecond()))
@@ -105,8 +112,8 @@ func (d *decoder) time() time.Time {
 	}
 	sec := int64(binary.BigEndian.Uint64(p))
 	nsec := binary.BigEndian.Uint32(p[8:])
-	if nsec >= 1e9 {
-		d.fail("nanoseconds %d out of range", nsec)
+	if sec < minSeconds || sec > maxSeconds || nsec >= 1e9 {
+		d.fail("time %d s %d ns out of range", sec, nsec)
 		return time.Time{}
 	}
 	return time.Unix(sec, int64(nsec)).UTC()

@@ -14,13 +14,34 @@ import (
 // once the whole object has been indexed and is known to fit, so that an
 // object is never half written into a commit.
 type pending struct {
-	txn  *badger.Txn
+	*txnState
 	vals map[string][]byte
 	keys []string // in the order first set
 }
 
-func newPending(txn *badger.Txn) *pending {
-	return &pending{txn: txn, vals: make(map[string][]byte)}
+// txnState is the writing transaction that the objects of one batch
+// share.
+type txnState struct {
+	txn *badger.Txn
+	// snap reads at the same version as txn, without txn's writes. Scans
+	// use it: an iterator of txn would sort all of txn's pending writes
+	// each time it is made.
+	snap *badger.Txn
+	// claims are the summaries written into txn, by claimsPrefix.
+	claims map[string]map[string][]byte
+}
+
+func newTxnState(db *badger.DB) *txnState {
+	return &txnState{txn: db.NewTransaction(true), snap: db.NewTransaction(false), claims: map[string]map[string][]byte{}}
+}
+
+func (ts *txnState) discard() {
+	ts.snap.Discard()
+	ts.txn.Discard()
+}
+
+func newPending(ts *txnState) *pending {
+	return &pending{txnState: ts, vals: make(map[string][]byte)}
 }
 
 func (p *pending) get(key string) ([]byte, bool, error) {
@@ -69,7 +90,11 @@ func (p *pending) summariesUnder(prefix string, fn func(key string, s summary) e
 		}
 		return fn(key, s)
 	}
-	err := scan(p.txn, prefix, true, func(key, val []byte) error {
+	inTxn := p.claims[prefix]
+	err := scan(p.snap, prefix, true, func(key, val []byte) error {
+		if _, shadowed := inTxn[string(key)]; shadowed {
+			return nil
+		}
 		if _, shadowed := p.vals[string(key)]; shadowed {
 			return nil
 		}
@@ -77,6 +102,13 @@ func (p *pending) summariesUnder(prefix string, fn func(key string, s summary) e
 	})
 	if err != nil {
 		return err
+	}
+	for k, v := range inTxn {
+		if _, shadowed := p.vals[k]; !shadowed {
+			if err := visit(k, v); err != nil {
+				return err
+			}
+		}
 	}
 	for _, k := range p.keys {
 		if strings.HasPrefix(k, prefix) {
@@ -104,8 +136,16 @@ func (p *pending) estimate(threshold int64) (size, count int64) {
 // apply moves the pending writes into the transaction.
 func (p *pending) apply() error {
 	for _, k := range p.keys {
-		if err := p.txn.Set([]byte(k), p.vals[k]); err != nil {
+		v := p.vals[k]
+		if err := p.txn.Set([]byte(k), v); err != nil {
 			return err
+		}
+		if strings.HasPrefix(k, famSubject) {
+			prefix := k[:strings.LastIndexByte(k, '/')+1]
+			if p.claims[prefix] == nil {
+				p.claims[prefix] = map[string][]byte{}
+			}
+			p.claims[prefix][k] = v
 		}
 	}
 	p.vals, p.keys = map[string][]byte{}, nil

@@ -34,6 +34,13 @@ const (
 	valueLogFileSize = 16 << 20
 	valueThreshold   = 256 << 10
 
+	// MaxInMemoryValue is the largest value, and so the largest envelope, a
+	// store in memory can hold: Badger keeps every value of an in-memory
+	// store in its LSM tree and refuses any over 1 MiB. On disk, large
+	// values go to the value log and every envelope up to
+	// protocol.MaxEnvelopeSize is stored.
+	MaxInMemoryValue = 1 << 20
+
 	// valueLogGCInterval is how often an on-disk store reclaims value-log
 	// space left by envelopes rewritten with new signatures.
 	valueLogGCInterval = 10 * time.Minute
@@ -43,8 +50,9 @@ const (
 // use. Writes are serialised inside the store (see write.go); reads run
 // on consistent snapshots and never wait for writes.
 type Store struct {
-	db      *badger.DB
-	log     *slog.Logger
+	db       *badger.DB
+	log      *slog.Logger
+	maxValue int // the largest value Badger takes; 0 for no limit below protocol.MaxEnvelopeSize
 	writeMu sync.Mutex // one writing transaction at a time
 	stop    chan struct{}
 	done    chan struct{}
@@ -70,6 +78,10 @@ func Open(opts Options) (*Store, error) {
 		}
 		bo = badger.DefaultOptions(opts.Dir).WithSyncWrites(!opts.NoSync)
 	}
+	threshold, maxValue := int64(valueThreshold), 0
+	if opts.InMemory {
+		threshold, maxValue = MaxInMemoryValue, MaxInMemoryValue
+	}
 	bo = bo.WithMemTableSize(memTableSize).
 		WithNumMemtables(2).
 		WithNumLevelZeroTables(2).
@@ -77,7 +89,7 @@ func Open(opts Options) (*Store, error) {
 		WithBlockCacheSize(blockCacheSize).
 		WithIndexCacheSize(indexCacheSize).
 		WithValueLogFileSize(valueLogFileSize).
-		WithValueThreshold(valueThreshold).
+		WithValueThreshold(threshold).
 		WithNumCompactors(2).
 		WithCompression(options.None).
 		WithMetricsEnabled(false).
@@ -86,7 +98,7 @@ func Open(opts Options) (*Store, error) {
 	if err != nil {
 		return nil, protocol.E(op, protocol.Other, "badger in %q: %w", opts.Dir, err)
 	}
-	s := &Store{db: db, log: logger, stop: make(chan struct{}), done: make(chan struct{})}
+	s := &Store{db: db, log: logger, maxValue: maxValue, stop: make(chan struct{}), done: make(chan struct{})}
 	if err := s.checkSchema(); err != nil {
 		db.Close()
 		return nil, protocol.E(op, protocol.KindOf(err), "%q: %w", opts.Dir, err)

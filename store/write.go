@@ -82,19 +82,27 @@ func (s *Store) commitChunk(objs []*protocol.Object, results []PutResult) (int, 
 }
 
 func (s *Store) tryChunk(objs []*protocol.Object, results []PutResult) (int, error) {
-	txn := s.db.NewTransaction(true)
-	defer txn.Discard()
+	ts := newTxnState(s.db)
+	defer ts.discard()
 	maxSize, maxCount := s.db.MaxBatchSize(), s.db.MaxBatchCount()
 	threshold := s.db.Opts().ValueThreshold
 	var size, count int64
 	n := 0
 	for n < len(objs) {
-		p := newPending(txn)
+		p := newPending(ts)
 		res, refused, err := p.put(objs[n])
 		if err != nil {
 			return 0, err
 		}
-		res.Err = refused
+		if refused == nil {
+			refused = s.checkValueSizes(p, res)
+		}
+		if refused != nil {
+			res.Err = refused
+			results[n] = res
+			n++
+			continue
+		}
 		sz, c := p.estimate(threshold)
 		if size+sz >= maxSize || count+c >= maxCount {
 			if n > 0 {
@@ -114,7 +122,7 @@ func (s *Store) tryChunk(objs []*protocol.Object, results []PutResult) (int, err
 		results[n] = res
 		n++
 	}
-	return n, txn.Commit()
+	return n, ts.txn.Commit()
 }
 
 // spillFiles writes the file index of an object too large for one
@@ -135,4 +143,18 @@ func (s *Store) spillFiles(p *pending) error {
 		}
 	}
 	return wb.Flush()
+}
+
+// checkValueSizes refuses an object with a value over what Badger takes in
+// memory (see MaxInMemoryValue).
+func (s *Store) checkValueSizes(p *pending, res PutResult) error {
+	if s.maxValue == 0 {
+		return nil
+	}
+	for _, k := range p.keys {
+		if n := len(p.vals[k]); n > s.maxValue {
+			return protocol.E("put object", protocol.TooLarge, "%s %s: %q is %d bytes, over the %d an in-memory store holds", res.Kind, res.ID, clipKey([]byte(k)), n, s.maxValue)
+		}
+	}
+	return nil
 }
