@@ -102,8 +102,8 @@ type Published struct {
 
 // PutResult answers POST /v1/objects for one envelope.
 type PutResult struct {
-	ID      protocol.ID `json:"id"`
-	Kind    string      `json:"kind"`
+	ID      protocol.ID `json:"id,omitzero"`
+	Kind    string      `json:"kind,omitempty"`
 	New     bool        `json:"new"`
 	Added   int         `json:"added_signatures"`
 	Signers int         `json:"signers"`

@@ -70,13 +70,11 @@ func BenchmarkIngest(b *testing.B) {
 		n0 := newBenchNode(b)
 		b.StartTimer()
 		t0 := time.Now()
-		for lo := 0; lo < n; lo += bulkBatch {
-			for _, r := range n0.IngestBatch(raws[lo:min(lo+bulkBatch, n)]) {
-				if r.Err != nil {
-					b.Fatal(r.Err)
-				}
+		n0.IngestAll(raws, func(_ int, r store.PutResult) {
+			if r.Err != nil {
+				b.Fatal(r.Err)
 			}
-		}
+		})
 		ingestTime += time.Since(t0)
 		b.StopTimer()
 		n0.store.Close()

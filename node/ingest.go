@@ -17,19 +17,54 @@ import (
 // IngestBatch verifies many envelopes on every core, then stores the valid
 // ones with as few syncs as the store allows. The result has one entry per
 // input, in order; an entry's Err says why that envelope alone was refused.
-// This is the path for bulk ingest: the fsync rate of the disk is paid once
-// per batch, not once per object.
+// The fsync rate of the disk is paid once per batch, not once per object.
 func (n *Node) IngestBatch(raws [][]byte) []store.PutResult {
-	results := make([]store.PutResult, len(raws))
-	objs := make([]*protocol.Object, len(raws))
+	return n.storeVerified(n.verifyBatch(raws))
+}
+
+// IngestAll ingests raws in batches of bulkBatch, verifying the next batch
+// while the store writes the last, and calls emit with every result in input
+// order. This is bulk ingest: verification keeps every core busy and the
+// store's single writer never waits for it.
+func (n *Node) IngestAll(raws [][]byte, emit func(i int, r store.PutResult)) {
+	verified := make(chan verifiedBatch, 1)
+	go func() {
+		defer close(verified)
+		for lo := 0; lo < len(raws); lo += bulkBatch {
+			verified <- n.verifyBatch(raws[lo:min(lo+bulkBatch, len(raws))])
+		}
+	}()
+	i := 0
+	for vb := range verified {
+		for _, r := range n.storeVerified(vb) {
+			emit(i, r)
+			i++
+		}
+	}
+}
+
+// verifiedBatch is a batch between verification and storage: objs[i] is nil
+// where results[i].Err says why raws[i] was refused.
+type verifiedBatch struct {
+	objs    []*protocol.Object
+	results []store.PutResult
+}
+
+func (n *Node) verifyBatch(raws [][]byte) verifiedBatch {
+	vb := verifiedBatch{objs: make([]*protocol.Object, len(raws)), results: make([]store.PutResult, len(raws))}
 	now := n.now()
 	verifyParallel(len(raws), func(i int) {
 		o, err := protocol.VerifyObject(raws[i])
 		if err == nil {
 			err = protocol.CheckTime(o, now)
 		}
-		objs[i], results[i].Err = o, err
+		vb.objs[i], vb.results[i].Err = o, err
 	})
+	return vb
+}
+
+func (n *Node) storeVerified(vb verifiedBatch) []store.PutResult {
+	results, objs := vb.results, vb.objs
 	valid := make([]*protocol.Object, 0, len(objs))
 	at := make([]int, 0, len(objs))
 	for i, o := range objs {
@@ -95,45 +130,71 @@ func verifyParallel(n int, f func(i int)) {
 const bulkBatch = 1024
 
 // ingestStream reads newline-delimited envelopes and ingests them in
-// batches, calling emit with each result in input order.
+// batches — reading, verifying and storing overlap — calling emit with each
+// result in input order.
 func (n *Node) ingestStream(r io.Reader, emit func(PutResult) error) error {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), protocol.MaxEnvelopeSize+1)
-	batch := make([][]byte, 0, bulkBatch)
-	lines := make([]int, 0, bulkBatch)
-	line := 0
-	flush := func() error {
-		for i, res := range n.IngestBatch(batch) {
+	type batch struct {
+		raws  [][]byte
+		lines []int
+		vb    verifiedBatch
+	}
+	read := make(chan batch, 1)
+	var readErr error
+	go func() {
+		defer close(read)
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 64<<10), protocol.MaxEnvelopeSize+1)
+		b := batch{}
+		line := 0
+		for sc.Scan() {
+			line++
+			raw := bytes.TrimSpace(sc.Bytes())
+			if len(raw) == 0 {
+				continue
+			}
+			b.raws = append(b.raws, bytes.Clone(raw))
+			b.lines = append(b.lines, line)
+			if len(b.raws) == bulkBatch {
+				read <- b
+				b = batch{}
+			}
+		}
+		if len(b.raws) > 0 {
+			read <- b
+		}
+		readErr = sc.Err()
+	}()
+	verified := make(chan batch, 1)
+	go func() {
+		defer close(verified)
+		for b := range read {
+			b.vb = n.verifyBatch(b.raws)
+			verified <- b
+		}
+	}()
+	var emitErr error
+	for b := range verified {
+		if emitErr != nil {
+			continue // drain, so that the stages above finish
+		}
+		for i, res := range n.storeVerified(b.vb) {
 			out := PutResult{ID: res.ID, Kind: res.Kind.String(), New: res.New, Added: res.Added, Signers: res.Signers}
 			if res.Err != nil {
-				out = PutResult{ID: res.ID, Error: fmt.Sprintf("line %d: %v", lines[i], res.Err)}
+				out = PutResult{ID: res.ID, Error: fmt.Sprintf("line %d: %v", b.lines[i], res.Err)}
 			}
-			if err := emit(out); err != nil {
-				return err
-			}
-		}
-		batch, lines = batch[:0], lines[:0]
-		return nil
-	}
-	for sc.Scan() {
-		line++
-		b := bytes.TrimSpace(sc.Bytes())
-		if len(b) == 0 {
-			continue
-		}
-		batch = append(batch, bytes.Clone(b))
-		lines = append(lines, line)
-		if len(batch) == bulkBatch {
-			if err := flush(); err != nil {
-				return err
+			if emitErr = emit(out); emitErr != nil {
+				break
 			}
 		}
 	}
-	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			return protocol.E("bulk ingest", protocol.TooLarge, "a line is over the envelope limit of %d bytes", protocol.MaxEnvelopeSize)
-		}
-		return protocol.E("bulk ingest", protocol.Invalid, "read: %v", err)
+	if emitErr != nil {
+		return emitErr
 	}
-	return flush()
+	if readErr != nil {
+		if errors.Is(readErr, bufio.ErrTooLong) {
+			return protocol.E("bulk ingest", protocol.TooLarge, "a line is over the envelope limit of %d bytes; the lines before it were ingested", protocol.MaxEnvelopeSize)
+		}
+		return protocol.E("bulk ingest", protocol.Invalid, "read: %v; the lines before it were ingested", readErr)
+	}
+	return nil
 }
