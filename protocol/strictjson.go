@@ -1,13 +1,12 @@
 package protocol
 
 import (
-	"bytes"
 	"encoding"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -19,29 +18,26 @@ import (
 // exactly the JSON name of a field (encoding/json would match "NAME" to
 // "name" without a word), a missing key for a field without omitempty (the
 // fields Go always writes are the ones a peer must always write), and
-// trailing data. SPEC.md §2.1 and §3.1.
-// what names the value in messages: "envelope", "statement", "predicate".
+// trailing data. what names the value in messages: "envelope",
+// "statement", "predicate". SPEC.md §2.1 and §3.1.
 func decodeStrict(what string, b []byte, v any) error {
 	if !utf8.Valid(b) {
 		return errors.New("not UTF-8")
 	}
 	t := reflect.TypeOf(v).Elem()
-	w := walker{b: b, dec: json.NewDecoder(bytes.NewReader(b))}
-	w.dec.UseNumber() // a number too large for float64 is the decoder's to refuse, with its field
-	if err := w.value(t, what); err != nil {
+	if !json.Valid(b) {
+		if err := checkShapeSlow(b, t, what, false); err != nil {
+			return err
+		}
+		return errors.New("not JSON") // unreachable: the walker refuses what json.Valid does
+	}
+	if err := checkKeys(b, t, what); err != nil {
 		return err
 	}
-	if _, err := w.dec.Token(); err != io.EOF {
-		return errors.New("trailing data after the JSON value")
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	if err := json.Unmarshal(b, v); err != nil {
 		// encoding/json does not say which field a DID, an ID or a time
 		// came from: walk again, decoding each leaf, to name it.
-		w = walker{b: b, dec: json.NewDecoder(bytes.NewReader(b)), leaves: true}
-		w.dec.UseNumber()
-		if lerr := w.value(t, what); lerr != nil {
+		if lerr := checkShapeSlow(b, t, what, true); lerr != nil {
 			return lerr
 		}
 		return err
@@ -49,14 +45,182 @@ func decodeStrict(what string, b []byte, v any) error {
 	return nil
 }
 
-// walker reads one JSON value from dec, guided by the Go type it will be
-// decoded into. With leaves set it also decodes every leaf value (a
-// string, number, bool, or a value of a type that decodes itself) on its
-// own, so that an error comes with the path of the field.
-type walker struct {
-	b      []byte
-	dec    *json.Decoder
-	leaves bool
+// checkKeys reads b, which must be valid JSON, guided by the Go type t it
+// will be decoded into, and refuses a key twice in an object, a key that is
+// not exactly a field's JSON name, and a missing required field. It makes
+// no allocation for the keys of a struct.
+func checkKeys(b []byte, t reflect.Type, what string) error {
+	s := keyScanner{b: b, path: []string{what}}
+	return s.value(t)
+}
+
+type keyScanner struct {
+	b    []byte
+	i    int
+	path []string // of the value being read, for messages
+}
+
+func (s *keyScanner) where() string {
+	var b strings.Builder
+	for i, p := range s.path {
+		if i > 0 && p[0] != '[' {
+			b.WriteByte('.')
+		}
+		b.WriteString(p)
+	}
+	return b.String()
+}
+
+func (s *keyScanner) space() {
+	for s.i < len(s.b) && (s.b[s.i] == ' ' || s.b[s.i] == '\t' || s.b[s.i] == '\n' || s.b[s.i] == '\r') {
+		s.i++
+	}
+}
+
+// value reads one value; t is nil for any value.
+func (s *keyScanner) value(t reflect.Type) error {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if opaque(t) || t.Kind() != reflect.Struct && t.Kind() != reflect.Slice && t.Kind() != reflect.Array {
+		t = nil // a leaf: encoding/json checks its type
+	}
+	s.space()
+	switch c := s.b[s.i]; {
+	case c == '{' && t == nil:
+		return s.anyObject()
+	case c == '{' && t.Kind() == reflect.Struct:
+		return s.object(fieldsOf(t))
+	case c == '[' && (t == nil || t.Kind() != reflect.Struct):
+		var et reflect.Type
+		if t != nil {
+			et = t.Elem()
+		}
+		s.i++
+		s.space()
+		if s.b[s.i] == ']' {
+			s.i++
+			return nil
+		}
+		for n := 0; ; n++ {
+			s.path = append(s.path, "["+strconv.Itoa(n)+"]")
+			if err := s.value(et); err != nil {
+				return err
+			}
+			s.path = s.path[:len(s.path)-1]
+			s.space()
+			c := s.b[s.i]
+			s.i++
+			if c == ']' {
+				return nil
+			}
+		}
+	case t != nil && c == 'n': // null leaves a struct or slice at its zero
+		s.i += len("null")
+	case t != nil && t.Kind() == reflect.Struct:
+		return fmt.Errorf("%s: want a JSON object", s.where())
+	case t != nil:
+		return fmt.Errorf("%s: want a JSON array", s.where())
+	case c == '"':
+		s.skipString()
+	default: // number, true, false, null
+		for s.i < len(s.b) && !strings.ContainsRune(",]} \t\r\n", rune(s.b[s.i])) {
+			s.i++
+		}
+	}
+	return nil
+}
+
+// object reads an object to be decoded into a struct with fields f.
+func (s *keyScanner) object(f *structFields) error {
+	var seen uint64
+	err := s.members(func(key []byte) error {
+		i, ok := f.index[string(key)]
+		if !ok {
+			return fmt.Errorf("unknown field %q in %s", clip(string(key)), s.where())
+		}
+		if seen&(1<<i) != 0 {
+			return fmt.Errorf("key %q appears twice in %s", clip(string(key)), s.where())
+		}
+		seen |= 1 << i
+		s.path = append(s.path, clip(string(key)))
+		err := s.value(f.list[i].t)
+		s.path = s.path[:len(s.path)-1]
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if missing := f.required &^ seen; missing != 0 {
+		for i, fl := range f.list {
+			if missing&(1<<i) != 0 {
+				return fmt.Errorf("missing field %q in %s", fl.name, s.where())
+			}
+		}
+	}
+	return nil
+}
+
+// anyObject reads an object of no fixed shape: only duplicate keys are refused.
+func (s *keyScanner) anyObject() error {
+	seen := make(map[string]struct{})
+	return s.members(func(key []byte) error {
+		if _, dup := seen[string(key)]; dup {
+			return fmt.Errorf("key %q appears twice in %s", clip(string(key)), s.where())
+		}
+		seen[string(key)] = struct{}{}
+		s.path = append(s.path, clip(string(key)))
+		err := s.value(nil)
+		s.path = s.path[:len(s.path)-1]
+		return err
+	})
+}
+
+// members reads the members of the object at s.i, calling member with each
+// key (unescaped) with s.i at its value.
+func (s *keyScanner) members(member func(key []byte) error) error {
+	s.i++ // '{'
+	s.space()
+	if s.b[s.i] == '}' {
+		s.i++
+		return nil
+	}
+	for {
+		s.space()
+		start := s.i
+		s.skipString()
+		key := s.b[start+1 : s.i-1]
+		if strings.IndexByte(string(key), '\\') >= 0 {
+			var k string
+			if err := json.Unmarshal(s.b[start:s.i], &k); err != nil {
+				return err // unreachable: b is valid JSON
+			}
+			key = []byte(k)
+		}
+		s.space()
+		s.i++ // ':'
+		if err := member(key); err != nil {
+			return err
+		}
+		s.space()
+		c := s.b[s.i]
+		s.i++
+		if c == '}' {
+			return nil
+		}
+	}
+}
+
+// skipString moves past the string that starts at s.i.
+func (s *keyScanner) skipString() {
+	s.i++ // opening quote
+	for s.b[s.i] != '"' {
+		if s.b[s.i] == '\\' {
+			s.i++
+		}
+		s.i++
+	}
+	s.i++
 }
 
 var (
@@ -65,8 +229,8 @@ var (
 )
 
 // opaque reports whether values of t decode themselves (DID, ID, time,
-// json.RawMessage) or have no fixed keys (maps, interfaces): checkShape then
-// only refuses duplicate keys inside them.
+// json.RawMessage) or have no fixed keys (maps, interfaces): the checks then
+// only refuse duplicate keys inside them.
 func opaque(t reflect.Type) bool {
 	if t == nil {
 		return true
@@ -77,129 +241,51 @@ func opaque(t reflect.Type) bool {
 	return t.Kind() == reflect.Map || t.Kind() == reflect.Interface
 }
 
-// value reads one value at path; t is the type it decodes into, nil for
-// any value.
-func (w *walker) value(t reflect.Type, path string) error {
-	for t != nil && t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	start := w.dec.InputOffset()
-	leaf := t != nil && (opaque(t) || t.Kind() != reflect.Struct && t.Kind() != reflect.Slice && t.Kind() != reflect.Array)
-	inner := t
-	if leaf {
-		inner = nil
-	}
-	if err := w.inner(inner, path); err != nil {
-		return err
-	}
-	if leaf && w.leaves {
-		raw := bytes.TrimLeft(w.b[start:w.dec.InputOffset()], " \t\r\n:,")
-		if err := json.Unmarshal(raw, reflect.New(t).Interface()); err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-	}
-	return nil
-}
-
-func (w *walker) inner(t reflect.Type, path string) error {
-	tok, err := w.dec.Token()
-	if err != nil {
-		return err
-	}
-	switch tok {
-	case json.Delim('{'):
-		var fields map[string]structField
-		if t != nil {
-			if t.Kind() != reflect.Struct {
-				return fmt.Errorf("%s: want a JSON array", path)
-			}
-			fields = fieldsOf(t)
-		}
-		seen := make(map[string]bool)
-		for w.dec.More() {
-			kt, err := w.dec.Token()
-			if err != nil {
-				return err
-			}
-			key := kt.(string) // the decoder only yields string keys inside an object
-			if seen[key] {
-				return fmt.Errorf("key %q appears twice in %s", clip(key), path)
-			}
-			seen[key] = true
-			var ft reflect.Type
-			if fields != nil {
-				f, ok := fields[key]
-				if !ok {
-					return fmt.Errorf("unknown field %q in %s", clip(key), path)
-				}
-				ft = f.t
-			}
-			if err := w.value(ft, path+"."+clip(key)); err != nil {
-				return err
-			}
-		}
-		for name, f := range fields {
-			if f.required && !seen[name] {
-				return fmt.Errorf("missing field %q in %s", name, path)
-			}
-		}
-		_, err = w.dec.Token() // '}'
-		return err
-	case json.Delim('['):
-		var et reflect.Type
-		if t != nil {
-			if t.Kind() == reflect.Struct {
-				return fmt.Errorf("%s: want a JSON object", path)
-			}
-			et = t.Elem()
-		}
-		for i := 0; w.dec.More(); i++ {
-			if err := w.value(et, fmt.Sprintf("%s[%d]", path, i)); err != nil {
-				return err
-			}
-		}
-		_, err = w.dec.Token() // ']'
-		return err
-	case nil:
-		return nil // null leaves any value at its zero
-	}
-	if t != nil {
-		if t.Kind() == reflect.Struct {
-			return fmt.Errorf("%s: want a JSON object", path)
-		}
-		return fmt.Errorf("%s: want a JSON array", path)
-	}
-	return nil
+// structFields are the JSON fields of a struct type, as encoding/json
+// writes them.
+type structFields struct {
+	list     []structField
+	index    map[string]int // JSON name → position in list
+	required uint64         // bit i: list[i] has no omitempty
 }
 
 type structField struct {
+	name     string
 	t        reflect.Type
 	required bool // no omitempty: the encoder always writes it
 }
 
-var fieldCache sync.Map // reflect.Type → map[string]structField
+var fieldCache sync.Map // reflect.Type → *structFields
 
-// fieldsOf returns the JSON names of t's fields, as encoding/json writes them.
-func fieldsOf(t reflect.Type) map[string]structField {
-	if m, ok := fieldCache.Load(t); ok {
-		return m.(map[string]structField)
+// fieldsOf returns the JSON fields of struct type t.
+func fieldsOf(t reflect.Type) *structFields {
+	if f, ok := fieldCache.Load(t); ok {
+		return f.(*structFields)
 	}
-	m := make(map[string]structField)
+	f := &structFields{index: make(map[string]int)}
 	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		if !f.IsExported() {
+		sf := t.Field(i)
+		if !sf.IsExported() {
 			continue
 		}
-		tag := f.Tag.Get("json")
+		tag := sf.Tag.Get("json")
 		if tag == "-" {
 			continue
 		}
 		name, opts, _ := strings.Cut(tag, ",")
 		if name == "" {
-			name = f.Name
+			name = sf.Name
 		}
-		m[name] = structField{t: f.Type, required: !strings.Contains(","+opts+",", ",omitempty,")}
+		req := !strings.Contains(","+opts+",", ",omitempty,")
+		if req {
+			f.required |= 1 << len(f.list)
+		}
+		f.index[name] = len(f.list)
+		f.list = append(f.list, structField{name: name, t: sf.Type, required: req})
 	}
-	fieldCache.Store(t, m)
-	return m
+	if len(f.list) > 64 {
+		panic("protocol: a struct decoded strictly has more than 64 fields") // a programming error
+	}
+	fieldCache.Store(t, f)
+	return f
 }

@@ -65,12 +65,18 @@ func TestTrustOf(t *testing.T) {
 		want   protocol.Trust
 	}{
 		{"only the issuer signed", facts(nil), fakePolicy{}, protocol.Asserted},
-		{"publisher unknown", facts(func(c *protocol.ClaimFacts) { c.Publisher = protocol.DID{}; c.Signers = []protocol.DID{issuer, contributor} }), fakePolicy{}, protocol.Asserted},
+		{"publisher unknown", facts(func(c *protocol.ClaimFacts) {
+			c.Publisher = protocol.DID{}
+			c.Signers = []protocol.DID{issuer, contributor}
+		}), fakePolicy{}, protocol.Asserted},
 		{"contributor signed, publisher did not", facts(signers(issuer, contributor)), fakePolicy{}, protocol.Asserted},
 		{"publisher co-signed", facts(signers(issuer, publisher)), fakePolicy{}, protocol.Acknowledged},
 		{"publisher is the issuer", facts(func(c *protocol.ClaimFacts) { c.Publisher = issuer }), fakePolicy{}, protocol.Acknowledged},
 		{"contributor and publisher signed", facts(signers(issuer, contributor, publisher)), fakePolicy{}, protocol.Mutual},
-		{"contributor issued, publisher co-signed", facts(func(c *protocol.ClaimFacts) { c.Issuer = contributor; c.Signers = []protocol.DID{contributor, publisher} }), fakePolicy{}, protocol.Mutual},
+		{"contributor issued, publisher co-signed", facts(func(c *protocol.ClaimFacts) {
+			c.Issuer = contributor
+			c.Signers = []protocol.DID{contributor, publisher}
+		}), fakePolicy{}, protocol.Mutual},
 		{"endorsed by a non-steward", facts(func(c *protocol.ClaimFacts) { c.Endorsers = []protocol.DID{stranger} }), fakePolicy{isSteward: stewards(steward)}, protocol.Asserted},
 		{"endorsed by a steward", facts(func(c *protocol.ClaimFacts) { c.Endorsers = []protocol.DID{stranger, steward} }), fakePolicy{isSteward: stewards(steward)}, protocol.Certified},
 		{"certified beats mutual", facts(func(c *protocol.ClaimFacts) {
