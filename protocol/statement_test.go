@@ -105,6 +105,7 @@ func TestStatementRefusals(t *testing.T) {
 		{name: "predicate key twice", payload: replace(ds, `"name":"Test vector"`, `"name":"Test vector","name":"Other"`), kind: protocol.Invalid, words: []string{`key "name" appears twice in statement.predicate`}},
 		{name: "statement key twice", payload: replace(ds, `"predicateType"`, `"predicateType":"x","predicateType"`), kind: protocol.Invalid, words: []string{`key "predicateType" appears twice in statement`}},
 		{name: "key twice inside croissant", payload: ed(ds, func(st map[string]any) { pred(st)["croissant"] = json.RawMessage(`{"a":1,"a":2}`) }), kind: protocol.Invalid, words: []string{`key "a" appears twice in statement.predicate.croissant`}},
+		{name: "empty key twice (a fuzz crasher)", payload: ed(ds, func(st map[string]any) { pred(st)["croissant"] = json.RawMessage(`{"":{"[":[{"":0,"":0}]}}`) }), kind: protocol.Invalid, words: []string{`key "" appears twice in statement.predicate.croissant."".[[0]`}},
 		{name: "issuer did:web", payload: replace(ds, `"publisher":"did:key:`, `"publisher":"did:web:`), kind: protocol.Invalid, words: []string{"did:web:", "not a did:key"}},
 		{name: "publisher did not sign", payload: ds, keys: []*protocol.Key{otherKey}, kind: protocol.Invalid, words: []string{"dataset: issuer " + vectorDID + " did not sign it"}},
 		{name: "attribution issuer did not sign", payload: at, keys: []*protocol.Key{otherKey}, kind: protocol.Invalid, words: []string{"attribution: issuer " + vectorDID + " did not sign it"}},
@@ -205,6 +206,12 @@ func TestFieldValueRefusals(t *testing.T) {
 	en := vectorByName("endorsement").Payload
 	rv := vectorByName("revocation").Payload
 	both := []*protocol.Key{vectorKey, otherKey}
+	replace := func(b []byte, old, new string) []byte {
+		if !bytes.Contains(b, []byte(old)) {
+			t.Fatalf("payload lacks %q", old)
+		}
+		return bytes.Replace(b, []byte(old), []byte(new), 1)
+	}
 	dsID := vectorByName("dataset").ID().String()
 	atID := vectorByName("attribution").ID().String()
 	var cases []refusal
@@ -245,6 +252,20 @@ func TestFieldValueRefusals(t *testing.T) {
 	add("created zero", setPred(t, at, "created", "0001-01-01T00:00:00Z"), "missing created")
 	add("created not RFC 3339", setPred(t, rv, "created", "2026-01-05"), "predicate.created", "2026-01-05")
 	add("created a number", setPred(t, en, "created", 1767225600), "predicate.created")
+	for _, c := range []string{"2026-01-01t00:00:00z", "2026-01-01T00:00:00z", "2026-01-01 00:00:00Z", "2026-01-01T00:00:00+0100",
+		"2026-01-01T00:00:00,5Z", "2026-01-01T00:00:00.Z", "2026-01-01T00:00:00.1234567891Z", "2026-01-01T00:00:00+24:00",
+		"2026-01-01T00:00Z", "+2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z ", "2026-01-01T00:00:00"} {
+		add("created "+c, setPred(t, ds, "created", c), "predicate.created", "is not a date-time of the form")
+	}
+	for _, c := range []string{"2026-02-30T00:00:00Z", "2026-01-01T24:00:00Z", "2026-01-01T00:00:60Z", "2026-13-01T00:00:00Z"} {
+		add("created "+c, setPred(t, ds, "created", c), "predicate.created", "out of range")
+	}
+	add("created with an escape", replace(ds, "2026-01-01T00", `2026-01-01\u005400`), "predicate.created", "is not a date-time")
+	add("created 1999 in UTC", setPred(t, ds, "created", "2000-01-01T00:30:00+01:00"), "before 2000")
+	add("unpaired high surrogate", replace(ds, "Test vector", `Test \ud800vector`), `unpaired surrogate escape \ud800`)
+	add("unpaired low surrogate", replace(ds, "Test vector", `Test \udc00\ud800vector`), `unpaired surrogate escape \udc00`)
+	add("reversed pair", replace(ds, "Test vector", `\udc00\ud83d`), `unpaired surrogate escape \udc00`)
+	add("surrogate in a key", replace(ds, `"license"`, `"lic\ud800ense"`), `unpaired surrogate escape \ud800`)
 	// Parents and inputs.
 	artifact := vectorArtifactID
 	add("parent an artifact", setPred(t, ds, "parents", []string{artifact}), "parents: "+artifact+" is an artifact, want an object ID")
@@ -402,6 +423,9 @@ func TestAccepted(t *testing.T) {
 		setPred(t, ds, "croissant", map[string]any{"@context": "https://schema.org/", "a": map[string]any{"a": 1}}),
 		setPred(t, ds, "created", "2026-01-01T01:00:00.123456789+01:00"),
 		setPred(t, ds, "created", "2000-01-01T00:00:00Z"),
+		setPred(t, ds, "created", "2026-06-30T23:59:59.5-23:59"),
+		setPred(t, ds, "created", "2026-02-28T12:00:00-00:00"),
+		bytes.Replace(ds, []byte("Test vector"), []byte(`Test \ud83d\ude00 vector \u00e9`), 1),
 		setPred(t, ds, "parents", []string{vectorByName("dataset").ID().String()}),
 		setPred(t, en, "level", nil),
 		edit(t, ds, func(st map[string]any) { subj(st, 0)["annotations"] = nil }),

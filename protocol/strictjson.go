@@ -6,9 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"strconv"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 )
 
@@ -25,6 +25,9 @@ func decodeStrict(what string, b []byte, v any) error {
 		return errors.New("not UTF-8")
 	}
 	t := reflect.TypeOf(v).Elem()
+	if err := checkEscapes(b); err != nil {
+		return err
+	}
 	if !json.Valid(b) {
 		if err := checkShapeSlow(b, t, what, false); err != nil {
 			return err
@@ -50,23 +53,33 @@ func decodeStrict(what string, b []byte, v any) error {
 // not exactly a field's JSON name, and a missing required field. It makes
 // no allocation for the keys of a struct.
 func checkKeys(b []byte, t reflect.Type, what string) error {
-	s := keyScanner{b: b, path: []string{what}}
+	s := keyScanner{b: b, what: what}
 	return s.value(t)
 }
 
 type keyScanner struct {
 	b    []byte
 	i    int
-	path []string // of the value being read, for messages
+	what string
+	path []segment // of the value being read, for messages
+}
+
+// segment is a step of a path: a key when index < 0, else an index.
+type segment struct {
+	key   []byte
+	index int
 }
 
 func (s *keyScanner) where() string {
 	var b strings.Builder
-	for i, p := range s.path {
-		if i > 0 && p[0] != '[' {
-			b.WriteByte('.')
+	b.WriteString(s.what)
+	for _, p := range s.path {
+		if p.index >= 0 {
+			fmt.Fprintf(&b, "[%d]", p.index)
+			continue
 		}
-		b.WriteString(p)
+		b.WriteByte('.')
+		b.WriteString(clip(string(p.key)))
 	}
 	return b.String()
 }
@@ -82,6 +95,7 @@ func (s *keyScanner) value(t reflect.Type) error {
 	for t != nil && t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
+	isTime := t == timeType
 	if opaque(t) || t.Kind() != reflect.Struct && t.Kind() != reflect.Slice && t.Kind() != reflect.Array {
 		t = nil // a leaf: encoding/json checks its type
 	}
@@ -103,7 +117,7 @@ func (s *keyScanner) value(t reflect.Type) error {
 			return nil
 		}
 		for n := 0; ; n++ {
-			s.path = append(s.path, "["+strconv.Itoa(n)+"]")
+			s.path = append(s.path, segment{index: n})
 			if err := s.value(et); err != nil {
 				return err
 			}
@@ -122,7 +136,11 @@ func (s *keyScanner) value(t reflect.Type) error {
 	case t != nil:
 		return fmt.Errorf("%s: want a JSON array", s.where())
 	case c == '"':
+		start := s.i
 		s.skipString()
+		if isTime {
+			return checkTimeText(s.b[start+1:s.i-1], s.where())
+		}
 	default: // number, true, false, null
 		for s.i < len(s.b) && !strings.ContainsRune(",]} \t\r\n", rune(s.b[s.i])) {
 			s.i++
@@ -143,7 +161,7 @@ func (s *keyScanner) object(f *structFields) error {
 			return fmt.Errorf("key %q appears twice in %s", clip(string(key)), s.where())
 		}
 		seen |= 1 << i
-		s.path = append(s.path, clip(string(key)))
+		s.path = append(s.path, segment{key: key, index: -1})
 		err := s.value(f.list[i].t)
 		s.path = s.path[:len(s.path)-1]
 		return err
@@ -169,7 +187,7 @@ func (s *keyScanner) anyObject() error {
 			return fmt.Errorf("key %q appears twice in %s", clip(string(key)), s.where())
 		}
 		seen[string(key)] = struct{}{}
-		s.path = append(s.path, clip(string(key)))
+		s.path = append(s.path, segment{key: key, index: -1})
 		err := s.value(nil)
 		s.path = s.path[:len(s.path)-1]
 		return err
@@ -288,4 +306,93 @@ func fieldsOf(t reflect.Type) *structFields {
 	}
 	fieldCache.Store(t, f)
 	return f
+}
+
+var timeType = reflect.TypeFor[time.Time]()
+
+// checkTimeText refuses a time that is not an RFC 3339 date-time in the form
+// SPEC.md §3.2 fixes: YYYY-MM-DDTHH:MM:SS, an optional fraction of one to
+// nine digits, then Z or ±HH:MM with HH at most 23. encoding/json would
+// also take a comma before the fraction and an offset of +24:00, which
+// other readers refuse. The ranges of the fields are left to time.Parse.
+func checkTimeText(b []byte, where string) error {
+	digits := func(i, n int) bool {
+		for ; n > 0; i, n = i+1, n-1 {
+			if i >= len(b) || b[i] < '0' || b[i] > '9' {
+				return false
+			}
+		}
+		return true
+	}
+	at := func(i int, c byte) bool { return i < len(b) && b[i] == c }
+	ok := digits(0, 4) && at(4, '-') && digits(5, 2) && at(7, '-') && digits(8, 2) && at(10, 'T') &&
+		digits(11, 2) && at(13, ':') && digits(14, 2) && at(16, ':') && digits(17, 2)
+	i := 19
+	if ok && at(i, '.') {
+		n := 0
+		for i++; digits(i, 1); i++ {
+			n++
+		}
+		ok = n >= 1 && n <= 9
+	}
+	switch {
+	case !ok:
+	case at(i, 'Z'):
+		ok = i+1 == len(b)
+	case at(i, '+') || at(i, '-'):
+		ok = i+6 == len(b) && digits(i+1, 2) && at(i+3, ':') && digits(i+4, 2) && (b[i+1] < '2' || b[i+1] == '2' && b[i+2] <= '3')
+	default:
+		ok = false
+	}
+	if !ok {
+		return fmt.Errorf("%s: %q is not a date-time of the form 2006-01-02T15:04:05[.999999999](Z|+07:00)", where, clip(string(b)))
+	}
+	return nil
+}
+
+// checkEscapes refuses a \u escape of half a UTF-16 surrogate pair that is
+// not part of a pair: encoding/json reads it as U+FFFD, other readers keep
+// it or refuse it (RFC 8259 §8.2). b need not be valid JSON.
+func checkEscapes(b []byte) error {
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' || i+1 >= len(b) {
+			continue
+		}
+		i++ // the escaped character
+		if b[i] != 'u' {
+			continue
+		}
+		r, ok := hex4(b, i+1)
+		if !ok || r < 0xd800 || r > 0xdfff {
+			continue
+		}
+		if r <= 0xdbff && i+10 < len(b) && b[i+5] == '\\' && b[i+6] == 'u' {
+			if lo, ok := hex4(b, i+7); ok && lo >= 0xdc00 && lo <= 0xdfff {
+				i += 10 // the pair
+				continue
+			}
+		}
+		return fmt.Errorf("unpaired surrogate escape \\u%04x in a string", r)
+	}
+	return nil
+}
+
+func hex4(b []byte, i int) (rune, bool) {
+	if i+4 > len(b) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[i : i+4] {
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
 }

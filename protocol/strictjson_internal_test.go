@@ -29,6 +29,9 @@ func FuzzCheckKeys(f *testing.F) {
 		`{"issuer":"i","contributor":"c","role":"r","weight":0.5,"created":"c","Note":"x"}`,
 		`{"publisher":"p","inputs":{},"activity":"a","created":"c"}`,
 		`{"publisher":"p","inputs":[],"activity":"a","created":"c","created":"d"}`,
+		`{"name":"n","license":"MIT","publisher":"p","created":"2026-01-01T00:00:00,5Z"}`,
+		`{"name":"n","license":"MIT","publisher":"p","created":"2026-01-01T00:00:00.5+23:59","created":1}`,
+		`{"name":"n","license":"MIT","publisher":"p","created":"2026\u002d01-01T00:00:00Z"}`,
 		` [ ] `, `null`, `"s"`, `{"subject":5}`, `{"_type":"x","subject":[[]]}`, `{"n\u0061me":1}`,
 	} {
 		f.Add(s)

@@ -52,8 +52,13 @@ func (w *walker) value(t reflect.Type, path string) error {
 	if err := w.inner(inner, path); err != nil {
 		return err
 	}
+	raw := bytes.TrimLeft(w.b[start:w.dec.InputOffset()], " \t\r\n:,")
+	if t == timeType && len(raw) >= 2 && raw[0] == '"' {
+		if err := checkTimeText(raw[1:len(raw)-1], path); err != nil {
+			return err
+		}
+	}
 	if leaf && w.leaves {
-		raw := bytes.TrimLeft(w.b[start:w.dec.InputOffset()], " \t\r\n:,")
 		if err := json.Unmarshal(raw, reflect.New(t).Interface()); err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
