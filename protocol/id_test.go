@@ -79,6 +79,11 @@ func TestParseIDOtherSpellings(t *testing.T) {
 			}
 		}
 	}
+	// Non-zero padding bits in the last base32 character: ParseID is
+	// lenient, for people; payloads must use the canonical form (§3).
+	if got, err := protocol.ParseID(vectorDatasetID[:len(vectorDatasetID)-1] + "r"); err != nil || got.String() != vectorDatasetID {
+		t.Errorf("ParseID with padding bits = %s, %v", got, err)
+	}
 	for _, s := range []string{helloFile.Digest.String(), "sha256:" + strings.ToUpper(helloFile.Digest.Hex())} {
 		got, err := protocol.ParseID(s)
 		if err != nil || got.String() != vectorArtifactID {

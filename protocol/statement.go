@@ -261,6 +261,9 @@ func parseReference(subjects []ResourceDescriptor, objectOnly bool) (ID, error) 
 	if err != nil {
 		return ID{}, E("", Invalid, "subject name: %w", err)
 	}
+	if c := id.String(); c != s.Name {
+		return ID{}, E("", Invalid, "subject name %q is not in canonical form %s", clip(s.Name), c)
+	}
 	if objectOnly && !id.IsObject() {
 		return ID{}, E("", Invalid, "subject %s is an artifact, want an object ID", id)
 	}

@@ -95,7 +95,7 @@ func (s *keyScanner) value(t reflect.Type) error {
 	for t != nil && t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	isTime := t == timeType
+	leafType := t
 	if opaque(t) || t.Kind() != reflect.Struct && t.Kind() != reflect.Slice && t.Kind() != reflect.Array {
 		t = nil // a leaf: encoding/json checks its type
 	}
@@ -138,9 +138,7 @@ func (s *keyScanner) value(t reflect.Type) error {
 	case c == '"':
 		start := s.i
 		s.skipString()
-		if isTime {
-			return checkTimeText(s.b[start+1:s.i-1], s.where())
-		}
+		return checkLeafText(leafType, s.b[start+1:s.i-1], s.where)
 	default: // number, true, false, null
 		for s.i < len(s.b) && !strings.ContainsRune(",]} \t\r\n", rune(s.b[s.i])) {
 			s.i++
@@ -308,7 +306,37 @@ func fieldsOf(t reflect.Type) *structFields {
 	return f
 }
 
-var timeType = reflect.TypeFor[time.Time]()
+var (
+	timeType = reflect.TypeFor[time.Time]()
+	idType   = reflect.TypeFor[ID]()
+)
+
+// checkLeafText checks the text of a JSON string (between the quotes, as
+// written) that decodes into a value of type t: times and IDs have one
+// spelling inside a payload.
+func checkLeafText(t reflect.Type, b []byte, where func() string) error {
+	switch t {
+	case timeType:
+		return checkTimeText(b, where())
+	case idType:
+		return checkIDText(b, where())
+	}
+	return nil
+}
+
+// checkIDText refuses an ID that is not in canonical text form, base32 as
+// ID.String writes it: ParseID takes other spellings (other multibases,
+// sha256:HEX, non-zero padding bits), which are for people, not payloads.
+func checkIDText(b []byte, where string) error {
+	id, err := ParseID(string(b))
+	if err != nil {
+		return nil // the decoder refuses it, with the reason
+	}
+	if c := id.String(); c != string(b) {
+		return fmt.Errorf("%s: ID %q is not in canonical form %s", where, clip(string(b)), c)
+	}
+	return nil
+}
 
 // checkTimeText refuses a time that is not an RFC 3339 date-time in the form
 // SPEC.md §3.2 fixes: YYYY-MM-DDTHH:MM:SS, an optional fraction of one to

@@ -53,8 +53,8 @@ func (w *walker) value(t reflect.Type, path string) error {
 		return err
 	}
 	raw := bytes.TrimLeft(w.b[start:w.dec.InputOffset()], " \t\r\n:,")
-	if t == timeType && len(raw) >= 2 && raw[0] == '"' {
-		if err := checkTimeText(raw[1:len(raw)-1], path); err != nil {
+	if len(raw) >= 2 && raw[0] == '"' {
+		if err := checkLeafText(t, raw[1:len(raw)-1], func() string { return path }); err != nil {
 			return err
 		}
 	}
