@@ -1,7 +1,10 @@
 package store
 
 import (
+	"bytes"
 	"cmp"
+	"encoding/binary"
+	"math"
 	"slices"
 	"strings"
 
@@ -164,18 +167,21 @@ func (q *attributionQuery) withdrawn(id protocol.ID, issuer protocol.DID) (bool,
 // weight (highest first), then DID, then claim ID; and, when endorsements
 // is set, its endorsements, oldest first.
 func (q *attributionQuery) claims(subject protocol.ID, publisher protocol.DID, endorsements bool) ([]Contributor, []EndorsementView, error) {
-	cs, es := []Contributor{}, []EndorsementView{}
-	var keys []contributorOrder
+	cs, es := make([]Contributor, 0, 64), []EndorsementView{}
+	order := make([]contributorOrder, 0, 64)
 	err := scan(q.txn, claimsPrefix(subject), true, func(key, val []byte) error {
-		if !endorsements && len(val) > 1 && val[1] != byte(protocol.KindAttribution) {
-			return nil
+		if len(val) < 2 {
+			return corrupt(key, errShortSummary)
+		}
+		switch k := protocol.ObjectKind(val[1]); {
+		case k == protocol.KindAttribution:
+		case k == protocol.KindEndorsement && endorsements:
+		default:
+			return nil // not wanted: skip the decoding
 		}
 		s, err := decodeSummary(val)
 		if err != nil {
 			return corrupt(key, err)
-		}
-		if s.Kind != protocol.KindAttribution && (!endorsements || s.Kind != protocol.KindEndorsement) {
-			return nil
 		}
 		id, err := idOfKey(key)
 		if err != nil {
@@ -188,19 +194,21 @@ func (q *attributionQuery) claims(subject protocol.ID, publisher protocol.DID, e
 			})
 			return nil
 		}
+		order = append(order, orderOf(len(cs), s.Weight, val))
 		cs = append(cs, q.contributor(id, s, publisher))
-		keys = append(keys, contributorOrder{did: s.Contributor.String(), claim: lastPart(key)})
 		return nil
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	sortContributors(cs, keys)
+	cs = sortContributors(cs, order)
 	slices.SortFunc(es, func(a, b EndorsementView) int {
 		return cmp.Or(a.Created.Compare(b.Created), strings.Compare(a.ID.String(), b.ID.String()))
 	})
 	return cs, es, nil
 }
+
+var errShortSummary = protocol.E("", protocol.Invalid, "summary shorter than its header")
 
 func (q *attributionQuery) contributor(id protocol.ID, s summary, publisher protocol.DID) Contributor {
 	trust := protocol.TrustOf(protocol.ClaimFacts{
@@ -218,24 +226,48 @@ func (q *attributionQuery) contributor(id protocol.ID, s summary, publisher prot
 	}
 }
 
-// contributorOrder holds the strings a contributor sorts by, computed once.
-type contributorOrder struct{ did, claim string }
+// contributorOrder is the sort key of contributor i: its weight, made to
+// sort highest first as bytes, then its DID's public key. Every Ed25519
+// did:key is "did:key:z" and 47 base58 digits, and the base58 alphabet is
+// in ASCII order, so public-key byte order is did:key string order
+// (TestDIDOrder checks it).
+type contributorOrder struct {
+	key [8 + didSize]byte
+	i   int
+}
 
-func sortContributors(cs []Contributor, keys []contributorOrder) {
-	idx := make([]int, len(cs))
-	for i := range idx {
-		idx[i] = i
-	}
-	slices.SortFunc(idx, func(i, j int) int {
-		return cmp.Or(cmp.Compare(cs[j].Weight, cs[i].Weight),
-			strings.Compare(keys[i].did, keys[j].did),
-			strings.Compare(keys[i].claim, keys[j].claim))
+// orderOf makes the sort key of contributor i from its weight and its
+// encoded summary (the contributor's key is read in place, not copied out
+// of a DID).
+func orderOf(i int, weight float64, summary []byte) contributorOrder {
+	o := contributorOrder{i: i}
+	binary.BigEndian.PutUint64(o.key[:8], ^math.Float64bits(weight)) // weights are positive: bit order is value order
+	copy(o.key[8:], summary[summaryContributorAt:summaryContributorAt+didSize])
+	return o
+}
+
+// sortContributors sorts cs by order, in place.
+func sortContributors(cs []Contributor, order []contributorOrder) []Contributor {
+	slices.SortFunc(order, func(a, b contributorOrder) int {
+		if c := bytes.Compare(a.key[:], b.key[:]); c != 0 {
+			return c
+		}
+		return strings.Compare(cs[a.i].Claim.String(), cs[b.i].Claim.String()) // rare: one contributor, one weight, two claims
 	})
-	sorted := make([]Contributor, len(cs))
-	for n, i := range idx {
-		sorted[n] = cs[i]
+	// order[n].i is the contributor that belongs at n: follow each cycle
+	// of that permutation once.
+	for start := range order {
+		if order[start].i < 0 {
+			continue
+		}
+		first, n := cs[start], start
+		for order[n].i != start {
+			from := order[n].i
+			cs[n], order[n].i, n = cs[from], -1, from
+		}
+		cs[n], order[n].i = first, -1
 	}
-	copy(cs, sorted)
+	return cs
 }
 
 // lineage walks the parent edges breadth-first from roots (the subject, or

@@ -84,7 +84,7 @@ func TestSummaryLayout(t *testing.T) {
 		uint64(b[7])<<24 | uint64(b[8])<<16 | uint64(b[9])<<8 | uint64(b[10])); got != s.Created.Unix() {
 		t.Errorf("created seconds %d, want %d", got, s.Created.Unix())
 	}
-	if !bytes.Equal(b[15:47], s.Issuer.PublicKey()) || !bytes.Equal(b[47:79], s.Contributor.PublicKey()) {
+	if summaryContributorAt != 47 || !bytes.Equal(b[15:47], s.Issuer.PublicKey()) || !bytes.Equal(b[47:79], s.Contributor.PublicKey()) {
 		t.Error("issuer or contributor not at bytes 15 and 47")
 	}
 	if w := math.Float64frombits(uint64(b[79])<<56 | uint64(b[80])<<48 | uint64(b[81])<<40 | uint64(b[82])<<32 |

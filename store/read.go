@@ -112,13 +112,11 @@ func getMeta(txn *badger.Txn, id protocol.ID) (m meta, ok bool, err error) {
 }
 
 // scan calls fn for every key under prefix, in key order. val is nil
-// unless withValues, and both are valid only during the call.
+// unless withValues, and both are valid only during the call. Values are
+// read one at a time, not prefetched: the values scanned are small and
+// stored inline in the LSM tree, and prefetching would copy each.
 func scan(txn *badger.Txn, prefix string, withValues bool, fn func(key, val []byte) error) error {
-	it := txn.NewIterator(badger.IteratorOptions{
-		Prefix:         []byte(prefix),
-		PrefetchValues: withValues,
-		PrefetchSize:   100,
-	})
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefix)})
 	defer it.Close()
 	for it.Rewind(); it.Valid(); it.Next() {
 		item := it.Item()

@@ -52,10 +52,10 @@ const (
 type Store struct {
 	db       *badger.DB
 	log      *slog.Logger
-	maxValue int // the largest value Badger takes; 0 for no limit below protocol.MaxEnvelopeSize
-	writeMu sync.Mutex // one writing transaction at a time
-	stop    chan struct{}
-	done    chan struct{}
+	maxValue int        // the largest value Badger takes; 0 for no limit below protocol.MaxEnvelopeSize
+	writeMu  sync.Mutex // one writing transaction at a time
+	stop     chan struct{}
+	done     chan struct{}
 
 	closeOnce sync.Once
 	closeErr  error

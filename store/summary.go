@@ -29,6 +29,10 @@ type summary struct {
 // summaryVersion is the first byte of every summary.
 const summaryVersion = 1
 
+// summaryContributorAt is the offset of the contributor's public key in
+// an encoded summary, which the attribution query reads in place.
+const summaryContributorAt = 3 + 12 + didSize
+
 const flagWithdrawn = 1 << 0
 
 func summaryOf(o *protocol.Object) summary {

@@ -32,10 +32,14 @@ func TestTrustLevels(t *testing.T) {
 	}{
 		{"asserted: only the issuer signed", nil, fixed(nil), protocol.Asserted},
 		{"asserted: the contributor cosigned, not the publisher",
-			func(cl *protocol.Object) []*protocol.Object { return []*protocol.Object{storetest.Cosign(t, cl, c.bob)} },
+			func(cl *protocol.Object) []*protocol.Object {
+				return []*protocol.Object{storetest.Cosign(t, cl, c.bob)}
+			},
 			fixed(nil), protocol.Asserted},
 		{"acknowledged: the publisher cosigned",
-			func(cl *protocol.Object) []*protocol.Object { return []*protocol.Object{storetest.Cosign(t, cl, c.publisher)} },
+			func(cl *protocol.Object) []*protocol.Object {
+				return []*protocol.Object{storetest.Cosign(t, cl, c.publisher)}
+			},
 			fixed(nil), protocol.Acknowledged},
 		{"mutual: publisher and contributor cosigned",
 			func(cl *protocol.Object) []*protocol.Object {
@@ -74,12 +78,16 @@ func TestTrustLevels(t *testing.T) {
 			},
 			fixed(stewards), protocol.Revoked},
 		{"revoked: the issuer's key was revoked before the claim was made",
-			func(cl *protocol.Object) []*protocol.Object { return []*protocol.Object{storetest.Cosign(t, cl, c.publisher)} },
+			func(cl *protocol.Object) []*protocol.Object {
+				return []*protocol.Object{storetest.Cosign(t, cl, c.publisher)}
+			},
 			revokeAlice(func(created time.Time) time.Time { return created.Add(-time.Hour) }), protocol.Revoked},
 		{"revoked: the issuer's key was revoked the instant the claim was made",
 			nil, revokeAlice(func(created time.Time) time.Time { return created }), protocol.Revoked},
 		{"not revoked: the issuer's key was revoked after the claim was made",
-			func(cl *protocol.Object) []*protocol.Object { return []*protocol.Object{storetest.Cosign(t, cl, c.publisher)} },
+			func(cl *protocol.Object) []*protocol.Object {
+				return []*protocol.Object{storetest.Cosign(t, cl, c.publisher)}
+			},
 			revokeAlice(func(created time.Time) time.Time { return created.Add(time.Second) }), protocol.Acknowledged},
 	}
 	for _, tc := range cases {
