@@ -253,7 +253,7 @@ func TestFieldValueRefusals(t *testing.T) {
 	add("created not RFC 3339", setPred(t, rv, "created", "2026-01-05"), "predicate.created", "2026-01-05")
 	add("created a number", setPred(t, en, "created", 1767225600), "predicate.created")
 	for _, c := range []string{"2026-01-01t00:00:00z", "2026-01-01T00:00:00z", "2026-01-01 00:00:00Z", "2026-01-01T00:00:00+0100",
-		"2026-01-01T00:00:00,5Z", "2026-01-01T00:00:00.Z", "2026-01-01T00:00:00.1234567891Z", "2026-01-01T00:00:00+24:00",
+		"2026-01-01T00:00:00,5Z", "2026-01-01T00:00:00.Z", "2026-01-01T00:00:00.1234567891Z", "2026-01-01T00:00:00+24:00", "2026-01-01T00:00:00+23:60",
 		"2026-01-01T00:00Z", "+2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z ", "2026-01-01T00:00:00"} {
 		add("created "+c, setPred(t, ds, "created", c), "predicate.created", "is not a date-time of the form")
 	}

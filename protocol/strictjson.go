@@ -340,9 +340,9 @@ func checkIDText(b []byte, where string) error {
 
 // checkTimeText refuses a time that is not an RFC 3339 date-time in the form
 // SPEC.md §3.2 fixes: YYYY-MM-DDTHH:MM:SS, an optional fraction of one to
-// nine digits, then Z or ±HH:MM with HH at most 23. encoding/json would
-// also take a comma before the fraction and an offset of +24:00, which
-// other readers refuse. The ranges of the fields are left to time.Parse.
+// nine digits, then Z or ±HH:MM with HH at most 23 and MM at most 59.
+// encoding/json would also take a comma before the fraction and offsets of
+// +24:00 or +23:60, which other readers refuse. The ranges of the fields are left to time.Parse.
 func checkTimeText(b []byte, where string) error {
 	digits := func(i, n int) bool {
 		for ; n > 0; i, n = i+1, n-1 {
@@ -368,7 +368,7 @@ func checkTimeText(b []byte, where string) error {
 	case at(i, 'Z'):
 		ok = i+1 == len(b)
 	case at(i, '+') || at(i, '-'):
-		ok = i+6 == len(b) && digits(i+1, 2) && at(i+3, ':') && digits(i+4, 2) && (b[i+1] < '2' || b[i+1] == '2' && b[i+2] <= '3')
+		ok = i+6 == len(b) && digits(i+1, 2) && at(i+3, ':') && digits(i+4, 2) && (b[i+1] < '2' || b[i+1] == '2' && b[i+2] <= '3') && b[i+4] <= '5'
 	default:
 		ok = false
 	}

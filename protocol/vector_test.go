@@ -3,6 +3,7 @@ package protocol_test
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/hex"
 	"flag"
 	"fmt"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/mr-tron/base58"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/vector-* from the code (then check SPEC.md §9 by hand)")
@@ -117,5 +119,20 @@ func TestSpecVectors(t *testing.T) {
 				t.Errorf("SPEC.md lacks the %s vector text %.80s…", v.name, want)
 			}
 		}
+	}
+}
+
+// TestVectorPeerID checks the rule of SPEC.md §1.2 by hand, without libp2p:
+// the peer ID of an Ed25519 key is the identity multihash of its protobuf
+// PublicKey, in base58btc. The expected value came from go-libp2p's
+// peer.IDFromPublicKey.
+func TestVectorPeerID(t *testing.T) {
+	pub := vectorKey.DID().PublicKey()
+	if got := hex.EncodeToString(pub); got != "03a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b8" {
+		t.Errorf("public key = %s", got)
+	}
+	raw := append([]byte{0x00, 0x24, 0x08, 0x01, 0x12, 0x20}, pub...)
+	if got := base58.Encode(raw); got != "12D3KooWA4Xop1JaT3MHxwYMkCepYsv4iPVopMXwCz5iHYdBfeSB" {
+		t.Errorf("peer ID = %s", got)
 	}
 }
