@@ -192,14 +192,24 @@ func HashFile(path string) (protocol.Digest, int64, error) {
 	return hashPath(context.Background(), path, *bp)
 }
 
-// hashPath hashes one file through buf. It reads by hand rather than with
-// io.Copy, which would hand the file its own WriteTo and a small buffer.
+// hashPath hashes one file: through a memory map when it is large (see
+// hashMapped), else through buf. It reads by hand rather than with io.Copy,
+// which would hand the file its own WriteTo and a small buffer.
 func hashPath(ctx context.Context, path string, buf []byte) (protocol.Digest, int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return protocol.Digest{}, 0, hashStatError("hash", path, err)
 	}
 	defer f.Close()
+	if st, err := f.Stat(); err == nil {
+		d, ok, err := hashMapped(ctx, f, st.Size())
+		if ok {
+			if err != nil {
+				return protocol.Digest{}, 0, err
+			}
+			return d, st.Size(), nil
+		}
+	}
 	h := sha256.New()
 	var n int64
 	for {

@@ -12,7 +12,9 @@ import (
 // ClaimAddCommand publishes an attribution claim.
 type ClaimAddCommand struct{}
 
-func (ClaimAddCommand) Synopsis() string { return "claim that someone contributed to a dataset or artifact" }
+func (ClaimAddCommand) Synopsis() string {
+	return "claim that someone contributed to a dataset or artifact"
+}
 func (ClaimAddCommand) Usage() string {
 	return `usage: commons claim add --subject ID --role ROLE --weight W [--contributor DID|KEY] [--note TEXT] [--as KEY]
 

@@ -12,7 +12,9 @@ import (
 // DeriveCommand publishes a derivation: an artifact made from datasets.
 type DeriveCommand struct{}
 
-func (DeriveCommand) Synopsis() string { return "record that a model or artifact was made from datasets" }
+func (DeriveCommand) Synopsis() string {
+	return "record that a model or artifact was made from datasets"
+}
 func (DeriveCommand) Usage() string {
 	return `usage: commons derive (--digest sha256:HEX | --file PATH) --input ID... --activity A [--name N] [--note TEXT] [--as KEY]
 

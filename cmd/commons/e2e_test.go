@@ -598,6 +598,7 @@ func TestBadInput(t *testing.T) {
 		{"malformed JSON", []string{"object", "put", write("malformed.json", []byte(`{"payloadType": "x", "payload": `))}, []string{"malformed JSON"}},
 		{"not an envelope", []string{"object", "put", write("array.json", []byte(`[1,2,3]`))}, []string{"malformed JSON"}},
 		{"empty file", []string{"object", "put", write("empty.json", nil)}, []string{"empty"}},
+		{"oversized envelope", []string{"object", "put", write("huge.json", bytes.Repeat([]byte(" "), protocol.MaxEnvelopeSize+1))}, []string{"huge.json is over the envelope size limit"}},
 		{"object file does not exist", []string{"object", "put", filepath.Join(dir, "nope.json")}, []string{"nope.json does not exist"}},
 		{"weight 0", []string{"claim", "add", "--subject", ds.ID, "--role", "author", "--weight", "0"}, []string{"--weight 0", "(0, 1]"}},
 		{"weight 1.5", []string{"claim", "add", "--subject", ds.ID, "--role", "author", "--weight", "1.5"}, []string{"--weight 1.5", "(0, 1]"}},
