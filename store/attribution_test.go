@@ -198,3 +198,45 @@ func TestAttributionOfArtifact(t *testing.T) {
 		}
 	})
 }
+
+// TestContributorOrder checks the fast sort against the rule written out
+// plainly: weight (highest first), DID string, claim ID string.
+func TestContributorOrder(t *testing.T) {
+	c := newCast(t)
+	s := storetest.Open(t)
+	ds := storetest.NewDataset(t, c.publisher, "many")
+	var keys []*protocol.Key
+	for i := range 12 {
+		keys = append(keys, storetest.Key(t, fmt.Sprint("order ", i)))
+	}
+	weights := []float64{0.1, 0.5, 1, 0.05}
+	objs := []*protocol.Object{ds}
+	for i := range 300 {
+		objs = append(objs, storetest.NewClaim(t, c.alice, ds.ID, keys[(i*7)%len(keys)].DID(), "annotator", weights[i%len(weights)]))
+	}
+	if _, err := s.PutBatch(objs); err != nil {
+		t.Fatal(err)
+	}
+	got := attribution(t, s, ds.ID, nil).Contributors
+	want := slices.Clone(got)
+	slices.SortFunc(want, func(a, b store.Contributor) int {
+		if a.Weight != b.Weight {
+			if a.Weight > b.Weight {
+				return -1
+			}
+			return 1
+		}
+		if c := strings.Compare(a.DID.String(), b.DID.String()); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Claim.String(), b.Claim.String())
+	})
+	if len(got) != 300 {
+		t.Fatalf("%d contributors, want 300", len(got))
+	}
+	for i := range got {
+		if got[i].Claim != want[i].Claim {
+			t.Fatalf("contributor %d is claim %s, want %s", i, got[i].Claim, want[i].Claim)
+		}
+	}
+}

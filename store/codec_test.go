@@ -3,8 +3,11 @@ package store
 import (
 	"bytes"
 	"crypto/sha256"
+	"fmt"
 	"math"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -186,4 +189,25 @@ func FuzzDecodeCount(f *testing.F) {
 			t.Fatalf("encode(decode(%x)) = %x", b, encodeCount(n))
 		}
 	})
+}
+
+// TestDIDOrder checks what the attribution sort relies on: did:key strings
+// of Ed25519 keys sort as their public keys' bytes do.
+func TestDIDOrder(t *testing.T) {
+	dids := make([]protocol.DID, 500)
+	for i := range dids {
+		dids[i] = testDID(t, fmt.Sprint("order ", i))
+	}
+	byString := slices.Clone(dids)
+	slices.SortFunc(byString, func(a, b protocol.DID) int { return strings.Compare(a.String(), b.String()) })
+	byBytes := slices.Clone(dids)
+	slices.SortFunc(byBytes, compareDIDs)
+	if !slices.Equal(byString, byBytes) {
+		t.Fatal("did:key string order differs from public key byte order")
+	}
+	for _, d := range dids {
+		if n := len(d.String()); n != len("did:key:z")+47 {
+			t.Fatalf("%s has %d characters, want 56", d, n)
+		}
+	}
 }

@@ -202,7 +202,7 @@ func TestPutBatchSpansTransactions(t *testing.T) {
 	big := storetest.NewDataset(t, c.publisher, "big", files...)
 	ds := storetest.NewDataset(t, c.publisher, "small")
 	batch := []*protocol.Object{ds}
-	for i := range 1500 {
+	for i := range 2500 { // 15,000 index entries: more than one transaction holds (13,107)
 		batch = append(batch, storetest.NewClaim(t, c.alice, ds.ID, storetest.Key(t, fmt.Sprint("contributor", i)).DID(), "annotator", 0.01))
 	}
 	batch = append(batch, big, storetest.NewClaim(t, c.bob, big.ID, c.bob.DID(), "author", 1))
@@ -215,8 +215,8 @@ func TestPutBatchSpansTransactions(t *testing.T) {
 			t.Fatalf("result %d: %+v", i, r)
 		}
 	}
-	if got := len(attribution(t, s, ds.ID, nil).Contributors); got != 1500 {
-		t.Errorf("%d contributors, want 1500", got)
+	if got := len(attribution(t, s, ds.ID, nil).Contributors); got != 2500 {
+		t.Errorf("%d contributors, want 2500", got)
 	}
 	for _, i := range []int{0, 5000, 11999} {
 		loc, err := s.Locate(files[i].Digest)
@@ -231,7 +231,7 @@ func TestPutBatchSpansTransactions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Objects != int64(len(batch)) || st.ByKind[protocol.KindAttribution] != 1501 || st.ByKind[protocol.KindDataset] != 2 {
+	if st.Objects != int64(len(batch)) || st.ByKind[protocol.KindAttribution] != 2501 || st.ByKind[protocol.KindDataset] != 2 {
 		t.Errorf("stats %+v, want %d objects", st, len(batch))
 	}
 }

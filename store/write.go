@@ -19,6 +19,10 @@ import (
 // with ErrConflict (which serialised writers should never see).
 const maxConflictRetries = 16
 
+// txnMarkerSize is what Badger counts for a transaction's commit marker
+// before anything is set (Txn.size in DB.newTransaction).
+const txnMarkerSize = int64(len("!badger!txn") + 10)
+
 // Put stores one verified object, or merges its signatures into the stored
 // copy, and updates every index, in one transaction committed (and, unless
 // Options.NoSync, synced) before Put returns. An object that breaks a rule
@@ -84,7 +88,9 @@ func (s *Store) commitChunk(objs []*protocol.Object, results []PutResult) (int, 
 func (s *Store) tryChunk(objs []*protocol.Object, results []PutResult) (int, error) {
 	ts := newTxnState(s.db)
 	defer ts.discard()
-	maxSize, maxCount := s.db.MaxBatchSize(), s.db.MaxBatchCount()
+	// A new Badger transaction already counts one entry and some bytes, for
+	// the marker that its commit adds.
+	maxSize, maxCount := s.db.MaxBatchSize()-txnMarkerSize, s.db.MaxBatchCount()-1
 	threshold := s.db.Opts().ValueThreshold
 	var size, count int64
 	n := 0
