@@ -106,9 +106,9 @@ func TestPublishAndAttribute(t *testing.T) {
 			t.Errorf("%s: trust = %s, want %s", s.name, got, s.want)
 		}
 	}
-	// The publisher issued pclaim about alice: acknowledged until alice signs.
-	if got := trustOf(parent.ID, pclaim.ID); got != "acknowledged" {
-		t.Errorf("publisher's claim about alice: trust = %s, want acknowledged", got)
+	// The publisher issued pclaim about alice: asserted until alice signs.
+	if got := trustOf(parent.ID, pclaim.ID); got != "asserted" {
+		t.Errorf("publisher's claim about alice: trust = %s, want asserted", got)
 	}
 	if _, err := n.Cosign(ctx, pclaim.ID, "alice"); err != nil {
 		t.Fatal(err)

@@ -11,8 +11,8 @@ import (
 type Trust uint8
 
 const (
-	Asserted     Trust = iota // only the issuer signed
-	Acknowledged              // the subject's publisher signed
+	Asserted     Trust = iota // only the issuer signed, or the publisher did not
+	Acknowledged              // the subject's publisher signed, besides the issuer
 	Mutual                    // both the contributor and the publisher signed
 	Certified                 // a current steward endorsed it
 	Revoked                   // withdrawn by its issuer, or its key was revoked before it was issued
@@ -70,13 +70,37 @@ func TrustOf(f ClaimFacts, p Policy) Trust {
 		}
 		return false
 	}
-	if f.Publisher.IsZero() || !signed(f.Publisher) {
+	if onlyIssuer(f) || f.Publisher.IsZero() || !signed(f.Publisher) {
 		return Asserted
 	}
 	if signed(f.Contributor) {
 		return Mutual
 	}
 	return Acknowledged
+}
+
+// onlyIssuer reports whether the issuer is the claim's only signer: then
+// the claim is asserted, even when the issuer is the publisher, since no
+// second party has vouched for it.
+func onlyIssuer(f ClaimFacts) bool {
+	for _, s := range f.Signers {
+		if s != f.Issuer {
+			return false
+		}
+	}
+	return true
+}
+
+// UnmarshalText reads a level's name, so that API clients can decode what
+// MarshalJSON wrote.
+func (t *Trust) UnmarshalText(b []byte) error {
+	for i, name := range trustNames {
+		if string(b) == name {
+			*t = Trust(i)
+			return nil
+		}
+	}
+	return E("parse trust", Invalid, "unknown trust level %q", clip(string(b)))
 }
 
 // Stewards is a Policy with a fixed set of stewards and no revoked keys: a

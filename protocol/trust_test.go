@@ -71,7 +71,8 @@ func TestTrustOf(t *testing.T) {
 		}), fakePolicy{}, protocol.Asserted},
 		{"contributor signed, publisher did not", facts(signers(issuer, contributor)), fakePolicy{}, protocol.Asserted},
 		{"publisher co-signed", facts(signers(issuer, publisher)), fakePolicy{}, protocol.Acknowledged},
-		{"publisher is the issuer", facts(func(c *protocol.ClaimFacts) { c.Publisher = issuer }), fakePolicy{}, protocol.Acknowledged},
+		{"publisher is the only signer, as issuer", facts(func(c *protocol.ClaimFacts) { c.Publisher = issuer }), fakePolicy{}, protocol.Asserted},
+		{"publisher is the issuer, the contributor co-signed", facts(func(c *protocol.ClaimFacts) { c.Publisher = issuer; c.Signers = []protocol.DID{issuer, c.Contributor} }), fakePolicy{}, protocol.Mutual},
 		{"contributor and publisher signed", facts(signers(issuer, contributor, publisher)), fakePolicy{}, protocol.Mutual},
 		{"contributor issued, publisher co-signed", facts(func(c *protocol.ClaimFacts) {
 			c.Issuer = contributor
