@@ -3,6 +3,7 @@ package protocol_test
 import (
 	"crypto/ed25519"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/commons-p2p/commons/protocol"
@@ -81,5 +82,23 @@ func TestKeyConstructors(t *testing.T) {
 	k, err := protocol.NewKey(vectorKey.Private())
 	if err != nil || k.DID() != vectorKey.DID() {
 		t.Errorf("NewKey(vector private) = %v, %v", k, err)
+	}
+}
+
+func TestSmallOrderKeysRefused(t *testing.T) {
+	// An all-zero key signs nothing and verifies for many messages with
+	// Go's ed25519.Verify; no DID may name it, with either sign bit.
+	for _, signBit := range []byte{0, 0x80} {
+		pub := make([]byte, 32)
+		pub[0] = 1 // y = 1: the identity
+		pub[31] |= signBit
+		if _, err := protocol.DIDFromPublicKey(pub); !protocol.IsKind(err, protocol.Invalid) || !strings.Contains(err.Error(), "small order") {
+			t.Errorf("identity key (sign bit %#x): %v, want a small-order refusal", signBit, err)
+		}
+		raw := append([]byte{0xed, 0x01}, pub...)
+		s := "did:key:z" + base58.Encode(raw)
+		if _, err := protocol.ParseDID(s); !protocol.IsKind(err, protocol.Invalid) || !strings.Contains(err.Error(), "small order") {
+			t.Errorf("ParseDID(%s): %v, want a small-order refusal", s, err)
+		}
 	}
 }
