@@ -167,8 +167,9 @@ func (q *attributionQuery) withdrawn(id protocol.ID, issuer protocol.DID) (bool,
 // weight (highest first), then DID, then claim ID; and, when endorsements
 // is set, its endorsements, oldest first.
 func (q *attributionQuery) claims(subject protocol.ID, publisher protocol.DID, endorsements bool) ([]Contributor, []EndorsementView, error) {
-	cs, es := make([]Contributor, 0, 64), []EndorsementView{}
-	order := make([]contributorOrder, 0, 64)
+	var cs contributorChunks
+	es := []EndorsementView{}
+	var order []contributorOrder
 	err := scan(q.txn, claimsPrefix(subject), true, func(key, val []byte) error {
 		if len(val) < 2 {
 			return corrupt(key, errShortSummary)
@@ -194,18 +195,18 @@ func (q *attributionQuery) claims(subject protocol.ID, publisher protocol.DID, e
 			})
 			return nil
 		}
-		order = append(order, orderOf(len(cs), s.Weight, val))
-		cs = append(cs, q.contributor(id, s, publisher))
+		order = append(order, orderOf(cs.n, s.Weight, val))
+		cs.add(q.contributor(id, s, publisher))
 		return nil
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	cs = sortContributors(cs, order)
+	sorted := cs.sorted(order)
 	slices.SortFunc(es, func(a, b EndorsementView) int {
 		return cmp.Or(a.Created.Compare(b.Created), strings.Compare(a.ID.String(), b.ID.String()))
 	})
-	return cs, es, nil
+	return sorted, es, nil
 }
 
 var errShortSummary = protocol.E("", protocol.Invalid, "summary shorter than its header")
@@ -246,28 +247,43 @@ func orderOf(i int, weight float64, summary []byte) contributorOrder {
 	return o
 }
 
-// sortContributors sorts cs by order, in place.
-func sortContributors(cs []Contributor, order []contributorOrder) []Contributor {
-	slices.SortFunc(order, func(a, b contributorOrder) int {
-		if c := bytes.Compare(a.key[:], b.key[:]); c != 0 {
-			return c
-		}
-		return strings.Compare(cs[a.i].Claim.String(), cs[b.i].Claim.String()) // rare: one contributor, one weight, two claims
-	})
-	// order[n].i is the contributor that belongs at n: follow each cycle
-	// of that permutation once.
-	for start := range order {
-		if order[start].i < 0 {
-			continue
-		}
-		first, n := cs[start], start
-		for order[n].i != start {
-			from := order[n].i
-			cs[n], order[n].i, n = cs[from], -1, from
-		}
-		cs[n], order[n].i = first, -1
+// contributorChunks collects contributors in fixed-size chunks: a subject
+// may have tens of thousands, and a growing slice would copy them over and
+// over before the sort copies them once more.
+type contributorChunks struct {
+	chunks [][]Contributor
+	n      int
+}
+
+const contributorChunk = 1024
+
+func (c *contributorChunks) add(ct Contributor) {
+	if c.n%contributorChunk == 0 {
+		c.chunks = append(c.chunks, make([]Contributor, 0, contributorChunk))
 	}
-	return cs
+	last := len(c.chunks) - 1
+	c.chunks[last] = append(c.chunks[last], ct)
+	c.n++
+}
+
+func (c *contributorChunks) at(i int) *Contributor {
+	return &c.chunks[i/contributorChunk][i%contributorChunk]
+}
+
+// sorted returns the contributors sorted by order (see contributorOrder),
+// then by claim ID.
+func (c *contributorChunks) sorted(order []contributorOrder) []Contributor {
+	slices.SortFunc(order, func(a, b contributorOrder) int {
+		if d := bytes.Compare(a.key[:], b.key[:]); d != 0 {
+			return d
+		}
+		return strings.Compare(c.at(a.i).Claim.String(), c.at(b.i).Claim.String()) // rare: one contributor, one weight, two claims
+	})
+	out := make([]Contributor, len(order))
+	for n, o := range order {
+		out[n] = *c.at(o.i)
+	}
+	return out
 }
 
 // lineage walks the parent edges breadth-first from roots (the subject, or

@@ -121,8 +121,8 @@ func (d *decoder) time() time.Time {
 
 func (d *decoder) did() protocol.DID {
 	p := d.take(didSize)
-	if p == nil {
-		return protocol.DID{}
+	if p == nil || [didSize]byte(p) == [didSize]byte{} {
+		return protocol.DID{} // no one
 	}
 	did, err := protocol.DIDFromPublicKey(p)
 	if err != nil {

@@ -211,3 +211,19 @@ func TestDIDOrder(t *testing.T) {
 		}
 	}
 }
+
+// FuzzIDOfKey checks the fast ID decoding of keys against protocol.ParseID:
+// whatever the bytes, both agree.
+func FuzzIDOfKey(f *testing.F) {
+	f.Add("s/" + protocol.ObjectID([]byte("x")).String() + "/" + protocol.ObjectID([]byte("y")).String())
+	f.Add("f/00/" + protocol.ArtifactID(protocol.SumDigest([]byte("z"))).String())
+	f.Add("i/did:key:z6Mk/bafkreiaaaa")
+	f.Add("p/x/sha256:" + strings.Repeat("ab", 32))
+	f.Fuzz(func(t *testing.T, key string) {
+		got, err := idOfKey([]byte(key))
+		want, werr := protocol.ParseID(key[strings.LastIndexByte(key, '/')+1:])
+		if (err == nil) != (werr == nil) || got != want {
+			t.Fatalf("idOfKey(%q) = %v, %v; ParseID gives %v, %v", key, got, err, want, werr)
+		}
+	})
+}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"encoding/base32"
 
 	"github.com/commons-p2p/commons/protocol"
 )
@@ -60,19 +59,15 @@ func lineageKey(child, parent protocol.ID) string {
 
 func countKey(k protocol.ObjectKind) string { return keyCountPrefix + k.String() }
 
-// base32Lower is the multibase 'b' alphabet in which ID strings are
-// written ("bagaaiera…"): RFC 4648 base32, lowercase, no padding.
-var base32Lower = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
-
 // idOfKey parses the ID that ends key, after its last '/'. Queries parse
-// thousands of these per call, so the usual spelling is decoded directly
-// (a third of the cost of protocol.ParseID); anything else goes through
-// ParseID.
+// thousands of these per call, so the spelling the store writes (multibase
+// 'b': lowercase base32, no padding) is decoded here without allocating;
+// anything else goes through protocol.ParseID.
 func idOfKey(key []byte) (protocol.ID, error) {
 	part := key[bytes.LastIndexByte(key, '/')+1:]
 	var buf [48]byte
-	if len(part) > 1 && part[0] == 'b' && base32Lower.DecodedLen(len(part)-1) <= len(buf) {
-		if n, err := base32Lower.Decode(buf[:], part[1:]); err == nil {
+	if len(part) > 1 && part[0] == 'b' {
+		if n, ok := decodeBase32Lower(buf[:], part[1:]); ok {
 			if id, err := protocol.IDFromBytes(buf[:n]); err == nil {
 				return id, nil
 			}
@@ -83,6 +78,44 @@ func idOfKey(key []byte) (protocol.ID, error) {
 		return protocol.ID{}, corrupt(key, err)
 	}
 	return id, nil
+}
+
+// base32Values maps each byte to its value in the alphabet
+// "abcdefghijklmnopqrstuvwxyz234567" (RFC 4648 base32, lowercase), or 0xff.
+var base32Values = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	for i, c := range "abcdefghijklmnopqrstuvwxyz234567" {
+		t[c] = byte(i)
+	}
+	return t
+}()
+
+// decodeBase32Lower decodes unpadded lowercase base32 into dst. It refuses
+// a character outside the alphabet, output longer than dst, and leftover
+// bits that are not zero (a spelling no encoder writes).
+func decodeBase32Lower(dst, src []byte) (int, bool) {
+	var acc uint64
+	var bits uint
+	n := 0
+	for _, c := range src {
+		v := base32Values[c]
+		if v == 0xff {
+			return 0, false
+		}
+		acc = acc<<5 | uint64(v)
+		bits += 5
+		if bits >= 8 {
+			bits -= 8
+			if n == len(dst) {
+				return 0, false
+			}
+			dst[n] = byte(acc >> bits)
+			n++
+		}
+	}
+	return n, acc&(1<<bits-1) == 0
 }
 
 // corrupt reports a key or value that the store itself wrote and cannot
