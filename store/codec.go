@@ -64,7 +64,13 @@ type decoder struct {
 	b    []byte
 	off  int
 	err  error
+	// strs, when set, interns the strings read: a query that decodes
+	// thousands of summaries reads the same few roles again and again.
+	strs map[string]string
 }
+
+// maxInterned bounds decoder.strs: notes are mostly unique.
+const maxInterned = 256
 
 func (d *decoder) fail(format string, args ...any) {
 	if d.err == nil {
@@ -156,8 +162,18 @@ func (d *decoder) dids() []protocol.DID {
 }
 
 func (d *decoder) string() string {
-	n := d.count(1)
-	return string(d.take(n))
+	p := d.take(d.count(1))
+	if d.strs == nil || len(p) == 0 {
+		return string(p)
+	}
+	if s, ok := d.strs[string(p)]; ok {
+		return s
+	}
+	s := string(p)
+	if len(d.strs) < maxInterned {
+		d.strs[s] = s
+	}
+	return s
 }
 
 func (d *decoder) float() float64 {

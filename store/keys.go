@@ -64,8 +64,15 @@ func countKey(k protocol.ObjectKind) string { return keyCountPrefix + k.String()
 // 'b': lowercase base32, no padding) is decoded here without allocating;
 // anything else goes through protocol.ParseID.
 func idOfKey(key []byte) (protocol.ID, error) {
+	return idOfKeyScratch(key, new(idScratch))
+}
+
+// idScratch is room to decode an ID in; a loop that decodes many reuses
+// one.
+type idScratch [48]byte
+
+func idOfKeyScratch(key []byte, buf *idScratch) (protocol.ID, error) {
 	part := key[bytes.LastIndexByte(key, '/')+1:]
-	var buf [48]byte
 	if len(part) > 1 && part[0] == 'b' {
 		if n, ok := decodeBase32Lower(buf[:], part[1:]); ok {
 			if id, err := protocol.IDFromBytes(buf[:n]); err == nil {

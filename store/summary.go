@@ -87,8 +87,12 @@ func encodeSummary(s summary) []byte {
 }
 
 // decodeSummary reads a summary. Any error is of kind Invalid.
-func decodeSummary(b []byte) (summary, error) {
-	d := decoder{what: "summary", b: b}
+func decodeSummary(b []byte) (summary, error) { return decodeSummaryInterning(b, nil) }
+
+// decodeSummaryInterning is decodeSummary with its strings interned in
+// strs (see decoder.strs).
+func decodeSummaryInterning(b []byte, strs map[string]string) (summary, error) {
+	d := decoder{what: "summary", b: b, strs: strs}
 	if v := d.u8(); d.err == nil && v != summaryVersion {
 		d.fail("version %d, want %d", v, summaryVersion)
 	}
