@@ -39,11 +39,18 @@
 //	x/schema                the schema version, decimal ASCII
 //	x/count/<kind>          objects of a kind stored, 8 bytes big-endian
 //
-// The value encodings are in meta.go and summary.go, and byte by byte in
-// SPEC-section.md. Summaries are kept current on every write: a claim's
-// summary lists its signers, and for an attribution also the issuers of
-// endorsements of it that are not withdrawn, and a withdrawn flag set when
-// a revocation by the claim's own issuer is stored.
+// The value encodings are in codec.go, meta.go and summary.go, and byte by
+// byte in SPEC-section.md (the text for SPEC.md). Summaries are kept
+// current on every write: a claim's summary lists its signers, and for an
+// attribution also the issuers of endorsements of it that are not
+// withdrawn, and a withdrawn flag set when a revocation by the claim's own
+// issuer is stored.
+//
+// One object is one transaction: its envelope and all its index entries
+// commit together, or not at all. The one exception is an object whose
+// file index is too large for a Badger transaction (tens of thousands of
+// files): its f/ entries commit first, and readers ignore an f/ entry whose
+// object has no m/ record yet.
 package store
 
 // SchemaVersion is the version of the key families and value encodings
