@@ -118,7 +118,10 @@ func (s *Store) tryChunk(objs []*protocol.Object, results []PutResult) (int, err
 				return 0, err
 			}
 			if sz, c = p.estimate(threshold); sz >= maxSize || c >= maxCount {
-				return 0, protocol.E("put object", protocol.TooLarge, "%s %s needs %d index bytes in %d entries, over one transaction (%d bytes, %d entries)", res.Kind, res.ID, sz, c, maxSize, maxCount)
+				res.Err = protocol.E("put object", protocol.TooLarge, "%s %s needs %d index bytes in %d entries besides its files, over one transaction (%d bytes, %d entries)", res.Kind, res.ID, sz, c, maxSize, maxCount)
+				results[n] = res
+				n++
+				continue
 			}
 		}
 		if err := p.apply(); err != nil {
