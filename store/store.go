@@ -19,7 +19,7 @@ import (
 type Options struct {
 	Dir      string       // the Badger directory; ignored when InMemory
 	InMemory bool         // keep everything in memory (tests); default false
-	NoSync   bool         // do not fsync each commit; default false: acknowledged writes survive kill -9
+	NoSync   bool         // do not fsync each commit; default false: a write is synced to disk before Put returns
 	Logger   *slog.Logger // default: discard
 }
 
