@@ -14,6 +14,7 @@ import (
 type IDInfo struct {
 	DID     protocol.DID `json:"did"`
 	PeerID  string       `json:"peer_id"`
+	Network string       `json:"network"` // the network ID, SPEC.md §7.1
 	Repo    string       `json:"repo"`
 	Version string       `json:"version"`
 }

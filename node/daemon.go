@@ -20,6 +20,7 @@ import (
 type DaemonOptions struct {
 	APIAddr string   // overrides Config.API ("127.0.0.1:0" picks a free port)
 	Listen  []string // overrides Config.Listen
+	Genesis []byte   // a genesis file's bytes: the repo joins its network, or refuses if it belongs to another
 	Logger  *slog.Logger
 }
 
@@ -35,8 +36,11 @@ func RunDaemon(ctx context.Context, dir string, opts DaemonOptions) error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	repo, err := openOrInit(dir, log)
+	repo, err := openOrInit(dir, opts.Genesis, log)
 	if err != nil {
+		return err
+	}
+	if err := repo.settleNetwork(opts.Genesis, time.Now(), log); err != nil {
 		return err
 	}
 	cfg := repo.Config
@@ -76,7 +80,7 @@ func RunDaemon(ctx context.Context, dir string, opts DaemonOptions) error {
 		return err
 	}
 	defer repo.SetAPIAddr("")
-	log.Info("daemon ready", "repo", dir, "api", addr, "did", repo.NodeKey.DID(), "peer_id", repo.PeerID)
+	log.Info("daemon ready", "repo", dir, "api", addr, "did", repo.NodeKey.DID(), "peer_id", repo.PeerID, "network", repo.Network)
 
 	select {
 	case err := <-served:
@@ -93,11 +97,11 @@ func RunDaemon(ctx context.Context, dir string, opts DaemonOptions) error {
 }
 
 // openOrInit opens the repo in dir, creating it first when there is none.
-func openOrInit(dir string, log *slog.Logger) (*Repo, error) {
+func openOrInit(dir string, genesis []byte, log *slog.Logger) (*Repo, error) {
 	repo, err := OpenRepo(dir)
 	if protocol.IsKind(err, protocol.NotFound) {
 		log.Info("creating repo", "repo", dir)
-		return Init(dir, InitOptions{})
+		return Init(dir, InitOptions{Genesis: genesis})
 	}
 	return repo, err
 }

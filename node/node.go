@@ -41,8 +41,7 @@ func (n *Node) Store() *store.Store { return n.store }
 func (n *Node) Repo() *Repo { return n.repo }
 
 // policy is what governance says attribution should obey. Until the
-// governance layer speaks, a node founds a commons of one: its own key is
-// the only steward and no key is revoked.
+// governance layer speaks: the stewards of the genesis, no key revoked.
 func (n *Node) policy() protocol.Policy {
-	return protocol.Stewards{n.repo.NodeKey.DID(): true}
+	return n.repo.Policy()
 }

@@ -9,7 +9,7 @@ import (
 
 // ID describes the node.
 func (n *Node) ID(context.Context) IDInfo {
-	return IDInfo{DID: n.repo.NodeKey.DID(), PeerID: n.repo.PeerID.String(), Repo: n.repo.Dir, Version: Version}
+	return IDInfo{DID: n.repo.NodeKey.DID(), PeerID: n.repo.PeerID.String(), Network: n.repo.Network.String(), Repo: n.repo.Dir, Version: Version}
 }
 
 // Keys lists the keystore.

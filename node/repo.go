@@ -18,6 +18,7 @@ import (
 // A repo directory holds everything a node owns:
 //
 //	config.json    Config
+//	genesis.json   the genesis of the repo's network, as given (genesis.go)
 //	keys/node.key  the node key (libp2p protobuf encoding, mode 0600)
 //	keys/NAME.key  named keys of the keystore, same encoding
 //	data/          the Badger store
@@ -58,6 +59,11 @@ type Repo struct {
 	NodeKey *protocol.Key
 	PeerID  peer.ID
 	Keys    *Keystore
+
+	// Genesis founds the network the repo belongs to and Network is its ID;
+	// nil and zero until the repo joins one (see JoinNetwork).
+	Genesis *protocol.Genesis
+	Network protocol.NetworkID
 }
 
 // InitOptions are what `commons init` writes into a new repo's config.
@@ -65,6 +71,10 @@ type Repo struct {
 type InitOptions struct {
 	APIAddr string
 	Listen  []string
+	// Genesis, when set, is a genesis file's bytes: the repo joins its
+	// network. When nil the repo belongs to no network until the daemon
+	// starts.
+	Genesis []byte
 }
 
 // Init creates a repo in dir: a node key, a config and an empty data
@@ -88,12 +98,17 @@ func Init(dir string, opts InitOptions) (*Repo, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
+	if opts.Genesis != nil {
+		if _, _, err := protocol.DecodeGenesis(opts.Genesis); err != nil {
+			return nil, fmt.Errorf("%s: genesis: %w", op, err)
+		}
+	}
 	created := !exists(dir)
-	if err := initFiles(dir, cfg); err != nil {
+	if err := initFiles(dir, cfg, opts.Genesis); err != nil {
 		if created {
 			os.RemoveAll(dir)
 		} else {
-			for _, name := range []string{configFile, keysDir, dataDir} {
+			for _, name := range []string{configFile, genesisFile, keysDir, dataDir} {
 				os.RemoveAll(filepath.Join(dir, name))
 			}
 		}
@@ -102,7 +117,7 @@ func Init(dir string, opts InitOptions) (*Repo, error) {
 	return OpenRepo(dir)
 }
 
-func initFiles(dir string, cfg Config) error {
+func initFiles(dir string, cfg Config, genesis []byte) error {
 	if err := os.MkdirAll(filepath.Join(dir, keysDir), 0o700); err != nil {
 		return err
 	}
@@ -118,6 +133,11 @@ func initFiles(dir string, cfg Config) error {
 	}
 	if err := writeKey(filepath.Join(dir, keysDir, nodeKeyName+".key"), priv); err != nil {
 		return err
+	}
+	if genesis != nil {
+		if err := writeFileNew(filepath.Join(dir, genesisFile), genesis, 0o644); err != nil {
+			return err
+		}
 	}
 	// The config is written last: its presence marks a complete repo.
 	return writeConfig(filepath.Join(dir, configFile), cfg)
@@ -146,7 +166,11 @@ func OpenRepo(dir string) (*Repo, error) {
 		return nil, err
 	}
 	ks.node = nk
-	return &Repo{Dir: dir, Config: cfg, NodeKey: nk, PeerID: pid, Keys: ks}, nil
+	g, nid, err := readGenesis(dir)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	return &Repo{Dir: dir, Config: cfg, NodeKey: nk, PeerID: pid, Keys: ks, Genesis: g, Network: nid}, nil
 }
 
 // PeerIDOf returns the libp2p peer ID of a key: the same key as its DID,
