@@ -16,14 +16,17 @@ type DaemonCommand struct{}
 
 func (DaemonCommand) Synopsis() string { return "run the node (creates the repo when absent)" }
 func (DaemonCommand) Usage() string {
-	return `usage: commons daemon [--api ADDR] [--listen MULTIADDR]...
+	return `usage: commons daemon [--api ADDR] [--listen MULTIADDR]... [--genesis FILE]
 
 Runs the node: the store, the peer-to-peer host and the HTTP API that the
 other commands use. The repo is created when absent. --api and --listen
 override the config for this run ("--api 127.0.0.1:0" and
 "--listen /ip4/127.0.0.1/tcp/0" pick free ports); the API's actual address is
-written to DIR/api. SIGINT or SIGTERM shut the daemon down cleanly. Logs go
-to stderr, as JSON lines with --json.
+written to DIR/api. With --genesis the repo joins the network FILE founds; a
+repo of another network refuses it and the daemon does not start. A repo
+never given a genesis founds a commons of one at the first start: the node
+key its only steward. SIGINT or SIGTERM shut the daemon down cleanly. Logs
+go to stderr, as JSON lines with --json.
 `
 }
 
@@ -31,6 +34,7 @@ func (DaemonCommand) Flags() []Flag {
 	return []Flag{
 		{Name: "api", Value: "ADDR", Help: "the HTTP API's address for this run"},
 		{Name: "listen", Value: "MULTIADDR", Repeat: true, Help: "a libp2p listen address for this run"},
+		{Name: "genesis", Value: "FILE", Help: "join the network this genesis founds"},
 	}
 }
 
@@ -39,6 +43,10 @@ func (DaemonCommand) Run(ctx context.Context, env *Env, args *Args) error {
 		return err
 	}
 	dir, err := env.Repo()
+	if err != nil {
+		return err
+	}
+	genesis, err := readGenesisFlag(args.Get("genesis"))
 	if err != nil {
 		return err
 	}
@@ -51,6 +59,7 @@ func (DaemonCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	err = node.RunDaemon(ctx, dir, node.DaemonOptions{
 		APIAddr: args.Get("api"),
 		Listen:  args.All("listen"),
+		Genesis: genesis,
 		Logger:  slog.New(h),
 	})
 	if errors.Is(err, context.Canceled) && ctx.Err() != nil {

@@ -13,11 +13,14 @@ type InitCommand struct{}
 
 func (InitCommand) Synopsis() string { return "create a repo: node key, config and data directory" }
 func (InitCommand) Usage() string {
-	return `usage: commons init [--api ADDR] [--listen MULTIADDR]...
+	return `usage: commons init [--api ADDR] [--listen MULTIADDR]... [--genesis FILE]
 
 Creates the repo directory with a new node key, a config and an empty store.
---api and --listen are written into the config. An existing repo is never
-touched: init refuses and changes nothing.
+--api and --listen are written into the config. With --genesis the repo
+joins the network that FILE founds (see ` + "`commons genesis new`" + `); without,
+it belongs to no network until the daemon starts, which then joins the
+network of its --genesis or founds a commons of one. An existing repo is
+never touched: init refuses and changes nothing.
 `
 }
 
@@ -25,6 +28,7 @@ func (InitCommand) Flags() []Flag {
 	return []Flag{
 		{Name: "api", Value: "ADDR", Help: "the HTTP API's address (default " + node.DefaultAPIAddr + ")"},
 		{Name: "listen", Value: "MULTIADDR", Repeat: true, Help: "a libp2p listen address (default " + node.DefaultListen + ")"},
+		{Name: "genesis", Value: "FILE", Help: "join the network this genesis founds"},
 	}
 }
 
@@ -36,18 +40,28 @@ func (InitCommand) Run(_ context.Context, env *Env, args *Args) error {
 	if err != nil {
 		return err
 	}
-	repo, err := node.Init(dir, node.InitOptions{APIAddr: args.Get("api"), Listen: args.All("listen")})
+	genesis, err := readGenesisFlag(args.Get("genesis"))
+	if err != nil {
+		return err
+	}
+	repo, err := node.Init(dir, node.InitOptions{APIAddr: args.Get("api"), Listen: args.All("listen"), Genesis: genesis})
 	if err != nil {
 		return err
 	}
 	out := struct {
-		DID    string `json:"did"`
-		PeerID string `json:"peer_id"`
-		Repo   string `json:"repo"`
-	}{repo.NodeKey.DID().String(), repo.PeerID.String(), repo.Dir}
+		DID     string `json:"did"`
+		PeerID  string `json:"peer_id"`
+		Network string `json:"network"` // "" until the repo joins a network
+		Repo    string `json:"repo"`
+	}{repo.NodeKey.DID().String(), repo.PeerID.String(), repo.Network.String(), repo.Dir}
 	return env.Print(out, func(t *tabwriter.Writer) {
 		fmt.Fprintf(t, "created repo %s\n", out.Repo)
 		fmt.Fprintf(t, "did:\t%s\n", out.DID)
 		fmt.Fprintf(t, "peer id:\t%s\n", out.PeerID)
+		if out.Network != "" {
+			fmt.Fprintf(t, "network:\t%s (%s)\n", out.Network, repo.Genesis.Name)
+		} else {
+			fmt.Fprintf(t, "network:\tnone yet (the daemon joins its --genesis, or founds a commons of one)\n")
+		}
 	})
 }

@@ -32,6 +32,7 @@ var commands = []struct {
 	cmd  Command
 }{
 	{"init", InitCommand{}},
+	{"genesis new", GenesisNewCommand{}},
 	{"daemon", DaemonCommand{}},
 	{"id", IDCommand{}},
 	{"key new", KeyNewCommand{}},
