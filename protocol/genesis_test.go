@@ -3,6 +3,8 @@ package protocol_test
 import (
 	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -315,4 +317,26 @@ func FuzzDecodeGenesis(f *testing.F) {
 			t.Fatalf("round trip changed the genesis:\n%+v\n%+v", g, again)
 		}
 	})
+}
+
+// TestSpecGenesis checks that SPEC.md §7.1 quotes the example genesis and
+// its network ID as the code makes them.
+func TestSpecGenesis(t *testing.T) {
+	spec, err := os.ReadFile(filepath.Join("..", "SPEC.md"))
+	if err != nil {
+		t.Skipf("no SPEC.md beside the module: %v", err)
+	}
+	b, err := protocol.EncodeGenesis(&protocol.Genesis{Name: "Example commons", Stewards: []protocol.DID{vectorKey.DID()}, Threshold: 1, Created: day(1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const wantID = "bagaaierawsb7ipm2vsmied5257hzquitv4vowcgsuvf5adlrhtjuipkffqiq"
+	if got := protocol.NetworkIDOf(b).String(); got != wantID {
+		t.Errorf("network id = %s, want %s", got, wantID)
+	}
+	for _, want := range []string{"```json\n" + string(b) + "```", wantID} {
+		if !bytes.Contains(spec, []byte(want)) {
+			t.Errorf("SPEC.md §7.1 lacks %q", want)
+		}
+	}
 }
