@@ -74,25 +74,29 @@ func writeConfig(path string, c Config) error {
 // writeFileAtomic writes data to path through a temporary file and a
 // rename, so that a crash leaves the old file or the new one, never half.
 func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	return writeThroughTemp(path, data, mode, os.Rename)
+}
+
+// writeThroughTemp writes data, synced, to a temporary file beside path and
+// then puts it in place with place(tmp, path).
+func writeThroughTemp(path string, data []byte, mode os.FileMode, place func(tmp, path string) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Chmod(mode)
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return err
 	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return place(tmp.Name(), path)
 }

@@ -122,25 +122,5 @@ func (r *Repo) Policy() protocol.Policy {
 // error matching fs.ErrExist when it does, even if another process creates
 // it meanwhile. A crash leaves no file or the whole file.
 func writeFileNew(path string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Link(tmp.Name(), path) // unlike rename, link never replaces path
+	return writeThroughTemp(path, data, mode, os.Link) // unlike rename, link never replaces path
 }

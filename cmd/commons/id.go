@@ -34,6 +34,7 @@ func (IDCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	return env.Print(info, func(t *tabwriter.Writer) {
 		fmt.Fprintf(t, "did:\t%s\n", info.DID)
 		fmt.Fprintf(t, "peer id:\t%s\n", info.PeerID)
+		fmt.Fprintf(t, "network:\t%s\n", dash(info.Network))
 		fmt.Fprintf(t, "repo:\t%s\n", info.Repo)
 		fmt.Fprintf(t, "version:\t%s\n", dash(info.Version))
 	})
