@@ -1,0 +1,94 @@
+package fetch
+
+import (
+	"bufio"
+	"fmt"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/network"
+
+	"github.com/commons-p2p/commons/protocol"
+)
+
+// sourceError is a failure of the Source, as opposed to one of the stream:
+// the client is told with an error frame.
+type sourceError struct{ err error }
+
+func (e *sourceError) Error() string { return "source: " + e.err.Error() }
+func (e *sourceError) Unwrap() error { return e.err }
+
+// answer writes the frames that answer req, then the end frame.
+func (s *Server) answer(w *frameWriter, req *Request) error {
+	var err error
+	switch req.Op {
+	case OpObjects:
+		err = answerIDs(w, req.IDs, s.src.Envelope)
+	case OpGov:
+		err = answerIDs(w, req.IDs, s.src.GovNode)
+	case OpClaims:
+		err = s.answerClaims(w, req)
+	}
+	if err != nil {
+		return err
+	}
+	if err := w.frame(frameEnd, nil); err != nil {
+		return err
+	}
+	return w.flush()
+}
+
+// answerIDs writes one frame per ID, in order: the bytes get returns, or
+// not-found.
+func answerIDs(w *frameWriter, ids []protocol.ID, get func(protocol.ID) ([]byte, error)) error {
+	for _, id := range ids {
+		b, err := get(id)
+		switch {
+		case protocol.IsKind(err, protocol.NotFound):
+			err = w.frame(frameNotFound, id.Bytes())
+		case err != nil:
+			return &sourceError{err}
+		case len(b) > MaxNodeSize:
+			return &sourceError{fmt.Errorf("%s is %d bytes, over the frame limit of %d", id, len(b), MaxNodeSize)}
+		default:
+			err = w.frame(frameObject, b)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Server) answerClaims(w *frameWriter, req *Request) error {
+	ids, more, err := s.src.ClaimsAbout(req.Subject, req.After, req.limit())
+	if err != nil {
+		return &sourceError{err}
+	}
+	if len(ids) > req.limit() || (more && len(ids) == 0) {
+		return &sourceError{fmt.Errorf("claims about %s: %d ids (more %v) for a limit of %d", req.Subject, len(ids), more, req.limit())}
+	}
+	return w.frame(frameIDList, appendIDList(make([]byte, 0, 1+len(ids)*38), ids, more))
+}
+
+// frameWriter writes frames through a buffer, each under a write deadline
+// that never passes the stream's.
+type frameWriter struct {
+	st      network.Stream
+	w       *bufio.Writer
+	timeout time.Duration
+	end     time.Time
+}
+
+func newFrameWriter(st network.Stream, timeout time.Duration, end time.Time) *frameWriter {
+	return &frameWriter{st: st, w: bufio.NewWriterSize(st, 32<<10), timeout: timeout, end: end}
+}
+
+func (w *frameWriter) frame(typ byte, body []byte) error {
+	_ = w.st.SetWriteDeadline(earliest(time.Now().Add(w.timeout), w.end))
+	return writeFrame(w.w, typ, body)
+}
+
+func (w *frameWriter) flush() error {
+	_ = w.st.SetWriteDeadline(earliest(time.Now().Add(w.timeout), w.end))
+	return w.w.Flush()
+}

@@ -1,0 +1,168 @@
+package fetch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/commons-p2p/commons/protocol"
+)
+
+// DefaultTimeout bounds a call when ClientOptions.Timeout is zero.
+const DefaultTimeout = 30 * time.Second
+
+// ClientOptions tune a Client.
+type ClientOptions struct {
+	// Timeout bounds each call, on top of the caller's context; a peer
+	// that has not finished its answer by then is penalised as stalled.
+	// Zero means DefaultTimeout.
+	Timeout time.Duration
+	// Penalty, if set, is told of each peer whose answer breaks the
+	// protocol, fails verification or stalls, with a short lowercase
+	// reason. It must not block.
+	Penalty func(p peer.ID, reason string)
+}
+
+// Client asks peers of one commons for objects, claims and governance
+// nodes. It is safe for concurrent use.
+type Client struct {
+	h       host.Host
+	network protocol.NetworkID
+	opts    ClientOptions
+}
+
+// NewClient returns a client that opens streams from h and asks for
+// network's objects.
+func NewClient(h host.Host, network protocol.NetworkID, opts ClientOptions) *Client {
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	return &Client{h: h, network: network, opts: opts}
+}
+
+// Objects asks p for the objects ids (at most MaxIDs object IDs;
+// duplicates are asked for once). Each envelope p sends is checked with
+// protocol.VerifyObject and must be the object asked for at its place;
+// the objects returned are verified, ready for the door of SPEC.md §6.2
+// (the clock check) and the store. notFound lists what p does not hold.
+//
+// On an error the objects that verified before it are returned too. An
+// error of kind Invalid means p broke the protocol or sent an object that
+// does not verify: the stream was reset and p penalised. Transient covers
+// stream failures, timeouts (a stall also penalises p) and a busy p;
+// Forbidden, a p of another commons.
+func (c *Client) Objects(ctx context.Context, p peer.ID, ids []protocol.ID) (objs []*protocol.Object, notFound []protocol.ID, err error) {
+	req := &Request{Network: c.network, Op: OpObjects, IDs: unique(ids)}
+	err = c.call(ctx, p, "fetch objects", req, func(r io.Reader) error {
+		objs, notFound, err = readObjects(r, req.IDs)
+		return err
+	})
+	return objs, notFound, err
+}
+
+// Claims asks p for the IDs of the claims it holds about subject: at most
+// limit (0 means MaxClaims), in ascending order of their text form,
+// starting after after (from the first when after is zero). more reports
+// that p holds more; ask again with after set to the last ID returned.
+// The IDs are checked for form and order only: fetch the claims with
+// Objects to verify them. Errors are as for Objects.
+func (c *Client) Claims(ctx context.Context, p peer.ID, subject, after protocol.ID, limit int) (ids []protocol.ID, more bool, err error) {
+	req := &Request{Network: c.network, Op: OpClaims, Subject: subject, After: after, Limit: limit}
+	err = c.call(ctx, p, "fetch claims", req, func(r io.Reader) error {
+		ids, more, err = readClaims(r, after, req.limit())
+		return err
+	})
+	return ids, more, err
+}
+
+// GovNodes asks p for the governance DAG nodes ids (at most MaxIDs,
+// duplicates asked for once). The bytes are NOT verified: the caller must
+// check that each node is the one its ID names and that it is valid
+// before using or storing it, and penalise p when not. Errors are as for
+// Objects.
+func (c *Client) GovNodes(ctx context.Context, p peer.ID, ids []protocol.ID) (nodes []RawNode, notFound []protocol.ID, err error) {
+	req := &Request{Network: c.network, Op: OpGov, IDs: unique(ids)}
+	err = c.call(ctx, p, "fetch gov nodes", req, func(r io.Reader) error {
+		nodes, notFound, err = readGov(r, req.IDs)
+		return err
+	})
+	return nodes, notFound, err
+}
+
+// call runs one request on a new stream to p and reads the answer with
+// read. It ends the stream with Close after a complete answer and with
+// Reset otherwise, penalises p for violations and stalls, and gives the
+// error its kind.
+func (c *Client) call(ctx context.Context, p peer.ID, op string, req *Request, read func(io.Reader) error) error {
+	if err := req.Validate(); err != nil {
+		return protocol.E(op, protocol.KindOf(err), "%w", err)
+	}
+	callCtx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+	deadline, _ := callCtx.Deadline()
+
+	st, err := c.h.NewStream(callCtx, p, ProtocolID)
+	if err != nil {
+		return c.fail(ctx, p, op, deadline, fmt.Errorf("open stream: %w", err))
+	}
+	stop := context.AfterFunc(callCtx, func() { _ = st.Reset() })
+	defer stop()
+	_ = st.SetDeadline(deadline)
+
+	if _, err = st.Write(appendFrame(nil, frameRequest, req.Encode())); err == nil {
+		err = st.CloseWrite()
+	}
+	if err != nil {
+		_ = st.Reset()
+		return c.fail(ctx, p, op, deadline, fmt.Errorf("send request: %w", err))
+	}
+	if err := read(st); err != nil {
+		_ = st.Reset()
+		return c.fail(ctx, p, op, deadline, err)
+	}
+	_ = st.Close()
+	return nil
+}
+
+// fail classifies err, penalises p when it is to blame, and names p in
+// the error.
+func (c *Client) fail(ctx context.Context, p peer.ID, op string, deadline time.Time, err error) error {
+	var re *RemoteError
+	switch {
+	case errors.As(err, &re):
+		return protocol.E(op, protocol.KindOf(err), "peer %s: %w", p, err)
+	case protocol.IsKind(err, protocol.Invalid):
+		c.penalise(p, err.Error())
+		return protocol.E(op, protocol.Invalid, "peer %s: %w", p, err)
+	case ctx.Err() != nil: // the caller gave up
+		return protocol.E(op, protocol.Transient, "peer %s: %w (%v)", p, ctx.Err(), err)
+	case !time.Now().Before(deadline):
+		c.penalise(p, fmt.Sprintf("no complete answer within %v", c.opts.Timeout))
+		return protocol.E(op, protocol.Transient, "peer %s: no complete answer within %v: %w", p, c.opts.Timeout, err)
+	}
+	return protocol.E(op, protocol.Transient, "peer %s: %w", p, err)
+}
+
+func (c *Client) penalise(p peer.ID, reason string) {
+	if c.opts.Penalty != nil {
+		c.opts.Penalty(p, reason)
+	}
+}
+
+// unique returns ids without repeats, in first-seen order.
+func unique(ids []protocol.ID) []protocol.ID {
+	seen := make(map[protocol.ID]bool, len(ids))
+	out := make([]protocol.ID, 0, len(ids))
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}

@@ -1,0 +1,203 @@
+package fetch
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/libp2p/go-libp2p"
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/store"
+	"github.com/commons-p2p/commons/store/storetest"
+)
+
+var (
+	testNetwork  = protocol.NetworkIDOf([]byte(`{"name":"fetch test commons"}`))
+	otherNetwork = protocol.NetworkIDOf([]byte(`{"name":"another commons"}`))
+)
+
+// newHost starts a libp2p host on loopback TCP, closed when the test ends.
+func newHost(tb testing.TB) host.Host {
+	tb.Helper()
+	h, err := libp2p.New(
+		libp2p.ListenAddrStrings("/ip4/127.0.0.1/tcp/0"),
+		libp2p.DisableMetrics(),
+	)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { h.Close() })
+	return h
+}
+
+// connect connects a to b.
+func connect(tb testing.TB, a, b host.Host) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := a.Connect(ctx, peer.AddrInfo{ID: b.ID(), Addrs: b.Addrs()}); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// fakeSource is a Source made of function fields; nil fields find nothing.
+type fakeSource struct {
+	envelope    func(protocol.ID) ([]byte, error)
+	claimsAbout func(subject, after protocol.ID, limit int) ([]protocol.ID, bool, error)
+	govNode     func(protocol.ID) ([]byte, error)
+}
+
+var _ Source = (*fakeSource)(nil)
+
+func notFound(id protocol.ID) error {
+	return protocol.E("fake source", protocol.NotFound, "%s is not here", id)
+}
+
+func (f *fakeSource) Envelope(id protocol.ID) ([]byte, error) {
+	if f.envelope == nil {
+		return nil, notFound(id)
+	}
+	return f.envelope(id)
+}
+
+func (f *fakeSource) ClaimsAbout(subject, after protocol.ID, limit int) ([]protocol.ID, bool, error) {
+	if f.claimsAbout == nil {
+		return nil, false, nil
+	}
+	return f.claimsAbout(subject, after, limit)
+}
+
+func (f *fakeSource) GovNode(id protocol.ID) ([]byte, error) {
+	if f.govNode == nil {
+		return nil, notFound(id)
+	}
+	return f.govNode(id)
+}
+
+// storeSource adapts a real store to Source, as the node will.
+type storeSource struct{ st *store.Store }
+
+var _ Source = storeSource{}
+
+func (s storeSource) Envelope(id protocol.ID) ([]byte, error) {
+	env, err := s.st.Envelope(id)
+	if err != nil {
+		return nil, err
+	}
+	return env.Encode(), nil
+}
+
+// ClaimsAbout pages over the store's list, which is in key order: the
+// text order of the claim IDs.
+func (s storeSource) ClaimsAbout(subject, after protocol.ID, limit int) ([]protocol.ID, bool, error) {
+	all, err := s.st.ClaimsAbout(subject)
+	if err != nil {
+		return nil, false, err
+	}
+	start := 0
+	if !after.IsZero() {
+		for start < len(all) && all[start].String() <= after.String() {
+			start++
+		}
+	}
+	end := min(start+limit, len(all))
+	return all[start:end], end < len(all), nil
+}
+
+func (s storeSource) GovNode(id protocol.ID) ([]byte, error) { return nil, notFound(id) }
+
+// penalties records the calls of a Penalty hook.
+type penalties struct {
+	mu    sync.Mutex
+	calls []string
+}
+
+func (p *penalties) hook(id peer.ID, reason string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.calls = append(p.calls, fmt.Sprintf("%s: %s", id, reason))
+}
+
+func (p *penalties) all() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.calls...)
+}
+
+// wait waits until a call names who and contains reason.
+func (p *penalties) wait(tb testing.TB, who peer.ID, reason string) {
+	tb.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		for _, c := range p.all() {
+			if strings.HasPrefix(c, who.String()+": ") && strings.Contains(c, reason) {
+				return
+			}
+		}
+	}
+	tb.Fatalf("no penalty of %s for %q; calls: %q", who, reason, p.all())
+}
+
+// fixture is a server on a host with a store of objects, and a client on
+// another host connected to it.
+type fixture struct {
+	store     *store.Store
+	server    host.Host
+	client    host.Host
+	srvPen    *penalties
+	cliPen    *penalties
+	fetch     *Client
+	datasets  []*protocol.Object
+	claims    []*protocol.Object // all about datasets[0]
+	subjectID protocol.ID
+}
+
+// newFixture stores nDatasets datasets and nClaims claims about the first.
+func newFixture(tb testing.TB, nDatasets, nClaims int, opts ServerOptions) *fixture {
+	tb.Helper()
+	f := &fixture{store: storetest.Open(tb), server: newHost(tb), client: newHost(tb), srvPen: &penalties{}, cliPen: &penalties{}}
+	pub := storetest.Key(tb, "publisher")
+	for i := range nDatasets {
+		f.datasets = append(f.datasets, storetest.NewDataset(tb, pub, fmt.Sprintf("dataset %d", i)))
+	}
+	storetest.MustPut(tb, f.store, f.datasets...)
+	if nDatasets > 0 {
+		f.subjectID = f.datasets[0].ID
+		for i := range nClaims {
+			k := storetest.Key(tb, fmt.Sprintf("contributor %d", i))
+			f.claims = append(f.claims, storetest.NewClaim(tb, k, f.subjectID, k.DID(), "annotator", 0.5))
+		}
+		storetest.MustPut(tb, f.store, f.claims...)
+	}
+	opts.Penalty = f.srvPen.hook
+	NewServer(testNetwork, storeSource{f.store}, opts).Register(f.server)
+	connect(tb, f.client, f.server)
+	f.fetch = NewClient(f.client, testNetwork, ClientOptions{Penalty: f.cliPen.hook})
+	return f
+}
+
+// checkServes shows that the server still answers a well-behaved client
+// on a host of its own.
+func (f *fixture) checkServes(tb testing.TB) {
+	tb.Helper()
+	h := newHost(tb)
+	connect(tb, h, f.server)
+	c := NewClient(h, testNetwork, ClientOptions{Timeout: 10 * time.Second})
+	objs, _, err := c.Objects(context.Background(), f.server.ID(), []protocol.ID{f.datasets[0].ID})
+	if err != nil || len(objs) != 1 {
+		tb.Fatalf("server no longer answers: %d objects, %v", len(objs), err)
+	}
+}
+
+func idsOf(objs []*protocol.Object) []protocol.ID {
+	out := make([]protocol.ID, len(objs))
+	for i, o := range objs {
+		out[i] = o.ID
+	}
+	return out
+}

@@ -1,0 +1,160 @@
+package fetch
+
+import (
+	"bytes"
+	"io"
+
+	"github.com/commons-p2p/commons/protocol"
+)
+
+// The response readers below are the client's half of SPEC.md §7.3 as
+// pure functions of the bytes a server sends. A violation is an error of
+// kind Invalid; an error frame is an error of the kind its code gives
+// (RemoteError inside); a failure of the stream itself is returned as the
+// reader gave it. What was accepted before an error is returned with it.
+
+// RawNode is a governance DAG node as a server sent it, unverified.
+type RawNode struct {
+	ID    protocol.ID // the ID that was asked for and that the server answered with these bytes
+	Bytes []byte      // nothing about them has been checked
+}
+
+// Limits of the frames a client accepts in each place of a response.
+func answerLimit(typ byte) (int, bool) {
+	switch typ {
+	case frameObject:
+		return MaxNodeSize, true
+	case frameNotFound:
+		return maxIDBytes, true
+	case frameError:
+		return maxErrorLen, true
+	}
+	return 0, false
+}
+
+func listLimit(typ byte) (int, bool) {
+	switch typ {
+	case frameIDList:
+		return maxIDListLen, true
+	case frameError:
+		return maxErrorLen, true
+	}
+	return 0, false
+}
+
+func endLimit(typ byte) (int, bool) {
+	switch typ {
+	case frameEnd:
+		return 0, true
+	case frameError:
+		return maxErrorLen, true
+	}
+	return 0, false
+}
+
+// readAnswers reads one answer per ID, in the order of ids, then the end
+// frame. It calls found for each object frame and returns the IDs the
+// server does not hold.
+func readAnswers(r io.Reader, ids []protocol.ID, found func(i int, body []byte) error) (notFound []protocol.ID, err error) {
+	const op = "read answer"
+	fr := newFrameReader(r)
+	for i, id := range ids {
+		typ, body, err := fr.next(answerLimit)
+		if err != nil {
+			return notFound, err
+		}
+		switch typ {
+		case frameError:
+			return notFound, decodeError(body)
+		case frameNotFound:
+			if !bytes.Equal(body, id.Bytes()) {
+				return notFound, protocol.E(op, protocol.Invalid, "answer %d is not-found for something other than %s", i, id)
+			}
+			notFound = append(notFound, id)
+		case frameObject:
+			if err := found(i, body); err != nil {
+				return notFound, err
+			}
+		}
+	}
+	return notFound, readEnd(fr)
+}
+
+// readEnd reads the frame that ends a response.
+func readEnd(fr *frameReader) error {
+	typ, body, err := fr.next(endLimit)
+	switch {
+	case err != nil:
+		return err
+	case typ == frameError:
+		return decodeError(body)
+	}
+	return nil
+}
+
+// readObjects reads the answer to an objects request for ids: each
+// envelope must verify and be the object asked for at that place.
+func readObjects(r io.Reader, ids []protocol.ID) ([]*protocol.Object, []protocol.ID, error) {
+	var objs []*protocol.Object
+	notFound, err := readAnswers(r, ids, func(i int, body []byte) error {
+		o, err := protocol.VerifyObject(body)
+		if err != nil {
+			return protocol.E("read object", protocol.Invalid, "answer %d, for %s: %w", i, ids[i], err)
+		}
+		if o.ID != ids[i] {
+			return protocol.E("read object", protocol.Invalid, "answer %d is object %s, which was not asked for there (want %s)", i, o.ID, ids[i])
+		}
+		objs = append(objs, o)
+		return nil
+	})
+	return objs, notFound, err
+}
+
+// readGov reads the answer to a gov request for ids. The bytes are not
+// checked: the governance layer verifies them.
+func readGov(r io.Reader, ids []protocol.ID) ([]RawNode, []protocol.ID, error) {
+	var nodes []RawNode
+	notFound, err := readAnswers(r, ids, func(i int, body []byte) error {
+		nodes = append(nodes, RawNode{ID: ids[i], Bytes: body})
+		return nil
+	})
+	return nodes, notFound, err
+}
+
+// readClaims reads the answer to a claims request: one ID list of at most
+// limit object IDs, in strictly ascending order of their text form, all
+// after after, then the end frame. A list that says more must not be
+// empty, so paging always advances.
+func readClaims(r io.Reader, after protocol.ID, limit int) ([]protocol.ID, bool, error) {
+	const op = "read claims"
+	fr := newFrameReader(r)
+	typ, body, err := fr.next(listLimit)
+	if err != nil {
+		return nil, false, err
+	}
+	if typ == frameError {
+		return nil, false, decodeError(body)
+	}
+	ids, more, err := decodeIDList(body, limit)
+	if err != nil {
+		return nil, false, err
+	}
+	if more && len(ids) == 0 {
+		return nil, false, protocol.E(op, protocol.Invalid, "empty list that says more")
+	}
+	prev := after.String() // "" sorts before every ID
+	for i, id := range ids {
+		if !id.IsObject() {
+			return nil, false, protocol.E(op, protocol.Invalid, "id %d, %s, names an artifact, not a claim", i, id)
+		}
+		s := id.String()
+		if s <= prev {
+			return nil, false, protocol.E(op, protocol.Invalid, "id %d, %s, is out of order (not after %s)", i, s, prev)
+		}
+		prev = s
+	}
+	if err := readEnd(fr); err != nil {
+		return nil, false, err
+	}
+	return ids, more, nil
+}
