@@ -5,10 +5,8 @@ import (
 	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"slices"
 	"strconv"
-	"strings"
 )
 
 // Limits on envelopes. Changing one changes the protocol: SPEC.md §2.
@@ -32,18 +30,6 @@ type Envelope struct {
 type Signature struct {
 	KeyID DID
 	Sig   []byte
-}
-
-// wireEnvelope is the JSON form of Envelope (DSSE, payload in base64).
-type wireEnvelope struct {
-	PayloadType string          `json:"payloadType"`
-	Payload     string          `json:"payload"`
-	Signatures  []wireSignature `json:"signatures"`
-}
-
-type wireSignature struct {
-	KeyID string `json:"keyid"`
-	Sig   string `json:"sig"`
 }
 
 // PAE is the DSSE v1 pre-authentication encoding that every signature covers:
@@ -93,42 +79,65 @@ func DecodeEnvelope(b []byte) (*Envelope, error) {
 	if len(b) > MaxEnvelopeSize {
 		return nil, E(op, TooLarge, "envelope is %d bytes, over the limit of %d", len(b), MaxEnvelopeSize)
 	}
-	var w wireEnvelope
-	if err := decodeStrict("envelope", b, &w); err != nil {
+	w, err := readEnvelope(b)
+	if err != nil {
 		return nil, E(op, Invalid, "malformed JSON: %v", err)
 	}
-	if w.PayloadType == "" {
+	if len(w.payloadType) == 0 {
 		return nil, E(op, Invalid, "missing payloadType")
 	}
-	if w.Payload == "" {
+	if len(w.payload) == 0 {
 		return nil, E(op, Invalid, "missing payload")
 	}
-	payload, err := decodeBase64(w.Payload)
+	payload, err := decodeBase64(w.payload)
 	if err != nil {
 		return nil, E(op, Invalid, "payload is not base64: %v", err)
 	}
-	if len(w.Signatures) == 0 {
+	if len(w.signatures) == 0 {
 		return nil, E(op, Invalid, "no signatures")
 	}
-	if len(w.Signatures) > MaxSignatures {
-		return nil, E(op, TooLarge, "%d signatures, over the limit of %d", len(w.Signatures), MaxSignatures)
+	if len(w.signatures) > MaxSignatures {
+		return nil, E(op, TooLarge, "%d signatures, over the limit of %d", len(w.signatures), MaxSignatures)
 	}
-	env := &Envelope{PayloadType: w.PayloadType, Payload: payload}
-	for i, ws := range w.Signatures {
-		d, err := ParseDID(ws.KeyID)
+	env := &Envelope{PayloadType: payloadTypeString(w.payloadType), Payload: payload}
+	if env.Signatures, err = decodeSignatures(op, w.signatures); err != nil {
+		return nil, err
+	}
+	return env, nil
+}
+
+// payloadTypeString returns t as a string, without a copy for the one
+// payload type of commons.
+func payloadTypeString(t []byte) string {
+	if string(t) == PayloadTypeInToto {
+		return PayloadTypeInToto
+	}
+	return string(t)
+}
+
+// decodeSignatures decodes the key IDs and signatures of an envelope. The
+// signatures share one array, each slice capped at the end of its room.
+func decodeSignatures(op string, ws []signatureText) ([]Signature, error) {
+	// room is what the padded base64 of one signature decodes into
+	// before its length is known.
+	const room = (ed25519.SignatureSize + 2) / 3 * 3
+	sigs := make([]Signature, len(ws))
+	buf := make([]byte, len(ws)*room)
+	for i, s := range ws {
+		d, err := parseDIDText(s.keyID)
 		if err != nil {
 			return nil, E(op, Invalid, "signature %d: keyid: %w", i, err)
 		}
-		sig, err := decodeBase64(ws.Sig)
+		sig, err := decodeBase64Into(buf[i*room:(i+1)*room:(i+1)*room], s.sig)
 		if err != nil {
 			return nil, E(op, Invalid, "signature %d by %s: sig is not base64: %v", i, d, err)
 		}
 		if len(sig) != ed25519.SignatureSize {
 			return nil, E(op, Invalid, "signature %d by %s: %d bytes, want %d", i, d, len(sig), ed25519.SignatureSize)
 		}
-		env.Signatures = append(env.Signatures, Signature{KeyID: d, Sig: sig})
+		sigs[i] = Signature{KeyID: d, Sig: sig}
 	}
-	return env, nil
+	return sigs, nil
 }
 
 // Verify checks every signature of e against the key its KeyID names and
@@ -189,21 +198,4 @@ func (e *Envelope) Encode() []byte {
 		panic(err) // unreachable: strings only
 	}
 	return b
-}
-
-// decodeBase64 accepts standard and URL-safe base64, padded or not. It
-// refuses line breaks, which encoding/base64 would skip, so that one value
-// has few spellings (RFC 4648 §3.3).
-func decodeBase64(s string) ([]byte, error) {
-	if strings.ContainsAny(s, "\r\n") {
-		return nil, errors.New("line break in base64")
-	}
-	enc := base64.StdEncoding
-	if strings.ContainsAny(s, "-_") {
-		enc = base64.URLEncoding
-	}
-	if !strings.HasSuffix(s, "=") && len(s)%4 != 0 {
-		enc = enc.WithPadding(base64.NoPadding)
-	}
-	return enc.Strict().DecodeString(s)
 }

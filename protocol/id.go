@@ -3,6 +3,7 @@ package protocol
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"strings"
 
 	"github.com/ipfs/go-cid"
@@ -166,4 +167,18 @@ func (id *ID) UnmarshalText(b []byte) error {
 	}
 	*id = p
 	return nil
+}
+
+// parseCanonicalID parses an ID that must be in canonical text form, as IDs
+// inside payloads are (SPEC.md §4.3). Its error does not say why: callers
+// that word refusals use ParseID and checkIDText.
+func parseCanonicalID(text []byte) (ID, error) {
+	id, err := ParseID(string(text))
+	if err != nil {
+		return ID{}, err
+	}
+	if id.String() != string(text) {
+		return ID{}, errors.New("ID not in canonical form")
+	}
+	return id, nil
 }

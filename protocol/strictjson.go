@@ -18,15 +18,26 @@ import (
 // "name" without a word), a missing key for a field without omitempty (the
 // fields Go always writes are the ones a peer must always write), and
 // trailing data. what names the value in messages: "envelope",
-// "statement", "predicate". SPEC.md §2.1 and §3.1.
+// "statement", "predicate". SPEC.md §2.1 and §3.1. v must point to the
+// zero value of its type: a failed fast path (strictfast.go) resets it.
 func decodeStrict(what string, b []byte, v any) error {
 	if !utf8.Valid(b) {
 		return errors.New("not UTF-8")
 	}
-	t := reflect.TypeOf(v).Elem()
 	if err := checkEscapes(b); err != nil {
 		return err
 	}
+	if decodeFast(b, v) {
+		return nil
+	}
+	reflect.ValueOf(v).Elem().SetZero() // what the fast path half filled
+	return decodeReference(what, b, v)
+}
+
+// decodeReference is decodeStrict without its fast path, after the checks
+// of the text: slower, and what words every refusal.
+func decodeReference(what string, b []byte, v any) error {
+	t := reflect.TypeOf(v).Elem()
 	if !json.Valid(b) {
 		if err := checkShapeSlow(b, t, what, false); err != nil {
 			return err
@@ -262,12 +273,16 @@ type structFields struct {
 	list     []structField
 	index    map[string]int // JSON name → position in list
 	required uint64         // bit i: list[i] has no omitempty
+	fast     bool           // decodeFast can read the struct: every field has a shape
 }
 
 type structField struct {
 	name     string
 	t        reflect.Type
-	required bool // no omitempty: the encoder always writes it
+	required bool  // no omitempty: the encoder always writes it
+	field    int   // index of the field in the struct
+	shape    shape // how decodeFast reads it
+	elem     shape // of the elements of a slice
 }
 
 var fieldCache sync.Map // reflect.Type → *structFields
@@ -277,7 +292,7 @@ func fieldsOf(t reflect.Type) *structFields {
 	if f, ok := fieldCache.Load(t); ok {
 		return f.(*structFields)
 	}
-	f := &structFields{index: make(map[string]int)}
+	f := &structFields{index: make(map[string]int), fast: !opaque(t)}
 	for i := 0; i < t.NumField(); i++ {
 		sf := t.Field(i)
 		if !sf.IsExported() {
@@ -295,8 +310,17 @@ func fieldsOf(t reflect.Type) *structFields {
 		if req {
 			f.required |= 1 << len(f.list)
 		}
+		fl := structField{name: name, t: sf.Type, required: req, field: i, shape: shapeOf(sf.Type)}
+		if sf.Type.Kind() == reflect.Slice {
+			fl.elem = shapeOf(sf.Type.Elem())
+		}
+		// encoding/json flattens embedded structs and reads ",string"
+		// fields from strings: the fast path leaves both to it.
+		if fl.shape == shapeOther || sf.Anonymous || strings.Contains(","+opts+",", ",string,") {
+			f.fast = false
+		}
 		f.index[name] = len(f.list)
-		f.list = append(f.list, structField{name: name, t: sf.Type, required: req})
+		f.list = append(f.list, fl)
 	}
 	if len(f.list) > 64 {
 		panic("protocol: a struct decoded strictly has more than 64 fields") // a programming error
