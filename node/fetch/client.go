@@ -102,13 +102,14 @@ func (c *Client) call(ctx context.Context, p peer.ID, op string, req *Request, r
 	if err := req.Validate(); err != nil {
 		return protocol.E(op, protocol.KindOf(err), "%w", err)
 	}
-	callCtx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	own := time.Now().Add(c.opts.Timeout)
+	callCtx, cancel := context.WithDeadline(ctx, own)
 	defer cancel()
-	deadline, _ := callCtx.Deadline()
+	deadline, _ := callCtx.Deadline() // own, or the caller's if sooner
 
 	st, err := c.h.NewStream(callCtx, p, ProtocolID)
 	if err != nil {
-		return c.fail(ctx, p, op, deadline, fmt.Errorf("open stream: %w", err))
+		return c.fail(ctx, p, op, own, fmt.Errorf("open stream: %w", err))
 	}
 	stop := context.AfterFunc(callCtx, func() { _ = st.Reset() })
 	defer stop()
@@ -119,11 +120,11 @@ func (c *Client) call(ctx context.Context, p peer.ID, op string, req *Request, r
 	}
 	if err != nil {
 		_ = st.Reset()
-		return c.fail(ctx, p, op, deadline, fmt.Errorf("send request: %w", err))
+		return c.fail(ctx, p, op, own, fmt.Errorf("send request: %w", err))
 	}
 	if err := read(st); err != nil {
 		_ = st.Reset()
-		return c.fail(ctx, p, op, deadline, err)
+		return c.fail(ctx, p, op, own, err)
 	}
 	_ = st.Close()
 	return nil
@@ -131,8 +132,11 @@ func (c *Client) call(ctx context.Context, p peer.ID, op string, req *Request, r
 
 // fail classifies err, penalises p when it is to blame, and names p in
 // the error.
-func (c *Client) fail(ctx context.Context, p peer.ID, op string, deadline time.Time, err error) error {
+// own is the deadline of the call's own timeout.
+func (c *Client) fail(ctx context.Context, p peer.ID, op string, own time.Time, err error) error {
 	var re *RemoteError
+	callerDeadline, callerHasDeadline := ctx.Deadline()
+	now := time.Now()
 	switch {
 	case errors.As(err, &re):
 		return protocol.E(op, protocol.KindOf(err), "peer %s: %w", p, err)
@@ -141,7 +145,10 @@ func (c *Client) fail(ctx context.Context, p peer.ID, op string, deadline time.T
 		return protocol.E(op, protocol.Invalid, "peer %s: %w", p, err)
 	case ctx.Err() != nil: // the caller gave up
 		return protocol.E(op, protocol.Transient, "peer %s: %w (%v)", p, ctx.Err(), err)
-	case !time.Now().Before(deadline):
+	case callerHasDeadline && !now.Before(callerDeadline) && !callerDeadline.After(own):
+		// The caller's deadline passed, and its context has not noticed yet.
+		return protocol.E(op, protocol.Transient, "peer %s: %w (%v)", p, context.DeadlineExceeded, err)
+	case !now.Before(own):
 		c.penalise(p, fmt.Sprintf("no complete answer within %v", c.opts.Timeout))
 		return protocol.E(op, protocol.Transient, "peer %s: no complete answer within %v: %w", p, c.opts.Timeout, err)
 	}

@@ -108,8 +108,8 @@ func readLength(r io.ByteReader) (int, error) {
 	for i := 0; i < maxLengthBytes; i++ {
 		b, err := r.ReadByte()
 		if err != nil {
-			if i == 0 {
-				return 0, err // io.EOF here is a clean end of stream
+			if i == 0 && errors.Is(err, io.EOF) {
+				return 0, protocol.E(op, protocol.Invalid, "stream ends where a frame should begin")
 			}
 			return 0, truncated(op, err)
 		}
@@ -124,7 +124,7 @@ func readLength(r io.ByteReader) (int, error) {
 			return int(n), nil
 		}
 	}
-	return 0, protocol.E(op, protocol.Invalid, "length varint longer than %d bytes", maxLengthBytes)
+	return 0, protocol.E(op, protocol.Invalid, "frame length over the limit of %d (a varint of more than %d bytes)", maxFrameLen, maxLengthBytes)
 }
 
 // readBody reads exactly n bytes, allocating as they arrive rather than

@@ -153,9 +153,6 @@ func (s *Server) handle(st network.Stream) {
 func readRequest(st io.Reader) (*Request, error) {
 	fr := newFrameReader(st)
 	_, body, err := fr.next(func(typ byte) (int, bool) { return MaxRequestSize, typ == frameRequest })
-	if errors.Is(err, io.EOF) {
-		return nil, protocol.E("read request", protocol.Invalid, "stream closed without a request")
-	}
 	if err != nil {
 		return nil, err
 	}

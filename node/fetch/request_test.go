@@ -1,0 +1,88 @@
+package fetch
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/commons-p2p/commons/protocol"
+)
+
+var (
+	idA = protocol.ObjectID([]byte("a"))
+	idB = protocol.ObjectID([]byte("b"))
+	art = protocol.ArtifactID(protocol.SumDigest([]byte("a file")))
+)
+
+func TestRequestRoundTrip(t *testing.T) {
+	for _, r := range []*Request{
+		{Network: testNetwork, Op: OpObjects, IDs: []protocol.ID{idA, idB}},
+		{Network: testNetwork, Op: OpGov, IDs: []protocol.ID{art}},
+		{Network: testNetwork, Op: OpClaims, Subject: art},
+		{Network: testNetwork, Op: OpClaims, Subject: idA, After: idB, Limit: 7},
+	} {
+		got, err := DecodeRequest(r.Encode())
+		if err != nil {
+			t.Errorf("%s: %v", r.Encode(), err)
+			continue
+		}
+		if !reflect.DeepEqual(got, r) {
+			t.Errorf("%s decodes to %+v, want %+v", r.Encode(), got, r)
+		}
+	}
+}
+
+func TestDecodeRequestRefuses(t *testing.T) {
+	n := `"network":"` + testNetwork.String() + `"`
+	a, b := `"`+idA.String()+`"`, `"`+idB.String()+`"`
+	cases := []struct{ in, want string }{
+		{`[]`, "not a JSON object"},
+		{`{` + n + `,"op":"objects","ids":[` + a + `]} {}`, "data after"},
+		{`{` + n + `,"op":"objects","ids":[` + a + `]`, "EOF"},
+		{`{"op":"objects","ids":[` + a + `]}`, "no network"},
+		{`{"network":"` + idA.String() + `x","op":"objects","ids":[` + a + `]}`, "network"},
+		{`{"network":"sha256:` + strings.Repeat("0", 64) + `","op":"objects","ids":[` + a + `]}`, "network"},
+		{`{` + n + `,"op":"objects"}`, "0 ids"},
+		{`{` + n + `,"op":"objects","ids":null}`, "0 ids"},
+		{`{` + n + `,"op":"objects","ids":[` + a + `,` + a + `]}`, "asked for twice"},
+		{`{` + n + `,"op":"objects","ids":["` + art.String() + `"]}`, "artifact"},
+		{`{` + n + `,"op":"objects","ids":[` + a + `],"limit":3}`, "takes only ids"},
+		{`{` + n + `,"op":"objects","ids":[` + a + `],"subject":` + b + `}`, "takes only ids"},
+		{`{` + n + `,"op":"claims"}`, "needs a subject"},
+		{`{` + n + `,"op":"claims","subject":` + a + `,"ids":[]}`, "takes no ids"},
+		{`{` + n + `,"op":"claims","subject":` + a + `,"limit":1001}`, "outside [1, 1000]"},
+		{`{` + n + `,"op":"claims","subject":` + a + `,"limit":0}`, "positive integer"},
+		{`{` + n + `,"op":"claims","subject":` + a + `,"limit":-1}`, "positive integer"},
+		{`{` + n + `,"op":"claims","subject":` + a + `,"limit":1.5}`, "positive integer"},
+		{`{` + n + `,"op":"claims","subject":` + a + `,"limit":1e2}`, "positive integer"},
+		{`{` + n + `,"op":"claims","subject":` + a + `,"limit":99999999999}`, "positive integer"},
+		{`{` + n + `,"op":"claims","subject":` + a + `,"after":"` + art.String() + `"}`, "not an object ID"},
+		{`{` + n + `,"op":"claims","subject":"` + strings.ToUpper(idA.String()) + `"}`, "canonical"},
+		{`{` + n + `,"op":"OBJECTS","ids":[` + a + `]}`, "unknown op"},
+		{`{` + n + `,"op":"objects","ids":[` + a + `],"extra":1}`, "unknown member"},
+		{`{` + n + `,` + n + `,"op":"objects","ids":[` + a + `]}`, "given twice"},
+		{`{` + n + `,"op":"objects","ids":[1]}`, "ids"},
+		{`{` + n + `,"op":"objects` + "\xff" + `","ids":[` + a + `]}`, "not UTF-8"},
+		{`{` + n + `,"op":"objects","ids":[` + a + `],"pad":"` + strings.Repeat("x", MaxRequestSize) + `"}`, "over the limit"},
+	}
+	for _, c := range cases {
+		r, err := DecodeRequest([]byte(c.in))
+		if !protocol.IsKind(err, protocol.Invalid) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("DecodeRequest(%.120s) = %+v, %v; want an invalid error with %q", c.in, r, err, c.want)
+		}
+	}
+}
+
+func TestMaxIDsFitInARequest(t *testing.T) {
+	r := &Request{Network: testNetwork, Op: OpObjects}
+	for i := range MaxIDs {
+		r.IDs = append(r.IDs, protocol.ObjectID(fmt.Appendf(nil, "%d", i)))
+	}
+	if b := r.Encode(); len(b) > MaxRequestSize {
+		t.Fatalf("a request for MaxIDs object IDs is %d bytes, over MaxRequestSize %d", len(b), MaxRequestSize)
+	}
+	if _, err := DecodeRequest(r.Encode()); err != nil {
+		t.Fatal(err)
+	}
+}
