@@ -1,0 +1,147 @@
+package p2p
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/ipfs/go-cid"
+	ds "github.com/ipfs/go-datastore"
+	dssync "github.com/ipfs/go-datastore/sync"
+	dht "github.com/libp2p/go-libp2p-kad-dht"
+	"github.com/libp2p/go-libp2p-kad-dht/records"
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/peer"
+	protocolid "github.com/libp2p/go-libp2p/core/protocol"
+
+	"github.com/commons-p2p/commons/protocol"
+)
+
+// DefaultProvideValidity is how long a node keeps a provider record that
+// another node gave it: the go-libp2p-kad-dht default (48 h). Announcers
+// re-announce well within it (DefaultReannounceInterval).
+const DefaultProvideValidity = 48 * time.Hour
+
+// DHTOptions configures NewDHT. Fields left zero take the defaults.
+type DHTOptions struct {
+	// Bootstrap are the peers the node joins the network through. The DHT
+	// dials them when it starts and again, every two minutes, whenever its
+	// routing table is empty.
+	Bootstrap []peer.AddrInfo
+	// Datastore keeps the provider records other nodes give this node.
+	// Default: an in-memory map, lost on restart — which is acceptable
+	// because every provider re-announces its records within
+	// DefaultReannounceInterval, and a node that restarts with an empty
+	// table is only a worse server for that long.
+	Datastore ds.Batching
+	// ProvideValidity is how long this node keeps others' provider records;
+	// default DefaultProvideValidity. Tests shorten it to watch records
+	// expire.
+	ProvideValidity time.Duration
+	// Extra are further go-libp2p-kad-dht options, applied last (tests set
+	// dht.BucketSize here to force multi-hop lookups in small swarms).
+	Extra []dht.Option
+}
+
+// NewDHT starts the Kademlia DHT of network on h: in server mode (a
+// commons node answers queries; the default auto mode would stay a client
+// on a LAN or loopback, where AutoNAT never calls it public) and under the
+// protocol prefix of the network (SPEC.md §7.1), so that nodes of
+// different commons never share a routing table. The caller closes it
+// before the host.
+func NewDHT(h host.Host, network protocol.NetworkID, opts DHTOptions) (*dht.IpfsDHT, error) {
+	const op = "new dht"
+	if network.IsZero() {
+		return nil, protocol.E(op, protocol.Invalid, "no network ID: a node joins the DHT of its network")
+	}
+	store := opts.Datastore
+	if store == nil {
+		store = dssync.MutexWrap(ds.NewMapDatastore())
+	}
+	validity := opts.ProvideValidity
+	if validity <= 0 {
+		validity = DefaultProvideValidity
+	}
+	dopts := []dht.Option{
+		dht.Mode(dht.ModeServer),
+		dht.ProtocolPrefix(protocolid.ID(network.ProtocolPrefix())),
+		dht.Datastore(store),
+		dht.ProviderManagerOpts(records.ProvideValidity(validity)),
+		// A commons has no IPNS or public-key records; no value may be
+		// stored until a validator for it exists.
+		dht.DisableValues(),
+	}
+	if len(opts.Bootstrap) > 0 {
+		dopts = append(dopts, dht.BootstrapPeers(opts.Bootstrap...))
+	}
+	d, err := dht.New(h, append(dopts, opts.Extra...)...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	return d, nil
+}
+
+// ErrNoPeers is the error of a DHT operation on a node whose routing table
+// is empty: it knows no other node of its network yet.
+var ErrNoPeers = protocol.E("dht", protocol.Transient, "no peers in the routing table")
+
+// WaitForPeers returns when d's routing table holds a peer, or with
+// ctx's error.
+func WaitForPeers(ctx context.Context, d *dht.IpfsDHT) error {
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for d.RoutingTable().Size() == 0 {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wait for dht peers: %w", ctx.Err())
+		case <-t.C:
+		}
+	}
+	return nil
+}
+
+// Provide announces once that this node provides key: it finds the
+// nodes closest to key and gives each a provider record. Records expire
+// (DHTOptions.ProvideValidity); an Announcer renews them.
+func Provide(ctx context.Context, d *dht.IpfsDHT, key cid.Cid) error {
+	if d.RoutingTable().Size() == 0 {
+		return fmt.Errorf("provide %s: %w", key, ErrNoPeers)
+	}
+	if err := d.Provide(ctx, key, true); err != nil {
+		return protocol.E("provide "+key.String(), protocol.Transient, "%w", err)
+	}
+	return nil
+}
+
+// FindProviders looks up the nodes that provide key, other than this one,
+// and returns at most max of them (all it finds if max <= 0) with the
+// addresses the DHT knows for them. An empty result and a nil error mean
+// the lookup ran to its end and found no one; if ctx ends first,
+// FindProviders returns what it found, and ctx's error if that is nothing.
+func FindProviders(ctx context.Context, d *dht.IpfsDHT, key cid.Cid, max int) ([]peer.AddrInfo, error) {
+	op := "find providers of " + key.String()
+	if d.RoutingTable().Size() == 0 {
+		return nil, fmt.Errorf("%s: %w", op, ErrNoPeers)
+	}
+	count := 0
+	if max > 0 {
+		count = max + 1 // this node may be one of them
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	self := d.Host().ID()
+	var found []peer.AddrInfo
+	for ai := range d.FindProvidersAsync(ctx, key, count) {
+		if ai.ID == self {
+			continue
+		}
+		found = append(found, ai)
+		if max > 0 && len(found) == max {
+			break
+		}
+	}
+	if len(found) == 0 && ctx.Err() != nil {
+		return nil, protocol.E(op, protocol.Transient, "%w", ctx.Err())
+	}
+	return found, nil
+}

@@ -1,0 +1,18 @@
+// Package p2p is a commons node's place on the network: its libp2p host,
+// the network's Kademlia DHT and the announcer that keeps the node's
+// provider records alive (SPEC.md §7.2).
+//
+// NewHost makes a host from the node key: TCP and QUIC, or TCP alone on a
+// private network (a PSK swarm key), with a resource manager and a
+// connection manager sized for a small node. NewDHT runs the DHT in server
+// mode under the network's own protocol prefix, so that nodes of two
+// commons never share a routing table. An Announcer takes the keys a node
+// must announce from a KeySource — derived from the store, so a restarted
+// node announces everything again — provides each of them, and provides
+// them all again every Interval, well before the records expire.
+//
+// The package knows keys and peers, never objects: it must not read or
+// write the store, and it does not decide what a node announces — the
+// caller does, through the KeySource and protocol's ObjectKey, FileKey and
+// ClaimsAboutKey.
+package p2p

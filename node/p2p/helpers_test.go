@@ -1,0 +1,213 @@
+package p2p_test
+
+import (
+	"context"
+	"crypto/rand"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ipfs/go-cid"
+	dht "github.com/libp2p/go-libp2p-kad-dht"
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/pnet"
+	"github.com/libp2p/go-libp2p/core/routing"
+
+	"github.com/commons-p2p/commons/node/p2p"
+	"github.com/commons-p2p/commons/protocol"
+)
+
+// longTests reports whether the measurements that take minutes run:
+// COMMONS_LONG=1.
+func longTests() bool { return os.Getenv("COMMONS_LONG") == "1" }
+
+// testNetwork is the network ID of a genesis that is not one: NewDHT needs
+// only the ID.
+func testNetwork(name string) protocol.NetworkID { return protocol.NetworkIDOf([]byte(name)) }
+
+var netA = testNetwork("network A")
+
+// testNode is a host and its DHT on loopback.
+type testNode struct {
+	key *protocol.Key
+	h   host.Host
+	d   *dht.IpfsDHT
+}
+
+// nodeConfig says how to make a testNode; the zero value is a node of
+// netA with no swarm key and a fresh key.
+type nodeConfig struct {
+	network  protocol.NetworkID
+	key      *protocol.Key
+	swarmKey pnet.PSK
+	dht      p2p.DHTOptions
+}
+
+func newKey(t testing.TB) *protocol.Key {
+	t.Helper()
+	k, err := protocol.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func newHost(t testing.TB, key *protocol.Key, swarmKey pnet.PSK) host.Host {
+	t.Helper()
+	h, err := p2p.NewHost(p2p.HostConfig{Key: key, Listen: []string{"/ip4/127.0.0.1/tcp/0"}, SwarmKey: swarmKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// newNode starts a node and closes it when the test ends (or earlier,
+// through stop).
+func newNode(t testing.TB, cfg nodeConfig) *testNode {
+	t.Helper()
+	if cfg.network.IsZero() {
+		cfg.network = netA
+	}
+	if cfg.key == nil {
+		cfg.key = newKey(t)
+	}
+	h := newHost(t, cfg.key, cfg.swarmKey)
+	d, err := p2p.NewDHT(h, cfg.network, cfg.dht)
+	if err != nil {
+		h.Close()
+		t.Fatal(err)
+	}
+	n := &testNode{key: cfg.key, h: h, d: d}
+	t.Cleanup(n.stop)
+	return n
+}
+
+func (n *testNode) stop() {
+	n.d.Close()
+	n.h.Close()
+}
+
+func (n *testNode) info() peer.AddrInfo { return peer.AddrInfo{ID: n.h.ID(), Addrs: n.h.Addrs()} }
+
+// newLine starts n nodes, node i bootstrapped to node i-1 only, and waits
+// until every routing table holds a peer.
+func newLine(t testing.TB, n int, cfg nodeConfig) []*testNode {
+	t.Helper()
+	nodes := make([]*testNode, n)
+	for i := range nodes {
+		c := cfg
+		c.key = nil
+		if i > 0 {
+			c.dht.Bootstrap = []peer.AddrInfo{nodes[i-1].info()}
+		}
+		nodes[i] = newNode(t, c)
+	}
+	waitRouting(t, nodes)
+	return nodes
+}
+
+func waitRouting(t testing.TB, nodes []*testNode) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for i, n := range nodes {
+		if err := p2p.WaitForPeers(ctx, n.d); err != nil {
+			t.Fatalf("node %d: %v", i, err)
+		}
+	}
+}
+
+// randomKey is a key no one has announced: the file key of 32 random bytes.
+func randomKey(t testing.TB) cid.Cid {
+	t.Helper()
+	var b [32]byte
+	rand.Read(b[:])
+	return protocol.FileKey(protocol.SumDigest(b[:]))
+}
+
+// holds reports whether n keeps a live provider record for key in its own
+// provider store, so that finding key there needs no lookup.
+func (n *testNode) holds(t testing.TB, key cid.Cid) bool {
+	t.Helper()
+	provs, err := n.d.ProviderStore().GetProviders(context.Background(), key.Hash())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(provs) > 0
+}
+
+// findProviders looks key up from n and returns the providers and the
+// number of peers n queried on the way.
+func findProviders(t testing.TB, n *testNode, key cid.Cid, max int) ([]peer.AddrInfo, int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	ctx, events := routing.RegisterForQueryEvents(ctx)
+	var wg sync.WaitGroup
+	queried := 0
+	wg.Go(func() {
+		for ev := range events {
+			if ev.Type == routing.SendingQuery {
+				queried++
+			}
+		}
+	})
+	provs, err := p2p.FindProviders(ctx, n.d, key, max)
+	cancel()
+	wg.Wait()
+	if err != nil {
+		t.Fatalf("find providers of %s: %v", key, err)
+	}
+	return provs, queried
+}
+
+func hasProvider(provs []peer.AddrInfo, id peer.ID) bool {
+	for _, p := range provs {
+		if p.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// eventually polls cond every 100 ms until it holds or d passes.
+func eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("after %v: %s", d, what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// keyList is a KeySource over a fixed list.
+func keyList(keys ...cid.Cid) p2p.KeySource {
+	return func(yield func(cid.Cid) bool) error {
+		for _, k := range keys {
+			if !yield(k) {
+				return nil
+			}
+		}
+		return nil
+	}
+}
+
+// findEventually looks key up from n until want is among the providers, for
+// up to five seconds: Provide returns before the nodes it gave records to
+// have stored them (ADD_PROVIDER has no answer).
+func findEventually(t testing.TB, n *testNode, key cid.Cid, want peer.ID) []peer.AddrInfo {
+	t.Helper()
+	var provs []peer.AddrInfo
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		provs, _ = findProviders(t, n, key, 0)
+		if hasProvider(provs, want) || time.Now().After(deadline) {
+			return provs
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

@@ -1,0 +1,222 @@
+package p2p
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/libp2p/go-libp2p"
+	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/pnet"
+	rcmgr "github.com/libp2p/go-libp2p/p2p/host/resource-manager"
+	"github.com/libp2p/go-libp2p/p2p/net/connmgr"
+	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
+	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
+	ma "github.com/multiformats/go-multiaddr"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/commons-p2p/commons/protocol"
+)
+
+// Defaults of HostConfig. They suit a small node: an institution's server
+// in a commons of tens to hundreds of nodes, not a public IPFS peer.
+const (
+	// DefaultConnLow and DefaultConnHigh are the connection manager's
+	// watermarks: past High it closes the least useful connections down to
+	// Low. A Kademlia node of a network of n nodes keeps about
+	// 20·log2(n/20) peers in its routing table (≈ 100 at n = 1000), and
+	// lookups open more for a while.
+	DefaultConnLow  = 64
+	DefaultConnHigh = 96
+
+	// DefaultMaxMemory is what the resource manager lets the libp2p stack
+	// reserve for connection and stream buffers, in bytes.
+	DefaultMaxMemory = 128 << 20
+	// DefaultMaxFD is the file descriptors it may hold for connections.
+	DefaultMaxFD = 512
+	// DefaultMaxConns is the connections, inbound and outbound together,
+	// it admits; above DefaultConnHigh so that the connection manager, not
+	// the resource manager, is what normally keeps the count down.
+	DefaultMaxConns = 128
+	// DefaultMaxStreams is the streams it admits at once, over all peers.
+	DefaultMaxStreams = 2048
+)
+
+// HostConfig configures NewHost. Fields left zero take the defaults above.
+type HostConfig struct {
+	// Key is the node key; the host's peer ID is this key (SPEC.md §1.2).
+	// Required.
+	Key *protocol.Key
+	// Listen are the listen multiaddrs, e.g. "/ip4/0.0.0.0/tcp/4780" and
+	// "/ip4/0.0.0.0/udp/4780/quic-v1". Empty means listen nowhere: the
+	// host can dial but not be dialled.
+	Listen []string
+	// SwarmKey, when set, is the 32-byte pre-shared key of a private
+	// network (ParseSwarmKey reads one): the host talks only to hosts with
+	// the same key. Private networks are TCP only: NewHost refuses a QUIC
+	// listen address with a swarm key.
+	SwarmKey pnet.PSK
+	// ConnLow and ConnHigh are the connection manager's watermarks.
+	ConnLow, ConnHigh int
+	// ResourceLimits bound the whole libp2p stack.
+	ResourceLimits ResourceLimits
+	// Metrics, when set, receives libp2p's Prometheus metrics. When nil
+	// they are off, which is what many hosts in one process need.
+	Metrics prometheus.Registerer
+}
+
+// ResourceLimits are the system-wide limits of the resource manager. Zero
+// fields take the defaults. Limits per peer, per protocol and for
+// connections still in their handshake are libp2p's, scaled to Memory and
+// FD.
+type ResourceLimits struct {
+	Memory  int64 // bytes; default DefaultMaxMemory
+	FD      int   // default DefaultMaxFD
+	Conns   int   // default DefaultMaxConns, in either direction or both
+	Streams int   // default DefaultMaxStreams, in either direction or both
+}
+
+func (l ResourceLimits) withDefaults() ResourceLimits {
+	if l.Memory <= 0 {
+		l.Memory = DefaultMaxMemory
+	}
+	if l.FD <= 0 {
+		l.FD = DefaultMaxFD
+	}
+	if l.Conns <= 0 {
+		l.Conns = DefaultMaxConns
+	}
+	if l.Streams <= 0 {
+		l.Streams = DefaultMaxStreams
+	}
+	return l
+}
+
+// limiter returns the resource manager's limits: libp2p's defaults for its
+// own services, scaled to l.Memory and l.FD, with the system scope set to l.
+// A commons node is a DHT server, so inbound connections and streams may
+// use the whole system budget.
+func (l ResourceLimits) limiter() rcmgr.Limiter {
+	scaling := rcmgr.DefaultLimits
+	libp2p.SetDefaultServiceLimits(&scaling)
+	base := scaling.Scale(l.Memory, l.FD)
+	conns, streams := rcmgr.LimitVal(l.Conns), rcmgr.LimitVal(l.Streams)
+	system := rcmgr.PartialLimitConfig{System: rcmgr.ResourceLimits{
+		Conns: conns, ConnsInbound: conns, ConnsOutbound: conns,
+		Streams: streams, StreamsInbound: streams, StreamsOutbound: streams,
+		Memory: rcmgr.LimitVal64(l.Memory), FD: rcmgr.LimitVal(l.FD),
+	}}
+	return rcmgr.NewFixedLimiter(system.Build(base))
+}
+
+// NewHost starts a libp2p host as cfg says. The caller closes it.
+func NewHost(cfg HostConfig) (host.Host, error) {
+	const op = "new host"
+	if cfg.Key == nil {
+		return nil, protocol.E(op, protocol.Invalid, "no node key")
+	}
+	priv, err := crypto.UnmarshalEd25519PrivateKey(cfg.Key.Private())
+	if err != nil {
+		return nil, protocol.E(op, protocol.Invalid, "node key: %w", err)
+	}
+	if cfg.SwarmKey != nil && len(cfg.SwarmKey) != 32 {
+		return nil, protocol.E(op, protocol.Invalid, "swarm key has %d bytes, want 32", len(cfg.SwarmKey))
+	}
+	for _, a := range cfg.Listen {
+		m, err := ma.NewMultiaddr(a)
+		if err != nil {
+			return nil, protocol.E(op, protocol.Invalid, "listen address %q: %v", a, err)
+		}
+		if cfg.SwarmKey != nil && isQUIC(m) {
+			return nil, protocol.E(op, protocol.Invalid,
+				"listen address %q is QUIC, and a private network (swarm key) runs over TCP only: remove it or listen on /tcp/", a)
+		}
+	}
+	low, high := cfg.ConnLow, cfg.ConnHigh
+	if low <= 0 {
+		low = DefaultConnLow
+	}
+	if high <= 0 {
+		high = max(DefaultConnHigh, low)
+	}
+	if low > high {
+		return nil, protocol.E(op, protocol.Invalid, "connection watermarks low %d > high %d", low, high)
+	}
+	cm, err := connmgr.NewConnManager(low, high)
+	if err != nil {
+		return nil, fmt.Errorf("%s: connection manager: %w", op, err)
+	}
+	rm, err := rcmgr.NewResourceManager(cfg.ResourceLimits.withDefaults().limiter())
+	if err != nil {
+		cm.Close()
+		return nil, fmt.Errorf("%s: resource manager: %w", op, err)
+	}
+	opts := []libp2p.Option{
+		libp2p.Identity(priv),
+		libp2p.ListenAddrStrings(cfg.Listen...),
+		libp2p.ConnectionManager(cm),
+		libp2p.ResourceManager(rm),
+		libp2p.UserAgent("commons"),
+		libp2p.Transport(tcp.NewTCPTransport),
+	}
+	if len(cfg.Listen) == 0 {
+		opts = append(opts, libp2p.NoListenAddrs)
+	}
+	if cfg.SwarmKey != nil {
+		opts = append(opts, libp2p.PrivateNetwork(cfg.SwarmKey))
+	} else {
+		opts = append(opts, libp2p.Transport(quic.NewTransport))
+	}
+	if cfg.Metrics != nil {
+		opts = append(opts, libp2p.PrometheusRegisterer(cfg.Metrics))
+	} else {
+		opts = append(opts, libp2p.DisableMetrics())
+	}
+	h, err := libp2p.New(opts...) // closes cm and rm when it fails
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	// libp2p starts when one listen address works; a node that was told
+	// to listen somewhere and does not would be silently unreachable there.
+	for _, a := range cfg.Listen {
+		want, _ := ma.NewMultiaddr(a)
+		if !listening(want, h.Network().ListenAddresses()) {
+			h.Close()
+			return nil, protocol.E(op, protocol.Transient, "could not listen on %s (address in use, or not an address of this machine)", a)
+		}
+	}
+	return h, nil
+}
+
+// listening reports whether one of got is want, a port 0 in want matching
+// any port.
+func listening(want ma.Multiaddr, got []ma.Multiaddr) bool {
+	for _, g := range got {
+		if len(g) != len(want) {
+			continue
+		}
+		same := true
+		for i, c := range want {
+			gc := g[i]
+			if c.Code() != gc.Code() || (c.Value() != gc.Value() && !(isPort(c) && c.Value() == "0")) {
+				same = false
+				break
+			}
+		}
+		if same {
+			return true
+		}
+	}
+	return false
+}
+
+func isPort(c ma.Component) bool { return c.Code() == ma.P_TCP || c.Code() == ma.P_UDP }
+
+func isQUIC(m ma.Multiaddr) bool {
+	for _, c := range m {
+		if p := c.Protocol().Name; p == "quic" || p == "quic-v1" || strings.HasPrefix(p, "webtransport") {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,232 @@
+package p2p_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"net"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/peer"
+	ma "github.com/multiformats/go-multiaddr"
+
+	"github.com/commons-p2p/commons/node/p2p"
+	"github.com/commons-p2p/commons/protocol"
+)
+
+func TestHostPeerIDIsNodeKey(t *testing.T) {
+	key := newKey(t)
+	h := newHost(t, key, nil)
+	defer h.Close()
+	pub, err := crypto.UnmarshalEd25519PublicKey(key.DID().PublicKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := peer.IDFromPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := h.ID(); got != want {
+		t.Errorf("peer ID %s, want %s (the node key)", got, want)
+	}
+	if !strings.HasPrefix(h.ID().String(), "12D3KooW") {
+		t.Errorf("peer ID %s is not an Ed25519 identity", h.ID())
+	}
+}
+
+func TestHostListensTCPAndQUIC(t *testing.T) {
+	h, err := p2p.NewHost(p2p.HostConfig{
+		Key:    newKey(t),
+		Listen: []string{"/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	var tcp, quic bool
+	for _, a := range h.Addrs() {
+		s := a.String()
+		tcp = tcp || strings.Contains(s, "/tcp/")
+		quic = quic || strings.Contains(s, "/quic-v1")
+	}
+	if !tcp || !quic {
+		t.Errorf("addresses %v: want TCP and QUIC", h.Addrs())
+	}
+	// Two hosts talk over QUIC alone.
+	other, err := p2p.NewHost(p2p.HostConfig{Key: newKey(t), Listen: []string{"/ip4/127.0.0.1/udp/0/quic-v1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := h.Connect(ctx, peer.AddrInfo{ID: other.ID(), Addrs: other.Addrs()}); err != nil {
+		t.Fatalf("connect over QUIC: %v", err)
+	}
+}
+
+func TestHostRefusesBadConfig(t *testing.T) {
+	psk, err := p2p.ParseSwarmKey(mustSwarmKey(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	busyAddr := "/ip4/127.0.0.1/tcp/" + strings.TrimPrefix(busy.Addr().String(), "127.0.0.1:")
+	for _, tc := range []struct {
+		name string
+		cfg  p2p.HostConfig
+		want string // in the error
+		kind protocol.Kind
+	}{
+		{"no key", p2p.HostConfig{}, "no node key", protocol.Invalid},
+		{"quic with a swarm key", p2p.HostConfig{Key: newKey(t), SwarmKey: psk,
+			Listen: []string{"/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1"}},
+			"private network (swarm key) runs over TCP only", protocol.Invalid},
+		{"short swarm key", p2p.HostConfig{Key: newKey(t), SwarmKey: psk[:16]}, "swarm key has 16 bytes", protocol.Invalid},
+		{"bad multiaddr", p2p.HostConfig{Key: newKey(t), Listen: []string{"127.0.0.1:4001"}}, "listen address", protocol.Invalid},
+		{"watermarks", p2p.HostConfig{Key: newKey(t), ConnLow: 50, ConnHigh: 10}, "low 50 > high 10", protocol.Invalid},
+		{"port in use", p2p.HostConfig{Key: newKey(t), Listen: []string{"/ip4/127.0.0.1/udp/0/quic-v1", busyAddr}},
+			"could not listen on " + busyAddr, protocol.Transient},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h, err := p2p.NewHost(tc.cfg)
+			if err == nil {
+				h.Close()
+				t.Fatalf("NewHost succeeded, want an error containing %q", tc.want)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q, want it to contain %q", err, tc.want)
+			}
+			if got := protocol.KindOf(err); got != tc.kind {
+				t.Errorf("kind %v, want %v", got, tc.kind)
+			}
+		})
+	}
+}
+
+func mustSwarmKey(t testing.TB) []byte {
+	t.Helper()
+	b, err := p2p.NewSwarmKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestSwarmKeyFormat(t *testing.T) {
+	b := mustSwarmKey(t)
+	if !regexp.MustCompile(`\A/key/swarm/psk/1\.0\.0/\n/base16/\n[0-9a-f]{64}\n\z`).Match(b) {
+		t.Fatalf("swarm key file %q is not in the v1 base16 format", b)
+	}
+	psk, err := p2p.ParseSwarmKey(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(psk) != 32 {
+		t.Fatalf("key of %d bytes", len(psk))
+	}
+	// Written by other tools: CRLF line ends, no final newline, base64.
+	crlf := bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n"))
+	for _, v := range [][]byte{crlf, bytes.TrimSuffix(b, []byte("\n"))} {
+		got, err := p2p.ParseSwarmKey(v)
+		if err != nil || !bytes.Equal(got, psk) {
+			t.Errorf("ParseSwarmKey(%q) = %x, %v; want %x", v, got, err, psk)
+		}
+	}
+	b64 := []byte("/key/swarm/psk/1.0.0/\n/base64/\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n")
+	if got, err := p2p.ParseSwarmKey(b64); err != nil || got[31] != 31 {
+		t.Errorf("base64 key: %x, %v", got, err)
+	}
+	// The same randomness gives the same key; different, different.
+	if other := mustSwarmKey(t); bytes.Equal(other, b) {
+		t.Error("two new swarm keys are equal")
+	}
+}
+
+func TestParseSwarmKeyErrors(t *testing.T) {
+	hex := strings.Repeat("ab", 32)
+	for _, tc := range []struct {
+		name, in, want string
+	}{
+		{"empty", "", "is not a swarm key header"},
+		{"other header", "/key/swarm/psk/2.0.0/\n/base16/\n" + hex + "\n", "is not a swarm key header"},
+		{"bare hex", hex + "\n", "is not a swarm key header"},
+		{"unknown encoding", "/key/swarm/psk/1.0.0/\n/base58/\n" + hex + "\n", "unknown encoding"},
+		{"short", "/key/swarm/psk/1.0.0/\n/base16/\n" + hex[:62] + "\n", "key is 62 characters, want 64"},
+		{"long", "/key/swarm/psk/1.0.0/\n/base16/\n" + hex + "00\n", "key is 66 characters, want 64"},
+		{"not hex", "/key/swarm/psk/1.0.0/\n/base16/\n" + strings.Repeat("zz", 32) + "\n", "invalid byte"},
+		{"huge", "/key/swarm/psk/1.0.0/\n/base16/\n" + strings.Repeat(hex, 100), "too long for a swarm key file"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := p2p.ParseSwarmKey([]byte(tc.in))
+			if err == nil {
+				t.Fatalf("ParseSwarmKey succeeded, want %q", tc.want)
+			}
+			if !strings.Contains(err.Error(), tc.want) || !protocol.IsKind(err, protocol.Invalid) {
+				t.Errorf("error %q (kind %v), want invalid and %q", err, protocol.KindOf(err), tc.want)
+			}
+		})
+	}
+}
+
+// A private network: hosts with the same swarm key connect; a host with
+// another key, or none, cannot even complete a handshake, in either
+// direction.
+func TestPrivateNetwork(t *testing.T) {
+	key1, _ := p2p.ParseSwarmKey(mustSwarmKey(t))
+	key2, _ := p2p.ParseSwarmKey(mustSwarmKey(t))
+	a := newHost(t, newKey(t), key1)
+	defer a.Close()
+	b := newHost(t, newKey(t), key1)
+	defer b.Close()
+	other := newHost(t, newKey(t), key2)
+	defer other.Close()
+	open := newHost(t, newKey(t), nil)
+	defer open.Close()
+	for _, h := range append(a.Addrs(), b.Addrs()...) {
+		if _, err := h.ValueForProtocol(ma.P_TCP); err != nil {
+			t.Errorf("private host listens on %s, want TCP only", h)
+		}
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := a.Connect(ctx, peer.AddrInfo{ID: b.ID(), Addrs: b.Addrs()}); err != nil {
+		t.Fatalf("same swarm key: %v", err)
+	}
+	kept := []struct {
+		name     string
+		from, to host.Host
+	}{
+		{"other key dials in", other, a},
+		{"dial other key", a, other},
+		{"no key dials in", open, a},
+		{"dial no key", a, open},
+	}
+	t.Run("kept out", func(t *testing.T) {
+		for _, tc := range kept {
+			t.Run(tc.name, func(t *testing.T) {
+				t.Parallel()
+				dctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+				defer cancel()
+				err := tc.from.Connect(dctx, peer.AddrInfo{ID: tc.to.ID(), Addrs: tc.to.Addrs()})
+				if err == nil {
+					t.Fatal("connected, want the handshake to fail")
+				}
+				t.Log(err)
+			})
+		}
+	})
+	if n := len(a.Network().Peers()); n != 1 {
+		t.Errorf("private host has %d peers, want 1 (its own network's)", n)
+	}
+}
