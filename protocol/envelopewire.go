@@ -142,15 +142,10 @@ func decodeBase64Into(dst, s []byte) ([]byte, error) {
 // holds - or _, unpadded if it does not end in = and is not a whole number
 // of quanta.
 func base64EncodingOf(s []byte) (*base64.Encoding, error) {
-	url := false
-	for _, c := range s {
-		switch c {
-		case '\r', '\n':
-			return nil, errors.New("line break in base64")
-		case '-', '_':
-			url = true
-		}
+	if bytes.IndexByte(s, '\n') >= 0 || bytes.IndexByte(s, '\r') >= 0 {
+		return nil, errors.New("line break in base64")
 	}
+	url := bytes.IndexByte(s, '-') >= 0 || bytes.IndexByte(s, '_') >= 0
 	padded := bytes.HasSuffix(s, []byte("=")) || len(s)%4 == 0
 	switch {
 	case url && padded:

@@ -257,12 +257,14 @@ func parseReference(subjects []ResourceDescriptor, objectOnly bool) (ID, error) 
 	if s.Annotations != nil {
 		return ID{}, E("", Invalid, "subject: annotations are not allowed on a reference")
 	}
-	id, err := ParseID(s.Name)
-	if err != nil {
-		return ID{}, E("", Invalid, "subject name: %w", err)
-	}
-	if c := id.String(); c != s.Name {
-		return ID{}, E("", Invalid, "subject name %q is not in canonical form %s", clip(s.Name), c)
+	id, err := parseCanonicalID(s.Name)
+	if err != nil { // then ParseID or the canonical form refuses it, and says why
+		if id, err = ParseID(s.Name); err != nil {
+			return ID{}, E("", Invalid, "subject name: %w", err)
+		}
+		if c := id.String(); c != s.Name {
+			return ID{}, E("", Invalid, "subject name %q is not in canonical form %s", clip(s.Name), c)
+		}
 	}
 	if objectOnly && !id.IsObject() {
 		return ID{}, E("", Invalid, "subject %s is an artifact, want an object ID", id)

@@ -196,3 +196,51 @@ func TestDIDCacheBound(t *testing.T) {
 		t.Errorf("bad DID: error %v", err)
 	}
 }
+
+// TestPlainRun checks the eight-bytes-at-a-time scan of plainRun against
+// the table it speeds up, for every byte at every place in a word.
+func TestPlainRun(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		for at := 0; at < 20; at++ {
+			b := bytes.Repeat([]byte{'a', 0xc3, 0xa9, '~', 0x7f}, 5)[:20]
+			b[at] = byte(c)
+			want := 0
+			for want < len(b) && plainInString[b[want]] {
+				want++
+			}
+			if got := plainRun(b); got != want {
+				t.Fatalf("plainRun(%q) = %d, want %d", b, got, want)
+			}
+		}
+	}
+}
+
+// FuzzParseCanonicalID checks parseCanonicalID against what it replaces:
+// ParseID, then a comparison with the ID's canonical text.
+func FuzzParseCanonicalID(f *testing.F) {
+	for _, s := range []string{
+		"bagaaiera2wpqpzpfxcs3fgroullrnikdqfogwyxcp5euun44e7njsffdc5hq",
+		"bafkreicysg23kiwv34eg2d7qweipxwosdo2py4ldv42nbauguluen5v6am",
+		"bagaaiera2wpqpzpfxcs3fgroullrnikdqfogwyxcp5euun44e7njsffdc5hr",
+		"bafkreicysg23kiwv34eg2d7qweipxwosdo2py4ldv42nbauguluen5v6an",
+		"BAGAAIERA2WPQPZPFXCS3FGROULLRNIKDQFOGWYXCP5EUUN44E7NJSFFDC5HQ",
+		"bafyreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy",
+		"bagaaiera2wpqpzpfxcs3fgroullrnikdqfogwyxcp5euun44e7njsffdc5h\n",
+		"sha256:5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03", "",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		fast, ferr := parseCanonicalID(s)
+		ref, rerr := ParseID(s)
+		if rerr == nil && ref.String() != s {
+			rerr = errNotCanonical
+		}
+		if (ferr == nil) != (rerr == nil) || fast != ref && ferr == nil {
+			t.Fatalf("parseCanonicalID(%q) = %s, %v; ParseID and String say %s, %v", s, fast, ferr, ref, rerr)
+		}
+		if b, err := parseCanonicalID([]byte(s)); b != fast || (err == nil) != (ferr == nil) {
+			t.Fatalf("parseCanonicalID of bytes and of a string differ on %q", s)
+		}
+	})
+}

@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"bytes"
 	"fmt"
 	"reflect"
 	"time"
@@ -87,7 +88,12 @@ func checkTimeText(b []byte, where string) error {
 // it or refuse it (RFC 8259 §8.2). b need not be valid JSON.
 func checkEscapes(b []byte) error {
 	for i := 0; i < len(b); i++ {
-		if b[i] != '\\' || i+1 >= len(b) {
+		j := bytes.IndexByte(b[i:], '\\')
+		if j < 0 {
+			return nil
+		}
+		i += j
+		if i+1 >= len(b) {
 			continue
 		}
 		i++ // the escaped character
