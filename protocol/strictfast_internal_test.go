@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"unicode/utf8"
 )
@@ -243,4 +244,34 @@ func FuzzParseCanonicalID(f *testing.F) {
 			t.Fatalf("parseCanonicalID of bytes and of a string differ on %q", s)
 		}
 	})
+}
+
+// TestDIDCacheConcurrent: parseDIDText is safe for concurrent use while the
+// cache evicts (run with -race).
+func TestDIDCacheConcurrent(t *testing.T) {
+	dids := make([]string, 2*didCacheSize)
+	for i := range dids {
+		var pub [32]byte
+		pub[0], pub[1], pub[2] = byte(i), byte(i>>8), 0xaa
+		d, err := DIDFromPublicKey(pub[:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		dids[i] = d.String()
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range dids {
+				s := dids[(i*(g+1))%len(dids)]
+				if d, err := parseDIDText([]byte(s)); err != nil || d.String() != s {
+					t.Errorf("parseDIDText(%s) = %s, %v", s, d, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
