@@ -39,7 +39,7 @@ func newHost(tb testing.TB) host.Host {
 // connect connects a to b.
 func connect(tb testing.TB, a, b host.Host) {
 	tb.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := a.Connect(ctx, peer.AddrInfo{ID: b.ID(), Addrs: b.Addrs()}); err != nil {
 		tb.Fatal(err)
@@ -152,6 +152,7 @@ type fixture struct {
 	srvPen    *penalties
 	cliPen    *penalties
 	fetch     *Client
+	honest    *Client // another peer's client, for checkServes
 	datasets  []*protocol.Object
 	claims    []*protocol.Object // all about datasets[0]
 	subjectID protocol.ID
@@ -178,6 +179,9 @@ func newFixture(tb testing.TB, nDatasets, nClaims int, opts ServerOptions) *fixt
 	NewServer(testNetwork, storeSource{f.store}, opts).Register(f.server)
 	connect(tb, f.client, f.server)
 	f.fetch = NewClient(f.client, testNetwork, ClientOptions{Penalty: f.cliPen.hook})
+	honest := newHost(tb)
+	connect(tb, honest, f.server)
+	f.honest = NewClient(honest, testNetwork, ClientOptions{Timeout: 10 * time.Second})
 	return f
 }
 
@@ -185,10 +189,7 @@ func newFixture(tb testing.TB, nDatasets, nClaims int, opts ServerOptions) *fixt
 // on a host of its own.
 func (f *fixture) checkServes(tb testing.TB) {
 	tb.Helper()
-	h := newHost(tb)
-	connect(tb, h, f.server)
-	c := NewClient(h, testNetwork, ClientOptions{Timeout: 10 * time.Second})
-	objs, _, err := c.Objects(context.Background(), f.server.ID(), []protocol.ID{f.datasets[0].ID})
+	objs, _, err := f.honest.Objects(context.Background(), f.server.ID(), []protocol.ID{f.datasets[0].ID})
 	if err != nil || len(objs) != 1 {
 		tb.Fatalf("server no longer answers: %d objects, %v", len(objs), err)
 	}

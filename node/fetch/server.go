@@ -29,6 +29,9 @@ type Source interface {
 	GovNode(id protocol.ID) ([]byte, error)
 }
 
+// ServiceName is the resource manager service of fetch streams.
+const ServiceName = "commons.fetch"
+
 // Defaults of ServerOptions.
 const (
 	DefaultMaxStreams        = 64
@@ -111,6 +114,7 @@ func (s *Server) Register(h host.Host) { h.SetStreamHandler(ProtocolID, s.handle
 // or Reset.
 func (s *Server) handle(st network.Stream) {
 	p := st.Conn().RemotePeer()
+	_ = st.Scope().SetService(ServiceName) // so resource manager limits can name the service
 	end := time.Now().Add(s.opts.StreamTimeout)
 	_ = st.SetDeadline(end)
 	release, code, ok := s.admit.admit(p)

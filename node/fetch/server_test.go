@@ -207,12 +207,16 @@ func TestServerDropsStalledClient(t *testing.T) {
 func TestServerDropsClientThatDoesNotRead(t *testing.T) {
 	// The answer (1 MiB) is larger than the stream's window, so the server
 	// blocks writing until its write deadline resets the stream.
-	big := make([]byte, 1<<20)
+	big, small := make([]byte, 1<<20), []byte("a small node")
+	id, smallID := protocol.ObjectID([]byte("a node")), protocol.ObjectID([]byte("a small node"))
 	srv, cli := newHost(t), newHost(t)
-	NewServer(testNetwork, &fakeSource{govNode: func(protocol.ID) ([]byte, error) { return big, nil }},
-		ServerOptions{WriteTimeout: 300 * time.Millisecond}).Register(srv)
+	NewServer(testNetwork, &fakeSource{govNode: func(n protocol.ID) ([]byte, error) {
+		if n == smallID {
+			return small, nil
+		}
+		return big, nil
+	}}, ServerOptions{WriteTimeout: 300 * time.Millisecond}).Register(srv)
 	connect(t, cli, srv)
-	id := protocol.ObjectID([]byte("a node"))
 	st := openRaw(t, cli, srv.ID())
 	if _, err := st.Write(appendFrame(nil, frameRequest, (&Request{Network: testNetwork, Op: OpGov, IDs: []protocol.ID{id}}).Encode())); err != nil {
 		t.Fatal(err)
@@ -222,8 +226,10 @@ func TestServerDropsClientThatDoesNotRead(t *testing.T) {
 	if nodes, _, err := readGov(st, []protocol.ID{id}); err == nil {
 		t.Fatalf("read %d nodes from a stream the server should have reset", len(nodes))
 	}
-	nodes, _, err := NewClient(cli, testNetwork, ClientOptions{}).GovNodes(context.Background(), srv.ID(), []protocol.ID{id})
-	if err != nil || len(nodes) != 1 || len(nodes[0].Bytes) != len(big) {
+	// The server still answers (a small answer: a 300ms write deadline is
+	// too short for 1 MiB on a loaded machine).
+	nodes, _, err := NewClient(cli, testNetwork, ClientOptions{}).GovNodes(context.Background(), srv.ID(), []protocol.ID{smallID})
+	if err != nil || len(nodes) != 1 || string(nodes[0].Bytes) != string(small) {
 		t.Fatalf("a reading client: %d nodes, %v", len(nodes), err)
 	}
 }
