@@ -43,20 +43,20 @@ func newAdmission(o ServerOptions) *admission {
 }
 
 // admit takes a token from p's bucket and a stream slot. On success the
-// caller must call release when the stream ends. code says why not.
-func (a *admission) admit(p peer.ID) (release func(), code ErrorCode, ok bool) {
+// caller must call release(p) when the stream ends; otherwise code says
+// why not.
+func (a *admission) admit(p peer.ID) (code ErrorCode, ok bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if !a.takeToken(p) {
-		return nil, CodeRateLimited, false
+		return CodeRateLimited, false
 	}
 	if a.total >= a.maxTotal || a.streams[p] >= a.maxPeer {
-		return nil, CodeBusy, false
+		return CodeBusy, false
 	}
 	a.total++
 	a.streams[p]++
-	var once sync.Once
-	return func() { once.Do(func() { a.release(p) }) }, 0, true
+	return 0, true
 }
 
 func (a *admission) release(p peer.ID) {

@@ -117,7 +117,7 @@ func (s *Server) handle(st network.Stream) {
 	_ = st.Scope().SetService(ServiceName) // so resource manager limits can name the service
 	end := time.Now().Add(s.opts.StreamTimeout)
 	_ = st.SetDeadline(end)
-	release, code, ok := s.admit.admit(p)
+	code, ok := s.admit.admit(p)
 	if !ok {
 		if code == CodeRateLimited {
 			s.penalise(p, fmt.Sprintf("over the request rate (%g/s, burst %d)", s.opts.Rate, s.opts.Burst))
@@ -125,7 +125,7 @@ func (s *Server) handle(st network.Stream) {
 		s.refuse(st, end, code, code.String())
 		return
 	}
-	defer release()
+	defer s.admit.release(p)
 
 	_ = st.SetReadDeadline(earliest(time.Now().Add(s.opts.RequestTimeout), end))
 	req, err := readRequest(st)
