@@ -52,8 +52,10 @@ func hostileServer(tb testing.TB, respond func(*Request) []byte, stall bool) hos
 
 func frames(fs ...[]byte) []byte { return bytes.Join(fs, nil) }
 
-func objectFrame(o *protocol.Object) []byte { return appendFrame(nil, frameObject, o.Envelope.Encode()) }
-func notFoundFrame(id protocol.ID) []byte  { return appendFrame(nil, frameNotFound, id.Bytes()) }
+func objectFrame(o *protocol.Object) []byte {
+	return appendFrame(nil, frameObject, o.Envelope.Encode())
+}
+func notFoundFrame(id protocol.ID) []byte { return appendFrame(nil, frameNotFound, id.Bytes()) }
 
 var endFrame = []byte{1, frameEnd}
 
