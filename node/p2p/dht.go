@@ -78,7 +78,46 @@ func NewDHT(h host.Host, network protocol.NetworkID, opts DHTOptions) (*dht.Ipfs
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
+	if len(opts.Bootstrap) > 0 {
+		go rejoin(d, opts.Bootstrap)
+	}
 	return d, nil
+}
+
+// Rejoin backoff: the DHT itself retries its bootstrap peers only every two
+// minutes while its routing table is empty; nodes of a swarm that start
+// together, or a node whose bootstrap peer restarts, find each other within
+// seconds with these.
+const (
+	rejoinFirst = time.Second
+	rejoinMax   = 30 * time.Second
+)
+
+// rejoin dials the bootstrap peers whenever d's routing table is empty,
+// backing off from rejoinFirst to rejoinMax, until d is closed.
+func rejoin(d *dht.IpfsDHT, peers []peer.AddrInfo) {
+	ctx := d.Context()
+	wait := rejoinFirst
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if d.RoutingTable().Size() > 0 {
+			wait = rejoinFirst
+		} else {
+			for _, p := range peers {
+				cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+				d.Host().Connect(cctx, p) // the DHT adds p once identify says it speaks the protocol
+				cancel()
+			}
+			wait = min(2*wait, rejoinMax)
+		}
+		t.Reset(wait)
+	}
 }
 
 // ErrNoPeers is the error of a DHT operation on a node whose routing table

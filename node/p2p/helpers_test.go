@@ -2,6 +2,7 @@ package p2p_test
 
 import (
 	"context"
+	"fmt"
 	"crypto/rand"
 	"os"
 	"sync"
@@ -31,9 +32,10 @@ var netA = testNetwork("network A")
 
 // testNode is a host and its DHT on loopback.
 type testNode struct {
-	key *protocol.Key
-	h   host.Host
-	d   *dht.IpfsDHT
+	key  *protocol.Key
+	h    host.Host
+	d    *dht.IpfsDHT
+	once sync.Once
 }
 
 // nodeConfig says how to make a testNode; the zero value is a node of
@@ -85,8 +87,10 @@ func newNode(t testing.TB, cfg nodeConfig) *testNode {
 }
 
 func (n *testNode) stop() {
-	n.d.Close()
-	n.h.Close()
+	n.once.Do(func() {
+		n.d.Close()
+		n.h.Close()
+	})
 }
 
 func (n *testNode) info() peer.AddrInfo { return peer.AddrInfo{ID: n.h.ID(), Addrs: n.h.Addrs()} }
@@ -114,7 +118,13 @@ func waitRouting(t testing.TB, nodes []*testNode) {
 	defer cancel()
 	for i, n := range nodes {
 		if err := p2p.WaitForPeers(ctx, n.d); err != nil {
-			t.Fatalf("node %d: %v", i, err)
+			var prev string
+			if i > 0 {
+				p := nodes[i-1].h.ID()
+				protos, _ := n.h.Peerstore().GetProtocols(p)
+				prev = fmt.Sprintf("; to node %d: %v, protocols %v", i-1, n.h.Network().Connectedness(p), protos)
+			}
+			t.Fatalf("node %d: %v (peers %v%s)", i, err, n.h.Network().Peers(), prev)
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/peer"
 	ma "github.com/multiformats/go-multiaddr"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/commons-p2p/commons/node/p2p"
 	"github.com/commons-p2p/commons/protocol"
@@ -228,5 +229,31 @@ func TestPrivateNetwork(t *testing.T) {
 	})
 	if n := len(a.Network().Peers()); n != 1 {
 		t.Errorf("private host has %d peers, want 1 (its own network's)", n)
+	}
+}
+
+// libp2p's metrics go to the registry given, and two hosts can share one
+// (a process that runs several nodes).
+func TestHostMetrics(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	for range 2 {
+		h, err := p2p.NewHost(p2p.HostConfig{Key: newKey(t), Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Metrics: reg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer h.Close()
+	}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, mf := range mfs {
+		if strings.HasPrefix(mf.GetName(), "libp2p_") {
+			names = append(names, mf.GetName())
+		}
+	}
+	if len(names) == 0 {
+		t.Errorf("no libp2p metrics in the registry (%d families)", len(mfs))
 	}
 }
