@@ -102,9 +102,9 @@ func plainRun(b []byte) int {
 	i := 0
 	for ; i+8 <= len(b); i += 8 {
 		w := binary.LittleEndian.Uint64(b[i:])
-		// A byte of x below n sets its high bit in (x-ones*n) &^ x
-		// (n <= 0x80): control characters directly, the quote and the
-		// backslash as zero bytes of w XOR them.
+		// (x-ones*n) &^ x & highs is non-zero exactly when a byte of x
+		// is below n (n <= 0x80): below 0x20 for control characters,
+		// below 1 in w XOR the quote or the backslash for those.
 		q, bs := w^(ones*'"'), w^(ones*'\\')
 		if ((w-ones*0x20)&^w|(q-ones)&^q|(bs-ones)&^bs)&highs != 0 {
 			break
