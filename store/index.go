@@ -10,6 +10,7 @@ import (
 // put indexes o into p. refused is set, and nothing is pending, when o
 // breaks a rule of the store; err is a failure of the store itself.
 func (p *pending) put(o *protocol.Object) (res PutResult, refused, err error) {
+	p.reset()
 	if refused = checkShape(o); refused != nil {
 		if o != nil {
 			res.ID, res.Kind = o.ID, o.Kind
@@ -17,7 +18,7 @@ func (p *pending) put(o *protocol.Object) (res PutResult, refused, err error) {
 		return res, refused, nil
 	}
 	res = PutResult{ID: o.ID, Kind: o.Kind}
-	stored, ok, err := p.get(objectKey(o.ID))
+	stored, ok, err := p.get(p.keys.object(o.ID))
 	if err != nil {
 		return res, nil, err
 	}
@@ -87,35 +88,36 @@ func (p *pending) checkRevocation(o *protocol.Object) (refused, err error) {
 
 // merge adds the new signatures of o to the stored copy.
 func (p *pending) merge(o *protocol.Object, stored []byte, res *PutResult) error {
+	key := p.keys.object(o.ID)
 	env, err := protocol.DecodeEnvelope(stored)
 	if err != nil {
-		return corrupt([]byte(objectKey(o.ID)), err)
+		return corrupt(key, err)
 	}
 	before := env.Signers()
 	if _, err := env.Merge(o.Envelope); err != nil {
-		return corrupt([]byte(objectKey(o.ID)), err)
+		return corrupt(key, err)
 	}
 	res.Added = len(env.Signatures) - len(before)
 	res.Signers = len(env.Signatures)
 	if res.Added == 0 {
 		return nil
 	}
-	p.set(objectKey(o.ID), env.Encode())
+	p.set(key, encodeEnvelope(env, &p.keys.names))
 	for _, d := range env.Signers() {
 		if !slices.Contains(before, d) {
-			p.set(signerKey(d, o.ID), nil)
+			p.set(p.keys.signer(d, o.ID), nil)
 		}
 	}
 	if !isClaim(o.Kind) {
 		return nil
 	}
-	key := claimKey(o.About, o.ID)
+	key = p.keys.claim(o.About, o.ID)
 	s, ok, err := p.summary(key)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return corrupt([]byte(key), errMissingSummary)
+		return corrupt(key, errMissingSummary)
 	}
 	s.Signers = env.Signers()
 	p.set(key, encodeSummary(s))
@@ -126,24 +128,22 @@ var errMissingSummary = protocol.E("", protocol.Other, "the claim is stored but 
 
 // add indexes an object stored for the first time.
 func (p *pending) add(o *protocol.Object) error {
-	p.set(objectKey(o.ID), o.Envelope.Encode())
-	p.set(metaKey(o.ID), encodeMeta(metaOf(o)))
+	p.set(p.keys.object(o.ID), encodeEnvelope(o.Envelope, &p.keys.names))
+	p.set(p.keys.meta(o.ID), encodeMeta(metaOf(o)))
 	for _, sig := range o.Envelope.Signatures {
-		p.set(signerKey(sig.KeyID, o.ID), nil)
+		p.set(p.keys.signer(sig.KeyID, o.ID), nil)
 	}
-	if err := p.count(o.Kind); err != nil {
-		return err
-	}
+	p.counted = o.Kind
 	switch o.Kind {
 	case protocol.KindDataset:
-		p.set(datasetKey(o.ID), nil)
+		p.set(p.keys.dataset(o.ID), nil)
 		p.addFiles(o)
 		p.addParents(o)
 	case protocol.KindDerivation:
 		p.addFiles(o)
 		p.addParents(o)
 	case protocol.KindAttribution:
-		p.set(contributorKey(o.Attribution.Contributor, o.ID), nil)
+		p.set(p.keys.contributor(o.Attribution.Contributor, o.ID), nil)
 		return p.addClaim(o)
 	case protocol.KindEndorsement, protocol.KindRevocation:
 		if err := p.addClaim(o); err != nil {
@@ -151,22 +151,6 @@ func (p *pending) add(o *protocol.Object) error {
 		}
 		return p.refresh(o.About, 0)
 	}
-	return nil
-}
-
-func (p *pending) count(k protocol.ObjectKind) error {
-	key := countKey(k)
-	b, ok, err := p.get(key)
-	if err != nil {
-		return err
-	}
-	var n int64
-	if ok {
-		if n, err = decodeCount(b); err != nil {
-			return corrupt([]byte(key), err)
-		}
-	}
-	p.set(key, encodeCount(n+1))
 	return nil
 }
 
@@ -182,14 +166,14 @@ func (p *pending) addFiles(o *protocol.Object) {
 		paths[f.Digest] = append(paths[f.Digest], f.Name)
 	}
 	for _, d := range order {
-		p.set(fileKey(d, o.ID), []byte(strings.Join(paths[d], "\n")))
+		p.set(p.keys.file(d, o.ID), []byte(strings.Join(paths[d], "\n")))
 	}
 }
 
 func (p *pending) addParents(o *protocol.Object) {
 	for _, parent := range o.Parents() {
-		p.set(childKey(parent, o.ID), nil)
-		p.set(lineageKey(o.ID, parent), nil)
+		p.set(p.keys.child(parent, o.ID), nil)
+		p.set(p.keys.lineage(o.ID, parent), nil)
 	}
 }
 
@@ -200,7 +184,7 @@ func (p *pending) addClaim(o *protocol.Object) error {
 	if _, err := p.fold(o.ID, &s); err != nil {
 		return err
 	}
-	p.set(claimKey(o.About, o.ID), encodeSummary(s))
+	p.set(p.keys.claim(o.About, o.ID), encodeSummary(s))
 	return nil
 }
 
@@ -219,13 +203,13 @@ func (p *pending) refresh(id protocol.ID, depth int) error {
 	if m.Kind != protocol.KindAttribution && m.Kind != protocol.KindEndorsement {
 		return nil
 	}
-	key := claimKey(m.About, id)
+	key := p.keys.claim(m.About, id)
 	s, ok, err := p.summary(key)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return corrupt([]byte(key), errMissingSummary)
+		return corrupt(key, errMissingSummary)
 	}
 	changed, err := p.fold(id, &s)
 	if err != nil || !changed {
@@ -247,14 +231,13 @@ func (p *pending) fold(id protocol.ID, s *summary) (bool, error) {
 	}
 	withdrawn := false
 	var endorsers []protocol.DID
-	err := p.summariesUnder(claimsPrefix(id), func(_ string, c summary) error {
+	err := p.saidAbout(p.keys.claimsPrefix(id), func(c summary) {
 		switch {
 		case c.Kind == protocol.KindRevocation && c.Issuer == s.Issuer:
 			withdrawn = true
 		case c.Kind == protocol.KindEndorsement && !c.Withdrawn && s.Kind == protocol.KindAttribution:
 			endorsers = append(endorsers, c.Issuer)
 		}
-		return nil
 	})
 	if err != nil {
 		return false, err

@@ -59,6 +59,101 @@ func lineageKey(child, parent protocol.ID) string {
 
 func countKey(k protocol.ObjectKind) string { return keyCountPrefix + k.String() }
 
+// keyBuf builds the writer's keys: the layouts above, spelled into one
+// buffer per transaction (Badger keeps every key until the commit) from
+// names that each transaction computes once. TestKeyBufLayouts checks
+// that both spellings agree.
+type keyBuf struct {
+	names
+	buf []byte
+}
+
+// keyBufChunk is the size of each buffer that keys are cut from.
+const keyBufChunk = 64 << 10
+
+// join returns family, then parts, as a new key.
+func (k *keyBuf) join(family string, parts ...string) []byte {
+	n := len(family)
+	for _, p := range parts {
+		n += len(p)
+	}
+	if cap(k.buf)-len(k.buf) < n {
+		k.buf = make([]byte, 0, max(n, keyBufChunk))
+	}
+	start := len(k.buf)
+	k.buf = append(k.buf, family...)
+	for _, p := range parts {
+		k.buf = append(k.buf, p...)
+	}
+	return k.buf[start:len(k.buf):len(k.buf)]
+}
+
+func (k *keyBuf) object(id protocol.ID) []byte  { return k.join(famObject, k.id(id)) }
+func (k *keyBuf) meta(id protocol.ID) []byte    { return k.join(famMeta, k.id(id)) }
+func (k *keyBuf) dataset(id protocol.ID) []byte { return k.join(famDataset, k.id(id)) }
+
+func (k *keyBuf) claim(subject, claim protocol.ID) []byte {
+	return k.join(famSubject, k.id(subject), "/", k.id(claim))
+}
+
+func (k *keyBuf) claimsPrefix(subject protocol.ID) []byte {
+	return k.join(famSubject, k.id(subject), "/")
+}
+
+func (k *keyBuf) contributor(d protocol.DID, id protocol.ID) []byte {
+	return k.join(famContributor, k.did(d), "/", k.id(id))
+}
+
+func (k *keyBuf) signer(d protocol.DID, id protocol.ID) []byte {
+	return k.join(famSigner, k.did(d), "/", k.id(id))
+}
+
+func (k *keyBuf) file(d protocol.Digest, id protocol.ID) []byte {
+	return k.join(famFile, d.Hex(), "/", k.id(id))
+}
+
+func (k *keyBuf) child(parent, child protocol.ID) []byte {
+	return k.join(famChild, k.id(parent), "/", k.id(child))
+}
+
+func (k *keyBuf) lineage(child, parent protocol.ID) []byte {
+	return k.join(famLineage, k.id(child), "/", k.id(parent))
+}
+
+// names caches the string forms of IDs and DIDs. Encoding a CID or a
+// did:key costs more than building the key around it, and a batch spells
+// the same ones again and again: an object's ID in each of its keys, a
+// dataset's ID in the key of every claim about it, an issuer's DID in
+// every envelope it signed.
+type names struct {
+	ids  map[protocol.ID]string
+	dids map[protocol.DID]string
+}
+
+func (n *names) id(id protocol.ID) string {
+	s, ok := n.ids[id]
+	if !ok {
+		if n.ids == nil {
+			n.ids = make(map[protocol.ID]string)
+		}
+		s = id.String()
+		n.ids[id] = s
+	}
+	return s
+}
+
+func (n *names) did(d protocol.DID) string {
+	s, ok := n.dids[d]
+	if !ok {
+		if n.dids == nil {
+			n.dids = make(map[protocol.DID]string)
+		}
+		s = d.String()
+		n.dids[d] = s
+	}
+	return s
+}
+
 // idOfKey parses the ID that ends key, after its last '/'. Queries parse
 // thousands of these per call, so the spelling the store writes (multibase
 // 'b': lowercase base32, no padding) is decoded here without allocating;

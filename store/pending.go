@@ -1,7 +1,7 @@
 package store
 
 import (
-	"strings"
+	"bytes"
 
 	badger "github.com/dgraph-io/badger/v4"
 
@@ -15,106 +15,180 @@ import (
 // object is never half written into a commit.
 type pending struct {
 	*txnState
-	vals map[string][]byte
-	keys []string // in the order first set
+	// writes are in the order set. Storing one object writes each key
+	// once (a claim's summary, the summaries a revocation cascades to,
+	// each signer's entry): lookups take the last write of a key all the
+	// same.
+	writes []write
+	// counted is the kind of a new object, added to x/count/<kind> when
+	// the object joins the transaction; 0 when nothing is counted.
+	counted protocol.ObjectKind
 }
 
+type write struct{ key, val []byte }
+
 // txnState is the writing transaction that the objects of one batch
-// share.
+// share, and what it keeps so that each object costs little.
 type txnState struct {
 	txn *badger.Txn
 	// snap reads at the same version as txn, without txn's writes. Scans
 	// use it: an iterator of txn would sort all of txn's pending writes
 	// each time it is made.
 	snap *badger.Txn
-	// claims are the summaries written into txn, by claimsPrefix.
-	claims map[string]map[string][]byte
+	// claimIter walks snap's s/ family. It is made at the first scan and
+	// moved with Seek after that: making an iterator costs more than the
+	// scan of a claim that nothing was said about.
+	claimIter *badger.Iterator
+	// said are the endorsements and revocations written into txn (see
+	// saidAbout), by claimsPrefix; attributions, the bulk of the
+	// summaries, are not kept.
+	said map[string]map[string][]byte
+	keys keyBuf
+	// counts are the objects of each kind stored once txn commits, read
+	// from the store at the first object of the kind (read marks those,
+	// which flushCounts writes back). One write per kind and transaction
+	// instead of one per object.
+	counts  [lastKind + 1]int64
+	read    [lastKind + 1]bool
+	entries []badger.Entry // allocated a slab at a time; Badger keeps each until the commit
 }
 
 func newTxnState(db *badger.DB) *txnState {
-	return &txnState{txn: db.NewTransaction(true), snap: db.NewTransaction(false), claims: map[string]map[string][]byte{}}
+	return &txnState{txn: db.NewTransaction(true), snap: db.NewTransaction(false), said: map[string]map[string][]byte{}}
 }
 
 func (ts *txnState) discard() {
+	if ts.claimIter != nil {
+		ts.claimIter.Close()
+	}
 	ts.snap.Discard()
 	ts.txn.Discard()
 }
 
-func newPending(ts *txnState) *pending {
-	return &pending{txnState: ts, vals: make(map[string][]byte)}
+func newPending(ts *txnState) *pending { return &pending{txnState: ts} }
+
+// reset drops the writes of an object refused or already applied.
+func (p *pending) reset() {
+	clear(p.writes) // let go of the values of a refused object
+	p.writes, p.counted = p.writes[:0], 0
 }
 
-func (p *pending) get(key string) ([]byte, bool, error) {
-	if v, ok := p.vals[key]; ok {
+// lookup returns the pending write of key.
+func (p *pending) lookup(key []byte) ([]byte, bool) {
+	for i := len(p.writes) - 1; i >= 0; i-- {
+		if bytes.Equal(p.writes[i].key, key) {
+			return p.writes[i].val, true
+		}
+	}
+	return nil, false
+}
+
+func (p *pending) get(key []byte) ([]byte, bool, error) {
+	if v, ok := p.lookup(key); ok {
 		return v, true, nil
 	}
 	return get(p.txn, key)
 }
 
-func (p *pending) set(key string, val []byte) {
-	if _, ok := p.vals[key]; !ok {
-		p.keys = append(p.keys, key)
-	}
-	p.vals[key] = val
+func (p *pending) set(key, val []byte) {
+	p.writes = append(p.writes, write{key, val})
 }
 
 // meta reads the meta record of id; ok is false when id is not stored.
 func (p *pending) meta(id protocol.ID) (meta, bool, error) {
-	if v, ok := p.vals[metaKey(id)]; ok {
-		m, err := decodeMeta(v)
-		return m, err == nil, err
+	key := p.keys.meta(id)
+	b, ok, err := p.get(key)
+	if err != nil || !ok {
+		return meta{}, false, err
 	}
-	return getMeta(p.txn, id)
+	m, err := decodeMeta(b)
+	if err != nil {
+		return meta{}, false, corrupt(key, err)
+	}
+	return m, true, nil
 }
 
 // summary reads the summary at key; ok is false when there is none.
-func (p *pending) summary(key string) (summary, bool, error) {
+func (p *pending) summary(key []byte) (summary, bool, error) {
 	b, ok, err := p.get(key)
 	if err != nil || !ok {
 		return summary{}, false, err
 	}
 	s, err := decodeSummary(b)
 	if err != nil {
-		return summary{}, false, corrupt([]byte(key), err)
+		return summary{}, false, corrupt(key, err)
 	}
 	return s, true, nil
 }
 
-// summariesUnder calls fn with every claim summary under prefix: those in
-// the transaction and those pending. The order is unspecified.
-func (p *pending) summariesUnder(prefix string, fn func(key string, s summary) error) error {
-	visit := func(key string, val []byte) error {
+// saidAbout calls fn with every endorsement and revocation under prefix
+// (claimsPrefix of a claim): those stored, those in the transaction and
+// those pending. These are all that fold counts; attributions under the
+// prefix are skipped. The order is unspecified.
+func (p *pending) saidAbout(prefix []byte, fn func(s summary)) error {
+	visit := func(key, val []byte) error {
+		if !saysAboutClaim(val) {
+			return nil
+		}
 		s, err := decodeSummary(val)
 		if err != nil {
-			return corrupt([]byte(key), err)
+			return corrupt(key, err)
 		}
-		return fn(key, s)
+		fn(s)
+		return nil
 	}
-	inTxn := p.claims[prefix]
-	err := scan(p.snap, prefix, true, func(key, val []byte) error {
+	inTxn := p.said[string(prefix)]
+	err := p.scanStored(prefix, func(key, val []byte) error {
 		if _, shadowed := inTxn[string(key)]; shadowed {
 			return nil
 		}
-		if _, shadowed := p.vals[string(key)]; shadowed {
+		if _, shadowed := p.lookup(key); shadowed {
 			return nil
 		}
-		return visit(string(key), val)
+		return visit(key, val)
 	})
 	if err != nil {
 		return err
 	}
 	for k, v := range inTxn {
-		if _, shadowed := p.vals[k]; !shadowed {
-			if err := visit(k, v); err != nil {
+		if _, shadowed := p.lookup([]byte(k)); !shadowed {
+			if err := visit([]byte(k), v); err != nil {
 				return err
 			}
 		}
 	}
-	for _, k := range p.keys {
-		if strings.HasPrefix(k, prefix) {
-			if err := visit(k, p.vals[k]); err != nil {
+	for _, w := range p.writes {
+		if bytes.HasPrefix(w.key, prefix) {
+			if err := visit(w.key, w.val); err != nil {
 				return err
 			}
+		}
+	}
+	return nil
+}
+
+// saysAboutClaim reports whether an encoded summary is of an endorsement
+// or a revocation, by its kind byte; a value too short to tell is left to
+// decodeSummary to refuse.
+func saysAboutClaim(val []byte) bool {
+	if len(val) < 2 {
+		return true
+	}
+	k := protocol.ObjectKind(val[1])
+	return k == protocol.KindEndorsement || k == protocol.KindRevocation
+}
+
+// scanStored calls fn with every summary under prefix (in s/) in the
+// snapshot, in key order; both are valid only during the call.
+func (ts *txnState) scanStored(prefix []byte, fn func(key, val []byte) error) error {
+	if ts.claimIter == nil {
+		ts.claimIter = ts.snap.NewIterator(badger.IteratorOptions{Prefix: []byte(famSubject)})
+	}
+	it := ts.claimIter
+	for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
+		item := it.Item()
+		if err := item.Value(func(val []byte) error { return fn(item.Key(), val) }); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -123,48 +197,110 @@ func (p *pending) summariesUnder(prefix string, fn func(key string, s summary) e
 // estimate returns what the pending writes add to a transaction by
 // Badger's own accounting (Txn.checkSize): bytes and entries.
 func (p *pending) estimate(threshold int64) (size, count int64) {
-	for _, k := range p.keys {
-		v := int64(len(p.vals[k]))
-		if v >= threshold {
-			v = 12 // a value pointer
-		}
-		size += int64(len(k)) + v + 2 + 10
+	for _, w := range p.writes {
+		size += entrySize(len(w.key), len(w.val), threshold)
 	}
-	return size, int64(len(p.keys))
+	return size, int64(len(p.writes))
+}
+
+// entrySize is what Badger counts for an entry in a transaction.
+func entrySize(key, val int, threshold int64) int64 {
+	v := int64(val)
+	if v >= threshold {
+		v = 12 // a value pointer
+	}
+	return int64(key) + v + 2 + 10
 }
 
 // apply moves the pending writes into the transaction.
 func (p *pending) apply() error {
-	for _, k := range p.keys {
-		v := p.vals[k]
-		if err := p.txn.Set([]byte(k), v); err != nil {
+	for _, w := range p.writes {
+		if err := p.txn.SetEntry(p.entry(w.key, w.val)); err != nil {
 			return err
 		}
-		if strings.HasPrefix(k, famSubject) {
-			prefix := k[:strings.LastIndexByte(k, '/')+1]
-			if p.claims[prefix] == nil {
-				p.claims[prefix] = map[string][]byte{}
+		if bytes.HasPrefix(w.key, []byte(famSubject)) && saysAboutClaim(w.val) {
+			prefix := w.key[:bytes.LastIndexByte(w.key, '/')+1]
+			inTxn := p.said[string(prefix)]
+			if inTxn == nil {
+				inTxn = map[string][]byte{}
+				p.said[string(prefix)] = inTxn
 			}
-			p.claims[prefix][k] = v
+			inTxn[string(w.key)] = w.val
 		}
 	}
-	p.vals, p.keys = map[string][]byte{}, nil
+	if p.counted != protocol.KindUnknown {
+		if err := p.count(p.counted); err != nil {
+			return err
+		}
+	}
+	p.reset()
 	return nil
+}
+
+// entrySlab is how many entries are allocated at once.
+const entrySlab = 256
+
+func (ts *txnState) entry(key, val []byte) *badger.Entry {
+	if len(ts.entries) == cap(ts.entries) {
+		ts.entries = make([]badger.Entry, 0, entrySlab)
+	}
+	ts.entries = append(ts.entries, badger.Entry{Key: key, Value: val})
+	return &ts.entries[len(ts.entries)-1]
+}
+
+// count adds one object of kind k.
+func (ts *txnState) count(k protocol.ObjectKind) error {
+	if !ts.read[k] {
+		key := []byte(countKey(k))
+		b, ok, err := get(ts.txn, key)
+		if err != nil {
+			return err
+		}
+		if ok {
+			if ts.counts[k], err = decodeCount(b); err != nil {
+				return corrupt(key, err)
+			}
+		}
+		ts.read[k] = true
+	}
+	ts.counts[k]++
+	return nil
+}
+
+// flushCounts writes the counts of the kinds stored in the transaction.
+func (ts *txnState) flushCounts() error {
+	for k := protocol.KindDataset; k <= lastKind; k++ {
+		if ts.read[k] {
+			if err := ts.txn.Set([]byte(countKey(k)), encodeCount(ts.counts[k])); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// countsSize is what flushCounts may add to a transaction, by Badger's
+// accounting: bytes and entries.
+func countsSize() (size, count int64) {
+	for k := protocol.KindDataset; k <= lastKind; k++ {
+		size += entrySize(len(countKey(k)), 8, valueThreshold)
+	}
+	return size, int64(lastKind)
 }
 
 // takeFiles removes the f/ writes from p and returns them, for an object
 // whose file index does not fit in one transaction.
-func (p *pending) takeFiles() map[string][]byte {
-	files := make(map[string][]byte)
-	kept := p.keys[:0]
-	for _, k := range p.keys {
-		if strings.HasPrefix(k, famFile) {
-			files[k] = p.vals[k]
-			delete(p.vals, k)
+func (p *pending) takeFiles() []write {
+	var files []write
+	kept := p.writes[:0]
+	for _, w := range p.writes {
+		if bytes.HasPrefix(w.key, []byte(famFile)) {
+			files = append(files, w)
 		} else {
-			kept = append(kept, k)
+			kept = append(kept, w)
 		}
 	}
-	p.keys = kept
+	clear(p.writes[len(kept):])
+	p.writes = kept
 	return files
 }

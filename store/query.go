@@ -123,7 +123,7 @@ func (s *Store) Stats() (Stats, error) {
 	st := Stats{ByKind: make(map[protocol.ObjectKind]int64)}
 	err := s.db.View(func(txn *badger.Txn) error {
 		for k := protocol.KindDataset; k <= lastKind; k++ {
-			b, ok, err := get(txn, countKey(k))
+			b, ok, err := get(txn, []byte(countKey(k)))
 			if err != nil {
 				return err
 			}

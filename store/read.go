@@ -57,7 +57,7 @@ func notStored(op string, id protocol.ID) error {
 
 func loadEnvelope(txn *badger.Txn, id protocol.ID) (*protocol.Envelope, error) {
 	const op = "get envelope"
-	key := objectKey(id)
+	key := []byte(objectKey(id))
 	b, ok, err := get(txn, key)
 	if err != nil {
 		return nil, protocol.E(op, protocol.Other, "%s: %w", id, err)
@@ -67,7 +67,7 @@ func loadEnvelope(txn *badger.Txn, id protocol.ID) (*protocol.Envelope, error) {
 	}
 	env, err := protocol.DecodeEnvelope(b)
 	if err != nil {
-		return nil, corrupt([]byte(key), err)
+		return nil, corrupt(key, err)
 	}
 	return env, nil
 }
@@ -85,8 +85,8 @@ func loadObject(txn *badger.Txn, id protocol.ID) (*protocol.Object, error) {
 }
 
 // get returns a copy of the value at key; ok is false when there is none.
-func get(txn *badger.Txn, key string) (val []byte, ok bool, err error) {
-	item, err := txn.Get([]byte(key))
+func get(txn *badger.Txn, key []byte) (val []byte, ok bool, err error) {
+	item, err := txn.Get(key)
 	if errors.Is(err, badger.ErrKeyNotFound) {
 		return nil, false, nil
 	}
@@ -99,14 +99,14 @@ func get(txn *badger.Txn, key string) (val []byte, ok bool, err error) {
 
 // getMeta reads the meta record of id; ok is false when id is not stored.
 func getMeta(txn *badger.Txn, id protocol.ID) (m meta, ok bool, err error) {
-	key := metaKey(id)
+	key := []byte(metaKey(id))
 	b, ok, err := get(txn, key)
 	if err != nil || !ok {
 		return meta{}, false, err
 	}
 	m, err = decodeMeta(b)
 	if err != nil {
-		return meta{}, false, corrupt([]byte(key), err)
+		return meta{}, false, corrupt(key, err)
 	}
 	return m, true, nil
 }

@@ -89,13 +89,16 @@ func (s *Store) tryChunk(objs []*protocol.Object, results []PutResult) (int, err
 	ts := newTxnState(s.db)
 	defer ts.discard()
 	// A new Badger transaction already counts one entry and some bytes, for
-	// the marker that its commit adds.
-	maxSize, maxCount := s.db.MaxBatchSize()-txnMarkerSize, s.db.MaxBatchCount()-1
+	// the marker that its commit adds; the counts of objects by kind are
+	// written last.
+	countsSize, countsCount := countsSize()
+	maxSize := s.db.MaxBatchSize() - txnMarkerSize - countsSize
+	maxCount := s.db.MaxBatchCount() - 1 - countsCount
 	threshold := s.db.Opts().ValueThreshold
 	var size, count int64
+	p := newPending(ts)
 	n := 0
 	for n < len(objs) {
-		p := newPending(ts)
 		res, refused, err := p.put(objs[n])
 		if err != nil {
 			return 0, err
@@ -131,6 +134,9 @@ func (s *Store) tryChunk(objs []*protocol.Object, results []PutResult) (int, err
 		results[n] = res
 		n++
 	}
+	if err := ts.flushCounts(); err != nil {
+		return 0, err
+	}
 	return n, ts.txn.Commit()
 }
 
@@ -146,8 +152,8 @@ func (s *Store) spillFiles(p *pending) error {
 	}
 	wb := s.db.NewWriteBatch()
 	defer wb.Cancel()
-	for k, v := range files {
-		if err := wb.Set([]byte(k), v); err != nil {
+	for _, f := range files {
+		if err := wb.Set(f.key, f.val); err != nil {
 			return err
 		}
 	}
@@ -160,9 +166,9 @@ func (s *Store) checkValueSizes(p *pending, res PutResult) error {
 	if s.maxValue == 0 {
 		return nil
 	}
-	for _, k := range p.keys {
-		if n := len(p.vals[k]); n > s.maxValue {
-			return protocol.E("put object", protocol.TooLarge, "%s %s: %q is %d bytes, over the %d an in-memory store holds", res.Kind, res.ID, clipKey([]byte(k)), n, s.maxValue)
+	for _, w := range p.writes {
+		if n := len(w.val); n > s.maxValue {
+			return protocol.E("put object", protocol.TooLarge, "%s %s: %q is %d bytes, over the %d an in-memory store holds", res.Kind, res.ID, clipKey(w.key), n, s.maxValue)
 		}
 	}
 	return nil
