@@ -93,6 +93,7 @@ func Open(opts Options) (*Store, error) {
 		WithNumCompactors(2).
 		WithCompression(options.None).
 		WithMetricsEnabled(false).
+		WithDetectConflicts(false). // writers take Store.writeMu (write.go): hashing every key read and written for conflicts would buy nothing
 		WithLogger(badgerLogger{logger})
 	db, err := badger.Open(bo)
 	if err != nil {

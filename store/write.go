@@ -11,12 +11,14 @@ import (
 // Writes are serialised by Store.writeMu. A writing transaction reads what
 // it is about to change (a stored envelope, a claim's summary) and also
 // scans for claims that arrived before the object they name; Badger's
-// conflict detection covers the keys read, but not a key that a scan did
-// not find because another transaction was adding it at that moment. One
-// writer at a time closes that gap. Readers are never blocked.
+// conflict detection would cover the keys read, but not a key that a scan
+// did not find because another transaction was adding it at that moment.
+// One writer at a time closes that gap, and makes conflict detection
+// useless: Open turns it off. Readers are never blocked.
 
 // maxConflictRetries bounds the retries of a commit that Badger refuses
-// with ErrConflict (which serialised writers should never see).
+// with ErrConflict, which it does not do with conflict detection off; the
+// retries stay in case it is turned back on.
 const maxConflictRetries = 16
 
 // txnMarkerSize is what Badger counts for a transaction's commit marker
