@@ -60,3 +60,12 @@ func (s *Store) SummaryOf(subject, claim protocol.ID) (Summary, bool) {
 	}
 	return Summary{sum.Kind, sum.Withdrawn, sum.Signers, sum.Endorsers}, true
 }
+
+// KnownReady waits until Open's filter of known IDs is built (or given
+// up) and reports whether the writer uses it.
+func (s *Store) KnownReady() bool {
+	<-s.knownBuilt
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	return s.known.filter != nil
+}

@@ -18,7 +18,7 @@ func (p *pending) put(o *protocol.Object) (res PutResult, refused, err error) {
 		return res, refused, nil
 	}
 	res = PutResult{ID: o.ID, Kind: o.Kind}
-	stored, ok, err := p.get(p.keys.object(o.ID))
+	stored, ok, err := p.getOwn(o.ID, p.keys.object(o.ID))
 	if err != nil {
 		return res, nil, err
 	}
@@ -134,6 +134,10 @@ func (p *pending) add(o *protocol.Object) error {
 		p.set(p.keys.signer(sig.KeyID, o.ID), nil)
 	}
 	p.counted = o.Kind
+	p.learned = append(p.learned, p.keys.id(o.ID))
+	if isClaim(o.Kind) {
+		p.learned = append(p.learned, p.keys.id(o.About))
+	}
 	switch o.Kind {
 	case protocol.KindDataset:
 		p.set(p.keys.dataset(o.ID), nil)
@@ -231,7 +235,7 @@ func (p *pending) fold(id protocol.ID, s *summary) (bool, error) {
 	}
 	withdrawn := false
 	var endorsers []protocol.DID
-	err := p.saidAbout(p.keys.claimsPrefix(id), func(c summary) {
+	err := p.saidAbout(id, func(c summary) {
 		switch {
 		case c.Kind == protocol.KindRevocation && c.Issuer == s.Issuer:
 			withdrawn = true

@@ -23,6 +23,9 @@ type pending struct {
 	// counted is the kind of a new object, added to x/count/<kind> when
 	// the object joins the transaction; 0 when nothing is counted.
 	counted protocol.ObjectKind
+	// learned are the IDs that the store hears of when the object joins
+	// the transaction: a new object's, and its subject if it is a claim.
+	learned []string
 }
 
 type write struct{ key, val []byte }
@@ -42,8 +45,9 @@ type txnState struct {
 	// said are the endorsements and revocations written into txn (see
 	// saidAbout), by claimsPrefix; attributions, the bulk of the
 	// summaries, are not kept.
-	said map[string]map[string][]byte
-	keys keyBuf
+	said  map[string]map[string][]byte
+	keys  keyBuf
+	known *knownIDs
 	// counts are the objects of each kind stored once txn commits, read
 	// from the store at the first object of the kind (read marks those,
 	// which flushCounts writes back). One write per kind and transaction
@@ -53,8 +57,8 @@ type txnState struct {
 	entries []badger.Entry // allocated a slab at a time; Badger keeps each until the commit
 }
 
-func newTxnState(db *badger.DB) *txnState {
-	return &txnState{txn: db.NewTransaction(true), snap: db.NewTransaction(false), said: map[string]map[string][]byte{}}
+func newTxnState(db *badger.DB, known *knownIDs) *txnState {
+	return &txnState{txn: db.NewTransaction(true), snap: db.NewTransaction(false), said: map[string]map[string][]byte{}, known: known}
 }
 
 func (ts *txnState) discard() {
@@ -70,7 +74,7 @@ func newPending(ts *txnState) *pending { return &pending{txnState: ts} }
 // reset drops the writes of an object refused or already applied.
 func (p *pending) reset() {
 	clear(p.writes) // let go of the values of a refused object
-	p.writes, p.counted = p.writes[:0], 0
+	p.writes, p.counted, p.learned = p.writes[:0], 0, p.learned[:0]
 }
 
 // lookup returns the pending write of key.
@@ -90,6 +94,18 @@ func (p *pending) get(key []byte) ([]byte, bool, error) {
 	return get(p.txn, key)
 }
 
+// getOwn reads key, one of the keys of object id (o/<id>, m/<id>), which
+// an object that the store has never heard of does not have.
+func (p *pending) getOwn(id protocol.ID, key []byte) ([]byte, bool, error) {
+	if v, ok := p.lookup(key); ok {
+		return v, true, nil
+	}
+	if p.known.unheardOf(p.keys.id(id)) {
+		return nil, false, nil
+	}
+	return get(p.txn, key)
+}
+
 func (p *pending) set(key, val []byte) {
 	p.writes = append(p.writes, write{key, val})
 }
@@ -97,7 +113,7 @@ func (p *pending) set(key, val []byte) {
 // meta reads the meta record of id; ok is false when id is not stored.
 func (p *pending) meta(id protocol.ID) (meta, bool, error) {
 	key := p.keys.meta(id)
-	b, ok, err := p.get(key)
+	b, ok, err := p.getOwn(id, key)
 	if err != nil || !ok {
 		return meta{}, false, err
 	}
@@ -121,11 +137,12 @@ func (p *pending) summary(key []byte) (summary, bool, error) {
 	return s, true, nil
 }
 
-// saidAbout calls fn with every endorsement and revocation under prefix
-// (claimsPrefix of a claim): those stored, those in the transaction and
-// those pending. These are all that fold counts; attributions under the
-// prefix are skipped. The order is unspecified.
-func (p *pending) saidAbout(prefix []byte, fn func(s summary)) error {
+// saidAbout calls fn with every endorsement and revocation of id (under
+// claimsPrefix(id)): those stored, those in the transaction and those
+// pending. These are all that fold counts; attributions of id are
+// skipped. The order is unspecified.
+func (p *pending) saidAbout(id protocol.ID, fn func(s summary)) error {
+	prefix := p.keys.claimsPrefix(id)
 	visit := func(key, val []byte) error {
 		if !saysAboutClaim(val) {
 			return nil
@@ -138,17 +155,19 @@ func (p *pending) saidAbout(prefix []byte, fn func(s summary)) error {
 		return nil
 	}
 	inTxn := p.said[string(prefix)]
-	err := p.scanStored(prefix, func(key, val []byte) error {
-		if _, shadowed := inTxn[string(key)]; shadowed {
-			return nil
+	if !p.known.unheardOf(p.keys.id(id)) {
+		err := p.scanStored(prefix, func(key, val []byte) error {
+			if _, shadowed := inTxn[string(key)]; shadowed {
+				return nil
+			}
+			if _, shadowed := p.lookup(key); shadowed {
+				return nil
+			}
+			return visit(key, val)
+		})
+		if err != nil {
+			return err
 		}
-		if _, shadowed := p.lookup(key); shadowed {
-			return nil
-		}
-		return visit(key, val)
-	})
-	if err != nil {
-		return err
 	}
 	for k, v := range inTxn {
 		if _, shadowed := p.lookup([]byte(k)); !shadowed {
@@ -232,6 +251,9 @@ func (p *pending) apply() error {
 		if err := p.count(p.counted); err != nil {
 			return err
 		}
+	}
+	for _, id := range p.learned {
+		p.known.learn(id)
 	}
 	p.reset()
 	return nil

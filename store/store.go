@@ -54,8 +54,11 @@ type Store struct {
 	log      *slog.Logger
 	maxValue int        // the largest value Badger takes; 0 for no limit below protocol.MaxEnvelopeSize
 	writeMu  sync.Mutex // one writing transaction at a time
+	known    knownIDs   // guarded by writeMu
 	stop     chan struct{}
-	done     chan struct{}
+	done     chan struct{} // closed when collectValueLog returns
+
+	knownBuilt chan struct{} // closed when buildKnown returns
 
 	closeOnce sync.Once
 	closeErr  error
@@ -99,14 +102,18 @@ func Open(opts Options) (*Store, error) {
 	if err != nil {
 		return nil, protocol.E(op, protocol.Other, "badger in %q: %w", opts.Dir, err)
 	}
-	s := &Store{db: db, log: logger, maxValue: maxValue, stop: make(chan struct{}), done: make(chan struct{})}
+	s := &Store{db: db, log: logger, maxValue: maxValue, stop: make(chan struct{}), done: make(chan struct{}), knownBuilt: make(chan struct{})}
 	if err := s.checkSchema(); err != nil {
 		db.Close()
 		return nil, protocol.E(op, protocol.KindOf(err), "%q: %w", opts.Dir, err)
 	}
 	if opts.InMemory {
+		s.known.filter = newIDFilter(0) // a store in memory starts empty
+		close(s.knownBuilt)
 		close(s.done)
 	} else {
+		s.known.building = true
+		go s.buildKnown(db.NewTransaction(false)) // a snapshot from before any write
 		go s.collectValueLog()
 	}
 	return s, nil
@@ -162,6 +169,7 @@ func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.stop)
 		<-s.done
+		<-s.knownBuilt
 		if err := s.db.Close(); err != nil {
 			s.closeErr = protocol.E("close store", protocol.Other, "%w", err)
 		}

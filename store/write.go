@@ -88,7 +88,7 @@ func (s *Store) commitChunk(objs []*protocol.Object, results []PutResult) (int, 
 }
 
 func (s *Store) tryChunk(objs []*protocol.Object, results []PutResult) (int, error) {
-	ts := newTxnState(s.db)
+	ts := newTxnState(s.db, &s.known)
 	defer ts.discard()
 	// A new Badger transaction already counts one entry and some bytes, for
 	// the marker that its commit adds; the counts of objects by kind are
