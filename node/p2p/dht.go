@@ -24,15 +24,17 @@ const DefaultProvideValidity = 48 * time.Hour
 
 // DHTOptions configures NewDHT. Fields left zero take the defaults.
 type DHTOptions struct {
-	// Bootstrap are the peers the node joins the network through. The DHT
-	// dials them when it starts and again, every two minutes, whenever its
-	// routing table is empty.
+	// Bootstrap are the peers the node joins the network through. They are
+	// dialled when the DHT starts and again whenever its routing table is
+	// empty: after 1 s, backing off to 30 s (rejoin), and by the DHT itself
+	// every two minutes.
 	Bootstrap []peer.AddrInfo
 	// Datastore keeps the provider records other nodes give this node.
 	// Default: an in-memory map, lost on restart — which is acceptable
 	// because every provider re-announces its records within
-	// DefaultReannounceInterval, and a node that restarts with an empty
-	// table is only a worse server for that long.
+	// DefaultReannounceInterval, and a node that restarts with no records
+	// is only a worse server for that long. It grows with the records the
+	// node holds: about K/n of all the network's keys (K = 20).
 	Datastore ds.Batching
 	// ProvideValidity is how long this node keeps others' provider records;
 	// default DefaultProvideValidity. Tests shorten it to watch records

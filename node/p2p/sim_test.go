@@ -36,7 +36,8 @@ import (
 // hops is the depth, in the lookup's own tree, of the first node queried
 // that holds the record: 1 for a node of the finder's routing table, 2 for
 // one that a node at depth 1 named, and so on; 0 when the finder holds the
-// record itself. queried is the peers the lookup sent a request to.
+// record itself (local counts those lookups). queried is the peers the
+// lookup sent a request to; holders the nodes that stored the record.
 func TestDHTScale(t *testing.T) {
 	if !longTests() {
 		t.Skip("a simulation of many minutes: COMMONS_LONG=1")
@@ -58,7 +59,7 @@ func TestDHTScale(t *testing.T) {
 	}
 	t.Logf("%d lookups per size, one-way link latency %v, FindProviders(max 1) from a random node "+
 		"for a key provided by another\n"+
-		"  nodes  setup  rt-size  holders  hops p50/p95/max  queried p50/p95/max  latency ms p50/p95/max  found  heap MiB\n%s",
+		"  nodes  setup  rt-size  holders  local  hops p50/p95/max  queried p50/p95/max  latency ms p50/p95/max    found  heap MiB\n%s",
 		lookups, latency, strings.Join(rows, "\n"))
 }
 
@@ -144,7 +145,7 @@ func simulate(t *testing.T, n, lookups int, latency time.Duration) string {
 
 	var hops, queried []int
 	var lat []time.Duration
-	holders, found := 0, 0
+	holders, found, local := 0, 0, 0
 	for range lookups {
 		p, f := rng.IntN(n), rng.IntN(n-1)
 		if f >= p {
@@ -160,6 +161,9 @@ func simulate(t *testing.T, n, lookups int, latency time.Duration) string {
 		if tr.found {
 			found++
 		}
+		if hold[nodes[f].id] {
+			local++
+		}
 		hops = append(hops, tr.hops)
 		queried = append(queried, tr.queried)
 		lat = append(lat, tr.latency)
@@ -167,8 +171,8 @@ func simulate(t *testing.T, n, lookups int, latency time.Duration) string {
 	var ms runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&ms)
-	return fmt.Sprintf("  %5d  %4.0fs  %7.1f  %7.1f  %14s  %19s  %22s  %5s  %8.0f",
-		n, setup.Seconds(), float64(rtSize)/float64(n), float64(holders)/float64(lookups),
+	return fmt.Sprintf("  %5d  %4.0fs  %7.1f  %7.1f  %5d  %14s  %19s  %22s  %7s  %8.0f",
+		n, setup.Seconds(), float64(rtSize)/float64(n), float64(holders)/float64(lookups), local,
 		pct(hops), pct(queried), pctDur(lat), fmt.Sprintf("%d/%d", found, lookups), float64(ms.HeapInuse)/(1<<20))
 }
 
