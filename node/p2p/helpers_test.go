@@ -2,8 +2,8 @@ package p2p_test
 
 import (
 	"context"
-	"fmt"
 	"crypto/rand"
+	"fmt"
 	"os"
 	"sync"
 	"testing"
