@@ -172,7 +172,7 @@ func NewHost(cfg HostConfig) (host.Host, error) {
 	} else {
 		opts = append(opts, libp2p.DisableMetrics())
 	}
-	h, err := libp2p.New(opts...) // closes cm and rm when it fails
+	h, err := libp2p.New(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
