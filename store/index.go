@@ -18,13 +18,20 @@ func (p *pending) put(o *protocol.Object) (res PutResult, refused, err error) {
 		return res, refused, nil
 	}
 	res = PutResult{ID: o.ID, Kind: o.Kind}
-	stored, ok, err := p.getOwn(o.ID, p.keys.object(o.ID))
+	if w, ok := p.written[o.ID]; ok {
+		return res, nil, p.merge(o, w.envelope, &res)
+	}
+	key := p.keys.object(o.ID)
+	stored, ok, err := p.getOwn(o.ID, key)
 	if err != nil {
 		return res, nil, err
 	}
 	if ok {
-		err = p.merge(o, stored, &res)
-		return res, nil, err
+		env, err := protocol.DecodeEnvelope(stored)
+		if err != nil {
+			return res, nil, corrupt(key, err)
+		}
+		return res, nil, p.merge(o, env, &res)
 	}
 	if refused, err = p.checkRevocation(o); refused != nil || err != nil {
 		return res, refused, err
@@ -86,13 +93,11 @@ func (p *pending) checkRevocation(o *protocol.Object) (refused, err error) {
 	return nil, nil
 }
 
-// merge adds the new signatures of o to the stored copy.
-func (p *pending) merge(o *protocol.Object, stored []byte, res *PutResult) error {
+// merge adds the new signatures of o to stored, the stored copy, which it
+// leaves as it is.
+func (p *pending) merge(o *protocol.Object, stored *protocol.Envelope, res *PutResult) error {
 	key := p.keys.object(o.ID)
-	env, err := protocol.DecodeEnvelope(stored)
-	if err != nil {
-		return corrupt(key, err)
-	}
+	env := &protocol.Envelope{PayloadType: stored.PayloadType, Payload: stored.Payload, Signatures: slices.Clone(stored.Signatures)}
 	before := env.Signers()
 	if _, err := env.Merge(o.Envelope); err != nil {
 		return corrupt(key, err)
@@ -103,6 +108,7 @@ func (p *pending) merge(o *protocol.Object, stored []byte, res *PutResult) error
 		return nil
 	}
 	p.set(key, encodeEnvelope(env, &p.keys.names))
+	p.object, p.envelope = o, env
 	for _, d := range env.Signers() {
 		if !slices.Contains(before, d) {
 			p.set(p.keys.signer(d, o.ID), nil)
@@ -129,15 +135,12 @@ var errMissingSummary = protocol.E("", protocol.Other, "the claim is stored but 
 // add indexes an object stored for the first time.
 func (p *pending) add(o *protocol.Object) error {
 	p.set(p.keys.object(o.ID), encodeEnvelope(o.Envelope, &p.keys.names))
+	p.object, p.envelope, p.isNew = o, o.Envelope, true
 	p.set(p.keys.meta(o.ID), encodeMeta(metaOf(o)))
 	for _, sig := range o.Envelope.Signatures {
 		p.set(p.keys.signer(sig.KeyID, o.ID), nil)
 	}
 	p.counted = o.Kind
-	p.learned = append(p.learned, p.keys.id(o.ID))
-	if isClaim(o.Kind) {
-		p.learned = append(p.learned, p.keys.id(o.About))
-	}
 	switch o.Kind {
 	case protocol.KindDataset:
 		p.set(p.keys.dataset(o.ID), nil)

@@ -38,16 +38,18 @@ func (k *knownIDs) unheardOf(id string) bool {
 	return k.filter != nil && !k.filter.mayHave(id)
 }
 
-// learn records an ID that the transaction being built stores. A
+// learn records an ID that the transaction being built stores, and
+// reports whether the store had certainly never heard of it before. A
 // transaction that then fails to commit leaves its IDs known, which is
 // harmless.
-func (k *knownIDs) learn(id string) {
+func (k *knownIDs) learn(id string) (unheardOf bool) {
 	switch {
 	case k.filter != nil:
-		k.filter.add(id)
+		return k.filter.add(id)
 	case k.building:
 		k.noted = append(k.noted, id)
 	}
+	return false
 }
 
 // handOver installs the filter built from a snapshot taken before any
@@ -184,10 +186,13 @@ func (f *idFilter) grow(capacity int) {
 	f.parts = append(f.parts, filterPart{blocks: make([][8]uint64, blocks), limit: capacity})
 }
 
-func (f *idFilter) add(id string)      { f.set(maphash.String(f.seed, id)) }
+// add adds id and reports whether the filter certainly did not hold it.
+func (f *idFilter) add(id string) bool { return f.set(maphash.String(f.seed, id)) }
+
 func (f *idFilter) addBytes(id []byte) { f.set(maphash.Bytes(f.seed, id)) }
 
-func (f *idFilter) set(h uint64) {
+func (f *idFilter) set(h uint64) (wasAbsent bool) {
+	wasAbsent = !f.has(h)
 	p := &f.parts[len(f.parts)-1]
 	if p.n == p.limit {
 		f.grow(2 * p.limit)
@@ -200,10 +205,12 @@ func (f *idFilter) set(h uint64) {
 		probes >>= 9
 	}
 	p.n++
+	return wasAbsent
 }
 
-func (f *idFilter) mayHave(id string) bool {
-	h := maphash.String(f.seed, id)
+func (f *idFilter) mayHave(id string) bool { return f.has(maphash.String(f.seed, id)) }
+
+func (f *idFilter) has(h uint64) bool {
 	for i := range f.parts {
 		if f.parts[i].mayHave(h) {
 			return true

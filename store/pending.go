@@ -23,9 +23,13 @@ type pending struct {
 	// counted is the kind of a new object, added to x/count/<kind> when
 	// the object joins the transaction; 0 when nothing is counted.
 	counted protocol.ObjectKind
-	// learned are the IDs that the store hears of when the object joins
-	// the transaction: a new object's, and its subject if it is a claim.
-	learned []string
+	// object is the object whose envelope the writes store or rewrite,
+	// and envelope what o/<object.ID> holds once they join the
+	// transaction; both are nil when the object writes no envelope. isNew
+	// is set when the object was not stored.
+	object   *protocol.Object
+	envelope *protocol.Envelope
+	isNew    bool
 }
 
 type write struct{ key, val []byte }
@@ -48,6 +52,8 @@ type txnState struct {
 	said  map[string]map[string][]byte
 	keys  keyBuf
 	known *knownIDs
+	// written are the objects whose envelopes txn writes.
+	written map[protocol.ID]written
 	// counts are the objects of each kind stored once txn commits, read
 	// from the store at the first object of the kind (read marks those,
 	// which flushCounts writes back). One write per kind and transaction
@@ -58,7 +64,13 @@ type txnState struct {
 }
 
 func newTxnState(db *badger.DB, known *knownIDs) *txnState {
-	return &txnState{txn: db.NewTransaction(true), snap: db.NewTransaction(false), said: map[string]map[string][]byte{}, known: known}
+	return &txnState{
+		txn:     db.NewTransaction(true),
+		snap:    db.NewTransaction(false),
+		said:    map[string]map[string][]byte{},
+		known:   known,
+		written: map[protocol.ID]written{},
+	}
 }
 
 func (ts *txnState) discard() {
@@ -74,7 +86,8 @@ func newPending(ts *txnState) *pending { return &pending{txnState: ts} }
 // reset drops the writes of an object refused or already applied.
 func (p *pending) reset() {
 	clear(p.writes) // let go of the values of a refused object
-	p.writes, p.counted, p.learned = p.writes[:0], 0, p.learned[:0]
+	p.writes, p.counted = p.writes[:0], 0
+	p.object, p.envelope, p.isNew = nil, nil, false
 }
 
 // lookup returns the pending write of key.
@@ -92,6 +105,27 @@ func (p *pending) get(key []byte) ([]byte, bool, error) {
 		return v, true, nil
 	}
 	return get(p.txn, key)
+}
+
+// written is an object whose envelope a transaction writes.
+type written struct {
+	// envelope is what o/<id> holds in the transaction, so that another
+	// copy of the object in the same batch is merged without decoding what
+	// was just encoded. It is never modified.
+	envelope *protocol.Envelope
+	// heardFirst is set when the store had never heard of the object
+	// before the transaction stored it: the snapshot that the transaction
+	// reads holds nothing about it, and saidAbout does not scan it.
+	heardFirst bool
+}
+
+// mayBeStored reports whether the snapshot that txn reads may hold
+// anything about id.
+func (ts *txnState) mayBeStored(id protocol.ID) bool {
+	if w, ok := ts.written[id]; ok && w.heardFirst {
+		return false
+	}
+	return !ts.known.unheardOf(ts.keys.id(id))
 }
 
 // getOwn reads key, one of the keys of object id (o/<id>, m/<id>), which
@@ -155,7 +189,7 @@ func (p *pending) saidAbout(id protocol.ID, fn func(s summary)) error {
 		return nil
 	}
 	inTxn := p.said[string(prefix)]
-	if !p.known.unheardOf(p.keys.id(id)) {
+	if p.mayBeStored(id) {
 		err := p.scanStored(prefix, func(key, val []byte) error {
 			if _, shadowed := inTxn[string(key)]; shadowed {
 				return nil
@@ -252,11 +286,25 @@ func (p *pending) apply() error {
 			return err
 		}
 	}
-	for _, id := range p.learned {
-		p.known.learn(id)
+	if p.envelope != nil {
+		p.remember()
 	}
 	p.reset()
 	return nil
+}
+
+// remember records, as the object joins the transaction, the envelope it
+// writes and, for a new object, its ID and its subject as heard of.
+func (p *pending) remember() {
+	id := p.object.ID
+	w := written{envelope: p.envelope, heardFirst: p.written[id].heardFirst}
+	if p.isNew {
+		w.heardFirst = p.known.learn(p.keys.id(id))
+		if isClaim(p.object.Kind) {
+			p.known.learn(p.keys.id(p.object.About))
+		}
+	}
+	p.written[id] = w
 }
 
 // entrySlab is how many entries are allocated at once.
