@@ -120,9 +120,13 @@ func TestPutRefusesWhatIsNotAnObject(t *testing.T) {
 	other := storetest.NewDataset(t, c.publisher, "fish")
 	wrongID := *ds
 	wrongID.ID = other.ID
+	artifactID := *ds // the payload's digest, as an artifact
+	artifactID.ID = protocol.ArtifactID(protocol.SumDigest(ds.Envelope.Payload))
+	zeroID := *ds
+	zeroID.ID = protocol.ID{}
 	noPredicate := *ds
 	noPredicate.Dataset = nil
-	for name, o := range map[string]*protocol.Object{"nil": nil, "wrong ID": &wrongID, "no predicate": &noPredicate} {
+	for name, o := range map[string]*protocol.Object{"nil": nil, "wrong ID": &wrongID, "artifact ID": &artifactID, "zero ID": &zeroID, "no predicate": &noPredicate} {
 		if _, err := s.Put(o); !protocol.IsKind(err, protocol.Invalid) {
 			t.Errorf("%s: err = %v, want Invalid", name, err)
 		}
