@@ -135,10 +135,10 @@ func countsIn(txn *badger.Txn) (objects, claims int, err error) {
 	for k := protocol.KindDataset; k <= lastKind; k++ {
 		key := []byte(countKey(k))
 		b, ok, err := get(txn, key)
-		if err != nil || !ok {
-			if err != nil {
-				return 0, 0, err
-			}
+		if err != nil {
+			return 0, 0, err
+		}
+		if !ok {
 			continue
 		}
 		n, err := decodeCount(b)
