@@ -76,7 +76,7 @@ func TestMetaRoundTrip(t *testing.T) {
 	}
 }
 
-// TestSummaryLayout pins the byte layout that SPEC-section.md describes.
+// TestSummaryLayout pins the byte layout that SPEC.md §5 describes.
 func TestSummaryLayout(t *testing.T) {
 	s := sampleSummaries(t)[0]
 	b := encodeSummary(s)

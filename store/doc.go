@@ -40,7 +40,7 @@
 //	x/count/<kind>          objects of a kind stored, 8 bytes big-endian
 //
 // The value encodings are in codec.go, meta.go and summary.go, and byte by
-// byte in SPEC-section.md (the text for SPEC.md). Summaries are kept
+// byte in SPEC.md §5. Summaries are kept
 // current on every write: a claim's summary lists its signers, and for an
 // attribution also the issuers of endorsements of it that are not
 // withdrawn, and a withdrawn flag set when a revocation by the claim's own
