@@ -65,7 +65,10 @@ type Store struct {
 }
 
 // Open opens (creating if needed) the store in opts.Dir, or an empty store
-// in memory. It refuses a store written with another SchemaVersion.
+// in memory. It refuses a store written with another SchemaVersion. For a
+// store on disk it starts building, in the background, the filter of
+// known IDs that spares the writer reads (known.go); writes do not wait
+// for it, and Close does.
 func Open(opts Options) (*Store, error) {
 	const op = "open store"
 	logger := opts.Logger
