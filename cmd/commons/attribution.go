@@ -26,15 +26,7 @@ ancestor dataset with its own contributors.
 }
 
 func (AttributionCommand) Run(ctx context.Context, env *Env, args *Args) error {
-	pos, err := args.positionals("ID")
-	if err != nil {
-		return err
-	}
-	id, err := parseID("ID", pos[0])
-	if err != nil {
-		return err
-	}
-	c, err := env.Client()
+	id, c, err := idAndClient(env, args)
 	if err != nil {
 		return err
 	}

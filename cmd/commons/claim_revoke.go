@@ -27,15 +27,7 @@ func (ClaimRevokeCommand) Flags() []Flag {
 }
 
 func (ClaimRevokeCommand) Run(ctx context.Context, env *Env, args *Args) error {
-	pos, err := args.positionals("ID")
-	if err != nil {
-		return err
-	}
-	id, err := parseID("ID", pos[0])
-	if err != nil {
-		return err
-	}
-	c, err := env.Client()
+	id, c, err := idAndClient(env, args)
 	if err != nil {
 		return err
 	}

@@ -20,15 +20,7 @@ signers, and every file with its sha256 and size.
 }
 
 func (DatasetShowCommand) Run(ctx context.Context, env *Env, args *Args) error {
-	pos, err := args.positionals("ID")
-	if err != nil {
-		return err
-	}
-	id, err := parseID("ID", pos[0])
-	if err != nil {
-		return err
-	}
-	c, err := env.Client()
+	id, c, err := idAndClient(env, args)
 	if err != nil {
 		return err
 	}

@@ -51,6 +51,21 @@ func newTable(w io.Writer) *tabwriter.Writer { return tabwriter.NewWriter(w, 0, 
 
 // parseID parses an ID given on the command line; what names the argument
 // in the error ("--subject", "ID").
+// idAndClient reads a command's one positional argument, an ID, and
+// connects to the daemon.
+func idAndClient(env *Env, args *Args) (protocol.ID, *node.Client, error) {
+	pos, err := args.positionals("ID")
+	if err != nil {
+		return protocol.ID{}, nil, err
+	}
+	id, err := parseID("ID", pos[0])
+	if err != nil {
+		return protocol.ID{}, nil, err
+	}
+	c, err := env.Client()
+	return id, c, err
+}
+
 func parseID(what, s string) (protocol.ID, error) {
 	id, err := protocol.ParseID(s)
 	if err != nil {

@@ -19,15 +19,7 @@ nothing. Any conforming DSSE implementation can verify it.
 }
 
 func (ObjectGetCommand) Run(ctx context.Context, env *Env, args *Args) error {
-	pos, err := args.positionals("ID")
-	if err != nil {
-		return err
-	}
-	id, err := parseID("ID", pos[0])
-	if err != nil {
-		return err
-	}
-	c, err := env.Client()
+	id, c, err := idAndClient(env, args)
 	if err != nil {
 		return err
 	}
