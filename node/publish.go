@@ -29,25 +29,25 @@ func (n *Node) Ingest(raw []byte) (store.PutResult, *protocol.Object, error) {
 }
 
 // sign seals a statement of kind k with the key named as, and ingests it.
-func (n *Node) sign(as string, k protocol.ObjectKind, subjects []protocol.ResourceDescriptor, pred any) (Published, *protocol.Object, error) {
+func (n *Node) sign(as string, k protocol.ObjectKind, subjects []protocol.ResourceDescriptor, pred any) (Published, error) {
 	key, err := n.repo.Keys.Get(as)
 	if err != nil {
-		return Published{}, nil, err
+		return Published{}, err
 	}
 	env, err := protocol.NewEnvelope(k, subjects, pred)
 	if err != nil {
-		return Published{}, nil, err
+		return Published{}, err
 	}
 	key.Sign(env)
 	raw := env.Encode()
 	if len(raw) > protocol.MaxEnvelopeSize {
-		return Published{}, nil, protocol.E("publish "+k.String(), protocol.TooLarge, "the signed record is %d bytes, over the limit of %d", len(raw), protocol.MaxEnvelopeSize)
+		return Published{}, protocol.E("publish "+k.String(), protocol.TooLarge, "the signed record is %d bytes, over the limit of %d", len(raw), protocol.MaxEnvelopeSize)
 	}
-	res, o, err := n.Ingest(raw)
+	res, _, err := n.Ingest(raw)
 	if err != nil {
-		return Published{}, nil, err
+		return Published{}, err
 	}
-	return Published{ID: res.ID, Kind: k.String(), Signer: key.DID(), New: res.New, Signers: res.Signers}, o, nil
+	return Published{ID: res.ID, Kind: k.String(), Signer: key.DID(), New: res.New, Signers: res.Signers}, nil
 }
 
 // signerDID returns the DID of the key named as, for predicates that name
@@ -92,7 +92,7 @@ func (n *Node) AddDataset(_ context.Context, req AddDatasetRequest) (Published, 
 		Name: req.Name, Description: req.Description, License: req.License, Version: req.Version,
 		Publisher: publisher, Created: n.created(), Parents: parents,
 	}
-	p, _, err := n.sign(req.As, protocol.KindDataset, protocol.FileSubjects(files), pred)
+	p, err := n.sign(req.As, protocol.KindDataset, protocol.FileSubjects(files), pred)
 	if err != nil {
 		return Published{}, err
 	}
@@ -124,7 +124,7 @@ func (n *Node) AddClaim(_ context.Context, req AddClaimRequest) (Published, erro
 		Issuer: issuer, Contributor: contributor, Role: req.Role, Weight: req.Weight,
 		Note: req.Note, Created: n.created(),
 	}
-	p, _, err := n.sign(req.As, protocol.KindAttribution, protocol.ReferenceSubject(subject), pred)
+	p, err := n.sign(req.As, protocol.KindAttribution, protocol.ReferenceSubject(subject), pred)
 	return p, err
 }
 
@@ -178,7 +178,7 @@ func (n *Node) Revoke(_ context.Context, id protocol.ID, req RevokeRequest) (Pub
 		return Published{}, protocol.E(op, protocol.Forbidden, "%s was issued by %s; %s may not revoke it", id, target.Issuer(), issuer)
 	}
 	pred := protocol.Revocation{Issuer: issuer, Reason: req.Reason, Created: n.created()}
-	p, _, err := n.sign(req.As, protocol.KindRevocation, protocol.ReferenceSubject(id), pred)
+	p, err := n.sign(req.As, protocol.KindRevocation, protocol.ReferenceSubject(id), pred)
 	return p, err
 }
 
@@ -194,7 +194,7 @@ func (n *Node) Endorse(_ context.Context, req EndorseRequest) (Published, error)
 		return Published{}, err
 	}
 	pred := protocol.Endorsement{Issuer: issuer, Standard: req.Standard, Level: req.Level, Note: req.Note, Created: n.created()}
-	p, _, err := n.sign(req.As, protocol.KindEndorsement, protocol.ReferenceSubject(subject), pred)
+	p, err := n.sign(req.As, protocol.KindEndorsement, protocol.ReferenceSubject(subject), pred)
 	return p, err
 }
 
@@ -223,7 +223,7 @@ func (n *Node) Derive(_ context.Context, req DeriveRequest) (Published, error) {
 	}
 	pred := protocol.Derivation{Publisher: publisher, Inputs: inputs, Activity: req.Activity, Note: req.Note, Created: n.created()}
 	files := []protocol.File{{Name: name, Digest: d, Size: size}}
-	p, _, err := n.sign(req.As, protocol.KindDerivation, protocol.FileSubjects(files), pred)
+	p, err := n.sign(req.As, protocol.KindDerivation, protocol.FileSubjects(files), pred)
 	return p, err
 }
 
