@@ -15,8 +15,41 @@ type IDInfo struct {
 	DID     protocol.DID `json:"did"`
 	PeerID  string       `json:"peer_id"`
 	Network string       `json:"network"` // the network ID, SPEC.md §7.1
+	Addrs   []string     `json:"addrs"`   // full multiaddrs ending in /p2p/PEER; empty when not listening
 	Repo    string       `json:"repo"`
 	Version string       `json:"version"`
+}
+
+// QueryOptions are the URL query parameters of the four reads that may
+// look on the network (GET /v1/attribution/{id}, /v1/locate/{digest},
+// /v1/datasets/{id}, /v1/objects/{id}): "local=1" answers from the local
+// index only; "timeout=DURATION" (Go syntax, e.g. 5s) bounds the search on
+// the network, DefaultQueryTimeout when absent. What the network gave is
+// verified and stored before the answer is made from the local index.
+type QueryOptions struct {
+	Local   bool
+	Timeout time.Duration
+}
+
+// DefaultQueryTimeout bounds a search on the network when the request does
+// not say; MaxQueryTimeout is the most a request may ask for.
+const (
+	DefaultQueryTimeout = 10 * time.Second
+	MaxQueryTimeout     = 5 * time.Minute
+)
+
+// ConnectRequest asks the node to connect to a peer (POST /v1/swarm/connect).
+// Addr is a multiaddr ending in /p2p/PEER.
+type ConnectRequest struct {
+	Addr string `json:"addr"`
+}
+
+// PeerInfo is one connected peer (GET /v1/swarm/peers, and the answer of
+// POST /v1/swarm/connect).
+type PeerInfo struct {
+	PeerID string   `json:"peer_id"`
+	Addrs  []string `json:"addrs"` // the addresses of the open connections
+	Score  float64  `json:"score"` // this node's opinion of the peer: 0 neutral, below 0 misbehaved
 }
 
 // KeyInfo is one named key of the keystore (GET/POST /v1/keys).

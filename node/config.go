@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/libp2p/go-libp2p/core/peer"
 	ma "github.com/multiformats/go-multiaddr"
 
 	"github.com/commons-p2p/commons/protocol"
@@ -14,8 +15,9 @@ import (
 
 // Defaults for a new repo's config.
 const (
-	DefaultAPIAddr = "127.0.0.1:5780"
-	DefaultListen  = "/ip4/0.0.0.0/tcp/4780"
+	DefaultAPIAddr    = "127.0.0.1:5780"
+	DefaultListen     = "/ip4/0.0.0.0/tcp/4780"
+	DefaultListenQUIC = "/ip4/0.0.0.0/udp/4780/quic-v1"
 )
 
 // Config is DIR/config.json. Fields left zero take the defaults above.
@@ -27,12 +29,33 @@ type Config struct {
 	// every request; the daemon writes it to DIR/api.token (mode 0600) so
 	// that the CLI finds it.
 	APIToken string `json:"api_token,omitempty"`
-	// Listen are the libp2p listen multiaddrs.
+	// Listen are the libp2p listen multiaddrs: TCP and QUIC, TCP only in a
+	// private network (DIR/swarm.key).
 	Listen []string `json:"listen"`
+	// Bootstrap are the peers (multiaddrs ending in /p2p/PEER) the node
+	// joins the network through at every start.
+	Bootstrap []string `json:"bootstrap,omitempty"`
+	// Limits bound the peer-to-peer stack; zero fields take the defaults
+	// of node/p2p.
+	Limits Limits `json:"limits,omitzero"`
+	// Gossip turns the announce topic off when false: new objects then
+	// travel by the DHT alone. Default true.
+	Gossip *bool `json:"gossip,omitempty"`
+}
+
+// Limits are the connection and resource limits of the peer-to-peer host
+// (SPEC.md §6.1). Zero means the default.
+type Limits struct {
+	ConnLow    int   `json:"conn_low,omitempty"`    // connection manager: trim down to this many
+	ConnHigh   int   `json:"conn_high,omitempty"`   // connection manager: trim when above this many
+	MaxConns   int   `json:"max_conns,omitempty"`   // resource manager: connections admitted
+	MaxStreams int   `json:"max_streams,omitempty"` // resource manager: streams admitted
+	MaxMemory  int64 `json:"max_memory,omitempty"`  // resource manager: bytes for buffers
+	MaxFD      int   `json:"max_fd,omitempty"`      // resource manager: file descriptors
 }
 
 func defaultConfig() Config {
-	return Config{API: DefaultAPIAddr, Listen: []string{DefaultListen}}
+	return Config{API: DefaultAPIAddr, Listen: []string{DefaultListen, DefaultListenQUIC}}
 }
 
 func (c *Config) validate() error {
@@ -47,6 +70,16 @@ func (c *Config) validate() error {
 		if _, err := ma.NewMultiaddr(a); err != nil {
 			return protocol.E("config", protocol.Invalid, "listen address %q is not a multiaddr: %v", a, err)
 		}
+	}
+	if _, err := parseBootstrap(c.Bootstrap); err != nil {
+		return err
+	}
+	l := c.Limits
+	if l.ConnLow < 0 || l.ConnHigh < 0 || l.MaxConns < 0 || l.MaxStreams < 0 || l.MaxMemory < 0 || l.MaxFD < 0 {
+		return protocol.E("config", protocol.Invalid, "limits: negative value in %+v", l)
+	}
+	if l.ConnLow > 0 && l.ConnHigh > 0 && l.ConnLow > l.ConnHigh {
+		return protocol.E("config", protocol.Invalid, "limits: conn_low %d is above conn_high %d", l.ConnLow, l.ConnHigh)
 	}
 	return nil
 }
@@ -99,4 +132,43 @@ func writeThroughTemp(path string, data []byte, mode os.FileMode, place func(tmp
 		return err
 	}
 	return place(tmp.Name(), path)
+}
+
+// parseBootstrap reads bootstrap multiaddrs, each ending in /p2p/PEER.
+// Addresses of one peer are merged.
+func parseBootstrap(addrs []string) ([]peer.AddrInfo, error) {
+	var ms []ma.Multiaddr
+	for _, a := range addrs {
+		m, err := ma.NewMultiaddr(a)
+		if err != nil {
+			return nil, protocol.E("bootstrap", protocol.Invalid, "%q is not a multiaddr: %v", a, err)
+		}
+		if _, err := m.ValueForProtocol(ma.P_P2P); err != nil {
+			return nil, protocol.E("bootstrap", protocol.Invalid, "%q does not end in /p2p/PEER: a bootstrap address names its peer", a)
+		}
+		ms = append(ms, m)
+	}
+	infos, err := peer.AddrInfosFromP2pAddrs(ms...)
+	if err != nil {
+		return nil, protocol.E("bootstrap", protocol.Invalid, "%v", err)
+	}
+	return infos, nil
+}
+
+// tcpOnly drops the QUIC addresses of listen: a private network runs over
+// TCP alone (SPEC.md §7.2).
+func tcpOnly(listen []string) []string {
+	var out []string
+	for _, a := range listen {
+		if m, err := ma.NewMultiaddr(a); err == nil {
+			if _, err := m.ValueForProtocol(ma.P_QUIC_V1); err == nil {
+				continue
+			}
+			if _, err := m.ValueForProtocol(ma.P_QUIC); err == nil {
+				continue
+			}
+		}
+		out = append(out, a)
+	}
+	return out
 }

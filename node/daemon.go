@@ -21,7 +21,10 @@ type DaemonOptions struct {
 	APIAddr string   // overrides Config.API ("127.0.0.1:0" picks a free port)
 	Listen  []string // overrides Config.Listen
 	Genesis []byte   // a genesis file's bytes: the repo joins its network, or refuses if it belongs to another
-	Logger  *slog.Logger
+	// Bootstrap are peers to join through for this run, besides the
+	// config's.
+	Bootstrap []string
+	Logger    *slog.Logger
 }
 
 // shutdownGrace bounds how long in-flight API requests may take to finish

@@ -11,7 +11,9 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/pnet"
 
+	"github.com/commons-p2p/commons/node/p2p"
 	"github.com/commons-p2p/commons/protocol"
 )
 
@@ -25,11 +27,12 @@ import (
 //	api            the address the running daemon's HTTP API listens on
 //	api.token      the API token, when the config sets one (mode 0600)
 const (
-	configFile = "config.json"
-	keysDir    = "keys"
-	dataDir    = "data"
-	apiFile    = "api"
-	tokenFile  = "api.token"
+	configFile   = "config.json"
+	keysDir      = "keys"
+	dataDir      = "data"
+	apiFile      = "api"
+	tokenFile    = "api.token"
+	swarmKeyFile = "swarm.key"
 )
 
 // EnvRepo names the environment variable that sets the repo directory.
@@ -64,6 +67,10 @@ type Repo struct {
 	// nil and zero until the repo joins one (see JoinNetwork).
 	Genesis *protocol.Genesis
 	Network protocol.NetworkID
+
+	// SwarmKey is the pre-shared key of a private network (DIR/swarm.key),
+	// nil for an open one.
+	SwarmKey pnet.PSK
 }
 
 // InitOptions are what `commons init` writes into a new repo's config.
@@ -75,6 +82,13 @@ type InitOptions struct {
 	// network. When nil the repo belongs to no network until the daemon
 	// starts.
 	Genesis []byte
+	// Bootstrap are peers (multiaddrs ending in /p2p/PEER) saved in the
+	// config: the node joins the network through them at every start.
+	Bootstrap []string
+	// SwarmKey, when set, is a swarm key file's bytes (the
+	// /key/swarm/psk/1.0.0/ format): the repo's network is private, and
+	// the key is kept as DIR/swarm.key (mode 0600).
+	SwarmKey []byte
 }
 
 // Init creates a repo in dir: a node key, a config and an empty data
@@ -95,6 +109,13 @@ func Init(dir string, opts InitOptions) (*Repo, error) {
 	if len(opts.Listen) > 0 {
 		cfg.Listen = opts.Listen
 	}
+	cfg.Bootstrap = opts.Bootstrap
+	if opts.SwarmKey != nil {
+		if _, err := p2p.ParseSwarmKey(opts.SwarmKey); err != nil {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+		cfg.Listen = tcpOnly(cfg.Listen)
+	}
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
@@ -104,11 +125,11 @@ func Init(dir string, opts InitOptions) (*Repo, error) {
 		}
 	}
 	created := !exists(dir)
-	if err := initFiles(dir, cfg, opts.Genesis); err != nil {
+	if err := initFiles(dir, cfg, opts.Genesis, opts.SwarmKey); err != nil {
 		if created {
 			os.RemoveAll(dir)
 		} else {
-			for _, name := range []string{configFile, genesisFile, keysDir, dataDir} {
+			for _, name := range []string{configFile, genesisFile, swarmKeyFile, keysDir, dataDir} {
 				os.RemoveAll(filepath.Join(dir, name))
 			}
 		}
@@ -117,7 +138,7 @@ func Init(dir string, opts InitOptions) (*Repo, error) {
 	return OpenRepo(dir)
 }
 
-func initFiles(dir string, cfg Config, genesis []byte) error {
+func initFiles(dir string, cfg Config, genesis, swarmKey []byte) error {
 	if err := os.MkdirAll(filepath.Join(dir, keysDir), 0o700); err != nil {
 		return err
 	}
@@ -133,6 +154,11 @@ func initFiles(dir string, cfg Config, genesis []byte) error {
 	}
 	if err := writeKey(filepath.Join(dir, keysDir, nodeKeyName+".key"), priv); err != nil {
 		return err
+	}
+	if swarmKey != nil {
+		if err := writeFileNew(filepath.Join(dir, swarmKeyFile), swarmKey, 0o600); err != nil {
+			return err
+		}
 	}
 	if genesis != nil {
 		if err := writeFileNew(filepath.Join(dir, genesisFile), genesis, 0o644); err != nil {
@@ -170,7 +196,27 @@ func OpenRepo(dir string) (*Repo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
-	return &Repo{Dir: dir, Config: cfg, NodeKey: nk, PeerID: pid, Keys: ks, Genesis: g, Network: nid}, nil
+	psk, err := readSwarmKey(dir)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	return &Repo{Dir: dir, Config: cfg, NodeKey: nk, PeerID: pid, Keys: ks, Genesis: g, Network: nid, SwarmKey: psk}, nil
+}
+
+// readSwarmKey reads DIR/swarm.key; nil when there is none.
+func readSwarmKey(dir string) (pnet.PSK, error) {
+	b, err := os.ReadFile(filepath.Join(dir, swarmKeyFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	psk, err := p2p.ParseSwarmKey(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, swarmKeyFile), err)
+	}
+	return psk, nil
 }
 
 // PeerIDOf returns the libp2p peer ID of a key: the same key as its DID,
