@@ -26,7 +26,7 @@ func (s *Server) answer(w *frameWriter, req *Request) error {
 	case OpGov:
 		err = answerIDs(w, req.IDs, s.src.GovNode)
 	case OpClaims:
-		err = s.answerClaims(w, req)
+		err = s.answerList(w, req)
 	}
 	if err != nil {
 		return err
@@ -59,13 +59,15 @@ func answerIDs(w *frameWriter, ids []protocol.ID, get func(protocol.ID) ([]byte,
 	return nil
 }
 
-func (s *Server) answerClaims(w *frameWriter, req *Request) error {
+// answerList writes the one ID list frame that answers a request for a
+// list.
+func (s *Server) answerList(w *frameWriter, req *Request) error {
 	ids, more, err := s.src.ClaimsAbout(req.Subject, req.After, req.limit())
 	if err != nil {
 		return &sourceError{err}
 	}
 	if len(ids) > req.limit() || (more && len(ids) == 0) {
-		return &sourceError{fmt.Errorf("claims about %s: %d ids (more %v) for a limit of %d", req.Subject, len(ids), more, req.limit())}
+		return &sourceError{fmt.Errorf("op %s: %d ids (more %v) for a limit of %d", req.Op, len(ids), more, req.limit())}
 	}
 	return w.frame(frameIDList, appendIDList(make([]byte, 0, 1+len(ids)*38), ids, more))
 }

@@ -72,12 +72,7 @@ func (c *Client) Objects(ctx context.Context, p peer.ID, ids []protocol.ID) (obj
 // The IDs are checked for form and order only: fetch the claims with
 // Objects to verify them. Errors are as for Objects.
 func (c *Client) Claims(ctx context.Context, p peer.ID, subject, after protocol.ID, limit int) (ids []protocol.ID, more bool, err error) {
-	req := &Request{Network: c.network, Op: OpClaims, Subject: subject, After: after, Limit: limit}
-	err = c.call(ctx, p, "fetch claims", req, func(r io.Reader) error {
-		ids, more, err = readClaims(r, after, req.limit())
-		return err
-	})
-	return ids, more, err
+	return c.list(ctx, p, "fetch claims", &Request{Network: c.network, Op: OpClaims, Subject: subject, After: after, Limit: limit})
 }
 
 // GovNodes asks p for the governance DAG nodes ids (at most MaxIDs,
@@ -92,6 +87,16 @@ func (c *Client) GovNodes(ctx context.Context, p peer.ID, ids []protocol.ID) (no
 		return err
 	})
 	return nodes, notFound, err
+}
+
+// list runs a request for an ID list and checks the list against the
+// request's after and limit.
+func (c *Client) list(ctx context.Context, p peer.ID, op string, req *Request) (ids []protocol.ID, more bool, err error) {
+	err = c.call(ctx, p, op, req, func(r io.Reader) error {
+		ids, more, err = readIDList(r, req.After, req.limit())
+		return err
+	})
+	return ids, more, err
 }
 
 // call runs one request on a new stream to p and reads the answer with

@@ -106,14 +106,14 @@ func FuzzReadResponse(f *testing.F) {
 		if err == nil && len(nodes)+len(nf) != len(fx.ids) {
 			t.Fatalf("gov: clean end with %d nodes and %d not found", len(nodes), len(nf))
 		}
-		ids, more, err := readClaims(bytes.NewReader(b), protocol.ID{}, 2)
+		ids, more, err := readIDList(bytes.NewReader(b), protocol.ID{}, 2)
 		if err == nil {
 			if len(ids) > 2 || (more && len(ids) == 0) {
-				t.Fatalf("claims: %d ids, more %v", len(ids), more)
+				t.Fatalf("id list: %d ids, more %v", len(ids), more)
 			}
 			for i := 1; i < len(ids); i++ {
 				if strings.Compare(ids[i-1].String(), ids[i].String()) >= 0 {
-					t.Fatalf("claims out of order: %v", ids)
+					t.Fatalf("id list out of order: %v", ids)
 				}
 			}
 		}

@@ -121,12 +121,12 @@ func readGov(r io.Reader, ids []protocol.ID) ([]RawNode, []protocol.ID, error) {
 	return nodes, notFound, err
 }
 
-// readClaims reads the answer to a claims request: one ID list of at most
-// limit object IDs, in strictly ascending order of their text form, all
-// after after, then the end frame. A list that says more must not be
-// empty, so paging always advances.
-func readClaims(r io.Reader, after protocol.ID, limit int) ([]protocol.ID, bool, error) {
-	const op = "read claims"
+// readIDList reads the answer to a request for an ID list (claims): one
+// ID list frame of at most limit object IDs, in strictly ascending order of
+// their text form, all after after, then the end frame. A list that says
+// more must not be empty, so paging always advances.
+func readIDList(r io.Reader, after protocol.ID, limit int) ([]protocol.ID, bool, error) {
+	const op = "read id list"
 	fr := newFrameReader(r)
 	typ, body, err := fr.next(listLimit)
 	if err != nil {
@@ -145,7 +145,7 @@ func readClaims(r io.Reader, after protocol.ID, limit int) ([]protocol.ID, bool,
 	prev := after.String() // "" sorts before every ID
 	for i, id := range ids {
 		if !id.IsObject() {
-			return nil, false, protocol.E(op, protocol.Invalid, "id %d, %s, names an artifact, not a claim", i, id)
+			return nil, false, protocol.E(op, protocol.Invalid, "id %d, %s, names an artifact, not an object", i, id)
 		}
 		s := id.String()
 		if s <= prev {
