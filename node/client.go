@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,6 +26,10 @@ import (
 // DIR/api.token, when present, the bearer token. Errors from the daemon
 // come back as *protocol.Error with the kind the daemon gave them, so
 // callers use protocol.KindOf and errors.Is as they would in process.
+//
+// A call is bounded by its context alone: the HTTP client has no timeout of
+// its own, because a read that searches the network may rightly take as
+// long as the QueryOptions.Timeout it asks for, up to MaxQueryTimeout.
 type Client struct {
 	repo  string
 	base  string // http://ADDR
@@ -115,9 +120,9 @@ func (c *Client) Datasets(ctx context.Context) ([]DatasetSummary, error) {
 }
 
 // Dataset returns one dataset record.
-func (c *Client) Dataset(ctx context.Context, id protocol.ID) (DatasetView, error) {
+func (c *Client) Dataset(ctx context.Context, id protocol.ID, opts QueryOptions) (DatasetView, error) {
 	var out DatasetView
-	return out, c.call(ctx, "GET", "/v1/datasets/"+id.String(), nil, &out)
+	return out, c.call(ctx, "GET", "/v1/datasets/"+id.String()+clientQuery(opts), nil, &out)
 }
 
 // AddClaim signs and stores an attribution claim.
@@ -151,24 +156,54 @@ func (c *Client) Derive(ctx context.Context, req DeriveRequest) (Published, erro
 }
 
 // Attribution returns who contributed to id, at what trust, and its lineage.
-func (c *Client) Attribution(ctx context.Context, id protocol.ID) (*store.Attribution, error) {
+func (c *Client) Attribution(ctx context.Context, id protocol.ID, opts QueryOptions) (*store.Attribution, error) {
 	var w clientAttribution
-	if err := c.call(ctx, "GET", "/v1/attribution/"+id.String(), nil, &w); err != nil {
+	if err := c.call(ctx, "GET", "/v1/attribution/"+id.String()+clientQuery(opts), nil, &w); err != nil {
 		return nil, err
 	}
 	return w.attribution()
 }
 
 // Locate returns the datasets that hold a file with digest d.
-func (c *Client) Locate(ctx context.Context, d protocol.Digest) (LocateResult, error) {
+func (c *Client) Locate(ctx context.Context, d protocol.Digest, opts QueryOptions) (LocateResult, error) {
 	var out LocateResult
-	return out, c.call(ctx, "GET", "/v1/locate/"+d.Hex(), nil, &out)
+	return out, c.call(ctx, "GET", "/v1/locate/"+d.Hex()+clientQuery(opts), nil, &out)
 }
 
 // GetObject returns the envelope of id as stored, byte for byte.
-func (c *Client) GetObject(ctx context.Context, id protocol.ID) ([]byte, error) {
+func (c *Client) GetObject(ctx context.Context, id protocol.ID, opts QueryOptions) ([]byte, error) {
 	var out []byte
-	return out, c.call(ctx, "GET", "/v1/objects/"+id.String(), nil, &out)
+	return out, c.call(ctx, "GET", "/v1/objects/"+id.String()+clientQuery(opts), nil, &out)
+}
+
+// clientQuery spells opts as the URL query of a read ("?local=1",
+// "?timeout=5s"), or "" when opts is zero so that the daemon's defaults
+// apply.
+func clientQuery(opts QueryOptions) string {
+	q := url.Values{}
+	if opts.Local {
+		q.Set("local", "1")
+	}
+	if opts.Timeout != 0 {
+		q.Set("timeout", opts.Timeout.String())
+	}
+	if len(q) == 0 {
+		return ""
+	}
+	return "?" + q.Encode()
+}
+
+// Connect asks the daemon to connect to the peer at addr, a multiaddr
+// ending in /p2p/PEER, and returns the peer once connected.
+func (c *Client) Connect(ctx context.Context, addr string) (PeerInfo, error) {
+	var out PeerInfo
+	return out, c.call(ctx, "POST", "/v1/swarm/connect", ConnectRequest{Addr: addr}, &out)
+}
+
+// Peers lists the peers the daemon is connected to.
+func (c *Client) Peers(ctx context.Context) ([]PeerInfo, error) {
+	var out []PeerInfo
+	return out, c.call(ctx, "GET", "/v1/swarm/peers", nil, &out)
 }
 
 // PutObject hands the daemon one envelope signed elsewhere; the daemon

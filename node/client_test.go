@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
@@ -22,11 +23,13 @@ import (
 type fakeAPI struct {
 	Reply func(method, path string, body []byte) (int, any)
 
-	auth []string // Authorization header of each request
+	auth    []string // Authorization header of each request
+	queries []string // URL query of each request, as sent
 }
 
 func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.auth = append(f.auth, r.Header.Get("Authorization"))
+	f.queries = append(f.queries, r.URL.RawQuery)
 	body, _ := io.ReadAll(r.Body)
 	status, out := f.Reply(r.Method, r.URL.Path, body)
 	w.WriteHeader(status)
@@ -256,7 +259,7 @@ func TestClientRoutes(t *testing.T) {
 	}
 
 	reply["GET /v1/datasets/"+id.String()] = DatasetView{ID: id, Name: "d", Publisher: did, Files: []FileView{{Name: "a", Size: -1}}}
-	dv, err := c.Dataset(ctx, id)
+	dv, err := c.Dataset(ctx, id, QueryOptions{})
 	check("Dataset", err, call{"GET", "/v1/datasets/" + id.String(), ""})
 	if dv.Name != "d" || len(dv.Files) != 1 || dv.Files[0].Size != -1 {
 		t.Errorf("Dataset: got %+v", dv)
@@ -278,14 +281,14 @@ func TestClientRoutes(t *testing.T) {
 	check("Derive", err, call{"POST", "/v1/derivations", `{"digest":"` + digest.String() + `","inputs":["` + id.String() + `"],"activity":"trained-on"}`})
 
 	reply["GET /v1/locate/"+digest.Hex()] = LocateResult{SHA256: digest.Hex(), Datasets: []LocatedEntry{{ID: id, Name: "d", Path: "a"}}}
-	loc, err := c.Locate(ctx, digest)
+	loc, err := c.Locate(ctx, digest, QueryOptions{})
 	check("Locate", err, call{"GET", "/v1/locate/" + digest.Hex(), ""})
 	if len(loc.Datasets) != 1 || loc.Datasets[0].Path != "a" {
 		t.Errorf("Locate: got %+v", loc)
 	}
 
 	reply["GET /v1/objects/"+id.String()] = envelope
-	raw, err := c.GetObject(ctx, id)
+	raw, err := c.GetObject(ctx, id, QueryOptions{})
 	check("GetObject", err, call{"GET", "/v1/objects/" + id.String(), ""})
 	if string(raw) != string(envelope) {
 		t.Errorf("GetObject: got %q, want the bytes as served, %q", raw, envelope)
@@ -299,6 +302,71 @@ func TestClientRoutes(t *testing.T) {
 	}
 	if pr.Signers != 2 {
 		t.Errorf("PutObject: got %+v", pr)
+	}
+
+	const addr = "/ip4/127.0.0.1/tcp/4780/p2p/12D3KooWpeer"
+	reply["POST /v1/swarm/connect"] = PeerInfo{PeerID: "12D3KooWpeer", Addrs: []string{"/ip4/127.0.0.1/tcp/4780"}, Score: 0}
+	pi, err := c.Connect(ctx, addr)
+	check("Connect", err, call{"POST", "/v1/swarm/connect", `{"addr":"` + addr + `"}`})
+	if pi.PeerID != "12D3KooWpeer" || len(pi.Addrs) != 1 {
+		t.Errorf("Connect: got %+v", pi)
+	}
+
+	reply["GET /v1/swarm/peers"] = []PeerInfo{{PeerID: "a", Score: -2.5}, {PeerID: "b", Addrs: []string{"/ip4/10.0.0.1/tcp/1"}}}
+	peers, err := c.Peers(ctx)
+	check("Peers", err, call{"GET", "/v1/swarm/peers", ""})
+	if len(peers) != 2 || peers[0].Score != -2.5 || peers[1].Addrs[0] != "/ip4/10.0.0.1/tcp/1" {
+		t.Errorf("Peers: got %+v", peers)
+	}
+}
+
+// TestClientQueryOptions checks that the four reads that may search the
+// network spell their options as the URL query of the contract, and send
+// none when the options are zero.
+func TestClientQueryOptions(t *testing.T) {
+	ctx := context.Background()
+	id := protocol.ObjectID([]byte(`{"x":1}`))
+	digest := protocol.SumDigest([]byte("file"))
+	did := testDID(t)
+	f := &fakeAPI{Reply: func(method, path string, _ []byte) (int, any) {
+		switch {
+		case strings.HasPrefix(path, "/v1/attribution/"):
+			return 200, store.Attribution{Subject: id, Kind: "dataset"}
+		case strings.HasPrefix(path, "/v1/datasets/"):
+			return 200, DatasetView{ID: id, Publisher: did}
+		case strings.HasPrefix(path, "/v1/locate/"):
+			return 200, LocateResult{SHA256: digest.Hex()}
+		}
+		return 200, []byte(`{}`)
+	}}
+	c := newFakeClient(t, f, "")
+	reads := map[string]func(QueryOptions) error{
+		"Attribution": func(o QueryOptions) error { _, err := c.Attribution(ctx, id, o); return err },
+		"Dataset":     func(o QueryOptions) error { _, err := c.Dataset(ctx, id, o); return err },
+		"Locate":      func(o QueryOptions) error { _, err := c.Locate(ctx, digest, o); return err },
+		"GetObject":   func(o QueryOptions) error { _, err := c.GetObject(ctx, id, o); return err },
+	}
+	tests := []struct {
+		opts QueryOptions
+		want string
+	}{
+		{QueryOptions{}, ""},
+		{QueryOptions{Local: true}, "local=1"},
+		{QueryOptions{Timeout: 5 * time.Second}, "timeout=5s"},
+		{QueryOptions{Timeout: 90 * time.Second}, "timeout=1m30s"},
+		{QueryOptions{Timeout: 250 * time.Millisecond}, "timeout=250ms"},
+		{QueryOptions{Local: true, Timeout: time.Second}, "local=1&timeout=1s"},
+	}
+	for name, read := range reads {
+		for _, tt := range tests {
+			if err := read(tt.opts); err != nil {
+				t.Errorf("%s(%+v): %v", name, tt.opts, err)
+				continue
+			}
+			if got := f.queries[len(f.queries)-1]; got != tt.want {
+				t.Errorf("%s(%+v) sent query %q, want %q", name, tt.opts, got, tt.want)
+			}
+		}
 	}
 }
 
@@ -325,7 +393,7 @@ func TestClientAttribution(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := newFakeClient(t, &fakeAPI{Reply: func(string, string, []byte) (int, any) { return 200, served }}, "")
-	got, err := c.Attribution(context.Background(), subject)
+	got, err := c.Attribution(context.Background(), subject, QueryOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -339,7 +407,7 @@ func TestClientAttribution(t *testing.T) {
 
 	bad := strings.Replace(string(served), `"mutual"`, `"legendary"`, 1)
 	c = newFakeClient(t, &fakeAPI{Reply: func(string, string, []byte) (int, any) { return 200, []byte(bad) }}, "")
-	if _, err := c.Attribution(context.Background(), subject); err == nil || !strings.Contains(err.Error(), `unknown trust level "legendary"`) {
+	if _, err := c.Attribution(context.Background(), subject, QueryOptions{}); err == nil || !strings.Contains(err.Error(), `unknown trust level "legendary"`) {
 		t.Errorf("unknown trust level: got %v", err)
 	}
 }

@@ -13,24 +13,29 @@ import (
 type AttributionCommand struct{}
 
 func (AttributionCommand) Synopsis() string { return "who contributed, at what trust, and the lineage" }
-func (AttributionCommand) Flags() []Flag    { return nil }
+func (AttributionCommand) Flags() []Flag    { return queryFlags }
 func (AttributionCommand) Usage() string {
-	return `usage: commons attribution ID
+	return `usage: commons attribution ID [--local] [--timeout DURATION]
 
 Shows the attribution claims about ID with the trust each has earned —
 asserted (only its issuer signed), acknowledged (the publisher co-signed),
 mutual (contributor and publisher signed), certified (a steward endorsed
 it), revoked — then the endorsements of ID, then its lineage: every
 ancestor dataset with its own contributors.
-`
+
+` + queryHelp
 }
 
 func (AttributionCommand) Run(ctx context.Context, env *Env, args *Args) error {
+	opts, err := parseQueryOptions(args)
+	if err != nil {
+		return err
+	}
 	id, c, err := idAndClient(env, args)
 	if err != nil {
 		return err
 	}
-	a, err := c.Attribution(ctx, id)
+	a, err := c.Attribution(ctx, id, opts)
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,7 @@ type DaemonCommand struct{}
 
 func (DaemonCommand) Synopsis() string { return "run the node (creates the repo when absent)" }
 func (DaemonCommand) Usage() string {
-	return `usage: commons daemon [--api ADDR] [--listen MULTIADDR]... [--genesis FILE]
+	return `usage: commons daemon [--api ADDR] [--listen MULTIADDR]... [--genesis FILE] [--bootstrap MULTIADDR]...
 
 Runs the node: the store, the peer-to-peer host and the HTTP API that the
 other commands use. The repo is created when absent. --api and --listen
@@ -25,7 +25,9 @@ override the config for this run ("--api 127.0.0.1:0" and
 written to DIR/api. With --genesis the repo joins the network FILE founds; a
 repo of another network refuses it and the daemon does not start. A repo
 never given a genesis founds a commons of one at the first start: the node
-key its only steward. SIGINT or SIGTERM shut the daemon down cleanly. Logs
+key its only steward. Each --bootstrap is a peer to join the network
+through for this run, an address ending in /p2p/PEER, besides those of the
+config (` + "`commons init --bootstrap`" + `). SIGINT or SIGTERM shut the daemon down cleanly. Logs
 go to stderr, as JSON lines with --json.
 `
 }
@@ -35,6 +37,7 @@ func (DaemonCommand) Flags() []Flag {
 		{Name: "api", Value: "ADDR", Help: "the HTTP API's address for this run"},
 		{Name: "listen", Value: "MULTIADDR", Repeat: true, Help: "a libp2p listen address for this run"},
 		{Name: "genesis", Value: "FILE", Help: "join the network this genesis founds"},
+		{Name: "bootstrap", Value: "MULTIADDR", Repeat: true, Help: "a peer to join the network through for this run, ending in /p2p/PEER"},
 	}
 }
 
@@ -50,6 +53,9 @@ func (DaemonCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	if err != nil {
 		return err
 	}
+	if err := checkPeerAddrs("--bootstrap", args.All("bootstrap")); err != nil {
+		return err
+	}
 	var h slog.Handler = slog.NewTextHandler(env.Stderr, nil)
 	if env.JSON {
 		h = slog.NewJSONHandler(env.Stderr, nil)
@@ -57,10 +63,11 @@ func (DaemonCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err = node.RunDaemon(ctx, dir, node.DaemonOptions{
-		APIAddr: args.Get("api"),
-		Listen:  args.All("listen"),
-		Genesis: genesis,
-		Logger:  slog.New(h),
+		APIAddr:   args.Get("api"),
+		Listen:    args.All("listen"),
+		Genesis:   genesis,
+		Bootstrap: args.All("bootstrap"),
+		Logger:    slog.New(h),
 	})
 	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 		return nil // asked to stop, and stopped

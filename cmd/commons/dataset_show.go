@@ -10,21 +10,26 @@ import (
 type DatasetShowCommand struct{}
 
 func (DatasetShowCommand) Synopsis() string { return "show a dataset: its record, lineage and files" }
-func (DatasetShowCommand) Flags() []Flag    { return nil }
+func (DatasetShowCommand) Flags() []Flag    { return queryFlags }
 func (DatasetShowCommand) Usage() string {
-	return `usage: commons dataset show ID
+	return `usage: commons dataset show ID [--local] [--timeout DURATION]
 
 Shows a dataset record: name, license, publisher, parents and children,
 signers, and every file with its sha256 and size.
-`
+
+` + queryHelp
 }
 
 func (DatasetShowCommand) Run(ctx context.Context, env *Env, args *Args) error {
+	opts, err := parseQueryOptions(args)
+	if err != nil {
+		return err
+	}
 	id, c, err := idAndClient(env, args)
 	if err != nil {
 		return err
 	}
-	d, err := c.Dataset(ctx, id)
+	d, err := c.Dataset(ctx, id, opts)
 	if err != nil {
 		return err
 	}

@@ -13,14 +13,19 @@ type InitCommand struct{}
 
 func (InitCommand) Synopsis() string { return "create a repo: node key, config and data directory" }
 func (InitCommand) Usage() string {
-	return `usage: commons init [--api ADDR] [--listen MULTIADDR]... [--genesis FILE]
+	return `usage: commons init [--api ADDR] [--listen MULTIADDR]... [--genesis FILE] [--bootstrap MULTIADDR]... [--swarm-key FILE]
 
 Creates the repo directory with a new node key, a config and an empty store.
 --api and --listen are written into the config. With --genesis the repo
 joins the network that FILE founds (see ` + "`commons genesis new`" + `); without,
 it belongs to no network until the daemon starts, which then joins the
-network of its --genesis or founds a commons of one. An existing repo is
-never touched: init refuses and changes nothing.
+network of its --genesis or founds a commons of one. Each --bootstrap is a
+peer, an address ending in /p2p/PEER as ` + "`commons id`" + ` prints it there,
+saved in the config: the daemon joins the network through them at every
+start. --swarm-key makes the network private: the repo keeps a copy of FILE
+(see ` + "`commons swarm key new`" + `) and talks only to nodes that hold the same
+key, over TCP. An existing repo is never touched, and a bad flag creates
+nothing: init refuses and changes nothing.
 `
 }
 
@@ -29,6 +34,8 @@ func (InitCommand) Flags() []Flag {
 		{Name: "api", Value: "ADDR", Help: "the HTTP API's address (default " + node.DefaultAPIAddr + ")"},
 		{Name: "listen", Value: "MULTIADDR", Repeat: true, Help: "a libp2p listen address (default " + node.DefaultListen + ")"},
 		{Name: "genesis", Value: "FILE", Help: "join the network this genesis founds"},
+		{Name: "bootstrap", Value: "MULTIADDR", Repeat: true, Help: "a peer to join the network through, ending in /p2p/PEER"},
+		{Name: "swarm-key", Value: "FILE", Help: "the swarm key of a private network"},
 	}
 }
 
@@ -44,16 +51,34 @@ func (InitCommand) Run(_ context.Context, env *Env, args *Args) error {
 	if err != nil {
 		return err
 	}
-	repo, err := node.Init(dir, node.InitOptions{APIAddr: args.Get("api"), Listen: args.All("listen"), Genesis: genesis})
+	if err := checkPeerAddrs("--bootstrap", args.All("bootstrap")); err != nil {
+		return err
+	}
+	swarmKey, err := readSwarmKeyFlag(args.Get("swarm-key"))
+	if err != nil {
+		return err
+	}
+	repo, err := node.Init(dir, node.InitOptions{
+		APIAddr:   args.Get("api"),
+		Listen:    args.All("listen"),
+		Genesis:   genesis,
+		Bootstrap: args.All("bootstrap"),
+		SwarmKey:  swarmKey,
+	})
 	if err != nil {
 		return err
 	}
 	out := struct {
-		DID     string `json:"did"`
-		PeerID  string `json:"peer_id"`
-		Network string `json:"network"` // "" until the repo joins a network
-		Repo    string `json:"repo"`
-	}{repo.NodeKey.DID().String(), repo.PeerID.String(), repo.Network.String(), repo.Dir}
+		DID       string   `json:"did"`
+		PeerID    string   `json:"peer_id"`
+		Network   string   `json:"network"` // "" until the repo joins a network
+		Repo      string   `json:"repo"`
+		Bootstrap []string `json:"bootstrap"`
+		Private   bool     `json:"private"` // the repo holds a swarm key
+	}{repo.NodeKey.DID().String(), repo.PeerID.String(), repo.Network.String(), repo.Dir, repo.Config.Bootstrap, swarmKey != nil}
+	if out.Bootstrap == nil {
+		out.Bootstrap = []string{}
+	}
 	return env.Print(out, func(t *tabwriter.Writer) {
 		fmt.Fprintf(t, "created repo %s\n", out.Repo)
 		fmt.Fprintf(t, "did:\t%s\n", out.DID)
@@ -62,6 +87,12 @@ func (InitCommand) Run(_ context.Context, env *Env, args *Args) error {
 			fmt.Fprintf(t, "network:\t%s (%s)\n", out.Network, repo.Genesis.Name)
 		} else {
 			fmt.Fprintf(t, "network:\tnone yet (the daemon joins its --genesis, or founds a commons of one)\n")
+		}
+		for _, b := range out.Bootstrap {
+			fmt.Fprintf(t, "bootstrap:\t%s\n", b)
+		}
+		if out.Private {
+			fmt.Fprintf(t, "private:\tyes, only nodes with this swarm key\n")
 		}
 	})
 }

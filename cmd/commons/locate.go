@@ -12,17 +12,22 @@ import (
 type LocateCommand struct{}
 
 func (LocateCommand) Synopsis() string { return "find the datasets that contain this exact file" }
-func (LocateCommand) Flags() []Flag    { return nil }
+func (LocateCommand) Flags() []Flag    { return queryFlags }
 func (LocateCommand) Usage() string {
-	return `usage: commons locate PATH
+	return `usage: commons locate PATH [--local] [--timeout DURATION]
 
 Hashes the file at PATH here and lists the datasets the node knows that hold
 a file with the same sha256, with its path in each.
-`
+
+` + queryHelp
 }
 
 func (LocateCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	pos, err := args.positionals("PATH")
+	if err != nil {
+		return err
+	}
+	opts, err := parseQueryOptions(args)
 	if err != nil {
 		return err
 	}
@@ -34,7 +39,7 @@ func (LocateCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	if err != nil {
 		return err
 	}
-	res, err := c.Locate(ctx, d)
+	res, err := c.Locate(ctx, d, opts)
 	if err != nil {
 		return err
 	}

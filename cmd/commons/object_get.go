@@ -8,22 +8,27 @@ import (
 type ObjectGetCommand struct{}
 
 func (ObjectGetCommand) Synopsis() string { return "write an object's signed DSSE envelope to stdout" }
-func (ObjectGetCommand) Flags() []Flag    { return nil }
+func (ObjectGetCommand) Flags() []Flag    { return queryFlags }
 func (ObjectGetCommand) Usage() string {
-	return `usage: commons object get ID > envelope.json
+	return `usage: commons object get ID [--local] [--timeout DURATION] > envelope.json
 
 Writes the DSSE envelope of object ID to stdout exactly as the node stores
 it, all signatures merged. The envelope is itself JSON, so --json changes
 nothing. Any conforming DSSE implementation can verify it.
-`
+
+` + queryHelp
 }
 
 func (ObjectGetCommand) Run(ctx context.Context, env *Env, args *Args) error {
+	opts, err := parseQueryOptions(args)
+	if err != nil {
+		return err
+	}
 	id, c, err := idAndClient(env, args)
 	if err != nil {
 		return err
 	}
-	raw, err := c.GetObject(ctx, id)
+	raw, err := c.GetObject(ctx, id, opts)
 	if err != nil {
 		return err
 	}

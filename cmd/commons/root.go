@@ -26,7 +26,8 @@ type Command interface {
 }
 
 // commands lists every command by the words that name it, in the order
-// `commons help` shows them.
+// `commons help` shows them. The words before the last name a group
+// ("swarm", "swarm key"); a group is never itself a command.
 var commands = []struct {
 	name string
 	cmd  Command
@@ -35,6 +36,9 @@ var commands = []struct {
 	{"genesis new", GenesisNewCommand{}},
 	{"daemon", DaemonCommand{}},
 	{"id", IDCommand{}},
+	{"swarm connect", SwarmConnectCommand{}},
+	{"swarm peers", SwarmPeersCommand{}},
+	{"swarm key new", SwarmKeyNewCommand{}},
 	{"key new", KeyNewCommand{}},
 	{"key list", KeyListCommand{}},
 	{"dataset add", DatasetAddCommand{}},
@@ -86,7 +90,7 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		return 2
 	}
 	cmd := lookup(name)
-	if cmd == nil { // a group word alone: "commons key"
+	if cmd == nil { // a group alone: "commons key", "commons swarm key"
 		if hasHelp(rest) {
 			fmt.Fprint(m.Stdout, mainUsage(name))
 			return 0
@@ -135,14 +139,15 @@ func oneLine(err error) string {
 	return strings.ReplaceAll(strings.TrimSpace(msg), "\n", "; ")
 }
 
-// splitCommand finds the words that name the command ("dataset add"),
-// skipping global flags wherever they are, and returns the rest of the line.
-// A command's own flags must follow its name.
+// splitCommand finds the words that name the command ("dataset add",
+// "swarm key new"), skipping global flags wherever they are, and returns the
+// rest of the line. Words are taken while they name a group. A command's own
+// flags must follow its name.
 func splitCommand(args []string) (name string, rest []string, err error) {
 	var words []string
 	for i := 0; i < len(args); i++ {
 		arg := args[i]
-		done := len(words) > 0 && (lookup(strings.Join(words, " ")) != nil || len(words) == 2)
+		done := len(words) > 0 && !isGroup(strings.Join(words, " "))
 		switch {
 		case done || arg == "--":
 			rest = append(rest, args[i:]...)
@@ -154,7 +159,7 @@ func splitCommand(args []string) (name string, rest []string, err error) {
 				if len(words) == 0 {
 					return "", nil, usagef("unknown flag %s before the command", arg)
 				}
-				return "", nil, usagef("flag %s before the subcommand of %q", arg, words[0])
+				return "", nil, usagef("flag %s before the subcommand of %q", arg, strings.Join(words, " "))
 			}
 			rest = append(rest, arg)
 			if globalFlags[j].takesValue() && !hasValue && i+1 < len(args) {
@@ -167,8 +172,8 @@ func splitCommand(args []string) (name string, rest []string, err error) {
 	}
 	name = strings.Join(words, " ")
 	if name != "" && lookup(name) == nil && !isGroup(name) {
-		if len(words) == 2 && isGroup(words[0]) {
-			return "", nil, usagef("unknown command %q (see `commons help %s`)", name, words[0])
+		if group := strings.Join(words[:len(words)-1], " "); group != "" {
+			return "", nil, usagef("unknown command %q (see `commons help %s`)", name, group)
 		}
 		return "", nil, usagef("unknown command %q", name)
 	}
@@ -184,9 +189,11 @@ func lookup(name string) Command {
 	return nil
 }
 
-func isGroup(word string) bool {
+// isGroup reports whether words ("key", "swarm key") begin the name of a
+// longer command.
+func isGroup(words string) bool {
 	for _, c := range commands {
-		if g, _, ok := strings.Cut(c.name, " "); ok && g == word {
+		if strings.HasPrefix(c.name, words+" ") {
 			return true
 		}
 	}

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+	ma "github.com/multiformats/go-multiaddr"
+
+	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/node/p2p"
+	"github.com/commons-p2p/commons/protocol"
+)
+
+// What the commands that join or query the network share: the flags of the
+// reads that may search the network, and the checks of peer addresses and
+// swarm key files, made here so that a bad value is refused before a repo is
+// created or a daemon is asked.
+
+// queryFlags are the flags of attribution, locate, dataset show and object
+// get.
+var queryFlags = []Flag{
+	{Name: "local", Help: "answer from this node's index only; do not search the network"},
+	{Name: "timeout", Value: "DURATION", Help: "how long to search the network when the index lacks the answer, e.g. 30s (default " +
+		shortDuration(node.DefaultQueryTimeout) + ", at most " + shortDuration(node.MaxQueryTimeout) + ")"},
+}
+
+// queryHelp ends the usage of each command with queryFlags.
+const queryHelp = `When the node's index lacks the answer, the daemon asks the network for up
+to --timeout and verifies and stores what it gets before it answers; with
+--local it answers from its index alone.
+`
+
+// parseQueryOptions reads --local and --timeout.
+func parseQueryOptions(args *Args) (node.QueryOptions, error) {
+	opts := node.QueryOptions{Local: args.Bool("local")}
+	if !args.Has("timeout") {
+		return opts, nil
+	}
+	s := args.Get("timeout")
+	d, err := time.ParseDuration(s)
+	switch {
+	case err != nil:
+		return opts, usagef("--timeout %q is not a duration: write a number and a unit, e.g. 5s, 1m30s", s)
+	case d <= 0:
+		return opts, usagef("--timeout %s is not positive: give how long to search, e.g. 5s", s)
+	case opts.Local:
+		return opts, usagef("--local and --timeout exclude each other: --local does not search the network")
+	case d > node.MaxQueryTimeout:
+		return opts, protocol.E("", protocol.Invalid, "--timeout %s is above %s, the longest a daemon searches the network", s, shortDuration(node.MaxQueryTimeout))
+	}
+	opts.Timeout = d
+	return opts, nil
+}
+
+// shortDuration spells d as a person would write it: 5m, not 5m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// checkPeerAddrs checks that each of addrs is a multiaddr ending in
+// /p2p/PEER, the form every peer address takes on the command line; flag
+// names the flag or argument in the error ("--bootstrap").
+func checkPeerAddrs(flag string, addrs []string) error {
+	for _, a := range addrs {
+		m, err := ma.NewMultiaddr(a)
+		if err != nil {
+			return protocol.E("", protocol.Invalid, "%s %q is not a multiaddr: %v", flag, a, err)
+		}
+		if _, err := m.ValueForProtocol(ma.P_P2P); err != nil {
+			return protocol.E("", protocol.Invalid, "%s %q does not end in /p2p/PEER: a peer address names its peer (see `commons id` on that node)", flag, a)
+		}
+		if _, err := peer.AddrInfoFromP2pAddr(m); err != nil {
+			return protocol.E("", protocol.Invalid, "%s %q: %v", flag, a, err)
+		}
+	}
+	return nil
+}
+
+// maxSwarmKeyFile bounds what readSwarmKeyFlag reads: a swarm key file is
+// under 100 bytes, so one far larger is another file given by mistake.
+const maxSwarmKeyFile = 4 << 10
+
+// readSwarmKeyFlag reads and checks the file of a --swarm-key flag. "" is
+// no swarm key.
+func readSwarmKeyFlag(path string) ([]byte, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("--swarm-key: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxSwarmKeyFile))
+	if err != nil {
+		return nil, fmt.Errorf("--swarm-key: %w", err)
+	}
+	if _, err := p2p.ParseSwarmKey(b); err != nil {
+		return nil, fmt.Errorf("--swarm-key %s: %w", path, err)
+	}
+	return b, nil
+}

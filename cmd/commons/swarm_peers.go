@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/commons-p2p/commons/node"
+)
+
+// SwarmPeersCommand lists the peers the node is connected to.
+type SwarmPeersCommand struct{}
+
+func (SwarmPeersCommand) Synopsis() string { return "list the connected peers" }
+func (SwarmPeersCommand) Flags() []Flag    { return nil }
+func (SwarmPeersCommand) Usage() string {
+	return `usage: commons swarm peers
+
+Lists the peers the node is connected to, one a line: the peer ID, the
+node's score of it (0 is neutral; below 0 it misbehaved) and the addresses
+of the open connections. --json prints an array, [] when there are none.
+`
+}
+
+func (SwarmPeersCommand) Run(ctx context.Context, env *Env, args *Args) error {
+	if _, err := args.positionals(); err != nil {
+		return err
+	}
+	c, err := env.Client()
+	if err != nil {
+		return err
+	}
+	peers, err := c.Peers(ctx)
+	if err != nil {
+		return err
+	}
+	if peers == nil {
+		peers = []node.PeerInfo{}
+	}
+	for i := range peers {
+		if peers[i].Addrs == nil {
+			peers[i].Addrs = []string{}
+		}
+	}
+	return env.Print(peers, func(t *tabwriter.Writer) {
+		if len(peers) == 0 {
+			fmt.Fprintln(t, "no peers connected")
+			return
+		}
+		fmt.Fprintln(t, "PEER\tSCORE\tADDRS")
+		for _, p := range peers {
+			fmt.Fprintf(t, "%s\t%s\t%s\n", p.PeerID, score(p.Score), dash(strings.Join(p.Addrs, " ")))
+		}
+	})
+}
