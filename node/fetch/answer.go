@@ -25,7 +25,7 @@ func (s *Server) answer(w *frameWriter, req *Request) error {
 		err = answerIDs(w, req.IDs, s.src.Envelope)
 	case OpGov:
 		err = answerIDs(w, req.IDs, s.src.GovNode)
-	case OpClaims:
+	case OpClaims, OpFiles:
 		err = s.answerList(w, req)
 	}
 	if err != nil {
@@ -62,7 +62,14 @@ func answerIDs(w *frameWriter, ids []protocol.ID, get func(protocol.ID) ([]byte,
 // answerList writes the one ID list frame that answers a request for a
 // list.
 func (s *Server) answerList(w *frameWriter, req *Request) error {
-	ids, more, err := s.src.ClaimsAbout(req.Subject, req.After, req.limit())
+	var ids []protocol.ID
+	var more bool
+	var err error
+	if req.Op == OpClaims {
+		ids, more, err = s.src.ClaimsAbout(req.Subject, req.After, req.limit())
+	} else {
+		ids, more, err = s.src.DatasetsWithFile(req.Digest, req.After, req.limit())
+	}
 	if err != nil {
 		return &sourceError{err}
 	}

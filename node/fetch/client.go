@@ -28,8 +28,8 @@ type ClientOptions struct {
 	Penalty func(p peer.ID, reason string)
 }
 
-// Client asks peers of one commons for objects, claims and governance
-// nodes. It is safe for concurrent use.
+// Client asks peers of one commons for objects, claims, the datasets that
+// name a file, and governance nodes. It is safe for concurrent use.
 type Client struct {
 	h       host.Host
 	network protocol.NetworkID
@@ -73,6 +73,19 @@ func (c *Client) Objects(ctx context.Context, p peer.ID, ids []protocol.ID) (obj
 // Objects to verify them. Errors are as for Objects.
 func (c *Client) Claims(ctx context.Context, p peer.ID, subject, after protocol.ID, limit int) (ids []protocol.ID, more bool, err error) {
 	return c.list(ctx, p, "fetch claims", &Request{Network: c.network, Op: OpClaims, Subject: subject, After: after, Limit: limit})
+}
+
+// Datasets asks p for the IDs of the datasets it holds that list a file
+// with digest d: at most limit (0 means MaxClaims), in ascending order of
+// their text form, starting after after (from the first when after is
+// zero). more reports that p holds more; ask again with after set to the
+// last ID returned. This is how a node locates a file it has never seen:
+// ask the providers of the file's DHT key (SPEC.md §7.2), then fetch the
+// datasets with Objects, which verifies them; the IDs here are checked for
+// form and order only, and a dataset that does not list the file is the
+// caller's to notice. Errors are as for Objects.
+func (c *Client) Datasets(ctx context.Context, p peer.ID, d protocol.Digest, after protocol.ID, limit int) (ids []protocol.ID, more bool, err error) {
+	return c.list(ctx, p, "fetch datasets", &Request{Network: c.network, Op: OpFiles, Digest: d, After: after, Limit: limit})
 }
 
 // GovNodes asks p for the governance DAG nodes ids (at most MaxIDs,

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store/storetest"
@@ -112,17 +114,27 @@ func TestClientRefusesHostileServers(t *testing.T) {
 	}
 }
 
-func TestClientRefusesHostileClaimLists(t *testing.T) {
+// TestClientRefusesHostileIDLists runs each bad list against both ops
+// that answer with one: claims and files.
+func TestClientRefusesHostileIDLists(t *testing.T) {
 	k := storetest.Key(t, "publisher")
-	var claims []protocol.ID
+	var objs []protocol.ID
 	for i := range 3 {
-		claims = append(claims, storetest.NewDataset(t, k, string(rune('a'+i))).ID)
+		objs = append(objs, storetest.NewDataset(t, k, string(rune('a'+i))).ID)
 	}
-	slices.SortFunc(claims, func(x, y protocol.ID) int { return strings.Compare(x.String(), y.String()) })
+	slices.SortFunc(objs, func(x, y protocol.ID) int { return strings.Compare(x.String(), y.String()) })
 	list := func(more bool, ids ...protocol.ID) []byte {
 		return frames(appendFrame(nil, frameIDList, appendIDList(nil, ids, more)), endFrame)
 	}
 	artifact := protocol.ArtifactID(protocol.SumDigest([]byte("file")))
+	ops := map[Op]func(c *Client, p peer.ID, after protocol.ID, limit int) ([]protocol.ID, bool, error){
+		OpClaims: func(c *Client, p peer.ID, after protocol.ID, limit int) ([]protocol.ID, bool, error) {
+			return c.Claims(context.Background(), p, objs[2], after, limit)
+		},
+		OpFiles: func(c *Client, p peer.ID, after protocol.ID, limit int) ([]protocol.ID, bool, error) {
+			return c.Datasets(context.Background(), p, artifact.Digest(), after, limit)
+		},
+	}
 	cases := []struct {
 		name     string
 		after    protocol.ID
@@ -130,28 +142,49 @@ func TestClientRefusesHostileClaimLists(t *testing.T) {
 		response []byte
 		want     string
 	}{
-		{"out of order", protocol.ID{}, 10, list(false, claims[1], claims[0]), "out of order"},
-		{"repeated", protocol.ID{}, 10, list(false, claims[0], claims[0]), "out of order"},
-		{"not after after", claims[1], 10, list(false, claims[0]), "out of order"},
-		{"over the limit", protocol.ID{}, 2, list(false, claims...), "more than 2 ids"},
+		{"out of order", protocol.ID{}, 10, list(false, objs[1], objs[0]), "out of order"},
+		{"repeated", protocol.ID{}, 10, list(false, objs[0], objs[0]), "out of order"},
+		{"not after after", objs[1], 10, list(false, objs[0]), "out of order"},
+		{"after itself", objs[1], 10, list(false, objs[1], objs[2]), "out of order"},
+		{"over the limit", protocol.ID{}, 2, list(false, objs...), "more than 2 ids"},
+		{"over the default limit", protocol.ID{}, 0, list(false, manyIDs(MaxClaims+1)...), "more than 1000 ids"},
 		{"more but empty", protocol.ID{}, 10, list(true), "empty list that says more"},
 		{"an artifact", protocol.ID{}, 10, list(false, artifact), "names an artifact"},
 		{"bad more flag", protocol.ID{}, 10, frames(appendFrame(nil, frameIDList, []byte{2}), endFrame), "more flag"},
 		{"objects instead", protocol.ID{}, 10, frames(appendFrame(nil, frameObject, []byte("{}"))), "unexpected frame type 0x10"},
-		{"two lists", protocol.ID{}, 10, frames(appendFrame(nil, frameIDList, appendIDList(nil, claims[:1], false)), list(false, claims[1])), "unexpected frame type 0x12"},
+		{"two lists", protocol.ID{}, 10, frames(appendFrame(nil, frameIDList, appendIDList(nil, objs[:1], false)), list(false, objs[1])), "unexpected frame type 0x12"},
+		{"no end", protocol.ID{}, 10, appendFrame(nil, frameIDList, appendIDList(nil, objs[:1], false)), "stream ends where a frame should begin"},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			srv, cli := hostileServer(t, func(*Request) []byte { return tc.response }, false), newHost(t)
-			connect(t, cli, srv)
-			pen := &penalties{}
-			ids, _, err := NewClient(cli, testNetwork, ClientOptions{Penalty: pen.hook}).Claims(context.Background(), srv.ID(), claims[2], tc.after, tc.limit)
-			if !protocol.IsKind(err, protocol.Invalid) || !strings.Contains(err.Error(), tc.want) || ids != nil {
-				t.Fatalf("got %v, %v; want no ids and an invalid error with %q", ids, err, tc.want)
-			}
-			pen.wait(t, srv.ID(), tc.want)
-		})
+	for op, call := range ops {
+		for _, tc := range cases {
+			t.Run(string(op)+"/"+tc.name, func(t *testing.T) {
+				srv := hostileServer(t, func(r *Request) []byte {
+					if r.Op != op {
+						t.Errorf("the client asked with op %q, want %q", r.Op, op)
+					}
+					return tc.response
+				}, false)
+				cli := newHost(t)
+				connect(t, cli, srv)
+				pen := &penalties{}
+				ids, _, err := call(NewClient(cli, testNetwork, ClientOptions{Penalty: pen.hook}), srv.ID(), tc.after, tc.limit)
+				if !protocol.IsKind(err, protocol.Invalid) || !strings.Contains(err.Error(), tc.want) || ids != nil {
+					t.Fatalf("got %v, %v; want no ids and an invalid error with %q", ids, err, tc.want)
+				}
+				pen.wait(t, srv.ID(), tc.want)
+			})
+		}
 	}
+}
+
+// manyIDs returns n distinct object IDs in ascending text order.
+func manyIDs(n int) []protocol.ID {
+	ids := make([]protocol.ID, n)
+	for i := range ids {
+		ids[i] = protocol.ObjectID(fmt.Appendf(nil, "%d", i))
+	}
+	slices.SortFunc(ids, func(x, y protocol.ID) int { return strings.Compare(x.String(), y.String()) })
+	return ids
 }
 
 func TestClientGivesUpOnStalledServer(t *testing.T) {

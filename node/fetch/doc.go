@@ -1,6 +1,7 @@
 // Package fetch is the fetch protocol of commons, /commons/fetch/1.0.0
 // (SPEC.md §7.3): a node asks a peer for objects by ID, for the IDs of the
-// claims it holds about a subject, or for governance DAG nodes.
+// claims it holds about a subject, for the IDs of the datasets it holds
+// that name a file, or for governance DAG nodes.
 //
 // One request per stream. The client opens a stream, writes one request
 // frame, closes its write side and reads response frames until an end

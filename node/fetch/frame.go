@@ -18,7 +18,7 @@ const (
 	frameRequest  byte = 0x01 // the request: JSON
 	frameObject   byte = 0x10 // an envelope (objects) or a node's bytes (gov)
 	frameNotFound byte = 0x11 // the binary ID of something the server does not hold
-	frameIDList   byte = 0x12 // a more flag, then length-prefixed binary IDs
+	frameIDList   byte = 0x12 // a more flag, then length-prefixed binary IDs (claims, files)
 	frameError    byte = 0x13 // an error code, then a UTF-8 message
 )
 
@@ -26,7 +26,7 @@ const (
 const (
 	MaxRequestSize  = 32 << 10 // bytes of a request's JSON
 	MaxIDs          = 256      // IDs in an objects or gov request
-	MaxClaims       = 1000     // IDs in one claims answer; the default limit
+	MaxClaims       = 1000     // IDs in one claims or files answer; the default limit
 	MaxErrorMessage = 1024     // bytes of the message in an error frame
 	MaxNodeSize     = protocol.MaxEnvelopeSize
 

@@ -16,6 +16,8 @@ func FuzzDecodeRequest(f *testing.F) {
 		{Network: testNetwork, Op: OpObjects, IDs: []protocol.ID{idA, idB}},
 		{Network: testNetwork, Op: OpGov, IDs: []protocol.ID{art}},
 		{Network: testNetwork, Op: OpClaims, Subject: idA, After: idB, Limit: 7},
+		{Network: testNetwork, Op: OpFiles, Digest: dig, After: idB, Limit: 7},
+		{Network: testNetwork, Op: OpFiles, Digest: dig},
 	} {
 		f.Add(r.Encode())
 	}
@@ -23,6 +25,10 @@ func FuzzDecodeRequest(f *testing.F) {
 	for _, s := range []string{
 		`{` + n + `,"op":"claims","subject":"` + idA.String() + `","limit":1e2}`,
 		`{` + n + `,` + n + `,"op":"objects","ids":["` + idA.String() + `"]}`,
+		`{` + n + `,"op":"files","digest":"SHA256:` + dig.Hex() + `"}`,
+		`{` + n + `,"op":"files","digest":"` + dig.Hex() + `","subject":"` + idA.String() + `"}`,
+		`{` + n + `,"op":"files","digest":"sha256:` + strings.Repeat("0", 64) + `"}`,
+		`{` + n + `,"op":"objects","ids":["` + idA.String() + `"],"digest":"` + dig.String() + `"}`,
 		`{"Network":"x","op":"objects","ids":[]}`,
 		`{} {}`, `[`, `{"ids":[null,1,"",{}]}`, "",
 	} {

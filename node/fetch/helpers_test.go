@@ -48,9 +48,10 @@ func connect(tb testing.TB, a, b host.Host) {
 
 // fakeSource is a Source made of function fields; nil fields find nothing.
 type fakeSource struct {
-	envelope    func(protocol.ID) ([]byte, error)
-	claimsAbout func(subject, after protocol.ID, limit int) ([]protocol.ID, bool, error)
-	govNode     func(protocol.ID) ([]byte, error)
+	envelope         func(protocol.ID) ([]byte, error)
+	claimsAbout      func(subject, after protocol.ID, limit int) ([]protocol.ID, bool, error)
+	datasetsWithFile func(d protocol.Digest, after protocol.ID, limit int) ([]protocol.ID, bool, error)
+	govNode          func(protocol.ID) ([]byte, error)
 }
 
 var _ Source = (*fakeSource)(nil)
@@ -71,6 +72,13 @@ func (f *fakeSource) ClaimsAbout(subject, after protocol.ID, limit int) ([]proto
 		return nil, false, nil
 	}
 	return f.claimsAbout(subject, after, limit)
+}
+
+func (f *fakeSource) DatasetsWithFile(d protocol.Digest, after protocol.ID, limit int) ([]protocol.ID, bool, error) {
+	if f.datasetsWithFile == nil {
+		return nil, false, nil
+	}
+	return f.datasetsWithFile(d, after, limit)
 }
 
 func (f *fakeSource) GovNode(id protocol.ID) ([]byte, error) {
@@ -100,6 +108,28 @@ func (s storeSource) ClaimsAbout(subject, after protocol.ID, limit int) ([]proto
 	if err != nil {
 		return nil, false, err
 	}
+	ids, more := page(all, after, limit)
+	return ids, more, nil
+}
+
+// DatasetsWithFile pages over the store's locations of d, which are in
+// key order: the text order of the dataset IDs.
+func (s storeSource) DatasetsWithFile(d protocol.Digest, after protocol.ID, limit int) ([]protocol.ID, bool, error) {
+	locs, err := s.st.Locate(d)
+	if err != nil {
+		return nil, false, err
+	}
+	all := make([]protocol.ID, len(locs))
+	for i, l := range locs {
+		all[i] = l.Dataset
+	}
+	ids, more := page(all, after, limit)
+	return ids, more, nil
+}
+
+// page returns up to limit of the IDs in all (in text order) that follow
+// after, and whether more follow them.
+func page(all []protocol.ID, after protocol.ID, limit int) ([]protocol.ID, bool) {
 	start := 0
 	if !after.IsZero() {
 		for start < len(all) && all[start].String() <= after.String() {
@@ -107,7 +137,7 @@ func (s storeSource) ClaimsAbout(subject, after protocol.ID, limit int) ([]proto
 		}
 	}
 	end := min(start+limit, len(all))
-	return all[start:end], end < len(all), nil
+	return all[start:end], end < len(all)
 }
 
 func (s storeSource) GovNode(id protocol.ID) ([]byte, error) { return nil, notFound(id) }

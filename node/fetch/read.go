@@ -121,10 +121,10 @@ func readGov(r io.Reader, ids []protocol.ID) ([]RawNode, []protocol.ID, error) {
 	return nodes, notFound, err
 }
 
-// readIDList reads the answer to a request for an ID list (claims): one
-// ID list frame of at most limit object IDs, in strictly ascending order of
-// their text form, all after after, then the end frame. A list that says
-// more must not be empty, so paging always advances.
+// readIDList reads the answer to a request for an ID list (claims, files):
+// one ID list frame of at most limit object IDs, in strictly ascending
+// order of their text form, all after after, then the end frame. A list
+// that says more must not be empty, so paging always advances.
 func readIDList(r io.Reader, after protocol.ID, limit int) ([]protocol.ID, bool, error) {
 	const op = "read id list"
 	fr := newFrameReader(r)

@@ -18,6 +18,7 @@ const (
 	OpObjects Op = "objects" // envelopes by ID
 	OpClaims  Op = "claims"  // IDs of the claims held about a subject
 	OpGov     Op = "gov"     // governance DAG nodes by ID
+	OpFiles   Op = "files"   // IDs of the datasets held that name a file
 )
 
 // Request is the one request of a fetch stream. SPEC.md §7.3 gives its
@@ -25,10 +26,11 @@ const (
 type Request struct {
 	Network protocol.NetworkID // must be the server's network
 	Op      Op
-	IDs     []protocol.ID // objects, gov: 1 to MaxIDs, unique
-	Subject protocol.ID   // claims: the subject
-	After   protocol.ID   // claims: list only what follows this ID; zero from the start
-	Limit   int           // claims: 1 to MaxClaims; 0 means MaxClaims
+	IDs     []protocol.ID   // objects, gov: 1 to MaxIDs, unique
+	Subject protocol.ID     // claims: the subject
+	Digest  protocol.Digest // files: the file's digest; never all zero, which means none
+	After   protocol.ID     // claims, files: list only what follows this ID; zero from the start
+	Limit   int             // claims, files: 1 to MaxClaims; 0 means MaxClaims
 }
 
 // wireRequest is the JSON form of Request.
@@ -37,6 +39,7 @@ type wireRequest struct {
 	Op      Op       `json:"op"`
 	IDs     []string `json:"ids,omitempty"`
 	Subject string   `json:"subject,omitempty"`
+	Digest  string   `json:"digest,omitempty"`
 	After   string   `json:"after,omitempty"`
 	Limit   int      `json:"limit,omitempty"`
 }
@@ -48,6 +51,9 @@ func (r *Request) Encode() []byte {
 		w.IDs = append(w.IDs, id.String())
 	}
 	w.Subject, w.After = r.Subject.String(), r.After.String()
+	if r.hasDigest() {
+		w.Digest = r.Digest.String()
+	}
 	b, err := json.Marshal(w)
 	if err != nil {
 		panic(err) // unreachable: strings and an int
@@ -63,26 +69,37 @@ func (r *Request) Validate() error {
 	}
 	switch r.Op {
 	case OpObjects, OpGov:
-		if !r.Subject.IsZero() || !r.After.IsZero() || r.Limit != 0 {
+		if !r.Subject.IsZero() || r.hasDigest() || !r.After.IsZero() || r.Limit != 0 {
 			return protocol.E(op, protocol.Invalid, "op %q takes only ids", r.Op)
 		}
 		return checkIDs(op, r.Op, r.IDs)
-	case OpClaims:
-		if r.IDs != nil {
-			return protocol.E(op, protocol.Invalid, "op %q takes no ids", r.Op)
-		}
-		if r.Subject.IsZero() {
-			return protocol.E(op, protocol.Invalid, "op %q needs a subject", r.Op)
-		}
-		if !r.After.IsZero() && !r.After.IsObject() {
-			return protocol.E(op, protocol.Invalid, "after %s is not an object ID", r.After)
-		}
-		if r.Limit < 0 || r.Limit > MaxClaims {
-			return protocol.E(op, protocol.Invalid, "limit %d is outside [1, %d]", r.Limit, MaxClaims)
-		}
-		return nil
+	case OpClaims, OpFiles:
+		return r.checkList(op)
 	}
 	return protocol.E(op, protocol.Invalid, "unknown op %q", clip(string(r.Op)))
+}
+
+// checkList checks a request for an ID list: the claims about a subject,
+// or the datasets that name a file.
+func (r *Request) checkList(op string) error {
+	claims := r.Op == OpClaims
+	switch {
+	case r.IDs != nil:
+		return protocol.E(op, protocol.Invalid, "op %q takes no ids", r.Op)
+	case claims && r.Subject.IsZero():
+		return protocol.E(op, protocol.Invalid, "op %q needs a subject", r.Op)
+	case claims && r.hasDigest():
+		return protocol.E(op, protocol.Invalid, "op %q takes no digest", r.Op)
+	case !claims && !r.hasDigest():
+		return protocol.E(op, protocol.Invalid, "op %q needs a digest", r.Op)
+	case !claims && !r.Subject.IsZero():
+		return protocol.E(op, protocol.Invalid, "op %q takes no subject", r.Op)
+	case !r.After.IsZero() && !r.After.IsObject():
+		return protocol.E(op, protocol.Invalid, "after %s is not an object ID", r.After)
+	case r.Limit < 0 || r.Limit > MaxClaims:
+		return protocol.E(op, protocol.Invalid, "limit %d is outside [1, %d]", r.Limit, MaxClaims)
+	}
+	return nil
 }
 
 func checkIDs(op string, o Op, ids []protocol.ID) error {
@@ -105,7 +122,11 @@ func checkIDs(op string, o Op, ids []protocol.ID) error {
 	return nil
 }
 
-// limit returns the number of claims r asks for.
+// hasDigest reports whether r names a file. No file has the all-zero
+// digest (no one knows bytes that hash to it), so it stands for none.
+func (r *Request) hasDigest() bool { return r.Digest != protocol.Digest{} }
+
+// limit returns the number of IDs r asks for.
 func (r *Request) limit() int {
 	if r.Limit == 0 {
 		return MaxClaims
@@ -115,8 +136,8 @@ func (r *Request) limit() int {
 
 // DecodeRequest parses and validates the JSON of a request. It is strict:
 // UTF-8 only, one object, member names matched exactly and never twice,
-// no unknown members, IDs and the network in canonical form, limit an
-// integer.
+// no unknown members, IDs, the digest and the network in canonical form,
+// limit an integer.
 func DecodeRequest(b []byte) (*Request, error) {
 	const op = "decode request"
 	if len(b) > MaxRequestSize {
@@ -195,6 +216,8 @@ func decodeMember(dec *json.Decoder, name string, r *Request) error {
 		}
 	case "subject":
 		r.Subject, err = decodeID(dec)
+	case "digest":
+		r.Digest, err = decodeDigest(dec)
 	case "after":
 		r.After, err = decodeID(dec)
 	case "limit":
@@ -243,6 +266,26 @@ func parseCanonicalID(s string) (protocol.ID, error) {
 		return protocol.ID{}, errors.New(strconv.Quote(clip(s)) + " is not in canonical form " + id.String())
 	}
 	return id, nil
+}
+
+// decodeDigest accepts a digest only in the one form String gives it, and
+// not the all-zero digest, which Request keeps for none.
+func decodeDigest(dec *json.Decoder) (protocol.Digest, error) {
+	var s string
+	if err := dec.Decode(&s); err != nil {
+		return protocol.Digest{}, err
+	}
+	d, err := protocol.ParseDigest(s)
+	if err != nil {
+		return protocol.Digest{}, err
+	}
+	if d.String() != s {
+		return protocol.Digest{}, errors.New(strconv.Quote(clip(s)) + " is not in canonical form " + d.String())
+	}
+	if d == (protocol.Digest{}) {
+		return protocol.Digest{}, errors.New("the all-zero digest names no file")
+	}
+	return d, nil
 }
 
 func parseNetwork(s string) (protocol.NetworkID, error) {

@@ -13,6 +13,7 @@ var (
 	idA = protocol.ObjectID([]byte("a"))
 	idB = protocol.ObjectID([]byte("b"))
 	art = protocol.ArtifactID(protocol.SumDigest([]byte("a file")))
+	dig = protocol.SumDigest([]byte("a file"))
 )
 
 func TestRequestRoundTrip(t *testing.T) {
@@ -21,6 +22,8 @@ func TestRequestRoundTrip(t *testing.T) {
 		{Network: testNetwork, Op: OpGov, IDs: []protocol.ID{art}},
 		{Network: testNetwork, Op: OpClaims, Subject: art},
 		{Network: testNetwork, Op: OpClaims, Subject: idA, After: idB, Limit: 7},
+		{Network: testNetwork, Op: OpFiles, Digest: dig},
+		{Network: testNetwork, Op: OpFiles, Digest: dig, After: idA, Limit: MaxClaims},
 	} {
 		got, err := DecodeRequest(r.Encode())
 		if err != nil {
@@ -36,6 +39,7 @@ func TestRequestRoundTrip(t *testing.T) {
 func TestDecodeRequestRefuses(t *testing.T) {
 	n := `"network":"` + testNetwork.String() + `"`
 	a, b := `"`+idA.String()+`"`, `"`+idB.String()+`"`
+	d := `"` + dig.String() + `"`
 	cases := []struct{ in, want string }{
 		{`[]`, "not a JSON object"},
 		{`{` + n + `,"op":"objects","ids":[` + a + `]} {}`, "data after"},
@@ -59,6 +63,23 @@ func TestDecodeRequestRefuses(t *testing.T) {
 		{`{` + n + `,"op":"claims","subject":` + a + `,"limit":99999999999}`, "positive integer"},
 		{`{` + n + `,"op":"claims","subject":` + a + `,"after":"` + art.String() + `"}`, "not an object ID"},
 		{`{` + n + `,"op":"claims","subject":"` + strings.ToUpper(idA.String()) + `"}`, "canonical"},
+		{`{` + n + `,"op":"objects","ids":[` + a + `],"digest":` + d + `}`, "takes only ids"},
+		{`{` + n + `,"op":"gov","ids":[` + a + `],"digest":` + d + `}`, "takes only ids"},
+		{`{` + n + `,"op":"claims","subject":` + a + `,"digest":` + d + `}`, "takes no digest"},
+		{`{` + n + `,"op":"files"}`, "needs a digest"},
+		{`{` + n + `,"op":"files","digest":` + d + `,"ids":[` + a + `]}`, "takes no ids"},
+		{`{` + n + `,"op":"files","digest":` + d + `,"subject":` + a + `}`, "takes no subject"},
+		{`{` + n + `,"op":"files","digest":` + d + `,"after":"` + art.String() + `"}`, "not an object ID"},
+		{`{` + n + `,"op":"files","digest":` + d + `,"limit":1001}`, "outside [1, 1000]"},
+		{`{` + n + `,"op":"files","digest":` + d + `,"limit":0}`, "positive integer"},
+		{`{` + n + `,"op":"files","digest":"` + dig.Hex() + `"}`, "canonical"},
+		{`{` + n + `,"op":"files","digest":"` + strings.ToUpper(dig.String()) + `"}`, "digest"},
+		{`{` + n + `,"op":"files","digest":"sha256:` + strings.ToUpper(dig.Hex()) + `"}`, "canonical"},
+		{`{` + n + `,"op":"files","digest":"sha256:` + dig.Hex()[2:] + `"}`, "64 hex digits"},
+		{`{` + n + `,"op":"files","digest":"` + art.String() + `"}`, "not a sha256 digest"},
+		{`{` + n + `,"op":"files","digest":"sha256:` + strings.Repeat("0", 64) + `"}`, "all-zero"},
+		{`{` + n + `,"op":"files","digest":7}`, "digest"},
+		{`{` + n + `,"op":"files","digest":` + d + `,"digest":` + d + `}`, "given twice"},
 		{`{` + n + `,"op":"OBJECTS","ids":[` + a + `]}`, "unknown op"},
 		{`{` + n + `,"op":"objects","ids":[` + a + `],"extra":1}`, "unknown member"},
 		{`{` + n + `,` + n + `,"op":"objects","ids":[` + a + `]}`, "given twice"},

@@ -24,6 +24,12 @@ type Source interface {
 	// subject, in ascending order of their text form, starting after
 	// after (from the first when after is zero), and whether more follow.
 	ClaimsAbout(subject, after protocol.ID, limit int) (ids []protocol.ID, more bool, err error)
+	// DatasetsWithFile returns up to limit IDs of the datasets held that
+	// list a file with digest d, in ascending order of their text form,
+	// starting after after (from the first when after is zero), and
+	// whether more follow. Derivations that made such a file are not
+	// datasets that name it.
+	DatasetsWithFile(d protocol.Digest, after protocol.ID, limit int) (ids []protocol.ID, more bool, err error)
 	// GovNode returns the bytes of governance DAG node id as stored, or
 	// an error of kind NotFound.
 	GovNode(id protocol.ID) ([]byte, error)

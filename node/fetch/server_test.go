@@ -85,6 +85,10 @@ func TestServerRefusesMalformedRequests(t *testing.T) {
 		{"member in other case", string(requestJSON(t, `"Op":"objects","ids":[`+id+`]`)), "unknown member"},
 		{"non-canonical id", string(requestJSON(t, `"op":"objects","ids":["B`+strings.ToUpper(id[2:])+`]`)), "canonical"},
 		{"limit as a string", string(requestJSON(t, `"op":"claims","subject":`+id+`,"limit":"5"`)), "limit"},
+		{"files without a digest", string(requestJSON(t, `"op":"files","after":`+id)), "needs a digest"},
+		{"files with ids", string(requestJSON(t, `"op":"files","digest":"`+dig.String()+`","ids":[`+id+`]`)), "takes no ids"},
+		{"digest on objects", string(requestJSON(t, `"op":"objects","ids":[`+id+`],"digest":"`+dig.String()+`"`)), "takes only ids"},
+		{"bare hex digest", string(requestJSON(t, `"op":"files","digest":"`+dig.Hex()+`"`)), "canonical"},
 		{"no request", "", "stream ends where a frame should begin"},
 	}
 	for _, c := range cases {
