@@ -63,6 +63,11 @@ type HostConfig struct {
 	// Metrics, when set, receives libp2p's Prometheus metrics. When nil
 	// they are off, which is what many hosts in one process need.
 	Metrics prometheus.Registerer
+	// Scores, when set, is the host's opinion of its peers: the host
+	// refuses the connections of banned peers and tags every penalised
+	// peer in the connection manager, so that it is trimmed first. A
+	// Scores serves one host. Nil means no scoring.
+	Scores *Scores
 }
 
 // ResourceLimits are the system-wide limits of the resource manager. Zero
@@ -142,6 +147,9 @@ func NewHost(cfg HostConfig) (host.Host, error) {
 	if low > high {
 		return nil, protocol.E(op, protocol.Invalid, "connection watermarks low %d > high %d", low, high)
 	}
+	if cfg.Scores != nil && cfg.Scores.attached() {
+		return nil, protocol.E(op, protocol.Invalid, "the scores serve another host already: give each host its own")
+	}
 	cm, err := connmgr.NewConnManager(low, high)
 	if err != nil {
 		return nil, fmt.Errorf("%s: connection manager: %w", op, err)
@@ -167,6 +175,9 @@ func NewHost(cfg HostConfig) (host.Host, error) {
 	} else {
 		opts = append(opts, libp2p.Transport(quic.NewTransport))
 	}
+	if cfg.Scores != nil {
+		opts = append(opts, libp2p.ConnectionGater(gater{cfg.Scores}))
+	}
 	if cfg.Metrics != nil {
 		opts = append(opts, libp2p.PrometheusRegisterer(cfg.Metrics))
 	} else {
@@ -185,7 +196,26 @@ func NewHost(cfg HostConfig) (host.Host, error) {
 			return nil, protocol.E(op, protocol.Transient, "could not listen on %s (address in use, or not an address of this machine)", a)
 		}
 	}
+	if cfg.Scores != nil {
+		if err := attachScores(cfg.Scores, h, cm); err != nil {
+			h.Close()
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+	}
 	return h, nil
+}
+
+// attachScores makes s the score table of h, whose connection manager
+// is cm.
+func attachScores(s *Scores, h host.Host, cm *connmgr.BasicConnMgr) error {
+	tag, err := s.registerTag(cm)
+	if err != nil {
+		return fmt.Errorf("score tag: %w", err)
+	}
+	if err := s.attach(h.Network(), tag); err != nil {
+		return protocol.E("attach scores", protocol.Invalid, "%w", err)
+	}
+	return nil
 }
 
 // listening reports whether one of got is want, a port 0 in want matching
