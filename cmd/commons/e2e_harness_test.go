@@ -167,12 +167,14 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// startDaemon runs a daemon on repo with free ports and waits until
-// `commons id` answers. The daemon is interrupted when the test ends.
-func startDaemon(t *testing.T, repo string) *daemon {
+// startDaemon runs a daemon on repo with free ports and the flags in extra,
+// and waits until `commons id` answers. The daemon is interrupted when the
+// test ends.
+func startDaemon(t *testing.T, repo string, extra ...string) *daemon {
 	t.Helper()
 	d := &daemon{repo: repo, stderr: &syncBuffer{}, exited: make(chan struct{})}
-	d.cmd = exec.Command(commonsBinary(t), "daemon", "--repo", repo, "--api", "127.0.0.1:0", "--listen", "/ip4/127.0.0.1/tcp/0")
+	args := append([]string{"daemon", "--repo", repo, "--api", "127.0.0.1:0", "--listen", "/ip4/127.0.0.1/tcp/0"}, extra...)
+	d.cmd = exec.Command(commonsBinary(t), args...)
 	d.cmd.Env = e2eEnv()
 	d.cmd.Stderr = d.stderr
 	if err := d.cmd.Start(); err != nil {
@@ -239,9 +241,15 @@ func sha256Hex(s string) string { d := sha256.Sum256([]byte(s)); return hex.Enco
 // JSON shapes the tests read: the contract's field names, as strings.
 type (
 	idJSON struct {
-		DID    string `json:"did"`
-		PeerID string `json:"peer_id"`
-		Repo   string `json:"repo"`
+		DID    string   `json:"did"`
+		PeerID string   `json:"peer_id"`
+		Addrs  []string `json:"addrs"`
+		Repo   string   `json:"repo"`
+	}
+	peerJSON struct {
+		PeerID string   `json:"peer_id"`
+		Addrs  []string `json:"addrs"`
+		Score  *float64 `json:"score"` // a pointer, to tell an absent score from 0
 	}
 	keyJSON struct {
 		Name string `json:"name"`
