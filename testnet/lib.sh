@@ -16,7 +16,11 @@
 tn_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 tn_prog=${tn_prog:-$(basename "$0")}
 
-tn_die() { echo "$tn_prog: $*" >&2; exit 1; }
+tn_die() {
+  echo "$tn_prog: $*" >&2
+  [ -z "${tn_hint:-}" ] || echo "$tn_prog: $tn_hint" >&2
+  exit 1
+}
 tn_say() { echo "$tn_prog: $*" >&2; }
 
 # json_str FIELD: the value of a top-level string field of the JSON on stdin.
@@ -72,6 +76,22 @@ tn_addr() (
   tn_node_env "$1"
   echo "/ip4/127.0.0.1/tcp/$P2P_PORT/p2p/$PEER_ID"
 )
+
+# tn_machine: one line naming the machine, for figures.
+tn_machine() {
+  local cpu
+  cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+  echo "machine: $(nproc) CPUs ($cpu), $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo), Linux $(uname -r), $(go version 2>/dev/null | cut -d' ' -f3), load $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+# tn_stats: min, median, p95 and max (nearest rank) of the numbers on stdin,
+# one a line.
+tn_stats() {
+  sort -n | awk '{ v[NR] = $1 } END {
+    if (NR == 0) { print "no samples"; exit }
+    m = int((NR + 1) / 2); p = int(NR * 0.95); if (p < NR * 0.95) p++
+    printf "n %d, min %s, median %s, p95 %s, max %s\n", NR, v[1], v[m], v[p], v[NR] }'
+}
 
 # --- ports -----------------------------------------------------------------
 
