@@ -463,6 +463,11 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"object", "get"}, "missing ID"},
 		{[]string{"--name", "x", "id"}, "unknown flag --name before the command"},
 		{[]string{"id", "--repo"}, "flag --repo needs a value"},
+		{[]string{"swarm"}, "swarm needs a subcommand"},
+		{[]string{"swarm", "key"}, "swarm key needs a subcommand"},
+		{[]string{"swarm", "key", "old"}, `unknown command "swarm key old"`},
+		{[]string{"swarm", "connect"}, "missing MULTIADDR"},
+		{[]string{"swarm", "peers", "extra"}, `unexpected argument "extra"`},
 	}
 	for _, tt := range usage {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -476,7 +481,8 @@ func TestCommandLine(t *testing.T) {
 		})
 	}
 
-	for _, args := range [][]string{{"help"}, {"--help"}, {"help", "dataset", "add"}, {"dataset", "add", "--help"}, {"claim", "-h"}, {"attribution", "--help", "--json"}} {
+	for _, args := range [][]string{{"help"}, {"--help"}, {"help", "dataset", "add"}, {"dataset", "add", "--help"}, {"claim", "-h"}, {"attribution", "--help", "--json"},
+		{"help", "swarm", "key", "new"}, {"swarm", "key", "--help"}, {"swarm", "connect", "-h"}} {
 		res := commons(t, nil, args...)
 		if res.code != 0 || !strings.Contains(res.stdout, "usage: commons") {
 			t.Errorf("commons %s:\n%s", strings.Join(args, " "), res)
