@@ -1,6 +1,7 @@
 // Package p2p is a commons node's place on the network: its libp2p host,
 // the network's Kademlia DHT and the announcer that keeps the node's
-// provider records alive (SPEC.md §7.2).
+// provider records alive (SPEC.md §7.2), its opinion of its peers, and
+// gossip (§7.4).
 //
 // NewHost makes a host from the node key: TCP and QUIC, or TCP alone on a
 // private network (a PSK swarm key), with a resource manager and a
@@ -11,8 +12,15 @@
 // node announces everything again — provides each of them, and provides
 // them all again every Interval, well before the records expire.
 //
-// The package knows keys and peers, never objects: it must not read or
-// write the store, and it does not decide what a node announces — the
-// caller does, through the KeySource and protocol's ObjectKey, FileKey and
-// ClaimsAboutKey.
+// Scores is the node's opinion of its peers, lowered by the penalties the
+// fetch protocol and gossip give and decaying back with time; the host
+// refuses the connections of a peer whose score falls below the ban
+// threshold. Gossip runs GossipSub on the network's topics (SPEC.md
+// §7.4): every message is validated before it is delivered or forwarded,
+// and the peer that forwards an invalid one is penalised.
+//
+// The package knows keys, peers and bytes, never objects: it must not read
+// or write the store, and it does not decide what a node announces or what
+// a valid message is — the caller does, through the KeySource, protocol's
+// ObjectKey, FileKey and ClaimsAboutKey, and the validators it gives Join.
 package p2p
