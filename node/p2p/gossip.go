@@ -54,7 +54,8 @@ type GossipOptions struct {
 	// Heartbeat is the GossipSub heartbeat; default DefaultGossipHeartbeat.
 	// Tests shorten it.
 	Heartbeat time.Duration
-	// Logger receives a debug line per rejected message; nil logs nothing.
+	// Logger receives a debug line per rejected message, and GossipSub's
+	// own log; nil logs nothing.
 	Logger *slog.Logger
 }
 
@@ -77,9 +78,11 @@ type Gossip struct {
 // delivered or forwarded, and returns what DeliverFunc is given with the
 // message. An error of kind protocol.Invalid rejects the message: it is
 // dropped, not forwarded, and the peer that sent it penalised. Any other
-// error ignores it: dropped and not forwarded, without penalty (a store
-// that failed, an object already held, one dated too far ahead to accept
-// yet). ctx ends after 10 s.
+// error ignores it: dropped and not forwarded, without penalty — a store
+// that failed, an object already held, or one dated too far ahead to
+// accept yet (SPEC.md §7.4: wrap protocol.CheckTime's error, of kind
+// Invalid, in another kind). ctx ends after 10 s. Publish calls it too,
+// on the node's own messages, with the node's own peer ID as from.
 type ValidateFunc func(ctx context.Context, from peer.ID, data []byte) (any, error)
 
 // DeliverFunc receives a valid message from another node, with what its
