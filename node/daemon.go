@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -65,6 +66,14 @@ func RunDaemon(ctx context.Context, dir string, opts DaemonOptions) error {
 	}
 	defer st.Close()
 	n := New(repo, st, log)
+	netOpts, err := networkOptions(repo, cfg, opts.Bootstrap)
+	if err != nil {
+		return err
+	}
+	if err := n.StartNetwork(ctx, netOpts); err != nil {
+		return err
+	}
+	defer n.Close()
 
 	ln, err := net.Listen("tcp", cfg.API)
 	if err != nil {
@@ -83,7 +92,7 @@ func RunDaemon(ctx context.Context, dir string, opts DaemonOptions) error {
 		return err
 	}
 	defer repo.SetAPIAddr("")
-	log.Info("daemon ready", "repo", dir, "api", addr, "did", repo.NodeKey.DID(), "peer_id", repo.PeerID, "network", repo.Network)
+	log.Info("daemon ready", "repo", dir, "api", addr, "did", repo.NodeKey.DID(), "peer_id", repo.PeerID, "network", repo.Network, "addrs", n.addrs())
 
 	select {
 	case err := <-served:
@@ -118,4 +127,27 @@ func writeToken(repo *Repo, token string) error {
 		return nil
 	}
 	return writeFileAtomic(p, []byte(token+"\n"), 0o600)
+}
+
+// networkOptions are the repo's network settings, with extra bootstrap
+// peers for this run.
+func networkOptions(repo *Repo, cfg Config, extra []string) (NetworkOptions, error) {
+	boot, err := parseBootstrap(append(slices.Clone(cfg.Bootstrap), extra...))
+	if err != nil {
+		return NetworkOptions{}, err
+	}
+	listen := cfg.Listen
+	if repo.SwarmKey != nil {
+		listen = tcpOnly(listen)
+		if len(listen) == 0 && len(cfg.Listen) > 0 {
+			return NetworkOptions{}, protocol.E("config", protocol.Invalid, "a private network (swarm.key) runs over TCP only, and every listen address is QUIC")
+		}
+	}
+	return NetworkOptions{
+		Listen:    listen,
+		Bootstrap: boot,
+		SwarmKey:  repo.SwarmKey,
+		Limits:    cfg.Limits,
+		Gossip:    cfg.Gossip == nil || *cfg.Gossip,
+	}, nil
 }

@@ -201,7 +201,7 @@ func runDaemonOnce(t *testing.T, dir string, genesis []byte) error {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	return RunDaemon(ctx, dir, DaemonOptions{APIAddr: "127.0.0.1:0", Genesis: genesis})
+	return RunDaemon(ctx, dir, DaemonOptions{APIAddr: "127.0.0.1:0", Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Genesis: genesis})
 }
 
 func TestDaemonFoundsCommonsOfOne(t *testing.T) {

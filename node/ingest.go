@@ -87,6 +87,7 @@ func (n *Node) storeVerified(vb verifiedBatch) []store.PutResult {
 			n.metrics.refused.WithLabelValues(protocol.KindOf(results[i].Err).String()).Inc()
 		} else {
 			n.metrics.observePut(results[i])
+			n.stored(objs[i], results[i], fromAPI)
 		}
 	}
 	return results

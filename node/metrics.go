@@ -15,6 +15,11 @@ type metrics struct {
 	cosigned prometheus.Counter     // signatures merged into stored objects
 	refused  *prometheus.CounterVec // objects refused, by error kind
 	requests *prometheus.CounterVec // API requests by route and status class
+
+	fetched         prometheus.Counter     // new objects fetched from peers for queries
+	gossiped        *prometheus.CounterVec // announce-topic messages by outcome
+	announceDropped prometheus.Counter     // keys of new objects left for the next round
+	penalties       *prometheus.CounterVec // peers penalised, by reason
 }
 
 func newMetrics(st *store.Store) *metrics {
@@ -32,8 +37,20 @@ func newMetrics(st *store.Store) *metrics {
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "commons_api_requests_total", Help: "HTTP API requests, by route and status code.",
 		}, []string{"route", "code"}),
+		fetched: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "commons_objects_fetched_total", Help: "New objects fetched from peers to answer queries.",
+		}),
+		gossiped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "commons_gossip_messages_total", Help: "Announce-topic messages: published, stored, known (already held), refused, dropped (over the publish queue).",
+		}, []string{"outcome"}),
+		announceDropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "commons_announce_dropped_total", Help: "Keys of new objects not announced at once (queue full); the next round announces them.",
+		}),
+		penalties: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "commons_peer_penalties_total", Help: "Penalties given to peers, by reason.",
+		}, []string{"reason"}),
 	}
-	m.reg.MustRegister(m.stored, m.cosigned, m.refused, m.requests,
+	m.reg.MustRegister(m.stored, m.cosigned, m.refused, m.requests, m.fetched, m.gossiped, m.announceDropped, m.penalties,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

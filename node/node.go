@@ -21,6 +21,7 @@ type Node struct {
 	store   *store.Store
 	log     *slog.Logger
 	metrics *metrics
+	net     *swarm // nil until StartNetwork
 
 	// now is the clock; tests replace it.
 	now func() time.Time

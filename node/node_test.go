@@ -70,7 +70,7 @@ func TestPublishAndAttribute(t *testing.T) {
 	}
 	trustOf := func(subject protocol.ID, claim protocol.ID) string {
 		t.Helper()
-		a, err := n.Attribution(ctx, subject)
+		a, err := n.Attribution(ctx, subject, QueryOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -117,7 +117,7 @@ func TestPublishAndAttribute(t *testing.T) {
 		t.Errorf("after alice co-signs: trust = %s, want mutual", got)
 	}
 
-	a, err := n.Attribution(ctx, child.ID)
+	a, err := n.Attribution(ctx, child.ID, QueryOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,14 +125,14 @@ func TestPublishAndAttribute(t *testing.T) {
 		t.Errorf("lineage of child = %+v, want the parent with its one contributor", a.Lineage)
 	}
 
-	loc, err := n.Locate(ctx, protocol.SumDigest([]byte("child b")))
+	loc, err := n.Locate(ctx, protocol.SumDigest([]byte("child b")), QueryOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(loc.Datasets) != 1 || loc.Datasets[0].ID != child.ID || loc.Datasets[0].Path != "sub/b.csv" {
 		t.Errorf("locate = %+v", loc)
 	}
-	view, err := n.Dataset(ctx, parent.ID)
+	view, err := n.Dataset(ctx, parent.ID, QueryOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ func TestCosignKeepsID(t *testing.T) {
 	n := newTestNode(t)
 	n.NewKey(ctx, "bob")
 	d := mustDataset(t, n, "d")
-	before, _ := n.GetObject(ctx, d.ID)
+	before, _ := n.GetObject(ctx, d.ID, QueryOptions{})
 	p, err := n.Cosign(ctx, d.ID, "bob")
 	if err != nil {
 		t.Fatal(err)
@@ -158,7 +158,7 @@ func TestCosignKeepsID(t *testing.T) {
 	if err != nil || again.New || again.Signers != 2 {
 		t.Errorf("second cosign = %+v, %v; want no change", again, err)
 	}
-	after, _ := n.GetObject(ctx, d.ID)
+	after, _ := n.GetObject(ctx, d.ID, QueryOptions{})
 	eb, _ := protocol.DecodeEnvelope(before)
 	ea, _ := protocol.DecodeEnvelope(after)
 	if eb.ID() != ea.ID() || len(ea.Signatures) != 2 {
@@ -271,7 +271,7 @@ func TestRefusals(t *testing.T) {
 func indexSnapshot(t *testing.T, n *Node, id protocol.ID) string {
 	t.Helper()
 	ctx := context.Background()
-	a, err := n.Attribution(ctx, id)
+	a, err := n.Attribution(ctx, id, QueryOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +288,7 @@ func TestFutureObjectRefused(t *testing.T) {
 	n.now = func() time.Time { return time.Now().Add(time.Hour) }
 	d := mustDataset(t, n, "from the future")
 	n.now = time.Now
-	raw, err := n.GetObject(context.Background(), d.ID)
+	raw, err := n.GetObject(context.Background(), d.ID, QueryOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

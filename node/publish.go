@@ -25,6 +25,7 @@ func (n *Node) Ingest(raw []byte) (store.PutResult, *protocol.Object, error) {
 		return store.PutResult{}, nil, err
 	}
 	n.metrics.observePut(res)
+	n.stored(o, res, fromAPI)
 	return res, o, nil
 }
 

@@ -9,7 +9,7 @@ import (
 
 // ID describes the node.
 func (n *Node) ID(context.Context) IDInfo {
-	return IDInfo{DID: n.repo.NodeKey.DID(), PeerID: n.repo.PeerID.String(), Network: n.repo.Network.String(), Repo: n.repo.Dir, Version: Version}
+	return IDInfo{DID: n.repo.NodeKey.DID(), PeerID: n.repo.PeerID.String(), Network: n.repo.Network.String(), Addrs: n.addrs(), Repo: n.repo.Dir, Version: Version}
 }
 
 // Keys lists the keystore.
@@ -37,13 +37,25 @@ func (n *Node) NewKey(_ context.Context, name string) (KeyInfo, error) {
 	return KeyInfo{Name: name, DID: k.DID()}, nil
 }
 
-// Attribution answers who contributed to id, at what trust, and its lineage.
-func (n *Node) Attribution(_ context.Context, id protocol.ID) (*store.Attribution, error) {
+// Attribution answers who contributed to id, at what trust, and its
+// lineage. Unless q.Local it first gathers from the network the subject,
+// the claims about it that any holder has, and its ancestors (SPEC.md §7.5):
+// the answer is always made from the local index.
+func (n *Node) Attribution(ctx context.Context, id protocol.ID, q QueryOptions) (*store.Attribution, error) {
+	if s, cancel := n.newSearch(ctx, q); s != nil {
+		defer cancel()
+		s.attribution(id)
+	}
 	return n.store.Attribution(id, n.policy())
 }
 
-// Locate finds the datasets that hold a file with digest d.
-func (n *Node) Locate(_ context.Context, d protocol.Digest) (LocateResult, error) {
+// Locate finds the datasets that hold a file with digest d: those stored
+// here and, unless q.Local, those that peers announcing the file hold.
+func (n *Node) Locate(ctx context.Context, d protocol.Digest, q QueryOptions) (LocateResult, error) {
+	if s, cancel := n.newSearch(ctx, q); s != nil {
+		defer cancel()
+		s.datasetsWithFile(d)
+	}
 	locs, err := n.store.Locate(d)
 	if err != nil {
 		return LocateResult{}, err
@@ -57,8 +69,12 @@ func (n *Node) Locate(_ context.Context, d protocol.Digest) (LocateResult, error
 	return out, nil
 }
 
-// Dataset shows one dataset record.
-func (n *Node) Dataset(_ context.Context, id protocol.ID) (DatasetView, error) {
+// Dataset shows one dataset record, fetched from the network when it is
+// not stored here (unless q.Local).
+func (n *Node) Dataset(ctx context.Context, id protocol.ID, q QueryOptions) (DatasetView, error) {
+	if err := n.fetchIfMissing(ctx, "show dataset", id, q); err != nil {
+		return DatasetView{}, err
+	}
 	o, err := n.store.Object(id)
 	if err != nil {
 		return DatasetView{}, err
@@ -104,8 +120,12 @@ func (n *Node) Datasets(context.Context) ([]DatasetSummary, error) {
 	return out, nil
 }
 
-// GetObject returns the stored envelope of id, signatures merged.
-func (n *Node) GetObject(_ context.Context, id protocol.ID) ([]byte, error) {
+// GetObject returns the stored envelope of id, signatures merged; fetched
+// from the network when it is not stored here (unless q.Local).
+func (n *Node) GetObject(ctx context.Context, id protocol.ID, q QueryOptions) ([]byte, error) {
+	if err := n.fetchIfMissing(ctx, "get object", id, q); err != nil {
+		return nil, err
+	}
 	env, err := n.store.Envelope(id)
 	if err != nil {
 		return nil, err
@@ -127,4 +147,21 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+// fetchIfMissing makes sure the store holds id, asking the network unless
+// q.Local. Its error, of kind NotFound, says where it looked.
+func (n *Node) fetchIfMissing(ctx context.Context, op string, id protocol.ID, q QueryOptions) error {
+	if len(n.missing([]protocol.ID{id})) == 0 {
+		return nil
+	}
+	s, cancel := n.newSearch(ctx, q)
+	defer cancel()
+	if s != nil {
+		s.object(id)
+		if len(n.missing([]protocol.ID{id})) == 0 {
+			return nil
+		}
+	}
+	return s.notFound(op, id)
 }

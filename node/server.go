@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -56,7 +57,7 @@ func (n *Node) Handler(token string) http.Handler {
 	route("GET /v1/datasets", func(w http.ResponseWriter, r *http.Request) error {
 		return reply(n.Datasets(r.Context()))(w)
 	})
-	route("GET /v1/datasets/{id}", withID(n.Dataset))
+	route("GET /v1/datasets/{id}", withQuery(n.Dataset))
 	route("POST /v1/claims", jsonCall(n.AddClaim))
 	route("POST /v1/claims/{id}/revoke", func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r)
@@ -82,20 +83,28 @@ func (n *Node) Handler(token string) http.Handler {
 	})
 	route("POST /v1/endorsements", jsonCall(n.Endorse))
 	route("POST /v1/derivations", jsonCall(n.Derive))
-	route("GET /v1/attribution/{id}", withID(n.Attribution))
+	route("GET /v1/attribution/{id}", withQuery(n.Attribution))
 	route("GET /v1/locate/{digest}", func(w http.ResponseWriter, r *http.Request) error {
 		d, err := protocol.ParseDigest(r.PathValue("digest"))
 		if err != nil {
 			return err
 		}
-		return reply(n.Locate(r.Context(), d))(w)
+		q, err := queryOptions(r)
+		if err != nil {
+			return err
+		}
+		return reply(n.Locate(r.Context(), d, q))(w)
 	})
 	route("GET /v1/objects/{id}", func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r)
 		if err != nil {
 			return err
 		}
-		b, err := n.GetObject(r.Context(), id)
+		q, err := queryOptions(r)
+		if err != nil {
+			return err
+		}
+		b, err := n.GetObject(r.Context(), id, q)
 		if err != nil {
 			return err
 		}
@@ -120,6 +129,16 @@ func (n *Node) Handler(token string) http.Handler {
 			return err
 		}
 		return writeJSON(w, results)
+	})
+	route("POST /v1/swarm/connect", func(w http.ResponseWriter, r *http.Request) error {
+		var req ConnectRequest
+		if err := readJSON(r, &req); err != nil {
+			return err
+		}
+		return reply(n.Connect(r.Context(), req.Addr))(w)
+	})
+	route("GET /v1/swarm/peers", func(w http.ResponseWriter, r *http.Request) error {
+		return reply(n.Peers(r.Context()))(w)
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(n.metrics.reg, promhttp.HandlerOpts{}))
 	if token == "" {
@@ -148,24 +167,44 @@ func jsonCall[Req, Resp any](f func(context.Context, Req) (Resp, error)) func(ht
 	}
 }
 
-// withID adapts an operation on the object named in the path.
-func withID[Resp any](f func(context.Context, protocol.ID) (Resp, error)) func(http.ResponseWriter, *http.Request) error {
+// withQuery adapts a read that may look on the network.
+func withQuery[Resp any](f func(context.Context, protocol.ID, QueryOptions) (Resp, error)) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r)
 		if err != nil {
 			return err
 		}
-		return reply(f(r.Context(), id))(w)
-	}
-}
-
-func reply[T any](v T, err error) func(http.ResponseWriter) error {
-	return func(w http.ResponseWriter) error {
+		q, err := queryOptions(r)
 		if err != nil {
 			return err
 		}
-		return writeJSON(w, v)
+		return reply(f(r.Context(), id, q))(w)
 	}
+}
+
+// queryOptions reads the parameters local and timeout of a read.
+func queryOptions(r *http.Request) (QueryOptions, error) {
+	const op = "query options"
+	var q QueryOptions
+	vals := r.URL.Query()
+	switch v := vals.Get("local"); v {
+	case "", "0", "false":
+	case "1", "true":
+		q.Local = true
+	default:
+		return q, protocol.E(op, protocol.Invalid, "local=%q: want 1 or 0", v)
+	}
+	if v := vals.Get("timeout"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return q, protocol.E(op, protocol.Invalid, "timeout=%q: want a positive duration such as 5s", v)
+		}
+		if d > MaxQueryTimeout {
+			return q, protocol.E(op, protocol.Invalid, "timeout=%s is above the most a query may take, %s", d, MaxQueryTimeout)
+		}
+		q.Timeout = d
+	}
+	return q, nil
 }
 
 func pathID(r *http.Request) (protocol.ID, error) { return protocol.ParseID(r.PathValue("id")) }

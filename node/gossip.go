@@ -1,0 +1,90 @@
+package node
+
+import (
+	"context"
+	"errors"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/commons-p2p/commons/protocol"
+)
+
+// publishQueue bounds the objects waiting to be published on the announce
+// topic. A bulk load beyond it is not gossiped object by object; the DHT
+// still announces every one of them.
+const publishQueue = 1024
+
+// validateAnnounced is the announce topic's validator (SPEC.md §7.4): a
+// message is one envelope, which must verify and pass the clock check
+// before the node stores or forwards it. A message that does not verify is
+// Invalid — its sender is penalised; one stamped too far ahead of this
+// node's clock is ignored, since the fault may be this clock's.
+func (n *Node) validateAnnounced(_ context.Context, from peer.ID, data []byte) (any, error) {
+	o, err := protocol.VerifyObject(data)
+	if err != nil {
+		n.metrics.gossiped.WithLabelValues("refused").Inc()
+		return nil, err
+	}
+	if err := protocol.CheckTime(o, n.now()); err != nil {
+		n.metrics.gossiped.WithLabelValues("refused").Inc()
+		return nil, protocol.E("announce", protocol.Transient, "from %s: %w", from, err)
+	}
+	return o, nil
+}
+
+// deliverAnnounced stores an object that arrived on the announce topic.
+func (n *Node) deliverAnnounced(from peer.ID, _ []byte, v any) {
+	o, ok := v.(*protocol.Object)
+	if !ok {
+		return
+	}
+	res, err := n.store.Put(o)
+	switch {
+	case err != nil:
+		n.metrics.gossiped.WithLabelValues("refused").Inc()
+		n.metrics.refused.WithLabelValues(protocol.KindOf(err).String()).Inc()
+		n.log.Debug("announce: not stored", "from", from, "id", o.ID, "err", err)
+	case !res.New && res.Added == 0:
+		n.metrics.gossiped.WithLabelValues("known").Inc()
+	default:
+		n.metrics.gossiped.WithLabelValues("stored").Inc()
+		n.metrics.observePut(res)
+		n.stored(o, res, fromGossip)
+	}
+}
+
+// publish queues o for the announce topic; the publisher sends the
+// envelope as stored, with every signature merged so far.
+func (n *Node) publish(o *protocol.Object) {
+	select {
+	case n.net.outbox <- o.ID:
+	default:
+		n.metrics.gossiped.WithLabelValues("dropped").Inc()
+	}
+}
+
+// publishNew publishes the queued objects until ctx ends.
+func (n *Node) publishNew(ctx context.Context) {
+	for {
+		var id protocol.ID
+		select {
+		case <-ctx.Done():
+			return
+		case id = <-n.net.outbox:
+		}
+		env, err := n.store.Envelope(id)
+		if err != nil {
+			continue
+		}
+		err = n.net.topic.Publish(ctx, env.Encode())
+		switch {
+		case err == nil:
+			n.metrics.gossiped.WithLabelValues("published").Inc()
+		case errors.Is(err, context.Canceled):
+			return
+		default:
+			n.metrics.gossiped.WithLabelValues("dropped").Inc()
+			n.log.Debug("announce: publish", "id", id, "err", err)
+		}
+	}
+}

@@ -1,0 +1,277 @@
+package node
+
+import (
+	"context"
+	"sync"
+
+	"github.com/ipfs/go-cid"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/peerstore"
+
+	"github.com/commons-p2p/commons/node/fetch"
+	"github.com/commons-p2p/commons/protocol"
+)
+
+// How a query looks on the network (SPEC.md §7.5).
+const (
+	// searchProviders is how many providers of one key a query asks.
+	searchProviders = 20
+	// searchConcurrency is how many of them it asks at once.
+	searchConcurrency = 8
+	// maxLineageFetch bounds the ancestors a query fetches for the lineage
+	// of what it was asked about.
+	maxLineageFetch = 64
+)
+
+// search is one query's look on the network: its deadline and what it
+// learnt, for the answer's error message.
+type search struct {
+	n      *Node
+	ctx    context.Context
+	asked  sync.Map // peer.ID → struct{}: the peers asked
+	failed sync.Map // peer.ID → error: the last failure of each
+}
+
+// newSearch starts a search bounded by q.Timeout (DefaultQueryTimeout when
+// zero). It returns nil when q.Local or the node is not on a network: the
+// answer is then local alone.
+func (n *Node) newSearch(ctx context.Context, q QueryOptions) (*search, context.CancelFunc) {
+	if q.Local || n.net == nil {
+		return nil, func() {}
+	}
+	timeout := q.Timeout
+	if timeout <= 0 {
+		timeout = DefaultQueryTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, min(timeout, MaxQueryTimeout))
+	return &search{n: n, ctx: ctx}, cancel
+}
+
+// peers is how many peers the search asked, for error messages.
+func (s *search) peers() int {
+	k := 0
+	s.asked.Range(func(any, any) bool { k++; return true })
+	return k
+}
+
+// providers calls ask with each provider of key other than this node, up
+// to searchProviders of them and searchConcurrency at once, as the DHT
+// finds them, and returns when every ask has returned. ask stops the
+// search of further providers by cancelling through stop.
+func (s *search) providers(key cid.Cid, ask func(ctx context.Context, p peer.ID, stop func())) {
+	nt := s.n.net
+	ctx, stop := context.WithCancel(s.ctx)
+	defer stop()
+	self := nt.host.ID()
+	sem := make(chan struct{}, searchConcurrency)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for ai := range nt.dht.FindProvidersAsync(ctx, key, searchProviders+1) {
+		if ai.ID == self {
+			continue
+		}
+		if len(ai.Addrs) > 0 {
+			nt.host.Peerstore().AddAddrs(ai.ID, ai.Addrs, peerstore.TempAddrTTL)
+		}
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		s.asked.Store(ai.ID, struct{}{})
+		wg.Go(func() {
+			defer func() { <-sem }()
+			ask(ctx, ai.ID, stop)
+		})
+	}
+}
+
+// fail remembers why p did not help.
+func (s *search) fail(p peer.ID, err error) {
+	if err != nil && s.ctx.Err() == nil {
+		s.failed.Store(p, err)
+		s.n.log.Debug("search: peer failed", "peer", p, "err", err)
+	}
+}
+
+// fetch asks p for the objects of ids this node lacks and stores those
+// that verify and pass the door. It returns how many of ids are still
+// missing here.
+func (s *search) fetch(ctx context.Context, p peer.ID, ids []protocol.ID) int {
+	missing := s.n.missing(ids)
+	for len(missing) > 0 {
+		chunk := missing[:min(len(missing), fetch.MaxIDs)]
+		objs, _, err := s.n.net.fetch.Objects(ctx, p, chunk)
+		s.n.storeFetched(objs)
+		if err != nil {
+			s.fail(p, err)
+			break
+		}
+		missing = missing[len(chunk):]
+	}
+	return len(s.n.missing(ids))
+}
+
+// object makes sure the node holds id, asking the providers of its key
+// until one gives it.
+func (s *search) object(id protocol.ID) {
+	if len(s.n.missing([]protocol.ID{id})) == 0 {
+		return
+	}
+	s.providers(protocol.ObjectKey(id), func(ctx context.Context, p peer.ID, stop func()) {
+		if s.fetch(ctx, p, []protocol.ID{id}) == 0 {
+			stop()
+		}
+	})
+}
+
+// lineage fetches the ancestors of id that the node lacks, breadth first,
+// up to maxLineageFetch of them.
+func (s *search) lineage(id protocol.ID) {
+	seen := map[protocol.ID]bool{id: true}
+	queue := []protocol.ID{id}
+	for fetched := 0; len(queue) > 0 && fetched < maxLineageFetch && s.ctx.Err() == nil; {
+		next := queue[0]
+		queue = queue[1:]
+		parents, err := s.n.store.Parents(next)
+		if err != nil {
+			return
+		}
+		for _, p := range parents {
+			if seen[p] {
+				continue
+			}
+			seen[p] = true
+			if len(s.n.missing([]protocol.ID{p})) > 0 {
+				s.object(p)
+				fetched++
+			}
+			queue = append(queue, p)
+		}
+	}
+}
+
+// claims gathers the claims about subject (and about those claims) that
+// every provider of its claims-about key holds and this node lacks.
+func (s *search) claims(subject protocol.ID) {
+	s.providers(protocol.ClaimsAboutKey(subject), func(ctx context.Context, p peer.ID, _ func()) {
+		var after protocol.ID
+		for {
+			ids, more, err := s.n.net.fetch.Claims(ctx, p, subject, after, 0)
+			if err != nil {
+				s.fail(p, err)
+				return
+			}
+			if len(ids) == 0 {
+				return
+			}
+			if s.fetch(ctx, p, ids) > 0 && ctx.Err() != nil {
+				return
+			}
+			if !more {
+				return
+			}
+			after = ids[len(ids)-1]
+		}
+	})
+}
+
+// datasetsWithFile gathers the datasets that every provider of d's file
+// key holds and this node lacks.
+func (s *search) datasetsWithFile(d protocol.Digest) {
+	s.providers(protocol.FileKey(d), func(ctx context.Context, p peer.ID, _ func()) {
+		var after protocol.ID
+		for {
+			ids, more, err := s.n.net.fetch.Datasets(ctx, p, d, after, 0)
+			if err != nil {
+				s.fail(p, err)
+				return
+			}
+			if len(ids) == 0 {
+				return
+			}
+			s.fetch(ctx, p, ids)
+			if !more || ctx.Err() != nil {
+				return
+			}
+			after = ids[len(ids)-1]
+		}
+	})
+}
+
+// notFound is the error of a read that neither the store nor the network
+// could answer.
+func (s *search) notFound(op string, id protocol.ID) error {
+	if s == nil {
+		return protocol.E(op, protocol.NotFound, "%s is not stored here (the network was not asked)", id)
+	}
+	if s.peers() == 0 {
+		if s.n.net.dht.RoutingTable().Size() == 0 {
+			return protocol.E(op, protocol.NotFound, "%s is not stored here, and this node has no peers to ask", id)
+		}
+		return protocol.E(op, protocol.NotFound, "%s is not stored here, and no peer announces it", id)
+	}
+	var last error
+	s.failed.Range(func(_, v any) bool { last = v.(error); return false })
+	if last != nil {
+		return protocol.E(op, protocol.NotFound, "%s is not stored here, and the %d peers that announce it did not give it (last: %v)", id, s.peers(), last)
+	}
+	return protocol.E(op, protocol.NotFound, "%s is not stored here, and the %d peers that announce it did not give it", id, s.peers())
+}
+
+// missing returns the ids the store lacks.
+func (n *Node) missing(ids []protocol.ID) []protocol.ID {
+	var out []protocol.ID
+	for _, id := range ids {
+		if ok, err := n.store.Has(id); err != nil || !ok {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// storeFetched puts objects a peer gave (verified by the fetch client)
+// through the rest of the door: the clock check, then the store.
+func (n *Node) storeFetched(objs []*protocol.Object) {
+	if len(objs) == 0 {
+		return
+	}
+	now := n.now()
+	ok := objs[:0:0]
+	for _, o := range objs {
+		if err := protocol.CheckTime(o, now); err != nil {
+			n.metrics.refused.WithLabelValues(protocol.KindOf(err).String()).Inc()
+			continue
+		}
+		ok = append(ok, o)
+	}
+	results, err := n.store.PutBatch(ok)
+	if err != nil {
+		n.log.Warn("store fetched objects", "err", err)
+		return
+	}
+	for i, r := range results {
+		if r.Err != nil {
+			n.metrics.refused.WithLabelValues(protocol.KindOf(r.Err).String()).Inc()
+			continue
+		}
+		n.metrics.observePut(r)
+		if r.New {
+			n.metrics.fetched.Inc()
+		}
+		n.stored(ok[i], r, fromFetch)
+	}
+}
+
+// searchAttribution gathers from the network what an attribution of id
+// needs: the subject itself, the claims about it from every holder, and the
+// ancestors of its lineage.
+func (s *search) attribution(id protocol.ID) {
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		s.object(id)
+		s.lineage(id)
+	})
+	wg.Go(func() { s.claims(id) })
+	wg.Wait()
+}

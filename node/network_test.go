@@ -1,0 +1,348 @@
+package node
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	dht "github.com/libp2p/go-libp2p-kad-dht"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/pnet"
+
+	"github.com/commons-p2p/commons/node/p2p"
+	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/store"
+)
+
+// swarmOptions shape a test swarm.
+type swarmOptions struct {
+	gossip   bool
+	swarmKey pnet.PSK
+	// bucket, when set, is the DHT's bucket size: small buckets force
+	// lookups to walk several hops in a small swarm.
+	bucket int
+}
+
+// netNode is a node of a test swarm, with what it needs to restart.
+type netNode struct {
+	*Node
+	dir string
+}
+
+// startNetNode inits (or reopens) a repo in dir that belongs to the network
+// genesis founds, and starts a node on loopback bootstrapped to boot.
+func startNetNode(t *testing.T, dir string, genesis []byte, o swarmOptions, boot ...*netNode) *netNode {
+	t.Helper()
+	repo, err := OpenRepo(dir)
+	if protocol.IsKind(err, protocol.NotFound) {
+		repo, err = Init(dir, InitOptions{Genesis: genesis, APIAddr: "127.0.0.1:0"})
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(store.Options{Dir: repo.DataDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := New(repo, st, nil)
+	opts := NetworkOptions{
+		Listen:          []string{"/ip4/127.0.0.1/tcp/0"},
+		SwarmKey:        o.swarmKey,
+		Gossip:          o.gossip,
+		GossipHeartbeat: 100 * time.Millisecond,
+		FetchTimeout:    5 * time.Second,
+	}
+	if o.bucket > 0 {
+		opts.DHT = []dht.Option{dht.BucketSize(o.bucket)}
+	}
+	for _, b := range boot {
+		opts.Bootstrap = append(opts.Bootstrap, peer.AddrInfo{ID: b.Host().ID(), Addrs: b.Host().Addrs()})
+	}
+	if err := n.StartNetwork(context.Background(), opts); err != nil {
+		st.Close()
+		t.Fatal(err)
+	}
+	nn := &netNode{Node: n, dir: dir}
+	t.Cleanup(func() { nn.stop() })
+	return nn
+}
+
+// stop closes the node's network and store; stopping twice is harmless.
+func (n *netNode) stop() {
+	if n.net == nil {
+		return
+	}
+	n.Close()
+	n.net = nil
+	n.store.Close()
+}
+
+// lineSwarm starts k nodes of one network, each bootstrapped to the one
+// before it, and waits until each has a peer in its routing table.
+func lineSwarm(t *testing.T, k int, o swarmOptions) []*netNode {
+	t.Helper()
+	genesis := testGenesis(t, "line", randomDID(t))
+	nodes := make([]*netNode, k)
+	for i := range nodes {
+		var boot []*netNode
+		if i > 0 {
+			boot = []*netNode{nodes[i-1]}
+		}
+		nodes[i] = startNetNode(t, filepath.Join(t.TempDir(), fmt.Sprint("n", i)), genesis, o, boot...)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for _, n := range nodes {
+		if err := p2p.WaitForPeers(ctx, n.net.dht); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return nodes
+}
+
+// waitAnnounced waits until n has announced everything it was given: the
+// announce queue is empty and nothing is in flight.
+func waitAnnounced(t *testing.T, n *netNode) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		s := n.net.ann.Stats()
+		if n.net.pending.Load() == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("announcements not done after 30 s: %+v, %d queued", s, len(n.net.keys))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// disconnect closes every connection between a and b, so that a lookup
+// from one cannot start at the other.
+func disconnect(a, b *netNode) {
+	a.Host().Network().ClosePeer(b.Host().ID())
+	b.Host().Network().ClosePeer(a.Host().ID())
+}
+
+func contributorDIDs(a *store.Attribution) map[protocol.DID]bool {
+	out := map[protocol.DID]bool{}
+	for _, c := range a.Contributors {
+		out[c.DID] = true
+	}
+	return out
+}
+
+// TestLineSwarmDHTOnly: a dataset and a claim published on the first node
+// of a 10-node line are found, verified, stored and attributed from the
+// last, which was never bootstrapped to the first and is not connected to it
+// when the lookup begins. Gossip is off, so the DHT is the only path.
+func TestLineSwarmDHTOnly(t *testing.T) {
+	nodes := lineSwarm(t, 10, swarmOptions{bucket: 3})
+	a, j := nodes[0], nodes[9]
+	ds := mustDataset(t, a.Node, "broadcast archive 1970s")
+	claim, err := a.AddClaim(t.Context(), AddClaimRequest{Subject: ds.ID.String(), Role: "curator", Weight: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitAnnounced(t, a)
+	if ok, _ := j.store.Has(ds.ID); ok {
+		t.Fatal("the far node holds the dataset before asking: gossip is supposed to be off")
+	}
+	disconnect(j, a)
+	if j.Host().Network().Connectedness(a.Host().ID()) == network.Connected {
+		t.Fatal("still connected")
+	}
+
+	got, err := j.Attribution(t.Context(), ds.ID, QueryOptions{Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Kind != "dataset" || !contributorDIDs(got)[a.repo.NodeKey.DID()] {
+		t.Fatalf("attribution on the far node: kind %q, contributors %+v; want the dataset and the claim of %s", got.Kind, got.Contributors, a.repo.NodeKey.DID())
+	}
+	for _, id := range []protocol.ID{ds.ID, claim.ID} {
+		if ok, _ := j.store.Has(id); !ok {
+			t.Errorf("%s was not stored on the far node", id)
+		}
+	}
+	// What was fetched is stored: the next answer is local.
+	local, err := j.Attribution(t.Context(), ds.ID, QueryOptions{Local: true})
+	if err != nil || len(local.Contributors) != 1 {
+		t.Fatalf("local answer after the search: %+v, %v", local, err)
+	}
+}
+
+// TestClaimsFromThreeNodes: claims about one dataset made on three nodes all
+// appear in one attribution on a fourth, which asks every holder.
+func TestClaimsFromThreeNodes(t *testing.T) {
+	nodes := lineSwarm(t, 5, swarmOptions{})
+	ds := mustDataset(t, nodes[0].Node, "curriculum")
+	waitAnnounced(t, nodes[0])
+	want := map[protocol.DID]bool{}
+	for _, n := range nodes[1:4] {
+		if _, err := n.Dataset(t.Context(), ds.ID, QueryOptions{Timeout: 10 * time.Second}); err != nil {
+			t.Fatalf("node fetching the dataset to claim about it: %v", err)
+		}
+		if _, err := n.AddClaim(t.Context(), AddClaimRequest{Subject: ds.ID.String(), Role: "annotator", Weight: 1}); err != nil {
+			t.Fatal(err)
+		}
+		want[n.repo.NodeKey.DID()] = true
+		waitAnnounced(t, n)
+	}
+	got, err := nodes[4].Attribution(t.Context(), ds.ID, QueryOptions{Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	have := contributorDIDs(got)
+	for d := range want {
+		if !have[d] {
+			t.Errorf("the claim of %s is missing from the attribution on the fourth node (%d contributors)", d, len(got.Contributors))
+		}
+	}
+}
+
+// TestLocateAcrossNodes: locate of a file finds the dataset on another node.
+func TestLocateAcrossNodes(t *testing.T) {
+	nodes := lineSwarm(t, 4, swarmOptions{})
+	files := []FileEntry{fileEntry("a.txt", "alpha"), fileEntry("b.txt", "beta")}
+	ds, err := nodes[0].AddDataset(t.Context(), AddDatasetRequest{Name: "legal texts", License: "CC-BY-4.0", Files: files})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitAnnounced(t, nodes[0])
+	d, _ := protocol.ParseDigest(files[1].SHA256)
+
+	local, err := nodes[3].Locate(t.Context(), d, QueryOptions{Local: true})
+	if err != nil || len(local.Datasets) != 0 {
+		t.Fatalf("--local before the search: %+v, %v; want nothing", local, err)
+	}
+	got, err := nodes[3].Locate(t.Context(), d, QueryOptions{Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Datasets) != 1 || got.Datasets[0].ID != ds.ID || got.Datasets[0].Path != "b.txt" {
+		t.Fatalf("locate on another node: %+v; want %s at b.txt", got.Datasets, ds.ID)
+	}
+}
+
+// TestObjectNotFoundOnNetwork: a read of an ID nobody holds fails, with
+// kind NotFound and a message that says where it looked, within its timeout.
+func TestObjectNotFoundOnNetwork(t *testing.T) {
+	nodes := lineSwarm(t, 3, swarmOptions{})
+	ghost := mustDataset(t, newTestNode(t), "never announced").ID
+	for _, q := range []QueryOptions{{Local: true}, {Timeout: 2 * time.Second}} {
+		start := time.Now()
+		_, err := nodes[2].GetObject(t.Context(), ghost, q)
+		if !protocol.IsKind(err, protocol.NotFound) {
+			t.Fatalf("%+v: err %v, want not found", q, err)
+		}
+		if time.Since(start) > 10*time.Second {
+			t.Errorf("%+v: took %s", q, time.Since(start))
+		}
+		t.Logf("%+v: %v", q, err)
+	}
+}
+
+// TestRestartKeepsIdentityDataAndAnnouncements: a node restarted with its
+// repo has the same identity and data, and announces what it holds again:
+// nodes that joined after the restart, whose DHT never heard of the
+// object, find it.
+func TestRestartKeepsIdentityDataAndAnnouncements(t *testing.T) {
+	genesis := testGenesis(t, "restart", randomDID(t))
+	dir := filepath.Join(t.TempDir(), "b")
+	b := startNetNode(t, dir, genesis, swarmOptions{})
+	first := startNetNode(t, filepath.Join(t.TempDir(), "a"), genesis, swarmOptions{}, b)
+	if err := p2p.WaitForPeers(t.Context(), b.net.dht); err != nil {
+		t.Fatal(err)
+	}
+	ds := mustDataset(t, b.Node, "community corpus")
+	waitAnnounced(t, b)
+	did, pid := b.repo.NodeKey.DID(), b.Host().ID()
+	b.stop()
+	first.stop()
+
+	b = startNetNode(t, dir, genesis, swarmOptions{})
+	if b.repo.NodeKey.DID() != did || b.Host().ID() != pid {
+		t.Fatalf("identity changed across the restart: %s %s, was %s %s", b.repo.NodeKey.DID(), b.Host().ID(), did, pid)
+	}
+	if ok, _ := b.store.Has(ds.ID); !ok {
+		t.Fatal("the dataset is gone after the restart")
+	}
+	// Two fresh nodes: c joins through b, d through c.
+	c := startNetNode(t, filepath.Join(t.TempDir(), "c"), genesis, swarmOptions{}, b)
+	d := startNetNode(t, filepath.Join(t.TempDir(), "d"), genesis, swarmOptions{}, c)
+	if err := p2p.WaitForPeers(t.Context(), d.net.dht); err != nil {
+		t.Fatal(err)
+	}
+	waitRound(t, b)
+	got, err := d.Dataset(t.Context(), ds.ID, QueryOptions{Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatalf("a node that joined after the restart: %v", err)
+	}
+	if got.Name != "community corpus" {
+		t.Fatalf("got %+v", got)
+	}
+}
+
+// waitRound waits until n's announcer has finished a round.
+func waitRound(t *testing.T, n *netNode) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for n.net.ann.Stats().Rounds == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no announce round done after 30 s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestOutsidersKeptOut: a node of another commons, bootstrapped straight
+// to the swarm, shares no routing table with it and finds nothing; a node
+// without the swarm key of a private swarm cannot even connect.
+func TestOutsidersKeptOut(t *testing.T) {
+	t.Run("other genesis", func(t *testing.T) {
+		nodes := lineSwarm(t, 3, swarmOptions{})
+		ds := mustDataset(t, nodes[0].Node, "members only")
+		waitAnnounced(t, nodes[0])
+		other := startNetNode(t, filepath.Join(t.TempDir(), "x"), testGenesis(t, "another commons", randomDID(t)), swarmOptions{}, nodes[0], nodes[2])
+		time.Sleep(2 * time.Second) // time for a rejoin
+		if size := other.net.dht.RoutingTable().Size(); size != 0 {
+			t.Errorf("the outsider's routing table has %d peers", size)
+		}
+		for _, n := range nodes {
+			if n.net.dht.RoutingTable().Find(other.Host().ID()) != "" {
+				t.Errorf("a member's routing table holds the outsider")
+			}
+		}
+		if _, err := other.Dataset(t.Context(), ds.ID, QueryOptions{Timeout: 2 * time.Second}); !protocol.IsKind(err, protocol.NotFound) {
+			t.Errorf("the outsider read the dataset: err %v", err)
+		}
+	})
+	t.Run("swarm key", func(t *testing.T) {
+		key, err := p2p.NewSwarmKey(rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		psk, err := p2p.ParseSwarmKey(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nodes := lineSwarm(t, 2, swarmOptions{swarmKey: psk})
+		genesis, err := os.ReadFile(filepath.Join(nodes[0].dir, genesisFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		outsider := startNetNode(t, filepath.Join(t.TempDir(), "x"), genesis, swarmOptions{})
+		addr := nodes[0].addrs()[0]
+		if _, err := outsider.Connect(t.Context(), addr); err == nil {
+			t.Fatal("a node without the swarm key connected to the private swarm")
+		} else {
+			t.Logf("refused as expected: %v", err)
+		}
+	})
+}
