@@ -19,7 +19,6 @@ type metrics struct {
 	fetched         prometheus.Counter     // new objects fetched from peers for queries
 	gossiped        *prometheus.CounterVec // announce-topic messages by outcome
 	announceDropped prometheus.Counter     // keys of new objects left for the next round
-	penalties       *prometheus.CounterVec // peers penalised, by reason
 }
 
 func newMetrics(st *store.Store) *metrics {
@@ -46,11 +45,8 @@ func newMetrics(st *store.Store) *metrics {
 		announceDropped: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "commons_announce_dropped_total", Help: "Keys of new objects not announced at once (queue full); the next round announces them.",
 		}),
-		penalties: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "commons_peer_penalties_total", Help: "Penalties given to peers, by reason.",
-		}, []string{"reason"}),
 	}
-	m.reg.MustRegister(m.stored, m.cosigned, m.refused, m.requests, m.fetched, m.gossiped, m.announceDropped, m.penalties,
+	m.reg.MustRegister(m.stored, m.cosigned, m.refused, m.requests, m.fetched, m.gossiped, m.announceDropped,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"slices"
 	"sync"
 
 	"github.com/ipfs/go-cid"
@@ -191,12 +192,28 @@ func (s *search) datasetsWithFile(d protocol.Digest) {
 				return
 			}
 			s.fetch(ctx, p, ids)
+			s.checkListed(p, d, ids)
 			if !more || ctx.Err() != nil {
 				return
 			}
 			after = ids[len(ids)-1]
 		}
 	})
+}
+
+// checkListed penalises p for each dataset it listed as naming d that,
+// once fetched and verified, does not name it: the list is unsigned, the
+// datasets are not (SPEC.md §7.3).
+func (s *search) checkListed(p peer.ID, d protocol.Digest, ids []protocol.ID) {
+	for _, id := range ids {
+		o, err := s.n.store.Object(id)
+		if err != nil {
+			continue // not fetched: the fetch already judged p
+		}
+		if o.Kind != protocol.KindDataset || !slices.ContainsFunc(o.Files, func(f protocol.File) bool { return f.Digest == d }) {
+			s.n.net.scores.Penalise(p, "bad answer: files listed "+id.String()+", which does not name the file")
+		}
+	}
 }
 
 // notFound is the error of a read that neither the store nor the network

@@ -59,6 +59,7 @@ type swarm struct {
 	gossip  *p2p.Gossip
 	topic   *p2p.Topic       // the announce topic; nil with gossip off
 	keys    chan cid.Cid     // keys of new objects to announce now
+	pending atomic.Int64     // keys queued or being announced
 	outbox  chan protocol.ID // new objects to publish on the announce topic
 	dropped prometheusCounter
 
@@ -81,7 +82,10 @@ func (n *Node) StartNetwork(ctx context.Context, opts NetworkOptions) error {
 	if n.repo.Network.IsZero() {
 		return protocol.E(op, protocol.Invalid, "the repo belongs to no network yet: give it a genesis")
 	}
-	scores := p2p.NewScores(p2p.ScoreOptions{})
+	scores, err := p2p.NewScores(p2p.ScoreOptions{Metrics: n.metrics.reg, Logger: n.log})
+	if err != nil {
+		return err
+	}
 	h, err := p2p.NewHost(p2p.HostConfig{
 		Key:      n.repo.NodeKey,
 		Listen:   opts.Listen,
@@ -113,10 +117,7 @@ func (n *Node) StartNetwork(ctx context.Context, opts NetworkOptions) error {
 		dropped: n.metrics.announceDropped,
 		cancel:  cancel,
 	}
-	penalty := func(p peer.ID, reason string) {
-		scores.Penalise(p, reason)
-		n.metrics.penalties.WithLabelValues(reason).Inc()
-	}
+	penalty := scores.Penalise
 	srvOpts := opts.FetchServer
 	srvOpts.Penalty, srvOpts.Logger = penalty, n.log
 	fetch.NewServer(n.repo.Network, storeSource{n.store}, srvOpts).Register(h)

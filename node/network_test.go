@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/pnet"
 
+	"github.com/commons-p2p/commons/node/fetch"
 	"github.com/commons-p2p/commons/node/p2p"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
@@ -345,4 +347,142 @@ func TestOutsidersKeptOut(t *testing.T) {
 			t.Logf("refused as expected: %v", err)
 		}
 	})
+}
+
+// waitFor polls cond every 50 ms until it holds or 15 s pass.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("after 15 s: %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// waitMesh waits until every node sees a peer on the announce topic, and a
+// heartbeat more, so that a publish reaches the mesh.
+func waitMesh(t *testing.T, nodes []*netNode) {
+	t.Helper()
+	for _, n := range nodes {
+		waitFor(t, "announce topic peers", func() bool { return len(n.net.topic.Peers()) > 0 })
+	}
+	time.Sleep(300 * time.Millisecond)
+}
+
+func (n *netNode) scoreOf(p peer.ID) float64 { return n.net.scores.Score(p) }
+
+// TestGossipIndexesAtOnce: with the announce topic on, a dataset published
+// on one node is stored by every online node without anyone asking.
+func TestGossipIndexesAtOnce(t *testing.T) {
+	nodes := lineSwarm(t, 4, swarmOptions{gossip: true})
+	waitMesh(t, nodes)
+	ds := mustDataset(t, nodes[0].Node, "gossiped")
+	for _, n := range nodes[1:] {
+		waitFor(t, "the dataset reaches every node by gossip", func() bool {
+			ok, _ := n.store.Has(ds.ID)
+			return ok
+		})
+	}
+}
+
+// TestHostileGossip: a peer that publishes envelopes that do not verify on
+// the announce topic gets nothing stored, its messages are not forwarded,
+// and its score drops; the node keeps serving others.
+func TestHostileGossip(t *testing.T) {
+	nodes := lineSwarm(t, 3, swarmOptions{gossip: true})
+	victim := nodes[0]
+	hostile, err := p2p.NewHost(p2p.HostConfig{Key: mustKey(t), Listen: []string{"/ip4/127.0.0.1/tcp/0"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hostile.Close()
+	g, err := p2p.NewGossip(t.Context(), hostile, victim.repo.Network, p2p.GossipOptions{Heartbeat: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	// The hostile side's validator lets its own junk out.
+	topic, err := g.Join(victim.repo.Network.AnnounceTopic(), func(context.Context, peer.ID, []byte) (any, error) { return nil, nil }, func(peer.ID, []byte, any) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := hostile.Connect(t.Context(), peer.AddrInfo{ID: victim.Host().ID(), Addrs: victim.Host().Addrs()}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the hostile peer joins the topic", func() bool { return len(topic.Peers()) > 0 })
+	time.Sleep(300 * time.Millisecond)
+
+	junk := [][]byte{
+		[]byte("not json at all"),
+		[]byte(`{"payloadType":"application/vnd.in-toto+json","payload":"e30=","signatures":[{"keyid":"","sig":"AAAA"}]}`),
+	}
+	for range 5 {
+		for _, m := range junk {
+			if err := topic.Publish(t.Context(), m); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	waitFor(t, "the hostile peer's score drops", func() bool { return victim.scoreOf(hostile.ID()) < 0 })
+	st, err := victim.store.Stats()
+	if err != nil || st.Objects != 0 {
+		t.Errorf("the victim stored %d objects from junk (err %v)", st.Objects, err)
+	}
+	for _, n := range nodes[1:] {
+		if s := n.scoreOf(victim.Host().ID()); s < 0 {
+			t.Errorf("a neighbour penalised the victim (%v): junk was forwarded", s)
+		}
+	}
+	// The victim still serves: an honest publish goes through.
+	waitMesh(t, nodes)
+	ds := mustDataset(t, victim.Node, "after the attack")
+	waitFor(t, "honest gossip still flows", func() bool { ok, _ := nodes[2].store.Has(ds.ID); return ok })
+	peers, _ := victim.Peers(t.Context())
+	for _, p := range peers {
+		if p.PeerID == hostile.ID().String() && p.Score >= 0 {
+			t.Errorf("swarm peers shows the hostile peer with score %v", p.Score)
+		}
+	}
+}
+
+// TestHostileFetchClient: a peer that sends malformed fetch requests is
+// penalised, and the node still answers others.
+func TestHostileFetchClient(t *testing.T) {
+	nodes := lineSwarm(t, 2, swarmOptions{})
+	victim := nodes[0]
+	hostile, err := p2p.NewHost(p2p.HostConfig{Key: mustKey(t), Listen: []string{"/ip4/127.0.0.1/tcp/0"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hostile.Close()
+	if err := hostile.Connect(t.Context(), peer.AddrInfo{ID: victim.Host().ID(), Addrs: victim.Host().Addrs()}); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		st, err := hostile.NewStream(t.Context(), victim.Host().ID(), fetch.ProtocolID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.Write([]byte{0x05, 0x01, 'j', 'u', 'n', 'k'}) // a frame of the wrong type
+		st.CloseWrite()
+		io.Copy(io.Discard, st)
+		st.Close()
+	}
+	waitFor(t, "the hostile client's score drops", func() bool { return victim.scoreOf(hostile.ID()) < 0 })
+	ds := mustDataset(t, victim.Node, "still served")
+	waitAnnounced(t, victim)
+	if _, err := nodes[1].Dataset(t.Context(), ds.ID, QueryOptions{Timeout: 10 * time.Second}); err != nil {
+		t.Fatalf("an honest peer after the attack: %v", err)
+	}
+}
+
+func mustKey(t *testing.T) *protocol.Key {
+	t.Helper()
+	k, err := protocol.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }

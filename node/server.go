@@ -167,6 +167,15 @@ func jsonCall[Req, Resp any](f func(context.Context, Req) (Resp, error)) func(ht
 	}
 }
 
+func reply[T any](v T, err error) func(http.ResponseWriter) error {
+	return func(w http.ResponseWriter) error {
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, v)
+	}
+}
+
 // withQuery adapts a read that may look on the network.
 func withQuery[Resp any](f func(context.Context, protocol.ID, QueryOptions) (Resp, error)) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
