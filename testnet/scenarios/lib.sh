@@ -29,8 +29,16 @@ scn_cleanup() {
     echo "$scn_name: kept $scn_tmp (stop its swarms with testnet/swarm --dir DIR down)" >&2
     return
   fi
+  local f pid
   for dir in "$scn_tmp"/*/; do
+    dir=${dir%/}
     [ -f "$dir/swarm.env" ] && "$scn_swarm_cmd" --dir "$dir" down >/dev/null 2>&1 || true
+    # Should down have failed, no daemon of ours outlives the directory.
+    for f in "$dir"/node*/daemon.pid; do
+      [ -s "$f" ] || continue
+      pid=$(cat "$f")
+      if tn_pid_is "$pid" "$(dirname "$f")"; then kill -KILL "$pid" 2>/dev/null || true; fi
+    done
   done
   rm -rf "$scn_tmp"
 }
