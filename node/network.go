@@ -15,6 +15,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/pnet"
+	libp2pprotocol "github.com/libp2p/go-libp2p/core/protocol"
 	ma "github.com/multiformats/go-multiaddr"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -315,7 +316,24 @@ func (n *Node) Connect(ctx context.Context, addr string) (PeerInfo, error) {
 	if err := n.net.host.Connect(ctx, *ai); err != nil {
 		return PeerInfo{}, protocol.E(op, protocol.Transient, "%s: %v", addr, err)
 	}
+	if err := n.checkMember(ctx, ai.ID); err != nil {
+		n.net.host.Network().ClosePeer(ai.ID)
+		return PeerInfo{}, protocol.E(op, protocol.Forbidden, "%s: %v", addr, err)
+	}
 	return n.peerInfo(ai.ID), nil
+}
+
+// checkMember asks p to speak this network's DHT protocol: a peer of
+// another commons (another genesis) does not, and a connection to it would
+// serve neither side.
+func (n *Node) checkMember(ctx context.Context, p peer.ID) error {
+	proto := libp2pprotocol.ID(n.repo.Network.ProtocolPrefix() + "/kad/1.0.0")
+	st, err := n.net.host.NewStream(ctx, p, proto)
+	if err != nil {
+		return fmt.Errorf("the peer is not a member of this commons (network %s): %v", n.repo.Network, err)
+	}
+	st.Reset()
+	return nil
 }
 
 // Peers lists the peers the node is connected to, by peer ID.

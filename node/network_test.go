@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -323,6 +324,13 @@ func TestOutsidersKeptOut(t *testing.T) {
 		}
 		if _, err := other.Dataset(t.Context(), ds.ID, QueryOptions{Timeout: 2 * time.Second}); !protocol.IsKind(err, protocol.NotFound) {
 			t.Errorf("the outsider read the dataset: err %v", err)
+		}
+		_, err := other.Connect(t.Context(), nodes[1].addrs()[0])
+		if !protocol.IsKind(err, protocol.Forbidden) || !strings.Contains(err.Error(), "not a member of this commons") {
+			t.Errorf("swarm connect to a node of another commons: err %v, want a refusal that says so", err)
+		}
+		if other.Host().Network().Connectedness(nodes[1].Host().ID()) == network.Connected {
+			t.Error("the refused connection stayed open")
 		}
 	})
 	t.Run("swarm key", func(t *testing.T) {
