@@ -35,7 +35,7 @@
 //	                        derivation <id> lists a file with that digest
 //	p/<parent>/<child>      empty: <child> (dataset or derivation) derives from <parent>
 //	l/<child>/<parent>      empty: the same edge, read from the child
-//	g/…                     reserved for governance
+//	g/<id>                  a governance update (SPEC.md §8), its encoded envelope as it arrived
 //	x/schema                the schema version, decimal ASCII
 //	x/count/<kind>          objects of a kind stored, 8 bytes big-endian
 //
