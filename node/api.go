@@ -196,3 +196,41 @@ type ErrorBody struct {
 	Error string `json:"error"`
 	Kind  string `json:"kind"` // protocol.Kind names: invalid, not found, …
 }
+
+// GovProposeRequest makes a governance proposal (POST /v1/gov/propose).
+// Which fields an action takes is in SPEC.md §8.
+type GovProposeRequest struct {
+	Action    string `json:"action"`              // add-steward, remove-steward, set-threshold, revoke-key, dataset-status, set-param
+	DID       string `json:"did,omitempty"`       // add-steward, remove-steward, revoke-key: a did:key or a key name
+	Threshold int    `json:"threshold,omitempty"` // set-threshold
+	Effective string `json:"effective,omitempty"` // revoke-key: RFC 3339
+	Reason    string `json:"reason,omitempty"`    // revoke-key, dataset-status
+	Dataset   string `json:"dataset,omitempty"`   // dataset-status: a dataset ID
+	Status    string `json:"status,omitempty"`    // dataset-status: accepted, flagged or delisted
+	Name      string `json:"name,omitempty"`      // set-param
+	Value     string `json:"value,omitempty"`     // set-param
+	Expires   string `json:"expires,omitempty"`   // how long votes count, a Go duration ("72h"); default DefaultProposalLife
+	As        string `json:"as,omitempty"`        // key name; empty for the node key
+}
+
+// DefaultProposalLife is how long a proposal stays open for votes when
+// the request does not say.
+const DefaultProposalLife = 72 * time.Hour
+
+// GovVoteRequest votes on an open proposal (POST /v1/gov/vote).
+type GovVoteRequest struct {
+	Proposal string `json:"proposal"`
+	Vote     string `json:"vote"` // yes or no
+	As       string `json:"as,omitempty"`
+}
+
+// GovPublished answers a proposal or a vote: the update's ID, and where
+// the proposal stands once this node has folded it.
+type GovPublished struct {
+	ID        protocol.ID  `json:"id"`
+	Kind      string       `json:"kind"` // proposal or vote
+	Author    protocol.DID `json:"author"`
+	Proposal  protocol.ID  `json:"proposal"`   // the proposal (itself, for a proposal)
+	Status    string       `json:"status"`     // the proposal's status now: open, passed, …
+	StateHash string       `json:"state_hash"` // the state hash after this update
+}
