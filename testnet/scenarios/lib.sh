@@ -2,7 +2,9 @@
 # swarm named by $COMMONS_SCENARIO_SWARM when set (scenarios/all shares one
 # swarm that way, and leaves it running), else on a swarm of its own in a
 # temporary directory that it removes on exit. Set COMMONS_KEEP=1 to keep
-# the temporary directory (and its daemons running) for a look afterwards.
+# the temporary directory (and its daemons running) for a look afterwards,
+# and COMMONS_SCENARIO_NO_GOSSIP=1 to turn announce gossip off in the
+# scenario's swarm, so that what is found is found through the DHT.
 
 scn_name=$(basename "$0")
 tn_prog=$scn_name
@@ -83,9 +85,13 @@ use_swarm() {
   if [ -n "${COMMONS_SCENARIO_SWARM:-}" ]; then
     tn_dir=$COMMONS_SCENARIO_SWARM
   else
+    if [ "${COMMONS_SCENARIO_NO_GOSSIP:-0}" = 1 ]; then set -- "$@" --no-gossip; fi
     tn_dir=$(up main "$min" "$@")
   fi
   scn_dirs+=("$tn_dir")
+  # Further swarms of the scenario copy this binary rather than link
+  # another (about 4 s on two cores).
+  export COMMONS_BIN=${COMMONS_BIN:-$tn_dir/bin/commons}
   tn_load
   [ "$N" -ge "$min" ] || fail "needs a swarm of $min nodes, $tn_dir has $N"
 }
