@@ -206,6 +206,35 @@ func (c *Client) Peers(ctx context.Context) ([]PeerInfo, error) {
 	return out, c.call(ctx, "GET", "/v1/swarm/peers", nil, &out)
 }
 
+// GovPropose signs and publishes a governance proposal. A signer that is not
+// a current steward is refused with an error of kind protocol.Forbidden, and
+// nothing is published.
+func (c *Client) GovPropose(ctx context.Context, req GovProposeRequest) (GovPublished, error) {
+	var out GovPublished
+	return out, c.call(ctx, "POST", "/v1/gov/propose", req, &out)
+}
+
+// GovVote signs and publishes a vote on an open proposal. Errors: Forbidden
+// (not a steward), NotFound (unknown proposal), Invalid (closed proposal),
+// Exists (the signer has voted on it already).
+func (c *Client) GovVote(ctx context.Context, req GovVoteRequest) (GovPublished, error) {
+	var out GovPublished
+	return out, c.call(ctx, "POST", "/v1/gov/vote", req, &out)
+}
+
+// GovState returns the governance state as the daemon folded it, as JSON.
+func (c *Client) GovState(ctx context.Context) (json.RawMessage, error) {
+	var out json.RawMessage
+	return out, c.call(ctx, "GET", "/v1/gov/state", nil, &out)
+}
+
+// GovLog returns the governance updates in the order the fold applies them,
+// as a JSON array.
+func (c *Client) GovLog(ctx context.Context) (json.RawMessage, error) {
+	var out json.RawMessage
+	return out, c.call(ctx, "GET", "/v1/gov/log", nil, &out)
+}
+
 // PutObject hands the daemon one envelope signed elsewhere; the daemon
 // verifies it before it stores anything.
 func (c *Client) PutObject(ctx context.Context, raw []byte) (PutResult, error) {

@@ -320,6 +320,91 @@ func TestClientRoutes(t *testing.T) {
 	}
 }
 
+// TestClientGov checks the governance routes: the bodies sent, what comes
+// back, and the kinds of the refusals the contract names.
+func TestClientGov(t *testing.T) {
+	ctx := context.Background()
+	id := protocol.ObjectID([]byte(`{"proposal":1}`))
+	vote := protocol.ObjectID([]byte(`{"vote":1}`))
+	did := testDID(t)
+	state := `{"network":"bafy","state_hash":"abc","stewards":["` + did.String() + `"],"threshold":1}`
+	log := `[{"id":"` + id.String() + `","depth":1}]`
+
+	type call struct{ method, path, body string }
+	var got call
+	status, reply := 200, map[string]any{
+		"POST /v1/gov/propose": GovPublished{ID: id, Kind: "proposal", Author: did, Proposal: id, Status: "passed", StateHash: "abc"},
+		"POST /v1/gov/vote":    GovPublished{ID: vote, Kind: "vote", Author: did, Proposal: id, Status: "open", StateHash: "def"},
+		"GET /v1/gov/state":    []byte(state),
+		"GET /v1/gov/log":      []byte(log),
+	}
+	c := newFakeClient(t, &fakeAPI{Reply: func(method, path string, body []byte) (int, any) {
+		got = call{method, path, strings.TrimSpace(string(body))}
+		if status != 200 {
+			return status, ErrorBody{Error: "refused", Kind: map[int]string{400: "invalid", 403: "forbidden", 404: "not found", 409: "exists"}[status]}
+		}
+		return 200, reply[method+" "+path]
+	}}, "")
+
+	p, err := c.GovPropose(ctx, GovProposeRequest{Action: "add-steward", DID: "alice", Expires: "1h", As: "bob"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (call{"POST", "/v1/gov/propose", `{"action":"add-steward","did":"alice","expires":"1h","as":"bob"}`}); got != want {
+		t.Errorf("GovPropose sent %+v, want %+v", got, want)
+	}
+	if p.ID != id || p.Proposal != id || p.Status != "passed" || p.Author != did {
+		t.Errorf("GovPropose: got %+v", p)
+	}
+
+	p, err = c.GovPropose(ctx, GovProposeRequest{Action: "revoke-key", DID: did.String(), Effective: "2026-11-01T00:00:00Z", Reason: "lost"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"action":"revoke-key","did":"` + did.String() + `","effective":"2026-11-01T00:00:00Z","reason":"lost"}`; got.body != want {
+		t.Errorf("GovPropose body\n got %s\nwant %s", got.body, want)
+	}
+
+	p, err = c.GovVote(ctx, GovVoteRequest{Proposal: id.String(), Vote: "yes"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (call{"POST", "/v1/gov/vote", `{"proposal":"` + id.String() + `","vote":"yes"}`}); got != want {
+		t.Errorf("GovVote sent %+v, want %+v", got, want)
+	}
+	if p.ID != vote || p.Kind != "vote" || p.Proposal != id || p.Status != "open" {
+		t.Errorf("GovVote: got %+v", p)
+	}
+
+	st, err := c.GovState(ctx)
+	if err != nil || got != (call{"GET", "/v1/gov/state", ""}) {
+		t.Errorf("GovState: sent %+v, err %v", got, err)
+	}
+	if strings.TrimSpace(string(st)) != state {
+		t.Errorf("GovState: got %s, want %s", st, state)
+	}
+	lg, err := c.GovLog(ctx)
+	if err != nil || got != (call{"GET", "/v1/gov/log", ""}) {
+		t.Errorf("GovLog: sent %+v, err %v", got, err)
+	}
+	if strings.TrimSpace(string(lg)) != log {
+		t.Errorf("GovLog: got %s, want %s", lg, log)
+	}
+
+	for _, tt := range []struct {
+		status int
+		kind   protocol.Kind
+	}{{403, protocol.Forbidden}, {404, protocol.NotFound}, {400, protocol.Invalid}, {409, protocol.Exists}} {
+		status = tt.status
+		if _, err := c.GovVote(ctx, GovVoteRequest{Proposal: id.String(), Vote: "no"}); protocol.KindOf(err) != tt.kind || err.Error() != "refused" {
+			t.Errorf("GovVote answered %d: got %v (kind %v), want %v", tt.status, err, protocol.KindOf(err), tt.kind)
+		}
+		if _, err := c.GovPropose(ctx, GovProposeRequest{Action: "set-threshold", Threshold: 2}); protocol.KindOf(err) != tt.kind {
+			t.Errorf("GovPropose answered %d: got %v (kind %v), want %v", tt.status, err, protocol.KindOf(err), tt.kind)
+		}
+	}
+}
+
 // TestClientQueryOptions checks that the four reads that may search the
 // network spell their options as the URL query of the contract, and send
 // none when the options are zero.

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/protocol"
+)
+
+// govLine parses a command line of cmd as Main.Run would.
+func govLine(t *testing.T, cmd Command, line ...string) *Args {
+	t.Helper()
+	a, err := parseArgs(line, append(cmd.Flags(), globalFlags...))
+	if err != nil {
+		t.Fatalf("parseArgs(%q): %v", line, err)
+	}
+	return a
+}
+
+func TestGovProposeRequest(t *testing.T) {
+	did := testKeyDID(t)
+	id := protocol.ObjectID([]byte(`{"dataset":1}`)).String()
+	tests := []struct {
+		action string
+		line   []string
+		want   node.GovProposeRequest
+	}{
+		{"add-steward", []string{did}, node.GovProposeRequest{Action: "add-steward", DID: did}},
+		{"add-steward", []string{"alice", "--expires", "1h30m", "--as", "bob"}, node.GovProposeRequest{Action: "add-steward", DID: "alice", Expires: "1h30m", As: "bob"}},
+		{"remove-steward", []string{"--as=bob", did}, node.GovProposeRequest{Action: "remove-steward", DID: did, As: "bob"}},
+		{"set-threshold", []string{"2"}, node.GovProposeRequest{Action: "set-threshold", Threshold: 2}},
+		{"revoke-key", []string{did, "--effective", "2026-11-01T00:00:00Z", "--reason", "laptop stolen"},
+			node.GovProposeRequest{Action: "revoke-key", DID: did, Effective: "2026-11-01T00:00:00Z", Reason: "laptop stolen"}},
+		{"revoke-key", []string{"alice", "--effective", "2026-11-01T01:02:03.5+01:00", "--reason", "x", "--expires", "10m"},
+			node.GovProposeRequest{Action: "revoke-key", DID: "alice", Effective: "2026-11-01T01:02:03.5+01:00", Reason: "x", Expires: "10m"}},
+		{"dataset-status", []string{id, "delisted", "--reason", "license withdrawn"},
+			node.GovProposeRequest{Action: "dataset-status", Dataset: id, Status: "delisted", Reason: "license withdrawn"}},
+		{"dataset-status", []string{id, "accepted", "--reason", "reviewed"},
+			node.GovProposeRequest{Action: "dataset-status", Dataset: id, Status: "accepted", Reason: "reviewed"}},
+		{"set-param", []string{"review-days", "14"}, node.GovProposeRequest{Action: "set-param", Name: "review-days", Value: "14"}},
+		{"set-param", []string{"note", ""}, node.GovProposeRequest{Action: "set-param", Name: "note"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.action+" "+strings.Join(tt.line, " "), func(t *testing.T) {
+			cmd := GovProposeCommand{tt.action}
+			got, err := cmd.request(govLine(t, cmd, tt.line...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want {
+				t.Errorf("got  %+v\nwant %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestGovProposeBadLine(t *testing.T) {
+	id := protocol.ObjectID([]byte(`{"dataset":1}`)).String()
+	tests := []struct {
+		action string
+		line   []string
+		usage  string // a usage error containing this
+		err    string // another error containing this
+	}{
+		{action: "add-steward", usage: "missing DID|KEY"},
+		{action: "add-steward", line: []string{"a", "b"}, usage: `unexpected argument "b"`},
+		{action: "add-steward", line: []string{""}, usage: "DID is empty"},
+		{action: "add-steward", line: []string{"did:key:zNope"}, err: "DID: parse did"},
+		{action: "add-steward", line: []string{"alice", "--expires", "3d"}, usage: `--expires "3d" is not a duration`},
+		{action: "add-steward", line: []string{"alice", "--expires", "0s"}, usage: "--expires 0s is not positive"},
+		{action: "add-steward", line: []string{"alice", "--expires", "-1h"}, usage: "--expires -1h is not positive"},
+		{action: "set-threshold", usage: "missing K"},
+		{action: "set-threshold", line: []string{"0"}, usage: `K "0" is not a positive integer`},
+		{action: "set-threshold", line: []string{"--", "-2"}, usage: `K "-2" is not a positive integer`},
+		{action: "set-threshold", line: []string{"1.5"}, usage: `K "1.5" is not a positive integer`},
+		{action: "set-threshold", line: []string{"two"}, usage: `K "two" is not a positive integer`},
+		{action: "revoke-key", line: []string{"alice", "--effective", "2026-11-01", "--reason", "x"}, usage: `--effective "2026-11-01" is not an RFC 3339 time`},
+		{action: "revoke-key", line: []string{"alice", "--effective", "yesterday", "--reason", "x"}, usage: "is not an RFC 3339 time"},
+		{action: "revoke-key", line: []string{"alice", "--effective", "2026-11-01T00:00:00Z", "--reason", " "}, usage: "--reason is empty"},
+		{action: "dataset-status", line: []string{id, "banned", "--reason", "x"}, usage: `status "banned" is not one of accepted, flagged, delisted`},
+		{action: "dataset-status", line: []string{id, "--reason", "x"}, usage: "missing accepted|flagged|delisted"},
+		{action: "dataset-status", line: []string{"nope", "flagged", "--reason", "x"}, err: "ID: "},
+		{action: "set-param", line: []string{"review-days"}, usage: "missing VALUE"},
+		{action: "set-param", line: []string{"", "1"}, usage: "NAME is empty"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.action+" "+strings.Join(tt.line, " "), func(t *testing.T) {
+			cmd := GovProposeCommand{tt.action}
+			_, err := cmd.request(govLine(t, cmd, tt.line...))
+			checkUsage(t, err, tt.usage, tt.err)
+		})
+	}
+}
+
+func TestGovVoteRequest(t *testing.T) {
+	id := protocol.ObjectID([]byte(`{"proposal":1}`)).String()
+	a := govLine(t, GovVoteCommand{}, id, "yes", "--as", "bob")
+	got, err := GovVoteCommand{}.request(a)
+	if want := (node.GovVoteRequest{Proposal: id, Vote: "yes", As: "bob"}); err != nil || got != want {
+		t.Errorf("got %+v, %v; want %+v", got, err, want)
+	}
+	got, err = GovVoteCommand{}.request(govLine(t, GovVoteCommand{}, id, "no"))
+	if want := (node.GovVoteRequest{Proposal: id, Vote: "no"}); err != nil || got != want {
+		t.Errorf("got %+v, %v; want %+v", got, err, want)
+	}
+
+	tests := []struct {
+		line       []string
+		usage, err string
+	}{
+		{line: nil, usage: "missing PROPOSAL_ID yes|no"},
+		{line: []string{id}, usage: "missing yes|no"},
+		{line: []string{id, "yes", "please"}, usage: `unexpected argument "please"`},
+		{line: []string{id, "YES"}, usage: `vote "YES" is neither yes nor no`},
+		{line: []string{id, "abstain"}, usage: `vote "abstain" is neither yes nor no`},
+		{line: []string{"nope", "yes"}, err: "PROPOSAL_ID: "},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.line, " "), func(t *testing.T) {
+			_, err := GovVoteCommand{}.request(govLine(t, GovVoteCommand{}, tt.line...))
+			checkUsage(t, err, tt.usage, tt.err)
+		})
+	}
+}
+
+// TestGovUsageExits2 runs bad lines through Main against a repo with no
+// daemon: each exits 2 with its message, so none reached for the daemon
+// (which would exit 1 saying that none runs).
+func TestGovUsageExits2(t *testing.T) {
+	repo := t.TempDir()
+	id := protocol.ObjectID([]byte(`{"proposal":1}`)).String()
+	tests := []struct {
+		line []string
+		want string
+	}{
+		{[]string{"gov"}, "gov needs a subcommand"},
+		{[]string{"gov", "propose"}, "gov propose needs a subcommand"},
+		{[]string{"gov", "propose", "make-king", "alice"}, `unknown command "gov propose make-king"`},
+		{[]string{"gov", "propose", "add-steward"}, "missing DID|KEY"},
+		{[]string{"gov", "propose", "add-steward", "alice", "--expires", "soon"}, `--expires "soon" is not a duration`},
+		{[]string{"gov", "propose", "set-threshold", "0"}, "is not a positive integer"},
+		{[]string{"gov", "propose", "revoke-key", "alice", "--reason", "x"}, "missing --effective RFC3339"},
+		{[]string{"gov", "propose", "revoke-key", "alice", "--effective", "now", "--reason", "x"}, "not an RFC 3339 time"},
+		{[]string{"gov", "propose", "dataset-status", id, "flagged"}, "missing --reason TEXT"},
+		{[]string{"gov", "vote", id, "maybe"}, "neither yes nor no"},
+		{[]string{"gov", "vote", id}, "missing yes|no"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.line, " "), func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			m := &Main{Stdout: &stdout, Stderr: &stderr}
+			code := m.Run(context.Background(), append(tt.line, "--repo", repo))
+			if code != 2 || !strings.Contains(stderr.String(), tt.want) {
+				t.Errorf("exit %d, stderr %q; want exit 2 saying %q", code, stderr.String(), tt.want)
+			}
+			if strings.Contains(stderr.String(), "no commons daemon") {
+				t.Errorf("looked for the daemon before checking the line: %q", stderr.String())
+			}
+		})
+	}
+}
+
+func TestGovHelp(t *testing.T) {
+	for action := range govActions {
+		name := "gov propose " + action
+		cmd := lookup(name)
+		if cmd == nil {
+			t.Errorf("%s is not registered", name)
+			continue
+		}
+		if u := cmd.Usage(); !strings.HasPrefix(u, "usage: commons "+name+" ") || !strings.Contains(u, "[--expires DURATION] [--as KEY]") {
+			t.Errorf("usage of %s:\n%s", name, u)
+		}
+	}
+	var stdout bytes.Buffer
+	m := &Main{Stdout: &stdout, Stderr: &stdout}
+	if code := m.Run(context.Background(), []string{"help", "gov"}); code != 0 {
+		t.Fatalf("help gov: exit %d", code)
+	}
+	for _, want := range []string{"gov propose add-steward", "gov propose revoke-key", "gov vote"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("help gov does not list %s:\n%s", want, stdout.String())
+		}
+	}
+}
+
+// checkUsage wants a usage error containing usage, or (usage "") another
+// error containing err.
+func checkUsage(t *testing.T, err error, usage, other string) {
+	t.Helper()
+	var ue *usageError
+	switch {
+	case usage != "":
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), usage) {
+			t.Errorf("got %v, want a usage error with %q", err, usage)
+		}
+	case err == nil || errors.As(err, &ue) || !strings.Contains(err.Error(), other):
+		t.Errorf("got %v, want an error (not a usage error) with %q", err, other)
+	}
+}
+
+func testKeyDID(t *testing.T) string {
+	k, err := protocol.KeyFromSeed(bytes.Repeat([]byte{7}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k.DID().String()
+}
