@@ -3,6 +3,7 @@ package p2p
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/ipfs/go-cid"
@@ -11,6 +12,7 @@ import (
 	dht "github.com/libp2p/go-libp2p-kad-dht"
 	"github.com/libp2p/go-libp2p-kad-dht/records"
 	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	protocolid "github.com/libp2p/go-libp2p/core/protocol"
 
@@ -26,8 +28,9 @@ const DefaultProvideValidity = 48 * time.Hour
 type DHTOptions struct {
 	// Bootstrap are the peers the node joins the network through. They are
 	// dialled when the DHT starts and again whenever its routing table is
-	// empty: after 1 s, backing off to 30 s (rejoin), and by the DHT itself
-	// every two minutes.
+	// empty: after 1 s, backing off to 30 s; and every 20 s while the
+	// node is connected to none of them and knows fewer than 20 peers
+	// (rejoin). The DHT itself retries them every two minutes.
 	Bootstrap []peer.AddrInfo
 	// Datastore keeps the provider records other nodes give this node.
 	// Default: an in-memory map, lost on restart — which is acceptable
@@ -40,6 +43,10 @@ type DHTOptions struct {
 	// default DefaultProvideValidity. Tests shorten it to watch records
 	// expire.
 	ProvideValidity time.Duration
+	// RejoinIdle is the wait between two dials of the bootstrap peers
+	// while the routing table holds a few peers but none of them
+	// (default 20 s). Tests shorten it.
+	RejoinIdle time.Duration
 	// Extra are further go-libp2p-kad-dht options, applied last (tests set
 	// dht.BucketSize here to force multi-hop lookups in small swarms).
 	Extra []dht.Option
@@ -81,7 +88,11 @@ func NewDHT(h host.Host, network protocol.NetworkID, opts DHTOptions) (*dht.Ipfs
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	if len(opts.Bootstrap) > 0 {
-		go rejoin(d, opts.Bootstrap)
+		idle := opts.RejoinIdle
+		if idle <= 0 {
+			idle = rejoinIdle
+		}
+		go rejoin(d, opts.Bootstrap, idle)
 	}
 	return d, nil
 }
@@ -93,12 +104,21 @@ func NewDHT(h host.Host, network protocol.NetworkID, opts DHTOptions) (*dht.Ipfs
 const (
 	rejoinFirst = time.Second
 	rejoinMax   = 30 * time.Second
+	rejoinIdle  = 20 * time.Second
+	rejoinTable = 20 // Kademlia's K
 )
 
-// rejoin dials the bootstrap peers whenever d's routing table is empty,
-// backing off from rejoinFirst to rejoinMax, until d is closed.
-func rejoin(d *dht.IpfsDHT, peers []peer.AddrInfo) {
+// rejoin dials the bootstrap peers while the node is connected to none of
+// them and its routing table is smaller than rejoinTable: every
+// rejoinFirst, backing off to rejoinMax, while the table is empty; every
+// rejoinIdle once it knows some peers, so that a node whose bootstrap peer
+// started after it (or restarted) does not stay in a small group of its
+// own. A node with a fuller table leaves its bootstrap peers alone: the
+// connection manager may have trimmed them, and a network's bootstrap
+// nodes would otherwise be dialled by everyone. It ends when d is closed.
+func rejoin(d *dht.IpfsDHT, peers []peer.AddrInfo, idle time.Duration) {
 	ctx := d.Context()
+	h := d.Host()
 	wait := rejoinFirst
 	t := time.NewTimer(wait)
 	defer t.Stop()
@@ -108,15 +128,22 @@ func rejoin(d *dht.IpfsDHT, peers []peer.AddrInfo) {
 			return
 		case <-t.C:
 		}
-		if d.RoutingTable().Size() > 0 {
+		connected := slices.ContainsFunc(peers, func(p peer.AddrInfo) bool {
+			return h.Network().Connectedness(p.ID) == network.Connected
+		})
+		switch {
+		case connected || d.RoutingTable().Size() >= rejoinTable:
 			wait = rejoinFirst
-		} else {
+		default:
 			for _, p := range peers {
 				cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-				d.Host().Connect(cctx, p) // the DHT adds p once identify says it speaks the protocol
+				h.Connect(cctx, p) // the DHT adds p once identify says it speaks the protocol
 				cancel()
 			}
 			wait = min(2*wait, rejoinMax)
+			if d.RoutingTable().Size() > 0 {
+				wait = idle
+			}
 		}
 		t.Reset(wait)
 	}

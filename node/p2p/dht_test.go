@@ -159,3 +159,56 @@ func TestLoneNodeCannotProvide(t *testing.T) {
 		t.Error("NewDHT without a network ID succeeded")
 	}
 }
+
+// TestRejoinLateBootstrap: nodes started before their bootstrap peers —
+// a line started from its far end — end up in one network, not in groups
+// of their own.
+func TestRejoinLateBootstrap(t *testing.T) {
+	const n = 4
+	keys := make([]*protocol.Key, n)
+	addrs := make([]peer.AddrInfo, n)
+	for i := range keys {
+		keys[i] = newKey(t)
+		h := newHost(t, keys[i], nil) // only to pick a free port for node i
+		addrs[i] = peer.AddrInfo{ID: h.ID(), Addrs: h.Addrs()}
+		h.Close()
+	}
+	nodes := make([]*testNode, n)
+	for i := n - 1; i >= 0; i-- {
+		cfg := nodeConfig{key: keys[i]}
+		if i > 0 {
+			cfg.dht = p2p.DHTOptions{Bootstrap: []peer.AddrInfo{addrs[i-1]}, RejoinIdle: 500 * time.Millisecond}
+		}
+		h, err := p2p.NewHost(p2p.HostConfig{Key: keys[i], Listen: []string{addrs[i].Addrs[0].String()}})
+		if err != nil {
+			t.Skipf("port of node %d taken meanwhile: %v", i, err)
+		}
+		d, err := p2p.NewDHT(h, netA, cfg.dht)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nodes[i] = &testNode{key: keys[i], h: h, d: d}
+		t.Cleanup(nodes[i].stop)
+		time.Sleep(200 * time.Millisecond) // each starts after the one that bootstraps to it has given up once
+	}
+	key := randomKey(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	if err := p2p.WaitForPeers(ctx, nodes[0].d); err != nil {
+		t.Fatal(err)
+	}
+	if err := p2p.Provide(ctx, nodes[0].d, key); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		found, _ := p2p.FindProviders(ctx, nodes[n-1].d, key, 1)
+		if len(found) == 1 {
+			return
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("the far end never found what the first node announced: the line stayed in groups (tables %d %d %d %d)",
+				nodes[0].d.RoutingTable().Size(), nodes[1].d.RoutingTable().Size(), nodes[2].d.RoutingTable().Size(), nodes[3].d.RoutingTable().Size())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
