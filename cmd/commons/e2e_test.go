@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"syscall"
 	"testing"
@@ -167,6 +168,11 @@ func TestScenario(t *testing.T) {
 		loc.Datasets[0].ID != parent.ID || loc.Datasets[0].Name != "Parent corpus" || loc.Datasets[0].Path != "sub/c.json" {
 		t.Errorf("locate: %+v", loc)
 	}
+	var byDigest locateJSON
+	ok(t, &byDigest, r("locate", "sha256:"+loc.SHA256)...)
+	if !reflect.DeepEqual(byDigest, loc) {
+		t.Errorf("locate by digest: %+v, want %+v", byDigest, loc)
+	}
 
 	// object get: the envelope, byte for byte, with or without --json.
 	got := commons(t, nil, "object", "get", forBob.ID, "--repo", repo)
@@ -317,6 +323,7 @@ func TestBadInput(t *testing.T) {
 		{"attribution of a bad ID", []string{"attribution", "sha256:1234"}, []string{"sha256:1234"}},
 		{"dataset path does not exist", []string{"dataset", "add", filepath.Join(dir, "missing-dir"), "--name", "X", "--license", "MIT"}, []string{"missing-dir does not exist"}},
 		{"locate path does not exist", []string{"locate", filepath.Join(dir, "missing.csv")}, []string{"missing.csv does not exist"}},
+		{"locate bad digest", []string{"locate", "sha256:abc"}, []string{"not a sha256 digest"}},
 		{"derive file does not exist", []string{"derive", "--file", filepath.Join(dir, "missing.bin"), "--input", ds.ID, "--activity", "trained-on"}, []string{"missing.bin does not exist"}},
 		{"derive bad digest", []string{"derive", "--digest", "sha256:xyz", "--input", ds.ID, "--activity", "trained-on"}, []string{"sha256:xyz"}},
 		{"bad license", []string{"dataset", "add", dir, "--name", "X", "--license", "free as in <beer>"}, []string{"license"}},

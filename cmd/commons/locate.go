@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/protocol"
 )
 
 // LocateCommand finds the datasets that hold a file.
@@ -14,16 +16,17 @@ type LocateCommand struct{}
 func (LocateCommand) Synopsis() string { return "find the datasets that contain this exact file" }
 func (LocateCommand) Flags() []Flag    { return queryFlags }
 func (LocateCommand) Usage() string {
-	return `usage: commons locate PATH [--local] [--timeout DURATION]
+	return `usage: commons locate PATH|sha256:HEX [--local] [--timeout DURATION]
 
-Hashes the file at PATH here and lists the datasets the node knows that hold
-a file with the same sha256, with its path in each.
+Hashes the file at PATH here (or takes the digest given as sha256:HEX) and
+lists the datasets that hold a file with the same sha256, with its path in
+each.
 
 ` + queryHelp
 }
 
 func (LocateCommand) Run(ctx context.Context, env *Env, args *Args) error {
-	pos, err := args.positionals("PATH")
+	pos, err := args.positionals("PATH|sha256:HEX")
 	if err != nil {
 		return err
 	}
@@ -35,7 +38,7 @@ func (LocateCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	if err != nil {
 		return err
 	}
-	d, _, err := node.HashFile(pos[0])
+	d, err := digestOf(pos[0])
 	if err != nil {
 		return err
 	}
@@ -57,4 +60,14 @@ func (LocateCommand) Run(ctx context.Context, env *Env, args *Args) error {
 			fmt.Fprintf(t, "%s\t%s\t%s\n", e.ID, e.Name, e.Path)
 		}
 	})
+}
+
+// digestOf reads "sha256:HEX" as a digest, and anything else as the path
+// of a file to hash.
+func digestOf(arg string) (protocol.Digest, error) {
+	if strings.HasPrefix(arg, "sha256:") {
+		return protocol.ParseDigest(arg)
+	}
+	d, _, err := node.HashFile(arg)
+	return d, err
 }
