@@ -1,0 +1,349 @@
+package protocol
+
+import (
+	"cmp"
+	"slices"
+)
+
+// Bounds on what a Governance holds while it waits for parents (SPEC.md
+// §8.8). Past either, the updates held longest are dropped first: they
+// are fetched again when a head that descends from them is announced.
+const (
+	MaxGovHeld      = 8192     // updates held for missing parents
+	MaxGovHeldBytes = 32 << 20 // bytes of their encoded envelopes
+)
+
+// Checkpoints of the fold, from which a refold starts (see Add). The last
+// govDenseWindow positions have one every govDenseEvery updates, the
+// positions before them one every govSparseEvery. Variables, so that
+// tests can make them small.
+var (
+	govDenseEvery  = 128
+	govDenseWindow = 2048
+	govSparseEvery = 2048
+)
+
+// Governance is the governance DAG of one network and the state its fold
+// gives, kept up to date one update at a time. Updates whose parents are
+// all placed are placed, in the fold order (SPEC.md §8.3); the others are
+// held until their parents arrive. It is not safe for concurrent use; the
+// snapshots State returns are.
+type Governance struct {
+	genesis *Genesis
+	network NetworkID
+
+	placed map[ID]*govNode
+	order  []*govNode // placed updates in fold order
+	heads  map[ID]struct{}
+
+	held      map[ID]*GovUpdate
+	waiting   map[ID][]ID // a missing parent → the held updates that name it
+	heldQueue []ID        // held updates by arrival, oldest first; placed ones are skipped
+	heldBytes int
+
+	live        *govFold // the state after every placed update
+	checkpoints []govCheckpoint
+	epoch       uint64
+	snapshot    *GovState // of live, until the next change
+}
+
+// govNode is a placed update.
+type govNode struct {
+	u       *GovUpdate
+	text    string // the ID's text, the second key of the fold order
+	depth   int
+	verdict govVerdict
+}
+
+// govCheckpoint is the frozen state after the first pos updates of the order.
+type govCheckpoint struct {
+	pos   int
+	state *govFold
+}
+
+// AddResult says what Add did with an update.
+type AddResult struct {
+	New     bool // the update was not known before
+	Placed  []ID // it and the held updates it let be placed, in fold order
+	Missing []ID // parents that neither it nor its held ancestors can be placed without: fetch these
+	Dropped []ID // held updates dropped to keep within MaxGovHeld and MaxGovHeldBytes
+}
+
+// NewGovernance returns the governance of network, founded by g: no update
+// yet, the state of the genesis.
+func NewGovernance(g *Genesis, network NetworkID) *Governance {
+	gov := &Governance{
+		genesis: g,
+		network: network,
+		placed:  make(map[ID]*govNode),
+		heads:   make(map[ID]struct{}),
+		held:    make(map[ID]*GovUpdate),
+		waiting: make(map[ID][]ID),
+		epoch:   1,
+	}
+	gov.live = newGovFold(g, gov.nextEpoch())
+	gov.checkpoints = []govCheckpoint{{0, gov.live.freeze(gov.nextEpoch())}}
+	return gov
+}
+
+func (g *Governance) nextEpoch() uint64 {
+	g.epoch++
+	return g.epoch
+}
+
+// Fold returns the state that the updates give on network, founded by g,
+// computed from scratch. Updates of another network, and those whose
+// ancestry is incomplete, are left out. The order of updates does not
+// matter.
+func Fold(g *Genesis, network NetworkID, updates []*GovUpdate) *GovState {
+	gov := NewGovernance(g, network)
+	mine := make([]*GovUpdate, 0, len(updates))
+	for _, u := range updates {
+		if u.Network == network {
+			mine = append(mine, u)
+		}
+	}
+	gov.AddAll(mine)
+	return gov.State()
+}
+
+// Add places u in the DAG, or holds it until its parents are placed, and
+// brings the state up to date. An update of another network is refused
+// (Invalid); one already placed or held changes nothing and is reported
+// with New false. An update that sorts after every placed one is applied
+// to the state as it stands; one that sorts earlier, as an update from a
+// concurrent branch may, makes the fold start again from the last
+// checkpoint before it: from at most govDenseEvery updates back plus the
+// distance to its place, when that is within govDenseWindow of the end.
+func (g *Governance) Add(u *GovUpdate) (AddResult, error) {
+	return g.AddAll([]*GovUpdate{u})
+}
+
+// AddAll is Add for many updates at once, in any order, with one refold
+// at most: the way to load a stored DAG. New is set if any was new.
+func (g *Governance) AddAll(us []*GovUpdate) (AddResult, error) {
+	for _, u := range us {
+		if u.Network != g.network {
+			return AddResult{}, E("add governance update", Invalid, "update %s is of network %s, not %s", u.ID, u.Network, g.network)
+		}
+	}
+	var res AddResult
+	var placed []*govNode
+	for _, u := range us {
+		if g.Has(u.ID) {
+			continue
+		}
+		res.New = true
+		placed = g.place(u, placed)
+	}
+	for _, u := range us {
+		if _, held := g.held[u.ID]; held {
+			res.Missing = append(res.Missing, g.missing(u)...)
+		}
+	}
+	res.Missing = uniqueIDs(res.Missing)
+	res.Dropped = g.trimHeld()
+	if len(placed) > 0 {
+		g.insert(placed)
+		res.Placed = make([]ID, len(placed))
+		for i, n := range placed {
+			res.Placed[i] = n.u.ID
+		}
+	}
+	return res, nil
+}
+
+// place places u if its parents are, and then the held updates waiting for
+// it, appending each placed node to placed; else it holds u.
+func (g *Governance) place(u *GovUpdate, placed []*govNode) []*govNode {
+	queue := []*GovUpdate{u}
+	for len(queue) > 0 {
+		u, queue = queue[0], queue[1:]
+		depth, ok := g.depthOf(u)
+		if !ok {
+			g.hold(u)
+			continue
+		}
+		if _, held := g.held[u.ID]; held {
+			delete(g.held, u.ID)
+			g.heldBytes -= heldSize(u)
+		}
+		n := &govNode{u: u, text: u.idString(), depth: depth}
+		g.placed[u.ID] = n
+		g.heads[u.ID] = struct{}{}
+		for _, p := range u.Parents {
+			delete(g.heads, p)
+		}
+		placed = append(placed, n)
+		for _, w := range g.waiting[u.ID] {
+			if h, ok := g.held[w]; ok {
+				queue = append(queue, h)
+			}
+		}
+		delete(g.waiting, u.ID)
+	}
+	return placed
+}
+
+// depthOf returns u's depth if all its parents are placed: 1 more than
+// the deepest of them, the genesis being at depth 0.
+func (g *Governance) depthOf(u *GovUpdate) (int, bool) {
+	depth := 0
+	for _, p := range u.Parents {
+		if p == g.network.ID() {
+			continue
+		}
+		n, ok := g.placed[p]
+		if !ok {
+			return 0, false
+		}
+		depth = max(depth, n.depth)
+	}
+	return depth + 1, true
+}
+
+// hold keeps u until its missing parents are placed.
+func (g *Governance) hold(u *GovUpdate) {
+	if _, ok := g.held[u.ID]; ok {
+		return
+	}
+	g.held[u.ID] = u
+	g.heldQueue = append(g.heldQueue, u.ID)
+	g.heldBytes += heldSize(u)
+	for _, p := range u.Parents {
+		if _, ok := g.placed[p]; !ok && p != g.network.ID() {
+			g.waiting[p] = append(g.waiting[p], u.ID)
+		}
+	}
+}
+
+func heldSize(u *GovUpdate) int { return len(u.Envelope.Payload) + 256 }
+
+// missing returns the IDs, neither placed nor held, that held update u or
+// its held ancestors name as parents.
+func (g *Governance) missing(u *GovUpdate) []ID {
+	var out []ID
+	seen := map[ID]bool{u.ID: true}
+	for stack := []*GovUpdate{u}; len(stack) > 0; {
+		u := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, p := range u.Parents {
+			if seen[p] || p == g.network.ID() {
+				continue
+			}
+			seen[p] = true
+			if h, ok := g.held[p]; ok {
+				stack = append(stack, h)
+			} else if _, ok := g.placed[p]; !ok {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// trimHeld drops the updates held longest until the held ones are within
+// bounds, and returns their IDs.
+func (g *Governance) trimHeld() []ID {
+	var dropped []ID
+	for len(g.held) > MaxGovHeld || g.heldBytes > MaxGovHeldBytes {
+		id := g.heldQueue[0]
+		g.heldQueue = g.heldQueue[1:]
+		u, ok := g.held[id]
+		if !ok {
+			continue // placed since
+		}
+		delete(g.held, id)
+		g.heldBytes -= heldSize(u)
+		for _, p := range u.Parents {
+			g.waiting[p] = slices.DeleteFunc(g.waiting[p], func(w ID) bool { return w == id })
+			if len(g.waiting[p]) == 0 {
+				delete(g.waiting, p)
+			}
+		}
+		dropped = append(dropped, id)
+	}
+	if len(g.heldQueue) > 2*len(g.held)+64 { // forget the placed ones
+		g.heldQueue = slices.DeleteFunc(g.heldQueue, func(id ID) bool { _, ok := g.held[id]; return !ok })
+	}
+	return dropped
+}
+
+// compareNodes is the fold order: depth, then the text of the ID.
+func compareNodes(a, b *govNode) int {
+	return cmp.Or(cmp.Compare(a.depth, b.depth), cmp.Compare(a.text, b.text))
+}
+
+// insert puts newly placed nodes into the order and brings the state up to
+// date: by applying them, if they all sort after the placed ones, or else
+// by folding again from the last checkpoint before the first of them.
+func (g *Governance) insert(nodes []*govNode) {
+	slices.SortFunc(nodes, compareNodes)
+	from := len(g.order)
+	if from > 0 && compareNodes(nodes[0], g.order[from-1]) < 0 {
+		from, _ = slices.BinarySearchFunc(g.order, nodes[0], compareNodes)
+		g.order = mergeNodes(g.order, nodes)
+	} else {
+		g.order = append(g.order, nodes...)
+	}
+	g.snapshot = nil
+	if from < g.applied() {
+		g.rewind(from)
+	}
+	g.applyFrom(g.applied())
+}
+
+// applied is the number of updates of the order the live state is past.
+func (g *Governance) applied() int { return g.live.applied }
+
+// rewind makes the live state the last checkpoint at or before pos, and
+// forgets the later ones.
+func (g *Governance) rewind(pos int) {
+	k, _ := slices.BinarySearchFunc(g.checkpoints, pos+1, func(c govCheckpoint, p int) int { return cmp.Compare(c.pos, p) })
+	g.checkpoints = g.checkpoints[:k]
+	g.live = g.checkpoints[k-1].state.thaw(g.nextEpoch())
+}
+
+// applyFrom applies the updates of the order from pos to the end, taking
+// checkpoints on the way.
+func (g *Governance) applyFrom(pos int) {
+	for i := pos; i < len(g.order); i++ {
+		n := g.order[i]
+		n.verdict = g.live.apply(n.u)
+		g.live.applied = i + 1
+		if (i+1)%govDenseEvery == 0 {
+			g.checkpoint(i + 1)
+		}
+	}
+}
+
+// checkpoint freezes the live state after pos updates, and thins out the
+// older checkpoints.
+func (g *Governance) checkpoint(pos int) {
+	g.checkpoints = append(g.checkpoints, govCheckpoint{pos, g.live.freeze(g.nextEpoch())})
+	g.checkpoints = slices.DeleteFunc(g.checkpoints, func(c govCheckpoint) bool {
+		return c.pos > 0 && c.pos%govSparseEvery != 0 && c.pos < pos-govDenseWindow
+	})
+}
+
+// mergeNodes merges sorted nodes into the sorted order.
+func mergeNodes(order, nodes []*govNode) []*govNode {
+	out := make([]*govNode, 0, len(order)+len(nodes))
+	i, j := 0, 0
+	for i < len(order) && j < len(nodes) {
+		if compareNodes(nodes[j], order[i]) < 0 {
+			out = append(out, nodes[j])
+			j++
+		} else {
+			out = append(out, order[i])
+			i++
+		}
+	}
+	out = append(out, order[i:]...)
+	return append(out, nodes[j:]...)
+}
+
+func uniqueIDs(ids []ID) []ID {
+	slices.SortFunc(ids, func(a, b ID) int { return cmp.Compare(a.String(), b.String()) })
+	return slices.Compact(ids)
+}

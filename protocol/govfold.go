@@ -1,0 +1,366 @@
+package protocol
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"time"
+)
+
+// govFold is the state of governance at a point of the fold order, and the
+// step that moves it past one more update (SPEC.md §8.4–§8.6). It reads
+// nothing but the update and itself: no clock, no I/O, no randomness.
+type govFold struct {
+	epoch     uint64                     // see govcow.go
+	stewards  cowMap[DID, struct{}]      // current stewards
+	ever      cowMap[DID, struct{}]      // stewards at any point so far
+	threshold int                        // in [1, len(stewards)]
+	revoked   cowMap[DID, GovRevocation] // revoked keys
+	datasets  cowMap[ID, GovDatasetStanding]
+	params    cowMap[string, string]
+	props     recVec  // every proposal recorded, in fold order
+	open      cowInts // indexes into props of the open ones, ascending
+	clock     int64   // Unix seconds: the latest time of a steward's update, or the genesis's
+	updates   int     // updates applied
+	applied   int     // updates of the order folded, applied or not
+
+	// nextExpiry is at most the earliest expiry of an open proposal, so
+	// that the fold looks for expired proposals only when one may be.
+	nextExpiry int64
+
+	// byID finds a proposal in props by its ID. It is shared by a live
+	// state and its checkpoints, and only ever written by the live one:
+	// an entry counts only if props holds that proposal at that index,
+	// which entries left by a discarded future of a refold do not.
+	byID map[ID]int
+}
+
+// govProposalRec is a proposal as the fold records it. A record that a
+// snapshot may hold is never changed: the fold replaces it with a copy.
+type govProposalRec struct {
+	id       ID
+	proposer DID
+	time     time.Time
+	p        *GovProposal
+	expires  int64 // p.Expires in Unix seconds
+	status   GovProposalStatus
+	yes, no  []DID // votes recorded while open, first vote of each steward, in fold order
+	closedBy ID    // the update at whose point it closed
+	why      string
+}
+
+// govVerdict is what the fold did with one update.
+type govVerdict struct {
+	ignored string       // why the update was left out; "" when applied
+	closed  []GovClosure // proposals closed at this point, in the order they closed
+}
+
+// Why the fold leaves an update out (SPEC.md §8.4).
+const (
+	whyNotSteward = "author is not a steward"
+	whyUnknown    = "vote on an unknown proposal: none with that ID was applied before this point"
+	whyClosed     = "vote on a closed proposal: it is "
+	whyDuplicate  = "duplicate vote: the author's first vote on this proposal counts"
+)
+
+// newGovFold returns the state the genesis founds.
+func newGovFold(g *Genesis, epoch uint64) *govFold {
+	s := &govFold{
+		epoch:      epoch,
+		stewards:   newCowMap[DID, struct{}](epoch),
+		ever:       newCowMap[DID, struct{}](epoch),
+		threshold:  g.Threshold,
+		revoked:    newCowMap[DID, GovRevocation](epoch),
+		datasets:   newCowMap[ID, GovDatasetStanding](epoch),
+		params:     newCowMap[string, string](epoch),
+		props:      recVec{epoch: epoch},
+		open:       cowInts{epoch: epoch},
+		clock:      g.Created.Unix(),
+		nextExpiry: math.MaxInt64,
+		byID:       make(map[ID]int),
+	}
+	for _, d := range g.Stewards {
+		s.stewards.m[d] = struct{}{}
+		s.ever.m[d] = struct{}{}
+	}
+	for k, v := range g.Params {
+		if v != "" { // an empty value is no param, as set-param "" removes one
+			s.params.m[k] = v
+		}
+	}
+	return s
+}
+
+// freeze returns a copy of s that is never written again; s goes on with
+// a new epoch.
+func (s *govFold) freeze(epoch uint64) *govFold {
+	frozen := *s
+	s.epoch = epoch
+	return &frozen
+}
+
+// thaw returns a live state that starts from the frozen s.
+func (s *govFold) thaw(epoch uint64) *govFold {
+	live := *s
+	live.epoch = epoch
+	return &live
+}
+
+// apply moves the state past u, the next update in fold order.
+func (s *govFold) apply(u *GovUpdate) (v govVerdict) {
+	if _, ok := s.stewards.m[u.Author]; !ok {
+		return govVerdict{ignored: whyNotSteward}
+	}
+	s.advanceClock(u, &v)
+	if u.Propose != nil {
+		s.propose(u, &v)
+	} else {
+		s.vote(u, &v)
+	}
+	if v.ignored == "" {
+		s.updates++
+	}
+	return v
+}
+
+// advanceClock moves the clock to u's time if that is later, and expires
+// the open proposals whose expiry is then past, in proposal order.
+func (s *govFold) advanceClock(u *GovUpdate, v *govVerdict) {
+	t := u.Time.Unix()
+	if t <= s.clock {
+		return
+	}
+	s.clock = t
+	if t <= s.nextExpiry {
+		return
+	}
+	s.nextExpiry = math.MaxInt64
+	for _, i := range slices.Clone(s.open.s) {
+		if r := s.props.at(i); r.expires < t {
+			s.close(i, ProposalExpired, u.ID, "", v)
+		} else {
+			s.nextExpiry = min(s.nextExpiry, r.expires)
+		}
+	}
+}
+
+func (s *govFold) propose(u *GovUpdate, v *govVerdict) {
+	p := u.Propose
+	r := &govProposalRec{id: u.ID, proposer: u.Author, time: u.Time, p: p, expires: p.Expires.Unix(), status: ProposalOpen}
+	i := s.props.push(s.epoch, r)
+	s.byID[u.ID] = i
+	if why := s.voidReason(p); why != "" {
+		r.status, r.why, r.closedBy = ProposalVoid, why, u.ID
+		v.closed = append(v.closed, GovClosure{Proposal: u.ID, Status: ProposalVoid})
+		return
+	}
+	if r.expires < s.clock {
+		r.status, r.closedBy = ProposalExpired, u.ID
+		v.closed = append(v.closed, GovClosure{Proposal: u.ID, Status: ProposalExpired})
+		return
+	}
+	r.yes = []DID{u.Author}
+	open := s.open.mut(s.epoch)
+	*open = append(*open, i)
+	s.nextExpiry = min(s.nextExpiry, r.expires)
+	s.settle(i, u.ID, v)
+}
+
+func (s *govFold) vote(u *GovUpdate, v *govVerdict) {
+	i, ok := s.lookup(u.Vote.Proposal)
+	if !ok {
+		v.ignored = whyUnknown
+		return
+	}
+	r := s.props.at(i)
+	if r.status != ProposalOpen {
+		v.ignored = whyClosed + string(r.status)
+		return
+	}
+	if slices.Contains(r.yes, u.Author) || slices.Contains(r.no, u.Author) {
+		v.ignored = whyDuplicate
+		return
+	}
+	r = s.modify(i)
+	if u.Vote.Yes {
+		r.yes = append(slices.Clip(r.yes), u.Author)
+	} else {
+		r.no = append(slices.Clip(r.no), u.Author)
+	}
+	s.settle(i, u.ID, v)
+}
+
+// lookup finds the proposal with ID id.
+func (s *govFold) lookup(id ID) (int, bool) {
+	i, ok := s.byID[id]
+	return i, ok && i < s.props.len() && s.props.at(i).id == id
+}
+
+// modify replaces proposal i with a copy, and returns the copy to change.
+func (s *govFold) modify(i int) *govProposalRec {
+	r := *s.props.at(i)
+	s.props.set(s.epoch, i, &r)
+	return &r
+}
+
+// settle decides proposal i after a vote on it (the proposer's counts) and,
+// when that changes the stewards or the threshold, every open proposal.
+func (s *govFold) settle(i int, at ID, v *govVerdict) {
+	if s.decide(i, at, v) {
+		s.sweep(at, v)
+	}
+}
+
+// sweep decides the open proposals in proposal order after the stewards
+// or the threshold changed, starting again from the first whenever one
+// that passes changes them again. Each round closes a proposal, so it ends.
+func (s *govFold) sweep(at ID, v *govVerdict) {
+	for again := true; again; {
+		again = false
+		for _, i := range slices.Clone(s.open.s) {
+			if s.props.at(i).status == ProposalOpen && s.decide(i, at, v) {
+				again = true
+				break
+			}
+		}
+	}
+}
+
+// decide closes open proposal i if the yes votes of current stewards reach
+// the threshold (passed) or their no votes leave it out of reach
+// (rejected). It reports whether the stewards or the threshold changed.
+func (s *govFold) decide(i int, at ID, v *govVerdict) bool {
+	r := s.props.at(i)
+	yes, no := s.count(r.yes), s.count(r.no)
+	switch {
+	case yes >= s.threshold:
+		if why := s.voidReason(r.p); why != "" {
+			s.close(i, ProposalVoid, at, why, v)
+			return false
+		}
+		s.close(i, ProposalPassed, at, "", v)
+		return s.effect(r.p, r.id)
+	case len(s.stewards.m)-no < s.threshold:
+		s.close(i, ProposalRejected, at, "", v)
+	}
+	return false
+}
+
+// count returns how many of voters are current stewards.
+func (s *govFold) count(voters []DID) int {
+	n := 0
+	for _, d := range voters {
+		if _, ok := s.stewards.m[d]; ok {
+			n++
+		}
+	}
+	return n
+}
+
+// close gives open proposal i its final status at update at.
+func (s *govFold) close(i int, status GovProposalStatus, at ID, why string, v *govVerdict) {
+	r := s.modify(i)
+	r.status, r.closedBy, r.why = status, at, why
+	open := s.open.mut(s.epoch)
+	if k, found := slices.BinarySearch(*open, i); found {
+		*open = slices.Delete(*open, k, k+1)
+	}
+	v.closed = append(v.closed, GovClosure{Proposal: r.id, Status: status})
+}
+
+// voidReason says why p would change nothing, or could not be carried out,
+// in the current state; "" when it can (SPEC.md §8.5).
+func (s *govFold) voidReason(p *GovProposal) string {
+	_, steward := s.stewards.m[p.DID]
+	n := len(s.stewards.m)
+	switch p.Action {
+	case ActAddSteward:
+		_, revoked := s.revoked.m[p.DID]
+		switch {
+		case steward:
+			return "already a steward"
+		case revoked:
+			return "its key is revoked"
+		case n >= MaxStewards:
+			return fmt.Sprintf("there are already %d stewards, the most there may be", n)
+		}
+	case ActRemoveSteward:
+		switch {
+		case !steward:
+			return "not a steward"
+		case n == 1:
+			return "the only steward"
+		}
+	case ActSetThreshold:
+		switch {
+		case p.Threshold > n:
+			return fmt.Sprintf("threshold %d is more than the %d stewards", p.Threshold, n)
+		case p.Threshold == s.threshold:
+			return fmt.Sprintf("the threshold is already %d", p.Threshold)
+		}
+	case ActRevokeKey:
+		rv, revoked := s.revoked.m[p.DID]
+		switch {
+		case revoked && rv.Effective.Equal(p.Effective) && rv.Reason == p.Reason:
+			return "already revoked from that time for that reason"
+		case steward && n == 1:
+			return "the key of the only steward"
+		}
+	case ActDatasetStatus:
+		if cur, ok := s.datasets.m[p.Dataset]; ok && cur.Status == p.Status && cur.Reason == p.Reason {
+			return fmt.Sprintf("already %s for that reason", p.Status)
+		}
+	case ActSetParam:
+		cur, set := s.params.m[p.Name]
+		switch {
+		case cur == p.Value && p.Value == "":
+			return "the param is not set"
+		case cur == p.Value:
+			return "the param already has that value"
+		case !set && len(s.params.m) >= MaxParams:
+			return fmt.Sprintf("there are already %d params, the most there may be", len(s.params.m))
+		}
+	}
+	return ""
+}
+
+// effect carries out passed proposal p, made by update id, and reports
+// whether the stewards or the threshold changed.
+func (s *govFold) effect(p *GovProposal, id ID) bool {
+	switch p.Action {
+	case ActAddSteward:
+		s.stewards.set(s.epoch, p.DID, struct{}{})
+		if _, ok := s.ever.m[p.DID]; !ok {
+			s.ever.set(s.epoch, p.DID, struct{}{})
+		}
+		return true
+	case ActRemoveSteward:
+		s.removeSteward(p.DID)
+		return true
+	case ActSetThreshold:
+		s.threshold = p.Threshold
+		return true
+	case ActRevokeKey:
+		s.revoked.set(s.epoch, p.DID, GovRevocation{DID: p.DID, Effective: p.Effective, Reason: p.Reason, Proposal: id})
+		if _, steward := s.stewards.m[p.DID]; steward {
+			s.removeSteward(p.DID)
+			return true
+		}
+	case ActDatasetStatus:
+		s.datasets.set(s.epoch, p.Dataset, GovDatasetStanding{Status: p.Status, Reason: p.Reason, Proposal: id})
+	case ActSetParam:
+		if p.Value == "" {
+			s.params.del(s.epoch, p.Name)
+		} else {
+			s.params.set(s.epoch, p.Name, p.Value)
+		}
+	}
+	return false
+}
+
+// removeSteward removes d, lowering the threshold to the number of
+// stewards left if it was more.
+func (s *govFold) removeSteward(d DID) {
+	s.stewards.del(s.epoch, d)
+	s.threshold = min(s.threshold, len(s.stewards.m))
+}

@@ -1,0 +1,102 @@
+package protocol
+
+import (
+	"encoding/json"
+	"maps"
+)
+
+// govProposalJSON is the JSON form of a proposal in `gov state --json`:
+// the members of every proposal, and those its action uses.
+type govProposalJSON struct {
+	ID            ID                `json:"id"`
+	Action        GovAction         `json:"action"`
+	Status        GovProposalStatus `json:"status"`
+	Proposer      DID               `json:"proposer"`
+	Time          string            `json:"time"`
+	Expires       string            `json:"expires"`
+	DID           DID               `json:"did,omitzero"`
+	Threshold     int               `json:"threshold,omitempty"`
+	Effective     string            `json:"effective,omitempty"`
+	Dataset       ID                `json:"dataset,omitzero"`
+	DatasetStatus DatasetStatus     `json:"dataset_status,omitempty"`
+	Reason        string            `json:"reason,omitempty"`
+	Name          string            `json:"name,omitempty"`
+	Value         *string           `json:"value,omitempty"` // set-param, even ""
+	Yes           []DID             `json:"yes"`
+	No            []DID             `json:"no"`
+	ClosedBy      ID                `json:"closed_by,omitzero"`
+	Void          string            `json:"void,omitempty"`
+}
+
+// MarshalJSON writes p as `gov state --json` lists it: "id", "action",
+// "status", "proposer", "time", "expires", the fields of the action
+// ("did", "threshold", "effective", "dataset", "dataset_status",
+// "reason", "name", "value"), "yes" and "no" (DIDs), and "closed_by" and
+// "void" when they apply.
+func (p GovProposalState) MarshalJSON() ([]byte, error) {
+	q := p.Proposal
+	j := govProposalJSON{
+		ID: p.ID, Action: q.Action, Status: p.Status, Proposer: p.Proposer,
+		Time: formatGovTime(p.Time), Expires: formatGovTime(q.Expires),
+		DID: q.DID, Threshold: q.Threshold, Effective: formatOptionalTime(q.Effective),
+		Dataset: q.Dataset, DatasetStatus: q.Status, Reason: q.Reason, Name: q.Name,
+		Yes: nonNil(p.Yes), No: nonNil(p.No), ClosedBy: p.ClosedBy, Void: p.Void,
+	}
+	if q.Action == ActSetParam {
+		j.Value = &q.Value
+	}
+	return json.Marshal(j)
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+type govRevokedJSON struct {
+	DID       DID    `json:"did"`
+	Effective string `json:"effective"`
+	Reason    string `json:"reason"`
+	Proposal  ID     `json:"proposal"`
+}
+
+type govDatasetJSON struct {
+	Status   DatasetStatus `json:"status"`
+	Reason   string        `json:"reason"`
+	Proposal ID            `json:"proposal"`
+}
+
+// MarshalJSON writes s as `gov state --json` shows it: "network",
+// "state_hash", "time" (the fold's clock), "updates" (applied), "heads",
+// "stewards", "threshold", "revoked" (sorted by DID), "datasets" (by
+// ID), "params" and "proposals" (in fold order). Everything but
+// "state_hash" and "heads" is the canonical form of §8.7, spelled for
+// reading.
+func (s *GovState) MarshalJSON() ([]byte, error) {
+	revoked := []govRevokedJSON{}
+	for _, r := range s.Revoked() {
+		revoked = append(revoked, govRevokedJSON{r.DID, formatGovTime(r.Effective), r.Reason, r.Proposal})
+	}
+	datasets := make(map[ID]govDatasetJSON, len(s.f.datasets.m))
+	for id, d := range s.f.datasets.m {
+		datasets[id] = govDatasetJSON(d)
+	}
+	return json.Marshal(struct {
+		Network   NetworkID             `json:"network"`
+		StateHash string                `json:"state_hash"`
+		Time      string                `json:"time"`
+		Updates   int                   `json:"updates"`
+		Heads     []ID                  `json:"heads"`
+		Stewards  []DID                 `json:"stewards"`
+		Threshold int                   `json:"threshold"`
+		Revoked   []govRevokedJSON      `json:"revoked"`
+		Datasets  map[ID]govDatasetJSON `json:"datasets"`
+		Params    map[string]string     `json:"params"`
+		Proposals []GovProposalState    `json:"proposals"`
+	}{
+		s.network, s.Hash(), formatGovTime(s.Time()), s.f.updates, s.heads, s.Stewards(), s.f.threshold,
+		revoked, datasets, maps.Clone(s.f.params.m), nonNil(s.Proposals()),
+	})
+}

@@ -1,0 +1,319 @@
+package protocol
+
+import (
+	"slices"
+	"strings"
+	"time"
+)
+
+// GovPayloadType is the DSSE payloadType of a governance update. It is not
+// the statements' type, so that a signature on an update can never be
+// taken for a signature on a statement, nor the other way round.
+const GovPayloadType = "application/vnd.commons.governance+json"
+
+// Limits on governance updates. Changing one changes the protocol: SPEC.md §8.1.
+const (
+	MaxGovUpdateSize = 64 << 10            // bytes of an encoded update envelope
+	MaxGovParents    = 64                  // parents of one update
+	MaxGovExpiry     = 30 * 24 * time.Hour // from a proposal's time to its expiry
+)
+
+// DefaultGovExpiry is the expiry NewGovUpdate gives a proposal that names
+// none: a week after its time.
+const DefaultGovExpiry = 7 * 24 * time.Hour
+
+// GovAction is what a proposal asks for.
+type GovAction string
+
+const (
+	ActAddSteward    GovAction = "add-steward"    // DID becomes a steward
+	ActRemoveSteward GovAction = "remove-steward" // DID stops being one
+	ActSetThreshold  GovAction = "set-threshold"  // proposals need Threshold votes
+	ActRevokeKey     GovAction = "revoke-key"     // claims signed by DID from Effective on are revoked
+	ActDatasetStatus GovAction = "dataset-status" // Dataset has Status, for Reason
+	ActSetParam      GovAction = "set-param"      // param Name has Value ("" removes it)
+)
+
+// govActions lists the actions in the order SPEC.md §8.5 gives them.
+var govActions = []GovAction{ActAddSteward, ActRemoveSteward, ActSetThreshold, ActRevokeKey, ActDatasetStatus, ActSetParam}
+
+// DatasetStatus is the standing governance gives a dataset.
+type DatasetStatus string
+
+const (
+	StatusAccepted DatasetStatus = "accepted"
+	StatusFlagged  DatasetStatus = "flagged"
+	StatusDelisted DatasetStatus = "delisted"
+)
+
+// GovProposal is the operation of a proposal. Only the fields of its
+// action are set; SPEC.md §8.2 says which each action requires.
+type GovProposal struct {
+	Action    GovAction
+	DID       DID           // add-steward, remove-steward, revoke-key
+	Threshold int           // set-threshold
+	Effective time.Time     // revoke-key: claims signed by the key at or after it are revoked
+	Reason    string        // revoke-key, dataset-status (required for those)
+	Dataset   ID            // dataset-status
+	Status    DatasetStatus // dataset-status
+	Name      string        // set-param
+	Value     string        // set-param; "" removes the param
+	Expires   time.Time     // every proposal: after this, votes no longer count
+}
+
+// GovVote is a steward's vote on the proposal whose update ID is Proposal.
+type GovVote struct {
+	Proposal ID
+	Yes      bool
+}
+
+// GovUpdate is one node of the governance DAG: a proposal or a vote,
+// signed by its author alone, naming the heads its author knew. It is made
+// by NewGovUpdate or DecodeGovUpdate, which check every field; its fields
+// must not be changed afterwards.
+type GovUpdate struct {
+	ID       ID // the ID of the payload bytes, as for objects (§4.2)
+	Envelope *Envelope
+	Network  NetworkID
+	Author   DID
+	// Parents are the heads the author knew: update IDs, or the network ID
+	// (standing for the genesis) alone for an update that knew none.
+	// 1 to MaxGovParents, sorted by text, unique.
+	Parents []ID
+	Time    time.Time    // the author's clock, UTC, to the second
+	Propose *GovProposal // exactly one of Propose and Vote is set
+	Vote    *GovVote
+
+	idText string // ID.String(), the fold's sort key
+}
+
+// idString returns the text of u's ID.
+func (u *GovUpdate) idString() string {
+	if u.idText == "" {
+		return u.ID.String()
+	}
+	return u.idText
+}
+
+// NewGovUpdate makes the update by author on network with parents, dated
+// t, that proposes p or votes v (exactly one of them non-nil), and signs
+// it. Times are taken in UTC and truncated to the second; parents are
+// sorted. A proposal without Expires expires DefaultGovExpiry after t. It
+// refuses, with an error of kind Invalid, what DecodeGovUpdate would refuse.
+func NewGovUpdate(network NetworkID, author *Key, parents []ID, t time.Time, p *GovProposal, v *GovVote) (*GovUpdate, error) {
+	const op = "new governance update"
+	if author == nil {
+		return nil, E(op, Invalid, "no author key")
+	}
+	t = t.UTC().Truncate(time.Second)
+	w := wireGovUpdate{Network: network.ID(), Author: author.DID(), Time: formatGovTime(t)}
+	w.Parents = slices.Clone(parents)
+	slices.SortFunc(w.Parents, func(a, b ID) int { return strings.Compare(a.String(), b.String()) })
+	if p != nil {
+		w.Propose = wireProposalOf(p, t)
+	}
+	if v != nil {
+		w.Vote = &wireGovVote{Proposal: v.Proposal, Yes: v.Yes}
+	}
+	env := &Envelope{PayloadType: GovPayloadType, Payload: w.encode()}
+	author.Sign(env)
+	u, err := parseGovUpdate(env)
+	if err != nil {
+		return nil, E(op, Invalid, "%w", err)
+	}
+	return u, nil
+}
+
+// DecodeGovUpdate is the door of every governance update: it reads the
+// encoded envelope (at most MaxGovUpdateSize bytes, else TooLarge),
+// checks its payloadType, that it carries exactly one signature, by the
+// author, that verifies, and reads the payload under the strict rules of
+// statements (no unknown, duplicate or miscased member), checking every
+// field (SPEC.md §8.1, §8.2). Everything else it refuses is Invalid. It
+// does not check the time against a clock, nor that the network is the
+// node's: the caller does both.
+func DecodeGovUpdate(raw []byte) (*GovUpdate, error) {
+	const op = "decode governance update"
+	if len(raw) > MaxGovUpdateSize {
+		return nil, E(op, TooLarge, "update is %d bytes, over the limit of %d", len(raw), MaxGovUpdateSize)
+	}
+	env, err := DecodeEnvelope(raw)
+	if err != nil {
+		return nil, E(op, Invalid, "%w", err)
+	}
+	if env.PayloadType != GovPayloadType {
+		return nil, E(op, Invalid, "payloadType %q, want %q", clip(env.PayloadType), GovPayloadType)
+	}
+	if n := len(env.Signatures); n != 1 {
+		return nil, E(op, Invalid, "%d signatures, want exactly one, the author's", n)
+	}
+	if err := env.Verify(); err != nil {
+		return nil, E(op, Invalid, "%w", err)
+	}
+	u, err := parseGovUpdate(env)
+	if err != nil {
+		return nil, E(op, Invalid, "%w", err)
+	}
+	return u, nil
+}
+
+// Encode returns the envelope of u as §2.8 encodes it: what is stored,
+// gossiped and fetched.
+func (u *GovUpdate) Encode() []byte { return u.Envelope.Encode() }
+
+// parseGovUpdate reads and checks the payload of a verified envelope that
+// is signed by exactly one key.
+func parseGovUpdate(env *Envelope) (*GovUpdate, error) {
+	var w wireGovUpdate
+	if err := decodeStrict("update", env.Payload, &w); err != nil {
+		return nil, E("", Invalid, "malformed update JSON: %v", err)
+	}
+	u, err := w.update()
+	if err != nil {
+		return nil, err
+	}
+	if signer := env.Signatures[0].KeyID; signer != u.Author {
+		return nil, E("", Invalid, "signed by %s, not by its author %s", signer, u.Author)
+	}
+	u.ID, u.Envelope = env.ID(), env
+	u.idText = govIDText(u.ID)
+	return u, nil
+}
+
+// check refuses an update whose fields break SPEC.md §8.2.
+func (u *GovUpdate) check() error {
+	if u.Network.IsZero() {
+		return E("", Invalid, "missing network")
+	}
+	if u.Author.IsZero() {
+		return E("", Invalid, "missing author")
+	}
+	if err := checkGovParents(u.Network, u.Parents); err != nil {
+		return err
+	}
+	switch {
+	case u.Propose == nil && u.Vote == nil:
+		return E("", Invalid, "neither propose nor vote: an update is exactly one of them")
+	case u.Propose != nil && u.Vote != nil:
+		return E("", Invalid, "both propose and vote: an update is exactly one of them")
+	case u.Vote != nil:
+		return checkGovVote(u.Network, u.Vote)
+	}
+	return u.Propose.check(u.Time)
+}
+
+func checkGovParents(network NetworkID, parents []ID) error {
+	if len(parents) == 0 {
+		return E("", Invalid, "no parents: name the heads known, or the network ID for none")
+	}
+	if len(parents) > MaxGovParents {
+		return E("", Invalid, "%d parents, over %d", len(parents), MaxGovParents)
+	}
+	prev := ""
+	for i, p := range parents {
+		if !p.IsObject() {
+			return E("", Invalid, "parents[%d]: %s is not an update ID", i, p)
+		}
+		if p == network.ID() && len(parents) > 1 {
+			return E("", Invalid, "parents[%d]: the network ID stands for the genesis, and is only a parent alone", i)
+		}
+		text := p.String()
+		if i > 0 && text <= prev {
+			return E("", Invalid, "parents[%d]: %s is not after %s: parents are sorted by text, each once", i, text, prev)
+		}
+		prev = text
+	}
+	return nil
+}
+
+func checkGovVote(network NetworkID, v *GovVote) error {
+	if v.Proposal.IsZero() {
+		return E("", Invalid, "vote: missing proposal")
+	}
+	if !v.Proposal.IsObject() || v.Proposal == network.ID() {
+		return E("", Invalid, "vote: %s is not the ID of a proposal", v.Proposal)
+	}
+	return nil
+}
+
+// check refuses a proposal, made at time t, whose fields do not fit its
+// action: a missing field it needs, or a field it does not use.
+func (p *GovProposal) check(t time.Time) error {
+	a := p.Action
+	if !slices.Contains(govActions, a) {
+		return E("", Invalid, "propose: unknown action %q (want one of %s)", clip(string(a)), govActionList())
+	}
+	uses := func(field string, set bool, actions ...GovAction) error {
+		if in := slices.Contains(actions, a); set != in {
+			if in {
+				return E("", Invalid, "propose %s: missing %s", a, field)
+			}
+			return E("", Invalid, "propose %s: %s is not a field of this action", a, field)
+		}
+		return nil
+	}
+	for _, err := range []error{
+		uses("did", !p.DID.IsZero(), ActAddSteward, ActRemoveSteward, ActRevokeKey),
+		uses("threshold", p.Threshold != 0, ActSetThreshold),
+		uses("effective", !p.Effective.IsZero(), ActRevokeKey),
+		uses("reason", p.Reason != "", ActRevokeKey, ActDatasetStatus),
+		uses("dataset", !p.Dataset.IsZero(), ActDatasetStatus),
+		uses("status", p.Status != "", ActDatasetStatus),
+		uses("name", p.Name != "", ActSetParam),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	if p.Value != "" && a != ActSetParam {
+		return E("", Invalid, "propose %s: value is not a field of this action", a)
+	}
+	if err := p.checkValues(); err != nil {
+		return E("", Invalid, "propose %s: %w", a, err)
+	}
+	switch {
+	case p.Expires.IsZero():
+		return E("", Invalid, "propose %s: missing expires", a)
+	case !p.Expires.After(t):
+		return E("", Invalid, "propose %s: expires %s is not after the update's time %s", a, formatGovTime(p.Expires), formatGovTime(t))
+	case p.Expires.Sub(t) > MaxGovExpiry:
+		return E("", Invalid, "propose %s: expires %s is more than %s after the update's time %s", a, formatGovTime(p.Expires), MaxGovExpiry, formatGovTime(t))
+	}
+	return nil
+}
+
+// checkValues checks the values of the fields the action uses.
+func (p *GovProposal) checkValues() error {
+	switch p.Action {
+	case ActSetThreshold:
+		if p.Threshold < 1 || p.Threshold > MaxStewards {
+			return E("", Invalid, "threshold %d is outside [1, %d]", p.Threshold, MaxStewards)
+		}
+	case ActRevokeKey:
+		return checkText("reason", p.Reason, MaxTextLen, true)
+	case ActDatasetStatus:
+		if !p.Dataset.IsObject() {
+			return E("", Invalid, "dataset %s is an artifact, want the ID of a dataset", p.Dataset)
+		}
+		switch p.Status {
+		case StatusAccepted, StatusFlagged, StatusDelisted:
+		default:
+			return E("", Invalid, "status %q, want accepted, flagged or delisted", clip(string(p.Status)))
+		}
+		return checkText("reason", p.Reason, MaxTextLen, true)
+	case ActSetParam:
+		if err := checkToken("name", p.Name); err != nil {
+			return err
+		}
+		return checkText("value", p.Value, MaxParamValueLen, false)
+	}
+	return nil
+}
+
+func govActionList() string {
+	names := make([]string, len(govActions))
+	for i, a := range govActions {
+		names[i] = string(a)
+	}
+	return strings.Join(names, ", ")
+}

@@ -1,0 +1,156 @@
+package protocol
+
+import (
+	"bytes"
+	"encoding/json"
+	"time"
+)
+
+// wireGovUpdate is the JSON form of a governance update's payload
+// (SPEC.md §8.1). Times are strings so that they have one spelling: UTC,
+// to the second. A member that a proposal's action does not use is left
+// out (omitzero); the strict decoder reads omitempty as "optional".
+type wireGovUpdate struct {
+	Network ID               `json:"network"`
+	Author  DID              `json:"author"`
+	Parents []ID             `json:"parents"`
+	Time    string           `json:"time"`
+	Propose *wireGovProposal `json:"propose,omitempty"`
+	Vote    *wireGovVote     `json:"vote,omitempty"`
+}
+
+type wireGovProposal struct {
+	Action    string `json:"action"`
+	DID       DID    `json:"did,omitempty,omitzero"`
+	Threshold int    `json:"threshold,omitempty"`
+	Effective string `json:"effective,omitempty"`
+	Reason    string `json:"reason,omitempty"`
+	Dataset   ID     `json:"dataset,omitempty,omitzero"`
+	Status    string `json:"status,omitempty"`
+	Name      string `json:"name,omitempty"`
+	Value     string `json:"value,omitempty"`
+	Expires   string `json:"expires"`
+}
+
+type wireGovVote struct {
+	Proposal ID   `json:"proposal"`
+	Yes      bool `json:"yes"`
+}
+
+// govTimeLayout is the one spelling of a time in an update.
+const govTimeLayout = "2006-01-02T15:04:05Z"
+
+func formatGovTime(t time.Time) string { return t.UTC().Format(govTimeLayout) }
+
+// formatOptionalTime is formatGovTime, or "" for no time.
+func formatOptionalTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return formatGovTime(t)
+}
+
+// parseGovTime reads a time of an update: 2006-01-02T15:04:05Z exactly,
+// not before 2000. An empty string is no time.
+func parseGovTime(field, s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if len(s) != len(govTimeLayout) || s[len(s)-1] != 'Z' || checkTimeText([]byte(s), field) != nil {
+		return time.Time{}, E("", Invalid, "%s %q is not a UTC time to the second, of the form %s", field, clip(s), govTimeLayout)
+	}
+	t, err := time.Parse(govTimeLayout, s)
+	if err != nil {
+		return time.Time{}, E("", Invalid, "%s %q: %v", field, s, err)
+	}
+	if t.Year() < minCreatedUTC {
+		return time.Time{}, E("", Invalid, "%s %s is before %d", field, s, minCreatedUTC)
+	}
+	return t, nil
+}
+
+func wireProposalOf(p *GovProposal, t time.Time) *wireGovProposal {
+	expires := p.Expires
+	if expires.IsZero() {
+		expires = t.Add(DefaultGovExpiry)
+	}
+	return &wireGovProposal{
+		Action:    string(p.Action),
+		DID:       p.DID,
+		Threshold: p.Threshold,
+		Effective: formatOptionalTime(p.Effective.Truncate(time.Second)),
+		Reason:    p.Reason,
+		Dataset:   p.Dataset,
+		Status:    string(p.Status),
+		Name:      p.Name,
+		Value:     p.Value,
+		Expires:   formatGovTime(expires.Truncate(time.Second)),
+	}
+}
+
+// encode returns the payload bytes: compact JSON, members in the order of
+// the struct, no HTML escaping.
+func (w *wireGovUpdate) encode() []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(w); err != nil {
+		panic(err) // unreachable: strings, numbers and types that encode themselves
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+}
+
+// update reads the fields of w and checks them.
+func (w *wireGovUpdate) update() (*GovUpdate, error) {
+	if !w.Network.IsZero() && !w.Network.IsObject() {
+		return nil, E("", Invalid, "network %s is an artifact ID, want the ID of a genesis", w.Network)
+	}
+	u := &GovUpdate{Network: NetworkID{w.Network}, Author: w.Author, Parents: w.Parents}
+	var err error
+	if u.Time, err = parseGovTime("time", w.Time); err != nil {
+		return nil, err
+	}
+	if u.Time.IsZero() {
+		return nil, E("", Invalid, "missing time")
+	}
+	if w.Vote != nil {
+		u.Vote = &GovVote{Proposal: w.Vote.Proposal, Yes: w.Vote.Yes}
+	}
+	if p := w.Propose; p != nil {
+		u.Propose = &GovProposal{
+			Action: GovAction(p.Action), DID: p.DID, Threshold: p.Threshold, Reason: p.Reason,
+			Dataset: p.Dataset, Status: DatasetStatus(p.Status), Name: p.Name, Value: p.Value,
+		}
+		if u.Propose.Effective, err = parseGovTime("propose: effective", p.Effective); err != nil {
+			return nil, err
+		}
+		if u.Propose.Expires, err = parseGovTime("propose: expires", p.Expires); err != nil {
+			return nil, err
+		}
+	}
+	if err := u.check(); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// wire returns the JSON form of u's payload.
+func (u *GovUpdate) wire() wireGovUpdate {
+	w := wireGovUpdate{Network: u.Network.ID(), Author: u.Author, Parents: u.Parents, Time: formatGovTime(u.Time)}
+	if u.Propose != nil {
+		w.Propose = wireProposalOf(u.Propose, u.Time)
+	}
+	if u.Vote != nil {
+		w.Vote = &wireGovVote{Proposal: u.Vote.Proposal, Yes: u.Vote.Yes}
+	}
+	return w
+}
+
+// MarshalJSON writes u as its payload reads, with its ID first:
+// {"id", "network", "author", "parents", "time", "propose" | "vote"}.
+func (u *GovUpdate) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		ID ID `json:"id"`
+		wireGovUpdate
+	}{u.ID, u.wire()})
+}
