@@ -159,6 +159,9 @@ func (g *Governance) place(u *GovUpdate, placed []*govNode) []*govNode {
 	queue := []*GovUpdate{u}
 	for len(queue) > 0 {
 		u, queue = queue[0], queue[1:]
+		if _, done := g.placed[u.ID]; done {
+			continue // queued twice: by two parents placed in this pass
+		}
 		depth, ok := g.depthOf(u)
 		if !ok {
 			g.hold(u)

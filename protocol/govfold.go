@@ -1,7 +1,6 @@
 package protocol
 
 import (
-	"fmt"
 	"math"
 	"slices"
 	"time"
@@ -55,12 +54,22 @@ type govVerdict struct {
 	closed  []GovClosure // proposals closed at this point, in the order they closed
 }
 
-// Why the fold leaves an update out (SPEC.md §8.4).
+// Why the fold leaves an update out: GovLogEntry.Ignored (SPEC.md §8.4).
 const (
-	whyNotSteward = "author is not a steward"
-	whyUnknown    = "vote on an unknown proposal: none with that ID was applied before this point"
-	whyClosed     = "vote on a closed proposal: it is "
-	whyDuplicate  = "duplicate vote: the author's first vote on this proposal counts"
+	IgnoredNotSteward      = "not-steward"      // the author is not a steward at that point
+	IgnoredUnknownProposal = "unknown-proposal" // no proposal with that ID was recorded before that point
+	IgnoredClosedProposal  = "closed-proposal"  // the proposal is no longer open
+	IgnoredDuplicateVote   = "duplicate-vote"   // the author's first vote on the proposal counts
+)
+
+// Why a proposal is void: GovProposalState.Void (SPEC.md §8.5).
+const (
+	VoidNoChange         = "no-change"          // its effect would leave the state as it is
+	VoidOnlySteward      = "only-steward"       // it would leave no steward
+	VoidKeyRevoked       = "key-revoked"        // add-steward of a revoked key
+	VoidTooManyStewards  = "too-many-stewards"  // add-steward past MaxStewards
+	VoidThresholdTooHigh = "threshold-too-high" // set-threshold above the number of stewards
+	VoidTooManyParams    = "too-many-params"    // set-param of a new param past MaxParams
 )
 
 // newGovFold returns the state the genesis founds.
@@ -109,7 +118,7 @@ func (s *govFold) thaw(epoch uint64) *govFold {
 // apply moves the state past u, the next update in fold order.
 func (s *govFold) apply(u *GovUpdate) (v govVerdict) {
 	if _, ok := s.stewards.m[u.Author]; !ok {
-		return govVerdict{ignored: whyNotSteward}
+		return govVerdict{ignored: IgnoredNotSteward}
 	}
 	s.advanceClock(u, &v)
 	if u.Propose != nil {
@@ -169,16 +178,16 @@ func (s *govFold) propose(u *GovUpdate, v *govVerdict) {
 func (s *govFold) vote(u *GovUpdate, v *govVerdict) {
 	i, ok := s.lookup(u.Vote.Proposal)
 	if !ok {
-		v.ignored = whyUnknown
+		v.ignored = IgnoredUnknownProposal
 		return
 	}
 	r := s.props.at(i)
 	if r.status != ProposalOpen {
-		v.ignored = whyClosed + string(r.status)
+		v.ignored = IgnoredClosedProposal
 		return
 	}
 	if slices.Contains(r.yes, u.Author) || slices.Contains(r.no, u.Author) {
-		v.ignored = whyDuplicate
+		v.ignored = IgnoredDuplicateVote
 		return
 	}
 	r = s.modify(i)
@@ -268,8 +277,8 @@ func (s *govFold) close(i int, status GovProposalStatus, at ID, why string, v *g
 	v.closed = append(v.closed, GovClosure{Proposal: r.id, Status: status})
 }
 
-// voidReason says why p would change nothing, or could not be carried out,
-// in the current state; "" when it can (SPEC.md §8.5).
+// voidReason says why p would change nothing, or could not be carried
+// out, in the current state; "" when it can (SPEC.md §8.5).
 func (s *govFold) voidReason(p *GovProposal) string {
 	_, steward := s.stewards.m[p.DID]
 	n := len(s.stewards.m)
@@ -278,47 +287,45 @@ func (s *govFold) voidReason(p *GovProposal) string {
 		_, revoked := s.revoked.m[p.DID]
 		switch {
 		case steward:
-			return "already a steward"
+			return VoidNoChange
 		case revoked:
-			return "its key is revoked"
+			return VoidKeyRevoked
 		case n >= MaxStewards:
-			return fmt.Sprintf("there are already %d stewards, the most there may be", n)
+			return VoidTooManyStewards
 		}
 	case ActRemoveSteward:
 		switch {
 		case !steward:
-			return "not a steward"
+			return VoidNoChange
 		case n == 1:
-			return "the only steward"
+			return VoidOnlySteward
 		}
 	case ActSetThreshold:
 		switch {
 		case p.Threshold > n:
-			return fmt.Sprintf("threshold %d is more than the %d stewards", p.Threshold, n)
+			return VoidThresholdTooHigh
 		case p.Threshold == s.threshold:
-			return fmt.Sprintf("the threshold is already %d", p.Threshold)
+			return VoidNoChange
 		}
 	case ActRevokeKey:
 		rv, revoked := s.revoked.m[p.DID]
 		switch {
 		case revoked && rv.Effective.Equal(p.Effective) && rv.Reason == p.Reason:
-			return "already revoked from that time for that reason"
+			return VoidNoChange
 		case steward && n == 1:
-			return "the key of the only steward"
+			return VoidOnlySteward
 		}
 	case ActDatasetStatus:
 		if cur, ok := s.datasets.m[p.Dataset]; ok && cur.Status == p.Status && cur.Reason == p.Reason {
-			return fmt.Sprintf("already %s for that reason", p.Status)
+			return VoidNoChange
 		}
 	case ActSetParam:
 		cur, set := s.params.m[p.Name]
 		switch {
-		case cur == p.Value && p.Value == "":
-			return "the param is not set"
 		case cur == p.Value:
-			return "the param already has that value"
+			return VoidNoChange
 		case !set && len(s.params.m) >= MaxParams:
-			return fmt.Sprintf("there are already %d params, the most there may be", len(s.params.m))
+			return VoidTooManyParams
 		}
 	}
 	return ""
