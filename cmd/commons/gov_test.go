@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/commons-p2p/commons/node"
 	"github.com/commons-p2p/commons/protocol"
@@ -25,7 +28,7 @@ func TestGovProposeRequest(t *testing.T) {
 	did := testKeyDID(t)
 	id := protocol.ObjectID([]byte(`{"dataset":1}`)).String()
 	tests := []struct {
-		action string
+		action protocol.GovAction
 		line   []string
 		want   node.GovProposeRequest
 	}{
@@ -45,7 +48,7 @@ func TestGovProposeRequest(t *testing.T) {
 		{"set-param", []string{"note", ""}, node.GovProposeRequest{Action: "set-param", Name: "note"}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.action+" "+strings.Join(tt.line, " "), func(t *testing.T) {
+		t.Run(string(tt.action)+" "+strings.Join(tt.line, " "), func(t *testing.T) {
 			cmd := GovProposeCommand{tt.action}
 			got, err := cmd.request(govLine(t, cmd, tt.line...))
 			if err != nil {
@@ -61,7 +64,7 @@ func TestGovProposeRequest(t *testing.T) {
 func TestGovProposeBadLine(t *testing.T) {
 	id := protocol.ObjectID([]byte(`{"dataset":1}`)).String()
 	tests := []struct {
-		action string
+		action protocol.GovAction
 		line   []string
 		usage  string // a usage error containing this
 		err    string // another error containing this
@@ -73,6 +76,7 @@ func TestGovProposeBadLine(t *testing.T) {
 		{action: "add-steward", line: []string{"alice", "--expires", "3d"}, usage: `--expires "3d" is not a duration`},
 		{action: "add-steward", line: []string{"alice", "--expires", "0s"}, usage: "--expires 0s is not positive"},
 		{action: "add-steward", line: []string{"alice", "--expires", "-1h"}, usage: "--expires -1h is not positive"},
+		{action: "add-steward", line: []string{"alice", "--expires", "721h"}, err: "--expires 721h is above 720h"},
 		{action: "set-threshold", usage: "missing K"},
 		{action: "set-threshold", line: []string{"0"}, usage: `K "0" is not a positive integer`},
 		{action: "set-threshold", line: []string{"--", "-2"}, usage: `K "-2" is not a positive integer`},
@@ -84,11 +88,12 @@ func TestGovProposeBadLine(t *testing.T) {
 		{action: "dataset-status", line: []string{id, "banned", "--reason", "x"}, usage: `status "banned" is not one of accepted, flagged, delisted`},
 		{action: "dataset-status", line: []string{id, "--reason", "x"}, usage: "missing accepted|flagged|delisted"},
 		{action: "dataset-status", line: []string{"nope", "flagged", "--reason", "x"}, err: "ID: "},
+		{action: "dataset-status", line: []string{protocol.ArtifactID(protocol.SumDigest([]byte("f"))).String(), "flagged", "--reason", "x"}, err: "names an artifact"},
 		{action: "set-param", line: []string{"review-days"}, usage: "missing VALUE"},
 		{action: "set-param", line: []string{"", "1"}, usage: "NAME is empty"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.action+" "+strings.Join(tt.line, " "), func(t *testing.T) {
+		t.Run(string(tt.action)+" "+strings.Join(tt.line, " "), func(t *testing.T) {
 			cmd := GovProposeCommand{tt.action}
 			_, err := cmd.request(govLine(t, cmd, tt.line...))
 			checkUsage(t, err, tt.usage, tt.err)
@@ -166,7 +171,7 @@ func TestGovUsageExits2(t *testing.T) {
 
 func TestGovHelp(t *testing.T) {
 	for action := range govActions {
-		name := "gov propose " + action
+		name := "gov propose " + string(action)
 		cmd := lookup(name)
 		if cmd == nil {
 			t.Errorf("%s is not registered", name)
@@ -209,4 +214,119 @@ func testKeyDID(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return k.DID().String()
+}
+
+// TestGovText prints the state and the log that protocol.Governance makes
+// of a few updates, through their JSON forms, as gov state and gov log do:
+// if protocol's JSON drifts from what the CLI reads, this fails.
+func TestGovText(t *testing.T) {
+	keys := make([]*protocol.Key, 3)
+	for i := range keys {
+		k, err := protocol.KeyFromSeed(bytes.Repeat([]byte{byte(i + 1)}, 32))
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys[i] = k
+	}
+	steward, second, outsider := keys[0], keys[1], keys[2]
+	start := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	network := protocol.NetworkIDOf([]byte("a test genesis"))
+	gov := protocol.NewGovernance(&protocol.Genesis{Name: "test", Stewards: []protocol.DID{steward.DID()}, Threshold: 1, Params: map[string]string{"review-days": "7"}, Created: start}, network)
+	dataset := protocol.ObjectID([]byte(`{"dataset":1}`))
+	step := 0
+	add := func(k *protocol.Key, p *protocol.GovProposal, v *protocol.GovVote) protocol.ID {
+		t.Helper()
+		step++
+		at := start.Add(time.Duration(step) * time.Minute)
+		if p != nil {
+			p.Expires = at.Add(time.Hour)
+		}
+		u, err := protocol.NewGovUpdate(network, k, gov.Parents(), at, p, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := gov.Add(u); err != nil {
+			t.Fatal(err)
+		}
+		return u.ID
+	}
+	addSteward := add(steward, &protocol.GovProposal{Action: protocol.ActAddSteward, DID: second.DID()}, nil)
+	add(steward, &protocol.GovProposal{Action: protocol.ActSetThreshold, Threshold: 2}, nil)
+	delist := add(steward, &protocol.GovProposal{Action: protocol.ActDatasetStatus, Dataset: dataset, Status: protocol.StatusDelisted, Reason: "license withdrawn"}, nil)
+	vote := add(second, nil, &protocol.GovVote{Proposal: delist, Yes: true})
+	revoke := add(steward, &protocol.GovProposal{Action: protocol.ActRevokeKey, DID: outsider.DID(), Effective: start, Reason: "laptop stolen"}, nil)
+	add(second, nil, &protocol.GovVote{Proposal: revoke, Yes: true})
+	param := add(second, &protocol.GovProposal{Action: protocol.ActSetParam, Name: "review-days", Value: "14"}, nil)
+	ignored := add(outsider, &protocol.GovProposal{Action: protocol.ActAddSteward, DID: outsider.DID()}, nil)
+
+	stateJSON, err := json.Marshal(gov.State())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s govStateView
+	if err := json.Unmarshal(stateJSON, &s); err != nil {
+		t.Fatalf("gov state cannot read protocol.GovState's JSON: %v\n%s", err, stateJSON)
+	}
+	var b strings.Builder
+	tw := newTable(&b)
+	printGovState(tw, &s)
+	tw.Flush()
+	state := b.String()
+	for _, want := range []string{
+		"network:     " + network.String(),
+		"state hash:  " + gov.State().Hash(),
+		"threshold:   2 of 2 stewards",
+		steward.DID().String(), second.DID().String(),
+		outsider.DID().String() + "  2026-11-01T00:00:00Z  laptop stolen",
+		dataset.String() + "  delisted  license withdrawn",
+		"review-days  7", // the set-param proposal is still open
+		param.String() + "  1    0   2026-11-01T01:07:00Z  set-param review-days=\"14\"",
+		"open proposals:    1",
+		"closed proposals:  4",
+	} {
+		if !strings.Contains(state, want) {
+			t.Errorf("gov state does not say %q:\n%s", want, state)
+		}
+	}
+	if strings.Contains(state, addSteward.String()) {
+		t.Errorf("gov state lists a closed proposal among the open ones:\n%s", state)
+	}
+
+	logJSON, err := json.Marshal(gov.Log())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log []govLogView
+	if err := json.Unmarshal(logJSON, &log); err != nil {
+		t.Fatalf("gov log cannot read protocol.GovLogEntry's JSON: %v\n%s", err, logJSON)
+	}
+	b.Reset()
+	tw = newTable(&b)
+	printGovLog(tw, log)
+	tw.Flush()
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	if len(lines) != 1+step {
+		t.Fatalf("gov log: %d lines, want a header and %d updates:\n%s", len(lines), step, b.String())
+	}
+	for _, want := range []struct {
+		id   protocol.ID
+		what string
+	}{
+		{addSteward, "propose add-steward " + second.DID().String() + ": passed"},
+		{delist, "propose dataset-status " + dataset.String() + " delisted (license withdrawn)"},
+		{vote, "vote yes on " + delist.String() + ": passed"},
+		{ignored, "propose add-steward " + outsider.DID().String() + ": ignored, "},
+	} {
+		i := slices.IndexFunc(lines, func(l string) bool { return strings.Contains(l, want.id.String()) })
+		if i < 0 || !strings.Contains(lines[i], want.what) {
+			t.Errorf("gov log line of %s does not say %q:\n%s", want.id, want.what, b.String())
+		}
+	}
+	b.Reset()
+	tw = newTable(&b)
+	printGovLog(tw, nil)
+	tw.Flush()
+	if b.String() != "no governance updates yet\n" {
+		t.Errorf("gov log of no updates: %q", b.String())
+	}
 }

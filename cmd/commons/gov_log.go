@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/commons-p2p/commons/protocol"
+)
+
+// GovLogCommand lists the governance updates in the order the fold applies
+// them.
+type GovLogCommand struct{}
+
+func (GovLogCommand) Synopsis() string {
+	return "the governance updates, in the order the fold applies them"
+}
+func (GovLogCommand) Flags() []Flag { return nil }
+func (GovLogCommand) Usage() string {
+	return `usage: commons gov log
+
+Lists every governance update this node holds, one a line, in the order
+every node folds them (depth from the genesis, then ID): its depth, ID,
+author and time, what it proposes or votes, and what the fold did with it:
+the proposals it closed (passed, rejected, expired, void), or why it was
+ignored (an author who is not a steward, a vote on a closed proposal, …).
+With --json, the array of updates as the daemon gives it.
+`
+}
+
+func (GovLogCommand) Run(ctx context.Context, env *Env, args *Args) error {
+	if _, err := args.positionals(); err != nil {
+		return err
+	}
+	c, err := env.Client()
+	if err != nil {
+		return err
+	}
+	raw, err := c.GovLog(ctx)
+	if err != nil {
+		return err
+	}
+	if env.JSON {
+		return env.Print(raw, nil)
+	}
+	var log []govLogView
+	if err := json.Unmarshal(raw, &log); err != nil {
+		return protocol.E("gov log", protocol.Other, "decode the daemon's log: %v", err)
+	}
+	return env.Print(nil, func(t *tabwriter.Writer) { printGovLog(t, log) })
+}
+
+// govLogView is what gov log prints of one entry (protocol.GovLogEntry's
+// JSON form).
+type govLogView struct {
+	ID      protocol.ID  `json:"id"`
+	Author  protocol.DID `json:"author"`
+	Time    string       `json:"time"`
+	Propose *struct {
+		govOpView
+		Status protocol.DatasetStatus `json:"status"`
+	} `json:"propose"`
+	Vote *struct {
+		Proposal protocol.ID `json:"proposal"`
+		Yes      bool        `json:"yes"`
+	} `json:"vote"`
+	Depth  int    `json:"depth"`
+	Result string `json:"result"` // applied or ignored
+	Why    string `json:"why"`
+	Closed []struct {
+		Proposal protocol.ID                `json:"proposal"`
+		Status   protocol.GovProposalStatus `json:"status"`
+	} `json:"closed"`
+}
+
+func printGovLog(t *tabwriter.Writer, log []govLogView) {
+	if len(log) == 0 {
+		fmt.Fprintln(t, "no governance updates yet")
+		return
+	}
+	fmt.Fprintln(t, "DEPTH\tUPDATE\tAUTHOR\tTIME\tWHAT")
+	for _, e := range log {
+		fmt.Fprintf(t, "%d\t%s\t%s\t%s\t%s\n", e.Depth, e.ID, e.Author, e.Time, describeGovEntry(e))
+	}
+}
+
+// describeGovEntry says what an update does and what the fold made of it:
+// "propose set-threshold 2: passed", "vote yes on ID: passed" (the
+// proposal it voted on), "…; ID expired" for another proposal that
+// closed at this point, "…: ignored, not-steward".
+func describeGovEntry(e govLogView) string {
+	var s string
+	switch {
+	case e.Propose != nil:
+		s = "propose " + describeGovOp(e.Propose.govOpView, e.Propose.Status)
+	case e.Vote != nil && e.Vote.Yes:
+		s = "vote yes on " + e.Vote.Proposal.String()
+	case e.Vote != nil:
+		s = "vote no on " + e.Vote.Proposal.String()
+	}
+	if e.Result == "ignored" {
+		return s + ": ignored, " + dash(e.Why)
+	}
+	for _, c := range e.Closed {
+		if c.Proposal == e.ID || e.Vote != nil && c.Proposal == e.Vote.Proposal {
+			s += fmt.Sprintf(": %s", c.Status)
+		} else {
+			s += fmt.Sprintf("; %s %s", c.Proposal, c.Status)
+		}
+	}
+	return s
+}

@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/commons-p2p/commons/protocol"
+)
+
+// GovStateCommand shows the governance state the daemon folded.
+type GovStateCommand struct{}
+
+func (GovStateCommand) Synopsis() string {
+	return "stewards, threshold, revoked keys, dataset status, open proposals"
+}
+func (GovStateCommand) Flags() []Flag { return nil }
+func (GovStateCommand) Usage() string {
+	return `usage: commons gov state
+
+Shows the commons' governance as this node folded it from the updates it
+holds: the network, the state hash (equal on every node that holds the same
+updates), the stewards and the threshold, the revoked keys with the time
+from which their claims are revoked, the status of datasets, the open
+proposals with their yes and no votes, and the params. With --json, the
+state document as the daemon gives it, closed proposals included.
+`
+}
+
+func (GovStateCommand) Run(ctx context.Context, env *Env, args *Args) error {
+	if _, err := args.positionals(); err != nil {
+		return err
+	}
+	c, err := env.Client()
+	if err != nil {
+		return err
+	}
+	raw, err := c.GovState(ctx)
+	if err != nil {
+		return err
+	}
+	if env.JSON {
+		return env.Print(raw, nil)
+	}
+	var s govStateView
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return protocol.E("gov state", protocol.Other, "decode the daemon's state: %v", err)
+	}
+	return env.Print(nil, func(t *tabwriter.Writer) { printGovState(t, &s) })
+}
+
+// govStateView is what gov state prints of the state document
+// (protocol.GovState's JSON form).
+type govStateView struct {
+	Network   protocol.NetworkID              `json:"network"`
+	StateHash string                          `json:"state_hash"`
+	Time      string                          `json:"time"`
+	Updates   int                             `json:"updates"`
+	Heads     []string                        `json:"heads"`
+	Stewards  []protocol.DID                  `json:"stewards"`
+	Threshold int                             `json:"threshold"`
+	Revoked   []govRevokedView                `json:"revoked"`
+	Datasets  map[protocol.ID]govStandingView `json:"datasets"`
+	Params    map[string]string               `json:"params"`
+	Proposals []govProposalView               `json:"proposals"`
+}
+
+type govRevokedView struct {
+	DID       protocol.DID `json:"did"`
+	Effective string       `json:"effective"`
+	Reason    string       `json:"reason"`
+	Proposal  protocol.ID  `json:"proposal"`
+}
+
+type govStandingView struct {
+	Status   protocol.DatasetStatus `json:"status"`
+	Reason   string                 `json:"reason"`
+	Proposal protocol.ID            `json:"proposal"`
+}
+
+// govOpView is the operation of a proposal, spelled alike in the state
+// and in the log, but for the dataset status.
+type govOpView struct {
+	Action    protocol.GovAction `json:"action"`
+	DID       protocol.DID       `json:"did"`
+	Threshold int                `json:"threshold"`
+	Effective string             `json:"effective"`
+	Reason    string             `json:"reason"`
+	Dataset   protocol.ID        `json:"dataset"`
+	Name      string             `json:"name"`
+	Value     string             `json:"value"`
+	Expires   string             `json:"expires"`
+}
+
+type govProposalView struct {
+	govOpView
+	ID            protocol.ID                `json:"id"`
+	Status        protocol.GovProposalStatus `json:"status"`
+	DatasetStatus protocol.DatasetStatus     `json:"dataset_status"`
+	Proposer      protocol.DID               `json:"proposer"`
+	Yes           []protocol.DID             `json:"yes"`
+	No            []protocol.DID             `json:"no"`
+}
+
+func printGovState(t *tabwriter.Writer, s *govStateView) {
+	fmt.Fprintf(t, "network:\t%s\n", s.Network)
+	fmt.Fprintf(t, "state hash:\t%s\n", s.StateHash)
+	fmt.Fprintf(t, "updates:\t%d applied, up to %s\n", s.Updates, s.Time)
+	for _, h := range s.Heads {
+		fmt.Fprintf(t, "head:\t%s\n", h)
+	}
+	fmt.Fprintf(t, "threshold:\t%d of %d stewards\n", s.Threshold, len(s.Stewards))
+
+	fmt.Fprintln(t, "\nSTEWARD")
+	for _, d := range s.Stewards {
+		fmt.Fprintln(t, d)
+	}
+	if len(s.Revoked) > 0 {
+		fmt.Fprintln(t, "\nREVOKED KEY\tEFFECTIVE\tREASON")
+		for _, r := range s.Revoked {
+			fmt.Fprintf(t, "%s\t%s\t%s\n", r.DID, r.Effective, dash(r.Reason))
+		}
+	}
+	if len(s.Datasets) > 0 {
+		fmt.Fprintln(t, "\nDATASET\tSTATUS\tREASON")
+		ids := slices.SortedFunc(maps.Keys(s.Datasets), func(a, b protocol.ID) int { return strings.Compare(a.String(), b.String()) })
+		for _, id := range ids {
+			d := s.Datasets[id]
+			fmt.Fprintf(t, "%s\t%s\t%s\n", id, d.Status, dash(d.Reason))
+		}
+	}
+	if len(s.Params) > 0 {
+		fmt.Fprintln(t, "\nPARAM\tVALUE")
+		for _, name := range slices.Sorted(maps.Keys(s.Params)) {
+			fmt.Fprintf(t, "%s\t%s\n", name, s.Params[name])
+		}
+	}
+	open, closed := 0, 0
+	for _, p := range s.Proposals {
+		if p.Status != protocol.ProposalOpen {
+			closed++
+			continue
+		}
+		if open == 0 {
+			fmt.Fprintln(t, "\nOPEN PROPOSAL\tYES\tNO\tEXPIRES\tPROPOSES")
+		}
+		open++
+		fmt.Fprintf(t, "%s\t%d\t%d\t%s\t%s\n", p.ID, len(p.Yes), len(p.No), p.Expires, describeGovOp(p.govOpView, p.DatasetStatus))
+	}
+	fmt.Fprintf(t, "\nopen proposals:\t%d\n", open)
+	fmt.Fprintf(t, "closed proposals:\t%d (commons gov log shows them)\n", closed)
+}
+
+// describeGovOp says in a few words what a proposal proposes.
+func describeGovOp(op govOpView, status protocol.DatasetStatus) string {
+	s := string(op.Action)
+	switch op.Action {
+	case protocol.ActAddSteward, protocol.ActRemoveSteward:
+		s += " " + op.DID.String()
+	case protocol.ActSetThreshold:
+		s += " " + strconv.Itoa(op.Threshold)
+	case protocol.ActRevokeKey:
+		s += fmt.Sprintf(" %s from %s", op.DID, op.Effective)
+	case protocol.ActDatasetStatus:
+		s += fmt.Sprintf(" %s %s", op.Dataset, status)
+	case protocol.ActSetParam:
+		s += fmt.Sprintf(" %s=%q", op.Name, op.Value)
+	}
+	if op.Reason != "" {
+		s += fmt.Sprintf(" (%s)", op.Reason)
+	}
+	return s
+}
