@@ -103,3 +103,62 @@ func (v *recVec) push(epoch uint64, r *govProposalRec) int {
 	v.set(epoch, i, r)
 	return i
 }
+
+// cowShards is a cowMap cut into 64 shards by a byte of the key, for the
+// maps that grow with history (datasets, revoked keys): a write after a
+// snapshot clones one shard and the array of shards, not the whole map.
+type cowShards[K comparable, V any] struct {
+	shards *[64]cowMap[K, V]
+	epoch  uint64 // of the array
+	n      int
+	shard  func(K) byte // any byte of the key: the low 6 bits pick the shard
+}
+
+func newCowShards[K comparable, V any](epoch uint64, shard func(K) byte) cowShards[K, V] {
+	return cowShards[K, V]{shards: new([64]cowMap[K, V]), epoch: epoch, shard: shard}
+}
+
+func (c *cowShards[K, V]) get(k K) (V, bool) {
+	v, ok := c.shards[c.shard(k)&63].m[k]
+	return v, ok
+}
+
+func (c *cowShards[K, V]) len() int { return c.n }
+
+// own returns the shard of k, to write into.
+func (c *cowShards[K, V]) own(epoch uint64, k K) *cowMap[K, V] {
+	if c.epoch != epoch {
+		shards := *c.shards
+		c.shards, c.epoch = &shards, epoch
+	}
+	sh := &c.shards[c.shard(k)&63]
+	sh.own(epoch)
+	return sh
+}
+
+func (c *cowShards[K, V]) set(epoch uint64, k K, v V) {
+	sh := c.own(epoch, k)
+	if _, ok := sh.m[k]; !ok {
+		c.n++
+	}
+	sh.m[k] = v
+}
+
+// values returns every value, in no order.
+func (c *cowShards[K, V]) values() []V {
+	out := make([]V, 0, c.n)
+	for i := range c.shards {
+		for _, v := range c.shards[i].m {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// shardOfID and shardOfDID pick a byte of the digest or the key: random.
+func shardOfID(id ID) byte {
+	k := id.c.KeyString()
+	return k[len(k)-1]
+}
+
+func shardOfDID(d DID) byte { return d.pub[0] }

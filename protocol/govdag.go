@@ -18,9 +18,9 @@ const (
 // positions before them one every govSparseEvery. Variables, so that
 // tests can make them small.
 var (
-	govDenseEvery  = 128
-	govDenseWindow = 2048
-	govSparseEvery = 2048
+	govDenseEvery  = 32
+	govDenseWindow = 1024
+	govSparseEvery = 1024
 )
 
 // Governance is the governance DAG of one network and the state its fold
@@ -41,7 +41,8 @@ type Governance struct {
 	heldQueue []ID        // held updates by arrival, oldest first; placed ones are skipped
 	heldBytes int
 
-	live        *govFold // the state after every placed update
+	live        *govFold // the state after the first applied updates of order
+	applied     int      // all of them but while Add works
 	checkpoints []govCheckpoint
 	epoch       uint64
 	snapshot    *GovState // of live, until the next change
@@ -129,7 +130,7 @@ func (g *Governance) AddAll(us []*GovUpdate) (AddResult, error) {
 	}
 	var res AddResult
 	var placed []*govNode
-	for _, u := range us {
+	for _, u := range parentsFirst(us) {
 		if g.Has(u.ID) {
 			continue
 		}
@@ -151,6 +152,46 @@ func (g *Governance) AddAll(us []*GovUpdate) (AddResult, error) {
 		}
 	}
 	return res, nil
+}
+
+// parentsFirst returns us ordered so that an update comes after those of
+// us that it names as parents: then loading a stored DAG in any order
+// places each update as it comes, instead of holding most of them.
+func parentsFirst(us []*GovUpdate) []*GovUpdate {
+	if len(us) < 2 {
+		return us
+	}
+	byID := make(map[ID]*GovUpdate, len(us))
+	for _, u := range us {
+		byID[u.ID] = u
+	}
+	out := make([]*GovUpdate, 0, len(us))
+	done := make(map[ID]bool, len(us))
+	type frame struct {
+		u    *GovUpdate
+		next int // parents of u visited so far
+	}
+	for _, root := range us {
+		for stack := []frame{{root, 0}}; len(stack) > 0; {
+			f := &stack[len(stack)-1]
+			if done[f.u.ID] {
+				stack = stack[:len(stack)-1]
+				continue
+			}
+			if f.next < len(f.u.Parents) {
+				p, ok := byID[f.u.Parents[f.next]]
+				f.next++
+				if ok && !done[p.ID] {
+					stack = append(stack, frame{p, 0})
+				}
+				continue
+			}
+			done[f.u.ID] = true
+			out = append(out, f.u)
+			stack = stack[:len(stack)-1]
+		}
+	}
+	return out
 }
 
 // place places u if its parents are, and then the held updates waiting for
@@ -274,7 +315,10 @@ func (g *Governance) trimHeld() []ID {
 
 // compareNodes is the fold order: depth, then the text of the ID.
 func compareNodes(a, b *govNode) int {
-	return cmp.Or(cmp.Compare(a.depth, b.depth), cmp.Compare(a.text, b.text))
+	if a.depth != b.depth {
+		return cmp.Compare(a.depth, b.depth)
+	}
+	return cmp.Compare(a.text, b.text)
 }
 
 // insert puts newly placed nodes into the order and brings the state up to
@@ -283,21 +327,43 @@ func compareNodes(a, b *govNode) int {
 func (g *Governance) insert(nodes []*govNode) {
 	slices.SortFunc(nodes, compareNodes)
 	from := len(g.order)
-	if from > 0 && compareNodes(nodes[0], g.order[from-1]) < 0 {
+	switch {
+	case from == 0 || compareNodes(nodes[0], g.order[from-1]) > 0:
+		g.order = append(g.order, nodes...)
+	case len(nodes) <= 16:
+		from, _ = slices.BinarySearchFunc(g.order, nodes[0], compareNodes)
+		for _, n := range nodes {
+			i, _ := slices.BinarySearchFunc(g.order, n, compareNodes)
+			g.order = slices.Insert(g.order, i, n)
+		}
+	default:
 		from, _ = slices.BinarySearchFunc(g.order, nodes[0], compareNodes)
 		g.order = mergeNodes(g.order, nodes)
-	} else {
-		g.order = append(g.order, nodes...)
 	}
 	g.snapshot = nil
-	if from < g.applied() {
+	if len(nodes) == 1 && from < g.applied && !g.EverSteward(nodes[0].u.Author) {
+		g.skip(nodes[0], from)
+		return
+	}
+	if from < g.applied {
 		g.rewind(from)
 	}
-	g.applyFrom(g.applied())
+	g.applyFrom(g.applied)
 }
 
-// applied is the number of updates of the order the live state is past.
-func (g *Governance) applied() int { return g.live.applied }
+// skip places n, an update by an author who was never a steward, at
+// position pos without folding again: the fold leaves it out wherever it
+// lands, and the state after each later position is as it was. So an
+// update that names old parents costs a refold only if a steward wrote it.
+func (g *Governance) skip(n *govNode, pos int) {
+	n.verdict = govVerdict{ignored: IgnoredNotSteward}
+	g.applied++
+	for i := range g.checkpoints {
+		if g.checkpoints[i].pos > pos {
+			g.checkpoints[i].pos++
+		}
+	}
+}
 
 // rewind makes the live state the last checkpoint at or before pos, and
 // forgets the later ones.
@@ -305,6 +371,7 @@ func (g *Governance) rewind(pos int) {
 	k, _ := slices.BinarySearchFunc(g.checkpoints, pos+1, func(c govCheckpoint, p int) int { return cmp.Compare(c.pos, p) })
 	g.checkpoints = g.checkpoints[:k]
 	g.live = g.checkpoints[k-1].state.thaw(g.nextEpoch())
+	g.applied = g.checkpoints[k-1].pos
 }
 
 // applyFrom applies the updates of the order from pos to the end, taking
@@ -313,7 +380,7 @@ func (g *Governance) applyFrom(pos int) {
 	for i := pos; i < len(g.order); i++ {
 		n := g.order[i]
 		n.verdict = g.live.apply(n.u)
-		g.live.applied = i + 1
+		g.applied = i + 1
 		if (i+1)%govDenseEvery == 0 {
 			g.checkpoint(i + 1)
 		}

@@ -9,3 +9,11 @@ func SetGovCheckpoints(denseEvery, denseWindow, sparseEvery int) (restore func()
 	govDenseEvery, govDenseWindow, govSparseEvery = denseEvery, denseWindow, sparseEvery
 	return func() { govDenseEvery, govDenseWindow, govSparseEvery = d, w, s }
 }
+
+// GovHashAfresh computes s's hash as Hash does the first time, without
+// the hash Hash remembers (the canonical forms of closed proposals stay
+// remembered, as they do in use).
+func GovHashAfresh(s *GovState) string {
+	fresh := &GovState{network: s.network, heads: s.heads, f: s.f}
+	return fresh.Hash()
+}

@@ -3,25 +3,23 @@ package protocol
 import (
 	"math"
 	"slices"
-	"time"
 )
 
 // govFold is the state of governance at a point of the fold order, and the
 // step that moves it past one more update (SPEC.md §8.4–§8.6). It reads
 // nothing but the update and itself: no clock, no I/O, no randomness.
 type govFold struct {
-	epoch     uint64                     // see govcow.go
-	stewards  cowMap[DID, struct{}]      // current stewards
-	ever      cowMap[DID, struct{}]      // stewards at any point so far
-	threshold int                        // in [1, len(stewards)]
-	revoked   cowMap[DID, GovRevocation] // revoked keys
-	datasets  cowMap[ID, GovDatasetStanding]
+	epoch     uint64                        // see govcow.go
+	stewards  cowMap[DID, struct{}]         // current stewards
+	ever      cowMap[DID, struct{}]         // stewards at any point so far
+	threshold int                           // in [1, len(stewards)]
+	revoked   cowShards[DID, GovRevocation] // revoked keys
+	datasets  cowShards[ID, govDataset]
 	params    cowMap[string, string]
 	props     recVec  // every proposal recorded, in fold order
 	open      cowInts // indexes into props of the open ones, ascending
 	clock     int64   // Unix seconds: the latest time of a steward's update, or the genesis's
 	updates   int     // updates applied
-	applied   int     // updates of the order folded, applied or not
 
 	// nextExpiry is at most the earliest expiry of an open proposal, so
 	// that the fold looks for expired proposals only when one may be.
@@ -37,15 +35,22 @@ type govFold struct {
 // govProposalRec is a proposal as the fold records it. A record that a
 // snapshot may hold is never changed: the fold replaces it with a copy.
 type govProposalRec struct {
-	id       ID
-	proposer DID
-	time     time.Time
-	p        *GovProposal
-	expires  int64 // p.Expires in Unix seconds
+	u        *GovUpdate // that made it
+	expires  int64      // u.Propose.Expires in Unix seconds
 	status   GovProposalStatus
-	yes, no  []DID // votes recorded while open, first vote of each steward, in fold order
-	closedBy ID    // the update at whose point it closed
-	why      string
+	yes, no  []DID      // votes recorded while open, first vote of each steward, in fold order
+	closedBy *GovUpdate // at whose point it closed
+	why      string     // void: why
+	canon    *canonOnce // the canonical form, once closed (govhash.go)
+}
+
+// govDataset is a dataset's standing as the fold keeps it: with the texts
+// that the canonical form spells.
+type govDataset struct {
+	GovDatasetStanding
+	id       ID
+	text     string     // of id
+	proposal *GovUpdate // that set it
 }
 
 // govVerdict is what the fold did with one update.
@@ -79,8 +84,8 @@ func newGovFold(g *Genesis, epoch uint64) *govFold {
 		stewards:   newCowMap[DID, struct{}](epoch),
 		ever:       newCowMap[DID, struct{}](epoch),
 		threshold:  g.Threshold,
-		revoked:    newCowMap[DID, GovRevocation](epoch),
-		datasets:   newCowMap[ID, GovDatasetStanding](epoch),
+		revoked:    newCowShards[DID, GovRevocation](epoch, shardOfDID),
+		datasets:   newCowShards[ID, govDataset](epoch, shardOfID),
 		params:     newCowMap[string, string](epoch),
 		props:      recVec{epoch: epoch},
 		open:       cowInts{epoch: epoch},
@@ -146,7 +151,7 @@ func (s *govFold) advanceClock(u *GovUpdate, v *govVerdict) {
 	s.nextExpiry = math.MaxInt64
 	for _, i := range slices.Clone(s.open.s) {
 		if r := s.props.at(i); r.expires < t {
-			s.close(i, ProposalExpired, u.ID, "", v)
+			s.close(i, ProposalExpired, u, "", v)
 		} else {
 			s.nextExpiry = min(s.nextExpiry, r.expires)
 		}
@@ -155,16 +160,16 @@ func (s *govFold) advanceClock(u *GovUpdate, v *govVerdict) {
 
 func (s *govFold) propose(u *GovUpdate, v *govVerdict) {
 	p := u.Propose
-	r := &govProposalRec{id: u.ID, proposer: u.Author, time: u.Time, p: p, expires: p.Expires.Unix(), status: ProposalOpen}
+	r := &govProposalRec{u: u, expires: p.Expires.Unix(), status: ProposalOpen}
 	i := s.props.push(s.epoch, r)
 	s.byID[u.ID] = i
 	if why := s.voidReason(p); why != "" {
-		r.status, r.why, r.closedBy = ProposalVoid, why, u.ID
+		r.status, r.why, r.closedBy, r.canon = ProposalVoid, why, u, new(canonOnce)
 		v.closed = append(v.closed, GovClosure{Proposal: u.ID, Status: ProposalVoid})
 		return
 	}
 	if r.expires < s.clock {
-		r.status, r.closedBy = ProposalExpired, u.ID
+		r.status, r.closedBy, r.canon = ProposalExpired, u, new(canonOnce)
 		v.closed = append(v.closed, GovClosure{Proposal: u.ID, Status: ProposalExpired})
 		return
 	}
@@ -172,7 +177,7 @@ func (s *govFold) propose(u *GovUpdate, v *govVerdict) {
 	open := s.open.mut(s.epoch)
 	*open = append(*open, i)
 	s.nextExpiry = min(s.nextExpiry, r.expires)
-	s.settle(i, u.ID, v)
+	s.settle(i, u, v)
 }
 
 func (s *govFold) vote(u *GovUpdate, v *govVerdict) {
@@ -196,13 +201,13 @@ func (s *govFold) vote(u *GovUpdate, v *govVerdict) {
 	} else {
 		r.no = append(slices.Clip(r.no), u.Author)
 	}
-	s.settle(i, u.ID, v)
+	s.settle(i, u, v)
 }
 
 // lookup finds the proposal with ID id.
 func (s *govFold) lookup(id ID) (int, bool) {
 	i, ok := s.byID[id]
-	return i, ok && i < s.props.len() && s.props.at(i).id == id
+	return i, ok && i < s.props.len() && s.props.at(i).u.ID == id
 }
 
 // modify replaces proposal i with a copy, and returns the copy to change.
@@ -214,7 +219,7 @@ func (s *govFold) modify(i int) *govProposalRec {
 
 // settle decides proposal i after a vote on it (the proposer's counts) and,
 // when that changes the stewards or the threshold, every open proposal.
-func (s *govFold) settle(i int, at ID, v *govVerdict) {
+func (s *govFold) settle(i int, at *GovUpdate, v *govVerdict) {
 	if s.decide(i, at, v) {
 		s.sweep(at, v)
 	}
@@ -223,7 +228,7 @@ func (s *govFold) settle(i int, at ID, v *govVerdict) {
 // sweep decides the open proposals in proposal order after the stewards
 // or the threshold changed, starting again from the first whenever one
 // that passes changes them again. Each round closes a proposal, so it ends.
-func (s *govFold) sweep(at ID, v *govVerdict) {
+func (s *govFold) sweep(at *GovUpdate, v *govVerdict) {
 	for again := true; again; {
 		again = false
 		for _, i := range slices.Clone(s.open.s) {
@@ -238,17 +243,17 @@ func (s *govFold) sweep(at ID, v *govVerdict) {
 // decide closes open proposal i if the yes votes of current stewards reach
 // the threshold (passed) or their no votes leave it out of reach
 // (rejected). It reports whether the stewards or the threshold changed.
-func (s *govFold) decide(i int, at ID, v *govVerdict) bool {
+func (s *govFold) decide(i int, at *GovUpdate, v *govVerdict) bool {
 	r := s.props.at(i)
 	yes, no := s.count(r.yes), s.count(r.no)
 	switch {
 	case yes >= s.threshold:
-		if why := s.voidReason(r.p); why != "" {
+		if why := s.voidReason(r.u.Propose); why != "" {
 			s.close(i, ProposalVoid, at, why, v)
 			return false
 		}
 		s.close(i, ProposalPassed, at, "", v)
-		return s.effect(r.p, r.id)
+		return s.effect(r.u.Propose, r.u)
 	case len(s.stewards.m)-no < s.threshold:
 		s.close(i, ProposalRejected, at, "", v)
 	}
@@ -267,14 +272,14 @@ func (s *govFold) count(voters []DID) int {
 }
 
 // close gives open proposal i its final status at update at.
-func (s *govFold) close(i int, status GovProposalStatus, at ID, why string, v *govVerdict) {
+func (s *govFold) close(i int, status GovProposalStatus, at *GovUpdate, why string, v *govVerdict) {
 	r := s.modify(i)
-	r.status, r.closedBy, r.why = status, at, why
+	r.status, r.closedBy, r.why, r.canon = status, at, why, new(canonOnce)
 	open := s.open.mut(s.epoch)
 	if k, found := slices.BinarySearch(*open, i); found {
 		*open = slices.Delete(*open, k, k+1)
 	}
-	v.closed = append(v.closed, GovClosure{Proposal: r.id, Status: status})
+	v.closed = append(v.closed, GovClosure{Proposal: r.u.ID, Status: status})
 }
 
 // voidReason says why p would change nothing, or could not be carried
@@ -284,7 +289,7 @@ func (s *govFold) voidReason(p *GovProposal) string {
 	n := len(s.stewards.m)
 	switch p.Action {
 	case ActAddSteward:
-		_, revoked := s.revoked.m[p.DID]
+		_, revoked := s.revoked.get(p.DID)
 		switch {
 		case steward:
 			return VoidNoChange
@@ -308,7 +313,7 @@ func (s *govFold) voidReason(p *GovProposal) string {
 			return VoidNoChange
 		}
 	case ActRevokeKey:
-		rv, revoked := s.revoked.m[p.DID]
+		rv, revoked := s.revoked.get(p.DID)
 		switch {
 		case revoked && rv.Effective.Equal(p.Effective) && rv.Reason == p.Reason:
 			return VoidNoChange
@@ -316,7 +321,7 @@ func (s *govFold) voidReason(p *GovProposal) string {
 			return VoidOnlySteward
 		}
 	case ActDatasetStatus:
-		if cur, ok := s.datasets.m[p.Dataset]; ok && cur.Status == p.Status && cur.Reason == p.Reason {
+		if cur, ok := s.datasets.get(p.Dataset); ok && cur.Status == p.Status && cur.Reason == p.Reason {
 			return VoidNoChange
 		}
 	case ActSetParam:
@@ -333,7 +338,8 @@ func (s *govFold) voidReason(p *GovProposal) string {
 
 // effect carries out passed proposal p, made by update id, and reports
 // whether the stewards or the threshold changed.
-func (s *govFold) effect(p *GovProposal, id ID) bool {
+func (s *govFold) effect(p *GovProposal, u *GovUpdate) bool {
+	id := u.ID
 	switch p.Action {
 	case ActAddSteward:
 		s.stewards.set(s.epoch, p.DID, struct{}{})
@@ -354,7 +360,10 @@ func (s *govFold) effect(p *GovProposal, id ID) bool {
 			return true
 		}
 	case ActDatasetStatus:
-		s.datasets.set(s.epoch, p.Dataset, GovDatasetStanding{Status: p.Status, Reason: p.Reason, Proposal: id})
+		s.datasets.set(s.epoch, p.Dataset, govDataset{
+			GovDatasetStanding: GovDatasetStanding{Status: p.Status, Reason: p.Reason, Proposal: id},
+			id:                 p.Dataset, text: govIDText(p.Dataset), proposal: u,
+		})
 	case ActSetParam:
 		if p.Value == "" {
 			s.params.del(s.epoch, p.Name)

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -36,9 +37,9 @@ import (
 func (s *GovState) Hash() string {
 	s.hashOnce.Do(func() {
 		h := sha256.New()
-		w := canonWriter{out: h, dids: make(map[DID]string)}
+		w := canonWriter{out: h, dids: make(map[DID]string), buf: make([]byte, 0, 40<<10)}
 		w.state(s)
-		w.flush()
+		h.Write(w.buf)
 		s.hash = "sha256:" + hex.EncodeToString(h.Sum(nil))
 	})
 	return s.hash
@@ -46,7 +47,7 @@ func (s *GovState) Hash() string {
 
 // Canonical returns the canonical form of s, the bytes Hash hashes.
 func (s *GovState) Canonical() []byte {
-	w := canonWriter{dids: make(map[DID]string)}
+	w := canonWriter{dids: make(map[DID]string), buf: make([]byte, 0, 512*(1+s.f.props.len()))}
 	w.state(s)
 	return w.buf
 }
@@ -55,13 +56,15 @@ func (s *GovState) Canonical() []byte {
 // set) in pieces. It remembers the text of each DID it writes: the same few
 // stewards recur, and base58 is dear.
 type canonWriter struct {
-	buf  []byte
-	out  hash.Hash
-	dids map[DID]string
+	buf   []byte
+	out   hash.Hash
+	dids  map[DID]string
+	texts []string // scratch for didList
 }
 
+// flush passes buf on to out, when there is an out and buf holds enough.
 func (w *canonWriter) flush() {
-	if w.out != nil {
+	if w.out != nil && len(w.buf) >= 32<<10 {
 		w.out.Write(w.buf)
 		w.buf = w.buf[:0]
 	}
@@ -81,11 +84,48 @@ func (w *canonWriter) key(name string, first bool) {
 
 func (w *canonWriter) int(n int) { w.buf = strconv.AppendInt(w.buf, int64(n), 10) }
 
-func (w *canonWriter) time(t time.Time) { w.str(formatGovTime(t)) }
+// time writes t as "2006-01-02T15:04:05Z", in UTC.
+func (w *canonWriter) time(t time.Time) {
+	t = t.UTC()
+	y, mo, d := t.Date()
+	h, mi, s := t.Clock()
+	w.buf = append(w.buf, '"')
+	w.buf = appendDigits(w.buf, y, 4)
+	w.buf = append(w.buf, '-')
+	w.buf = appendDigits(w.buf, int(mo), 2)
+	w.buf = append(w.buf, '-')
+	w.buf = appendDigits(w.buf, d, 2)
+	w.buf = append(w.buf, 'T')
+	w.buf = appendDigits(w.buf, h, 2)
+	w.buf = append(w.buf, ':')
+	w.buf = appendDigits(w.buf, mi, 2)
+	w.buf = append(w.buf, ':')
+	w.buf = appendDigits(w.buf, s, 2)
+	w.buf = append(w.buf, 'Z', '"')
+}
 
-func (w *canonWriter) id(id ID) { w.str(govIDText(id)) }
+// appendDigits appends n, in [0, 10^width), in width decimal digits.
+func appendDigits(b []byte, n, width int) []byte {
+	for i := width - 1; i >= 0; i-- {
+		d := n
+		for range i {
+			d /= 10
+		}
+		b = append(b, byte('0'+d%10))
+	}
+	return b
+}
 
-func (w *canonWriter) did(d DID) { w.str(w.didText(d)) }
+// plain writes a string that needs no escape: an ID or a DID.
+func (w *canonWriter) plain(s string) {
+	w.buf = append(w.buf, '"')
+	w.buf = append(w.buf, s...)
+	w.buf = append(w.buf, '"')
+}
+
+func (w *canonWriter) id(id ID) { w.plain(govIDText(id)) }
+
+func (w *canonWriter) did(d DID) { w.plain(w.didText(d)) }
 
 func (w *canonWriter) didText(d DID) string {
 	text, ok := w.dids[d]
@@ -102,13 +142,17 @@ func (w *canonWriter) didText(d DID) string {
 func (w *canonWriter) str(s string) {
 	const hexDigits = "0123456789abcdef"
 	w.buf = append(w.buf, '"')
+	plain := 0 // s[plain:i] is yet to be written
 	for i := 0; i < len(s); i++ {
 		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		w.buf = append(w.buf, s[plain:i]...)
+		plain = i + 1
 		switch {
 		case c == '"' || c == '\\':
 			w.buf = append(w.buf, '\\', c)
-		case c >= 0x20:
-			w.buf = append(w.buf, c)
 		case c == '\b':
 			w.buf = append(w.buf, '\\', 'b')
 		case c == '\f':
@@ -123,31 +167,28 @@ func (w *canonWriter) str(s string) {
 			w.buf = append(w.buf, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
 		}
 	}
+	w.buf = append(w.buf, s[plain:]...)
 	w.buf = append(w.buf, '"')
-	if len(w.buf) >= 32<<10 {
-		w.flush()
-	}
 }
 
 func (w *canonWriter) state(s *GovState) {
 	f := s.f
 	w.raw(`{"datasets":{`)
-	dsIDs := slices.Collect(maps.Keys(f.datasets.m))
-	dsTexts := make(map[ID]string, len(dsIDs))
-	for _, id := range dsIDs {
-		dsTexts[id] = govIDText(id)
-	}
-	slices.SortFunc(dsIDs, func(a, b ID) int { return strings.Compare(dsTexts[a], dsTexts[b]) })
-	for i, id := range dsIDs {
-		d := f.datasets.m[id]
-		w.key(dsTexts[id], i == 0)
-		w.raw(`{"proposal":`)
-		w.id(d.Proposal)
+	datasets := f.datasets.values()
+	slices.SortFunc(datasets, func(a, b govDataset) int { return strings.Compare(a.text, b.text) })
+	for i, d := range datasets {
+		if i > 0 {
+			w.raw(",")
+		}
+		w.plain(d.text)
+		w.raw(`:{"proposal":`)
+		w.plain(d.proposal.idString())
 		w.raw(`,"reason":`)
 		w.str(d.Reason)
 		w.raw(`,"status":`)
 		w.str(string(d.Status))
 		w.raw(`}`)
+		w.flush()
 	}
 	w.raw(`},"network":`)
 	w.id(s.network.ID())
@@ -162,9 +203,12 @@ func (w *canonWriter) state(s *GovState) {
 			w.raw(",")
 		}
 		w.proposal(f.props.at(i))
+		w.flush()
 	}
 	w.raw(`],"revoked":[`)
-	for i, r := range s.Revoked() {
+	revoked := f.revoked.values()
+	slices.SortFunc(revoked, func(a, b GovRevocation) int { return strings.Compare(w.didText(a.DID), w.didText(b.DID)) })
+	for i, r := range revoked {
 		if i > 0 {
 			w.raw(",")
 		}
@@ -189,16 +233,40 @@ func (w *canonWriter) state(s *GovState) {
 	w.raw(`}`)
 }
 
-// proposal writes a proposal's members in sorted order: those of every
-// proposal, and those its action uses.
+// canonOnce holds the canonical form of a closed proposal, which never
+// changes: written once, by whichever snapshot's hash needs it first, and
+// then copied. It makes a hash after the first cost little more than the
+// SHA-256 of its bytes.
+type canonOnce struct {
+	once sync.Once
+	b    []byte
+}
+
+// proposal writes a proposal: from its cache when it is closed.
 func (w *canonWriter) proposal(r *govProposalRec) {
-	p := r.p
+	if r.canon == nil {
+		w.proposalFields(r)
+		return
+	}
+	r.canon.once.Do(func() {
+		start := len(w.buf)
+		w.proposalFields(r)
+		r.canon.b = slices.Clone(w.buf[start:])
+		w.buf = w.buf[:start]
+	})
+	w.buf = append(w.buf, r.canon.b...)
+}
+
+// proposalFields writes a proposal's members in sorted order: those of
+// every proposal, and those its action uses.
+func (w *canonWriter) proposalFields(r *govProposalRec) {
+	p := r.u.Propose
 	a := p.Action
 	w.raw(`{"action":`)
 	w.str(string(a))
 	if r.status != ProposalOpen {
 		w.raw(`,"closed_by":`)
-		w.id(r.closedBy)
+		w.plain(r.closedBy.idString())
 	}
 	if a == ActDatasetStatus {
 		w.raw(`,"dataset":`)
@@ -217,7 +285,7 @@ func (w *canonWriter) proposal(r *govProposalRec) {
 	w.raw(`,"expires":`)
 	w.time(p.Expires)
 	w.raw(`,"id":`)
-	w.id(r.id)
+	w.plain(r.u.idString())
 	if a == ActSetParam {
 		w.raw(`,"name":`)
 		w.str(p.Name)
@@ -225,7 +293,7 @@ func (w *canonWriter) proposal(r *govProposalRec) {
 	w.raw(`,"no":`)
 	w.didList(r.no)
 	w.raw(`,"proposer":`)
-	w.did(r.proposer)
+	w.did(r.u.Author)
 	if a == ActRevokeKey || a == ActDatasetStatus {
 		w.raw(`,"reason":`)
 		w.str(p.Reason)
@@ -237,7 +305,7 @@ func (w *canonWriter) proposal(r *govProposalRec) {
 		w.int(p.Threshold)
 	}
 	w.raw(`,"time":`)
-	w.time(r.time)
+	w.time(r.u.Time)
 	if a == ActSetParam {
 		w.raw(`,"value":`)
 		w.str(p.Value)
@@ -253,17 +321,18 @@ func (w *canonWriter) proposal(r *govProposalRec) {
 
 // didList writes DIDs as an array sorted by text.
 func (w *canonWriter) didList(ds []DID) {
-	texts := make([]string, len(ds))
-	for i, d := range ds {
-		texts[i] = w.didText(d)
+	texts := w.texts[:0]
+	for _, d := range ds {
+		texts = append(texts, w.didText(d))
 	}
 	slices.Sort(texts)
+	w.texts = texts
 	w.raw("[")
 	for i, t := range texts {
 		if i > 0 {
 			w.raw(",")
 		}
-		w.str(t)
+		w.plain(t)
 	}
 	w.raw("]")
 }

@@ -79,8 +79,8 @@ func (s *GovState) MarshalJSON() ([]byte, error) {
 	for _, r := range s.Revoked() {
 		revoked = append(revoked, govRevokedJSON{r.DID, formatGovTime(r.Effective), r.Reason, r.Proposal})
 	}
-	datasets := make(map[ID]govDatasetJSON, len(s.f.datasets.m))
-	for id, d := range s.f.datasets.m {
+	datasets := make(map[ID]govDatasetJSON, s.f.datasets.len())
+	for id, d := range s.Datasets() {
 		datasets[id] = govDatasetJSON(d)
 	}
 	return json.Marshal(struct {

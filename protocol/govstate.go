@@ -94,25 +94,35 @@ func (s *GovState) Threshold() int { return s.f.threshold }
 
 // KeyRevokedAt reports the time from which claims signed by d are revoked.
 func (s *GovState) KeyRevokedAt(d DID) (time.Time, bool) {
-	r, ok := s.f.revoked.m[d]
+	r, ok := s.f.revoked.get(d)
 	return r.Effective, ok
 }
 
 // Revoked returns the revoked keys, sorted by the text of their DIDs.
 func (s *GovState) Revoked() []GovRevocation {
-	out := slices.Collect(maps.Values(s.f.revoked.m))
-	slices.SortFunc(out, func(a, b GovRevocation) int { return strings.Compare(a.DID.String(), b.DID.String()) })
+	out := s.f.revoked.values()
+	texts := make(map[DID]string, len(out))
+	for _, r := range out {
+		texts[r.DID] = r.DID.String()
+	}
+	slices.SortFunc(out, func(a, b GovRevocation) int { return strings.Compare(texts[a.DID], texts[b.DID]) })
 	return out
 }
 
 // Dataset returns the status governance gave dataset id, if any.
 func (s *GovState) Dataset(id ID) (status DatasetStatus, reason string, ok bool) {
-	d, ok := s.f.datasets.m[id]
+	d, ok := s.f.datasets.get(id)
 	return d.Status, d.Reason, ok
 }
 
 // Datasets returns the status of every dataset that has one.
-func (s *GovState) Datasets() map[ID]GovDatasetStanding { return maps.Clone(s.f.datasets.m) }
+func (s *GovState) Datasets() map[ID]GovDatasetStanding {
+	out := make(map[ID]GovDatasetStanding, s.f.datasets.len())
+	for _, d := range s.f.datasets.values() {
+		out[d.id] = d.GovDatasetStanding
+	}
+	return out
+}
 
 // Param returns the value of param name, if it is set.
 func (s *GovState) Param(name string) (string, bool) {
@@ -144,7 +154,7 @@ func (s *GovState) Proposal(id ID) (GovProposalState, bool) {
 	s.indexOnce.Do(func() {
 		s.index = make(map[ID]int, s.f.props.len())
 		for i := range s.f.props.len() {
-			s.index[s.f.props.at(i).id] = i
+			s.index[s.f.props.at(i).u.ID] = i
 		}
 	})
 	i, ok := s.index[id]
@@ -155,14 +165,22 @@ func (s *GovState) Proposal(id ID) (GovProposalState, bool) {
 }
 
 func (r *govProposalRec) state() GovProposalState {
-	return GovProposalState{
-		ID: r.id, Proposer: r.proposer, Time: r.time, Proposal: *r.p, Status: r.status,
-		Yes: sortedDIDs(slices.Clone(r.yes)), No: sortedDIDs(slices.Clone(r.no)),
-		ClosedBy: r.closedBy, Void: r.why,
+	p := GovProposalState{
+		ID: r.u.ID, Proposer: r.u.Author, Time: r.u.Time, Proposal: *r.u.Propose, Status: r.status,
+		Yes: sortedDIDs(slices.Clone(r.yes)), No: sortedDIDs(slices.Clone(r.no)), Void: r.why,
 	}
+	if r.closedBy != nil {
+		p.ClosedBy = r.closedBy.ID
+	}
+	return p
 }
 
+// sortedDIDs sorts ds by text, and returns it.
 func sortedDIDs(ds []DID) []DID {
-	slices.SortFunc(ds, func(a, b DID) int { return strings.Compare(a.String(), b.String()) })
+	texts := make(map[DID]string, len(ds))
+	for _, d := range ds {
+		texts[d] = d.String()
+	}
+	slices.SortFunc(ds, func(a, b DID) int { return strings.Compare(texts[a], texts[b]) })
 	return ds
 }
