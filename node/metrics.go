@@ -19,6 +19,7 @@ type metrics struct {
 	fetched         prometheus.Counter     // new objects fetched from peers for queries
 	gossiped        *prometheus.CounterVec // announce-topic messages by outcome
 	announceDropped prometheus.Counter     // keys of new objects left for the next round
+	govUpdates      prometheus.Counter     // governance updates placed
 }
 
 func newMetrics(st *store.Store) *metrics {
@@ -46,7 +47,10 @@ func newMetrics(st *store.Store) *metrics {
 			Name: "commons_announce_dropped_total", Help: "Keys of new objects not announced at once (queue full); the next round announces them.",
 		}),
 	}
-	m.reg.MustRegister(m.stored, m.cosigned, m.refused, m.requests, m.fetched, m.gossiped, m.announceDropped,
+	m.govUpdates = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "commons_governance_updates_total", Help: "Governance updates placed in the DAG since start, besides those loaded from the store.",
+	})
+	m.reg.MustRegister(m.govUpdates, m.stored, m.cosigned, m.refused, m.requests, m.fetched, m.gossiped, m.announceDropped,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

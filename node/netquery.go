@@ -222,6 +222,9 @@ func (s *search) notFound(op string, id protocol.ID) error {
 	if s == nil {
 		return protocol.E(op, protocol.NotFound, "%s is not stored here (the network was not asked)", id)
 	}
+	if s.ctx.Err() == context.DeadlineExceeded && s.peers() > 0 {
+		return protocol.E(op, protocol.NotFound, "%s is not stored here, and the search of the network ran out of time after asking %d peers", id, s.peers())
+	}
 	if s.peers() == 0 {
 		if s.n.net.dht.RoutingTable().Size() == 0 {
 			return protocol.E(op, protocol.NotFound, "%s is not stored here, and this node has no peers to ask", id)

@@ -35,11 +35,12 @@ type NetworkOptions struct {
 	Gossip    bool // carry new objects on the announce topic too
 
 	// Tuning, for tests and simulations; zero takes the defaults.
-	Announce        p2p.AnnouncerOptions
-	DHT             []dht.Option
-	FetchServer     fetch.ServerOptions
-	FetchTimeout    time.Duration
-	GossipHeartbeat time.Duration
+	Announce         p2p.AnnouncerOptions
+	DHT              []dht.Option
+	FetchServer      fetch.ServerOptions
+	FetchTimeout     time.Duration
+	GossipHeartbeat  time.Duration
+	GovHeadsInterval time.Duration
 	// Metrics receives libp2p's metrics; nil keeps them off.
 	Metrics prometheus.Registerer
 }
@@ -64,6 +65,7 @@ type swarm struct {
 	outbox  chan protocol.ID // new objects to publish on the announce topic
 	dropped prometheusCounter
 
+	ctx    context.Context // ends when the network closes
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
@@ -116,7 +118,9 @@ func (n *Node) StartNetwork(ctx context.Context, opts NetworkOptions) error {
 		keys:    make(chan cid.Cid, announceQueue),
 		outbox:  make(chan protocol.ID, publishQueue),
 		dropped: n.metrics.announceDropped,
+		ctx:     nctx,
 		cancel:  cancel,
+		gov:     newGovNet(),
 	}
 	penalty := scores.Penalise
 	srvOpts := opts.FetchServer
@@ -124,21 +128,14 @@ func (n *Node) StartNetwork(ctx context.Context, opts NetworkOptions) error {
 	fetch.NewServer(n.repo.Network, storeSource{n.store}, srvOpts).Register(h)
 	nt.fetch = fetch.NewClient(h, n.repo.Network, fetch.ClientOptions{Timeout: opts.FetchTimeout, Penalty: penalty})
 	nt.ann = p2p.NewAnnouncer(d, n.announceKeys, opts.Announce)
-	if opts.Gossip {
-		g, err := p2p.NewGossip(nctx, h, n.repo.Network, p2p.GossipOptions{Scores: scores, Heartbeat: opts.GossipHeartbeat, Logger: n.log})
-		if err == nil {
-			nt.gossip = g
-			nt.topic, err = g.Join(n.repo.Network.AnnounceTopic(), n.validateAnnounced, n.deliverAnnounced)
+	if err := n.joinTopics(nctx, nt, opts); err != nil {
+		cancel()
+		if nt.gossip != nil {
+			nt.gossip.Close()
 		}
-		if err != nil {
-			cancel()
-			if nt.gossip != nil {
-				nt.gossip.Close()
-			}
-			d.Close()
-			h.Close()
-			return fmt.Errorf("%s: gossip: %w", op, err)
-		}
+		d.Close()
+		h.Close()
+		return fmt.Errorf("%s: gossip: %w", op, err)
 	}
 	n.net = nt
 	nt.ann.Start(nctx)
@@ -146,8 +143,41 @@ func (n *Node) StartNetwork(ctx context.Context, opts NetworkOptions) error {
 	if nt.topic != nil {
 		nt.wg.Go(func() { n.publishNew(nctx) })
 	}
+	if nt.govTopic != nil {
+		interval := opts.GovHeadsInterval
+		if interval <= 0 {
+			interval = DefaultGovHeadsInterval
+		}
+		nt.wg.Go(func() { n.announceHeads(nctx, interval) })
+		h.Network().Notify(peerJoined{nt.gov})
+	}
 	n.registerNetworkMetrics()
 	n.log.Info("network started", "peer_id", h.ID(), "addrs", n.addrs(), "bootstrap", len(opts.Bootstrap), "gossip", opts.Gossip)
+	return nil
+}
+
+// joinTopics starts GossipSub and joins the topics: the announce topic
+// when opts.Gossip, the governance topic always — governance travels by
+// gossip alone.
+func (n *Node) joinTopics(ctx context.Context, nt *swarm, opts NetworkOptions) error {
+	if !opts.Gossip && n.gov == nil {
+		return nil
+	}
+	g, err := p2p.NewGossip(ctx, nt.host, n.repo.Network, p2p.GossipOptions{Scores: nt.scores, Heartbeat: opts.GossipHeartbeat, Logger: n.log})
+	if err != nil {
+		return err
+	}
+	nt.gossip = g
+	if opts.Gossip {
+		if nt.topic, err = g.Join(n.repo.Network.AnnounceTopic(), n.validateAnnounced, n.deliverAnnounced); err != nil {
+			return err
+		}
+	}
+	if n.gov != nil {
+		if nt.govTopic, err = g.Join(n.repo.Network.GovernanceTopic(), n.validateGov, n.deliverGov); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

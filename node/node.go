@@ -21,7 +21,8 @@ type Node struct {
 	store   *store.Store
 	log     *slog.Logger
 	metrics *metrics
-	net     *swarm // nil until StartNetwork
+	net     *swarm      // nil until StartNetwork
+	gov     *governance // nil for a node of no network
 
 	// now is the clock; tests replace it.
 	now func() time.Time
@@ -32,7 +33,11 @@ func New(repo *Repo, st *store.Store, log *slog.Logger) *Node {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Node{repo: repo, store: st, log: log, metrics: newMetrics(st), now: time.Now}
+	n := &Node{repo: repo, store: st, log: log, metrics: newMetrics(st), now: time.Now}
+	if err := n.openGovernance(); err != nil {
+		log.Error("governance not loaded; the genesis alone rules", "err", err)
+	}
+	return n
 }
 
 // Store returns the node's store.
@@ -41,8 +46,11 @@ func (n *Node) Store() *store.Store { return n.store }
 // Repo returns the node's repo.
 func (n *Node) Repo() *Repo { return n.repo }
 
-// policy is what governance says attribution should obey. Until the
-// governance layer speaks: the stewards of the genesis, no key revoked.
+// policy is what governance says attribution should obey: the current
+// state; for a node of no network yet, its own key as the only steward.
 func (n *Node) policy() protocol.Policy {
+	if s := n.govState(); s != nil {
+		return s
+	}
 	return n.repo.Policy()
 }

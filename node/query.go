@@ -42,11 +42,38 @@ func (n *Node) NewKey(_ context.Context, name string) (KeyInfo, error) {
 // the claims about it that any holder has, and its ancestors (SPEC.md §7.5):
 // the answer is always made from the local index.
 func (n *Node) Attribution(ctx context.Context, id protocol.ID, q QueryOptions) (*store.Attribution, error) {
-	if s, cancel := n.newSearch(ctx, q); s != nil {
-		defer cancel()
+	s, cancel := n.newSearch(ctx, q)
+	defer cancel()
+	if s != nil {
 		s.attribution(id)
 	}
-	return n.store.Attribution(id, n.policy())
+	a, err := n.store.Attribution(id, n.policy())
+	if err != nil {
+		return nil, err
+	}
+	stored := a.Kind != protocol.KindUnknown.String() && a.Kind != "artifact"
+	if !stored && a.Publisher.IsZero() && len(a.Contributors) == 0 && len(a.Endorsements) == 0 && len(a.Lineage) == 0 {
+		// Nothing at all is known of id: say so, as the other reads do.
+		return nil, s.notFound("attribution", id)
+	}
+	a.Standing = n.standing(id)
+	for i := range a.Lineage {
+		a.Lineage[i].Standing = n.standing(a.Lineage[i].ID)
+	}
+	return a, nil
+}
+
+// standing is the status governance gave dataset id, nil when none.
+func (n *Node) standing(id protocol.ID) *store.Standing {
+	s := n.govState()
+	if s == nil {
+		return nil
+	}
+	status, reason, proposal, ok := s.Dataset(id)
+	if !ok {
+		return nil
+	}
+	return &store.Standing{Status: string(status), Reason: reason, Proposal: proposal}
 }
 
 // Locate finds the datasets that hold a file with digest d: those stored
@@ -91,6 +118,7 @@ func (n *Node) Dataset(ctx context.Context, id protocol.ID, q QueryOptions) (Dat
 		ID: id, Name: d.Name, Description: d.Description, License: d.License, Version: d.Version,
 		Publisher: d.Publisher, Created: d.Created, Parents: nonNil(d.Parents), Children: nonNil(children),
 		Signers: o.Envelope.Signers(), Files: make([]FileView, len(o.Files)),
+		Standing: n.standing(id),
 	}
 	for i, f := range o.Files {
 		v.Files[i] = FileView{Name: f.Name, SHA256: f.Digest.Hex(), Size: f.Size}

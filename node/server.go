@@ -140,6 +140,14 @@ func (n *Node) Handler(token string) http.Handler {
 	route("GET /v1/swarm/peers", func(w http.ResponseWriter, r *http.Request) error {
 		return reply(n.Peers(r.Context()))(w)
 	})
+	route("POST /v1/gov/propose", jsonCall(n.GovPropose))
+	route("POST /v1/gov/vote", jsonCall(n.GovVote))
+	route("GET /v1/gov/state", func(w http.ResponseWriter, r *http.Request) error {
+		return reply(n.GovState(r.Context()))(w)
+	})
+	route("GET /v1/gov/log", func(w http.ResponseWriter, r *http.Request) error {
+		return reply(n.GovLog(r.Context()))(w)
+	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(n.metrics.reg, promhttp.HandlerOpts{}))
 	if token == "" {
 		return mux

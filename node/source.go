@@ -58,11 +58,8 @@ func (s storeSource) DatasetsWithFile(d protocol.Digest, after protocol.ID, limi
 	return ids, more, nil
 }
 
-// GovNode answers for governance DAG nodes, which this node does not keep
-// yet (SPEC.md §8).
-func (s storeSource) GovNode(id protocol.ID) ([]byte, error) {
-	return nil, protocol.E("gov node", protocol.NotFound, "%s: no governance node is held here", id)
-}
+// GovNode answers with a governance update as stored (SPEC.md §8).
+func (s storeSource) GovNode(id protocol.ID) ([]byte, error) { return s.st.GovUpdate(id) }
 
 // sortedIDs sorts ids by their text form, dropping repeats.
 func sortedIDs(ids []protocol.ID) []protocol.ID {

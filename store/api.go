@@ -28,6 +28,17 @@ type Attribution struct {
 	Contributors []Contributor     `json:"contributors"`
 	Endorsements []EndorsementView `json:"endorsements"`
 	Lineage      []Ancestor        `json:"lineage"`
+	// Standing is the subject's status in the commons, which governance
+	// sets (SPEC.md §8); the store leaves it nil and the node fills it in.
+	Standing *Standing `json:"standing,omitempty"`
+}
+
+// Standing is a dataset's status in its commons: accepted, flagged or
+// delisted, why, and by which proposal.
+type Standing struct {
+	Status   string      `json:"status"`
+	Reason   string      `json:"reason,omitempty"`
+	Proposal protocol.ID `json:"proposal,omitzero"`
 }
 
 // Contributor is one attribution claim about a subject, with its trust.
@@ -63,6 +74,7 @@ type Ancestor struct {
 	Depth        int           `json:"depth"` // 1 for a parent, 2 for a grandparent, …
 	Via          protocol.ID   `json:"via"`   // the child it is an ancestor through
 	Contributors []Contributor `json:"contributors"`
+	Standing     *Standing     `json:"standing,omitempty"` // filled in by the node, as Attribution.Standing
 }
 
 // Location is a dataset that holds a file with a given digest.

@@ -1,0 +1,294 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/commons-p2p/commons/protocol"
+)
+
+// governance is a node's copy of its commons' governance (SPEC.md §8): the
+// DAG of updates and the state folded from them, loaded from the store at
+// start and kept current from the API, gossip and the fetch protocol.
+type governance struct {
+	mu sync.Mutex
+	g  *protocol.Governance
+	// state is the state after the last change, for readers that must
+	// not wait for the lock (every attribution reads it).
+	state atomicState
+}
+
+// atomicState holds the current *protocol.GovState.
+type atomicState struct {
+	mu sync.RWMutex
+	s  *protocol.GovState
+}
+
+func (a *atomicState) load() *protocol.GovState {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.s
+}
+
+func (a *atomicState) store(s *protocol.GovState) {
+	a.mu.Lock()
+	a.s = s
+	a.mu.Unlock()
+}
+
+// openGovernance builds the governance of the repo's network from the
+// updates in the store. A node whose repo belongs to no network yet has
+// none.
+func (n *Node) openGovernance() error {
+	if n.repo.Genesis == nil {
+		return nil
+	}
+	gv := &governance{g: protocol.NewGovernance(n.repo.Genesis, n.repo.Network)}
+	bad := 0
+	err := n.store.EachGovUpdate(func(id protocol.ID, raw []byte) bool {
+		u, err := protocol.DecodeGovUpdate(raw)
+		if err == nil && u.ID != id {
+			err = fmt.Errorf("stored under %s", id)
+		}
+		if err == nil {
+			_, err = gv.g.Add(u)
+		}
+		if err != nil {
+			bad++
+			n.log.Warn("governance: stored update refused", "id", id, "err", err)
+		}
+		return true
+	})
+	if err != nil {
+		return fmt.Errorf("load governance: %w", err)
+	}
+	gv.state.store(gv.g.State())
+	n.gov = gv
+	if bad > 0 {
+		n.log.Warn("governance: stored updates refused", "count", bad)
+	}
+	return nil
+}
+
+// govState is the current governance state, nil for a node of no network.
+func (n *Node) govState() *protocol.GovState {
+	if n.gov == nil {
+		return nil
+	}
+	return n.gov.state.load()
+}
+
+// addGovUpdate places u (given as raw, its encoding as it arrived) in the
+// DAG, stores every update that this placed, and returns the result. It
+// does not publish.
+func (n *Node) addGovUpdate(u *protocol.GovUpdate) (protocol.AddResult, error) {
+	gv := n.gov
+	gv.mu.Lock()
+	defer gv.mu.Unlock()
+	res, err := gv.g.Add(u)
+	if err != nil || !res.New && len(res.Placed) == 0 {
+		return res, err
+	}
+	for _, id := range res.Placed {
+		pu, ok := gv.g.Update(id)
+		if !ok {
+			continue
+		}
+		if _, err := n.store.PutGovUpdate(id, pu.Encode()); err != nil {
+			// The state in memory is ahead of the disk until the update
+			// arrives again (heads are announced all the time); say so.
+			n.log.Error("governance: store update", "id", id, "err", err)
+		}
+	}
+	if len(res.Placed) > 0 {
+		gv.state.store(gv.g.State())
+		n.metrics.govUpdates.Add(float64(len(res.Placed)))
+	}
+	return res, nil
+}
+
+// GovState answers GET /v1/gov/state.
+func (n *Node) GovState(context.Context) (*protocol.GovState, error) {
+	s := n.govState()
+	if s == nil {
+		return nil, errNoGovernance
+	}
+	return s, nil
+}
+
+// GovLog answers GET /v1/gov/log.
+func (n *Node) GovLog(context.Context) ([]protocol.GovLogEntry, error) {
+	if n.gov == nil {
+		return nil, errNoGovernance
+	}
+	n.gov.mu.Lock()
+	defer n.gov.mu.Unlock()
+	return nonNil(n.gov.g.Log()), nil
+}
+
+var errNoGovernance = protocol.E("governance", protocol.NotFound, "the repo belongs to no network yet: start the daemon, or give it a genesis")
+
+// GovPropose signs a proposal with the key req.As names, folds it and
+// publishes it. It refuses, publishing nothing, when that key is not a
+// current steward or the proposal is void against the current state.
+func (n *Node) GovPropose(_ context.Context, req GovProposeRequest) (GovPublished, error) {
+	const op = "propose"
+	p, err := n.proposalOf(req)
+	if err != nil {
+		return GovPublished{}, err
+	}
+	return n.govPublish(op, req.As, p, nil)
+}
+
+// GovVote signs a vote on an open proposal, folds it and publishes it. It
+// refuses, publishing nothing, when the key is not a current steward, the
+// proposal is unknown or closed, or the key has voted on it already.
+func (n *Node) GovVote(_ context.Context, req GovVoteRequest) (GovPublished, error) {
+	const op = "vote"
+	id, err := protocol.ParseID(req.Proposal)
+	if err != nil {
+		return GovPublished{}, protocol.E(op, protocol.Invalid, "proposal: %w", err)
+	}
+	var yes bool
+	switch strings.ToLower(req.Vote) {
+	case "yes":
+		yes = true
+	case "no":
+	default:
+		return GovPublished{}, protocol.E(op, protocol.Invalid, "vote %q: want yes or no", req.Vote)
+	}
+	return n.govPublish(op, req.As, nil, &protocol.GovVote{Proposal: id, Yes: yes})
+}
+
+// govPublish signs, checks, folds, stores and publishes one update.
+func (n *Node) govPublish(op, as string, p *protocol.GovProposal, v *protocol.GovVote) (GovPublished, error) {
+	if n.gov == nil {
+		return GovPublished{}, errNoGovernance
+	}
+	key, err := n.repo.Keys.Get(as)
+	if err != nil {
+		return GovPublished{}, err
+	}
+	gv := n.gov
+	gv.mu.Lock()
+	state := gv.g.State()
+	if !state.IsSteward(key.DID()) {
+		gv.mu.Unlock()
+		return GovPublished{}, protocol.E(op, protocol.Forbidden, "%s is not a current steward of this commons; nothing was published", key.DID())
+	}
+	if v != nil {
+		if err := checkVote(state, key.DID(), v); err != nil {
+			gv.mu.Unlock()
+			return GovPublished{}, err
+		}
+	}
+	now := n.created()
+	if p != nil && p.Expires.IsZero() {
+		p.Expires = now.Add(DefaultProposalLife)
+	}
+	u, err := protocol.NewGovUpdate(n.repo.Network, key, gv.g.Heads(), now, p, v)
+	gv.mu.Unlock()
+	if err != nil {
+		return GovPublished{}, err
+	}
+	if _, err := n.addGovUpdate(u); err != nil {
+		return GovPublished{}, err
+	}
+	out := GovPublished{ID: u.ID, Author: key.DID(), StateHash: n.govState().Hash()}
+	if p != nil {
+		out.Kind, out.Proposal = "proposal", u.ID
+	} else {
+		out.Kind, out.Proposal = "vote", v.Proposal
+	}
+	out.Status = proposalStatus(n.govState(), out.Proposal)
+	if out.Status == "" {
+		// The fold left the proposal out: void against the state.
+		return out, protocol.E(op, protocol.Invalid, "the proposal %s was published but the fold left it out; see `commons gov log`", u.ID)
+	}
+	n.publishGov(u)
+	return out, nil
+}
+
+// checkVote refuses a vote the fold would ignore, so that the API says why
+// instead of publishing an update that changes nothing.
+func checkVote(s *protocol.GovState, voter protocol.DID, v *protocol.GovVote) error {
+	const op = "vote"
+	for _, p := range s.Proposals {
+		if p.ID != v.Proposal {
+			continue
+		}
+		if p.Status != protocol.ProposalOpen {
+			return protocol.E(op, protocol.Invalid, "proposal %s is %s, not open", p.ID, p.Status)
+		}
+		if p.Voted(voter) {
+			return protocol.E(op, protocol.Exists, "%s has voted on proposal %s already", voter, p.ID)
+		}
+		return nil
+	}
+	return protocol.E(op, protocol.NotFound, "no proposal %s in this commons' governance", v.Proposal)
+}
+
+// proposalStatus is the status of proposal id in s, "" when s has none.
+func proposalStatus(s *protocol.GovState, id protocol.ID) string {
+	for _, p := range s.Proposals {
+		if p.ID == id {
+			return string(p.Status)
+		}
+	}
+	return ""
+}
+
+// proposalOf reads a proposal request.
+func (n *Node) proposalOf(req GovProposeRequest) (*protocol.GovProposal, error) {
+	const op = "propose"
+	p := &protocol.GovProposal{Action: protocol.GovAction(req.Action)}
+	if req.Expires != "" {
+		d, err := time.ParseDuration(req.Expires)
+		if err != nil || d <= 0 {
+			return nil, protocol.E(op, protocol.Invalid, "expires %q: want a positive duration such as 72h", req.Expires)
+		}
+		p.Expires = n.created().Add(d)
+	}
+	did := func() error {
+		if req.DID == "" {
+			return protocol.E(op, protocol.Invalid, "%s needs a DID", req.Action)
+		}
+		d, err := n.resolveDID(req.DID)
+		if err != nil {
+			return protocol.E(op, protocol.Invalid, "%s: %w", req.Action, err)
+		}
+		p.DID = d
+		return nil
+	}
+	switch p.Action {
+	case protocol.ActAddSteward, protocol.ActRemoveSteward:
+		if err := did(); err != nil {
+			return nil, err
+		}
+	case protocol.ActSetThreshold:
+		p.Threshold = req.Threshold
+	case protocol.ActRevokeKey:
+		if err := did(); err != nil {
+			return nil, err
+		}
+		t, err := time.Parse(time.RFC3339, req.Effective)
+		if err != nil {
+			return nil, protocol.E(op, protocol.Invalid, "revoke-key: effective %q is not an RFC 3339 time", req.Effective)
+		}
+		p.Effective, p.Reason = t.UTC(), req.Reason
+	case protocol.ActDatasetStatus:
+		id, err := protocol.ParseID(req.Dataset)
+		if err != nil {
+			return nil, protocol.E(op, protocol.Invalid, "dataset-status: dataset: %w", err)
+		}
+		p.Dataset, p.Status, p.Reason = id, protocol.DatasetStatus(req.Status), req.Reason
+	case protocol.ActSetParam:
+		p.Name, p.Value = req.Name, req.Value
+	default:
+		return nil, protocol.E(op, protocol.Invalid, "action %q: want add-steward, remove-steward, set-threshold, revoke-key, dataset-status or set-param", req.Action)
+	}
+	return p, nil
+}

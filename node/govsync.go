@@ -1,0 +1,330 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	ma "github.com/multiformats/go-multiaddr"
+
+	"github.com/commons-p2p/commons/node/fetch"
+	"github.com/commons-p2p/commons/protocol"
+)
+
+// Messages of the governance topic (SPEC.md §8): a type byte, then the body.
+const (
+	govMsgUpdate byte = 0x01 // an update envelope, as encoded
+	govMsgHeads  byte = 0x02 // the sender's heads: {"heads": [ID, …]}
+)
+
+// Defaults of governance sync.
+const (
+	// DefaultGovHeadsInterval is how often a node announces its heads, so
+	// that a partition heals without anyone acting.
+	DefaultGovHeadsInterval = 10 * time.Second
+	// govHeadsDebounce groups the triggers of an early announcement (a
+	// peer joined, a peer is behind) into one.
+	govHeadsDebounce = 300 * time.Millisecond
+	// maxGovSync bounds the updates one sync with a peer fetches.
+	maxGovSync = 1 << 17
+	// govSyncs bounds the syncs running at once.
+	govSyncs = 4
+	// govJoinDelay is the wait, after a peer connects, before the heads
+	// are announced for it: a GossipSub heartbeat and then some.
+	govJoinDelay = 1500 * time.Millisecond
+	// govSyncTimeout bounds one sync.
+	govSyncTimeout = 2 * time.Minute
+)
+
+// headsMsg is the body of a heads announcement.
+type headsMsg struct {
+	Heads []protocol.ID `json:"heads"`
+}
+
+// govNet is the governance part of a node's network.
+type govNet struct {
+	topicReady chan struct{}
+	early      chan struct{} // asks for an announcement of the heads soon
+	sem        chan struct{} // a token per sync running
+	mu         sync.Mutex
+	syncing    map[peer.ID]bool
+}
+
+func newGovNet() *govNet {
+	return &govNet{
+		early:   make(chan struct{}, 1),
+		sem:     make(chan struct{}, govSyncs),
+		syncing: map[peer.ID]bool{},
+	}
+}
+
+// soon asks for an early announcement of the heads.
+func (g *govNet) soon() {
+	select {
+	case g.early <- struct{}{}:
+	default:
+	}
+}
+
+// validateGov is the governance topic's validator. An update is rejected
+// (not forwarded; its sender penalised) when it does not decode and
+// verify, names another network, or is by an author who was never a
+// steward in a history that holds all its parents; it is ignored when it
+// is dated too far ahead, already held, or cannot be placed yet — then the
+// node fetches its ancestors from the sender. Heads announcements are
+// never forwarded: each node announces its own.
+func (n *Node) validateGov(_ context.Context, from peer.ID, data []byte) (any, error) {
+	const op = "governance message"
+	self := from == n.net.host.ID()
+	if len(data) == 0 {
+		return nil, protocol.E(op, protocol.Invalid, "empty")
+	}
+	switch data[0] {
+	case govMsgUpdate:
+		u, err := protocol.DecodeGovUpdate(data[1:])
+		if err != nil {
+			return nil, err
+		}
+		if u.Network != n.repo.Network {
+			return nil, protocol.E(op, protocol.Invalid, "update %s is of network %s, not %s", u.ID, u.Network, n.repo.Network)
+		}
+		if self {
+			return u, nil
+		}
+		if u.Time.After(n.now().Add(protocol.MaxClockSkew)) {
+			return nil, protocol.E(op, protocol.Transient, "update %s is dated %s, ahead of this node's clock", u.ID, u.Time)
+		}
+		gv := n.gov
+		gv.mu.Lock()
+		known := gv.g.Has(u.ID)
+		placeable := !slices.ContainsFunc(u.Parents, func(p protocol.ID) bool { return !gv.g.Has(p) && p != n.repo.Network.ID() })
+		ever := gv.g.EverSteward(u.Author)
+		gv.mu.Unlock()
+		switch {
+		case known:
+			return nil, protocol.E(op, protocol.Transient, "update %s is held already", u.ID)
+		case !placeable:
+			n.addGovUpdate(u) // held until its parents arrive
+			n.syncGov(from, u.Parents)
+			return nil, protocol.E(op, protocol.Transient, "update %s: parents not held yet; fetching them", u.ID)
+		case !ever:
+			return nil, protocol.E(op, protocol.Invalid, "update %s is by %s, who was never a steward", u.ID, u.Author)
+		}
+		return u, nil
+	case govMsgHeads:
+		var h headsMsg
+		if err := strictDecode(data[1:], &h); err != nil {
+			return nil, protocol.E(op, protocol.Invalid, "heads: %v", err)
+		}
+		if len(h.Heads) == 0 || len(h.Heads) > protocol.MaxGovParents {
+			return nil, protocol.E(op, protocol.Invalid, "heads: %d IDs, want 1 to %d", len(h.Heads), protocol.MaxGovParents)
+		}
+		if self {
+			return h, nil
+		}
+		n.headsFrom(from, h.Heads)
+		return nil, protocol.E(op, protocol.Transient, "heads are not forwarded")
+	default:
+		return nil, protocol.E(op, protocol.Invalid, "unknown message type 0x%02x", data[0])
+	}
+}
+
+// strictDecode decodes JSON into v, refusing unknown fields and trailing
+// data.
+func strictDecode(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return fmt.Errorf("data after the JSON value")
+	}
+	return nil
+}
+
+// deliverGov places an update another node published.
+func (n *Node) deliverGov(from peer.ID, _ []byte, v any) {
+	u, ok := v.(*protocol.GovUpdate)
+	if !ok {
+		return
+	}
+	res, err := n.addGovUpdate(u)
+	if err != nil {
+		n.log.Debug("governance: update refused", "from", from, "id", u.ID, "err", err)
+		return
+	}
+	if len(res.Missing) > 0 {
+		n.syncGov(from, res.Missing)
+	}
+}
+
+// headsFrom compares a peer's heads with this node's: unknown heads are
+// fetched from the peer; a peer whose heads are all known here but differ
+// is behind, and an early announcement lets it catch up.
+func (n *Node) headsFrom(p peer.ID, heads []protocol.ID) {
+	gv := n.gov
+	gv.mu.Lock()
+	var unknown []protocol.ID
+	for _, h := range heads {
+		if !gv.g.Has(h) && h != n.repo.Network.ID() {
+			unknown = append(unknown, h)
+		}
+	}
+	same := slices.Equal(heads, gv.g.Heads())
+	gv.mu.Unlock()
+	if len(unknown) > 0 {
+		n.syncGov(p, unknown)
+	} else if !same {
+		n.net.gov.soon()
+	}
+}
+
+// syncGov fetches from p the updates want and every ancestor of them this
+// node lacks, in the background. One sync per peer runs at a time; a
+// request while one runs is dropped (the next heads announcement repeats
+// it).
+func (n *Node) syncGov(p peer.ID, want []protocol.ID) {
+	gn := n.net.gov
+	gn.mu.Lock()
+	if gn.syncing[p] {
+		gn.mu.Unlock()
+		return
+	}
+	gn.syncing[p] = true
+	gn.mu.Unlock()
+	want = slices.Clone(want)
+	n.net.wg.Go(func() {
+		defer func() {
+			gn.mu.Lock()
+			delete(gn.syncing, p)
+			gn.mu.Unlock()
+		}()
+		ctx := n.net.ctx
+		select {
+		case gn.sem <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		defer func() { <-gn.sem }()
+		ctx, cancel := context.WithTimeout(ctx, govSyncTimeout)
+		defer cancel()
+		if err := n.fetchGov(ctx, p, want); err != nil {
+			n.log.Debug("governance: sync", "peer", p, "err", err)
+		}
+	})
+}
+
+// fetchGov fetches want from p, then the missing ancestors of what arrives,
+// breadth first, until nothing is missing or maxGovSync updates came.
+func (n *Node) fetchGov(ctx context.Context, p peer.ID, want []protocol.ID) error {
+	asked := map[protocol.ID]bool{}
+	queue := n.govMissing(want, asked)
+	for fetched := 0; len(queue) > 0 && fetched < maxGovSync; {
+		batch := queue[:min(len(queue), fetch.MaxIDs)]
+		queue = queue[len(batch):]
+		nodes, _, err := n.net.fetch.GovNodes(ctx, p, batch)
+		for _, raw := range nodes {
+			fetched++
+			u, derr := protocol.DecodeGovUpdate(raw.Bytes)
+			if derr == nil && (u.ID != raw.ID || u.Network != n.repo.Network) {
+				derr = fmt.Errorf("asked for %s of network %s, got %s of %s", raw.ID, n.repo.Network, u.ID, u.Network)
+			}
+			if derr != nil {
+				n.net.scores.Penalise(p, "bad answer: governance node: "+derr.Error())
+				return derr
+			}
+			res, err := n.addGovUpdate(u)
+			if err != nil {
+				return err
+			}
+			queue = append(queue, n.govMissing(res.Missing, asked)...)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// govMissing returns the IDs of ids that are neither held nor asked for
+// yet, marking them asked.
+func (n *Node) govMissing(ids []protocol.ID, asked map[protocol.ID]bool) []protocol.ID {
+	gv := n.gov
+	gv.mu.Lock()
+	defer gv.mu.Unlock()
+	var out []protocol.ID
+	for _, id := range ids {
+		if asked[id] || id == n.repo.Network.ID() {
+			continue
+		}
+		if gv.g.Has(id) { // placed, or held while its own parents are fetched
+			continue
+		}
+		asked[id] = true
+		out = append(out, id)
+	}
+	return out
+}
+
+// publishGov publishes an update this node made on the governance topic.
+func (n *Node) publishGov(u *protocol.GovUpdate) {
+	if n.net == nil || n.net.govTopic == nil {
+		return
+	}
+	msg := append([]byte{govMsgUpdate}, u.Encode()...)
+	if err := n.net.govTopic.Publish(n.net.ctx, msg); err != nil {
+		n.log.Warn("governance: publish", "id", u.ID, "err", err)
+	}
+	n.net.gov.soon()
+}
+
+// announceHeads publishes this node's heads every interval, and soon after
+// something asks for it, until ctx ends.
+func (n *Node) announceHeads(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-n.net.gov.early:
+			select { // gather the triggers of the next moment into one
+			case <-time.After(govHeadsDebounce):
+			case <-ctx.Done():
+				return
+			}
+		}
+		if len(n.net.govTopic.Peers()) == 0 {
+			continue
+		}
+		n.gov.mu.Lock()
+		heads := n.gov.g.Heads()
+		n.gov.mu.Unlock()
+		body, _ := json.Marshal(headsMsg{Heads: heads})
+		if err := n.net.govTopic.Publish(ctx, append([]byte{govMsgHeads}, body...)); err != nil && ctx.Err() == nil {
+			n.log.Debug("governance: announce heads", "err", err)
+		}
+	}
+}
+
+// peerJoined asks for an early announcement of the heads when a peer
+// connects, so that a node that returns, or a partition that heals, catches
+// up in about a heartbeat.
+type peerJoined struct{ g *govNet }
+
+func (j peerJoined) Connected(network.Network, network.Conn) {
+	// After the peer's subscriptions arrive and a heartbeat puts it in
+	// the mesh; the periodic announcement covers a slower join.
+	time.AfterFunc(govJoinDelay, j.g.soon)
+}
+func (j peerJoined) Disconnected(network.Network, network.Conn) {}
+func (j peerJoined) Listen(network.Network, ma.Multiaddr)       {}
+func (j peerJoined) ListenClose(network.Network, ma.Multiaddr)  {}
