@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -216,27 +217,23 @@ func (n *Node) govPublish(op, as string, p *protocol.GovProposal, v *protocol.Go
 // instead of publishing an update that changes nothing.
 func checkVote(s *protocol.GovState, voter protocol.DID, v *protocol.GovVote) error {
 	const op = "vote"
-	for _, p := range s.Proposals {
-		if p.ID != v.Proposal {
-			continue
-		}
-		if p.Status != protocol.ProposalOpen {
-			return protocol.E(op, protocol.Invalid, "proposal %s is %s, not open", p.ID, p.Status)
-		}
-		if p.Voted(voter) {
-			return protocol.E(op, protocol.Exists, "%s has voted on proposal %s already", voter, p.ID)
-		}
-		return nil
+	p, ok := s.Proposal(v.Proposal)
+	if !ok {
+		return protocol.E(op, protocol.NotFound, "no proposal %s in this commons' governance", v.Proposal)
 	}
-	return protocol.E(op, protocol.NotFound, "no proposal %s in this commons' governance", v.Proposal)
+	if p.Status != protocol.ProposalOpen {
+		return protocol.E(op, protocol.Invalid, "proposal %s is %s, not open", p.ID, p.Status)
+	}
+	if slices.Contains(p.Yes, voter) || slices.Contains(p.No, voter) {
+		return protocol.E(op, protocol.Exists, "%s has voted on proposal %s already", voter, p.ID)
+	}
+	return nil
 }
 
 // proposalStatus is the status of proposal id in s, "" when s has none.
 func proposalStatus(s *protocol.GovState, id protocol.ID) string {
-	for _, p := range s.Proposals {
-		if p.ID == id {
-			return string(p.Status)
-		}
+	if p, ok := s.Proposal(id); ok {
+		return string(p.Status)
 	}
 	return ""
 }

@@ -103,18 +103,20 @@ func (n *Node) validateGov(_ context.Context, from peer.ID, data []byte) (any, e
 		gv := n.gov
 		gv.mu.Lock()
 		known := gv.g.Has(u.ID)
-		placeable := !slices.ContainsFunc(u.Parents, func(p protocol.ID) bool { return !gv.g.Has(p) && p != n.repo.Network.ID() })
 		ever := gv.g.EverSteward(u.Author)
+		placeable := !slices.ContainsFunc(u.Parents, func(p protocol.ID) bool { return p != n.repo.Network.ID() && !gv.g.Has(p) })
 		gv.mu.Unlock()
 		switch {
 		case known:
 			return nil, protocol.E(op, protocol.Transient, "update %s is held already", u.ID)
-		case !placeable:
-			n.addGovUpdate(u) // held until its parents arrive
-			n.syncGov(from, u.Parents)
-			return nil, protocol.E(op, protocol.Transient, "update %s: parents not held yet; fetching them", u.ID)
-		case !ever:
+		case !ever && placeable:
 			return nil, protocol.E(op, protocol.Invalid, "update %s is by %s, who was never a steward", u.ID, u.Author)
+		case !ever:
+			// Its author may have become a steward in what this node has
+			// not seen yet: hold it, fetch its ancestors from the sender,
+			// and do not forward it until it can be judged.
+			n.deliverGov(from, nil, u)
+			return nil, protocol.E(op, protocol.Transient, "update %s: its author's standing is not known yet", u.ID)
 		}
 		return u, nil
 	case govMsgHeads:

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ipfs/go-cid"
 	dht "github.com/libp2p/go-libp2p-kad-dht"
+	"github.com/libp2p/go-libp2p/core/connmgr"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/pnet"
@@ -41,6 +42,9 @@ type NetworkOptions struct {
 	FetchTimeout     time.Duration
 	GossipHeartbeat  time.Duration
 	GovHeadsInterval time.Duration
+	// Gater, when set, may refuse connections besides the peer scores'
+	// bans (tests partition swarms with one).
+	Gater connmgr.ConnectionGater
 	// Metrics receives libp2p's metrics; nil keeps them off.
 	Metrics prometheus.Registerer
 }
@@ -53,17 +57,19 @@ const announceQueue = 1 << 16
 // swarm is a node's part in its commons: the libp2p host, the DHT, the
 // announcer of what the store holds, and the fetch protocol both ways.
 type swarm struct {
-	host    host.Host
-	dht     *dht.IpfsDHT
-	ann     *p2p.Announcer
-	fetch   *fetch.Client
-	scores  *p2p.Scores
-	gossip  *p2p.Gossip
-	topic   *p2p.Topic       // the announce topic; nil with gossip off
-	keys    chan cid.Cid     // keys of new objects to announce now
-	pending atomic.Int64     // keys queued or being announced
-	outbox  chan protocol.ID // new objects to publish on the announce topic
-	dropped prometheusCounter
+	host     host.Host
+	dht      *dht.IpfsDHT
+	ann      *p2p.Announcer
+	fetch    *fetch.Client
+	scores   *p2p.Scores
+	gossip   *p2p.Gossip
+	topic    *p2p.Topic // the announce topic; nil with gossip off
+	govTopic *p2p.Topic // the governance topic; nil for a node of no network
+	gov      *govNet
+	keys     chan cid.Cid     // keys of new objects to announce now
+	pending  atomic.Int64     // keys queued or being announced
+	outbox   chan protocol.ID // new objects to publish on the announce topic
+	dropped  prometheusCounter
 
 	ctx    context.Context // ends when the network closes
 	cancel context.CancelFunc
@@ -101,6 +107,7 @@ func (n *Node) StartNetwork(ctx context.Context, opts NetworkOptions) error {
 		},
 		Metrics: opts.Metrics,
 		Scores:  scores,
+		Gater:   opts.Gater,
 	})
 	if err != nil {
 		return err

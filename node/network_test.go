@@ -12,6 +12,7 @@ import (
 	"time"
 
 	dht "github.com/libp2p/go-libp2p-kad-dht"
+	"github.com/libp2p/go-libp2p/core/connmgr"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/pnet"
@@ -29,6 +30,7 @@ type swarmOptions struct {
 	// bucket, when set, is the DHT's bucket size: small buckets force
 	// lookups to walk several hops in a small swarm.
 	bucket int
+	gater  connmgr.ConnectionGater
 }
 
 // netNode is a node of a test swarm, with what it needs to restart.
@@ -59,6 +61,9 @@ func startNetNode(t *testing.T, dir string, genesis []byte, o swarmOptions, boot
 		Gossip:          o.gossip,
 		GossipHeartbeat: 100 * time.Millisecond,
 		FetchTimeout:    5 * time.Second,
+		Gater:           o.gater,
+		// Heads go out often, so that tests of healing are quick.
+		GovHeadsInterval: time.Second,
 	}
 	if o.bucket > 0 {
 		opts.DHT = []dht.Option{dht.BucketSize(o.bucket)}

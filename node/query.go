@@ -69,11 +69,11 @@ func (n *Node) standing(id protocol.ID) *store.Standing {
 	if s == nil {
 		return nil
 	}
-	status, reason, proposal, ok := s.Dataset(id)
+	d, ok := s.Datasets()[id]
 	if !ok {
 		return nil
 	}
-	return &store.Standing{Status: string(status), Reason: reason, Proposal: proposal}
+	return &store.Standing{Status: string(d.Status), Reason: d.Reason, Proposal: d.Proposal}
 }
 
 // Locate finds the datasets that hold a file with digest d: those stored

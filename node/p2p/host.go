@@ -5,11 +5,15 @@ import (
 	"strings"
 
 	"github.com/libp2p/go-libp2p"
+	"github.com/libp2p/go-libp2p/core/connmgr"
+	"github.com/libp2p/go-libp2p/core/control"
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/pnet"
 	rcmgr "github.com/libp2p/go-libp2p/p2p/host/resource-manager"
-	"github.com/libp2p/go-libp2p/p2p/net/connmgr"
+	basicconnmgr "github.com/libp2p/go-libp2p/p2p/net/connmgr"
 	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
 	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
 	ma "github.com/multiformats/go-multiaddr"
@@ -68,6 +72,10 @@ type HostConfig struct {
 	// peer in the connection manager, so that it is trimmed first. A
 	// Scores serves one host. Nil means no scoring.
 	Scores *Scores
+	// Gater, when set, is asked about every connection too, after Scores:
+	// a node may keep out peers by rules of its own (tests partition
+	// swarms with one).
+	Gater connmgr.ConnectionGater
 }
 
 // ResourceLimits are the system-wide limits of the resource manager. Zero
@@ -150,7 +158,7 @@ func NewHost(cfg HostConfig) (host.Host, error) {
 	if cfg.Scores != nil && cfg.Scores.attached() {
 		return nil, protocol.E(op, protocol.Invalid, "the scores serve another host already: give each host its own")
 	}
-	cm, err := connmgr.NewConnManager(low, high)
+	cm, err := basicconnmgr.NewConnManager(low, high)
 	if err != nil {
 		return nil, fmt.Errorf("%s: connection manager: %w", op, err)
 	}
@@ -175,8 +183,11 @@ func NewHost(cfg HostConfig) (host.Host, error) {
 	} else {
 		opts = append(opts, libp2p.Transport(quic.NewTransport))
 	}
-	if cfg.Scores != nil {
-		opts = append(opts, libp2p.ConnectionGater(gater{cfg.Scores}))
+	switch {
+	case cfg.Scores != nil:
+		opts = append(opts, libp2p.ConnectionGater(bothGaters{gater{cfg.Scores}, cfg.Gater}))
+	case cfg.Gater != nil:
+		opts = append(opts, libp2p.ConnectionGater(cfg.Gater))
 	}
 	if cfg.Metrics != nil {
 		opts = append(opts, libp2p.PrometheusRegisterer(cfg.Metrics))
@@ -207,7 +218,7 @@ func NewHost(cfg HostConfig) (host.Host, error) {
 
 // attachScores makes s the score table of h, whose connection manager
 // is cm.
-func attachScores(s *Scores, h host.Host, cm *connmgr.BasicConnMgr) error {
+func attachScores(s *Scores, h host.Host, cm *basicconnmgr.BasicConnMgr) error {
 	tag, err := s.registerTag(cm)
 	if err != nil {
 		return fmt.Errorf("score tag: %w", err)
@@ -249,4 +260,33 @@ func isQUIC(m ma.Multiaddr) bool {
 		}
 	}
 	return false
+}
+
+// bothGaters admits a connection when a and (if set) b do.
+type bothGaters struct{ a, b connmgr.ConnectionGater }
+
+func (g bothGaters) InterceptPeerDial(p peer.ID) bool {
+	return g.a.InterceptPeerDial(p) && (g.b == nil || g.b.InterceptPeerDial(p))
+}
+
+func (g bothGaters) InterceptAddrDial(p peer.ID, m ma.Multiaddr) bool {
+	return g.a.InterceptAddrDial(p, m) && (g.b == nil || g.b.InterceptAddrDial(p, m))
+}
+
+func (g bothGaters) InterceptAccept(c network.ConnMultiaddrs) bool {
+	return g.a.InterceptAccept(c) && (g.b == nil || g.b.InterceptAccept(c))
+}
+
+func (g bothGaters) InterceptSecured(d network.Direction, p peer.ID, c network.ConnMultiaddrs) bool {
+	return g.a.InterceptSecured(d, p, c) && (g.b == nil || g.b.InterceptSecured(d, p, c))
+}
+
+func (g bothGaters) InterceptUpgraded(c network.Conn) (bool, control.DisconnectReason) {
+	if ok, r := g.a.InterceptUpgraded(c); !ok {
+		return ok, r
+	}
+	if g.b == nil {
+		return true, 0
+	}
+	return g.b.InterceptUpgraded(c)
 }

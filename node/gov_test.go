@@ -1,0 +1,392 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/control"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	ma "github.com/multiformats/go-multiaddr"
+
+	"github.com/commons-p2p/commons/protocol"
+)
+
+// govSwarm starts k nodes of a commons whose genesis names the first
+// stewards of them as stewards, with threshold; node i is bootstrapped to
+// node i-1. Every node's connections pass the partition's gater.
+func govSwarm(t *testing.T, k, stewards, threshold int, part *partition) []*netNode {
+	t.Helper()
+	dirs := make([]string, k)
+	var dids []protocol.DID
+	for i := range dirs {
+		dirs[i] = filepath.Join(t.TempDir(), fmt.Sprint("g", i))
+		repo, err := Init(dirs[i], InitOptions{APIAddr: "127.0.0.1:0"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i < stewards {
+			dids = append(dids, repo.NodeKey.DID())
+		}
+		if part != nil {
+			part.place(repo.PeerID, 0)
+		}
+	}
+	genesis, err := protocol.EncodeGenesis(&protocol.Genesis{
+		Name: "stewarded", Stewards: dids, Threshold: threshold,
+		Created: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodes := make([]*netNode, k)
+	for i := range nodes {
+		repo, err := OpenRepo(dirs[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := repo.JoinNetwork(genesis); err != nil {
+			t.Fatal(err)
+		}
+		o := swarmOptions{gossip: true}
+		if part != nil {
+			o.gater = part.gater(repo.PeerID)
+		}
+		var boot []*netNode
+		if i > 0 {
+			boot = []*netNode{nodes[i-1]}
+		}
+		nodes[i] = startNetNode(t, dirs[i], genesis, o, boot...)
+	}
+	for _, n := range nodes {
+		waitFor(t, "governance topic peers", func() bool { return k == 1 || len(n.net.govTopic.Peers()) > 0 })
+	}
+	time.Sleep(300 * time.Millisecond) // a heartbeat: the mesh forms
+	return nodes
+}
+
+// partition keeps the peers of different sides apart while it is on.
+type partition struct {
+	mu   sync.Mutex
+	on   bool
+	side map[peer.ID]int
+}
+
+func newPartition() *partition { return &partition{side: map[peer.ID]int{}} }
+
+func (p *partition) place(id peer.ID, side int) {
+	p.mu.Lock()
+	p.side[id] = side
+	p.mu.Unlock()
+}
+
+func (p *partition) allowed(a, b peer.ID) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return !p.on || p.side[a] == p.side[b]
+}
+
+func (p *partition) set(on bool) {
+	p.mu.Lock()
+	p.on = on
+	p.mu.Unlock()
+}
+
+// split puts nodes[:half] and nodes[half:] on two sides and closes the
+// connections between them.
+func (p *partition) split(nodes []*netNode, half int) {
+	for i, n := range nodes {
+		p.place(n.Host().ID(), min(i/half, 1))
+	}
+	p.set(true)
+	for _, a := range nodes {
+		for _, b := range nodes {
+			if !p.allowed(a.Host().ID(), b.Host().ID()) {
+				a.Host().Network().ClosePeer(b.Host().ID())
+			}
+		}
+	}
+}
+
+func (p *partition) gater(self peer.ID) partGater { return partGater{p, self} }
+
+// partGater is one node's view of a partition.
+type partGater struct {
+	p    *partition
+	self peer.ID
+}
+
+func (g partGater) InterceptPeerDial(p peer.ID) bool                                { return g.p.allowed(g.self, p) }
+func (g partGater) InterceptAddrDial(p peer.ID, _ ma.Multiaddr) bool                { return g.p.allowed(g.self, p) }
+func (g partGater) InterceptAccept(network.ConnMultiaddrs) bool                     { return true }
+func (g partGater) InterceptUpgraded(network.Conn) (bool, control.DisconnectReason) { return true, 0 }
+func (g partGater) InterceptSecured(_ network.Direction, p peer.ID, _ network.ConnMultiaddrs) bool {
+	return g.p.allowed(g.self, p)
+}
+
+// sameState waits until every node has the state hash of the first, and
+// returns it.
+func sameState(t *testing.T, nodes []*netNode) string {
+	t.Helper()
+	var want string
+	waitFor(t, "one state hash on every node", func() bool {
+		want = nodes[0].govState().Hash()
+		for _, n := range nodes[1:] {
+			if n.govState().Hash() != want {
+				return false
+			}
+		}
+		return true
+	})
+	return want
+}
+
+func propose(t *testing.T, n *netNode, req GovProposeRequest) GovPublished {
+	t.Helper()
+	p, err := n.GovPropose(t.Context(), req)
+	if err != nil {
+		t.Fatalf("propose %s: %v", req.Action, err)
+	}
+	return p
+}
+
+func vote(t *testing.T, n *netNode, proposal protocol.ID, yes bool) GovPublished {
+	t.Helper()
+	v := "no"
+	if yes {
+		v = "yes"
+	}
+	p, err := n.GovVote(t.Context(), GovVoteRequest{Proposal: proposal.String(), Vote: v})
+	if err != nil {
+		t.Fatalf("vote: %v", err)
+	}
+	return p
+}
+
+// TestGovCommonsOfOne: the only steward's proposals pass at once; a key
+// that is not a steward is refused and nothing is published; votes on
+// unknown proposals are refused with a reason.
+func TestGovCommonsOfOne(t *testing.T) {
+	nodes := govSwarm(t, 1, 1, 1, nil)
+	n := nodes[0]
+	if _, err := n.repo.Keys.New("alice"); err != nil {
+		t.Fatal(err)
+	}
+	before := n.govState()
+	_, err := n.GovPropose(t.Context(), GovProposeRequest{Action: "set-param", Name: "x", Value: "1", As: "alice"})
+	if !protocol.IsKind(err, protocol.Forbidden) || !strings.Contains(err.Error(), "not a current steward") {
+		t.Fatalf("a non-steward's proposal: %v", err)
+	}
+	if n.govState().Hash() != before.Hash() || n.govState().Updates() != 0 {
+		t.Fatal("a refused proposal changed the state")
+	}
+	p := propose(t, n, GovProposeRequest{Action: "add-steward", DID: "alice"})
+	if p.Status != "passed" || p.Kind != "proposal" {
+		t.Fatalf("the only steward's proposal: %+v", p)
+	}
+	alice, _ := n.repo.Keys.Get("alice")
+	if !n.govState().IsSteward(alice.DID()) {
+		t.Fatal("alice is not a steward after the proposal passed")
+	}
+	if _, err := n.GovVote(t.Context(), GovVoteRequest{Proposal: p.ID.String(), Vote: "yes"}); !protocol.IsKind(err, protocol.Invalid) {
+		t.Errorf("a vote on a passed proposal: %v", err)
+	}
+	ghost := protocol.ObjectID([]byte("no such proposal"))
+	if _, err := n.GovVote(t.Context(), GovVoteRequest{Proposal: ghost.String(), Vote: "yes"}); !protocol.IsKind(err, protocol.NotFound) {
+		t.Errorf("a vote on an unknown proposal: %v", err)
+	}
+	for _, bad := range []GovProposeRequest{
+		{Action: "crown-king", DID: "alice"},
+		{Action: "add-steward"},
+		{Action: "revoke-key", DID: "alice", Effective: "yesterday", Reason: "r"},
+		{Action: "set-param", Name: "x", Value: "1", Expires: "-1h"},
+		{Action: "dataset-status", Dataset: "not an id", Status: "delisted", Reason: "r"},
+	} {
+		if _, err := n.GovPropose(t.Context(), bad); !protocol.IsKind(err, protocol.Invalid) {
+			t.Errorf("%+v: err %v, want invalid", bad, err)
+		}
+	}
+	// The log has what was applied, and the state survives a restart.
+	log, err := n.GovLog(t.Context())
+	if err != nil || len(log) != 1 {
+		t.Fatalf("log: %d entries, %v", len(log), err)
+	}
+	hash := n.govState().Hash()
+	n.stop()
+	n = startNetNode(t, n.dir, nil, swarmOptions{gossip: true})
+	if got := n.govState().Hash(); got != hash {
+		t.Errorf("state hash after a restart %s, was %s", got, hash)
+	}
+}
+
+// TestGovSwarm: a proposal made on one node passes by a vote from another
+// and every node computes the same state hash; dataset status and a
+// revoked key reach attribution on every node.
+func TestGovSwarm(t *testing.T) {
+	nodes := govSwarm(t, 4, 3, 2, nil)
+	newcomer := nodes[3].repo.NodeKey.DID()
+	p := propose(t, nodes[0], GovProposeRequest{Action: "add-steward", DID: newcomer.String()})
+	if p.Status != "open" {
+		t.Fatalf("one yes of a threshold of 2: %+v", p)
+	}
+	waitFor(t, "the proposal reaches node 1", func() bool { _, ok := nodes[1].govState().Proposal(p.ID); return ok })
+	v := vote(t, nodes[1], p.ID, true)
+	if v.Status != "passed" {
+		t.Fatalf("after the second yes: %+v", v)
+	}
+	hash := sameState(t, nodes)
+	for _, n := range nodes {
+		if !n.govState().IsSteward(newcomer) {
+			t.Errorf("node %s: the newcomer is not a steward", n.Host().ID())
+		}
+	}
+	t.Logf("state hash %s", hash)
+
+	// Dataset status and a revoked key, decided by two stewards.
+	ds := mustDataset(t, nodes[2].Node, "disputed archive")
+	waitFor(t, "the dataset reaches node 0", func() bool { ok, _ := nodes[0].store.Has(ds.ID); return ok })
+	status := propose(t, nodes[0], GovProposeRequest{Action: "dataset-status", Dataset: ds.ID.String(), Status: "delisted", Reason: "rights unclear"})
+	waitFor(t, "the status proposal reaches node 3", func() bool { _, ok := nodes[3].govState().Proposal(status.ID); return ok })
+	vote(t, nodes[3], status.ID, true)
+
+	thief, err := nodes[2].repo.Keys.New("leaked")
+	if err != nil {
+		t.Fatal(err)
+	}
+	effective := nodes[0].created().Add(-time.Hour)
+	revoke := propose(t, nodes[0], GovProposeRequest{Action: "revoke-key", DID: thief.DID().String(), Effective: effective.Format(time.RFC3339), Reason: "key leaked"})
+	waitFor(t, "the revocation reaches node 1", func() bool { _, ok := nodes[1].govState().Proposal(revoke.ID); return ok })
+	vote(t, nodes[1], revoke.ID, true)
+	sameState(t, nodes)
+
+	claim, err := nodes[2].AddClaim(t.Context(), AddClaimRequest{Subject: ds.ID.String(), Role: "author", Weight: 1, As: "leaked"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, n := range nodes {
+		waitFor(t, "the claim reaches every node", func() bool { ok, _ := n.store.Has(claim.ID); return ok })
+		a, err := n.Attribution(t.Context(), ds.ID, QueryOptions{Local: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Standing == nil || a.Standing.Status != "delisted" || a.Standing.Reason != "rights unclear" {
+			t.Errorf("node %d: standing %+v, want delisted", i, a.Standing)
+		}
+		for _, c := range a.Contributors {
+			if c.Claim == claim.ID && c.Trust != protocol.Revoked {
+				t.Errorf("node %d: the revoked key's claim has trust %s", i, c.Trust)
+			}
+		}
+		view, err := n.Dataset(t.Context(), ds.ID, QueryOptions{Local: true})
+		if err != nil || view.Standing == nil || view.Standing.Status != "delisted" {
+			t.Errorf("node %d: dataset show standing %+v, %v", i, view.Standing, err)
+		}
+	}
+}
+
+// TestGovPartitionHeals: two halves of a swarm vote differently while
+// apart, and converge to one state hash once they are joined again, with
+// no restart.
+func TestGovPartitionHeals(t *testing.T) {
+	part := newPartition()
+	nodes := govSwarm(t, 6, 4, 2, part)
+	part.split(nodes, 3) // stewards 0, 1, 2 | 3 and non-stewards 4, 5
+	waitFor(t, "the halves are apart", func() bool {
+		return nodes[0].Host().Network().Connectedness(nodes[3].Host().ID()) != network.Connected
+	})
+	a := propose(t, nodes[0], GovProposeRequest{Action: "set-param", Name: "motto", Value: "left"})
+	b := propose(t, nodes[3], GovProposeRequest{Action: "set-param", Name: "motto", Value: "right"})
+	waitFor(t, "the left proposal reaches node 1", func() bool { _, ok := nodes[1].govState().Proposal(a.ID); return ok })
+	vote(t, nodes[1], a.ID, true)
+	left := sameState(t, nodes[:3])
+	waitFor(t, "the right proposal reaches node 4", func() bool { _, ok := nodes[4].govState().Proposal(b.ID); return ok })
+	right := sameState(t, nodes[3:])
+	if left == right {
+		t.Fatal("the halves agree while apart")
+	}
+
+	part.set(false)
+	start := time.Now()
+	for i := 3; i < len(nodes); i++ { // the network comes back: the nodes across the cut dial again
+		nodes[i].Connect(t.Context(), nodes[i-3].addrs()[0])
+	}
+	hash := sameState(t, nodes)
+	t.Logf("converged in %s to %s", time.Since(start), hash)
+	if _, ok := nodes[5].govState().Proposal(a.ID); !ok {
+		t.Error("the right half never learnt the left proposal")
+	}
+}
+
+// TestGovCatchUp: a node that was off during ten updates catches up when it
+// returns.
+func TestGovCatchUp(t *testing.T) {
+	nodes := govSwarm(t, 3, 2, 1, nil)
+	late := nodes[2]
+	dir := late.dir
+	late.stop()
+	for i := range 10 {
+		propose(t, nodes[i%2], GovProposeRequest{Action: "set-param", Name: fmt.Sprint("p", i), Value: "v"})
+	}
+	want := sameState(t, nodes[:2])
+	late = startNetNode(t, dir, nil, swarmOptions{gossip: true}, nodes[0])
+	waitFor(t, "the returning node catches up", func() bool { return late.govState().Hash() == want })
+	if got := late.govState().Updates(); got != 10 {
+		t.Errorf("the returning node applied %d updates, want 10", got)
+	}
+}
+
+// TestGovHostileUpdates: updates that do not verify, of another network or
+// by a non-steward are not placed, not forwarded, and lower the sender's
+// score; replays change nothing.
+func TestGovHostileUpdates(t *testing.T) {
+	nodes := govSwarm(t, 2, 1, 1, nil)
+	victim := nodes[0]
+	p := propose(t, victim, GovProposeRequest{Action: "set-param", Name: "a", Value: "1"})
+	sameState(t, nodes)
+	hash := victim.govState().Hash()
+
+	outsider := mustKey(t)
+	net := victim.repo.Network
+	foreign := protocol.NetworkIDOf([]byte("elsewhere"))
+	heads := victim.gov.g.Heads()
+	byOutsider, err := protocol.NewGovUpdate(net, outsider, heads, victim.created(), &protocol.GovProposal{Action: protocol.ActSetParam, Name: "a", Value: "2", Expires: victim.created().Add(time.Hour)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ofForeign, err := protocol.NewGovUpdate(foreign, victim.repo.NodeKey, []protocol.ID{foreign.ID()}, victim.created(), &protocol.GovProposal{Action: protocol.ActSetParam, Name: "a", Value: "3", Expires: victim.created().Add(time.Hour)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	replay, _ := victim.gov.g.Update(p.ID)
+	cases := []struct {
+		name   string
+		msg    []byte
+		reject bool
+	}{
+		{"not an update", append([]byte{govMsgUpdate}, "garbage"...), true},
+		{"unknown message type", []byte{0x7f, '{', '}'}, true},
+		{"by a non-steward", append([]byte{govMsgUpdate}, byOutsider.Encode()...), true},
+		{"of another network", append([]byte{govMsgUpdate}, ofForeign.Encode()...), true},
+		{"replayed", append([]byte{govMsgUpdate}, replay.Encode()...), false},
+		{"bad heads", append([]byte{govMsgHeads}, `{"heads":[],"x":1}`...), true},
+	}
+	from := nodes[1].Host().ID()
+	for _, c := range cases {
+		_, err := victim.validateGov(context.Background(), from, c.msg)
+		if err == nil {
+			t.Errorf("%s: accepted", c.name)
+			continue
+		}
+		if got := protocol.IsKind(err, protocol.Invalid); got != c.reject {
+			t.Errorf("%s: %v; rejected (penalised) %v, want %v", c.name, err, got, c.reject)
+		}
+	}
+	if victim.govState().Hash() != hash {
+		t.Error("hostile updates changed the state")
+	}
+}
