@@ -48,22 +48,25 @@ func (n *Node) openGovernance() error {
 		return nil
 	}
 	gv := &governance{g: protocol.NewGovernance(n.repo.Genesis, n.repo.Network)}
+	var updates []*protocol.GovUpdate
 	bad := 0
 	err := n.store.EachGovUpdate(func(id protocol.ID, raw []byte) bool {
 		u, err := protocol.DecodeGovUpdate(raw)
-		if err == nil && u.ID != id {
-			err = fmt.Errorf("stored under %s", id)
-		}
-		if err == nil {
-			_, err = gv.g.Add(u)
+		if err == nil && (u.ID != id || u.Network != n.repo.Network) {
+			err = fmt.Errorf("stored under %s, of network %s", id, u.Network)
 		}
 		if err != nil {
 			bad++
 			n.log.Warn("governance: stored update refused", "id", id, "err", err)
+			return true
 		}
+		updates = append(updates, u)
 		return true
 	})
 	if err != nil {
+		return fmt.Errorf("load governance: %w", err)
+	}
+	if _, err := gv.g.AddAll(updates); err != nil {
 		return fmt.Errorf("load governance: %w", err)
 	}
 	gv.state.store(gv.g.State())
