@@ -23,6 +23,13 @@ var (
 	govSparseEvery = 1024
 )
 
+// govHeldMax and govHeldMaxBytes are the bounds in force: variables so
+// that tests can make them small.
+var (
+	govHeldMax      = MaxGovHeld
+	govHeldMaxBytes = MaxGovHeldBytes
+)
+
 // Governance is the governance DAG of one network and the state its fold
 // gives, kept up to date one update at a time. Updates whose parents are
 // all placed are placed, in the fold order (SPEC.md §8.3); the others are
@@ -290,7 +297,7 @@ func (g *Governance) missing(u *GovUpdate) []ID {
 // bounds, and returns their IDs.
 func (g *Governance) trimHeld() []ID {
 	var dropped []ID
-	for len(g.held) > MaxGovHeld || g.heldBytes > MaxGovHeldBytes {
+	for len(g.held) > govHeldMax || g.heldBytes > govHeldMaxBytes {
 		id := g.heldQueue[0]
 		g.heldQueue = g.heldQueue[1:]
 		u, ok := g.held[id]

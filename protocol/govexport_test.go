@@ -17,3 +17,11 @@ func GovHashAfresh(s *GovState) string {
 	fresh := &GovState{network: s.network, heads: s.heads, f: s.f}
 	return fresh.Hash()
 }
+
+// SetGovHeldMax sets the bound on held updates, and returns a func that
+// puts the default back.
+func SetGovHeldMax(n int) (restore func()) {
+	old := govHeldMax
+	govHeldMax = n
+	return func() { govHeldMax = old }
+}

@@ -105,23 +105,35 @@ func NewGovUpdate(network NetworkID, author *Key, parents []ID, t time.Time, p *
 	if author == nil {
 		return nil, E(op, Invalid, "no author key")
 	}
-	t = t.UTC().Truncate(time.Second)
-	w := wireGovUpdate{Network: network.ID(), Author: author.DID(), Time: formatGovTime(t)}
-	w.Parents = slices.Clone(parents)
-	slices.SortFunc(w.Parents, func(a, b ID) int { return strings.Compare(a.String(), b.String()) })
+	second := func(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }
+	u := &GovUpdate{Network: network, Author: author.DID(), Parents: slices.Clone(parents), Time: second(t)}
+	slices.SortFunc(u.Parents, func(a, b ID) int { return strings.Compare(a.String(), b.String()) })
 	if p != nil {
-		w.Propose = wireProposalOf(p, t)
+		q := *p
+		if q.Expires.IsZero() {
+			q.Expires = u.Time.Add(DefaultGovExpiry)
+		}
+		q.Expires = second(q.Expires)
+		if !q.Effective.IsZero() {
+			q.Effective = second(q.Effective)
+		}
+		u.Propose = &q
 	}
 	if v != nil {
-		w.Vote = &wireGovVote{Proposal: v.Proposal, Yes: v.Yes}
+		w := *v
+		u.Vote = &w
 	}
+	if err := u.check(); err != nil {
+		return nil, E(op, Invalid, "%w", err)
+	}
+	w := u.wire()
 	env := &Envelope{PayloadType: GovPayloadType, Payload: w.encode()}
 	author.Sign(env)
-	u, err := parseGovUpdate(env)
+	made, err := parseGovUpdate(env)
 	if err != nil {
 		return nil, E(op, Invalid, "%w", err)
 	}
-	return u, nil
+	return made, nil
 }
 
 // DecodeGovUpdate is the door of every governance update: it reads the
@@ -189,6 +201,9 @@ func (u *GovUpdate) check() error {
 		return E("", Invalid, "missing author")
 	}
 	if err := checkGovParents(u.Network, u.Parents); err != nil {
+		return err
+	}
+	if err := checkGovTime("time", u.Time, true); err != nil {
 		return err
 	}
 	switch {
@@ -268,12 +283,15 @@ func (p *GovProposal) check(t time.Time) error {
 	if p.Value != "" && a != ActSetParam {
 		return E("", Invalid, "propose %s: value is not a field of this action", a)
 	}
+	for _, err := range []error{checkGovTime("effective", p.Effective, false), checkGovTime("expires", p.Expires, true)} {
+		if err != nil {
+			return E("", Invalid, "propose %s: %w", a, err)
+		}
+	}
 	if err := p.checkValues(); err != nil {
 		return E("", Invalid, "propose %s: %w", a, err)
 	}
 	switch {
-	case p.Expires.IsZero():
-		return E("", Invalid, "propose %s: missing expires", a)
 	case !p.Expires.After(t):
 		return E("", Invalid, "propose %s: expires %s is not after the update's time %s", a, formatGovTime(p.Expires), formatGovTime(t))
 	case p.Expires.Sub(t) > MaxGovExpiry:
@@ -306,6 +324,24 @@ func (p *GovProposal) checkValues() error {
 			return err
 		}
 		return checkText("value", p.Value, MaxParamValueLen, false)
+	}
+	return nil
+}
+
+// checkGovTime refuses a time that an update cannot spell: before 2000,
+// after 9999, or not to the second.
+func checkGovTime(field string, t time.Time, required bool) error {
+	switch {
+	case t.IsZero() && required:
+		return E("", Invalid, "missing %s", field)
+	case t.IsZero():
+		return nil
+	case t.Year() < minCreatedUTC:
+		return E("", Invalid, "%s %s is before %d", field, t.UTC().Format(time.RFC3339), minCreatedUTC)
+	case t.Year() > 9999:
+		return E("", Invalid, "%s %s is after the year 9999", field, t.UTC().Format(time.RFC3339))
+	case t.Nanosecond() != 0:
+		return E("", Invalid, "%s %s is not to the second", field, t.UTC().Format(time.RFC3339Nano))
 	}
 	return nil
 }

@@ -50,8 +50,8 @@ func formatOptionalTime(t time.Time) string {
 	return formatGovTime(t)
 }
 
-// parseGovTime reads a time of an update: 2006-01-02T15:04:05Z exactly,
-// not before 2000. An empty string is no time.
+// parseGovTime reads a time of an update: 2006-01-02T15:04:05Z exactly.
+// An empty string is no time. check refuses years before 2000.
 func parseGovTime(field, s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
@@ -63,28 +63,21 @@ func parseGovTime(field, s string) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, E("", Invalid, "%s %q: %v", field, s, err)
 	}
-	if t.Year() < minCreatedUTC {
-		return time.Time{}, E("", Invalid, "%s %s is before %d", field, s, minCreatedUTC)
-	}
 	return t, nil
 }
 
-func wireProposalOf(p *GovProposal, t time.Time) *wireGovProposal {
-	expires := p.Expires
-	if expires.IsZero() {
-		expires = t.Add(DefaultGovExpiry)
-	}
+func wireProposalOf(p *GovProposal) *wireGovProposal {
 	return &wireGovProposal{
 		Action:    string(p.Action),
 		DID:       p.DID,
 		Threshold: p.Threshold,
-		Effective: formatOptionalTime(p.Effective.Truncate(time.Second)),
+		Effective: formatOptionalTime(p.Effective),
 		Reason:    p.Reason,
 		Dataset:   p.Dataset,
 		Status:    string(p.Status),
 		Name:      p.Name,
 		Value:     p.Value,
-		Expires:   formatGovTime(expires.Truncate(time.Second)),
+		Expires:   formatOptionalTime(p.Expires),
 	}
 }
 
@@ -110,9 +103,6 @@ func (w *wireGovUpdate) update() (*GovUpdate, error) {
 	if u.Time, err = parseGovTime("time", w.Time); err != nil {
 		return nil, err
 	}
-	if u.Time.IsZero() {
-		return nil, E("", Invalid, "missing time")
-	}
 	if w.Vote != nil {
 		u.Vote = &GovVote{Proposal: w.Vote.Proposal, Yes: w.Vote.Yes}
 	}
@@ -127,6 +117,9 @@ func (w *wireGovUpdate) update() (*GovUpdate, error) {
 		if u.Propose.Expires, err = parseGovTime("propose: expires", p.Expires); err != nil {
 			return nil, err
 		}
+		if u.Propose.Expires.IsZero() {
+			return nil, E("", Invalid, "propose %s: missing expires", u.Propose.Action)
+		}
 	}
 	if err := u.check(); err != nil {
 		return nil, err
@@ -138,7 +131,7 @@ func (w *wireGovUpdate) update() (*GovUpdate, error) {
 func (u *GovUpdate) wire() wireGovUpdate {
 	w := wireGovUpdate{Network: u.Network.ID(), Author: u.Author, Parents: u.Parents, Time: formatGovTime(u.Time)}
 	if u.Propose != nil {
-		w.Propose = wireProposalOf(u.Propose, u.Time)
+		w.Propose = wireProposalOf(u.Propose)
 	}
 	if u.Vote != nil {
 		w.Vote = &wireGovVote{Proposal: u.Vote.Proposal, Yes: u.Vote.Yes}
