@@ -20,7 +20,8 @@ type GovProposeCommand struct{ Action protocol.GovAction }
 
 // govAction is one kind of proposal: its arguments, its own flags, and how
 // they make the request. Everything is checked here, before the daemon is
-// asked, so that a mistyped line exits 2 and signs nothing.
+// asked, so that a mistyped line signs nothing: a usage error exits 2, and
+// an ID or did:key that does not parse exits 1, as in every command.
 type govAction struct {
 	synopsis string
 	args     string // the positionals as usage spells them

@@ -1,0 +1,213 @@
+package main
+
+// End-to-end tests of governance on one daemon, a commons of one: its node
+// key is the only steward and the threshold 1, so the node's proposals pass
+// at once, and a second steward makes votes matter.
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/commons-p2p/commons/protocol"
+)
+
+// JSON shapes of governance, by the contract's field names.
+type (
+	govPublishedJSON struct {
+		ID        string `json:"id"`
+		Kind      string `json:"kind"`
+		Author    string `json:"author"`
+		Proposal  string `json:"proposal"`
+		Status    string `json:"status"`
+		StateHash string `json:"state_hash"`
+	}
+	govProposalJSON struct {
+		ID     string   `json:"id"`
+		Action string   `json:"action"`
+		Status string   `json:"status"`
+		Yes    []string `json:"yes"` // the stewards who voted yes
+		No     []string `json:"no"`
+	}
+	govStateJSON struct {
+		Network   string            `json:"network"`
+		StateHash string            `json:"state_hash"`
+		Heads     []string          `json:"heads"`
+		Stewards  []string          `json:"stewards"`
+		Threshold int               `json:"threshold"`
+		Proposals []govProposalJSON `json:"proposals"`
+	}
+	govLogJSON struct {
+		ID     string `json:"id"`
+		Author string `json:"author"`
+	}
+	standingJSON struct {
+		Status string `json:"status"`
+		Reason string `json:"reason"`
+	}
+)
+
+func (s govStateJSON) proposal(t *testing.T, id string) govProposalJSON {
+	t.Helper()
+	i := slices.IndexFunc(s.Proposals, func(p govProposalJSON) bool { return p.ID == id })
+	if i < 0 {
+		t.Fatalf("gov state lists no proposal %s: %+v", id, s.Proposals)
+	}
+	return s.Proposals[i]
+}
+
+// govRepo starts a daemon that founds a commons of one and returns a
+// function that completes a command line with --repo and --json.
+func govRepo(t *testing.T) (repo string, r func(...string) []string) {
+	t.Helper()
+	repo = filepath.Join(t.TempDir(), "repo")
+	startDaemon(t, repo)
+	return repo, func(args ...string) []string { return append(args, "--repo", repo, "--json") }
+}
+
+func TestGovCommonsOfOne(t *testing.T) {
+	repo, r := govRepo(t)
+	var me idJSON
+	ok(t, &me, r("id")...)
+	var network networkJSON
+	ok(t, &network, r("id")...)
+	var alice, mallory keyJSON
+	ok(t, &alice, r("key", "new", "alice")...)
+	ok(t, &mallory, r("key", "new", "mallory")...)
+
+	var st govStateJSON
+	ok(t, &st, r("gov", "state")...)
+	if st.Network == "" || st.Network != network.Network || st.StateHash == "" || st.Threshold != 1 || !slices.Equal(st.Stewards, []string{me.DID}) {
+		t.Fatalf("gov state of a commons of one: %+v, want network %s, the node key %s the only steward, threshold 1", st, network.Network, me.DID)
+	}
+	var log0 []govLogJSON
+	ok(t, &log0, r("gov", "log")...)
+
+	// The node key's proposal passes at once; alice (named by her DID)
+	// becomes a steward.
+	var p govPublishedJSON
+	ok(t, &p, r("gov", "propose", "add-steward", alice.DID)...)
+	if p.Kind != "proposal" || p.ID == "" || p.Proposal != p.ID || p.Status != "passed" || p.Author != me.DID || p.StateHash == st.StateHash {
+		t.Errorf("gov propose add-steward: %+v, want a passed proposal by %s and a new state hash", p, me.DID)
+	}
+	ok(t, &st, r("gov", "state")...)
+	if !slices.Contains(st.Stewards, me.DID) || !slices.Contains(st.Stewards, alice.DID) || len(st.Stewards) != 2 {
+		t.Errorf("stewards after add-steward: %q, want %s and %s", st.Stewards, me.DID, alice.DID)
+	}
+	if st.StateHash != p.StateHash {
+		t.Errorf("gov state hash %s, want the one gov propose gave, %s", st.StateHash, p.StateHash)
+	}
+	if got := st.proposal(t, p.ID); got.Action != "add-steward" || got.Status != "passed" || !slices.Equal(got.Yes, []string{me.DID}) || len(got.No) != 0 {
+		t.Errorf("proposal in gov state: %+v, want add-steward passed by the proposer's yes", got)
+	}
+	var log1 []govLogJSON
+	ok(t, &log1, r("gov", "log")...)
+	if len(log1) != len(log0)+1 || log1[len(log1)-1].ID != p.ID || log1[len(log1)-1].Author != me.DID {
+		t.Errorf("gov log after one proposal: %+v, want %d entries ending in %s by %s", log1, len(log0)+1, p.ID, me.DID)
+	}
+
+	// A key that is not a steward's is refused, and nothing is published.
+	fails(t, nil, []string{"not a current steward", mallory.DID},
+		"gov", "propose", "remove-steward", me.DID, "--as", "mallory", "--repo", repo)
+	fails(t, nil, []string{"not a current steward"}, "gov", "propose", "add-steward", "mallory", "--as", "mallory", "--repo", repo)
+	var log2 []govLogJSON
+	ok(t, &log2, r("gov", "log")...)
+	if len(log2) != len(log1) {
+		t.Errorf("gov log after refused proposals: %d entries, want %d", len(log2), len(log1))
+	}
+
+	// With threshold 2, a proposal waits for the second steward's vote.
+	ok(t, &p, r("gov", "propose", "set-threshold", "2")...)
+	if p.Status != "passed" {
+		t.Fatalf("set-threshold 2 with threshold 1: %+v, want passed", p)
+	}
+	var open govPublishedJSON
+	ok(t, &open, r("gov", "propose", "set-param", "review-days", "14", "--expires", "1h")...)
+	if open.Status != "open" {
+		t.Fatalf("a proposal with threshold 2: %+v, want open", open)
+	}
+	fails(t, nil, []string{"already"}, "gov", "vote", open.ID, "yes", "--repo", repo) // the proposer's proposal was its vote
+	fails(t, nil, []string{"not a current steward"}, "gov", "vote", open.ID, "yes", "--as", "mallory", "--repo", repo)
+	var v govPublishedJSON
+	ok(t, &v, r("gov", "vote", open.ID, "yes", "--as", "alice")...)
+	if v.Kind != "vote" || v.ID == open.ID || v.Proposal != open.ID || v.Status != "passed" || v.Author != alice.DID {
+		t.Errorf("gov vote: %+v, want alice's vote passing %s", v, open.ID)
+	}
+	fails(t, nil, []string{open.ID}, "gov", "vote", open.ID, "no", "--as", "alice", "--repo", repo) // closed now
+
+	// A vote on an unknown proposal fails.
+	unknown := protocol.ObjectID([]byte(`{"no such proposal":1}`)).String()
+	fails(t, nil, []string{unknown}, "gov", "vote", unknown, "yes", "--repo", repo)
+
+	// The text forms.
+	out := commons(t, nil, "gov", "propose", "remove-steward", "alice", "--repo", repo)
+	if out.code != 0 || !strings.HasPrefix(out.stdout, "proposal ") || !strings.Contains(out.stdout, "open") {
+		t.Errorf("gov propose (text):\n%s", out)
+	}
+	out = commons(t, nil, "gov", "state", "--repo", repo)
+	for _, want := range []string{network.Network, alice.DID, "threshold", "review-days"} {
+		if out.code != 0 || !strings.Contains(out.stdout, want) {
+			t.Errorf("gov state (text) does not show %q:\n%s", want, out)
+		}
+	}
+	out = commons(t, nil, "gov", "log", "--repo", repo)
+	if out.code != 0 || !strings.Contains(out.stdout, open.ID) || !strings.Contains(out.stdout, v.ID) {
+		t.Errorf("gov log (text) does not list %s and %s:\n%s", open.ID, v.ID, out)
+	}
+}
+
+// TestGovAttribution: governance decides what attribution shows.
+func TestGovAttribution(t *testing.T) {
+	repo, r := govRepo(t)
+	var carol keyJSON
+	ok(t, &carol, r("key", "new", "carol")...)
+	var ds publishedJSON
+	ok(t, &ds, r("dataset", "add", writeTree(t, map[string]string{"a.txt": "governed"}), "--name", "Governed", "--license", "MIT")...)
+
+	// A delisted dataset says so in dataset show and attribution.
+	var p govPublishedJSON
+	ok(t, &p, r("gov", "propose", "dataset-status", ds.ID, "delisted", "--reason", "license withdrawn")...)
+	if p.Status != "passed" {
+		t.Fatalf("dataset-status: %+v, want passed", p)
+	}
+	var shown struct {
+		Standing *standingJSON `json:"standing"`
+	}
+	ok(t, &shown, r("dataset", "show", ds.ID)...)
+	if shown.Standing == nil || shown.Standing.Status != "delisted" || shown.Standing.Reason != "license withdrawn" {
+		t.Errorf("dataset show of a delisted dataset: standing %+v", shown.Standing)
+	}
+	var attr struct {
+		Standing *standingJSON `json:"standing"`
+	}
+	ok(t, &attr, r("attribution", ds.ID)...)
+	if attr.Standing == nil || attr.Standing.Status != "delisted" {
+		t.Errorf("attribution of a delisted dataset: standing %+v", attr.Standing)
+	}
+
+	// A key revoked from a time: its claims from then on show as revoked,
+	// the ones before keep their trust.
+	var before, after publishedJSON
+	ok(t, &before, r("claim", "add", "--subject", ds.ID, "--role", "author", "--weight", "0.5", "--as", "carol")...)
+	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(1100 * time.Millisecond)))
+	effective := time.Now().UTC().Format(time.RFC3339)
+	ok(t, &p, r("gov", "propose", "revoke-key", "carol", "--effective", effective, "--reason", "laptop stolen")...)
+	if p.Status != "passed" {
+		t.Fatalf("revoke-key: %+v, want passed", p)
+	}
+	ok(t, &after, r("claim", "add", "--subject", ds.ID, "--role", "annotator", "--weight", "0.2", "--as", "carol")...)
+	if got := trustOf(t, repo, ds.ID, after.ID); got.Trust != "revoked" {
+		t.Errorf("claim by carol after her key's revocation: trust %q, want revoked", got.Trust)
+	}
+	if got := trustOf(t, repo, ds.ID, before.ID); got.Trust == "revoked" {
+		t.Errorf("claim by carol before the effective time: trust %q, want it kept", got.Trust)
+	}
+	if out := commons(t, nil, r("gov", "state")...); !strings.Contains(out.stdout, carol.DID) {
+		t.Errorf("gov state --json does not list the revoked key %s:\n%s", carol.DID, out)
+	}
+	if out := commons(t, nil, "gov", "state", "--repo", repo); !strings.Contains(out.stdout, carol.DID) || !strings.Contains(out.stdout, ds.ID) {
+		t.Errorf("gov state (text) shows neither the revoked key %s nor the dataset %s:\n%s", carol.DID, ds.ID, out)
+	}
+}
