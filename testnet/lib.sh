@@ -26,6 +26,9 @@ tn_say() { echo "$tn_prog: $*" >&2; }
 # json_str FIELD: the value of a top-level string field of the JSON on stdin.
 json_str() { sed -n 's/^  "'"$1"'": "\(.*\)",\{0,1\}$/\1/p' | head -n 1; }
 
+# json_num FIELD: the value of a top-level number field of the JSON on stdin.
+json_num() { sed -n 's/^  "'"$1"'": \([-+.eE0-9]*\),\{0,1\}$/\1/p' | head -n 1; }
+
 # json_count FIELD: how many times FIELD appears, at any depth, on stdin.
 json_count() { grep -c "^ *\"$1\": " || true; }
 
@@ -160,7 +163,16 @@ tn_start() {
   "$(tn_bin)" daemon --repo "$d" --genesis "$tn_dir/genesis.json" \
     --api "127.0.0.1:$API_PORT" --listen "/ip4/127.0.0.1/tcp/$P2P_PORT" "${bs[@]}" \
     </dev/null >>"$d/daemon.log" 2>&1 &
-  echo $! >"$d/daemon.pid"
+  local pid=$! i=0
+  echo "$pid" >"$d/daemon.pid"
+  # Until the forked shell has exec'd the daemon, /proc/PID/cmdline is this
+  # shell's, and tn_pid would take the daemon for gone (seen on a loaded
+  # machine): wait for the exec, or the child's end, for at most 5 s.
+  while ! tn_pid_is "$pid" "$d" && [ -r "/proc/$pid/cmdline" ] && [ "$i" -lt 500 ]; do
+    [ "$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$pid/status" 2>/dev/null)" != Z ] || break
+    sleep 0.01
+    i=$((i + 1))
+  done
 }
 
 # tn_wait_ready K [SECONDS]: waits until `commons id` answers on node K.

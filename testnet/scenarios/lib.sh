@@ -149,3 +149,23 @@ addr_of() (
   tn_dir=$1
   tn_addr "$2"
 )
+
+# json_object_with FIELD VALUE: the innermost object of the indented JSON on
+# stdin, at any depth, whose string field FIELD is VALUE (e.g. the
+# contributor of one claim in `attribution --json`); nothing when none is.
+json_object_with() {
+  awk -v want="\"$1\": \"$2\"" '
+    function indent(s) { match(s, /^ */); return RLENGTH }
+    { line[NR] = $0 }
+    END {
+      for (i = 1; i <= NR; i++) {
+        s = line[i]; sub(/^ */, "", s); sub(/,$/, "", s)
+        if (s != want) continue
+        in_ = indent(line[i]) - 2
+        for (a = i - 1; a >= 1 && !(indent(line[a]) == in_ && line[a] ~ /\{$/); a--) ;
+        for (b = i + 1; b <= NR && !(indent(line[b]) == in_ && line[b] ~ /^ *\}/); b++) ;
+        for (j = a; j <= b && j <= NR; j++) if (j >= 1) print line[j]
+        exit
+      }
+    }'
+}
