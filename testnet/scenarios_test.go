@@ -16,7 +16,9 @@ import (
 // with announce gossip and without (every find is then a network query
 // through the DHT): each run brings up a swarm of five daemons on loopback
 // and a few more for the outsider scenario, and checks publishing, claims,
-// a restart and that outsiders stay out. About 15 s in all on two cores.
+// a restart, that outsiders stay out, and governance (votes, catching up,
+// revocation, refusal, delisting). 25-40 s in all on two cores, the build
+// included.
 func TestScenarios(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts real daemons; skipped with -short")
