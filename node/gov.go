@@ -91,25 +91,28 @@ func (n *Node) govState() *protocol.GovState {
 func (n *Node) addGovUpdate(u *protocol.GovUpdate) (protocol.AddResult, error) {
 	gv := n.gov
 	gv.mu.Lock()
-	defer gv.mu.Unlock()
 	res, err := gv.g.Add(u)
-	if err != nil || !res.New && len(res.Placed) == 0 {
+	if err != nil || len(res.Placed) == 0 {
+		gv.mu.Unlock()
 		return res, err
 	}
+	// Readers see the new state at once; the disk follows, outside the
+	// lock. An update lost by a crash in between is fetched again from
+	// peers' heads, and one made here is on disk before the API answers.
+	gv.state.store(gv.g.State())
+	placed := make([]*protocol.GovUpdate, 0, len(res.Placed))
 	for _, id := range res.Placed {
-		pu, ok := gv.g.Update(id)
-		if !ok {
-			continue
-		}
-		if _, err := n.store.PutGovUpdate(id, pu.Encode()); err != nil {
-			// The state in memory is ahead of the disk until the update
-			// arrives again (heads are announced all the time); say so.
-			n.log.Error("governance: store update", "id", id, "err", err)
+		if pu, ok := gv.g.Update(id); ok {
+			placed = append(placed, pu)
 		}
 	}
-	if len(res.Placed) > 0 {
-		gv.state.store(gv.g.State())
-		n.metrics.govUpdates.Add(float64(len(res.Placed)))
+	gv.mu.Unlock()
+	n.metrics.govUpdates.Add(float64(len(placed)))
+	for _, pu := range placed {
+		if _, err := n.store.PutGovUpdate(pu.ID, pu.Encode()); err != nil {
+			n.log.Error("governance: store update", "id", pu.ID, "err", err)
+			return res, err
+		}
 	}
 	return res, nil
 }

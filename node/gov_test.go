@@ -21,6 +21,12 @@ import (
 // stewards of them as stewards, with threshold; node i is bootstrapped to
 // node i-1. Every node's connections pass the partition's gater.
 func govSwarm(t *testing.T, k, stewards, threshold int, part *partition) []*netNode {
+	return govSwarmWith(t, k, stewards, threshold, part, swarmOptions{gossip: true})
+}
+
+// govSwarmWith is govSwarm with the options of every node (part sets the
+// gater).
+func govSwarmWith(t *testing.T, k, stewards, threshold int, part *partition, o swarmOptions) []*netNode {
 	t.Helper()
 	dirs := make([]string, k)
 	var dids []protocol.DID
@@ -53,7 +59,7 @@ func govSwarm(t *testing.T, k, stewards, threshold int, part *partition) []*netN
 		if err := repo.JoinNetwork(genesis); err != nil {
 			t.Fatal(err)
 		}
-		o := swarmOptions{gossip: true}
+		o := o
 		if part != nil {
 			o.gater = part.gater(repo.PeerID)
 		}
@@ -100,8 +106,13 @@ func (p *partition) set(on bool) {
 // split puts nodes[:half] and nodes[half:] on two sides and closes the
 // connections between them.
 func (p *partition) split(nodes []*netNode, half int) {
+	p.splitBy(nodes, func(i int) int { return min(i/half, 1) })
+}
+
+// splitBy puts node i on side(i) and closes the connections between sides.
+func (p *partition) splitBy(nodes []*netNode, side func(i int) int) {
 	for i, n := range nodes {
-		p.place(n.Host().ID(), min(i/half, 1))
+		p.place(n.Host().ID(), side(i))
 	}
 	p.set(true)
 	for _, a := range nodes {

@@ -31,6 +31,9 @@ type swarmOptions struct {
 	// lookups to walk several hops in a small swarm.
 	bucket int
 	gater  connmgr.ConnectionGater
+	// defaults keeps the gossip heartbeat and the heads interval of a
+	// daemon, for measurements.
+	defaults bool
 }
 
 // netNode is a node of a test swarm, with what it needs to restart.
@@ -67,6 +70,9 @@ func startNetNode(t *testing.T, dir string, genesis []byte, o swarmOptions, boot
 	}
 	if o.bucket > 0 {
 		opts.DHT = []dht.Option{dht.BucketSize(o.bucket)}
+	}
+	if o.defaults {
+		opts.GossipHeartbeat, opts.GovHeadsInterval = 0, 0
 	}
 	for _, b := range boot {
 		opts.Bootstrap = append(opts.Bootstrap, peer.AddrInfo{ID: b.Host().ID(), Addrs: b.Host().Addrs()})
