@@ -50,6 +50,9 @@ func printAttribution(t *tabwriter.Writer, a *store.Attribution) {
 	if !a.Publisher.IsZero() {
 		fmt.Fprintf(t, "publisher:\t%s\n", a.Publisher)
 	}
+	if a.Standing != nil {
+		fmt.Fprintf(t, "standing:\t%s\n", standingText(a.Standing))
+	}
 	fmt.Fprintln(t)
 	printContributors(t, "", a.Contributors)
 	if len(a.Endorsements) > 0 {
@@ -71,6 +74,9 @@ func printAttribution(t *tabwriter.Writer, a *store.Attribution) {
 		if name == "" {
 			name = anc.Kind
 		}
+		if anc.Standing != nil {
+			name += " [" + anc.Standing.Status + "]"
+		}
 		fmt.Fprintf(t, "\n  depth %d\t%s\t%s\tvia %s\n", anc.Depth, anc.ID, name, anc.Via)
 		printContributors(t, "  ", anc.Contributors)
 	}
@@ -86,4 +92,17 @@ func printContributors(t *tabwriter.Writer, indent string, cs []store.Contributo
 		fmt.Fprintf(t, "%s%s\t%s\t%s\t%s\t%d\t%s\n", indent, c.DID, c.Role,
 			strconv.FormatFloat(c.Weight, 'f', -1, 64), c.Trust, len(c.Signers), c.Claim)
 	}
+}
+
+// standingText reads a dataset's standing in the commons: "delisted: the
+// reason (proposal ID)".
+func standingText(s *store.Standing) string {
+	out := s.Status
+	if s.Reason != "" {
+		out += ": " + s.Reason
+	}
+	if !s.Proposal.IsZero() {
+		out += " (proposal " + s.Proposal.String() + ")"
+	}
+	return out
 }

@@ -44,6 +44,9 @@ func (DatasetShowCommand) Run(ctx context.Context, env *Env, args *Args) error {
 			fmt.Fprintf(t, "version:\t%s\n", d.Version)
 		}
 		fmt.Fprintf(t, "publisher:\t%s\n", d.Publisher)
+		if d.Standing != nil {
+			fmt.Fprintf(t, "standing:\t%s\n", standingText(d.Standing))
+		}
 		fmt.Fprintf(t, "created:\t%s\n", date(d.Created))
 		for _, p := range d.Parents {
 			fmt.Fprintf(t, "parent:\t%s\n", p)

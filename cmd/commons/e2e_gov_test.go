@@ -186,6 +186,11 @@ func TestGovAttribution(t *testing.T) {
 	if attr.Standing == nil || attr.Standing.Status != "delisted" {
 		t.Errorf("attribution of a delisted dataset: standing %+v", attr.Standing)
 	}
+	for _, cmd := range [][]string{{"dataset", "show", ds.ID}, {"attribution", ds.ID}} {
+		if out := commons(t, nil, append(cmd, "--repo", repo)...); out.code != 0 || !strings.Contains(out.stdout, "standing:") || !strings.Contains(out.stdout, "delisted: license withdrawn") {
+			t.Errorf("%s as text does not show the standing:\n%s", cmd[0], out)
+		}
+	}
 
 	// A key revoked from a time: its claims from then on show as revoked,
 	// the ones before keep their trust.
