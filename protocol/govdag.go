@@ -10,7 +10,7 @@ import (
 // are fetched again when a head that descends from them is announced.
 const (
 	MaxGovHeld      = 8192     // updates held for missing parents
-	MaxGovHeldBytes = 32 << 20 // bytes of their encoded envelopes
+	MaxGovHeldBytes = 32 << 20 // bytes they take, counted as their payloads plus 256 each
 )
 
 // Checkpoints of the fold, from which a refold starts (see Add). The last
@@ -36,7 +36,6 @@ var (
 // held until their parents arrive. It is not safe for concurrent use; the
 // snapshots State returns are.
 type Governance struct {
-	genesis *Genesis
 	network NetworkID
 
 	placed map[ID]*govNode
@@ -77,11 +76,10 @@ type AddResult struct {
 	Dropped []ID // held updates dropped to keep within MaxGovHeld and MaxGovHeldBytes
 }
 
-// NewGovernance returns the governance of network, founded by g: no update
-// yet, the state of the genesis.
+// NewGovernance returns the governance of network, founded by g (valid,
+// as DecodeGenesis returns it): no update yet, the state of the genesis.
 func NewGovernance(g *Genesis, network NetworkID) *Governance {
 	gov := &Governance{
-		genesis: g,
 		network: network,
 		placed:  make(map[ID]*govNode),
 		heads:   make(map[ID]struct{}),

@@ -15,13 +15,13 @@ type govProposalJSON struct {
 	Time          string            `json:"time"`
 	Expires       string            `json:"expires"`
 	DID           DID               `json:"did,omitzero"`
+	Dataset       ID                `json:"dataset,omitzero"`
+	Name          string            `json:"name,omitempty"`
 	Threshold     int               `json:"threshold,omitempty"`
 	Effective     string            `json:"effective,omitempty"`
-	Dataset       ID                `json:"dataset,omitzero"`
 	DatasetStatus DatasetStatus     `json:"dataset_status,omitempty"`
-	Reason        string            `json:"reason,omitempty"`
-	Name          string            `json:"name,omitempty"`
 	Value         *string           `json:"value,omitempty"` // set-param, even ""
+	Reason        string            `json:"reason,omitempty"`
 	Yes           []DID             `json:"yes"`
 	No            []DID             `json:"no"`
 	ClosedBy      ID                `json:"closed_by,omitzero"`
@@ -30,9 +30,9 @@ type govProposalJSON struct {
 
 // MarshalJSON writes p as `gov state --json` lists it: "id", "action",
 // "status", "proposer", "time", "expires", the fields of the action
-// ("did", "threshold", "effective", "dataset", "dataset_status",
-// "reason", "name", "value"), "yes" and "no" (DIDs), and "closed_by" and
-// "void" when they apply.
+// ("did", "dataset", "name", "threshold", "effective", "dataset_status",
+// "value", "reason"), "yes" and "no" (DIDs), and "closed_by" and "void"
+// when they apply.
 func (p GovProposalState) MarshalJSON() ([]byte, error) {
 	q := p.Proposal
 	j := govProposalJSON{

@@ -11,8 +11,8 @@ import (
 type GovLogEntry struct {
 	Update *GovUpdate
 	Depth  int
-	// Ignored says why the update was left out of the state; "" when it
-	// was applied.
+	// Ignored says why the update was left out of the state, one of the
+	// Ignored… codes; "" when it was applied.
 	Ignored string
 	// Closed are the proposals that closed at this point, in the order
 	// they closed: passed, rejected, expired or void.

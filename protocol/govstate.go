@@ -48,7 +48,7 @@ type GovProposalState struct {
 	// while its voter is a steward.
 	Yes, No  []DID
 	ClosedBy ID     // the update at whose point it closed; zero while open
-	Void     string // why it is void
+	Void     string // why it is void: one of the Void… codes
 }
 
 // GovClosure is a proposal that closed at a point of the fold.

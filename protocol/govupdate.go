@@ -47,7 +47,7 @@ const (
 )
 
 // GovProposal is the operation of a proposal. Only the fields of its
-// action are set; SPEC.md §8.2 says which each action requires.
+// action are set; SPEC.md §8.1 says which each action requires.
 type GovProposal struct {
 	Action    GovAction
 	DID       DID           // add-steward, remove-steward, revoke-key
@@ -151,7 +151,7 @@ func DecodeGovUpdate(raw []byte) (*GovUpdate, error) {
 	}
 	env, err := DecodeEnvelope(raw)
 	if err != nil {
-		return nil, E(op, Invalid, "%w", err)
+		return nil, E(op, Other, "%w", err) // Other: the envelope's kind shows through
 	}
 	if env.PayloadType != GovPayloadType {
 		return nil, E(op, Invalid, "payloadType %q, want %q", clip(env.PayloadType), GovPayloadType)
@@ -160,7 +160,7 @@ func DecodeGovUpdate(raw []byte) (*GovUpdate, error) {
 		return nil, E(op, Invalid, "%d signatures, want exactly one, the author's", n)
 	}
 	if err := env.Verify(); err != nil {
-		return nil, E(op, Invalid, "%w", err)
+		return nil, E(op, Other, "%w", err)
 	}
 	u, err := parseGovUpdate(env)
 	if err != nil {
@@ -192,7 +192,7 @@ func parseGovUpdate(env *Envelope) (*GovUpdate, error) {
 	return u, nil
 }
 
-// check refuses an update whose fields break SPEC.md §8.2.
+// check refuses an update whose fields break SPEC.md §8.1.
 func (u *GovUpdate) check() error {
 	if u.Network.IsZero() {
 		return E("", Invalid, "missing network")
@@ -336,9 +336,9 @@ func checkGovTime(field string, t time.Time, required bool) error {
 		return E("", Invalid, "missing %s", field)
 	case t.IsZero():
 		return nil
-	case t.Year() < minCreatedUTC:
+	case t.UTC().Year() < minCreatedUTC:
 		return E("", Invalid, "%s %s is before %d", field, t.UTC().Format(time.RFC3339), minCreatedUTC)
-	case t.Year() > 9999:
+	case t.UTC().Year() > 9999:
 		return E("", Invalid, "%s %s is after the year 9999", field, t.UTC().Format(time.RFC3339))
 	case t.Nanosecond() != 0:
 		return E("", Invalid, "%s %s is not to the second", field, t.UTC().Format(time.RFC3339Nano))

@@ -22,13 +22,13 @@ type wireGovUpdate struct {
 type wireGovProposal struct {
 	Action    string `json:"action"`
 	DID       DID    `json:"did,omitempty,omitzero"`
+	Dataset   ID     `json:"dataset,omitempty,omitzero"`
+	Name      string `json:"name,omitempty"`
 	Threshold int    `json:"threshold,omitempty"`
 	Effective string `json:"effective,omitempty"`
-	Reason    string `json:"reason,omitempty"`
-	Dataset   ID     `json:"dataset,omitempty,omitzero"`
 	Status    string `json:"status,omitempty"`
-	Name      string `json:"name,omitempty"`
 	Value     string `json:"value,omitempty"`
+	Reason    string `json:"reason,omitempty"`
 	Expires   string `json:"expires"`
 }
 
@@ -70,13 +70,13 @@ func wireProposalOf(p *GovProposal) *wireGovProposal {
 	return &wireGovProposal{
 		Action:    string(p.Action),
 		DID:       p.DID,
+		Dataset:   p.Dataset,
+		Name:      p.Name,
 		Threshold: p.Threshold,
 		Effective: formatOptionalTime(p.Effective),
-		Reason:    p.Reason,
-		Dataset:   p.Dataset,
 		Status:    string(p.Status),
-		Name:      p.Name,
 		Value:     p.Value,
+		Reason:    p.Reason,
 		Expires:   formatOptionalTime(p.Expires),
 	}
 }
