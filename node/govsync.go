@@ -42,6 +42,10 @@ const (
 	govSyncTimeout = 2 * time.Minute
 )
 
+// maxHeadsMsg bounds the body of a heads announcement: MaxGovParents IDs
+// of about 60 characters, quoted, and room to spare.
+const maxHeadsMsg = 8 << 10
+
 // headsMsg is the body of a heads announcement.
 type headsMsg struct {
 	Heads []protocol.ID `json:"heads"`
@@ -82,15 +86,11 @@ func (g *govNet) soon() {
 func (n *Node) validateGov(_ context.Context, from peer.ID, data []byte) (any, error) {
 	const op = "governance message"
 	self := from == n.net.host.ID()
-	if len(data) == 0 {
-		return nil, protocol.E(op, protocol.Invalid, "empty")
-	}
-	switch data[0] {
-	case govMsgUpdate:
-		u, err := protocol.DecodeGovUpdate(data[1:])
-		if err != nil {
-			return nil, err
-		}
+	u, heads, err := decodeGovMessage(data)
+	switch {
+	case err != nil:
+		return nil, err
+	case u != nil:
 		if u.Network != n.repo.Network {
 			return nil, protocol.E(op, protocol.Invalid, "update %s is of network %s, not %s", u.ID, u.Network, n.repo.Network)
 		}
@@ -119,21 +119,45 @@ func (n *Node) validateGov(_ context.Context, from peer.ID, data []byte) (any, e
 			return nil, protocol.E(op, protocol.Transient, "update %s: its author's standing is not known yet", u.ID)
 		}
 		return u, nil
+	default:
+		if self {
+			return heads, nil
+		}
+		n.headsFrom(from, heads)
+		return nil, protocol.E(op, protocol.Transient, "heads are not forwarded")
+	}
+}
+
+// decodeGovMessage reads a message of the governance topic: an update
+// (whose network the caller checks), or the heads its sender announces.
+func decodeGovMessage(data []byte) (*protocol.GovUpdate, []protocol.ID, error) {
+	const op = "governance message"
+	if len(data) == 0 {
+		return nil, nil, protocol.E(op, protocol.Invalid, "empty")
+	}
+	switch data[0] {
+	case govMsgUpdate:
+		u, err := protocol.DecodeGovUpdate(data[1:])
+		return u, nil, err
 	case govMsgHeads:
+		if len(data)-1 > maxHeadsMsg {
+			return nil, nil, protocol.E(op, protocol.Invalid, "heads: %d bytes, over %d", len(data)-1, maxHeadsMsg)
+		}
 		var h headsMsg
 		if err := strictDecode(data[1:], &h); err != nil {
-			return nil, protocol.E(op, protocol.Invalid, "heads: %v", err)
+			return nil, nil, protocol.E(op, protocol.Invalid, "heads: %v", err)
 		}
 		if len(h.Heads) == 0 || len(h.Heads) > protocol.MaxGovParents {
-			return nil, protocol.E(op, protocol.Invalid, "heads: %d IDs, want 1 to %d", len(h.Heads), protocol.MaxGovParents)
+			return nil, nil, protocol.E(op, protocol.Invalid, "heads: %d IDs, want 1 to %d", len(h.Heads), protocol.MaxGovParents)
 		}
-		if self {
-			return h, nil
+		for _, id := range h.Heads {
+			if id.IsZero() || !id.IsObject() {
+				return nil, nil, protocol.E(op, protocol.Invalid, "heads: %s is not an update or network ID", id)
+			}
 		}
-		n.headsFrom(from, h.Heads)
-		return nil, protocol.E(op, protocol.Transient, "heads are not forwarded")
+		return nil, h.Heads, nil
 	default:
-		return nil, protocol.E(op, protocol.Invalid, "unknown message type 0x%02x", data[0])
+		return nil, nil, protocol.E(op, protocol.Invalid, "unknown message type 0x%02x", data[0])
 	}
 }
 

@@ -1,0 +1,53 @@
+package node
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/commons-p2p/commons/protocol"
+)
+
+// FuzzDecodeGovMessage: whatever arrives on the governance topic, the
+// decoder answers an update, heads within bounds, or an error; never a
+// panic.
+func FuzzDecodeGovMessage(f *testing.F) {
+	key, err := protocol.GenerateKey(rand.Reader)
+	if err != nil {
+		f.Fatal(err)
+	}
+	net := protocol.NetworkIDOf([]byte("fuzz"))
+	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	u, err := protocol.NewGovUpdate(net, key, []protocol.ID{net.ID()}, now,
+		&protocol.GovProposal{Action: protocol.ActSetParam, Name: "a", Value: "b", Expires: now.Add(time.Hour)}, nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	heads, _ := json.Marshal(headsMsg{Heads: []protocol.ID{u.ID, net.ID()}})
+	f.Add(append([]byte{govMsgUpdate}, u.Encode()...))
+	f.Add(append([]byte{govMsgHeads}, heads...))
+	f.Add([]byte{govMsgHeads})
+	f.Add(append([]byte{govMsgHeads}, `{"heads":[]}`...))
+	f.Add(append([]byte{govMsgHeads}, `{"heads":["x"],"more":1}`...))
+	f.Add([]byte{0x03, '{'})
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		u, heads, err := decodeGovMessage(data)
+		switch {
+		case err != nil:
+			if u != nil || heads != nil {
+				t.Fatal("an error with a result")
+			}
+		case u != nil:
+			again, err := protocol.DecodeGovUpdate(u.Encode())
+			if err != nil || again.ID != u.ID {
+				t.Fatalf("a decoded update does not decode again alike: %v", err)
+			}
+		default:
+			if len(heads) == 0 || len(heads) > protocol.MaxGovParents {
+				t.Fatalf("%d heads", len(heads))
+			}
+		}
+	})
+}
