@@ -153,7 +153,7 @@ func (n *Node) GovPropose(_ context.Context, req GovProposeRequest) (GovPublishe
 // GovVote signs a vote on an open proposal, folds it and publishes it. It
 // refuses, publishing nothing, when the key is not a current steward, the
 // proposal is unknown or closed, or the key has voted on it already.
-func (n *Node) GovVote(_ context.Context, req GovVoteRequest) (GovPublished, error) {
+func (n *Node) GovVote(ctx context.Context, req GovVoteRequest) (GovPublished, error) {
 	const op = "vote"
 	id, err := protocol.ParseID(req.Proposal)
 	if err != nil {
@@ -167,7 +167,46 @@ func (n *Node) GovVote(_ context.Context, req GovVoteRequest) (GovPublished, err
 	default:
 		return GovPublished{}, protocol.E(op, protocol.Invalid, "vote %q: want yes or no", req.Vote)
 	}
+	if n.govState() != nil {
+		if _, ok := n.govState().Proposal(id); !ok {
+			n.findGovUpdate(ctx, id) // made elsewhere a moment ago, perhaps
+		}
+	}
 	return n.govPublish(op, req.As, nil, &protocol.GovVote{Proposal: id, Yes: yes})
+}
+
+// govFindTimeout bounds the search for a proposal that a vote names and
+// this node has not received yet.
+const govFindTimeout = 5 * time.Second
+
+// findGovUpdate asks the peers on the governance topic, a few at once, for
+// update id and its missing ancestors, until one has it or govFindTimeout
+// passes.
+func (n *Node) findGovUpdate(ctx context.Context, id protocol.ID) {
+	if n.net == nil || n.net.govTopic == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, govFindTimeout)
+	defer cancel()
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 4)
+	for _, p := range n.net.govTopic.Peers() {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			n.fetchGov(ctx, p, []protocol.ID{id})
+			if _, ok := n.govState().Proposal(id); ok {
+				cancel()
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // govPublish signs, checks, folds, stores and publishes one update.

@@ -265,17 +265,23 @@ func TestGovSwarm(t *testing.T) {
 	waitFor(t, "the status proposal reaches node 3", func() bool { _, ok := nodes[3].govState().Proposal(status.ID); return ok })
 	vote(t, nodes[3], status.ID, true)
 
-	thief, err := nodes[2].repo.Keys.New("leaked")
-	if err != nil {
-		t.Fatal(err)
-	}
+	// A key leaks; its holder signs a claim (outside any node) after the
+	// time from which the stewards then revoke it.
+	thief := mustKey(t)
 	effective := nodes[0].created().Add(-time.Hour)
 	revoke := propose(t, nodes[0], GovProposeRequest{Action: "revoke-key", DID: thief.DID().String(), Effective: effective.Format(time.RFC3339), Reason: "key leaked"})
 	waitFor(t, "the revocation reaches node 1", func() bool { _, ok := nodes[1].govState().Proposal(revoke.ID); return ok })
 	vote(t, nodes[1], revoke.ID, true)
 	sameState(t, nodes)
 
-	claim, err := nodes[2].AddClaim(t.Context(), AddClaimRequest{Subject: ds.ID.String(), Role: "author", Weight: 1, As: "leaked"})
+	env, err := protocol.NewEnvelope(protocol.KindAttribution, protocol.ReferenceSubject(ds.ID), protocol.Attribution{
+		Issuer: thief.DID(), Contributor: thief.DID(), Role: "author", Weight: 1, Created: nodes[2].created(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	thief.Sign(env)
+	claim, err := nodes[2].PutObject(t.Context(), env.Encode())
 	if err != nil {
 		t.Fatal(err)
 	}

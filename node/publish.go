@@ -35,6 +35,10 @@ func (n *Node) sign(as string, k protocol.ObjectKind, subjects []protocol.Resour
 	if err != nil {
 		return Published{}, err
 	}
+	if at, revoked := n.policy().KeyRevokedAt(key.DID()); revoked && !n.created().Before(at) {
+		return Published{}, protocol.E("publish "+k.String(), protocol.Forbidden,
+			"%s was revoked by this commons' governance from %s: what it signs now shows as revoked, so nothing was signed", key.DID(), at.Format(time.RFC3339))
+	}
 	env, err := protocol.NewEnvelope(k, subjects, pred)
 	if err != nil {
 		return Published{}, err

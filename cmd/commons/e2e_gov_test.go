@@ -193,16 +193,20 @@ func TestGovAttribution(t *testing.T) {
 	}
 
 	// A key revoked from a time: its claims from then on show as revoked,
-	// the ones before keep their trust.
+	// the ones before keep their trust; and the node signs nothing more
+	// with it.
 	var before, after publishedJSON
 	ok(t, &before, r("claim", "add", "--subject", ds.ID, "--role", "author", "--weight", "0.5", "--as", "carol")...)
 	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(1100 * time.Millisecond)))
 	effective := time.Now().UTC().Format(time.RFC3339)
+	// Signed after the effective time, before the revocation passes: the
+	// leaked key in use.
+	ok(t, &after, r("claim", "add", "--subject", ds.ID, "--role", "annotator", "--weight", "0.2", "--as", "carol")...)
 	ok(t, &p, r("gov", "propose", "revoke-key", "carol", "--effective", effective, "--reason", "laptop stolen")...)
 	if p.Status != "passed" {
 		t.Fatalf("revoke-key: %+v, want passed", p)
 	}
-	ok(t, &after, r("claim", "add", "--subject", ds.ID, "--role", "annotator", "--weight", "0.2", "--as", "carol")...)
+	fails(t, nil, []string{"was revoked by this commons' governance", "nothing was signed"}, r("claim", "add", "--subject", ds.ID, "--role", "editor", "--weight", "0.1", "--as", "carol")...)
 	if got := trustOf(t, repo, ds.ID, after.ID); got.Trust != "revoked" {
 		t.Errorf("claim by carol after her key's revocation: trust %q, want revoked", got.Trust)
 	}
