@@ -179,18 +179,22 @@ func (n *Node) GovVote(ctx context.Context, req GovVoteRequest) (GovPublished, e
 // this node has not received yet.
 const govFindTimeout = 5 * time.Second
 
-// findGovUpdate asks the peers on the governance topic, a few at once, for
-// update id and its missing ancestors, until one has it or govFindTimeout
-// passes.
+// findGovUpdate asks the connected peers, a few at once, for update id and
+// its missing ancestors, until one has it or govFindTimeout passes.
 func (n *Node) findGovUpdate(ctx context.Context, id protocol.ID) {
 	if n.net == nil || n.net.govTopic == nil {
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, govFindTimeout)
 	defer cancel()
+	peers := n.net.host.Network().Peers()
+	for len(peers) == 0 && ctx.Err() == nil { // a node just started is still joining
+		time.Sleep(50 * time.Millisecond)
+		peers = n.net.host.Network().Peers()
+	}
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 4)
-	for _, p := range n.net.govTopic.Peers() {
+	for _, p := range peers {
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():

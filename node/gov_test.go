@@ -407,3 +407,26 @@ func TestGovHostileUpdates(t *testing.T) {
 		t.Error("hostile updates changed the state")
 	}
 }
+
+// TestGovVoteFetchesProposal: a steward that was away when a proposal was
+// made can vote on it at once on its return: the node fetches the
+// proposal from its peers first.
+func TestGovVoteFetchesProposal(t *testing.T) {
+	nodes := govSwarm(t, 3, 3, 3, nil)
+	away := nodes[2]
+	dir := away.dir
+	away.stop()
+	p := propose(t, nodes[0], GovProposeRequest{Action: "set-param", Name: "quorum", Value: "all"})
+	waitFor(t, "the proposal reaches node 1", func() bool { _, ok := nodes[1].govState().Proposal(p.ID); return ok })
+	vote(t, nodes[1], p.ID, true)
+	away = startNetNode(t, dir, nil, swarmOptions{gossip: true}, nodes[0])
+	if _, ok := away.govState().Proposal(p.ID); ok {
+		t.Fatal("the returning node has the proposal before voting: the test shows nothing")
+	}
+	vote(t, away, p.ID, true) // its answer is the returning node's view: it may not hold node 1's vote yet
+	nodes[2] = away
+	sameState(t, nodes)
+	if got, _ := nodes[0].govState().Proposal(p.ID); got.Status != protocol.ProposalPassed {
+		t.Fatalf("after the third vote: %s, want passed", got.Status)
+	}
+}
