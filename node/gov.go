@@ -239,7 +239,7 @@ func (n *Node) govPublish(op, as string, p *protocol.GovProposal, v *protocol.Go
 	if p != nil && p.Expires.IsZero() {
 		p.Expires = now.Add(DefaultProposalLife)
 	}
-	u, err := protocol.NewGovUpdate(n.repo.Network, key, gv.g.Heads(), now, p, v)
+	u, err := protocol.NewGovUpdate(n.repo.Network, key, gv.g.Parents(), now, p, v)
 	gv.mu.Unlock()
 	if err != nil {
 		return GovPublished{}, err

@@ -147,10 +147,23 @@ func printGovState(t *tabwriter.Writer, s *govStateView) {
 			continue
 		}
 		if open == 0 {
-			fmt.Fprintln(t, "\nOPEN PROPOSAL\tYES\tNO\tEXPIRES\tPROPOSES")
+			fmt.Fprintln(t, "\nOPEN PROPOSAL\tYES*\tNO*\tEXPIRES\tPROPOSES")
 		}
 		open++
-		fmt.Fprintf(t, "%s\t%d\t%d\t%s\t%s\n", p.ID, len(p.Yes), len(p.No), p.Expires, describeGovOp(p.govOpView, p.DatasetStatus))
+		// Only the votes of current stewards count toward the threshold.
+		current := func(ds []protocol.DID) int {
+			k := 0
+			for _, d := range ds {
+				if slices.Contains(s.Stewards, d) {
+					k++
+				}
+			}
+			return k
+		}
+		fmt.Fprintf(t, "%s\t%d\t%d\t%s\t%s\n", p.ID, current(p.Yes), current(p.No), p.Expires, describeGovOp(p.govOpView, p.DatasetStatus))
+	}
+	if open > 0 {
+		fmt.Fprintln(t, "* votes of current stewards, which are what count")
 	}
 	fmt.Fprintf(t, "\nopen proposals:\t%d\n", open)
 	fmt.Fprintf(t, "closed proposals:\t%d (commons gov log shows them)\n", closed)
