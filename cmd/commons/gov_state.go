@@ -147,7 +147,7 @@ func printGovState(t *tabwriter.Writer, s *govStateView) {
 			continue
 		}
 		if open == 0 {
-			fmt.Fprintln(t, "\nOPEN PROPOSAL\tYES*\tNO*\tEXPIRES\tPROPOSES")
+			fmt.Fprintln(t, "\nOPEN PROPOSAL\tYES\tNO\tEXPIRES\tPROPOSES")
 		}
 		open++
 		// Only the votes of current stewards count toward the threshold.
@@ -163,7 +163,7 @@ func printGovState(t *tabwriter.Writer, s *govStateView) {
 		fmt.Fprintf(t, "%s\t%d\t%d\t%s\t%s\n", p.ID, current(p.Yes), current(p.No), p.Expires, describeGovOp(p.govOpView, p.DatasetStatus))
 	}
 	if open > 0 {
-		fmt.Fprintln(t, "* votes of current stewards, which are what count")
+		fmt.Fprintln(t, "(yes and no count the votes of current stewards)")
 	}
 	fmt.Fprintf(t, "\nopen proposals:\t%d\n", open)
 	fmt.Fprintf(t, "closed proposals:\t%d (commons gov log shows them)\n", closed)
