@@ -156,24 +156,9 @@ func (s *search) lineage(id protocol.ID) {
 // every provider of its claims-about key holds and this node lacks.
 func (s *search) claims(subject protocol.ID) {
 	s.providers(protocol.ClaimsAboutKey(subject), func(ctx context.Context, p peer.ID, _ func()) {
-		var after protocol.ID
-		for {
-			ids, more, err := s.n.net.fetch.Claims(ctx, p, subject, after, 0)
-			if err != nil {
-				s.fail(p, err)
-				return
-			}
-			if len(ids) == 0 {
-				return
-			}
-			if s.fetch(ctx, p, ids) > 0 && ctx.Err() != nil {
-				return
-			}
-			if !more {
-				return
-			}
-			after = ids[len(ids)-1]
-		}
+		s.pages(ctx, p, func(after protocol.ID) ([]protocol.ID, bool, error) {
+			return s.n.net.fetch.Claims(ctx, p, subject, after, 0)
+		}, func([]protocol.ID) {})
 	})
 }
 
@@ -181,24 +166,32 @@ func (s *search) claims(subject protocol.ID) {
 // key holds and this node lacks.
 func (s *search) datasetsWithFile(d protocol.Digest) {
 	s.providers(protocol.FileKey(d), func(ctx context.Context, p peer.ID, _ func()) {
-		var after protocol.ID
-		for {
-			ids, more, err := s.n.net.fetch.Datasets(ctx, p, d, after, 0)
-			if err != nil {
-				s.fail(p, err)
-				return
-			}
-			if len(ids) == 0 {
-				return
-			}
-			s.fetch(ctx, p, ids)
-			s.checkListed(p, d, ids)
-			if !more || ctx.Err() != nil {
-				return
-			}
-			after = ids[len(ids)-1]
-		}
+		s.pages(ctx, p, func(after protocol.ID) ([]protocol.ID, bool, error) {
+			return s.n.net.fetch.Datasets(ctx, p, d, after, 0)
+		}, func(ids []protocol.ID) { s.checkListed(p, d, ids) })
 	})
+}
+
+// pages reads a paged list of IDs from p to its end, fetching the objects
+// of each page this node lacks, then calling fetched with the page.
+func (s *search) pages(ctx context.Context, p peer.ID, list func(after protocol.ID) ([]protocol.ID, bool, error), fetched func([]protocol.ID)) {
+	var after protocol.ID
+	for {
+		ids, more, err := list(after)
+		if err != nil {
+			s.fail(p, err)
+			return
+		}
+		if len(ids) == 0 {
+			return
+		}
+		s.fetch(ctx, p, ids)
+		fetched(ids)
+		if !more || ctx.Err() != nil {
+			return
+		}
+		after = ids[len(ids)-1]
+	}
 }
 
 // checkListed penalises p for each dataset it listed as naming d that,

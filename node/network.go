@@ -132,7 +132,7 @@ func (n *Node) StartNetwork(ctx context.Context, opts NetworkOptions) error {
 	penalty := scores.Penalise
 	srvOpts := opts.FetchServer
 	srvOpts.Penalty, srvOpts.Logger = penalty, n.log
-	fetch.NewServer(n.repo.Network, storeSource{n.store}, srvOpts).Register(h)
+	fetch.NewServer(n.repo.Network, fetch.StoreSource{Store: n.store}, srvOpts).Register(h)
 	nt.fetch = fetch.NewClient(h, n.repo.Network, fetch.ClientOptions{Timeout: opts.FetchTimeout, Penalty: penalty})
 	nt.ann = p2p.NewAnnouncer(d, n.announceKeys, opts.Announce)
 	if err := n.joinTopics(nctx, nt, opts); err != nil {

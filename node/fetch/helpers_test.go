@@ -88,60 +88,6 @@ func (f *fakeSource) GovNode(id protocol.ID) ([]byte, error) {
 	return f.govNode(id)
 }
 
-// storeSource adapts a real store to Source, as the node will.
-type storeSource struct{ st *store.Store }
-
-var _ Source = storeSource{}
-
-func (s storeSource) Envelope(id protocol.ID) ([]byte, error) {
-	env, err := s.st.Envelope(id)
-	if err != nil {
-		return nil, err
-	}
-	return env.Encode(), nil
-}
-
-// ClaimsAbout pages over the store's list, which is in key order: the
-// text order of the claim IDs.
-func (s storeSource) ClaimsAbout(subject, after protocol.ID, limit int) ([]protocol.ID, bool, error) {
-	all, err := s.st.ClaimsAbout(subject)
-	if err != nil {
-		return nil, false, err
-	}
-	ids, more := page(all, after, limit)
-	return ids, more, nil
-}
-
-// DatasetsWithFile pages over the store's locations of d, which are in
-// key order: the text order of the dataset IDs.
-func (s storeSource) DatasetsWithFile(d protocol.Digest, after protocol.ID, limit int) ([]protocol.ID, bool, error) {
-	locs, err := s.st.Locate(d)
-	if err != nil {
-		return nil, false, err
-	}
-	all := make([]protocol.ID, len(locs))
-	for i, l := range locs {
-		all[i] = l.Dataset
-	}
-	ids, more := page(all, after, limit)
-	return ids, more, nil
-}
-
-// page returns up to limit of the IDs in all (in text order) that follow
-// after, and whether more follow them.
-func page(all []protocol.ID, after protocol.ID, limit int) ([]protocol.ID, bool) {
-	start := 0
-	if !after.IsZero() {
-		for start < len(all) && all[start].String() <= after.String() {
-			start++
-		}
-	}
-	end := min(start+limit, len(all))
-	return all[start:end], end < len(all)
-}
-
-func (s storeSource) GovNode(id protocol.ID) ([]byte, error) { return nil, notFound(id) }
-
 // penalties records the calls of a Penalty hook.
 type penalties struct {
 	mu    sync.Mutex
@@ -206,7 +152,7 @@ func newFixture(tb testing.TB, nDatasets, nClaims int, opts ServerOptions) *fixt
 		storetest.MustPut(tb, f.store, f.claims...)
 	}
 	opts.Penalty = f.srvPen.hook
-	NewServer(testNetwork, storeSource{f.store}, opts).Register(f.server)
+	NewServer(testNetwork, StoreSource{f.store}, opts).Register(f.server)
 	connect(tb, f.client, f.server)
 	f.fetch = NewClient(f.client, testNetwork, ClientOptions{Penalty: f.cliPen.hook})
 	honest := newHost(tb)

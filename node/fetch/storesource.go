@@ -1,4 +1,4 @@
-package node
+package fetch
 
 import (
 	"slices"
@@ -8,11 +8,14 @@ import (
 	"github.com/commons-p2p/commons/store"
 )
 
-// storeSource is what the fetch server answers from: the node's store.
-type storeSource struct{ st *store.Store }
+// StoreSource is the Source of a node: its store, answering as SPEC.md
+// §7.3 says.
+type StoreSource struct{ Store *store.Store }
 
-func (s storeSource) Envelope(id protocol.ID) ([]byte, error) {
-	env, err := s.st.Envelope(id)
+var _ Source = StoreSource{}
+
+func (s StoreSource) Envelope(id protocol.ID) ([]byte, error) {
+	env, err := s.Store.Envelope(id)
 	if err != nil {
 		return nil, err
 	}
@@ -23,14 +26,14 @@ func (s storeSource) Envelope(id protocol.ID) ([]byte, error) {
 // held about those (the endorsements and revocations of each claim), so that
 // one conversation gives an asker all it needs to judge every claim
 // (SPEC.md §7.3).
-func (s storeSource) ClaimsAbout(subject, after protocol.ID, limit int) ([]protocol.ID, bool, error) {
-	direct, err := s.st.ClaimsAbout(subject)
+func (s StoreSource) ClaimsAbout(subject, after protocol.ID, limit int) ([]protocol.ID, bool, error) {
+	direct, err := s.Store.ClaimsAbout(subject)
 	if err != nil {
 		return nil, false, err
 	}
 	all := direct
 	for _, c := range direct {
-		about, err := s.st.ClaimsAbout(c)
+		about, err := s.Store.ClaimsAbout(c)
 		if err != nil {
 			return nil, false, err
 		}
@@ -45,8 +48,8 @@ func (s storeSource) ClaimsAbout(subject, after protocol.ID, limit int) ([]proto
 
 // DatasetsWithFile answers with the datasets held here that name a file of
 // digest d.
-func (s storeSource) DatasetsWithFile(d protocol.Digest, after protocol.ID, limit int) ([]protocol.ID, bool, error) {
-	locs, err := s.st.Locate(d)
+func (s StoreSource) DatasetsWithFile(d protocol.Digest, after protocol.ID, limit int) ([]protocol.ID, bool, error) {
+	locs, err := s.Store.Locate(d)
 	if err != nil {
 		return nil, false, err
 	}
@@ -59,7 +62,7 @@ func (s storeSource) DatasetsWithFile(d protocol.Digest, after protocol.ID, limi
 }
 
 // GovNode answers with a governance update as stored (SPEC.md §8).
-func (s storeSource) GovNode(id protocol.ID) ([]byte, error) { return s.st.GovUpdate(id) }
+func (s StoreSource) GovNode(id protocol.ID) ([]byte, error) { return s.Store.GovUpdate(id) }
 
 // sortedIDs sorts ids by their text form, dropping repeats.
 func sortedIDs(ids []protocol.ID) []protocol.ID {
