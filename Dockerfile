@@ -3,13 +3,13 @@
 # the volume /data.
 #
 #   docker build -t commons .
-#   docker run -d --name commons -v commons-data:/data \
-#     -p 4780:4780/tcp -p 4780:4780/udp commons daemon --genesis /data/genesis.json --bootstrap MULTIADDR
+#   docker run -d --name commons -v commons-data:/data -v "$PWD/genesis.json:/genesis.json:ro" \
+#     -p 4780:4780/tcp -p 4780:4780/udp commons daemon --genesis /genesis.json --bootstrap MULTIADDR
 #   docker exec commons commons id
 #
-# Put the genesis file in the volume first (or give none: the node founds a
-# commons of one). The addresses `commons id` reports are the container's;
-# peers outside reach it at the host's address, port 4780.
+# Without --genesis the node founds a commons of one. The addresses
+# `commons id` reports are the container's; peers outside reach it at the
+# host's address, port 4780.
 #
 # The HTTP API stays on the container's loopback (the CLI inside the
 # container reaches it through /data/api). To expose it, set "api" and
