@@ -13,7 +13,9 @@ import (
 	"github.com/ipfs/go-cid"
 	dht "github.com/libp2p/go-libp2p-kad-dht"
 	"github.com/libp2p/go-libp2p/core/connmgr"
+	"github.com/libp2p/go-libp2p/core/event"
 	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/pnet"
 	libp2pprotocol "github.com/libp2p/go-libp2p/core/protocol"
@@ -159,6 +161,9 @@ func (n *Node) StartNetwork(ctx context.Context, opts NetworkOptions) error {
 		h.Network().Notify(peerJoined{nt.gov})
 	}
 	n.registerNetworkMetrics()
+	if err := n.dropOutsiders(nctx); err != nil {
+		n.log.Warn("network: cannot watch for peers of other networks", "err", err)
+	}
 	n.log.Info("network started", "peer_id", h.ID(), "addrs", n.addrs(), "bootstrap", len(opts.Bootstrap), "gossip", opts.Gossip)
 	return nil
 }
@@ -410,4 +415,43 @@ func (n *Node) registerNetworkMetrics() {
 		gauge("commons_announce_last_round_keys", "Keys of the last round.", func() float64 { return float64(nt.ann.Stats().LastRound.Keys) }),
 		gauge("commons_announce_last_round_seconds", "Duration of the last round.", func() float64 { return nt.ann.Stats().LastRound.Duration.Seconds() }),
 	)
+}
+
+// outsiderGrace is how long a peer may stay connected without speaking this
+// commons' DHT protocol: time for a node that is starting to register it
+// and tell its peers (identify push).
+var outsiderGrace = 10 * time.Second
+
+// dropOutsiders closes the connections of peers that, outsiderGrace after
+// identifying themselves, still do not speak this commons' DHT protocol:
+// nodes of another genesis, or no commons node at all. They could share
+// nothing with this node (SPEC.md §7.2) and would only hold its resources.
+func (n *Node) dropOutsiders(ctx context.Context) error {
+	h := n.net.host
+	sub, err := h.EventBus().Subscribe(new(event.EvtPeerIdentificationCompleted))
+	if err != nil {
+		return err
+	}
+	kad := libp2pprotocol.ID(n.repo.Network.ProtocolPrefix() + "/kad/1.0.0")
+	n.net.wg.Go(func() {
+		defer sub.Close()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case e := <-sub.Out():
+				p := e.(event.EvtPeerIdentificationCompleted).Peer
+				time.AfterFunc(outsiderGrace, func() {
+					if ctx.Err() != nil || h.Network().Connectedness(p) != network.Connected {
+						return
+					}
+					if ok, _ := h.Peerstore().SupportsProtocols(p, kad); len(ok) == 0 {
+						n.log.Info("network: closing a peer of no commons or another", "peer", p)
+						h.Network().ClosePeer(p)
+					}
+				})
+			}
+		}
+	})
+	return nil
 }

@@ -343,6 +343,22 @@ func TestOutsidersKeptOut(t *testing.T) {
 		if other.Host().Network().Connectedness(nodes[1].Host().ID()) == network.Connected {
 			t.Error("the refused connection stayed open")
 		}
+
+		// A plain connection from the outsider, not through swarm connect:
+		// the member closes it once the grace for identifying passes.
+		defer func(g time.Duration) { outsiderGrace = g }(outsiderGrace)
+		outsiderGrace = 300 * time.Millisecond
+		third := startNetNode(t, filepath.Join(t.TempDir(), "y"), testGenesis(t, "a third commons", randomDID(t)), swarmOptions{})
+		member := startNetNode(t, filepath.Join(t.TempDir(), "m"), genesisOf(t, nodes[0]), swarmOptions{}, nodes[0])
+		if err := third.Host().Connect(t.Context(), peer.AddrInfo{ID: member.Host().ID(), Addrs: member.Host().Addrs()}); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "the member closes the outsider's plain connection", func() bool {
+			return member.Host().Network().Connectedness(third.Host().ID()) != network.Connected
+		})
+		if member.Host().Network().Connectedness(nodes[0].Host().ID()) != network.Connected {
+			t.Error("the member also dropped a peer of its own commons")
+		}
 	})
 	t.Run("swarm key", func(t *testing.T) {
 		key, err := p2p.NewSwarmKey(rand.Reader)
@@ -354,10 +370,7 @@ func TestOutsidersKeptOut(t *testing.T) {
 			t.Fatal(err)
 		}
 		nodes := lineSwarm(t, 2, swarmOptions{swarmKey: psk})
-		genesis, err := os.ReadFile(filepath.Join(nodes[0].dir, genesisFile))
-		if err != nil {
-			t.Fatal(err)
-		}
+		genesis := genesisOf(t, nodes[0])
 		outsider := startNetNode(t, filepath.Join(t.TempDir(), "x"), genesis, swarmOptions{})
 		addr := nodes[0].addrs()[0]
 		if _, err := outsider.Connect(t.Context(), addr); err == nil {
@@ -504,4 +517,14 @@ func mustKey(t *testing.T) *protocol.Key {
 		t.Fatal(err)
 	}
 	return k
+}
+
+// genesisOf returns the bytes of n's genesis.
+func genesisOf(t *testing.T, n *netNode) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(n.dir, genesisFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
