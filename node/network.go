@@ -83,8 +83,9 @@ type prometheusCounter interface{ Inc() }
 
 // StartNetwork joins the node's commons: it starts the host, the DHT under
 // the network's prefix, the fetch server over the store, the announcer of
-// every key the store holds (SPEC.md §7.2) and, when opts.Gossip, the
-// announce topic. Close stops it all.
+// every key the store holds (SPEC.md §7.2), the governance topic (§8.9)
+// and, when opts.Gossip, the announce topic. Close stops it all; a node
+// joins its network once.
 func (n *Node) StartNetwork(ctx context.Context, opts NetworkOptions) error {
 	const op = "start network"
 	if n.net != nil {
