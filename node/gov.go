@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/commons-p2p/commons/protocol"
@@ -19,25 +20,7 @@ type governance struct {
 	g  *protocol.Governance
 	// state is the state after the last change, for readers that must
 	// not wait for the lock (every attribution reads it).
-	state atomicState
-}
-
-// atomicState holds the current *protocol.GovState.
-type atomicState struct {
-	mu sync.RWMutex
-	s  *protocol.GovState
-}
-
-func (a *atomicState) load() *protocol.GovState {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	return a.s
-}
-
-func (a *atomicState) store(s *protocol.GovState) {
-	a.mu.Lock()
-	a.s = s
-	a.mu.Unlock()
+	state atomic.Pointer[protocol.GovState]
 }
 
 // openGovernance builds the governance of the repo's network from the
@@ -69,7 +52,7 @@ func (n *Node) openGovernance() error {
 	if _, err := gv.g.AddAll(updates); err != nil {
 		return fmt.Errorf("load governance: %w", err)
 	}
-	gv.state.store(gv.g.State())
+	gv.state.Store(gv.g.State())
 	n.gov = gv
 	if bad > 0 {
 		n.log.Warn("governance: stored updates refused", "count", bad)
@@ -82,7 +65,7 @@ func (n *Node) govState() *protocol.GovState {
 	if n.gov == nil {
 		return nil
 	}
-	return n.gov.state.load()
+	return n.gov.state.Load()
 }
 
 // addGovUpdate places u (given as raw, its encoding as it arrived) in the
@@ -99,7 +82,7 @@ func (n *Node) addGovUpdate(u *protocol.GovUpdate) (protocol.AddResult, error) {
 	// Readers see the new state at once; the disk follows, outside the
 	// lock. An update lost by a crash in between is fetched again from
 	// peers' heads, and one made here is on disk before the API answers.
-	gv.state.store(gv.g.State())
+	gv.state.Store(gv.g.State())
 	placed := make([]*protocol.GovUpdate, 0, len(res.Placed))
 	for _, id := range res.Placed {
 		if pu, ok := gv.g.Update(id); ok {

@@ -1,7 +1,6 @@
 package node
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -159,20 +158,6 @@ func decodeGovMessage(data []byte) (*protocol.GovUpdate, []protocol.ID, error) {
 	default:
 		return nil, nil, protocol.E(op, protocol.Invalid, "unknown message type 0x%02x", data[0])
 	}
-}
-
-// strictDecode decodes JSON into v, refusing unknown fields and trailing
-// data.
-func strictDecode(b []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if dec.More() {
-		return fmt.Errorf("data after the JSON value")
-	}
-	return nil
 }
 
 // deliverGov places an update another node published.

@@ -71,15 +71,11 @@ type swarm struct {
 	keys     chan cid.Cid     // keys of new objects to announce now
 	pending  atomic.Int64     // keys queued or being announced
 	outbox   chan protocol.ID // new objects to publish on the announce topic
-	dropped  prometheusCounter
 
 	ctx    context.Context // ends when the network closes
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
-
-// prometheusCounter is the one method of a counter the network uses.
-type prometheusCounter interface{ Inc() }
 
 // StartNetwork joins the node's commons: it starts the host, the DHT under
 // the network's prefix, the fetch server over the store, the announcer of
@@ -122,15 +118,14 @@ func (n *Node) StartNetwork(ctx context.Context, opts NetworkOptions) error {
 	}
 	nctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	nt := &swarm{
-		host:    h,
-		dht:     d,
-		scores:  scores,
-		keys:    make(chan cid.Cid, announceQueue),
-		outbox:  make(chan protocol.ID, publishQueue),
-		dropped: n.metrics.announceDropped,
-		ctx:     nctx,
-		cancel:  cancel,
-		gov:     newGovNet(),
+		host:   h,
+		dht:    d,
+		scores: scores,
+		keys:   make(chan cid.Cid, announceQueue),
+		outbox: make(chan protocol.ID, publishQueue),
+		ctx:    nctx,
+		cancel: cancel,
+		gov:    newGovNet(),
 	}
 	penalty := scores.Penalise
 	srvOpts := opts.FetchServer
@@ -282,7 +277,7 @@ func (n *Node) stored(o *protocol.Object, res store.PutResult, from origin) {
 			case nt.keys <- k:
 			default:
 				nt.pending.Add(-1)
-				nt.dropped.Inc()
+				n.metrics.announceDropped.Inc()
 			}
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -246,10 +247,22 @@ func readJSON(r *http.Request, v any) error {
 	if len(b) == 0 {
 		return nil
 	}
+	if err := strictDecode(b, v); err != nil {
+		return protocol.E("read request", protocol.Invalid, "malformed JSON request: %v", err)
+	}
+	return nil
+}
+
+// strictDecode decodes one JSON value into v, refusing unknown fields and
+// anything after the value.
+func strictDecode(b []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return protocol.E("read request", protocol.Invalid, "malformed JSON request: %v", err)
+		return err
+	}
+	if dec.More() {
+		return fmt.Errorf("data after the JSON value")
 	}
 	return nil
 }

@@ -27,11 +27,7 @@ ancestor dataset with its own contributors.
 }
 
 func (AttributionCommand) Run(ctx context.Context, env *Env, args *Args) error {
-	opts, err := parseQueryOptions(args)
-	if err != nil {
-		return err
-	}
-	id, c, err := idAndClient(env, args)
+	id, opts, c, err := queryAndClient(env, args)
 	if err != nil {
 		return err
 	}

@@ -21,11 +21,7 @@ signers, and every file with its sha256 and size.
 }
 
 func (DatasetShowCommand) Run(ctx context.Context, env *Env, args *Args) error {
-	opts, err := parseQueryOptions(args)
-	if err != nil {
-		return err
-	}
-	id, c, err := idAndClient(env, args)
+	id, opts, c, err := queryAndClient(env, args)
 	if err != nil {
 		return err
 	}

@@ -66,6 +66,18 @@ func idAndClient(env *Env, args *Args) (protocol.ID, *node.Client, error) {
 	return id, c, err
 }
 
+// queryAndClient is idAndClient for the reads that may look on the
+// network: it reads --local and --timeout first, so that a bad flag is a
+// usage error before any daemon is looked for.
+func queryAndClient(env *Env, args *Args) (protocol.ID, node.QueryOptions, *node.Client, error) {
+	opts, err := parseQueryOptions(args)
+	if err != nil {
+		return protocol.ID{}, opts, nil, err
+	}
+	id, c, err := idAndClient(env, args)
+	return id, opts, c, err
+}
+
 func parseID(what, s string) (protocol.ID, error) {
 	id, err := protocol.ParseID(s)
 	if err != nil {

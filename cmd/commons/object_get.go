@@ -20,11 +20,7 @@ nothing. Any conforming DSSE implementation can verify it.
 }
 
 func (ObjectGetCommand) Run(ctx context.Context, env *Env, args *Args) error {
-	opts, err := parseQueryOptions(args)
-	if err != nil {
-		return err
-	}
-	id, c, err := idAndClient(env, args)
+	id, opts, c, err := queryAndClient(env, args)
 	if err != nil {
 		return err
 	}
