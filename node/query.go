@@ -56,24 +56,33 @@ func (n *Node) Attribution(ctx context.Context, id protocol.ID, q QueryOptions) 
 		// Nothing at all is known of id: say so, as the other reads do.
 		return nil, s.notFound("attribution", id)
 	}
-	a.Standing = n.standing(id)
+	standing := n.standings()
+	a.Standing = standing(id)
 	for i := range a.Lineage {
-		a.Lineage[i].Standing = n.standing(a.Lineage[i].ID)
+		a.Lineage[i].Standing = standing(a.Lineage[i].ID)
 	}
 	return a, nil
 }
 
-// standing is the status governance gave dataset id, nil when none.
-func (n *Node) standing(id protocol.ID) *store.Standing {
+// standings returns the status governance gives a dataset (nil when none),
+// as of now: one state for a whole answer. The statuses are copied out of
+// the state only when a dataset has one.
+func (n *Node) standings() func(protocol.ID) *store.Standing {
 	s := n.govState()
-	if s == nil {
-		return nil
+	var all map[protocol.ID]protocol.GovDatasetStanding
+	return func(id protocol.ID) *store.Standing {
+		if s == nil {
+			return nil
+		}
+		if _, _, ok := s.Dataset(id); !ok {
+			return nil
+		}
+		if all == nil {
+			all = s.Datasets()
+		}
+		d := all[id]
+		return &store.Standing{Status: string(d.Status), Reason: d.Reason, Proposal: d.Proposal}
 	}
-	d, ok := s.Datasets()[id]
-	if !ok {
-		return nil
-	}
-	return &store.Standing{Status: string(d.Status), Reason: d.Reason, Proposal: d.Proposal}
 }
 
 // Locate finds the datasets that hold a file with digest d: those stored
@@ -118,7 +127,7 @@ func (n *Node) Dataset(ctx context.Context, id protocol.ID, q QueryOptions) (Dat
 		ID: id, Name: d.Name, Description: d.Description, License: d.License, Version: d.Version,
 		Publisher: d.Publisher, Created: d.Created, Parents: nonNil(d.Parents), Children: nonNil(children),
 		Signers: o.Envelope.Signers(), Files: make([]FileView, len(o.Files)),
-		Standing: n.standing(id),
+		Standing: n.standings()(id),
 	}
 	for i, f := range o.Files {
 		v.Files[i] = FileView{Name: f.Name, SHA256: f.Digest.Hex(), Size: f.Size}
