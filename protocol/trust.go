@@ -11,11 +11,11 @@ import (
 type Trust uint8
 
 const (
-	Asserted     Trust = iota // only the issuer signed, or the publisher did not
-	Acknowledged              // the subject's publisher signed, besides the issuer
-	Mutual                    // both the contributor and the publisher signed
+	Asserted     Trust = iota // no role holder but the issuer vouched for it
+	Acknowledged              // the subject's publisher signed it, not being its issuer
+	Mutual                    // the publisher and the contributor, two parties, both signed it
 	Certified                 // a current steward endorsed it
-	Revoked                   // withdrawn by its issuer, or its key was revoked before it was issued
+	Revoked                   // withdrawn by its issuer, or its issuer's key was revoked (SPEC §4.5)
 )
 
 var trustNames = [...]string{"asserted", "acknowledged", "mutual", "certified", "revoked"}
@@ -44,51 +44,82 @@ type ClaimFacts struct {
 	Contributor DID
 	Created     time.Time
 	Signers     []DID
-	Publisher   DID   // publisher of the claim's subject; zero when unknown
-	Endorsers   []DID // issuers of endorsements of the claim
+	Publisher   DID   // publisher of the claim's subject (SPEC §4.5); zero when it has none
+	Endorsers   []DID // issuers of endorsements of the claim that are not withdrawn
 	Withdrawn   bool  // a revocation by the issuer exists
 }
 
-// TrustOf computes the trust level of a claim under policy p.
+// TrustOf computes the trust level of a claim under policy p (SPEC §4.5).
+// Every party is looked up in p, not only the issuer: a key that
+// governance revoked vouches for nothing, whatever the claim's date.
 func TrustOf(f ClaimFacts, p Policy) Trust {
 	if f.Withdrawn {
 		return Revoked
 	}
-	if at, ok := p.KeyRevokedAt(f.Issuer); ok && !f.Created.Before(at) {
+	j := judge{f: f, p: p}
+	if at, ok := p.KeyRevokedAt(f.Issuer); ok && (!f.Created.Before(at) || !j.witnessed()) {
 		return Revoked
 	}
-	for _, e := range f.Endorsers {
-		if p.IsSteward(e) {
-			return Certified
-		}
-	}
-	signed := func(d DID) bool {
-		for _, s := range f.Signers {
-			if s == d {
-				return true
-			}
-		}
-		return false
-	}
-	if onlyIssuer(f) || f.Publisher.IsZero() || !signed(f.Publisher) {
-		return Asserted
-	}
-	if signed(f.Contributor) {
+	switch {
+	case j.certified():
+		return Certified
+	case f.Publisher != f.Contributor && j.vouches(f.Publisher) && j.vouches(f.Contributor):
 		return Mutual
+	case f.Publisher != f.Issuer && j.vouches(f.Publisher):
+		return Acknowledged
 	}
-	return Acknowledged
+	return Asserted
 }
 
-// onlyIssuer reports whether the issuer is the claim's only signer: then
-// the claim is asserted, even when the issuer is the publisher, since no
-// second party has vouched for it.
-func onlyIssuer(f ClaimFacts) bool {
-	for _, s := range f.Signers {
-		if s != f.Issuer {
-			return false
+// judge answers the questions of SPEC §4.5 about one claim.
+type judge struct {
+	f ClaimFacts
+	p Policy
+}
+
+func (j judge) revoked(d DID) bool {
+	_, ok := j.p.KeyRevokedAt(d)
+	return ok
+}
+
+func (j judge) signed(d DID) bool {
+	for _, s := range j.f.Signers {
+		if s == d {
+			return true
 		}
 	}
-	return true
+	return false
+}
+
+// vouches reports whether role holder d signed with a signature that
+// counts: any signature by a key governance revoked counts for nothing,
+// except the issuer's own, whose revocation TrustOf has judged already.
+func (j judge) vouches(d DID) bool {
+	return !d.IsZero() && j.signed(d) && (d == j.f.Issuer || !j.revoked(d))
+}
+
+// certified reports whether a current steward endorsed the claim. A
+// revoked key is never a steward (SPEC §8.5), whatever p says.
+func (j judge) certified() bool {
+	for _, e := range j.f.Endorsers {
+		if j.p.IsSteward(e) && !j.revoked(e) {
+			return true
+		}
+	}
+	return false
+}
+
+// witnessed reports whether a party that is not revoked vouched for the
+// claim: the publisher or the contributor, not being the issuer, signed
+// it, or a current steward endorsed it. The claim's date is its issuer's
+// word; a witness is what a thief holding the issuer's key cannot forge.
+func (j judge) witnessed() bool {
+	for _, d := range []DID{j.f.Publisher, j.f.Contributor} {
+		if d != j.f.Issuer && j.vouches(d) {
+			return true
+		}
+	}
+	return j.certified()
 }
 
 // UnmarshalText reads a level's name, so that API clients can decode what

@@ -92,10 +92,14 @@ func TestTrustOf(t *testing.T) {
 		}), fakePolicy{isSteward: stewards(steward)}, protocol.Revoked},
 		{"issuer key revoked before created", facts(nil), fakePolicy{keyRevokedAt: revokedAt(issuer, created.Add(-time.Second))}, protocol.Revoked},
 		{"issuer key revoked at created", facts(nil), fakePolicy{keyRevokedAt: revokedAt(issuer, created)}, protocol.Revoked},
-		{"issuer key revoked after created", facts(nil), fakePolicy{keyRevokedAt: revokedAt(issuer, created.Add(time.Second))}, protocol.Asserted},
+		{"issuer key revoked after created, no witness", facts(nil), fakePolicy{keyRevokedAt: revokedAt(issuer, created.Add(time.Second))}, protocol.Revoked},
+		{"issuer key revoked after created, the publisher witnessed", facts(signers(issuer, publisher)), fakePolicy{keyRevokedAt: revokedAt(issuer, created.Add(time.Second))}, protocol.Acknowledged},
+		{"issuer key revoked after created, the contributor witnessed", facts(signers(issuer, contributor)), fakePolicy{keyRevokedAt: revokedAt(issuer, created.Add(time.Second))}, protocol.Asserted},
 		{"key revoked beats certified", facts(func(c *protocol.ClaimFacts) { c.Endorsers = []protocol.DID{steward} }), fakePolicy{isSteward: stewards(steward), keyRevokedAt: revokedAt(issuer, created)}, protocol.Revoked},
-		{"revoked after created keeps certified", facts(func(c *protocol.ClaimFacts) { c.Endorsers = []protocol.DID{steward} }), fakePolicy{isSteward: stewards(steward), keyRevokedAt: revokedAt(issuer, created.Add(time.Hour))}, protocol.Certified},
-		{"another signer's key revoked", facts(signers(issuer, publisher)), fakePolicy{keyRevokedAt: revokedAt(publisher, created.Add(-time.Hour))}, protocol.Acknowledged},
+		{"revoked after created, witnessed by a steward, keeps certified", facts(func(c *protocol.ClaimFacts) { c.Endorsers = []protocol.DID{steward} }), fakePolicy{isSteward: stewards(steward), keyRevokedAt: revokedAt(issuer, created.Add(time.Hour))}, protocol.Certified},
+		{"the publisher's key revoked before created", facts(signers(issuer, publisher)), fakePolicy{keyRevokedAt: revokedAt(publisher, created.Add(-time.Hour))}, protocol.Asserted},
+		{"the publisher's key revoked after created", facts(signers(issuer, publisher)), fakePolicy{keyRevokedAt: revokedAt(publisher, created.Add(time.Hour))}, protocol.Asserted},
+		{"the contributor's key revoked", facts(signers(issuer, contributor, publisher)), fakePolicy{keyRevokedAt: revokedAt(contributor, created.Add(time.Hour))}, protocol.Acknowledged},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := protocol.TrustOf(tc.facts, tc.policy); got != tc.want {
