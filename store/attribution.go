@@ -20,9 +20,10 @@ const (
 // it, and its ancestors with their own contributors.
 //
 // The subject may be an object or an artifact (a raw ID). An artifact takes
-// its publisher from the derivations stored here that made it and are not
-// withdrawn, when they all name one publisher, and its lineage from their
-// inputs (at depth 1, Via the derivation).
+// its publisher from the derivations stored here that made it, are not
+// withdrawn and that a current steward endorsed, when they all have one
+// issuer (SPEC §4.5); and its lineage from the inputs of every derivation
+// of it that is not withdrawn (at depth 1, Via the derivation).
 func (s *Store) Attribution(subject protocol.ID, p protocol.Policy) (*Attribution, error) {
 	if p == nil {
 		p = protocol.Stewards(nil)
@@ -80,20 +81,49 @@ func (q *attributionQuery) describe(a *Attribution) ([]protocol.ID, error) {
 		return nil, err
 	}
 	roots := make([]protocol.ID, 0, len(makers))
-	for i, mk := range makers {
+	for _, mk := range makers {
 		roots = append(roots, mk.id)
-		if i == 0 {
-			a.Publisher, a.Name = mk.Issuer, mk.Name
-			continue
-		}
-		if mk.Issuer != a.Publisher {
-			a.Publisher = protocol.DID{}
-		}
-		if mk.Name != a.Name {
-			a.Name = ""
+	}
+	a.Publisher = artifactPublisher(makers)
+	a.Name = artifactName(makers, a.Publisher)
+	return roots, nil
+}
+
+// artifactPublisher returns the publisher of an artifact (SPEC §4.5): the
+// issuer of the derivations of it that a current steward endorsed, when
+// they have one issuer; otherwise no one. Anyone may publish a derivation
+// naming any digest, so one that no steward endorsed neither gives the
+// publisher nor takes it away.
+func artifactPublisher(makers []maker) protocol.DID {
+	var publisher protocol.DID
+	for _, mk := range makers {
+		switch {
+		case !mk.endorsed:
+		case publisher.IsZero():
+			publisher = mk.Issuer
+		case publisher != mk.Issuer:
+			return protocol.DID{}
 		}
 	}
-	return roots, nil
+	return publisher
+}
+
+// artifactName returns the name the makers give the artifact, when they
+// agree: only the publisher's derivations, when it has one, so that no
+// one else can clear it.
+func artifactName(makers []maker, publisher protocol.DID) string {
+	name, first := "", true
+	for _, mk := range makers {
+		if !publisher.IsZero() && mk.Issuer != publisher {
+			continue
+		}
+		if first {
+			name, first = mk.Name, false
+		} else if mk.Name != name {
+			return ""
+		}
+	}
+	return name
 }
 
 // publisherOf returns the publisher of a dataset or derivation, and no one
@@ -108,6 +138,7 @@ func publisherOf(m meta) protocol.DID {
 type maker struct {
 	id protocol.ID
 	meta
+	endorsed bool // a current steward endorsed it, and has not withdrawn the endorsement
 }
 
 // makers returns the derivations stored here that made an artifact with
@@ -131,29 +162,50 @@ func (q *attributionQuery) makers(d protocol.Digest) ([]maker, error) {
 		if !ok || m.Kind != protocol.KindDerivation {
 			continue
 		}
-		gone, err := q.withdrawn(id, m.Issuer)
+		st, err := q.standing(id, m.Issuer)
 		if err != nil {
 			return nil, err
 		}
-		if !gone {
-			out = append(out, maker{id, m})
+		if !st.withdrawn {
+			out = append(out, maker{id, m, st.endorsed})
 		}
 	}
 	return out, nil
 }
 
-// withdrawn reports whether a revocation of id by issuer is stored.
-func (q *attributionQuery) withdrawn(id protocol.ID, issuer protocol.DID) (bool, error) {
-	found := false
+// objectStanding is what the claims about an object say of it.
+type objectStanding struct {
+	withdrawn bool // a revocation by its issuer is stored
+	endorsed  bool // a current steward endorsed it and has not withdrawn the endorsement
+}
+
+// standing reads the claims about id, an object whose issuer is issuer.
+// A revoked key is never a steward (SPEC §8.5), whatever the policy says.
+func (q *attributionQuery) standing(id protocol.ID, issuer protocol.DID) (objectStanding, error) {
+	var st objectStanding
 	err := scan(q.txn, claimsPrefix(id), true, func(key, val []byte) error {
 		s, err := decodeSummary(val)
 		if err != nil {
 			return corrupt(key, err)
 		}
-		found = found || s.Kind == protocol.KindRevocation && s.Issuer == issuer
+		switch s.Kind {
+		case protocol.KindRevocation:
+			st.withdrawn = st.withdrawn || s.Issuer == issuer
+		case protocol.KindEndorsement:
+			st.endorsed = st.endorsed || !s.Withdrawn && q.steward(s.Issuer)
+		}
 		return nil
 	})
-	return found, err
+	return st, err
+}
+
+// steward reports whether d is a current steward under the query's policy
+// and no key that governance revoked.
+func (q *attributionQuery) steward(d protocol.DID) bool {
+	if _, revoked := q.policy.KeyRevokedAt(d); revoked {
+		return false
+	}
+	return q.policy.IsSteward(d)
 }
 
 // lineage walks the parent edges breadth-first from roots (the subject, or

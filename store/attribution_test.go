@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
@@ -141,17 +142,19 @@ func TestLineageDepthLimit(t *testing.T) {
 
 func TestAttributionOfArtifact(t *testing.T) {
 	c := newCast(t)
+	stewards := protocol.Stewards{c.steward.DID(): true}
 	ds := storetest.NewDataset(t, c.carol, "corpus")
 	model := storetest.FileOf("model.safetensors", "weights")
 	art := protocol.ArtifactID(model.Digest)
 	deriv := storetest.NewDerivation(t, c.publisher, model, "trained-on", ds.ID)
+	vouched := storetest.NewEndorsement(t, c.steward, deriv.ID, "provenance-checked")
 	claim := storetest.NewClaim(t, c.alice, art, c.bob.DID(), "trainer", 1)
 	dclaim := storetest.NewClaim(t, c.bob, ds.ID, c.bob.DID(), "author", 1)
 
-	t.Run("one maker", func(t *testing.T) {
+	t.Run("one maker, endorsed by a steward", func(t *testing.T) {
 		s := storetest.Open(t)
-		storetest.MustPut(t, s, ds, deriv, claim, storetest.Cosign(t, claim, c.publisher), dclaim)
-		a := attribution(t, s, art, nil)
+		storetest.MustPut(t, s, ds, deriv, vouched, claim, storetest.Cosign(t, claim, c.publisher), dclaim)
+		a := attribution(t, s, art, stewards)
 		if a.Kind != "artifact" || a.Publisher != c.publisher.DID() || a.Name != "model.safetensors" {
 			t.Errorf("subject %q %s %q", a.Kind, a.Publisher, a.Name)
 		}
@@ -169,12 +172,24 @@ func TestAttributionOfArtifact(t *testing.T) {
 		if d.Kind != "derivation" || d.Publisher != c.publisher.DID() || len(d.Lineage) != 1 || d.Lineage[0].Via != deriv.ID {
 			t.Errorf("attribution of the derivation itself: %+v", d)
 		}
+		if a := attribution(t, s, art, nil); !a.Publisher.IsZero() || a.Contributors[0].Trust != protocol.Asserted {
+			t.Errorf("with no stewards: publisher %s, trust %s; want none, asserted", a.Publisher, a.Contributors[0].Trust)
+		}
 	})
-	t.Run("two makers who disagree", func(t *testing.T) {
+	t.Run("one maker, endorsed by no steward", func(t *testing.T) {
+		s := storetest.Open(t)
+		storetest.MustPut(t, s, ds, deriv, storetest.NewEndorsement(t, c.carol, deriv.ID, "mine"), claim, storetest.Cosign(t, claim, c.publisher))
+		a := attribution(t, s, art, stewards)
+		if !a.Publisher.IsZero() || a.Name != "model.safetensors" || a.Contributors[0].Trust != protocol.Asserted || len(a.Lineage) != 1 {
+			t.Errorf("publisher %s, name %q, trust %s, lineage %+v: want none, the name, asserted, the corpus", a.Publisher, a.Name, a.Contributors[0].Trust, a.Lineage)
+		}
+	})
+	t.Run("two endorsed makers who disagree", func(t *testing.T) {
 		s := storetest.Open(t)
 		other := storetest.NewDerivation(t, c.bob, storetest.FileOf("copy.bin", "weights"), "fine-tuned-on", ds.ID)
-		storetest.MustPut(t, s, ds, deriv, other, claim, storetest.Cosign(t, claim, c.publisher))
-		a := attribution(t, s, art, nil)
+		storetest.MustPut(t, s, ds, deriv, vouched, other, storetest.NewEndorsement(t, c.steward, other.ID, "provenance-checked"),
+			claim, storetest.Cosign(t, claim, c.publisher))
+		a := attribution(t, s, art, stewards)
 		if !a.Publisher.IsZero() || a.Name != "" || a.Contributors[0].Trust != protocol.Asserted {
 			t.Errorf("publisher %s, name %q, trust %s: want none, none, asserted", a.Publisher, a.Name, a.Contributors[0].Trust)
 		}
@@ -184,16 +199,34 @@ func TestAttributionOfArtifact(t *testing.T) {
 	})
 	t.Run("withdrawn maker", func(t *testing.T) {
 		s := storetest.Open(t)
-		storetest.MustPut(t, s, ds, deriv, claim, storetest.Cosign(t, claim, c.publisher), storetest.NewRevocation(t, c.publisher, deriv.ID, "wrong inputs"))
-		a := attribution(t, s, art, nil)
+		storetest.MustPut(t, s, ds, deriv, vouched, claim, storetest.Cosign(t, claim, c.publisher), storetest.NewRevocation(t, c.publisher, deriv.ID, "wrong inputs"))
+		a := attribution(t, s, art, stewards)
 		if !a.Publisher.IsZero() || len(a.Lineage) != 0 {
 			t.Errorf("publisher %s, lineage %+v: a withdrawn derivation should count for nothing", a.Publisher, a.Lineage)
+		}
+	})
+	t.Run("withdrawn endorsement", func(t *testing.T) {
+		s := storetest.Open(t)
+		storetest.MustPut(t, s, ds, deriv, vouched, storetest.NewRevocation(t, c.steward, vouched.ID, "too hasty"), claim)
+		if a := attribution(t, s, art, stewards); !a.Publisher.IsZero() {
+			t.Errorf("publisher %s: an endorsement its steward withdrew should count for nothing", a.Publisher)
+		}
+	})
+	t.Run("endorsed by a steward whose key governance revoked", func(t *testing.T) {
+		s := storetest.Open(t)
+		storetest.MustPut(t, s, ds, deriv, vouched, claim)
+		p := fakePolicy{
+			steward:   stewards.IsSteward,
+			revokedAt: func(d protocol.DID) (time.Time, bool) { return time.Time{}, d == c.steward.DID() },
+		}
+		if a := attribution(t, s, art, p); !a.Publisher.IsZero() {
+			t.Errorf("publisher %s: a revoked key is no steward", a.Publisher)
 		}
 	})
 	t.Run("no maker", func(t *testing.T) {
 		s := storetest.Open(t)
 		storetest.MustPut(t, s, claim)
-		if a := attribution(t, s, art, nil); a.Kind != "artifact" || !a.Publisher.IsZero() || len(a.Contributors) != 1 {
+		if a := attribution(t, s, art, stewards); a.Kind != "artifact" || !a.Publisher.IsZero() || len(a.Contributors) != 1 {
 			t.Errorf("%+v", a)
 		}
 	})

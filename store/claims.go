@@ -37,7 +37,7 @@ func (q *attributionQuery) claims(subject protocol.ID, publisher protocol.DID, e
 		es = []EndorsementView{}
 	}
 	for i := range es {
-		es[i].Steward = q.policy.IsSteward(es[i].Issuer)
+		es[i].Steward = q.steward(es[i].Issuer)
 	}
 	slices.SortFunc(es, func(a, b EndorsementView) int {
 		return cmp.Or(a.Created.Compare(b.Created), strings.Compare(a.ID.String(), b.ID.String()))

@@ -84,7 +84,12 @@ func TestTrustLevels(t *testing.T) {
 			revokeAlice(func(created time.Time) time.Time { return created.Add(-time.Hour) }), protocol.Revoked},
 		{"revoked: the issuer's key was revoked the instant the claim was made",
 			nil, revokeAlice(func(created time.Time) time.Time { return created }), protocol.Revoked},
-		{"not revoked: the issuer's key was revoked after the claim was made",
+		{"revoked: the issuer's key was revoked after the claim was made, and no one witnessed it",
+			func(cl *protocol.Object) []*protocol.Object {
+				return []*protocol.Object{storetest.Cosign(t, cl, c.mallory)}
+			},
+			revokeAlice(func(created time.Time) time.Time { return created.Add(time.Second) }), protocol.Revoked},
+		{"not revoked: the issuer's key was revoked after the claim was made, which the publisher witnessed",
 			func(cl *protocol.Object) []*protocol.Object {
 				return []*protocol.Object{storetest.Cosign(t, cl, c.publisher)}
 			},
