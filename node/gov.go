@@ -205,6 +205,9 @@ func (n *Node) govPublish(op, as string, p *protocol.GovProposal, v *protocol.Go
 	if err != nil {
 		return GovPublished{}, err
 	}
+	if err := n.refuseRevoked(op, key.DID()); err != nil {
+		return GovPublished{}, err
+	}
 	gv := n.gov
 	gv.mu.Lock()
 	state := gv.g.State()

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/commons-p2p/commons/protocol"
@@ -35,9 +36,8 @@ func (n *Node) sign(as string, k protocol.ObjectKind, subjects []protocol.Resour
 	if err != nil {
 		return Published{}, err
 	}
-	if at, revoked := n.policy().KeyRevokedAt(key.DID()); revoked && !n.created().Before(at) {
-		return Published{}, protocol.E("publish "+k.String(), protocol.Forbidden,
-			"%s was revoked by this commons' governance from %s: what it signs now shows as revoked, so nothing was signed", key.DID(), at.Format(time.RFC3339))
+	if err := n.refuseRevoked("publish "+k.String(), key.DID()); err != nil {
+		return Published{}, err
 	}
 	env, err := protocol.NewEnvelope(k, subjects, pred)
 	if err != nil {
@@ -53,6 +53,30 @@ func (n *Node) sign(as string, k protocol.ObjectKind, subjects []protocol.Resour
 		return Published{}, err
 	}
 	return Published{ID: res.ID, Kind: k.String(), Signer: key.DID(), New: res.New, Signers: res.Signers}, nil
+}
+
+// refuseRevoked refuses (forbidden) to sign with d when this node's
+// governance state revokes it, from whatever effective time, past or
+// future (SPEC §8.9): its co-signatures and endorsements count for nothing,
+// and its claims count only when someone else witnessed them, so from the
+// moment the node knows, the key signs nothing.
+func (n *Node) refuseRevoked(op string, d protocol.DID) error {
+	at, revoked := n.policy().KeyRevokedAt(d)
+	if !revoked {
+		return nil
+	}
+	why := ""
+	if s := n.govState(); s != nil {
+		for _, r := range s.Revoked() {
+			if r.DID == d {
+				why = fmt.Sprintf(" by proposal %s (%q)", r.Proposal, r.Reason)
+				break
+			}
+		}
+	}
+	return protocol.E(op, protocol.Forbidden,
+		"%s was revoked by this commons' governance from %s%s: a revoked key signs nothing, so nothing was signed",
+		d, at.UTC().Format(time.RFC3339), why)
 }
 
 // signerDID returns the DID of the key named as, for predicates that name
@@ -146,6 +170,9 @@ func (n *Node) resolveDID(s string) (protocol.DID, error) {
 func (n *Node) Cosign(_ context.Context, id protocol.ID, as string) (Published, error) {
 	key, err := n.repo.Keys.Get(as)
 	if err != nil {
+		return Published{}, err
+	}
+	if err := n.refuseRevoked("cosign", key.DID()); err != nil {
 		return Published{}, err
 	}
 	o, err := n.store.Object(id)
