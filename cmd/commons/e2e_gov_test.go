@@ -192,11 +192,16 @@ func TestGovAttribution(t *testing.T) {
 		}
 	}
 
-	// A key revoked from a time: its claims from then on show as revoked,
-	// the ones before keep their trust; and the node signs nothing more
-	// with it.
-	var before, after publishedJSON
+	// A key revoked from a time: its claims from then on show as revoked;
+	// the ones before keep their trust only when a party that is not
+	// revoked witnessed them (here the dataset's publisher, by co-signing),
+	// since their date is the key holder's word; and the node signs
+	// nothing more with it, co-signatures included.
+	var before, unwitnessed, after publishedJSON
 	ok(t, &before, r("claim", "add", "--subject", ds.ID, "--role", "author", "--weight", "0.5", "--as", "carol")...)
+	ok(t, &unwitnessed, r("claim", "add", "--subject", ds.ID, "--role", "reviewer", "--weight", "0.3", "--as", "carol")...)
+	var cosigned publishedJSON
+	ok(t, &cosigned, r("claim", "cosign", before.ID)...)
 	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(1100 * time.Millisecond)))
 	effective := time.Now().UTC().Format(time.RFC3339)
 	// Signed after the effective time, before the revocation passes: the
@@ -207,11 +212,15 @@ func TestGovAttribution(t *testing.T) {
 		t.Fatalf("revoke-key: %+v, want passed", p)
 	}
 	fails(t, nil, []string{"was revoked by this commons' governance", "nothing was signed"}, r("claim", "add", "--subject", ds.ID, "--role", "editor", "--weight", "0.1", "--as", "carol")...)
+	fails(t, nil, []string{carol.DID, "was revoked by this commons' governance", "laptop stolen", "nothing was signed"}, r("claim", "cosign", unwitnessed.ID, "--as", "carol")...)
 	if got := trustOf(t, repo, ds.ID, after.ID); got.Trust != "revoked" {
 		t.Errorf("claim by carol after her key's revocation: trust %q, want revoked", got.Trust)
 	}
-	if got := trustOf(t, repo, ds.ID, before.ID); got.Trust == "revoked" {
-		t.Errorf("claim by carol before the effective time: trust %q, want it kept", got.Trust)
+	if got := trustOf(t, repo, ds.ID, before.ID); got.Trust != "mutual" {
+		t.Errorf("claim by carol before the effective time, co-signed by the publisher: trust %q, want it kept (mutual)", got.Trust)
+	}
+	if got := trustOf(t, repo, ds.ID, unwitnessed.ID); got.Trust != "revoked" {
+		t.Errorf("claim by carol before the effective time, witnessed by no one: trust %q, want revoked", got.Trust)
 	}
 	if out := commons(t, nil, r("gov", "state")...); !strings.Contains(out.stdout, carol.DID) {
 		t.Errorf("gov state --json does not list the revoked key %s:\n%s", carol.DID, out)
