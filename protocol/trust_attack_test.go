@@ -72,6 +72,12 @@ func TestTrustAttacks(t *testing.T) {
 		{"a claim by a revoked key witnessed only by another revoked key is revoked",
 			protocol.ClaimFacts{Issuer: thief, Contributor: thief, Publisher: alice, Signers: []protocol.DID{thief, alice}},
 			policy(thief, alice), protocol.Revoked},
+		{"revoke all: a claim by a key revoked from 2000-01-01 is revoked, witnessed or not",
+			protocol.ClaimFacts{Issuer: thief, Contributor: thief, Publisher: alice, Signers: []protocol.DID{thief, alice}, Endorsers: []protocol.DID{steward}},
+			fakePolicy{
+				isSteward:    func(d protocol.DID) bool { return d == steward },
+				keyRevokedAt: func(d protocol.DID) (time.Time, bool) { return time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), d == thief },
+			}, protocol.Revoked},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.facts.Created = created
