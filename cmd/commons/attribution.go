@@ -18,10 +18,13 @@ func (AttributionCommand) Usage() string {
 	return `usage: commons attribution ID [--local] [--timeout DURATION]
 
 Shows the attribution claims about ID with the trust each has earned —
-asserted (only its issuer signed), acknowledged (the publisher co-signed),
-mutual (contributor and publisher signed), certified (a steward endorsed
-it), revoked — then the endorsements of ID, then its lineage: every
-ancestor dataset with its own contributors.
+asserted (no one but its issuer vouched for it), acknowledged (the
+publisher co-signed it), mutual (contributor and publisher, two parties,
+both signed), certified (a current steward endorsed it), revoked (withdrawn
+by its issuer, or its issuer's key revoked by governance) — then the
+endorsements of ID, then its lineage: every ancestor dataset with its own
+contributors. An artifact's publisher is the issuer of its derivations that
+a steward endorsed.
 
 ` + queryHelp
 }

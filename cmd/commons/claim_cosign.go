@@ -16,7 +16,8 @@ func (ClaimCosignCommand) Usage() string {
 
 Adds a signature to the object ID without changing its ID. A claim co-signed
 by the subject's publisher is acknowledged; by the publisher and the
-contributor, mutual.
+contributor, mutual. Any other key's signature adds nothing, and a key that
+governance revoked cannot co-sign.
 `
 }
 
