@@ -50,7 +50,7 @@ func TestLeakedKeyAttack(t *testing.T) {
 	}
 	// Before the leak, the key's holder made two claims; the publisher
 	// co-signed one of them: that claim is mutual, the key being its
-// contributor.
+	// contributor.
 	witnessed := put(holder, claim(now.Add(-3*time.Hour), "annotator"))
 	alone := put(holder, claim(now.Add(-3*time.Hour), "curator"))
 	waitFor(t, "the holder's claim reaches the publisher", func() bool { ok, _ := publisher.store.Has(witnessed); return ok })
