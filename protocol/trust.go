@@ -109,17 +109,16 @@ func (j judge) certified() bool {
 	return false
 }
 
-// witnessed reports whether a party that is not revoked vouched for the
-// claim: the publisher or the contributor, not being the issuer, signed
-// it, or a current steward endorsed it. The claim's date is its issuer's
-// word; a witness is what a thief holding the issuer's key cannot forge.
+// witnessed reports whether a party that is not revoked, and whose role
+// the issuer did not choose, vouched for the claim: the subject's
+// publisher, not being the issuer, signed it, or a current steward
+// endorsed it. The claim's date is its issuer's word, and so is its
+// contributor: a thief holding the issuer's key names a key of its own as
+// contributor and co-signs with it. A witness is what that thief cannot
+// forge.
 func (j judge) witnessed() bool {
-	for _, d := range []DID{j.f.Publisher, j.f.Contributor} {
-		if d != j.f.Issuer && j.vouches(d) {
-			return true
-		}
-	}
-	return j.certified()
+	d := j.f.Publisher
+	return d != j.f.Issuer && j.vouches(d) || j.certified()
 }
 
 // UnmarshalText reads a level's name, so that API clients can decode what

@@ -63,6 +63,9 @@ func TestTrustAttacks(t *testing.T) {
 		{"a claim backdated by a revoked key, with a stranger's signature, is revoked",
 			protocol.ClaimFacts{Issuer: thief, Contributor: bob, Publisher: alice, Signers: []protocol.DID{thief, stranger}},
 			policy(thief), protocol.Revoked},
+		{"a claim backdated by a revoked key, co-signed by a contributor key of the thief's own, is revoked",
+			protocol.ClaimFacts{Issuer: thief, Contributor: stranger, Publisher: alice, Signers: []protocol.DID{thief, stranger}},
+			policy(thief), protocol.Revoked},
 		{"a claim by a revoked key that the publisher witnessed keeps its level",
 			protocol.ClaimFacts{Issuer: thief, Contributor: thief, Publisher: alice, Signers: []protocol.DID{thief, alice}},
 			policy(thief), protocol.Mutual},
@@ -122,11 +125,9 @@ func referenceTrust(w trustWorld) protocol.Trust {
 	for k := range trustKeys {
 		certified = certified || in(w.endorsers, k) && in(w.stewards, k) && !isRevoked(k)
 	}
-	// "a signature by the subject's publisher or by the contributor, that
-	// party being neither the issuer nor a revoked key; or an endorsement
-	// by a current steward"
-	witnessed := w.publisher >= 0 && w.publisher != w.issuer && signed(w.publisher) ||
-		w.contributor != w.issuer && signed(w.contributor) || certified
+	// "a signature by the subject's publisher, the publisher being neither
+	// the issuer nor a revoked key; or an endorsement by a current steward"
+	witnessed := w.publisher >= 0 && w.publisher != w.issuer && signed(w.publisher) || certified
 	switch r := w.revoked[w.issuer]; {
 	case w.withdrawn: // 1
 		return protocol.Revoked

@@ -94,7 +94,7 @@ func TestTrustOf(t *testing.T) {
 		{"issuer key revoked at created", facts(nil), fakePolicy{keyRevokedAt: revokedAt(issuer, created)}, protocol.Revoked},
 		{"issuer key revoked after created, no witness", facts(nil), fakePolicy{keyRevokedAt: revokedAt(issuer, created.Add(time.Second))}, protocol.Revoked},
 		{"issuer key revoked after created, the publisher witnessed", facts(signers(issuer, publisher)), fakePolicy{keyRevokedAt: revokedAt(issuer, created.Add(time.Second))}, protocol.Acknowledged},
-		{"issuer key revoked after created, the contributor witnessed", facts(signers(issuer, contributor)), fakePolicy{keyRevokedAt: revokedAt(issuer, created.Add(time.Second))}, protocol.Asserted},
+		{"issuer key revoked after created, the contributor is no witness", facts(signers(issuer, contributor)), fakePolicy{keyRevokedAt: revokedAt(issuer, created.Add(time.Second))}, protocol.Revoked},
 		{"key revoked beats certified", facts(func(c *protocol.ClaimFacts) { c.Endorsers = []protocol.DID{steward} }), fakePolicy{isSteward: stewards(steward), keyRevokedAt: revokedAt(issuer, created)}, protocol.Revoked},
 		{"revoked after created, witnessed by a steward, keeps certified", facts(func(c *protocol.ClaimFacts) { c.Endorsers = []protocol.DID{steward} }), fakePolicy{isSteward: stewards(steward), keyRevokedAt: revokedAt(issuer, created.Add(time.Hour))}, protocol.Certified},
 		{"the publisher's key revoked before created", facts(signers(issuer, publisher)), fakePolicy{keyRevokedAt: revokedAt(publisher, created.Add(-time.Hour))}, protocol.Asserted},
