@@ -61,7 +61,12 @@ type attributionQuery struct {
 }
 
 // describe fills in what the index knows of a.Subject and returns the
-// nodes whose parents are the subject's ancestors at depth 1.
+// nodes whose parents are the subject's ancestors at depth 1. For an
+// artifact with a publisher these are the publisher's derivations alone:
+// anyone can publish a derivation naming any digest and any inputs, and
+// once a steward has said whose model it is, no one else adds ancestors
+// to it. Without a publisher every derivation is its issuer's word, and
+// all are shown, each ancestor with the derivation it came through (Via).
 func (q *attributionQuery) describe(a *Attribution) ([]protocol.ID, error) {
 	m, ok, err := getMeta(q.txn, a.Subject)
 	if err != nil {
@@ -80,12 +85,14 @@ func (q *attributionQuery) describe(a *Attribution) ([]protocol.ID, error) {
 	if err != nil {
 		return nil, err
 	}
-	roots := make([]protocol.ID, 0, len(makers))
-	for _, mk := range makers {
-		roots = append(roots, mk.id)
-	}
 	a.Publisher = artifactPublisher(makers)
 	a.Name = artifactName(makers, a.Publisher)
+	roots := make([]protocol.ID, 0, len(makers))
+	for _, mk := range makers {
+		if a.Publisher.IsZero() || mk.Issuer == a.Publisher {
+			roots = append(roots, mk.id)
+		}
+	}
 	return roots, nil
 }
 

@@ -106,3 +106,37 @@ func viewOf(t *testing.T, s *store.Store, subject protocol.ID, p protocol.Policy
 	}
 	return v
 }
+
+// TestArtifactLineageAttack: mallory publishes a derivation of someone
+// else's model that names her own dataset as its input, to be shown among
+// the model's ancestors (and, later, credited for it). Once a steward has
+// said whose model it is, only the publisher's derivations give the
+// lineage; before that, every derivation is shown with the derivation it
+// came through.
+func TestArtifactLineageAttack(t *testing.T) {
+	c := newCast(t)
+	stewards := protocol.Stewards{c.steward.DID(): true}
+	corpus := storetest.NewDataset(t, c.carol, "corpus")
+	hers := storetest.NewDataset(t, c.mallory, "mallory's corpus")
+	model := storetest.FileOf("model.safetensors", "weights")
+	art := protocol.ArtifactID(model.Digest)
+	real := storetest.NewDerivation(t, c.publisher, model, "trained-on", corpus.ID)
+	forged := storetest.NewDerivation(t, c.mallory, model, "trained-on", hers.ID)
+	s := storetest.Open(t)
+	storetest.MustPut(t, s, corpus, hers, real, forged)
+
+	ancestors := func() map[protocol.ID]protocol.ID {
+		got := map[protocol.ID]protocol.ID{}
+		for _, a := range attribution(t, s, art, stewards).Lineage {
+			got[a.ID] = a.Via
+		}
+		return got
+	}
+	if got := ancestors(); got[corpus.ID] != real.ID || got[hers.ID] != forged.ID || len(got) != 2 {
+		t.Fatalf("no publisher: ancestors %v, want the corpus via %s and mallory's via %s", got, real.ID, forged.ID)
+	}
+	storetest.MustPut(t, s, storetest.NewEndorsement(t, c.steward, real.ID, "provenance-checked"))
+	if got := ancestors(); got[corpus.ID] != real.ID || len(got) != 1 {
+		t.Fatalf("publisher known: ancestors %v, want the corpus alone, via %s", got, real.ID)
+	}
+}
