@@ -62,3 +62,36 @@ func plainJSON(s string) bool {
 	}
 	return true
 }
+
+// decodeStored decodes env, the value of o/<id> at key. An envelope over
+// the limits of SPEC.md §2.1, which earlier versions of the store wrote
+// when they merged every signature of every copy, is trimmed to the
+// signatures that carry meaning (rolesOf, then fitLimits), each of them
+// verified again; trimmed reports it, and the caller rewrites it. Any
+// other envelope is returned as stored: the store verified it.
+func decodeStored(src roleSource, key, b []byte, n *names) (env *protocol.Envelope, trimmed bool, err error) {
+	env, err = protocol.DecodeEnvelope(b)
+	if err == nil {
+		return env, false, nil
+	}
+	if protocol.KindOf(err) != protocol.TooLarge {
+		return nil, false, corrupt(key, err)
+	}
+	if env, err = protocol.DecodeEnvelopeOverLimits(b); err != nil {
+		return nil, false, corrupt(key, err)
+	}
+	o, err := protocol.ParseObject(env)
+	if err != nil {
+		return nil, false, corrupt(key, err)
+	}
+	roles, err := rolesOf(src, o)
+	if err != nil {
+		return nil, false, err
+	}
+	env.Keep(roles.keeps)
+	fitLimits(env, roles, n)
+	if err := env.Verify(); err != nil {
+		return nil, false, corrupt(key, err)
+	}
+	return env, true, nil
+}
