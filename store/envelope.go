@@ -63,22 +63,25 @@ func plainJSON(s string) bool {
 	return true
 }
 
-// decodeStored decodes env, the value of o/<id> at key. An envelope over
-// the limits of SPEC.md §2.1, which earlier versions of the store wrote
-// when they merged every signature of every copy, is trimmed to the
-// signatures that carry meaning (rolesOf, then fitLimits), each of them
-// verified again; trimmed reports it, and the caller rewrites it. Any
-// other envelope is returned as stored: the store verified it.
+// decodeStored decodes b, the value of o/<id> at key, keeping only the
+// signatures that carry meaning now (rolesOf): a claim stored before its
+// subject keeps every co-signature until the subject's publisher is known.
+// An envelope over the limits of SPEC.md §2.1, which earlier versions of
+// the store wrote when they merged every signature of every copy, is
+// decoded all the same, trimmed to the limits (fitLimits) and verified
+// again. trimmed reports a signature removed: the caller rewrites the
+// envelope so. Any other envelope was verified when it was stored.
 func decodeStored(src roleSource, key, b []byte, n *names) (env *protocol.Envelope, trimmed bool, err error) {
 	env, err = protocol.DecodeEnvelope(b)
-	if err == nil {
-		return env, false, nil
+	over := err != nil && protocol.KindOf(err) == protocol.TooLarge
+	if over {
+		env, err = protocol.DecodeEnvelopeOverLimits(b)
 	}
-	if protocol.KindOf(err) != protocol.TooLarge {
+	if err != nil {
 		return nil, false, corrupt(key, err)
 	}
-	if env, err = protocol.DecodeEnvelopeOverLimits(b); err != nil {
-		return nil, false, corrupt(key, err)
+	if len(env.Signatures) == 1 {
+		return env, false, nil // the issuer's, which ParseObject required
 	}
 	o, err := protocol.ParseObject(env)
 	if err != nil {
@@ -88,10 +91,13 @@ func decodeStored(src roleSource, key, b []byte, n *names) (env *protocol.Envelo
 	if err != nil {
 		return nil, false, err
 	}
-	env.Keep(roles.keeps)
-	fitLimits(env, roles, n)
-	if err := env.Verify(); err != nil {
-		return nil, false, corrupt(key, err)
+	trimmed = env.Keep(roles.keeps) > 0
+	if over {
+		fitLimits(env, roles, n)
+		if err := env.Verify(); err != nil {
+			return nil, false, corrupt(key, err)
+		}
+		trimmed = true
 	}
-	return env, true, nil
+	return env, trimmed, nil
 }

@@ -169,8 +169,11 @@ func (p *pending) merge(o *protocol.Object, stored *protocol.Envelope, before []
 // back.
 func (p *pending) setEnvelope(o *protocol.Object, env *protocol.Envelope) (refused error) {
 	const op = "put object"
-	if n := len(env.Signatures); n == 0 || n > protocol.MaxSignatures {
-		return protocol.E(op, protocol.TooLarge, "%s %s: storing it would leave %d signatures, outside 1 to %d (SPEC §2.1); the stored copy is kept", o.Kind, o.ID, n, protocol.MaxSignatures)
+	switch n := len(env.Signatures); {
+	case n == 0:
+		return protocol.E(op, protocol.Invalid, "%s %s: no signature with a role for it", o.Kind, o.ID)
+	case n > protocol.MaxSignatures:
+		return protocol.E(op, protocol.TooLarge, "%s %s: storing it would leave %d signatures, over the limit of %d (SPEC §2.1); the stored copy is kept", o.Kind, o.ID, n, protocol.MaxSignatures)
 	}
 	b := encodeEnvelope(env, &p.keys.names)
 	if len(b) > protocol.MaxEnvelopeSize {
