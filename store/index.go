@@ -18,44 +18,48 @@ func (p *pending) put(o *protocol.Object) (res PutResult, refused, err error) {
 		return res, refused, nil
 	}
 	res = PutResult{ID: o.ID, Kind: o.Kind}
-	if w, ok := p.written[o.ID]; ok {
-		refused, err = p.merge(o, w.envelope, w.envelope.Signers(), &res)
-		return res, refused, err
-	}
-	key := p.keys.object(o.ID)
-	b, ok, err := p.getOwn(o.ID, key)
+	stored, over, err := p.storedCopy(o.ID)
 	if err != nil {
 		return res, nil, err
 	}
-	if ok {
-		stored, trimmed, err := decodeStored(p, key, b, &p.keys.names)
-		if err != nil {
+	roles := ownRoles(o)
+	if !all(o.Envelope.Signatures, roles.keeps) || stored != nil && !all(stored.Signatures, roles.keeps) {
+		if roles, err = rolesOf(p, o); err != nil {
 			return res, nil, err
 		}
-		before := stored.Signers()
-		if trimmed {
-			if before, err = signersIn(b); err != nil {
-				return res, nil, corrupt(key, err)
-			}
+	}
+	if stored == nil {
+		if refused, err = p.checkRevocation(o); refused != nil || err != nil {
+			return res, refused, err
 		}
-		refused, err = p.merge(o, stored, before, &res)
+		refused, err = p.add(o, roles, &res)
 		return res, refused, err
 	}
-	if refused, err = p.checkRevocation(o); refused != nil || err != nil {
-		return res, refused, err
+	before := stored.Signers()
+	if over {
+		if _, err := trimStored(stored, over, roles, p.keys.object(o.ID), &p.keys.names); err != nil {
+			return res, nil, err
+		}
 	}
-	refused, err = p.add(o, &res)
+	refused, err = p.merge(o, roles, stored, before, &res)
 	return res, refused, err
 }
 
-// signersIn returns the signers of an encoded envelope, over the limits of
-// SPEC.md §2.1 or not.
-func signersIn(b []byte) ([]protocol.DID, error) {
-	env, err := protocol.DecodeEnvelopeOverLimits(b)
-	if err != nil {
-		return nil, err
+// storedCopy returns the envelope of id as the transaction holds it, or
+// nil when id is not stored. over reports one over the limits of SPEC.md
+// §2.1, which an earlier version of the store wrote; it is decoded anew
+// for the caller to trim. Any other may be shared with the transaction's
+// record of what it wrote, and must not be modified.
+func (p *pending) storedCopy(id protocol.ID) (env *protocol.Envelope, over bool, err error) {
+	if w, ok := p.written[id]; ok {
+		return w.envelope, false, nil
 	}
-	return env.Signers(), nil
+	key := p.keys.object(id)
+	b, ok, err := p.getOwn(id, key)
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	return decodeRaw(key, b)
 }
 
 // checkShape refuses an object that did not come out of
@@ -113,18 +117,14 @@ func (p *pending) checkRevocation(o *protocol.Object) (refused, err error) {
 }
 
 // merge stores the union of the signatures of stored, the stored copy
-// (which it leaves as it is), and of o, reduced to those that carry
-// meaning (rolesOf). before are the signers as stored. A union over the
+// (which it leaves as it is), and of o, reduced to those of roles, the
+// keys with a role in o (rolesOf). before are the signers as stored. A union over the
 // limits of SPEC.md §2.1 is refused, and the stored copy stays.
-func (p *pending) merge(o *protocol.Object, stored *protocol.Envelope, before []protocol.DID, res *PutResult) (refused, err error) {
+func (p *pending) merge(o *protocol.Object, roles signerRoles, stored *protocol.Envelope, before []protocol.DID, res *PutResult) (refused, err error) {
 	key := p.keys.object(o.ID)
 	env := &protocol.Envelope{PayloadType: stored.PayloadType, Payload: stored.Payload, Signatures: slices.Clone(stored.Signatures)}
 	if _, err := env.Merge(o.Envelope); err != nil {
 		return nil, corrupt(key, err)
-	}
-	roles, err := rolesOf(p, o)
-	if err != nil {
-		return nil, err
 	}
 	env.Keep(roles.keeps)
 	after := env.Signers()
@@ -187,12 +187,8 @@ func (p *pending) setEnvelope(o *protocol.Object, env *protocol.Envelope) (refus
 var errMissingSummary = protocol.E("", protocol.Other, "the claim is stored but its summary is missing")
 
 // add indexes an object stored for the first time, with the signatures
-// of o that carry meaning (rolesOf). res gets the signatures stored.
-func (p *pending) add(o *protocol.Object, res *PutResult) (refused, err error) {
-	roles, err := rolesOf(p, o)
-	if err != nil {
-		return nil, err
-	}
+// of o by the keys of roles (rolesOf). res gets the signatures stored.
+func (p *pending) add(o *protocol.Object, roles signerRoles, res *PutResult) (refused, err error) {
 	if !all(o.Envelope.Signatures, roles.keeps) {
 		env := &protocol.Envelope{PayloadType: o.Envelope.PayloadType, Payload: o.Envelope.Payload, Signatures: slices.Clone(o.Envelope.Signatures)}
 		env.Keep(roles.keeps)

@@ -44,11 +44,10 @@ func (r signerRoles) keeps(d protocol.DID) bool { return r.any || slices.Contain
 // derivations of it stored here; any key at all while the subject is not
 // stored here.
 func rolesOf(src roleSource, o *protocol.Object) (signerRoles, error) {
-	r := signerRoles{keys: []protocol.DID{o.Issuer()}}
+	r := ownRoles(o)
 	if o.Kind != protocol.KindAttribution {
 		return r, nil
 	}
-	r.keys = append(r.keys, o.Attribution.Contributor)
 	if o.About.IsObject() {
 		m, ok, err := src.metaOf(o.About)
 		switch {
@@ -68,6 +67,17 @@ func rolesOf(src roleSource, o *protocol.Object) (signerRoles, error) {
 	r.any = len(makers) == 0
 	r.keys = append(r.keys, makers...)
 	return r, nil
+}
+
+// ownRoles returns the keys with a role in o that o itself names: its
+// issuer and an attribution's contributor. When every signature to keep is
+// by one of these, rolesOf's lookups of the subject decide nothing.
+func ownRoles(o *protocol.Object) signerRoles {
+	r := signerRoles{keys: []protocol.DID{o.Issuer()}}
+	if o.Kind == protocol.KindAttribution {
+		r.keys = append(r.keys, o.Attribution.Contributor)
+	}
+	return r
 }
 
 // fitLimits removes signatures from env until it satisfies the limits of
