@@ -58,6 +58,9 @@ type txnState struct {
 	known *knownIDs
 	// written are the objects whose envelopes txn writes.
 	written map[protocol.ID]written
+	// subjects are the meta records that judging signers' roles read
+	// (roles.go), by ID.
+	subjects map[protocol.ID]meta
 	// counts are the objects of each kind stored once txn commits, read
 	// from the store at the first object of the kind (read marks those,
 	// which flushCounts writes back). One write per kind and transaction

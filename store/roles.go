@@ -145,8 +145,22 @@ func (r readRoles) makersOf(d protocol.Digest) ([]protocol.DID, error) {
 }
 
 // The writer judges roles with what its transaction holds, the objects
-// before this one in the batch included.
-func (p *pending) metaOf(id protocol.ID) (meta, bool, error) { return p.meta(id) }
+// before this one in the batch included. A meta record never changes once
+// written, so the subjects found are remembered for the batch: the
+// co-signed copies of many claims name the same few subjects.
+func (p *pending) metaOf(id protocol.ID) (meta, bool, error) {
+	if m, ok := p.subjects[id]; ok {
+		return m, true, nil
+	}
+	m, ok, err := p.meta(id)
+	if ok && err == nil {
+		if p.subjects == nil {
+			p.subjects = map[protocol.ID]meta{}
+		}
+		p.subjects[id] = m
+	}
+	return m, ok, err
+}
 
 func (p *pending) makersOf(d protocol.Digest) ([]protocol.DID, error) {
 	// An iterator of txn sees the writes of the batch so far; it sorts
