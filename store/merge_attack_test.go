@@ -311,6 +311,46 @@ func TestStoredEnvelopeAlwaysDecodes(t *testing.T) {
 	}
 }
 
+// Property: the envelope served for a claim does not depend on the order
+// in which its copies and its subject arrive, one by one or in batches,
+// as long as no copy pushes it past the limits while its subject is not
+// held (SPEC.md §2.5 says what happens then).
+func TestServedSignaturesAnyOrder(t *testing.T) {
+	c := newCast(t)
+	ds := storetest.NewDataset(t, c.publisher, "birds")
+	claim := storetest.NewClaim(t, c.alice, ds.ID, c.bob.DID(), "annotator", 0.5)
+	junk := storetest.Keys(t, "junk", 29) // with alice, bob and the publisher: 32
+	objs := []*protocol.Object{
+		ds, claim,
+		storetest.Cosign(t, claim, junk[:10]...),
+		storetest.Cosign(t, claim, append(junk[10:20], c.publisher)...),
+		storetest.Cosign(t, claim, append(junk[20:], c.bob)...),
+		storetest.Cosign(t, ds, junk...),
+	}
+	ref := storetest.Open(t)
+	storetest.MustPut(t, ref, objs...)
+	want := map[protocol.ID]string{claim.ID: string(readBack(t, ref, claim.ID).Encode()), ds.ID: string(readBack(t, ref, ds.ID).Encode())}
+	if got := readBack(t, ref, claim.ID); len(got.Signatures) != 3 {
+		t.Fatalf("reference: %d signatures, want the issuer's, the contributor's and the publisher's", len(got.Signatures))
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := range 40 {
+		order := slices.Clone(objs)
+		rng.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
+		s := storetest.Open(t)
+		if i%2 == 0 {
+			storetest.MustPut(t, s, order...)
+		} else if _, err := s.PutBatch(order); err != nil {
+			t.Fatal(err)
+		}
+		for id, w := range want {
+			if got := string(readBack(t, s, id).Encode()); got != w {
+				t.Fatalf("order %d: %s serves\n%s\nwant\n%s", i, id, got, w)
+			}
+		}
+	}
+}
+
 // readBack reads id every way a node does and checks that the envelope
 // served decodes as a receiver would decode it and verifies.
 func readBack(t *testing.T, s *store.Store, id protocol.ID) *protocol.Envelope {
