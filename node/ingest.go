@@ -77,7 +77,10 @@ func (n *Node) storeVerified(vb verifiedBatch) []store.PutResult {
 	}
 	// An error of PutBatch is a failure of the store: the results of what
 	// it committed before are filled in, the others carry the error.
-	stored, _ := n.store.PutBatch(valid)
+	stored, err := n.store.PutBatch(valid)
+	if err != nil {
+		n.log.Warn("bulk ingest: the store failed", "err", err)
+	}
 	for j, i := range at {
 		results[i] = stored[j]
 		if results[i].Err != nil {

@@ -56,9 +56,10 @@ func notStored(op string, id protocol.ID) error {
 	return protocol.E(op, protocol.NotFound, "object %s is not stored here", id)
 }
 
-// loadEnvelope reads the envelope of id. One that an earlier version of
-// the store wrote over the limits of SPEC.md §2.1 is returned trimmed
-// (decodeStored) and queued to be rewritten so (repairs).
+// loadEnvelope reads the envelope of id. One that holds signatures without
+// meaning, or that an earlier version of the store wrote over the limits
+// of SPEC.md §2.1, is returned trimmed (decodeStored) and queued to be
+// rewritten so (repair.go).
 func (s *Store) loadEnvelope(txn *badger.Txn, id protocol.ID) (*protocol.Envelope, error) {
 	env, trimmed, err := readEnvelope(txn, id)
 	if trimmed {

@@ -6,13 +6,14 @@ import (
 	"github.com/commons-p2p/commons/protocol"
 )
 
-// Earlier versions of the store merged every signature of every copy of an
-// object, and could write envelopes over the limits of SPEC.md §2.1 that
-// they then refused to read. Reading such an envelope trims it
-// (decodeStored) and queues its ID here; one goroutine rewrites each
-// queued envelope trimmed, through the writer, so that it is trimmed once.
-// Readers never wait for it: a full queue drops the ID, and the next read
-// queues it again.
+// A read trims a stored envelope in two cases: an earlier version of the
+// store merged every signature of every copy and wrote it over the limits
+// of SPEC.md §2.1; or it holds co-signatures that the roles, judged again
+// now that the claim's subject is held here, no longer give meaning to.
+// The reader serves it trimmed (decodeStored) and queues its ID here; one
+// goroutine rewrites each queued envelope trimmed, through the writer, so
+// that it is trimmed once. Readers never wait for it: a full queue drops
+// the ID, and the next read queues it again.
 
 // repairQueue is how many IDs wait to be rewritten.
 const repairQueue = 64
@@ -34,7 +35,7 @@ func (s *Store) repairLoop() {
 			return
 		case id := <-s.repairs:
 			if err := s.repair(id); err != nil {
-				s.log.Warn("rewrite of an envelope over the limits failed", "id", id, "err", err)
+				s.log.Warn("rewrite of a trimmed envelope failed", "id", id, "err", err)
 			}
 		}
 	}

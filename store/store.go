@@ -58,7 +58,7 @@ type Store struct {
 	stop     chan struct{}
 	done     chan struct{} // closed when collectValueLog returns
 
-	repairs    chan protocol.ID // envelopes over the limits to rewrite (repair.go)
+	repairs    chan protocol.ID // envelopes to rewrite trimmed (repair.go)
 	repairDone chan struct{}    // closed when repairLoop returns
 
 	knownBuilt chan struct{} // closed when buildKnown returns
