@@ -420,3 +420,77 @@ func wantKind(t *testing.T, err error, k protocol.Kind, parts ...string) {
 		}
 	}
 }
+
+// FuzzMergedEnvelopeDecodes is TestStoredEnvelopeAlwaysDecodes driven by
+// the fuzzer: each four bytes are one copy (which object, which signers
+// from a pool of role keys and throwaway keys, one by one or batched with
+// the next), and every envelope stored must decode and verify.
+func FuzzMergedEnvelopeDecodes(f *testing.F) {
+	c := newCast(f)
+	ds := storetest.NewDataset(f, c.publisher, "birds")
+	art := storetest.FileOf("model.bin", "weights")
+	deriv := storetest.NewDerivation(f, c.carol, art, "training", ds.ID)
+	claim := storetest.NewClaim(f, c.alice, ds.ID, c.bob.DID(), "annotator", 0.5)
+	objs := []*protocol.Object{
+		ds, deriv, claim,
+		storetest.NewClaim(f, c.bob, protocol.ArtifactID(art.Digest), c.alice.DID(), "tester", 0.3),
+		storetest.NewClaim(f, c.alice, protocol.ObjectID([]byte("elsewhere")), c.bob.DID(), "author", 1),
+		storetest.NewEndorsement(f, c.steward, claim.ID, "checked"),
+	}
+	roles := []*protocol.Key{c.publisher, c.alice, c.bob, c.carol, c.steward}
+	junk := storetest.Keys(f, "junk", 64)
+	f.Add([]byte{4, 31, 0, 0, 4, 31, 0x1f, 1, 0, 0, 0, 0})
+	f.Add([]byte{2, 30, 0x06, 1, 2, 30, 0x02, 0, 0, 0, 0, 0, 2, 5, 0x04, 0})
+	f.Add([]byte{3, 31, 0, 0, 1, 0, 0, 0, 3, 31, 0x08, 0})
+	f.Fuzz(func(t *testing.T, script []byte) {
+		if len(script) > 4*16 { // signing dominates: 16 copies of up to 32 signatures
+			return
+		}
+		s := storetest.Open(t)
+		var batch []*protocol.Object
+		for i := 0; i+4 <= len(script); i += 4 {
+			o := objs[int(script[i])%len(objs)]
+			n, pick, batched := int(script[i+1])%protocol.MaxSignatures, script[i+2], script[i+3]&1 == 1
+			var keys []*protocol.Key
+			for j := range n {
+				keys = append(keys, junk[(int(script[i+1])*7+j)%len(junk)])
+			}
+			for j, k := range roles {
+				if pick&(1<<j) != 0 && len(keys) < protocol.MaxSignatures-1 {
+					keys = append(keys, k)
+				}
+			}
+			batch = append(batch, storetest.Cosign(t, o, keys...))
+			if batched && i+8 <= len(script) {
+				continue
+			}
+			res, err := s.PutBatch(batch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range res {
+				if r.Err != nil && protocol.KindOf(r.Err) != protocol.TooLarge {
+					t.Fatal(r.Err)
+				}
+			}
+			batch = batch[:0]
+		}
+		for key, val := range s.Dump() {
+			if !strings.HasPrefix(key, "o/") {
+				continue
+			}
+			env, err := protocol.DecodeEnvelope([]byte(val))
+			if err == nil {
+				err = env.Verify()
+			}
+			if err != nil {
+				t.Fatalf("%s does not read back: %v", key, err)
+			}
+		}
+		for _, o := range objs {
+			if _, err := s.Envelope(o.ID); err != nil && protocol.KindOf(err) != protocol.NotFound {
+				t.Fatal(err)
+			}
+		}
+	})
+}
