@@ -75,14 +75,14 @@ func (n *Node) storeVerified(vb verifiedBatch) []store.PutResult {
 			n.metrics.refused.WithLabelValues(protocol.KindOf(results[i].Err).String()).Inc()
 		}
 	}
+	// An error of PutBatch is a failure of the store: the results of what
+	// it committed before are filled in, the others carry the error.
 	stored, err := n.store.PutBatch(valid)
+	if err != nil {
+		n.log.Warn("bulk ingest: the store failed", "err", err)
+	}
 	for j, i := range at {
-		switch {
-		case err != nil:
-			results[i] = store.PutResult{ID: objs[i].ID, Kind: objs[i].Kind, Err: err}
-		default:
-			results[i] = stored[j]
-		}
+		results[i] = stored[j]
 		if results[i].Err != nil {
 			n.metrics.refused.WithLabelValues(protocol.KindOf(results[i].Err).String()).Inc()
 		} else {

@@ -145,24 +145,42 @@ func TestCosignKeepsID(t *testing.T) {
 	ctx := context.Background()
 	n := newTestNode(t)
 	n.NewKey(ctx, "bob")
+	n.NewKey(ctx, "carol")
 	d := mustDataset(t, n, "d")
-	before, _ := n.GetObject(ctx, d.ID, QueryOptions{})
-	p, err := n.Cosign(ctx, d.ID, "bob")
+	claim, err := n.AddClaim(ctx, AddClaimRequest{Subject: d.ID.String(), Role: "author", Weight: 1, As: "bob"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.ID != d.ID || p.Signers != 2 || !p.New {
+	before, _ := n.GetObject(ctx, claim.ID, QueryOptions{})
+	p, err := n.Cosign(ctx, claim.ID, "") // the node key published d
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.ID != claim.ID || p.Signers != 2 || !p.New {
 		t.Errorf("cosign = %+v, want same ID, 2 signers", p)
 	}
-	again, err := n.Cosign(ctx, d.ID, "bob")
+	again, err := n.Cosign(ctx, claim.ID, "")
 	if err != nil || again.New || again.Signers != 2 {
 		t.Errorf("second cosign = %+v, %v; want no change", again, err)
 	}
-	after, _ := n.GetObject(ctx, d.ID, QueryOptions{})
+	after, _ := n.GetObject(ctx, claim.ID, QueryOptions{})
 	eb, _ := protocol.DecodeEnvelope(before)
 	ea, _ := protocol.DecodeEnvelope(after)
 	if eb.ID() != ea.ID() || len(ea.Signatures) != 2 {
 		t.Errorf("envelope after cosign: id %s→%s, %d signatures", eb.ID(), ea.ID(), len(ea.Signatures))
+	}
+
+	// Only an attribution takes co-signatures, and only by a key with a
+	// role in it; nothing is stored otherwise.
+	_, err = n.Cosign(ctx, d.ID, "bob")
+	wantErr(t, err, protocol.Invalid, "only attribution claims take co-signatures", "dataset")
+	_, err = n.Cosign(ctx, claim.ID, "carol")
+	wantErr(t, err, protocol.Invalid, "neither the issuer, the contributor nor the publisher", "not stored")
+	for _, id := range []protocol.ID{d.ID, claim.ID} {
+		env, _ := n.store.Envelope(id)
+		if id == d.ID && len(env.Signatures) != 1 || id == claim.ID && len(env.Signatures) != 2 {
+			t.Errorf("%s: %d signatures after refused cosigns", id, len(env.Signatures))
+		}
 	}
 }
 

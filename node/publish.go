@@ -165,9 +165,13 @@ func (n *Node) resolveDID(s string) (protocol.DID, error) {
 	return n.signerDID(s)
 }
 
-// Cosign adds the signature of the key named as to a stored object. The
-// object keeps its ID.
+// Cosign adds the signature of the key named as to a stored attribution
+// claim. The object keeps its ID. Only an attribution takes co-signatures,
+// and only by a key with a role in it (its contributor, the publisher of
+// its subject, SPEC.md §2.5): the store keeps no other, so Cosign refuses
+// the others rather than sign what would not be kept.
 func (n *Node) Cosign(_ context.Context, id protocol.ID, as string) (Published, error) {
+	const op = "cosign"
 	key, err := n.repo.Keys.Get(as)
 	if err != nil {
 		return Published{}, err
@@ -179,6 +183,9 @@ func (n *Node) Cosign(_ context.Context, id protocol.ID, as string) (Published, 
 	if err != nil {
 		return Published{}, err
 	}
+	if o.Kind != protocol.KindAttribution {
+		return Published{}, protocol.E(op, protocol.Invalid, "%s is a %s; only attribution claims take co-signatures: on a %s the issuer's signature is the only one that means anything", id, o.Kind, o.Kind)
+	}
 	env := o.Envelope
 	already := env.SignedBy(key.DID())
 	if !already {
@@ -187,6 +194,15 @@ func (n *Node) Cosign(_ context.Context, id protocol.ID, as string) (Published, 
 	res, _, err := n.Ingest(env.Encode())
 	if err != nil {
 		return Published{}, err
+	}
+	if !already {
+		stored, err := n.store.Envelope(id)
+		if err != nil {
+			return Published{}, err
+		}
+		if !stored.SignedBy(key.DID()) {
+			return Published{}, protocol.E(op, protocol.Invalid, "%s is neither the issuer, the contributor nor the publisher of the subject of %s: its signature would mean nothing, and was not stored", key.DID(), id)
+		}
 	}
 	return Published{ID: id, Kind: o.Kind.String(), Signer: key.DID(), New: res.Added > 0, Signers: res.Signers}, nil
 }

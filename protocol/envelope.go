@@ -75,8 +75,20 @@ func (e *Envelope) SignedBy(d DID) bool {
 // Verify for that. Payload base64 may be standard or URL-safe, padded or
 // not, as DSSE allows.
 func DecodeEnvelope(b []byte) (*Envelope, error) {
+	return decodeEnvelope(b, true)
+}
+
+// DecodeEnvelopeOverLimits decodes like DecodeEnvelope but without the two
+// limits of SPEC §2.1 (size and signature count). It is for a store reading
+// back what an earlier version of it wrote over those limits, to trim it;
+// bytes from anywhere else go through DecodeEnvelope.
+func DecodeEnvelopeOverLimits(b []byte) (*Envelope, error) {
+	return decodeEnvelope(b, false)
+}
+
+func decodeEnvelope(b []byte, limited bool) (*Envelope, error) {
 	const op = "decode envelope"
-	if len(b) > MaxEnvelopeSize {
+	if limited && len(b) > MaxEnvelopeSize {
 		return nil, E(op, TooLarge, "envelope is %d bytes, over the limit of %d", len(b), MaxEnvelopeSize)
 	}
 	w, err := readEnvelope(b)
@@ -96,7 +108,7 @@ func DecodeEnvelope(b []byte) (*Envelope, error) {
 	if len(w.signatures) == 0 {
 		return nil, E(op, Invalid, "no signatures")
 	}
-	if len(w.signatures) > MaxSignatures {
+	if limited && len(w.signatures) > MaxSignatures {
 		return nil, E(op, TooLarge, "%d signatures, over the limit of %d", len(w.signatures), MaxSignatures)
 	}
 	env := &Envelope{PayloadType: payloadTypeString(w.payloadType), Payload: payload}
@@ -167,6 +179,9 @@ func (e *Envelope) normalize() {
 
 // Merge adds to e the signatures of o by keys that e lacks and reports
 // whether any were added. Both must be verified envelopes of one payload.
+// Merge takes the whole union and checks no limit: a store keeps only the
+// signatures that carry meaning for the object (Keep) and checks the
+// limits of §2.1 on what it writes.
 func (e *Envelope) Merge(o *Envelope) (bool, error) {
 	if e.PayloadType != o.PayloadType || !bytes.Equal(e.Payload, o.Payload) {
 		return false, E("merge envelopes", Invalid, "envelopes carry different payloads (%s and %s)", e.ID(), o.ID())
@@ -180,6 +195,14 @@ func (e *Envelope) Merge(o *Envelope) (bool, error) {
 	}
 	e.normalize()
 	return added, nil
+}
+
+// Keep removes from e the signatures by keys that keep rejects and reports
+// how many it removed. The order of the others is unchanged.
+func (e *Envelope) Keep(keep func(DID) bool) int {
+	n := len(e.Signatures)
+	e.Signatures = slices.DeleteFunc(e.Signatures, func(s Signature) bool { return !keep(s.KeyID) })
+	return n - len(e.Signatures)
 }
 
 // Encode returns the JSON form of e: payload and signatures in standard

@@ -6,9 +6,14 @@
 // The store trusts its caller to have verified each object (signatures,
 // statement rules) before Put: it never sees unverified bytes, and it must
 // never fetch anything, talk to the network or decide governance. What it
-// does decide is the one rule that needs the index: a revocation of a
-// stored claim is refused unless its issuer is the claim's issuer, and a
-// revocation of something that is not a claim is refused.
+// does decide are the rules that need the index: a revocation of a stored
+// claim is refused unless its issuer is the claim's issuer, a revocation
+// of something that is not a claim is refused, and only the signatures
+// that carry meaning for an object (a key with a role in it, roles.go) are
+// stored. The store never writes an envelope it could not read back: every
+// o/ value is within the limits of SPEC.md §2.1, checked right before it is
+// written, and one that an earlier version wrote over them is read trimmed
+// and rewritten (repair.go).
 //
 // Objects arrive in any order on a network. A revocation or an endorsement
 // may be stored before the claim it names; when the claim arrives, what was
@@ -22,15 +27,16 @@
 // did:key string; neither ever contains '/'. SchemaVersion is bumped
 // whenever a family, a key layout or a value encoding changes.
 //
-//	o/<id>                  the envelope JSON (Envelope.Encode); signatures of
-//	                        every copy received merged as a union
+//	o/<id>                  the envelope JSON (Envelope.Encode); the signatures
+//	                        with meaning of every copy received, merged as a
+//	                        union, within the limits of SPEC.md §2.1
 //	m/<id>                  meta record of every object (encodeMeta): kind,
 //	                        issuer, subject, created, name
 //	d/<id>                  empty: the object is a dataset
 //	s/<subject>/<id>        claim summary (encodeSummary) of an attribution,
 //	                        endorsement or revocation whose subject is <subject>
 //	c/<did>/<id>            empty: attribution <id> names contributor <did>
-//	i/<did>/<id>            empty: <did> signed object <id>
+//	i/<did>/<id>            empty: o/<id> holds a signature by <did>
 //	f/<sha256 hex>/<id>     the paths, '\n'-joined, under which dataset or
 //	                        derivation <id> lists a file with that digest
 //	p/<parent>/<child>      empty: <child> (dataset or derivation) derives from <parent>

@@ -62,3 +62,57 @@ func plainJSON(s string) bool {
 	}
 	return true
 }
+
+// decodeStored decodes b, the value of o/<id> at key, keeping only the
+// signatures that carry meaning now (rolesOf): a claim stored before its
+// subject keeps every co-signature until the subject's publisher is
+// known. trimmed reports a signature removed: the caller has the envelope
+// rewritten so (see trimStored).
+func decodeStored(src roleSource, key, b []byte, n *names) (env *protocol.Envelope, trimmed bool, err error) {
+	env, over, err := decodeRaw(key, b)
+	if err != nil || (len(env.Signatures) == 1 && !over) {
+		return env, false, err // one signature: the issuer's, which ParseObject required
+	}
+	o, err := protocol.ParseObject(env)
+	if err != nil {
+		return nil, false, corrupt(key, err)
+	}
+	roles, err := rolesOf(src, o)
+	if err != nil {
+		return nil, false, err
+	}
+	trimmed, err = trimStored(env, over, roles, key, n)
+	return env, trimmed, err
+}
+
+// decodeRaw decodes b, the value of o/<id> at key. over reports an
+// envelope over the limits of SPEC.md §2.1, which earlier versions of the
+// store wrote when they merged every signature of every copy; it is
+// decoded all the same, for trimStored.
+func decodeRaw(key, b []byte) (env *protocol.Envelope, over bool, err error) {
+	env, err = protocol.DecodeEnvelope(b)
+	if err != nil && protocol.KindOf(err) == protocol.TooLarge {
+		over = true
+		env, err = protocol.DecodeEnvelopeOverLimits(b)
+	}
+	if err != nil {
+		return nil, false, corrupt(key, err)
+	}
+	return env, over, nil
+}
+
+// trimStored removes from env, a stored envelope, the signatures by keys
+// without a role in roles and reports whether it removed any. An envelope
+// over the limits (over) is also cut down to them (fitLimits), and what is
+// left verified again; any other was verified when it was stored.
+func trimStored(env *protocol.Envelope, over bool, roles signerRoles, key []byte, n *names) (trimmed bool, err error) {
+	trimmed = env.Keep(roles.keeps) > 0
+	if over {
+		fitLimits(env, roles, n)
+		if err := env.Verify(); err != nil {
+			return false, corrupt(key, err)
+		}
+		trimmed = true
+	}
+	return trimmed, nil
+}

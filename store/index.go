@@ -18,28 +18,48 @@ func (p *pending) put(o *protocol.Object) (res PutResult, refused, err error) {
 		return res, refused, nil
 	}
 	res = PutResult{ID: o.ID, Kind: o.Kind}
-	if w, ok := p.written[o.ID]; ok {
-		return res, nil, p.merge(o, w.envelope, &res)
-	}
-	key := p.keys.object(o.ID)
-	stored, ok, err := p.getOwn(o.ID, key)
+	stored, over, err := p.storedCopy(o.ID)
 	if err != nil {
 		return res, nil, err
 	}
-	if ok {
-		env, err := protocol.DecodeEnvelope(stored)
-		if err != nil {
-			return res, nil, corrupt(key, err)
+	roles := ownRoles(o)
+	if !all(o.Envelope.Signatures, roles.keeps) || stored != nil && !all(stored.Signatures, roles.keeps) {
+		if roles, err = rolesOf(p, o); err != nil {
+			return res, nil, err
 		}
-		return res, nil, p.merge(o, env, &res)
 	}
-	if refused, err = p.checkRevocation(o); refused != nil || err != nil {
+	if stored == nil {
+		if refused, err = p.checkRevocation(o); refused != nil || err != nil {
+			return res, refused, err
+		}
+		refused, err = p.add(o, roles, &res)
 		return res, refused, err
 	}
-	res.New = true
-	res.Added = len(o.Envelope.Signatures)
-	res.Signers = res.Added
-	return res, nil, p.add(o)
+	before := stored.Signers()
+	if over {
+		if _, err := trimStored(stored, over, roles, p.keys.object(o.ID), &p.keys.names); err != nil {
+			return res, nil, err
+		}
+	}
+	refused, err = p.merge(o, roles, stored, before, &res)
+	return res, refused, err
+}
+
+// storedCopy returns the envelope of id as the transaction holds it, or
+// nil when id is not stored. over reports one over the limits of SPEC.md
+// §2.1, which an earlier version of the store wrote; it is decoded anew
+// for the caller to trim. Any other may be shared with the transaction's
+// record of what it wrote, and must not be modified.
+func (p *pending) storedCopy(id protocol.ID) (env *protocol.Envelope, over bool, err error) {
+	if w, ok := p.written[id]; ok {
+		return w.envelope, false, nil
+	}
+	key := p.keys.object(id)
+	b, ok, err := p.getOwn(id, key)
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	return decodeRaw(key, b)
 }
 
 // checkShape refuses an object that did not come out of
@@ -96,49 +116,105 @@ func (p *pending) checkRevocation(o *protocol.Object) (refused, err error) {
 	return nil, nil
 }
 
-// merge adds the new signatures of o to stored, the stored copy, which it
-// leaves as it is.
-func (p *pending) merge(o *protocol.Object, stored *protocol.Envelope, res *PutResult) error {
+// merge stores the union of the signatures of stored, the stored copy
+// (which it leaves as it is), and of o, reduced to those of roles, the
+// keys with a role in o (rolesOf). before are the signers as stored. A union over the
+// limits of SPEC.md §2.1 is refused, and the stored copy stays.
+func (p *pending) merge(o *protocol.Object, roles signerRoles, stored *protocol.Envelope, before []protocol.DID, res *PutResult) (refused, err error) {
 	key := p.keys.object(o.ID)
 	env := &protocol.Envelope{PayloadType: stored.PayloadType, Payload: stored.Payload, Signatures: slices.Clone(stored.Signatures)}
-	before := env.Signers()
 	if _, err := env.Merge(o.Envelope); err != nil {
-		return corrupt(key, err)
+		return nil, corrupt(key, err)
 	}
-	res.Added = len(env.Signatures) - len(before)
-	res.Signers = len(env.Signatures)
-	if res.Added == 0 {
-		return nil
+	env.Keep(roles.keeps)
+	after := env.Signers()
+	if slices.Equal(after, before) {
+		res.Signers = len(after)
+		return nil, nil
 	}
-	p.set(key, encodeEnvelope(env, &p.keys.names))
-	p.object, p.envelope = o, env
-	for _, d := range env.Signers() {
+	if refused := p.setEnvelope(o, env); refused != nil {
+		return refused, nil
+	}
+	for _, d := range after {
 		if !slices.Contains(before, d) {
 			p.set(p.keys.signer(d, o.ID), nil)
+			res.Added++
 		}
 	}
+	for _, d := range before {
+		if !slices.Contains(after, d) {
+			p.delete(p.keys.signer(d, o.ID))
+		}
+	}
+	res.Signers = len(after)
 	if !isClaim(o.Kind) {
-		return nil
+		return nil, nil
 	}
 	key = p.keys.claim(o.About, o.ID)
 	s, ok, err := p.summary(key)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !ok {
-		return corrupt(key, errMissingSummary)
+		return nil, corrupt(key, errMissingSummary)
 	}
-	s.Signers = env.Signers()
+	s.Signers = after
 	p.set(key, encodeSummary(s))
+	return nil, nil
+}
+
+// setEnvelope writes env as the stored envelope of o. It is the one place
+// that writes o/<id>, and it refuses (too large) an envelope that breaks a
+// limit of SPEC.md §2.1: the store never writes what it could not read
+// back.
+func (p *pending) setEnvelope(o *protocol.Object, env *protocol.Envelope) (refused error) {
+	const op = "put object"
+	switch n := len(env.Signatures); {
+	case n == 0:
+		return protocol.E(op, protocol.Invalid, "%s %s: no signature with a role for it", o.Kind, o.ID)
+	case n > protocol.MaxSignatures:
+		return protocol.E(op, protocol.TooLarge, "%s %s: storing it would leave %d signatures, over the limit of %d (SPEC §2.1); the stored copy is kept", o.Kind, o.ID, n, protocol.MaxSignatures)
+	}
+	b := encodeEnvelope(env, &p.keys.names)
+	if len(b) > protocol.MaxEnvelopeSize {
+		return protocol.E(op, protocol.TooLarge, "%s %s: storing it would make a %d-byte envelope, over the limit of %d (SPEC §2.1); the stored copy is kept", o.Kind, o.ID, len(b), protocol.MaxEnvelopeSize)
+	}
+	p.set(p.keys.object(o.ID), b)
+	p.object, p.envelope = o, env
 	return nil
 }
 
 var errMissingSummary = protocol.E("", protocol.Other, "the claim is stored but its summary is missing")
 
-// add indexes an object stored for the first time.
-func (p *pending) add(o *protocol.Object) error {
-	p.set(p.keys.object(o.ID), encodeEnvelope(o.Envelope, &p.keys.names))
-	p.object, p.envelope, p.isNew = o, o.Envelope, true
+// add indexes an object stored for the first time, with the signatures
+// of o by the keys of roles (rolesOf). res gets the signatures stored.
+func (p *pending) add(o *protocol.Object, roles signerRoles, res *PutResult) (refused, err error) {
+	if !all(o.Envelope.Signatures, roles.keeps) {
+		env := &protocol.Envelope{PayloadType: o.Envelope.PayloadType, Payload: o.Envelope.Payload, Signatures: slices.Clone(o.Envelope.Signatures)}
+		env.Keep(roles.keeps)
+		kept := *o
+		kept.Envelope = env
+		o = &kept
+	}
+	if refused := p.setEnvelope(o, o.Envelope); refused != nil {
+		return refused, nil
+	}
+	p.isNew = true
+	res.New, res.Added, res.Signers = true, len(o.Envelope.Signatures), len(o.Envelope.Signatures)
+	return nil, p.index(o)
+}
+
+func all(sigs []protocol.Signature, keep func(protocol.DID) bool) bool {
+	for _, s := range sigs {
+		if !keep(s.KeyID) {
+			return false
+		}
+	}
+	return true
+}
+
+// index writes the index entries of an object stored for the first time.
+func (p *pending) index(o *protocol.Object) error {
 	p.set(p.keys.meta(o.ID), encodeMeta(metaOf(o)))
 	for _, sig := range o.Envelope.Signatures {
 		p.set(p.keys.signer(sig.KeyID, o.ID), nil)

@@ -32,7 +32,11 @@ type pending struct {
 	isNew    bool
 }
 
-type write struct{ key, val []byte }
+// write sets key to val, or deletes key when del is set.
+type write struct {
+	key, val []byte
+	del      bool
+}
 
 // txnState is the writing transaction that the objects of one batch
 // share, and what it keeps so that each object costs little.
@@ -54,6 +58,9 @@ type txnState struct {
 	known *knownIDs
 	// written are the objects whose envelopes txn writes.
 	written map[protocol.ID]written
+	// subjects are the meta records that judging signers' roles read
+	// (roles.go), by ID.
+	subjects map[protocol.ID]meta
 	// counts are the objects of each kind stored once txn commits, read
 	// from the store at the first object of the kind (read marks those,
 	// which flushCounts writes back). One write per kind and transaction
@@ -90,19 +97,19 @@ func (p *pending) reset() {
 	p.object, p.envelope, p.isNew = nil, nil, false
 }
 
-// lookup returns the pending write of key.
-func (p *pending) lookup(key []byte) ([]byte, bool) {
+// lookup returns the pending write of key, if any.
+func (p *pending) lookup(key []byte) (write, bool) {
 	for i := len(p.writes) - 1; i >= 0; i-- {
 		if bytes.Equal(p.writes[i].key, key) {
-			return p.writes[i].val, true
+			return p.writes[i], true
 		}
 	}
-	return nil, false
+	return write{}, false
 }
 
 func (p *pending) get(key []byte) ([]byte, bool, error) {
-	if v, ok := p.lookup(key); ok {
-		return v, true, nil
+	if w, ok := p.lookup(key); ok {
+		return w.val, !w.del, nil
 	}
 	return get(p.txn, key)
 }
@@ -131,8 +138,8 @@ func (ts *txnState) mayBeStored(id protocol.ID) bool {
 // getOwn reads key, one of the keys of object id (o/<id>, m/<id>), which
 // an object that the store has never heard of does not have.
 func (p *pending) getOwn(id protocol.ID, key []byte) ([]byte, bool, error) {
-	if v, ok := p.lookup(key); ok {
-		return v, true, nil
+	if w, ok := p.lookup(key); ok {
+		return w.val, !w.del, nil
 	}
 	if p.known.unheardOf(p.keys.id(id)) {
 		return nil, false, nil
@@ -141,7 +148,11 @@ func (p *pending) getOwn(id protocol.ID, key []byte) ([]byte, bool, error) {
 }
 
 func (p *pending) set(key, val []byte) {
-	p.writes = append(p.writes, write{key, val})
+	p.writes = append(p.writes, write{key: key, val: val})
+}
+
+func (p *pending) delete(key []byte) {
+	p.writes = append(p.writes, write{key: key, del: true})
 }
 
 // meta reads the meta record of id; ok is false when id is not stored.
@@ -268,6 +279,12 @@ func entrySize(key, val int, threshold int64) int64 {
 // apply moves the pending writes into the transaction.
 func (p *pending) apply() error {
 	for _, w := range p.writes {
+		if w.del {
+			if err := p.txn.Delete(w.key); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := p.txn.SetEntry(p.entry(w.key, w.val)); err != nil {
 			return err
 		}

@@ -12,34 +12,43 @@ import (
 	"github.com/commons-p2p/commons/store/storetest"
 )
 
+// Copies of one claim merge their signatures by keys with a role: the
+// publisher of the subject and the contributor. A signature that carries
+// no meaning for the object is not stored (SPEC.md §2.5).
 func TestPutMergesSignatures(t *testing.T) {
 	c := newCast(t)
 	s := storetest.Open(t)
 	ds := storetest.NewDataset(t, c.publisher, "birds")
+	claim := storetest.NewClaim(t, c.alice, ds.ID, c.bob.DID(), "annotator", 0.5)
+	storetest.MustPut(t, s, ds)
 
 	steps := []struct {
 		name string
 		o    *protocol.Object
 		want store.PutResult
 	}{
-		{"first copy", ds, store.PutResult{New: true, Added: 1, Signers: 1}},
-		{"same copy again", ds, store.PutResult{Added: 0, Signers: 1}},
-		{"cosigned by alice", storetest.Cosign(t, ds, c.alice), store.PutResult{Added: 1, Signers: 2}},
-		{"another copy cosigned by bob", storetest.Cosign(t, ds, c.bob), store.PutResult{Added: 1, Signers: 3}},
-		{"a copy with both", storetest.Cosign(t, ds, c.alice, c.bob), store.PutResult{Added: 0, Signers: 3}},
+		{"first copy", claim, store.PutResult{New: true, Added: 1, Signers: 1}},
+		{"same copy again", claim, store.PutResult{Added: 0, Signers: 1}},
+		{"cosigned by the publisher", storetest.Cosign(t, claim, c.publisher), store.PutResult{Added: 1, Signers: 2}},
+		{"another copy cosigned by the contributor", storetest.Cosign(t, claim, c.bob), store.PutResult{Added: 1, Signers: 3}},
+		{"a copy with both", storetest.Cosign(t, claim, c.publisher, c.bob), store.PutResult{Added: 0, Signers: 3}},
+		{"a copy cosigned by a key with no role", storetest.Cosign(t, claim, c.mallory), store.PutResult{Added: 0, Signers: 3}},
 	}
 	for _, st := range steps {
 		got, err := s.Put(st.o)
 		if err != nil {
 			t.Fatalf("%s: %v", st.name, err)
 		}
-		st.want.ID, st.want.Kind = ds.ID, protocol.KindDataset
+		st.want.ID, st.want.Kind = claim.ID, protocol.KindAttribution
 		if got != st.want {
 			t.Errorf("%s: got %+v, want %+v", st.name, got, st.want)
 		}
 	}
+	if got, err := s.Put(storetest.Cosign(t, ds, c.alice)); err != nil || got.Added != 0 || got.Signers != 1 {
+		t.Errorf("dataset cosigned by alice: %+v, %v; want nothing added, its publisher alone", got, err)
+	}
 
-	env, err := s.Envelope(ds.ID)
+	env, err := s.Envelope(claim.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,22 +59,37 @@ func TestPutMergesSignatures(t *testing.T) {
 	if err := env.Verify(); err != nil {
 		t.Errorf("stored envelope does not verify: %v", err)
 	}
-	o, err := s.Object(ds.ID)
+	o, err := s.Object(claim.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.ID != ds.ID || o.Kind != protocol.KindDataset || o.Dataset.Name != "birds" {
-		t.Errorf("Object = %s %s %q", o.Kind, o.ID, o.Dataset.Name)
+	if o.ID != claim.ID || o.Kind != protocol.KindAttribution || o.Attribution.Role != "annotator" {
+		t.Errorf("Object = %s %s %q", o.Kind, o.ID, o.Attribution.Role)
 	}
-	for _, k := range []*protocol.Key{c.publisher, c.alice, c.bob} {
+	for _, k := range []*protocol.Key{c.publisher, c.alice, c.bob, c.mallory} {
 		got, err := s.BySigner(k.DID())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !slices.Equal(got, []protocol.ID{ds.ID}) {
-			t.Errorf("BySigner(%s) = %v, want [%s]", k.DID(), got, ds.ID)
+		want := []protocol.ID{claim.ID}
+		switch k {
+		case c.publisher:
+			want = []protocol.ID{ds.ID, claim.ID}
+		case c.mallory:
+			want = []protocol.ID{}
+		}
+		if !sameIDs(got, want) {
+			t.Errorf("BySigner(%s) = %v, want %v", k.DID(), got, want)
 		}
 	}
+}
+
+func sameIDs(a, b []protocol.ID) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	cmp := func(x, y protocol.ID) int { return strings.Compare(x.String(), y.String()) }
+	slices.SortFunc(a, cmp)
+	slices.SortFunc(b, cmp)
+	return slices.Equal(a, b)
 }
 
 func sameDIDs(a, b []protocol.DID) bool {

@@ -65,7 +65,7 @@ func (s *Store) Datasets() ([]*protocol.Object, error) {
 			return err
 		}
 		for _, id := range ids {
-			o, err := loadObject(txn, id)
+			o, err := s.loadObject(txn, id)
 			if err != nil {
 				return err
 			}

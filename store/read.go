@@ -9,12 +9,13 @@ import (
 )
 
 // Envelope returns the stored envelope of id, with every signature
-// received so far. An absent object is an error of kind NotFound.
+// received so far that carries meaning. An absent object is an error of
+// kind NotFound.
 func (s *Store) Envelope(id protocol.ID) (*protocol.Envelope, error) {
 	var env *protocol.Envelope
 	err := s.db.View(func(txn *badger.Txn) error {
 		var err error
-		env, err = loadEnvelope(txn, id)
+		env, err = s.loadEnvelope(txn, id)
 		return err
 	})
 	return env, err
@@ -26,7 +27,7 @@ func (s *Store) Object(id protocol.ID) (*protocol.Object, error) {
 	var o *protocol.Object
 	err := s.db.View(func(txn *badger.Txn) error {
 		var err error
-		o, err = loadObject(txn, id)
+		o, err = s.loadObject(txn, id)
 		return err
 	})
 	return o, err
@@ -55,25 +56,37 @@ func notStored(op string, id protocol.ID) error {
 	return protocol.E(op, protocol.NotFound, "object %s is not stored here", id)
 }
 
-func loadEnvelope(txn *badger.Txn, id protocol.ID) (*protocol.Envelope, error) {
+// loadEnvelope reads the envelope of id. One that holds signatures without
+// meaning, or that an earlier version of the store wrote over the limits
+// of SPEC.md §2.1, is returned trimmed (decodeStored) and queued to be
+// rewritten so (repair.go).
+func (s *Store) loadEnvelope(txn *badger.Txn, id protocol.ID) (*protocol.Envelope, error) {
+	env, trimmed, err := readEnvelope(txn, id)
+	if trimmed {
+		s.queueRepair(id)
+	}
+	return env, err
+}
+
+func readEnvelope(txn *badger.Txn, id protocol.ID) (env *protocol.Envelope, trimmed bool, err error) {
 	const op = "get envelope"
 	key := []byte(objectKey(id))
 	b, ok, err := get(txn, key)
 	if err != nil {
-		return nil, protocol.E(op, protocol.Other, "%s: %w", id, err)
+		return nil, false, protocol.E(op, protocol.Other, "%s: %w", id, err)
 	}
 	if !ok {
-		return nil, notStored(op, id)
+		return nil, false, notStored(op, id)
 	}
-	env, err := protocol.DecodeEnvelope(b)
-	if err != nil {
-		return nil, corrupt(key, err)
+	env, trimmed, err = decodeStored(readRoles{txn}, key, b, &names{})
+	if err != nil && isStoreFailure(err) {
+		err = protocol.E(op, protocol.Other, "%s: %w", id, err)
 	}
-	return env, nil
+	return env, trimmed, err
 }
 
-func loadObject(txn *badger.Txn, id protocol.ID) (*protocol.Object, error) {
-	env, err := loadEnvelope(txn, id)
+func (s *Store) loadObject(txn *badger.Txn, id protocol.ID) (*protocol.Object, error) {
+	env, err := s.loadEnvelope(txn, id)
 	if err != nil {
 		return nil, err
 	}

@@ -58,6 +58,9 @@ type Store struct {
 	stop     chan struct{}
 	done     chan struct{} // closed when collectValueLog returns
 
+	repairs    chan protocol.ID // envelopes to rewrite trimmed (repair.go)
+	repairDone chan struct{}    // closed when repairLoop returns
+
 	knownBuilt chan struct{} // closed when buildKnown returns
 
 	closeOnce sync.Once
@@ -105,11 +108,13 @@ func Open(opts Options) (*Store, error) {
 	if err != nil {
 		return nil, protocol.E(op, protocol.Other, "badger in %q: %w", opts.Dir, err)
 	}
-	s := &Store{db: db, log: logger, maxValue: maxValue, stop: make(chan struct{}), done: make(chan struct{}), knownBuilt: make(chan struct{})}
+	s := &Store{db: db, log: logger, maxValue: maxValue, stop: make(chan struct{}), done: make(chan struct{}), knownBuilt: make(chan struct{}),
+		repairs: make(chan protocol.ID, repairQueue), repairDone: make(chan struct{})}
 	if err := s.checkSchema(); err != nil {
 		db.Close()
 		return nil, protocol.E(op, protocol.KindOf(err), "%q: %w", opts.Dir, err)
 	}
+	go s.repairLoop()
 	if opts.InMemory {
 		s.known.filter = newIDFilter(0) // a store in memory starts empty
 		close(s.knownBuilt)
@@ -172,6 +177,7 @@ func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.stop)
 		<-s.done
+		<-s.repairDone
 		<-s.knownBuilt
 		if err := s.db.Close(); err != nil {
 			s.closeErr = protocol.E("close store", protocol.Other, "%w", err)

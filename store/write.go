@@ -47,15 +47,23 @@ func (s *Store) Put(o *protocol.Object) (PutResult, error) {
 // transactions as Badger's transaction size allows, each synced once: bulk
 // ingest is not capped by the disk's fsync rate. An object may repeat or
 // name an object before it in the batch. A refused object gets its reason
-// in its result's Err and does not stop the others. An error returned is a
-// failure of the store itself: the objects of the transactions committed
-// before it are stored (their results are filled in), the others are not,
-// and storing the same batch again is safe.
+// in its result's Err and does not stop the others, whatever the reason:
+// it breaks a rule, it would break a limit, or an entry of the store it
+// touches cannot be read. An error returned is a failure of the store
+// itself (Badger's): the objects of the transactions committed before it
+// are stored (their results are filled in), the others are not (their
+// results carry the error), and storing the same batch again is safe.
 func (s *Store) PutBatch(objs []*protocol.Object) ([]PutResult, error) {
 	results := make([]PutResult, len(objs))
 	for i := 0; i < len(objs); {
 		n, err := s.commitChunk(objs[i:], results[i:])
 		if err != nil {
+			for j := i; j < len(objs); j++ {
+				results[j] = PutResult{Err: err}
+				if objs[j] != nil {
+					results[j].ID, results[j].Kind = objs[j].ID, objs[j].Kind
+				}
+			}
 			return results, err
 		}
 		i += n
@@ -102,6 +110,9 @@ func (s *Store) tryChunk(objs []*protocol.Object, results []PutResult) (int, err
 	n := 0
 	for n < len(objs) {
 		res, refused, err := p.put(objs[n])
+		if err != nil && !isStoreFailure(err) {
+			refused, err = err, nil // an entry this object touches cannot be read: it alone fails
+		}
 		if err != nil {
 			return 0, err
 		}
@@ -140,6 +151,15 @@ func (s *Store) tryChunk(objs []*protocol.Object, results []PutResult) (int, err
 		return 0, err
 	}
 	return n, ts.txn.Commit()
+}
+
+// isStoreFailure reports whether an error of indexing one object is a
+// failure of the store (Badger's, not a *protocol.Error) rather than a
+// reason to refuse that object: a corrupt entry is reported as a
+// *protocol.Error (corrupt) and refuses only the objects that touch it.
+func isStoreFailure(err error) bool {
+	var pe *protocol.Error
+	return !errors.As(err, &pe)
 }
 
 // spillFiles writes the file index of an object too large for one

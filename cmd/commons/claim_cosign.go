@@ -7,17 +7,19 @@ import (
 	"github.com/commons-p2p/commons/node"
 )
 
-// ClaimCosignCommand adds a signature to an existing object.
+// ClaimCosignCommand adds a signature to an existing attribution claim.
 type ClaimCosignCommand struct{}
 
-func (ClaimCosignCommand) Synopsis() string { return "co-sign a claim (or any object); its ID stays" }
+func (ClaimCosignCommand) Synopsis() string { return "co-sign an attribution claim; its ID stays" }
 func (ClaimCosignCommand) Usage() string {
 	return `usage: commons claim cosign ID [--as KEY]
 
-Adds a signature to the object ID without changing its ID. A claim co-signed
-by the subject's publisher is acknowledged; by the publisher and the
-contributor, mutual. Any other key's signature adds nothing, and a key that
-governance revoked cannot co-sign.
+Adds a signature to the attribution claim ID without changing its ID. A claim
+co-signed by the subject's publisher is acknowledged; by the publisher and the
+contributor, mutual. Only the claim's contributor and the publisher of its
+subject have a signature to add: any other key, and any object that is not an
+attribution, is refused, since the signature would mean nothing; so is a key
+that governance revoked.
 `
 }
 

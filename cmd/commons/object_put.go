@@ -21,6 +21,9 @@ func (ObjectPutCommand) Usage() string {
 Sends one DSSE envelope (from FILE, or stdin with -) to the node, which
 verifies every signature and the statement before it stores anything.
 Signatures on an object already stored are merged; its ID does not change.
+Only the signatures that mean something for the object are kept (its
+issuer's; on an attribution also its contributor's and its subject's
+publisher's); a copy whose merge would pass 32 signatures is refused.
 `
 }
 

@@ -1,0 +1,170 @@
+package store
+
+import (
+	"slices"
+
+	badger "github.com/dgraph-io/badger/v4"
+
+	"github.com/commons-p2p/commons/protocol"
+)
+
+// Which signatures the store keeps (SPEC.md §2.5, §5.5). A signature is
+// kept only when its key holds, or may yet hold, a role that gives it
+// meaning: anyone can add a valid signature to any object, and a store
+// that kept them all would let a stranger grow an envelope past what the
+// store can read back.
+
+// roleSource reads what judging a signer's role needs, in the
+// transaction of a writer or a reader.
+type roleSource interface {
+	// metaOf returns the meta record of id; ok is false when id is not
+	// stored.
+	metaOf(id protocol.ID) (m meta, ok bool, err error)
+	// makersOf returns the issuers of the derivations stored here that
+	// made an artifact with digest d.
+	makersOf(d protocol.Digest) ([]protocol.DID, error)
+}
+
+// signerRoles are the keys whose signatures on one object carry meaning.
+type signerRoles struct {
+	// any is set when the roles cannot be judged yet (an attribution
+	// whose subject is not stored here): every key may hold one.
+	any bool
+	// keys are the keys with a role, the issuer first, then the
+	// contributor of an attribution, then the publishers of its subject.
+	keys []protocol.DID
+}
+
+func (r signerRoles) keeps(d protocol.DID) bool { return r.any || slices.Contains(r.keys, d) }
+
+// rolesOf returns the keys whose signatures carry meaning for o: its
+// issuer's; for an attribution also its contributor's, and those of any
+// key that is or may become the publisher of its subject: the issuer of a
+// stored dataset or derivation; for an artifact, the issuers of the
+// derivations of it stored here; any key at all while the subject is not
+// stored here.
+func rolesOf(src roleSource, o *protocol.Object) (signerRoles, error) {
+	r := ownRoles(o)
+	if o.Kind != protocol.KindAttribution {
+		return r, nil
+	}
+	if o.About.IsObject() {
+		m, ok, err := src.metaOf(o.About)
+		switch {
+		case err != nil:
+			return r, err
+		case !ok:
+			r.any = true
+		case m.Kind == protocol.KindDataset || m.Kind == protocol.KindDerivation:
+			r.keys = append(r.keys, m.Issuer)
+		}
+		return r, nil
+	}
+	makers, err := src.makersOf(o.About.Digest())
+	if err != nil {
+		return r, err
+	}
+	r.any = len(makers) == 0
+	r.keys = append(r.keys, makers...)
+	return r, nil
+}
+
+// ownRoles returns the keys with a role in o that o itself names: its
+// issuer and an attribution's contributor. When every signature to keep is
+// by one of these, rolesOf's lookups of the subject decide nothing.
+func ownRoles(o *protocol.Object) signerRoles {
+	r := signerRoles{keys: []protocol.DID{o.Issuer()}}
+	if o.Kind == protocol.KindAttribution {
+		r.keys = append(r.keys, o.Attribution.Contributor)
+	}
+	return r
+}
+
+// fitLimits removes signatures from env until it satisfies the limits of
+// SPEC.md §2.1, keeping those by the keys of r first, then the others in
+// key order; env keeps its order. It is for envelopes that an earlier
+// version of the store wrote over the limits: what the store writes now
+// never needs it.
+func fitLimits(env *protocol.Envelope, r signerRoles, n *names) {
+	byRole := func(s protocol.Signature) bool { return slices.Contains(r.keys, s.KeyID) }
+	if extra := len(env.Signatures) - protocol.MaxSignatures; extra > 0 {
+		for i := len(env.Signatures) - 1; i >= 0 && extra > 0; i-- {
+			if !byRole(env.Signatures[i]) {
+				env.Signatures = slices.Delete(env.Signatures, i, i+1)
+				extra--
+			}
+		}
+		for i := len(env.Signatures) - 1; i >= 0 && extra > 0; i-- { // more keys with a role than the limit
+			if env.Signatures[i].KeyID != r.keys[0] {
+				env.Signatures = slices.Delete(env.Signatures, i, i+1)
+				extra--
+			}
+		}
+	}
+	for len(env.Signatures) > 1 && len(encodeEnvelope(env, n)) > protocol.MaxEnvelopeSize {
+		drop := len(env.Signatures) - 1
+		for drop > 0 && byRole(env.Signatures[drop]) {
+			drop--
+		}
+		env.Signatures = slices.Delete(env.Signatures, drop, drop+1)
+	}
+}
+
+// makersIn returns the issuers of the derivations that made an artifact
+// with digest d, as the scan of f/ in txn and metaOf see them.
+func makersIn(txn *badger.Txn, d protocol.Digest, metaOf func(protocol.ID) (meta, bool, error)) ([]protocol.DID, error) {
+	var ids []protocol.ID
+	err := scan(txn, filePrefix(d), false, func(key, _ []byte) error {
+		id, err := idOfKey(key)
+		ids = append(ids, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []protocol.DID
+	for _, id := range ids {
+		m, ok, err := metaOf(id)
+		if err != nil {
+			return nil, err
+		}
+		if ok && m.Kind == protocol.KindDerivation && !slices.Contains(out, m.Issuer) {
+			out = append(out, m.Issuer)
+		}
+	}
+	return out, nil
+}
+
+// readRoles judges roles in a reading transaction.
+type readRoles struct{ txn *badger.Txn }
+
+func (r readRoles) metaOf(id protocol.ID) (meta, bool, error) { return getMeta(r.txn, id) }
+
+func (r readRoles) makersOf(d protocol.Digest) ([]protocol.DID, error) {
+	return makersIn(r.txn, d, r.metaOf)
+}
+
+// The writer judges roles with what its transaction holds, the objects
+// before this one in the batch included. A meta record never changes once
+// written, so the subjects found are remembered for the batch: the
+// co-signed copies of many claims name the same few subjects.
+func (p *pending) metaOf(id protocol.ID) (meta, bool, error) {
+	if m, ok := p.subjects[id]; ok {
+		return m, true, nil
+	}
+	m, ok, err := p.meta(id)
+	if ok && err == nil {
+		if p.subjects == nil {
+			p.subjects = map[protocol.ID]meta{}
+		}
+		p.subjects[id] = m
+	}
+	return m, ok, err
+}
+
+func (p *pending) makersOf(d protocol.Digest) ([]protocol.DID, error) {
+	// An iterator of txn sees the writes of the batch so far; it sorts
+	// them each time it is made, which only attributions of artifacts
+	// pay.
+	return makersIn(p.txn, d, p.meta)
+}
