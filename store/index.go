@@ -127,6 +127,7 @@ func (p *pending) merge(o *protocol.Object, roles signerRoles, stored *protocol.
 		return nil, corrupt(key, err)
 	}
 	env.Keep(roles.keeps)
+	makeRoom(env, before, roles)
 	after := env.Signers()
 	if slices.Equal(after, before) {
 		res.Signers = len(after)

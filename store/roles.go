@@ -40,9 +40,9 @@ func (r signerRoles) keeps(d protocol.DID) bool { return r.any || slices.Contain
 // rolesOf returns the keys whose signatures carry meaning for o: its
 // issuer's; for an attribution also its contributor's, and those of any
 // key that is or may become the publisher of its subject: the issuer of a
-// stored dataset or derivation; for an artifact, the issuers of the
-// derivations of it stored here; any key at all while the subject is not
-// stored here.
+// stored dataset or derivation; any key at all for an artifact, or while
+// the subject is not stored here, the issuers of the artifact's stored
+// derivations being the keys known to hold a role.
 func rolesOf(src roleSource, o *protocol.Object) (signerRoles, error) {
 	r := ownRoles(o)
 	if o.Kind != protocol.KindAttribution {
@@ -64,9 +64,48 @@ func rolesOf(src roleSource, o *protocol.Object) (signerRoles, error) {
 	if err != nil {
 		return r, err
 	}
-	r.any = len(makers) == 0
+	// Anyone may yet become an artifact's publisher: a steward endorses a
+	// derivation that has not reached this node, or one stored here by a
+	// key that had none when the claim came. Dropping the signatures of
+	// keys without a derivation here would let anyone who published a
+	// derivation first strip the real publisher's co-signatures, so every
+	// key is kept, within the limits; the issuers of the derivations held
+	// come first when there is no room (makeRoom).
+	r.any = true
 	r.keys = append(r.keys, makers...)
 	return r, nil
+}
+
+// makeRoom cuts env, the union of the stored signatures (by the keys
+// before) and a new copy's, down to MaxSignatures when roles cannot be
+// judged yet (r.any) and the copy brings a signature by a key known to
+// hold a role (r.keys), so that padding by keys without a known role
+// cannot shut out a role holder: first the copy's own signatures by keys
+// without a known role go, then the stored ones, last in key order first.
+// A copy that brings only signatures by keys without a known role is left
+// over the limit, and setEnvelope refuses it: the stored copy stays.
+func makeRoom(env *protocol.Envelope, before []protocol.DID, r signerRoles) {
+	known := func(d protocol.DID) bool { return slices.Contains(r.keys, d) }
+	if !r.any || len(env.Signatures) <= protocol.MaxSignatures {
+		return
+	}
+	bringsRole := false
+	for _, s := range env.Signatures {
+		bringsRole = bringsRole || known(s.KeyID) && !slices.Contains(before, s.KeyID)
+	}
+	if !bringsRole {
+		return
+	}
+	drop := func(stored bool) {
+		for i := len(env.Signatures) - 1; i >= 0 && len(env.Signatures) > protocol.MaxSignatures; i-- {
+			d := env.Signatures[i].KeyID
+			if !known(d) && slices.Contains(before, d) == stored {
+				env.Signatures = slices.Delete(env.Signatures, i, i+1)
+			}
+		}
+	}
+	drop(false)
+	drop(true)
 }
 
 // ownRoles returns the keys with a role in o that o itself names: its
