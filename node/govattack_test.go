@@ -1,6 +1,7 @@
 package node
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -142,5 +143,78 @@ func TestGovFutureUpdateAtLoad(t *testing.T) {
 	again.retryDeferredGov()
 	if !again.gov.g.Has(future.ID) || again.govState().Hash() == hash {
 		t.Fatal("not placed once its time came")
+	}
+}
+
+// TestGovHeldFloodBoundedPerPeer: a peer floods the governance topic with
+// updates by throwaway keys that name made-up parents — they cannot be
+// judged, so they would be held, and 8192 of them would push out every
+// honest held update. The node holds at most maxGovHeldPerPeer of them
+// for that peer, rejects the rest and penalises it; an honest peer's held
+// updates, and a steward's, still get through.
+func TestGovHeldFloodBoundedPerPeer(t *testing.T) {
+	nodes := govSwarm(t, 2, 2, 2, nil)
+	victim, steward := nodes[0], nodes[1]
+	net := victim.repo.Network
+	topic := hostileTopic(t, victim, net.GovernanceTopic())
+	now := time.Now().UTC().Truncate(time.Second)
+	madeUp := func(i int) *protocol.GovUpdate {
+		parent := protocol.ObjectID(fmt.Appendf(nil, "no such update %d", i))
+		u, err := protocol.NewGovUpdate(net, mustKey(t), []protocol.ID{parent}, now,
+			&protocol.GovProposal{Action: protocol.ActSetParam, Name: "flood", Value: fmt.Sprint(i), Expires: now.Add(time.Hour)}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	const flood = maxGovHeldPerPeer + 64
+	for i := range flood {
+		if err := topic.Publish(t.Context(), append([]byte{govMsgUpdate}, madeUp(i).Encode()...)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hostile := topic.hostID
+	waitFor(t, "the flooding peer is penalised", func() bool { return victim.scoreOf(hostile) < 0 })
+	victim.gov.mu.Lock()
+	held, charged := len(victim.gov.g.Held()), victim.gov.held.count[hostile]
+	victim.gov.mu.Unlock()
+	if charged > maxGovHeldPerPeer || held > maxGovHeldPerPeer {
+		t.Fatalf("%d updates held, %d for the flooding peer; want at most %d", held, charged, maxGovHeldPerPeer)
+	}
+
+	// An honest peer's update by a key not known as a steward yet is
+	// still held for judgement, not refused.
+	honest := steward.Host().ID()
+	fresh := madeUp(flood)
+	if _, err := victim.validateGov(t.Context(), honest, append([]byte{govMsgUpdate}, fresh.Encode()...)); protocol.IsKind(err, protocol.Invalid) {
+		t.Fatalf("an honest peer's update refused: %v", err)
+	}
+	if !victim.gov.g.Has(fresh.ID) {
+		t.Error("an honest peer's update is not held")
+	}
+	// A steward's update that arrives before its parent is held, and
+	// placed with it.
+	first, err := protocol.NewGovUpdate(net, steward.repo.NodeKey, victim.gov.g.Parents(), now,
+		&protocol.GovProposal{Action: protocol.ActSetParam, Name: "a", Value: "1", Expires: now.Add(time.Hour)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := protocol.NewGovUpdate(net, steward.repo.NodeKey, []protocol.ID{first.ID}, now,
+		&protocol.GovProposal{Action: protocol.ActSetParam, Name: "b", Value: "2", Expires: now.Add(time.Hour)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []*protocol.GovUpdate{second, first} {
+		v, err := victim.validateGov(t.Context(), honest, append([]byte{govMsgUpdate}, u.Encode()...))
+		if err != nil {
+			t.Fatalf("a steward's update refused: %v", err)
+		}
+		victim.deliverGov(honest, nil, v)
+	}
+	if _, ok := victim.govState().Proposal(second.ID); !ok {
+		t.Error("the steward's held update was not placed once its parent came")
+	}
+	if victim.scoreOf(honest) < 0 {
+		t.Errorf("the honest peer was penalised: %v", victim.scoreOf(honest))
 	}
 }
