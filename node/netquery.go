@@ -37,9 +37,10 @@ const (
 type search struct {
 	n      *Node
 	ctx    context.Context
-	slots  chan struct{} // a token per peer being asked: searchConcurrency
-	asked  sync.Map      // peer.ID → struct{}: the peers asked
-	failed sync.Map      // peer.ID → error: the last failure of each
+	slots  chan struct{}            // a token per peer being asked: searchConcurrency
+	store  func([]*protocol.Object) // stores a batch of what peers gave: Node.storeFetched
+	asked  sync.Map                 // peer.ID → struct{}: the peers asked
+	failed sync.Map                 // peer.ID → error: the last failure of each
 }
 
 // newSearch starts a search bounded by q.Timeout (DefaultQueryTimeout when
@@ -54,7 +55,7 @@ func (n *Node) newSearch(ctx context.Context, q QueryOptions) (*search, context.
 		timeout = DefaultQueryTimeout
 	}
 	ctx, cancel := context.WithTimeout(ctx, min(timeout, MaxQueryTimeout))
-	return &search{n: n, ctx: ctx, slots: make(chan struct{}, searchConcurrency)}, cancel
+	return &search{n: n, ctx: ctx, slots: make(chan struct{}, searchConcurrency), store: n.storeFetched}, cancel
 }
 
 // peers is how many peers the search asked, for error messages.
@@ -115,7 +116,7 @@ func (s *search) fetch(ctx context.Context, p peer.ID, ids []protocol.ID, judge 
 	var batch []*protocol.Object
 	size := 0
 	flush := func() {
-		s.n.storeFetched(batch)
+		s.store(batch)
 		batch, size = nil, 0
 	}
 	keep := func(o *protocol.Object) error {

@@ -1,8 +1,10 @@
 package node
 
 import (
+	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -98,5 +100,62 @@ func TestClaimsOfClaimsAccepted(t *testing.T) {
 	}
 	if s := asker.scoreOf(holder.Host().ID()); s < 0 {
 		t.Errorf("an honest holder was penalised: %v", s)
+	}
+}
+
+// TestSearchHoldsBoundedBytes: a provider lists large datasets — here three
+// of about 2 MB, where a hostile one could list 256 of 4 MiB at a time. The
+// search stores them in batches as they arrive, none over
+// searchBatchBytes, instead of holding a whole answer.
+func TestSearchHoldsBoundedBytes(t *testing.T) {
+	nodes := lineSwarm(t, 2, swarmOptions{})
+	asker, holder := nodes[0], nodes[1]
+	ctx := t.Context()
+	shared := fileEntry("shared.csv", "in every dataset")
+	long := strings.Repeat("long-directory-name/", 45)
+	var want []protocol.ID
+	for i := range 3 {
+		files := []FileEntry{shared}
+		for j := range 2000 {
+			files = append(files, fileEntry(fmt.Sprintf("%sfile-%d-%d", long, i, j), fmt.Sprint(i, "/", j)))
+		}
+		p, err := holder.AddDataset(ctx, AddDatasetRequest{Name: fmt.Sprint("large ", i), License: "MIT", Files: files})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, p.ID)
+	}
+	waitAnnounced(t, holder)
+
+	s, cancel := asker.newSearch(ctx, QueryOptions{Timeout: 10 * time.Second})
+	defer cancel()
+	var mu sync.Mutex
+	var batches []int
+	s.store = func(objs []*protocol.Object) {
+		size := 0
+		for _, o := range objs {
+			size += len(o.Envelope.Payload)
+		}
+		mu.Lock()
+		batches = append(batches, size)
+		mu.Unlock()
+		asker.storeFetched(objs)
+	}
+	d, _ := protocol.ParseDigest("sha256:" + shared.SHA256)
+	s.datasetsWithFile(d)
+	for _, id := range want {
+		if ok, _ := asker.store.Has(id); !ok {
+			t.Fatalf("dataset %s not fetched", id)
+		}
+	}
+	total := 0
+	for _, b := range batches {
+		total += b
+		if b > searchBatchBytes {
+			t.Errorf("a batch of %d bytes held at once, over %d", b, searchBatchBytes)
+		}
+	}
+	if total <= searchBatchBytes {
+		t.Fatalf("the datasets total %d bytes: the test shows nothing", total)
 	}
 }
