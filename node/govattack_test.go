@@ -29,6 +29,20 @@ func plantGov(t *testing.T, n *netNode, u *protocol.GovUpdate) {
 	}
 }
 
+// govHas reports whether n holds update id, placed or held.
+func govHas(n *Node, id protocol.ID) bool {
+	n.gov.mu.Lock()
+	defer n.gov.mu.Unlock()
+	return n.gov.g.Has(id)
+}
+
+// govParents returns the parents of n's next update.
+func govParents(n *Node) []protocol.ID {
+	n.gov.mu.Lock()
+	defer n.gov.mu.Unlock()
+	return n.gov.g.Parents()
+}
+
 // refusedForNow reports whether n tried update id and refused it as dated
 // too far ahead: it then remembers it so as not to fetch it again.
 func refusedForNow(n *netNode, id protocol.ID) bool {
@@ -60,7 +74,7 @@ func TestGovFutureUpdateCannotFreeze(t *testing.T) {
 			hash := honest[0].govState().Hash()
 
 			at := time.Now().Add(c.ahead).UTC().Truncate(time.Second)
-			future, err := protocol.NewGovUpdate(bad.repo.Network, bad.repo.NodeKey, bad.gov.g.Parents(), at,
+			future, err := protocol.NewGovUpdate(bad.repo.Network, bad.repo.NodeKey, govParents(bad.Node), at,
 				&protocol.GovProposal{Action: protocol.ActSetParam, Name: "frozen", Value: "yes", Expires: at.Add(time.Hour)}, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -69,7 +83,7 @@ func TestGovFutureUpdateCannotFreeze(t *testing.T) {
 			bad.net.gov.soon() // its heads now name the future update
 			for _, h := range honest {
 				waitFor(t, "the honest node fetches the future update", func() bool { return refusedForNow(h, future.ID) })
-				if h.gov.g.Has(future.ID) {
+				if govHas(h.Node, future.ID) {
 					t.Fatalf("the honest node placed an update dated %s", at)
 				}
 				if _, err := h.store.GovUpdate(future.ID); !protocol.IsKind(err, protocol.NotFound) {
@@ -108,7 +122,7 @@ func TestGovFutureUpdateAtLoad(t *testing.T) {
 	n := nodes[0]
 	hash := n.govState().Hash()
 	at := time.Now().Add(3 * time.Hour).UTC().Truncate(time.Second)
-	future, err := protocol.NewGovUpdate(n.repo.Network, n.repo.NodeKey, n.gov.g.Parents(), at,
+	future, err := protocol.NewGovUpdate(n.repo.Network, n.repo.NodeKey, govParents(n.Node), at,
 		&protocol.GovProposal{Action: protocol.ActSetParam, Name: "later", Value: "1", Expires: at.Add(time.Hour)}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -129,19 +143,19 @@ func TestGovFutureUpdateAtLoad(t *testing.T) {
 	}
 	defer st.Close()
 	again := New(repo, st, nil)
-	if again.gov.g.Has(future.ID) || again.govState().Hash() != hash {
+	if govHas(again, future.ID) || again.govState().Hash() != hash {
 		t.Fatal("an update dated 3 h ahead was placed at load")
 	}
 	if _, err := st.GovUpdate(future.ID); err != nil {
 		t.Fatalf("the update was not kept on disk: %v", err)
 	}
 	again.retryDeferredGov()
-	if again.gov.g.Has(future.ID) {
+	if govHas(again, future.ID) {
 		t.Fatal("placed before its time")
 	}
 	again.now = func() time.Time { return at }
 	again.retryDeferredGov()
-	if !again.gov.g.Has(future.ID) || again.govState().Hash() == hash {
+	if !govHas(again, future.ID) || again.govState().Hash() == hash {
 		t.Fatal("not placed once its time came")
 	}
 }
@@ -189,12 +203,12 @@ func TestGovHeldFloodBoundedPerPeer(t *testing.T) {
 	if _, err := victim.validateGov(t.Context(), honest, append([]byte{govMsgUpdate}, fresh.Encode()...)); protocol.IsKind(err, protocol.Invalid) {
 		t.Fatalf("an honest peer's update refused: %v", err)
 	}
-	if !victim.gov.g.Has(fresh.ID) {
+	if !govHas(victim.Node, fresh.ID) {
 		t.Error("an honest peer's update is not held")
 	}
 	// A steward's update that arrives before its parent is held, and
 	// placed with it.
-	first, err := protocol.NewGovUpdate(net, steward.repo.NodeKey, victim.gov.g.Parents(), now,
+	first, err := protocol.NewGovUpdate(net, steward.repo.NodeKey, govParents(victim.Node), now,
 		&protocol.GovProposal{Action: protocol.ActSetParam, Name: "a", Value: "1", Expires: now.Add(time.Hour)}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -216,5 +230,37 @@ func TestGovHeldFloodBoundedPerPeer(t *testing.T) {
 	}
 	if victim.scoreOf(honest) < 0 {
 		t.Errorf("the honest peer was penalised: %v", victim.scoreOf(honest))
+	}
+
+	// A peer that gossiped an update by a key that, once its parent came,
+	// turns out never to have been a steward is penalised then: an honest
+	// node never forwards such an update.
+	lurker, err := PeerIDOf(mustKey(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	parent, err := protocol.NewGovUpdate(net, steward.repo.NodeKey, govParents(victim.Node), now,
+		&protocol.GovProposal{Action: protocol.ActSetParam, Name: "c", Value: "3", Expires: now.Add(time.Hour)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nobody, err := protocol.NewGovUpdate(net, mustKey(t), []protocol.ID{parent.ID}, now,
+		&protocol.GovProposal{Action: protocol.ActSetParam, Name: "d", Value: "4", Expires: now.Add(time.Hour)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := victim.validateGov(t.Context(), lurker, append([]byte{govMsgUpdate}, nobody.Encode()...)); protocol.IsKind(err, protocol.Invalid) {
+		t.Fatalf("an update that cannot be judged yet was refused: %v", err)
+	}
+	if victim.scoreOf(lurker) < 0 {
+		t.Fatal("penalised before the update could be judged")
+	}
+	v, err := victim.validateGov(t.Context(), honest, append([]byte{govMsgUpdate}, parent.Encode()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	victim.deliverGov(honest, nil, v)
+	if !govHas(victim.Node, nobody.ID) || victim.scoreOf(lurker) >= 0 {
+		t.Errorf("once judged, the update by a non-steward left its forwarder's score at %v", victim.scoreOf(lurker))
 	}
 }
