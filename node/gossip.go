@@ -15,10 +15,14 @@ import (
 const publishQueue = 1024
 
 // validateAnnounced is the announce topic's validator (SPEC.md §7.4): a
-// message is one envelope, which must verify and pass the clock check
-// before the node stores or forwards it. A message that does not verify is
-// Invalid — its sender is penalised; one stamped too far ahead of this
-// node's clock is ignored, since the fault may be this clock's.
+// message is one envelope, which must verify, pass the clock check and be
+// one the store accepts (Store.CheckPut, the store's own judgement) before
+// the node stores or forwards it. A message that does not verify, or that
+// the store refuses by its rules (a revocation of another's claim, of a
+// dataset), is Invalid — its sender is penalised, and nothing is forwarded
+// that no node will keep; one stamped too far ahead of this node's clock
+// is ignored, since the fault may be this clock's, as is one the store
+// cannot judge now.
 func (n *Node) validateAnnounced(_ context.Context, from peer.ID, data []byte) (any, error) {
 	o, err := protocol.VerifyObject(data)
 	if err != nil {
@@ -27,6 +31,13 @@ func (n *Node) validateAnnounced(_ context.Context, from peer.ID, data []byte) (
 	}
 	if err := protocol.CheckTime(o, n.now()); err != nil {
 		n.metrics.gossiped.WithLabelValues("refused").Inc()
+		return nil, protocol.E("announce", protocol.Transient, "from %s: %w", from, err)
+	}
+	if err := n.store.CheckPut(o); err != nil {
+		n.metrics.gossiped.WithLabelValues("refused").Inc()
+		if k := protocol.KindOf(err); k == protocol.Invalid || k == protocol.Forbidden {
+			return nil, protocol.E("announce", protocol.Invalid, "from %s: the store refuses it: %w", from, err)
+		}
 		return nil, protocol.E("announce", protocol.Transient, "from %s: %w", from, err)
 	}
 	return o, nil

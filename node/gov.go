@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/libp2p/go-libp2p/core/peer"
+
 	"github.com/commons-p2p/commons/protocol"
 )
 
@@ -21,6 +23,14 @@ type governance struct {
 	// state is the state after the last change, for readers that must
 	// not wait for the lock (every attribution reads it).
 	state atomic.Pointer[protocol.GovState]
+	// early holds the times of updates refused as dated too far ahead,
+	// by ID (see admitGov).
+	early map[protocol.ID]time.Time
+	// deferred are stored updates that were dated too far ahead when the
+	// node started: kept on disk, tried again on each heads tick.
+	deferred []*protocol.GovUpdate
+	// held counts the held updates each peer delivered by gossip.
+	held heldBudget
 }
 
 // openGovernance builds the governance of the repo's network from the
@@ -30,30 +40,35 @@ func (n *Node) openGovernance() error {
 	if n.repo.Genesis == nil {
 		return nil
 	}
-	gv := &governance{g: protocol.NewGovernance(n.repo.Genesis, n.repo.Network)}
+	gv := &governance{g: protocol.NewGovernance(n.repo.Genesis, n.repo.Network), early: map[protocol.ID]time.Time{}, held: newHeldBudget()}
+	n.gov = gv // the door below reads it; nothing else runs yet
 	var updates []*protocol.GovUpdate
 	bad := 0
 	err := n.store.EachGovUpdate(func(id protocol.ID, raw []byte) bool {
-		u, err := protocol.DecodeGovUpdate(raw)
-		if err == nil && (u.ID != id || u.Network != n.repo.Network) {
-			err = fmt.Errorf("stored under %s, of network %s", id, u.Network)
-		}
-		if err != nil {
+		a, err := n.admitGov(raw, id)
+		switch {
+		case protocol.IsKind(err, protocol.Transient):
+			// Dated too far ahead of this clock: kept on disk, placed
+			// when its time comes.
+			u, _ := protocol.DecodeGovUpdate(raw)
+			gv.deferred = append(gv.deferred, u)
+			n.log.Warn("governance: stored update not placed for now", "id", id, "err", err)
+		case err != nil:
 			bad++
 			n.log.Warn("governance: stored update refused", "id", id, "err", err)
-			return true
+		default:
+			updates = append(updates, a.GovUpdate)
 		}
-		updates = append(updates, u)
 		return true
 	})
-	if err != nil {
-		return fmt.Errorf("load governance: %w", err)
+	if err == nil {
+		_, err = gv.g.AddAll(updates)
 	}
-	if _, err := gv.g.AddAll(updates); err != nil {
+	if err != nil {
+		n.gov = nil
 		return fmt.Errorf("load governance: %w", err)
 	}
 	gv.state.Store(gv.g.State())
-	n.gov = gv
 	if bad > 0 {
 		n.log.Warn("governance: stored updates refused", "count", bad)
 	}
@@ -68,16 +83,32 @@ func (n *Node) govState() *protocol.GovState {
 	return n.gov.state.Load()
 }
 
-// addGovUpdate places u (given as raw, its encoding as it arrived) in the
-// DAG, stores every update that this placed, and returns the result. It
-// does not publish.
-func (n *Node) addGovUpdate(u *protocol.GovUpdate) (protocol.AddResult, error) {
+// addGovUpdate places u, which passed the door, in the DAG, stores every
+// update that this placed, and returns the result. It does not publish.
+// gossipFrom is the peer that delivered u by gossip, if one did: a held
+// update by an author who was never a steward is counted against it
+// (maxGovHeldPerPeer), and it is penalised if such an update, once it can
+// be judged, still has no steward for its author.
+func (n *Node) addGovUpdate(a admittedGov, gossipFrom peer.ID) (protocol.AddResult, error) {
+	u := a.GovUpdate
 	gv := n.gov
 	gv.mu.Lock()
+	charge := gossipFrom != "" && !gv.g.Has(u.ID) && !gv.g.EverSteward(u.Author)
 	res, err := gv.g.Add(u)
-	if err != nil || len(res.Placed) == 0 {
+	if err != nil {
 		gv.mu.Unlock()
 		return res, err
+	}
+	if charge && !slices.Contains(res.Placed, u.ID) && gv.g.Has(u.ID) {
+		gv.held.charge(gossipFrom, u.ID)
+	}
+	var blame []peer.ID // peers that delivered updates that no steward wrote
+	for _, id := range res.Dropped {
+		gv.held.release(id)
+	}
+	if len(res.Placed) == 0 {
+		gv.mu.Unlock()
+		return res, nil
 	}
 	// Readers see the new state at once; the disk follows, outside the
 	// lock. An update lost by a crash in between is fetched again from
@@ -85,11 +116,19 @@ func (n *Node) addGovUpdate(u *protocol.GovUpdate) (protocol.AddResult, error) {
 	gv.state.Store(gv.g.State())
 	placed := make([]*protocol.GovUpdate, 0, len(res.Placed))
 	for _, id := range res.Placed {
-		if pu, ok := gv.g.Update(id); ok {
-			placed = append(placed, pu)
+		pu, ok := gv.g.Update(id)
+		if !ok {
+			continue
+		}
+		placed = append(placed, pu)
+		if p, ok := gv.held.release(id); ok && !gv.g.EverSteward(pu.Author) {
+			blame = append(blame, p)
 		}
 	}
 	gv.mu.Unlock()
+	for _, p := range blame {
+		n.penalise(p, "governance: forwarded an update whose author was never a steward")
+	}
 	n.metrics.govUpdates.Add(float64(len(placed)))
 	for _, pu := range placed {
 		if _, err := n.store.PutGovUpdate(pu.ID, pu.Encode()); err != nil {
@@ -98,6 +137,13 @@ func (n *Node) addGovUpdate(u *protocol.GovUpdate) (protocol.AddResult, error) {
 		}
 	}
 	return res, nil
+}
+
+// penalise lowers p's score, when the node is on a network.
+func (n *Node) penalise(p peer.ID, reason string) {
+	if n.net != nil && n.net.scores != nil {
+		n.net.scores.Penalise(p, reason)
+	}
 }
 
 // GovState answers GET /v1/gov/state.
@@ -230,7 +276,11 @@ func (n *Node) govPublish(op, as string, p *protocol.GovProposal, v *protocol.Go
 	if err != nil {
 		return GovPublished{}, err
 	}
-	if _, err := n.addGovUpdate(u); err != nil {
+	a, err := n.admitGov(u.Encode(), u.ID)
+	if err != nil {
+		return GovPublished{}, err
+	}
+	if _, err := n.addGovUpdate(a, ""); err != nil {
 		return GovPublished{}, err
 	}
 	out := GovPublished{ID: u.ID, Author: key.DID(), StateHash: n.govState().Hash()}

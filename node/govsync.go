@@ -3,7 +3,6 @@ package node
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -75,49 +74,51 @@ func (g *govNet) soon() {
 	}
 }
 
-// validateGov is the governance topic's validator. An update is rejected
-// (not forwarded; its sender penalised) when it does not decode and
-// verify, names another network, or is by an author who was never a
-// steward in a history that holds all its parents; it is ignored when it
-// is dated too far ahead, already held, or cannot be placed yet — then the
-// node fetches its ancestors from the sender. Heads announcements are
-// never forwarded: each node announces its own.
+// validateGov is the governance topic's validator (SPEC.md §8.9). An
+// update passes the door (admitGov): it is rejected (not forwarded; its
+// sender penalised) when it does not decode and verify or names another
+// network, and ignored when it is dated too far ahead. It is then ignored
+// when already held; rejected when its author was never a steward in a
+// history that holds all its parents; and otherwise, when that cannot be
+// judged yet, held — up to maxGovHeldPerPeer such updates per peer, past
+// which it is rejected — while the node fetches its ancestors from the
+// sender, and ignored. Heads announcements are never forwarded: each node
+// announces its own.
 func (n *Node) validateGov(_ context.Context, from peer.ID, data []byte) (any, error) {
 	const op = "governance message"
 	self := from == n.net.host.ID()
-	u, heads, err := decodeGovMessage(data)
+	raw, heads, err := decodeGovMessage(data)
 	switch {
 	case err != nil:
 		return nil, err
-	case u != nil:
-		if u.Network != n.repo.Network {
-			return nil, protocol.E(op, protocol.Invalid, "update %s is of network %s, not %s", u.ID, u.Network, n.repo.Network)
+	case raw != nil:
+		a, err := n.admitGov(raw, protocol.ID{})
+		if err != nil || self {
+			return a, err
 		}
-		if self {
-			return u, nil
-		}
-		if u.Time.After(n.now().Add(protocol.MaxClockSkew)) {
-			return nil, protocol.E(op, protocol.Transient, "update %s is dated %s, ahead of this node's clock", u.ID, u.Time)
-		}
+		u := a.GovUpdate
 		gv := n.gov
 		gv.mu.Lock()
 		known := gv.g.Has(u.ID)
 		ever := gv.g.EverSteward(u.Author)
 		placeable := !slices.ContainsFunc(u.Parents, func(p protocol.ID) bool { return p != n.repo.Network.ID() && !gv.g.Has(p) })
+		full := gv.held.full(from)
 		gv.mu.Unlock()
 		switch {
 		case known:
 			return nil, protocol.E(op, protocol.Transient, "update %s is held already", u.ID)
 		case !ever && placeable:
 			return nil, protocol.E(op, protocol.Invalid, "update %s is by %s, who was never a steward", u.ID, u.Author)
+		case !ever && full:
+			return nil, protocol.E(op, protocol.Invalid, "update %s is by %s, not known as a steward, and %s has %d such updates held here already", u.ID, u.Author, from, maxGovHeldPerPeer)
 		case !ever:
 			// Its author may have become a steward in what this node has
 			// not seen yet: hold it, fetch its ancestors from the sender,
 			// and do not forward it until it can be judged.
-			n.deliverGov(from, nil, u)
+			n.deliverGov(from, nil, a)
 			return nil, protocol.E(op, protocol.Transient, "update %s: its author's standing is not known yet", u.ID)
 		}
-		return u, nil
+		return a, nil
 	default:
 		if self {
 			return heads, nil
@@ -127,17 +128,20 @@ func (n *Node) validateGov(_ context.Context, from peer.ID, data []byte) (any, e
 	}
 }
 
-// decodeGovMessage reads a message of the governance topic: an update
-// (whose network the caller checks), or the heads its sender announces.
-func decodeGovMessage(data []byte) (*protocol.GovUpdate, []protocol.ID, error) {
+// decodeGovMessage reads a message of the governance topic: the bytes of
+// an update, which the caller passes through the door, or the heads its
+// sender announces.
+func decodeGovMessage(data []byte) ([]byte, []protocol.ID, error) {
 	const op = "governance message"
 	if len(data) == 0 {
 		return nil, nil, protocol.E(op, protocol.Invalid, "empty")
 	}
 	switch data[0] {
 	case govMsgUpdate:
-		u, err := protocol.DecodeGovUpdate(data[1:])
-		return u, nil, err
+		if len(data) == 1 {
+			return nil, nil, protocol.E(op, protocol.Invalid, "update: empty")
+		}
+		return data[1:], nil, nil
 	case govMsgHeads:
 		if len(data)-1 > maxHeadsMsg {
 			return nil, nil, protocol.E(op, protocol.Invalid, "heads: %d bytes, over %d", len(data)-1, maxHeadsMsg)
@@ -162,11 +166,14 @@ func decodeGovMessage(data []byte) (*protocol.GovUpdate, []protocol.ID, error) {
 
 // deliverGov places an update another node published.
 func (n *Node) deliverGov(from peer.ID, _ []byte, v any) {
-	u, ok := v.(*protocol.GovUpdate)
+	u, ok := v.(admittedGov)
 	if !ok {
 		return
 	}
-	res, err := n.addGovUpdate(u)
+	if from == n.net.host.ID() {
+		from = ""
+	}
+	res, err := n.addGovUpdate(u, from)
 	if err != nil {
 		n.log.Debug("governance: update refused", "from", from, "id", u.ID, "err", err)
 		return
@@ -234,6 +241,9 @@ func (n *Node) syncGov(p peer.ID, want []protocol.ID) {
 
 // fetchGov fetches want from p, then the missing ancestors of what arrives,
 // breadth first, until nothing is missing or maxGovSync updates came.
+// Every update passes the door (admitGov) before it is placed: one dated
+// too far ahead is left out for now, with its ancestors; any other refusal
+// stops the sync and penalises p.
 func (n *Node) fetchGov(ctx context.Context, p peer.ID, want []protocol.ID) error {
 	asked := map[protocol.ID]bool{}
 	queue := n.govMissing(want, asked)
@@ -243,15 +253,16 @@ func (n *Node) fetchGov(ctx context.Context, p peer.ID, want []protocol.ID) erro
 		nodes, _, err := n.net.fetch.GovNodes(ctx, p, batch)
 		for _, raw := range nodes {
 			fetched++
-			u, derr := protocol.DecodeGovUpdate(raw.Bytes)
-			if derr == nil && (u.ID != raw.ID || u.Network != n.repo.Network) {
-				derr = fmt.Errorf("asked for %s of network %s, got %s of %s", raw.ID, n.repo.Network, u.ID, u.Network)
+			a, aerr := n.admitGov(raw.Bytes, raw.ID)
+			switch {
+			case protocol.IsKind(aerr, protocol.Transient):
+				n.log.Debug("governance: sync", "peer", p, "err", aerr)
+				continue
+			case aerr != nil:
+				n.net.scores.Penalise(p, "bad answer: governance node: "+aerr.Error())
+				return aerr
 			}
-			if derr != nil {
-				n.net.scores.Penalise(p, "bad answer: governance node: "+derr.Error())
-				return derr
-			}
-			res, err := n.addGovUpdate(u)
+			res, err := n.addGovUpdate(a, "")
 			if err != nil {
 				return err
 			}
@@ -265,14 +276,15 @@ func (n *Node) fetchGov(ctx context.Context, p peer.ID, want []protocol.ID) erro
 }
 
 // govMissing returns the IDs of ids that are neither held nor asked for
-// yet, marking them asked.
+// yet, nor refused as too early until their time comes, marking them asked.
 func (n *Node) govMissing(ids []protocol.ID, asked map[protocol.ID]bool) []protocol.ID {
+	now := n.now()
 	gv := n.gov
 	gv.mu.Lock()
 	defer gv.mu.Unlock()
 	var out []protocol.ID
 	for _, id := range ids {
-		if asked[id] || id == n.repo.Network.ID() {
+		if asked[id] || id == n.repo.Network.ID() || gv.tooEarly(id, now) {
 			continue
 		}
 		if gv.g.Has(id) { // placed, or held while its own parents are fetched
@@ -306,6 +318,7 @@ func (n *Node) announceHeads(ctx context.Context, interval time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			n.retryDeferredGov()
 		case <-n.net.gov.early:
 			select { // gather the triggers of the next moment into one
 			case <-time.After(govHeadsDebounce):

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sync"
 
@@ -22,6 +23,13 @@ const (
 	// maxLineageFetch bounds the ancestors a query fetches for the lineage
 	// of what it was asked about.
 	maxLineageFetch = 64
+	// searchBatchBytes bounds the payload bytes of the objects that one
+	// ask of a search holds before it stores them: with the one frame
+	// being read, an ask holds at most 8 MiB of envelopes, and a search,
+	// whose asks share searchConcurrency slots, at most maxSearchBytes
+	// (64 MiB).
+	searchBatchBytes = 4 << 20
+	maxSearchBytes   = searchConcurrency * (searchBatchBytes + protocol.MaxEnvelopeSize)
 )
 
 // search is one query's look on the network: its deadline and what it
@@ -29,8 +37,10 @@ const (
 type search struct {
 	n      *Node
 	ctx    context.Context
-	asked  sync.Map // peer.ID → struct{}: the peers asked
-	failed sync.Map // peer.ID → error: the last failure of each
+	slots  chan struct{}            // a token per peer being asked: searchConcurrency
+	store  func([]*protocol.Object) // stores a batch of what peers gave: Node.storeFetched
+	asked  sync.Map                 // peer.ID → struct{}: the peers asked
+	failed sync.Map                 // peer.ID → error: the last failure of each
 }
 
 // newSearch starts a search bounded by q.Timeout (DefaultQueryTimeout when
@@ -45,7 +55,7 @@ func (n *Node) newSearch(ctx context.Context, q QueryOptions) (*search, context.
 		timeout = DefaultQueryTimeout
 	}
 	ctx, cancel := context.WithTimeout(ctx, min(timeout, MaxQueryTimeout))
-	return &search{n: n, ctx: ctx}, cancel
+	return &search{n: n, ctx: ctx, slots: make(chan struct{}, searchConcurrency), store: n.storeFetched}, cancel
 }
 
 // peers is how many peers the search asked, for error messages.
@@ -56,15 +66,15 @@ func (s *search) peers() int {
 }
 
 // providers calls ask with each provider of key other than this node, up
-// to searchProviders of them and searchConcurrency at once, as the DHT
-// finds them, and returns when every ask has returned. ask stops the
-// search of further providers by cancelling through stop.
+// to searchProviders of them, as the DHT finds them, and returns when every
+// ask has returned. All the asks of a search share searchConcurrency
+// slots, so ask must not call providers. ask stops the search of further
+// providers by cancelling through stop.
 func (s *search) providers(key cid.Cid, ask func(ctx context.Context, p peer.ID, stop func())) {
 	nt := s.n.net
 	ctx, stop := context.WithCancel(s.ctx)
 	defer stop()
 	self := nt.host.ID()
-	sem := make(chan struct{}, searchConcurrency)
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for ai := range nt.dht.FindProvidersAsync(ctx, key, searchProviders+1) {
@@ -75,13 +85,13 @@ func (s *search) providers(key cid.Cid, ask func(ctx context.Context, p peer.ID,
 			nt.host.Peerstore().AddAddrs(ai.ID, ai.Addrs, peerstore.TempAddrTTL)
 		}
 		select {
-		case sem <- struct{}{}:
+		case s.slots <- struct{}{}:
 		case <-ctx.Done():
 			return
 		}
 		s.asked.Store(ai.ID, struct{}{})
 		wg.Go(func() {
-			defer func() { <-sem }()
+			defer func() { <-s.slots }()
 			ask(ctx, ai.ID, stop)
 		})
 	}
@@ -96,20 +106,45 @@ func (s *search) fail(p peer.ID, err error) {
 }
 
 // fetch asks p for the objects of ids this node lacks and stores those
-// that verify and pass the door. It returns how many of ids are still
-// missing here.
-func (s *search) fetch(ctx context.Context, p peer.ID, ids []protocol.ID) int {
+// that verify, answer the question (judge) and pass the door, in batches
+// of at most searchBatchBytes as they arrive. judge, when set, refuses an
+// object that is not what was asked for with an error of kind Invalid:
+// it is not stored, the call ends and p is penalised; errLater passes over
+// it without storing it. It returns how many of ids are still missing
+// here.
+func (s *search) fetch(ctx context.Context, p peer.ID, ids []protocol.ID, judge func(*protocol.Object) error) int {
+	var batch []*protocol.Object
+	size := 0
+	flush := func() {
+		s.store(batch)
+		batch, size = nil, 0
+	}
+	keep := func(o *protocol.Object) error {
+		if judge != nil {
+			if err := judge(o); errors.Is(err, errLater) {
+				return nil
+			} else if err != nil {
+				return err
+			}
+		}
+		n := len(o.Envelope.Payload)
+		if size+n > searchBatchBytes {
+			flush()
+		}
+		batch, size = append(batch, o), size+n
+		return nil
+	}
 	missing := s.n.missing(ids)
 	for len(missing) > 0 {
 		chunk := missing[:min(len(missing), fetch.MaxIDs)]
-		objs, _, err := s.n.net.fetch.Objects(ctx, p, chunk)
-		s.n.storeFetched(objs)
+		_, err := s.n.net.fetch.ObjectsEach(ctx, p, chunk, keep)
 		if err != nil {
 			s.fail(p, err)
 			break
 		}
 		missing = missing[len(chunk):]
 	}
+	flush()
 	return len(s.n.missing(ids))
 }
 
@@ -120,7 +155,7 @@ func (s *search) object(id protocol.ID) {
 		return
 	}
 	s.providers(protocol.ObjectKey(id), func(ctx context.Context, p peer.ID, stop func()) {
-		if s.fetch(ctx, p, []protocol.ID{id}) == 0 {
+		if s.fetch(ctx, p, []protocol.ID{id}, nil) == 0 {
 			stop()
 		}
 	})
@@ -153,28 +188,78 @@ func (s *search) lineage(id protocol.ID) {
 }
 
 // claims gathers the claims about subject (and about those claims) that
-// every provider of its claims-about key holds and this node lacks.
+// every provider of its claims-about key holds and this node lacks. Each
+// object a provider gives must be what was asked for (SPEC.md §7.3): a
+// claim about subject, or a claim about such a claim. One that names a
+// claim not known yet is fetched again once the rest of the answer is
+// stored; one that is about anything else is not stored, and the provider
+// is penalised.
 func (s *search) claims(subject protocol.ID) {
 	s.providers(protocol.ClaimsAboutKey(subject), func(ctx context.Context, p peer.ID, _ func()) {
+		direct := map[protocol.ID]bool{} // claims about subject that p gave
+		var later []protocol.ID
+		judge := func(last bool) func(*protocol.Object) error {
+			return func(o *protocol.Object) error {
+				switch {
+				case !isClaim(o.Kind):
+					return protocol.E("claims", protocol.Invalid, "claims about %s: listed %s, a %s, not a claim", subject, o.ID, o.Kind)
+				case o.About == subject:
+					direct[o.ID] = true
+					return nil
+				case direct[o.About] || s.n.isClaimAbout(o.About, subject):
+					return nil
+				case !last:
+					later = append(later, o.ID)
+					return errLater
+				}
+				return protocol.E("claims", protocol.Invalid, "claims about %s: listed %s, a %s about %s, which is not a claim about %[1]s", subject, o.ID, o.Kind, o.About)
+			}
+		}
 		s.pages(ctx, p, func(after protocol.ID) ([]protocol.ID, bool, error) {
 			return s.n.net.fetch.Claims(ctx, p, subject, after, 0)
-		}, func([]protocol.ID) {})
+		}, judge(false))
+		if len(later) > 0 {
+			s.fetch(ctx, p, later, judge(true))
+		}
 	})
 }
 
+// errLater passes over an object that cannot be judged yet; it is asked for
+// again.
+var errLater = errors.New("judged later")
+
+func isClaim(k protocol.ObjectKind) bool {
+	return k == protocol.KindAttribution || k == protocol.KindEndorsement || k == protocol.KindRevocation
+}
+
+// isClaimAbout reports whether the node holds claim, and it is a claim
+// about subject.
+func (n *Node) isClaimAbout(claim, subject protocol.ID) bool {
+	o, err := n.store.Object(claim)
+	return err == nil && isClaim(o.Kind) && o.About == subject
+}
+
 // datasetsWithFile gathers the datasets that every provider of d's file
-// key holds and this node lacks.
+// key holds and this node lacks. A listed object that is not a dataset
+// naming a file of digest d is not stored, and its provider is penalised:
+// the list is unsigned, the datasets are not (SPEC.md §7.3).
 func (s *search) datasetsWithFile(d protocol.Digest) {
 	s.providers(protocol.FileKey(d), func(ctx context.Context, p peer.ID, _ func()) {
 		s.pages(ctx, p, func(after protocol.ID) ([]protocol.ID, bool, error) {
 			return s.n.net.fetch.Datasets(ctx, p, d, after, 0)
-		}, func(ids []protocol.ID) { s.checkListed(p, d, ids) })
+		}, func(o *protocol.Object) error {
+			if o.Kind != protocol.KindDataset || !slices.ContainsFunc(o.Files, func(f protocol.File) bool { return f.Digest == d }) {
+				return protocol.E("locate", protocol.Invalid, "files with %s: listed %s, a %s that does not name the file", d, o.ID, o.Kind)
+			}
+			return nil
+		})
 	})
 }
 
 // pages reads a paged list of IDs from p to its end, fetching the objects
-// of each page this node lacks, then calling fetched with the page.
-func (s *search) pages(ctx context.Context, p peer.ID, list func(after protocol.ID) ([]protocol.ID, bool, error), fetched func([]protocol.ID)) {
+// of each page this node lacks; judge says whether each is what was asked
+// for (see fetch).
+func (s *search) pages(ctx context.Context, p peer.ID, list func(after protocol.ID) ([]protocol.ID, bool, error), judge func(*protocol.Object) error) {
 	var after protocol.ID
 	for {
 		ids, more, err := list(after)
@@ -185,27 +270,11 @@ func (s *search) pages(ctx context.Context, p peer.ID, list func(after protocol.
 		if len(ids) == 0 {
 			return
 		}
-		s.fetch(ctx, p, ids)
-		fetched(ids)
+		s.fetch(ctx, p, ids, judge)
 		if !more || ctx.Err() != nil {
 			return
 		}
 		after = ids[len(ids)-1]
-	}
-}
-
-// checkListed penalises p for each dataset it listed as naming d that,
-// once fetched and verified, does not name it: the list is unsigned, the
-// datasets are not (SPEC.md §7.3).
-func (s *search) checkListed(p peer.ID, d protocol.Digest, ids []protocol.ID) {
-	for _, id := range ids {
-		o, err := s.n.store.Object(id)
-		if err != nil {
-			continue // not fetched: the fetch already judged p
-		}
-		if o.Kind != protocol.KindDataset || !slices.ContainsFunc(o.Files, func(f protocol.File) bool { return f.Digest == d }) {
-			s.n.net.scores.Penalise(p, "bad answer: files listed "+id.String()+", which does not name the file")
-		}
 	}
 }
 

@@ -95,25 +95,37 @@ func checkShape(o *protocol.Object) error {
 }
 
 // checkRevocation refuses a revocation of a stored object that cannot be
-// revoked, or of a stored claim by someone other than its issuer. A
-// revocation of an object not stored here is accepted: the object may
-// arrive later, and then the revocation counts only if its issuer matches.
+// revoked, or of a stored claim by someone other than its issuer (see
+// judgeRevocation).
 func (p *pending) checkRevocation(o *protocol.Object) (refused, err error) {
-	const op = "put revocation"
 	if o.Kind != protocol.KindRevocation {
 		return nil, nil
 	}
 	target, ok, err := p.meta(o.About)
-	if err != nil || !ok {
+	if err != nil {
 		return nil, err
 	}
+	return judgeRevocation(o, target, ok), nil
+}
+
+// judgeRevocation is the store's rule for revocation o, whose target has
+// meta record target when stored is set (SPEC.md §3.6, §5.6): the target
+// must be a claim that can be revoked, issued by the revocation's issuer.
+// A revocation of an object not stored here is accepted: the object may
+// arrive later, and then the revocation counts only if its issuer matches.
+// Put and CheckPut both judge by it.
+func judgeRevocation(o *protocol.Object, target meta, stored bool) error {
+	const op = "put revocation"
+	if !stored {
+		return nil
+	}
 	if !revocable(target.Kind) {
-		return protocol.E(op, protocol.Invalid, "revocation %s targets %s %s, which cannot be revoked (only attributions, endorsements and derivations can)", o.ID, target.Kind, o.About), nil
+		return protocol.E(op, protocol.Invalid, "revocation %s targets %s %s, which cannot be revoked (only attributions, endorsements and derivations can)", o.ID, target.Kind, o.About)
 	}
 	if target.Issuer != o.Revocation.Issuer {
-		return protocol.E(op, protocol.Forbidden, "revocation %s by %s targets %s %s issued by %s: only its issuer may revoke it", o.ID, o.Revocation.Issuer, target.Kind, o.About, target.Issuer), nil
+		return protocol.E(op, protocol.Forbidden, "revocation %s by %s targets %s %s issued by %s: only its issuer may revoke it", o.ID, o.Revocation.Issuer, target.Kind, o.About, target.Issuer)
 	}
-	return nil, nil
+	return nil
 }
 
 // merge stores the union of the signatures of stored, the stored copy

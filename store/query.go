@@ -2,6 +2,7 @@ package store
 
 import (
 	"cmp"
+	"errors"
 	"slices"
 	"strings"
 
@@ -9,6 +10,39 @@ import (
 
 	"github.com/commons-p2p/commons/protocol"
 )
+
+// CheckPut judges o as Put would, without writing: the error Put would
+// refuse it with for a rule of the store (SPEC.md §5.6), or nil when Put
+// would store or merge it. A gossip validator calls it, so that nothing is
+// forwarded that the store — this node's or another's — will refuse.
+// o comes from protocol.VerifyObject.
+func (s *Store) CheckPut(o *protocol.Object) error {
+	if err := checkShape(o); err != nil {
+		return err
+	}
+	if o.Kind != protocol.KindRevocation {
+		return nil
+	}
+	var refused error
+	err := s.db.View(func(txn *badger.Txn) error {
+		switch _, err := txn.Get([]byte(objectKey(o.ID))); {
+		case err == nil:
+			return nil // stored: Put merges signatures and judges nothing again
+		case !errors.Is(err, badger.ErrKeyNotFound):
+			return err
+		}
+		target, ok, err := getMeta(txn, o.About)
+		if err != nil {
+			return err
+		}
+		refused = judgeRevocation(o, target, ok)
+		return nil
+	})
+	if err != nil {
+		return protocol.E("check object", protocol.KindOf(err), "%s: %w", o.ID, err)
+	}
+	return refused
+}
 
 // Locate returns the datasets stored here that hold a file with digest d,
 // with the paths under which each lists it, in dataset ID order.

@@ -65,6 +65,20 @@ func (c *Client) Objects(ctx context.Context, p peer.ID, ids []protocol.ID) (obj
 	return objs, notFound, err
 }
 
+// ObjectsEach is Objects that hands each verified object to each as it
+// arrives, before the next is read, so that the caller holds no more of
+// the answer than it keeps. An error from each ends the call: the stream
+// is reset, and an error of kind Invalid (an object that is not what the
+// caller asked for) penalises p like a violation of the protocol.
+func (c *Client) ObjectsEach(ctx context.Context, p peer.ID, ids []protocol.ID, each func(*protocol.Object) error) (notFound []protocol.ID, err error) {
+	req := &Request{Network: c.network, Op: OpObjects, IDs: unique(ids)}
+	err = c.call(ctx, p, "fetch objects", req, func(r io.Reader) error {
+		notFound, err = readEachObject(r, req.IDs, each)
+		return err
+	})
+	return notFound, err
+}
+
 // Claims asks p for the IDs of the claims it holds about subject: at most
 // limit (0 means MaxClaims), in ascending order of their text form,
 // starting after after (from the first when after is zero). more reports

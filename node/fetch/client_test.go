@@ -240,3 +240,33 @@ func TestClientHonestRefusalsAreNotPenalised(t *testing.T) {
 		}
 	}
 }
+
+// TestObjectsEachStopsAtRefusal: ObjectsEach hands each verified object
+// over before it reads the next; when the caller refuses one as not what
+// it asked for (Invalid), the call ends there, nothing after it is read,
+// and the server is penalised.
+func TestObjectsEachStopsAtRefusal(t *testing.T) {
+	k := storetest.Key(t, "publisher")
+	a, b, c := storetest.NewDataset(t, k, "a"), storetest.NewDataset(t, k, "b"), storetest.NewDataset(t, k, "c")
+	srv := hostileServer(t, func(*Request) []byte {
+		return frames(objectFrame(a), objectFrame(b), objectFrame(c), endFrame)
+	}, false)
+	cli := newHost(t)
+	connect(t, cli, srv)
+	pen := &penalties{}
+	var got []protocol.ID
+	_, err := NewClient(cli, testNetwork, ClientOptions{Penalty: pen.hook}).ObjectsEach(context.Background(), srv.ID(), []protocol.ID{a.ID, b.ID, c.ID}, func(o *protocol.Object) error {
+		got = append(got, o.ID)
+		if o.ID == b.ID {
+			return protocol.E("judge", protocol.Invalid, "%s is not what was asked for", o.ID)
+		}
+		return nil
+	})
+	if !protocol.IsKind(err, protocol.Invalid) || !strings.Contains(err.Error(), "not what was asked for") {
+		t.Fatalf("got %v; want the caller's refusal, invalid", err)
+	}
+	if len(got) != 2 || got[0] != a.ID || got[1] != b.ID {
+		t.Errorf("handed %v, want a then b and nothing after the refusal", got)
+	}
+	pen.wait(t, srv.ID(), "not what was asked for")
+}

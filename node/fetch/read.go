@@ -96,7 +96,18 @@ func readEnd(fr *frameReader) error {
 // envelope must verify and be the object asked for at that place.
 func readObjects(r io.Reader, ids []protocol.ID) ([]*protocol.Object, []protocol.ID, error) {
 	var objs []*protocol.Object
-	notFound, err := readAnswers(r, ids, func(i int, body []byte) error {
+	notFound, err := readEachObject(r, ids, func(o *protocol.Object) error {
+		objs = append(objs, o)
+		return nil
+	})
+	return objs, notFound, err
+}
+
+// readEachObject is readObjects that hands each object to each as it
+// arrives, before the next frame is read, and stops at each's first
+// error.
+func readEachObject(r io.Reader, ids []protocol.ID, each func(*protocol.Object) error) ([]protocol.ID, error) {
+	return readAnswers(r, ids, func(i int, body []byte) error {
 		o, err := protocol.VerifyObject(body)
 		if err != nil {
 			return protocol.E("read object", protocol.Invalid, "answer %d, for %s: %w", i, ids[i], err)
@@ -104,10 +115,8 @@ func readObjects(r io.Reader, ids []protocol.ID) ([]*protocol.Object, []protocol
 		if o.ID != ids[i] {
 			return protocol.E("read object", protocol.Invalid, "answer %d is object %s, which was not asked for there (want %s)", i, o.ID, ids[i])
 		}
-		objs = append(objs, o)
-		return nil
+		return each(o)
 	})
-	return objs, notFound, err
 }
 
 // readGov reads the answer to a gov request for ids. The bytes are not
