@@ -26,9 +26,17 @@ const (
 	overSignerBudget                // the issuer has used its budget; the peer may be an honest relay
 )
 
-var verdictNames = [...]string{"within budget", "past the disk watermark", "over the peer's budget", "over the signer's budget"}
+var verdictNames = [...]struct{ text, label string }{
+	withinBudget:     {"within budget", ""},
+	pastWatermark:    {"past the disk watermark", "watermark"},
+	overPeerBudget:   {"over the peer's budget", "peer budget"},
+	overSignerBudget: {"over the signer's budget", "signer budget"},
+}
 
-func (v verdict) String() string { return verdictNames[v] }
+func (v verdict) String() string { return verdictNames[v].text }
+
+// label is v's value of the reason label of commons_gossip_not_stored_total.
+func (v verdict) label() string { return verdictNames[v].label }
 
 // budgetTableSize bounds the buckets a table remembers. A forgotten bucket
 // is full again, which costs nothing for signers (keys are free to make, so
@@ -256,7 +264,7 @@ func (n *Node) admitUnasked(from peer.ID, o *protocol.Object, size int) error {
 	if v == withinBudget {
 		return nil
 	}
-	n.metrics.notStored.WithLabelValues(v.String()).Inc()
+	n.metrics.notStored.WithLabelValues(v.label()).Inc()
 	if nt := n.net; v == overPeerBudget && nt != nil {
 		nt.scores.Penalise(from, p2p.ReasonOverBudget)
 	}

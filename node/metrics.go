@@ -53,7 +53,7 @@ func newMetrics(st *store.Store) *metrics {
 	})
 	m.notStored = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "commons_gossip_not_stored_total",
-		Help: "Valid objects received on the announce topic and not stored: past the disk watermark, over the peer's budget or over the signer's budget (SPEC.md §7.4).",
+		Help: "Valid objects received on the announce topic and not stored (SPEC.md §7.4): past the disk watermark (watermark), over the budget of the peer that passed them on (peer budget) or of their issuer (signer budget).",
 	}, []string{"reason"})
 	m.reg.MustRegister(m.notStored, m.govUpdates, m.stored, m.cosigned, m.refused, m.requests, m.fetched, m.gossiped, m.announceDropped,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
