@@ -3,7 +3,9 @@ package node
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -284,5 +286,57 @@ func TestAdmitUnasked(t *testing.T) {
 		if err := offer(k, "past the watermark"); err != nil {
 			t.Errorf("%s past the watermark: %v", k.DID(), err)
 		}
+	}
+}
+
+// TestConfigStorage: the storage section of config.json is optional, its
+// fields are read as documented, and bad values are refused with what was
+// wrong.
+func TestConfigStorage(t *testing.T) {
+	trusted := randomDID(t)
+	cases := []struct {
+		name, storage string
+		want          Storage
+		err           string
+	}{
+		{"absent", ``, Storage{}, ""},
+		{"set", `, "storage": {"signer_objects": 10, "signer_bytes": 1048576, "peer_objects": 40, "peer_bytes": 4194304, "min_free": 0.25, "max_bytes": 1073741824, "trusted": ["` + trusted.String() + `"]}`,
+			Storage{SignerObjects: 10, SignerBytes: 1 << 20, PeerObjects: 40, PeerBytes: 4 << 20, MinFree: 0.25, MaxBytes: 1 << 30, Trusted: []protocol.DID{trusted}}, ""},
+		{"negative", `, "storage": {"peer_bytes": -1}`, Storage{}, "storage: negative value"},
+		{"whole disk", `, "storage": {"min_free": 1}`, Storage{}, "min_free 1"},
+		{"not a did", `, "storage": {"trusted": ["alice"]}`, Storage{}, "alice"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "config.json")
+			body := `{"api": "127.0.0.1:5780", "listen": ["/ip4/127.0.0.1/tcp/0"]` + c.storage + `}`
+			if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := readConfig(path)
+			if err == nil {
+				err = cfg.validate()
+			}
+			if c.err != "" {
+				if !protocol.IsKind(err, protocol.Invalid) || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("err %v, want invalid mentioning %q", err, c.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(cfg.Storage, c.want) {
+				t.Fatalf("storage %+v, want %+v", cfg.Storage, c.want)
+			}
+			// A config without the section writes none back.
+			if err := writeConfig(path, cfg); err != nil {
+				t.Fatal(err)
+			}
+			b, _ := os.ReadFile(path)
+			if got := strings.Contains(string(b), `"storage"`); got != (c.storage != "") {
+				t.Errorf("written config has a storage section: %v\n%s", got, b)
+			}
+		})
 	}
 }
