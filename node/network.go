@@ -134,7 +134,7 @@ func (n *Node) StartNetwork(ctx context.Context, opts NetworkOptions) error {
 	fetch.NewServer(n.repo.Network, fetch.StoreSource{Store: n.store}, srvOpts).Register(h)
 	nt.fetch = fetch.NewClient(h, n.repo.Network, fetch.ClientOptions{Timeout: opts.FetchTimeout, Penalty: penalty})
 	nt.ann = p2p.NewAnnouncer(d, n.announceKeys, opts.Announce)
-	n.budget = newBudget(opts.Storage, n.now, diskProbe(n.repo.DataDir()))
+	n.budget = newBudget(opts.Storage, func() time.Time { return n.now() }, diskProbe(n.repo.DataDir()))
 	if err := n.joinTopics(nctx, nt, opts); err != nil {
 		cancel()
 		if nt.gossip != nil {
