@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/libp2p/go-libp2p/core/peer"
 	ma "github.com/multiformats/go-multiaddr"
@@ -41,6 +42,82 @@ type Config struct {
 	// Gossip turns the announce topic off when false: new objects then
 	// travel by the DHT alone. Default true.
 	Gossip *bool `json:"gossip,omitempty"`
+	// Storage bounds what peers make the node store unasked; zero fields
+	// take the defaults below.
+	Storage Storage `json:"storage,omitzero"`
+}
+
+// Defaults of Storage (SPEC.md §7.4, "Storage budgets"). A budget is what
+// a bucket holds when full, and what it regains in BudgetPeriod.
+const (
+	// DefaultSignerObjects and DefaultSignerBytes: sixteen datasets of the
+	// largest envelope an hour, or a thousand claims, from one signer.
+	DefaultSignerObjects = 1000
+	DefaultSignerBytes   = 64 << 20
+	// DefaultPeerObjects and DefaultPeerBytes: four signers' worth. A
+	// message reaches a node first from one of its D = 6 mesh peers, so an
+	// honest relay passes on about a sixth of what the mesh carries, and
+	// four full budgets cover the traffic of some twenty busy signers.
+	DefaultPeerObjects = 4 * DefaultSignerObjects
+	DefaultPeerBytes   = 4 * DefaultSignerBytes
+	// DefaultMinFree: strangers' objects stop when less than a tenth of
+	// the repo's filesystem is free to the daemon.
+	DefaultMinFree = 0.10
+)
+
+// BudgetPeriod is the time an emptied budget takes to refill.
+const BudgetPeriod = time.Hour
+
+// Storage bounds what the node stores because peers sent it unasked —
+// today, objects on the announce topic (SPEC.md §7.4, "Storage budgets").
+// Objects signed by a current steward or by a trusted key (the keystore's
+// and Trusted) are not budgeted. What the node asks for — queries, its
+// own API — is never budgeted. Zero means the default.
+type Storage struct {
+	SignerObjects int   `json:"signer_objects,omitempty"` // objects one signer (the issuer) may add per BudgetPeriod; default DefaultSignerObjects
+	SignerBytes   int64 `json:"signer_bytes,omitempty"`   // envelope bytes, likewise; default DefaultSignerBytes
+	PeerObjects   int   `json:"peer_objects,omitempty"`   // new objects one peer may pass on per BudgetPeriod; default DefaultPeerObjects
+	PeerBytes     int64 `json:"peer_bytes,omitempty"`     // envelope bytes, likewise; default DefaultPeerBytes
+	// MinFree is the disk watermark: below this fraction of the repo's
+	// filesystem free, strangers' objects are not stored at all. In
+	// (0, 1); default DefaultMinFree.
+	MinFree float64 `json:"min_free,omitempty"`
+	// MaxBytes, when set, is a second watermark: the size of the store on
+	// disk past which strangers' objects are not stored. Default 0: none.
+	MaxBytes int64 `json:"max_bytes,omitempty"`
+	// Trusted are identities whose objects this node stores as it stores
+	// the stewards': without budget, past the watermark.
+	Trusted []protocol.DID `json:"trusted,omitempty"`
+}
+
+// withDefaults fills the zero fields of s.
+func (s Storage) withDefaults() Storage {
+	if s.SignerObjects == 0 {
+		s.SignerObjects = DefaultSignerObjects
+	}
+	if s.SignerBytes == 0 {
+		s.SignerBytes = DefaultSignerBytes
+	}
+	if s.PeerObjects == 0 {
+		s.PeerObjects = DefaultPeerObjects
+	}
+	if s.PeerBytes == 0 {
+		s.PeerBytes = DefaultPeerBytes
+	}
+	if s.MinFree == 0 {
+		s.MinFree = DefaultMinFree
+	}
+	return s
+}
+
+func (s Storage) validate() error {
+	if s.SignerObjects < 0 || s.SignerBytes < 0 || s.PeerObjects < 0 || s.PeerBytes < 0 || s.MaxBytes < 0 {
+		return protocol.E("config", protocol.Invalid, "storage: negative value in %+v", s)
+	}
+	if !(s.MinFree >= 0 && s.MinFree < 1) {
+		return protocol.E("config", protocol.Invalid, "storage: min_free %g, want a fraction of the disk in [0, 1)", s.MinFree)
+	}
+	return nil
 }
 
 // Limits are the connection and resource limits of the peer-to-peer host
@@ -81,7 +158,7 @@ func (c *Config) validate() error {
 	if l.ConnLow > 0 && l.ConnHigh > 0 && l.ConnLow > l.ConnHigh {
 		return protocol.E("config", protocol.Invalid, "limits: conn_low %d is above conn_high %d", l.ConnLow, l.ConnHigh)
 	}
-	return nil
+	return c.Storage.validate()
 }
 
 func readConfig(path string) (Config, error) {

@@ -149,5 +149,6 @@ func networkOptions(repo *Repo, cfg Config, extra []string) (NetworkOptions, err
 		SwarmKey:  repo.SwarmKey,
 		Limits:    cfg.Limits,
 		Gossip:    cfg.Gossip == nil || *cfg.Gossip,
+		Storage:   cfg.Storage,
 	}, nil
 }

@@ -40,6 +40,9 @@ func (n *Node) validateAnnounced(_ context.Context, from peer.ID, data []byte) (
 		}
 		return nil, protocol.E("announce", protocol.Transient, "from %s: %w", from, err)
 	}
+	if err := n.admitUnasked(from, o, len(data)); err != nil {
+		return nil, err
+	}
 	return o, nil
 }
 

@@ -27,6 +27,7 @@ type Keystore struct {
 
 	mu    sync.Mutex
 	cache map[string]*protocol.Key
+	dids  map[protocol.DID]bool // every key's DID, once Has has read the directory
 }
 
 // CheckKeyName refuses names that are not 1–64 of [a-z0-9_-] starting with
@@ -62,7 +63,36 @@ func (ks *Keystore) New(name string) (*protocol.Key, error) {
 	if err := writeKey(path, priv); err != nil {
 		return nil, err
 	}
-	return protocol.NewKey(priv)
+	k, err := protocol.NewKey(priv)
+	if err == nil && ks.dids != nil {
+		ks.dids[k.DID()] = true
+	}
+	return k, err
+}
+
+// Has reports whether d is the DID of a key of the keystore. The first
+// call reads the directory; keys made since by New count at once, a key
+// file copied in by hand from the next start.
+func (ks *Keystore) Has(d protocol.DID) bool {
+	if ks.node != nil && ks.node.DID() == d {
+		return true
+	}
+	ks.mu.Lock()
+	defer ks.mu.Unlock()
+	if ks.dids == nil {
+		ks.dids = make(map[protocol.DID]bool)
+		entries, _ := os.ReadDir(ks.dir) // an unreadable keystore trusts only the node key
+		for _, e := range entries {
+			name, ok := strings.CutSuffix(e.Name(), ".key")
+			if !ok || name == nodeKeyName || CheckKeyName(name) != nil {
+				continue
+			}
+			if k, err := ks.load(name); err == nil {
+				ks.dids[k.DID()] = true
+			}
+		}
+	}
+	return ks.dids[d]
 }
 
 // Get returns the key called name; "" and "node" are the node key.

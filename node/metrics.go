@@ -20,6 +20,7 @@ type metrics struct {
 	gossiped        *prometheus.CounterVec // announce-topic messages by outcome
 	announceDropped prometheus.Counter     // keys of new objects left for the next round
 	govUpdates      prometheus.Counter     // governance updates placed
+	notStored       *prometheus.CounterVec // valid objects received unasked and not stored, by budget
 }
 
 func newMetrics(st *store.Store) *metrics {
@@ -50,7 +51,11 @@ func newMetrics(st *store.Store) *metrics {
 	m.govUpdates = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "commons_governance_updates_total", Help: "Governance updates placed in the DAG since start, besides those loaded from the store.",
 	})
-	m.reg.MustRegister(m.govUpdates, m.stored, m.cosigned, m.refused, m.requests, m.fetched, m.gossiped, m.announceDropped,
+	m.notStored = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "commons_gossip_not_stored_total",
+		Help: "Valid objects received on the announce topic and not stored (SPEC.md §7.4): past the disk watermark (watermark), over the budget of the peer that passed them on (peer budget) or of their issuer (signer budget).",
+	}, []string{"reason"})
+	m.reg.MustRegister(m.notStored, m.govUpdates, m.stored, m.cosigned, m.refused, m.requests, m.fetched, m.gossiped, m.announceDropped,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -61,4 +66,26 @@ func (m *metrics) observePut(res store.PutResult) {
 	} else if res.Added > 0 {
 		m.cosigned.Add(float64(res.Added))
 	}
+}
+
+// registerStorage adds the gauges of the disk watermark (SPEC.md §7.4).
+// Each scrape reads the disk at most every diskCheckInterval.
+func (m *metrics) registerStorage(b *budget) {
+	disk := func() diskState { d, _ := b.diskNow(); return d }
+	gauge := func(name, help string, f func() float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f)
+	}
+	m.reg.MustRegister(
+		gauge("commons_storage_free_bytes", "Bytes free to the daemon on the repo's filesystem (0 when unknown).", func() float64 { return float64(disk().Free) }),
+		gauge("commons_storage_total_bytes", "Bytes of the repo's filesystem (0 when unknown).", func() float64 { return float64(disk().Total) }),
+		gauge("commons_store_disk_bytes", "Bytes the store occupies on disk.", func() float64 { return float64(disk().Store) }),
+		gauge("commons_storage_min_free_ratio", "The disk watermark: strangers' objects are not stored below this fraction of the filesystem free.", func() float64 { return b.limits.MinFree }),
+		gauge("commons_storage_max_bytes", "The store size past which strangers' objects are not stored (0: none).", func() float64 { return float64(b.limits.MaxBytes) }),
+		gauge("commons_storage_past_watermark", "1 when the disk is past its watermark and strangers' objects are not stored, else 0.", func() float64 {
+			if b.pastWatermark() {
+				return 1
+			}
+			return 0
+		}),
+	)
 }

@@ -35,7 +35,8 @@ type NetworkOptions struct {
 	Bootstrap []peer.AddrInfo // peers to join through
 	SwarmKey  pnet.PSK        // a private network's key; nil: open
 	Limits    Limits
-	Gossip    bool // carry new objects on the announce topic too
+	Gossip    bool    // carry new objects on the announce topic too
+	Storage   Storage // budgets of what peers make the node store unasked
 
 	// Tuning, for tests and simulations; zero takes the defaults.
 	Announce         p2p.AnnouncerOptions
@@ -133,6 +134,7 @@ func (n *Node) StartNetwork(ctx context.Context, opts NetworkOptions) error {
 	fetch.NewServer(n.repo.Network, fetch.StoreSource{Store: n.store}, srvOpts).Register(h)
 	nt.fetch = fetch.NewClient(h, n.repo.Network, fetch.ClientOptions{Timeout: opts.FetchTimeout, Penalty: penalty})
 	nt.ann = p2p.NewAnnouncer(d, n.announceKeys, opts.Announce)
+	n.budget = newBudget(opts.Storage, func() time.Time { return n.now() }, diskProbe(n.repo.DataDir()))
 	if err := n.joinTopics(nctx, nt, opts); err != nil {
 		cancel()
 		if nt.gossip != nil {
@@ -157,6 +159,7 @@ func (n *Node) StartNetwork(ctx context.Context, opts NetworkOptions) error {
 		h.Network().Notify(peerJoined{nt.gov})
 	}
 	n.registerNetworkMetrics()
+	n.metrics.registerStorage(n.budget)
 	if err := n.dropOutsiders(nctx); err != nil {
 		n.log.Warn("network: cannot watch for peers of other networks", "err", err)
 	}

@@ -34,6 +34,8 @@ type swarmOptions struct {
 	// defaults keeps the gossip heartbeat and the heads interval of a
 	// daemon, for measurements.
 	defaults bool
+	// storage are the storage budgets; zero fields take the defaults.
+	storage Storage
 }
 
 // netNode is a node of a test swarm, with what it needs to restart.
@@ -65,6 +67,7 @@ func startNetNode(t *testing.T, dir string, genesis []byte, o swarmOptions, boot
 		GossipHeartbeat: 100 * time.Millisecond,
 		FetchTimeout:    5 * time.Second,
 		Gater:           o.gater,
+		Storage:         o.storage,
 		// Heads go out often, so that tests of healing are quick.
 		GovHeadsInterval: time.Second,
 	}

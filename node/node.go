@@ -23,6 +23,7 @@ type Node struct {
 	metrics *metrics
 	net     *swarm      // nil until StartNetwork
 	gov     *governance // nil for a node of no network
+	budget  *budget     // what peers may make the node store unasked; nil until StartNetwork
 
 	// now is the clock; tests replace it.
 	now func() time.Time

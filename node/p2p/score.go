@@ -40,6 +40,11 @@ const (
 // that did not validate (SPEC.md §7.4).
 const ReasonInvalidGossip = "invalid gossip message"
 
+// ReasonOverBudget is the reason of a penalty for a valid gossip message
+// past the storage budget of the peer that sent it (SPEC.md §7.4). It
+// weighs little: the message was valid, and the peer may be a busy relay.
+const ReasonOverBudget = "over budget"
+
 // DefaultPenaltyWeights returns the weights of the reasons the fetch
 // protocol (SPEC.md §7.3) and gossip give, keyed by how the reason begins.
 // Reasons an honest but slow or eager peer may earn weigh little; a
@@ -52,6 +57,7 @@ func DefaultPenaltyWeights() map[string]float64 {
 		"request for another network": 20, // a node misconfigured with another genesis
 		"bad request":                 DefaultPenaltyWeight,
 		ReasonInvalidGossip:           DefaultPenaltyWeight,
+		ReasonOverBudget:              1, // valid objects past a peer's storage budget
 	}
 }
 

@@ -1,0 +1,46 @@
+package node
+
+import (
+	"io/fs"
+	"path/filepath"
+	"syscall"
+)
+
+// diskProbe returns a reader of the disk under dir, the store's directory:
+// the space of its filesystem (statfs) and what the store occupies.
+func diskProbe(dir string) func() (diskState, error) {
+	return func() (diskState, error) {
+		var fsst syscall.Statfs_t
+		if err := syscall.Statfs(dir, &fsst); err != nil {
+			return diskState{}, err
+		}
+		used, err := dirBytes(dir)
+		return diskState{
+			Free:  fsst.Bavail * uint64(fsst.Bsize),
+			Total: fsst.Blocks * uint64(fsst.Bsize),
+			Store: used,
+		}, err
+	}
+}
+
+// dirBytes is the disk space the files under dir occupy: allocated blocks,
+// not apparent sizes, since Badger's memory-mapped files are sparse.
+func dirBytes(dir string) (int64, error) {
+	var total int64
+	err := filepath.WalkDir(dir, func(_ string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		info, err := e.Info()
+		if err != nil {
+			return nil // removed while walking: a compaction
+		}
+		if st, ok := info.Sys().(*syscall.Stat_t); ok {
+			total += st.Blocks * 512
+		} else {
+			total += info.Size()
+		}
+		return nil
+	})
+	return total, err
+}
