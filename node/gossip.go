@@ -22,7 +22,8 @@ const publishQueue = 1024
 // dataset), is Invalid — its sender is penalised, and nothing is forwarded
 // that no node will keep; one stamped too far ahead of this node's clock
 // is ignored, since the fault may be this clock's, as is one the store
-// cannot judge now.
+// cannot judge now, and one over the storage budgets of its signer or of
+// the peer it came from (admitUnasked): valid volume is never invalid.
 func (n *Node) validateAnnounced(_ context.Context, from peer.ID, data []byte) (any, error) {
 	o, err := protocol.VerifyObject(data)
 	if err != nil {
