@@ -20,17 +20,19 @@ import (
 type verdict uint8
 
 const (
-	withinBudget     verdict = iota // store it
-	pastWatermark                   // the disk is past its watermark: no stranger's object is stored
-	overPeerBudget                  // the forwarding peer has passed on its budget: penalise it
-	overSignerBudget                // the issuer has used its budget; the peer may be an honest relay
+	withinBudget       verdict = iota // store it
+	pastWatermark                     // the disk is past its watermark: no stranger's object is stored
+	overPeerBudget                    // the forwarding peer has passed on its budget: penalise it
+	overSignerBudget                  // the issuer has used its budget; the peer may be an honest relay
+	overStrangerBudget                // all strangers together have used theirs
 )
 
 var verdictNames = [...]struct{ text, label string }{
-	withinBudget:     {"within budget", ""},
-	pastWatermark:    {"past the disk watermark", "watermark"},
-	overPeerBudget:   {"over the peer's budget", "peer budget"},
-	overSignerBudget: {"over the signer's budget", "signer budget"},
+	withinBudget:       {"within budget", ""},
+	pastWatermark:      {"past the disk watermark", "watermark"},
+	overPeerBudget:     {"over the peer's budget", "peer budget"},
+	overSignerBudget:   {"over the signer's budget", "signer budget"},
+	overStrangerBudget: {"over the budget of all strangers together", "stranger budget"},
 }
 
 func (v verdict) String() string { return verdictNames[v].text }
@@ -63,12 +65,13 @@ type budget struct {
 	now     func() time.Time
 	probe   func() (diskState, error)
 
-	mu      sync.Mutex
-	signers budgetTable
-	peers   budgetTable
-	disk    diskState
-	diskAt  time.Time // zero: never read
-	diskErr error
+	mu        sync.Mutex
+	signers   budgetTable
+	peers     budgetTable
+	strangers budgetTable // one bucket, under the key ""
+	disk      diskState
+	diskAt    time.Time // zero: never read
+	diskErr   error
 }
 
 // newBudget returns the budgets limits describe, on the clock now, reading
@@ -76,12 +79,13 @@ type budget struct {
 func newBudget(limits Storage, now func() time.Time, probe func() (diskState, error)) *budget {
 	limits = limits.withDefaults()
 	b := &budget{
-		limits:  limits,
-		trusted: make(map[protocol.DID]bool, len(limits.Trusted)),
-		now:     now,
-		probe:   probe,
-		signers: newBudgetTable(allowance{float64(limits.SignerObjects), float64(limits.SignerBytes)}),
-		peers:   newBudgetTable(allowance{float64(limits.PeerObjects), float64(limits.PeerBytes)}),
+		limits:    limits,
+		trusted:   make(map[protocol.DID]bool, len(limits.Trusted)),
+		now:       now,
+		probe:     probe,
+		signers:   newBudgetTable(allowance{float64(limits.SignerObjects), float64(limits.SignerBytes)}),
+		peers:     newBudgetTable(allowance{float64(limits.PeerObjects), float64(limits.PeerBytes)}),
+		strangers: newBudgetTable(allowance{float64(limits.StrangerObjects), float64(limits.StrangerBytes)}),
 	}
 	for _, d := range limits.Trusted {
 		b.trusted[d] = true
@@ -93,7 +97,8 @@ func newBudget(limits Storage, now func() time.Time, probe func() (diskState, er
 // (not a steward nor a trusted key), that peer p passed on. Past the
 // watermark nothing is charged. Otherwise the peer's bucket is charged
 // first — it answers for everything new it sends, stored or not — then the
-// signer's; an object is within budget when both had room.
+// signer's, then that of all strangers together; an object is within
+// budget when all three had room.
 func (b *budget) admit(p peer.ID, signer protocol.DID, size int) verdict {
 	now := b.now()
 	b.mu.Lock()
@@ -107,6 +112,9 @@ func (b *budget) admit(p peer.ID, signer protocol.DID, size int) verdict {
 	}
 	if !b.signers.take(signer.String(), cost, now) {
 		return overSignerBudget
+	}
+	if !b.strangers.take("", cost, now) {
+		return overStrangerBudget
 	}
 	return withinBudget
 }

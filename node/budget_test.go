@@ -67,13 +67,41 @@ func TestBudgetBuckets(t *testing.T) {
 	}
 }
 
+// TestBudgetStrangersTogether: keys and peer identities cost nothing, so
+// a flood from a fresh signer through a fresh peer for every object stays
+// within every per-signer and per-peer budget; the budget of all strangers
+// together bounds it, and refills like the others.
+func TestBudgetStrangersTogether(t *testing.T) {
+	clock := &fakeClock{budgetEpoch}
+	b := newBudget(Storage{SignerObjects: 2, PeerObjects: 2, StrangerObjects: 5, StrangerBytes: 1 << 20}, clock.now, nil)
+	admitted := func(n int) int {
+		got := 0
+		for i := range n {
+			if v := b.admit(peer.ID(fmt.Sprint("sybil peer ", clock.t, i)), randomDID(t), 100); v == withinBudget {
+				got++
+			} else if v != overStrangerBudget {
+				t.Fatalf("object %d: %s, want within budget or over the strangers' budget", i, v)
+			}
+		}
+		return got
+	}
+	if got := admitted(50); got != 5 {
+		t.Errorf("50 objects from 50 fresh signers through 50 fresh peers: %d stored, want 5", got)
+	}
+	clock.t = clock.t.Add(BudgetPeriod / 5)
+	if got := admitted(50); got != 1 {
+		t.Errorf("a fifth of the period later: %d stored, want 1", got)
+	}
+}
+
 // TestBudgetDefaults: a zero Storage takes the documented defaults, and
 // one signer can make a node store no more than them in an hour.
 func TestBudgetDefaults(t *testing.T) {
 	clock := &fakeClock{budgetEpoch}
 	b := newBudget(Storage{}, clock.now, nil)
 	if b.limits.SignerObjects != 1000 || b.limits.SignerBytes != 64<<20 || b.limits.PeerObjects != 4000 ||
-		b.limits.PeerBytes != 256<<20 || b.limits.MinFree != 0.10 || b.limits.MaxBytes != 0 {
+		b.limits.PeerBytes != 256<<20 || b.limits.StrangerObjects != 8000 || b.limits.StrangerBytes != 512<<20 ||
+		b.limits.MinFree != 0.10 || b.limits.MaxBytes != 0 {
 		t.Fatalf("defaults: %+v", b.limits)
 	}
 	signer := randomDID(t)

@@ -60,6 +60,12 @@ const (
 	// four full budgets cover the traffic of some twenty busy signers.
 	DefaultPeerObjects = 4 * DefaultSignerObjects
 	DefaultPeerBytes   = 4 * DefaultSignerBytes
+	// DefaultStrangerObjects and DefaultStrangerBytes: what all strangers
+	// together may add, eight signers' worth. Keys and peer identities
+	// cost nothing to make, so the budgets of one signer and of one peer
+	// bound a flood from many of them only with this one beside them.
+	DefaultStrangerObjects = 8 * DefaultSignerObjects
+	DefaultStrangerBytes   = 8 * DefaultSignerBytes
 	// DefaultMinFree: strangers' objects stop when less than a tenth of
 	// the repo's filesystem is free to the daemon.
 	DefaultMinFree = 0.10
@@ -78,6 +84,11 @@ type Storage struct {
 	SignerBytes   int64 `json:"signer_bytes,omitempty"`   // envelope bytes, likewise; default DefaultSignerBytes
 	PeerObjects   int   `json:"peer_objects,omitempty"`   // new objects one peer may pass on per BudgetPeriod; default DefaultPeerObjects
 	PeerBytes     int64 `json:"peer_bytes,omitempty"`     // envelope bytes, likewise; default DefaultPeerBytes
+	// StrangerObjects and StrangerBytes bound what all signers and peers
+	// together may add per BudgetPeriod; defaults DefaultStrangerObjects
+	// and DefaultStrangerBytes.
+	StrangerObjects int   `json:"stranger_objects,omitempty"`
+	StrangerBytes   int64 `json:"stranger_bytes,omitempty"`
 	// MinFree is the disk watermark: below this fraction of the repo's
 	// filesystem free, strangers' objects are not stored at all. In
 	// (0, 1); default DefaultMinFree.
@@ -104,6 +115,12 @@ func (s Storage) withDefaults() Storage {
 	if s.PeerBytes == 0 {
 		s.PeerBytes = DefaultPeerBytes
 	}
+	if s.StrangerObjects == 0 {
+		s.StrangerObjects = DefaultStrangerObjects
+	}
+	if s.StrangerBytes == 0 {
+		s.StrangerBytes = DefaultStrangerBytes
+	}
 	if s.MinFree == 0 {
 		s.MinFree = DefaultMinFree
 	}
@@ -111,7 +128,7 @@ func (s Storage) withDefaults() Storage {
 }
 
 func (s Storage) validate() error {
-	if s.SignerObjects < 0 || s.SignerBytes < 0 || s.PeerObjects < 0 || s.PeerBytes < 0 || s.MaxBytes < 0 {
+	if s.SignerObjects < 0 || s.SignerBytes < 0 || s.PeerObjects < 0 || s.PeerBytes < 0 || s.StrangerObjects < 0 || s.StrangerBytes < 0 || s.MaxBytes < 0 {
 		return protocol.E("config", protocol.Invalid, "storage: negative value in %+v", s)
 	}
 	if !(s.MinFree >= 0 && s.MinFree < 1) {
