@@ -1,0 +1,263 @@
+package p2p
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	basicconnmgr "github.com/libp2p/go-libp2p/p2p/net/connmgr"
+	ma "github.com/multiformats/go-multiaddr"
+)
+
+// Defaults of the inbound guard (HostConfig.InboundGrace, TrimBackoff).
+const (
+	// DefaultInboundGrace is how long a new inbound peer is spared by the
+	// inbound guard: time to join the routing table or the gossip mesh.
+	DefaultInboundGrace = 10 * time.Second
+	// DefaultTrimBackoff is how long a peer whose inbound connections the
+	// guard closed is refused when it dials in again. An attacker holding
+	// n identities can keep about n·DefaultInboundGrace/DefaultTrimBackoff
+	// inbound slots (5 with 300 identities), however fast it redials.
+	DefaultTrimBackoff = 10 * time.Minute
+	// maxBackoffs bounds the peers the guard remembers as trimmed.
+	maxBackoffs = 4096
+)
+
+// dhtBucketTag is the tag and protection name go-libp2p-kad-dht gives the
+// peers of its routing table.
+const dhtBucketTag = "kbucket"
+
+// dhtProtectedValue is the tag value that replaces the DHT's protection of
+// its two widest buckets: the value of the other buckets' peers.
+const dhtProtectedValue = 5
+
+// connManager is libp2p's basic connection manager with two changes.
+//
+// The DHT protects the peers of its two widest buckets from trimming; but
+// any identity that answers the DHT protocol gets there, so the protection
+// would let a flood of identities hold connections no trim can close. The
+// protection becomes an ordinary tag value instead.
+//
+// An inbound guard caps what strangers can hold: the basic manager counts
+// connections in both directions and trims only above its high watermark,
+// so inbound connections held at the resource manager's inbound limit would
+// never be trimmed. The guard trims inbound connections on its own
+// watermarks.
+type connManager struct {
+	*basicconnmgr.BasicConnMgr
+	guard *inboundGuard
+}
+
+func (cm *connManager) Protect(p peer.ID, tag string) {
+	if tag == dhtBucketTag {
+		cm.TagPeer(p, dhtBucketTag, dhtProtectedValue)
+		return
+	}
+	cm.BasicConnMgr.Protect(p, tag)
+}
+
+func (cm *connManager) Unprotect(p peer.ID, tag string) bool {
+	if tag == dhtBucketTag {
+		return cm.IsProtected(p, "")
+	}
+	return cm.BasicConnMgr.Unprotect(p, tag)
+}
+
+func (cm *connManager) Notifee() network.Notifiee {
+	return notifees{cm.BasicConnMgr.Notifee(), cm.guard}
+}
+
+func (cm *connManager) Close() error {
+	cm.guard.close()
+	return cm.BasicConnMgr.Close()
+}
+
+// notifees passes connection events on to both.
+type notifees struct{ a, b network.Notifiee }
+
+func (n notifees) Listen(net network.Network, m ma.Multiaddr) { n.a.Listen(net, m); n.b.Listen(net, m) }
+func (n notifees) ListenClose(net network.Network, m ma.Multiaddr) {
+	n.a.ListenClose(net, m)
+	n.b.ListenClose(net, m)
+}
+func (n notifees) Connected(net network.Network, c network.Conn) {
+	n.a.Connected(net, c)
+	n.b.Connected(net, c)
+}
+func (n notifees) Disconnected(net network.Network, c network.Conn) {
+	n.a.Disconnected(net, c)
+	n.b.Disconnected(net, c)
+}
+
+// inboundGuard keeps the inbound connections of a host between two
+// watermarks (SPEC.md §7.2). When an inbound connection takes their count
+// to high, it closes the peers connected only inbound, past their grace
+// period and not protected, least valued first (the connection manager's
+// tag values: penalised peers below 0, new and unscored peers 0, routing
+// table and gossip mesh peers above), the newest first among equals, until
+// low remain. A closed peer is refused inbound for the backoff, so that
+// the same identities cannot take the slots back at once. Outbound
+// connections are never closed: the node chose those peers.
+type inboundGuard struct {
+	cm             *basicconnmgr.BasicConnMgr
+	high, low      int
+	grace, backoff time.Duration
+	now            func() time.Time
+
+	kick   chan struct{}
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	mu      sync.Mutex
+	net     network.Network
+	trimmed map[peer.ID]time.Time // refused inbound until
+}
+
+func newInboundGuard(cm *basicconnmgr.BasicConnMgr, low, high int, grace, backoff time.Duration) *inboundGuard {
+	ctx, cancel := context.WithCancel(context.Background())
+	g := &inboundGuard{
+		cm: cm, high: high, low: low, grace: grace, backoff: backoff, now: time.Now,
+		kick: make(chan struct{}, 1), ctx: ctx, cancel: cancel, done: make(chan struct{}),
+		trimmed: make(map[peer.ID]time.Time),
+	}
+	go g.run()
+	return g
+}
+
+func (g *inboundGuard) close() {
+	g.cancel()
+	<-g.done
+}
+
+// run trims when kicked, and every half grace period while connections
+// spared by their grace keep the count at or above high.
+func (g *inboundGuard) run() {
+	defer close(g.done)
+	tick := time.NewTicker(min(max(g.grace/2, 100*time.Millisecond), 5*time.Second))
+	defer tick.Stop()
+	for {
+		select {
+		case <-g.ctx.Done():
+			return
+		case <-g.kick:
+		case <-tick.C:
+		}
+		g.trim()
+	}
+}
+
+// trim closes inbound peers as the guard's rule says, if the count of
+// inbound connections is at or above high.
+func (g *inboundGuard) trim() {
+	g.mu.Lock()
+	n := g.net
+	g.mu.Unlock()
+	if n == nil {
+		return
+	}
+	type candidate struct {
+		p       peer.ID
+		inbound int
+		value   int
+		opened  time.Time // of its oldest connection
+	}
+	byPeer := make(map[peer.ID]*candidate)
+	outbound := make(map[peer.ID]bool)
+	inbound := 0
+	for _, c := range n.Conns() {
+		st := c.Stat()
+		p := c.RemotePeer()
+		if st.Direction != network.DirInbound {
+			outbound[p] = true
+			continue
+		}
+		inbound++
+		cd := byPeer[p]
+		if cd == nil {
+			cd = &candidate{p: p, opened: st.Opened}
+			byPeer[p] = cd
+		}
+		cd.inbound++
+		if st.Opened.Before(cd.opened) {
+			cd.opened = st.Opened
+		}
+	}
+	if inbound < g.high {
+		return
+	}
+	spared := g.now().Add(-g.grace)
+	var cands []*candidate
+	for p, cd := range byPeer {
+		if outbound[p] || cd.opened.After(spared) || g.cm.IsProtected(p, "") {
+			continue
+		}
+		if ti := g.cm.GetTagInfo(p); ti != nil {
+			cd.value = ti.Value
+		}
+		cands = append(cands, cd)
+	}
+	slices.SortFunc(cands, func(a, b *candidate) int {
+		return cmp.Or(cmp.Compare(a.value, b.value), b.opened.Compare(a.opened))
+	})
+	excess := inbound - g.low
+	for _, cd := range cands {
+		if excess <= 0 {
+			break
+		}
+		g.refuseFor(cd.p)
+		n.ClosePeer(cd.p)
+		excess -= cd.inbound
+	}
+}
+
+// refuseFor records that p's inbound connections are refused for the
+// backoff.
+func (g *inboundGuard) refuseFor(p peer.ID) {
+	now := g.now()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.trimmed) >= maxBackoffs {
+		for q, until := range g.trimmed {
+			if !until.After(now) {
+				delete(g.trimmed, q)
+			}
+		}
+		if len(g.trimmed) >= maxBackoffs {
+			return // a flood of more identities than the table holds: the watermarks still bound it
+		}
+	}
+	g.trimmed[p] = now.Add(g.backoff)
+}
+
+// refused reports whether p's inbound connections are refused now.
+func (g *inboundGuard) refused(p peer.ID) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	until, ok := g.trimmed[p]
+	if ok && !until.After(g.now()) {
+		delete(g.trimmed, p)
+		return false
+	}
+	return ok
+}
+
+func (g *inboundGuard) Connected(n network.Network, c network.Conn) {
+	g.mu.Lock()
+	g.net = n
+	g.mu.Unlock()
+	if c.Stat().Direction == network.DirInbound {
+		select {
+		case g.kick <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (g *inboundGuard) Disconnected(network.Network, network.Conn) {}
+func (g *inboundGuard) Listen(network.Network, ma.Multiaddr)       {}
+func (g *inboundGuard) ListenClose(network.Network, ma.Multiaddr)  {}
