@@ -178,8 +178,7 @@ func TestConnectionFloodLeavesRoomForHonestPeers(t *testing.T) {
 		}
 	}
 	eventually(t, 20*time.Second, "the honest peer in the target's gossip mesh", func() bool {
-		ti := target.h.ConnManager().GetTagInfo(honest.h.ID())
-		return ti != nil && ti.Tags["pubsub:"+topic] > 0
+		return target.h.ConnManager().IsProtected(honest.h.ID(), "pubsub:"+topic)
 	})
 	key := randomKey(t)
 
@@ -221,9 +220,9 @@ func TestConnectionFloodLeavesRoomForHonestPeers(t *testing.T) {
 	if err := p2p.Provide(pctx, honest.d, key); err != nil {
 		t.Fatalf("the honest peer cannot provide during the flood: %v", err)
 	}
-	eventually(t, 20*time.Second, "the target holds the honest peer's provider record", func() bool {
-		return target.holds(t, key)
-	})
+	if provs := findEventually(t, target, key, honest.h.ID()); !hasProvider(provs, honest.h.ID()) {
+		t.Fatalf("the target does not find the honest peer's provider record during the flood: %v", provs)
+	}
 
 	// A new honest peer gets in and looks the key up through the target.
 	newcomer := newNode(t, nodeConfig{})
