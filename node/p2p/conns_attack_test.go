@@ -245,3 +245,51 @@ func TestConnectionFloodLeavesRoomForHonestPeers(t *testing.T) {
 	t.Logf("flood: %d connections, %d refused; most inbound seen %d of %d",
 		f.connected.Load(), f.refused.Load(), maxInbound, inboundLimit)
 }
+
+// How many honest dials succeed, in and out, while 300 identities flood a
+// node with the default limits. A measurement, not a check: COMMONS_LONG=1
+// go test ./node/p2p/ -run TestConnectionFloodMeasure -v
+func TestConnectionFloodMeasure(t *testing.T) {
+	if !longTests() {
+		t.Skip("a measurement of about two minutes: COMMONS_LONG=1")
+	}
+	const floodSize, measure = 300, 60 * time.Second
+	target := newTarget(t, targetConfig(t, 1, 0))
+	honest := newNode(t, nodeConfig{dht: p2p.DHTOptions{Bootstrap: []peer.AddrInfo{target.info()}}})
+	waitRouting(t, []*testNode{target, honest})
+
+	f := startFlood(t, target.info(), floodSize, time.Second)
+	eventually(t, 60*time.Second, "the flood reaches the inbound limit", func() bool {
+		return f.refused.Load() >= floodSize
+	})
+	maxInbound := inboundConns(target.h)
+	var in, inOK, out, outOK int
+	deadline := time.Now().Add(measure)
+	for time.Now().Before(deadline) {
+		// A new honest identity dials in, once.
+		priv, _, _ := crypto.GenerateEd25519Key(nil)
+		h, err := libp2p.New(libp2p.Identity(priv), libp2p.NoListenAddrs, libp2p.DisableMetrics(), libp2p.Transport(tcp.NewTCPTransport))
+		if err != nil {
+			t.Fatal(err)
+		}
+		in++
+		if dial(h, target.info()) == nil {
+			inOK++
+		}
+		h.Close()
+		// The node dials a new peer out.
+		other := newHost(t, newKey(t), nil)
+		out++
+		if dial(target.h, peer.AddrInfo{ID: other.ID(), Addrs: other.Addrs()}) == nil {
+			outOK++
+		}
+		other.Close()
+		maxInbound = max(maxInbound, inboundConns(target.h))
+		time.Sleep(500 * time.Millisecond)
+	}
+	t.Logf("%d identities flooding for %v (each redialling every second):", floodSize, measure)
+	t.Logf("  honest dials in: %d of %d succeeded; the node's dials out: %d of %d", inOK, in, outOK, out)
+	t.Logf("  flood: %d connections admitted, %d refused; most inbound seen %d (limit %d)",
+		f.connected.Load(), f.refused.Load(), maxInbound, p2p.DefaultMaxConns/2)
+	t.Logf("  the honest peer connected before the flood: %v", target.h.Network().Connectedness(honest.h.ID()))
+}
