@@ -97,9 +97,11 @@ func (n notifees) Disconnected(net network.Network, c network.Conn) {
 // watermarks (SPEC.md §7.2). When an inbound connection takes their count
 // to high, it closes the peers connected only inbound, past their grace
 // period and not protected, least valued first (the connection manager's
-// tag values: penalised peers below 0, new and unscored peers 0, routing
-// table and gossip mesh peers above), the newest first among equals, until
-// low remain. A closed peer is refused inbound for the backoff, so that
+// tag values but the routing table's: penalised peers below 0, new and
+// unscored peers 0, peers that delivered gossip above; gossip mesh peers
+// are protected), the newest first among equals, until low remain. A peer
+// in its grace period is spared, but it keeps its place in that order: no
+// older or better peer is closed in its stead. A closed peer is refused inbound for the backoff, so that
 // the same identities cannot take the slots back at once. Outbound
 // connections are never closed: the node chose those peers.
 type inboundGuard struct {
@@ -193,25 +195,31 @@ func (g *inboundGuard) trim() {
 	spared := g.now().Add(-g.grace)
 	var cands []*candidate
 	for p, cd := range byPeer {
-		if outbound[p] || cd.opened.After(spared) || g.cm.IsProtected(p, "") {
+		if outbound[p] || g.cm.IsProtected(p, "") {
 			continue
 		}
 		if ti := g.cm.GetTagInfo(p); ti != nil {
-			cd.value = ti.Value
+			cd.value = ti.Value - ti.Tags[dhtBucketTag] // any identity can enter the routing table
 		}
 		cands = append(cands, cd)
 	}
 	slices.SortFunc(cands, func(a, b *candidate) int {
 		return cmp.Or(cmp.Compare(a.value, b.value), b.opened.Compare(a.opened))
 	})
+	// The peers in their grace period keep their rank: they are closed at
+	// a later round if they still rank among the excess, and an older peer
+	// is not closed in their place.
 	excess := inbound - g.low
 	for _, cd := range cands {
 		if excess <= 0 {
 			break
 		}
+		excess -= cd.inbound
+		if cd.opened.After(spared) {
+			continue
+		}
 		g.refuseFor(cd.p)
 		n.ClosePeer(cd.p)
-		excess -= cd.inbound
 	}
 }
 

@@ -251,9 +251,9 @@ func TestConnectionFloodLeavesRoomForHonestPeers(t *testing.T) {
 // go test ./node/p2p/ -run TestConnectionFloodMeasure -v
 func TestConnectionFloodMeasure(t *testing.T) {
 	if !longTests() {
-		t.Skip("a measurement of about two minutes: COMMONS_LONG=1")
+		t.Skip("a measurement of about three minutes: COMMONS_LONG=1")
 	}
-	const floodSize, measure = 300, 60 * time.Second
+	const floodSize, measure = 300, 2 * time.Minute
 	target := newTarget(t, targetConfig(t, 1, 0))
 	honest := newNode(t, nodeConfig{dht: p2p.DHTOptions{Bootstrap: []peer.AddrInfo{target.info()}}})
 	waitRouting(t, []*testNode{target, honest})
@@ -263,32 +263,42 @@ func TestConnectionFloodMeasure(t *testing.T) {
 		return f.refused.Load() >= floodSize
 	})
 	maxInbound := inboundConns(target.h)
-	var in, inOK, out, outOK int
-	deadline := time.Now().Add(measure)
-	for time.Now().Before(deadline) {
+	const window = 30 * time.Second
+	type counts struct{ in, inOK, out, outOK int }
+	var windows []counts
+	start := time.Now()
+	for time.Since(start) < measure {
+		w := int(time.Since(start) / window)
+		for len(windows) <= w {
+			windows = append(windows, counts{})
+		}
+		c := &windows[w]
 		// A new honest identity dials in, once.
 		priv, _, _ := crypto.GenerateEd25519Key(nil)
 		h, err := libp2p.New(libp2p.Identity(priv), libp2p.NoListenAddrs, libp2p.DisableMetrics(), libp2p.Transport(tcp.NewTCPTransport))
 		if err != nil {
 			t.Fatal(err)
 		}
-		in++
+		c.in++
 		if dial(h, target.info()) == nil {
-			inOK++
+			c.inOK++
 		}
 		h.Close()
 		// The node dials a new peer out.
 		other := newHost(t, newKey(t), nil)
-		out++
+		c.out++
 		if dial(target.h, peer.AddrInfo{ID: other.ID(), Addrs: other.Addrs()}) == nil {
-			outOK++
+			c.outOK++
 		}
 		other.Close()
 		maxInbound = max(maxInbound, inboundConns(target.h))
 		time.Sleep(500 * time.Millisecond)
 	}
-	t.Logf("%d identities flooding for %v (each redialling every second):", floodSize, measure)
-	t.Logf("  honest dials in: %d of %d succeeded; the node's dials out: %d of %d", inOK, in, outOK, out)
+	t.Logf("%d identities flooding for %v, each redialling every second:", floodSize, measure)
+	for i, c := range windows {
+		t.Logf("  %3ds–%3ds: honest dials in %d of %d succeeded; the node's dials out %d of %d",
+			i*int(window/time.Second), (i+1)*int(window/time.Second), c.inOK, c.in, c.outOK, c.out)
+	}
 	t.Logf("  flood: %d connections admitted, %d refused; most inbound seen %d (limit %d)",
 		f.connected.Load(), f.refused.Load(), maxInbound, p2p.DefaultMaxConns/2)
 	t.Logf("  the honest peer connected before the flood: %v", target.h.Network().Connectedness(honest.h.ID()))
