@@ -19,9 +19,8 @@ const (
 	// inbound guard: time to join the routing table or the gossip mesh.
 	DefaultInboundGrace = 10 * time.Second
 	// DefaultTrimBackoff is how long a peer whose inbound connections the
-	// guard closed is refused when it dials in again. An attacker holding
-	// n identities can keep about n·DefaultInboundGrace/DefaultTrimBackoff
-	// inbound slots (5 with 300 identities), however fast it redials.
+	// guard closed is refused when it dials in again: however fast a flood
+	// redials, each of its identities gets one turn per backoff.
 	DefaultTrimBackoff = 10 * time.Minute
 	// maxBackoffs bounds the peers the guard remembers as trimmed.
 	maxBackoffs = 4096
@@ -115,6 +114,10 @@ type inboundGuard struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 
+	// unfinished says that the last trim spared peers in their grace
+	// period: the next ones go on down to low. Only run touches it.
+	unfinished bool
+
 	mu      sync.Mutex
 	net     network.Network
 	trimmed map[peer.ID]time.Time // refused inbound until
@@ -136,8 +139,8 @@ func (g *inboundGuard) close() {
 	<-g.done
 }
 
-// run trims when kicked, and every half grace period while connections
-// spared by their grace keep the count at or above high.
+// run trims when kicked, and every half grace period: the count may have
+// stayed at high, or a trim spared peers in their grace period.
 func (g *inboundGuard) run() {
 	defer close(g.done)
 	tick := time.NewTicker(min(max(g.grace/2, 100*time.Millisecond), 5*time.Second))
@@ -189,7 +192,8 @@ func (g *inboundGuard) trim() {
 			cd.opened = st.Opened
 		}
 	}
-	if inbound < g.high {
+	if inbound < g.high && !(g.unfinished && inbound > g.low) {
+		g.unfinished = false
 		return
 	}
 	spared := g.now().Add(-g.grace)
@@ -210,12 +214,14 @@ func (g *inboundGuard) trim() {
 	// a later round if they still rank among the excess, and an older peer
 	// is not closed in their place.
 	excess := inbound - g.low
+	g.unfinished = false
 	for _, cd := range cands {
 		if excess <= 0 {
 			break
 		}
 		excess -= cd.inbound
 		if cd.opened.After(spared) {
+			g.unfinished = true
 			continue
 		}
 		g.refuseFor(cd.p)

@@ -303,3 +303,66 @@ func TestConnectionFloodMeasure(t *testing.T) {
 		f.connected.Load(), f.refused.Load(), maxInbound, p2p.DefaultMaxConns/2)
 	t.Logf("  the honest peer connected before the flood: %v", target.h.Network().Connectedness(honest.h.ID()))
 }
+
+// The inbound guard closes a penalised peer first, then the newest; the
+// peers it closed are refused inbound for a while, but the node can still
+// dial them.
+func TestInboundGuardOrder(t *testing.T) {
+	const scale = 8
+	cfg := targetConfig(t, scale, 100*time.Millisecond)
+	target := newTarget(t, cfg)
+	inboundLimit := p2p.DefaultMaxConns / scale / 2
+	low, high := inboundLimit/2, inboundLimit-inboundLimit/8
+
+	var peers []host.Host
+	for i := range high - 1 {
+		h := newHost(t, newKey(t), nil)
+		t.Cleanup(func() { h.Close() })
+		if err := dial(h, target.info()); err != nil {
+			t.Fatalf("peer %d: %v", i, err)
+		}
+		peers = append(peers, h)
+		time.Sleep(10 * time.Millisecond) // distinct connection times
+	}
+	time.Sleep(200 * time.Millisecond) // past the grace period
+	cfg.Scores.Penalise(peers[0].ID(), "bad request")
+	last := newHost(t, newKey(t), nil)
+	t.Cleanup(func() { last.Close() })
+	if err := dial(last, target.info()); err != nil {
+		t.Fatal(err)
+	}
+	peers = append(peers, last) // high inbound connections: the guard trims to low
+	closed := func(i int) bool { return target.h.Network().Connectedness(peers[i].ID()) != network.Connected }
+	eventually(t, 10*time.Second, "the guard trims to its low watermark", func() bool {
+		return inboundConns(target.h) <= low
+	})
+	var got []bool
+	for i := range peers {
+		got = append(got, closed(i))
+	}
+	// Closed: the penalised peer, then the newest (the last, once its
+	// grace period is over); kept: the oldest unpenalised ones.
+	want := make([]bool, len(peers))
+	want[0] = true
+	for i := len(peers) - (high - low - 1); i < len(peers); i++ {
+		want[i] = true
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("closed peers %v, want %v (the penalised one, then the newest)", got, want)
+		}
+	}
+	eventually(t, 10*time.Second, "the closed peer sees its connection closed", func() bool {
+		return peers[0].Network().Connectedness(target.h.ID()) != network.Connected
+	})
+	// With early muxer negotiation the dialler may see its dial succeed
+	// before the node refuses the connection.
+	dial(peers[0], target.info())
+	eventually(t, 10*time.Second, "the node refuses the peer its guard closed when it dials in again", func() bool {
+		return peers[0].Network().Connectedness(target.h.ID()) != network.Connected &&
+			target.h.Network().Connectedness(peers[0].ID()) != network.Connected
+	})
+	if err := dial(target.h, peer.AddrInfo{ID: peers[0].ID(), Addrs: peers[0].Addrs()}); err != nil {
+		t.Errorf("the node cannot dial a peer its guard closed: %v", err)
+	}
+}
