@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/libp2p/go-libp2p/core/connmgr"
+	"github.com/libp2p/go-libp2p/core/control"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	basicconnmgr "github.com/libp2p/go-libp2p/p2p/net/connmgr"
@@ -49,6 +51,24 @@ const dhtProtectedValue = 5
 type connManager struct {
 	*basicconnmgr.BasicConnMgr
 	guard *inboundGuard
+}
+
+// newConnManager returns the connection manager of a host: watermarks low
+// and high over all connections, and an inbound guard over inbound ones
+// with the watermarks of inbound connections allowed at most.
+func newConnManager(low, high, inbound int, grace, backoff time.Duration) (*connManager, error) {
+	basic, err := basicconnmgr.NewConnManager(low, high)
+	if err != nil {
+		return nil, err
+	}
+	if grace <= 0 {
+		grace = DefaultInboundGrace
+	}
+	if backoff <= 0 {
+		backoff = DefaultTrimBackoff
+	}
+	inLow, inHigh := inboundWatermarks(inbound)
+	return &connManager{basic, newInboundGuard(basic, inLow, inHigh, grace, backoff)}, nil
 }
 
 func (cm *connManager) Protect(p peer.ID, tag string) {
@@ -100,9 +120,10 @@ func (n notifees) Disconnected(net network.Network, c network.Conn) {
 // unscored peers 0, peers that delivered gossip above; gossip mesh peers
 // are protected), the newest first among equals, until low remain. A peer
 // in its grace period is spared, but it keeps its place in that order: no
-// older or better peer is closed in its stead. A closed peer is refused inbound for the backoff, so that
-// the same identities cannot take the slots back at once. Outbound
-// connections are never closed: the node chose those peers.
+// older or better peer is closed in its stead. A closed peer is refused
+// inbound for the backoff, so that the same identities cannot take the
+// slots back at once. Outbound connections are never closed: the node
+// chose those peers.
 type inboundGuard struct {
 	cm             *basicconnmgr.BasicConnMgr
 	high, low      int
@@ -156,8 +177,17 @@ func (g *inboundGuard) run() {
 	}
 }
 
+// inboundPeer is a peer connected to the host inbound only.
+type inboundPeer struct {
+	id     peer.ID
+	conns  int       // inbound connections
+	opened time.Time // of the oldest
+	value  int       // in the guard's order
+}
+
 // trim closes inbound peers as the guard's rule says, if the count of
-// inbound connections is at or above high.
+// inbound connections is at or above high, or if the last trim spared
+// peers and the count is still above low.
 func (g *inboundGuard) trim() {
 	g.mu.Lock()
 	n := g.net
@@ -165,68 +195,69 @@ func (g *inboundGuard) trim() {
 	if n == nil {
 		return
 	}
-	type candidate struct {
-		p       peer.ID
-		inbound int
-		value   int
-		opened  time.Time // of its oldest connection
+	inbound, peers := g.inboundPeers(n)
+	if inbound < g.high && !(g.unfinished && inbound > g.low) {
+		g.unfinished = false
+		return
 	}
-	byPeer := make(map[peer.ID]*candidate)
+	// The peers in their grace period keep their rank: they are closed at
+	// a later round if they still rank among the excess, and an older peer
+	// is not closed in their place.
+	spared := g.now().Add(-g.grace)
+	excess := inbound - g.low
+	g.unfinished = false
+	for _, ip := range peers {
+		if excess <= 0 {
+			break
+		}
+		excess -= ip.conns
+		if ip.opened.After(spared) {
+			g.unfinished = true
+			continue
+		}
+		g.refuseFor(ip.id)
+		n.ClosePeer(ip.id)
+	}
+}
+
+// inboundPeers returns the count of n's inbound connections, and the peers
+// the guard may close, in the order it closes them: connected inbound
+// only, not protected, least valued and then newest first.
+func (g *inboundGuard) inboundPeers(n network.Network) (int, []*inboundPeer) {
+	byPeer := make(map[peer.ID]*inboundPeer)
 	outbound := make(map[peer.ID]bool)
 	inbound := 0
 	for _, c := range n.Conns() {
-		st := c.Stat()
-		p := c.RemotePeer()
+		st, p := c.Stat(), c.RemotePeer()
 		if st.Direction != network.DirInbound {
 			outbound[p] = true
 			continue
 		}
 		inbound++
-		cd := byPeer[p]
-		if cd == nil {
-			cd = &candidate{p: p, opened: st.Opened}
-			byPeer[p] = cd
+		ip := byPeer[p]
+		if ip == nil {
+			ip = &inboundPeer{id: p, opened: st.Opened}
+			byPeer[p] = ip
 		}
-		cd.inbound++
-		if st.Opened.Before(cd.opened) {
-			cd.opened = st.Opened
+		ip.conns++
+		if st.Opened.Before(ip.opened) {
+			ip.opened = st.Opened
 		}
 	}
-	if inbound < g.high && !(g.unfinished && inbound > g.low) {
-		g.unfinished = false
-		return
-	}
-	spared := g.now().Add(-g.grace)
-	var cands []*candidate
-	for p, cd := range byPeer {
+	var peers []*inboundPeer
+	for p, ip := range byPeer {
 		if outbound[p] || g.cm.IsProtected(p, "") {
 			continue
 		}
 		if ti := g.cm.GetTagInfo(p); ti != nil {
-			cd.value = ti.Value - ti.Tags[dhtBucketTag] // any identity can enter the routing table
+			ip.value = ti.Value - ti.Tags[dhtBucketTag] // any identity can enter the routing table
 		}
-		cands = append(cands, cd)
+		peers = append(peers, ip)
 	}
-	slices.SortFunc(cands, func(a, b *candidate) int {
+	slices.SortFunc(peers, func(a, b *inboundPeer) int {
 		return cmp.Or(cmp.Compare(a.value, b.value), b.opened.Compare(a.opened))
 	})
-	// The peers in their grace period keep their rank: they are closed at
-	// a later round if they still rank among the excess, and an older peer
-	// is not closed in their place.
-	excess := inbound - g.low
-	g.unfinished = false
-	for _, cd := range cands {
-		if excess <= 0 {
-			break
-		}
-		excess -= cd.inbound
-		if cd.opened.After(spared) {
-			g.unfinished = true
-			continue
-		}
-		g.refuseFor(cd.p)
-		n.ClosePeer(cd.p)
-	}
+	return inbound, peers
 }
 
 // refuseFor records that p's inbound connections are refused for the
@@ -275,3 +306,18 @@ func (g *inboundGuard) Connected(n network.Network, c network.Conn) {
 func (g *inboundGuard) Disconnected(network.Network, network.Conn) {}
 func (g *inboundGuard) Listen(network.Network, ma.Multiaddr)       {}
 func (g *inboundGuard) ListenClose(network.Network, ma.Multiaddr)  {}
+
+// backoffGater refuses the inbound connections of the peers the inbound
+// guard disconnected, for its backoff.
+type backoffGater struct{ g *inboundGuard }
+
+var _ connmgr.ConnectionGater = backoffGater{}
+
+func (backoffGater) InterceptPeerDial(peer.ID) bool                                  { return true }
+func (backoffGater) InterceptAddrDial(peer.ID, ma.Multiaddr) bool                    { return true }
+func (backoffGater) InterceptAccept(network.ConnMultiaddrs) bool                     { return true }
+func (backoffGater) InterceptUpgraded(network.Conn) (bool, control.DisconnectReason) { return true, 0 }
+
+func (b backoffGater) InterceptSecured(d network.Direction, p peer.ID, _ network.ConnMultiaddrs) bool {
+	return d != network.DirInbound || !b.g.refused(p)
+}

@@ -300,24 +300,6 @@ func isQUIC(m ma.Multiaddr) bool {
 	return false
 }
 
-// newConnManager returns the connection manager of a host: watermarks low
-// and high over all connections, and an inbound guard over inbound ones
-// with the watermarks of inbound connections allowed at most.
-func newConnManager(low, high, inbound int, grace, backoff time.Duration) (*connManager, error) {
-	basic, err := basicconnmgr.NewConnManager(low, high)
-	if err != nil {
-		return nil, err
-	}
-	if grace <= 0 {
-		grace = DefaultInboundGrace
-	}
-	if backoff <= 0 {
-		backoff = DefaultTrimBackoff
-	}
-	inLow, inHigh := inboundWatermarks(inbound)
-	return &connManager{basic, newInboundGuard(basic, inLow, inHigh, grace, backoff)}, nil
-}
-
 // allGaters admits a connection when every one of its gaters does.
 type allGaters []connmgr.ConnectionGater
 
@@ -364,19 +346,4 @@ func (gs allGaters) InterceptUpgraded(c network.Conn) (bool, control.DisconnectR
 		}
 	}
 	return true, 0
-}
-
-// backoffGater refuses the inbound connections of the peers the inbound
-// guard disconnected, for its backoff.
-type backoffGater struct{ g *inboundGuard }
-
-var _ connmgr.ConnectionGater = backoffGater{}
-
-func (backoffGater) InterceptPeerDial(peer.ID) bool                                  { return true }
-func (backoffGater) InterceptAddrDial(peer.ID, ma.Multiaddr) bool                    { return true }
-func (backoffGater) InterceptAccept(network.ConnMultiaddrs) bool                     { return true }
-func (backoffGater) InterceptUpgraded(network.Conn) (bool, control.DisconnectReason) { return true, 0 }
-
-func (b backoffGater) InterceptSecured(d network.Direction, p peer.ID, _ network.ConnMultiaddrs) bool {
-	return d != network.DirInbound || !b.g.refused(p)
 }
