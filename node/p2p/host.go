@@ -63,6 +63,14 @@ func inboundWatermarks(inbound int) (low, high int) {
 	return inbound / 2, max(inbound-inbound/8, 1)
 }
 
+// The connections one address or subnet may hold, in both directions:
+// libp2p's defaults, written here because SPEC.md §7.2 states them. The
+// resource manager exempts loopback (127.0.0.0/8, ::1).
+var (
+	ipv4Limits = []rcmgr.ConnLimitPerSubnet{{PrefixLength: 32, ConnCount: 8}}
+	ipv6Limits = []rcmgr.ConnLimitPerSubnet{{PrefixLength: 56, ConnCount: 8}, {PrefixLength: 48, ConnCount: 64}}
+)
+
 // HostConfig configures NewHost. Fields left zero take the defaults above.
 type HostConfig struct {
 	// Key is the node key; the host's peer ID is this key (SPEC.md §1.2).
@@ -198,7 +206,7 @@ func NewHost(cfg HostConfig) (host.Host, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: connection manager: %w", op, err)
 	}
-	rm, err := rcmgr.NewResourceManager(limits.limiter())
+	rm, err := rcmgr.NewResourceManager(limits.limiter(), rcmgr.WithLimitPerSubnet(ipv4Limits, ipv6Limits))
 	if err != nil {
 		cm.Close()
 		return nil, fmt.Errorf("%s: resource manager: %w", op, err)
