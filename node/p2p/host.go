@@ -112,7 +112,7 @@ type HostConfig struct {
 // ResourceLimits are the system-wide limits of the resource manager. Zero
 // fields take the defaults. Limits per protocol and for connections still
 // in their handshake are libp2p's, scaled to Memory and FD; limits per IP
-// address are libp2p's too (SPEC.md §7.2).
+// address and subnet are fixed (ipv4Limits, ipv6Limits; SPEC.md §7.2).
 type ResourceLimits struct {
 	Memory  int64 // bytes; default DefaultMaxMemory
 	FD      int   // default DefaultMaxFD
