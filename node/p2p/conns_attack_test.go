@@ -2,6 +2,7 @@ package p2p_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -266,6 +267,7 @@ func TestConnectionFloodMeasure(t *testing.T) {
 	const window = 30 * time.Second
 	type counts struct{ in, inOK, out, outOK int }
 	var windows []counts
+	failures := make(map[string]int)
 	start := time.Now()
 	for time.Since(start) < measure {
 		w := int(time.Since(start) / window)
@@ -280,8 +282,10 @@ func TestConnectionFloodMeasure(t *testing.T) {
 			t.Fatal(err)
 		}
 		c.in++
-		if dial(h, target.info()) == nil {
+		if err := dial(h, target.info()); err == nil {
 			c.inOK++
+		} else {
+			failures[failure(err)]++
 		}
 		h.Close()
 		// The node dials a new peer out.
@@ -301,7 +305,20 @@ func TestConnectionFloodMeasure(t *testing.T) {
 	}
 	t.Logf("  flood: %d connections admitted, %d refused; most inbound seen %d (limit %d)",
 		f.connected.Load(), f.refused.Load(), maxInbound, p2p.DefaultMaxConns/2)
+	t.Logf("  honest dials in that failed, by cause: %v", failures)
 	t.Logf("  the honest peer connected before the flood: %v", target.h.Network().Connectedness(honest.h.ID()))
+}
+
+// failure names the cause of a failed dial in a few words.
+func failure(err error) string {
+	s := err.Error()
+	for _, cause := range []string{"resource limit exceeded", "rate limit exceeded", "per ip limit exceeded",
+		"context deadline exceeded", "connection reset", "EOF", "gater"} {
+		if strings.Contains(s, cause) {
+			return cause
+		}
+	}
+	return "other"
 }
 
 // The inbound guard closes a penalised peer first, then the newest; the
