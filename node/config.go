@@ -1,6 +1,7 @@
 package node
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -11,6 +12,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	ma "github.com/multiformats/go-multiaddr"
 
+	"github.com/commons-p2p/commons/node/p2p"
 	"github.com/commons-p2p/commons/protocol"
 )
 
@@ -140,12 +142,17 @@ func (s Storage) validate() error {
 // Limits are the connection and resource limits of the peer-to-peer host
 // (SPEC.md §6.1). Zero means the default.
 type Limits struct {
-	ConnLow    int   `json:"conn_low,omitempty"`    // connection manager: trim down to this many
-	ConnHigh   int   `json:"conn_high,omitempty"`   // connection manager: trim when above this many
-	MaxConns   int   `json:"max_conns,omitempty"`   // resource manager: connections admitted
-	MaxStreams int   `json:"max_streams,omitempty"` // resource manager: streams admitted
-	MaxMemory  int64 `json:"max_memory,omitempty"`  // resource manager: bytes for buffers
-	MaxFD      int   `json:"max_fd,omitempty"`      // resource manager: file descriptors
+	ConnLow  int `json:"conn_low,omitempty"`  // connection manager: trim down to this many
+	ConnHigh int `json:"conn_high,omitempty"` // connection manager: trim when above this many
+	MaxConns int `json:"max_conns,omitempty"` // resource manager: connections admitted
+	// MaxConnsInbound is the part of MaxConns that peers dialling in may
+	// take (default half of it): the rest stays for the node's own dials
+	// (SPEC.md §7.2). The inbound guard keeps inbound connections between
+	// half and seven eighths of it.
+	MaxConnsInbound int   `json:"max_conns_inbound,omitempty"`
+	MaxStreams      int   `json:"max_streams,omitempty"` // resource manager: streams admitted
+	MaxMemory       int64 `json:"max_memory,omitempty"`  // resource manager: bytes for buffers
+	MaxFD           int   `json:"max_fd,omitempty"`      // resource manager: file descriptors
 }
 
 func defaultConfig() Config {
@@ -169,11 +176,14 @@ func (c *Config) validate() error {
 		return err
 	}
 	l := c.Limits
-	if l.ConnLow < 0 || l.ConnHigh < 0 || l.MaxConns < 0 || l.MaxStreams < 0 || l.MaxMemory < 0 || l.MaxFD < 0 {
+	if l.ConnLow < 0 || l.ConnHigh < 0 || l.MaxConns < 0 || l.MaxConnsInbound < 0 || l.MaxStreams < 0 || l.MaxMemory < 0 || l.MaxFD < 0 {
 		return protocol.E("config", protocol.Invalid, "limits: negative value in %+v", l)
 	}
 	if l.ConnLow > 0 && l.ConnHigh > 0 && l.ConnLow > l.ConnHigh {
 		return protocol.E("config", protocol.Invalid, "limits: conn_low %d is above conn_high %d", l.ConnLow, l.ConnHigh)
+	}
+	if maxConns := cmp.Or(l.MaxConns, p2p.DefaultMaxConns); l.MaxConnsInbound > maxConns {
+		return protocol.E("config", protocol.Invalid, "limits: max_conns_inbound %d is above max_conns %d", l.MaxConnsInbound, maxConns)
 	}
 	return c.Storage.validate()
 }

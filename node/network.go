@@ -104,6 +104,7 @@ func (n *Node) StartNetwork(ctx context.Context, opts NetworkOptions) error {
 		ResourceLimits: p2p.ResourceLimits{
 			Memory: opts.Limits.MaxMemory, FD: opts.Limits.MaxFD,
 			Conns: opts.Limits.MaxConns, Streams: opts.Limits.MaxStreams,
+			ConnsInbound: opts.Limits.MaxConnsInbound,
 		},
 		Metrics: opts.Metrics,
 		Scores:  scores,

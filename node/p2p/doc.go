@@ -5,7 +5,10 @@
 //
 // NewHost makes a host from the node key: TCP and QUIC, or TCP alone on a
 // private network (a PSK swarm key), with a resource manager and a
-// connection manager sized for a small node. NewDHT runs the DHT in server
+// connection manager sized for a small node. Peers dialling in may take
+// half of its connections at most, and an inbound guard trims them, the
+// least valued and newest first, so that a flood of identities can neither
+// keep the node from dialling out nor hold every inbound slot (§7.2). NewDHT runs the DHT in server
 // mode under the network's own protocol prefix, so that nodes of two
 // commons never share a routing table. An Announcer takes the keys a node
 // must announce from a KeySource — derived from the store, so a restarted

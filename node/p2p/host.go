@@ -3,6 +3,7 @@ package p2p
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/libp2p/go-libp2p"
 	"github.com/libp2p/go-libp2p/core/connmgr"
@@ -44,6 +45,30 @@ const (
 	DefaultMaxConns = 128
 	// DefaultMaxStreams is the streams it admits at once, over all peers.
 	DefaultMaxStreams = 2048
+	// DefaultMaxConnsInboundPerPeer is the inbound connections one peer
+	// may hold: one per transport, and a spare for a redial racing the
+	// close of an old connection.
+	DefaultMaxConnsInboundPerPeer = 4
+)
+
+// Inbound connections and streams may take at most half of the system
+// limits (ResourceLimits.ConnsInbound defaults to Conns/2): however many
+// identities dial in, the other half stays for the connections and streams
+// this node opens — to its bootstrap peers, DHT lookups and fetches. The
+// inbound guard keeps inbound connections between half and seven eighths
+// of their limit (SPEC.md §7.2).
+func inboundShare(n int) int { return max(n/2, 1) }
+
+func inboundWatermarks(inbound int) (low, high int) {
+	return inbound / 2, max(inbound-inbound/8, 1)
+}
+
+// The connections one address or subnet may hold, in both directions:
+// libp2p's defaults, written here because SPEC.md §7.2 states them. The
+// resource manager exempts loopback (127.0.0.0/8, ::1).
+var (
+	ipv4Limits = []rcmgr.ConnLimitPerSubnet{{PrefixLength: 32, ConnCount: 8}}
+	ipv6Limits = []rcmgr.ConnLimitPerSubnet{{PrefixLength: 56, ConnCount: 8}, {PrefixLength: 48, ConnCount: 64}}
 )
 
 // HostConfig configures NewHost. Fields left zero take the defaults above.
@@ -60,8 +85,14 @@ type HostConfig struct {
 	// the same key. Private networks are TCP only: NewHost refuses a QUIC
 	// listen address with a swarm key.
 	SwarmKey pnet.PSK
-	// ConnLow and ConnHigh are the connection manager's watermarks.
+	// ConnLow and ConnHigh are the connection manager's watermarks, over
+	// connections in both directions.
 	ConnLow, ConnHigh int
+	// InboundGrace is how long a new inbound peer is spared by the
+	// inbound guard; default DefaultInboundGrace. TrimBackoff is how long
+	// a peer the guard disconnected is refused inbound; default
+	// DefaultTrimBackoff.
+	InboundGrace, TrimBackoff time.Duration
 	// ResourceLimits bound the whole libp2p stack.
 	ResourceLimits ResourceLimits
 	// Metrics, when set, receives libp2p's Prometheus metrics. When nil
@@ -79,14 +110,17 @@ type HostConfig struct {
 }
 
 // ResourceLimits are the system-wide limits of the resource manager. Zero
-// fields take the defaults. Limits per peer, per protocol and for
-// connections still in their handshake are libp2p's, scaled to Memory and
-// FD.
+// fields take the defaults. Limits per protocol and for connections still
+// in their handshake are libp2p's, scaled to Memory and FD; limits per IP
+// address and subnet are fixed (ipv4Limits, ipv6Limits; SPEC.md §7.2).
 type ResourceLimits struct {
 	Memory  int64 // bytes; default DefaultMaxMemory
 	FD      int   // default DefaultMaxFD
 	Conns   int   // default DefaultMaxConns, in either direction or both
 	Streams int   // default DefaultMaxStreams, in either direction or both
+	// ConnsInbound is the part of Conns inbound connections may take;
+	// default Conns/2. Inbound streams may take half of Streams.
+	ConnsInbound int
 }
 
 func (l ResourceLimits) withDefaults() ResourceLimits {
@@ -102,24 +136,30 @@ func (l ResourceLimits) withDefaults() ResourceLimits {
 	if l.Streams <= 0 {
 		l.Streams = DefaultMaxStreams
 	}
+	if l.ConnsInbound <= 0 {
+		l.ConnsInbound = inboundShare(l.Conns)
+	}
 	return l
 }
 
 // limiter returns the resource manager's limits: libp2p's defaults for its
 // own services, scaled to l.Memory and l.FD, with the system scope set to l.
-// A commons node is a DHT server, so inbound connections and streams may
-// use the whole system budget.
+// Inbound connections and streams have their own, smaller limits, so that
+// peers dialling in can never take what this node needs to dial out.
 func (l ResourceLimits) limiter() rcmgr.Limiter {
 	scaling := rcmgr.DefaultLimits
 	libp2p.SetDefaultServiceLimits(&scaling)
 	base := scaling.Scale(l.Memory, l.FD)
 	conns, streams := rcmgr.LimitVal(l.Conns), rcmgr.LimitVal(l.Streams)
-	system := rcmgr.PartialLimitConfig{System: rcmgr.ResourceLimits{
-		Conns: conns, ConnsInbound: conns, ConnsOutbound: conns,
-		Streams: streams, StreamsInbound: streams, StreamsOutbound: streams,
-		Memory: rcmgr.LimitVal64(l.Memory), FD: rcmgr.LimitVal(l.FD),
-	}}
-	return rcmgr.NewFixedLimiter(system.Build(base))
+	partial := rcmgr.PartialLimitConfig{
+		System: rcmgr.ResourceLimits{
+			Conns: conns, ConnsInbound: rcmgr.LimitVal(l.ConnsInbound), ConnsOutbound: conns,
+			Streams: streams, StreamsInbound: rcmgr.LimitVal(inboundShare(l.Streams)), StreamsOutbound: streams,
+			Memory: rcmgr.LimitVal64(l.Memory), FD: rcmgr.LimitVal(l.FD),
+		},
+		PeerDefault: rcmgr.ResourceLimits{ConnsInbound: DefaultMaxConnsInboundPerPeer},
+	}
+	return rcmgr.NewFixedLimiter(partial.Build(base))
 }
 
 // NewHost starts a libp2p host as cfg says. The caller closes it.
@@ -158,11 +198,15 @@ func NewHost(cfg HostConfig) (host.Host, error) {
 	if cfg.Scores != nil && cfg.Scores.attached() {
 		return nil, protocol.E(op, protocol.Invalid, "the scores serve another host already: give each host its own")
 	}
-	cm, err := basicconnmgr.NewConnManager(low, high)
+	limits := cfg.ResourceLimits.withDefaults()
+	if limits.ConnsInbound > limits.Conns {
+		return nil, protocol.E(op, protocol.Invalid, "inbound connection limit %d is above the connection limit %d", limits.ConnsInbound, limits.Conns)
+	}
+	cm, err := newConnManager(low, high, limits.ConnsInbound, cfg.InboundGrace, cfg.TrimBackoff)
 	if err != nil {
 		return nil, fmt.Errorf("%s: connection manager: %w", op, err)
 	}
-	rm, err := rcmgr.NewResourceManager(cfg.ResourceLimits.withDefaults().limiter())
+	rm, err := rcmgr.NewResourceManager(limits.limiter(), rcmgr.WithLimitPerSubnet(ipv4Limits, ipv6Limits))
 	if err != nil {
 		cm.Close()
 		return nil, fmt.Errorf("%s: resource manager: %w", op, err)
@@ -183,12 +227,14 @@ func NewHost(cfg HostConfig) (host.Host, error) {
 	} else {
 		opts = append(opts, libp2p.Transport(quic.NewTransport))
 	}
-	switch {
-	case cfg.Scores != nil:
-		opts = append(opts, libp2p.ConnectionGater(bothGaters{gater{cfg.Scores}, cfg.Gater}))
-	case cfg.Gater != nil:
-		opts = append(opts, libp2p.ConnectionGater(cfg.Gater))
+	gaters := allGaters{backoffGater{cm.guard}}
+	if cfg.Scores != nil {
+		gaters = append(gaters, gater{cfg.Scores})
 	}
+	if cfg.Gater != nil {
+		gaters = append(gaters, cfg.Gater)
+	}
+	opts = append(opts, libp2p.ConnectionGater(gaters))
 	if cfg.Metrics != nil {
 		opts = append(opts, libp2p.PrometheusRegisterer(cfg.Metrics))
 	} else {
@@ -208,7 +254,7 @@ func NewHost(cfg HostConfig) (host.Host, error) {
 		}
 	}
 	if cfg.Scores != nil {
-		if err := attachScores(cfg.Scores, h, cm); err != nil {
+		if err := attachScores(cfg.Scores, h, cm.BasicConnMgr); err != nil {
 			h.Close()
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
@@ -262,31 +308,50 @@ func isQUIC(m ma.Multiaddr) bool {
 	return false
 }
 
-// bothGaters admits a connection when a and (if set) b do.
-type bothGaters struct{ a, b connmgr.ConnectionGater }
+// allGaters admits a connection when every one of its gaters does.
+type allGaters []connmgr.ConnectionGater
 
-func (g bothGaters) InterceptPeerDial(p peer.ID) bool {
-	return g.a.InterceptPeerDial(p) && (g.b == nil || g.b.InterceptPeerDial(p))
-}
-
-func (g bothGaters) InterceptAddrDial(p peer.ID, m ma.Multiaddr) bool {
-	return g.a.InterceptAddrDial(p, m) && (g.b == nil || g.b.InterceptAddrDial(p, m))
-}
-
-func (g bothGaters) InterceptAccept(c network.ConnMultiaddrs) bool {
-	return g.a.InterceptAccept(c) && (g.b == nil || g.b.InterceptAccept(c))
-}
-
-func (g bothGaters) InterceptSecured(d network.Direction, p peer.ID, c network.ConnMultiaddrs) bool {
-	return g.a.InterceptSecured(d, p, c) && (g.b == nil || g.b.InterceptSecured(d, p, c))
-}
-
-func (g bothGaters) InterceptUpgraded(c network.Conn) (bool, control.DisconnectReason) {
-	if ok, r := g.a.InterceptUpgraded(c); !ok {
-		return ok, r
+func (gs allGaters) InterceptPeerDial(p peer.ID) bool {
+	for _, g := range gs {
+		if !g.InterceptPeerDial(p) {
+			return false
+		}
 	}
-	if g.b == nil {
-		return true, 0
+	return true
+}
+
+func (gs allGaters) InterceptAddrDial(p peer.ID, m ma.Multiaddr) bool {
+	for _, g := range gs {
+		if !g.InterceptAddrDial(p, m) {
+			return false
+		}
 	}
-	return g.b.InterceptUpgraded(c)
+	return true
+}
+
+func (gs allGaters) InterceptAccept(c network.ConnMultiaddrs) bool {
+	for _, g := range gs {
+		if !g.InterceptAccept(c) {
+			return false
+		}
+	}
+	return true
+}
+
+func (gs allGaters) InterceptSecured(d network.Direction, p peer.ID, c network.ConnMultiaddrs) bool {
+	for _, g := range gs {
+		if !g.InterceptSecured(d, p, c) {
+			return false
+		}
+	}
+	return true
+}
+
+func (gs allGaters) InterceptUpgraded(c network.Conn) (bool, control.DisconnectReason) {
+	for _, g := range gs {
+		if ok, r := g.InterceptUpgraded(c); !ok {
+			return ok, r
+		}
+	}
+	return true, 0
 }

@@ -95,6 +95,8 @@ func TestHostRefusesBadConfig(t *testing.T) {
 		{"short swarm key", p2p.HostConfig{Key: newKey(t), SwarmKey: psk[:16]}, "swarm key has 16 bytes", protocol.Invalid},
 		{"bad multiaddr", p2p.HostConfig{Key: newKey(t), Listen: []string{"127.0.0.1:4001"}}, "listen address", protocol.Invalid},
 		{"watermarks", p2p.HostConfig{Key: newKey(t), ConnLow: 50, ConnHigh: 10}, "low 50 > high 10", protocol.Invalid},
+		{"inbound above all", p2p.HostConfig{Key: newKey(t), ResourceLimits: p2p.ResourceLimits{Conns: 10, ConnsInbound: 11}},
+			"inbound connection limit 11 is above the connection limit 10", protocol.Invalid},
 		{"port in use", p2p.HostConfig{Key: newKey(t), Listen: []string{"/ip4/127.0.0.1/udp/0/quic-v1", busyAddr}},
 			"could not listen on " + busyAddr, protocol.Transient},
 	} {
