@@ -49,8 +49,9 @@ type ConnectRequest struct {
 // POST /v1/swarm/connect).
 type PeerInfo struct {
 	PeerID string   `json:"peer_id"`
-	Addrs  []string `json:"addrs"` // the addresses of the open connections
-	Score  float64  `json:"score"` // this node's opinion of the peer: 0 neutral, below 0 misbehaved
+	Addrs  []string `json:"addrs"`  // the addresses of the open connections
+	Score  float64  `json:"score"`  // this node's opinion of the peer: 0 neutral, below 0 misbehaved
+	Credit float64  `json:"credit"` // what the peer did for this node: 0 nothing, above 0 answered its fetches
 }
 
 // KeyInfo is one named key of the keystore (GET/POST /v1/keys).

@@ -355,6 +355,10 @@ func TestGovCatchUp(t *testing.T) {
 	if got := late.govState().Updates(); got != 10 {
 		t.Errorf("the returning node applied %d updates, want 10", got)
 	}
+	// The updates it lacked came by heads sync: who gave them earned credit.
+	if late.net.scores.Credit(nodes[0].Host().ID())+late.net.scores.Credit(nodes[1].Host().ID()) <= 0 {
+		t.Errorf("no peer earned credit for the updates the returning node fetched")
+	}
 }
 
 // TestGovHostileUpdates: updates that do not verify, of another network or

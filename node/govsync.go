@@ -251,6 +251,7 @@ func (n *Node) fetchGov(ctx context.Context, p peer.ID, want []protocol.ID) erro
 		batch := queue[:min(len(queue), fetch.MaxIDs)]
 		queue = queue[len(batch):]
 		nodes, _, err := n.net.fetch.GovNodes(ctx, p, batch)
+		admitted := 0
 		for _, raw := range nodes {
 			fetched++
 			a, aerr := n.admitGov(raw.Bytes, raw.ID)
@@ -266,10 +267,16 @@ func (n *Node) fetchGov(ctx context.Context, p peer.ID, want []protocol.ID) erro
 			if err != nil {
 				return err
 			}
+			admitted++
 			queue = append(queue, n.govMissing(res.Missing, asked)...)
 		}
 		if err != nil {
 			return err
+		}
+		if admitted > 0 {
+			// Updates this node lacked, asked for and checked: the peer
+			// earns credit, as for objects (fetch.ClientOptions.Answered).
+			n.net.scores.Reward(p)
 		}
 	}
 	return nil

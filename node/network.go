@@ -133,7 +133,11 @@ func (n *Node) StartNetwork(ctx context.Context, opts NetworkOptions) error {
 	srvOpts := opts.FetchServer
 	srvOpts.Penalty, srvOpts.Logger = penalty, n.log
 	fetch.NewServer(n.repo.Network, fetch.StoreSource{Store: n.store}, srvOpts).Register(h)
-	nt.fetch = fetch.NewClient(h, n.repo.Network, fetch.ClientOptions{Timeout: opts.FetchTimeout, Penalty: penalty})
+	// A peer that answers with objects this node asked for and verified
+	// earns credit, so that trimming keeps it over new and unscored peers.
+	nt.fetch = fetch.NewClient(h, n.repo.Network, fetch.ClientOptions{
+		Timeout: opts.FetchTimeout, Penalty: penalty, Answered: scores.Reward,
+	})
 	nt.ann = p2p.NewAnnouncer(d, n.announceKeys, opts.Announce)
 	n.budget = newBudget(opts.Storage, func() time.Time { return n.now() }, diskProbe(n.repo.DataDir()))
 	if err := n.joinTopics(nctx, nt, opts); err != nil {
@@ -392,7 +396,7 @@ func (n *Node) Peers(context.Context) ([]PeerInfo, error) {
 }
 
 func (n *Node) peerInfo(p peer.ID) PeerInfo {
-	info := PeerInfo{PeerID: p.String(), Addrs: []string{}, Score: n.net.scores.Score(p)}
+	info := PeerInfo{PeerID: p.String(), Addrs: []string{}, Score: n.net.scores.Score(p), Credit: n.net.scores.Credit(p)}
 	for _, c := range n.net.host.Network().ConnsToPeer(p) {
 		info.Addrs = append(info.Addrs, c.RemoteMultiaddr().String())
 	}

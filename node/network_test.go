@@ -187,6 +187,14 @@ func TestLineSwarmDHTOnly(t *testing.T) {
 			t.Errorf("%s was not stored on the far node", id)
 		}
 	}
+	// The provider that served the objects earned credit; the nodes that
+	// only routed the lookup did not.
+	for _, n := range nodes[:9] {
+		c := j.net.scores.Credit(n.Host().ID())
+		if (n == a && c <= 0) || (n != a && c != 0) {
+			t.Errorf("credit of node %s at the far node: %g (the provider: %v)", n.Host().ID(), c, n == a)
+		}
+	}
 	// What was fetched is stored: the next answer is local.
 	local, err := j.Attribution(t.Context(), ds.ID, QueryOptions{Local: true})
 	if err != nil || len(local.Contributors) != 1 {

@@ -48,6 +48,7 @@ func (SwarmConnectCommand) Run(ctx context.Context, env *Env, args *Args) error 
 			fmt.Fprintf(t, "addr:\t%s\n", a)
 		}
 		fmt.Fprintf(t, "score:\t%s\n", score(p.Score))
+		fmt.Fprintf(t, "credit:\t%s\n", score(p.Credit))
 	})
 }
 

@@ -18,8 +18,10 @@ func (SwarmPeersCommand) Usage() string {
 	return `usage: commons swarm peers
 
 Lists the peers the node is connected to, one a line: the peer ID, the
-node's score of it (0 is neutral; below 0 it misbehaved) and the addresses
-of the open connections. --json prints an array, [] when there are none.
+node's score of it (0 is neutral; below 0 it misbehaved), its credit (0
+for nothing; above 0 it answered this node's fetches with verified objects)
+and the addresses of the open connections. --json prints an array, []
+when there are none.
 `
 }
 
@@ -48,9 +50,9 @@ func (SwarmPeersCommand) Run(ctx context.Context, env *Env, args *Args) error {
 			fmt.Fprintln(t, "no peers connected")
 			return
 		}
-		fmt.Fprintln(t, "PEER\tSCORE\tADDRS")
+		fmt.Fprintln(t, "PEER\tSCORE\tCREDIT\tADDRS")
 		for _, p := range peers {
-			fmt.Fprintf(t, "%s\t%s\t%s\n", p.PeerID, score(p.Score), dash(strings.Join(p.Addrs, " ")))
+			fmt.Fprintf(t, "%s\t%s\t%s\t%s\n", p.PeerID, score(p.Score), score(p.Credit), dash(strings.Join(p.Addrs, " ")))
 		}
 	})
 }

@@ -26,6 +26,13 @@ type ClientOptions struct {
 	// protocol, fails verification or stalls, with a short lowercase
 	// reason. It must not block.
 	Penalty func(p peer.ID, reason string)
+	// Answered, if set, is told of each call to Objects or ObjectsEach
+	// that p answered completely with at least one object this node asked
+	// for, verified and (ObjectsEach) accepted: once per call, however
+	// many objects. An answer of not-found only, an ID list (unsigned, so
+	// proof of nothing), a failed call and GovNodes (whose bytes the
+	// caller verifies) tell it nothing. It must not block.
+	Answered func(p peer.ID)
 }
 
 // Client asks peers of one commons for objects, claims, the datasets that
@@ -62,6 +69,7 @@ func (c *Client) Objects(ctx context.Context, p peer.ID, ids []protocol.ID) (obj
 		objs, notFound, err = readObjects(r, req.IDs)
 		return err
 	})
+	c.answered(p, len(objs), err)
 	return objs, notFound, err
 }
 
@@ -72,10 +80,18 @@ func (c *Client) Objects(ctx context.Context, p peer.ID, ids []protocol.ID) (obj
 // caller asked for) penalises p like a violation of the protocol.
 func (c *Client) ObjectsEach(ctx context.Context, p peer.ID, ids []protocol.ID, each func(*protocol.Object) error) (notFound []protocol.ID, err error) {
 	req := &Request{Network: c.network, Op: OpObjects, IDs: unique(ids)}
+	accepted := 0
 	err = c.call(ctx, p, "fetch objects", req, func(r io.Reader) error {
-		notFound, err = readEachObject(r, req.IDs, each)
+		notFound, err = readEachObject(r, req.IDs, func(o *protocol.Object) error {
+			if err := each(o); err != nil {
+				return err
+			}
+			accepted++
+			return nil
+		})
 		return err
 	})
+	c.answered(p, accepted, err)
 	return notFound, err
 }
 
@@ -185,6 +201,14 @@ func (c *Client) fail(ctx context.Context, p peer.ID, op string, own time.Time, 
 		return protocol.E(op, protocol.Transient, "peer %s: no complete answer within %v: %w", p, c.opts.Timeout, err)
 	}
 	return protocol.E(op, protocol.Transient, "peer %s: %w", p, err)
+}
+
+// answered tells the Answered hook of a call to p that ended with err
+// after objs objects were verified and accepted.
+func (c *Client) answered(p peer.ID, objs int, err error) {
+	if err == nil && objs > 0 && c.opts.Answered != nil {
+		c.opts.Answered(p)
+	}
 }
 
 func (c *Client) penalise(p peer.ID, reason string) {

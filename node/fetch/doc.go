@@ -18,6 +18,8 @@
 // object is checked with protocol.VerifyObject and must be the object it
 // asked for, at the place it asked for it; anything else resets the stream,
 // penalises the peer and fails the call with an error of kind Invalid.
+// Its Answered hook hears of each call that gave objects asked for and
+// verified, so that the node can credit the peers that serve it.
 //
 // The package must never store anything and never hand out an object that
 // did not verify. Governance nodes are the one exception to verification:

@@ -117,8 +117,9 @@ func (n notifees) Disconnected(net network.Network, c network.Conn) {
 // to high, it closes the peers connected only inbound, past their grace
 // period and not protected, least valued first (the connection manager's
 // tag values but the routing table's: penalised peers below 0, new and
-// unscored peers 0, peers that delivered gossip above; gossip mesh peers
-// are protected), the newest first among equals, until low remain. A peer
+// unscored peers 0, peers that served this node's fetches (their Scores
+// credit) and peers that delivered gossip above; gossip mesh peers are
+// protected), the newest first among equals, until low remain. A peer
 // in its grace period is spared, but it keeps its place in that order: no
 // older or better peer is closed in its stead. A closed peer is refused
 // inbound for the backoff, so that the same identities cannot take the

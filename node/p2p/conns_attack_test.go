@@ -2,6 +2,7 @@ package p2p_test
 
 import (
 	"context"
+	"math"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,7 +17,10 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
 
+	"github.com/commons-p2p/commons/node/fetch"
 	"github.com/commons-p2p/commons/node/p2p"
+	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/store/storetest"
 )
 
 // targetConfig is the host configuration of a node under attack: the
@@ -382,4 +386,92 @@ func TestInboundGuardOrder(t *testing.T) {
 	if err := dial(target.h, peer.AddrInfo{ID: peers[0].ID(), Addrs: peers[0].Addrs()}); err != nil {
 		t.Errorf("the node cannot dial a peer its guard closed: %v", err)
 	}
+}
+
+// A peer that served this node keeps its connection when the inbound guard
+// trims: it answered a fetch with an object the node asked for and
+// verified, earned credit in the node's Scores, and ranks above peers as
+// old that did nothing. Without the credit, the newer of two equals would
+// be closed first, and that is the useful one.
+func TestInboundGuardKeepsPeersThatServed(t *testing.T) {
+	const scale = 8
+	cfg := targetConfig(t, scale, 100*time.Millisecond)
+	target := newTarget(t, cfg)
+	inboundLimit := p2p.DefaultMaxConns / scale / 2
+	low, high := inboundLimit/2, inboundLimit-inboundLimit/8
+
+	dialIn := func() host.Host {
+		h := newHost(t, newKey(t), nil)
+		t.Cleanup(func() { h.Close() })
+		if err := dial(h, target.info()); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond) // distinct connection times
+		return h
+	}
+	// The oldest peers, then an unscored one and, just after it, one that
+	// will serve the node: the two are the newest of the kept ones.
+	var older []host.Host
+	for range high - 3 {
+		older = append(older, dialIn())
+	}
+	unscored := dialIn()
+	useful := dialIn()
+
+	// The useful peer serves an object from its store; the node fetches it
+	// with the client the daemon uses, which credits the peer.
+	st := storetest.Open(t)
+	obj := storetest.NewDataset(t, storetest.Key(t, "publisher"), "served")
+	storetest.MustPut(t, st, obj)
+	fetch.NewServer(netA, fetch.StoreSource{Store: st}, fetch.ServerOptions{}).Register(useful)
+	client := fetch.NewClient(target.h, netA, fetch.ClientOptions{Penalty: cfg.Scores.Penalise, Answered: cfg.Scores.Reward})
+	objs, _, err := client.Objects(context.Background(), useful.ID(), []protocol.ID{obj.ID})
+	if err != nil || len(objs) != 1 {
+		t.Fatalf("fetch from the useful peer: %d objects, %v", len(objs), err)
+	}
+	// A fetch that finds nothing earns nothing.
+	if _, notFound, err := client.Objects(context.Background(), useful.ID(), []protocol.ID{randomObjectID(t)}); err != nil || len(notFound) != 1 {
+		t.Fatalf("fetch of an object nobody holds: not found %v, %v", notFound, err)
+	}
+	if got := cfg.Scores.Credit(useful.ID()); math.Abs(got-p2p.DefaultReward) > 0.01 { // decayed a little since
+		t.Fatalf("the useful peer's credit is %g, want one reward, %g", got, p2p.DefaultReward)
+	}
+	if got := cfg.Scores.Credit(unscored.ID()); got != 0 {
+		t.Fatalf("the unscored peer has credit %g", got)
+	}
+	eventually(t, 10*time.Second, "the credit in the connection manager's tag", func() bool {
+		ti := target.h.ConnManager().GetTagInfo(useful.ID())
+		return ti != nil && ti.Value > 0
+	})
+	if c := target.h.Network().ConnsToPeer(useful.ID()); len(c) != 1 || c[0].Stat().Direction != network.DirInbound {
+		t.Fatalf("the useful peer's connections: %v, want one inbound", c)
+	}
+
+	time.Sleep(200 * time.Millisecond) // everyone past the grace period
+	last := dialIn()                   // high inbound connections: the guard trims to low
+	eventually(t, 10*time.Second, "the guard trims to its low watermark", func() bool {
+		return inboundConns(target.h) <= low
+	})
+	connected := func(h host.Host) bool { return target.h.Network().Connectedness(h.ID()) == network.Connected }
+	if !connected(useful) {
+		t.Errorf("the peer that served the node was closed (credit %g)", cfg.Scores.Credit(useful.ID()))
+	}
+	if connected(unscored) {
+		t.Errorf("the unscored peer as old as the useful one was kept")
+	}
+	if connected(last) {
+		t.Errorf("the newest peer was kept")
+	}
+	// Kept: the useful peer and the oldest; closed: the newest, the
+	// unscored one, and the newest of the older ones.
+	for i, h := range older {
+		if want := i < low-1; connected(h) != want {
+			t.Errorf("old peer %d of %d: connected %v, want %v", i, len(older), connected(h), want)
+		}
+	}
+}
+
+// randomObjectID is the ID of an object no one made.
+func randomObjectID(t testing.TB) protocol.ID {
+	return storetest.NewDataset(t, newKey(t), "never stored").ID
 }

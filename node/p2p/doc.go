@@ -16,9 +16,11 @@
 // them all again every Interval, well before the records expire.
 //
 // Scores is the node's opinion of its peers, lowered by the penalties the
-// fetch protocol and gossip give and decaying back with time; the host
+// fetch protocol and gossip give, raised within a bound by the answers that
+// gave the node what it asked for, and decaying back with time; the host
 // refuses the connections of a peer whose score falls below the ban
-// threshold. Gossip runs GossipSub on the network's topics (SPEC.md
+// threshold, and its connection manager keeps the peers that served the
+// node over new ones. Gossip runs GossipSub on the network's topics (SPEC.md
 // §7.4): every message is validated before it is delivered or forwarded,
 // and the peer that forwards an invalid one is penalised.
 //

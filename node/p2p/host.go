@@ -99,9 +99,10 @@ type HostConfig struct {
 	// they are off, which is what many hosts in one process need.
 	Metrics prometheus.Registerer
 	// Scores, when set, is the host's opinion of its peers: the host
-	// refuses the connections of banned peers and tags every penalised
-	// peer in the connection manager, so that it is trimmed first. A
-	// Scores serves one host. Nil means no scoring.
+	// refuses the connections of banned peers and tags every scored peer
+	// in the connection manager with its standing, so that a penalised
+	// peer is trimmed first and one with credit after new ones. A Scores
+	// serves one host. Nil means no scoring.
 	Scores *Scores
 	// Gater, when set, is asked about every connection too, after Scores:
 	// a node may keep out peers by rules of its own (tests partition

@@ -34,6 +34,13 @@ const (
 	DefaultPenaltyWeight = 10.0
 	// DefaultMaxScoredPeers bounds the peers a Scores table remembers.
 	DefaultMaxScoredPeers = 4096
+	// DefaultReward is the credit a peer earns by an answer that gave this
+	// node what it asked for and verified (Reward).
+	DefaultReward = 1.0
+	// DefaultMaxCredit bounds a peer's credit: half a penalty of the
+	// default weight, so that one violation outweighs all the credit a
+	// peer can hold, and far from the ban threshold.
+	DefaultMaxCredit = 5.0
 )
 
 // ReasonInvalidGossip begins the reason of a penalty for a gossip message
@@ -76,6 +83,11 @@ type ScoreOptions struct {
 	// DefaultWeight is the cost of a reason no key of Weights begins;
 	// default DefaultPenaltyWeight.
 	DefaultWeight float64
+	// Reward is the credit an answer earns (Reward); default
+	// DefaultReward.
+	Reward float64
+	// MaxCredit bounds a peer's credit; default DefaultMaxCredit.
+	MaxCredit float64
 	// MaxPeers bounds the table; default DefaultMaxScoredPeers.
 	MaxPeers int
 	// Metrics, when set, counts penalties by reason (the matching key of
@@ -100,6 +112,12 @@ func (o ScoreOptions) withDefaults() (ScoreOptions, error) {
 	if o.DefaultWeight == 0 {
 		o.DefaultWeight = DefaultPenaltyWeight
 	}
+	if o.Reward == 0 {
+		o.Reward = DefaultReward
+	}
+	if o.MaxCredit == 0 {
+		o.MaxCredit = DefaultMaxCredit
+	}
 	if o.MaxPeers <= 0 {
 		o.MaxPeers = DefaultMaxScoredPeers
 	}
@@ -121,20 +139,32 @@ func (o ScoreOptions) withDefaults() (ScoreOptions, error) {
 	if !(o.DefaultWeight > 0) || math.IsInf(o.DefaultWeight, 0) {
 		return o, protocol.E(op, protocol.Invalid, "default weight %g, want a finite number above 0", o.DefaultWeight)
 	}
+	if !(o.Reward > 0) || math.IsInf(o.Reward, 0) {
+		return o, protocol.E(op, protocol.Invalid, "reward %g, want a finite number above 0", o.Reward)
+	}
+	if !(o.MaxCredit >= o.Reward) || math.IsInf(o.MaxCredit, 0) {
+		return o, protocol.E(op, protocol.Invalid, "max credit %g, want a finite number at least the reward %g", o.MaxCredit, o.Reward)
+	}
 	return o, nil
 }
 
-// Scores is this node's opinion of its peers: 0 for a peer it knows
-// nothing against, lower for each penalty (Penalise), decaying back toward
-// 0 with a half-life. A peer below the ban threshold is banned: the host
-// refuses its connections, inbound and outbound, until its score decays
-// above the threshold, and the ban closes the connections it has.
+// Scores is this node's opinion of its peers, in two parts that decay
+// toward 0 with one half-life. The score is 0 for a peer it knows nothing
+// against, lower for each penalty (Penalise). A peer below the ban
+// threshold is banned: the host refuses its connections, inbound and
+// outbound, until its score decays above the threshold, and the ban closes
+// the connections it has. The credit is 0 for a peer that has done nothing
+// for this node, higher for each answer that gave the node what it asked
+// for and verified (Reward), up to a bound; a penalty forfeits it, and it
+// never lifts a ban. The standing, score plus credit, ranks peers for
+// trimming.
 //
 // Give a Scores to one host (HostConfig.Scores), which gates connections
-// with it and tags peers with it in the connection manager, so that a
-// misbehaving peer is the first to be trimmed; and to Gossip, whose peer
-// scoring counts it as the application-specific score. Scores is safe for
-// concurrent use; Penalise and Score never block on I/O.
+// with it and tags peers with their standing in the connection manager, so
+// that a misbehaving peer is the first to be trimmed and a useful one
+// outlasts new and unscored ones; and to Gossip, whose peer scoring counts
+// the score (not the credit) as the application-specific score. Scores is
+// safe for concurrent use; Penalise, Reward and Score never block on I/O.
 type Scores struct {
 	opts    ScoreOptions
 	weights []weight // longest key first
@@ -144,7 +174,7 @@ type Scores struct {
 	peers     map[peer.ID]score
 	lastSweep time.Time
 	net       network.Network     // set by NewHost: closes the connections of a banned peer
-	tag       connmgr.DecayingTag // set by NewHost: the score in the connection manager
+	tag       connmgr.DecayingTag // set by NewHost: the standing in the connection manager
 }
 
 type weight struct {
@@ -152,14 +182,15 @@ type weight struct {
 	w      float64
 }
 
-// score is a peer's score as of at.
+// score is a peer's score (at most 0) and credit (at least 0) as of at.
 type score struct {
-	value float64
-	at    time.Time
+	value  float64
+	credit float64
+	at     time.Time
 }
 
-// forgetBelow is how close to 0 a score must have decayed for the table to
-// forget the peer: closer than any penalty's weight matters.
+// forgetBelow is how close to 0 a score and a credit must have decayed for
+// the table to forget the peer: closer than any penalty's weight matters.
 const forgetBelow = 0.1
 
 // NewScores returns an empty table.
@@ -184,10 +215,11 @@ func NewScores(opts ScoreOptions) (*Scores, error) {
 }
 
 // Penalise lowers p's score by the weight of reason (a short lowercase
-// phrase, such as the fetch protocol's). A penalty that takes the score
-// below the ban threshold bans p, and lowers its score to at least twice
-// the threshold, so that a ban lasts at least a half-life: a banned peer
-// cannot earn further penalties to lengthen it. Penalise does not block.
+// phrase, such as the fetch protocol's), and forfeits p's credit. A
+// penalty that takes the score below the ban threshold bans p, and lowers
+// its score to at least twice the threshold, so that a ban lasts at least
+// a half-life: a banned peer cannot earn further penalties to lengthen it.
+// Penalise does not block.
 func (s *Scores) Penalise(p peer.ID, reason string) {
 	if p == "" {
 		return
@@ -197,17 +229,14 @@ func (s *Scores) Penalise(p peer.ID, reason string) {
 
 	s.mu.Lock()
 	s.sweep(now)
-	old := s.scoreAt(p, now)
-	v := old - w
+	old := s.decay(s.peers[p], now)
+	v := old.value - w
 	banned := v < s.opts.BanThreshold
-	newBan := banned && old >= s.opts.BanThreshold
+	newBan := banned && old.value >= s.opts.BanThreshold
 	if newBan {
 		v = min(v, 2*s.opts.BanThreshold)
 	}
-	if _, ok := s.peers[p]; !ok && len(s.peers) >= s.opts.MaxPeers {
-		s.evict(now)
-	}
-	s.peers[p] = score{v, now}
+	s.put(p, score{value: v, at: now}, now)
 	net, tag := s.net, s.tag
 	s.mu.Unlock()
 
@@ -218,7 +247,7 @@ func (s *Scores) Penalise(p peer.ID, reason string) {
 		}
 	}
 	if tag != nil {
-		_ = tag.Bump(p, tagDelta(v-old)) // queue full: the tag is a hint, the table is the truth
+		_ = tag.Bump(p, tagValue(v)) // queue full: the tag is a hint, the table is the truth
 	}
 	if newBan {
 		s.opts.Logger.Info("peer banned", "peer", p, "score", v, "reason", reason,
@@ -231,16 +260,76 @@ func (s *Scores) Penalise(p peer.ID, reason string) {
 	}
 }
 
+// Reward raises p's credit by ScoreOptions.Reward, up to MaxCredit: p
+// answered a request of this node with what the node asked for, and the
+// node verified it (SPEC.md §7.4). Call it once per such answer, never for
+// an answer that was empty, not found or not needed: identities cost
+// nothing, and only work this node wanted may earn standing. A banned peer
+// earns nothing. Reward does not block.
+func (s *Scores) Reward(p peer.ID) {
+	if p == "" {
+		return
+	}
+	now := s.opts.Now()
+	s.mu.Lock()
+	s.sweep(now)
+	e := s.decay(s.peers[p], now)
+	if e.value < s.opts.BanThreshold {
+		s.mu.Unlock()
+		return
+	}
+	e.credit = min(e.credit+s.opts.Reward, s.opts.MaxCredit)
+	s.put(p, e, now)
+	tag := s.tag
+	s.mu.Unlock()
+
+	if s.metrics != nil {
+		s.metrics.rewards.Inc()
+	}
+	if tag != nil {
+		_ = tag.Bump(p, tagValue(e.value+e.credit))
+	}
+}
+
+// put sets p's entry, making room in a full table. The caller holds s.mu.
+func (s *Scores) put(p peer.ID, e score, now time.Time) {
+	e.at = now
+	if _, ok := s.peers[p]; !ok && len(s.peers) >= s.opts.MaxPeers {
+		s.evict(now)
+	}
+	s.peers[p] = e
+}
+
 // Score returns p's score now: 0 if nothing is held against p, below 0
-// if p misbehaved.
+// if p misbehaved. Credit does not count.
 func (s *Scores) Score(p peer.ID) float64 {
 	now := s.opts.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.scoreAt(p, now)
+	return s.decay(s.peers[p], now).value
 }
 
-// Banned reports whether p's score is below the ban threshold.
+// Credit returns p's credit now: 0 if p did nothing for this node, at most
+// MaxCredit.
+func (s *Scores) Credit(p peer.ID) float64 {
+	now := s.opts.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.decay(s.peers[p], now).credit
+}
+
+// Standing returns p's score plus its credit now: what the connection
+// manager ranks p by.
+func (s *Scores) Standing(p peer.ID) float64 {
+	now := s.opts.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := s.decay(s.peers[p], now)
+	return e.value + e.credit
+}
+
+// Banned reports whether p's score is below the ban threshold, whatever
+// its credit.
 func (s *Scores) Banned(p peer.ID) bool { return s.Score(p) < s.opts.BanThreshold }
 
 // Len returns the number of peers the table remembers.
@@ -261,21 +350,14 @@ func (s *Scores) weightOf(reason string) (string, float64) {
 	return "other", s.opts.DefaultWeight
 }
 
-// scoreAt is p's score decayed to now. The caller holds s.mu.
-func (s *Scores) scoreAt(p peer.ID, now time.Time) float64 {
-	e, ok := s.peers[p]
-	if !ok {
-		return 0
-	}
-	return s.decay(e, now)
-}
-
-func (s *Scores) decay(e score, now time.Time) float64 {
+// decay returns e decayed to now: score and credit halve every half-life.
+func (s *Scores) decay(e score, now time.Time) score {
 	dt := now.Sub(e.at)
 	if dt <= 0 {
-		return e.value
+		return e
 	}
-	return e.value * math.Exp2(-float64(dt)/float64(s.opts.HalfLife))
+	f := math.Exp2(-float64(dt) / float64(s.opts.HalfLife))
+	return score{value: e.value * f, credit: e.credit * f, at: now}
 }
 
 // banLeft is how long a score v takes to decay above the ban threshold.
@@ -283,8 +365,8 @@ func (s *Scores) banLeft(v float64) time.Duration {
 	return time.Duration(math.Log2(v/s.opts.BanThreshold) * float64(s.opts.HalfLife))
 }
 
-// sweep forgets the peers whose scores have decayed to about 0, once a
-// half-life. The caller holds s.mu.
+// sweep forgets the peers whose scores and credits have decayed to about
+// 0, once a half-life. The caller holds s.mu.
 func (s *Scores) sweep(now time.Time) {
 	if now.Sub(s.lastSweep) < s.opts.HalfLife {
 		return
@@ -295,25 +377,28 @@ func (s *Scores) sweep(now time.Time) {
 
 func (s *Scores) forgetNeutral(now time.Time) {
 	for p, e := range s.peers {
-		if s.decay(e, now) > -forgetBelow {
+		if weightOfEntry(s.decay(e, now)) < forgetBelow {
 			delete(s.peers, p)
 		}
 	}
 }
 
-// evict makes room in a full table: it forgets the peers whose scores have
-// decayed to about 0 and, if that frees nothing, the peer held in the
-// least contempt. The caller holds s.mu.
+// weightOfEntry is how much an entry matters: its penalty and its credit.
+func weightOfEntry(e score) float64 { return e.credit - e.value }
+
+// evict makes room in a full table: it forgets the peers whose entries
+// have decayed to about 0 and, if that frees nothing, the one that matters
+// least. The caller holds s.mu.
 func (s *Scores) evict(now time.Time) {
 	s.forgetNeutral(now)
 	if len(s.peers) < s.opts.MaxPeers {
 		return
 	}
 	var mildest peer.ID
-	best := math.Inf(-1)
+	least := math.Inf(1)
 	for p, e := range s.peers {
-		if v := s.decay(e, now); v > best {
-			mildest, best = p, v
+		if w := weightOfEntry(s.decay(e, now)); w < least {
+			mildest, least = p, w
 		}
 	}
 	delete(s.peers, mildest)
@@ -337,27 +422,28 @@ func (s *Scores) attached() bool {
 	return s.net != nil
 }
 
-// scoreTag is the name of the connection manager tag that carries scores.
+// scoreTag is the name of the connection manager tag that carries
+// standings.
 const scoreTag = "commons-score"
 
 // registerTag registers the decaying tag of s in the connection manager d.
-// The tag follows the table roughly: bumped by each change of a score and
-// decayed with the same half-life at d's resolution (a minute), truncated
-// toward 0, so that it ends.
+// Each change of a peer's entry sets the tag to its standing, and at each
+// of d's rounds (a minute) the tag is set to the standing decayed in the
+// table, so that the tag follows the table to the nearest unit and ends
+// when the table forgets the peer.
 func (s *Scores) registerTag(d connmgr.Decayer) (connmgr.DecayingTag, error) {
-	interval := time.Minute
-	factor := math.Exp2(-float64(interval) / float64(s.opts.HalfLife))
 	decay := func(v connmgr.DecayingValue) (int, bool) {
-		after := int(float64(v.Value) * factor)
+		after := tagValue(s.Standing(v.Peer))
 		return after, after == 0
 	}
-	return d.RegisterDecayingTag(scoreTag, interval, decay, connmgr.BumpSumUnbounded())
+	return d.RegisterDecayingTag(scoreTag, time.Minute, decay, connmgr.BumpOverwrite())
 }
 
-// tagDelta is d as a tag bump: rounded, and never 0 for a penalty.
-func tagDelta(d float64) int {
-	n := int(math.Round(d))
-	if n == 0 && d < 0 {
+// tagValue is a standing v as a tag value: rounded, and never 0 for a
+// penalised peer.
+func tagValue(v float64) int {
+	n := int(math.Round(v))
+	if n == 0 && v <= -forgetBelow {
 		n = -1
 	}
 	return n
@@ -384,6 +470,7 @@ func (g gater) InterceptUpgraded(network.Conn) (bool, control.DisconnectReason) 
 type scoreMetrics struct {
 	penalties *prometheus.CounterVec
 	bans      prometheus.Counter
+	rewards   prometheus.Counter
 }
 
 func newScoreMetrics(reg prometheus.Registerer) (*scoreMetrics, error) {
@@ -396,12 +483,19 @@ func newScoreMetrics(reg prometheus.Registerer) (*scoreMetrics, error) {
 			Name: "commons_p2p_bans_total",
 			Help: "Peers banned for a score below the ban threshold.",
 		}),
+		rewards: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "commons_p2p_rewards_total",
+			Help: "Answers by peers that gave this node what it asked for, verified, and earned credit.",
+		}),
 	}
 	var err error
 	if m.penalties, err = register(reg, m.penalties); err != nil {
 		return nil, err
 	}
 	if m.bans, err = register(reg, m.bans); err != nil {
+		return nil, err
+	}
+	if m.rewards, err = register(reg, m.rewards); err != nil {
 		return nil, err
 	}
 	return m, nil

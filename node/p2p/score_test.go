@@ -179,6 +179,88 @@ func TestScoresTableBounded(t *testing.T) {
 	}
 }
 
+// Each answer earns a reward, up to the bound; the credit halves every
+// half-life like a penalty, and the table forgets it once it is about 0.
+// It raises the standing, not the score.
+func TestScoresCreditBoundedAndDecays(t *testing.T) {
+	clock := newFakeClock()
+	s := newScores(t, p2p.ScoreOptions{Now: clock.Now, HalfLife: time.Minute})
+	p := testPeer(1)
+	for i := range 3 {
+		s.Reward(p)
+		if got, want := s.Credit(p), float64(i+1)*p2p.DefaultReward; !near(got, want) {
+			t.Fatalf("after %d answers: credit %g, want %g", i+1, got, want)
+		}
+	}
+	for range 100 {
+		s.Reward(p)
+	}
+	if got := s.Credit(p); !near(got, p2p.DefaultMaxCredit) {
+		t.Fatalf("after 103 answers: credit %g, want the bound %g", got, p2p.DefaultMaxCredit)
+	}
+	if got := s.Score(p); got != 0 {
+		t.Errorf("credit changed the score to %g: the score counts penalties alone", got)
+	}
+	if got := s.Standing(p); !near(got, p2p.DefaultMaxCredit) {
+		t.Errorf("standing %g, want the credit %g", got, p2p.DefaultMaxCredit)
+	}
+	clock.Advance(time.Minute)
+	if got, want := s.Credit(p), p2p.DefaultMaxCredit/2; !near(got, want) {
+		t.Errorf("after a half-life: credit %g, want %g", got, want)
+	}
+	s.Reward(p)
+	if got, want := s.Credit(p), p2p.DefaultMaxCredit/2+p2p.DefaultReward; !near(got, want) {
+		t.Errorf("a reward after a half-life: credit %g, want %g", got, want)
+	}
+	clock.Advance(time.Hour)
+	s.Penalise(testPeer(2), "bad request")
+	if got := s.Len(); got != 1 {
+		t.Errorf("table holds %d peers after an hour, want 1 (the peer just penalised)", got)
+	}
+	if got := s.Credit(p); got != 0 {
+		t.Errorf("credit after an hour %g, want 0", got)
+	}
+}
+
+// Credit never offsets a penalty: a penalty forfeits it, a banned peer
+// earns none, and a peer with all the credit it can hold is banned after
+// the same penalties as any other.
+func TestScoresCreditNeverLiftsABan(t *testing.T) {
+	clock := newFakeClock()
+	s := newScores(t, p2p.ScoreOptions{Now: clock.Now})
+	useful, other := testPeer(1), testPeer(2)
+	for range 10 {
+		s.Reward(useful)
+	}
+	s.Penalise(useful, "bad request")
+	s.Penalise(other, "bad request")
+	if got, want := s.Standing(useful), -p2p.DefaultPenaltyWeight; !near(got, want) {
+		t.Errorf("standing after a penalty %g, want %g: the penalty forfeits the credit", got, want)
+	}
+	for range 10 {
+		s.Reward(useful)
+		s.Penalise(useful, "bad request")
+		s.Penalise(other, "bad request")
+		if s.Banned(useful) != s.Banned(other) {
+			t.Fatalf("the peer with credit: banned %v at score %g; the one without: banned %v at %g",
+				s.Banned(useful), s.Score(useful), s.Banned(other), s.Score(other))
+		}
+	}
+	if !s.Banned(useful) {
+		t.Fatalf("not banned after eleven violations: score %g", s.Score(useful))
+	}
+	for range 10 {
+		s.Reward(useful)
+	}
+	if got := s.Credit(useful); got != 0 {
+		t.Errorf("a banned peer earned credit %g", got)
+	}
+	if !s.Banned(useful) || s.Standing(useful) != s.Score(useful) {
+		t.Errorf("after rewards while banned: banned %v, standing %g, score %g",
+			s.Banned(useful), s.Standing(useful), s.Score(useful))
+	}
+}
+
 func TestScoresOptions(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -189,6 +271,9 @@ func TestScoresOptions(t *testing.T) {
 		{"NaN threshold", p2p.ScoreOptions{BanThreshold: math.NaN()}, "ban threshold NaN"},
 		{"negative weight", p2p.ScoreOptions{Weights: map[string]float64{"x": -1}}, `weight -1 of "x"`},
 		{"negative default", p2p.ScoreOptions{DefaultWeight: -1}, "default weight -1"},
+		{"negative reward", p2p.ScoreOptions{Reward: -1}, "reward -1"},
+		{"credit below a reward", p2p.ScoreOptions{Reward: 2, MaxCredit: 1}, "max credit 1"},
+		{"infinite credit", p2p.ScoreOptions{MaxCredit: math.Inf(1)}, "max credit +Inf"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := p2p.NewScores(tc.opts)
@@ -210,12 +295,16 @@ func TestScoresMetrics(t *testing.T) {
 	for range 11 {
 		b.Penalise(testPeer(2), "bad request") // banned at the 11th
 	}
+	a.Reward(testPeer(3))
+	b.Reward(testPeer(3))
+	b.Reward(testPeer(2)) // banned: no credit
 	got := gatherCounters(t, reg)
 	want := map[string]float64{
 		`commons_p2p_penalties_total{reason="bad request"}`:           13,
 		`commons_p2p_penalties_total{reason="other"}`:                 1,
 		`commons_p2p_penalties_total{reason="over the request rate"}`: 1,
 		`commons_p2p_bans_total`:                                      1,
+		`commons_p2p_rewards_total`:                                   2,
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("counters\n%v\nwant\n%v", got, want)
