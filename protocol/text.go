@@ -101,6 +101,12 @@ func isInvisible(r rune) bool {
 		unicode.IsControl(r) || r == '\u2800'
 }
 
+// Invisible reports whether s is not empty and no character of it shows
+// (SPEC.md §3.2): printed, it looks empty or like white space. A valid
+// record holds no such text; a reader that prints text stored before the
+// rule uses it to show such a value for what it is.
+func Invisible(s string) bool { return s != "" && invisibleOnly(s) }
+
 // invisibleOnly reports whether every character of s is invisible, so
 // that s, printed, looks empty.
 func invisibleOnly(s string) bool {

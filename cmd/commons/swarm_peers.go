@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/commons-p2p/commons/node"
 )
@@ -43,14 +41,14 @@ func (SwarmPeersCommand) Run(ctx context.Context, env *Env, args *Args) error {
 			peers[i].Addrs = []string{}
 		}
 	}
-	return env.Print(peers, func(t *tabwriter.Writer) {
+	return env.PrintTable(peers, func(t *table) {
 		if len(peers) == 0 {
-			fmt.Fprintln(t, "no peers connected")
+			t.row("no peers connected")
 			return
 		}
-		fmt.Fprintln(t, "PEER\tSCORE\tADDRS")
+		t.row("PEER", "SCORE", "ADDRS")
 		for _, p := range peers {
-			fmt.Fprintf(t, "%s\t%s\t%s\n", p.PeerID, score(p.Score), dash(strings.Join(p.Addrs, " ")))
+			t.row(p.PeerID, score(p.Score), dash(strings.Join(p.Addrs, " ")))
 		}
 	})
 }
