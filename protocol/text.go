@@ -89,13 +89,13 @@ func isBidiControl(r rune) bool {
 		r == '\u200e' || r == '\u200f' || r == '\u061c'
 }
 
-// isInvisible reports whether r shows no glyph of its own: Unicode white
+// IsInvisible reports whether r shows no glyph of its own: Unicode white
 // space, a format character (category Cf: zero-width space and joiners,
 // word joiner, byte order mark, bidirectional controls, soft hyphen, …), a
 // variation selector, another default-ignorable code point (the Hangul
 // fillers, the combining grapheme joiner, …), a control character, or the
 // Braille pattern blank U+2800.
-func isInvisible(r rune) bool {
+func IsInvisible(r rune) bool {
 	return unicode.Is(unicode.White_Space, r) || unicode.Is(unicode.Cf, r) ||
 		unicode.Is(unicode.Variation_Selector, r) || unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r) ||
 		unicode.IsControl(r) || r == '\u2800'
@@ -111,7 +111,7 @@ func Invisible(s string) bool { return s != "" && invisibleOnly(s) }
 // that s, printed, looks empty.
 func invisibleOnly(s string) bool {
 	for _, r := range s {
-		if !isInvisible(r) {
+		if !IsInvisible(r) {
 			return false
 		}
 	}

@@ -33,10 +33,12 @@ func (DatasetListCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	if ds == nil {
 		ds = []node.DatasetSummary{}
 	}
-	return env.PrintTable(ds, func(t *table) {
-		t.row("ID", "NAME", "LICENSE", "FILES", "BYTES", "CREATED")
-		for _, d := range ds {
-			t.row(d.ID, d.Name, d.License, d.Files, d.Bytes, date(d.Created))
-		}
-	})
+	return env.PrintTable(ds, func(t *table) { printDatasets(t, ds) })
+}
+
+func printDatasets(t *table, ds []node.DatasetSummary) {
+	t.row("ID", "NAME", "LICENSE", "FILES", "BYTES", "CREATED")
+	for _, d := range ds {
+		t.row(d.ID, d.Name, d.License, d.Files, d.Bytes, date(d.Created))
+	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -37,10 +38,15 @@ func (e *Env) Client() (*node.Client, error) {
 // with a table on stdout, whose rows are made safe for a terminal.
 func (e *Env) PrintTable(v any, text func(t *table)) error {
 	if e.JSON {
-		enc := json.NewEncoder(e.Stdout)
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
 		enc.SetIndent("", "  ")
 		enc.SetEscapeHTML(false)
-		return enc.Encode(v)
+		if err := enc.Encode(v); err != nil {
+			return err
+		}
+		_, err := e.Stdout.Write(safeJSON(b.Bytes()))
+		return err
 	}
 	t := newTable(e.Stdout)
 	text(t)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/commons-p2p/commons/protocol"
@@ -33,15 +34,38 @@ func notShown(r rune) bool { return !shows(r) }
 // safeText returns s as one cell of a table can show it: s itself when
 // every character of it shows, it does not look empty, and it does not
 // begin with a double quote; otherwise s quoted as a Go string literal
-// (strconv.Quote), whose escapes (\x1b, \n, \u202e, \xff) make each
-// control, separator, format character and invalid byte visible, and
+// (quote), whose escapes (\x1b, \n, \u202e, \xff) make each control,
+// separator, format character, invisible character and invalid byte
+// visible, and
 // whose quotes tell it from text that merely looks the same. Letters of
 // every script are kept as they are.
 func safeText(s string) string {
 	if strings.HasPrefix(s, `"`) || protocol.Invisible(s) || !utf8.ValidString(s) || strings.IndexFunc(s, notShown) >= 0 {
-		return strconv.Quote(s)
+		return quote(s)
 	}
 	return s
+}
+
+// quote is strconv.Quote, but for the invisible characters that
+// strconv.Quote keeps (the Hangul filler U+3164, no-break spaces, …),
+// which it escapes too: a quoted value shows every character it holds.
+func quote(s string) string {
+	b := []byte{'"'}
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			b = fmt.Appendf(b, `\x%02x`, s[i])
+		case r != ' ' && protocol.IsInvisible(r):
+			q := strconv.QuoteRuneToASCII(r)
+			b = append(b, q[1:len(q)-1]...)
+		default:
+			q := strconv.Quote(s[i : i+n])
+			b = append(b, q[1:len(q)-1]...)
+		}
+		i += n
+	}
+	return string(append(b, '"'))
 }
 
 // safeMessage returns an error message as one line of a terminal shows
@@ -66,6 +90,29 @@ func safeMessage(msg string) string {
 		i += n
 	}
 	return b.String()
+}
+
+// safeJSON returns a JSON document with each character that does not
+// show, but the line feeds and spaces of its layout, written as a \u
+// escape: the same document, read by a JSON parser, and nothing in it that
+// acts on a terminal. encoding/json escapes C0 controls, U+2028 and U+2029
+// itself, but writes DEL, C1 controls and bidirectional controls as they
+// are. Outside strings a JSON document holds only ASCII, so every
+// character escaped here is inside a string.
+func safeJSON(doc []byte) []byte {
+	out := make([]byte, 0, len(doc))
+	for i := 0; i < len(doc); {
+		r, n := utf8.DecodeRune(doc[i:])
+		if r == '\n' || r == ' ' || shows(r) && !(r == utf8.RuneError && n == 1) {
+			out = append(out, doc[i:i+n]...)
+		} else if r1, r2 := utf16.EncodeRune(r); r1 != utf8.RuneError {
+			out = fmt.Appendf(out, `\u%04x\u%04x`, r1, r2)
+		} else {
+			out = fmt.Appendf(out, `\u%04x`, r)
+		}
+		i += n
+	}
+	return out
 }
 
 // table writes the text form of a command: rows of cells aligned in
