@@ -159,7 +159,9 @@ func TestHostileTextPrinted(t *testing.T) {
 		what  string
 		print func(text map[string]string) func(*table)
 	}{
-		{"attribution", func(x map[string]string) func(*table) { return func(t *table) { printAttribution(t, testAttribution(x)) } }},
+		{"attribution", func(x map[string]string) func(*table) {
+			return func(t *table) { printAttribution(t, testAttribution(x)) }
+		}},
 		{"dataset show", func(x map[string]string) func(*table) { return func(t *table) { printDataset(t, testDataset(x)) } }},
 		{"dataset list", func(x map[string]string) func(*table) { return func(t *table) { printDatasets(t, testDatasets(x)) } }},
 		{"locate", func(x map[string]string) func(*table) { return func(t *table) { printLocated(t, testLocated(x)) } }},
