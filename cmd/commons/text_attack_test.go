@@ -3,7 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -278,4 +281,75 @@ func TestHostileErrorMessage(t *testing.T) {
 		t.Fatalf("exit %d, want 2; stderr %q", code, stderr.String())
 	}
 	wantSafe(t, "the usage error", stderr.String())
+}
+
+// TestE2EHostileTextRefused hands a running daemon, through the real
+// binary's `object put`, datasets signed elsewhere whose text would act on
+// another user's terminal or whose paths collide: each is refused, the
+// error is one safe line, nothing is stored; a dataset in other scripts is
+// stored and listed as written.
+func TestE2EHostileTextRefused(t *testing.T) {
+	repo := filepath.Join(t.TempDir(), "repo")
+	startDaemon(t, repo)
+	key, err := protocol.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	file := func(name string) protocol.File {
+		return protocol.File{Name: name, Digest: protocol.SumDigest([]byte(name)), Size: 1}
+	}
+	put := func(name string, files []protocol.File) result {
+		env, err := protocol.NewEnvelope(protocol.KindDataset, protocol.FileSubjects(files), protocol.Dataset{
+			Name: name, License: "MIT", Publisher: key.DID(), Created: time.Now().UTC().Truncate(time.Second)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		key.Sign(env)
+		p := filepath.Join(dir, "envelope.json")
+		if err := os.WriteFile(p, env.Encode(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return commons(t, nil, "object", "put", p, "--repo", repo)
+	}
+	for _, tc := range []struct {
+		what  string
+		name  string
+		files []protocol.File
+		want  string
+	}{
+		{"escape sequence in the name", "Weather " + escTitle, []protocol.File{file("a")}, "control character"},
+		{"forged rows in the name", "x\nsteward endorsed:\ttrue", []protocol.File{file("a")}, "control character"},
+		{"invisible name", "\u200b\u3164", []protocol.File{file("a")}, "no visible character"},
+		{"override in a path", "D", []protocol.File{file("report\u202etxt.exe")}, "bidirectional control"},
+		{"paths equal after NFC", "D", []protocol.File{file("caf\u00e9"), file("cafe\u0301")}, "Unicode normalisation (NFC)"},
+		{"a file and its directory", "D", []protocol.File{file("a"), file("a/b")}, "a directory of"},
+	} {
+		t.Run(tc.what, func(t *testing.T) {
+			r := put(tc.name, tc.files)
+			if r.code != 1 || !strings.Contains(r.stderr, tc.want) || strings.Count(r.stderr, "\n") != 1 {
+				t.Fatalf("want one line of error naming %q:\n%s", tc.want, r)
+			}
+			wantSafe(t, "the error", r.stderr)
+		})
+	}
+	var list []node.DatasetSummary
+	ok(t, &list, "dataset", "list", "--repo", repo, "--json")
+	if len(list) != 0 {
+		t.Fatalf("stored %d hostile datasets: %+v", len(list), list)
+	}
+	const name = "Données de l’Île ファイル שלום"
+	if r := put(name, []protocol.File{file("données/ファイル.csv")}); r.code != 0 {
+		t.Fatalf("object put of a dataset in other scripts:\n%s", r)
+	}
+	r := commons(t, nil, "dataset", "list", "--repo", repo)
+	if r.code != 0 || !strings.Contains(r.stdout, name) {
+		t.Errorf("dataset list does not print %q as written:\n%s", name, r)
+	}
+	wantSafe(t, "dataset list", r.stdout)
+	r = commons(t, nil, "object", "put", filepath.Join(dir, "missing"+escTitle+".json"), "--repo", repo)
+	if r.code != 1 || !strings.Contains(r.stderr, `missing\x1b]0;owned`) {
+		t.Errorf("object put of a missing file: want the path quoted and escaped:\n%s", r)
+	}
+	wantSafe(t, "the error", r.stderr)
 }
