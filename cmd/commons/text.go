@@ -36,9 +36,8 @@ func notShown(r rune) bool { return !shows(r) }
 // begin with a double quote; otherwise s quoted as a Go string literal
 // (quote), whose escapes (\x1b, \n, \u202e, \xff) make each control,
 // separator, format character, invisible character and invalid byte
-// visible, and
-// whose quotes tell it from text that merely looks the same. Letters of
-// every script are kept as they are.
+// visible, and whose quotes tell it from text that merely looks the
+// same. Other letters of every script are kept as they are.
 func safeText(s string) string {
 	if strings.HasPrefix(s, `"`) || protocol.Invisible(s) || !utf8.ValidString(s) || strings.IndexFunc(s, notShown) >= 0 {
 		return quote(s)
