@@ -26,8 +26,9 @@ import (
 // grants.
 
 // guard wraps the routes with the checks of SPEC §6.2. token, when not
-// empty, is required on every request.
-func guard(token string, next http.Handler) http.Handler {
+// empty, is required on every request. refused counts each refusal by its
+// status, for the operator to see pages knocking.
+func guard(token string, next http.Handler, refused func(code int)) http.Handler {
 	var want [sha256.Size]byte
 	if token != "" {
 		want = sha256.Sum256([]byte(token))
@@ -36,17 +37,20 @@ func guard(token string, next http.Handler) http.Handler {
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		if msg := crossOrigin(r); msg != "" {
 			refuse(w, http.StatusForbidden, protocol.Forbidden, msg)
+			refused(http.StatusForbidden)
 			return
 		}
 		if token != "" {
 			if !bearerIs(r.Header.Get("Authorization"), want) {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="commons"`)
 				refuse(w, http.StatusUnauthorized, protocol.Forbidden, "missing or wrong API token (see DIR/api.token)")
+				refused(http.StatusUnauthorized)
 				return
 			}
 		} else if !loopbackHost(r.Host) {
 			refuse(w, http.StatusForbidden, protocol.Forbidden, fmt.Sprintf(
 				"Host %q refused: without an api_token the API answers only requests to a loopback address or localhost", r.Host))
+			refused(http.StatusForbidden)
 			return
 		}
 		next.ServeHTTP(w, r)

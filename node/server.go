@@ -173,7 +173,9 @@ func (n *Node) handler(token string, t apiTimeouts) http.Handler {
 		return reply(n.GovLog(r.Context()))(w)
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(n.metrics.reg, promhttp.HandlerOpts{}))
-	return guard(token, mux)
+	return guard(token, mux, func(code int) {
+		n.metrics.requests.WithLabelValues("guard", strconv.Itoa(code)).Inc()
+	})
 }
 
 // jsonCall adapts an operation that takes a JSON request.
