@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/commons-p2p/commons/node/fetch"
 	"github.com/commons-p2p/commons/protocol"
 )
 
@@ -432,5 +433,42 @@ func TestAPILongBulkUploadStillWorks(t *testing.T) {
 	}
 	if _, err := n.GetObject(t.Context(), d.ID, QueryOptions{Local: true}); err != nil {
 		t.Errorf("the uploaded dataset is not stored: %v", err)
+	}
+}
+
+// slowSource answers as its store does, after a pause: a peer far away.
+type slowSource struct {
+	fetch.StoreSource
+	pause time.Duration
+}
+
+func (s slowSource) Envelope(id protocol.ID) ([]byte, error) {
+	time.Sleep(s.pause)
+	return s.StoreSource.Envelope(id)
+}
+
+// TestAPISearchOutlastsReadTimeout: a read that searches the network for
+// longer than the read and write timeouts, within the timeout it asked
+// for, is answered; the server's watch on the idle connection does not
+// cancel it.
+func TestAPISearchOutlastsReadTimeout(t *testing.T) {
+	nodes := lineSwarm(t, 2, swarmOptions{})
+	asker, far := nodes[0], nodes[1]
+	d := mustDataset(t, far.Node, "far away")
+	waitAnnounced(t, far)
+	pause := 2 * max(shortTimeouts.Read, shortTimeouts.Write)
+	fetch.NewServer(far.repo.Network, slowSource{fetch.StoreSource{Store: far.store}, pause}, fetch.ServerOptions{}).Register(far.Host())
+	addr := serveAPI(t, asker.Node, "", shortTimeouts)
+	if ok, _ := asker.store.Has(d.ID); ok {
+		t.Fatal("the asker holds the dataset before it asks")
+	}
+	resp, err := http.Get("http://" + addr + "/v1/objects/" + d.ID.String() + "?timeout=1m")
+	if err != nil {
+		t.Fatalf("a search longer than the read timeout: %v", err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(b), "payload") {
+		t.Fatalf("a search longer than the read timeout: %d %s", resp.StatusCode, b)
 	}
 }
