@@ -182,6 +182,7 @@ func (n *Node) serveBulk(w http.ResponseWriter, r *http.Request) {
 	rc.Flush()
 	enc := json.NewEncoder(w)
 	sum := n.ingestStream(body, func(res BulkResult) error {
+		extend(rc.SetWriteDeadline)
 		return enc.Encode(res)
 	}, func() error {
 		extend(rc.SetWriteDeadline)
