@@ -140,9 +140,9 @@ const (
 	// bulkBatch is how many envelopes of a bulk upload are verified and
 	// stored together.
 	bulkBatch = 1024
-	// bulkBatchBytes closes a batch early: with the three batches between
-	// reading, verifying and storing, and the one being read, it bounds
-	// the envelopes held at once.
+	// bulkBatchBytes closes a batch early: a batch being stored, one
+	// being verified and one being read are held at once (the stages are
+	// joined by unbuffered channels), so it bounds the envelopes held.
 	bulkBatchBytes = 4 << 20
 	// MaxBulkLine is the longest line of a bulk upload: an envelope and
 	// white space around it. A longer line is refused unread.
