@@ -68,8 +68,8 @@ func garbageLines() func(i int) []byte {
 	}
 }
 
-// lineBody streams lines line(0), line(1), ... until size bytes, the
-// last line whole.
+// lineBody streams lines line(0), line(1), ... as long as the next one
+// fits in size bytes.
 type lineBody struct {
 	line    func(i int) []byte
 	i       int
@@ -79,10 +79,11 @@ type lineBody struct {
 
 func (b *lineBody) Read(p []byte) (int, error) {
 	if len(b.pending) == 0 {
-		if b.left <= 0 {
+		next := append(b.line(b.i), '\n')
+		if int64(len(next)) > b.left {
 			return 0, io.EOF
 		}
-		b.pending = append(b.line(b.i), '\n')
+		b.pending = next
 		b.i++
 	}
 	n := copy(p, b.pending)
