@@ -146,6 +146,33 @@ type PutResult struct {
 	Error   string      `json:"error,omitempty"` // bulk ingest only: why this envelope was refused
 }
 
+// BulkResult is a line of the answer to POST /v1/objects/bulk: the result
+// of the envelope on line Line of the upload (lines count from 1, blank
+// ones included).
+type BulkResult struct {
+	Line int `json:"line"`
+	PutResult
+}
+
+// BulkSummary ends the answer to POST /v1/objects/bulk, as its last line
+// {"summary": BulkSummary}. An answer without it was cut short.
+type BulkSummary struct {
+	Lines       int    `json:"lines"`               // non-blank lines judged: Stored + Merged + Refused
+	Stored      int    `json:"stored"`              // envelopes stored new
+	Merged      int    `json:"merged"`              // envelopes stored before (signatures merged, or none new)
+	Refused     int    `json:"refused"`             // lines refused, described or not
+	Undescribed int    `json:"refused_undescribed"` // refused lines past the first MaxBulkDescribed, counted without a line of their own
+	Error       string `json:"error,omitempty"`     // why the upload ended before the end of the body, and from which line nothing was ingested
+	Kind        string `json:"kind,omitempty"`      // the error's kind
+}
+
+// BulkLine decodes any line of the answer to POST /v1/objects/bulk: a
+// result, or the summary.
+type BulkLine struct {
+	BulkResult
+	Summary *BulkSummary `json:"summary,omitempty"`
+}
+
 // DatasetView answers GET /v1/datasets/{id}.
 type DatasetView struct {
 	ID          protocol.ID     `json:"id"`

@@ -242,6 +242,56 @@ func (c *Client) PutObject(ctx context.Context, raw []byte) (PutResult, error) {
 	return out, c.call(ctx, "POST", "/v1/objects", json.RawMessage(raw), &out)
 }
 
+// PutObjects sends body, envelopes one per line, to the bulk route and
+// calls each with every result as the daemon streams it back, while body is
+// still being sent. Refused lines past MaxBulkDescribed come only as counts
+// in the summary. An error of each stops the upload. A summary whose Error
+// is set says why the daemon stopped before the end of body.
+func (c *Client) PutObjects(ctx context.Context, body io.Reader, each func(BulkResult) error) (BulkSummary, error) {
+	const op = "POST /v1/objects/bulk"
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "POST", c.base+"/v1/objects/bulk", body)
+	if err != nil {
+		return BulkSummary{}, fmt.Errorf("%s: %w", op, err)
+	}
+	req.Header.Set("Content-Type", "application/x-ndjson")
+	req.Header.Set("Accept", "application/x-ndjson")
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return BulkSummary{}, fmt.Errorf("%s: %w", op, ctx.Err())
+		}
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			return BulkSummary{}, noDaemon(c.repo)
+		}
+		return BulkSummary{}, protocol.E(op, protocol.Transient, "daemon at %s: %v", strings.TrimPrefix(c.base, "http://"), err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return BulkSummary{}, clientError(op, resp)
+	}
+	dec := json.NewDecoder(resp.Body)
+	for {
+		var line BulkLine
+		if err := dec.Decode(&line); err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return BulkSummary{}, protocol.E(op, protocol.Transient, "the answer ended without its summary: %v", err)
+		}
+		if line.Summary != nil {
+			return *line.Summary, nil
+		}
+		if err := each(line.BulkResult); err != nil {
+			return BulkSummary{}, err
+		}
+	}
+}
+
 // call sends in (JSON, or raw bytes as a json.RawMessage) and decodes the
 // response into out; a *[]byte out receives the body as is.
 func (c *Client) call(ctx context.Context, method, path string, in, out any) error {

@@ -1,8 +1,9 @@
 package node
 
 import (
+	"bufio"
 	"bytes"
-	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -37,17 +38,15 @@ func TestBulkIngest(t *testing.T) {
 	body.Write(raws[0]) // a repeat: stored already, nothing new
 	body.WriteString("\n")
 
-	resp, err := http.Post(srv.URL+"/v1/objects/bulk", "application/x-ndjson", &body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var results []PutResult
-	if err := json.NewDecoder(resp.Body).Decode(&results); err != nil {
-		t.Fatal(err)
-	}
+	results, sum, _ := postBulk(t, srv.URL, &body)
 	if want := len(raws) + 2; len(results) != want {
 		t.Fatalf("%d results, want %d", len(results), want)
+	}
+	if sum != (BulkSummary{Lines: len(raws) + 2, Stored: len(raws) - 1, Merged: 1, Refused: 2}) {
+		t.Errorf("summary %+v", sum)
+	}
+	if results[4].Line != 6 || results[5].Line != 7 {
+		t.Errorf("line numbers %d, %d, want 6 (the garbage) and 7", results[4].Line, results[5].Line)
 	}
 	if e := results[1].Error; !strings.HasPrefix(e, "line 2:") || !strings.Contains(e, "does not verify") {
 		t.Errorf("tampered line: error %q", e)
@@ -70,6 +69,49 @@ func TestBulkIngest(t *testing.T) {
 	if _, err := n.store.Envelope(results[1].ID); err == nil && !results[1].ID.IsZero() {
 		t.Error("the tampered envelope was stored")
 	}
+}
+
+// postBulk posts body to the bulk route and reads the answer line by line:
+// every line one JSON object, results first, the summary last. It returns
+// the results, the summary and the size of the answer in bytes.
+func postBulk(t *testing.T, url string, body io.Reader) ([]BulkResult, BulkSummary, int) {
+	t.Helper()
+	resp, err := http.Post(url+"/v1/objects/bulk", "application/x-ndjson", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/x-ndjson" {
+		t.Fatalf("status %d, content type %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	var (
+		results []BulkResult
+		sum     *BulkSummary
+		size    int
+	)
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		size += len(sc.Bytes()) + 1
+		if sum != nil {
+			t.Fatalf("a line after the summary: %s", sc.Bytes())
+		}
+		var line BulkLine
+		if err := strictDecode(sc.Bytes(), &line); err != nil {
+			t.Fatalf("answer line %q: %v", sc.Bytes(), err)
+		}
+		if line.Summary != nil {
+			sum = line.Summary
+			continue
+		}
+		results = append(results, line.BulkResult)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if sum == nil {
+		t.Fatal("the answer has no summary line")
+	}
+	return results, *sum, size
 }
 
 func TestIngestAllOrder(t *testing.T) {

@@ -3,8 +3,6 @@ package node
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
@@ -132,17 +130,13 @@ func TestBulkPoisoning(t *testing.T) {
 
 	bulk := func(lines ...[]byte) []PutResult {
 		t.Helper()
-		resp, err := http.Post(url+"/v1/objects/bulk", "application/x-ndjson", bytes.NewReader(append(bytes.Join(lines, []byte("\n")), '\n')))
-		if err != nil {
-			t.Fatal(err)
+		results, _, _ := postBulk(t, url, bytes.NewReader(append(bytes.Join(lines, []byte("\n")), '\n')))
+		if len(results) != len(lines) {
+			t.Fatalf("%d results for %d lines", len(results), len(lines))
 		}
-		defer resp.Body.Close()
-		var out []PutResult
-		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-			t.Fatal(err)
-		}
-		if len(out) != len(lines) {
-			t.Fatalf("%d results for %d lines", len(out), len(lines))
+		out := make([]PutResult, len(results))
+		for i, r := range results {
+			out[i] = r.PutResult
 		}
 		return out
 	}

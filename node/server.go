@@ -144,15 +144,8 @@ func (n *Node) handler(token string, t apiTimeouts) http.Handler {
 		return reply(n.PutObject(r.Context(), b))(w)
 	})
 	routeStream("POST /v1/objects/bulk", maxBulkBody, func(w http.ResponseWriter, r *http.Request) error {
-		results := []PutResult{}
-		err := n.ingestStream(r.Body, func(res PutResult) error {
-			results = append(results, res)
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		return writeJSON(w, results)
+		n.serveBulk(w, r)
+		return nil
 	})
 	route("POST /v1/swarm/connect", func(w http.ResponseWriter, r *http.Request) error {
 		var req ConnectRequest

@@ -1,0 +1,198 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+)
+
+// garbageBody generates lines of garbage, lines of them, without holding
+// the body in memory; every mib MiB produced it calls tick.
+type garbageBody struct {
+	lines, next int
+	pending     []byte
+	produced    int
+	tick        func()
+}
+
+func (g *garbageBody) Read(p []byte) (int, error) {
+	if len(g.pending) == 0 {
+		if g.next == g.lines {
+			return 0, io.EOF
+		}
+		var b []byte
+		for ; g.next < g.lines && len(b) < 32<<10; g.next++ {
+			b = fmt.Appendf(b, "garbage line %07d\n", g.next)
+		}
+		g.pending = b
+	}
+	n := copy(p, g.pending)
+	g.pending = g.pending[n:]
+	if g.tick != nil && (g.produced+n)>>20 != g.produced>>20 {
+		g.tick()
+	}
+	g.produced += n
+	return n, nil
+}
+
+// A body of many garbage lines, with good envelopes among them: the answer
+// describes the first MaxBulkDescribed refused lines, each in at most
+// MaxBulkErrorText bytes, counts the others, and still reports every good
+// envelope stored. The answer stays a few hundred kilobytes however many
+// lines are refused.
+func TestBulkGarbageAnswerBounded(t *testing.T) {
+	n := newTestNode(t)
+	_, url := apiClient(t, n)
+	const garbage = 50000
+	good := claimEnvelopes(t, 2)
+	body := io.MultiReader(
+		bytes.NewReader(append(bytes.Clone(good[0]), '\n')),
+		&garbageBody{lines: garbage},
+		bytes.NewReader(append(bytes.Clone(good[1]), '\n')),
+	)
+	results, sum, size := postBulk(t, url, body)
+	want := BulkSummary{Lines: garbage + 2, Stored: 2, Refused: garbage, Undescribed: garbage - MaxBulkDescribed}
+	if sum != want {
+		t.Errorf("summary %+v, want %+v", sum, want)
+	}
+	if len(results) != MaxBulkDescribed+2 {
+		t.Fatalf("%d result lines, want %d: the refused lines described and the good ones", len(results), MaxBulkDescribed+2)
+	}
+	if first, last := results[0], results[len(results)-1]; !first.New || first.Line != 1 || !last.New || last.Line != garbage+2 {
+		t.Errorf("good envelopes: first %+v, last %+v", first, last)
+	}
+	for _, r := range results[1 : len(results)-1] {
+		if !strings.HasPrefix(r.Error, fmt.Sprintf("line %d: ", r.Line)) || !strings.Contains(r.Error, "malformed JSON") {
+			t.Fatalf("refused line: %+v", r)
+		}
+		if len(r.Error) > MaxBulkErrorText {
+			t.Fatalf("error of %d bytes: %q", len(r.Error), r.Error)
+		}
+	}
+	if limit := (MaxBulkDescribed + 2) * (MaxBulkErrorText + 200); size > limit {
+		t.Errorf("answer of %d bytes for %d garbage lines, want at most %d", size, garbage, limit)
+	}
+}
+
+// An error message is clipped to MaxBulkErrorText bytes on a character
+// boundary, whatever the refused line made it say.
+func TestBulkErrorTextClipped(t *testing.T) {
+	for _, s := range []string{strings.Repeat("é", 300), strings.Repeat("a", 1000), "short"} {
+		c := clipText(s, MaxBulkErrorText)
+		if len(c) > MaxBulkErrorText || !utf8.ValidString(c) || !strings.HasPrefix(s, strings.TrimSuffix(c, "…")) {
+			t.Errorf("clipText(%d bytes) = %d bytes %q", len(s), len(c), c)
+		}
+	}
+}
+
+// Results come back while the body is still being sent: the client reads
+// the first batch's results before it sends the rest. An upload that
+// answered only at the end of its body would never get there.
+func TestBulkStreamsResults(t *testing.T) {
+	n := newTestNode(t)
+	c, _ := apiClient(t, n)
+	good := claimEnvelopes(t, 1)[0]
+	pr, pw := io.Pipe()
+	firstSeen := make(chan struct{})
+	sent := make(chan error, 1)
+	go func() {
+		// One full batch, then wait for its first result before the rest.
+		_, err := io.Copy(pw, &garbageBody{lines: bulkBatch})
+		if err == nil {
+			select {
+			case <-firstSeen:
+			case <-time.After(time.Minute):
+				err = fmt.Errorf("no result came back while the body was open")
+			}
+		}
+		if err == nil {
+			_, err = pw.Write(append(bytes.Clone(good), '\n'))
+		}
+		pw.CloseWithError(err)
+		sent <- err
+	}()
+	var results []BulkResult
+	sum, err := c.PutObjects(context.Background(), pr, func(r BulkResult) error {
+		if len(results) == 0 {
+			close(firstSeen)
+		}
+		results = append(results, r)
+		return nil
+	})
+	if err := <-sent; err != nil {
+		t.Fatal(err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Lines != bulkBatch+1 || sum.Stored != 1 || len(results) != min(bulkBatch, MaxBulkDescribed)+1 {
+		t.Errorf("summary %+v, %d results", sum, len(results))
+	}
+	if last := results[len(results)-1]; !last.New || last.Line != bulkBatch+1 {
+		t.Errorf("the envelope sent last: %+v", last)
+	}
+}
+
+// A line over MaxBulkLine is refused alone, too large, without being kept
+// in memory; the lines around it are stored.
+func TestBulkLongLineRefusedAlone(t *testing.T) {
+	n := newTestNode(t)
+	_, url := apiClient(t, n)
+	good := claimEnvelopes(t, 2)
+	var body bytes.Buffer
+	body.Write(good[0])
+	body.WriteString("\n")
+	body.WriteString(`{"payloadType":"`)
+	body.Write(bytes.Repeat([]byte("A"), MaxBulkLine))
+	body.WriteString("\"}\n")
+	body.Write(good[1]) // the last line, without a newline
+	results, sum, _ := postBulk(t, url, &body)
+	if sum != (BulkSummary{Lines: 3, Stored: 2, Refused: 1}) {
+		t.Errorf("summary %+v", sum)
+	}
+	if len(results) != 3 {
+		t.Fatalf("%d results, want 3", len(results))
+	}
+	if !results[0].New || !results[2].New || results[2].Line != 3 {
+		t.Errorf("good lines: %+v, %+v", results[0], results[2])
+	}
+	if e := results[1].Error; results[1].Line != 2 || !strings.HasPrefix(e, "line 2:") || !strings.Contains(e, "over the limit") {
+		t.Errorf("long line: %+v", results[1])
+	}
+}
+
+// Ingesting half a million garbage lines (10 MB) leaves the heap where it
+// was: nothing accumulates per line, in the node or in the answer. The heap
+// is sampled while the body is being read; the bound is wide, and half of
+// what a result kept per line would take (about 100 MB).
+func TestBulkHeapFlat(t *testing.T) {
+	if testing.Short() {
+		t.Skip("half a million lines")
+	}
+	n := newTestNode(t)
+	_, url := apiClient(t, n)
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	base, peak := ms.HeapInuse, uint64(0)
+	const lines = 500_000
+	body := &garbageBody{lines: lines, tick: func() {
+		runtime.ReadMemStats(&ms)
+		peak = max(peak, ms.HeapInuse)
+	}}
+	_, sum, size := postBulk(t, url, body)
+	if sum.Refused != lines {
+		t.Fatalf("summary %+v", sum)
+	}
+	const bound = 48 << 20
+	t.Logf("heap in use: %d MiB before, at most %d MiB while ingesting %d lines; answer %d bytes", base>>20, peak>>20, lines, size)
+	if peak > base+bound {
+		t.Errorf("heap in use grew from %d MiB to %d MiB while ingesting garbage, want less than %d MiB more", base>>20, peak>>20, bound>>20)
+	}
+}
