@@ -160,9 +160,6 @@ func hashAll(ctx context.Context, files []treeFile, workers int) ([]FileEntry, e
 	if err := context.Cause(ctx); err != nil {
 		return nil, err
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
 	return out, nil
 }
 
