@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"sync"
 
 	"github.com/commons-p2p/commons/protocol"
@@ -22,124 +21,111 @@ const hashBufSize = 1 << 20
 
 var hashBufs = sync.Pool{New: func() any { b := make([]byte, hashBufSize); return &b }}
 
+// TreeOptions says what HashTree publishes beyond the regular files and
+// directories of a tree. The zero value is the safe default.
+type TreeOptions struct {
+	// FollowLinks follows symbolic links that lead out of the tree. By
+	// default such a link is refused: a tree must not publish a digest of
+	// /etc/shadow or /proc/self/environ because a link in it says so.
+	FollowLinks bool
+	// IncludeHidden publishes dotfiles, dot-directories and
+	// version-control directories. By default they are skipped, and
+	// counted in Tree.Skipped.
+	IncludeHidden bool
+	// Workers is how many files are hashed at once (zero or less:
+	// runtime.NumCPU()).
+	Workers int
+}
+
+// Tree is what HashTree found under a root: the files of a dataset record,
+// the total of their sizes, and what it left out.
+type Tree struct {
+	Files   []FileEntry
+	Bytes   int64
+	Skipped Skipped
+}
+
+// Skipped says what HashTree left out of a tree. A skipped directory counts
+// once and is not read.
+type Skipped struct {
+	Hidden int      `json:"hidden"` // dotfiles and dot-directories: .env, .DS_Store, .cache/
+	VCS    int      `json:"vcs"`    // version-control directories: .git/, .hg/, .svn/, .bzr/, _darcs/, CVS/
+	Paths  []string `json:"paths"`  // the first MaxSkippedShown, in walk order; directories end in "/"
+}
+
+// MaxSkippedShown is how many skipped paths Skipped lists.
+const MaxSkippedShown = 8
+
+// Total is the number of entries skipped.
+func (s Skipped) Total() int { return s.Hidden + s.VCS }
+
 // HashTree hashes the files of a dataset on the client's side, so that the
 // daemon needs no access to them. root is a directory, whose regular files
 // are listed by their slash-separated paths below it, or a single file,
-// listed by its base name. Entries are sorted by name; the second result is
-// the total of their sizes. workers goroutines hash in parallel (zero or
-// less: runtime.NumCPU()).
+// listed by its base name; root itself may be a symbolic link, which is
+// resolved first, and "the tree" is then what it resolves to. Entries are
+// sorted by name; Bytes is the total of their sizes, the bytes hashed.
 //
-// Nothing is skipped silently, hidden files included. Empty directories
-// hold no file and leave no trace. A symbolic link to a regular file is
-// hashed as that file, under the link's own path: the dataset is what a
-// reader of the tree sees. A link to a directory, a dangling link and any
-// special file (device, pipe, socket) is refused with an error naming it,
-// as is a path that protocol.CheckPath refuses.
-func HashTree(ctx context.Context, root string, workers int) ([]FileEntry, int64, error) {
+// Inside the tree, a symbolic link is followed to a regular file or a
+// directory, listed under the link's own path: the dataset is what a
+// reader of the tree sees. A link that resolves outside the tree is
+// refused unless opts.FollowLinks; one that leads back into a directory
+// that contains it is a loop and refused; a dangling link, a link to
+// anything else and any special file (device, pipe, socket) are refused.
+// Dotfiles and version-control directories are skipped unless
+// opts.IncludeHidden, and a link into one is skipped with them. Each file
+// is opened without following a link and without blocking, and hashed
+// only if it is still the regular file the walk saw, with the size it
+// reported (see hashOne). Every refusal is an error naming the path.
+func HashTree(ctx context.Context, root string, opts TreeOptions) (Tree, error) {
 	const op = "hash"
-	st, err := os.Stat(root)
+	abs, err := filepath.Abs(root)
 	if err != nil {
-		return nil, 0, hashStatError(op, root, err)
+		return Tree{}, fmt.Errorf("%s %q: %w", op, root, err)
 	}
-	var paths []string // on disk
-	var files []FileEntry
+	resolved, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return Tree{}, hashStatError(op, root, err)
+	}
+	info, err := os.Lstat(resolved)
+	if err != nil {
+		return Tree{}, hashStatError(op, root, err)
+	}
+	w := &treeWalk{ctx: ctx, root: resolved, opts: opts}
 	switch {
-	case st.Mode().IsRegular():
-		name := filepath.Base(root)
+	case info.Mode().IsRegular():
+		name := filepath.Base(abs)
 		if err := protocol.CheckPath(name); err != nil {
-			return nil, 0, protocol.E(op, protocol.Invalid, "%s: %w", root, err)
+			return Tree{}, protocol.E(op, protocol.Invalid, "%q: %w", root, err)
 		}
-		paths, files = []string{root}, []FileEntry{{Name: name}}
-	case st.IsDir():
-		// WalkDir does not descend into a root that is itself a link.
-		if root, err = filepath.EvalSymlinks(root); err != nil {
-			return nil, 0, hashStatError(op, root, err)
+		w.files = []treeFile{{disk: resolved, name: name, seen: info}}
+	case info.IsDir():
+		if err := w.dir(resolved, "", root, info); err != nil {
+			return Tree{}, err
 		}
-		if paths, files, err = hashList(ctx, root); err != nil {
-			return nil, 0, err
-		}
+		w.sort()
 	default:
-		return nil, 0, protocol.E(op, protocol.Invalid, "%s is a %s, not a regular file or directory", root, hashModeName(st.Mode()))
+		return Tree{}, protocol.E(op, protocol.Invalid, "%q is a %s, not a regular file or directory", root, hashModeName(info.Mode()))
 	}
-	if err := hashAll(ctx, paths, files, workers); err != nil {
-		return nil, 0, err
-	}
-	var total int64
-	for _, f := range files {
-		total += f.Size
-	}
-	return files, total, nil
-}
-
-// hashList walks root and returns the files to hash, sorted by their names
-// in the dataset.
-func hashList(ctx context.Context, root string) ([]string, []FileEntry, error) {
-	const op = "hash"
-	type file struct{ path, name string }
-	var found []file
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return hashStatError(op, p, err)
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if p == root || d.IsDir() {
-			return nil
-		}
-		rel, err := filepath.Rel(root, p)
-		if err != nil {
-			return fmt.Errorf("%s: %w", op, err)
-		}
-		name := filepath.ToSlash(rel)
-		if err := protocol.CheckPath(name); err != nil {
-			return protocol.E(op, protocol.Invalid, "%s: %w", p, err)
-		}
-		mode := d.Type()
-		if mode&fs.ModeSymlink != 0 {
-			st, err := os.Stat(p)
-			if err != nil {
-				return protocol.E(op, protocol.Invalid, "%s is a symbolic link to nothing: %v", p, errors.Unwrap(err))
-			}
-			mode = st.Mode().Type()
-			if st.IsDir() {
-				return protocol.E(op, protocol.Invalid, "%s is a symbolic link to a directory, which a dataset does not follow; copy the directory in or list it separately", p)
-			}
-		}
-		if !mode.IsRegular() {
-			return protocol.E(op, protocol.Invalid, "%s is a %s, not a regular file", p, hashModeName(mode))
-		}
-		found = append(found, file{p, name})
-		return nil
-	})
+	files, err := hashAll(ctx, w.files, opts.Workers)
 	if err != nil {
-		return nil, nil, err
+		return Tree{}, err
 	}
-	slices.SortFunc(found, func(a, b file) int {
-		if a.name < b.name {
-			return -1
-		}
-		if a.name > b.name {
-			return 1
-		}
-		return 0
-	})
-	paths := make([]string, len(found))
-	files := make([]FileEntry, len(found))
-	for i, f := range found {
-		paths[i], files[i].Name = f.path, f.name
+	t := Tree{Files: files, Skipped: w.skipped}
+	for _, f := range files {
+		t.Bytes = min(t.Bytes, protocol.MaxSize-f.Size) + f.Size // saturates; publishing refuses a total past it
 	}
-	return paths, files, nil
+	return t, nil
 }
 
-// hashAll fills in the digests and sizes of files from paths, with workers
-// goroutines taking the next file as they finish one. The first error stops
-// them all.
-func hashAll(ctx context.Context, paths []string, files []FileEntry, workers int) error {
+// hashAll hashes files, with workers goroutines taking the next file as
+// they finish one. The first error stops them all.
+func hashAll(ctx context.Context, files []treeFile, workers int) ([]FileEntry, error) {
 	if workers <= 0 {
 		workers = runtime.NumCPU()
 	}
-	workers = min(workers, len(paths))
+	workers = min(workers, len(files))
+	out := make([]FileEntry, len(files))
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var (
@@ -150,7 +136,7 @@ func hashAll(ctx context.Context, paths []string, files []FileEntry, workers int
 	take := func() int {
 		mu.Lock()
 		defer mu.Unlock()
-		if ctx.Err() != nil || next == len(paths) {
+		if ctx.Err() != nil || next == len(files) {
 			return -1
 		}
 		next++
@@ -161,60 +147,108 @@ func hashAll(ctx context.Context, paths []string, files []FileEntry, workers int
 			bp := hashBufs.Get().(*[]byte)
 			defer hashBufs.Put(bp)
 			for i := take(); i >= 0; i = take() {
-				d, n, err := hashPath(ctx, paths[i], *bp)
+				d, n, err := hashOne(ctx, files[i].disk, files[i].seen, *bp)
 				if err != nil {
 					cancel(err)
 					return
 				}
-				files[i].SHA256, files[i].Size = d.Hex(), n
+				out[i] = FileEntry{Name: files[i].name, SHA256: d.Hex(), Size: n}
 			}
 		})
 	}
 	wg.Wait()
 	if err := context.Cause(ctx); err != nil {
-		return err
+		return nil, err
 	}
-	return nil
+	return out, nil
 }
 
-// HashFile returns the sha2-256 digest and size of the file at path
-// (following a symbolic link). It refuses anything but a regular file.
+// HashFile is HashFileContext without a way to cancel it.
 func HashFile(path string) (protocol.Digest, int64, error) {
-	st, err := os.Stat(path)
+	return HashFileContext(context.Background(), path)
+}
+
+// HashFileContext returns the sha2-256 digest of the file at path and the
+// number of bytes hashed. A symbolic link named as path is followed, since
+// the caller named it; what it resolves to is opened and checked as
+// HashTree opens and checks each file. Anything but a regular file is
+// refused, and cancelling ctx stops the hash within one read.
+func HashFileContext(ctx context.Context, path string) (protocol.Digest, int64, error) {
+	const op = "hash"
+	resolved, err := filepath.EvalSymlinks(path)
 	if err != nil {
-		return protocol.Digest{}, 0, hashStatError("hash", path, err)
+		return protocol.Digest{}, 0, hashStatError(op, path, err)
+	}
+	st, err := os.Lstat(resolved)
+	if err != nil {
+		return protocol.Digest{}, 0, hashStatError(op, path, err)
 	}
 	if !st.Mode().IsRegular() {
-		return protocol.Digest{}, 0, protocol.E("hash", protocol.Invalid, "%s is a %s, not a regular file", path, hashModeName(st.Mode()))
+		return protocol.Digest{}, 0, protocol.E(op, protocol.Invalid, "%q is a %s, not a regular file", path, hashModeName(st.Mode()))
 	}
 	bp := hashBufs.Get().(*[]byte)
 	defer hashBufs.Put(bp)
-	return hashPath(context.Background(), path, *bp)
+	return hashOne(ctx, resolved, st, *bp)
 }
 
-// hashPath hashes one file: through a memory map when it is large (see
-// hashMapped), else through buf. It reads by hand rather than with io.Copy,
-// which would hand the file its own WriteTo and a small buffer.
-func hashPath(ctx context.Context, path string, buf []byte) (protocol.Digest, int64, error) {
-	f, err := os.Open(path)
+// hashOne hashes the regular file at path, which must still be the file
+// seen (nil: any regular file). It opens the file as openRegular does, so
+// that a pipe, a device or a link put in its place is refused rather than
+// read, and hashes it through a memory map when it is large (see
+// hashMapped), else through buf, checking ctx between reads.
+//
+// The size the open file reports is the size the record states, and the
+// bytes hashed must match it: a file that reads more or less than its size
+// (a kernel file of /proc or /sys reports 0 and has content) is refused,
+// and reading stops one buffer past the size, so such a file is never
+// read to its end. A file whose size changes while it is hashed is
+// refused as well; hashing it again may succeed.
+func hashOne(ctx context.Context, path string, seen fs.FileInfo, buf []byte) (protocol.Digest, int64, error) {
+	const op = "hash"
+	var d protocol.Digest
+	f, err := openRegular(path, seen)
 	if err != nil {
-		return protocol.Digest{}, 0, hashStatError("hash", path, err)
+		return d, 0, err
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err == nil {
-		d, ok, err := hashMapped(ctx, f, st.Size())
-		if ok {
-			if err != nil {
-				return protocol.Digest{}, 0, err
-			}
-			return d, st.Size(), nil
+	size := f.size
+	d, ok, err := hashMapped(ctx, f, size)
+	if err != nil {
+		return protocol.Digest{}, 0, err
+	}
+	n := size
+	if !ok {
+		if d, n, err = hashRead(ctx, f, size, buf); err != nil {
+			return protocol.Digest{}, 0, err
 		}
 	}
+	now, err := f.currentSize()
+	if err != nil {
+		return protocol.Digest{}, 0, fmt.Errorf("%s %q: %w", op, path, err)
+	}
+	if now != size {
+		return protocol.Digest{}, 0, protocol.E(op, protocol.Transient, "%q changed while it was being hashed: %d bytes when opened, %d after", path, size, now)
+	}
+	if n != size {
+		read := fmt.Sprintf("%d", n)
+		if n > size {
+			read = "more"
+		}
+		return protocol.Digest{}, 0, protocol.E(op, protocol.Invalid, "%q reports %d bytes but reading it gave %s: a kernel or device file (as in /proc or /sys), not stored data", path, size, read)
+	}
+	return d, n, nil
+}
+
+// hashRead hashes f through buf until its end, or until it has given more
+// than size bytes. It reads by hand rather than with io.Copy, which would
+// hand the file its own WriteTo and a small buffer.
+func hashRead(ctx context.Context, f *regularFile, size int64, buf []byte) (protocol.Digest, int64, error) {
+	var d protocol.Digest
 	h := sha256.New()
 	var n int64
-	for {
+	for n <= size {
 		if err := ctx.Err(); err != nil {
-			return protocol.Digest{}, 0, err
+			return d, 0, err
 		}
 		k, err := f.Read(buf)
 		h.Write(buf[:k])
@@ -223,10 +257,9 @@ func hashPath(ctx context.Context, path string, buf []byte) (protocol.Digest, in
 			break
 		}
 		if err != nil {
-			return protocol.Digest{}, 0, fmt.Errorf("hash %s: %w", path, err)
+			return d, 0, err
 		}
 	}
-	var d protocol.Digest
 	h.Sum(d[:0])
 	return d, n, nil
 }
@@ -235,11 +268,14 @@ func hashPath(ctx context.Context, path string, buf []byte) (protocol.Digest, in
 func hashStatError(op, path string, err error) error {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return protocol.E(op, protocol.NotFound, "%s does not exist", path)
+		return protocol.E(op, protocol.NotFound, "%q does not exist", path)
 	case errors.Is(err, fs.ErrPermission):
-		return protocol.E(op, protocol.Forbidden, "%s: permission denied", path)
+		return protocol.E(op, protocol.Forbidden, "%q: permission denied", path)
 	}
-	return fmt.Errorf("%s: %w", op, err)
+	if inner := errors.Unwrap(err); inner != nil { // a *fs.PathError: the path is said already
+		err = inner
+	}
+	return fmt.Errorf("%s %q: %w", op, path, err)
 }
 
 func hashModeName(m fs.FileMode) string {

@@ -3,7 +3,6 @@ package node
 import (
 	"context"
 	"crypto/sha256"
-	"os"
 	"runtime/debug"
 	"syscall"
 
@@ -25,11 +24,11 @@ const madvPopulateRead = 22
 
 // hashMapped hashes the first size bytes of f through a memory map. ok is
 // false when the file cannot be mapped, and the caller reads it instead.
-func hashMapped(ctx context.Context, f *os.File, size int64) (d protocol.Digest, ok bool, err error) {
+func hashMapped(ctx context.Context, f *regularFile, size int64) (d protocol.Digest, ok bool, err error) {
 	if size < hashMapMin || int64(int(size)) != size {
 		return d, false, nil
 	}
-	m, err := syscall.Mmap(int(f.Fd()), 0, int(size), syscall.PROT_READ, syscall.MAP_SHARED)
+	m, err := syscall.Mmap(f.fd, 0, int(size), syscall.PROT_READ, syscall.MAP_SHARED)
 	if err != nil {
 		return d, false, nil
 	}
@@ -42,7 +41,7 @@ func hashMapped(ctx context.Context, f *os.File, size int64) (d protocol.Digest,
 			if _, fault := r.(interface{ Addr() uintptr }); !fault {
 				panic(r)
 			}
-			ok, err = true, protocol.E("hash", protocol.Transient, "%s shrank while it was being hashed", f.Name())
+			ok, err = true, protocol.E("hash", protocol.Transient, "%s shrank while it was being hashed", f.name)
 		}
 	}()
 	h := sha256.New()

@@ -2,6 +2,11 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
 	"text/tabwriter"
 
 	"github.com/commons-p2p/commons/node"
@@ -13,14 +18,29 @@ type DatasetAddCommand struct{}
 
 func (DatasetAddCommand) Synopsis() string { return "hash files and publish a signed dataset record" }
 func (DatasetAddCommand) Usage() string {
-	return `usage: commons dataset add PATH --name NAME --license SPDX [--description TEXT] [--version V] [--parent ID]... [--as KEY]
+	return `usage: commons dataset add PATH --name NAME --license SPDX [--description TEXT] [--version V] [--parent ID]... [--follow-links] [--include-hidden] [--as KEY]
 
 Hashes the files under PATH (a directory, or a single file) on this machine,
 in parallel, and asks the daemon to sign and store a dataset record listing
-them: each file's path below PATH, sha256 and size. Nothing is skipped:
-hidden files count, a symbolic link to a file counts as that file, and a
-link to a directory or a special file is refused. --parent names datasets
+them: each file's path below PATH, sha256 and size. --parent names datasets
 this one derives from.
+
+What is published is the tree as a reader sees it, and nothing outside it:
+  - a symbolic link inside the tree to a file or directory inside the tree
+    counts as what it points to, under the link's own path; a link that
+    leads back into a directory containing it is a loop, and refused;
+  - a symbolic link that points outside the tree is refused, naming the
+    link and its target, unless --follow-links is given;
+  - dotfiles and dot-directories (.env, .DS_Store, .cache/) and
+    version-control directories (.git/, .hg/, .svn/, .bzr/, _darcs/, CVS/)
+    are skipped unless --include-hidden is given; the summary counts them
+    and names the first few;
+  - a dangling link and any special file (pipe, socket, device) are
+    refused, as is a file that does not read as many bytes as its size
+    says (the kernel files of /proc and /sys) or that changes while it is
+    hashed.
+PATH itself may be a symbolic link: it is resolved first, and the tree is
+what it resolves to. Ctrl-C stops the hashing; nothing is published.
 `
 }
 
@@ -31,8 +51,17 @@ func (DatasetAddCommand) Flags() []Flag {
 		{Name: "description", Value: "TEXT", Help: "what the dataset is"},
 		{Name: "version", Value: "V", Help: "the dataset's version"},
 		{Name: "parent", Value: "ID", Repeat: true, Help: "a dataset this one derives from"},
+		{Name: "follow-links", Help: "follow symbolic links that point outside PATH (default: refuse them)"},
+		{Name: "include-hidden", Help: "publish dotfiles and version-control directories too (default: skip them)"},
 		{Name: "as", Value: "KEY", Help: "sign with this key of the keystore (default: the node key)"},
 	}
+}
+
+// datasetAdded is what dataset add prints: the record published, and what
+// the walk of the tree left out.
+type datasetAdded struct {
+	node.Published
+	Skipped node.Skipped `json:"skipped"`
 }
 
 func (DatasetAddCommand) Run(ctx context.Context, env *Env, args *Args) error {
@@ -48,12 +77,23 @@ func (DatasetAddCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	if err != nil {
 		return err
 	}
-	files, _, err := node.HashTree(ctx, pos[0], 0)
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	tree, err := node.HashTree(ctx, pos[0], node.TreeOptions{
+		FollowLinks:   args.Bool("follow-links"),
+		IncludeHidden: args.Bool("include-hidden"),
+	})
 	if err != nil {
 		return err
 	}
-	if len(files) == 0 {
-		return protocol.E("dataset add", protocol.Invalid, "%s holds no files", pos[0])
+	if len(tree.Files) == 0 {
+		if n := tree.Skipped.Total(); n > 0 {
+			return protocol.E("dataset add", protocol.Invalid, "%q holds no files but %d hidden or version-control entries, which --include-hidden publishes", pos[0], n)
+		}
+		return protocol.E("dataset add", protocol.Invalid, "%q holds no files", pos[0])
+	}
+	if tree.Skipped.Paths == nil {
+		tree.Skipped.Paths = []string{}
 	}
 	p, err := c.AddDataset(ctx, node.AddDatasetRequest{
 		Name:        args.Get("name"),
@@ -61,11 +101,40 @@ func (DatasetAddCommand) Run(ctx context.Context, env *Env, args *Args) error {
 		License:     args.Get("license"),
 		Version:     args.Get("version"),
 		Parents:     parents,
-		Files:       files,
+		Files:       tree.Files,
 		As:          args.Get("as"),
 	})
 	if err != nil {
 		return err
 	}
-	return env.Print(p, func(t *tabwriter.Writer) { printPublished(t, p) })
+	out := datasetAdded{p, tree.Skipped}
+	return env.Print(out, func(t *tabwriter.Writer) {
+		printPublished(t, p)
+		printSkipped(t, tree.Skipped)
+	})
+}
+
+// printSkipped is the text form of what the walk left out: counts by
+// reason, then the first paths, quoted.
+func printSkipped(t *tabwriter.Writer, s node.Skipped) {
+	if s.Total() == 0 {
+		fmt.Fprintf(t, "skipped:\tnothing\n")
+		return
+	}
+	var why []string
+	if s.Hidden > 0 {
+		why = append(why, fmt.Sprintf("%d hidden", s.Hidden))
+	}
+	if s.VCS > 0 {
+		why = append(why, fmt.Sprintf("%d version control", s.VCS))
+	}
+	quoted := make([]string, len(s.Paths))
+	for i, p := range s.Paths {
+		quoted[i] = fmt.Sprintf("%q", p)
+	}
+	more := ""
+	if n := s.Total() - len(s.Paths); n > 0 {
+		more = fmt.Sprintf(" and %d more", n)
+	}
+	fmt.Fprintf(t, "skipped:\t%s (--include-hidden publishes them): %s%s\n", strings.Join(why, ", "), strings.Join(quoted, " "), more)
 }

@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"os"
+	"os/signal"
 	"path/filepath"
+	"syscall"
 	"text/tabwriter"
 
 	"github.com/commons-p2p/commons/node"
@@ -20,7 +23,10 @@ func (DeriveCommand) Usage() string {
 
 Signs and stores a derivation: the artifact (a model, a file), named by its
 digest or hashed here from --file, was made from the input datasets by
-ACTIVITY (trained-on, fine-tuned-on, filtered-from, …).
+ACTIVITY (trained-on, fine-tuned-on, filtered-from, …). --file must be a
+regular file (a symbolic link to one is followed); a pipe, a device or a
+kernel file whose size is not what it reads is refused, and Ctrl-C stops
+the hashing.
 `
 }
 
@@ -66,7 +72,9 @@ func (DeriveCommand) Run(ctx context.Context, env *Env, args *Args) error {
 		return err
 	}
 	if path := args.Get("file"); path != "" {
-		d, size, err := node.HashFile(path)
+		hashCtx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+		d, size, err := node.HashFileContext(hashCtx, path)
+		stop()
 		if err != nil {
 			return err
 		}
