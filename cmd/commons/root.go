@@ -145,6 +145,9 @@ func oneLine(err error) string {
 	if protocol.KindOf(err) == protocol.Other && errors.Is(err, context.Canceled) {
 		msg = "interrupted"
 	}
+	if protocol.KindOf(err) == protocol.NoSpace && !strings.Contains(msg, "disk full") {
+		msg = "disk full: " + msg
+	}
 	return strings.ReplaceAll(strings.TrimSpace(msg), "\n", "; ")
 }
 
