@@ -83,7 +83,7 @@ func RunDaemon(ctx context.Context, dir string, opts DaemonOptions) error {
 		ln.Close()
 		return err
 	}
-	srv := &http.Server{Handler: n.Handler(cfg.APIToken), ReadHeaderTimeout: 10 * time.Second}
+	srv := newAPIServer(n.Handler(cfg.APIToken), defaultAPITimeouts)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	addr := ln.Addr().String()

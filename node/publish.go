@@ -97,7 +97,6 @@ func (n *Node) created() time.Time { return n.now().UTC().Truncate(time.Second) 
 func (n *Node) AddDataset(_ context.Context, req AddDatasetRequest) (Published, error) {
 	const op = "add dataset"
 	files := make([]protocol.File, len(req.Files))
-	var total int64
 	for i, f := range req.Files {
 		d, err := protocol.ParseDigest(f.SHA256)
 		if err != nil {
@@ -107,7 +106,10 @@ func (n *Node) AddDataset(_ context.Context, req AddDatasetRequest) (Published, 
 			return Published{}, protocol.E(op, protocol.Invalid, "file %q: negative size %d", f.Name, f.Size)
 		}
 		files[i] = protocol.File{Name: f.Name, Digest: d, Size: f.Size}
-		total += f.Size
+	}
+	total, ok := protocol.TotalSize(files)
+	if !ok {
+		return Published{}, protocol.E(op, protocol.Invalid, "the sizes of the files add up to more than %d bytes", int64(protocol.MaxSize))
 	}
 	parents, err := parseIDs(op, "parent", req.Parents)
 	if err != nil {

@@ -131,10 +131,8 @@ func (n *Node) Dataset(ctx context.Context, id protocol.ID, q QueryOptions) (Dat
 	}
 	for i, f := range o.Files {
 		v.Files[i] = FileView{Name: f.Name, SHA256: f.Digest.Hex(), Size: f.Size}
-		if f.Size > 0 {
-			v.Bytes += f.Size
-		}
 	}
+	v.Bytes, _ = protocol.TotalSize(o.Files) // saturates for a record stored before the limit
 	return v, nil
 }
 
@@ -147,11 +145,7 @@ func (n *Node) Datasets(context.Context) ([]DatasetSummary, error) {
 	out := make([]DatasetSummary, len(objs))
 	for i, o := range objs {
 		s := DatasetSummary{ID: o.ID, Name: o.Dataset.Name, License: o.Dataset.License, Publisher: o.Dataset.Publisher, Created: o.Dataset.Created, Files: len(o.Files)}
-		for _, f := range o.Files {
-			if f.Size > 0 {
-				s.Bytes += f.Size
-			}
-		}
+		s.Bytes, _ = protocol.TotalSize(o.Files)
 		out[i] = s
 	}
 	return out, nil

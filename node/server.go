@@ -3,13 +3,13 @@ package node
 import (
 	"bytes"
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -24,12 +24,25 @@ const maxRequestBody = 32 << 20
 // maxBulkBody bounds a bulk upload of newline-delimited envelopes.
 const maxBulkBody = 1 << 30
 
-// Handler returns the HTTP API (/v1/...) and /metrics. token, when not
-// empty, is required as a bearer token on every request.
+// Handler returns the HTTP API (/v1/...) and /metrics behind the guard of
+// SPEC §6.2. token, when not empty, is required as a bearer token on every
+// request. Serve it with the timeouts of newAPIServer.
 func (n *Node) Handler(token string) http.Handler {
+	return n.handler(token, defaultAPITimeouts)
+}
+
+func (n *Node) handler(token string, t apiTimeouts) http.Handler {
 	mux := http.NewServeMux()
-	routeLimit := func(pattern string, limit int64, h func(w http.ResponseWriter, r *http.Request) error) {
+	// serve registers a route. A POST changes state, and takes only the
+	// media types given (JSON unless said otherwise); a GET changes none.
+	serve := func(pattern string, limit int64, types []string, h func(w http.ResponseWriter, r *http.Request) error) {
 		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPost && !acceptsBody(r, types...) {
+				refuse(w, http.StatusUnsupportedMediaType, protocol.Invalid, fmt.Sprintf(
+					"Content-Type %q refused: %s takes %s", r.Header.Get("Content-Type"), pattern, strings.Join(types, " or ")))
+				n.metrics.requests.WithLabelValues(pattern, strconv.Itoa(http.StatusUnsupportedMediaType)).Inc()
+				return
+			}
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
 			code := http.StatusOK
 			if err := h(w, r); err != nil {
@@ -39,7 +52,15 @@ func (n *Node) Handler(token string) http.Handler {
 		})
 	}
 	route := func(pattern string, h func(w http.ResponseWriter, r *http.Request) error) {
-		routeLimit(pattern, maxRequestBody, h)
+		serve(pattern, maxRequestBody, []string{"application/json"}, h)
+	}
+	// routeStream registers a route whose body may be long: it is read at
+	// the client's pace under streamedBody's rule instead of ReadTimeout.
+	routeStream := func(pattern string, limit int64, h func(w http.ResponseWriter, r *http.Request) error) {
+		serve(pattern, limit, []string{"application/x-ndjson", "application/json"}, func(w http.ResponseWriter, r *http.Request) error {
+			r.Body = newStreamedBody(w, r, t)
+			return h(w, r)
+		})
 	}
 	route("GET /v1/id", func(w http.ResponseWriter, r *http.Request) error {
 		return writeJSON(w, n.ID(r.Context()))
@@ -58,7 +79,7 @@ func (n *Node) Handler(token string) http.Handler {
 	route("GET /v1/datasets", func(w http.ResponseWriter, r *http.Request) error {
 		return reply(n.Datasets(r.Context()))(w)
 	})
-	route("GET /v1/datasets/{id}", withQuery(n.Dataset))
+	route("GET /v1/datasets/{id}", withQuery(t, n.Dataset))
 	route("POST /v1/claims", jsonCall(n.AddClaim))
 	route("POST /v1/claims/{id}/revoke", func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r)
@@ -84,7 +105,7 @@ func (n *Node) Handler(token string) http.Handler {
 	})
 	route("POST /v1/endorsements", jsonCall(n.Endorse))
 	route("POST /v1/derivations", jsonCall(n.Derive))
-	route("GET /v1/attribution/{id}", withQuery(n.Attribution))
+	route("GET /v1/attribution/{id}", withQuery(t, n.Attribution))
 	route("GET /v1/locate/{digest}", func(w http.ResponseWriter, r *http.Request) error {
 		d, err := protocol.ParseDigest(r.PathValue("digest"))
 		if err != nil {
@@ -94,6 +115,7 @@ func (n *Node) Handler(token string) http.Handler {
 		if err != nil {
 			return err
 		}
+		t.allowSearch(w, q)
 		return reply(n.Locate(r.Context(), d, q))(w)
 	})
 	route("GET /v1/objects/{id}", func(w http.ResponseWriter, r *http.Request) error {
@@ -105,6 +127,7 @@ func (n *Node) Handler(token string) http.Handler {
 		if err != nil {
 			return err
 		}
+		t.allowSearch(w, q)
 		b, err := n.GetObject(r.Context(), id, q)
 		if err != nil {
 			return err
@@ -120,7 +143,7 @@ func (n *Node) Handler(token string) http.Handler {
 		}
 		return reply(n.PutObject(r.Context(), b))(w)
 	})
-	routeLimit("POST /v1/objects/bulk", maxBulkBody, func(w http.ResponseWriter, r *http.Request) error {
+	routeStream("POST /v1/objects/bulk", maxBulkBody, func(w http.ResponseWriter, r *http.Request) error {
 		results := []PutResult{}
 		err := n.ingestStream(r.Body, func(res PutResult) error {
 			results = append(results, res)
@@ -150,18 +173,8 @@ func (n *Node) Handler(token string) http.Handler {
 		return reply(n.GovLog(r.Context()))(w)
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(n.metrics.reg, promhttp.HandlerOpts{}))
-	if token == "" {
-		return mux
-	}
-	want := []byte("Bearer " + token)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusUnauthorized)
-			json.NewEncoder(w).Encode(ErrorBody{Error: "missing or wrong API token (see DIR/api.token)", Kind: protocol.Forbidden.String()})
-			return
-		}
-		mux.ServeHTTP(w, r)
+	return guard(token, mux, func(code int) {
+		n.metrics.requests.WithLabelValues("guard", strconv.Itoa(code)).Inc()
 	})
 }
 
@@ -186,7 +199,7 @@ func reply[T any](v T, err error) func(http.ResponseWriter) error {
 }
 
 // withQuery adapts a read that may look on the network.
-func withQuery[Resp any](f func(context.Context, protocol.ID, QueryOptions) (Resp, error)) func(http.ResponseWriter, *http.Request) error {
+func withQuery[Resp any](t apiTimeouts, f func(context.Context, protocol.ID, QueryOptions) (Resp, error)) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r)
 		if err != nil {
@@ -196,6 +209,7 @@ func withQuery[Resp any](f func(context.Context, protocol.ID, QueryOptions) (Res
 		if err != nil {
 			return err
 		}
+		t.allowSearch(w, q)
 		return reply(f(r.Context(), id, q))(w)
 	}
 }
@@ -233,8 +247,11 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 	if errors.As(err, &tooBig) || int64(len(b)) > limit {
 		return nil, protocol.E("read request", protocol.TooLarge, "request body is over the limit of %d bytes", limit)
 	}
+	if isTimeout(err) {
+		return nil, protocol.E("read request", protocol.Transient, "%w: the body did not arrive in the time allowed (%v)", errBodyStalled, err)
+	}
 	if err != nil {
-		return nil, protocol.E("read request", protocol.Transient, "%v", err)
+		return nil, protocol.E("read request", protocol.Transient, "%w", err)
 	}
 	return b, nil
 }
@@ -289,6 +306,12 @@ func (n *Node) writeError(w http.ResponseWriter, r *http.Request, err error) int
 	if !ok {
 		code = http.StatusInternalServerError
 		n.log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	if errors.Is(err, errBodyStalled) {
+		// The connection's read deadline has passed: it cannot carry
+		// another request.
+		code = http.StatusRequestTimeout
+		w.Header().Set("Connection", "close")
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)

@@ -206,16 +206,32 @@ func FuzzParseDigest(f *testing.F) {
 }
 
 // FuzzCheckPath compares CheckPath with a reference written another way:
-// a path is clean when path.Clean leaves it alone and it does not climb out.
+// a path is clean when path.Clean leaves it alone and it does not climb out;
+// it shows as written when it holds no control, separator or bidirectional
+// control, and no segment that trimming invisible characters empties.
 func FuzzCheckPath(f *testing.F) {
-	for _, p := range []string{"hello.txt", "a/b/c", "/abs", "../x", "a/../b", "a//b", "a/", ".", "..", "", "a\\b", "a\x00b", "ünï/ファイル", "a\u0085b", "...", "a/./b", "\xff"} {
+	for _, p := range []string{"hello.txt", "a/b/c", "/abs", "../x", "a/../b", "a//b", "a/", ".", "..", "", "a\\b", "a\x00b", "ünï/ファイル", "a\u0085b", "...", "a/./b", "\xff",
+		"a\u202eb", "a/\u200b/b", "\u3164", "a\u2028b", "a/ /b", "❤️/x"} {
 		f.Add(p)
+	}
+	const bidiAndSeparators = "\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+	invisible := func(r rune) bool {
+		return r == '\u2800' || unicode.In(r, unicode.White_Space, unicode.Cf, unicode.Cc, unicode.Variation_Selector, unicode.Other_Default_Ignorable_Code_Point)
+	}
+	visibleSegments := func(p string) bool {
+		for _, seg := range strings.Split(p, "/") {
+			if strings.TrimFunc(seg, invisible) == "" {
+				return false
+			}
+		}
+		return true
 	}
 	f.Fuzz(func(t *testing.T, p string) {
 		err := protocol.CheckPath(p)
 		want := p != "" && len(p) <= protocol.MaxPathLen && utf8.ValidString(p) &&
 			path.Clean(p) == p && !path.IsAbs(p) && p != "." && p != ".." && !strings.HasPrefix(p, "../") &&
-			!strings.ContainsRune(p, '\\') && strings.IndexFunc(p, unicode.IsControl) < 0
+			!strings.ContainsRune(p, '\\') && strings.IndexFunc(p, unicode.IsControl) < 0 &&
+			!strings.ContainsAny(p, bidiAndSeparators) && visibleSegments(p)
 		if (err == nil) != want {
 			t.Fatalf("CheckPath(%q) = %v, reference says ok=%v", p, err, want)
 		}

@@ -163,7 +163,7 @@ func EncodeGenesis(g *Genesis) ([]byte, error) {
 // Validate checks g against the rules of SPEC.md §7.1; errors name the
 // field.
 func (g *Genesis) Validate() error {
-	if err := checkText("name", g.Name, MaxNameLen, true); err != nil {
+	if err := checkText("name", g.Name, nameText); err != nil {
 		return err
 	}
 	if err := checkStewards(g.Stewards); err != nil {
@@ -240,7 +240,7 @@ func checkParams(params map[string]string) error {
 		if err := checkToken("params key", k); err != nil {
 			return err
 		}
-		if err := checkText("params."+k, params[k], MaxParamValueLen, false); err != nil {
+		if err := checkText("params."+k, params[k], paramText); err != nil {
 			return err
 		}
 	}

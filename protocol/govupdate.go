@@ -308,7 +308,7 @@ func (p *GovProposal) checkValues() error {
 			return E("", Invalid, "threshold %d is outside [1, %d]", p.Threshold, MaxStewards)
 		}
 	case ActRevokeKey:
-		return checkText("reason", p.Reason, MaxTextLen, true)
+		return checkText("reason", p.Reason, reasonText)
 	case ActDatasetStatus:
 		if !p.Dataset.IsObject() {
 			return E("", Invalid, "dataset %s is an artifact, want the ID of a dataset", p.Dataset)
@@ -318,12 +318,12 @@ func (p *GovProposal) checkValues() error {
 		default:
 			return E("", Invalid, "status %q, want accepted, flagged or delisted", clip(string(p.Status)))
 		}
-		return checkText("reason", p.Reason, MaxTextLen, true)
+		return checkText("reason", p.Reason, reasonText)
 	case ActSetParam:
 		if err := checkToken("name", p.Name); err != nil {
 			return err
 		}
-		return checkText("value", p.Value, MaxParamValueLen, false)
+		return checkText("value", p.Value, paramText)
 	}
 	return nil
 }

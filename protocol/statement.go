@@ -6,8 +6,6 @@ import (
 	"math"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 )
 
 // Limits on statements. SPEC.md §3.
@@ -118,16 +116,16 @@ func (o *Object) parse(st *Statement) error {
 }
 
 func (d *Dataset) validate() error {
-	if err := checkText("name", d.Name, MaxNameLen, true); err != nil {
+	if err := checkText("name", d.Name, nameText); err != nil {
 		return err
 	}
-	if err := checkText("description", d.Description, MaxTextLen, false); err != nil {
+	if err := checkText("description", d.Description, proseText); err != nil {
 		return err
 	}
 	if err := checkLicense(d.License); err != nil {
 		return err
 	}
-	if err := checkText("version", d.Version, MaxNameLen, false); err != nil {
+	if err := checkText("version", d.Version, optLineText); err != nil {
 		return err
 	}
 	if err := checkDID("publisher", d.Publisher); err != nil {
@@ -158,7 +156,7 @@ func (a *Attribution) validate() error {
 	if err := CheckWeight(a.Weight); err != nil {
 		return err
 	}
-	if err := checkText("note", a.Note, MaxTextLen, false); err != nil {
+	if err := checkText("note", a.Note, proseText); err != nil {
 		return err
 	}
 	return checkCreated(a.Created)
@@ -171,7 +169,7 @@ func (d *Derivation) validate() error {
 	if err := checkToken("activity", d.Activity); err != nil {
 		return err
 	}
-	if err := checkText("note", d.Note, MaxTextLen, false); err != nil {
+	if err := checkText("note", d.Note, proseText); err != nil {
 		return err
 	}
 	if err := checkCreated(d.Created); err != nil {
@@ -184,7 +182,7 @@ func (e *Endorsement) validate() error {
 	if err := checkDID("issuer", e.Issuer); err != nil {
 		return err
 	}
-	if err := checkText("standard", e.Standard, MaxNameLen, true); err != nil {
+	if err := checkText("standard", e.Standard, nameText); err != nil {
 		return err
 	}
 	if e.Level != "" {
@@ -192,7 +190,7 @@ func (e *Endorsement) validate() error {
 			return err
 		}
 	}
-	if err := checkText("note", e.Note, MaxTextLen, false); err != nil {
+	if err := checkText("note", e.Note, proseText); err != nil {
 		return err
 	}
 	return checkCreated(e.Created)
@@ -202,7 +200,7 @@ func (r *Revocation) validate() error {
 	if err := checkDID("issuer", r.Issuer); err != nil {
 		return err
 	}
-	if err := checkText("reason", r.Reason, MaxTextLen, true); err != nil {
+	if err := checkText("reason", r.Reason, reasonText); err != nil {
 		return err
 	}
 	return checkCreated(r.Created)
@@ -217,26 +215,24 @@ func CheckWeight(w float64) error {
 }
 
 // parseFiles reads the subjects of a dataset or derivation: artifacts,
-// each with a path and a sha256 digest, paths unique.
+// each with a path and a sha256 digest. Paths are distinct files of one
+// tree (checkPathSet), and the sizes add up to at most MaxSize.
 func parseFiles(subjects []ResourceDescriptor) ([]File, error) {
 	if len(subjects) == 0 {
 		return nil, E("", Invalid, "no subject: at least one file is required")
 	}
 	files := make([]File, len(subjects))
-	seen := make(map[string]struct{}, len(subjects))
+	paths := make([]string, len(subjects))
 	for i, s := range subjects {
 		if err := CheckPath(s.Name); err != nil {
 			return nil, E("", Invalid, "subject %d: %w", i, err)
 		}
-		if _, dup := seen[s.Name]; dup {
-			return nil, E("", Invalid, "subject %d: path %q appears twice", i, clip(s.Name))
-		}
-		seen[s.Name] = struct{}{}
 		d, err := sha256Of(s)
 		if err != nil {
 			return nil, E("", Invalid, "subject %d (%q): %w", i, clip(s.Name), err)
 		}
 		files[i] = File{Name: s.Name, Digest: d, Size: -1}
+		paths[i] = s.Name
 		if s.Annotations != nil {
 			if s.Annotations.Size < 0 {
 				return nil, E("", Invalid, "subject %d (%q): negative size %d", i, clip(s.Name), s.Annotations.Size)
@@ -244,7 +240,33 @@ func parseFiles(subjects []ResourceDescriptor) ([]File, error) {
 			files[i].Size = s.Annotations.Size
 		}
 	}
+	if _, j, err := checkPathSet(paths); err != nil {
+		return nil, E("", Invalid, "subject %d: %w", j, err)
+	}
+	if _, ok := TotalSize(files); !ok {
+		return nil, E("", Invalid, "the sizes of the files add up to more than %d bytes", int64(MaxSize))
+	}
 	return files, nil
+}
+
+// MaxSize is the largest size of a file, and of all the files of a
+// record together: 2^63 − 1 bytes. SPEC.md §3.2.
+const MaxSize = math.MaxInt64
+
+// TotalSize returns the sum of the sizes of files, an unknown size (-1)
+// counting 0. The sum saturates at MaxSize, and ok is false when it did:
+// a valid record never does, but one stored before the rule may.
+func TotalSize(files []File) (total int64, ok bool) {
+	for _, f := range files {
+		if f.Size <= 0 {
+			continue
+		}
+		if f.Size > MaxSize-total {
+			return MaxSize, false
+		}
+		total += f.Size
+	}
+	return total, true
 }
 
 // parseReference reads the single subject of a claim: another object or an
@@ -290,47 +312,6 @@ func sha256Of(s ResourceDescriptor) (Digest, error) {
 	return ParseDigest(h)
 }
 
-// CheckPath refuses a file path that is not a clean relative slash-separated
-// path of printable UTF-8.
-func CheckPath(p string) error {
-	switch {
-	case p == "":
-		return E("", Invalid, "empty path")
-	case len(p) > MaxPathLen:
-		return E("", Invalid, "path is %d bytes, over %d", len(p), MaxPathLen)
-	case !utf8.ValidString(p):
-		return E("", Invalid, "path %q is not UTF-8", clip(p))
-	case strings.HasPrefix(p, "/"):
-		return E("", Invalid, "path %q is absolute, want a path inside the dataset", clip(p))
-	case strings.ContainsRune(p, '\\'):
-		return E("", Invalid, "path %q contains a backslash", clip(p))
-	}
-	for _, r := range p {
-		if unicode.IsControl(r) {
-			return E("", Invalid, "path %q contains a control character", clip(p))
-		}
-	}
-	for _, seg := range strings.Split(p, "/") {
-		if seg == "" || seg == "." || seg == ".." {
-			return E("", Invalid, "path %q has an empty, . or .. segment", clip(p))
-		}
-	}
-	return nil
-}
-
-func checkText(field, s string, max int, required bool) error {
-	if required && strings.TrimSpace(s) == "" {
-		return E("", Invalid, "missing %s", field)
-	}
-	if len(s) > max {
-		return E("", Invalid, "%s is %d bytes, over %d", field, len(s), max)
-	}
-	if !utf8.ValidString(s) {
-		return E("", Invalid, "%s is not UTF-8", field)
-	}
-	return nil
-}
-
 // checkToken accepts lowercase words joined by hyphens: "annotator",
 // "trained-on".
 func checkToken(field, s string) error {
@@ -352,7 +333,7 @@ func checkToken(field, s string) error {
 // checkLicense accepts the characters of an SPDX license expression:
 // identifiers, LicenseRef-…, WITH/AND/OR and parentheses.
 func checkLicense(s string) error {
-	if err := checkText("license", s, MaxNameLen, true); err != nil {
+	if err := checkText("license", s, licenseText); err != nil {
 		return err
 	}
 	for _, r := range s {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"text/tabwriter"
 
 	"github.com/commons-p2p/commons/store"
 )
@@ -38,57 +37,60 @@ func (AttributionCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	if err != nil {
 		return err
 	}
-	return env.Print(a, func(t *tabwriter.Writer) { printAttribution(t, a) })
+	return env.PrintTable(a, func(t *table) { printAttribution(t, a) })
 }
 
-func printAttribution(t *tabwriter.Writer, a *store.Attribution) {
-	fmt.Fprintf(t, "subject:\t%s (%s)\n", a.Subject, a.Kind)
+func printAttribution(t *table, a *store.Attribution) {
+	t.row("subject:", fmt.Sprintf("%s (%s)", a.Subject, a.Kind))
 	if a.Name != "" {
-		fmt.Fprintf(t, "name:\t%s\n", a.Name)
+		t.row("name:", a.Name)
 	}
 	if !a.Publisher.IsZero() {
-		fmt.Fprintf(t, "publisher:\t%s\n", a.Publisher)
+		t.row("publisher:", a.Publisher)
 	}
 	if a.Standing != nil {
-		fmt.Fprintf(t, "standing:\t%s\n", standingText(a.Standing))
+		t.row("standing:", standingText(a.Standing))
 	}
-	fmt.Fprintln(t)
+	t.row()
 	printContributors(t, "", a.Contributors)
 	if len(a.Endorsements) > 0 {
-		fmt.Fprintln(t, "\nENDORSED BY\tSTANDARD\tLEVEL\tSTEWARD\tENDORSEMENT")
+		t.row()
+		t.row("ENDORSED BY", "STANDARD", "LEVEL", "STEWARD", "ENDORSEMENT")
 		for _, e := range a.Endorsements {
-			std := e.Standard
+			std := safeText(e.Standard)
 			if e.Withdrawn {
 				std += " (withdrawn)"
 			}
-			fmt.Fprintf(t, "%s\t%s\t%s\t%t\t%s\n", e.Issuer, std, dash(e.Level), e.Steward, e.ID)
+			t.row(e.Issuer, safe(std), dash(e.Level), e.Steward, e.ID)
 		}
 	}
 	if len(a.Lineage) == 0 {
 		return
 	}
-	fmt.Fprintln(t, "\nlineage:")
+	t.row()
+	t.row("lineage:")
 	for _, anc := range a.Lineage {
-		name := anc.Name
-		if name == "" {
+		name := safeText(anc.Name)
+		if anc.Name == "" {
 			name = anc.Kind
 		}
 		if anc.Standing != nil {
-			name += " [" + anc.Standing.Status + "]"
+			name += " [" + safeText(anc.Standing.Status) + "]"
 		}
-		fmt.Fprintf(t, "\n  depth %d\t%s\t%s\tvia %s\n", anc.Depth, anc.ID, name, anc.Via)
+		t.row()
+		t.row(fmt.Sprintf("  depth %d", anc.Depth), anc.ID, safe(name), fmt.Sprintf("via %s", anc.Via))
 		printContributors(t, "  ", anc.Contributors)
 	}
 }
 
-func printContributors(t *tabwriter.Writer, indent string, cs []store.Contributor) {
+func printContributors(t *table, indent string, cs []store.Contributor) {
 	if len(cs) == 0 {
-		fmt.Fprintf(t, "%sno contributors claimed\n", indent)
+		t.row(indent + "no contributors claimed")
 		return
 	}
-	fmt.Fprintf(t, "%sCONTRIBUTOR\tROLE\tWEIGHT\tTRUST\tSIGNERS\tCLAIM\n", indent)
+	t.row(indent+"CONTRIBUTOR", "ROLE", "WEIGHT", "TRUST", "SIGNERS", "CLAIM")
 	for _, c := range cs {
-		fmt.Fprintf(t, "%s%s\t%s\t%s\t%s\t%d\t%s\n", indent, c.DID, c.Role,
+		t.row(safe(indent+safeText(c.DID.String())), c.Role,
 			strconv.FormatFloat(c.Weight, 'f', -1, 64), c.Trust, len(c.Signers), c.Claim)
 	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"text/tabwriter"
 
 	"github.com/commons-p2p/commons/node"
 )
@@ -36,7 +35,7 @@ func (ClaimCosignCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	if err != nil {
 		return err
 	}
-	return env.Print(p, func(t *tabwriter.Writer) {
+	return env.PrintTable(p, func(t *table) {
 		printSigned(t, p, "signature added, ID unchanged", "already signed by this key")
 	})
 }

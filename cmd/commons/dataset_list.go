@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"text/tabwriter"
 
 	"github.com/commons-p2p/commons/node"
 )
@@ -35,10 +33,12 @@ func (DatasetListCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	if ds == nil {
 		ds = []node.DatasetSummary{}
 	}
-	return env.Print(ds, func(t *tabwriter.Writer) {
-		fmt.Fprintln(t, "ID\tNAME\tLICENSE\tFILES\tBYTES\tCREATED")
-		for _, d := range ds {
-			fmt.Fprintf(t, "%s\t%s\t%s\t%d\t%d\t%s\n", d.ID, d.Name, d.License, d.Files, d.Bytes, date(d.Created))
-		}
-	})
+	return env.PrintTable(ds, func(t *table) { printDatasets(t, ds) })
+}
+
+func printDatasets(t *table, ds []node.DatasetSummary) {
+	t.row("ID", "NAME", "LICENSE", "FILES", "BYTES", "CREATED")
+	for _, d := range ds {
+		t.row(d.ID, d.Name, d.License, d.Files, d.Bytes, date(d.Created))
+	}
 }

@@ -3,7 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"text/tabwriter"
+
+	"github.com/commons-p2p/commons/node"
 )
 
 // DatasetShowCommand shows one dataset record.
@@ -29,38 +30,41 @@ func (DatasetShowCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	if err != nil {
 		return err
 	}
-	return env.Print(d, func(t *tabwriter.Writer) {
-		fmt.Fprintf(t, "dataset:\t%s\n", d.ID)
-		fmt.Fprintf(t, "name:\t%s\n", d.Name)
-		if d.Description != "" {
-			fmt.Fprintf(t, "description:\t%s\n", d.Description)
+	return env.PrintTable(d, func(t *table) { printDataset(t, &d) })
+}
+
+func printDataset(t *table, d *node.DatasetView) {
+	t.row("dataset:", d.ID)
+	t.row("name:", d.Name)
+	if d.Description != "" {
+		t.row("description:", d.Description)
+	}
+	t.row("license:", d.License)
+	if d.Version != "" {
+		t.row("version:", d.Version)
+	}
+	t.row("publisher:", d.Publisher)
+	if d.Standing != nil {
+		t.row("standing:", standingText(d.Standing))
+	}
+	t.row("created:", date(d.Created))
+	for _, p := range d.Parents {
+		t.row("parent:", p)
+	}
+	for _, ch := range d.Children {
+		t.row("child:", ch)
+	}
+	for _, s := range d.Signers {
+		t.row("signed by:", s)
+	}
+	t.row("files:", fmt.Sprintf("%d, %s", len(d.Files), humanBytes(d.Bytes)))
+	t.row()
+	t.row("SIZE", "SHA256", "NAME")
+	for _, f := range d.Files {
+		size := fmt.Sprint(f.Size)
+		if f.Size < 0 {
+			size = "?"
 		}
-		fmt.Fprintf(t, "license:\t%s\n", d.License)
-		if d.Version != "" {
-			fmt.Fprintf(t, "version:\t%s\n", d.Version)
-		}
-		fmt.Fprintf(t, "publisher:\t%s\n", d.Publisher)
-		if d.Standing != nil {
-			fmt.Fprintf(t, "standing:\t%s\n", standingText(d.Standing))
-		}
-		fmt.Fprintf(t, "created:\t%s\n", date(d.Created))
-		for _, p := range d.Parents {
-			fmt.Fprintf(t, "parent:\t%s\n", p)
-		}
-		for _, ch := range d.Children {
-			fmt.Fprintf(t, "child:\t%s\n", ch)
-		}
-		for _, s := range d.Signers {
-			fmt.Fprintf(t, "signed by:\t%s\n", s)
-		}
-		fmt.Fprintf(t, "files:\t%d, %s\n\n", len(d.Files), humanBytes(d.Bytes))
-		fmt.Fprintln(t, "SIZE\tSHA256\tNAME")
-		for _, f := range d.Files {
-			size := fmt.Sprint(f.Size)
-			if f.Size < 0 {
-				size = "?"
-			}
-			fmt.Fprintf(t, "%s\t%s\t%s\n", size, f.SHA256, f.Name)
-		}
-	})
+		t.row(size, f.SHA256, f.Name)
+	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -33,21 +34,30 @@ func (e *Env) Client() (*node.Client, error) {
 	return node.NewClient(dir)
 }
 
-// Print writes v as one JSON document with --json, else calls text with a
-// table writer on stdout.
-func (e *Env) Print(v any, text func(t *tabwriter.Writer)) error {
+// PrintTable writes v as one JSON document with --json, else calls text
+// with a table on stdout, whose rows are made safe for a terminal.
+func (e *Env) PrintTable(v any, text func(t *table)) error {
 	if e.JSON {
-		enc := json.NewEncoder(e.Stdout)
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
 		enc.SetIndent("", "  ")
 		enc.SetEscapeHTML(false)
-		return enc.Encode(v)
+		if err := enc.Encode(v); err != nil {
+			return err
+		}
+		_, err := e.Stdout.Write(safeJSON(b.Bytes()))
+		return err
 	}
 	t := newTable(e.Stdout)
 	text(t)
-	return t.Flush()
+	return t.flush()
 }
 
-func newTable(w io.Writer) *tabwriter.Writer { return tabwriter.NewWriter(w, 0, 8, 2, ' ', 0) }
+// Print is PrintTable for a text form that writes to the table writer
+// itself: whatever it writes that came from elsewhere must pass safeText.
+func (e *Env) Print(v any, text func(t *tabwriter.Writer)) error {
+	return e.PrintTable(v, func(t *table) { text(t.tw) })
+}
 
 // parseID parses an ID given on the command line; what names the argument
 // in the error ("--subject", "ID").
@@ -99,24 +109,24 @@ func parseIDs(what string, ss []string) ([]string, error) {
 }
 
 // printPublished is the text form of every command that signs an object.
-func printPublished(t *tabwriter.Writer, p node.Published) {
-	printSigned(t, p, "stored", "already stored")
+func printPublished(tw *tabwriter.Writer, p node.Published) {
+	printSigned(&table{tw}, p, "stored", "already stored")
 }
 
 // printSigned prints p, saying ifNew or ifOld depending on p.New.
-func printSigned(t *tabwriter.Writer, p node.Published, ifNew, ifOld string) {
+func printSigned(t *table, p node.Published, ifNew, ifOld string) {
 	state := ifNew
 	if !p.New {
 		state = ifOld
 	}
-	fmt.Fprintf(t, "%s %s (%s)\n", p.Kind, p.ID, state)
-	fmt.Fprintf(t, "signer:\t%s\n", p.Signer)
+	t.rowf("%s %s (%s)", p.Kind, p.ID, state)
+	t.row("signer:", p.Signer)
 	if p.Signers > 0 {
-		fmt.Fprintf(t, "signatures:\t%d\n", p.Signers)
+		t.row("signatures:", p.Signers)
 	}
 	if p.Kind == "dataset" {
-		fmt.Fprintf(t, "files:\t%d\n", p.Files)
-		fmt.Fprintf(t, "bytes:\t%s\n", humanBytes(p.Bytes))
+		t.row("files:", p.Files)
+		t.row("bytes:", humanBytes(p.Bytes))
 	}
 }
 

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/commons-p2p/commons/protocol"
@@ -78,11 +77,11 @@ func (GenesisNewCommand) Run(_ context.Context, env *Env, args *Args) error {
 		Network string `json:"network"`
 		File    string `json:"file"`
 	}{protocol.NetworkIDOf(b).String(), out}
-	return env.Print(res, func(t *tabwriter.Writer) {
-		fmt.Fprintf(t, "wrote genesis %s\n", res.File)
-		fmt.Fprintf(t, "network:\t%s\n", res.Network)
-		fmt.Fprintf(t, "name:\t%s\n", g.Name)
-		fmt.Fprintf(t, "stewards:\t%d, threshold %d\n", len(g.Stewards), g.Threshold)
+	return env.PrintTable(res, func(t *table) {
+		t.rowf("wrote genesis %s", res.File)
+		t.row("network:", res.Network)
+		t.row("name:", g.Name)
+		t.row("stewards:", fmt.Sprintf("%d, threshold %d", len(g.Stewards), g.Threshold))
 	})
 }
 
@@ -168,7 +167,7 @@ func readGenesisFlag(path string) ([]byte, error) {
 		return nil, fmt.Errorf("--genesis: %w", err)
 	}
 	if _, _, err := protocol.DecodeGenesis(b); err != nil {
-		return nil, fmt.Errorf("--genesis %s: %w", path, err)
+		return nil, fmt.Errorf("--genesis %q: %w", path, err)
 	}
 	return b, nil
 }

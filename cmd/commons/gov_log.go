@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"text/tabwriter"
 
 	"github.com/commons-p2p/commons/protocol"
 )
@@ -42,13 +41,13 @@ func (GovLogCommand) Run(ctx context.Context, env *Env, args *Args) error {
 		return err
 	}
 	if env.JSON {
-		return env.Print(raw, nil)
+		return env.PrintTable(raw, nil)
 	}
 	var log []govLogView
 	if err := json.Unmarshal(raw, &log); err != nil {
 		return protocol.E("gov log", protocol.Other, "decode the daemon's log: %v", err)
 	}
-	return env.Print(nil, func(t *tabwriter.Writer) { printGovLog(t, log) })
+	return env.PrintTable(nil, func(t *table) { printGovLog(t, log) })
 }
 
 // govLogView is what gov log prints of one entry (protocol.GovLogEntry's
@@ -74,14 +73,14 @@ type govLogView struct {
 	} `json:"closed"`
 }
 
-func printGovLog(t *tabwriter.Writer, log []govLogView) {
+func printGovLog(t *table, log []govLogView) {
 	if len(log) == 0 {
-		fmt.Fprintln(t, "no governance updates yet")
+		t.row("no governance updates yet")
 		return
 	}
-	fmt.Fprintln(t, "DEPTH\tUPDATE\tAUTHOR\tTIME\tWHAT")
+	t.row("DEPTH", "UPDATE", "AUTHOR", "TIME", "WHAT")
 	for _, e := range log {
-		fmt.Fprintf(t, "%d\t%s\t%s\t%s\t%s\n", e.Depth, e.ID, e.Author, e.Time, describeGovEntry(e))
+		t.row(e.Depth, e.ID, e.Author, e.Time, describeGovEntry(e))
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/commons-p2p/commons/node"
@@ -165,7 +164,7 @@ func (c GovProposeCommand) Run(ctx context.Context, env *Env, args *Args) error 
 	if err != nil {
 		return err
 	}
-	return env.Print(p, func(t *tabwriter.Writer) { printGovPublished(t, p) })
+	return env.PrintTable(p, func(t *table) { printGovPublished(t, p) })
 }
 
 // request checks the command line and makes the request it asks for.
@@ -228,12 +227,12 @@ func nonEmpty(what, s string) (string, error) {
 }
 
 // printGovPublished is the text form of gov propose and gov vote.
-func printGovPublished(t *tabwriter.Writer, p node.GovPublished) {
-	fmt.Fprintf(t, "%s %s\n", p.Kind, p.ID)
+func printGovPublished(t *table, p node.GovPublished) {
+	t.rowf("%s %s", p.Kind, p.ID)
 	if p.Proposal != p.ID {
-		fmt.Fprintf(t, "proposal:\t%s\n", p.Proposal)
+		t.row("proposal:", p.Proposal)
 	}
-	fmt.Fprintf(t, "status:\t%s\n", p.Status)
-	fmt.Fprintf(t, "author:\t%s\n", p.Author)
-	fmt.Fprintf(t, "state hash:\t%s\n", p.StateHash)
+	t.row("status:", p.Status)
+	t.row("author:", p.Author)
+	t.row("state hash:", p.StateHash)
 }

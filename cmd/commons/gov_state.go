@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/commons-p2p/commons/protocol"
 )
@@ -45,13 +44,13 @@ func (GovStateCommand) Run(ctx context.Context, env *Env, args *Args) error {
 		return err
 	}
 	if env.JSON {
-		return env.Print(raw, nil)
+		return env.PrintTable(raw, nil)
 	}
 	var s govStateView
 	if err := json.Unmarshal(raw, &s); err != nil {
 		return protocol.E("gov state", protocol.Other, "decode the daemon's state: %v", err)
 	}
-	return env.Print(nil, func(t *tabwriter.Writer) { printGovState(t, &s) })
+	return env.PrintTable(nil, func(t *table) { printGovState(t, &s) })
 }
 
 // govStateView is what gov state prints of the state document
@@ -107,37 +106,41 @@ type govProposalView struct {
 	No            []protocol.DID             `json:"no"`
 }
 
-func printGovState(t *tabwriter.Writer, s *govStateView) {
-	fmt.Fprintf(t, "network:\t%s\n", s.Network)
-	fmt.Fprintf(t, "state hash:\t%s\n", s.StateHash)
-	fmt.Fprintf(t, "updates:\t%d applied, up to %s\n", s.Updates, s.Time)
+func printGovState(t *table, s *govStateView) {
+	t.row("network:", s.Network)
+	t.row("state hash:", s.StateHash)
+	t.row("updates:", fmt.Sprintf("%d applied, up to %s", s.Updates, s.Time))
 	for _, h := range s.Heads {
-		fmt.Fprintf(t, "head:\t%s\n", h)
+		t.row("head:", h)
 	}
-	fmt.Fprintf(t, "threshold:\t%d of %d stewards\n", s.Threshold, len(s.Stewards))
+	t.row("threshold:", fmt.Sprintf("%d of %d stewards", s.Threshold, len(s.Stewards)))
 
-	fmt.Fprintln(t, "\nSTEWARD")
+	t.row()
+	t.row("STEWARD")
 	for _, d := range s.Stewards {
-		fmt.Fprintln(t, d)
+		t.row(d)
 	}
 	if len(s.Revoked) > 0 {
-		fmt.Fprintln(t, "\nREVOKED KEY\tEFFECTIVE\tREASON")
+		t.row()
+		t.row("REVOKED KEY", "EFFECTIVE", "REASON")
 		for _, r := range s.Revoked {
-			fmt.Fprintf(t, "%s\t%s\t%s\n", r.DID, r.Effective, dash(r.Reason))
+			t.row(r.DID, r.Effective, dash(r.Reason))
 		}
 	}
 	if len(s.Datasets) > 0 {
-		fmt.Fprintln(t, "\nDATASET\tSTATUS\tREASON")
+		t.row()
+		t.row("DATASET", "STATUS", "REASON")
 		ids := slices.SortedFunc(maps.Keys(s.Datasets), func(a, b protocol.ID) int { return strings.Compare(a.String(), b.String()) })
 		for _, id := range ids {
 			d := s.Datasets[id]
-			fmt.Fprintf(t, "%s\t%s\t%s\n", id, d.Status, dash(d.Reason))
+			t.row(id, d.Status, dash(d.Reason))
 		}
 	}
 	if len(s.Params) > 0 {
-		fmt.Fprintln(t, "\nPARAM\tVALUE")
+		t.row()
+		t.row("PARAM", "VALUE")
 		for _, name := range slices.Sorted(maps.Keys(s.Params)) {
-			fmt.Fprintf(t, "%s\t%s\n", name, s.Params[name])
+			t.row(name, s.Params[name])
 		}
 	}
 	open, closed := 0, 0
@@ -147,7 +150,8 @@ func printGovState(t *tabwriter.Writer, s *govStateView) {
 			continue
 		}
 		if open == 0 {
-			fmt.Fprintln(t, "\nOPEN PROPOSAL\tYES\tNO\tEXPIRES\tPROPOSES")
+			t.row()
+			t.row("OPEN PROPOSAL", "YES", "NO", "EXPIRES", "PROPOSES")
 		}
 		open++
 		// Only the votes of current stewards count toward the threshold.
@@ -160,13 +164,14 @@ func printGovState(t *tabwriter.Writer, s *govStateView) {
 			}
 			return k
 		}
-		fmt.Fprintf(t, "%s\t%d\t%d\t%s\t%s\n", p.ID, current(p.Yes), current(p.No), p.Expires, describeGovOp(p.govOpView, p.DatasetStatus))
+		t.row(p.ID, current(p.Yes), current(p.No), p.Expires, describeGovOp(p.govOpView, p.DatasetStatus))
 	}
 	if open > 0 {
-		fmt.Fprintln(t, "(yes and no count the votes of current stewards)")
+		t.row("(yes and no count the votes of current stewards)")
 	}
-	fmt.Fprintf(t, "\nopen proposals:\t%d\n", open)
-	fmt.Fprintf(t, "closed proposals:\t%d (commons gov log shows them)\n", closed)
+	t.row()
+	t.row("open proposals:", open)
+	t.row("closed proposals:", fmt.Sprintf("%d (commons gov log shows them)", closed))
 }
 
 // describeGovOp says in a few words what a proposal proposes.

@@ -270,7 +270,7 @@ func TestGovText(t *testing.T) {
 	var b strings.Builder
 	tw := newTable(&b)
 	printGovState(tw, &s)
-	tw.Flush()
+	tw.flush()
 	state := b.String()
 	for _, want := range []string{
 		"network:     " + network.String(),
@@ -303,7 +303,7 @@ func TestGovText(t *testing.T) {
 	b.Reset()
 	tw = newTable(&b)
 	printGovLog(tw, log)
-	tw.Flush()
+	tw.flush()
 	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
 	if len(lines) != 1+step {
 		t.Fatalf("gov log: %d lines, want a header and %d updates:\n%s", len(lines), step, b.String())
@@ -325,7 +325,7 @@ func TestGovText(t *testing.T) {
 	b.Reset()
 	tw = newTable(&b)
 	printGovLog(tw, nil)
-	tw.Flush()
+	tw.flush()
 	if b.String() != "no governance updates yet\n" {
 		t.Errorf("gov log of no updates: %q", b.String())
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"text/tabwriter"
 
 	"github.com/commons-p2p/commons/node"
 )
@@ -36,7 +35,7 @@ func (c GovVoteCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	if err != nil {
 		return err
 	}
-	return env.Print(p, func(t *tabwriter.Writer) { printGovPublished(t, p) })
+	return env.PrintTable(p, func(t *table) { printGovPublished(t, p) })
 }
 
 // request checks the command line and makes the request it asks for.

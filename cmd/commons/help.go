@@ -44,10 +44,10 @@ func mainUsage(group string) string {
 	t := newTable(&b)
 	for _, c := range commands {
 		if group == "" || strings.HasPrefix(c.name, group+" ") {
-			fmt.Fprintf(t, "  %s\t%s\n", c.name, c.cmd.Synopsis())
+			t.row("  "+c.name, c.cmd.Synopsis())
 		}
 	}
-	t.Flush()
+	t.flush()
 	b.WriteString("\nglobal flags, accepted anywhere on the line:\n")
 	writeFlags(&b, globalFlags[:3])
 	b.WriteString("\nRun `commons help COMMAND` or `commons COMMAND --help` for a command's usage.\n")
@@ -87,7 +87,7 @@ func writeFlags(b *strings.Builder, fs []Flag) {
 		if f.Required {
 			help += " (required)"
 		}
-		fmt.Fprintf(t, "  %s\t%s\n", spelled, help)
+		t.row("  "+spelled, help)
 	}
-	t.Flush()
+	t.flush()
 }

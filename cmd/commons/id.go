@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"text/tabwriter"
 )
 
 // IDCommand shows the node's identity.
@@ -36,17 +34,17 @@ func (IDCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	if info.Addrs == nil {
 		info.Addrs = []string{}
 	}
-	return env.Print(info, func(t *tabwriter.Writer) {
-		fmt.Fprintf(t, "did:\t%s\n", info.DID)
-		fmt.Fprintf(t, "peer id:\t%s\n", info.PeerID)
-		fmt.Fprintf(t, "network:\t%s\n", dash(info.Network))
+	return env.PrintTable(info, func(t *table) {
+		t.row("did:", info.DID)
+		t.row("peer id:", info.PeerID)
+		t.row("network:", dash(info.Network))
 		if len(info.Addrs) == 0 {
-			fmt.Fprintf(t, "addr:\tnone (not listening)\n")
+			t.row("addr:", "none (not listening)")
 		}
 		for _, a := range info.Addrs {
-			fmt.Fprintf(t, "addr:\t%s\n", a)
+			t.row("addr:", a)
 		}
-		fmt.Fprintf(t, "repo:\t%s\n", info.Repo)
-		fmt.Fprintf(t, "version:\t%s\n", dash(info.Version))
+		t.row("repo:", info.Repo)
+		t.row("version:", dash(info.Version))
 	})
 }

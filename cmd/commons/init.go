@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"text/tabwriter"
 
 	"github.com/commons-p2p/commons/node"
 )
@@ -79,20 +77,20 @@ func (InitCommand) Run(_ context.Context, env *Env, args *Args) error {
 	if out.Bootstrap == nil {
 		out.Bootstrap = []string{}
 	}
-	return env.Print(out, func(t *tabwriter.Writer) {
-		fmt.Fprintf(t, "created repo %s\n", out.Repo)
-		fmt.Fprintf(t, "did:\t%s\n", out.DID)
-		fmt.Fprintf(t, "peer id:\t%s\n", out.PeerID)
+	return env.PrintTable(out, func(t *table) {
+		t.rowf("created repo %s", out.Repo)
+		t.row("did:", out.DID)
+		t.row("peer id:", out.PeerID)
 		if out.Network != "" {
-			fmt.Fprintf(t, "network:\t%s (%s)\n", out.Network, repo.Genesis.Name)
+			t.row("network:", safe(out.Network+" ("+safeText(repo.Genesis.Name)+")"))
 		} else {
-			fmt.Fprintf(t, "network:\tnone yet (the daemon joins its --genesis, or founds a commons of one)\n")
+			t.row("network:", "none yet (the daemon joins its --genesis, or founds a commons of one)")
 		}
 		for _, b := range out.Bootstrap {
-			fmt.Fprintf(t, "bootstrap:\t%s\n", b)
+			t.row("bootstrap:", b)
 		}
 		if out.Private {
-			fmt.Fprintf(t, "private:\tyes, only nodes with this swarm key\n")
+			t.row("private:", "yes, only nodes with this swarm key")
 		}
 	})
 }

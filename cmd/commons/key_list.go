@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"text/tabwriter"
 
 	"github.com/commons-p2p/commons/node"
 )
@@ -35,10 +33,10 @@ func (KeyListCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	if keys == nil {
 		keys = []node.KeyInfo{}
 	}
-	return env.Print(keys, func(t *tabwriter.Writer) {
-		fmt.Fprintln(t, "NAME\tDID")
+	return env.PrintTable(keys, func(t *table) {
+		t.row("NAME", "DID")
 		for _, k := range keys {
-			fmt.Fprintf(t, "%s\t%s\n", k.Name, k.DID)
+			t.row(k.Name, k.DID)
 		}
 	})
 }

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"text/tabwriter"
 )
 
 // KeyNewCommand creates a named key in the node's keystore.
@@ -33,7 +31,8 @@ func (KeyNewCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	if err != nil {
 		return err
 	}
-	return env.Print(k, func(t *tabwriter.Writer) {
-		fmt.Fprintf(t, "created key %s\ndid:\t%s\n", k.Name, k.DID)
+	return env.PrintTable(k, func(t *table) {
+		t.rowf("created key %s", k.Name)
+		t.row("did:", k.DID)
 	})
 }

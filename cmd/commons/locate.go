@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/commons-p2p/commons/node"
 	"github.com/commons-p2p/commons/protocol"
@@ -49,17 +47,20 @@ func (LocateCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	if res.Datasets == nil {
 		res.Datasets = []node.LocatedEntry{}
 	}
-	return env.Print(res, func(t *tabwriter.Writer) {
-		fmt.Fprintf(t, "sha256:\t%s\n", res.SHA256)
-		if len(res.Datasets) == 0 {
-			fmt.Fprintln(t, "no dataset known here holds this file")
-			return
-		}
-		fmt.Fprintln(t, "\nDATASET\tNAME\tPATH")
-		for _, e := range res.Datasets {
-			fmt.Fprintf(t, "%s\t%s\t%s\n", e.ID, e.Name, e.Path)
-		}
-	})
+	return env.PrintTable(res, func(t *table) { printLocated(t, &res) })
+}
+
+func printLocated(t *table, res *node.LocateResult) {
+	t.row("sha256:", res.SHA256)
+	if len(res.Datasets) == 0 {
+		t.row("no dataset known here holds this file")
+		return
+	}
+	t.row()
+	t.row("DATASET", "NAME", "PATH")
+	for _, e := range res.Datasets {
+		t.row(e.ID, e.Name, e.Path)
+	}
 }
 
 // digestOf reads "sha256:HEX" as a digest, and anything else as the path

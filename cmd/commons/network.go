@@ -107,7 +107,7 @@ func readSwarmKeyFlag(path string) ([]byte, error) {
 		return nil, fmt.Errorf("--swarm-key: %w", err)
 	}
 	if _, err := p2p.ParseSwarmKey(b); err != nil {
-		return nil, fmt.Errorf("--swarm-key %s: %w", path, err)
+		return nil, fmt.Errorf("--swarm-key %q: %w", path, err)
 	}
 	return b, nil
 }

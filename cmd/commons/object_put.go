@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"text/tabwriter"
+	"strconv"
 
 	"github.com/commons-p2p/commons/protocol"
 )
@@ -44,13 +44,13 @@ func (ObjectPutCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	if err != nil {
 		return err
 	}
-	return env.Print(res, func(t *tabwriter.Writer) {
+	return env.PrintTable(res, func(t *table) {
 		state := "stored"
 		if !res.New {
 			state = fmt.Sprintf("already stored, %d signatures added", res.Added)
 		}
-		fmt.Fprintf(t, "%s %s (%s)\n", res.Kind, res.ID, state)
-		fmt.Fprintf(t, "signatures:\t%d\n", res.Signers)
+		t.rowf("%s %s (%s)", res.Kind, res.ID, state)
+		t.row("signatures:", res.Signers)
 	})
 }
 
@@ -59,17 +59,17 @@ func (ObjectPutCommand) Run(ctx context.Context, env *Env, args *Args) error {
 func readEnvelope(env *Env, path string) ([]byte, error) {
 	const op = "object put"
 	r := env.Stdin
-	name := "standard input"
+	name := "standard input" // or the path, quoted
 	if path != "-" {
 		f, err := os.Open(path)
 		if os.IsNotExist(err) {
-			return nil, protocol.E(op, protocol.NotFound, "%s does not exist", path)
+			return nil, protocol.E(op, protocol.NotFound, "%q does not exist", path)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
 		defer f.Close()
-		r, name = f, path
+		r, name = f, strconv.Quote(path)
 	}
 	raw, err := io.ReadAll(io.LimitReader(r, protocol.MaxEnvelopeSize+1))
 	if err != nil {

@@ -127,7 +127,7 @@ func (m *Main) fail(err error, name string) int {
 	case err == nil:
 		return 0
 	case errors.As(err, &ue):
-		fmt.Fprintf(m.Stderr, "commons: %s\n", ue.msg)
+		fmt.Fprintf(m.Stderr, "commons: %s\n", safeMessage(ue.msg))
 		if cmd := lookup(name); cmd != nil {
 			fmt.Fprintf(m.Stderr, "%s(see `commons %s --help`)\n", usageLine(name, cmd), name)
 		} else {
@@ -139,7 +139,8 @@ func (m *Main) fail(err error, name string) int {
 	return 1
 }
 
-// oneLine keeps an error message on one line of the terminal.
+// oneLine keeps an error message on one line of the terminal, and keeps
+// what it quotes from acting on the terminal (safeMessage).
 func oneLine(err error) string {
 	msg := err.Error()
 	if protocol.KindOf(err) == protocol.Other && errors.Is(err, context.Canceled) {
@@ -148,7 +149,7 @@ func oneLine(err error) string {
 	if protocol.KindOf(err) == protocol.NoSpace && !strings.Contains(msg, "disk full") {
 		msg = "disk full: " + msg
 	}
-	return strings.ReplaceAll(strings.TrimSpace(msg), "\n", "; ")
+	return safeMessage(msg)
 }
 
 // splitCommand finds the words that name the command ("dataset add",

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"strconv"
-	"text/tabwriter"
 )
 
 // SwarmConnectCommand connects the node to one peer.
@@ -42,13 +40,13 @@ func (SwarmConnectCommand) Run(ctx context.Context, env *Env, args *Args) error 
 	if p.Addrs == nil {
 		p.Addrs = []string{}
 	}
-	return env.Print(p, func(t *tabwriter.Writer) {
-		fmt.Fprintf(t, "connected to %s\n", p.PeerID)
+	return env.PrintTable(p, func(t *table) {
+		t.rowf("connected to %s", p.PeerID)
 		for _, a := range p.Addrs {
-			fmt.Fprintf(t, "addr:\t%s\n", a)
+			t.row("addr:", a)
 		}
-		fmt.Fprintf(t, "score:\t%s\n", score(p.Score))
-		fmt.Fprintf(t, "credit:\t%s\n", score(p.Credit))
+		t.row("score:", score(p.Score))
+		t.row("credit:", score(p.Credit))
 	})
 }
 

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"text/tabwriter"
 
 	"github.com/commons-p2p/commons/node/p2p"
 	"github.com/commons-p2p/commons/protocol"
@@ -64,9 +63,9 @@ func (SwarmKeyNewCommand) Run(_ context.Context, env *Env, args *Args) error {
 	res := struct {
 		File string `json:"file"`
 	}{out}
-	return env.Print(res, func(t *tabwriter.Writer) {
-		fmt.Fprintf(t, "wrote swarm key %s\n", res.File)
-		fmt.Fprintf(t, "every node of the network starts with: commons init --swarm-key %s\n", res.File)
+	return env.PrintTable(res, func(t *table) {
+		t.rowf("wrote swarm key %s", res.File)
+		t.rowf("every node of the network starts with: commons init --swarm-key %s", res.File)
 	})
 }
 

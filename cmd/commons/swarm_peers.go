@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/commons-p2p/commons/node"
 )
@@ -45,14 +43,14 @@ func (SwarmPeersCommand) Run(ctx context.Context, env *Env, args *Args) error {
 			peers[i].Addrs = []string{}
 		}
 	}
-	return env.Print(peers, func(t *tabwriter.Writer) {
+	return env.PrintTable(peers, func(t *table) {
 		if len(peers) == 0 {
-			fmt.Fprintln(t, "no peers connected")
+			t.row("no peers connected")
 			return
 		}
-		fmt.Fprintln(t, "PEER\tSCORE\tCREDIT\tADDRS")
+		t.row("PEER", "SCORE", "CREDIT", "ADDRS")
 		for _, p := range peers {
-			fmt.Fprintf(t, "%s\t%s\t%s\t%s\n", p.PeerID, score(p.Score), score(p.Credit), dash(strings.Join(p.Addrs, " ")))
+			t.row(p.PeerID, score(p.Score), score(p.Credit), dash(strings.Join(p.Addrs, " ")))
 		}
 	})
 }

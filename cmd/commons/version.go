@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
-	"text/tabwriter"
 
 	"github.com/commons-p2p/commons/node"
 )
@@ -40,11 +39,11 @@ func (VersionCommand) Run(_ context.Context, env *Env, args *Args) error {
 			}
 		}
 	}
-	return env.Print(out, func(t *tabwriter.Writer) {
-		fmt.Fprintf(t, "commons %s", out.Version)
+	return env.PrintTable(out, func(t *table) {
+		line := "commons " + out.Version
 		if out.Revision != "" {
-			fmt.Fprintf(t, " (%.12s)", out.Revision)
+			line += fmt.Sprintf(" (%.12s)", out.Revision)
 		}
-		fmt.Fprintf(t, " %s %s\n", out.Go, out.Platform)
+		t.row(line + " " + out.Go + " " + out.Platform)
 	})
 }
