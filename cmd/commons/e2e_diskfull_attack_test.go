@@ -72,8 +72,8 @@ func TestDaemonOnFullDisk(t *testing.T) {
 	}
 	var acked []string
 	for i := 0; ; i++ {
-		if i == 200 {
-			t.Fatal("200 datasets stored and never a refusal for lack of space")
+		if i == 1000 {
+			t.Fatal("1000 datasets stored on a 128 MiB filesystem and never a refusal for lack of space")
 		}
 		r := add(fmt.Sprintf("fill %d", i))
 		if r.code != 0 {
