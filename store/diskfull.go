@@ -3,6 +3,8 @@ package store
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	badger "github.com/dgraph-io/badger/v4"
 
@@ -106,7 +108,7 @@ func (s *Store) openBadger(bo badger.Options) (*badger.DB, error) {
 	if bo.InMemory {
 		return badger.Open(bo)
 	}
-	free, ok, err := freeSpace(bo.Dir)
+	free, ok, err := freeSpace(existingAncestor(bo.Dir))
 	if err != nil {
 		return nil, fmt.Errorf("read the free space of %q: %w", bo.Dir, err)
 	}
@@ -131,4 +133,19 @@ func (s *Store) dbSize() (lsm, vlog int64) {
 	s.dbMu.RLock()
 	defer s.dbMu.RUnlock()
 	return s.db.Size()
+}
+
+// existingAncestor is dir, or its nearest ancestor that exists: the
+// filesystem Badger will create dir on.
+func existingAncestor(dir string) string {
+	for {
+		if _, err := os.Stat(dir); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return dir
+		}
+		dir = parent
+	}
 }
