@@ -382,6 +382,8 @@ func clientKind(name string, status int) protocol.Kind {
 		return protocol.Forbidden
 	case http.StatusRequestEntityTooLarge:
 		return protocol.TooLarge
+	case http.StatusInsufficientStorage:
+		return protocol.NoSpace
 	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 		return protocol.Transient
 	}

@@ -151,6 +151,8 @@ func TestClientErrors(t *testing.T) {
 		{403, ErrorBody{Error: "only the issuer may revoke", Kind: "forbidden"}, protocol.Forbidden, "only the issuer may revoke"},
 		{413, ErrorBody{Error: "envelope too large", Kind: "too large"}, protocol.TooLarge, "envelope too large"},
 		{503, ErrorBody{Error: "busy", Kind: "transient"}, protocol.Transient, "busy"},
+		{507, ErrorBody{Error: "disk full: the filesystem of \"/r/data\" has 5 bytes free", Kind: "no space"}, protocol.NoSpace, "disk full: the filesystem of \"/r/data\" has 5 bytes free"},
+		{507, []byte("full"), protocol.NoSpace, "GET /v1/id: HTTP 507: full"},
 		{500, ErrorBody{Error: "disk on fire", Kind: "other"}, protocol.Other, "disk on fire"},
 		// The kind name wins over the status; an unknown name falls back to it.
 		{500, ErrorBody{Error: "odd", Kind: "invalid"}, protocol.Invalid, "odd"},

@@ -4,22 +4,20 @@ import (
 	"io/fs"
 	"path/filepath"
 	"syscall"
+
+	"github.com/commons-p2p/commons/store"
 )
 
 // diskProbe returns a reader of the disk under dir, the store's directory:
 // the space of its filesystem (statfs) and what the store occupies.
 func diskProbe(dir string) func() (diskState, error) {
 	return func() (diskState, error) {
-		var fsst syscall.Statfs_t
-		if err := syscall.Statfs(dir, &fsst); err != nil {
+		free, total, err := store.DiskSpace(dir)
+		if err != nil {
 			return diskState{}, err
 		}
 		used, err := dirBytes(dir)
-		return diskState{
-			Free:  fsst.Bavail * uint64(fsst.Bsize),
-			Total: fsst.Blocks * uint64(fsst.Bsize),
-			Store: used,
-		}, err
+		return diskState{Free: free, Total: total, Store: used}, err
 	}
 }
 

@@ -290,6 +290,7 @@ var statusOf = map[protocol.Kind]int{
 	protocol.Forbidden: http.StatusForbidden,
 	protocol.TooLarge:  http.StatusRequestEntityTooLarge,
 	protocol.Transient: http.StatusServiceUnavailable,
+	protocol.NoSpace:   http.StatusInsufficientStorage,
 }
 
 func (n *Node) writeError(w http.ResponseWriter, r *http.Request, err error) int {

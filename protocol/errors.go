@@ -17,9 +17,10 @@ const (
 	Exists                // already there and must not be replaced
 	Forbidden             // well formed, but the signer may not do this
 	TooLarge              // over a size limit set by SPEC.md
+	NoSpace               // the node's disk is too full to store it: try again once space is freed
 )
 
-var kindNames = [...]string{"other", "invalid", "not found", "transient", "exists", "forbidden", "too large"}
+var kindNames = [...]string{"other", "invalid", "not found", "transient", "exists", "forbidden", "too large", "no space"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {

@@ -35,7 +35,7 @@ func (s *Store) Attribution(subject protocol.ID, p protocol.Policy) (*Attributio
 		Endorsements: []EndorsementView{},
 		Lineage:      []Ancestor{},
 	}
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := s.view(func(txn *badger.Txn) error {
 		q := attributionQuery{txn: txn, policy: p}
 		roots, err := q.describe(a)
 		if err != nil {

@@ -28,6 +28,9 @@ func (s *Store) PutGovUpdate(id protocol.ID, raw []byte) (bool, error) {
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	if err := s.roomToWrite(op); err != nil {
+		return false, err
+	}
 	key := []byte(govKey(id))
 	fresh := false
 	err := s.db.Update(func(txn *badger.Txn) error {
@@ -53,7 +56,7 @@ func (s *Store) PutGovUpdate(id protocol.ID, raw []byte) (bool, error) {
 // GovUpdate returns the encoded update id, or an error of kind NotFound.
 func (s *Store) GovUpdate(id protocol.ID) ([]byte, error) {
 	var out []byte
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := s.view(func(txn *badger.Txn) error {
 		v, ok, err := get(txn, []byte(govKey(id)))
 		if err != nil {
 			return err
@@ -70,7 +73,7 @@ func (s *Store) GovUpdate(id protocol.ID) ([]byte, error) {
 // EachGovUpdate calls f with every stored update, in key order, until f
 // returns false. f must not keep raw past its return.
 func (s *Store) EachGovUpdate(f func(id protocol.ID, raw []byte) bool) error {
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := s.view(func(txn *badger.Txn) error {
 		return scan(txn, famGovernance, true, func(key, val []byte) error {
 			id, err := idOfKey(key)
 			if err != nil {

@@ -26,7 +26,7 @@ func (s *Store) ClaimsPage(subject, after protocol.ID, limit int) (ids []protoco
 	if limit <= 0 {
 		return nil, false, protocol.E(op, protocol.Invalid, "limit %d: want at least 1", limit)
 	}
-	err = s.db.View(func(txn *badger.Txn) error {
+	err = s.view(func(txn *badger.Txn) error {
 		direct := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(famSubject)})
 		defer direct.Close()
 		aboutIt := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(famSubject)})
@@ -60,7 +60,7 @@ func (s *Store) DatasetsPage(d protocol.Digest, after protocol.ID, limit int) (i
 	if limit <= 0 {
 		return nil, false, protocol.E(op, protocol.Invalid, "limit %d: want at least 1", limit)
 	}
-	err = s.db.View(func(txn *badger.Txn) error {
+	err = s.view(func(txn *badger.Txn) error {
 		prefix := []byte(filePrefix(d))
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
 		defer it.Close()

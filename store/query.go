@@ -24,7 +24,7 @@ func (s *Store) CheckPut(o *protocol.Object) error {
 		return nil
 	}
 	var refused error
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := s.view(func(txn *badger.Txn) error {
 		switch _, err := txn.Get([]byte(objectKey(o.ID))); {
 		case err == nil:
 			return nil // stored: Put merges signatures and judges nothing again
@@ -50,7 +50,7 @@ func (s *Store) CheckPut(o *protocol.Object) error {
 func (s *Store) Locate(d protocol.Digest) ([]Location, error) {
 	const op = "locate"
 	out := []Location{}
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := s.view(func(txn *badger.Txn) error {
 		type hit struct {
 			id    protocol.ID
 			paths []string
@@ -88,7 +88,7 @@ func (s *Store) Locate(d protocol.Digest) ([]Location, error) {
 // then by ID).
 func (s *Store) Datasets() ([]*protocol.Object, error) {
 	out := []*protocol.Object{}
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := s.view(func(txn *badger.Txn) error {
 		var ids []protocol.ID
 		err := scan(txn, famDataset, false, func(key, _ []byte) error {
 			id, err := idOfKey(key)
@@ -155,7 +155,7 @@ type Stats struct {
 // Stats counts what is stored. It reads a handful of keys.
 func (s *Store) Stats() (Stats, error) {
 	st := Stats{ByKind: make(map[protocol.ObjectKind]int64)}
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := s.view(func(txn *badger.Txn) error {
 		for k := protocol.KindDataset; k <= lastKind; k++ {
 			b, ok, err := get(txn, []byte(countKey(k)))
 			if err != nil {
@@ -176,6 +176,6 @@ func (s *Store) Stats() (Stats, error) {
 	if err != nil {
 		return Stats{}, protocol.E("stats", protocol.Other, "%w", err)
 	}
-	st.LSMSize, st.LogSize = s.db.Size()
+	st.LSMSize, st.LogSize = s.dbSize()
 	return st, nil
 }

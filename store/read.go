@@ -13,7 +13,7 @@ import (
 // kind NotFound.
 func (s *Store) Envelope(id protocol.ID) (*protocol.Envelope, error) {
 	var env *protocol.Envelope
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := s.view(func(txn *badger.Txn) error {
 		var err error
 		env, err = s.loadEnvelope(txn, id)
 		return err
@@ -25,7 +25,7 @@ func (s *Store) Envelope(id protocol.ID) (*protocol.Envelope, error) {
 // was verified when it was stored; its signatures are not checked again.
 func (s *Store) Object(id protocol.ID) (*protocol.Object, error) {
 	var o *protocol.Object
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := s.view(func(txn *badger.Txn) error {
 		var err error
 		o, err = s.loadObject(txn, id)
 		return err
@@ -36,7 +36,7 @@ func (s *Store) Object(id protocol.ID) (*protocol.Object, error) {
 // Has reports whether object id is stored.
 func (s *Store) Has(id protocol.ID) (bool, error) {
 	var ok bool
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := s.view(func(txn *badger.Txn) error {
 		_, err := txn.Get([]byte(objectKey(id)))
 		switch {
 		case err == nil:
@@ -149,7 +149,7 @@ func scan(txn *badger.Txn, prefix string, withValues bool, fn func(key, val []by
 // idsUnder returns the IDs that end the keys under prefix, in key order.
 func (s *Store) idsUnder(op, prefix string) ([]protocol.ID, error) {
 	ids := []protocol.ID{}
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := s.view(func(txn *badger.Txn) error {
 		return scan(txn, prefix, false, func(key, _ []byte) error {
 			id, err := idOfKey(key)
 			if err == nil {

@@ -46,7 +46,7 @@ func (s *Store) repairLoop() {
 // and rewrites the envelope, the signer index and a claim's summary.
 func (s *Store) repair(id protocol.ID) error {
 	var o *protocol.Object
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := s.view(func(txn *badger.Txn) error {
 		env, trimmed, err := readEnvelope(txn, id)
 		if err != nil || !trimmed {
 			return err

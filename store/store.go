@@ -50,13 +50,17 @@ const (
 // use. Writes are serialised inside the store (see write.go); reads run
 // on consistent snapshots and never wait for writes.
 type Store struct {
-	db       *badger.DB
-	log      *slog.Logger
-	maxValue int        // the largest value Badger takes; 0 for no limit below protocol.MaxEnvelopeSize
-	writeMu  sync.Mutex // one writing transaction at a time
-	known    knownIDs   // guarded by writeMu
-	stop     chan struct{}
-	done     chan struct{} // closed when collectValueLog returns
+	db         *badger.DB   // replaced only by reopenWritable, under writeMu and dbMu
+	dbMu       sync.RWMutex // held by readers (view) while they use db
+	dir        string       // the Badger directory; "" in memory
+	readOnly   bool         // opened read-only for lack of space (diskfull.go); guarded by writeMu
+	badgerOpts badger.Options
+	log        *slog.Logger
+	maxValue   int        // the largest value Badger takes; 0 for no limit below protocol.MaxEnvelopeSize
+	writeMu    sync.Mutex // one writing transaction at a time
+	known      knownIDs   // guarded by writeMu
+	stop       chan struct{}
+	done       chan struct{} // closed when collectValueLog returns
 
 	repairs    chan protocol.ID // envelopes to rewrite trimmed (repair.go)
 	repairDone chan struct{}    // closed when repairLoop returns
@@ -104,22 +108,32 @@ func Open(opts Options) (*Store, error) {
 		WithMetricsEnabled(false).
 		WithDetectConflicts(false). // writers take Store.writeMu (write.go): hashing every key read and written for conflicts would buy nothing
 		WithLogger(badgerLogger{logger})
-	db, err := badger.Open(bo)
+	s := &Store{log: logger, maxValue: maxValue, stop: make(chan struct{}), done: make(chan struct{}), knownBuilt: make(chan struct{}),
+		repairs: make(chan protocol.ID, repairQueue), repairDone: make(chan struct{})}
+	if !opts.InMemory {
+		s.dir = opts.Dir
+	}
+	db, err := s.openBadger(bo)
 	if err != nil {
 		return nil, protocol.E(op, protocol.Other, "badger in %q: %w", opts.Dir, err)
 	}
-	s := &Store{db: db, log: logger, maxValue: maxValue, stop: make(chan struct{}), done: make(chan struct{}), knownBuilt: make(chan struct{}),
-		repairs: make(chan protocol.ID, repairQueue), repairDone: make(chan struct{})}
+	s.db = db
 	if err := s.checkSchema(); err != nil {
 		db.Close()
 		return nil, protocol.E(op, protocol.KindOf(err), "%q: %w", opts.Dir, err)
 	}
 	go s.repairLoop()
-	if opts.InMemory {
+	switch {
+	case opts.InMemory:
 		s.known.filter = newIDFilter(0) // a store in memory starts empty
 		close(s.knownBuilt)
 		close(s.done)
-	} else {
+	case s.readOnly:
+		// No filter: reopenWritable closes this Badger, which a scan must
+		// not be reading; the writer reads the index instead.
+		close(s.knownBuilt)
+		go s.collectValueLog()
+	default:
 		s.known.building = true
 		go s.buildKnown(db.NewTransaction(false)) // a snapshot from before any write
 		go s.collectValueLog()
@@ -139,6 +153,9 @@ func (s *Store) checkSchema() error {
 			it.Close()
 			if !empty {
 				return protocol.E("", protocol.Invalid, "the store holds data but no schema version: not a commons store, or written by a version before %d", SchemaVersion)
+			}
+			if s.readOnly {
+				return nil // written once the store is reopened for writing
 			}
 			return txn.Set([]byte(keySchema), []byte(strconv.Itoa(SchemaVersion)))
 		}
@@ -166,8 +183,10 @@ func (s *Store) collectValueLog() {
 		case <-s.stop:
 			return
 		case <-t.C:
+			s.dbMu.RLock()
 			for s.db.RunValueLogGC(0.5) == nil {
 			}
+			s.dbMu.RUnlock()
 		}
 	}
 }
@@ -179,6 +198,8 @@ func (s *Store) Close() error {
 		<-s.done
 		<-s.repairDone
 		<-s.knownBuilt
+		s.dbMu.Lock()
+		defer s.dbMu.Unlock()
 		if err := s.db.Close(); err != nil {
 			s.closeErr = protocol.E("close store", protocol.Other, "%w", err)
 		}

@@ -57,7 +57,7 @@ func (s *Store) walk(op, family string, part func(rest []byte) ([]byte, bool), f
 	from := []byte(family)
 	for {
 		var page [][]byte
-		err := s.db.View(func(txn *badger.Txn) error {
+		err := s.view(func(txn *badger.Txn) error {
 			it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(family)})
 			defer it.Close()
 			for it.Seek(from); it.Valid() && len(page) < walkPage; {

@@ -77,6 +77,9 @@ func (s *Store) commitChunk(objs []*protocol.Object, results []PutResult) (int, 
 	const op = "put objects"
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	if err := s.roomToWrite(op); err != nil {
+		return 0, err
+	}
 	for attempt := 0; ; attempt++ {
 		n, err := s.tryChunk(objs, results)
 		switch {

@@ -146,6 +146,9 @@ func oneLine(err error) string {
 	if protocol.KindOf(err) == protocol.Other && errors.Is(err, context.Canceled) {
 		msg = "interrupted"
 	}
+	if protocol.KindOf(err) == protocol.NoSpace && !strings.Contains(msg, "disk full") {
+		msg = "disk full: " + msg
+	}
 	return safeMessage(msg)
 }
 

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/commons-p2p/commons/store"
+)
+
+// fillFile writes a file of size bytes, or, with size -1, fills the
+// filesystem until it refuses (ENOSPC).
+func fillFile(t *testing.T, path string, size int64) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	chunk := bytes.Repeat([]byte{0x5a}, 1<<20)
+	for written := int64(0); size < 0 || written < size; {
+		b := chunk
+		if size >= 0 && size-written < int64(len(b)) {
+			b = b[:size-written]
+		}
+		n, err := f.Write(b)
+		written += int64(n)
+		if errors.Is(err, syscall.ENOSPC) && size < 0 {
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestDaemonOnFullDisk runs the daemon on a small filesystem (a 128 MiB
+// tmpfs; root only, skipped otherwise) and fills it with datasets: the
+// daemon stays up (no SIGBUS in Badger's memory-mapped logs), `dataset
+// add` fails with "disk full", reads answer, writes resume once space is
+// freed without a restart, and a daemon started on the full disk serves
+// reads and every dataset acknowledged before.
+func TestDaemonOnFullDisk(t *testing.T) {
+	mnt := t.TempDir()
+	if err := syscall.Mount("commons-e2e", mnt, "tmpfs", 0, "size=128m,mode=0700"); err != nil {
+		t.Skipf("cannot mount a small filesystem to fill (needs root): %v", err)
+	}
+	t.Cleanup(func() { syscall.Unmount(mnt, syscall.MNT_DETACH) })
+	repo := filepath.Join(mnt, "repo")
+	ok(t, &idJSON{}, "init", "--repo", repo, "--json")
+	files := map[string]string{}
+	for i := range 1500 {
+		files[fmt.Sprintf("part-%04d.csv", i)] = fmt.Sprintf("row %d", i)
+	}
+	tree := writeTree(t, files)
+	d := startDaemon(t, repo)
+
+	free, _, err := store.FreeSpace(mnt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ballast := filepath.Join(mnt, "ballast")
+	fillFile(t, ballast, int64(free)-store.Headroom-4<<20)
+
+	add := func(name string) result {
+		return commons(t, nil, "--repo", repo, "--json", "dataset", "add", tree, "--name", name, "--license", "CC0-1.0")
+	}
+	var acked []string
+	for i := 0; ; i++ {
+		if i == 1000 {
+			t.Fatal("1000 datasets stored on a 128 MiB filesystem and never a refusal for lack of space")
+		}
+		r := add(fmt.Sprintf("fill %d", i))
+		if r.code != 0 {
+			select {
+			case <-d.exited:
+				t.Fatalf("the daemon died on a full disk (%v):\n%s", d.cmd.ProcessState, d.stderr)
+			default:
+			}
+			msg := fails(t, nil, []string{"disk full", filepath.Join(repo, "data"), "bytes free"}, "--repo", repo, "dataset", "add", tree, "--name", "refused", "--license", "CC0-1.0")
+			t.Logf("%d datasets stored, then: %s", len(acked), strings.TrimSpace(msg.stderr))
+			break
+		}
+		var p publishedJSON
+		oneJSON(t, r.stdout, &p)
+		acked = append(acked, p.ID)
+	}
+	if len(acked) == 0 {
+		t.Fatal("the first write was refused: the ballast left no room at all")
+	}
+	show := func(when string) {
+		t.Helper()
+		for _, id := range acked {
+			if r := commons(t, nil, "--repo", repo, "--json", "dataset", "show", id); r.code != 0 {
+				t.Fatalf("dataset show %s %s: %s", id, when, r)
+			}
+		}
+	}
+	show("on a full disk")
+
+	if err := os.Remove(ballast); err != nil {
+		t.Fatal(err)
+	}
+	r := add("after freeing space")
+	if r.code != 0 {
+		t.Fatalf("dataset add once space is freed, same daemon: %s", r)
+	}
+	var p publishedJSON
+	oneJSON(t, r.stdout, &p)
+	acked = append(acked, p.ID)
+	if code := d.stop(t); code != 0 {
+		t.Fatalf("daemon exit code %d:\n%s", code, d.stderr)
+	}
+
+	// Full to the last page, but for the few KiB of the daemon's own
+	// files (its API address and token).
+	fillFile(t, ballast, -1)
+	if err := os.Truncate(ballast, max(0, fileSize(t, ballast)-1<<20)); err != nil {
+		t.Fatal(err)
+	}
+	d = startDaemon(t, repo)
+	show("after a restart on a full disk")
+	fails(t, nil, []string{"disk full"}, "--repo", repo, "dataset", "add", tree, "--name", "still full", "--license", "CC0-1.0")
+	if err := os.Remove(ballast); err != nil {
+		t.Fatal(err)
+	}
+	if r := add("reopened"); r.code != 0 {
+		t.Fatalf("dataset add once space is freed after a start on a full disk: %s", r)
+	}
+	show("after the store reopened for writing")
+	select {
+	case <-d.exited:
+		t.Fatalf("the daemon exited:\n%s", d.stderr)
+	default:
+	}
+}
+
+func fileSize(t *testing.T, path string) int64 {
+	t.Helper()
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Size()
+}
