@@ -47,6 +47,9 @@ type Config struct {
 	// Storage bounds what peers make the node store unasked; zero fields
 	// take the defaults below.
 	Storage Storage `json:"storage,omitzero"`
+	// Keystore says where the passphrase of an encrypted keystore comes
+	// from (SPEC.md §6.1, "Keys at rest").
+	Keystore KeystoreConfig `json:"keystore,omitzero"`
 }
 
 // Defaults of Storage (SPEC.md §7.4, "Storage budgets"). A budget is what
@@ -184,6 +187,9 @@ func (c *Config) validate() error {
 	}
 	if maxConns := cmp.Or(l.MaxConns, p2p.DefaultMaxConns); l.MaxConnsInbound > maxConns {
 		return protocol.E("config", protocol.Invalid, "limits: max_conns_inbound %d is above max_conns %d", l.MaxConnsInbound, maxConns)
+	}
+	if err := c.Keystore.validate(); err != nil {
+		return err
 	}
 	return c.Storage.validate()
 }

@@ -26,6 +26,9 @@ type DaemonOptions struct {
 	// config's.
 	Bootstrap []string
 	Logger    *slog.Logger
+	// AskPassphrase asks for the passphrase of an encrypted keystore
+	// whose config names no file or variable; nil when nobody can answer.
+	AskPassphrase PassphraseAsker
 }
 
 // shutdownGrace bounds how long in-flight API requests may take to finish
@@ -40,7 +43,7 @@ func RunDaemon(ctx context.Context, dir string, opts DaemonOptions) error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	repo, err := openOrInit(dir, opts.Genesis, log)
+	repo, err := openOrInit(dir, opts.Genesis, opts.AskPassphrase, log)
 	if err != nil {
 		return err
 	}
@@ -109,8 +112,8 @@ func RunDaemon(ctx context.Context, dir string, opts DaemonOptions) error {
 }
 
 // openOrInit opens the repo in dir, creating it first when there is none.
-func openOrInit(dir string, genesis []byte, log *slog.Logger) (*Repo, error) {
-	repo, err := OpenRepo(dir)
+func openOrInit(dir string, genesis []byte, ask PassphraseAsker, log *slog.Logger) (*Repo, error) {
+	repo, err := OpenRepoAsking(dir, ask)
 	if protocol.IsKind(err, protocol.NotFound) {
 		log.Info("creating repo", "repo", dir)
 		return Init(dir, InitOptions{Genesis: genesis})

@@ -20,10 +20,14 @@ import (
 // (`--as node` is the same as no --as).
 const nodeKeyName = "node"
 
-// Keystore holds a node's named Ed25519 keys, one file each, mode 0600.
+// Keystore holds a node's named Ed25519 keys, one file each, mode 0600:
+// plain, or encrypted under a passphrase (keyfile.go). A keystore whose
+// node key is encrypted has a passphrase, and writes every new key
+// encrypted under it; it still reads plain files.
 type Keystore struct {
-	dir  string
-	node *protocol.Key
+	dir        string
+	node       *protocol.Key
+	passphrase []byte // nil for a plain keystore
 
 	mu    sync.Mutex
 	cache map[string]*protocol.Key
@@ -60,14 +64,17 @@ func (ks *Keystore) New(name string) (*protocol.Key, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := writeKey(path, priv); err != nil {
+	k, err := protocol.NewKey(priv)
+	if err != nil {
 		return nil, err
 	}
-	k, err := protocol.NewKey(priv)
-	if err == nil && ks.dids != nil {
+	if err := writeKey(path, name, k, ks.passphrase); err != nil {
+		return nil, err
+	}
+	if ks.dids != nil {
 		ks.dids[k.DID()] = true
 	}
-	return k, err
+	return k, nil
 }
 
 // Has reports whether d is the DID of a key of the keystore. The first
@@ -152,13 +159,40 @@ func (ks *Keystore) List() ([]KeyEntry, error) {
 func (ks *Keystore) path(name string) string { return filepath.Join(ks.dir, name+".key") }
 
 func (ks *Keystore) load(name string) (*protocol.Key, error) {
-	b, err := os.ReadFile(ks.path(name))
+	k, _, err := readKey(ks.path(name), name, ks.passphrase)
+	return k, err
+}
+
+// readKey reads the key called name from path, decrypting it with
+// passphrase when the file is encrypted, and says whether it was.
+func readKey(path, name string, passphrase []byte) (*protocol.Key, bool, error) {
+	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, protocol.E("load key", protocol.NotFound, "no key named %q (see `commons key list`)", name)
+		return nil, false, protocol.E("load key", protocol.NotFound, "no key named %q (see `commons key list`)", name)
 	}
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
+	if !isEncryptedKeyFile(b) {
+		k, err := decodeKey(name, b)
+		return k, false, err
+	}
+	plain, did, err := openKey(name, b, passphrase)
+	if err != nil {
+		return nil, true, err
+	}
+	k, err := decodeKey(name, plain)
+	if err != nil {
+		return nil, true, err
+	}
+	if k.DID() != did {
+		return nil, true, protocol.E("load key", protocol.Invalid, "key %q: the file says %s, the key inside is %s", name, did, k.DID())
+	}
+	return k, true, nil
+}
+
+// decodeKey decodes the libp2p protobuf encoding of an Ed25519 key.
+func decodeKey(name string, b []byte) (*protocol.Key, error) {
 	pk, err := crypto.UnmarshalPrivateKey(b)
 	if err != nil {
 		return nil, protocol.E("load key", protocol.Invalid, "key %q: %v", name, err)
@@ -173,14 +207,24 @@ func (ks *Keystore) load(name string) (*protocol.Key, error) {
 	return protocol.NewKey(ed25519.PrivateKey(raw))
 }
 
-func writeKey(path string, priv ed25519.PrivateKey) error {
-	pk, err := crypto.UnmarshalEd25519PrivateKey(priv)
-	if err != nil {
-		return err
-	}
-	b, err := crypto.MarshalPrivateKey(pk)
+// writeKey writes k, called name, to path: encrypted under passphrase
+// when there is one, plain otherwise.
+func writeKey(path, name string, k *protocol.Key, passphrase []byte) error {
+	b, err := encodeKey(name, k, passphrase)
 	if err != nil {
 		return err
 	}
 	return writeFileAtomic(path, b, 0o600)
+}
+
+func encodeKey(name string, k *protocol.Key, passphrase []byte) ([]byte, error) {
+	pk, err := crypto.UnmarshalEd25519PrivateKey(k.Private())
+	if err != nil {
+		return nil, err
+	}
+	b, err := crypto.MarshalPrivateKey(pk)
+	if err != nil || passphrase == nil {
+		return b, err
+	}
+	return sealKey(name, k.DID(), b, passphrase, DefaultScrypt)
 }

@@ -21,8 +21,9 @@ import (
 //
 //	config.json    Config
 //	genesis.json   the genesis of the repo's network, as given (genesis.go)
-//	keys/node.key  the node key (libp2p protobuf encoding, mode 0600)
-//	keys/NAME.key  named keys of the keystore, same encoding
+//	keys/node.key  the node key (libp2p protobuf encoding, or encrypted
+//	               as keyfile.go says; mode 0600)
+//	keys/NAME.key  named keys of the keystore, same encodings
 //	data/          the Badger store
 //	api            the address the running daemon's HTTP API listens on
 //	api.token      the API token, when the config sets one (mode 0600)
@@ -89,6 +90,9 @@ type InitOptions struct {
 	// /key/swarm/psk/1.0.0/ format): the repo's network is private, and
 	// the key is kept as DIR/swarm.key (mode 0600).
 	SwarmKey []byte
+	// Keystore, when it names a passphrase file or variable, is written
+	// into the config and the node key is encrypted under the passphrase.
+	Keystore KeystoreConfig
 }
 
 // Init creates a repo in dir: a node key, a config and an empty data
@@ -116,8 +120,17 @@ func Init(dir string, opts InitOptions) (*Repo, error) {
 		}
 		cfg.Listen = tcpOnly(cfg.Listen)
 	}
+	cfg.Keystore = opts.Keystore
 	if err := cfg.validate(); err != nil {
 		return nil, err
+	}
+	var passphrase []byte
+	if opts.Keystore != (KeystoreConfig{}) {
+		p, err := opts.Keystore.passphrase(nil)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+		passphrase = p
 	}
 	if opts.Genesis != nil {
 		if _, _, err := protocol.DecodeGenesis(opts.Genesis); err != nil {
@@ -125,7 +138,7 @@ func Init(dir string, opts InitOptions) (*Repo, error) {
 		}
 	}
 	created := !exists(dir)
-	if err := initFiles(dir, cfg, opts.Genesis, opts.SwarmKey); err != nil {
+	if err := initFiles(dir, cfg, opts.Genesis, opts.SwarmKey, passphrase); err != nil {
 		if created {
 			os.RemoveAll(dir)
 		} else {
@@ -138,7 +151,7 @@ func Init(dir string, opts InitOptions) (*Repo, error) {
 	return OpenRepo(dir)
 }
 
-func initFiles(dir string, cfg Config, genesis, swarmKey []byte) error {
+func initFiles(dir string, cfg Config, genesis, swarmKey, passphrase []byte) error {
 	if err := os.MkdirAll(filepath.Join(dir, keysDir), 0o700); err != nil {
 		return err
 	}
@@ -152,7 +165,11 @@ func initFiles(dir string, cfg Config, genesis, swarmKey []byte) error {
 	if err != nil {
 		return err
 	}
-	if err := writeKey(filepath.Join(dir, keysDir, nodeKeyName+".key"), priv); err != nil {
+	nk, err := protocol.NewKey(priv)
+	if err != nil {
+		return err
+	}
+	if err := writeKey(filepath.Join(dir, keysDir, nodeKeyName+".key"), nodeKeyName, nk, passphrase); err != nil {
 		return err
 	}
 	if swarmKey != nil {
@@ -169,8 +186,14 @@ func initFiles(dir string, cfg Config, genesis, swarmKey []byte) error {
 	return writeConfig(filepath.Join(dir, configFile), cfg)
 }
 
-// OpenRepo opens an initialised repo.
-func OpenRepo(dir string) (*Repo, error) {
+// OpenRepo opens an initialised repo. An encrypted keystore takes its
+// passphrase from the file or variable the config names.
+func OpenRepo(dir string) (*Repo, error) { return OpenRepoAsking(dir, nil) }
+
+// OpenRepoAsking opens an initialised repo, calling ask for the passphrase
+// of an encrypted keystore whose config names no file or variable. A
+// wrong passphrase opens nothing.
+func OpenRepoAsking(dir string, ask PassphraseAsker) (*Repo, error) {
 	const op = "open repo"
 	cfg, err := readConfig(filepath.Join(dir, configFile))
 	if errors.Is(err, fs.ErrNotExist) {
@@ -183,6 +206,13 @@ func OpenRepo(dir string) (*Repo, error) {
 		return nil, err
 	}
 	ks := &Keystore{dir: filepath.Join(dir, keysDir)}
+	if encrypted, err := keyFileEncrypted(ks.path(nodeKeyName)); err != nil {
+		return nil, fmt.Errorf("%s: node key: %w", op, err)
+	} else if encrypted {
+		if ks.passphrase, err = cfg.Keystore.passphrase(ask); err != nil {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+	}
 	nk, err := ks.load(nodeKeyName)
 	if err != nil {
 		return nil, fmt.Errorf("%s: node key: %w", op, err)
@@ -250,6 +280,15 @@ func (r *Repo) SetAPIAddr(addr string) error {
 
 // DataDir is where the store lives.
 func (r *Repo) DataDir() string { return filepath.Join(r.Dir, dataDir) }
+
+// keyFileEncrypted reports whether the key file at path is encrypted.
+func keyFileEncrypted(path string) (bool, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return false, err
+	}
+	return isEncryptedKeyFile(b), nil
+}
 
 func exists(p string) bool {
 	_, err := os.Stat(p)
