@@ -27,7 +27,10 @@ repo of another network refuses it and the daemon does not start. A repo
 never given a genesis founds a commons of one at the first start: the node
 key its only steward. Each --bootstrap is a peer to join the network
 through for this run, an address ending in /p2p/PEER, besides those of the
-config (` + "`commons init --bootstrap`" + `). SIGINT or SIGTERM shut the daemon down cleanly. Logs
+config (` + "`commons init --bootstrap`" + `). An encrypted keystore's passphrase is read once, at start,
+from the file or variable the config names (keystore.passphrase_file or
+keystore.passphrase_env), else asked on the terminal; a wrong one and the
+daemon does not start. SIGINT or SIGTERM shut the daemon down cleanly. Logs
 go to stderr, as JSON lines with --json.
 `
 }
@@ -63,11 +66,12 @@ func (DaemonCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err = node.RunDaemon(ctx, dir, node.DaemonOptions{
-		APIAddr:   args.Get("api"),
-		Listen:    args.All("listen"),
-		Genesis:   genesis,
-		Bootstrap: args.All("bootstrap"),
-		Logger:    slog.New(h),
+		APIAddr:       args.Get("api"),
+		Listen:        args.All("listen"),
+		Genesis:       genesis,
+		Bootstrap:     args.All("bootstrap"),
+		Logger:        slog.New(h),
+		AskPassphrase: terminalAsker(env, false),
 	})
 	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 		return nil // asked to stop, and stopped

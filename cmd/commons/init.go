@@ -12,6 +12,7 @@ type InitCommand struct{}
 func (InitCommand) Synopsis() string { return "create a repo: node key, config and data directory" }
 func (InitCommand) Usage() string {
 	return `usage: commons init [--api ADDR] [--listen MULTIADDR]... [--genesis FILE] [--bootstrap MULTIADDR]... [--swarm-key FILE]
+                   [--passphrase-file FILE | --passphrase-env NAME]
 
 Creates the repo directory with a new node key, a config and an empty store.
 --api and --listen are written into the config. With --genesis the repo
@@ -22,7 +23,9 @@ peer, an address ending in /p2p/PEER as ` + "`commons id`" + ` prints it there,
 saved in the config: the daemon joins the network through them at every
 start. --swarm-key makes the network private: the repo keeps a copy of FILE
 (see ` + "`commons swarm key new`" + `) and talks only to nodes that hold the same
-key, over TCP. An existing repo is never touched, and a bad flag creates
+key, over TCP. --passphrase-file or --passphrase-env encrypt the keystore
+with the passphrase in FILE or in $NAME, and keep the name in the config for
+the daemon to read at every start. An existing repo is never touched, and a bad flag creates
 nothing: init refuses and changes nothing.
 `
 }
@@ -34,6 +37,7 @@ func (InitCommand) Flags() []Flag {
 		{Name: "genesis", Value: "FILE", Help: "join the network this genesis founds"},
 		{Name: "bootstrap", Value: "MULTIADDR", Repeat: true, Help: "a peer to join the network through, ending in /p2p/PEER"},
 		{Name: "swarm-key", Value: "FILE", Help: "the swarm key of a private network"},
+		passphraseFlags[0], passphraseFlags[1],
 	}
 }
 
@@ -56,7 +60,12 @@ func (InitCommand) Run(_ context.Context, env *Env, args *Args) error {
 	if err != nil {
 		return err
 	}
+	keystore, err := keystoreFlags(args)
+	if err != nil {
+		return err
+	}
 	repo, err := node.Init(dir, node.InitOptions{
+		Keystore:  keystore,
 		APIAddr:   args.Get("api"),
 		Listen:    args.All("listen"),
 		Genesis:   genesis,

@@ -41,6 +41,7 @@ var commands = []struct {
 	{"swarm key new", SwarmKeyNewCommand{}},
 	{"key new", KeyNewCommand{}},
 	{"key list", KeyListCommand{}},
+	{"key encrypt", KeyEncryptCommand{}},
 	{"dataset add", DatasetAddCommand{}},
 	{"dataset show", DatasetShowCommand{}},
 	{"dataset list", DatasetListCommand{}},
