@@ -155,7 +155,7 @@ func TestEncryptedKeyFileTampered(t *testing.T) {
 		t.Fatal(err)
 	}
 	if k, err := again.Keys.Get("bob"); !protocol.IsKind(err, protocol.Forbidden) {
-		t.Errorf("alice's file as bob.key: key %v, err %v; want forbidden", k, err)
+		t.Errorf("alice's file as bob.key: key %v, err %v; want forbidden", k != nil, err)
 	}
 }
 
