@@ -268,7 +268,9 @@ func TestDaemonRefusesWrongPassphrase(t *testing.T) {
 		src  func(t *testing.T) KeystoreConfig
 		want string
 	}{
-		{"wrong file", func(t *testing.T) KeystoreConfig { return KeystoreConfig{PassphraseFile: passFile(t, "battery staple")} }, "wrong passphrase"},
+		{"wrong file", func(t *testing.T) KeystoreConfig {
+			return KeystoreConfig{PassphraseFile: passFile(t, "battery staple")}
+		}, "wrong passphrase"},
 		{"wrong env", func(t *testing.T) KeystoreConfig {
 			t.Setenv("COMMONS_TEST_PASSPHRASE", "battery staple")
 			return KeystoreConfig{PassphraseEnv: "COMMONS_TEST_PASSPHRASE"}
