@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/commons-p2p/commons/node"
 	"github.com/commons-p2p/commons/protocol"
@@ -36,7 +39,7 @@ func (LocateCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	if err != nil {
 		return err
 	}
-	d, err := digestOf(pos[0])
+	d, err := digestOf(ctx, pos[0])
 	if err != nil {
 		return err
 	}
@@ -64,11 +67,14 @@ func printLocated(t *table, res *node.LocateResult) {
 }
 
 // digestOf reads "sha256:HEX" as a digest, and anything else as the path
-// of a file to hash.
-func digestOf(arg string) (protocol.Digest, error) {
+// of a file to hash, by the rules of dataset add; an interrupt stops the
+// hashing.
+func digestOf(ctx context.Context, arg string) (protocol.Digest, error) {
 	if strings.HasPrefix(arg, "sha256:") {
 		return protocol.ParseDigest(arg)
 	}
-	d, _, err := node.HashFile(arg)
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	d, _, err := node.HashFileContext(ctx, arg)
 	return d, err
 }
