@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"syscall"
 
 	badger "github.com/dgraph-io/badger/v4"
 
@@ -90,12 +91,24 @@ func (s *Store) commitChunk(objs []*protocol.Object, results []PutResult) (int, 
 		case errors.Is(err, badger.ErrConflict):
 			return 0, protocol.E(op, protocol.Transient, "%w", err)
 		}
-		var pe *protocol.Error
-		if errors.As(err, &pe) {
-			return 0, err
-		}
-		return 0, protocol.E(op, protocol.Other, "%w", err)
+		return 0, writeError(op, err)
 	}
+}
+
+// writeError gives a failed write its kind: a refusal keeps its own; the
+// filesystem's "no space left" (from a file Badger writes plainly, such as
+// the manifest or a table) is NoSpace, like the guard's refusal, so that
+// the API answers 507 whichever saw the full disk first; anything else is
+// Other.
+func writeError(op string, err error) error {
+	var pe *protocol.Error
+	switch {
+	case errors.As(err, &pe):
+		return err
+	case errors.Is(err, syscall.ENOSPC):
+		return protocol.E(op, protocol.NoSpace, "disk full: %w", err)
+	}
+	return protocol.E(op, protocol.Other, "%w", err)
 }
 
 func (s *Store) tryChunk(objs []*protocol.Object, results []PutResult) (int, error) {
