@@ -3,7 +3,6 @@ package node
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,56 +10,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
+	"github.com/commons-p2p/commons/store/storetest"
 )
-
-// smallFilesystem mounts a 128 MiB tmpfs (whose files, like Badger's
-// memory-mapped logs, raise SIGBUS when a page cannot be allocated) and
-// unmounts it when the test ends. It skips the test where mounting is not
-// allowed.
-func smallFilesystem(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	if err := syscall.Mount("commons-test", dir, "tmpfs", 0, "size=128m,mode=0700"); err != nil {
-		t.Skipf("cannot mount a small filesystem to fill (needs root): %v", err)
-	}
-	t.Cleanup(func() {
-		if err := syscall.Unmount(dir, syscall.MNT_DETACH); err != nil {
-			t.Errorf("unmount %s: %v", dir, err)
-		}
-	})
-	return dir
-}
-
-// ballast writes a file of size bytes at path, or, with size -1, fills
-// the filesystem until it refuses (ENOSPC).
-func ballast(t *testing.T, path string, size int64) {
-	t.Helper()
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	chunk := bytes.Repeat([]byte{0xa5}, 1<<20)
-	for written := int64(0); size < 0 || written < size; {
-		b := chunk
-		if size >= 0 && size-written < int64(len(b)) {
-			b = b[:size-written]
-		}
-		n, err := f.Write(b)
-		written += int64(n)
-		if errors.Is(err, syscall.ENOSPC) && size < 0 {
-			return
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-}
 
 // diskNode serves a node whose store is in dir over HTTP.
 type diskNode struct {
@@ -135,7 +90,7 @@ func wantDiskFull(t *testing.T, code int, body []byte, dir string) {
 // there after a restart, writes resume by themselves once space is freed,
 // and a restart on a full disk opens the store read-only.
 func TestFullDisk(t *testing.T) {
-	mnt := smallFilesystem(t)
+	mnt := storetest.SmallFilesystem(t)
 	repo, err := Init(filepath.Join(mnt, "repo"), InitOptions{APIAddr: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
@@ -147,7 +102,7 @@ func TestFullDisk(t *testing.T) {
 	}
 	// Leave a few MiB above the store's headroom, then feed it.
 	ballastPath := filepath.Join(mnt, "ballast")
-	ballast(t, ballastPath, int64(free)-store.Headroom-6<<20)
+	storetest.Ballast(t, ballastPath, int64(free)-store.Headroom-6<<20)
 
 	var acked []protocol.ID
 	var refused []byte
@@ -192,7 +147,7 @@ func TestFullDisk(t *testing.T) {
 	d.close(t)
 
 	// A restart on a disk filled to the last block opens read-only.
-	ballast(t, ballastPath, -1)
+	storetest.Ballast(t, ballastPath, -1)
 	d = openDiskNode(t, repo)
 	if !d.st.ReadOnly() {
 		t.Error("the store on a full disk did not open read-only")

@@ -1,43 +1,15 @@
 package main
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/commons-p2p/commons/store"
+	"github.com/commons-p2p/commons/store/storetest"
 )
-
-// fillFile writes a file of size bytes, or, with size -1, fills the
-// filesystem until it refuses (ENOSPC).
-func fillFile(t *testing.T, path string, size int64) {
-	t.Helper()
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	chunk := bytes.Repeat([]byte{0x5a}, 1<<20)
-	for written := int64(0); size < 0 || written < size; {
-		b := chunk
-		if size >= 0 && size-written < int64(len(b)) {
-			b = b[:size-written]
-		}
-		n, err := f.Write(b)
-		written += int64(n)
-		if errors.Is(err, syscall.ENOSPC) && size < 0 {
-			return
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-}
 
 // TestDaemonOnFullDisk runs the daemon on a small filesystem (a 128 MiB
 // tmpfs; root only, skipped otherwise) and fills it with datasets: the
@@ -46,11 +18,7 @@ func fillFile(t *testing.T, path string, size int64) {
 // freed without a restart, and a daemon started on the full disk serves
 // reads and every dataset acknowledged before.
 func TestDaemonOnFullDisk(t *testing.T) {
-	mnt := t.TempDir()
-	if err := syscall.Mount("commons-e2e", mnt, "tmpfs", 0, "size=128m,mode=0700"); err != nil {
-		t.Skipf("cannot mount a small filesystem to fill (needs root): %v", err)
-	}
-	t.Cleanup(func() { syscall.Unmount(mnt, syscall.MNT_DETACH) })
+	mnt := storetest.SmallFilesystem(t)
 	repo := filepath.Join(mnt, "repo")
 	ok(t, &idJSON{}, "init", "--repo", repo, "--json")
 	files := map[string]string{}
@@ -65,7 +33,7 @@ func TestDaemonOnFullDisk(t *testing.T) {
 		t.Fatal(err)
 	}
 	ballast := filepath.Join(mnt, "ballast")
-	fillFile(t, ballast, int64(free)-store.Headroom-4<<20)
+	storetest.Ballast(t, ballast, int64(free)-store.Headroom-4<<20)
 
 	add := func(name string) result {
 		return commons(t, nil, "--repo", repo, "--json", "dataset", "add", tree, "--name", name, "--license", "CC0-1.0")
@@ -119,7 +87,7 @@ func TestDaemonOnFullDisk(t *testing.T) {
 
 	// Full to the last page, but for the few KiB of the daemon's own
 	// files (its API address and token).
-	fillFile(t, ballast, -1)
+	storetest.Ballast(t, ballast, -1)
 	if err := os.Truncate(ballast, max(0, fileSize(t, ballast)-1<<20)); err != nil {
 		t.Fatal(err)
 	}
