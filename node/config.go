@@ -108,27 +108,13 @@ type Storage struct {
 
 // withDefaults fills the zero fields of s.
 func (s Storage) withDefaults() Storage {
-	if s.SignerObjects == 0 {
-		s.SignerObjects = DefaultSignerObjects
-	}
-	if s.SignerBytes == 0 {
-		s.SignerBytes = DefaultSignerBytes
-	}
-	if s.PeerObjects == 0 {
-		s.PeerObjects = DefaultPeerObjects
-	}
-	if s.PeerBytes == 0 {
-		s.PeerBytes = DefaultPeerBytes
-	}
-	if s.StrangerObjects == 0 {
-		s.StrangerObjects = DefaultStrangerObjects
-	}
-	if s.StrangerBytes == 0 {
-		s.StrangerBytes = DefaultStrangerBytes
-	}
-	if s.MinFree == 0 {
-		s.MinFree = DefaultMinFree
-	}
+	s.SignerObjects = cmp.Or(s.SignerObjects, DefaultSignerObjects)
+	s.SignerBytes = cmp.Or(s.SignerBytes, DefaultSignerBytes)
+	s.PeerObjects = cmp.Or(s.PeerObjects, DefaultPeerObjects)
+	s.PeerBytes = cmp.Or(s.PeerBytes, DefaultPeerBytes)
+	s.StrangerObjects = cmp.Or(s.StrangerObjects, DefaultStrangerObjects)
+	s.StrangerBytes = cmp.Or(s.StrangerBytes, DefaultStrangerBytes)
+	s.MinFree = cmp.Or(s.MinFree, DefaultMinFree)
 	return s
 }
 
