@@ -1,6 +1,9 @@
 package protocol
 
-import "encoding/json"
+import (
+	"crypto/sha256"
+	"encoding/json"
+)
 
 // NewEnvelope encodes a statement of kind k about subjects with predicate
 // pred and returns it as an unsigned envelope. Sign it with Key.Sign, then
@@ -37,3 +40,12 @@ func FileSubjects(files []File) []ResourceDescriptor {
 func ReferenceSubject(id ID) []ResourceDescriptor {
 	return []ResourceDescriptor{{Name: id.String(), Digest: map[string]string{"sha256": id.Digest().Hex()}}}
 }
+
+// KeySubject returns the subject of a rotation of key d.
+func KeySubject(d DID) []ResourceDescriptor {
+	return []ResourceDescriptor{{Name: d.String(), Digest: map[string]string{"sha256": KeyDigest(d).Hex()}}}
+}
+
+// KeyDigest is the SHA-256 of d's 32-byte Ed25519 public key: the digest
+// of a key subject (SPEC.md §3.3).
+func KeyDigest(d DID) Digest { return sha256.Sum256(d.PublicKey()) }

@@ -106,8 +106,11 @@ func checkPlainReading(t *testing.T, payload []byte, o *protocol.Object) {
 		t.Fatalf("plain reader sees _type %q predicateType %q", st.Type, st.PredicateType)
 	}
 	issuerField := "issuer"
-	if o.Kind == protocol.KindDataset || o.Kind == protocol.KindDerivation {
+	switch o.Kind {
+	case protocol.KindDataset, protocol.KindDerivation:
 		issuerField = "publisher"
+	case protocol.KindRotation:
+		issuerField = "from"
 	}
 	if got, _ := st.Predicate[issuerField].(string); got != o.Issuer().String() {
 		t.Fatalf("plain reader sees %s %q, object %s", issuerField, got, o.Issuer())

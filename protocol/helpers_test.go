@@ -65,7 +65,7 @@ func mustEnvelope(k protocol.ObjectKind, subjects []protocol.ResourceDescriptor,
 
 var helloFile = protocol.File{Name: "hello.txt", Digest: protocol.SumDigest([]byte("hello\n")), Size: 6}
 
-// vectors builds the five vectors. Each later one refers to an earlier one.
+// vectors builds the six vectors. Each later one refers to an earlier one.
 func vectors() []vector {
 	ds := mustEnvelope(protocol.KindDataset, protocol.FileSubjects([]protocol.File{helloFile}), protocol.Dataset{
 		Name:      "Test vector",
@@ -99,7 +99,13 @@ func vectors() []vector {
 		Reason:  "contributor asked to be removed",
 		Created: day(5),
 	}, vectorKey)
-	return []vector{{"dataset", ds}, {"attribution", at}, {"derivation", dv}, {"endorsement", en}, {"revocation", rv}}
+	ro := mustEnvelope(protocol.KindRotation, protocol.KeySubject(vectorKey.DID()), protocol.Rotation{
+		From:    vectorKey.DID(),
+		To:      otherKey.DID(),
+		Note:    "key of 2026 retired",
+		Created: day(6),
+	}, vectorKey, otherKey)
+	return []vector{{"dataset", ds}, {"attribution", at}, {"derivation", dv}, {"endorsement", en}, {"revocation", rv}, {"rotation", ro}}
 }
 
 func vectorByName(name string) *protocol.Envelope {

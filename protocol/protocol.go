@@ -15,6 +15,7 @@ const (
 	PredicateDerivation  = "https://commons.network/derivation/v1"
 	PredicateEndorsement = "https://commons.network/endorsement/v1"
 	PredicateRevocation  = "https://commons.network/revocation/v1"
+	PredicateRotation    = "https://commons.network/key-rotation/v1"
 )
 
 // ObjectKind says what an object is. The numbers are stored in the index:
@@ -28,6 +29,7 @@ const (
 	KindDerivation
 	KindEndorsement
 	KindRevocation
+	KindRotation
 )
 
 var kindInfo = [...]struct{ name, predicate string }{
@@ -37,6 +39,7 @@ var kindInfo = [...]struct{ name, predicate string }{
 	KindDerivation:  {"derivation", PredicateDerivation},
 	KindEndorsement: {"endorsement", PredicateEndorsement},
 	KindRevocation:  {"revocation", PredicateRevocation},
+	KindRotation:    {"rotation", PredicateRotation},
 }
 
 func (k ObjectKind) String() string {
@@ -138,6 +141,17 @@ type Revocation struct {
 	Created time.Time `json:"created"`
 }
 
+// Rotation is the predicate of a key rotation: the holder of key From
+// hands its identity on to key To. Both keys sign it, so neither can be
+// named by the other against its will (SPEC.md §3.4, §4.6). The subject is
+// the key From.
+type Rotation struct {
+	From    DID       `json:"from"`
+	To      DID       `json:"to"`
+	Note    string    `json:"note,omitempty"`
+	Created time.Time `json:"created"`
+}
+
 // File is a file of a dataset (or an artifact of a derivation): its path
 // inside the dataset, its digest and its size (-1 when not given).
 type File struct {
@@ -163,10 +177,11 @@ type Object struct {
 	Derivation  *Derivation
 	Endorsement *Endorsement
 	Revocation  *Revocation
+	Rotation    *Rotation
 }
 
 // Issuer returns the identity responsible for o: the publisher of a dataset
-// or derivation, the issuer of a claim.
+// or derivation, the issuer of a claim, the old key of a rotation.
 func (o *Object) Issuer() DID {
 	switch o.Kind {
 	case KindDataset:
@@ -179,8 +194,19 @@ func (o *Object) Issuer() DID {
 		return o.Endorsement.Issuer
 	case KindRevocation:
 		return o.Revocation.Issuer
+	case KindRotation:
+		return o.Rotation.From
 	}
 	return DID{}
+}
+
+// Signers returns the keys that must have signed o: its issuer, and for a
+// rotation also the new key.
+func (o *Object) Signers() []DID {
+	if o.Kind == KindRotation {
+		return []DID{o.Rotation.From, o.Rotation.To}
+	}
+	return []DID{o.Issuer()}
 }
 
 // Created returns the time o says it was made.
@@ -196,6 +222,8 @@ func (o *Object) Created() time.Time {
 		return o.Endorsement.Created
 	case KindRevocation:
 		return o.Revocation.Created
+	case KindRotation:
+		return o.Rotation.Created
 	}
 	return time.Time{}
 }

@@ -62,6 +62,9 @@ func ParseObject(env *Envelope) (*Object, error) {
 	if iss := o.Issuer(); !env.SignedBy(iss) {
 		return nil, E(op, Invalid, "%s: issuer %s did not sign it", kind, iss)
 	}
+	if kind == KindRotation && !env.SignedBy(o.Rotation.To) {
+		return nil, E(op, Invalid, "%s: new key %s did not sign it", kind, o.Rotation.To)
+	}
 	return o, nil
 }
 
@@ -110,6 +113,14 @@ func (o *Object) parse(st *Statement) error {
 		}
 		if err == nil {
 			o.About, err = parseReference(st.Subject, true)
+		}
+	case KindRotation:
+		o.Rotation = new(Rotation)
+		if err = decodeStrict("predicate", st.Predicate, o.Rotation); err == nil {
+			err = o.Rotation.validate()
+		}
+		if err == nil {
+			err = parseKeySubject(st.Subject, o.Rotation.From)
 		}
 	}
 	return err
@@ -201,6 +212,22 @@ func (r *Revocation) validate() error {
 		return err
 	}
 	if err := checkText("reason", r.Reason, reasonText); err != nil {
+		return err
+	}
+	return checkCreated(r.Created)
+}
+
+func (r *Rotation) validate() error {
+	if err := checkDID("from", r.From); err != nil {
+		return err
+	}
+	if err := checkDID("to", r.To); err != nil {
+		return err
+	}
+	if r.From == r.To {
+		return E("", Invalid, "from and to are the same key %s", r.From)
+	}
+	if err := checkText("note", r.Note, proseText); err != nil {
 		return err
 	}
 	return checkCreated(r.Created)
@@ -299,6 +326,29 @@ func parseReference(subjects []ResourceDescriptor, objectOnly bool) (ID, error) 
 		return ID{}, E("", Invalid, "subject %s: digest.sha256 %s does not match the ID", id, d.Hex())
 	}
 	return id, nil
+}
+
+// parseKeySubject checks the single subject of a rotation: the key from,
+// named by its did:key, with the SHA-256 of its 32-byte public key.
+func parseKeySubject(subjects []ResourceDescriptor, from DID) error {
+	if len(subjects) != 1 {
+		return E("", Invalid, "want exactly one subject, the key from; got %d", len(subjects))
+	}
+	s := subjects[0]
+	if s.Annotations != nil {
+		return E("", Invalid, "subject: annotations are not allowed on a key")
+	}
+	if s.Name != from.String() {
+		return E("", Invalid, "subject name %q is not the key from, %s", clip(s.Name), from)
+	}
+	d, err := sha256Of(s)
+	if err != nil {
+		return E("", Invalid, "subject %s: %w", from, err)
+	}
+	if d != KeyDigest(from) {
+		return E("", Invalid, "subject %s: digest.sha256 %s is not the SHA-256 of its public key", from, d.Hex())
+	}
+	return nil
 }
 
 func sha256Of(s ResourceDescriptor) (Digest, error) {

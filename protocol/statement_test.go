@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -45,6 +46,11 @@ func TestVerifyObjectVectors(t *testing.T) {
 		case protocol.KindRevocation:
 			if o.About != at || o.Revocation.Reason == "" {
 				t.Errorf("revocation %+v about %s", o.Revocation, o.About)
+			}
+		case protocol.KindRotation:
+			r := o.Rotation
+			if r.From != vectorKey.DID() || r.To != otherKey.DID() || !o.About.IsZero() || !slices.Equal(o.Signers(), []protocol.DID{r.From, r.To}) {
+				t.Errorf("rotation %+v about %s signers %v", r, o.About, o.Signers())
 			}
 		}
 		if o.Kind.String() != v.name || o.Kind.PredicateType() == "" || o.ID != v.env.ID() || o.Issuer().IsZero() || o.Created().IsZero() {
@@ -119,6 +125,7 @@ var required = map[string][]string{
 	"derivation":  {"publisher", "inputs", "activity", "created"},
 	"endorsement": {"issuer", "standard", "created"},
 	"revocation":  {"issuer", "reason", "created"},
+	"rotation":    {"from", "to", "created"},
 }
 
 // TestMissingFields removes, then empties, each required field of each kind.
@@ -156,7 +163,7 @@ func TestMissingFields(t *testing.T) {
 				if f == "weight" {
 					word = "weight 0 is outside (0,1]"
 				}
-				if empty == "" && (f == "issuer" || f == "publisher" || f == "contributor") {
+				if empty == "" && (f == "issuer" || f == "publisher" || f == "contributor" || f == "from" || f == "to") {
 					word = "not a did:key"
 				}
 				cases = append(cases, refusal{
@@ -505,3 +512,32 @@ func TestCheckWeight(t *testing.T) {
 
 func nan() float64         { return math.NaN() }
 func inf(sign int) float64 { return math.Inf(sign) }
+
+// TestRotationRefusals: a rotation binds two keys, so each must sign it and
+// its subject must be the key it retires (SPEC.md §3.3, §3.4).
+func TestRotationRefusals(t *testing.T) {
+	ro := vectorByName("rotation").Payload
+	both := []*protocol.Key{vectorKey, otherKey}
+	ed := func(f func(st map[string]any)) []byte { return edit(t, ro, f) }
+	k3, err := protocol.KeyFromSeed(bytes.Repeat([]byte{7}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	third := k3.DID()
+	dsID := vectorByName("dataset").ID()
+	runRefusals(t, []refusal{
+		{name: "new key did not sign", payload: ro, keys: []*protocol.Key{vectorKey}, kind: protocol.Invalid, words: []string{"rotation: new key " + otherKey.DID().String() + " did not sign it"}},
+		{name: "old key did not sign", payload: ro, keys: []*protocol.Key{otherKey}, kind: protocol.Invalid, words: []string{"rotation: issuer " + vectorDID + " did not sign it"}},
+		{name: "from and to the same key", payload: ed(func(st map[string]any) { pred(st)["to"] = vectorDID }), keys: both, kind: protocol.Invalid, words: []string{"from and to are the same key"}},
+		{name: "subject is another key", payload: ed(func(st map[string]any) {
+			st["subject"] = []any{map[string]any{"name": third.String(), "digest": map[string]any{"sha256": protocol.KeyDigest(third).Hex()}}}
+		}), keys: both, kind: protocol.Invalid, words: []string{"is not the key from"}},
+		{name: "subject digest is not the key's", payload: ed(func(st map[string]any) { subj(st, 0)["digest"] = map[string]any{"sha256": helloFile.Digest.Hex()} }), keys: both, kind: protocol.Invalid, words: []string{"is not the SHA-256 of its public key"}},
+		{name: "subject with annotations", payload: ed(func(st map[string]any) { subj(st, 0)["annotations"] = map[string]any{"size": 1} }), keys: both, kind: protocol.Invalid, words: []string{"annotations are not allowed on a key"}},
+		{name: "two subjects", payload: ed(func(st map[string]any) { st["subject"] = append(st["subject"].([]any), st["subject"].([]any)[0]) }), keys: both, kind: protocol.Invalid, words: []string{"want exactly one subject, the key from; got 2"}},
+		{name: "an object ID as subject", payload: ed(func(st map[string]any) {
+			st["subject"] = []any{map[string]any{"name": dsID.String(), "digest": map[string]any{"sha256": dsID.Digest().Hex()}}}
+		}), keys: both, kind: protocol.Invalid, words: []string{"is not the key from"}},
+		{name: "note with a control character", payload: ed(func(st map[string]any) { pred(st)["note"] = "a\x1b[2Jb" }), keys: both, kind: protocol.Invalid, words: []string{"note"}},
+	})
+}

@@ -19,6 +19,7 @@ var fastTypes = append(slices.Clone(strictTypes), []struct {
 }{
 	{"predicate", reflect.TypeFor[Endorsement]()},
 	{"predicate", reflect.TypeFor[Revocation]()},
+	{"predicate", reflect.TypeFor[Rotation]()},
 	{"genesis", reflect.TypeFor[wireGenesis]()},
 }...)
 

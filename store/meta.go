@@ -21,7 +21,7 @@ type meta struct {
 const metaVersion = 1
 
 // lastKind is the highest object kind this schema knows.
-const lastKind = protocol.KindRevocation
+const lastKind = protocol.KindRotation
 
 func metaOf(o *protocol.Object) meta {
 	m := meta{Kind: o.Kind, Issuer: o.Issuer(), About: o.About, Created: o.Created()}
