@@ -58,6 +58,9 @@ type PeerInfo struct {
 type KeyInfo struct {
 	Name string       `json:"name"`
 	DID  protocol.DID `json:"did"`
+	// Retired is set for a key that a rotation replaced: it signs nothing
+	// new (SPEC.md §6.1).
+	Retired bool `json:"retired,omitempty"`
 }
 
 // NewKeyRequest asks for a new named key (POST /v1/keys).

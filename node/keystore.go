@@ -77,7 +77,8 @@ func (ks *Keystore) New(name string) (*protocol.Key, error) {
 	return k, nil
 }
 
-// Has reports whether d is the DID of a key of the keystore. The first
+// Has reports whether d is the DID of a key of the keystore, retired keys
+// included. The first
 // call reads the directory; keys made since by New count at once, a key
 // file copied in by hand from the next start.
 func (ks *Keystore) Has(d protocol.DID) bool {
@@ -97,6 +98,10 @@ func (ks *Keystore) Has(d protocol.DID) bool {
 			if k, err := ks.load(name); err == nil {
 				ks.dids[k.DID()] = true
 			}
+		}
+		retired, _ := ks.Retired() // as unreadable, the same
+		for _, r := range retired {
+			ks.dids[r.Key.DID()] = true
 		}
 	}
 	return ks.dids[d]

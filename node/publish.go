@@ -36,6 +36,11 @@ func (n *Node) sign(as string, k protocol.ObjectKind, subjects []protocol.Resour
 	if err != nil {
 		return Published{}, err
 	}
+	return n.signWith(key, k, subjects, pred)
+}
+
+// signWith seals a statement of kind k with key, and ingests it.
+func (n *Node) signWith(key *protocol.Key, k protocol.ObjectKind, subjects []protocol.ResourceDescriptor, pred any) (Published, error) {
 	if err := n.refuseRevoked("publish "+k.String(), key.DID()); err != nil {
 		return Published{}, err
 	}
@@ -210,10 +215,13 @@ func (n *Node) Cosign(_ context.Context, id protocol.ID, as string) (Published, 
 }
 
 // Revoke withdraws a claim. Only the claim's issuer may: the store refuses
-// anyone else, and so does this check, with a message that says why.
+// anyone else, and so does this check, with a message that says why. A
+// claim issued by a key that a rotation retired is withdrawn with that
+// key, which the keystore keeps for this (SPEC.md §3.6, §6.1), when no
+// --as names another.
 func (n *Node) Revoke(_ context.Context, id protocol.ID, req RevokeRequest) (Published, error) {
 	const op = "revoke"
-	issuer, err := n.signerDID(req.As)
+	key, err := n.repo.Keys.Get(req.As)
 	if err != nil {
 		return Published{}, err
 	}
@@ -224,12 +232,20 @@ func (n *Node) Revoke(_ context.Context, id protocol.ID, req RevokeRequest) (Pub
 	if target.Kind != protocol.KindAttribution && target.Kind != protocol.KindEndorsement && target.Kind != protocol.KindDerivation {
 		return Published{}, protocol.E(op, protocol.Invalid, "%s is a %s; only claims (attributions, endorsements, derivations) can be revoked", id, target.Kind)
 	}
-	if target.Issuer() != issuer {
-		return Published{}, protocol.E(op, protocol.Forbidden, "%s was issued by %s; %s may not revoke it", id, target.Issuer(), issuer)
+	if target.Issuer() != key.DID() && req.As == "" {
+		retired, ok, err := n.repo.Keys.RetiredByDID(target.Issuer())
+		if err != nil {
+			return Published{}, err
+		}
+		if ok {
+			key = retired
+		}
 	}
-	pred := protocol.Revocation{Issuer: issuer, Reason: req.Reason, Created: n.created()}
-	p, err := n.sign(req.As, protocol.KindRevocation, protocol.ReferenceSubject(id), pred)
-	return p, err
+	if target.Issuer() != key.DID() {
+		return Published{}, protocol.E(op, protocol.Forbidden, "%s was issued by %s; %s may not revoke it", id, target.Issuer(), key.DID())
+	}
+	pred := protocol.Revocation{Issuer: key.DID(), Reason: req.Reason, Created: n.created()}
+	return n.signWith(key, protocol.KindRevocation, protocol.ReferenceSubject(id), pred)
 }
 
 // Endorse publishes an endorsement of a dataset or a claim.

@@ -18,9 +18,16 @@ func (n *Node) Keys(context.Context) ([]KeyInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]KeyInfo, len(entries))
-	for i, e := range entries {
-		out[i] = KeyInfo{Name: e.Name, DID: e.Key.DID()}
+	retired, err := n.repo.Keys.Retired()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]KeyInfo, 0, len(entries)+len(retired))
+	for _, e := range entries {
+		out = append(out, KeyInfo{Name: e.Name, DID: e.Key.DID()})
+	}
+	for _, r := range retired {
+		out = append(out, KeyInfo{Name: r.Name, DID: r.Key.DID(), Retired: true})
 	}
 	return out, nil
 }

@@ -14,7 +14,8 @@ func (KeyListCommand) Flags() []Flag    { return nil }
 func (KeyListCommand) Usage() string {
 	return `usage: commons key list
 
-Lists the node's keys, the node key first, with their DIDs.
+Lists the node's keys, the node key first, with their DIDs; then the keys
+that 'commons key rotate' retired, marked so.
 `
 }
 
@@ -34,9 +35,13 @@ func (KeyListCommand) Run(ctx context.Context, env *Env, args *Args) error {
 		keys = []node.KeyInfo{}
 	}
 	return env.PrintTable(keys, func(t *table) {
-		t.row("NAME", "DID")
+		t.row("NAME", "DID", "")
 		for _, k := range keys {
-			t.row(k.Name, k.DID)
+			state := ""
+			if k.Retired {
+				state = "retired"
+			}
+			t.row(k.Name, k.DID, state)
 		}
 	})
 }

@@ -42,6 +42,7 @@ var commands = []struct {
 	{"key new", KeyNewCommand{}},
 	{"key list", KeyListCommand{}},
 	{"key encrypt", KeyEncryptCommand{}},
+	{"key rotate", KeyRotateCommand{}},
 	{"dataset add", DatasetAddCommand{}},
 	{"dataset show", DatasetShowCommand{}},
 	{"dataset list", DatasetListCommand{}},
