@@ -3,6 +3,8 @@ package node
 import (
 	"context"
 	"errors"
+	"slices"
+	"time"
 
 	"github.com/libp2p/go-libp2p/core/peer"
 
@@ -75,6 +77,57 @@ func (n *Node) publish(o *protocol.Object) {
 	case n.net.outbox <- o.ID:
 	default:
 		n.metrics.gossiped.WithLabelValues("dropped").Inc()
+	}
+}
+
+// publishOwnRotations publishes, once the announce topic has a peer, the
+// rotations that name a key of this node's keystore, retired keys
+// included (SPEC.md §6.1): `key rotate` runs with the daemon stopped, and
+// this is how the rotation it stored travels at once. Nodes that miss it
+// learn it from the DHT (§7.5).
+func (n *Node) publishOwnRotations(ctx context.Context) {
+	var dids []protocol.DID
+	if keys, err := n.repo.Keys.List(); err == nil {
+		for _, k := range keys {
+			dids = append(dids, k.Key.DID())
+		}
+	}
+	if retired, err := n.repo.Keys.Retired(); err == nil {
+		for _, r := range retired {
+			dids = append(dids, r.Key.DID())
+		}
+	}
+	var ids []protocol.ID
+	for _, d := range dids {
+		rs, err := n.store.RotationsOf(d)
+		if err != nil {
+			n.log.Warn("gossip: own rotations", "err", err)
+			return
+		}
+		for _, id := range rs {
+			if !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return
+	}
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for len(n.net.topic.ListPeers()) == 0 {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+	for _, id := range ids {
+		select {
+		case n.net.outbox <- id:
+		case <-ctx.Done():
+			return
+		}
 	}
 }
 

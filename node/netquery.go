@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/ipfs/go-cid"
@@ -356,4 +357,87 @@ func (s *search) attribution(id protocol.ID) {
 	})
 	wg.Go(func() { s.claims(id) })
 	wg.Wait()
+	s.rotations(s.n.extraSigners(id))
+}
+
+// maxRotationKeys bounds the keys whose rotations one search asks the
+// network for: the walk of a party (SPEC.md §4.6) stops at as many keys.
+const maxRotationKeys = protocol.MaxPartyKeys
+
+// extraSigners returns the keys that signed an attribution about subject
+// without being its issuer, its contributor or the subject's publisher:
+// the only signatures that a rotation this node lacks could make count
+// (SPEC.md §4.6), so the only keys whose rotations a search asks for.
+func (n *Node) extraSigners(subject protocol.ID) []protocol.DID {
+	var publisher protocol.DID
+	if o, err := n.store.Object(subject); err == nil && (o.Kind == protocol.KindDataset || o.Kind == protocol.KindDerivation) {
+		publisher = o.Issuer()
+	}
+	ids, err := n.store.ClaimsAbout(subject)
+	if err != nil {
+		return nil
+	}
+	seen := map[protocol.DID]bool{}
+	var out []protocol.DID
+	for _, id := range ids {
+		o, err := n.store.Object(id)
+		if err != nil || o.Kind != protocol.KindAttribution {
+			continue
+		}
+		for _, sig := range o.Envelope.Signatures {
+			d, err := protocol.ParseDID(sig.KeyID)
+			if err != nil || seen[d] || d == o.Attribution.Issuer || d == o.Attribution.Contributor || d == publisher {
+				continue
+			}
+			seen[d] = true
+			out = append(out, d)
+		}
+	}
+	slices.SortFunc(out, func(a, b protocol.DID) int { return strings.Compare(a.String(), b.String()) })
+	return out
+}
+
+// rotations gathers the rotations that name keys, and those that name the
+// keys they lead to, breadth first, from the providers of each key's
+// rotations key, up to maxRotationKeys keys in all. Each object a provider
+// gives must be a rotation naming the key asked about (SPEC.md §7.3); one
+// that is not is not stored, and the provider is penalised.
+func (s *search) rotations(keys []protocol.DID) {
+	seen := map[protocol.DID]bool{}
+	for len(keys) > 0 && len(seen) < maxRotationKeys && s.ctx.Err() == nil {
+		wave := keys[:0:0]
+		for _, k := range keys {
+			if !seen[k] && len(seen) < maxRotationKeys {
+				seen[k] = true
+				wave = append(wave, k)
+			}
+		}
+		var mu sync.Mutex
+		var next []protocol.DID
+		var wg sync.WaitGroup
+		for _, k := range wave {
+			wg.Go(func() {
+				s.providers(protocol.RotationsKey(k), func(ctx context.Context, p peer.ID, _ func()) {
+					s.pages(ctx, p, func(after protocol.ID) ([]protocol.ID, bool, error) {
+						return s.n.net.fetch.Rotations(ctx, p, k, after, 0)
+					}, func(o *protocol.Object) error {
+						if o.Kind != protocol.KindRotation || o.Rotation.From != k && o.Rotation.To != k {
+							return protocol.E("rotations", protocol.Invalid, "rotations of %s: listed %s, a %s that does not name the key", k, o.ID, o.Kind)
+						}
+						return nil
+					})
+				})
+				ids, _ := s.n.store.RotationsOf(k)
+				mu.Lock()
+				defer mu.Unlock()
+				for _, id := range ids {
+					if o, err := s.n.store.Object(id); err == nil && o.Kind == protocol.KindRotation {
+						next = append(next, o.Rotation.From, o.Rotation.To)
+					}
+				}
+			})
+		}
+		wg.Wait()
+		keys = next
+	}
 }

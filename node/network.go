@@ -154,6 +154,7 @@ func (n *Node) StartNetwork(ctx context.Context, opts NetworkOptions) error {
 	nt.wg.Go(func() { nt.announceNew(nctx) })
 	if nt.topic != nil {
 		nt.wg.Go(func() { n.publishNew(nctx) })
+		nt.wg.Go(func() { n.publishOwnRotations(nctx) })
 	}
 	if nt.govTopic != nil {
 		interval := opts.GovHeadsInterval
@@ -240,8 +241,14 @@ func (n *Node) announceKeys(yield func(cid.Cid) bool) error {
 	}); err != nil || !more {
 		return err
 	}
-	return n.store.EachSubject(func(id protocol.ID) bool {
-		return yield(protocol.ClaimsAboutKey(id))
+	if err := n.store.EachSubject(func(id protocol.ID) bool {
+		more = yield(protocol.ClaimsAboutKey(id))
+		return more
+	}); err != nil || !more {
+		return err
+	}
+	return n.store.EachRotatedKey(func(d protocol.DID) bool {
+		return yield(protocol.RotationsKey(d))
 	})
 }
 
@@ -254,6 +261,9 @@ func keysOf(o *protocol.Object) []cid.Cid {
 	}
 	if !o.About.IsZero() {
 		keys = append(keys, protocol.ClaimsAboutKey(o.About))
+	}
+	if o.Kind == protocol.KindRotation {
+		keys = append(keys, protocol.RotationsKey(o.Rotation.From), protocol.RotationsKey(o.Rotation.To))
 	}
 	return keys
 }

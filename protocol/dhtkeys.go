@@ -47,3 +47,20 @@ func ClaimsAboutKey(subject ID) cid.Cid {
 	h.Sum(d[:0])
 	return FileKey(d)
 }
+
+// RotationsDomain begins the input whose sha2-256 is a rotations key, as
+// ClaimsAboutDomain does for claims.
+const RotationsDomain = "commons/rotations/v1\n"
+
+// RotationsKey is the DHT key under which a node announces that it holds
+// rotations (SPEC.md §3.4) whose old or new key is d: the CIDv1, raw
+// codec, of the sha2-256 of RotationsDomain followed by d's 32-byte
+// Ed25519 public key.
+func RotationsKey(d DID) cid.Cid {
+	h := sha256.New()
+	h.Write([]byte(RotationsDomain))
+	h.Write(d.PublicKey())
+	var sum Digest
+	h.Sum(sum[:0])
+	return FileKey(sum)
+}

@@ -117,3 +117,23 @@ func mustSum(t *testing.T, b []byte) mh.Multihash {
 	}
 	return m
 }
+
+// The rotations key vector of SPEC.md §7.2, over the vector key of §9.1,
+// derived a second time from the text of the SPEC.
+func TestRotationsKeyVector(t *testing.T) {
+	const (
+		pubHex = "03a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b8"
+		want   = "bafkreigkhw2fjabzbnm3vmq2emrupb2iheid4roc754winb6cqyu4zaqqm"
+	)
+	key := protocol.RotationsKey(vectorKey.DID())
+	sum := sha256.Sum256(append([]byte("commons/rotations/v1\n"), mustHex(t, pubHex)...))
+	if !bytes.Equal(key.Bytes(), append([]byte{0x01, 0x55, 0x12, 0x20}, sum[:]...)) {
+		t.Errorf("RotationsKey(%s) = %x, want the raw CID of %x", vectorDID, key.Bytes(), sum)
+	}
+	if got := key.String(); got != want {
+		t.Errorf("RotationsKey(%s) = %s, want %s", vectorDID, got, want)
+	}
+	if key == protocol.RotationsKey(otherKey.DID()) {
+		t.Error("two keys have one rotations key")
+	}
+}

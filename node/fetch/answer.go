@@ -25,7 +25,7 @@ func (s *Server) answer(w *frameWriter, req *Request) error {
 		err = answerIDs(w, req.IDs, s.src.Envelope)
 	case OpGov:
 		err = answerIDs(w, req.IDs, s.src.GovNode)
-	case OpClaims, OpFiles:
+	case OpClaims, OpFiles, OpRotations:
 		err = s.answerList(w, req)
 	}
 	if err != nil {
@@ -65,10 +65,13 @@ func (s *Server) answerList(w *frameWriter, req *Request) error {
 	var ids []protocol.ID
 	var more bool
 	var err error
-	if req.Op == OpClaims {
+	switch req.Op {
+	case OpClaims:
 		ids, more, err = s.src.ClaimsAbout(req.Subject, req.After, req.limit())
-	} else {
+	case OpFiles:
 		ids, more, err = s.src.DatasetsWithFile(req.Digest, req.After, req.limit())
+	case OpRotations:
+		ids, more, err = s.src.Rotations(req.Key, req.After, req.limit())
 	}
 	if err != nil {
 		return &sourceError{err}

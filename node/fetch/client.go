@@ -118,6 +118,14 @@ func (c *Client) Datasets(ctx context.Context, p peer.ID, d protocol.Digest, aft
 	return c.list(ctx, p, "fetch datasets", &Request{Network: c.network, Op: OpFiles, Digest: d, After: after, Limit: limit})
 }
 
+// Rotations asks p for the IDs of the rotations it holds whose old or new
+// key is key, paged as Claims is. A node that judges a claim asks for the
+// rotations of the keys that signed it (SPEC.md §4.6, §7.5); the IDs are
+// checked for form and order only: fetch the rotations with Objects.
+func (c *Client) Rotations(ctx context.Context, p peer.ID, key protocol.DID, after protocol.ID, limit int) (ids []protocol.ID, more bool, err error) {
+	return c.list(ctx, p, "fetch rotations", &Request{Network: c.network, Op: OpRotations, Key: key, After: after, Limit: limit})
+}
+
 // GovNodes asks p for the governance DAG nodes ids (at most MaxIDs,
 // duplicates asked for once). The bytes are NOT verified: the caller must
 // check that each node is the one its ID names and that it is valid

@@ -51,6 +51,7 @@ type fakeSource struct {
 	envelope         func(protocol.ID) ([]byte, error)
 	claimsAbout      func(subject, after protocol.ID, limit int) ([]protocol.ID, bool, error)
 	datasetsWithFile func(d protocol.Digest, after protocol.ID, limit int) ([]protocol.ID, bool, error)
+	rotations        func(key protocol.DID, after protocol.ID, limit int) ([]protocol.ID, bool, error)
 	govNode          func(protocol.ID) ([]byte, error)
 }
 
@@ -79,6 +80,13 @@ func (f *fakeSource) DatasetsWithFile(d protocol.Digest, after protocol.ID, limi
 		return nil, false, nil
 	}
 	return f.datasetsWithFile(d, after, limit)
+}
+
+func (f *fakeSource) Rotations(key protocol.DID, after protocol.ID, limit int) ([]protocol.ID, bool, error) {
+	if f.rotations == nil {
+		return nil, false, nil
+	}
+	return f.rotations(key, after, limit)
 }
 
 func (f *fakeSource) GovNode(id protocol.ID) ([]byte, error) {

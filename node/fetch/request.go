@@ -15,10 +15,11 @@ import (
 type Op string
 
 const (
-	OpObjects Op = "objects" // envelopes by ID
-	OpClaims  Op = "claims"  // IDs of the claims held about a subject
-	OpGov     Op = "gov"     // governance DAG nodes by ID
-	OpFiles   Op = "files"   // IDs of the datasets held that name a file
+	OpObjects   Op = "objects"   // envelopes by ID
+	OpClaims    Op = "claims"    // IDs of the claims held about a subject
+	OpGov       Op = "gov"       // governance DAG nodes by ID
+	OpFiles     Op = "files"     // IDs of the datasets held that name a file
+	OpRotations Op = "rotations" // IDs of the rotations held that name a key
 )
 
 // Request is the one request of a fetch stream. SPEC.md §7.3 gives its
@@ -29,8 +30,9 @@ type Request struct {
 	IDs     []protocol.ID   // objects, gov: 1 to MaxIDs, unique
 	Subject protocol.ID     // claims: the subject
 	Digest  protocol.Digest // files: the file's digest; never all zero, which means none
-	After   protocol.ID     // claims, files: list only what follows this ID; zero from the start
-	Limit   int             // claims, files: 1 to MaxClaims; 0 means MaxClaims
+	Key     protocol.DID    // rotations: the key
+	After   protocol.ID     // claims, files, rotations: list only what follows this ID; zero from the start
+	Limit   int             // claims, files, rotations: 1 to MaxClaims; 0 means MaxClaims
 }
 
 // wireRequest is the JSON form of Request.
@@ -40,6 +42,7 @@ type wireRequest struct {
 	IDs     []string `json:"ids,omitempty"`
 	Subject string   `json:"subject,omitempty"`
 	Digest  string   `json:"digest,omitempty"`
+	Key     string   `json:"key,omitempty"`
 	After   string   `json:"after,omitempty"`
 	Limit   int      `json:"limit,omitempty"`
 }
@@ -53,6 +56,9 @@ func (r *Request) Encode() []byte {
 	w.Subject, w.After = r.Subject.String(), r.After.String()
 	if r.hasDigest() {
 		w.Digest = r.Digest.String()
+	}
+	if !r.Key.IsZero() {
+		w.Key = r.Key.String()
 	}
 	b, err := json.Marshal(w)
 	if err != nil {
@@ -69,31 +75,35 @@ func (r *Request) Validate() error {
 	}
 	switch r.Op {
 	case OpObjects, OpGov:
-		if !r.Subject.IsZero() || r.hasDigest() || !r.After.IsZero() || r.Limit != 0 {
+		if !r.Subject.IsZero() || r.hasDigest() || !r.Key.IsZero() || !r.After.IsZero() || r.Limit != 0 {
 			return protocol.E(op, protocol.Invalid, "op %q takes only ids", r.Op)
 		}
 		return checkIDs(op, r.Op, r.IDs)
-	case OpClaims, OpFiles:
+	case OpClaims, OpFiles, OpRotations:
 		return r.checkList(op)
 	}
 	return protocol.E(op, protocol.Invalid, "unknown op %q", clip(string(r.Op)))
 }
 
 // checkList checks a request for an ID list: the claims about a subject,
-// or the datasets that name a file.
+// the datasets that name a file, or the rotations that name a key. Each
+// takes its own one of subject, digest and key, and no other.
 func (r *Request) checkList(op string) error {
-	claims := r.Op == OpClaims
+	wants := map[Op]string{OpClaims: "subject", OpFiles: "digest", OpRotations: "key"}[r.Op]
+	for _, m := range []struct {
+		name string
+		set  bool
+	}{{"subject", !r.Subject.IsZero()}, {"digest", r.hasDigest()}, {"key", !r.Key.IsZero()}} {
+		switch {
+		case m.name == wants && !m.set:
+			return protocol.E(op, protocol.Invalid, "op %q needs a %s", r.Op, m.name)
+		case m.name != wants && m.set:
+			return protocol.E(op, protocol.Invalid, "op %q takes no %s", r.Op, m.name)
+		}
+	}
 	switch {
 	case r.IDs != nil:
 		return protocol.E(op, protocol.Invalid, "op %q takes no ids", r.Op)
-	case claims && r.Subject.IsZero():
-		return protocol.E(op, protocol.Invalid, "op %q needs a subject", r.Op)
-	case claims && r.hasDigest():
-		return protocol.E(op, protocol.Invalid, "op %q takes no digest", r.Op)
-	case !claims && !r.hasDigest():
-		return protocol.E(op, protocol.Invalid, "op %q needs a digest", r.Op)
-	case !claims && !r.Subject.IsZero():
-		return protocol.E(op, protocol.Invalid, "op %q takes no subject", r.Op)
 	case !r.After.IsZero() && !r.After.IsObject():
 		return protocol.E(op, protocol.Invalid, "after %s is not an object ID", r.After)
 	case r.Limit < 0 || r.Limit > MaxClaims:
@@ -218,6 +228,11 @@ func decodeMember(dec *json.Decoder, name string, r *Request) error {
 		r.Subject, err = decodeID(dec)
 	case "digest":
 		r.Digest, err = decodeDigest(dec)
+	case "key":
+		var t string
+		if err = dec.Decode(&t); err == nil {
+			r.Key, err = protocol.ParseDID(t)
+		}
 	case "after":
 		r.After, err = decodeID(dec)
 	case "limit":

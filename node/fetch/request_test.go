@@ -14,6 +14,7 @@ var (
 	idB = protocol.ObjectID([]byte("b"))
 	art = protocol.ArtifactID(protocol.SumDigest([]byte("a file")))
 	dig = protocol.SumDigest([]byte("a file"))
+	key = protocol.MustParseDID("did:key:z6MkehRgf7yJbgaGfYsdoAsKdBPE3dj2CYhowQdcjqSJgvVd")
 )
 
 func TestRequestRoundTrip(t *testing.T) {
@@ -24,6 +25,8 @@ func TestRequestRoundTrip(t *testing.T) {
 		{Network: testNetwork, Op: OpClaims, Subject: idA, After: idB, Limit: 7},
 		{Network: testNetwork, Op: OpFiles, Digest: dig},
 		{Network: testNetwork, Op: OpFiles, Digest: dig, After: idA, Limit: MaxClaims},
+		{Network: testNetwork, Op: OpRotations, Key: key},
+		{Network: testNetwork, Op: OpRotations, Key: key, After: idA, Limit: 3},
 	} {
 		got, err := DecodeRequest(r.Encode())
 		if err != nil {
@@ -40,6 +43,7 @@ func TestDecodeRequestRefuses(t *testing.T) {
 	n := `"network":"` + testNetwork.String() + `"`
 	a, b := `"`+idA.String()+`"`, `"`+idB.String()+`"`
 	d := `"` + dig.String() + `"`
+	k := `"` + key.String() + `"`
 	cases := []struct{ in, want string }{
 		{`[]`, "not a JSON object"},
 		{`{` + n + `,"op":"objects","ids":[` + a + `]} {}`, "data after"},
@@ -80,6 +84,15 @@ func TestDecodeRequestRefuses(t *testing.T) {
 		{`{` + n + `,"op":"files","digest":"sha256:` + strings.Repeat("0", 64) + `"}`, "all-zero"},
 		{`{` + n + `,"op":"files","digest":7}`, "digest"},
 		{`{` + n + `,"op":"files","digest":` + d + `,"digest":` + d + `}`, "given twice"},
+		{`{` + n + `,"op":"rotations"}`, "needs a key"},
+		{`{` + n + `,"op":"rotations","key":` + k + `,"subject":` + a + `}`, "takes no subject"},
+		{`{` + n + `,"op":"rotations","key":` + k + `,"digest":` + d + `}`, "takes no digest"},
+		{`{` + n + `,"op":"rotations","key":` + k + `,"ids":[` + a + `]}`, "takes no ids"},
+		{`{` + n + `,"op":"rotations","key":` + k + `,"limit":1001}`, "outside [1, 1000]"},
+		{`{` + n + `,"op":"rotations","key":"did:web:example.org"}`, "not a did:key"},
+		{`{` + n + `,"op":"rotations","key":` + k + `,"key":` + k + `}`, "given twice"},
+		{`{` + n + `,"op":"claims","subject":` + a + `,"key":` + k + `}`, "takes no key"},
+		{`{` + n + `,"op":"objects","ids":[` + a + `],"key":` + k + `}`, "takes only ids"},
 		{`{` + n + `,"op":"OBJECTS","ids":[` + a + `]}`, "unknown op"},
 		{`{` + n + `,"op":"objects","ids":[` + a + `],"extra":1}`, "unknown member"},
 		{`{` + n + `,` + n + `,"op":"objects","ids":[` + a + `]}`, "given twice"},

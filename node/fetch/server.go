@@ -30,6 +30,11 @@ type Source interface {
 	// whether more follow. Derivations that made such a file are not
 	// datasets that name it.
 	DatasetsWithFile(d protocol.Digest, after protocol.ID, limit int) (ids []protocol.ID, more bool, err error)
+	// Rotations returns up to limit IDs of the rotations held whose old
+	// or new key is key, in ascending order of their text form, starting
+	// after after (from the first when after is zero), and whether more
+	// follow.
+	Rotations(key protocol.DID, after protocol.ID, limit int) (ids []protocol.ID, more bool, err error)
 	// GovNode returns the bytes of governance DAG node id as stored, or
 	// an error of kind NotFound.
 	GovNode(id protocol.ID) ([]byte, error)

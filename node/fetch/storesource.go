@@ -35,3 +35,9 @@ func (s StoreSource) DatasetsWithFile(d protocol.Digest, after protocol.ID, limi
 
 // GovNode answers with a governance update as stored (SPEC.md §8).
 func (s StoreSource) GovNode(id protocol.ID) ([]byte, error) { return s.Store.GovUpdate(id) }
+
+// Rotations answers with the rotations held here that name key, as old or
+// new key. Each page seeks to after (Store.RotationsPage).
+func (s StoreSource) Rotations(key protocol.DID, after protocol.ID, limit int) ([]protocol.ID, bool, error) {
+	return s.Store.RotationsPage(key, after, limit)
+}
