@@ -146,8 +146,8 @@ func TestDecodeGovUpdateRefuses(t *testing.T) {
 		{"missing time", editProp(func(m, p map[string]any) { delete(m, "time") }), protocol.Invalid, []string{`missing field "time"`}},
 		{"missing expires", editProp(func(m, p map[string]any) { delete(p, "expires") }), protocol.Invalid, []string{`missing field "expires"`}},
 		{"bad action", editProp(func(m, p map[string]any) { p["action"] = "make-coffee" }), protocol.Invalid, []string{`unknown action "make-coffee"`}},
-		{"neither", editProp(func(m, p map[string]any) { delete(m, "propose") }), protocol.Invalid, []string{"neither propose nor vote"}},
-		{"both", editProp(func(m, p map[string]any) { m["vote"] = map[string]any{"proposal": prop.ID.String(), "yes": true} }), protocol.Invalid, []string{"both propose and vote"}},
+		{"neither", editProp(func(m, p map[string]any) { delete(m, "propose") }), protocol.Invalid, []string{"none of propose, vote and rotate"}},
+		{"both", editProp(func(m, p map[string]any) { m["vote"] = map[string]any{"proposal": prop.ID.String(), "yes": true} }), protocol.Invalid, []string{"propose and vote together"}},
 		{"vote without yes", reSign(edit(t, vote.Envelope.Payload, func(m map[string]any) { delete(m["vote"].(map[string]any), "yes") })), protocol.Invalid, []string{`missing field "yes"`}},
 		{"vote on the genesis", reSign(edit(t, vote.Envelope.Payload, func(m map[string]any) {
 			m["author"] = A.DID().String()
@@ -239,7 +239,7 @@ func TestNewGovUpdateRefuses(t *testing.T) {
 		v       *protocol.GovVote
 		words   []string
 	}{
-		{"neither", n.genesis(), nil, nil, []string{"neither propose nor vote"}},
+		{"neither", n.genesis(), nil, nil, []string{"none of propose, vote and rotate"}},
 		{"no parents", nil, &protocol.GovProposal{Action: protocol.ActSetThreshold, Threshold: 1}, nil, []string{"no parents"}},
 		{"duplicate parents", []protocol.ID{protocol.ObjectID(nil), protocol.ObjectID(nil)}, &protocol.GovProposal{Action: protocol.ActSetThreshold, Threshold: 1}, nil, []string{"each once"}},
 		{"unknown action", n.genesis(), &protocol.GovProposal{Action: "abdicate"}, nil, []string{`unknown action "abdicate"`}},
