@@ -130,7 +130,9 @@ func NewGovUpdate(network NetworkID, author *Key, parents []ID, t time.Time, p *
 // t, that hands author's seat on to the successor named by rotation: a
 // rotation statement (SPEC.md §3.4) from author's key, signed by both keys.
 // The update itself is signed by author alone. It refuses, with an error
-// of kind Invalid, what DecodeGovUpdate would refuse.
+// of kind Invalid, what DecodeGovUpdate would refuse. (The limits of a
+// statement keep a rotation far below MaxGovUpdateSize; an update over it
+// would be refused as TooLarge, as the decoder would.)
 func NewGovRotation(network NetworkID, author *Key, parents []ID, t time.Time, rotation *Envelope) (*GovUpdate, error) {
 	return newGovUpdate("new governance rotation", network, author, parents, t, func(u *GovUpdate) error {
 		if rotation == nil {
@@ -161,8 +163,8 @@ func newGovUpdate(op string, network NetworkID, author *Key, parents []ID, t tim
 	w := u.wire()
 	env := &Envelope{PayloadType: GovPayloadType, Payload: w.encode()}
 	author.Sign(env)
-	if len(env.Encode()) > MaxGovUpdateSize {
-		return nil, E(op, TooLarge, "update would be %d bytes, over the limit of %d", len(env.Encode()), MaxGovUpdateSize)
+	if n := len(env.Encode()); n > MaxGovUpdateSize {
+		return nil, E(op, TooLarge, "update would be %d bytes, over the limit of %d", n, MaxGovUpdateSize)
 	}
 	made, err := parseGovUpdate(env)
 	if err != nil {
