@@ -257,7 +257,7 @@ func (n *Node) govPublish(op, as string, p *protocol.GovProposal, v *protocol.Go
 	gv := n.gov
 	gv.mu.Lock()
 	state := gv.g.State()
-	if !state.IsSteward(key.DID()) {
+	if !state.IsStewardKey(key.DID()) {
 		gv.mu.Unlock()
 		return GovPublished{}, protocol.E(op, protocol.Forbidden, "%s is not a current steward of this commons; nothing was published", key.DID())
 	}

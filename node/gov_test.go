@@ -434,3 +434,51 @@ func TestGovVoteFetchesProposal(t *testing.T) {
 		t.Fatalf("after the third vote: %s, want passed", got.Status)
 	}
 }
+
+// TestGovRetiredKeySignsNothing: once a rotation hands the node key's seat
+// on to another key, the node signs no governance update with the retired
+// key, which the fold would ignore (SPEC.md §8.8), and signs with the
+// successor. The retired key still counts as a steward for trust.
+func TestGovRetiredKeySignsNothing(t *testing.T) {
+	nodes := govSwarm(t, 1, 1, 1, nil)
+	n := nodes[0]
+	heir, err := n.repo.Keys.New("heir")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := n.repo.NodeKey
+	rot, err := protocol.NewEnvelope(protocol.KindRotation, protocol.KeySubject(old.DID()),
+		protocol.Rotation{From: old.DID(), To: heir.DID(), Created: n.created()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old.Sign(rot)
+	heir.Sign(rot)
+	u, err := protocol.NewGovRotation(n.repo.Network, old, n.gov.g.Parents(), n.created(), rot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := n.admitGov(u.Encode(), u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.addGovUpdate(a, ""); err != nil {
+		t.Fatal(err)
+	}
+	s := n.govState()
+	if !s.IsStewardKey(heir.DID()) || s.IsStewardKey(old.DID()) || !s.IsSteward(old.DID()) {
+		t.Fatalf("after the rotation: heir holds the seat %v, old key holds it %v, old key a steward for trust %v",
+			s.IsStewardKey(heir.DID()), s.IsStewardKey(old.DID()), s.IsSteward(old.DID()))
+	}
+	before := s.Hash()
+	_, err = n.GovPropose(t.Context(), GovProposeRequest{Action: "set-param", Name: "x", Value: "1"})
+	if !protocol.IsKind(err, protocol.Forbidden) || !strings.Contains(err.Error(), "not a current steward") {
+		t.Fatalf("a proposal signed with the retired key: %v", err)
+	}
+	if n.govState().Hash() != before {
+		t.Fatal("a refused proposal changed the state")
+	}
+	if p := propose(t, n, GovProposeRequest{Action: "set-param", Name: "x", Value: "1", As: "heir"}); p.Status != "passed" {
+		t.Fatalf("the successor's proposal: %+v", p)
+	}
+}

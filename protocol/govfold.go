@@ -14,6 +14,7 @@ type govFold struct {
 	ever      cowMap[DID, struct{}]         // stewards at any point so far
 	threshold int                           // in [1, len(stewards)]
 	revoked   cowShards[DID, GovRevocation] // revoked keys
+	rotated   cowMap[DID, govRotation]      // retired keys: from → its successor
 	datasets  cowShards[ID, govDataset]
 	params    cowMap[string, string]
 	props     recVec  // every proposal recorded, in fold order
@@ -44,6 +45,13 @@ type govProposalRec struct {
 	canon    *canonOnce // the canonical form, once closed (govhash.go)
 }
 
+// govRotation is a steward's key that a rotation retired: its successor,
+// and the update that carried the rotation.
+type govRotation struct {
+	to     DID
+	update *GovUpdate
+}
+
 // govDataset is a dataset's standing as the fold keeps it: with the texts
 // that the canonical form spells.
 type govDataset struct {
@@ -65,6 +73,9 @@ const (
 	IgnoredUnknownProposal = "unknown-proposal" // no proposal with that ID was recorded before that point
 	IgnoredClosedProposal  = "closed-proposal"  // the proposal is no longer open
 	IgnoredDuplicateVote   = "duplicate-vote"   // the author's first vote on the proposal counts
+	IgnoredAlreadySteward  = "already-steward"  // rotate: the successor is a steward already
+	IgnoredKeyRevoked      = "key-revoked"      // rotate: the successor is a revoked key
+	IgnoredKeyRotated      = "key-rotated"      // rotate: the successor is a key a rotation retired
 )
 
 // Why a proposal is void: GovProposalState.Void (SPEC.md §8.5).
@@ -75,6 +86,7 @@ const (
 	VoidTooManyStewards  = "too-many-stewards"  // add-steward past MaxStewards
 	VoidThresholdTooHigh = "threshold-too-high" // set-threshold above the number of stewards
 	VoidTooManyParams    = "too-many-params"    // set-param of a new param past MaxParams
+	VoidKeyRotated       = "key-rotated"        // add-steward of a key a rotation retired
 )
 
 // newGovFold returns the state the genesis founds.
@@ -85,6 +97,7 @@ func newGovFold(g *Genesis, epoch uint64) *govFold {
 		ever:       newCowMap[DID, struct{}](epoch),
 		threshold:  g.Threshold,
 		revoked:    newCowShards[DID, GovRevocation](epoch, shardOfDID),
+		rotated:    newCowMap[DID, govRotation](epoch),
 		datasets:   newCowShards[ID, govDataset](epoch, shardOfID),
 		params:     newCowMap[string, string](epoch),
 		props:      recVec{epoch: epoch},
@@ -126,10 +139,13 @@ func (s *govFold) apply(u *GovUpdate) (v govVerdict) {
 		return govVerdict{ignored: IgnoredNotSteward}
 	}
 	s.advanceClock(u, &v)
-	if u.Propose != nil {
+	switch {
+	case u.Propose != nil:
 		s.propose(u, &v)
-	} else {
+	case u.Vote != nil:
 		s.vote(u, &v)
+	default:
+		s.rotate(u, &v)
 	}
 	if v.ignored == "" {
 		s.updates++
@@ -202,6 +218,71 @@ func (s *govFold) vote(u *GovUpdate, v *govVerdict) {
 		r.no = append(slices.Clip(r.no), u.Author)
 	}
 	s.settle(i, u, v)
+}
+
+// rotate hands the seat of u's author, a steward, on to the successor its
+// rotation names, unless that key may not hold a seat: it is a steward
+// already, revoked, or retired by an earlier rotation. The successor takes
+// the author's votes on open proposals, so the seat's voice is unchanged:
+// one vote, by whichever key holds the seat.
+func (s *govFold) rotate(u *GovUpdate, v *govVerdict) {
+	from, to := u.Author, u.Rotate.Rotation.To
+	_, steward := s.stewards.m[to]
+	_, revoked := s.revoked.get(to)
+	_, retired := s.rotated.m[to]
+	switch {
+	case steward:
+		v.ignored = IgnoredAlreadySteward
+		return
+	case revoked:
+		v.ignored = IgnoredKeyRevoked
+		return
+	case retired:
+		v.ignored = IgnoredKeyRotated
+		return
+	}
+	s.stewards.del(s.epoch, from)
+	s.stewards.set(s.epoch, to, struct{}{})
+	if _, ok := s.ever.m[to]; !ok {
+		s.ever.set(s.epoch, to, struct{}{})
+	}
+	s.rotated.set(s.epoch, from, govRotation{to: to, update: u})
+	for _, i := range s.open.s {
+		r := s.props.at(i)
+		voted := slices.Contains(r.yes, from) || slices.Contains(r.no, from)
+		if !voted || slices.Contains(r.yes, to) || slices.Contains(r.no, to) {
+			continue
+		}
+		r = s.modify(i)
+		r.yes, r.no = replaceDID(r.yes, from, to), replaceDID(r.no, from, to)
+	}
+	s.sweep(u, v)
+}
+
+// replaceDID returns ds with from replaced by to, as a new slice when it
+// holds from (a record's slices may be shared with a snapshot).
+func replaceDID(ds []DID, from, to DID) []DID {
+	k := slices.Index(ds, from)
+	if k < 0 {
+		return ds
+	}
+	ds = slices.Clone(ds)
+	ds[k] = to
+	return ds
+}
+
+// seat returns the key that holds d's seat now: d, or the key its chain
+// of rotations ends at. The chain has no cycle (a rotation's successor is
+// never a retired key) and is followed at most once per rotation.
+func (s *govFold) seat(d DID) DID {
+	for range len(s.rotated.m) {
+		r, ok := s.rotated.m[d]
+		if !ok {
+			break
+		}
+		d = r.to
+	}
+	return d
 }
 
 // lookup finds the proposal with ID id.
@@ -290,17 +371,21 @@ func (s *govFold) voidReason(p *GovProposal) string {
 	switch p.Action {
 	case ActAddSteward:
 		_, revoked := s.revoked.get(p.DID)
+		_, retired := s.rotated.m[p.DID]
 		switch {
 		case steward:
 			return VoidNoChange
 		case revoked:
 			return VoidKeyRevoked
+		case retired:
+			return VoidKeyRotated
 		case n >= MaxStewards:
 			return VoidTooManyStewards
 		}
 	case ActRemoveSteward:
+		_, seated := s.stewards.m[s.seat(p.DID)]
 		switch {
-		case !steward:
+		case !seated:
 			return VoidNoChange
 		case n == 1:
 			return VoidOnlySteward
@@ -348,7 +433,7 @@ func (s *govFold) effect(p *GovProposal, u *GovUpdate) bool {
 		}
 		return true
 	case ActRemoveSteward:
-		s.removeSteward(p.DID)
+		s.removeSteward(s.seat(p.DID))
 		return true
 	case ActSetThreshold:
 		s.threshold = p.Threshold

@@ -2,6 +2,7 @@ package protocol_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"reflect"
 	"testing"
@@ -26,6 +27,19 @@ func govFuzzSeeds(f *testing.F) [][]byte {
 		{`"propose":{`, `"vote":null,"propose":{`},
 	} {
 		payloads = append(payloads, bytes.Replace(p, []byte(miss[0]), []byte(miss[1]), 1))
+	}
+	r := samples["rotate"].Envelope.Payload
+	env := samples["rotate"].Rotate.Envelope.Encode()
+	for _, miss := range [][2]string{
+		{`"rotate":{`, `"rotate":{"payloadType":"x",`},
+		{`"rotate":{`, `"rotate": { `},
+		{`"rotate":`, `"vote":null,"rotate":`},
+		{`"rotate":`, `"propose":{"action":"set-threshold","threshold":1,"expires":"2026-01-03T00:00:00Z"},"rotate":`},
+		{string(env), `"` + base64.StdEncoding.EncodeToString(env) + `"`},
+		{string(env), `null`},
+		{`"signatures":[{`, `"signatures":[{"keyid":"did:key:z6MkehRgf7yJbgaGfYsdoAsKdBPE3dj2CYhowQdcjqSJgvVd","sig":"AA=="},{`},
+	} {
+		payloads = append(payloads, bytes.Replace(r, []byte(miss[0]), []byte(miss[1]), 1))
 	}
 	return payloads
 }
@@ -88,11 +102,16 @@ func FuzzGovUpdatePayload(f *testing.F) {
 		if plain.Network != u.Network.String() || plain.Author != u.Author.String() || plain.Time != u.Time.Format("2006-01-02T15:04:05Z") || len(plain.Parents) != len(u.Parents) {
 			t.Fatalf("plain reader sees %+v, decoder %s %s %s %v", plain, u.Network, u.Author, u.Time, u.Parents)
 		}
-		made, err := protocol.NewGovUpdate(u.Network, govKey("A"), u.Parents, u.Time, u.Propose, u.Vote)
+		var made *protocol.GovUpdate
+		if u.Rotate != nil {
+			made, err = protocol.NewGovRotation(u.Network, govKey("A"), u.Parents, u.Time, u.Rotate.Envelope)
+		} else {
+			made, err = protocol.NewGovUpdate(u.Network, govKey("A"), u.Parents, u.Time, u.Propose, u.Vote)
+		}
 		if err != nil {
 			t.Fatalf("NewGovUpdate refuses what DecodeGovUpdate accepted: %v\n%s", err, payload)
 		}
-		if !reflect.DeepEqual(made.Propose, u.Propose) || !reflect.DeepEqual(made.Vote, u.Vote) || !reflect.DeepEqual(made.Parents, u.Parents) {
+		if !reflect.DeepEqual(made.Propose, u.Propose) || !reflect.DeepEqual(made.Vote, u.Vote) || !reflect.DeepEqual(made.Rotate, u.Rotate) || !reflect.DeepEqual(made.Parents, u.Parents) {
 			t.Fatalf("made again differently:\n%s\n%s", payload, made.Envelope.Payload)
 		}
 		s := protocol.Fold(n.g, u.Network, []*protocol.GovUpdate{u, made})

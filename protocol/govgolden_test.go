@@ -42,7 +42,7 @@ type goldenGenesis struct {
 }
 
 // goldenUpdate is an update in names: parents and proposals by update
-// name (no parents: the genesis), DIDs by key name, datasets by a name
+// name (no parents: the genesis), DIDs and successors by key name, datasets by a name
 // whose ID is that of the bytes "dataset NAME". A proposal without
 // expires expires 72 hours after its time.
 type goldenUpdate struct {
@@ -66,6 +66,12 @@ type goldenUpdate struct {
 		Proposal string `json:"proposal"`
 		Yes      bool   `json:"yes"`
 	} `json:"vote,omitempty"`
+	// Rotate hands the author's seat on to the key To names: the update
+	// carries the rotation from the author's key to it, dated the update's
+	// time and signed by both keys.
+	Rotate *struct {
+		To string `json:"to"`
+	} `json:"rotate,omitempty"`
 }
 
 // goldenExpect is what the reader expects, in names. Proposals and
@@ -77,6 +83,7 @@ type goldenExpect struct {
 	Proposals map[string]string `json:"proposals,omitempty"`
 	Ignored   map[string]string `json:"ignored,omitempty"`
 	Revoked   map[string]string `json:"revoked,omitempty"`  // key name → effective
+	Rotated   map[string]string `json:"rotated,omitempty"`  // retired key name → successor's
 	Datasets  map[string]string `json:"datasets,omitempty"` // dataset name → status
 	Params    map[string]string `json:"params,omitempty"`
 }
@@ -184,6 +191,8 @@ func (gt *govGolden) sign(t *testing.T, n govNet) ([]*protocol.GovUpdate, map[pr
 				q.Expires = parse(p.Expires)
 			}
 			u, err = protocol.NewGovUpdate(n.net, govKey(g.Author), parents, at, &q, nil)
+		} else if g.Rotate != nil {
+			u, err = protocol.NewGovRotation(n.net, govKey(g.Author), parents, at, rotation(g.Author, g.Rotate.To, at))
 		} else {
 			proposal := protocol.ObjectID([]byte(g.Vote.Proposal)) // a name of no update: an unknown proposal
 			if p, ok := byName[g.Vote.Proposal]; ok {
@@ -228,6 +237,10 @@ func (x *goldenExpect) check(t *testing.T, s *protocol.GovState, log []protocol.
 	for _, r := range s.Revoked() {
 		revoked[govKeyName(r.DID)] = r.Effective.Format(time.RFC3339)
 	}
+	rotated := map[string]string{}
+	for _, r := range s.Rotations() {
+		rotated[govKeyName(r.From)] = govKeyName(r.To)
+	}
 	datasets := map[string]string{}
 	for id, d := range s.Datasets() {
 		for _, name := range []string{"d1", "d2", "d3"} {
@@ -241,6 +254,7 @@ func (x *goldenExpect) check(t *testing.T, s *protocol.GovState, log []protocol.
 		got, want map[string]string
 	}{
 		{"proposals", proposals, x.Proposals}, {"ignored", ignored, x.Ignored}, {"revoked", revoked, x.Revoked},
+		{"rotated", rotated, x.Rotated},
 		{"datasets", datasets, x.Datasets}, {"params", s.Params(), x.Params},
 	} {
 		if len(c.got) != len(c.want) || !maps.Equal(c.got, c.want) {

@@ -26,6 +26,7 @@ import (
 //	                "proposer", "reason"?, "status", "threshold"?, "time",
 //	                "value"?, "void"?, "yes"}, …],
 //	 "revoked": [{"did", "effective", "proposal", "reason"}, …],
+//	 "rotated": [{"from", "to", "update"}, …],  only when not empty
 //	 "stewards": [DID, …],
 //	 "threshold": N,
 //	 "time": TIME,
@@ -222,7 +223,24 @@ func (w *canonWriter) state(s *GovState) {
 		w.str(r.Reason)
 		w.raw(`}`)
 	}
-	w.raw(`],"stewards":`)
+	w.raw(`]`)
+	if len(f.rotated.m) > 0 { // absent otherwise: a state without rotations keeps its hash
+		w.raw(`,"rotated":[`)
+		for i, r := range s.Rotations() {
+			if i > 0 {
+				w.raw(",")
+			}
+			w.raw(`{"from":`)
+			w.did(r.From)
+			w.raw(`,"to":`)
+			w.did(r.To)
+			w.raw(`,"update":`)
+			w.id(r.Update)
+			w.raw(`}`)
+		}
+		w.raw(`]`)
+	}
+	w.raw(`,"stewards":`)
 	w.didList(slices.Collect(maps.Keys(f.stewards.m)))
 	w.raw(`,"threshold":`)
 	w.int(f.threshold)

@@ -100,3 +100,21 @@ func addAll(t testing.TB, gov *protocol.Governance, us ...*protocol.GovUpdate) {
 		}
 	}
 }
+
+// rotation returns the rotation of key from to key to (key names), dated
+// at, signed by both keys.
+func rotation(from, to string, at time.Time) *protocol.Envelope {
+	return mustEnvelope(protocol.KindRotation, protocol.KeySubject(govKey(from).DID()), protocol.Rotation{
+		From: govKey(from).DID(), To: govKey(to).DID(), Created: at,
+	}, govKey(from), govKey(to))
+}
+
+// rotate is the update by author that hands its seat on to key to.
+func (n govNet) rotate(t testing.TB, author string, parents []protocol.ID, at time.Time, to string) *protocol.GovUpdate {
+	t.Helper()
+	u, err := protocol.NewGovRotation(n.net, govKey(author), parents, at, rotation(author, to, at))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}

@@ -62,6 +62,12 @@ type govRevokedJSON struct {
 	Proposal  ID     `json:"proposal"`
 }
 
+type govRotatedJSON struct {
+	From   DID `json:"from"`
+	To     DID `json:"to"`
+	Update ID  `json:"update"`
+}
+
 type govDatasetJSON struct {
 	Status   DatasetStatus `json:"status"`
 	Reason   string        `json:"reason"`
@@ -70,7 +76,8 @@ type govDatasetJSON struct {
 
 // MarshalJSON writes s as `gov state --json` shows it: "network",
 // "state_hash", "time" (the fold's clock), "updates" (applied), "heads",
-// "stewards", "threshold", "revoked" (sorted by DID), "datasets" (by
+// "stewards", "threshold", "revoked" (sorted by DID), "rotated" (sorted
+// by the retired key; only when a rotation was applied), "datasets" (by
 // ID), "params" and "proposals" (in fold order). Everything but
 // "state_hash" and "heads" is the canonical form of §8.7, spelled for
 // reading.
@@ -78,6 +85,10 @@ func (s *GovState) MarshalJSON() ([]byte, error) {
 	revoked := []govRevokedJSON{}
 	for _, r := range s.Revoked() {
 		revoked = append(revoked, govRevokedJSON{r.DID, formatGovTime(r.Effective), r.Reason, r.Proposal})
+	}
+	var rotated []govRotatedJSON
+	for _, r := range s.Rotations() {
+		rotated = append(rotated, govRotatedJSON(r))
 	}
 	datasets := make(map[ID]govDatasetJSON, s.f.datasets.len())
 	for id, d := range s.Datasets() {
@@ -92,11 +103,12 @@ func (s *GovState) MarshalJSON() ([]byte, error) {
 		Stewards  []DID                 `json:"stewards"`
 		Threshold int                   `json:"threshold"`
 		Revoked   []govRevokedJSON      `json:"revoked"`
+		Rotated   []govRotatedJSON      `json:"rotated,omitempty"`
 		Datasets  map[ID]govDatasetJSON `json:"datasets"`
 		Params    map[string]string     `json:"params"`
 		Proposals []GovProposalState    `json:"proposals"`
 	}{
 		s.network, s.Hash(), formatGovTime(s.Time()), s.f.updates, s.heads, s.Stewards(), s.f.threshold,
-		revoked, datasets, maps.Clone(s.f.params.m), nonNil(s.Proposals()),
+		revoked, rotated, datasets, maps.Clone(s.f.params.m), nonNil(s.Proposals()),
 	})
 }

@@ -11,8 +11,10 @@ import (
 
 // govGen makes random update sets: concurrent branches, authors who are
 // not stewards, votes on unknown and closed proposals, duplicate votes,
-// clocks that run back, proposals that expire, and every action, most of
-// them aimed at keys A to F so that they often mean something.
+// clocks that run back, proposals that expire, every action, most of
+// them aimed at keys A to F so that they often mean something, and
+// rotations to any of the keys A to H, stewards, revoked and retired ones
+// included.
 type govGen struct {
 	t   testing.TB
 	r   *rand.Rand
@@ -61,7 +63,15 @@ func (g *govGen) next() *protocol.GovUpdate {
 		author := g.key()
 		var u *protocol.GovUpdate
 		var err error
-		if g.r.IntN(100) < 45 {
+		if k := g.r.IntN(100); k < 8 {
+			to := govKeys[g.r.IntN(len(govKeys))]
+			if to == author {
+				continue
+			}
+			env := mustEnvelope(protocol.KindRotation, protocol.KeySubject(author.DID()),
+				protocol.Rotation{From: author.DID(), To: to.DID(), Created: at}, author, to)
+			u, err = protocol.NewGovRotation(g.n.net, author, parents, at, env)
+		} else if k < 50 {
 			p := g.proposal(at)
 			u, err = protocol.NewGovUpdate(g.n.net, author, parents, at, &p, nil)
 		} else {
@@ -75,9 +85,10 @@ func (g *govGen) next() *protocol.GovUpdate {
 		if _, err := g.gov.Add(u); err != nil {
 			g.t.Fatal(err)
 		}
-		if u.Propose != nil {
+		switch {
+		case u.Propose != nil:
 			g.proposals = append(g.proposals, u.ID)
-		} else {
+		case u.Vote != nil:
 			g.votes = append(g.votes, u)
 		}
 		return u

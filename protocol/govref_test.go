@@ -21,6 +21,7 @@ func refFold(g *protocol.Genesis, net protocol.NetworkID, updates []*protocol.Go
 		stewards:  map[protocol.DID]bool{},
 		threshold: g.Threshold,
 		revoked:   map[protocol.DID]refRevoked{},
+		rotated:   map[protocol.DID]refRotated{},
 		datasets:  map[protocol.ID]refDataset{},
 		params:    map[string]string{},
 		clock:     g.Created.UTC().Truncate(time.Second),
@@ -99,6 +100,7 @@ type refState struct {
 	stewards  map[protocol.DID]bool
 	threshold int
 	revoked   map[protocol.DID]refRevoked
+	rotated   map[protocol.DID]refRotated // retired key → its successor
 	datasets  map[protocol.ID]refDataset
 	params    map[string]string
 	proposals []*refProposal
@@ -111,6 +113,11 @@ type refRevoked struct {
 	effective time.Time
 	reason    string
 	proposal  protocol.ID
+}
+
+type refRotated struct {
+	to     protocol.DID
+	update protocol.ID
 }
 
 type refDataset struct {
@@ -140,7 +147,33 @@ func (s *refState) apply(u *protocol.GovUpdate) refVerdict {
 			s.close(p, protocol.ProposalExpired, u.ID, "", &v)
 		}
 	}
-	if u.Propose != nil {
+	if u.Rotate != nil {
+		from, to := u.Author, u.Rotate.Rotation.To
+		_, revoked := s.revoked[to]
+		_, retired := s.rotated[to]
+		switch {
+		case s.stewards[to]:
+			return refVerdict{ignored: protocol.IgnoredAlreadySteward, closed: v.closed}
+		case revoked:
+			return refVerdict{ignored: protocol.IgnoredKeyRevoked, closed: v.closed}
+		case retired:
+			return refVerdict{ignored: protocol.IgnoredKeyRotated, closed: v.closed}
+		}
+		delete(s.stewards, from)
+		s.stewards[to] = true
+		s.rotated[from] = refRotated{to, u.ID}
+		for _, p := range s.proposals {
+			voted := func(d protocol.DID) bool { return slices.Contains(p.yes, d) || slices.Contains(p.no, d) }
+			if p.status != protocol.ProposalOpen || !voted(from) || voted(to) {
+				continue
+			}
+			for _, list := range []*[]protocol.DID{&p.yes, &p.no} {
+				if k := slices.Index(*list, from); k >= 0 {
+					(*list)[k] = to
+				}
+			}
+		}
+	} else if u.Propose != nil {
 		p := &refProposal{u: u, status: protocol.ProposalOpen}
 		s.proposals = append(s.proposals, p)
 		if why := s.void(u.Propose); why != "" {
@@ -233,11 +266,14 @@ func (s *refState) void(p *protocol.GovProposal) string {
 		if _, ok := s.revoked[p.DID]; ok {
 			return protocol.VoidKeyRevoked
 		}
+		if _, ok := s.rotated[p.DID]; ok {
+			return protocol.VoidKeyRotated
+		}
 		if len(s.stewards) >= protocol.MaxStewards {
 			return protocol.VoidTooManyStewards
 		}
 	case protocol.ActRemoveSteward:
-		if !s.stewards[p.DID] {
+		if !s.stewards[s.seat(p.DID)] {
 			return protocol.VoidNoChange
 		}
 		if len(s.stewards) == 1 {
@@ -272,6 +308,17 @@ func (s *refState) void(p *protocol.GovProposal) string {
 	return ""
 }
 
+// seat follows d's rotations to the key that holds its seat now.
+func (s *refState) seat(d protocol.DID) protocol.DID {
+	for {
+		r, ok := s.rotated[d]
+		if !ok {
+			return d
+		}
+		d = r.to
+	}
+}
+
 func (s *refState) effect(p *refProposal) {
 	q := p.u.Propose
 	remove := func(d protocol.DID) {
@@ -284,7 +331,7 @@ func (s *refState) effect(p *refProposal) {
 	case protocol.ActAddSteward:
 		s.stewards[q.DID] = true
 	case protocol.ActRemoveSteward:
-		remove(q.DID)
+		remove(s.seat(q.DID))
 	case protocol.ActSetThreshold:
 		s.threshold = q.Threshold
 	case protocol.ActRevokeKey:
@@ -367,6 +414,18 @@ func (s *refState) canonical(net protocol.NetworkID) []byte {
 	state := map[string]any{
 		"datasets": datasets, "network": net.String(), "params": params, "proposals": proposals,
 		"revoked": revoked, "stewards": dids(stewards), "threshold": s.threshold, "time": tm(s.clock), "updates": s.updates,
+	}
+	if len(s.rotated) > 0 {
+		var from []protocol.DID
+		for d := range s.rotated {
+			from = append(from, d)
+		}
+		rotated := []any{}
+		for _, d := range dids(from) {
+			r := s.rotated[protocol.MustParseDID(d)]
+			rotated = append(rotated, map[string]any{"from": d, "to": r.to.String(), "update": r.update.String()})
+		}
+		state["rotated"] = rotated
 	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)

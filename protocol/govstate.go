@@ -80,10 +80,54 @@ func (s *GovState) Network() NetworkID { return s.network }
 // text; the network ID alone when no update is placed.
 func (s *GovState) Heads() []ID { return slices.Clone(s.heads) }
 
-// IsSteward reports whether d is a current steward.
+// IsSteward answers the question of the trust policy (SPEC.md §4.5, §8.7):
+// is d a current steward? It is when d holds a seat, and when d is a key
+// that rotations retired and whose chain of successors ends at a key that
+// holds one: what a steward signed before rotating keeps its weight. A
+// revoked key is never a steward. Whether an update counts is another
+// question: see IsStewardKey.
 func (s *GovState) IsSteward(d DID) bool {
+	if _, revoked := s.f.revoked.get(d); revoked {
+		return false
+	}
+	_, ok := s.f.stewards.m[s.f.seat(d)]
+	return ok
+}
+
+// IsStewardKey reports whether d is the key of a current steward: the key
+// whose updates the fold applies, and the only one a node may sign
+// governance updates with. A retired key is not one.
+func (s *GovState) IsStewardKey(d DID) bool {
 	_, ok := s.f.stewards.m[d]
 	return ok
+}
+
+// GovRotationRecord is a steward's key that a rotation retired: From's
+// seat passed to To at the update Update.
+type GovRotationRecord struct {
+	From, To DID
+	Update   ID
+}
+
+// Rotations returns the keys rotations retired, sorted by the text of From.
+func (s *GovState) Rotations() []GovRotationRecord {
+	out := make([]GovRotationRecord, 0, len(s.f.rotated.m))
+	for from, r := range s.f.rotated.m {
+		out = append(out, GovRotationRecord{From: from, To: r.to, Update: r.update.ID})
+	}
+	texts := make(map[DID]string, len(out))
+	for _, r := range out {
+		texts[r.From] = r.From.String()
+	}
+	slices.SortFunc(out, func(a, b GovRotationRecord) int { return strings.Compare(texts[a.From], texts[b.From]) })
+	return out
+}
+
+// Successor returns the key that a rotation handed d's seat on to, if one
+// did.
+func (s *GovState) Successor(d DID) (DID, bool) {
+	r, ok := s.f.rotated.m[d]
+	return r.to, ok
 }
 
 // Stewards returns the current stewards, sorted by text.

@@ -67,10 +67,11 @@ type GovVote struct {
 	Yes      bool
 }
 
-// GovUpdate is one node of the governance DAG: a proposal or a vote,
-// signed by its author alone, naming the heads its author knew. It is made
-// by NewGovUpdate or DecodeGovUpdate, which check every field; its fields
-// must not be changed afterwards.
+// GovUpdate is one node of the governance DAG: a proposal, a vote or the
+// rotation of its author's key, signed by its author alone, naming the
+// heads its author knew. It is made by NewGovUpdate, NewGovRotation or
+// DecodeGovUpdate, which check every field; its fields must not be changed
+// afterwards.
 type GovUpdate struct {
 	ID       ID // the ID of the payload bytes, as for objects (§4.2)
 	Envelope *Envelope
@@ -81,8 +82,12 @@ type GovUpdate struct {
 	// 1 to MaxGovParents, sorted by text, unique.
 	Parents []ID
 	Time    time.Time    // the author's clock, UTC, to the second
-	Propose *GovProposal // exactly one of Propose and Vote is set
+	Propose *GovProposal // exactly one of Propose, Vote and Rotate is set
 	Vote    *GovVote
+	// Rotate is a rotation statement (KindRotation, both keys' signatures
+	// verified) whose From is Author: the steward hands its seat on to To
+	// (SPEC.md §8.4).
+	Rotate *Object
 
 	idText string // ID.String(), the fold's sort key
 }
@@ -101,27 +106,56 @@ func (u *GovUpdate) idString() string {
 // sorted. A proposal without Expires expires DefaultGovExpiry after t. It
 // refuses, with an error of kind Invalid, what DecodeGovUpdate would refuse.
 func NewGovUpdate(network NetworkID, author *Key, parents []ID, t time.Time, p *GovProposal, v *GovVote) (*GovUpdate, error) {
-	const op = "new governance update"
+	return newGovUpdate("new governance update", network, author, parents, t, func(u *GovUpdate) error {
+		if p != nil {
+			q := *p
+			if q.Expires.IsZero() {
+				q.Expires = u.Time.Add(DefaultGovExpiry)
+			}
+			q.Expires = govSecond(q.Expires)
+			if !q.Effective.IsZero() {
+				q.Effective = govSecond(q.Effective)
+			}
+			u.Propose = &q
+		}
+		if v != nil {
+			w := *v
+			u.Vote = &w
+		}
+		return nil
+	})
+}
+
+// NewGovRotation makes the update by author on network with parents, dated
+// t, that hands author's seat on to the successor named by rotation: a
+// rotation statement (SPEC.md §3.4) from author's key, signed by both keys.
+// The update itself is signed by author alone. It refuses, with an error
+// of kind Invalid, what DecodeGovUpdate would refuse. (The limits of a
+// statement keep a rotation far below MaxGovUpdateSize; an update over it
+// would be refused as TooLarge, as the decoder would.)
+func NewGovRotation(network NetworkID, author *Key, parents []ID, t time.Time, rotation *Envelope) (*GovUpdate, error) {
+	return newGovUpdate("new governance rotation", network, author, parents, t, func(u *GovUpdate) error {
+		if rotation == nil {
+			return E("", Invalid, "rotate: no rotation")
+		}
+		o, err := decodeGovRotation(rotation.Encode())
+		u.Rotate = o
+		return err
+	})
+}
+
+func govSecond(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }
+
+// newGovUpdate makes an update with the common fields, lets set fill in
+// what it does, checks it, signs it and reads it back as a receiver would.
+func newGovUpdate(op string, network NetworkID, author *Key, parents []ID, t time.Time, set func(*GovUpdate) error) (*GovUpdate, error) {
 	if author == nil {
 		return nil, E(op, Invalid, "no author key")
 	}
-	second := func(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }
-	u := &GovUpdate{Network: network, Author: author.DID(), Parents: slices.Clone(parents), Time: second(t)}
+	u := &GovUpdate{Network: network, Author: author.DID(), Parents: slices.Clone(parents), Time: govSecond(t)}
 	slices.SortFunc(u.Parents, func(a, b ID) int { return strings.Compare(a.String(), b.String()) })
-	if p != nil {
-		q := *p
-		if q.Expires.IsZero() {
-			q.Expires = u.Time.Add(DefaultGovExpiry)
-		}
-		q.Expires = second(q.Expires)
-		if !q.Effective.IsZero() {
-			q.Effective = second(q.Effective)
-		}
-		u.Propose = &q
-	}
-	if v != nil {
-		w := *v
-		u.Vote = &w
+	if err := set(u); err != nil {
+		return nil, E(op, Invalid, "%w", err)
 	}
 	if err := u.check(); err != nil {
 		return nil, E(op, Invalid, "%w", err)
@@ -129,6 +163,9 @@ func NewGovUpdate(network NetworkID, author *Key, parents []ID, t time.Time, p *
 	w := u.wire()
 	env := &Envelope{PayloadType: GovPayloadType, Payload: w.encode()}
 	author.Sign(env)
+	if n := len(env.Encode()); n > MaxGovUpdateSize {
+		return nil, E(op, TooLarge, "update would be %d bytes, over the limit of %d", n, MaxGovUpdateSize)
+	}
 	made, err := parseGovUpdate(env)
 	if err != nil {
 		return nil, E(op, Invalid, "%w", err)
@@ -206,15 +243,51 @@ func (u *GovUpdate) check() error {
 	if err := checkGovTime("time", u.Time, true); err != nil {
 		return err
 	}
+	var present []string
+	for _, m := range []struct {
+		name string
+		set  bool
+	}{{"propose", u.Propose != nil}, {"vote", u.Vote != nil}, {"rotate", u.Rotate != nil}} {
+		if m.set {
+			present = append(present, m.name)
+		}
+	}
 	switch {
-	case u.Propose == nil && u.Vote == nil:
-		return E("", Invalid, "neither propose nor vote: an update is exactly one of them")
-	case u.Propose != nil && u.Vote != nil:
-		return E("", Invalid, "both propose and vote: an update is exactly one of them")
+	case len(present) == 0:
+		return E("", Invalid, "none of propose, vote and rotate: an update is exactly one of them")
+	case len(present) > 1:
+		return E("", Invalid, "%s together: an update is exactly one of propose, vote and rotate", strings.Join(present, " and "))
 	case u.Vote != nil:
 		return checkGovVote(u.Network, u.Vote)
+	case u.Rotate != nil:
+		if from := u.Rotate.Rotation.From; from != u.Author {
+			return E("", Invalid, "rotate: the rotation retires %s, not the update's author %s: a steward rotates only its own key", from, u.Author)
+		}
+		return nil
 	}
 	return u.Propose.check(u.Time)
+}
+
+// decodeGovRotation reads the rotate member of an update: a DSSE envelope
+// as the JSON object of §2.1, checked as every envelope (§2.1–§2.6), that
+// must hold a valid rotation statement (§3.4), signed by both its keys.
+// Every refusal is Invalid: the update is what was sent.
+func decodeGovRotation(raw []byte) (*Object, error) {
+	env, err := DecodeEnvelope(raw)
+	if err == nil {
+		err = env.Verify()
+	}
+	if err != nil {
+		return nil, E("", Invalid, "rotate: %w", err)
+	}
+	o, err := ParseObject(env)
+	if err != nil {
+		return nil, E("", Invalid, "rotate: %w", err)
+	}
+	if o.Kind != KindRotation {
+		return nil, E("", Invalid, "rotate: a statement of kind %s, want a rotation (%s)", o.Kind, PredicateRotation)
+	}
+	return o, nil
 }
 
 func checkGovParents(network NetworkID, parents []ID) error {

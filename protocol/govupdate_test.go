@@ -2,6 +2,8 @@ package protocol_test
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/json"
 	"reflect"
 	"slices"
 	"strings"
@@ -28,6 +30,7 @@ func govSamples(t testing.TB) (govNet, map[string]*protocol.GovUpdate) {
 		"set-param-empty": n.propose(t, "A", n.genesis(), hour(0), protocol.GovProposal{Action: protocol.ActSetParam, Name: "max-claims", Expires: exp}),
 		"vote-yes":        n.vote(t, "B", ids(prop), hour(1), prop.ID, true),
 		"vote-no":         n.vote(t, "B", ids(prop), hour(1), prop.ID, false),
+		"rotate":          n.rotate(t, "A", ids(prop), hour(1), "C"),
 	}
 }
 
@@ -146,8 +149,8 @@ func TestDecodeGovUpdateRefuses(t *testing.T) {
 		{"missing time", editProp(func(m, p map[string]any) { delete(m, "time") }), protocol.Invalid, []string{`missing field "time"`}},
 		{"missing expires", editProp(func(m, p map[string]any) { delete(p, "expires") }), protocol.Invalid, []string{`missing field "expires"`}},
 		{"bad action", editProp(func(m, p map[string]any) { p["action"] = "make-coffee" }), protocol.Invalid, []string{`unknown action "make-coffee"`}},
-		{"neither", editProp(func(m, p map[string]any) { delete(m, "propose") }), protocol.Invalid, []string{"neither propose nor vote"}},
-		{"both", editProp(func(m, p map[string]any) { m["vote"] = map[string]any{"proposal": prop.ID.String(), "yes": true} }), protocol.Invalid, []string{"both propose and vote"}},
+		{"neither", editProp(func(m, p map[string]any) { delete(m, "propose") }), protocol.Invalid, []string{"none of propose, vote and rotate"}},
+		{"both", editProp(func(m, p map[string]any) { m["vote"] = map[string]any{"proposal": prop.ID.String(), "yes": true} }), protocol.Invalid, []string{"propose and vote together"}},
 		{"vote without yes", reSign(edit(t, vote.Envelope.Payload, func(m map[string]any) { delete(m["vote"].(map[string]any), "yes") })), protocol.Invalid, []string{`missing field "yes"`}},
 		{"vote on the genesis", reSign(edit(t, vote.Envelope.Payload, func(m map[string]any) {
 			m["author"] = A.DID().String()
@@ -239,7 +242,7 @@ func TestNewGovUpdateRefuses(t *testing.T) {
 		v       *protocol.GovVote
 		words   []string
 	}{
-		{"neither", n.genesis(), nil, nil, []string{"neither propose nor vote"}},
+		{"neither", n.genesis(), nil, nil, []string{"none of propose, vote and rotate"}},
 		{"no parents", nil, &protocol.GovProposal{Action: protocol.ActSetThreshold, Threshold: 1}, nil, []string{"no parents"}},
 		{"duplicate parents", []protocol.ID{protocol.ObjectID(nil), protocol.ObjectID(nil)}, &protocol.GovProposal{Action: protocol.ActSetThreshold, Threshold: 1}, nil, []string{"each once"}},
 		{"unknown action", n.genesis(), &protocol.GovProposal{Action: "abdicate"}, nil, []string{`unknown action "abdicate"`}},
@@ -254,6 +257,108 @@ func TestNewGovUpdateRefuses(t *testing.T) {
 	}
 	if _, err := protocol.NewGovUpdate(n.net, nil, n.genesis(), hour(0), &protocol.GovProposal{Action: protocol.ActSetThreshold, Threshold: 1}, nil); err == nil {
 		t.Error("made an update without a key")
+	}
+}
+
+// TestDecodeGovUpdateRefusesRotate: the rotate member holds an envelope
+// under every rule of §2.1–§2.6, of a rotation signed by both its keys,
+// whose old key is the update's author; an update is one thing at a time
+// and stays within MaxGovUpdateSize (SPEC.md §8.1).
+func TestDecodeGovUpdateRefusesRotate(t *testing.T) {
+	n, samples := govSamples(t)
+	rot, prop := samples["rotate"], samples["add-steward"]
+	A := govKey("A")
+	envObject := func(env *protocol.Envelope) any {
+		var m map[string]any
+		if err := json.Unmarshal(env.Encode(), &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	withRotate := func(rotate any) []byte {
+		return signedGov(edit(t, rot.Envelope.Payload, func(m map[string]any) { m["rotate"] = rotate }), A)
+	}
+	oneKey := mustEnvelope(protocol.KindRotation, protocol.KeySubject(A.DID()), protocol.Rotation{From: A.DID(), To: govKey("C").DID(), Created: hour(1)}, A)
+	badSig := rotation("A", "C", hour(1))
+	badSig.Signatures[1].Sig = bytes.Clone(badSig.Signatures[1].Sig)
+	badSig.Signatures[1].Sig[0] ^= 1
+	update := &protocol.Envelope{PayloadType: protocol.GovPayloadType, Payload: prop.Envelope.Payload}
+	A.Sign(update)
+	padded := bytes.Replace(rot.Envelope.Payload, []byte(`"rotate":{`), []byte(`"rotate":`+strings.Repeat(" ", protocol.MaxGovUpdateSize)+`{`), 1)
+	for _, tc := range []struct {
+		name  string
+		raw   []byte
+		kind  protocol.Kind
+		words []string
+	}{
+		{"rotate and propose", signedGov(edit(t, rot.Envelope.Payload, func(m map[string]any) {
+			m["propose"] = map[string]any{"action": "set-threshold", "threshold": 1, "expires": "2026-01-03T00:00:00Z"}
+		}), A), protocol.Invalid, []string{"propose and rotate together", "exactly one of propose, vote and rotate"}},
+		{"rotate and vote", signedGov(edit(t, rot.Envelope.Payload, func(m map[string]any) {
+			m["vote"] = map[string]any{"proposal": prop.ID.String(), "yes": true}
+		}), A), protocol.Invalid, []string{"vote and rotate together"}},
+		{"rotation of another key", withRotate(envObject(rotation("B", "C", hour(1)))), protocol.Invalid,
+			[]string{"rotate: the rotation retires " + govKey("B").DID().String() + ", not the update's author " + A.DID().String()}},
+		{"rotation signed by the old key only", withRotate(envObject(oneKey)), protocol.Invalid,
+			[]string{"rotate:", "new key " + govKey("C").DID().String() + " did not sign it"}},
+		{"rotation with a bad signature", withRotate(envObject(badSig)), protocol.Invalid, []string{"rotate:", "does not verify"}},
+		{"a dataset, not a rotation", withRotate(envObject(vectorByName("dataset"))), protocol.Invalid,
+			[]string{"rotate: a statement of kind dataset, want a rotation"}},
+		{"an update, not a statement", withRotate(envObject(update)), protocol.Invalid, []string{"rotate:", "payloadType", protocol.PayloadTypeInToto}},
+		{"the envelope in base64", withRotate(base64.StdEncoding.EncodeToString(rotation("A", "C", hour(1)).Encode())), protocol.Invalid, []string{"rotate:", "malformed JSON"}},
+		{"an envelope with an unknown member", withRotate(func() any {
+			m := envObject(rotation("A", "C", hour(1))).(map[string]any)
+			m["note"] = "x"
+			return m
+		}()), protocol.Invalid, []string{"rotate:", `unknown field "note"`}},
+		{"an envelope without signatures", withRotate(func() any {
+			m := envObject(rotation("A", "C", hour(1))).(map[string]any)
+			m["signatures"] = []any{}
+			return m
+		}()), protocol.Invalid, []string{"rotate:", "no signatures"}},
+		{"oversized", signedGov(padded, A), protocol.TooLarge, []string{"over the limit of 65536"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			u, err := protocol.DecodeGovUpdate(tc.raw)
+			if err == nil {
+				t.Fatalf("accepted %s", u.Envelope.Payload)
+			}
+			wantErr(t, err, tc.kind, tc.words...)
+		})
+	}
+	for _, tc := range []struct {
+		name  string
+		env   *protocol.Envelope
+		words []string
+	}{
+		{"no rotation", nil, []string{"rotate: no rotation"}},
+		{"rotation of another key", rotation("B", "C", hour(1)), []string{"retires " + govKey("B").DID().String()}},
+		{"rotation signed by the old key only", oneKey, []string{"did not sign it"}},
+		{"a dataset", vectorByName("dataset"), []string{"want a rotation"}},
+	} {
+		t.Run("new "+tc.name, func(t *testing.T) {
+			_, err := protocol.NewGovRotation(n.net, A, n.genesis(), hour(1), tc.env)
+			wantErr(t, err, protocol.Invalid, tc.words...)
+		})
+	}
+}
+
+// TestGovRotateWire: the rotate member is the envelope's JSON object, not
+// a string, and a rotate of null is absent.
+func TestGovRotateWire(t *testing.T) {
+	_, samples := govSamples(t)
+	u := samples["rotate"]
+	if !bytes.Contains(u.Envelope.Payload, append([]byte(`"rotate":`), u.Rotate.Envelope.Encode()...)) {
+		t.Errorf("payload %s does not hold the rotation's envelope as an object", u.Envelope.Payload)
+	}
+	if u.Rotate.Kind != protocol.KindRotation || u.Rotate.Rotation.From != u.Author || u.Rotate.Rotation.To != govKey("C").DID() {
+		t.Errorf("rotate %+v", u.Rotate.Rotation)
+	}
+	prop := samples["add-steward"]
+	withNull := bytes.Replace(prop.Envelope.Payload, []byte(`"propose":`), []byte(`"rotate":null,"propose":`), 1)
+	got, err := protocol.DecodeGovUpdate(signedGov(withNull, govKey("A")))
+	if err != nil || got.Rotate != nil || got.Propose == nil {
+		t.Errorf("rotate null: %v, %+v", err, got)
 	}
 }
 

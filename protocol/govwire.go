@@ -17,6 +17,9 @@ type wireGovUpdate struct {
 	Time    string           `json:"time"`
 	Propose *wireGovProposal `json:"propose,omitempty"`
 	Vote    *wireGovVote     `json:"vote,omitempty"`
+	// Rotate is a rotation's envelope as its JSON object (§2.1), kept as
+	// written: the update's ID is the hash of these bytes.
+	Rotate json.RawMessage `json:"rotate,omitempty"`
 }
 
 type wireGovProposal struct {
@@ -106,6 +109,11 @@ func (w *wireGovUpdate) update() (*GovUpdate, error) {
 	if w.Vote != nil {
 		u.Vote = &GovVote{Proposal: w.Vote.Proposal, Yes: w.Vote.Yes}
 	}
+	if len(w.Rotate) > 0 && string(w.Rotate) != "null" { // null is absent, as for every member
+		if u.Rotate, err = decodeGovRotation(w.Rotate); err != nil {
+			return nil, err
+		}
+	}
 	if p := w.Propose; p != nil {
 		u.Propose = &GovProposal{
 			Action: GovAction(p.Action), DID: p.DID, Threshold: p.Threshold, Reason: p.Reason,
@@ -136,11 +144,15 @@ func (u *GovUpdate) wire() wireGovUpdate {
 	if u.Vote != nil {
 		w.Vote = &wireGovVote{Proposal: u.Vote.Proposal, Yes: u.Vote.Yes}
 	}
+	if u.Rotate != nil {
+		w.Rotate = u.Rotate.Envelope.Encode()
+	}
 	return w
 }
 
 // MarshalJSON writes u as its payload reads, with its ID first:
-// {"id", "network", "author", "parents", "time", "propose" | "vote"}.
+// {"id", "network", "author", "parents", "time", "propose" | "vote" |
+// "rotate"}.
 func (u *GovUpdate) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
 		ID ID `json:"id"`
