@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -145,6 +146,21 @@ func TestMetricsPromtoolClean(t *testing.T) {
 	} {
 		if total, _ := sample(c.fs, c.name, c.labels...); total == 0 {
 			t.Errorf("%s%v counts nothing", c.name, c.labels)
+		}
+	}
+	// The example alerting rules of docs/OPERATING.md are valid, and name
+	// only metrics that exist.
+	const rules = "../docs/commons.rules.yml"
+	if out, err := exec.Command(tool, "check", "rules", rules).CombinedOutput(); err != nil {
+		t.Errorf("promtool check rules %s: %v\n%s", rules, err, out)
+	}
+	text, err := os.ReadFile(rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range regexp.MustCompile(`commons_[a-z0-9_]+`).FindAllString(string(text), -1) {
+		if base := strings.TrimSuffix(name, "_bucket"); fa[name] == nil && fa[base] == nil {
+			t.Errorf("%s names %s, which /metrics does not serve", rules, name)
 		}
 	}
 	for _, name := range []string{"commons_announce_provided_total", "commons_announce_failed_total", "commons_announce_rounds_total"} {
