@@ -71,8 +71,8 @@ series:
 }
 
 // promtool returns the path of promtool. It is part of the test suite's
-// tools (.ci/run installs it): a machine without it fails this test,
-// unless COMMONS_SKIP_PROMTOOL=1 says to skip.
+// tools (.ci/run installs it): a machine without it fails the test,
+// unless COMMONS_SKIP_PROMTOOL=1 says to go on without it ("").
 func promtool(t *testing.T) string {
 	t.Helper()
 	path, err := exec.LookPath("promtool")
@@ -80,7 +80,8 @@ func promtool(t *testing.T) string {
 		return path
 	}
 	if os.Getenv("COMMONS_SKIP_PROMTOOL") == "1" {
-		t.Skip("promtool is absent and COMMONS_SKIP_PROMTOOL=1: /metrics not linted")
+		t.Log("promtool is absent and COMMONS_SKIP_PROMTOOL=1: /metrics and the rules not linted")
+		return ""
 	}
 	t.Fatal("promtool is absent: install it (Debian: apt-get install prometheus; or go install " +
 		"github.com/prometheus/prometheus/cmd/promtool@latest), or set COMMONS_SKIP_PROMTOOL=1 to skip this test")
@@ -114,10 +115,12 @@ func TestMetricsPromtoolClean(t *testing.T) {
 
 	for i, n := range nodes {
 		body := scrape(t, n.Node)
-		cmd := exec.Command(tool, "check", "metrics")
-		cmd.Stdin = bytes.NewReader(body)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Errorf("node %d: promtool check metrics: %v\n%s", i, err, out)
+		if tool != "" {
+			cmd := exec.Command(tool, "check", "metrics")
+			cmd.Stdin = bytes.NewReader(body)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Errorf("node %d: promtool check metrics: %v\n%s", i, err, out)
+			}
 		}
 		for name, f := range families(t, n.Node) {
 			if !strings.HasPrefix(name, "commons_") {
@@ -151,8 +154,10 @@ func TestMetricsPromtoolClean(t *testing.T) {
 	// The example alerting rules of docs/OPERATING.md are valid, and name
 	// only metrics that exist.
 	const rules = "../docs/commons.rules.yml"
-	if out, err := exec.Command(tool, "check", "rules", rules).CombinedOutput(); err != nil {
-		t.Errorf("promtool check rules %s: %v\n%s", rules, err, out)
+	if tool != "" {
+		if out, err := exec.Command(tool, "check", "rules", rules).CombinedOutput(); err != nil {
+			t.Errorf("promtool check rules %s: %v\n%s", rules, err, out)
+		}
 	}
 	text, err := os.ReadFile(rules)
 	if err != nil {
