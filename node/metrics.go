@@ -3,7 +3,6 @@ package node
 import (
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -68,27 +67,13 @@ func newMetrics(st *store.Store, gov func() *protocol.GovState) *metrics {
 		}
 		return h
 	}
-	kinds := make([]string, 0, 8)
-	for _, k := range objectKinds() {
-		kinds = append(kinds, k.String())
-	}
-	errKinds := make([]string, 0, 8)
-	for k := protocol.Other; !strings.HasPrefix(k.String(), "kind("); k++ {
-		errKinds = append(errKinds, k.String())
-	}
-	reasons := make([]string, 0, len(verdictNames))
-	for _, v := range verdictNames {
-		if v.label != "" {
-			reasons = append(reasons, v.label)
-		}
-	}
 	m := &metrics{
 		reg:    prometheus.NewRegistry(),
-		stored: counterVec("commons_objects_stored_total", "New objects stored since start, by kind.", "kind", kinds...),
+		stored: counterVec("commons_objects_stored_total", "New objects stored since start, by kind.", "kind", kindLabels()...),
 		cosigned: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "commons_signatures_merged_total", Help: "Signatures added to objects already stored, since start.",
 		}),
-		refused: counterVec("commons_objects_refused_total", "Objects refused since start, by error kind.", "reason", errKinds...),
+		refused: counterVec("commons_objects_refused_total", "Objects refused since start, by error kind.", "reason", errorKindLabels()...),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "commons_api_requests_total", Help: "HTTP API requests since start, by route and status class (2xx, 4xx, 5xx); route guard: refused before any route.",
 		}, []string{"route", "code"}),
@@ -108,7 +93,7 @@ func newMetrics(st *store.Store, gov func() *protocol.GovState) *metrics {
 		}),
 		notStored: counterVec("commons_gossip_not_stored_total",
 			"Valid objects received on the announce topic and not stored, since start (SPEC.md §7.4): past the disk watermark (watermark), over the budget of the peer that passed them on (peer budget), of their issuer (signer budget) or of all strangers (stranger budget).",
-			"reason", reasons...),
+			"reason", notStoredLabels()...),
 		apiLatency: histogram("commons_api_request_duration_seconds", "Time to answer an HTTP API request, by route.", "route",
 			[]float64{0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 60, 300}),
 		queryLatency: histogram("commons_network_query_duration_seconds",
@@ -123,10 +108,41 @@ func newMetrics(st *store.Store, gov func() *protocol.GovState) *metrics {
 	}
 	m.apiRoute(guardRoute)
 	m.reg.MustRegister(m.notStored, m.govUpdates, m.govChanges, m.stored, m.cosigned, m.refused, m.requests, m.fetched, m.gossiped, m.announceDropped,
-		m.apiLatency, m.queryLatency, m.lookupLatency, m.provideLatency,
-		storeObjects{st}, governanceGauges(gov),
+		m.apiLatency, m.queryLatency, m.lookupLatency, m.provideLatency, storeObjects{st},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.reg.MustRegister(governanceGauges(gov)...)
 	return m
+}
+
+// kindLabels are the values of the kind label: the kinds of object.
+func kindLabels() []string {
+	var out []string
+	for _, k := range objectKinds() {
+		out = append(out, k.String())
+	}
+	return out
+}
+
+// errorKindLabels are the values of the reason label of refusals: the
+// error kinds.
+func errorKindLabels() []string {
+	var out []string
+	for k := protocol.Other; !strings.HasPrefix(k.String(), "kind("); k++ {
+		out = append(out, k.String())
+	}
+	return out
+}
+
+// notStoredLabels are the values of the reason label of
+// commons_gossip_not_stored_total: the verdicts of the storage budget.
+func notStoredLabels() []string {
+	var out []string
+	for _, v := range verdictNames {
+		if v.label != "" {
+			out = append(out, v.label)
+		}
+	}
+	return out
 }
 
 // objectKinds are the kinds of object a node stores.
@@ -173,12 +189,13 @@ func (m *metrics) timeQuery(query string) func() {
 	return func() { m.queryLatency.WithLabelValues(query).Observe(time.Since(start).Seconds()) }
 }
 
-// lookupTimer times one DHT provider lookup: found when it yields its
-// first provider, done when it ends; only the first of the two counts.
+// lookupTimer times one DHT provider lookup, from the goroutine that reads
+// it: found when it yields its first provider, done when it ends; only the
+// first of the two counts.
 type lookupTimer struct {
-	once  sync.Once
-	start time.Time
-	h     *prometheus.HistogramVec
+	start    time.Time
+	h        *prometheus.HistogramVec
+	observed bool
 }
 
 func (m *metrics) timeLookup() *lookupTimer {
@@ -189,7 +206,10 @@ func (t *lookupTimer) found() { t.observe("found") }
 func (t *lookupTimer) done()  { t.observe("none") }
 
 func (t *lookupTimer) observe(result string) {
-	t.once.Do(func() { t.h.WithLabelValues(result).Observe(time.Since(t.start).Seconds()) })
+	if !t.observed {
+		t.observed = true
+		t.h.WithLabelValues(result).Observe(time.Since(t.start).Seconds())
+	}
 }
 
 // observeProvide records one DHT provide (p2p.AnnouncerOptions.Observe).
@@ -223,55 +243,32 @@ func (c storeObjects) Collect(ch chan<- prometheus.Metric) {
 
 // governanceGauges are the gauges of the governance state gov returns,
 // read at each scrape; all 0 for a node of no network yet.
-func governanceGauges(gov func() *protocol.GovState) prometheus.Collector {
-	return gaugeFuncs{
-		{"commons_governance_stewards", "Current stewards of the commons.", func(s *protocol.GovState) float64 { return float64(len(s.Stewards())) }},
-		{"commons_governance_threshold", "Yes votes of current stewards that pass a proposal.", func(s *protocol.GovState) float64 { return float64(s.Threshold()) }},
-		{"commons_governance_proposals_open", "Proposals open in the current state.", func(s *protocol.GovState) float64 {
-			open := 0
-			for _, p := range s.Proposals() {
-				if p.Status == protocol.ProposalOpen {
-					open++
-				}
-			}
-			return float64(open)
-		}},
-		{"commons_governance_revoked_keys", "Keys revoked by governance.", func(s *protocol.GovState) float64 { return float64(len(s.Revoked())) }},
-		{"commons_governance_updates_applied", "Governance updates applied in the current state (the state document's updates).", func(s *protocol.GovState) float64 { return float64(s.Updates()) }},
-	}.collector(gov)
-}
-
-type gaugeFuncs []struct {
-	name, help string
-	f          func(*protocol.GovState) float64
-}
-
-func (g gaugeFuncs) collector(gov func() *protocol.GovState) prometheus.Collector {
-	cs := make(collectorList, len(g))
-	for i, e := range g {
-		cs[i] = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: e.name, Help: e.help}, func() float64 {
+func governanceGauges(gov func() *protocol.GovState) []prometheus.Collector {
+	gauge := func(name, help string, f func(*protocol.GovState) int) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 {
 			if s := gov(); s != nil {
-				return e.f(s)
+				return float64(f(s))
 			}
 			return 0
 		})
 	}
-	return cs
-}
-
-// collectorList is several collectors registered as one.
-type collectorList []prometheus.Collector
-
-func (l collectorList) Describe(ch chan<- *prometheus.Desc) {
-	for _, c := range l {
-		c.Describe(ch)
+	return []prometheus.Collector{
+		gauge("commons_governance_stewards", "Current stewards of the commons.", func(s *protocol.GovState) int { return len(s.Stewards()) }),
+		gauge("commons_governance_threshold", "Yes votes of current stewards that pass a proposal.", (*protocol.GovState).Threshold),
+		gauge("commons_governance_proposals_open", "Proposals open in the current state.", openProposals),
+		gauge("commons_governance_revoked_keys", "Keys revoked by governance.", func(s *protocol.GovState) int { return len(s.Revoked()) }),
+		gauge("commons_governance_updates_applied", "Governance updates applied in the current state (the state document's updates).", (*protocol.GovState).Updates),
 	}
 }
 
-func (l collectorList) Collect(ch chan<- prometheus.Metric) {
-	for _, c := range l {
-		c.Collect(ch)
+func openProposals(s *protocol.GovState) int {
+	open := 0
+	for _, p := range s.Proposals() {
+		if p.Status == protocol.ProposalOpen {
+			open++
+		}
 	}
+	return open
 }
 
 // registerStorage adds the gauges of the disk watermark (SPEC.md §7.4).
