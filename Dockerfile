@@ -7,6 +7,10 @@
 #     -p 4780:4780/tcp -p 4780:4780/udp commons daemon --genesis /genesis.json --bootstrap MULTIADDR
 #   docker exec commons commons id
 #
+# docs/OPERATING.md has the rest: memory and file limits, a stop timeout
+# long enough for the store to close, backups of the volume, upgrades.
+# .dockerignore keeps the context to what the build needs.
+#
 # Without --genesis the node founds a commons of one. The addresses
 # `commons id` reports are the container's; peers outside reach it at the
 # host's address, port 4780.

@@ -78,10 +78,13 @@ func (s *search) providers(key cid.Cid, ask func(ctx context.Context, p peer.ID,
 	self := nt.host.ID()
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	lookup := s.n.metrics.timeLookup()
+	defer lookup.done()
 	for ai := range nt.dht.FindProvidersAsync(ctx, key, searchProviders+1) {
 		if ai.ID == self {
 			continue
 		}
+		lookup.found()
 		if len(ai.Addrs) > 0 {
 			nt.host.Peerstore().AddAddrs(ai.ID, ai.Addrs, peerstore.TempAddrTTL)
 		}

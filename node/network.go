@@ -138,7 +138,9 @@ func (n *Node) StartNetwork(ctx context.Context, opts NetworkOptions) error {
 	nt.fetch = fetch.NewClient(h, n.repo.Network, fetch.ClientOptions{
 		Timeout: opts.FetchTimeout, Penalty: penalty, Answered: scores.Reward,
 	})
-	nt.ann = p2p.NewAnnouncer(d, n.announceKeys, opts.Announce)
+	annOpts := opts.Announce
+	annOpts.Observe = n.metrics.observeProvide
+	nt.ann = p2p.NewAnnouncer(d, n.announceKeys, annOpts)
 	n.budget = newBudget(opts.Storage, func() time.Time { return n.now() }, diskProbe(n.repo.DataDir()))
 	if err := n.joinTopics(nctx, nt, opts); err != nil {
 		cancel()
@@ -420,12 +422,16 @@ func (n *Node) registerNetworkMetrics() {
 	gauge := func(name, help string, f func() float64) prometheus.Collector {
 		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f)
 	}
+	counter := func(name, help string, f func() float64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, f)
+	}
 	n.metrics.reg.MustRegister(
 		gauge("commons_peers", "Peers connected.", func() float64 { return float64(len(nt.host.Network().Peers())) }),
 		gauge("commons_dht_routing_table_size", "Peers in the DHT routing table.", func() float64 { return float64(nt.dht.RoutingTable().Size()) }),
-		gauge("commons_announce_provided", "Provides that succeeded since start.", func() float64 { return float64(nt.ann.Stats().Announced) }),
-		gauge("commons_announce_failed", "Provides that failed since start.", func() float64 { return float64(nt.ann.Stats().Failed) }),
-		gauge("commons_announce_rounds", "Announce rounds completed since start.", func() float64 { return float64(nt.ann.Stats().Rounds) }),
+		counter("commons_announce_provided_total", "Provides that succeeded since start.", func() float64 { return float64(nt.ann.Stats().Announced) }),
+		counter("commons_announce_failed_total", "Provides that failed since start.", func() float64 { return float64(nt.ann.Stats().Failed) }),
+		counter("commons_announce_rounds_total", "Announce rounds completed since start.", func() float64 { return float64(nt.ann.Stats().Rounds) }),
+		gauge("commons_announce_retrying", "Keys whose provide failed, waiting for a retry.", func() float64 { return float64(nt.ann.Stats().Retrying) }),
 		gauge("commons_announce_last_round_keys", "Keys of the last round.", func() float64 { return float64(nt.ann.Stats().LastRound.Keys) }),
 		gauge("commons_announce_last_round_seconds", "Duration of the last round.", func() float64 { return nt.ann.Stats().LastRound.Duration.Seconds() }),
 	)

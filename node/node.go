@@ -34,7 +34,8 @@ func New(repo *Repo, st *store.Store, log *slog.Logger) *Node {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	n := &Node{repo: repo, store: st, log: log, metrics: newMetrics(st), now: time.Now}
+	n := &Node{repo: repo, store: st, log: log, now: time.Now}
+	n.metrics = newMetrics(st, n.govState)
 	if err := n.openGovernance(); err != nil {
 		log.Error("governance not loaded; the genesis alone rules", "err", err)
 	}

@@ -52,7 +52,9 @@ func (n *Node) Attribution(ctx context.Context, id protocol.ID, q QueryOptions) 
 	s, cancel := n.newSearch(ctx, q)
 	defer cancel()
 	if s != nil {
+		done := n.metrics.timeQuery("attribution")
 		s.attribution(id)
+		done()
 	}
 	a, err := n.store.Attribution(id, n.policy())
 	if err != nil {
@@ -97,7 +99,9 @@ func (n *Node) standings() func(protocol.ID) *store.Standing {
 func (n *Node) Locate(ctx context.Context, d protocol.Digest, q QueryOptions) (LocateResult, error) {
 	if s, cancel := n.newSearch(ctx, q); s != nil {
 		defer cancel()
+		done := n.metrics.timeQuery("locate")
 		s.datasetsWithFile(d)
+		done()
 	}
 	locs, err := n.store.Locate(d)
 	if err != nil {
@@ -196,7 +200,9 @@ func (n *Node) fetchIfMissing(ctx context.Context, op string, id protocol.ID, q 
 	s, cancel := n.newSearch(ctx, q)
 	defer cancel()
 	if s != nil {
+		done := n.metrics.timeQuery(op)
 		s.object(id)
+		done()
 		if len(n.missing([]protocol.ID{id})) == 0 {
 			return nil
 		}

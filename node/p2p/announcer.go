@@ -51,6 +51,9 @@ type AnnouncerOptions struct {
 	ProvideTimeout time.Duration // per provide
 	RetryInterval  time.Duration // before failed keys are tried again
 	MaxRetryKeys   int           // failed keys remembered for a retry
+	// Observe, when set, is called after each provide with its duration
+	// and error (nil when it succeeded), for metrics. It must not block.
+	Observe func(time.Duration, error)
 }
 
 func (o AnnouncerOptions) withDefaults() AnnouncerOptions {
@@ -258,7 +261,11 @@ func (a *Announcer) Stats() Stats {
 func (a *Announcer) provide(ctx context.Context, k cid.Cid) error {
 	pctx, cancel := context.WithTimeout(ctx, a.opts.ProvideTimeout)
 	defer cancel()
+	start := time.Now()
 	err := Provide(pctx, a.dht, k)
+	if a.opts.Observe != nil && ctx.Err() == nil {
+		a.opts.Observe(time.Since(start), err)
+	}
 	if err != nil {
 		if ctx.Err() == nil { // not a shutdown
 			a.failed.Add(1)

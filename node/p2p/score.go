@@ -210,6 +210,10 @@ func NewScores(opts ScoreOptions) (*Scores, error) {
 		if s.metrics, err = newScoreMetrics(opts.Metrics); err != nil {
 			return nil, protocol.E("new scores", protocol.Other, "register metrics: %w", err)
 		}
+		s.metrics.penalties.WithLabelValues("other") // each reason's series exists from the start
+		for _, w := range s.weights {
+			s.metrics.penalties.WithLabelValues(w.prefix)
+		}
 	}
 	return s, nil
 }
