@@ -180,7 +180,7 @@ func (n *Node) rotateSteward(old *protocol.Key, rotation *protocol.Envelope) (pr
 	}
 	gv.mu.Lock()
 	state := gv.g.State()
-	if !slices.Contains(state.Stewards(), old.DID()) || slices.Contains(state.Stewards(), o.Rotation.To) {
+	if !state.IsStewardKey(old.DID()) || state.IsStewardKey(o.Rotation.To) {
 		gv.mu.Unlock()
 		return protocol.ID{}, nil
 	}
@@ -196,7 +196,7 @@ func (n *Node) rotateSteward(old *protocol.Key, rotation *protocol.Envelope) (pr
 	if _, err := n.addGovUpdate(a, ""); err != nil {
 		return protocol.ID{}, err
 	}
-	if !slices.Contains(n.govState().Stewards(), o.Rotation.To) {
+	if !n.govState().IsStewardKey(o.Rotation.To) {
 		return u.ID, protocol.E("rotate key", protocol.Invalid, "the governance update %s was stored but the fold left it out; see `commons gov log`", u.ID)
 	}
 	n.publishGov(u)

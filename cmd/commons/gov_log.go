@@ -64,8 +64,11 @@ type govLogView struct {
 		Proposal protocol.ID `json:"proposal"`
 		Yes      bool        `json:"yes"`
 	} `json:"vote"`
-	Depth  int    `json:"depth"`
-	Result string `json:"result"` // applied or ignored
+	// Rotate is the rotation envelope of an update that hands its
+	// author's seat on (SPEC §8.1).
+	Rotate json.RawMessage `json:"rotate"`
+	Depth  int             `json:"depth"`
+	Result string          `json:"result"` // applied or ignored
 	Why    string `json:"why"`
 	Closed []struct {
 		Proposal protocol.ID                `json:"proposal"`
@@ -97,6 +100,11 @@ func describeGovEntry(e govLogView) string {
 		s = "vote yes on " + e.Vote.Proposal.String()
 	case e.Vote != nil:
 		s = "vote no on " + e.Vote.Proposal.String()
+	case len(e.Rotate) > 0:
+		s = "rotate to an unreadable key"
+		if o, err := protocol.VerifyObject(e.Rotate); err == nil && o.Rotation != nil {
+			s = "rotate to " + o.Rotation.To.String()
+		}
 	}
 	if e.Result == "ignored" {
 		return s + ": ignored, " + dash(e.Why)
