@@ -30,6 +30,9 @@ type Rotated struct {
 	PeerID string `json:"peer_id,omitempty"`
 	// Resumed is set when an interrupted rotation was finished.
 	Resumed bool `json:"resumed,omitempty"`
+	// Revoked is set when governance revoked the old key: the rotation
+	// counts only once a current steward endorses it (SPEC.md §4.6).
+	Revoked bool `json:"revoked,omitempty"`
 }
 
 // RotateKey replaces the key called name (the node key when name is "")
@@ -44,8 +47,9 @@ type Rotated struct {
 //
 // The daemon publishes the rotation and the update when it next starts.
 // A rotation interrupted after step 1 is finished by running it again,
-// with the same new key. A key that governance revoked is refused: it
-// signs nothing, and a rotation by it would count for nothing (§4.6).
+// with the same new key. A key that governance revoked may be rotated, the
+// one thing it still signs: the rotation counts only once a current
+// steward endorses it (§4.6), and a revoked key holds no seat to hand on.
 func RotateKey(dir, name, note string, ask PassphraseAsker, log *slog.Logger) (Rotated, error) {
 	if name == "" {
 		name = nodeKeyName
@@ -75,9 +79,10 @@ func (n *Node) rotateKey(name, note string) (Rotated, error) {
 	if err != nil {
 		return Rotated{}, err
 	}
-	if err := n.refuseRevoked(op, old.DID()); err != nil {
-		return Rotated{}, err
-	}
+	// A revoked key signs nothing, but this: a rotation that involves it
+	// counts only once a current steward endorses it (SPEC.md §4.6), so
+	// its honest holder can ask the stewards to carry its identity on.
+	_, revoked := n.policy().KeyRevokedAt(old.DID())
 	next, resumed, err := ks.readNext(name)
 	if err != nil {
 		return Rotated{}, err
@@ -108,7 +113,7 @@ func (n *Node) rotateKey(name, note string) (Rotated, error) {
 	if err != nil {
 		return Rotated{}, fmt.Errorf("%s: the new key is kept in %s; run the command again to finish: %w", op, ks.nextPath(name), err)
 	}
-	out := Rotated{Name: name, From: old.DID(), To: next.DID(), Rotation: res.ID, Resumed: resumed}
+	out := Rotated{Name: name, From: old.DID(), To: next.DID(), Rotation: res.ID, Resumed: resumed, Revoked: revoked}
 	if out.GovUpdate, err = n.rotateSteward(old, env); err != nil {
 		return out, fmt.Errorf("%s: the rotation %s is stored and the new key kept in %s; run the command again to finish: %w", op, res.ID, ks.nextPath(name), err)
 	}

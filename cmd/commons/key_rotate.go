@@ -28,8 +28,10 @@ Stop the daemon first: the command refuses while it runs. The daemon
 publishes the rotation when it next starts. Rotating the node key changes
 the node's peer ID: tell the peers that list this node as a bootstrap peer
 its new address ('commons id'). A rotation that was interrupted is finished
-by running the command again. A key leaked is not rotated but revoked by
-governance: see docs/OPERATING.md.
+by running the command again. A leaked key is revoked by governance, not
+merely rotated: a thief holds it too. A revoked key can still be rotated;
+the rotation then counts only once a current steward endorses it. See
+docs/OPERATING.md, "A compromised key".
 `
 }
 
@@ -59,6 +61,10 @@ func (KeyRotateCommand) Run(_ context.Context, env *Env, args *Args) error {
 		}
 		if r.PeerID != "" {
 			t.row("peer id:", r.PeerID+" from the next start")
+		}
+		if r.Revoked {
+			t.rowf("the old key is revoked: the rotation counts once a current steward endorses it")
+			t.rowf("(commons endorse %s --standard key-rotation)", r.Rotation)
 		}
 		if r.Resumed {
 			t.rowf("an interrupted rotation was finished")
