@@ -255,3 +255,23 @@ func TestRevokeWithRetiredKey(t *testing.T) {
 		t.Errorf("revoke as another key: %v, want forbidden", err)
 	}
 }
+
+// Has answers from the DID an encrypted file names, without the
+// passphrase: scrypt for every key on the gossip path would cost 128 MiB
+// and a fraction of a second each. Retired keys count as the keystore's.
+func TestKeystoreHasNeedsNoPassphrase(t *testing.T) {
+	r, alice := encryptedRepo(t, "correct horse")
+	got, err := RotateKey(r.Dir, "alice", "", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks := &Keystore{dir: r.Keys.dir} // no passphrase: nothing can be decrypted
+	for _, d := range []protocol.DID{alice.DID(), got.To} {
+		if !ks.Has(d) {
+			t.Errorf("Has(%s) = false without the passphrase", d)
+		}
+	}
+	if other, _ := newKey(); ks.Has(other.DID()) {
+		t.Error("Has answers true for a key the keystore does not hold")
+	}
+}

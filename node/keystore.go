@@ -3,6 +3,7 @@ package node
 import (
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
@@ -78,7 +79,10 @@ func (ks *Keystore) New(name string) (*protocol.Key, error) {
 }
 
 // Has reports whether d is the DID of a key of the keystore, retired keys
-// included. The first
+// included. It reads the DID an encrypted file names beside its
+// ciphertext, without the passphrase: a key file decrypts only under the
+// DID it names (SPEC.md §6.1), and scrypt for every key on the gossip path
+// would cost 128 MiB and a fraction of a second each. The first
 // call reads the directory; keys made since by New count at once, a key
 // file copied in by hand from the next start.
 func (ks *Keystore) Has(d protocol.DID) bool {
@@ -95,13 +99,16 @@ func (ks *Keystore) Has(d protocol.DID) bool {
 			if !ok || name == nodeKeyName || CheckKeyName(name) != nil {
 				continue
 			}
-			if k, err := ks.load(name); err == nil {
-				ks.dids[k.DID()] = true
+			if did, err := keyFileDID(ks.path(name), name); err == nil {
+				ks.dids[did] = true
 			}
 		}
-		retired, _ := ks.Retired() // as unreadable, the same
-		for _, r := range retired {
-			ks.dids[r.Key.DID()] = true
+		retired, _ := os.ReadDir(filepath.Join(ks.dir, retiredDir)) // as unreadable, the same
+		for _, e := range retired {
+			base, ok := strings.CutSuffix(e.Name(), ".key")
+			if did, err := keyFileDID(filepath.Join(ks.dir, retiredDir, e.Name()), base); ok && err == nil {
+				ks.dids[did] = true
+			}
 		}
 	}
 	return ks.dids[d]
@@ -194,6 +201,27 @@ func readKey(path, name string, passphrase []byte) (*protocol.Key, bool, error) 
 		return nil, true, protocol.E("load key", protocol.Invalid, "key %q: the file says %s, the key inside is %s", name, did, k.DID())
 	}
 	return k, true, nil
+}
+
+// keyFileDID returns the DID of the key in the file at path: the one an
+// encrypted file names, or that of the plain key.
+func keyFileDID(path, name string) (protocol.DID, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return protocol.DID{}, err
+	}
+	if !isEncryptedKeyFile(b) {
+		k, err := decodeKey(name, b)
+		if err != nil {
+			return protocol.DID{}, err
+		}
+		return k.DID(), nil
+	}
+	var f encryptedKeyFile
+	if err := json.Unmarshal(b, &f); err != nil {
+		return protocol.DID{}, protocol.E("key file", protocol.Invalid, "key %q: encrypted key file: %v", name, err)
+	}
+	return f.DID, nil
 }
 
 // decodeKey decodes the libp2p protobuf encoding of an Ed25519 key.
