@@ -76,7 +76,7 @@ func holdsRotations(txn *badger.Txn) bool {
 type partyReader struct {
 	txn     *badger.Txn
 	policy  protocol.Policy
-	parties protocol.PartyMap   // nil when the store holds no rotation
+	parties protocol.PartyMap    // nil when the store holds no rotation
 	counted map[protocol.ID]bool // by rotation
 }
 
