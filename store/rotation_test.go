@@ -1,0 +1,141 @@
+package store_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/store/storetest"
+)
+
+// A rotation goes through the store like any object: stored with both of
+// its signatures (a receiver refuses it without either), indexed under
+// both keys, counted, listed by signer, endorsable and never revocable.
+func TestPutRotation(t *testing.T) {
+	c := newCast(t)
+	s := storetest.Open(t)
+	rot := storetest.NewRotation(t, c.publisher, c.carol, "key of 2026 retired")
+	if err := s.CheckPut(rot); err != nil {
+		t.Fatalf("CheckPut: %v", err)
+	}
+	res, err := s.Put(storetest.Cosign(t, rot, c.mallory))
+	if err != nil || !res.New || res.Signers != 2 {
+		t.Fatalf("Put = %+v, %v; want new, with its two keys' signatures and not the stranger's", res, err)
+	}
+	env := readBack(t, s, rot.ID)
+	if !sameDIDs(env.Signers(), []protocol.DID{c.publisher.DID(), c.carol.DID()}) {
+		t.Errorf("signers %v, want from and to", env.Signers())
+	}
+	o, err := s.Object(rot.ID)
+	if err != nil || o.Kind != protocol.KindRotation || o.Rotation.To != c.carol.DID() {
+		t.Fatalf("Object = %+v, %v", o, err)
+	}
+	for _, key := range []string{
+		"r/" + c.publisher.DID().String() + "/" + c.carol.DID().String() + "/" + rot.ID.String(),
+		"r/" + c.carol.DID().String() + "/" + c.publisher.DID().String() + "/" + rot.ID.String(),
+	} {
+		if _, ok := s.Dump()[key]; !ok {
+			t.Errorf("%s is not written", key)
+		}
+	}
+	for _, k := range []*protocol.Key{c.publisher, c.carol} {
+		if got, _ := s.BySigner(k.DID()); !sameIDs(got, []protocol.ID{rot.ID}) {
+			t.Errorf("BySigner(%s) = %v", k.DID(), got)
+		}
+	}
+	st, err := s.Stats()
+	if err != nil || st.ByKind[protocol.KindRotation] != 1 || st.Objects != 1 {
+		t.Errorf("Stats = %+v, %v; want one rotation", st, err)
+	}
+
+	end := storetest.NewEndorsement(t, c.steward, rot.ID, "verified in person")
+	rev := storetest.NewRevocation(t, c.publisher, rot.ID, "changed my mind")
+	results, err := s.PutBatch([]*protocol.Object{end, rev, storetest.Cosign(t, rot, c.bob)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if results[0].Err != nil || !results[0].New {
+		t.Errorf("endorsement of a rotation: %+v", results[0])
+	}
+	if results[1].Err == nil || protocol.KindOf(results[1].Err) != protocol.Invalid {
+		t.Errorf("revocation of a rotation: %+v, want refused as invalid (SPEC §3.4)", results[1])
+	}
+	if results[2].Err != nil || results[2].Added != 0 {
+		t.Errorf("a copy co-signed by a stranger: %+v, want nothing added", results[2])
+	}
+	if got, _ := s.ClaimsAbout(rot.ID); !sameIDs(got, []protocol.ID{end.ID}) {
+		t.Errorf("ClaimsAbout(rotation) = %v, want its endorsement", got)
+	}
+	if sum, ok := s.SummaryOf(rot.ID, end.ID); !ok || sum.Kind != protocol.KindEndorsement {
+		t.Errorf("summary of the endorsement under the rotation: %+v, %v", sum, ok)
+	}
+}
+
+// A rotation and its endorsement survive a reopen, and a store reopened
+// from disk reads them as it wrote them.
+func TestRotationReopen(t *testing.T) {
+	c := newCast(t)
+	dir := t.TempDir()
+	ds := storetest.NewDataset(t, c.publisher, "birds")
+	claim := storetest.Cosign(t, storetest.NewClaim(t, c.alice, ds.ID, c.bob.DID(), "annotator", 0.5), c.carol)
+	rot := storetest.NewRotation(t, c.publisher, c.carol, "")
+	s := storetest.OpenDir(t, dir)
+	storetest.MustPut(t, s, ds, claim, rot)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = storetest.OpenDir(t, dir)
+	storetest.MustPut(t, s, storetest.Cosign(t, rot, c.publisher))
+	if got := contributorOf(t, attribution(t, s, ds.ID, nil), claim.ID).Trust; got != protocol.Acknowledged {
+		t.Errorf("after reopening: %s, want acknowledged", got)
+	}
+}
+
+// Trust does not depend on the order in which a dataset, a claim about it
+// co-signed by the publisher's successor, and the rotation that makes it
+// the successor arrive: in each of the six orders, one by one and in one
+// batch, the successor's signature is kept and the claim is acknowledged.
+func TestRotationAnyOrder(t *testing.T) {
+	c := newCast(t)
+	ds := storetest.NewDataset(t, c.publisher, "birds")
+	claim := storetest.Cosign(t, storetest.NewClaim(t, c.alice, ds.ID, c.bob.DID(), "annotator", 0.5), c.carol)
+	rot := storetest.NewRotation(t, c.publisher, c.carol, "")
+	objs := []*protocol.Object{ds, claim, rot}
+	for _, order := range [][3]int{{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}} {
+		for _, batch := range []bool{false, true} {
+			s := storetest.Open(t)
+			var in []*protocol.Object
+			for _, i := range order {
+				in = append(in, objs[i])
+			}
+			if batch {
+				if _, err := s.PutBatch(in); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				storetest.MustPut(t, s, in...)
+			}
+			got := contributorOf(t, attribution(t, s, ds.ID, nil), claim.ID)
+			if got.Trust != protocol.Acknowledged || !slices.Contains(got.Signers, c.carol.DID()) {
+				t.Errorf("order %v (batch %v): %s, signers %v; want acknowledged with the successor's signature", order, batch, got.Trust, got.Signers)
+			}
+			if env := readBack(t, s, claim.ID); !env.SignedBy(c.carol.DID()) {
+				t.Errorf("order %v (batch %v): the successor's signature is not served", order, batch)
+			}
+		}
+	}
+}
+
+// With no rotation held, the parties are every key alone: a claim
+// co-signed by a key with no role is asserted.
+func TestNoRotationNoParty(t *testing.T) {
+	c := newCast(t)
+	s := storetest.Open(t)
+	ds := storetest.NewDataset(t, c.publisher, "birds")
+	claim := storetest.Cosign(t, storetest.NewClaim(t, c.alice, ds.ID, c.bob.DID(), "annotator", 0.5), c.carol)
+	storetest.MustPut(t, s, ds, claim, storetest.NewRotation(t, c.mallory, c.steward, ""))
+	if got := contributorOf(t, attribution(t, s, ds.ID, nil), claim.ID).Trust; got != protocol.Asserted {
+		t.Errorf("%s, want asserted", got)
+	}
+}
+
