@@ -138,4 +138,3 @@ func TestNoRotationNoParty(t *testing.T) {
 		t.Errorf("%s, want asserted", got)
 	}
 }
-
