@@ -41,6 +41,8 @@
 //	                        derivation <id> lists a file with that digest
 //	p/<parent>/<child>      empty: <child> (dataset or derivation) derives from <parent>
 //	l/<child>/<parent>      empty: the same edge, read from the child
+//	r/<did>/<other>/<id>    empty: rotation <id> joins <did> and <other>; written
+//	                        under both keys (rotation.go)
 //	g/<id>                  a governance update (SPEC.md §8), its encoded envelope as it arrived
 //	x/schema                the schema version, decimal ASCII
 //	x/count/<kind>          objects of a kind stored, 8 bytes big-endian
@@ -61,4 +63,4 @@ package store
 
 // SchemaVersion is the version of the key families and value encodings
 // above. Open refuses a store written with another version.
-const SchemaVersion = 1
+const SchemaVersion = 2
