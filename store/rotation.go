@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"math"
 
 	badger "github.com/dgraph-io/badger/v4"
 
@@ -41,25 +42,76 @@ func rotationsIn(txn *badger.Txn, d protocol.DID, limit int) ([]protocol.Link, e
 	var out []protocol.Link
 	for it.Rewind(); it.Valid() && len(out) < limit; it.Next() {
 		key := it.Item().Key()
-		rest := key[len(prefix):]
-		slash := bytes.IndexByte(rest, '/')
-		if slash < 0 {
-			return nil, corrupt(key, errRotationKey)
-		}
-		other, err := protocol.ParseDID(string(rest[:slash]))
+		other, id, err := parseRotationKey(key[len(prefix):])
 		if err != nil {
 			return nil, corrupt(key, err)
-		}
-		id, err := idOfKey(key)
-		if err != nil {
-			return nil, err
 		}
 		out = append(out, protocol.Link{Rotation: id, From: d, To: other})
 	}
 	return out, nil
 }
 
-var errRotationKey = protocol.E("", protocol.Invalid, "no rotation ID after the other key")
+// parseRotationKey reads "<other>/<id>", the end of an r/ key.
+func parseRotationKey(rest []byte) (protocol.DID, protocol.ID, error) {
+	slash := bytes.IndexByte(rest, '/')
+	if slash < 0 {
+		return protocol.DID{}, protocol.ID{}, errRotationKey
+	}
+	other, err := protocol.ParseDID(string(rest[:slash]))
+	if err != nil {
+		return protocol.DID{}, protocol.ID{}, err
+	}
+	id, err := protocol.ParseID(string(rest[slash+1:]))
+	if err != nil {
+		return protocol.DID{}, protocol.ID{}, err
+	}
+	if !id.IsObject() {
+		return protocol.DID{}, protocol.ID{}, errRotationID
+	}
+	return other, id, nil
+}
+
+var (
+	errRotationKey = protocol.E("", protocol.Invalid, "no rotation ID after the other key")
+	errRotationID  = protocol.E("", protocol.Invalid, "the rotation ID is not an object ID")
+)
+
+// Rotations returns the rotations stored here that join d to another
+// key, either way, in the order a party walk reads them (SPEC.md §4.6).
+func (s *Store) Rotations(d protocol.DID) ([]protocol.Link, error) {
+	var out []protocol.Link
+	err := s.view(func(txn *badger.Txn) error {
+		var err error
+		out, err = rotationsIn(txn, d, math.MaxInt)
+		return err
+	})
+	if err != nil {
+		return nil, protocol.E("rotations", protocol.Other, "%s: %w", d, err)
+	}
+	return out, nil
+}
+
+// Party returns the party of d under policy p (nil: no stewards and no
+// revoked keys), as the rotations stored here make it (SPEC.md §4.6): d
+// first, then the keys the walk reached.
+func (s *Store) Party(d protocol.DID, p protocol.Policy) ([]protocol.DID, error) {
+	if p == nil {
+		p = protocol.Stewards(nil)
+	}
+	var party []protocol.DID
+	err := s.view(func(txn *badger.Txn) error {
+		r := newPartyReader(txn, p)
+		if err := r.find(d); err != nil {
+			return err
+		}
+		party = r.parties.Party(d)
+		return nil
+	})
+	if err != nil {
+		return nil, protocol.E("party", protocol.Other, "%s: %w", d, err)
+	}
+	return party, nil
+}
 
 // holdsRotations reports whether txn holds any rotation at all: most
 // stores hold none, and then no key has a party but itself.

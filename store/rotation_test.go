@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/commons-p2p/commons/protocol"
@@ -136,5 +137,54 @@ func TestNoRotationNoParty(t *testing.T) {
 	storetest.MustPut(t, s, ds, claim, storetest.NewRotation(t, c.mallory, c.steward, ""))
 	if got := contributorOf(t, attribution(t, s, ds.ID, nil), claim.ID).Trust; got != protocol.Asserted {
 		t.Errorf("%s, want asserted", got)
+	}
+}
+
+// Rotations lists a key's rotations either way; Party walks them under a
+// policy.
+func TestRotationsAndParty(t *testing.T) {
+	c := newCast(t)
+	s := storetest.Open(t)
+	first := storetest.NewRotation(t, c.publisher, c.carol, "")
+	second := storetest.NewRotation(t, c.carol, c.alice, "")
+	storetest.MustPut(t, s, first, second)
+	got, err := s.Rotations(c.carol.DID())
+	if err != nil || len(got) != 2 {
+		t.Fatalf("Rotations = %v, %v; want two", got, err)
+	}
+	for _, l := range got {
+		if l.From != c.carol.DID() || (l.Rotation == first.ID) != (l.To == c.publisher.DID()) {
+			t.Errorf("link %+v", l)
+		}
+	}
+	party, err := s.Party(c.alice.DID(), nil)
+	if err != nil || !sameDIDs(party, []protocol.DID{c.alice.DID(), c.carol.DID(), c.publisher.DID()}) || party[0] != c.alice.DID() {
+		t.Errorf("Party = %v, %v; want alice, then carol and the publisher", party, err)
+	}
+	party, err = s.Party(c.alice.DID(), revoking(c, c.carol))
+	if err != nil || len(party) != 1 {
+		t.Errorf("Party with carol revoked = %v, %v; want alice alone", party, err)
+	}
+	if party, _ := s.Party(c.bob.DID(), nil); len(party) != 1 || party[0] != c.bob.DID() {
+		t.Errorf("Party of a key without rotations = %v", party)
+	}
+}
+
+// An r/ key that the store cannot read back is a corrupt entry, not a
+// panic nor a party.
+func TestCorruptRotationKey(t *testing.T) {
+	c := newCast(t)
+	dir := t.TempDir()
+	s := storetest.OpenDir(t, dir)
+	ds := storetest.NewDataset(t, c.publisher, "birds")
+	claim := storetest.NewClaim(t, c.alice, ds.ID, c.bob.DID(), "annotator", 0.5)
+	storetest.MustPut(t, s, ds, claim)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	storetest.WriteRaw(t, dir, map[string][]byte{"r/" + c.publisher.DID().String() + "/not-a-key": nil})
+	s = storetest.OpenDir(t, dir)
+	if _, err := s.Attribution(ds.ID, nil); err == nil || !strings.Contains(err.Error(), "corrupt entry") {
+		t.Errorf("Attribution over a corrupt r/ key: %v, want a corrupt entry error", err)
 	}
 }
