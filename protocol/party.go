@@ -77,7 +77,7 @@ func currentSteward(p Policy, d DID) bool { return p.IsSteward(d) && !keyRevoked
 // the walk.
 func PartyOf(k DID, links func(k DID, limit int) ([]Link, error), counts func(Link) (bool, error)) ([]DID, error) {
 	party := []DID{k}
-	seen := map[DID]bool{k: true}
+	var seen map[DID]bool // made at the first link: most keys have none
 	budget := MaxPartyLinks
 	for next := 0; next < len(party) && len(party) < MaxPartyKeys && budget > 0; next++ {
 		at := party[next]
@@ -86,6 +86,9 @@ func PartyOf(k DID, links func(k DID, limit int) ([]Link, error), counts func(Li
 			return nil, err
 		}
 		budget -= len(ls)
+		if len(ls) > 0 && seen == nil {
+			seen = map[DID]bool{k: true}
+		}
 		for _, l := range ls {
 			n := l.Other(at)
 			if l.From != at && l.To != at || seen[n] {

@@ -37,6 +37,7 @@ func (s *Store) Attribution(subject protocol.ID, p protocol.Policy) (*Attributio
 	}
 	err := s.view(func(txn *badger.Txn) error {
 		q := attributionQuery{txn: txn, policy: p, parties: newPartyReader(txn, p)}
+		defer q.parties.close()
 		roots, err := q.describe(a)
 		if err != nil {
 			return err

@@ -36,11 +36,17 @@ func (p *pending) addRotation(o *protocol.Object) {
 // its To the other key, whichever way the rotation went: a party walk
 // crosses a rotation either way.
 func rotationsIn(txn *badger.Txn, d protocol.DID, limit int) ([]protocol.Link, error) {
-	prefix := []byte(rotationsPrefix(d))
-	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(famRotation)})
 	defer it.Close()
+	return rotationsAt(it, d, limit)
+}
+
+// rotationsAt is rotationsIn with it, an iterator over r/ that a query
+// moves from key to key: making an iterator costs more than the seek.
+func rotationsAt(it *badger.Iterator, d protocol.DID, limit int) ([]protocol.Link, error) {
+	prefix := []byte(rotationsPrefix(d))
 	var out []protocol.Link
-	for it.Rewind(); it.Valid() && len(out) < limit; it.Next() {
+	for it.Seek(prefix); it.ValidForPrefix(prefix) && len(out) < limit; it.Next() {
 		key := it.Item().Key()
 		other, id, err := parseRotationKey(key[len(prefix):])
 		if err != nil {
@@ -101,6 +107,7 @@ func (s *Store) Party(d protocol.DID, p protocol.Policy) ([]protocol.DID, error)
 	var party []protocol.DID
 	err := s.view(func(txn *badger.Txn) error {
 		r := newPartyReader(txn, p)
+		defer r.close()
 		if err := r.find(d); err != nil {
 			return err
 		}
@@ -113,20 +120,12 @@ func (s *Store) Party(d protocol.DID, p protocol.Policy) ([]protocol.DID, error)
 	return party, nil
 }
 
-// holdsRotations reports whether txn holds any rotation at all: most
-// stores hold none, and then no key has a party but itself.
-func holdsRotations(txn *badger.Txn) bool {
-	it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(famRotation)})
-	defer it.Close()
-	it.Rewind()
-	return it.Valid()
-}
-
 // partyReader finds parties for the claims of one query: the rotations
 // held in its snapshot, counted under its policy (protocol.CountsRotation
 // with the endorsements of each rotation that are not withdrawn).
 type partyReader struct {
 	txn     *badger.Txn
+	it      *badger.Iterator // over r/; nil when the store holds no rotation
 	policy  protocol.Policy
 	parties protocol.PartyMap    // nil when the store holds no rotation
 	counted map[protocol.ID]bool // by rotation
@@ -134,10 +133,20 @@ type partyReader struct {
 
 func newPartyReader(txn *badger.Txn, p protocol.Policy) *partyReader {
 	r := &partyReader{txn: txn, policy: p}
-	if holdsRotations(txn) {
-		r.parties, r.counted = protocol.PartyMap{}, map[protocol.ID]bool{}
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(famRotation)})
+	if it.Rewind(); !it.Valid() {
+		it.Close()
+		return r // most stores hold no rotation: then every key is alone
 	}
+	r.it, r.parties, r.counted = it, protocol.PartyMap{}, map[protocol.ID]bool{}
 	return r
+}
+
+// close releases the reader's iterator, before its transaction ends.
+func (r *partyReader) close() {
+	if r.it != nil {
+		r.it.Close()
+	}
 }
 
 // Parties returns what TrustOf needs: nil when the store holds no
@@ -159,7 +168,7 @@ func (r *partyReader) find(ds ...protocol.DID) error {
 			continue
 		}
 		party, err := protocol.PartyOf(d, func(k protocol.DID, limit int) ([]protocol.Link, error) {
-			return rotationsIn(r.txn, k, limit)
+			return rotationsAt(r.it, k, limit)
 		}, r.counts)
 		if err != nil {
 			return err
