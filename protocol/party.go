@@ -68,9 +68,11 @@ func currentSteward(p Policy, d DID) bool { return p.IsSteward(d) && !keyRevoked
 
 // PartyOf returns the party of key k (SPEC §4.6): the keys that a
 // breadth-first walk from k over the counted rotations reaches, k first.
-// The walk reads the rotations of each key it visits in ascending order of
-// the other key's did:key text, then of the rotation's ID text, and stops once it
-// holds MaxPartyKeys keys or has read MaxPartyLinks rotations.
+// The walk reads the rotations of each key it holds, in the order it
+// reached them, in ascending order of the rotation's ID text, and adds the
+// other keys of those that count in ascending order of their did:key
+// text; it stops once it holds MaxPartyKeys keys or has read
+// MaxPartyLinks rotations.
 //
 // links returns the first at most limit rotations held that touch a key,
 // in that order; counts says which of them count. An error of either ends
@@ -89,6 +91,7 @@ func PartyOf(k DID, links func(k DID, limit int) ([]Link, error), counts func(Li
 		if len(ls) > 0 && seen == nil {
 			seen = map[DID]bool{k: true}
 		}
+		var neighbours []DID
 		for _, l := range ls {
 			n := l.Other(at)
 			if l.From != at && l.To != at || seen[n] {
@@ -98,30 +101,23 @@ func PartyOf(k DID, links func(k DID, limit int) ([]Link, error), counts func(Li
 			if err != nil {
 				return nil, err
 			}
-			if !ok {
-				continue
-			}
-			seen[n] = true
-			party = append(party, n)
-			if len(party) == MaxPartyKeys {
-				break
+			if ok {
+				seen[n] = true
+				neighbours = append(neighbours, n)
 			}
 		}
+		// Public-key byte order is did:key text order: every Ed25519
+		// did:key is the same length, and base58's alphabet is in ASCII
+		// order (TestPartyNeighbourOrder).
+		slices.SortFunc(neighbours, CompareDIDs)
+		party = append(party, neighbours[:min(len(neighbours), MaxPartyKeys-len(party))]...)
 	}
 	return party, nil
 }
 
-// CompareLinks orders the rotations of key k as a party walk reads them:
-// by the other key's did:key text, then by the rotation's ID text (the
-// order of the store's keys, SPEC §5.1).
-func CompareLinks(k DID) func(a, b Link) int {
-	return func(a, b Link) int {
-		if c := CompareDIDs(a.Other(k), b.Other(k)); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Rotation.String(), b.Rotation.String())
-	}
-}
+// CompareLinks orders rotations as a party walk reads them: by the text of
+// their IDs, the order of the store's keys (SPEC §5.1).
+func CompareLinks(a, b Link) int { return strings.Compare(a.Rotation.String(), b.Rotation.String()) }
 
 // CompareDIDs orders DIDs by their public keys, which is the order of
 // their did:key text.
@@ -187,7 +183,7 @@ func (r *Rotations) Party(k DID) []DID {
 	}
 	ks, _ := PartyOf(k,
 		func(d DID, limit int) ([]Link, error) {
-			ls := slices.SortedFunc(slices.Values(r.byKey[d]), CompareLinks(d))
+			ls := slices.SortedFunc(slices.Values(r.byKey[d]), CompareLinks)
 			return ls[:min(limit, len(ls))], nil
 		},
 		func(l Link) (bool, error) { return r.counts(l), nil })

@@ -156,8 +156,7 @@ func TestPartyWalkBounded(t *testing.T) {
 			if i != 0 {
 				return []protocol.Link{link(i, s.key(0), s.key(i))}
 			}
-			// The first limit of a million, in the walk's order, as an
-			// index reads them.
+			// The first limit of a million, as an index reads them.
 			var ls []protocol.Link
 			for j := 1; j <= min(million, limit); j++ {
 				ls = append(ls, link(j, s.key(0), s.key(j)))
@@ -171,7 +170,7 @@ func TestPartyWalkBounded(t *testing.T) {
 			party, err := protocol.PartyOf(start, func(k protocol.DID, limit int) ([]protocol.Link, error) {
 				s.calls++
 				ls := tc.linked(s, s.index[k], limit)
-				slices.SortFunc(ls, protocol.CompareLinks(k))
+				slices.SortFunc(ls, protocol.CompareLinks)
 				ls = ls[:min(limit, len(ls))]
 				s.reads += len(ls)
 				return ls, nil
@@ -196,7 +195,7 @@ func BenchmarkPartyOfMillionChain(b *testing.B) {
 			if i > 0 {
 				ls = append(ls, link(i, s.key(i-1), k))
 			}
-			slices.SortFunc(ls, protocol.CompareLinks(k))
+			slices.SortFunc(ls, protocol.CompareLinks)
 			return ls[:min(limit, len(ls))], nil
 		}, func(protocol.Link) (bool, error) { return true, nil })
 		if err != nil {

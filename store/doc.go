@@ -46,8 +46,8 @@
 //	                        derivation <id> lists a file with that digest
 //	p/<parent>/<child>      empty: <child> (dataset or derivation) derives from <parent>
 //	l/<child>/<parent>      empty: the same edge, read from the child
-//	r/<did>/<other>/<id>    empty: rotation <id> joins <did> and <other>; written
-//	                        under both keys (rotation.go)
+//	r/<did>/<id>            the other key (did) of rotation <id>, whose from or
+//	                        to is <did>; written under both keys (rotation.go)
 //	g/<id>                  a governance update (SPEC.md §8), its encoded envelope as it arrived
 //	x/schema                the schema version, decimal ASCII
 //	x/count/<kind>          objects of a kind stored, 8 bytes big-endian

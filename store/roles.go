@@ -250,3 +250,45 @@ func (p *pending) makersOf(d protocol.Digest) ([]protocol.DID, error) {
 func (p *pending) rotationsOf(d protocol.DID, limit int) ([]protocol.Link, error) {
 	return rotationsIn(p.txn, d, limit)
 }
+
+// HoldsRole reports whether key d may vouch for attribution claim: it is
+// the claim's issuer or contributor, the publisher of its subject held
+// here, or a key of one of their parties as the rotations held join them
+// (SPEC.md §4.5, §4.6); or the subject is an artifact or not held here, so
+// that any key may yet be its publisher. The store keeps any key's
+// signature on an attribution, within the limits; a caller that signs
+// for a user asks this first, so that no one signs what means nothing.
+func (s *Store) HoldsRole(claim protocol.ID, d protocol.DID) (bool, error) {
+	const op = "holds role"
+	var holds bool
+	err := s.view(func(txn *badger.Txn) error {
+		o, err := s.loadObject(txn, claim)
+		if err != nil {
+			return err
+		}
+		if o.Kind != protocol.KindAttribution {
+			holds = slices.Contains(ownRoles(o).keys, d)
+			return nil
+		}
+		src := readRoles{txn}
+		if o.About.IsObject() {
+			if _, ok, err := src.metaOf(o.About); err != nil || !ok {
+				holds = err == nil
+				return err
+			}
+		} else {
+			holds = true
+			return nil
+		}
+		r, err := rolesOf(src, o)
+		if err == nil {
+			r, err = withParties(src, r)
+		}
+		holds = err == nil && slices.Contains(r.keys, d)
+		return err
+	})
+	if err != nil {
+		return false, protocol.E(op, protocol.KindOf(err), "%s: %w", claim, err)
+	}
+	return holds, nil
+}

@@ -1,8 +1,6 @@
 package store
 
 import (
-	"bytes"
-	"math"
 
 	badger "github.com/dgraph-io/badger/v4"
 
@@ -10,31 +8,45 @@ import (
 )
 
 // Rotations (SPEC.md §4.6, §5.1): each is indexed under both of its keys,
-// r/<key>/<other key>/<rotation>, so that a party walk reads the
-// rotations of a key in the order it visits them (the other key's did:key
-// text, then the rotation's ID) and stops reading where the walk stops.
+// r/<key>/<rotation> → the other key, so that a party walk reads the
+// rotations of a key in ID order and stops reading where the walk stops,
+// and the fetch protocol pages through them by seeking (RotationsPage).
 
-func rotationKey(d, other protocol.DID, id protocol.ID) string {
-	return famRotation + d.String() + "/" + other.String() + "/" + id.String()
+func rotationKey(d protocol.DID, id protocol.ID) string {
+	return famRotation + d.String() + "/" + id.String()
 }
 
 func rotationsPrefix(d protocol.DID) string { return famRotation + d.String() + "/" }
 
-func (k *keyBuf) rotation(d, other protocol.DID, id protocol.ID) []byte {
-	return k.join(famRotation, k.did(d), "/", k.did(other), "/", k.id(id))
+func (k *keyBuf) rotation(d protocol.DID, id protocol.ID) []byte {
+	return k.join(famRotation, k.did(d), "/", k.id(id))
 }
 
 // addRotation indexes rotation o under both of its keys.
 func (p *pending) addRotation(o *protocol.Object) {
 	r := o.Rotation
-	p.set(p.keys.rotation(r.From, r.To, o.ID), nil)
-	p.set(p.keys.rotation(r.To, r.From, o.ID), nil)
+	p.set(p.keys.rotation(r.From, o.ID), appendDID(nil, r.To))
+	p.set(p.keys.rotation(r.To, o.ID), appendDID(nil, r.From))
+}
+
+// decodeRotationValue reads the value of an r/ key: the other key of the
+// rotation, a did. Any error is of kind Invalid.
+func decodeRotationValue(b []byte) (protocol.DID, error) {
+	d := decoder{what: "rotation entry", b: b}
+	other := d.did()
+	if d.err == nil && other.IsZero() {
+		d.fail("no other key")
+	}
+	if err := d.finish(); err != nil {
+		return protocol.DID{}, err
+	}
+	return other, nil
 }
 
 // rotationsIn returns the first at most limit rotations of key d in txn,
-// in key order: the order of protocol.PartyOf. Each link's From is d and
-// its To the other key, whichever way the rotation went: a party walk
-// crosses a rotation either way.
+// in ascending order of their ID text: the order of protocol.PartyOf. Each
+// link's From is d and its To the other key, whichever way the rotation
+// went: a party walk crosses a rotation either way.
 func rotationsIn(txn *badger.Txn, d protocol.DID, limit int) ([]protocol.Link, error) {
 	it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(famRotation)})
 	defer it.Close()
@@ -46,9 +58,20 @@ func rotationsIn(txn *badger.Txn, d protocol.DID, limit int) ([]protocol.Link, e
 func rotationsAt(it *badger.Iterator, d protocol.DID, limit int) ([]protocol.Link, error) {
 	prefix := []byte(rotationsPrefix(d))
 	var out []protocol.Link
+	var scratch idScratch
 	for it.Seek(prefix); it.ValidForPrefix(prefix) && len(out) < limit; it.Next() {
-		key := it.Item().Key()
-		other, id, err := parseRotationKey(key[len(prefix):])
+		item := it.Item()
+		key := item.Key()
+		id, err := idOfKeyScratch(key, &scratch)
+		if err != nil {
+			return nil, err
+		}
+		var other protocol.DID
+		err = item.Value(func(val []byte) error {
+			var err error
+			other, err = decodeRotationValue(val)
+			return err
+		})
 		if err != nil {
 			return nil, corrupt(key, err)
 		}
@@ -57,44 +80,43 @@ func rotationsAt(it *badger.Iterator, d protocol.DID, limit int) ([]protocol.Lin
 	return out, nil
 }
 
-// parseRotationKey reads "<other>/<id>", the end of an r/ key.
-func parseRotationKey(rest []byte) (protocol.DID, protocol.ID, error) {
-	slash := bytes.IndexByte(rest, '/')
-	if slash < 0 {
-		return protocol.DID{}, protocol.ID{}, errRotationKey
-	}
-	other, err := protocol.ParseDID(string(rest[:slash]))
-	if err != nil {
-		return protocol.DID{}, protocol.ID{}, err
-	}
-	id, err := protocol.ParseID(string(rest[slash+1:]))
-	if err != nil {
-		return protocol.DID{}, protocol.ID{}, err
-	}
-	if !id.IsObject() {
-		return protocol.DID{}, protocol.ID{}, errRotationID
-	}
-	return other, id, nil
+// RotationsOf returns the IDs of the rotations stored here whose from or
+// to is d, in ascending order of their text.
+func (s *Store) RotationsOf(d protocol.DID) ([]protocol.ID, error) {
+	return s.idsUnder("rotations of", rotationsPrefix(d))
 }
 
-var (
-	errRotationKey = protocol.E("", protocol.Invalid, "no rotation ID after the other key")
-	errRotationID  = protocol.E("", protocol.Invalid, "the rotation ID is not an object ID")
-)
-
-// Rotations returns the rotations stored here that join d to another
-// key, either way, in the order a party walk reads them (SPEC.md §4.6).
-func (s *Store) Rotations(d protocol.DID) ([]protocol.Link, error) {
-	var out []protocol.Link
-	err := s.view(func(txn *badger.Txn) error {
-		var err error
-		out, err = rotationsIn(txn, d, math.MaxInt)
-		return err
+// RotationsPage returns up to limit IDs, after after (from the first when
+// after is zero) in ascending order of their text, of the rotations
+// stored here whose from or to is d, and whether more follow: the IDs of
+// RotationsOf(d), paged with one seek.
+func (s *Store) RotationsPage(d protocol.DID, after protocol.ID, limit int) (ids []protocol.ID, more bool, err error) {
+	const op = "rotations page"
+	if limit <= 0 {
+		return nil, false, protocol.E(op, protocol.Invalid, "limit %d: want at least 1", limit)
+	}
+	err = s.view(func(txn *badger.Txn) error {
+		prefix := []byte(rotationsPrefix(d))
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+		defer it.Close()
+		var scratch idScratch
+		for seekAfter(it, prefix, after); it.ValidForPrefix(prefix); it.Next() {
+			if len(ids) == limit {
+				more = true
+				return nil
+			}
+			id, err := idOfKeyScratch(it.Item().Key(), &scratch)
+			if err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return nil
 	})
 	if err != nil {
-		return nil, protocol.E("rotations", protocol.Other, "%s: %w", d, err)
+		return nil, false, protocol.E(op, protocol.KindOf(err), "%s: %w", d, err)
 	}
-	return out, nil
+	return ids, more, nil
 }
 
 // Party returns the party of d under policy p (nil: no stewards and no

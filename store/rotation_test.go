@@ -31,12 +31,12 @@ func TestPutRotation(t *testing.T) {
 	if err != nil || o.Kind != protocol.KindRotation || o.Rotation.To != c.carol.DID() {
 		t.Fatalf("Object = %+v, %v", o, err)
 	}
-	for _, key := range []string{
-		"r/" + c.publisher.DID().String() + "/" + c.carol.DID().String() + "/" + rot.ID.String(),
-		"r/" + c.carol.DID().String() + "/" + c.publisher.DID().String() + "/" + rot.ID.String(),
+	for key, other := range map[string]*protocol.Key{
+		"r/" + c.publisher.DID().String() + "/" + rot.ID.String(): c.carol,
+		"r/" + c.carol.DID().String() + "/" + rot.ID.String():     c.publisher,
 	} {
-		if _, ok := s.Dump()[key]; !ok {
-			t.Errorf("%s is not written", key)
+		if got, ok := s.Dump()[key]; !ok || got != string(other.DID().PublicKey()) {
+			t.Errorf("%s holds %x, %v; want the other key, %s", key, got, ok, other.DID())
 		}
 	}
 	for _, k := range []*protocol.Key{c.publisher, c.carol} {
@@ -140,22 +140,32 @@ func TestNoRotationNoParty(t *testing.T) {
 	}
 }
 
-// Rotations lists a key's rotations either way; Party walks them under a
-// policy.
+// RotationsOf and RotationsPage list a key's rotations either way, in ID
+// order; Party walks them under a policy.
 func TestRotationsAndParty(t *testing.T) {
 	c := newCast(t)
 	s := storetest.Open(t)
 	first := storetest.NewRotation(t, c.publisher, c.carol, "")
 	second := storetest.NewRotation(t, c.carol, c.alice, "")
 	storetest.MustPut(t, s, first, second)
-	got, err := s.Rotations(c.carol.DID())
-	if err != nil || len(got) != 2 {
-		t.Fatalf("Rotations = %v, %v; want two", got, err)
+	want := []protocol.ID{first.ID, second.ID}
+	slices.SortFunc(want, func(a, b protocol.ID) int { return strings.Compare(a.String(), b.String()) })
+	if got, err := s.RotationsOf(c.carol.DID()); err != nil || !slices.Equal(got, want) {
+		t.Fatalf("RotationsOf = %v, %v; want %v", got, err, want)
 	}
-	for _, l := range got {
-		if l.From != c.carol.DID() || (l.Rotation == first.ID) != (l.To == c.publisher.DID()) {
-			t.Errorf("link %+v", l)
-		}
+	page, more, err := s.RotationsPage(c.carol.DID(), protocol.ID{}, 1)
+	if err != nil || !more || !slices.Equal(page, want[:1]) {
+		t.Errorf("first page = %v, %v, %v", page, more, err)
+	}
+	page, more, err = s.RotationsPage(c.carol.DID(), page[0], 1)
+	if err != nil || more || !slices.Equal(page, want[1:]) {
+		t.Errorf("second page = %v, %v, %v", page, more, err)
+	}
+	if _, _, err := s.RotationsPage(c.carol.DID(), protocol.ID{}, 0); !protocol.IsKind(err, protocol.Invalid) {
+		t.Errorf("limit 0: %v, want Invalid", err)
+	}
+	if got, _ := s.RotationsOf(c.bob.DID()); len(got) != 0 {
+		t.Errorf("RotationsOf(a key without any) = %v", got)
 	}
 	party, err := s.Party(c.alice.DID(), nil)
 	if err != nil || !sameDIDs(party, []protocol.DID{c.alice.DID(), c.carol.DID(), c.publisher.DID()}) || party[0] != c.alice.DID() {
@@ -170,7 +180,7 @@ func TestRotationsAndParty(t *testing.T) {
 	}
 }
 
-// An r/ key that the store cannot read back is a corrupt entry, not a
+// An r/ entry that the store cannot read back is a corrupt entry, not a
 // panic nor a party.
 func TestCorruptRotationKey(t *testing.T) {
 	c := newCast(t)
@@ -182,9 +192,38 @@ func TestCorruptRotationKey(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	storetest.WriteRaw(t, dir, map[string][]byte{"r/" + c.publisher.DID().String() + "/not-a-key": nil})
+	storetest.WriteRaw(t, dir, map[string][]byte{"r/" + c.publisher.DID().String() + "/" + claim.ID.String(): []byte("not a key")})
 	s = storetest.OpenDir(t, dir)
 	if _, err := s.Attribution(ds.ID, nil); err == nil || !strings.Contains(err.Error(), "corrupt entry") {
 		t.Errorf("Attribution over a corrupt r/ key: %v, want a corrupt entry error", err)
+	}
+}
+
+// HoldsRole: who may vouch for a claim, a successor of a role holder
+// included.
+func TestHoldsRole(t *testing.T) {
+	c := newCast(t)
+	s := storetest.Open(t)
+	ds := storetest.NewDataset(t, c.publisher, "birds")
+	claim := storetest.NewClaim(t, c.alice, ds.ID, c.bob.DID(), "annotator", 0.5)
+	orphan := storetest.NewClaim(t, c.alice, protocol.ObjectID([]byte("elsewhere")), c.bob.DID(), "author", 1)
+	storetest.MustPut(t, s, ds, claim, orphan, storetest.NewRotation(t, c.publisher, c.carol, ""))
+	for _, tc := range []struct {
+		claim protocol.ID
+		key   *protocol.Key
+		want  bool
+	}{
+		{claim.ID, c.alice, true}, {claim.ID, c.bob, true}, {claim.ID, c.publisher, true},
+		{claim.ID, c.carol, true}, // the publisher's successor
+		{claim.ID, c.mallory, false},
+		{orphan.ID, c.mallory, true}, // anyone may yet publish a subject not held
+		{ds.ID, c.carol, false},      // a dataset takes its publisher's signature alone
+	} {
+		if got, err := s.HoldsRole(tc.claim, tc.key.DID()); err != nil || got != tc.want {
+			t.Errorf("HoldsRole(%s, %s) = %v, %v; want %v", tc.claim, tc.key.DID(), got, err, tc.want)
+		}
+	}
+	if _, err := s.HoldsRole(protocol.ObjectID([]byte("absent")), c.alice.DID()); !protocol.IsKind(err, protocol.NotFound) {
+		t.Errorf("HoldsRole of an absent claim: %v, want NotFound", err)
 	}
 }
