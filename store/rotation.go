@@ -1,7 +1,6 @@
 package store
 
 import (
-
 	badger "github.com/dgraph-io/badger/v4"
 
 	"github.com/commons-p2p/commons/protocol"
