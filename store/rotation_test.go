@@ -227,3 +227,24 @@ func TestHoldsRole(t *testing.T) {
 		t.Errorf("HoldsRole of an absent claim: %v, want NotFound", err)
 	}
 }
+
+// EachRotatedKey visits each key that a rotation names once, in key
+// order, and stops when asked.
+func TestEachRotatedKey(t *testing.T) {
+	c := newCast(t)
+	s := storetest.Open(t)
+	storetest.MustPut(t, s, storetest.NewRotation(t, c.publisher, c.carol, ""), storetest.NewRotation(t, c.carol, c.alice, ""),
+		storetest.NewRotation(t, c.carol, c.alice, "again"))
+	var got []protocol.DID
+	if err := s.EachRotatedKey(func(d protocol.DID) bool { got = append(got, d); return true }); err != nil {
+		t.Fatal(err)
+	}
+	want := slices.SortedFunc(slices.Values([]protocol.DID{c.publisher.DID(), c.carol.DID(), c.alice.DID()}), protocol.CompareDIDs)
+	if !slices.Equal(got, want) {
+		t.Errorf("EachRotatedKey visits %v, want %v", got, want)
+	}
+	n := 0
+	if err := s.EachRotatedKey(func(protocol.DID) bool { n++; return false }); err != nil || n != 1 {
+		t.Errorf("stopping: %d visits, %v", n, err)
+	}
+}
