@@ -196,20 +196,18 @@ func (n *Node) Cosign(_ context.Context, id protocol.ID, as string) (Published, 
 	env := o.Envelope
 	already := env.SignedBy(key.DID())
 	if !already {
+		holds, err := n.store.HoldsRole(id, key.DID())
+		if err != nil {
+			return Published{}, err
+		}
+		if !holds {
+			return Published{}, protocol.E(op, protocol.Invalid, "%s is neither the issuer, the contributor nor the publisher of the subject of %s, nor a key of their parties: its signature would mean nothing, and was not stored", key.DID(), id)
+		}
 		key.Sign(env)
 	}
 	res, _, err := n.Ingest(env.Encode())
 	if err != nil {
 		return Published{}, err
-	}
-	if !already {
-		stored, err := n.store.Envelope(id)
-		if err != nil {
-			return Published{}, err
-		}
-		if !stored.SignedBy(key.DID()) {
-			return Published{}, protocol.E(op, protocol.Invalid, "%s is neither the issuer, the contributor nor the publisher of the subject of %s: its signature would mean nothing, and was not stored", key.DID(), id)
-		}
 	}
 	return Published{ID: id, Kind: o.Kind.String(), Signer: key.DID(), New: res.Added > 0, Signers: res.Signers}, nil
 }

@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 )
 
@@ -12,7 +13,7 @@ type Trust uint8
 
 const (
 	Asserted     Trust = iota // no role holder but the issuer vouched for it
-	Acknowledged              // the subject's publisher signed it, not being its issuer
+	Acknowledged              // the subject's publisher's party signed it, not being its issuer's
 	Mutual                    // the publisher and the contributor, two parties, both signed it
 	Certified                 // a current steward endorsed it
 	Revoked                   // withdrawn by its issuer, or its issuer's key was revoked (SPEC §4.5)
@@ -47,11 +48,17 @@ type ClaimFacts struct {
 	Publisher   DID   // publisher of the claim's subject (SPEC §4.5); zero when it has none
 	Endorsers   []DID // issuers of endorsements of the claim that are not withdrawn
 	Withdrawn   bool  // a revocation by the issuer exists
+	// Parties joins keys that rotations link (SPEC §4.6); nil leaves every
+	// key alone. TrustOf asks it only for the parties of the issuer, the
+	// contributor and the publisher.
+	Parties Parties
 }
 
 // TrustOf computes the trust level of a claim under policy p (SPEC §4.5).
-// Every party is looked up in p, not only the issuer: a key that
-// governance revoked vouches for nothing, whatever the claim's date.
+// Every signer is looked up in p, not only the issuer: a key that
+// governance revoked vouches for nothing, whatever the claim's date. Roles
+// are held by parties (SPEC §4.6): a role holder signed when a key of its
+// party did, and two roles are one party when f.Parties says so.
 func TrustOf(f ClaimFacts, p Policy) Trust {
 	if f.Withdrawn {
 		return Revoked
@@ -63,9 +70,9 @@ func TrustOf(f ClaimFacts, p Policy) Trust {
 	switch {
 	case j.certified():
 		return Certified
-	case f.Publisher != f.Contributor && j.vouches(f.Publisher) && j.vouches(f.Contributor):
+	case !j.same(f.Publisher, f.Contributor) && j.vouches(f.Publisher) && j.vouches(f.Contributor):
 		return Mutual
-	case f.Publisher != f.Issuer && j.vouches(f.Publisher):
+	case !j.same(f.Publisher, f.Issuer) && j.vouches(f.Publisher):
 		return Acknowledged
 	}
 	return Asserted
@@ -77,48 +84,42 @@ type judge struct {
 	p Policy
 }
 
-func (j judge) revoked(d DID) bool {
-	_, ok := j.p.KeyRevokedAt(d)
-	return ok
-}
+func (j judge) revoked(d DID) bool { return keyRevoked(j.p, d) }
 
-func (j judge) signed(d DID) bool {
+func (j judge) same(a, b DID) bool { return SameParty(j.f.Parties, a, b) }
+
+// vouches reports whether a key of role holder d's party signed with a
+// signature that counts: any signature by a key governance revoked counts
+// for nothing, except the issuer's own, whose revocation TrustOf has
+// judged already.
+func (j judge) vouches(d DID) bool {
+	if d.IsZero() {
+		return false
+	}
 	for _, s := range j.f.Signers {
-		if s == d {
+		if inParty(j.f.Parties, d, s) && (s == j.f.Issuer || !j.revoked(s)) {
 			return true
 		}
 	}
 	return false
-}
-
-// vouches reports whether role holder d signed with a signature that
-// counts: any signature by a key governance revoked counts for nothing,
-// except the issuer's own, whose revocation TrustOf has judged already.
-func (j judge) vouches(d DID) bool {
-	return !d.IsZero() && j.signed(d) && (d == j.f.Issuer || !j.revoked(d))
 }
 
 // certified reports whether a current steward endorsed the claim. A
 // revoked key is never a steward (SPEC §8.5), whatever p says.
 func (j judge) certified() bool {
-	for _, e := range j.f.Endorsers {
-		if j.p.IsSteward(e) && !j.revoked(e) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(j.f.Endorsers, func(e DID) bool { return currentSteward(j.p, e) })
 }
 
 // witnessed reports whether a party that is not revoked, and whose role
 // the issuer did not choose, vouched for the claim: the subject's
-// publisher, not being the issuer, signed it, or a current steward
+// publisher, not being the issuer's party, signed it, or a current steward
 // endorsed it. The claim's date is its issuer's word, and so is its
 // contributor: a thief holding the issuer's key names a key of its own as
 // contributor and co-signs with it. A witness is what that thief cannot
 // forge.
 func (j judge) witnessed() bool {
 	d := j.f.Publisher
-	return d != j.f.Issuer && j.vouches(d) || j.certified()
+	return !j.same(d, j.f.Issuer) && j.vouches(d) || j.certified()
 }
 
 // UnmarshalText reads a level's name, so that API clients can decode what

@@ -36,7 +36,8 @@ func (s *Store) Attribution(subject protocol.ID, p protocol.Policy) (*Attributio
 		Lineage:      []Ancestor{},
 	}
 	err := s.view(func(txn *badger.Txn) error {
-		q := attributionQuery{txn: txn, policy: p}
+		q := attributionQuery{txn: txn, policy: p, parties: newPartyReader(txn, p)}
+		defer q.parties.close()
 		roots, err := q.describe(a)
 		if err != nil {
 			return err
@@ -56,8 +57,9 @@ func (s *Store) Attribution(subject protocol.ID, p protocol.Policy) (*Attributio
 
 // attributionQuery reads within one snapshot.
 type attributionQuery struct {
-	txn    *badger.Txn
-	policy protocol.Policy
+	txn     *badger.Txn
+	policy  protocol.Policy
+	parties *partyReader
 }
 
 // describe fills in what the index knows of a.Subject and returns the

@@ -168,12 +168,22 @@ func benchBatches(b *testing.B, first []*protocol.Object, next func(n int) []*pr
 // attribution claims: a quarter cosigned by the publisher, one in ten also
 // by the contributor, one in twenty endorsed by a steward, one in fifty
 // withdrawn.
-func BenchmarkAttribution10kClaims(b *testing.B) {
+func BenchmarkAttribution10kClaims(b *testing.B) { benchAttribution10k(b, false) }
+
+// BenchmarkAttribution10kClaimsRotated is BenchmarkAttribution10kClaims
+// in a store that holds a rotation of the publisher's key: the query then
+// walks the party of every issuer and contributor (SPEC.md §4.6).
+func BenchmarkAttribution10kClaimsRotated(b *testing.B) { benchAttribution10k(b, true) }
+
+func benchAttribution10k(b *testing.B, rotated bool) {
 	const claims = 10000
 	s := openBenchStore(b)
 	m := newClaimMaker(b)
 	steward := storetest.Key(b, "bench steward")
 	objs := []*protocol.Object{m.ds}
+	if rotated {
+		objs = append(objs, storetest.NewRotation(b, m.publisher, storetest.Key(b, "bench successor"), ""))
+	}
 	for i := range claims {
 		claim, contributor := m.next()
 		objs = append(objs, claim)

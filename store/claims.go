@@ -15,12 +15,23 @@ import (
 // claims reads the claims about subject: its contributors, sorted by
 // weight (highest first), then DID, then claim ID; and, when endorsements
 // is set, its endorsements, oldest first. Trust is computed with publisher
-// as the subject's publisher.
+// as the subject's publisher, and the parties of the role holders that the
+// rotations held make (SPEC §4.6).
 func (q *attributionQuery) claims(subject protocol.ID, publisher protocol.DID, endorsements bool) ([]Contributor, []EndorsementView, error) {
 	r := &claimReader{endorsements: endorsements, strs: make(map[string]string)}
 	if err := r.read(q.txn, claimsPrefix(subject)); err != nil {
 		return nil, nil, err
 	}
+	if err := q.parties.find(publisher); err != nil {
+		return nil, nil, err
+	}
+	for i := range int32(r.cs.n) {
+		c := r.cs.at(i)
+		if err := q.parties.find(c.Issuer, c.DID); err != nil {
+			return nil, nil, err
+		}
+	}
+	parties := q.parties.Parties()
 	cs := r.cs.sorted(r.order, func(c *pendingContributor) protocol.Trust {
 		return protocol.TrustOf(protocol.ClaimFacts{
 			Issuer:      c.Issuer,
@@ -30,6 +41,7 @@ func (q *attributionQuery) claims(subject protocol.ID, publisher protocol.DID, e
 			Publisher:   publisher,
 			Endorsers:   c.endorsers,
 			Withdrawn:   c.withdrawn,
+			Parties:     parties,
 		}, q.policy)
 	})
 	es := r.es

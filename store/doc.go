@@ -9,8 +9,9 @@
 // does decide are the rules that need the index: a revocation of a stored
 // claim is refused unless its issuer is the claim's issuer, a revocation
 // of something that is not a claim is refused, and only the signatures
-// that carry meaning for an object (a key with a role in it, roles.go) are
-// stored. The store never writes an envelope it could not read back: every
+// that carry meaning for an object (a key with a role in it, or on an
+// attribution any key within the limits, role holders and their parties
+// first: roles.go) are stored. The store never writes an envelope it could not read back: every
 // o/ value is within the limits of SPEC.md §2.1, checked right before it is
 // written, and one that an earlier version wrote over them is read trimmed
 // and rewritten (repair.go).
@@ -18,6 +19,10 @@
 // Objects arrive in any order on a network. A revocation or an endorsement
 // may be stored before the claim it names; when the claim arrives, what was
 // said about it earlier is folded into its summary. Nothing is ever parked.
+// Rotations join keys into parties (SPEC.md §4.6); which of them count
+// depends on the governance policy of the moment, so nothing is
+// precomputed from them: the attribution query walks the parties of each
+// claim's role holders over r/ when it reads (rotation.go).
 //
 // # Keys
 //
@@ -41,6 +46,8 @@
 //	                        derivation <id> lists a file with that digest
 //	p/<parent>/<child>      empty: <child> (dataset or derivation) derives from <parent>
 //	l/<child>/<parent>      empty: the same edge, read from the child
+//	r/<did>/<id>            the other key (did) of rotation <id>, whose from or
+//	                        to is <did>; written under both keys (rotation.go)
 //	g/<id>                  a governance update (SPEC.md §8), its encoded envelope as it arrived
 //	x/schema                the schema version, decimal ASCII
 //	x/count/<kind>          objects of a kind stored, 8 bytes big-endian
@@ -61,4 +68,4 @@ package store
 
 // SchemaVersion is the version of the key families and value encodings
 // above. Open refuses a store written with another version.
-const SchemaVersion = 1
+const SchemaVersion = 2

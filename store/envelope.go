@@ -78,6 +78,9 @@ func decodeStored(src roleSource, key, b []byte, n *names) (env *protocol.Envelo
 		return nil, false, corrupt(key, err)
 	}
 	roles, err := rolesOf(src, o)
+	if err == nil && over {
+		roles, err = overRoles(src, roles)
+	}
 	if err != nil {
 		return nil, false, err
 	}

@@ -37,6 +37,9 @@ func (p *pending) put(o *protocol.Object) (res PutResult, refused, err error) {
 	}
 	before := stored.Signers()
 	if over {
+		if roles, err = overRoles(p, roles); err != nil {
+			return res, nil, err
+		}
 		if _, err := trimStored(stored, over, roles, p.keys.object(o.ID), &p.keys.names); err != nil {
 			return res, nil, err
 		}
@@ -87,6 +90,8 @@ func checkShape(o *protocol.Object) error {
 		ok = o.Endorsement != nil && !o.About.IsZero()
 	case protocol.KindRevocation:
 		ok = o.Revocation != nil && !o.About.IsZero()
+	case protocol.KindRotation:
+		ok = o.Rotation != nil
 	}
 	if !ok {
 		return protocol.E(op, protocol.Invalid, "%s %s: predicate or subject missing; parse it with protocol.ParseObject", o.Kind, o.ID)
@@ -139,6 +144,11 @@ func (p *pending) merge(o *protocol.Object, roles signerRoles, stored *protocol.
 		return nil, corrupt(key, err)
 	}
 	env.Keep(roles.keeps)
+	if len(env.Signatures) > protocol.MaxSignatures {
+		if roles, err = overRoles(p, roles); err != nil {
+			return nil, err
+		}
+	}
 	makeRoom(env, before, roles)
 	after := env.Signers()
 	if slices.Equal(after, before) {
@@ -249,6 +259,8 @@ func (p *pending) index(o *protocol.Object) error {
 			return err
 		}
 		return p.refresh(o.About, 0)
+	case protocol.KindRotation:
+		p.addRotation(o)
 	}
 	return nil
 }

@@ -17,6 +17,7 @@ const (
 	famFile        = "f/"
 	famChild       = "p/"
 	famLineage     = "l/"
+	famRotation    = "r/"
 	famGovernance  = "g/" // reserved
 	famInternal    = "x/"
 

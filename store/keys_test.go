@@ -10,7 +10,7 @@ import (
 // readers look for.
 func TestKeyBufLayouts(t *testing.T) {
 	a, b := protocol.ObjectID([]byte("a")), protocol.ObjectID([]byte("b"))
-	d := testDID(t, "alice")
+	d, e := testDID(t, "alice"), testDID(t, "bob")
 	digest := protocol.SumDigest([]byte("file"))
 	var k keyBuf
 	cases := []struct {
@@ -27,6 +27,8 @@ func TestKeyBufLayouts(t *testing.T) {
 		{"file", string(k.file(digest, a)), fileKey(digest, a)},
 		{"child", string(k.child(a, b)), childKey(a, b)},
 		{"lineage", string(k.lineage(b, a)), lineageKey(b, a)},
+		{"rotation", string(k.rotation(d, a)), rotationKey(d, a)},
+		{"rotations prefix", string(k.rotation(e, a))[:len(rotationsPrefix(e))], rotationsPrefix(e)},
 	}
 	for _, tc := range cases {
 		if tc.got != tc.want {
@@ -50,4 +52,27 @@ func TestKeyBufKeepsKeys(t *testing.T) {
 	if string(first) != want || string(second) != wantSecond {
 		t.Fatalf("keys became %q and %q, want %q and %q", first, second, want, wantSecond)
 	}
+}
+
+// FuzzDecodeRotationValue: whatever the value of an r/ key holds, it is
+// read back as the store wrote it or refused, never misread.
+func FuzzDecodeRotationValue(f *testing.F) {
+	d := protocol.MustParseDID("did:key:z6MkehRgf7yJbgaGfYsdoAsKdBPE3dj2CYhowQdcjqSJgvVd")
+	f.Add(appendDID(nil, d))
+	f.Add(appendDID(nil, protocol.DID{}))
+	f.Add(append(appendDID(nil, d), 0))
+	f.Add(appendDID(nil, d)[:31])
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		other, err := decodeRotationValue(b)
+		if err != nil {
+			if !protocol.IsKind(err, protocol.Invalid) {
+				t.Fatalf("decodeRotationValue(%x): %v, not Invalid", b, err)
+			}
+			return
+		}
+		if other.IsZero() || string(appendDID(nil, other)) != string(b) {
+			t.Fatalf("decodeRotationValue(%x) = %v, which does not encode back", b, other)
+		}
+	})
 }

@@ -25,6 +25,27 @@ func rawSet(t *testing.T, dir, key, val string) {
 	}
 }
 
+func rawGet(t *testing.T, dir, key string) string {
+	t.Helper()
+	db, err := badger.Open(badger.DefaultOptions(dir).WithLogger(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var val []byte
+	err = db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get([]byte(key))
+		if err == nil {
+			val, err = item.ValueCopy(nil)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(val)
+}
+
 func TestOpenChecksSchemaVersion(t *testing.T) {
 	dir := t.TempDir()
 	s, err := Open(Options{Dir: dir})
@@ -43,9 +64,19 @@ func TestOpenChecksSchemaVersion(t *testing.T) {
 	}
 	s.Close()
 
-	rawSet(t, dir, keySchema, "2")
-	if _, err := Open(Options{Dir: dir}); err == nil || !strings.Contains(err.Error(), `schema version is "2"`) || !protocol.IsKind(err, protocol.Invalid) {
-		t.Errorf("Open of a version 2 store: %v, want a clear Invalid error", err)
+	rawSet(t, dir, keySchema, "1")
+	s, err = Open(Options{Dir: dir})
+	if err != nil {
+		t.Fatalf("Open of a version 1 store: %v", err)
+	}
+	s.Close()
+	if v := rawGet(t, dir, keySchema); v != "2" {
+		t.Errorf("a version 1 store opened for writing is marked %q, want 2", v)
+	}
+
+	rawSet(t, dir, keySchema, "3")
+	if _, err := Open(Options{Dir: dir}); err == nil || !strings.Contains(err.Error(), `schema version is "3"`) || !protocol.IsKind(err, protocol.Invalid) {
+		t.Errorf("Open of a version 3 store: %v, want a clear Invalid error", err)
 	}
 
 	other := t.TempDir()

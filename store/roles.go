@@ -23,6 +23,9 @@ type roleSource interface {
 	// makersOf returns the issuers of the derivations stored here that
 	// made an artifact with digest d.
 	makersOf(d protocol.Digest) ([]protocol.DID, error)
+	// rotationsOf returns the first at most limit rotations stored here
+	// that touch key d, in the order of protocol.PartyOf (rotationsIn).
+	rotationsOf(d protocol.DID, limit int) ([]protocol.Link, error)
 }
 
 // signerRoles are the keys whose signatures on one object carry meaning.
@@ -37,25 +40,33 @@ type signerRoles struct {
 
 func (r signerRoles) keeps(d protocol.DID) bool { return r.any || slices.Contains(r.keys, d) }
 
-// rolesOf returns the keys whose signatures carry meaning for o: its
-// issuer's; for an attribution also its contributor's, and those of any
-// key that is or may become the publisher of its subject: the issuer of a
-// stored dataset or derivation; any key at all for an artifact, or while
-// the subject is not stored here, the issuers of the artifact's stored
-// derivations being the keys known to hold a role.
+// rolesOf returns the keys whose signatures carry meaning for o: for a
+// dataset, derivation, endorsement or revocation its issuer's, for a
+// rotation its two keys'; for an attribution any key's, within the limits
+// of SPEC.md §2.1, the keys known to hold a role coming first when there
+// is no room (makeRoom): its issuer, its contributor and the publisher of
+// its subject (the issuer of a stored dataset or derivation; for an
+// artifact, the issuers of its stored derivations).
+//
+// Every key is kept on an attribution because any key may yet hold a role
+// or be of a role holder's party: the subject, or a derivation of an
+// artifact that a steward endorses, has not reached this node yet; or the
+// rotation that makes a co-signer the successor of a role holder (SPEC.md
+// §4.6) has not. Dropping those signatures would make trust depend on the
+// order in which objects arrive, and would let anyone who published a
+// derivation first strip the real publisher's co-signatures.
 func rolesOf(src roleSource, o *protocol.Object) (signerRoles, error) {
 	r := ownRoles(o)
 	if o.Kind != protocol.KindAttribution {
 		return r, nil
 	}
+	r.any = true
 	if o.About.IsObject() {
 		m, ok, err := src.metaOf(o.About)
-		switch {
-		case err != nil:
+		if err != nil {
 			return r, err
-		case !ok:
-			r.any = true
-		case m.Kind == protocol.KindDataset || m.Kind == protocol.KindDerivation:
+		}
+		if ok && (m.Kind == protocol.KindDataset || m.Kind == protocol.KindDerivation) {
 			r.keys = append(r.keys, m.Issuer)
 		}
 		return r, nil
@@ -64,15 +75,38 @@ func rolesOf(src roleSource, o *protocol.Object) (signerRoles, error) {
 	if err != nil {
 		return r, err
 	}
-	// Anyone may yet become an artifact's publisher: a steward endorses a
-	// derivation that has not reached this node, or one stored here by a
-	// key that had none when the claim came. Dropping the signatures of
-	// keys without a derivation here would let anyone who published a
-	// derivation first strip the real publisher's co-signatures, so every
-	// key is kept, within the limits; the issuers of the derivations held
-	// come first when there is no room (makeRoom).
-	r.any = true
 	r.keys = append(r.keys, makers...)
+	return r, nil
+}
+
+// overRoles returns r ready to choose among signatures over the limits:
+// with the keys of the role holders' parties when any key is kept.
+func overRoles(src roleSource, r signerRoles) (signerRoles, error) {
+	if !r.any {
+		return r, nil
+	}
+	return withParties(src, r)
+}
+
+// withParties adds to the keys known to hold a role those of their
+// parties, as the rotations held join them whether or not they count (the
+// store judges no policy when it writes): when the limits force a choice,
+// a successor's signature weighs as its role holder's. Only an attribution
+// whose signatures overflow the limits pays for the walks.
+func withParties(src roleSource, r signerRoles) (signerRoles, error) {
+	known := slices.Clone(r.keys)
+	for _, k := range r.keys {
+		party, err := protocol.PartyOf(k, src.rotationsOf, func(protocol.Link) (bool, error) { return true, nil })
+		if err != nil {
+			return r, err
+		}
+		for _, d := range party {
+			if !slices.Contains(known, d) {
+				known = append(known, d)
+			}
+		}
+	}
+	r.keys = known
 	return r, nil
 }
 
@@ -108,11 +142,12 @@ func makeRoom(env *protocol.Envelope, before []protocol.DID, r signerRoles) {
 	drop(true)
 }
 
-// ownRoles returns the keys with a role in o that o itself names: its
-// issuer and an attribution's contributor. When every signature to keep is
+// ownRoles returns the keys with a role in o that o itself names: the keys
+// that must sign it (its issuer; both keys of a rotation) and an
+// attribution's contributor. When every signature to keep is
 // by one of these, rolesOf's lookups of the subject decide nothing.
 func ownRoles(o *protocol.Object) signerRoles {
-	r := signerRoles{keys: []protocol.DID{o.Issuer()}}
+	r := signerRoles{keys: o.Signers()}
 	if o.Kind == protocol.KindAttribution {
 		r.keys = append(r.keys, o.Attribution.Contributor)
 	}
@@ -183,6 +218,10 @@ func (r readRoles) makersOf(d protocol.Digest) ([]protocol.DID, error) {
 	return makersIn(r.txn, d, r.metaOf)
 }
 
+func (r readRoles) rotationsOf(d protocol.DID, limit int) ([]protocol.Link, error) {
+	return rotationsIn(r.txn, d, limit)
+}
+
 // The writer judges roles with what its transaction holds, the objects
 // before this one in the batch included. A meta record never changes once
 // written, so the subjects found are remembered for the batch: the
@@ -206,4 +245,50 @@ func (p *pending) makersOf(d protocol.Digest) ([]protocol.DID, error) {
 	// them each time it is made, which only attributions of artifacts
 	// pay.
 	return makersIn(p.txn, d, p.meta)
+}
+
+func (p *pending) rotationsOf(d protocol.DID, limit int) ([]protocol.Link, error) {
+	return rotationsIn(p.txn, d, limit)
+}
+
+// HoldsRole reports whether key d may vouch for attribution claim: it is
+// the claim's issuer or contributor, the publisher of its subject held
+// here, or a key of one of their parties as the rotations held join them
+// (SPEC.md §4.5, §4.6); or the subject is an artifact or not held here, so
+// that any key may yet be its publisher. The store keeps any key's
+// signature on an attribution, within the limits; a caller that signs
+// for a user asks this first, so that no one signs what means nothing.
+func (s *Store) HoldsRole(claim protocol.ID, d protocol.DID) (bool, error) {
+	const op = "holds role"
+	var holds bool
+	err := s.view(func(txn *badger.Txn) error {
+		o, err := s.loadObject(txn, claim)
+		if err != nil {
+			return err
+		}
+		if o.Kind != protocol.KindAttribution {
+			holds = slices.Contains(ownRoles(o).keys, d)
+			return nil
+		}
+		src := readRoles{txn}
+		if o.About.IsObject() {
+			if _, ok, err := src.metaOf(o.About); err != nil || !ok {
+				holds = err == nil
+				return err
+			}
+		} else {
+			holds = true
+			return nil
+		}
+		r, err := rolesOf(src, o)
+		if err == nil {
+			r, err = withParties(src, r)
+		}
+		holds = err == nil && slices.Contains(r.keys, d)
+		return err
+	})
+	if err != nil {
+		return false, protocol.E(op, protocol.KindOf(err), "%s: %w", claim, err)
+	}
+	return holds, nil
 }

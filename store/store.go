@@ -166,10 +166,20 @@ func (s *Store) checkSchema() error {
 		if err != nil {
 			return err
 		}
-		if string(v) != strconv.Itoa(SchemaVersion) {
-			return protocol.E("", protocol.Invalid, "store schema version is %q, this commons reads version %d only", clipKey(v), SchemaVersion)
+		switch string(v) {
+		case strconv.Itoa(SchemaVersion):
+			return nil
+		case "1":
+			// Version 1 refused rotations, so a store it wrote holds none
+			// and is a version 2 store as it is. Marking it 2 keeps a
+			// version 1 node, which cannot read a rotation's meta record,
+			// from opening it once rotations are stored.
+			if s.readOnly {
+				return nil // marked once the store is reopened for writing
+			}
+			return txn.Set([]byte(keySchema), []byte(strconv.Itoa(SchemaVersion)))
 		}
-		return nil
+		return protocol.E("", protocol.Invalid, "store schema version is %q, this commons reads versions 1 and %d only", clipKey(v), SchemaVersion)
 	})
 }
 

@@ -41,6 +41,15 @@ func (s *Store) EachSubject(f func(protocol.ID) bool) error {
 	})
 }
 
+// EachRotatedKey calls f once with each key that a stored rotation names
+// as from or to, in key order, until f returns false.
+func (s *Store) EachRotatedKey(f func(protocol.DID) bool) error {
+	return s.walk("each rotated key", famRotation, firstPart, func(part []byte) bool {
+		d, err := protocol.ParseDID(string(part))
+		return err != nil || f(d)
+	})
+}
+
 // firstPart cuts "A/B" to "A": the first part of a key under a family.
 func firstPart(rest []byte) ([]byte, bool) {
 	i := bytes.IndexByte(rest, '/')

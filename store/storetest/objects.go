@@ -136,3 +136,11 @@ func NewDerivationWith(tb testing.TB, publisher *protocol.Key, artifact protocol
 	}
 	return Sign(tb, protocol.KindDerivation, protocol.FileSubjects([]protocol.File{artifact}), d, publisher)
 }
+
+// NewRotation makes a rotation by which from hands its identity on to to,
+// signed by both keys (SPEC.md §3.4).
+func NewRotation(tb testing.TB, from, to *protocol.Key, note string) *protocol.Object {
+	tb.Helper()
+	r := protocol.Rotation{From: from.DID(), To: to.DID(), Note: note, Created: Now()}
+	return Sign(tb, protocol.KindRotation, protocol.KeySubject(from.DID()), r, from, to)
+}
