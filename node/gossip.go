@@ -115,7 +115,7 @@ func (n *Node) publishOwnRotations(ctx context.Context) {
 	}
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
-	for len(n.net.topic.ListPeers()) == 0 {
+	for len(n.net.topic.Peers()) == 0 {
 		select {
 		case <-ctx.Done():
 			return

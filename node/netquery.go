@@ -388,8 +388,8 @@ func (n *Node) extraSigners(subject protocol.ID) []protocol.DID {
 			continue
 		}
 		for _, sig := range o.Envelope.Signatures {
-			d, err := protocol.ParseDID(sig.KeyID)
-			if err != nil || seen[d] || d == o.Attribution.Issuer || d == o.Attribution.Contributor || d == publisher {
+			d := sig.KeyID
+			if seen[d] || d == o.Attribution.Issuer || d == o.Attribution.Contributor || d == publisher {
 				continue
 			}
 			seen[d] = true

@@ -86,12 +86,13 @@ func TestE2EKeyRotate(t *testing.T) {
 		t.Errorf("key list (text) does not mark the retired key:\n%s", out)
 	}
 
-	// The new key speaks for the dataset's publisher: its co-signature
-	// acknowledges alice's claim, as the old key's would have.
+	// The new key speaks for the dataset's publisher: beside alice's own
+	// signature, its co-signature makes her claim mutual, as the old key's
+	// would have.
 	var cs publishedJSON
 	ok(t, &cs, r("claim", "cosign", claim.ID)...)
-	if got := trustOf(t, repo, ds.ID, claim.ID); got.Trust != "acknowledged" {
-		t.Errorf("alice's claim co-signed by the publisher's new key: %+v, want acknowledged", got)
+	if got := trustOf(t, repo, ds.ID, claim.ID); got.Trust != "mutual" {
+		t.Errorf("alice's claim co-signed by the publisher's new key: %+v, want mutual", got)
 	}
 	// The retired key still withdraws what it issued.
 	var rv publishedJSON
