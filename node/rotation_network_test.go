@@ -1,0 +1,184 @@
+package node
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/commons-p2p/commons/node/fetch"
+	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/store"
+)
+
+// rotateOn makes a rotation from n's node key to a new key, signed by both,
+// and ingests it on n as `key rotate` stores it; it returns the new key.
+func rotateOn(t *testing.T, n *netNode) (*protocol.Key, protocol.ID) {
+	t.Helper()
+	next := mustKey(t)
+	old := n.repo.NodeKey
+	env, err := protocol.NewEnvelope(protocol.KindRotation, protocol.KeySubject(old.DID()),
+		protocol.Rotation{From: old.DID(), To: next.DID(), Created: n.created()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old.Sign(env)
+	next.Sign(env)
+	res, _, err := n.Ingest(env.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return next, res.ID
+}
+
+// cosignOn adds key's signature to the stored object id on n.
+func cosignOn(t *testing.T, n *netNode, id protocol.ID, key *protocol.Key) {
+	t.Helper()
+	env, err := n.store.Envelope(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key.Sign(env)
+	if _, _, err := n.Ingest(env.Encode()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func trustOfClaim(t *testing.T, a *store.Attribution, claim protocol.ID) protocol.Trust {
+	t.Helper()
+	i := slices.IndexFunc(a.Contributors, func(c store.Contributor) bool { return c.Claim == claim })
+	if i < 0 {
+		t.Fatalf("attribution lists no claim %s: %+v", claim, a.Contributors)
+	}
+	return a.Contributors[i].Trust
+}
+
+// TestSearchFindsRotationOfASigner: a claim about a dataset is co-signed
+// by the successor of the dataset's publisher. A node that never saw the
+// rotation (gossip is off) learns it from the DHT when it asks for the
+// attribution: the co-signature then counts as the publisher's, as on
+// the nodes that hold the rotation (SPEC.md §4.6, §7.5).
+func TestSearchFindsRotationOfASigner(t *testing.T) {
+	nodes := lineSwarm(t, 3, swarmOptions{})
+	publisher, contributor, reader := nodes[0], nodes[1], nodes[2]
+	ctx := t.Context()
+	ds := mustDataset(t, publisher.Node, "broadcast archive")
+	next, rotation := rotateOn(t, publisher)
+	waitAnnounced(t, publisher)
+	if _, err := contributor.Dataset(ctx, ds.ID, QueryOptions{Timeout: 10 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	claim, err := contributor.AddClaim(ctx, AddClaimRequest{Subject: ds.ID.String(), Role: "annotator", Weight: 0.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cosignOn(t, contributor, claim.ID, next)
+	waitAnnounced(t, contributor)
+
+	local, err := contributor.Attribution(ctx, ds.ID, QueryOptions{Local: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := trustOfClaim(t, local, claim.ID); got != protocol.Asserted {
+		t.Fatalf("on a node without the rotation the successor's co-signature counts: %s, want asserted", got)
+	}
+	got, err := reader.Attribution(ctx, ds.ID, QueryOptions{Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr := trustOfClaim(t, got, claim.ID); tr != protocol.Mutual {
+		t.Errorf("attribution on a node that searched: %s, want mutual (the contributor and the publisher's successor signed)", tr)
+	}
+	if ok, _ := reader.store.Has(rotation); !ok {
+		t.Error("the reader did not store the rotation it found")
+	}
+}
+
+// rotationListing answers every rotations request with list, whatever the
+// key: a peer that passes off other objects as the rotations asked for.
+type rotationListing struct {
+	fetch.StoreSource
+	list []protocol.ID
+}
+
+func (s rotationListing) Rotations(_ protocol.DID, after protocol.ID, limit int) ([]protocol.ID, bool, error) {
+	all := slices.Clone(s.list)
+	slices.SortFunc(all, func(a, b protocol.ID) int { return strings.Compare(a.String(), b.String()) })
+	i := 0
+	for i < len(all) && !after.IsZero() && all[i].String() <= after.String() {
+		i++
+	}
+	end := min(i+limit, len(all))
+	return all[i:end], end < len(all), nil
+}
+
+// TestRotationsAnswerCheckedAgainstQuestion: asked for the rotations of a
+// key, a peer lists a rotation of other keys and a dataset. The asker
+// stores neither and penalises the peer (SPEC.md §7.3).
+func TestRotationsAnswerCheckedAgainstQuestion(t *testing.T) {
+	nodes := lineSwarm(t, 2, swarmOptions{})
+	victim, hostile := nodes[0], nodes[1]
+	ctx := t.Context()
+	ds := mustDataset(t, hostile.Node, "asked about")
+	claim, err := hostile.AddClaim(ctx, AddClaimRequest{Subject: ds.ID.String(), Role: "author", Weight: 0.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stranger := mustKey(t)
+	cosignOn(t, hostile, claim.ID, stranger) // the victim will ask for the stranger's rotations
+	a, b := mustKey(t), mustKey(t)
+	env, err := protocol.NewEnvelope(protocol.KindRotation, protocol.KeySubject(a.DID()), protocol.Rotation{From: a.DID(), To: b.DID(), Created: hostile.created()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Sign(env)
+	b.Sign(env)
+	unrelated, _, err := hostile.Ingest(env.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := mustDataset(t, hostile.Node, "unrelated")
+	// The hostile peer announces itself as a holder of the stranger's
+	// rotations, and lists what it likes.
+	if err := hostile.net.dht.Provide(ctx, protocol.RotationsKey(stranger.DID()), true); err != nil {
+		t.Fatal(err)
+	}
+	waitAnnounced(t, hostile)
+	src := rotationListing{StoreSource: fetch.StoreSource{Store: hostile.store}, list: []protocol.ID{unrelated.ID, other.ID}}
+	fetch.NewServer(hostile.repo.Network, src, fetch.ServerOptions{}).Register(hostile.Host())
+
+	if _, err := victim.Attribution(ctx, ds.ID, QueryOptions{Timeout: 10 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []protocol.ID{unrelated.ID, other.ID} {
+		if ok, _ := victim.store.Has(id); ok {
+			t.Errorf("stored %s, which is not a rotation of %s", id, stranger.DID())
+		}
+	}
+	if s := victim.scoreOf(hostile.Host().ID()); s >= 0 {
+		t.Errorf("the peer that listed unrelated objects as rotations has score %v, want a penalty", s)
+	}
+}
+
+// TestDaemonPublishesOwnRotationsAtStart: `key rotate` stores a rotation
+// while the daemon is stopped; at its next start the daemon publishes it
+// on the announce topic, and a connected node stores it at once.
+func TestDaemonPublishesOwnRotationsAtStart(t *testing.T) {
+	genesis := testGenesis(t, "rotations", randomDID(t))
+	o := swarmOptions{gossip: true}
+	listener := startNetNode(t, filepath.Join(t.TempDir(), "listener"), genesis, o)
+	dir := filepath.Join(t.TempDir(), "rotated")
+	if _, err := Init(dir, InitOptions{Genesis: genesis, APIAddr: "127.0.0.1:0"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := RotateKey(dir, "", "", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	startNetNode(t, dir, genesis, o, listener)
+	waitFor(t, "the rotation to arrive by gossip", func() bool {
+		ok, _ := listener.store.Has(got.Rotation)
+		return ok
+	})
+}
