@@ -152,7 +152,7 @@ func (s *Store) checkSchema() error {
 			empty := !it.Valid()
 			it.Close()
 			if !empty {
-				return protocol.E("", protocol.Invalid, "the store holds data but no schema version: not a commons store, or written by a version before %d", SchemaVersion)
+				return protocol.E("", protocol.Invalid, "the store holds data but no schema version: not a commons store, or written before stores recorded their version")
 			}
 			if s.readOnly {
 				return nil // written once the store is reopened for writing
