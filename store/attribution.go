@@ -87,11 +87,19 @@ func (q *attributionQuery) describe(a *Attribution) ([]protocol.ID, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.Publisher = artifactPublisher(makers)
-	a.Name = artifactName(makers, a.Publisher)
+	for _, mk := range makers {
+		if mk.endorsed {
+			if err := q.parties.find(mk.Issuer); err != nil {
+				return nil, err
+			}
+		}
+	}
+	same := func(a, b protocol.DID) bool { return protocol.SameParty(q.parties.Parties(), a, b) }
+	a.Publisher = artifactPublisher(makers, same)
+	a.Name = artifactName(makers, a.Publisher, same)
 	roots := make([]protocol.ID, 0, len(makers))
 	for _, mk := range makers {
-		if a.Publisher.IsZero() || mk.Issuer == a.Publisher {
+		if a.Publisher.IsZero() || same(mk.Issuer, a.Publisher) {
 			roots = append(roots, mk.id)
 		}
 	}
@@ -100,30 +108,33 @@ func (q *attributionQuery) describe(a *Attribution) ([]protocol.ID, error) {
 
 // artifactPublisher returns the publisher of an artifact (SPEC §4.5): the
 // issuer of the derivations of it that a current steward endorsed, when
-// they have one issuer; otherwise no one. Anyone may publish a derivation
-// naming any digest, so one that no steward endorsed neither gives the
-// publisher nor takes it away.
-func artifactPublisher(makers []maker) protocol.DID {
+// their issuers are one party (§4.6), the first of those keys by did:key
+// text; otherwise no one. Anyone may publish a derivation naming any
+// digest, so one that no steward endorsed neither gives the publisher nor
+// takes it away.
+func artifactPublisher(makers []maker, same func(a, b protocol.DID) bool) protocol.DID {
 	var publisher protocol.DID
 	for _, mk := range makers {
 		switch {
 		case !mk.endorsed:
 		case publisher.IsZero():
 			publisher = mk.Issuer
-		case publisher != mk.Issuer:
+		case !same(publisher, mk.Issuer):
 			return protocol.DID{}
+		case mk.Issuer.String() < publisher.String():
+			publisher = mk.Issuer
 		}
 	}
 	return publisher
 }
 
 // artifactName returns the name the makers give the artifact, when they
-// agree: only the publisher's derivations, when it has one, so that no
-// one else can clear it.
-func artifactName(makers []maker, publisher protocol.DID) string {
+// agree: only the publisher's party's derivations, when it has one, so
+// that no one else can clear it.
+func artifactName(makers []maker, publisher protocol.DID, same func(a, b protocol.DID) bool) string {
 	name, first := "", true
 	for _, mk := range makers {
-		if !publisher.IsZero() && mk.Issuer != publisher {
+		if !publisher.IsZero() && !same(mk.Issuer, publisher) {
 			continue
 		}
 		if first {

@@ -248,3 +248,37 @@ func TestEachRotatedKey(t *testing.T) {
 		t.Errorf("stopping: %d visits, %v", n, err)
 	}
 }
+
+// An artifact whose endorsed derivations were issued by a key and by its
+// successor has one publisher: the two keys are one party (SPEC §4.5,
+// §4.6). Without the rotation the two issuers are two parties, and the
+// artifact has none.
+func TestArtifactPublisherAcrossRotation(t *testing.T) {
+	c := newCast(t)
+	policy := fakePolicy{steward: func(d protocol.DID) bool { return d == c.steward.DID() }}
+	model := protocol.File{Name: "model.bin", Digest: protocol.SumDigest([]byte("weights")), Size: 7}
+	ds := storetest.NewDataset(t, c.publisher, "corpus")
+	byOld := storetest.NewDerivation(t, c.publisher, model, "trained-on", ds.ID)
+	byNew := storetest.NewDerivation(t, c.carol, model, "fine-tuned-on", ds.ID)
+	claim := storetest.NewClaim(t, c.alice, protocol.ArtifactID(model.Digest), c.alice.DID(), "evaluator", 0.5)
+	rotation := storetest.NewRotation(t, c.publisher, c.carol, "")
+	for _, with := range []bool{false, true} {
+		s := storetest.Open(t)
+		storetest.MustPut(t, s, ds, byOld, byNew, claim,
+			storetest.NewEndorsement(t, c.steward, byOld.ID, "model card"),
+			storetest.NewEndorsement(t, c.steward, byNew.ID, "model card"))
+		if with {
+			storetest.MustPut(t, s, rotation)
+		}
+		a, err := s.Attribution(protocol.ArtifactID(model.Digest), policy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case with && a.Publisher != c.publisher.DID() && a.Publisher != c.carol.DID():
+			t.Errorf("with the rotation: publisher %s, want the party of %s and %s", a.Publisher, c.publisher.DID(), c.carol.DID())
+		case !with && !a.Publisher.IsZero():
+			t.Errorf("without the rotation: publisher %s, want none (two parties)", a.Publisher)
+		}
+	}
+}
