@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/commons-p2p/commons/protocol"
-	"github.com/commons-p2p/commons/store"
 )
 
 // Attacks on governance by a steward or a peer, and the rules that stop
@@ -133,20 +132,11 @@ func TestGovFutureUpdateAtLoad(t *testing.T) {
 	dir := n.dir
 	n.stop()
 
-	repo, err := OpenRepo(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(store.Options{Dir: repo.DataDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	again := New(repo, st, nil)
+	again := openNode(t, dir)
 	if govHas(again, future.ID) || again.govState().Hash() != hash {
 		t.Fatal("an update dated 3 h ahead was placed at load")
 	}
-	if _, err := st.GovUpdate(future.ID); err != nil {
+	if _, err := again.store.GovUpdate(future.ID); err != nil {
 		t.Fatalf("the update was not kept on disk: %v", err)
 	}
 	again.retryDeferredGov()

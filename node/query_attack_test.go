@@ -24,7 +24,13 @@ type listingSource struct {
 }
 
 func (s listingSource) ClaimsAbout(_, after protocol.ID, limit int) ([]protocol.ID, bool, error) {
-	all := slices.Clone(s.list)
+	return pageOf(s.list, after, limit)
+}
+
+// pageOf answers a list request with the IDs of list, as a server pages
+// them (SPEC.md §7.3): sorted by text, after after, at most limit.
+func pageOf(list []protocol.ID, after protocol.ID, limit int) ([]protocol.ID, bool, error) {
+	all := slices.Clone(list)
 	slices.SortFunc(all, func(a, b protocol.ID) int { return strings.Compare(a.String(), b.String()) })
 	i := 0
 	for i < len(all) && !after.IsZero() && all[i].String() <= after.String() {

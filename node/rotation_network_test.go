@@ -3,7 +3,6 @@ package node
 import (
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -103,14 +102,7 @@ type rotationListing struct {
 }
 
 func (s rotationListing) Rotations(_ protocol.DID, after protocol.ID, limit int) ([]protocol.ID, bool, error) {
-	all := slices.Clone(s.list)
-	slices.SortFunc(all, func(a, b protocol.ID) int { return strings.Compare(a.String(), b.String()) })
-	i := 0
-	for i < len(all) && !after.IsZero() && all[i].String() <= after.String() {
-		i++
-	}
-	end := min(i+limit, len(all))
-	return all[i:end], end < len(all), nil
+	return pageOf(s.list, after, limit)
 }
 
 // TestRotationsAnswerCheckedAgainstQuestion: asked for the rotations of a
