@@ -48,15 +48,18 @@ func (DaemonCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	if _, err := args.positionals(); err != nil {
 		return err
 	}
+	if err := checkPeerAddrs("--bootstrap", args.All("bootstrap")); err != nil {
+		return err
+	}
+	if err := checkListenFlags(args); err != nil {
+		return err
+	}
 	dir, err := env.Repo()
 	if err != nil {
 		return err
 	}
 	genesis, err := readGenesisFlag(args.Get("genesis"))
 	if err != nil {
-		return err
-	}
-	if err := checkPeerAddrs("--bootstrap", args.All("bootstrap")); err != nil {
 		return err
 	}
 	var h slog.Handler = slog.NewTextHandler(env.Stderr, nil)

@@ -4,9 +4,13 @@ package main
 // exit codes and the messages of the real binary.
 
 import (
+	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/commons-p2p/commons/protocol"
 )
 
 // TestAttributionTextColumns: the lineage and each ancestor's contributors
@@ -40,5 +44,71 @@ func TestAttributionTextColumns(t *testing.T) {
 	}
 	if !strings.Contains(res.stdout, claim.ID) || !strings.Contains(res.stdout, "contributors of parent ("+parent.ID+"):") {
 		t.Errorf("the lineage does not name the parent's contributors:\n%s", res.stdout)
+	}
+}
+
+// TestUsageErrorsExit2: every value that the command line alone refuses
+// exits 2 with the command's usage line, before any repo is created or
+// daemon looked for (none runs here), and says each thing once.
+func TestUsageErrorsExit2(t *testing.T) {
+	repo := filepath.Join(t.TempDir(), "repo") // never created
+	obj := protocol.ObjectID([]byte(`{"a":1}`)).String()
+	art := protocol.ArtifactID(protocol.SumDigest([]byte("f"))).String()
+	padded := obj[:len(obj)-1] + string(obj[len(obj)-1]+1) // bits set past the last byte
+	dir := writeTree(t, map[string]string{"a.txt": "a"})
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"nope"}, `unknown command "nope"`},
+		{[]string{"dataset", "show"}, "missing ID"},
+		{[]string{"dataset", "show", obj, obj}, "unexpected argument"},
+		{[]string{"dataset", "show", obj, "--nope"}, "unknown flag --nope"},
+		{[]string{"attribution", obj, "--timeout", "10m"}, "--timeout 10m is above 5m"},
+		{[]string{"object", "get", obj, "--timeout", "soon"}, `--timeout "soon" is not a duration`},
+		{[]string{"init", "--listen", "garbage"}, `--listen "garbage" is not a multiaddr: must begin with /`},
+		{[]string{"init", "--api", "localhost"}, `--api "localhost" is not HOST:PORT`},
+		{[]string{"init", "--bootstrap", "/ip4/192.0.2.1/tcp/4780"}, "does not end in /p2p/PEER"},
+		{[]string{"daemon", "--listen", "/ip4/nowhere/tcp/1"}, `--listen "/ip4/nowhere/tcp/1" is not a multiaddr`},
+		{[]string{"daemon", "--api", ":x:y"}, `--api ":x:y" is not HOST:PORT`},
+		{[]string{"swarm", "connect", "garbage"}, `MULTIADDR "garbage" is not a multiaddr`},
+		{[]string{"claim", "add", "--subject", obj, "--role", "author", "--weight", "0"}, "--weight 0 is outside (0, 1]"},
+		{[]string{"claim", "add", "--subject", obj, "--role", "author", "--weight", "1.5"}, "--weight 1.5 is outside (0, 1]"},
+		{[]string{"claim", "add", "--subject", obj, "--role", "author", "--weight", "lots"}, `--weight "lots" is not a number`},
+		{[]string{"claim", "add", "--subject", "bafy-nope", "--role", "author", "--weight", "0.5"}, `--subject "bafy-nope" is not a CID`},
+		{[]string{"dataset", "show", "not-a-cid"}, `ID "not-a-cid" is not a CID`},
+		{[]string{"dataset", "show", padded}, "is not in canonical form " + obj},
+		{[]string{"object", "get", padded}, "is not in canonical form " + obj},
+		{[]string{"dataset", "add", dir, "--name", "X", "--license", "MIT", "--parent", "zzz"}, `--parent "zzz" is not a CID`},
+		{[]string{"attribution", "sha256:1234"}, `ID "sha256:1234" is not a sha256 digest`},
+		{[]string{"locate", "sha256:abc"}, `PATH "sha256:abc" is not a sha256 digest`},
+		{[]string{"derive", "--digest", "sha256:xyz", "--input", obj, "--activity", "trained-on"}, `--digest "sha256:xyz" is not a sha256 digest`},
+		{[]string{"derive", "--digest", "sha256:" + sha256Hex("x"), "--input", "nope", "--activity", "trained-on"}, `--input "nope" is not a CID`},
+		{[]string{"gov", "propose", "add-steward", "did:key:zNope"}, `DID "did:key:zNope"`},
+		{[]string{"gov", "propose", "add-steward", "alice", "--expires", "721h"}, "--expires 721h is above 720h"},
+		{[]string{"gov", "propose", "dataset-status", art, "flagged", "--reason", "x"}, "names an artifact"},
+		{[]string{"gov", "vote", "nope", "yes"}, `PROPOSAL_ID "nope" is not a CID`},
+		{[]string{"genesis", "new", "--name", "x", "--steward", "12D3KooWabc", "--threshold", "1", "--out", filepath.Join(dir, "g.json")}, "looks like a peer ID"},
+		{[]string{"genesis", "new", "--name", "x", "--steward", "did:key:zNope", "--threshold", "1", "--out", filepath.Join(dir, "g.json")}, `--steward "did:key:zNope"`},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			r := commons(t, nil, append(tt.args, "--repo", repo)...)
+			if r.code != 2 || r.stdout != "" || !strings.Contains(r.stderr, tt.want) {
+				t.Fatalf("want exit 2 and %q on stderr:\n%s", tt.want, r)
+			}
+			msg, _, _ := strings.Cut(r.stderr, "\n")
+			for _, twice := range []string{"parse id", "parse did", "parse digest", "invalid cid", "failed to parse multiaddr"} {
+				if strings.Contains(msg, twice) {
+					t.Errorf("the message names what the argument's name says already (%q): %s", twice, msg)
+				}
+			}
+			if !strings.Contains(r.stderr, "(see `commons ") {
+				t.Errorf("no pointer to the usage on stderr:\n%s", r.stderr)
+			}
+			if _, err := os.Stat(repo); !errors.Is(err, os.ErrNotExist) {
+				t.Fatalf("a usage error created %s: %v", repo, err)
+			}
+		})
 	}
 }

@@ -97,11 +97,11 @@ func parseStewards(ss []string) ([]protocol.DID, error) {
 		}
 		switch {
 		case strings.HasPrefix(s, "12D3") || strings.HasPrefix(s, "Qm"):
-			return nil, fmt.Errorf("--steward %q looks like a peer ID; give the node's did:key (the `did` of `commons id --json`)", s)
+			return nil, usagef("--steward %q looks like a peer ID; give the node's did:key (the `did` of `commons id --json`)", s)
 		case exists(s):
-			return nil, fmt.Errorf("--steward %q is a path; give the did:key of the node of that repo (`commons id --repo %s`)", s, s)
+			return nil, usagef("--steward %q is a path; give the did:key of the node of that repo (`commons id --repo %s`)", s, s)
 		}
-		return nil, fmt.Errorf("--steward: %w", err)
+		return nil, badArg("--steward", err)
 	}
 	return out, nil
 }

@@ -45,15 +45,18 @@ func (InitCommand) Run(_ context.Context, env *Env, args *Args) error {
 	if _, err := args.positionals(); err != nil {
 		return err
 	}
+	if err := checkPeerAddrs("--bootstrap", args.All("bootstrap")); err != nil {
+		return err
+	}
+	if err := checkListenFlags(args); err != nil {
+		return err
+	}
 	dir, err := env.Repo()
 	if err != nil {
 		return err
 	}
 	genesis, err := readGenesisFlag(args.Get("genesis"))
 	if err != nil {
-		return err
-	}
-	if err := checkPeerAddrs("--bootstrap", args.All("bootstrap")); err != nil {
 		return err
 	}
 	swarmKey, err := readSwarmKeyFlag(args.Get("swarm-key"))

@@ -128,7 +128,7 @@ func (m *Main) fail(err error, name string) int {
 	case err == nil:
 		return 0
 	case errors.As(err, &ue):
-		fmt.Fprintf(m.Stderr, "commons: %s\n", safeMessage(ue.msg))
+		fmt.Fprintf(m.Stderr, "commons: %s\n", safeMessage(ue.Error()))
 		if cmd := lookup(name); cmd != nil {
 			fmt.Fprintf(m.Stderr, "%s(see `commons %s --help`)\n", usageLine(name, cmd), name)
 		} else {
