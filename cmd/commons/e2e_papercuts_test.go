@@ -5,6 +5,8 @@ package main
 
 import (
 	"errors"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -111,4 +113,84 @@ func TestUsageErrorsExit2(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestDaemonPapercuts: what a new user met on a running daemon.
+func TestDaemonPapercuts(t *testing.T) {
+	repo := filepath.Join(t.TempDir(), "repo")
+	startDaemon(t, repo)
+	r := func(args ...string) []string { return append(args, "--repo", repo, "--json") }
+	dir := writeTree(t, map[string]string{"a.txt": "a"})
+	var ds publishedJSON
+	ok(t, &ds, r("dataset", "add", dir, "--name", "d", "--license", "CC0-1.0")...)
+
+	// The ID of a governance update gives its envelope, as stored.
+	t.Run("object get of a governance update", func(t *testing.T) {
+		var p govPublishedJSON
+		ok(t, &p, r("gov", "propose", "set-param", "review-days", "14")...)
+		res := commons(t, nil, r("object", "get", p.ID)...)
+		if res.code != 0 {
+			t.Fatal(res)
+		}
+		env, err := protocol.DecodeEnvelope([]byte(res.stdout))
+		if err != nil {
+			t.Fatalf("object get %s: %v\n%s", p.ID, err, res.stdout)
+		}
+		if env.ID().String() != p.ID || env.Verify() != nil {
+			t.Errorf("object get %s gave the envelope of %s (verify: %v)", p.ID, env.ID(), env.Verify())
+		}
+	})
+
+	// A parent neither held nor found is refused, naming it, and nothing
+	// is published; --allow-unknown-parent publishes it.
+	t.Run("dataset add with an unknown parent", func(t *testing.T) {
+		unknown := protocol.ObjectID([]byte(`{"nobody":"published this"}`)).String()
+		add := r("dataset", "add", dir, "--name", "child", "--license", "CC0-1.0", "--parent", ds.ID, "--parent", unknown)
+		fails(t, nil, []string{"--parent " + unknown, "neither held by this node nor found on the network", "--allow-unknown-parent"}, add...)
+		var list []struct {
+			Name string `json:"name"`
+		}
+		ok(t, &list, r("dataset", "list")...)
+		if len(list) != 1 {
+			t.Fatalf("a refused dataset add published something: %+v", list)
+		}
+		var child publishedJSON
+		ok(t, &child, append(add, "--allow-unknown-parent")...)
+		var shown datasetJSON
+		ok(t, &shown, r("dataset", "show", child.ID)...)
+		if len(shown.Parents) != 2 {
+			t.Errorf("--allow-unknown-parent: parents %q, want both", shown.Parents)
+		}
+	})
+
+	// An ID in a path or a body of the API is refused unless canonical.
+	t.Run("API refuses an ID not in canonical text", func(t *testing.T) {
+		addr, err := os.ReadFile(filepath.Join(repo, "api"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		base := "http://" + strings.TrimSpace(string(addr))
+		padded := ds.ID[:len(ds.ID)-1] + string(ds.ID[len(ds.ID)-1]+1)
+		if padded == ds.ID || protocol.MustParseID(ds.ID).String() != ds.ID {
+			t.Fatal("bad test ID")
+		}
+		check := func(what string, resp *http.Response, err error) {
+			t.Helper()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "not in canonical form "+ds.ID) {
+				t.Errorf("%s: %d %s, want 400 naming the canonical form", what, resp.StatusCode, body)
+			}
+		}
+		resp, err := http.Get(base + "/v1/objects/" + padded)
+		check("GET /v1/objects/{id}", resp, err)
+		resp, err = http.Get(base + "/v1/datasets/" + padded)
+		check("GET /v1/datasets/{id}", resp, err)
+		body := `{"subject":"` + padded + `","role":"author","weight":0.5}`
+		resp, err = http.Post(base+"/v1/claims", "application/json", strings.NewReader(body))
+		check("POST /v1/claims", resp, err)
+	})
 }
