@@ -157,17 +157,23 @@ func readGenesisFlag(path string) ([]byte, error) {
 	if path == "" {
 		return nil, nil
 	}
+	return readGenesisFile("--genesis", path)
+}
+
+// readGenesisFile reads and checks a genesis file; what names the flag or
+// argument that gave path.
+func readGenesisFile(what, path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("--genesis: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, protocol.MaxGenesisSize+1)) // one byte more is enough to refuse
 	if err != nil {
-		return nil, fmt.Errorf("--genesis: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	if _, _, err := protocol.DecodeGenesis(b); err != nil {
-		return nil, fmt.Errorf("--genesis %q: %w", path, err)
+		return nil, fmt.Errorf("%s %q: %w", what, path, err)
 	}
 	return b, nil
 }

@@ -35,6 +35,7 @@ var commands = []struct {
 	{"init", InitCommand{}},
 	{"genesis new", GenesisNewCommand{}},
 	{"daemon", DaemonCommand{}},
+	{"join", JoinCommand{}},
 	{"id", IDCommand{}},
 	{"swarm connect", SwarmConnectCommand{}},
 	{"swarm peers", SwarmPeersCommand{}},
