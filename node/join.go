@@ -111,7 +111,7 @@ func (r *Repo) isCommonsOfOne() bool {
 func openStoreLocked(repo *Repo, log *slog.Logger) (*store.Store, error) {
 	st, err := store.Open(store.Options{Dir: repo.DataDir(), Logger: log})
 	if err != nil && strings.Contains(err.Error(), "directory lock") {
-		return nil, protocol.E("open store", protocol.Exists, "a daemon is using repo %s: stop it first (its store %s is locked)", repo.Dir, repo.DataDir())
+		return nil, protocol.E("open store", protocol.Exists, "a daemon is using repo %s: stop it first", repo.Dir)
 	}
 	return st, err
 }

@@ -221,7 +221,7 @@ func OpenRepoAsking(dir string, ask PassphraseAsker) (*Repo, error) {
 	}
 	nk, err := ks.load(nodeKeyName)
 	if err != nil {
-		return nil, fmt.Errorf("%s: node key: %w", op, err)
+		return nil, fmt.Errorf("%s: %w", op, err) // the keystore names the key
 	}
 	pid, err := PeerIDOf(nk)
 	if err != nil {

@@ -6,6 +6,7 @@ package main
 import (
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -193,4 +194,72 @@ func TestDaemonPapercuts(t *testing.T) {
 		resp, err = http.Post(base+"/v1/claims", "application/json", strings.NewReader(body))
 		check("POST /v1/claims", resp, err)
 	})
+}
+
+// TestErrorsSayEachThingOnce: representative failures, each wrapped at
+// several layers, name each value and each operation once.
+func TestErrorsSayEachThingOnce(t *testing.T) {
+	dir := t.TempDir()
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	busy := taken.Addr().String()
+
+	badConfig := filepath.Join(dir, "bad-config")
+	ok(t, &initJSON{}, "init", "--repo", badConfig, "--json")
+	cfg, _ := os.ReadFile(filepath.Join(badConfig, "config.json"))
+	cfg = []byte(strings.Replace(string(cfg), `"/ip4/0.0.0.0/tcp/4780"`, `"garbage"`, 1))
+	if err := os.WriteFile(filepath.Join(badConfig, "config.json"), cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	badKey := filepath.Join(dir, "bad-key")
+	ok(t, &initJSON{}, "init", "--repo", badKey, "--json")
+	if err := os.WriteFile(filepath.Join(badKey, "keys", "node.key"), []byte("garbage"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	running := filepath.Join(dir, "running")
+	startDaemon(t, running)
+	tests := []struct {
+		name  string
+		args  []string
+		once  string // said exactly once
+		never string // a prefix that one layer repeats from another
+	}{
+		{"object put of a directory", []string{"object", "put", dir}, dir, ""},
+		{"API port in use", []string{"daemon", "--repo", filepath.Join(dir, "new"), "--api", busy}, busy, "listen tcp"},
+		{"a listen address in the config", []string{"daemon", "--repo", badConfig, "--api", "127.0.0.1:0"}, "garbage", "failed to parse multiaddr"},
+		{"a listen address on the line", []string{"init", "--repo", filepath.Join(dir, "x"), "--listen", "/ip4/nowhere/tcp/1"}, "/ip4/nowhere/tcp/1", "failed to parse multiaddr"},
+		{"an ID that is not a CID", []string{"dataset", "show", "bafyreigarbage"}, "bafyreigarbage", "invalid cid"},
+		{"a second daemon on a repo", []string{"daemon", "--repo", running, "--api", "127.0.0.1:0", "--listen", "/ip4/127.0.0.1/tcp/0"}, running, "badger"},
+		{"a node key that does not parse", []string{"daemon", "--repo", badKey, "--api", "127.0.0.1:0"}, "node", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := commons(t, nil, tt.args...)
+			var msg string // the error, after a daemon's logs
+			for _, line := range strings.Split(r.stderr, "\n") {
+				if strings.HasPrefix(line, "commons: ") {
+					msg = line
+				}
+			}
+			if r.code == 0 || msg == "" {
+				t.Fatalf("no error:\n%s", r)
+			}
+			if n := strings.Count(msg, tt.once); n != 1 {
+				t.Errorf("%q says %q %d times, want once", msg, tt.once, n)
+			}
+			if tt.never != "" && strings.Contains(msg, tt.never) {
+				t.Errorf("%q repeats %q", msg, tt.never)
+			}
+			seen := map[string]bool{}
+			for _, part := range strings.Split(msg, ": ") {
+				if seen[part] {
+					t.Errorf("%q says %q twice", msg, part)
+				}
+				seen[part] = true
+			}
+		})
+	}
 }

@@ -109,13 +109,8 @@ func checkListenFlags(args *Args) error {
 // parseMultiaddr parses a multiaddr given as flag; its error, a usage
 // error, names the flag and the value once.
 func parseMultiaddr(flag, s string) (ma.Multiaddr, error) {
-	m, err := ma.NewMultiaddr(s)
-	if err != nil {
-		// go-multiaddr's message repeats the address: keep its reason.
-		why := strings.TrimPrefix(err.Error(), fmt.Sprintf("failed to parse multiaddr %q: ", s))
-		return nil, badValue(protocol.E("", protocol.Invalid, "%s %q is not a multiaddr: %s", flag, s, why))
-	}
-	return m, nil
+	m, err := node.ParseMultiaddr(s)
+	return m, badArg(flag, err)
 }
 
 // maxSwarmKeyFile bounds what readSwarmKeyFlag reads: a swarm key file is
