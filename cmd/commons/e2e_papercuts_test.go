@@ -92,6 +92,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{[]string{"gov", "propose", "dataset-status", art, "flagged", "--reason", "x"}, "names an artifact"},
 		{[]string{"gov", "vote", "nope", "yes"}, `PROPOSAL_ID "nope" is not a CID`},
 		{[]string{"genesis", "new", "--name", "x", "--steward", "12D3KooWabc", "--threshold", "1", "--out", filepath.Join(dir, "g.json")}, "looks like a peer ID"},
+		{[]string{"genesis", "new", "--name", "x", "--steward", "did:key:z6MkehRgf7yJbgaGfYsdoAsKdBPE3dj2CYhowQdcjqSJgvVd", "--threshold", "2", "--out", filepath.Join(dir, "g.json")}, "threshold 2"},
 		{[]string{"genesis", "new", "--name", "x", "--steward", "did:key:zNope", "--threshold", "1", "--out", filepath.Join(dir, "g.json")}, `--steward "did:key:zNope"`},
 	}
 	for _, tt := range tests {

@@ -64,7 +64,7 @@ func (GenesisNewCommand) Run(_ context.Context, env *Env, args *Args) error {
 	}
 	b, err := protocol.EncodeGenesis(g)
 	if err != nil {
-		return err
+		return badValue(err) // every field came from the line
 	}
 	out, err := filepath.Abs(args.Get("out"))
 	if err != nil {
