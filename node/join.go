@@ -15,10 +15,10 @@ type Joined struct {
 	Repo    string             `json:"repo"`
 	Network protocol.NetworkID `json:"network"` // the network the repo now belongs to
 	Name    string             `json:"name"`
-	// Left is the commons of one the repo founded and has left; zero when
-	// the repo belonged to no network yet.
-	Left     protocol.NetworkID `json:"left,omitempty"`
-	LeftName string             `json:"left_name,omitempty"`
+	// Left is the commons of one the repo founded and has left; zero ("")
+	// when the repo belonged to no network yet.
+	Left     protocol.NetworkID `json:"left"`
+	LeftName string             `json:"left_name"`
 	// DroppedUpdates counts the governance updates of the commons of one
 	// that were deleted; Objects counts the objects kept.
 	DroppedUpdates int   `json:"dropped_governance_updates"`
