@@ -51,6 +51,10 @@ func (InitCommand) Run(_ context.Context, env *Env, args *Args) error {
 	if err := checkListenFlags(args); err != nil {
 		return err
 	}
+	keystore, err := keystoreFlags(args)
+	if err != nil {
+		return err
+	}
 	dir, err := env.Repo()
 	if err != nil {
 		return err
@@ -60,10 +64,6 @@ func (InitCommand) Run(_ context.Context, env *Env, args *Args) error {
 		return err
 	}
 	swarmKey, err := readSwarmKeyFlag(args.Get("swarm-key"))
-	if err != nil {
-		return err
-	}
-	keystore, err := keystoreFlags(args)
 	if err != nil {
 		return err
 	}
