@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -157,8 +158,8 @@ func (c *Config) validate() error {
 		return protocol.E("config", protocol.Invalid, "api address %q is not loopback: set api_token in the config to expose the API", c.API)
 	}
 	for _, a := range c.Listen {
-		if _, err := ma.NewMultiaddr(a); err != nil {
-			return protocol.E("config", protocol.Invalid, "listen address %q is not a multiaddr: %v", a, err)
+		if _, err := ParseMultiaddr(a); err != nil {
+			return protocol.E("config", protocol.Invalid, "listen address %w", err)
 		}
 	}
 	if _, err := parseBootstrap(c.Bootstrap); err != nil {
@@ -230,14 +231,25 @@ func writeThroughTemp(path string, data []byte, mode os.FileMode, place func(tmp
 	return place(tmp.Name(), path)
 }
 
+// ParseMultiaddr parses a multiaddr; its error, of kind Invalid, quotes s
+// once (go-multiaddr's own message repeats it) and gives the reason.
+func ParseMultiaddr(s string) (ma.Multiaddr, error) {
+	m, err := ma.NewMultiaddr(s)
+	if err != nil {
+		why := strings.TrimPrefix(err.Error(), fmt.Sprintf("failed to parse multiaddr %q: ", s))
+		return nil, protocol.E("", protocol.Invalid, "%q is not a multiaddr: %s", s, why)
+	}
+	return m, nil
+}
+
 // parseBootstrap reads bootstrap multiaddrs, each ending in /p2p/PEER.
 // Addresses of one peer are merged.
 func parseBootstrap(addrs []string) ([]peer.AddrInfo, error) {
 	var ms []ma.Multiaddr
 	for _, a := range addrs {
-		m, err := ma.NewMultiaddr(a)
+		m, err := ParseMultiaddr(a)
 		if err != nil {
-			return nil, protocol.E("bootstrap", protocol.Invalid, "%q is not a multiaddr: %v", a, err)
+			return nil, protocol.E("bootstrap", protocol.Invalid, "%w", err)
 		}
 		if _, err := m.ValueForProtocol(ma.P_P2P); err != nil {
 			return nil, protocol.E("bootstrap", protocol.Invalid, "%q does not end in /p2p/PEER: a bootstrap address names its peer", a)

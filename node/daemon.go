@@ -10,11 +10,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/commons-p2p/commons/protocol"
-	"github.com/commons-p2p/commons/store"
 )
 
 // DaemonOptions override the repo's config for one run of the daemon.
@@ -38,16 +36,29 @@ const shutdownGrace = 10 * time.Second
 // RunDaemon opens (creating it when absent) the repo in dir and serves
 // until ctx is cancelled, then shuts down cleanly. It writes the API's
 // actual address to DIR/api while it serves and removes it on the way out.
-func RunDaemon(ctx context.Context, dir string, opts DaemonOptions) error {
+//
+// A start that fails changes nothing in the repo: the network it settles
+// (the genesis given, or a commons of one founded now) is written only once
+// the store is open and the API and swarm listen, and a repo this start
+// created is removed again (SPEC.md §6.1).
+func RunDaemon(ctx context.Context, dir string, opts DaemonOptions) (err error) {
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	repo, err := openOrInit(dir, opts.Genesis, opts.AskPassphrase, log)
+	repo, undoInit, err := openOrInit(dir, opts.Genesis, opts.AskPassphrase, log)
 	if err != nil {
 		return err
 	}
-	if err := repo.settleNetwork(opts.Genesis, time.Now(), log); err != nil {
+	started := false
+	defer func() { // registered first, so it runs after the store is closed
+		if !started && undoInit != nil {
+			log.Info("start failed: removing the repo it created", "repo", dir)
+			undoInit()
+		}
+	}()
+	commitNetwork, err := repo.settleNetwork(opts.Genesis, time.Now(), log)
+	if err != nil {
 		return err
 	}
 	cfg := repo.Config
@@ -60,30 +71,40 @@ func RunDaemon(ctx context.Context, dir string, opts DaemonOptions) error {
 	if err := cfg.validate(); err != nil {
 		return err
 	}
-	st, err := store.Open(store.Options{Dir: repo.DataDir(), Logger: log})
-	if err != nil {
-		if strings.Contains(err.Error(), "directory lock") {
-			return protocol.E("open store", protocol.Exists, "another daemon is using repo %s: %v", dir, err)
-		}
-		return err
-	}
-	defer st.Close()
-	n := New(repo, st, log)
 	netOpts, err := networkOptions(repo, cfg, opts.Bootstrap)
 	if err != nil {
 		return err
 	}
+	// Another daemon on this repo is told apart from a port in use; the
+	// store takes the lock for good below.
+	unlock, err := lockRepo(repo)
+	if err != nil {
+		return err
+	}
+	unlock()
+	// The API's port next: it is the likeliest to be taken, and taking it
+	// touches nothing in the repo.
+	ln, err := net.Listen("tcp", cfg.API)
+	if err != nil {
+		return protocol.E("listen", protocol.KindOf(err), "api address %s: %w", cfg.API, unwrapOpError(err))
+	}
+	defer ln.Close()
+	st, err := openStoreLocked(repo, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	n := New(repo, st, log)
 	if err := n.StartNetwork(ctx, netOpts); err != nil {
 		return err
 	}
 	defer n.Close()
-
-	ln, err := net.Listen("tcp", cfg.API)
-	if err != nil {
-		return fmt.Errorf("listen on api address %s: %w", cfg.API, err)
+	if err := commitNetwork(); err != nil {
+		return err
 	}
+	started = true
+
 	if err := writeToken(repo, cfg.APIToken); err != nil {
-		ln.Close()
 		return err
 	}
 	srv := newAPIServer(n.Handler(cfg.APIToken), defaultAPITimeouts)
@@ -111,14 +132,29 @@ func RunDaemon(ctx context.Context, dir string, opts DaemonOptions) error {
 	return nil
 }
 
-// openOrInit opens the repo in dir, creating it first when there is none.
-func openOrInit(dir string, genesis []byte, ask PassphraseAsker, log *slog.Logger) (*Repo, error) {
-	repo, err := OpenRepoAsking(dir, ask)
-	if protocol.IsKind(err, protocol.NotFound) {
-		log.Info("creating repo", "repo", dir)
-		return Init(dir, InitOptions{Genesis: genesis})
+// unwrapOpError drops the "listen tcp ADDR: " that net.OpError puts
+// before its reason, which the caller names already.
+func unwrapOpError(err error) error {
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Err != nil {
+		return oe.Err
 	}
-	return repo, err
+	return err
+}
+
+// openOrInit opens the repo in dir, creating it first when there is none;
+// undo, not nil only then, removes what the creation wrote.
+func openOrInit(dir string, genesis []byte, ask PassphraseAsker, log *slog.Logger) (repo *Repo, undo func(), err error) {
+	repo, err = OpenRepoAsking(dir, ask)
+	if !protocol.IsKind(err, protocol.NotFound) {
+		return repo, nil, err
+	}
+	log.Info("creating repo", "repo", dir)
+	existed := exists(dir)
+	if repo, err = Init(dir, InitOptions{Genesis: genesis}); err != nil {
+		return nil, nil, err
+	}
+	return repo, func() { removeInit(dir, existed) }, nil
 }
 
 func writeToken(repo *Repo, token string) error {

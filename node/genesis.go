@@ -21,19 +21,27 @@ const genesisFile = "genesis.json"
 // readGenesis reads and checks DIR/genesis.json; it returns nil and the
 // zero NetworkID when there is none.
 func readGenesis(dir string) (*protocol.Genesis, protocol.NetworkID, error) {
-	p := filepath.Join(dir, genesisFile)
-	b, err := os.ReadFile(p)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, protocol.NetworkID{}, nil
-	}
-	if err != nil {
-		return nil, protocol.NetworkID{}, fmt.Errorf("read genesis: %w", err)
+	b, err := readGenesisBytes(dir)
+	if b == nil || err != nil {
+		return nil, protocol.NetworkID{}, err
 	}
 	g, nid, err := protocol.DecodeGenesis(b)
 	if err != nil {
-		return nil, protocol.NetworkID{}, fmt.Errorf("%s: %w", p, err)
+		return nil, protocol.NetworkID{}, fmt.Errorf("%s: %w", filepath.Join(dir, genesisFile), err)
 	}
 	return g, nid, nil
+}
+
+// readGenesisBytes reads DIR/genesis.json as it is; nil when there is none.
+func readGenesisBytes(dir string) ([]byte, error) {
+	b, err := os.ReadFile(filepath.Join(dir, genesisFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read genesis: %w", err)
+	}
+	return b, nil
 }
 
 // JoinNetwork makes the repo a member of the network that genesis (the
@@ -42,7 +50,6 @@ func readGenesis(dir string) (*protocol.Genesis, protocol.NetworkID, error) {
 // to another refuses, with an error of kind Exists naming both networks,
 // and changes nothing.
 func (r *Repo) JoinNetwork(genesis []byte) error {
-	const op = "join network"
 	g, nid, err := protocol.DecodeGenesis(genesis)
 	if err != nil {
 		return err
@@ -50,17 +57,27 @@ func (r *Repo) JoinNetwork(genesis []byte) error {
 	if r.Genesis != nil {
 		return r.sameNetwork(nid, g)
 	}
-	err = writeFileNew(filepath.Join(r.Dir, genesisFile), genesis, 0o644)
-	if errors.Is(err, fs.ErrExist) { // another process wrote one since OpenRepo
-		if r.Genesis, r.Network, err = readGenesis(r.Dir); err != nil {
-			return err
-		}
-		return r.sameNetwork(nid, g)
-	}
-	if err != nil {
-		return fmt.Errorf("%s: %w", op, err)
+	if err := writeGenesis(r.Dir, genesis, nid, g); err != nil {
+		return err
 	}
 	r.Genesis, r.Network = g, nid
+	return nil
+}
+
+// writeGenesis writes genesis.json into the repo in dir, which has none:
+// when another process wrote one meanwhile, it must be of network nid.
+func writeGenesis(dir string, genesis []byte, nid protocol.NetworkID, g *protocol.Genesis) error {
+	err := writeFileNew(filepath.Join(dir, genesisFile), genesis, 0o644)
+	if errors.Is(err, fs.ErrExist) {
+		other := &Repo{Dir: dir}
+		if other.Genesis, other.Network, err = readGenesis(dir); err != nil {
+			return err
+		}
+		return other.sameNetwork(nid, g)
+	}
+	if err != nil {
+		return fmt.Errorf("join network: %w", err)
+	}
 	return nil
 }
 
@@ -69,43 +86,48 @@ func (r *Repo) sameNetwork(nid protocol.NetworkID, g *protocol.Genesis) error {
 	if nid == r.Network {
 		return nil
 	}
+	if r.isCommonsOfOne() {
+		return protocol.E("join network", protocol.Exists,
+			"repo %s founded its own commons of one (network %s), not network %s (%q) of the genesis given; nothing was changed (to move it into %s, keeping its keys and objects, stop the daemon and run `commons join FILE --repo %s`)",
+			r.Dir, r.Network, nid, g.Name, nid, r.Dir)
+	}
 	return protocol.E("join network", protocol.Exists,
 		"repo %s belongs to network %s (%q), not to network %s (%q) of the genesis given; a repo belongs to one network for good, so nothing was changed (to join %s, create another repo with `commons init --genesis FILE`)",
 		r.Dir, r.Network, r.Genesis.Name, nid, g.Name, nid)
 }
 
-// FoundCommonsOfOne gives a repo that belongs to no network a genesis of
-// its own: the node key the only steward, threshold 1, created now. It does
-// nothing to a repo that has a genesis.
-func (r *Repo) FoundCommonsOfOne(now time.Time) error {
+// settleNetwork decides, at the daemon's start, the network the repo
+// belongs to: that of the genesis given, if any, else, for a repo that has
+// none, a commons of one founded now. It sets it on r, in memory only; the
+// commit it returns writes genesis.json, and the daemon calls it once its
+// store is open and its listeners are up, so that a start that fails has
+// founded nothing (SPEC.md §7.1). commit does nothing for a repo that had
+// a genesis already.
+func (r *Repo) settleNetwork(genesis []byte, now time.Time, log *slog.Logger) (commit func() error, err error) {
+	if genesis == nil && r.Genesis == nil {
+		if genesis, err = protocol.EncodeGenesis(protocol.CommonsOfOne(r.NodeKey.DID(), now)); err != nil {
+			return nil, err // unreachable: a commons of one is valid
+		}
+	}
+	if genesis == nil {
+		return func() error { return nil }, nil
+	}
+	g, nid, err := protocol.DecodeGenesis(genesis)
+	if err != nil {
+		return nil, err
+	}
 	if r.Genesis != nil {
+		return func() error { return nil }, r.sameNetwork(nid, g)
+	}
+	r.Genesis, r.Network = g, nid
+	return func() error {
+		// The running node reads r: only the file is written here.
+		if err := writeGenesis(r.Dir, genesis, nid, g); err != nil {
+			return err
+		}
+		log.Info("joined network", "network", nid, "name", g.Name, "stewards", len(g.Stewards), "threshold", g.Threshold)
 		return nil
-	}
-	b, err := protocol.EncodeGenesis(protocol.CommonsOfOne(r.NodeKey.DID(), now))
-	if err != nil {
-		return err // unreachable: a commons of one is valid
-	}
-	return r.JoinNetwork(b)
-}
-
-// settleNetwork is what the daemon does at start: join the network of the
-// genesis given, if any, else found a commons of one when the repo has no
-// genesis yet.
-func (r *Repo) settleNetwork(genesis []byte, now time.Time, log *slog.Logger) error {
-	had := r.Genesis != nil
-	var err error
-	if genesis != nil {
-		err = r.JoinNetwork(genesis)
-	} else {
-		err = r.FoundCommonsOfOne(now)
-	}
-	if err != nil {
-		return err
-	}
-	if !had {
-		log.Info("joined network", "network", r.Network, "name", r.Genesis.Name, "stewards", len(r.Genesis.Stewards), "threshold", r.Genesis.Threshold)
-	}
-	return nil
+	}, nil
 }
 
 // Policy is what attribution obeys until governance speaks: the stewards

@@ -163,8 +163,15 @@ func (n *Node) Datasets(context.Context) ([]DatasetSummary, error) {
 }
 
 // GetObject returns the stored envelope of id, signatures merged; fetched
-// from the network when it is not stored here (unless q.Local).
+// from the network when it is not stored here (unless q.Local). A
+// governance update is an envelope too, kept apart from the objects: its
+// ID gives its envelope as stored.
 func (n *Node) GetObject(ctx context.Context, id protocol.ID, q QueryOptions) ([]byte, error) {
+	if raw, err := n.store.GovUpdate(id); err == nil {
+		return raw, nil
+	} else if !protocol.IsKind(err, protocol.NotFound) {
+		return nil, err
+	}
 	if err := n.fetchIfMissing(ctx, "get object", id, q); err != nil {
 		return nil, err
 	}

@@ -137,18 +137,24 @@ func Init(dir string, opts InitOptions) (*Repo, error) {
 			return nil, fmt.Errorf("%s: genesis: %w", op, err)
 		}
 	}
-	created := !exists(dir)
+	existed := exists(dir)
 	if err := initFiles(dir, cfg, opts.Genesis, opts.SwarmKey, passphrase); err != nil {
-		if created {
-			os.RemoveAll(dir)
-		} else {
-			for _, name := range []string{configFile, genesisFile, swarmKeyFile, keysDir, dataDir} {
-				os.RemoveAll(filepath.Join(dir, name))
-			}
-		}
+		removeInit(dir, existed)
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	return OpenRepo(dir)
+}
+
+// removeInit removes what Init wrote into dir: dir itself unless it
+// existed before (empty, as Init requires).
+func removeInit(dir string, existed bool) {
+	if !existed {
+		os.RemoveAll(dir)
+		return
+	}
+	for _, name := range []string{configFile, genesisFile, swarmKeyFile, keysDir, dataDir, apiFile, tokenFile} {
+		os.RemoveAll(filepath.Join(dir, name))
+	}
 }
 
 func initFiles(dir string, cfg Config, genesis, swarmKey, passphrase []byte) error {
@@ -215,7 +221,7 @@ func OpenRepoAsking(dir string, ask PassphraseAsker) (*Repo, error) {
 	}
 	nk, err := ks.load(nodeKeyName)
 	if err != nil {
-		return nil, fmt.Errorf("%s: node key: %w", op, err)
+		return nil, fmt.Errorf("%s: %w", op, err) // the keystore names the key
 	}
 	pid, err := PeerIDOf(nk)
 	if err != nil {

@@ -123,7 +123,7 @@ func DecodeGenesis(b []byte) (*Genesis, NetworkID, error) {
 	}
 	var w wireGenesis
 	if err := decodeStrict("genesis", b, &w); err != nil {
-		return nil, NetworkID{}, E(op, Invalid, "malformed genesis JSON: %v", err)
+		return nil, NetworkID{}, E(op, Invalid, "malformed JSON: %v", err)
 	}
 	if w.Type != GenesisType {
 		return nil, NetworkID{}, E(op, Invalid, "type %q, want %q", clip(w.Type), GenesisType)

@@ -73,8 +73,8 @@ func TestDecodeGenesisRefuses(t *testing.T) {
 		doc  []byte
 		want string // in the message
 	}{
-		{"not json", []byte(`{"type":`), "malformed genesis JSON"},
-		{"trailing data", append([]byte(genesisDoc), '{', '}'), "malformed genesis JSON"},
+		{"not json", []byte(`{"type":`), "decode genesis: malformed JSON"},
+		{"trailing data", append([]byte(genesisDoc), '{', '}'), "decode genesis: malformed JSON"},
 		{"not utf-8", genesisWith("Test commons", "Test \xff"), "not UTF-8"},
 		{"array", []byte(`[]`), "want a JSON object"},
 		{"wrong type", genesisWith("genesis/v1", "genesis/v2"), `type "https://commons.network/genesis/v2"`},

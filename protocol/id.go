@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ipfs/go-cid"
+	"github.com/multiformats/go-multibase"
 	mh "github.com/multiformats/go-multihash"
 )
 
@@ -66,7 +67,10 @@ func idFromDigest(codec uint64, d Digest) ID {
 
 // ParseID parses a CIDv1 in any multibase whose multihash is a 32-byte
 // sha2-256 and whose codec is json or raw. It also accepts "sha256:HEX",
-// which names an artifact.
+// which names an artifact. The text must be the one its multibase gives
+// the binary CID: base32 with bits set past the last byte, line breaks or
+// letters of another case spell the same ID another way, and are refused
+// (SPEC.md §4.4), so that one ID has one spelling in each multibase.
 func ParseID(s string) (ID, error) {
 	const op = "parse id"
 	if strings.HasPrefix(s, "sha256:") {
@@ -76,22 +80,46 @@ func ParseID(s string) (ID, error) {
 		}
 		return ArtifactID(d), nil
 	}
+	if id, err := parseCanonicalID(s); err == nil {
+		return id, nil
+	}
 	c, err := cid.Decode(s)
 	if err != nil {
-		return ID{}, E(op, Invalid, "%q is not a CID: %v", clip(s), err)
+		return ID{}, E(op, Invalid, "%q is not a CID: %v", clip(s), cidReason(err))
 	}
 	id, err := idFromCid(c)
 	if err != nil {
 		return ID{}, E(op, Invalid, "%q: %v", clip(s), err)
 	}
+	if enc, err := cid.ExtractEncoding(s); err != nil || !sameText(c, enc, s) {
+		return ID{}, E(op, Invalid, "%q is not in canonical form %s: it spells that ID with bits set past its last byte, a line break or letters in another case", clip(s), id)
+	}
 	return id, nil
+}
+
+// sameText reports whether s is the text of c in the multibase enc.
+func sameText(c cid.Cid, enc multibase.Encoding, s string) bool {
+	again, err := c.StringOfBase(enc)
+	return err == nil && again == s
+}
+
+// cidReason is what go-cid says is wrong, without the "invalid cid: "
+// each of its layers puts before it.
+func cidReason(err error) error {
+	for {
+		var ic cid.ErrInvalidCid
+		if !errors.As(err, &ic) || ic.Err == nil {
+			return err
+		}
+		err = ic.Err
+	}
 }
 
 // IDFromBytes parses the binary form of an ID, as returned by Bytes.
 func IDFromBytes(b []byte) (ID, error) {
 	c, err := cid.Cast(b)
 	if err != nil {
-		return ID{}, E("id from bytes", Invalid, "not a CID: %v", err)
+		return ID{}, E("id from bytes", Invalid, "not a CID: %v", cidReason(err))
 	}
 	id, err := idFromCid(c)
 	if err != nil {

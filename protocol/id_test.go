@@ -79,16 +79,38 @@ func TestParseIDOtherSpellings(t *testing.T) {
 			}
 		}
 	}
-	// Non-zero padding bits in the last base32 character: ParseID is
-	// lenient, for people; payloads must use the canonical form (§3).
-	if got, err := protocol.ParseID(vectorDatasetID[:len(vectorDatasetID)-1] + "r"); err != nil || got.String() != vectorDatasetID {
-		t.Errorf("ParseID with padding bits = %s, %v", got, err)
+	upper, _ := want(vectorDatasetID).Cid().StringOfBase(multibase.Base32Upper)
+	if got, err := protocol.ParseID(upper); err != nil || got.String() != vectorDatasetID {
+		t.Errorf("ParseID(%s) = %s, %v", upper, got, err)
 	}
 	for _, s := range []string{helloFile.Digest.String(), "sha256:" + strings.ToUpper(helloFile.Digest.Hex())} {
 		got, err := protocol.ParseID(s)
 		if err != nil || got.String() != vectorArtifactID {
 			t.Errorf("ParseID(%s) = %s, %v; want %s", s, got, err, vectorArtifactID)
 		}
+	}
+}
+
+func want(s string) protocol.ID { return protocol.MustParseID(s) }
+
+// TestParseIDNonCanonical: a text that decodes to an ID but is not what
+// its multibase writes for it spells the ID a second way, and is refused,
+// naming the ID it spells (SPEC.md §4.4).
+func TestParseIDNonCanonical(t *testing.T) {
+	last := func(s string, c byte) string { return s[:len(s)-1] + string(c) }
+	hex16, _ := want(vectorArtifactID).Cid().StringOfBase(multibase.Base16)
+	for _, tc := range []struct{ in, spells string }{
+		{last(vectorDatasetID, 'r'), vectorDatasetID},                         // bits set past the last byte: 'q' is 10000, 'r' 10001
+		{last(vectorArtifactID, 'n'), vectorArtifactID},                       // 'm' is 01100, its last two bits past the last byte
+		{vectorDatasetID[:20] + "\n" + vectorDatasetID[20:], vectorDatasetID}, // base32 skips line breaks
+		{"b" + strings.ToUpper(vectorDatasetID[1:3]) + vectorDatasetID[3:], vectorDatasetID},
+		{"f" + strings.ToUpper(hex16[1:]), vectorArtifactID},
+	} {
+		_, err := protocol.ParseID(tc.in)
+		wantErr(t, err, protocol.Invalid, "parse id", "not in canonical form "+tc.spells)
+	}
+	if vectorDatasetID[len(vectorDatasetID)-1] != 'q' || vectorArtifactID[len(vectorArtifactID)-1] != 'm' {
+		t.Fatalf("the vectors %s, %s no longer end in q and m", vectorDatasetID, vectorArtifactID)
 	}
 }
 

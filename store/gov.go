@@ -90,3 +90,34 @@ func (s *Store) EachGovUpdate(f func(id protocol.ID, raw []byte) bool) error {
 	}
 	return nil
 }
+
+// DropGovUpdates deletes every stored governance update and returns how
+// many there were: what a repo leaves behind when it moves from the
+// commons of one it founded into another network (node.Join),
+// whose updates would name the old network.
+func (s *Store) DropGovUpdates() (int, error) {
+	const op = "drop governance updates"
+	var keys [][]byte
+	err := s.view(func(txn *badger.Txn) error {
+		return scan(txn, famGovernance, false, func(key, _ []byte) error {
+			keys = append(keys, bytes.Clone(key))
+			return nil
+		})
+	})
+	if err != nil {
+		return 0, protocol.E(op, protocol.KindOf(err), "%w", err)
+	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	wb := s.db.NewWriteBatch()
+	defer wb.Cancel()
+	for _, k := range keys {
+		if err := wb.Delete(k); err != nil {
+			return 0, protocol.E(op, protocol.Other, "%w", err)
+		}
+	}
+	if err := wb.Flush(); err != nil {
+		return 0, protocol.E(op, protocol.Other, "%w", err)
+	}
+	return len(keys), nil
+}

@@ -56,3 +56,30 @@ func TestGovUpdates(t *testing.T) {
 		t.Errorf("stopping early: %d visits, err %v", n, err)
 	}
 }
+
+// TestDropGovUpdates: every update goes, for good; a second drop finds none.
+func TestDropGovUpdates(t *testing.T) {
+	dir := t.TempDir()
+	s := storetest.OpenDir(t, dir)
+	for i := range 3 {
+		raw := fmt.Appendf(nil, `{"update":%d}`, i)
+		if _, err := s.PutGovUpdate(protocol.ObjectID(raw), raw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := s.DropGovUpdates(); err != nil || n != 3 {
+		t.Fatalf("drop: %d, %v; want 3", n, err)
+	}
+	s.Close()
+	s = storetest.OpenDir(t, dir)
+	n := 0
+	if err := s.EachGovUpdate(func(protocol.ID, []byte) bool { n++; return true }); err != nil || n != 0 {
+		t.Errorf("after dropping and reopening: %d updates, %v", n, err)
+	}
+	if _, err := s.GovUpdate(protocol.ObjectID([]byte(`{"update":1}`))); !protocol.IsKind(err, protocol.NotFound) {
+		t.Errorf("a dropped update: %v, want not found", err)
+	}
+	if n, err := s.DropGovUpdates(); err != nil || n != 0 {
+		t.Errorf("second drop: %d, %v", n, err)
+	}
+}

@@ -42,13 +42,27 @@ func (a *Args) Has(name string) bool { _, ok := a.vals[name]; return ok }
 // Bool reports whether a boolean flag is set.
 func (a *Args) Bool(name string) bool { return a.Get(name) == "true" }
 
-// usageError is a command line that does not parse; it exits 2 with the
-// command's usage.
-type usageError struct{ msg string }
+// usageError is a command line that the CLI refuses by its own rules,
+// before it reads a file or asks the daemon: an unknown command or flag, a
+// missing or extra argument, a flag or argument whose value does not parse
+// or is outside the range its usage gives. It exits 2 with the command's
+// usage. Whatever depends on more than the line (a file, a key name, what
+// the daemon holds) is not a usage error, and exits 1.
+type usageError struct{ err error }
 
-func (e *usageError) Error() string { return e.msg }
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
 
-func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+func usagef(format string, args ...any) error { return &usageError{fmt.Errorf(format, args...)} }
+
+// badValue makes err, the refusal of a flag's or argument's value, a usage
+// error; err keeps its kind. A nil err stays nil.
+func badValue(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &usageError{err}
+}
 
 // parseArgs separates positionals from the flags in spec, in any order.
 // Flags are written -name or --name; a value follows as --name=V or as the

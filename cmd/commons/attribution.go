@@ -67,18 +67,26 @@ func printAttribution(t *table, a *store.Attribution) {
 	if len(a.Lineage) == 0 {
 		return
 	}
+	// The ancestors are one table and each one's contributors another:
+	// a line of a single cell between them keeps their columns apart, so
+	// an ID in one does not widen a role in the other.
 	t.row()
 	t.row("lineage:")
-	for _, anc := range a.Lineage {
-		name := safeText(anc.Name)
+	t.row("  DEPTH", "ANCESTOR", "NAME", "VIA")
+	names := make([]string, len(a.Lineage))
+	for i, anc := range a.Lineage {
+		names[i] = safeText(anc.Name)
 		if anc.Name == "" {
-			name = anc.Kind
+			names[i] = anc.Kind
 		}
 		if anc.Standing != nil {
-			name += " [" + safeText(anc.Standing.Status) + "]"
+			names[i] += " [" + safeText(anc.Standing.Status) + "]"
 		}
+		t.row(fmt.Sprintf("  %d", anc.Depth), anc.ID, safe(names[i]), anc.Via)
+	}
+	for i, anc := range a.Lineage {
 		t.row()
-		t.row(fmt.Sprintf("  depth %d", anc.Depth), anc.ID, safe(name), fmt.Sprintf("via %s", anc.Via))
+		t.row(safe(fmt.Sprintf("contributors of %s (%s):", names[i], anc.ID)))
 		printContributors(t, "  ", anc.Contributors)
 	}
 }

@@ -70,10 +70,10 @@ func (ClaimAddCommand) Run(ctx context.Context, env *Env, args *Args) error {
 func parseWeight(s string) (float64, error) {
 	w, err := strconv.ParseFloat(s, 64)
 	if err != nil {
-		return 0, protocol.E("claim add", protocol.Invalid, "--weight %q is not a number; want a number in (0, 1], e.g. 0.3", s)
+		return 0, badValue(protocol.E("claim add", protocol.Invalid, "--weight %q is not a number; want a number in (0, 1], e.g. 0.3", s))
 	}
 	if !(w > 0 && w <= 1) {
-		return 0, protocol.E("claim add", protocol.Invalid, "--weight %s is outside (0, 1]: a weight is more than 0 and at most 1", s)
+		return 0, badValue(protocol.E("claim add", protocol.Invalid, "--weight %s is outside (0, 1]: a weight is more than 0 and at most 1", s))
 	}
 	return w, nil
 }

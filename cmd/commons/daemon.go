@@ -25,7 +25,9 @@ override the config for this run ("--api 127.0.0.1:0" and
 written to DIR/api. With --genesis the repo joins the network FILE founds; a
 repo of another network refuses it and the daemon does not start. A repo
 never given a genesis founds a commons of one at the first start: the node
-key its only steward. Each --bootstrap is a peer to join the network
+key its only steward (` + "`commons join`" + ` moves it into a real network later). A
+start that fails (a port in use, another daemon on the repo) changes
+nothing: it founds nothing, and removes a repo it created. Each --bootstrap is a peer to join the network
 through for this run, an address ending in /p2p/PEER, besides those of the
 config (` + "`commons init --bootstrap`" + `). An encrypted keystore's passphrase is read once, at start,
 from the file or variable the config names (keystore.passphrase_file or
@@ -48,15 +50,18 @@ func (DaemonCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	if _, err := args.positionals(); err != nil {
 		return err
 	}
+	if err := checkPeerAddrs("--bootstrap", args.All("bootstrap")); err != nil {
+		return err
+	}
+	if err := checkListenFlags(args); err != nil {
+		return err
+	}
 	dir, err := env.Repo()
 	if err != nil {
 		return err
 	}
 	genesis, err := readGenesisFlag(args.Get("genesis"))
 	if err != nil {
-		return err
-	}
-	if err := checkPeerAddrs("--bootstrap", args.All("bootstrap")); err != nil {
 		return err
 	}
 	var h slog.Handler = slog.NewTextHandler(env.Stderr, nil)

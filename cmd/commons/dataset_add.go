@@ -18,12 +18,14 @@ type DatasetAddCommand struct{}
 
 func (DatasetAddCommand) Synopsis() string { return "hash files and publish a signed dataset record" }
 func (DatasetAddCommand) Usage() string {
-	return `usage: commons dataset add PATH --name NAME --license SPDX [--description TEXT] [--version V] [--parent ID]... [--follow-links] [--include-hidden] [--as KEY]
+	return `usage: commons dataset add PATH --name NAME --license SPDX [--description TEXT] [--version V] [--parent ID]... [--allow-unknown-parent] [--follow-links] [--include-hidden] [--as KEY]
 
 Hashes the files under PATH (a directory, or a single file) on this machine,
 in parallel, and asks the daemon to sign and store a dataset record listing
 them: each file's path below PATH, sha256 and size. --parent names datasets
-this one derives from.
+this one derives from: each must be held by the node or found on the
+network (the daemon looks for up to ` + shortDuration(node.DefaultQueryTimeout) + `), unless --allow-unknown-parent
+is given, so that a mistyped ID is not published as a parent.
 
 What is published is the tree as a reader sees it, and nothing outside it:
   - a symbolic link inside the tree to a file or directory inside the tree
@@ -51,6 +53,7 @@ func (DatasetAddCommand) Flags() []Flag {
 		{Name: "description", Value: "TEXT", Help: "what the dataset is"},
 		{Name: "version", Value: "V", Help: "the dataset's version"},
 		{Name: "parent", Value: "ID", Repeat: true, Help: "a dataset this one derives from"},
+		{Name: "allow-unknown-parent", Help: "publish even when a --parent is neither held here nor found on the network"},
 		{Name: "follow-links", Help: "follow symbolic links that point outside PATH (default: refuse them)"},
 		{Name: "include-hidden", Help: "publish dotfiles and version-control directories too (default: skip them)"},
 		{Name: "as", Value: "KEY", Help: "sign with this key of the keystore (default: the node key)"},
@@ -79,6 +82,11 @@ func (DatasetAddCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if !args.Bool("allow-unknown-parent") {
+		if err := knownParents(ctx, c, parents); err != nil {
+			return err
+		}
+	}
 	tree, err := node.HashTree(ctx, pos[0], node.TreeOptions{
 		FollowLinks:   args.Bool("follow-links"),
 		IncludeHidden: args.Bool("include-hidden"),
@@ -112,6 +120,26 @@ func (DatasetAddCommand) Run(ctx context.Context, env *Env, args *Args) error {
 		printPublished(t, p)
 		printSkipped(t, tree.Skipped)
 	})
+}
+
+// knownParents refuses a parent that the daemon neither holds nor finds
+// on the network, before anything is hashed.
+func knownParents(ctx context.Context, c *node.Client, parents []string) error {
+	for _, p := range parents {
+		id, err := protocol.ParseID(p)
+		if err != nil {
+			return err
+		}
+		_, err = c.Dataset(ctx, id, node.QueryOptions{})
+		switch {
+		case protocol.IsKind(err, protocol.NotFound):
+			return protocol.E("dataset add", protocol.NotFound, "--parent %s is neither held by this node nor found on the network; "+
+				"publish the parent first, or give --allow-unknown-parent to name it anyway", id)
+		case err != nil:
+			return fmt.Errorf("dataset add: --parent: %w", err)
+		}
+	}
+	return nil
 }
 
 // printSkipped is the text form of what the walk left out: counts by

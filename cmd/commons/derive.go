@@ -63,7 +63,7 @@ func (DeriveCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	if args.Has("digest") {
 		d, err := protocol.ParseDigest(args.Get("digest"))
 		if err != nil {
-			return err
+			return badArg("--digest", err)
 		}
 		req.Digest = d.String()
 	}

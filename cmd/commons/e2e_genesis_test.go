@@ -55,8 +55,13 @@ func TestGenesisFounders(t *testing.T) {
 		t.Fatalf("genesis written: %+v, %v", parsed, err)
 	}
 	fails(t, nil, []string{file, "exists", "--force"}, "genesis", "new", "--name", "x", "--steward", a.DID, "--threshold", "1", "--out", file)
-	fails(t, nil, []string{"threshold 3", "[1, 2]"}, "genesis", "new", "--name", "x", "--steward", a.DID, "--steward", b.DID, "--threshold", "3", "--out", filepath.Join(dir, "bad.json"))
-	fails(t, nil, []string{"is a path", "did:key"}, "genesis", "new", "--name", "x", "--steward", filepath.Join(dir, "a"), "--threshold", "1", "--out", filepath.Join(dir, "bad.json"))
+	if r := commons(t, nil, "genesis", "new", "--name", "x", "--steward", a.DID, "--steward", b.DID, "--threshold", "3", "--out", filepath.Join(dir, "bad.json")); r.code != 2 || !strings.Contains(r.stderr, "threshold 3") || !strings.Contains(r.stderr, "[1, 2]") {
+		t.Errorf("genesis new --threshold above the stewards: want exit 2 naming the range\n%s", r)
+	}
+	// A steward that is not a DID is a usage error, exit 2, whatever it names.
+	if r := commons(t, nil, "genesis", "new", "--name", "x", "--steward", filepath.Join(dir, "a"), "--threshold", "1", "--out", filepath.Join(dir, "bad.json")); r.code != 2 || !strings.Contains(r.stderr, "is a path") || !strings.Contains(r.stderr, "did:key") {
+		t.Errorf("genesis new --steward PATH: want exit 2 naming the path and did:key\n%s", r)
+	}
 	if _, err := os.Stat(filepath.Join(dir, "bad.json")); !os.IsNotExist(err) {
 		t.Errorf("a refused genesis new wrote its file: %v", err)
 	}

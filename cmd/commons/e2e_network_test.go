@@ -121,17 +121,35 @@ func TestJoinFlagsRefused(t *testing.T) {
 		{"bootstrap with a bad peer ID", []string{"--bootstrap", "/ip4/127.0.0.1/tcp/4780/p2p/12D3nope"}, []string{`--bootstrap "/ip4/127.0.0.1/tcp/4780/p2p/12D3nope"`}},
 		{"one bad bootstrap of two", []string{"--bootstrap", good, "--bootstrap", "/dns4/example.org/tcp/4780"}, []string{"/dns4/example.org/tcp/4780", "/p2p/PEER"}},
 	}
+	// A bad swarm key file exits 1; a bad address on the line is a usage
+	// error, exit 2.
+	refused := func(t *testing.T, want []string, args ...string) {
+		t.Helper()
+		if args[3] != "--bootstrap" {
+			fails(t, nil, want, args...)
+			return
+		}
+		r := commons(t, nil, args...)
+		if r.code != 2 || r.stdout != "" {
+			t.Fatalf("commons %s: want exit 2\n%s", strings.Join(args, " "), r)
+		}
+		for _, w := range want {
+			if !strings.Contains(r.stderr, w) {
+				t.Errorf("commons %s: stderr %q does not say %q", strings.Join(args, " "), r.stderr, w)
+			}
+		}
+	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			repo := filepath.Join(dir, "repo", string(rune('a'+i)))
-			fails(t, nil, tt.want, append([]string{"init", "--repo", repo}, tt.args...)...)
+			refused(t, tt.want, append([]string{"init", "--repo", repo}, tt.args...)...)
 			if exists(repo) {
 				t.Errorf("a refused init created %s", repo)
 			}
 			if !strings.HasPrefix(tt.args[0], "--bootstrap") {
 				return
 			}
-			fails(t, nil, tt.want, append([]string{"daemon", "--repo", repo, "--api", "127.0.0.1:0"}, tt.args...)...)
+			refused(t, tt.want, append([]string{"daemon", "--repo", repo, "--bootstrap"}, tt.args[1:]...)...)
 			if exists(repo) {
 				t.Errorf("a refused daemon created %s", repo)
 			}
@@ -207,6 +225,7 @@ func TestQueryFlagsRefused(t *testing.T) {
 		{[]string{"--local", "--timeout", "5s"}, "--local and --timeout exclude each other"},
 		{[]string{"--timeout"}, "flag --timeout needs a value"},
 		{[]string{"--local=maybe"}, "flag --local takes no value"},
+		{[]string{"--timeout", "6m"}, "--timeout 6m is above 5m"},
 	}
 	for _, read := range reads {
 		for _, tt := range usage {
@@ -221,8 +240,6 @@ func TestQueryFlagsRefused(t *testing.T) {
 				}
 			})
 		}
-		args := append(append([]string{}, read...), "--timeout", "6m", "--repo", empty)
-		fails(t, nil, []string{"--timeout 6m is above 5m"}, args...)
 	}
 }
 

@@ -299,6 +299,8 @@ func TestBadInput(t *testing.T) {
 	sig["sig"] = base64.StdEncoding.EncodeToString(s)
 	badSig, _ := json.Marshal(w)
 
+	// Values the command line alone refuses are usage errors, exit 2:
+	// TestUsageErrorsExit2.
 	tests := []struct {
 		name string
 		args []string
@@ -310,22 +312,13 @@ func TestBadInput(t *testing.T) {
 		{"empty file", []string{"object", "put", write("empty.json", nil)}, []string{"empty"}},
 		{"oversized envelope", []string{"object", "put", write("huge.json", bytes.Repeat([]byte(" "), protocol.MaxEnvelopeSize+1))}, []string{`huge.json" is over the envelope size limit`}},
 		{"object file does not exist", []string{"object", "put", filepath.Join(dir, "nope.json")}, []string{`nope.json" does not exist`}},
-		{"weight 0", []string{"claim", "add", "--subject", ds.ID, "--role", "author", "--weight", "0"}, []string{"--weight 0", "(0, 1]"}},
-		{"weight 1.5", []string{"claim", "add", "--subject", ds.ID, "--role", "author", "--weight", "1.5"}, []string{"--weight 1.5", "(0, 1]"}},
-		{"weight not a number", []string{"claim", "add", "--subject", ds.ID, "--role", "author", "--weight", "lots"}, []string{`--weight "lots" is not a number`}},
 		{"unknown --as key", []string{"claim", "add", "--subject", ds.ID, "--role", "author", "--weight", "0.5", "--as", "nobody"}, []string{`"nobody"`}},
 		{"unknown --contributor key", []string{"claim", "add", "--subject", ds.ID, "--role", "author", "--weight", "0.5", "--contributor", "nobody"}, []string{`"nobody"`}},
 		{"bad role", []string{"claim", "add", "--subject", ds.ID, "--role", "Chief Cook", "--weight", "0.5"}, []string{"role"}},
 		{"revocation by another key", []string{"claim", "revoke", claim.ID, "--reason", "not mine", "--as", "alice"}, []string{claim.ID, alice.DID, "may not revoke"}},
-		{"ID that does not parse", []string{"dataset", "show", "not-a-cid"}, []string{"not-a-cid"}},
-		{"subject that does not parse", []string{"claim", "add", "--subject", "bafy-nope", "--role", "author", "--weight", "0.5"}, []string{"--subject", "bafy-nope"}},
-		{"parent that does not parse", []string{"dataset", "add", dir, "--name", "X", "--license", "MIT", "--parent", "zzz"}, []string{"--parent", "zzz"}},
-		{"attribution of a bad ID", []string{"attribution", "sha256:1234"}, []string{"sha256:1234"}},
 		{"dataset path does not exist", []string{"dataset", "add", filepath.Join(dir, "missing-dir"), "--name", "X", "--license", "MIT"}, []string{`missing-dir" does not exist`}},
 		{"locate path does not exist", []string{"locate", filepath.Join(dir, "missing.csv")}, []string{`missing.csv" does not exist`}},
-		{"locate bad digest", []string{"locate", "sha256:abc"}, []string{"not a sha256 digest"}},
 		{"derive file does not exist", []string{"derive", "--file", filepath.Join(dir, "missing.bin"), "--input", ds.ID, "--activity", "trained-on"}, []string{`missing.bin" does not exist`}},
-		{"derive bad digest", []string{"derive", "--digest", "sha256:xyz", "--input", ds.ID, "--activity", "trained-on"}, []string{"sha256:xyz"}},
 		{"bad license", []string{"dataset", "add", dir, "--name", "X", "--license", "free as in <beer>"}, []string{"license"}},
 		{"unknown object", []string{"object", "get", protocol.ObjectID([]byte("nothing")).String()}, []string{protocol.ObjectID([]byte("nothing")).String()}},
 		{"cosign an unknown object", []string{"claim", "cosign", protocol.ObjectID([]byte("{}")).String()}, []string{protocol.ObjectID([]byte("{}")).String()}},

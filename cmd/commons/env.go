@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -59,8 +60,6 @@ func (e *Env) Print(v any, text func(t *tabwriter.Writer)) error {
 	return e.PrintTable(v, func(t *table) { text(t.tw) })
 }
 
-// parseID parses an ID given on the command line; what names the argument
-// in the error ("--subject", "ID").
 // idAndClient reads a command's one positional argument, an ID, and
 // connects to the daemon.
 func idAndClient(env *Env, args *Args) (protocol.ID, *node.Client, error) {
@@ -88,12 +87,25 @@ func queryAndClient(env *Env, args *Args) (protocol.ID, node.QueryOptions, *node
 	return id, opts, c, err
 }
 
+// parseID parses an ID given on the command line; what names the argument
+// in the error ("--subject", "ID"), which is a usage error.
 func parseID(what, s string) (protocol.ID, error) {
 	id, err := protocol.ParseID(s)
-	if err != nil {
-		return protocol.ID{}, fmt.Errorf("%s: %w", what, err)
+	return id, badArg(what, err)
+}
+
+// badArg is the usage error of the argument what ("--subject", "ID")
+// whose value a parser refused with err. The argument's name says what
+// was being parsed, so the parser's operation ("parse id: ") is dropped
+// and its reason, which quotes the value, kept.
+func badArg(what string, err error) error {
+	if err == nil {
+		return nil
 	}
-	return id, nil
+	if pe := (*protocol.Error)(nil); errors.As(err, &pe) && pe.Op != "" {
+		err = pe.Err
+	}
+	return badValue(protocol.E("", protocol.Invalid, "%s %w", what, err))
 }
 
 func parseIDs(what string, ss []string) ([]string, error) {

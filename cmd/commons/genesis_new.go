@@ -64,7 +64,7 @@ func (GenesisNewCommand) Run(_ context.Context, env *Env, args *Args) error {
 	}
 	b, err := protocol.EncodeGenesis(g)
 	if err != nil {
-		return err
+		return badValue(err) // every field came from the line
 	}
 	out, err := filepath.Abs(args.Get("out"))
 	if err != nil {
@@ -97,11 +97,11 @@ func parseStewards(ss []string) ([]protocol.DID, error) {
 		}
 		switch {
 		case strings.HasPrefix(s, "12D3") || strings.HasPrefix(s, "Qm"):
-			return nil, fmt.Errorf("--steward %q looks like a peer ID; give the node's did:key (the `did` of `commons id --json`)", s)
+			return nil, usagef("--steward %q looks like a peer ID; give the node's did:key (the `did` of `commons id --json`)", s)
 		case exists(s):
-			return nil, fmt.Errorf("--steward %q is a path; give the did:key of the node of that repo (`commons id --repo %s`)", s, s)
+			return nil, usagef("--steward %q is a path; give the did:key of the node of that repo (`commons id --repo %s`)", s, s)
 		}
-		return nil, fmt.Errorf("--steward: %w", err)
+		return nil, badArg("--steward", err)
 	}
 	return out, nil
 }
@@ -157,17 +157,23 @@ func readGenesisFlag(path string) ([]byte, error) {
 	if path == "" {
 		return nil, nil
 	}
+	return readGenesisFile("--genesis", path)
+}
+
+// readGenesisFile reads and checks a genesis file; what names the flag or
+// argument that gave path.
+func readGenesisFile(what, path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("--genesis: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, protocol.MaxGenesisSize+1)) // one byte more is enough to refuse
 	if err != nil {
-		return nil, fmt.Errorf("--genesis: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	if _, _, err := protocol.DecodeGenesis(b); err != nil {
-		return nil, fmt.Errorf("--genesis %q: %w", path, err)
+		return nil, fmt.Errorf("%s %q: %w", what, path, err)
 	}
 	return b, nil
 }

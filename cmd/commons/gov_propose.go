@@ -100,7 +100,7 @@ var govActions = map[protocol.GovAction]govAction{
 				return node.GovProposeRequest{}, err
 			}
 			if !id.IsObject() {
-				return node.GovProposeRequest{}, protocol.E("", protocol.Invalid, "ID %s names an artifact (a file's digest); give the ID of a dataset", id)
+				return node.GovProposeRequest{}, badValue(protocol.E("", protocol.Invalid, "ID %s names an artifact (a file's digest); give the ID of a dataset", id))
 			}
 			if !slices.Contains(datasetStatuses, protocol.DatasetStatus(pos[1])) {
 				return node.GovProposeRequest{}, usagef("status %q is not one of accepted, flagged, delisted", pos[1])
@@ -200,7 +200,7 @@ func parseExpires(s string) (string, error) {
 	case d <= 0:
 		return "", usagef("--expires %s is not positive: give how long the proposal stays open, e.g. 72h", s)
 	case d > protocol.MaxGovExpiry:
-		return "", protocol.E("", protocol.Invalid, "--expires %s is above %s, the longest a proposal stays open", s, shortDuration(protocol.MaxGovExpiry))
+		return "", badValue(protocol.E("", protocol.Invalid, "--expires %s is above %s, the longest a proposal stays open", s, shortDuration(protocol.MaxGovExpiry)))
 	}
 	return s, nil
 }
@@ -213,7 +213,7 @@ func didOrKey(what, s string) (string, error) {
 	}
 	if strings.HasPrefix(s, "did:") {
 		if _, err := protocol.ParseDID(s); err != nil {
-			return "", fmt.Errorf("%s: %w", what, err)
+			return "", badArg(what, err)
 		}
 	}
 	return s, nil

@@ -45,6 +45,16 @@ func (InitCommand) Run(_ context.Context, env *Env, args *Args) error {
 	if _, err := args.positionals(); err != nil {
 		return err
 	}
+	if err := checkPeerAddrs("--bootstrap", args.All("bootstrap")); err != nil {
+		return err
+	}
+	if err := checkListenFlags(args); err != nil {
+		return err
+	}
+	keystore, err := keystoreFlags(args)
+	if err != nil {
+		return err
+	}
 	dir, err := env.Repo()
 	if err != nil {
 		return err
@@ -53,14 +63,7 @@ func (InitCommand) Run(_ context.Context, env *Env, args *Args) error {
 	if err != nil {
 		return err
 	}
-	if err := checkPeerAddrs("--bootstrap", args.All("bootstrap")); err != nil {
-		return err
-	}
 	swarmKey, err := readSwarmKeyFlag(args.Get("swarm-key"))
-	if err != nil {
-		return err
-	}
-	keystore, err := keystoreFlags(args)
 	if err != nil {
 		return err
 	}

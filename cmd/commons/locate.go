@@ -35,13 +35,21 @@ func (LocateCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	if err != nil {
 		return err
 	}
+	var d protocol.Digest
+	digest := strings.HasPrefix(pos[0], "sha256:")
+	if digest {
+		if d, err = protocol.ParseDigest(pos[0]); err != nil {
+			return badArg("PATH", err)
+		}
+	}
 	c, err := env.Client()
 	if err != nil {
 		return err
 	}
-	d, err := digestOf(ctx, pos[0])
-	if err != nil {
-		return err
+	if !digest {
+		if d, err = hashFile(ctx, pos[0]); err != nil {
+			return err
+		}
 	}
 	res, err := c.Locate(ctx, d, opts)
 	if err != nil {
@@ -66,15 +74,11 @@ func printLocated(t *table, res *node.LocateResult) {
 	}
 }
 
-// digestOf reads "sha256:HEX" as a digest, and anything else as the path
-// of a file to hash, by the rules of dataset add; an interrupt stops the
-// hashing.
-func digestOf(ctx context.Context, arg string) (protocol.Digest, error) {
-	if strings.HasPrefix(arg, "sha256:") {
-		return protocol.ParseDigest(arg)
-	}
+// hashFile hashes the file at path by the rules of dataset add; an
+// interrupt stops the hashing.
+func hashFile(ctx context.Context, path string) (protocol.Digest, error) {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	d, _, err := node.HashFileContext(ctx, arg)
+	d, _, err := node.HashFileContext(ctx, path)
 	return d, err
 }

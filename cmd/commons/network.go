@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"strings"
 	"time"
@@ -50,7 +51,7 @@ func parseQueryOptions(args *Args) (node.QueryOptions, error) {
 	case opts.Local:
 		return opts, usagef("--local and --timeout exclude each other: --local does not search the network")
 	case d > node.MaxQueryTimeout:
-		return opts, protocol.E("", protocol.Invalid, "--timeout %s is above %s, the longest a daemon searches the network", s, shortDuration(node.MaxQueryTimeout))
+		return opts, badValue(protocol.E("", protocol.Invalid, "--timeout %s is above %s, the longest a daemon searches the network", s, shortDuration(node.MaxQueryTimeout)))
 	}
 	opts.Timeout = d
 	return opts, nil
@@ -70,21 +71,46 @@ func shortDuration(d time.Duration) string {
 
 // checkPeerAddrs checks that each of addrs is a multiaddr ending in
 // /p2p/PEER, the form every peer address takes on the command line; flag
-// names the flag or argument in the error ("--bootstrap").
+// names the flag or argument in the error ("--bootstrap"). A bad one is a
+// usage error.
 func checkPeerAddrs(flag string, addrs []string) error {
 	for _, a := range addrs {
-		m, err := ma.NewMultiaddr(a)
+		m, err := parseMultiaddr(flag, a)
 		if err != nil {
-			return protocol.E("", protocol.Invalid, "%s %q is not a multiaddr: %v", flag, a, err)
+			return err
 		}
 		if _, err := m.ValueForProtocol(ma.P_P2P); err != nil {
-			return protocol.E("", protocol.Invalid, "%s %q does not end in /p2p/PEER: a peer address names its peer (see `commons id` on that node)", flag, a)
+			return badValue(protocol.E("", protocol.Invalid, "%s %q does not end in /p2p/PEER: a peer address names its peer (see `commons id` on that node)", flag, a))
 		}
 		if _, err := peer.AddrInfoFromP2pAddr(m); err != nil {
-			return protocol.E("", protocol.Invalid, "%s %q: %v", flag, a, err)
+			return badValue(protocol.E("", protocol.Invalid, "%s %q: %v", flag, a, err))
 		}
 	}
 	return nil
+}
+
+// checkListenFlags checks the --api and --listen of init and daemon: a
+// host:port and multiaddrs. What the config then requires of them (a
+// loopback API without a token) the node checks.
+func checkListenFlags(args *Args) error {
+	if api := args.Get("api"); args.Has("api") {
+		if _, _, err := net.SplitHostPort(api); err != nil {
+			return badValue(protocol.E("", protocol.Invalid, "--api %q is not HOST:PORT, e.g. 127.0.0.1:5780 (port 0 picks a free one)", api))
+		}
+	}
+	for _, a := range args.All("listen") {
+		if _, err := parseMultiaddr("--listen", a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// parseMultiaddr parses a multiaddr given as flag; its error, a usage
+// error, names the flag and the value once.
+func parseMultiaddr(flag, s string) (ma.Multiaddr, error) {
+	m, err := node.ParseMultiaddr(s)
+	return m, badArg(flag, err)
 }
 
 // maxSwarmKeyFile bounds what readSwarmKeyFlag reads: a swarm key file is

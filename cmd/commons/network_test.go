@@ -29,8 +29,8 @@ func TestParseQueryOptions(t *testing.T) {
 		{args: []string{"--timeout", "0s"}, usage: "--timeout 0s is not positive"},
 		{args: []string{"--timeout", "-5s"}, usage: "--timeout -5s is not positive"},
 		{args: []string{"--local", "--timeout", "5s"}, usage: "--local and --timeout exclude each other"},
-		{args: []string{"--timeout", "6m"}, err: "--timeout 6m is above 5m,"},
-		{args: []string{"--timeout", "1h"}, err: "the longest a daemon searches the network"},
+		{args: []string{"--timeout", "6m"}, usage: "--timeout 6m is above 5m,"},
+		{args: []string{"--timeout", "1h"}, usage: "the longest a daemon searches the network"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -13,7 +13,8 @@ func (ObjectGetCommand) Usage() string {
 	return `usage: commons object get ID [--local] [--timeout DURATION] > envelope.json
 
 Writes the DSSE envelope of object ID to stdout exactly as the node stores
-it, all signatures merged. The envelope is itself JSON, so --json changes
+it, all signatures merged; the ID of a governance update (see ` + "`commons gov log`" + `)
+gives the update's envelope. The envelope is itself JSON, so --json changes
 nothing. Any conforming DSSE implementation can verify it.
 
 ` + queryHelp

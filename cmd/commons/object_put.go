@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strconv"
 
@@ -54,6 +56,16 @@ func (ObjectPutCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	})
 }
 
+// pathReason is what an *fs.PathError says went wrong, without the
+// operation and path it repeats, which the caller names already.
+func pathReason(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
 // readEnvelope reads at most one byte more than an envelope may hold, so
 // that an oversized file is refused here rather than sent.
 func readEnvelope(env *Env, path string) ([]byte, error) {
@@ -73,7 +85,7 @@ func readEnvelope(env *Env, path string) ([]byte, error) {
 	}
 	raw, err := io.ReadAll(io.LimitReader(r, protocol.MaxEnvelopeSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("%s: read %s: %w", op, name, err)
+		return nil, fmt.Errorf("%s: read %s: %w", op, name, pathReason(err))
 	}
 	if len(raw) > protocol.MaxEnvelopeSize {
 		return nil, protocol.E(op, protocol.TooLarge, "%s is over the envelope size limit of %d bytes", name, protocol.MaxEnvelopeSize)

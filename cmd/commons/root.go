@@ -35,6 +35,7 @@ var commands = []struct {
 	{"init", InitCommand{}},
 	{"genesis new", GenesisNewCommand{}},
 	{"daemon", DaemonCommand{}},
+	{"join", JoinCommand{}},
 	{"id", IDCommand{}},
 	{"swarm connect", SwarmConnectCommand{}},
 	{"swarm peers", SwarmPeersCommand{}},
@@ -129,7 +130,7 @@ func (m *Main) fail(err error, name string) int {
 	case err == nil:
 		return 0
 	case errors.As(err, &ue):
-		fmt.Fprintf(m.Stderr, "commons: %s\n", safeMessage(ue.msg))
+		fmt.Fprintf(m.Stderr, "commons: %s\n", safeMessage(ue.Error()))
 		if cmd := lookup(name); cmd != nil {
 			fmt.Fprintf(m.Stderr, "%s(see `commons %s --help`)\n", usageLine(name, cmd), name)
 		} else {

@@ -1,0 +1,70 @@
+package node
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/commons-p2p/commons/protocol"
+)
+
+// TestJoinOnlyLeavesItsOwnCommonsOfOne: join moves a repo out of the
+// commons of one its daemon founded for its own key, and out of no other:
+// not a commons of one founded for another key, nor one whose bytes differ.
+func TestJoinOnlyLeavesItsOwnCommonsOfOne(t *testing.T) {
+	created := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	target := testGenesis(t, "target", randomDID(t))
+	encode := func(g *protocol.Genesis) []byte {
+		b, err := protocol.EncodeGenesis(g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	for _, tt := range []struct {
+		name    string
+		genesis func(me protocol.DID) []byte
+		moves   bool
+	}{
+		{"its own commons of one", func(me protocol.DID) []byte { return encode(protocol.CommonsOfOne(me, created)) }, true},
+		{"no network yet", func(protocol.DID) []byte { return nil }, true},
+		{"another key's commons of one", func(protocol.DID) []byte { return encode(protocol.CommonsOfOne(randomDID(t), created)) }, false},
+		{"a network of one steward, named otherwise", func(me protocol.DID) []byte {
+			g := protocol.CommonsOfOne(me, created)
+			g.Name = "my lab"
+			return encode(g)
+		}, false},
+		{"its commons of one, written otherwise", func(me protocol.DID) []byte {
+			return append(encode(protocol.CommonsOfOne(me, created)), '\n')
+		}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "repo")
+			repo, err := Init(dir, InitOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			own := tt.genesis(repo.NodeKey.DID())
+			if own != nil {
+				if err := os.WriteFile(filepath.Join(dir, genesisFile), own, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			j, err := Join(dir, target, nil, nil)
+			stored, _ := os.ReadFile(filepath.Join(dir, genesisFile))
+			if !tt.moves {
+				if !protocol.IsKind(err, protocol.Exists) || string(stored) != string(own) {
+					t.Fatalf("join: %v, genesis now %q; want refused, nothing changed", err, stored)
+				}
+				return
+			}
+			if err != nil || j.Network != protocol.NetworkIDOf(target) || string(stored) != string(target) {
+				t.Fatalf("join: %+v, %v; genesis now %q", j, err, stored)
+			}
+			if (own == nil) != j.Left.IsZero() {
+				t.Errorf("join reports leaving %q", j.Left)
+			}
+		})
+	}
+}
