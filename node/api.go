@@ -84,6 +84,8 @@ type AddDatasetRequest struct {
 	Parents     []string    `json:"parents,omitempty"`
 	Files       []FileEntry `json:"files"`
 	As          string      `json:"as,omitempty"` // key name; empty for the node key
+	// AllowUnknownParents publishes parents the node does not hold.
+	AllowUnknownParents bool `json:"allow_unknown_parents,omitempty"`
 }
 
 // AddClaimRequest publishes an attribution claim (POST /v1/claims).
@@ -126,6 +128,8 @@ type DeriveRequest struct {
 	Activity string   `json:"activity"`
 	Note     string   `json:"note,omitempty"`
 	As       string   `json:"as,omitempty"`
+	// AllowUnknownInputs publishes inputs the node does not hold.
+	AllowUnknownInputs bool `json:"allow_unknown_inputs,omitempty"`
 }
 
 // Published answers every request that signs and stores an object.

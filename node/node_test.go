@@ -259,6 +259,17 @@ func TestRefusals(t *testing.T) {
 			_, err := n.AddDataset(ctx, r)
 			return err
 		}, protocol.Invalid, "artifact"},
+		{"dataset unknown parent", func() error {
+			r := good
+			r.Parents = []string{protocol.ObjectID([]byte(`{"never":"published"}`)).String()}
+			_, err := n.AddDataset(ctx, r)
+			return err
+		}, protocol.NotFound, "not held by this node"},
+		{"derivation unknown input", func() error {
+			_, err := n.Derive(ctx, DeriveRequest{Digest: protocol.SumDigest([]byte("m")).String(), Activity: "trained-on",
+				Inputs: []string{protocol.ObjectID([]byte(`{"never":"published"}`)).String()}})
+			return err
+		}, protocol.NotFound, "allow_unknown_inputs"},
 		{"object put garbage", func() error {
 			_, err := n.PutObject(ctx, []byte(`{"payloadType":`))
 			return err
@@ -405,5 +416,23 @@ func TestConfigRefusesOpenAPIWithoutToken(t *testing.T) {
 	_, err = Init(filepath.Join(t.TempDir(), "r"), InitOptions{Listen: []string{"/ip4/1.2.3.4/tcpx/1"}})
 	if !protocol.IsKind(err, protocol.Invalid) || !strings.Contains(err.Error(), "multiaddr") {
 		t.Fatalf("init with a bad listen address: %v", err)
+	}
+}
+
+// A parent or input the node does not hold is published when the request
+// says so, and only then (SPEC.md §6.2).
+func TestUnknownParentsWhenAllowed(t *testing.T) {
+	ctx := context.Background()
+	n := newTestNode(t)
+	unknown := protocol.ObjectID([]byte(`{"never":"published"}`)).String()
+	ds, err := n.AddDataset(ctx, AddDatasetRequest{Name: "child", License: "CC0-1.0", Parents: []string{unknown},
+		Files: []FileEntry{fileEntry("a.txt", "a")}, AllowUnknownParents: true})
+	if err != nil || !ds.New {
+		t.Fatalf("dataset with an allowed unknown parent: %+v, %v", ds, err)
+	}
+	dv, err := n.Derive(ctx, DeriveRequest{Digest: protocol.SumDigest([]byte("m")).String(), Activity: "trained-on",
+		Inputs: []string{unknown}, AllowUnknownInputs: true})
+	if err != nil || !dv.New {
+		t.Fatalf("derivation with an allowed unknown input: %+v, %v", dv, err)
 	}
 }

@@ -120,6 +120,9 @@ func (n *Node) AddDataset(_ context.Context, req AddDatasetRequest) (Published, 
 	if err != nil {
 		return Published{}, err
 	}
+	if err := n.refuseUnknown(op, "parent", "allow_unknown_parents", parents, req.AllowUnknownParents); err != nil {
+		return Published{}, err
+	}
 	publisher, err := n.signerDID(req.As)
 	if err != nil {
 		return Published{}, err
@@ -273,6 +276,9 @@ func (n *Node) Derive(_ context.Context, req DeriveRequest) (Published, error) {
 	if err != nil {
 		return Published{}, err
 	}
+	if err := n.refuseUnknown(op, "input", "allow_unknown_inputs", inputs, req.AllowUnknownInputs); err != nil {
+		return Published{}, err
+	}
 	publisher, err := n.signerDID(req.As)
 	if err != nil {
 		return Published{}, err
@@ -289,6 +295,29 @@ func (n *Node) Derive(_ context.Context, req DeriveRequest) (Published, error) {
 	files := []protocol.File{{Name: name, Digest: d, Size: size}}
 	p, err := n.sign(req.As, protocol.KindDerivation, protocol.FileSubjects(files), pred)
 	return p, err
+}
+
+// refuseUnknown refuses, unless allow, an ID of ids that the store does
+// not hold: a mistyped parent or input signed into a record is there for
+// good (SPEC.md §6.2). A client that wants one found on the network reads
+// it first (GET /v1/objects/{id} searches and stores what it finds).
+func (n *Node) refuseUnknown(op, what, flag string, ids []protocol.ID, allow bool) error {
+	if allow {
+		return nil
+	}
+	for _, id := range ids {
+		if !id.IsObject() {
+			continue // an artifact is no parent or input at all: the record's check says so
+		}
+		held, err := n.store.Has(id)
+		if err != nil {
+			return err
+		}
+		if !held {
+			return protocol.E(op, protocol.NotFound, "%s %s is not held by this node: fetch or publish it first, or set %s to name it anyway", what, id, flag)
+		}
+	}
+	return nil
 }
 
 func parseIDs(op, what string, ss []string) ([]protocol.ID, error) {

@@ -83,7 +83,7 @@ func (DatasetAddCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if !args.Bool("allow-unknown-parent") {
-		if err := knownParents(ctx, c, parents); err != nil {
+		if err := knownObjects(ctx, c, "dataset add", "--parent", "--allow-unknown-parent", parents); err != nil {
 			return err
 		}
 	}
@@ -111,6 +111,8 @@ func (DatasetAddCommand) Run(ctx context.Context, env *Env, args *Args) error {
 		Parents:     parents,
 		Files:       tree.Files,
 		As:          args.Get("as"),
+
+		AllowUnknownParents: args.Bool("allow-unknown-parent"),
 	})
 	if err != nil {
 		return err
@@ -122,21 +124,22 @@ func (DatasetAddCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	})
 }
 
-// knownParents refuses a parent that the daemon neither holds nor finds
-// on the network, before anything is hashed.
-func knownParents(ctx context.Context, c *node.Client, parents []string) error {
-	for _, p := range parents {
-		id, err := protocol.ParseID(p)
+// knownObjects refuses an ID of ids (the values of flag) that the daemon
+// neither holds nor finds on the network, before anything is hashed; the
+// search stores what it finds, so the daemon then holds them all.
+func knownObjects(ctx context.Context, c *node.Client, op, flag, allow string, ids []string) error {
+	for _, s := range ids {
+		id, err := protocol.ParseID(s)
 		if err != nil {
 			return err
 		}
-		_, err = c.Dataset(ctx, id, node.QueryOptions{})
+		_, err = c.GetObject(ctx, id, node.QueryOptions{})
 		switch {
 		case protocol.IsKind(err, protocol.NotFound):
-			return protocol.E("dataset add", protocol.NotFound, "--parent %s is neither held by this node nor found on the network; "+
-				"publish the parent first, or give --allow-unknown-parent to name it anyway", id)
+			return protocol.E(op, protocol.NotFound, "%s %s is neither held by this node nor found on the network; "+
+				"publish it first, or give %s to name it anyway", flag, id, allow)
 		case err != nil:
-			return fmt.Errorf("dataset add: --parent: %w", err)
+			return fmt.Errorf("%s: %s: %w", op, flag, err)
 		}
 	}
 	return nil

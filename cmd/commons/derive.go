@@ -19,14 +19,15 @@ func (DeriveCommand) Synopsis() string {
 	return "record that a model or artifact was made from datasets"
 }
 func (DeriveCommand) Usage() string {
-	return `usage: commons derive (--digest sha256:HEX | --file PATH) --input ID... --activity A [--name N] [--note TEXT] [--as KEY]
+	return `usage: commons derive (--digest sha256:HEX | --file PATH) --input ID... --activity A [--name N] [--note TEXT] [--allow-unknown-input] [--as KEY]
 
 Signs and stores a derivation: the artifact (a model, a file), named by its
 digest or hashed here from --file, was made from the input datasets by
 ACTIVITY (trained-on, fine-tuned-on, filtered-from, …). --file must be a
 regular file (a symbolic link to one is followed); a pipe, a device or a
 kernel file whose size is not what it reads is refused, and Ctrl-C stops
-the hashing.
+the hashing. Each input must be held by the node or found on the network,
+unless --allow-unknown-input.
 `
 }
 
@@ -38,6 +39,7 @@ func (DeriveCommand) Flags() []Flag {
 		{Name: "activity", Value: "A", Required: true, Help: "how: trained-on, fine-tuned-on, filtered-from, …"},
 		{Name: "name", Value: "N", Help: "the artifact's name (default with --file: the file's name)"},
 		{Name: "note", Value: "TEXT", Help: "a free-text note"},
+		{Name: "allow-unknown-input", Help: "publish even when an --input is neither held here nor found on the network"},
 		{Name: "as", Value: "KEY", Help: "sign with this key of the keystore (default: the node key)"},
 	}
 }
@@ -59,6 +61,8 @@ func (DeriveCommand) Run(ctx context.Context, env *Env, args *Args) error {
 		Activity: args.Get("activity"),
 		Note:     args.Get("note"),
 		As:       args.Get("as"),
+
+		AllowUnknownInputs: args.Bool("allow-unknown-input"),
 	}
 	if args.Has("digest") {
 		d, err := protocol.ParseDigest(args.Get("digest"))
@@ -70,6 +74,11 @@ func (DeriveCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	c, err := env.Client()
 	if err != nil {
 		return err
+	}
+	if !req.AllowUnknownInputs {
+		if err := knownObjects(ctx, c, "derive", "--input", "--allow-unknown-input", inputs); err != nil {
+			return err
+		}
 	}
 	if path := args.Get("file"); path != "" {
 		hashCtx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
