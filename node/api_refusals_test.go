@@ -228,10 +228,6 @@ func TestAPIStoreFailure(t *testing.T) {
 	srv := httptest.NewServer(n.Handler(""))
 	defer srv.Close()
 	ds := mustDataset(t, n, "before the failure")
-	raw, err := n.GetObject(t.Context(), ds.ID, QueryOptions{Local: true})
-	if err != nil {
-		t.Fatal(err)
-	}
 	other := newTestNode(t)
 	fresh, err := other.GetObject(t.Context(), mustDataset(t, other, "after the failure").ID, QueryOptions{Local: true})
 	if err != nil {
@@ -258,7 +254,6 @@ func TestAPIStoreFailure(t *testing.T) {
 			t.Errorf("%s %s: the failure is not logged with its path:\n%s", tt.method, tt.path, logged.String())
 		}
 	}
-	_ = raw
 }
 
 // syncWriter is a buffer the server's goroutines may write to.
@@ -277,4 +272,100 @@ func (w *syncWriter) String() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.b.String()
+}
+
+// TestAPIStoreTooLarge: an object the store cannot hold (here a dataset
+// envelope over what a store in memory holds) is refused with 413, the
+// store's reason, and nothing stored; through both doors, a dataset made
+// here and an envelope signed elsewhere.
+func TestAPIStoreTooLarge(t *testing.T) {
+	n := newTestNode(t)
+	srv := httptest.NewServer(n.Handler(""))
+	defer srv.Close()
+	files := make([]FileEntry, 12000)
+	for i := range files {
+		files[i] = fileEntry("file-"+strconv.Itoa(i)+".txt", strconv.Itoa(i))
+	}
+	req, err := json.Marshal(AddDatasetRequest{Name: "too many files for memory", License: "MIT", Files: files})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same dataset, signed on a node whose store is on disk.
+	disk := startNetNode(t, filepath.Join(t.TempDir(), "disk"), testGenesis(t, "disk", randomDID(t)), swarmOptions{})
+	ds, err := disk.AddDataset(t.Context(), AddDatasetRequest{Name: "too many files for memory", License: "MIT", Files: files})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := disk.GetObject(t.Context(), ds.ID, QueryOptions{Local: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(env) <= store.MaxInMemoryValue || len(env) > protocol.MaxEnvelopeSize {
+		t.Fatalf("the envelope is %d bytes: want one over what memory holds, within the protocol's limit", len(env))
+	}
+	for _, tt := range []struct {
+		path string
+		body []byte
+		want string // besides the limit
+	}{
+		{"/v1/datasets", req, "put object: dataset "}, // made here: another ID, its own created time
+		{"/v1/objects", env, "put object: dataset " + ds.ID.String()},
+	} {
+		code, eb := apiCall(t, srv, "POST", tt.path, bytes.NewReader(tt.body))
+		limit := "bytes, over the " + strconv.Itoa(store.MaxInMemoryValue) + " an in-memory store holds"
+		if code != http.StatusRequestEntityTooLarge || eb.Kind != protocol.TooLarge.String() || !strings.Contains(eb.Error, tt.want) || !strings.Contains(eb.Error, limit) {
+			t.Errorf("POST %s: %d %+v; want 413, kind %q, %q and %q", tt.path, code, eb, protocol.TooLarge, tt.want, limit)
+		}
+	}
+	if got, err := n.Datasets(t.Context()); err != nil || len(got) != 0 {
+		t.Errorf("datasets after the refusals: %+v, %v; want none", got, err)
+	}
+}
+
+// TestDaemonRefusesSecondOnRepo: a second daemon on a repo in use stops at
+// once, says which repo, and leaves the first serving and named in the
+// repo's api file.
+func TestDaemonRefusesSecondOnRepo(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "repo")
+	if _, err := Init(dir, InitOptions{Genesis: testGenesis(t, "one repo", randomDID(t))}); err != nil {
+		t.Fatal(err)
+	}
+	first := runEncryptedDaemon(t, dir)
+	err := RunDaemon(t.Context(), dir, DaemonOptions{APIAddr: "127.0.0.1:0", Listen: []string{"/ip4/127.0.0.1/tcp/0"}})
+	if !protocol.IsKind(err, protocol.Exists) || !strings.Contains(err.Error(), "another daemon is using repo "+dir) {
+		t.Fatalf("a second daemon on the repo: %v, want exists and a message naming the repo", err)
+	}
+	again, err := NewClient(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.base != first.base {
+		t.Errorf("the api file names %s after the refused start, want the first daemon's %s", again.base, first.base)
+	}
+	if _, err := again.ID(t.Context()); err != nil {
+		t.Errorf("the first daemon after the refused start: %v", err)
+	}
+}
+
+// TestDaemonAPIPortInUse: a daemon whose API address is taken stops at
+// once, names the address and why, and writes no api file for clients to
+// follow.
+func TestDaemonAPIPortInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	dir := filepath.Join(t.TempDir(), "repo")
+	if _, err := Init(dir, InitOptions{Genesis: testGenesis(t, "port", randomDID(t))}); err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	err = RunDaemon(t.Context(), dir, DaemonOptions{APIAddr: addr, Listen: []string{"/ip4/127.0.0.1/tcp/0"}})
+	if err == nil || !strings.Contains(err.Error(), "listen on api address "+addr) || !strings.Contains(err.Error(), "address already in use") {
+		t.Fatalf("a daemon on a taken API port: %v, want a message naming %s and why", err, addr)
+	}
+	if c, err := NewClient(dir); err == nil {
+		t.Errorf("a client finds a daemon at %s after the failed start", c.base)
+	}
 }
