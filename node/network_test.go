@@ -19,6 +19,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/pnet"
+	libp2pprotocol "github.com/libp2p/go-libp2p/core/protocol"
 
 	"github.com/commons-p2p/commons/node/fetch"
 	"github.com/commons-p2p/commons/node/p2p"
@@ -130,20 +131,24 @@ func lineSwarm(t *testing.T, k int, o swarmOptions) []*netNode {
 }
 
 // waitAnnounced waits until n has announced everything it was given: the
-// announce queue is empty and nothing is in flight.
+// announce queue is empty, nothing is in flight or waiting for a retry, and
+// the peers n gave records to have stored them.
 func waitAnnounced(t *testing.T, n *netNode) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		s := n.net.ann.Stats()
-		if n.net.pending.Load() == 0 {
-			return
+		if n.net.pending.Load() == 0 && s.Retrying == 0 {
+			break
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("announcements not done after 30 s: %+v, %d queued", s, len(n.net.keys))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	delivered(t, ctx, n.net.dht, n.repo.Network)
 }
 
 // disconnect closes every connection between a and b, so that a lookup
@@ -326,17 +331,21 @@ func stallingProvider(t *testing.T, boot *netNode, key cid.Cid) *atomic.Int32 {
 	if err := p2p.Provide(ctx, d, key); err != nil {
 		t.Fatal(err)
 	}
-	delivered(t, ctx, d)
+	delivered(t, ctx, d, boot.repo.Network)
 	return &asked
 }
 
-// delivered returns once every peer d is connected to has handled what d
-// sent it: ADD_PROVIDER has no answer, but a peer handles the messages of a
-// DHT stream in order, and a ping goes on the stream of the messages d sent
-// the peer before it.
-func delivered(t *testing.T, ctx context.Context, d *dht.IpfsDHT) {
+// delivered returns once every peer of network that d is connected to has
+// handled what d sent it: ADD_PROVIDER has no answer, but a peer handles
+// the messages of a DHT stream in order, and a ping goes on the stream of
+// the messages d sent the peer before it.
+func delivered(t *testing.T, ctx context.Context, d *dht.IpfsDHT, network protocol.NetworkID) {
 	t.Helper()
+	kad := libp2pprotocol.ID(network.ProtocolPrefix() + "/kad/1.0.0")
 	for _, p := range d.Host().Network().Peers() {
+		if ok, _ := d.Host().Peerstore().SupportsProtocols(p, kad); len(ok) == 0 {
+			continue // not a node of the network: d sent it nothing
+		}
 		if err := d.Ping(ctx, p); err != nil {
 			t.Fatalf("ping %s after a provide: %v", p, err)
 		}
