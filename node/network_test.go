@@ -393,7 +393,8 @@ func TestRestartKeepsIdentityDataAndAnnouncements(t *testing.T) {
 	}
 }
 
-// waitRound waits until n's announcer has finished a round.
+// waitRound waits until n's announcer has finished a round and the peers
+// it gave records to have stored them.
 func waitRound(t *testing.T, n *netNode) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
@@ -403,6 +404,7 @@ func waitRound(t *testing.T, n *netNode) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	delivered(t, t.Context(), n.net.dht, n.repo.Network)
 }
 
 // TestOutsidersKeptOut: a node of another commons, bootstrapped straight
