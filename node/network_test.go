@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -48,7 +49,8 @@ type swarmOptions struct {
 // netNode is a node of a test swarm, with what it needs to restart.
 type netNode struct {
 	*Node
-	dir string
+	dir      string
+	stopOnce sync.Once
 }
 
 // startNetNode inits (or reopens) a repo in dir that belongs to the network
@@ -98,13 +100,12 @@ func startNetNode(t *testing.T, dir string, genesis []byte, o swarmOptions, boot
 }
 
 // stop closes the node's network and store; stopping twice is harmless.
+// It leaves n.net as it is: the gossip validators still running read it.
 func (n *netNode) stop() {
-	if n.net == nil {
-		return
-	}
-	n.Close()
-	n.net = nil
-	n.store.Close()
+	n.stopOnce.Do(func() {
+		n.Close()
+		n.store.Close()
+	})
 }
 
 // lineSwarm starts k nodes of one network, each bootstrapped to the one
