@@ -206,7 +206,7 @@ func refresh(nodes []simNode, k int) {
 // the provider answered a ping, every record it gave is stored.
 func waitHolders(ctx context.Context, nodes []simNode, provider int, key cid.Cid) (map[peer.ID]bool, error) {
 	d := nodes[provider].d
-	sem := make(chan struct{}, 16)
+	sem := make(chan struct{}, 64)
 	errs := make(chan error, 1)
 	var wg sync.WaitGroup
 	for _, p := range d.Host().Network().Peers() {
