@@ -343,12 +343,21 @@ func stallingProvider(t *testing.T, boot *netNode, key cid.Cid) *atomic.Int32 {
 func delivered(t *testing.T, ctx context.Context, d *dht.IpfsDHT, network protocol.NetworkID) {
 	t.Helper()
 	kad := libp2pprotocol.ID(network.ProtocolPrefix() + "/kad/1.0.0")
+	var peers []peer.ID
 	for _, p := range d.Host().Network().Peers() {
-		if ok, _ := d.Host().Peerstore().SupportsProtocols(p, kad); len(ok) == 0 {
-			continue // not a node of the network: d sent it nothing
+		if ok, _ := d.Host().Peerstore().SupportsProtocols(p, kad); len(ok) > 0 {
+			peers = append(peers, p) // others are not nodes of the network: d sent them nothing
 		}
-		if err := d.Ping(ctx, p); err != nil {
-			t.Fatalf("ping %s after a provide: %v", p, err)
+	}
+	errs := make([]error, len(peers))
+	var wg sync.WaitGroup
+	for i, p := range peers {
+		wg.Go(func() { errs[i] = d.Ping(ctx, p) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("ping %s after a provide: %v", peers[i], err)
 		}
 	}
 }

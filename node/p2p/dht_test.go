@@ -62,13 +62,14 @@ func TestLineLookupWalks(t *testing.T) {
 	const n = 10
 	nodes := newLine(t, n, nodeConfig{dht: p2p.DHTOptions{Extra: []dht.Option{dht.BucketSize(3)}}})
 	first, last := nodes[0], nodes[n-1]
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
 	walked := 0
 	for range 10 {
 		subject := protocol.ObjectID([]byte(randomKey(t).String()))
 		key := protocol.ClaimsAboutKey(subject)
-		if err := p2p.Provide(ctx, first.d, key); err != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err := p2p.Provide(ctx, first.d, key)
+		cancel()
+		if err != nil {
 			t.Fatal(err)
 		}
 		// ADD_PROVIDER is a message without an answer: Provide returns

@@ -156,9 +156,16 @@ func (n *testNode) delivered(t testing.TB) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	for _, p := range n.h.Network().Peers() {
-		if err := n.d.Ping(ctx, p); err != nil {
-			t.Fatalf("ping %s: %v", p, err)
+	peers := n.h.Network().Peers()
+	errs := make([]error, len(peers))
+	var wg sync.WaitGroup
+	for i, p := range peers {
+		wg.Go(func() { errs[i] = n.d.Ping(ctx, p) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("ping %s: %v", peers[i], err)
 		}
 	}
 }
