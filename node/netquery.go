@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/ipfs/go-cid"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -101,9 +102,17 @@ func (s *search) providers(key cid.Cid, ask func(ctx context.Context, p peer.ID,
 	}
 }
 
+// outOfTime reports whether the search's deadline has passed. A peer's
+// stream, whose deadline is the search's, may report it a moment before
+// the search's context does.
+func (s *search) outOfTime() bool {
+	d, ok := s.ctx.Deadline()
+	return s.ctx.Err() == context.DeadlineExceeded || ok && !time.Now().Before(d)
+}
+
 // fail remembers why p did not help.
 func (s *search) fail(p peer.ID, err error) {
-	if err != nil && s.ctx.Err() == nil {
+	if err != nil && s.ctx.Err() == nil && !s.outOfTime() {
 		s.failed.Store(p, err)
 		s.n.log.Debug("search: peer failed", "peer", p, "err", err)
 	}
@@ -288,7 +297,7 @@ func (s *search) notFound(op string, id protocol.ID) error {
 	if s == nil {
 		return protocol.E(op, protocol.NotFound, "%s is not stored here (the network was not asked)", id)
 	}
-	if s.ctx.Err() == context.DeadlineExceeded && s.peers() > 0 {
+	if s.outOfTime() && s.peers() > 0 {
 		return protocol.E(op, protocol.NotFound, "%s is not stored here, and the search of the network ran out of time after asking %d peers", id, s.peers())
 	}
 	if s.peers() == 0 {

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -45,6 +46,9 @@ type NetworkOptions struct {
 	FetchTimeout     time.Duration
 	GossipHeartbeat  time.Duration
 	GovHeadsInterval time.Duration
+	// OutsiderGrace is how long a peer may stay connected without
+	// speaking this commons' DHT protocol; default DefaultOutsiderGrace.
+	OutsiderGrace time.Duration
 	// Gater, when set, may refuse connections besides the peer scores'
 	// bans (tests partition swarms with one).
 	Gater connmgr.ConnectionGater
@@ -168,7 +172,7 @@ func (n *Node) StartNetwork(ctx context.Context, opts NetworkOptions) error {
 	}
 	n.registerNetworkMetrics()
 	n.metrics.registerStorage(n.budget)
-	if err := n.dropOutsiders(nctx); err != nil {
+	if err := n.dropOutsiders(nctx, cmp.Or(opts.OutsiderGrace, DefaultOutsiderGrace)); err != nil {
 		n.log.Warn("network: cannot watch for peers of other networks", "err", err)
 	}
 	n.log.Info("network started", "peer_id", h.ID(), "addrs", n.addrs(), "bootstrap", len(opts.Bootstrap), "gossip", opts.Gossip)
@@ -437,16 +441,16 @@ func (n *Node) registerNetworkMetrics() {
 	)
 }
 
-// outsiderGrace is how long a peer may stay connected without speaking this
-// commons' DHT protocol: time for a node that is starting to register it
-// and tell its peers (identify push).
-var outsiderGrace = 10 * time.Second
+// DefaultOutsiderGrace is how long a peer may stay connected without
+// speaking this commons' DHT protocol: time for a node that is starting to
+// register it and tell its peers (identify push).
+const DefaultOutsiderGrace = 10 * time.Second
 
-// dropOutsiders closes the connections of peers that, outsiderGrace after
+// dropOutsiders closes the connections of peers that, grace after
 // identifying themselves, still do not speak this commons' DHT protocol:
 // nodes of another genesis, or no commons node at all. They could share
 // nothing with this node (SPEC.md §7.2) and would only hold its resources.
-func (n *Node) dropOutsiders(ctx context.Context) error {
+func (n *Node) dropOutsiders(ctx context.Context, grace time.Duration) error {
 	h := n.net.host
 	sub, err := h.EventBus().Subscribe(new(event.EvtPeerIdentificationCompleted))
 	if err != nil {
@@ -461,7 +465,7 @@ func (n *Node) dropOutsiders(ctx context.Context) error {
 				return
 			case e := <-sub.Out():
 				p := e.(event.EvtPeerIdentificationCompleted).Peer
-				time.AfterFunc(outsiderGrace, func() {
+				time.AfterFunc(grace, func() {
 					if ctx.Err() != nil || h.Network().Connectedness(p) != network.Connected {
 						return
 					}

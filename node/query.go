@@ -199,10 +199,12 @@ func nonNil[T any](s []T) []T {
 }
 
 // fetchIfMissing makes sure the store holds id, asking the network unless
-// q.Local. Its error, of kind NotFound, says where it looked.
+// q.Local. Its error, of kind NotFound, says where it looked; a store that
+// cannot say whether it holds id fails the read with its own error rather
+// than calling id missing.
 func (n *Node) fetchIfMissing(ctx context.Context, op string, id protocol.ID, q QueryOptions) error {
-	if len(n.missing([]protocol.ID{id})) == 0 {
-		return nil
+	if ok, err := n.store.Has(id); err != nil || ok {
+		return err
 	}
 	s, cancel := n.newSearch(ctx, q)
 	defer cancel()

@@ -272,7 +272,9 @@ func strictDecode(b []byte, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return err
 	}
-	if dec.More() {
+	// More would miss a stray '}' or ']': only the end of the body may
+	// follow the value.
+	if _, err := dec.Token(); err != io.EOF {
 		return fmt.Errorf("data after the JSON value")
 	}
 	return nil

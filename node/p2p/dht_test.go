@@ -62,28 +62,30 @@ func TestLineLookupWalks(t *testing.T) {
 	const n = 10
 	nodes := newLine(t, n, nodeConfig{dht: p2p.DHTOptions{Extra: []dht.Option{dht.BucketSize(3)}}})
 	first, last := nodes[0], nodes[n-1]
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
 	walked := 0
 	for range 10 {
 		subject := protocol.ObjectID([]byte(randomKey(t).String()))
 		key := protocol.ClaimsAboutKey(subject)
-		if err := p2p.Provide(ctx, first.d, key); err != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err := p2p.Provide(ctx, first.d, key)
+		cancel()
+		if err != nil {
 			t.Fatal(err)
 		}
 		// ADD_PROVIDER is a message without an answer: Provide returns
-		// before the records are stored.
-		holders := func() (n int) {
-			for _, nd := range nodes[1:] {
-				if nd.holds(t, key) {
-					n++
-				}
+		// before the records are stored, and every record it gave is
+		// stored once the peers have handled what came before a ping.
+		first.delivered(t)
+		holders := 0
+		for _, nd := range nodes[1:] {
+			if nd.holds(t, key) {
+				holders++
 			}
-			return n
 		}
-		eventually(t, 5*time.Second, "no node holds the record", func() bool { return holders() > 0 })
-		time.Sleep(50 * time.Millisecond)
-		if h := holders(); h > 3 {
+		if holders == 0 {
+			t.Fatalf("key %s: no node holds the record", key)
+		}
+		if h := holders; h > 3 {
 			t.Errorf("key %s: %d nodes hold the record, want at most 3", key, h)
 		}
 		if last.holds(t, key) {

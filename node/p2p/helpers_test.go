@@ -148,6 +148,28 @@ func (n *testNode) holds(t testing.TB, key cid.Cid) bool {
 	return len(provs) > 0
 }
 
+// delivered returns once every peer n is connected to has handled what n's
+// DHT sent it: ADD_PROVIDER has no answer, but a peer handles the messages
+// of a DHT stream in order, and a ping goes on the stream of the messages n
+// sent the peer before it.
+func (n *testNode) delivered(t testing.TB) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	peers := n.h.Network().Peers()
+	errs := make([]error, len(peers))
+	var wg sync.WaitGroup
+	for i, p := range peers {
+		wg.Go(func() { errs[i] = n.d.Ping(ctx, p) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("ping %s: %v", peers[i], err)
+		}
+	}
+}
+
 // findProviders looks key up from n and returns the providers and the
 // number of peers n queried on the way.
 func findProviders(t testing.TB, n *testNode, key cid.Cid, max int) ([]peer.AddrInfo, int) {

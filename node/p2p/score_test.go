@@ -10,9 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/libp2p/go-libp2p/core/control"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
+	ma "github.com/multiformats/go-multiaddr"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/commons-p2p/commons/node/p2p"
@@ -342,7 +344,8 @@ func gatherCounters(t testing.TB, reg *prometheus.Registry) map[string]float64 {
 func TestScoresBanRefusesConnections(t *testing.T) {
 	clock := newFakeClock()
 	scores := newScores(t, p2p.ScoreOptions{Now: clock.Now, HalfLife: time.Minute})
-	a, err := p2p.NewHost(p2p.HostConfig{Key: newKey(t), Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Scores: scores})
+	attempts := &inboundCounter{} // asked after the scores: every inbound connection that starts
+	a, err := p2p.NewHost(p2p.HostConfig{Key: newKey(t), Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Scores: scores, Gater: attempts})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -384,15 +387,18 @@ func TestScoresBanRefusesConnections(t *testing.T) {
 		t.Errorf("a dialled banned b: %v, want the gater to refuse", err)
 	}
 	accepted.Store(0)
+	attempts.n.Store(0)
 	err = connect(b, a)
 	t.Logf("banned b dials a: %v", err)
-	time.Sleep(200 * time.Millisecond)
+	// Once b's connection reached a and b no longer holds it, a has
+	// decided: a connection a took in would have been counted before a
+	// could close it.
+	eventually(t, 5*time.Second, "banned b's dial reaches a and a refuses it", func() bool {
+		return attempts.n.Load() > 0 && b.Network().Connectedness(a.ID()) != network.Connected
+	})
 	if n := accepted.Load(); n != 0 || a.Network().Connectedness(b.ID()) == network.Connected {
 		t.Errorf("a accepted %d connections from banned b", n)
 	}
-	eventually(t, 5*time.Second, "banned b stays connected to a", func() bool {
-		return b.Network().Connectedness(a.ID()) != network.Connected
-	})
 
 	clock.Advance(2 * time.Minute) // -200 → -50
 	if scores.Banned(b.ID()) {
@@ -404,6 +410,20 @@ func TestScoresBanRefusesConnections(t *testing.T) {
 	if err := connect(a, b); err != nil {
 		t.Errorf("a dials b after its ban: %v", err)
 	}
+}
+
+// inboundCounter is a connection gater that admits everything and counts
+// the inbound connections that start.
+type inboundCounter struct{ n atomic.Int32 }
+
+func (*inboundCounter) InterceptPeerDial(peer.ID) bool                { return true }
+func (*inboundCounter) InterceptAddrDial(peer.ID, ma.Multiaddr) bool  { return true }
+func (c *inboundCounter) InterceptAccept(network.ConnMultiaddrs) bool { c.n.Add(1); return true }
+func (*inboundCounter) InterceptSecured(network.Direction, peer.ID, network.ConnMultiaddrs) bool {
+	return true
+}
+func (*inboundCounter) InterceptUpgraded(network.Conn) (bool, control.DisconnectReason) {
+	return true, 0
 }
 
 // A Scores serves one host.

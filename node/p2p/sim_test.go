@@ -155,11 +155,20 @@ func simulate(t *testing.T, n, lookups int, latency time.Duration) string {
 		if err := p2p.Provide(ctx, nodes[p].d, key); err != nil {
 			t.Fatal(err)
 		}
-		hold := waitHolders(ctx, nodes, p, key, latency)
+		hold, err := waitHolders(ctx, nodes, p, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(hold) == 0 {
+			t.Errorf("%d nodes: node %d provided %s and no other node holds the record", n, p, key)
+		}
 		holders += len(hold)
 		tr := traceLookup(ctx, nodes[f], key, nodes[p].id, hold)
 		if tr.found {
 			found++
+		} else {
+			t.Errorf("%d nodes: node %d did not find node %d, the provider of %s (%d holders, %d peers queried; err %v)",
+				n, f, p, key, len(hold), tr.queried, tr.err)
 		}
 		if hold[nodes[f].id] {
 			local++
@@ -191,28 +200,43 @@ func refresh(nodes []simNode, k int) {
 }
 
 // waitHolders waits until the nodes the provider gave the record to have
-// stored it (ADD_PROVIDER has no answer), and returns them, the provider
-// excepted.
-func waitHolders(ctx context.Context, nodes []simNode, provider int, key cid.Cid, latency time.Duration) map[peer.ID]bool {
-	time.Sleep(2*latency + 20*time.Millisecond)
-	var hold map[peer.ID]bool
-	for range 20 {
-		prev := len(hold)
-		hold = map[peer.ID]bool{}
-		for i, nd := range nodes {
-			if i == provider {
-				continue
+// stored it, and returns them, the provider excepted. ADD_PROVIDER has no
+// answer, but a node handles the messages of a DHT stream in order, and a
+// ping goes on the stream of the messages before it: once every peer of
+// the provider answered a ping, every record it gave is stored.
+func waitHolders(ctx context.Context, nodes []simNode, provider int, key cid.Cid) (map[peer.ID]bool, error) {
+	d := nodes[provider].d
+	sem := make(chan struct{}, 64)
+	errs := make(chan error, 1)
+	var wg sync.WaitGroup
+	for _, p := range d.Host().Network().Peers() {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			if err := d.Ping(ctx, p); err != nil {
+				select {
+				case errs <- fmt.Errorf("ping %s from the provider: %w", p, err):
+				default:
+				}
 			}
-			if provs, _ := nd.d.ProviderStore().GetProviders(ctx, key.Hash()); len(provs) > 0 {
-				hold[nd.id] = true
-			}
-		}
-		if len(hold) > 0 && len(hold) == prev {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
+		})
 	}
-	return hold
+	wg.Wait()
+	select {
+	case err := <-errs:
+		return nil, err
+	default:
+	}
+	hold := map[peer.ID]bool{}
+	for i, nd := range nodes {
+		if i == provider {
+			continue
+		}
+		if provs, _ := nd.d.ProviderStore().GetProviders(ctx, key.Hash()); len(provs) > 0 {
+			hold[nd.id] = true
+		}
+	}
+	return hold, nil
 }
 
 type lookupTrace struct {
@@ -220,6 +244,7 @@ type lookupTrace struct {
 	hops    int // -1: no holder was queried
 	queried int
 	latency time.Duration
+	err     error // FindProviders' error
 }
 
 // traceLookup runs FindProviders(max 1) of key from nd and follows its
@@ -227,8 +252,8 @@ type lookupTrace struct {
 func traceLookup(ctx context.Context, nd simNode, key cid.Cid, provider peer.ID, holders map[peer.ID]bool) lookupTrace {
 	if holders[nd.id] {
 		start := time.Now()
-		provs, _ := p2p.FindProviders(ctx, nd.d, key, 1)
-		return lookupTrace{found: hasProvider(provs, provider), latency: time.Since(start)}
+		provs, err := p2p.FindProviders(ctx, nd.d, key, 1)
+		return lookupTrace{found: hasProvider(provs, provider), latency: time.Since(start), err: err}
 	}
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
@@ -259,11 +284,11 @@ func traceLookup(ctx context.Context, nd simNode, key cid.Cid, provider peer.ID,
 		}
 	})
 	start := time.Now()
-	provs, _ := p2p.FindProviders(ctx, nd.d, key, 1)
+	provs, err := p2p.FindProviders(ctx, nd.d, key, 1)
 	tr.latency = time.Since(start)
 	cancel()
 	wg.Wait()
-	tr.found = hasProvider(provs, provider)
+	tr.found, tr.err = hasProvider(provs, provider), err
 	return tr
 }
 
