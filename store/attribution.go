@@ -36,7 +36,7 @@ func (s *Store) Attribution(subject protocol.ID, p protocol.Policy) (*Attributio
 		Lineage:      []Ancestor{},
 	}
 	err := s.view(func(txn *badger.Txn) error {
-		q := attributionQuery{txn: txn, policy: p, parties: newPartyReader(txn, p)}
+		q := attributionQuery{txn: txn, policy: p, parties: newPartyReader(txn, p, &s.rotated)}
 		defer q.parties.close()
 		roots, err := q.describe(a)
 		if err != nil {

@@ -40,7 +40,7 @@ func TestBatchFilledToTheLimit(t *testing.T) {
 	}
 	threshold := s.db.Opts().ValueThreshold
 	estimate := func(o *protocol.Object) int64 {
-		ts := newTxnState(s.db, &knownIDs{})
+		ts := newTxnState(s.db, &knownIDs{}, &rotatedKeys{})
 		defer ts.discard()
 		p := newPending(ts)
 		if _, refused, err := p.put(o); err != nil || refused != nil {

@@ -56,6 +56,9 @@ type txnState struct {
 	said  map[string]map[string][]byte
 	keys  keyBuf
 	known *knownIDs
+	// rotated is the store's set of keys that rotations name: a rotation
+	// written here adds its keys before the commit (rotated.go).
+	rotated *rotatedKeys
 	// written are the objects whose envelopes txn writes.
 	written map[protocol.ID]written
 	// subjects are the meta records that judging signers' roles read
@@ -70,12 +73,13 @@ type txnState struct {
 	entries []badger.Entry // allocated a slab at a time; Badger keeps each until the commit
 }
 
-func newTxnState(db *badger.DB, known *knownIDs) *txnState {
+func newTxnState(db *badger.DB, known *knownIDs, rotated *rotatedKeys) *txnState {
 	return &txnState{
 		txn:     db.NewTransaction(true),
 		snap:    db.NewTransaction(false),
 		said:    map[string]map[string][]byte{},
 		known:   known,
+		rotated: rotated,
 		written: map[protocol.ID]written{},
 	}
 }

@@ -26,6 +26,7 @@ func (p *pending) addRotation(o *protocol.Object) {
 	r := o.Rotation
 	p.set(p.keys.rotation(r.From, o.ID), appendDID(nil, r.To))
 	p.set(p.keys.rotation(r.To, o.ID), appendDID(nil, r.From))
+	p.rotated.add(r.From, r.To)
 }
 
 // decodeRotationValue reads the value of an r/ key: the other key of the
@@ -127,7 +128,7 @@ func (s *Store) Party(d protocol.DID, p protocol.Policy) ([]protocol.DID, error)
 	}
 	var party []protocol.DID
 	err := s.view(func(txn *badger.Txn) error {
-		r := newPartyReader(txn, p)
+		r := newPartyReader(txn, p, &s.rotated)
 		defer r.close()
 		if err := r.find(d); err != nil {
 			return err
@@ -150,10 +151,11 @@ type partyReader struct {
 	policy  protocol.Policy
 	parties protocol.PartyMap    // nil when the store holds no rotation
 	counted map[protocol.ID]bool // by rotation
+	rotated *rotatedKeys         // the keys some rotation names; no other has a party to walk
 }
 
-func newPartyReader(txn *badger.Txn, p protocol.Policy) *partyReader {
-	r := &partyReader{txn: txn, policy: p}
+func newPartyReader(txn *badger.Txn, p protocol.Policy, rotated *rotatedKeys) *partyReader {
+	r := &partyReader{txn: txn, policy: p, rotated: rotated}
 	it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(famRotation)})
 	if it.Rewind(); !it.Valid() {
 		it.Close()
@@ -185,8 +187,8 @@ func (r *partyReader) find(ds ...protocol.DID) error {
 		return nil
 	}
 	for _, d := range ds {
-		if _, ok := r.parties[d]; ok || d.IsZero() {
-			continue
+		if _, ok := r.parties[d]; ok || d.IsZero() || !r.rotated.has(d) {
+			continue // a key no rotation names is a party of its own
 		}
 		party, err := protocol.PartyOf(d, func(k protocol.DID, limit int) ([]protocol.Link, error) {
 			return rotationsAt(r.it, k, limit)

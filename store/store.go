@@ -59,6 +59,7 @@ type Store struct {
 	maxValue   int        // the largest value Badger takes; 0 for no limit below protocol.MaxEnvelopeSize
 	writeMu    sync.Mutex // one writing transaction at a time
 	known      knownIDs   // guarded by writeMu
+	rotated    rotatedKeys
 	stop       chan struct{}
 	done       chan struct{} // closed when collectValueLog returns
 
@@ -119,6 +120,10 @@ func Open(opts Options) (*Store, error) {
 	}
 	s.db = db
 	if err := s.checkSchema(); err != nil {
+		db.Close()
+		return nil, protocol.E(op, protocol.KindOf(err), "%q: %w", opts.Dir, err)
+	}
+	if err := s.loadRotated(); err != nil {
 		db.Close()
 		return nil, protocol.E(op, protocol.KindOf(err), "%q: %w", opts.Dir, err)
 	}

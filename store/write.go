@@ -112,7 +112,7 @@ func writeError(op string, err error) error {
 }
 
 func (s *Store) tryChunk(objs []*protocol.Object, results []PutResult) (int, error) {
-	ts := newTxnState(s.db, &s.known)
+	ts := newTxnState(s.db, &s.known, &s.rotated)
 	defer ts.discard()
 	// A new Badger transaction already counts one entry and some bytes, for
 	// the marker that its commit adds; the counts of objects by kind are
