@@ -238,7 +238,7 @@ func TestAPIStoreFailure(t *testing.T) {
 	}{
 		{"POST", "/v1/objects", fresh, "put objects"},
 		{"POST", "/v1/datasets", []byte(`{"name":"x","license":"MIT","files":[{"name":"a","sha256":"` + protocol.SumDigest([]byte("a")).Hex() + `","size":1}]}`), "put objects"},
-		{"GET", "/v1/objects/" + ds.ID.String() + "?local=1", nil, "has object: " + ds.ID.String()},
+		{"GET", "/v1/objects/" + ds.ID.String() + "?local=1", nil, "get governance update: " + ds.ID.String()},
 		{"GET", "/v1/datasets/" + ds.ID.String() + "?local=1", nil, "has object: " + ds.ID.String()},
 		{"GET", "/v1/datasets", nil, "list datasets"},
 	} {
@@ -328,7 +328,7 @@ func TestDaemonRefusesSecondOnRepo(t *testing.T) {
 	}
 	first := runEncryptedDaemon(t, dir)
 	err := RunDaemon(t.Context(), dir, DaemonOptions{APIAddr: "127.0.0.1:0", Listen: []string{"/ip4/127.0.0.1/tcp/0"}})
-	if !protocol.IsKind(err, protocol.Exists) || !strings.Contains(err.Error(), "another daemon is using repo "+dir) {
+	if !protocol.IsKind(err, protocol.Exists) || !strings.Contains(err.Error(), "a daemon is using repo "+dir) {
 		t.Fatalf("a second daemon on the repo: %v, want exists and a message naming the repo", err)
 	}
 	again, err := NewClient(dir)
@@ -358,7 +358,7 @@ func TestDaemonAPIPortInUse(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	err = RunDaemon(t.Context(), dir, DaemonOptions{APIAddr: addr, Listen: []string{"/ip4/127.0.0.1/tcp/0"}})
-	if err == nil || !strings.Contains(err.Error(), "listen on api address "+addr) || !strings.Contains(err.Error(), "address already in use") {
+	if err == nil || !strings.Contains(err.Error(), "api address "+addr) || !strings.Contains(err.Error(), "address already in use") {
 		t.Fatalf("a daemon on a taken API port: %v, want a message naming %s and why", err, addr)
 	}
 	if c, err := NewClient(dir); err == nil {

@@ -67,6 +67,9 @@ func (s *Store) GovUpdate(id protocol.ID) ([]byte, error) {
 		out = v
 		return nil
 	})
+	if err != nil && !protocol.IsKind(err, protocol.NotFound) {
+		return nil, protocol.E("get governance update", protocol.Other, "%s: %w", id, err)
+	}
 	return out, err
 }
 
