@@ -335,43 +335,43 @@ func (n *Node) proposalOf(req GovProposeRequest) (*protocol.GovProposal, error) 
 		}
 		p.Expires = n.created().Add(d)
 	}
-	did := func() error {
-		if req.DID == "" {
-			return protocol.E(op, protocol.Invalid, "%s needs a DID", req.Action)
-		}
-		d, err := n.resolveDID(req.DID)
-		if err != nil {
-			return protocol.E(op, protocol.Invalid, "%s: %w", req.Action, err)
-		}
-		p.DID = d
-		return nil
-	}
-	switch p.Action {
-	case protocol.ActAddSteward, protocol.ActRemoveSteward:
-		if err := did(); err != nil {
-			return nil, err
-		}
-	case protocol.ActSetThreshold:
-		p.Threshold = req.Threshold
-	case protocol.ActRevokeKey:
-		if err := did(); err != nil {
-			return nil, err
-		}
-		t, err := time.Parse(time.RFC3339, req.Effective)
-		if err != nil {
-			return nil, protocol.E(op, protocol.Invalid, "revoke-key: effective %q is not an RFC 3339 time", req.Effective)
-		}
-		p.Effective, p.Reason = t.UTC(), req.Reason
-	case protocol.ActDatasetStatus:
-		id, err := protocol.ParseID(req.Dataset)
-		if err != nil {
-			return nil, protocol.E(op, protocol.Invalid, "dataset-status: dataset: %w", err)
-		}
-		p.Dataset, p.Status, p.Reason = id, protocol.DatasetStatus(req.Status), req.Reason
-	case protocol.ActSetParam:
-		p.Name, p.Value = req.Name, req.Value
-	default:
+	fields, ok := protocol.GovActionFields(p.Action)
+	if !ok {
 		return nil, protocol.E(op, protocol.Invalid, "action %q: want add-steward, remove-steward, set-threshold, revoke-key, dataset-status or set-param", req.Action)
+	}
+	// The request's members that the action uses (SPEC §8.1), read into
+	// their types; the values are the decoder's to check, when the update
+	// is made.
+	for _, f := range fields {
+		var err error
+		switch f {
+		case "did":
+			if req.DID == "" {
+				return nil, protocol.E(op, protocol.Invalid, "%s needs a DID", req.Action)
+			}
+			p.DID, err = n.resolveDID(req.DID)
+		case "threshold":
+			p.Threshold = req.Threshold
+		case "effective":
+			var t time.Time
+			if t, err = time.Parse(time.RFC3339, req.Effective); err != nil {
+				return nil, protocol.E(op, protocol.Invalid, "%s: effective %q is not an RFC 3339 time", req.Action, req.Effective)
+			}
+			p.Effective = t.UTC()
+		case "reason":
+			p.Reason = req.Reason
+		case "dataset":
+			p.Dataset, err = protocol.ParseID(req.Dataset)
+		case "status":
+			p.Status = protocol.DatasetStatus(req.Status)
+		case "name":
+			p.Name = req.Name
+		case "value":
+			p.Value = req.Value
+		}
+		if err != nil {
+			return nil, protocol.E(op, protocol.Invalid, "%s: %s: %w", req.Action, f, err)
+		}
 	}
 	return p, nil
 }

@@ -365,99 +365,11 @@ func (s *govFold) close(i int, status GovProposalStatus, at *GovUpdate, why stri
 
 // voidReason says why p would change nothing, or could not be carried
 // out, in the current state; "" when it can (SPEC.md §8.5).
-func (s *govFold) voidReason(p *GovProposal) string {
-	_, steward := s.stewards.m[p.DID]
-	n := len(s.stewards.m)
-	switch p.Action {
-	case ActAddSteward:
-		_, revoked := s.revoked.get(p.DID)
-		_, retired := s.rotated.m[p.DID]
-		switch {
-		case steward:
-			return VoidNoChange
-		case revoked:
-			return VoidKeyRevoked
-		case retired:
-			return VoidKeyRotated
-		case n >= MaxStewards:
-			return VoidTooManyStewards
-		}
-	case ActRemoveSteward:
-		_, seated := s.stewards.m[s.seat(p.DID)]
-		switch {
-		case !seated:
-			return VoidNoChange
-		case n == 1:
-			return VoidOnlySteward
-		}
-	case ActSetThreshold:
-		switch {
-		case p.Threshold > n:
-			return VoidThresholdTooHigh
-		case p.Threshold == s.threshold:
-			return VoidNoChange
-		}
-	case ActRevokeKey:
-		rv, revoked := s.revoked.get(p.DID)
-		switch {
-		case revoked && rv.Effective.Equal(p.Effective) && rv.Reason == p.Reason:
-			return VoidNoChange
-		case steward && n == 1:
-			return VoidOnlySteward
-		}
-	case ActDatasetStatus:
-		if cur, ok := s.datasets.get(p.Dataset); ok && cur.Status == p.Status && cur.Reason == p.Reason {
-			return VoidNoChange
-		}
-	case ActSetParam:
-		cur, set := s.params.m[p.Name]
-		switch {
-		case cur == p.Value:
-			return VoidNoChange
-		case !set && len(s.params.m) >= MaxParams:
-			return VoidTooManyParams
-		}
-	}
-	return ""
-}
+func (s *govFold) voidReason(p *GovProposal) string { return opOf(p.Action).void(s, p) }
 
-// effect carries out passed proposal p, made by update id, and reports
+// effect carries out passed proposal p, made by update u, and reports
 // whether the stewards or the threshold changed.
-func (s *govFold) effect(p *GovProposal, u *GovUpdate) bool {
-	id := u.ID
-	switch p.Action {
-	case ActAddSteward:
-		s.stewards.set(s.epoch, p.DID, struct{}{})
-		if _, ok := s.ever.m[p.DID]; !ok {
-			s.ever.set(s.epoch, p.DID, struct{}{})
-		}
-		return true
-	case ActRemoveSteward:
-		s.removeSteward(s.seat(p.DID))
-		return true
-	case ActSetThreshold:
-		s.threshold = p.Threshold
-		return true
-	case ActRevokeKey:
-		s.revoked.set(s.epoch, p.DID, GovRevocation{DID: p.DID, Effective: p.Effective, Reason: p.Reason, Proposal: id})
-		if _, steward := s.stewards.m[p.DID]; steward {
-			s.removeSteward(p.DID)
-			return true
-		}
-	case ActDatasetStatus:
-		s.datasets.set(s.epoch, p.Dataset, govDataset{
-			GovDatasetStanding: GovDatasetStanding{Status: p.Status, Reason: p.Reason, Proposal: id},
-			id:                 p.Dataset, text: govIDText(p.Dataset), proposal: u,
-		})
-	case ActSetParam:
-		if p.Value == "" {
-			s.params.del(s.epoch, p.Name)
-		} else {
-			s.params.set(s.epoch, p.Name, p.Value)
-		}
-	}
-	return false
-}
+func (s *govFold) effect(p *GovProposal, u *GovUpdate) bool { return opOf(p.Action).effect(s, p, u) }
 
 // removeSteward removes d, lowering the threshold to the number of
 // stewards left if it was more.

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/commons-p2p/commons/protocol"
@@ -168,4 +169,36 @@ func factorial(n int) int {
 		return 1
 	}
 	return n * factorial(n-1)
+}
+
+// TestNewGovOperationIsOneEntry: an operation added as one entry of the
+// table (WithClearParamOp) is decoded, checked, folded, made void and
+// written into the canonical form and the JSON of the state with no other
+// change to the code.
+func TestNewGovOperationIsOneEntry(t *testing.T) {
+	defer protocol.WithClearParamOp()()
+	n := newGovNet(t, "A", 1, map[string]string{"review-days": "14"})
+	clear := n.propose(t, "A", n.genesis(), hour(1), protocol.GovProposal{Action: "clear-param", Name: "review-days", Expires: hour(48)})
+	again := n.propose(t, "A", []protocol.ID{clear.ID}, hour(2), protocol.GovProposal{Action: "clear-param", Name: "review-days", Expires: hour(48)})
+	if _, err := protocol.DecodeGovUpdate(clear.Encode()); err != nil {
+		t.Fatalf("the new operation does not decode: %v", err)
+	}
+	gov := protocol.NewGovernance(n.g, n.net)
+	addAll(t, gov, clear, again)
+	s := gov.State()
+	if _, ok := s.Params()["review-days"]; ok {
+		t.Errorf("params after clear-param: %v", s.Params())
+	}
+	first, _ := s.Proposal(clear.ID)
+	second, _ := s.Proposal(again.ID)
+	if first.Status != protocol.ProposalPassed || second.Status != protocol.ProposalVoid || second.Void != protocol.VoidNoChange {
+		t.Errorf("clear-param then again: %s, %s (%s); want passed, then void no-change", first.Status, second.Status, second.Void)
+	}
+	canon := string(s.Canonical())
+	if !strings.Contains(canon, `"action":"clear-param"`) || !strings.Contains(canon, `"name":"review-days"`) {
+		t.Errorf("the canonical form does not spell the new operation: %s", canon)
+	}
+	if _, err := protocol.NewGovUpdate(n.net, govKey("A"), n.genesis(), hour(3), &protocol.GovProposal{Action: "clear-param", Name: "x", Value: "1", Expires: hour(48)}, nil); err == nil || !strings.Contains(err.Error(), "value is not a field of this action") {
+		t.Errorf("clear-param with a value: %v, want refused", err)
+	}
 }

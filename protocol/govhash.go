@@ -279,24 +279,26 @@ func (w *canonWriter) proposal(r *govProposalRec) {
 // every proposal, and those its action uses.
 func (w *canonWriter) proposalFields(r *govProposalRec) {
 	p := r.u.Propose
-	a := p.Action
+	op := opOf(p.Action)
 	w.raw(`{"action":`)
-	w.str(string(a))
+	w.str(string(p.Action))
 	if r.status != ProposalOpen {
 		w.raw(`,"closed_by":`)
 		w.plain(r.closedBy.idString())
 	}
-	if a == ActDatasetStatus {
+	if op.uses(fieldDataset) {
 		w.raw(`,"dataset":`)
 		w.id(p.Dataset)
+	}
+	if op.uses(fieldStatus) {
 		w.raw(`,"dataset_status":`)
 		w.str(string(p.Status))
 	}
-	if a == ActAddSteward || a == ActRemoveSteward || a == ActRevokeKey {
+	if op.uses(fieldDID) {
 		w.raw(`,"did":`)
 		w.did(p.DID)
 	}
-	if a == ActRevokeKey {
+	if op.uses(fieldEffective) {
 		w.raw(`,"effective":`)
 		w.time(p.Effective)
 	}
@@ -304,7 +306,7 @@ func (w *canonWriter) proposalFields(r *govProposalRec) {
 	w.time(p.Expires)
 	w.raw(`,"id":`)
 	w.plain(r.u.idString())
-	if a == ActSetParam {
+	if op.uses(fieldName) {
 		w.raw(`,"name":`)
 		w.str(p.Name)
 	}
@@ -312,19 +314,19 @@ func (w *canonWriter) proposalFields(r *govProposalRec) {
 	w.didList(r.no)
 	w.raw(`,"proposer":`)
 	w.did(r.u.Author)
-	if a == ActRevokeKey || a == ActDatasetStatus {
+	if op.uses(fieldReason) {
 		w.raw(`,"reason":`)
 		w.str(p.Reason)
 	}
 	w.raw(`,"status":`)
 	w.str(string(r.status))
-	if a == ActSetThreshold {
+	if op.uses(fieldThreshold) {
 		w.raw(`,"threshold":`)
 		w.int(p.Threshold)
 	}
 	w.raw(`,"time":`)
 	w.time(r.u.Time)
-	if a == ActSetParam {
+	if op.uses(fieldValue) {
 		w.raw(`,"value":`)
 		w.str(p.Value)
 	}

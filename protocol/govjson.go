@@ -42,8 +42,8 @@ func (p GovProposalState) MarshalJSON() ([]byte, error) {
 		Dataset: q.Dataset, DatasetStatus: q.Status, Reason: q.Reason, Name: q.Name,
 		Yes: nonNil(p.Yes), No: nonNil(p.No), ClosedBy: p.ClosedBy, Void: p.Void,
 	}
-	if q.Action == ActSetParam {
-		j.Value = &q.Value
+	if op := opOf(q.Action); op != nil && op.uses(fieldValue) {
+		j.Value = &q.Value // even when empty: removing a param is setting it to ""
 	}
 	return json.Marshal(j)
 }

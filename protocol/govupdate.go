@@ -34,9 +34,6 @@ const (
 	ActSetParam      GovAction = "set-param"      // param Name has Value ("" removes it)
 )
 
-// govActions lists the actions in the order SPEC.md §8.5 gives them.
-var govActions = []GovAction{ActAddSteward, ActRemoveSteward, ActSetThreshold, ActRevokeKey, ActDatasetStatus, ActSetParam}
-
 // DatasetStatus is the standing governance gives a dataset.
 type DatasetStatus string
 
@@ -328,75 +325,33 @@ func checkGovVote(network NetworkID, v *GovVote) error {
 // action: a missing field it needs, or a field it does not use.
 func (p *GovProposal) check(t time.Time) error {
 	a := p.Action
-	if !slices.Contains(govActions, a) {
+	op := opOf(a)
+	if op == nil {
 		return E("", Invalid, "propose: unknown action %q (want one of %s)", clip(string(a)), govActionList())
 	}
-	uses := func(field string, set bool, actions ...GovAction) error {
-		if in := slices.Contains(actions, a); set != in {
-			if in {
-				return E("", Invalid, "propose %s: missing %s", a, field)
-			}
-			return E("", Invalid, "propose %s: %s is not a field of this action", a, field)
+	for _, f := range govFields {
+		switch set, used := f.set(p), op.uses(f.field); {
+		case set && !used:
+			return E("", Invalid, "propose %s: %s is not a field of this action", a, f.name)
+		case !set && used && f.field != fieldValue:
+			return E("", Invalid, "propose %s: missing %s", a, f.name)
 		}
-		return nil
-	}
-	for _, err := range []error{
-		uses("did", !p.DID.IsZero(), ActAddSteward, ActRemoveSteward, ActRevokeKey),
-		uses("threshold", p.Threshold != 0, ActSetThreshold),
-		uses("effective", !p.Effective.IsZero(), ActRevokeKey),
-		uses("reason", p.Reason != "", ActRevokeKey, ActDatasetStatus),
-		uses("dataset", !p.Dataset.IsZero(), ActDatasetStatus),
-		uses("status", p.Status != "", ActDatasetStatus),
-		uses("name", p.Name != "", ActSetParam),
-	} {
-		if err != nil {
-			return err
-		}
-	}
-	if p.Value != "" && a != ActSetParam {
-		return E("", Invalid, "propose %s: value is not a field of this action", a)
 	}
 	for _, err := range []error{checkGovTime("effective", p.Effective, false), checkGovTime("expires", p.Expires, true)} {
 		if err != nil {
 			return E("", Invalid, "propose %s: %w", a, err)
 		}
 	}
-	if err := p.checkValues(); err != nil {
-		return E("", Invalid, "propose %s: %w", a, err)
+	if op.check != nil {
+		if err := op.check(p); err != nil {
+			return E("", Invalid, "propose %s: %w", a, err)
+		}
 	}
 	switch {
 	case !p.Expires.After(t):
 		return E("", Invalid, "propose %s: expires %s is not after the update's time %s", a, formatGovTime(p.Expires), formatGovTime(t))
 	case p.Expires.Sub(t) > MaxGovExpiry:
 		return E("", Invalid, "propose %s: expires %s is more than %s after the update's time %s", a, formatGovTime(p.Expires), MaxGovExpiry, formatGovTime(t))
-	}
-	return nil
-}
-
-// checkValues checks the values of the fields the action uses.
-func (p *GovProposal) checkValues() error {
-	switch p.Action {
-	case ActSetThreshold:
-		if p.Threshold < 1 || p.Threshold > MaxStewards {
-			return E("", Invalid, "threshold %d is outside [1, %d]", p.Threshold, MaxStewards)
-		}
-	case ActRevokeKey:
-		return checkText("reason", p.Reason, reasonText)
-	case ActDatasetStatus:
-		if !p.Dataset.IsObject() {
-			return E("", Invalid, "dataset %s is an artifact, want the ID of a dataset", p.Dataset)
-		}
-		switch p.Status {
-		case StatusAccepted, StatusFlagged, StatusDelisted:
-		default:
-			return E("", Invalid, "status %q, want accepted, flagged or delisted", clip(string(p.Status)))
-		}
-		return checkText("reason", p.Reason, reasonText)
-	case ActSetParam:
-		if err := checkToken("name", p.Name); err != nil {
-			return err
-		}
-		return checkText("value", p.Value, paramText)
 	}
 	return nil
 }
@@ -420,9 +375,9 @@ func checkGovTime(field string, t time.Time, required bool) error {
 }
 
 func govActionList() string {
-	names := make([]string, len(govActions))
-	for i, a := range govActions {
-		names[i] = string(a)
+	names := make([]string, len(govOps))
+	for i, op := range govOps {
+		names[i] = string(op.action)
 	}
 	return strings.Join(names, ", ")
 }
