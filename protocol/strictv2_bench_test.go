@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // The cost of the candidate decoder (decodeJSONv2, strictv2_test.go)
@@ -17,57 +18,87 @@ import (
 //
 //	go test ./protocol -run '^$' -bench JSONv2 -benchtime 2s -count 3
 //
-// Each reports hand-ns/op, jsonv2-ns/op and their ratio jsonv2/hand; the
-// door benchmark is VerifyObject with either decoder for the statement and
+// Each reports the time per call of each contender (below) and its ratio
+// to decodeStrict's; the door benchmark is VerifyObject with either decoder for the statement and
 // the predicate (the envelope keeps its own reader), the work of ingest
 // per object before the store.
 
 type decodeFunc func(what string, b []byte, v any) error
 
-// candidates are the decoders measured against decodeStrict: the bare
-// candidate (which decides otherwise on the rules the disagreement test
-// lists), and the candidate followed by checkKeys, which restores them.
-var candidates = []struct {
+// contenders are what each benchmark measures: decodeStrict ("hand"),
+// its reference path alone (the fast path off), the bare candidate (which
+// decides otherwise on the rules the disagreement test lists), and the
+// candidate followed by checkKeys, which restores them.
+type contender struct {
 	name   string
 	decode decodeFunc
-}{
+}
+
+var contenders = []contender{
+	{"hand", decodeStrict},
+	{"reference", decodeReferenceOnly},
 	{"jsonv2", decodeJSONv2},
 	{"jsonv2+checkKeys", decodeJSONv2Checked},
 }
 
-// benchAgainst runs hand and each candidate in turn, batch by batch, and
-// reports the time of each per call (hand-ns/op, NAME-ns/op) and the
-// ratio NAME/hand. ns/op, B/op and allocs/op are those of one batch of
-// each.
-func benchAgainst(b *testing.B, call func(decodeFunc) error) {
+// decodeReferenceOnly is decodeStrict without its fast path.
+func decodeReferenceOnly(what string, b []byte, v any) error {
+	if !utf8.Valid(b) {
+		return errors.New("not UTF-8")
+	}
+	if err := checkEscapes(b); err != nil {
+		return err
+	}
+	return decodeReference(what, b, v)
+}
+
+// benchAgainst runs call with each contender in turn, batch by batch, and
+// reports the time of each per call (NAME-ns/op) and its ratio to
+// decodeStrict's (NAME/hand). ns/op, B/op and allocs/op are those of one
+// batch of each.
+func benchAgainst(b *testing.B, call func(contender) error) {
 	b.Helper()
-	for _, c := range append([]decodeFunc{decodeStrict}, decodeJSONv2, decodeJSONv2Checked) {
+	for _, c := range contenders {
 		if err := call(c); err != nil {
-			b.Fatal(err)
+			b.Fatalf("%s: %v", c.name, err)
 		}
 	}
 	const batch = 32
-	t := make([]time.Duration, 1+len(candidates))
+	t := make([]time.Duration, len(contenders))
 	n := 0
 	for b.Loop() {
-		for i := range t {
-			dec := decodeFunc(decodeStrict)
-			if i > 0 {
-				dec = candidates[i-1].decode
-			}
+		for i, c := range contenders {
 			t0 := time.Now()
 			for range batch {
-				call(dec)
+				call(c)
 			}
 			t[i] += time.Since(t0)
 		}
 		n += batch
 	}
-	per := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / float64(n) }
-	b.ReportMetric(per(t[0]), "hand-ns/op")
-	for i, c := range candidates {
-		b.ReportMetric(per(t[i+1]), c.name+"-ns/op")
-		b.ReportMetric(float64(t[i+1])/float64(t[0]), c.name+"/hand")
+	for i, c := range contenders {
+		b.ReportMetric(float64(t[i].Nanoseconds())/float64(n), c.name+"-ns/op")
+		if i > 0 {
+			b.ReportMetric(float64(t[i])/float64(t[0]), c.name+"/hand")
+		}
+	}
+}
+
+// BenchmarkJSONv2Envelope reads the envelope of each vector as
+// DecodeEnvelope does (readEnvelope: its one-pass reader, decodeStrict
+// for the rest) and with each contender.
+func BenchmarkJSONv2Envelope(b *testing.B) {
+	for _, kind := range []string{"dataset", "attribution"} {
+		env := readVector(b, kind+"-envelope")
+		b.Run(kind, func(b *testing.B) {
+			benchAgainst(b, func(c contender) error {
+				if c.name == "hand" {
+					_, err := readEnvelope(env)
+					return err
+				}
+				return c.decode("envelope", env, new(wireEnvelope))
+			})
+		})
 	}
 }
 
@@ -99,7 +130,7 @@ func BenchmarkJSONv2Decode(b *testing.B) {
 	for _, in := range inputs {
 		b.Run(in.name, func(b *testing.B) {
 			b.SetBytes(int64(len(in.b)))
-			benchAgainst(b, func(dec decodeFunc) error { return dec(in.what, in.b, reflect.New(in.t).Interface()) })
+			benchAgainst(b, func(c contender) error { return c.decode(in.what, in.b, reflect.New(in.t).Interface()) })
 		})
 	}
 }
@@ -114,7 +145,7 @@ func BenchmarkJSONv2Door(b *testing.B) {
 		env := readVector(b, kind+"-envelope")
 		b.Run(kind, func(b *testing.B) {
 			b.SetBytes(int64(len(env)))
-			benchAgainst(b, func(dec decodeFunc) error { _, err := doorWith(env, dec); return err })
+			benchAgainst(b, func(c contender) error { _, err := doorWith(env, c.decode); return err })
 		})
 	}
 }
@@ -129,10 +160,10 @@ func TestDoorWithIsVerifyObject(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for name, dec := range map[string]decodeFunc{"decodeStrict": decodeStrict, "jsonv2": decodeJSONv2, "jsonv2+checkKeys": decodeJSONv2Checked} {
-			got, err := doorWith(env, dec)
+		for _, c := range contenders {
+			got, err := doorWith(env, c.decode)
 			if err != nil || !reflect.DeepEqual(got, want) {
-				t.Errorf("%s with %s: %+v, %v; VerifyObject: %+v", kind, name, got, err, want)
+				t.Errorf("%s with %s: %+v, %v; VerifyObject: %+v", kind, c.name, got, err, want)
 			}
 		}
 	}
