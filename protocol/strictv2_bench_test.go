@@ -19,21 +19,21 @@ import (
 //	go test ./protocol -run '^$' -bench JSONv2 -benchtime 2s -count 3
 //
 // Each reports the time per call of each contender (below) and its ratio
-// to decodeStrict's; the door benchmark is VerifyObject with either decoder for the statement and
-// the predicate (the envelope keeps its own reader), the work of ingest
-// per object before the store.
+// to decodeStrict's. The door benchmark is VerifyObject with each
+// contender for the statement and the predicate (the envelope keeps its
+// own reader): the work of ingest per object before the store.
 
 type decodeFunc func(what string, b []byte, v any) error
 
-// contenders are what each benchmark measures: decodeStrict ("hand"),
-// its reference path alone (the fast path off), the bare candidate (which
-// decides otherwise on the rules the disagreement test lists), and the
-// candidate followed by checkKeys, which restores them.
 type contender struct {
 	name   string
 	decode decodeFunc
 }
 
+// contenders are what each benchmark measures: decodeStrict ("hand"),
+// its reference path alone (the fast path off), the bare candidate (which
+// decides otherwise on the rules the disagreement test lists), and the
+// candidate followed by checkKeys, which restores them.
 var contenders = []contender{
 	{"hand", decodeStrict},
 	{"reference", decodeReferenceOnly},
