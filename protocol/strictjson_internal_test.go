@@ -19,21 +19,24 @@ var strictTypes = []struct {
 	{"predicate", reflect.TypeFor[Derivation]()},
 }
 
+// checkKeysSeeds are the seeds of FuzzCheckKeys.
+var checkKeysSeeds = []string{
+	`{"payloadType":"t","payload":"e30=","signatures":[{"keyid":"k","sig":"s"}]}`,
+	`{"_type":"x","subject":[{"name":"a","digest":{"sha256":"00"},"annotations":{"size":1}}],"predicateType":"p","predicate":{"a":{"b":[1,{"c":2,"c":3}]}}}`,
+	`{"name":"n","license":"MIT","publisher":"p","created":"c","parents":["a",null],"croissant":{"x":1,"x\u0031":2,"x1":3}}`,
+	`{"issuer":"i","contributor":"c","role":"r","weight":0.5,"created":"c","Note":"x"}`,
+	`{"publisher":"p","inputs":{},"activity":"a","created":"c"}`,
+	`{"publisher":"p","inputs":[],"activity":"a","created":"c","created":"d"}`,
+	`{"name":"n","license":"MIT","publisher":"p","created":"2026-01-01T00:00:00,5Z"}`,
+	`{"name":"n","license":"MIT","publisher":"p","created":"2026-01-01T00:00:00.5+23:59","created":1}`,
+	`{"name":"n","license":"MIT","publisher":"p","created":"2026\u002d01-01T00:00:00Z"}`,
+	` [ ] `, `null`, `"s"`, `{"subject":5}`, `{"_type":"x","subject":[[]]}`, `{"n\u0061me":1}`,
+}
+
 // FuzzCheckKeys checks the fast key scanner against the token walker it
 // replaces on the success path: on valid JSON they agree, to the message.
 func FuzzCheckKeys(f *testing.F) {
-	for _, s := range []string{
-		`{"payloadType":"t","payload":"e30=","signatures":[{"keyid":"k","sig":"s"}]}`,
-		`{"_type":"x","subject":[{"name":"a","digest":{"sha256":"00"},"annotations":{"size":1}}],"predicateType":"p","predicate":{"a":{"b":[1,{"c":2,"c":3}]}}}`,
-		`{"name":"n","license":"MIT","publisher":"p","created":"c","parents":["a",null],"croissant":{"x":1,"x\u0031":2,"x1":3}}`,
-		`{"issuer":"i","contributor":"c","role":"r","weight":0.5,"created":"c","Note":"x"}`,
-		`{"publisher":"p","inputs":{},"activity":"a","created":"c"}`,
-		`{"publisher":"p","inputs":[],"activity":"a","created":"c","created":"d"}`,
-		`{"name":"n","license":"MIT","publisher":"p","created":"2026-01-01T00:00:00,5Z"}`,
-		`{"name":"n","license":"MIT","publisher":"p","created":"2026-01-01T00:00:00.5+23:59","created":1}`,
-		`{"name":"n","license":"MIT","publisher":"p","created":"2026\u002d01-01T00:00:00Z"}`,
-		` [ ] `, `null`, `"s"`, `{"subject":5}`, `{"_type":"x","subject":[[]]}`, `{"n\u0061me":1}`,
-	} {
+	for _, s := range checkKeysSeeds {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
