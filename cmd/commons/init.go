@@ -33,7 +33,7 @@ nothing: init refuses and changes nothing.
 func (InitCommand) Flags() []Flag {
 	return []Flag{
 		{Name: "api", Value: "ADDR", Help: "the HTTP API's address (default " + node.DefaultAPIAddr + ")"},
-		{Name: "listen", Value: "MULTIADDR", Repeat: true, Help: "a libp2p listen address (default " + node.DefaultListen + ")"},
+		{Name: "listen", Value: "MULTIADDR", Repeat: true, Help: "a libp2p listen address (default " + node.DefaultListen + " and " + node.DefaultListenQUIC + "; a private network listens on TCP only)"},
 		{Name: "genesis", Value: "FILE", Help: "join the network this genesis founds"},
 		{Name: "bootstrap", Value: "MULTIADDR", Repeat: true, Help: "a peer to join the network through, ending in /p2p/PEER"},
 		{Name: "swarm-key", Value: "FILE", Help: "the swarm key of a private network"},
