@@ -3,11 +3,13 @@ package node
 import (
 	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -210,6 +212,20 @@ func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
 // writeThroughTemp writes data, synced, to a temporary file beside path and
 // then puts it in place with place(tmp, path).
 func writeThroughTemp(path string, data []byte, mode os.FileMode, place func(tmp, path string) error) error {
+	return noSpace(path, writeTemp(path, data, mode, place))
+}
+
+// noSpace gives a write that the filesystem refused for lack of space the
+// kind NoSpace, which the API answers with 507 as it does the store's
+// (SPEC.md §5.7).
+func noSpace(path string, err error) error {
+	if errors.Is(err, syscall.ENOSPC) {
+		return protocol.E("write", protocol.NoSpace, "%s: disk full: %v", path, err)
+	}
+	return err
+}
+
+func writeTemp(path string, data []byte, mode os.FileMode, place func(tmp, path string) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
 		return err

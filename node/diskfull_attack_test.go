@@ -159,6 +159,17 @@ func TestFullDisk(t *testing.T) {
 	}
 	code, body = d.addDataset(t, "still-full", 10)
 	wantDiskFull(t, code, body, repo.DataDir())
+	// The node's own files on that disk: a new key is refused alike.
+	resp, err := http.Post(d.srv.URL+"/v1/keys", "application/json", strings.NewReader(`{"name":"alice"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var eb ErrorBody
+	json.NewDecoder(resp.Body).Decode(&eb)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusInsufficientStorage || eb.Kind != protocol.NoSpace.String() || !strings.Contains(eb.Error, "disk full") {
+		t.Errorf("a new key on a full disk: %d %+v, want 507, kind %q, disk full", resp.StatusCode, eb, protocol.NoSpace)
+	}
 
 	// Space freed again: the store reopens for writing by itself.
 	if err := os.Remove(ballastPath); err != nil {
