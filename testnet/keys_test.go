@@ -18,6 +18,7 @@ import (
 
 	"github.com/commons-p2p/commons/node"
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/store"
 	"github.com/commons-p2p/commons/testnet"
 )
 
@@ -200,6 +201,14 @@ func scenarioKeyCompromise(t *testing.T, s *testnet.Swarm) {
 	var claim node.Published
 	n1.Must(t, &claim, "claim", "add", "--subject", ds.ID.String(), "--role", "annotator", "--weight", "0.5")
 	testnet.Eventually(t, wait, "node 3's new key co-signs node 1's claim as the dataset's publisher", func() error {
+		// Without gossip, node 3 asks the network for the claim and for
+		// what was said about its rotation (the endorsement).
+		if _, err := victim.API(t).GetObject(ctx(t), claim.ID, query()); err != nil {
+			return err
+		}
+		if _, err := victim.API(t).Attribution(ctx(t), rotation, query()); err != nil {
+			return err
+		}
 		var p node.Published
 		r := victim.CLI(ctx(t), "claim", "cosign", claim.ID.String(), "--json")
 		if err := r.JSON(&p); err != nil {
@@ -210,6 +219,34 @@ func scenarioKeyCompromise(t *testing.T, s *testnet.Swarm) {
 		}
 		return nil
 	})
+	if !s.Gossip() {
+		// A query fetches only the objects a node lacks, so without
+		// gossip a co-signature never reaches a node that holds the claim
+		// already: the co-signed envelope is handed to those by hand.
+		merged, err := victim.API(t).GetObject(ctx(t), claim.ID, node.QueryOptions{Local: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, nd := range s.Nodes {
+			if _, err := nd.API(t).GetObject(ctx(t), claim.ID, node.QueryOptions{Local: true}); err == nil && nd != victim {
+				put(t, nd, merged)
+			}
+		}
+		// Nor does the claim's query bring the endorsement of the
+		// rotation: every node asks about the rotation first.
+		for _, nd := range s.Nodes {
+			testnet.Eventually(t, wait, fmt.Sprintf("%s holds node 2's endorsement of the rotation", nd), func() error {
+				a, err := nd.API(t).Attribution(ctx(t), rotation, query())
+				if err != nil {
+					return err
+				}
+				if !slices.ContainsFunc(a.Endorsements, func(e store.EndorsementView) bool { return e.ID == endorsed.ID }) {
+					return fmt.Errorf("endorsements %+v", a.Endorsements)
+				}
+				return nil
+			})
+		}
+	}
 	tHonest := trustEverywhere(t, s, ds.ID, claim.ID, protocol.Mutual, "node 1's claim co-signed by node 3's endorsed successor key is mutual on every node")
 	tThief := trustEverywhere(t, s, ds.ID, thiefCosignedID, protocol.Asserted, "the accomplice's claim co-signed by the thief's successor key stays asserted on every node")
 	for _, nd := range s.Nodes { // the thief's rotation is held, and counts for nothing
