@@ -432,3 +432,9 @@ func copyFile(from, to string, mode os.FileMode) error {
 }
 
 func since(t time.Time) string { return time.Since(t).Round(100 * time.Millisecond).String() }
+
+// Star says whether every node joined through node 1.
+func (s *Swarm) Star() bool { return s.state.Star }
+
+// Private says whether the nodes hold a swarm key.
+func (s *Swarm) Private() bool { return s.state.SwarmKey }
