@@ -37,6 +37,7 @@ const usage = `usage: swarm [--dir DIR] COMMAND [ARGS]
   wait-peers [K...]  wait until nodes (default: all running) have a peer
 
 DIR is --dir, else $COMMONS_TESTNET, else /tmp/commons-testnet.
+COMMONS_BIN=/path/to/commons makes up copy that binary instead of building one.
 `
 
 func main() {
@@ -183,7 +184,9 @@ func run(ctx context.Context, dir, cmd string, args []string) error {
 
 func up(ctx context.Context, dir string, args []string) error {
 	fs := flag.NewFlagSet("up", flag.ContinueOnError)
-	opts := testnet.Options{Dir: dir, Detach: true, Log: os.Stderr}
+	// COMMONS_BIN: a binary built elsewhere (e.g. of another commit)
+	// instead of a build of this tree.
+	opts := testnet.Options{Dir: dir, Detach: true, Log: os.Stderr, Bin: os.Getenv("COMMONS_BIN")}
 	fs.IntVar(&opts.Stewards, "stewards", 0, "the first K nodes are the genesis' stewards (default min(N, 3))")
 	fs.BoolVar(&opts.Star, "star", false, "every node joins through node 1")
 	fs.BoolVar(&opts.SwarmKey, "swarm-key", false, "a private network")
