@@ -121,15 +121,7 @@ func pidIs(pid int, repo string) bool {
 
 // Start starts the node's daemon, unless it runs, and waits until it
 // answers and, in a swarm of more than one, has a peer.
-func (nd *Node) Start(ctx context.Context) error {
-	if err := nd.start(ctx, true); err != nil {
-		return err
-	}
-	if nd.swarm.N() > 1 {
-		return nd.WaitPeers(ctx, 30*time.Second)
-	}
-	return nil
-}
+func (nd *Node) Start(ctx context.Context) error { return nd.swarm.Start(ctx, nd) }
 
 // bootstrap is whom the node joins through: at its first start its
 // predecessor in the line (node 1 with Star; node 1 joins through
@@ -155,6 +147,25 @@ func (nd *Node) bootstrap(restart bool) []string {
 		}
 	}
 	return out
+}
+
+// Start starts the daemons of nodes that do not run, one at a time, each
+// once it answers, then waits until each has a peer when the swarm has
+// more than one node.
+func (s *Swarm) Start(ctx context.Context, nodes ...*Node) error {
+	for _, nd := range nodes {
+		if err := nd.start(ctx, true); err != nil {
+			return err
+		}
+	}
+	if s.N() > 1 {
+		for _, nd := range nodes {
+			if err := nd.WaitPeers(ctx, 30*time.Second); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func (nd *Node) start(ctx context.Context, restart bool) error {

@@ -147,13 +147,13 @@ func run(ctx context.Context, dir, cmd string, args []string) error {
 			fmt.Fprintf(os.Stderr, "swarm: stopped node(s) %s\n", strings.Join(args, " "))
 			return nil
 		}
-		return startNodes(ctx, nodes)
+		return startNodes(ctx, s, nodes)
 	case "start":
 		nodes, err := nodesOf(s, args)
 		if err != nil {
 			return err
 		}
-		return startNodes(ctx, nodes)
+		return startNodes(ctx, s, nodes)
 	case "addr":
 		if len(args) != 1 {
 			return usagef("addr: which node?")
@@ -229,12 +229,12 @@ func up(ctx context.Context, dir string, args []string) error {
 	return status(ctx, s)
 }
 
-func startNodes(ctx context.Context, nodes []*testnet.Node) error {
+func startNodes(ctx context.Context, s *testnet.Swarm, nodes []*testnet.Node) error {
+	if err := s.Start(ctx, nodes...); err != nil {
+		return err
+	}
 	var ks []string
 	for _, nd := range nodes {
-		if err := nd.Start(ctx); err != nil {
-			return err
-		}
 		ks = append(ks, strconv.Itoa(nd.K))
 	}
 	fmt.Fprintf(os.Stderr, "swarm: node(s) %s running\n", strings.Join(ks, " "))
