@@ -107,7 +107,6 @@ func scenarioKeyCompromise(t *testing.T, s *testnet.Swarm) {
 	n1, n2, victim := s.Node(1), s.Node(2), s.Node(3)
 	elsewhere := s.Node(4) // where the thief puts what it signed
 	ds, _ := publish(t, victim, 2, "key compromise scenario "+tag())
-	time.Sleep(1100 * time.Millisecond) // the leak comes after the dataset, to the second
 
 	// The key file leaks.
 	stolen := leak(t, victim)
