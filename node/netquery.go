@@ -372,6 +372,11 @@ func (s *search) attribution(id protocol.ID) {
 	s.rotations(s.n.extraSigners(id))
 }
 
+func revokedKey(p protocol.Policy, d protocol.DID) bool {
+	_, revoked := p.KeyRevokedAt(d)
+	return revoked
+}
+
 // maxRotationKeys bounds the keys whose rotations one search asks the
 // network for: the walk of a party (SPEC.md §4.6) stops at as many keys.
 const maxRotationKeys = protocol.MaxPartyKeys
@@ -411,7 +416,9 @@ func (n *Node) extraSigners(subject protocol.ID) []protocol.DID {
 
 // rotations gathers the rotations that name keys, and those that name the
 // keys they lead to, breadth first, from the providers of each key's
-// rotations key, up to maxRotationKeys keys in all. Each object a provider
+// rotations key, up to maxRotationKeys keys in all; and the claims about
+// each rotation that touches a revoked key, whose endorsement by a steward
+// is what makes it count. Each object a provider
 // gives must be a rotation naming the key asked about (SPEC.md §7.3); one
 // that is not is not stored, and the provider is penalised.
 func (s *search) rotations(keys []protocol.DID) {
@@ -440,12 +447,20 @@ func (s *search) rotations(keys []protocol.DID) {
 					})
 				})
 				ids, _ := s.n.store.RotationsOf(k)
-				mu.Lock()
-				defer mu.Unlock()
+				policy := s.n.policy()
 				for _, id := range ids {
-					if o, err := s.n.store.Object(id); err == nil && o.Kind == protocol.KindRotation {
-						next = append(next, o.Rotation.From, o.Rotation.To)
+					o, err := s.n.store.Object(id)
+					if err != nil || o.Kind != protocol.KindRotation {
+						continue
 					}
+					if revokedKey(policy, o.Rotation.From) || revokedKey(policy, o.Rotation.To) {
+						// It counts only if a steward endorsed it (SPEC.md
+						// §4.6): the endorsements are claims about it.
+						s.claims(id)
+					}
+					mu.Lock()
+					next = append(next, o.Rotation.From, o.Rotation.To)
+					mu.Unlock()
 				}
 			})
 		}

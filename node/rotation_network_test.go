@@ -9,6 +9,7 @@ import (
 	"github.com/commons-p2p/commons/node/fetch"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
+	"github.com/commons-p2p/commons/store/storetest"
 )
 
 // rotateOn makes a rotation from n's node key to a new key, signed by both,
@@ -173,4 +174,59 @@ func TestDaemonPublishesOwnRotationsAtStart(t *testing.T) {
 		ok, _ := listener.store.Has(got.Rotation)
 		return ok
 	})
+}
+
+// putQuietly stores o on n and announces it, as a node that fetched it
+// would: no gossip, so other nodes learn it only by asking.
+func putQuietly(t *testing.T, n *netNode, o *protocol.Object) {
+	t.Helper()
+	res, err := n.store.Put(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.stored(o, res, fromFetch)
+}
+
+// TestSearchFindsEndorsementOfRevokedKeysRotation: governance revoked the
+// publisher's key; its rotation to a new key counts only because a
+// steward endorsed it (SPEC.md §4.6). A node that holds neither learns
+// both when it asks for the attribution: the search fetches the claims
+// about a rotation that touches a revoked key.
+func TestSearchFindsEndorsementOfRevokedKeysRotation(t *testing.T) {
+	nodes := govSwarm(t, 3, 1, 1, nil)
+	steward, holder, reader := nodes[0], nodes[1], nodes[2]
+	ctx := t.Context()
+	old, next := mustKey(t), mustKey(t)
+	ds := storetest.NewDataset(t, old, "archive")
+	if _, _, err := holder.Ingest(ds.Envelope.Encode()); err != nil {
+		t.Fatal(err)
+	}
+	propose(t, steward, GovProposeRequest{Action: "revoke-key", DID: old.DID().String(), Effective: "2000-01-01T00:00:00Z", Reason: "key leaked"})
+	for _, n := range nodes {
+		waitFor(t, "the revocation on every node", func() bool { return revokedKey(n.policy(), old.DID()) })
+	}
+	rotation := storetest.NewRotation(t, old, next, "recovered")
+	endorsement := storetest.NewEndorsement(t, steward.repo.NodeKey, rotation.ID, "key-rotation")
+	putQuietly(t, holder, rotation)
+	putQuietly(t, holder, endorsement)
+	waitAnnounced(t, holder)
+
+	if _, err := reader.Dataset(ctx, ds.ID, QueryOptions{Timeout: 10 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	claim, err := reader.AddClaim(ctx, AddClaimRequest{Subject: ds.ID.String(), Role: "annotator", Weight: 0.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cosignOn(t, reader, claim.ID, next)
+	got, err := reader.Attribution(ctx, ds.ID, QueryOptions{Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr := trustOfClaim(t, got, claim.ID); tr != protocol.Mutual {
+		t.Errorf("a claim co-signed by the endorsed successor of a revoked publisher: %s, want mutual", tr)
+	}
+	if ok, _ := reader.store.Has(endorsement.ID); !ok {
+		t.Error("the reader did not fetch the endorsement of the rotation")
+	}
 }
