@@ -180,13 +180,18 @@ func (n *Node) resolveDID(s string) (protocol.DID, error) {
 // and only by a key with a role in it (its contributor, the publisher of
 // its subject, SPEC.md §2.5): the store keeps no other, so Cosign refuses
 // the others rather than sign what would not be kept.
-func (n *Node) Cosign(_ context.Context, id protocol.ID, as string) (Published, error) {
+func (n *Node) Cosign(ctx context.Context, id protocol.ID, as string) (Published, error) {
 	const op = "cosign"
 	key, err := n.repo.Keys.Get(as)
 	if err != nil {
 		return Published{}, err
 	}
 	if err := n.refuseRevoked("cosign", key.DID()); err != nil {
+		return Published{}, err
+	}
+	// A claim made elsewhere is fetched first, as a read would (SPEC.md
+	// §7.5): co-signing is how its publisher acknowledges it.
+	if err := n.fetchIfMissing(ctx, op, id, QueryOptions{}); err != nil {
 		return Published{}, err
 	}
 	o, err := n.store.Object(id)
@@ -220,10 +225,13 @@ func (n *Node) Cosign(_ context.Context, id protocol.ID, as string) (Published, 
 // claim issued by a key that a rotation retired is withdrawn with that
 // key, which the keystore keeps for this (SPEC.md §3.6, §6.1), when no
 // --as names another.
-func (n *Node) Revoke(_ context.Context, id protocol.ID, req RevokeRequest) (Published, error) {
+func (n *Node) Revoke(ctx context.Context, id protocol.ID, req RevokeRequest) (Published, error) {
 	const op = "revoke"
 	key, err := n.repo.Keys.Get(req.As)
 	if err != nil {
+		return Published{}, err
+	}
+	if err := n.fetchIfMissing(ctx, op, id, QueryOptions{}); err != nil {
 		return Published{}, err
 	}
 	target, err := n.store.Object(id)

@@ -230,3 +230,28 @@ func TestSearchFindsEndorsementOfRevokedKeysRotation(t *testing.T) {
 		t.Error("the reader did not fetch the endorsement of the rotation")
 	}
 }
+
+// TestCosignFetchesTheClaim: the publisher acknowledges a claim made on
+// another node (gossip is off): cosign fetches it first, as a read does.
+func TestCosignFetchesTheClaim(t *testing.T) {
+	nodes := lineSwarm(t, 2, swarmOptions{})
+	publisher, contributor := nodes[0], nodes[1]
+	ctx := t.Context()
+	ds := mustDataset(t, publisher.Node, "curriculum")
+	waitAnnounced(t, publisher)
+	if _, err := contributor.Dataset(ctx, ds.ID, QueryOptions{Timeout: 10 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	claim, err := contributor.AddClaim(ctx, AddClaimRequest{Subject: ds.ID.String(), Role: "annotator", Weight: 0.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitAnnounced(t, contributor)
+	p, err := publisher.Cosign(ctx, claim.ID, "")
+	if err != nil {
+		t.Fatalf("cosign of a claim held on another node: %v", err)
+	}
+	if p.Signers != 2 {
+		t.Errorf("cosign = %+v, want the claim with two signatures", p)
+	}
+}
