@@ -2,7 +2,6 @@ package protocol_test
 
 import (
 	"encoding/binary"
-	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -459,8 +458,7 @@ func TestTrustOfEveryPartyAssignment(t *testing.T) {
 	p := arrayPolicy{dids: &dids, w: &w.trustWorld, revokeAt: [4]time.Time{
 		revokedBefore: created.Add(-time.Hour), revokedAt: created, revokedAfter: created.Add(time.Hour),
 	}}
-	n, failures := 0, 0
-	byLevel := map[protocol.Trust]int{}
+	var tl trustTally
 	for _, part := range parts {
 		ps := protocol.PartyMap{}
 		for a := range trustKeys {
@@ -487,28 +485,12 @@ func TestTrustOfEveryPartyAssignment(t *testing.T) {
 							}
 							f := w.facts(&dids, created)
 							f.Parties = ps
-							got, want := protocol.TrustOf(f, p), referencePartyTrust(w)
-							n++
-							byLevel[want]++
-							if got != want {
-								failures++
-								if failures <= 10 {
-									t.Errorf("%+v: TrustOf = %s, reference %s", w, got, want)
-								}
-							}
+							tl.check(t, w, protocol.TrustOf(f, p), referencePartyTrust(w))
 						}
 					}
 				}
 			}
 		}
 	}
-	if failures > 0 {
-		t.Errorf("%d of %d assignments differ", failures, n)
-	}
-	for _, l := range []protocol.Trust{protocol.Asserted, protocol.Acknowledged, protocol.Mutual, protocol.Certified, protocol.Revoked} {
-		if byLevel[l] == 0 {
-			t.Errorf("no assignment is %s: the enumeration misses a case", l)
-		}
-	}
-	t.Logf("%d assignments: %s", n, fmt.Sprint(byLevel))
+	tl.done(t)
 }

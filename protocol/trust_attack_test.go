@@ -213,8 +213,7 @@ func TestTrustOfEveryAssignment(t *testing.T) {
 		}
 		revocations = append(revocations, r)
 	}
-	n, failures := 0, 0
-	byLevel := map[protocol.Trust]int{}
+	var tl trustTally
 	for publisher := -1; publisher < trustKeys; publisher++ {
 		for contributor := range trustKeys {
 			for cosigners := uint(0); cosigners < 1<<trustKeys; cosigners += 2 { // bit 0, the issuer, always set
@@ -234,15 +233,7 @@ func TestTrustOfEveryAssignment(t *testing.T) {
 								if publisher >= 0 {
 									f.Publisher = dids[publisher]
 								}
-								got, want := protocol.TrustOf(f, p), referenceTrust(w)
-								n++
-								byLevel[want]++
-								if got != want {
-									failures++
-									if failures <= 10 {
-										t.Errorf("%+v: TrustOf = %s, reference %s", w, got, want)
-									}
-								}
+								tl.check(t, w, protocol.TrustOf(f, p), referenceTrust(w))
 							}
 						}
 					}
@@ -250,13 +241,41 @@ func TestTrustOfEveryAssignment(t *testing.T) {
 			}
 		}
 	}
-	if failures > 0 {
-		t.Errorf("%d of %d assignments differ", failures, n)
+	tl.done(t)
+}
+
+// trustTally compares TrustOf with a reference over many assignments,
+// reporting the first ten that differ, and checks that every level
+// occurred: an enumeration that never reaches one misses a case.
+type trustTally struct {
+	n, failures int
+	byLevel     map[protocol.Trust]int
+}
+
+func (c *trustTally) check(t *testing.T, w any, got, want protocol.Trust) {
+	if c.byLevel == nil {
+		c.byLevel = map[protocol.Trust]int{}
+	}
+	c.n++
+	c.byLevel[want]++
+	if got != want {
+		c.failures++
+		if c.failures <= 10 {
+			t.Helper() // only here: it costs a lock and a stack walk, and check runs millions of times
+			t.Errorf("%+v: TrustOf = %s, reference %s", w, got, want)
+		}
+	}
+}
+
+func (c *trustTally) done(t *testing.T) {
+	t.Helper()
+	if c.failures > 0 {
+		t.Errorf("%d of %d assignments differ", c.failures, c.n)
 	}
 	for _, l := range []protocol.Trust{protocol.Asserted, protocol.Acknowledged, protocol.Mutual, protocol.Certified, protocol.Revoked} {
-		if byLevel[l] == 0 {
+		if c.byLevel[l] == 0 {
 			t.Errorf("no assignment is %s: the enumeration misses a case", l)
 		}
 	}
-	t.Logf("%d assignments: %v", n, byLevel)
+	t.Logf("%d assignments: %v", c.n, c.byLevel)
 }
