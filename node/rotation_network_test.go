@@ -32,6 +32,20 @@ func rotateOn(t *testing.T, n *netNode) (*protocol.Key, protocol.ID) {
 	return next, res.ID
 }
 
+// claimOn makes n, fetching the dataset first, claim an annotator's
+// share of it with its node key.
+func claimOn(t *testing.T, n *netNode, ds protocol.ID) Published {
+	t.Helper()
+	if _, err := n.Dataset(t.Context(), ds, QueryOptions{Timeout: 10 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	claim, err := n.AddClaim(t.Context(), AddClaimRequest{Subject: ds.String(), Role: "annotator", Weight: 0.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return claim
+}
+
 // cosignOn adds key's signature to the stored object id on n.
 func cosignOn(t *testing.T, n *netNode, id protocol.ID, key *protocol.Key) {
 	t.Helper()
@@ -66,13 +80,7 @@ func TestSearchFindsRotationOfASigner(t *testing.T) {
 	ds := mustDataset(t, publisher.Node, "broadcast archive")
 	next, rotation := rotateOn(t, publisher)
 	waitAnnounced(t, publisher)
-	if _, err := contributor.Dataset(ctx, ds.ID, QueryOptions{Timeout: 10 * time.Second}); err != nil {
-		t.Fatal(err)
-	}
-	claim, err := contributor.AddClaim(ctx, AddClaimRequest{Subject: ds.ID.String(), Role: "annotator", Weight: 0.5})
-	if err != nil {
-		t.Fatal(err)
-	}
+	claim := claimOn(t, contributor, ds.ID)
 	cosignOn(t, contributor, claim.ID, next)
 	waitAnnounced(t, contributor)
 
@@ -211,13 +219,7 @@ func TestSearchFindsEndorsementOfRevokedKeysRotation(t *testing.T) {
 	putQuietly(t, holder, endorsement)
 	waitAnnounced(t, holder)
 
-	if _, err := reader.Dataset(ctx, ds.ID, QueryOptions{Timeout: 10 * time.Second}); err != nil {
-		t.Fatal(err)
-	}
-	claim, err := reader.AddClaim(ctx, AddClaimRequest{Subject: ds.ID.String(), Role: "annotator", Weight: 0.5})
-	if err != nil {
-		t.Fatal(err)
-	}
+	claim := claimOn(t, reader, ds.ID)
 	cosignOn(t, reader, claim.ID, next)
 	got, err := reader.Attribution(ctx, ds.ID, QueryOptions{Timeout: 10 * time.Second})
 	if err != nil {
@@ -239,13 +241,7 @@ func TestCosignFetchesTheClaim(t *testing.T) {
 	ctx := t.Context()
 	ds := mustDataset(t, publisher.Node, "curriculum")
 	waitAnnounced(t, publisher)
-	if _, err := contributor.Dataset(ctx, ds.ID, QueryOptions{Timeout: 10 * time.Second}); err != nil {
-		t.Fatal(err)
-	}
-	claim, err := contributor.AddClaim(ctx, AddClaimRequest{Subject: ds.ID.String(), Role: "annotator", Weight: 0.5})
-	if err != nil {
-		t.Fatal(err)
-	}
+	claim := claimOn(t, contributor, ds.ID)
 	waitAnnounced(t, contributor)
 	p, err := publisher.Cosign(ctx, claim.ID, "")
 	if err != nil {
