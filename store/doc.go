@@ -53,7 +53,8 @@
 //	x/count/<kind>          objects of a kind stored, 8 bytes big-endian
 //
 // The value encodings are in codec.go, meta.go and summary.go, and byte by
-// byte in SPEC.md §5. Summaries are kept
+// byte in SCHEMA.md beside this file (SPEC.md §5 says what every node must
+// do with its index, whatever its layout). Summaries are kept
 // current on every write: a claim's summary lists its signers, and for an
 // attribution also the issuers of endorsements of it that are not
 // withdrawn, and a withdrawn flag set when a revocation by the claim's own
