@@ -116,7 +116,7 @@ func PartyOf(k DID, links func(k DID, limit int) ([]Link, error), counts func(Li
 }
 
 // CompareLinks orders rotations as a party walk reads them: by the text of
-// their IDs, the order of the store's keys (SPEC §5.1).
+// their IDs, the order of the store's keys (store/SCHEMA.md).
 func CompareLinks(a, b Link) int { return strings.Compare(a.Rotation.String(), b.Rotation.String()) }
 
 // CompareDIDs orders DIDs by their public keys, which is the order of
