@@ -79,7 +79,6 @@ func TestGossipRevocationsTheStoreRefuses(t *testing.T) {
 	for _, n := range nodes[1:] {
 		waitFor(t, "the claim reaches every node", func() bool { ok, _ := n.store.Has(claim.ID); return ok })
 	}
-	hostile := hostileTopic(t, victim, victim.repo.Network.AnnounceTopic())
 	mallory := mustKey(t)
 	bad := map[string][]byte{
 		"another issuer's claim": signedRevocation(t, mallory, claim.ID),
@@ -93,15 +92,30 @@ func TestGossipRevocationsTheStoreRefuses(t *testing.T) {
 		if err := victim.store.CheckPut(o); err == nil {
 			t.Fatalf("%s: the store would keep it", name)
 		}
+		// A peer of its own for each: the victim stops listening to one
+		// that sent an invalid message.
+		hostile := hostileTopic(t, victim, victim.repo.Network.AnnounceTopic())
+		refused := gossipedCount(t, victim, "refused")
 		if err := hostile.Publish(t.Context(), msg); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, "the victim rejects the revocation of "+name, func() bool { return victim.scoreOf(hostile.hostID) < 0 })
+		waitFor(t, "the victim judges the revocation of "+name, func() bool { return gossipedCount(t, victim, "refused") > refused })
+		waitFor(t, "the victim penalises the sender of the revocation of "+name, func() bool { return victim.scoreOf(hostile.hostID) < 0 })
 		for _, n := range nodes {
 			if ok, _ := n.store.Has(o.ID); ok {
 				t.Errorf("%s: stored", name)
 			}
 		}
+	}
+	// An honest revocation still goes through. It goes after the refused
+	// ones on the victim's streams to its neighbours, so once it has
+	// arrived, a refused one passed on would have arrived before it.
+	rev, err := victim.Revoke(t.Context(), claim.ID, RevokeRequest{Reason: "withdrawn"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range nodes[1:] {
+		waitFor(t, "an honest revocation still flows", func() bool { ok, _ := n.store.Has(rev.ID); return ok })
 	}
 	for _, n := range nodes[1:] {
 		if s := n.scoreOf(victim.Host().ID()); s < 0 {
@@ -111,12 +125,6 @@ func TestGossipRevocationsTheStoreRefuses(t *testing.T) {
 			t.Errorf("a neighbour received %v refused announcements: the victim forwarded them", got)
 		}
 	}
-	// An honest revocation still goes through.
-	rev, err := victim.Revoke(t.Context(), claim.ID, RevokeRequest{Reason: "withdrawn"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, "an honest revocation still flows", func() bool { ok, _ := nodes[2].store.Has(rev.ID); return ok })
 }
 
 // gossipedCount reads n's count of announce-topic messages with outcome.
