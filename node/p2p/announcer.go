@@ -55,8 +55,9 @@ type AnnouncerOptions struct {
 	// and error (nil when it succeeded), for metrics. It must not block.
 	Observe func(time.Duration, error)
 	// Now and After are the clock that schedules rounds and retries and
-	// times them: default time.Now and time.After. A test passes a clock
-	// it advances itself, to run a round when it chooses.
+	// times them (not ProvideTimeout, which bounds real network time):
+	// default time.Now and time.After. A test passes a clock it advances
+	// itself, to run a round or a retry when it chooses.
 	Now   func() time.Time
 	After func(time.Duration) <-chan time.Time
 }
@@ -214,7 +215,8 @@ func (a *Announcer) Round(ctx context.Context) RoundStats {
 		return true
 	})
 	wg.Wait()
-	st := RoundStats{Keys: int(keys.Load()), Failed: int(failed.Load()), Duration: a.opts.Now().Sub(start), End: a.opts.Now()}
+	end := a.opts.Now()
+	st := RoundStats{Keys: int(keys.Load()), Failed: int(failed.Load()), Duration: end.Sub(start), End: end}
 	if err != nil {
 		st.Err = fmt.Errorf("announce round: key source: %w", err)
 	}
