@@ -25,29 +25,45 @@ type hostilePublisher struct {
 }
 
 // hostileTopic starts a hostile peer, joins topic, connects to victim and
-// waits until the victim is its topic peer and a heartbeat has passed.
+// waits until the victim is in its mesh, where what it publishes goes.
 func hostileTopic(t *testing.T, victim *netNode, topic string) hostilePublisher {
 	t.Helper()
-	h, err := p2p.NewHost(p2p.HostConfig{Key: mustKey(t), Listen: []string{"/ip4/127.0.0.1/tcp/0"}})
-	if err != nil {
-		t.Fatal(err)
+	return hostileTopics(t, victim, topic, 1)[0]
+}
+
+// hostileTopics starts n hostile peers as hostileTopic does, at once.
+func hostileTopics(t *testing.T, victim *netNode, topic string, n int) []hostilePublisher {
+	t.Helper()
+	var out []hostilePublisher
+	var gs []*p2p.Gossip
+	for range n {
+		h, err := p2p.NewHost(p2p.HostConfig{Key: mustKey(t), Listen: []string{"/ip4/127.0.0.1/tcp/0"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { h.Close() })
+		g, err := p2p.NewGossip(t.Context(), h, victim.repo.Network, p2p.GossipOptions{Heartbeat: 100 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { g.Close() })
+		tp, err := g.Join(topic, func(context.Context, peer.ID, []byte) (any, error) { return nil, nil }, func(peer.ID, []byte, any) {})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := h.Connect(t.Context(), peer.AddrInfo{ID: victim.Host().ID(), Addrs: victim.Host().Addrs()}); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, hostilePublisher{Topic: tp, host: h, hostID: h.ID()})
+		gs = append(gs, g)
 	}
-	t.Cleanup(func() { h.Close() })
-	g, err := p2p.NewGossip(t.Context(), h, victim.repo.Network, p2p.GossipOptions{Heartbeat: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
+	// Before anything has passed between them, a hostile peer's GossipSub
+	// score of the victim turns positive only for the victim's time in its
+	// mesh, after a second.
+	for _, g := range gs {
+		waitFor(t, "the victim in the hostile peer's mesh", func() bool { return g.PeerScore(victim.Host().ID()) > 0 })
 	}
-	t.Cleanup(func() { g.Close() })
-	tp, err := g.Join(topic, func(context.Context, peer.ID, []byte) (any, error) { return nil, nil }, func(peer.ID, []byte, any) {})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := h.Connect(t.Context(), peer.AddrInfo{ID: victim.Host().ID(), Addrs: victim.Host().Addrs()}); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, "the hostile peer joins the topic", func() bool { return len(tp.Peers()) > 0 })
-	time.Sleep(300 * time.Millisecond)
-	return hostilePublisher{Topic: tp, host: h, hostID: h.ID()}
+	return out
 }
 
 // signedRevocation makes a revocation of id by key, as an encoded envelope.
@@ -84,7 +100,12 @@ func TestGossipRevocationsTheStoreRefuses(t *testing.T) {
 		"another issuer's claim": signedRevocation(t, mallory, claim.ID),
 		"a dataset":              signedRevocation(t, victim.repo.NodeKey, ds.ID),
 	}
+	// A peer of its own for each: the victim stops listening to one that
+	// sent an invalid message.
+	hostiles := hostileTopics(t, victim, victim.repo.Network.AnnounceTopic(), len(bad))
 	for name, msg := range bad {
+		hostile := hostiles[0]
+		hostiles = hostiles[1:]
 		o, err := protocol.VerifyObject(msg)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
@@ -92,9 +113,6 @@ func TestGossipRevocationsTheStoreRefuses(t *testing.T) {
 		if err := victim.store.CheckPut(o); err == nil {
 			t.Fatalf("%s: the store would keep it", name)
 		}
-		// A peer of its own for each: the victim stops listening to one
-		// that sent an invalid message.
-		hostile := hostileTopic(t, victim, victim.repo.Network.AnnounceTopic())
 		refused := gossipedCount(t, victim, "refused")
 		if err := hostile.Publish(t.Context(), msg); err != nil {
 			t.Fatal(err)
