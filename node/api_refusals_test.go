@@ -326,7 +326,7 @@ func TestDaemonRefusesSecondOnRepo(t *testing.T) {
 	if _, err := Init(dir, InitOptions{Genesis: testGenesis(t, "one repo", randomDID(t))}); err != nil {
 		t.Fatal(err)
 	}
-	first := runEncryptedDaemon(t, dir)
+	first := runDaemon(t, dir)
 	err := RunDaemon(t.Context(), dir, DaemonOptions{APIAddr: "127.0.0.1:0", Listen: []string{"/ip4/127.0.0.1/tcp/0"}})
 	if !protocol.IsKind(err, protocol.Exists) || !strings.Contains(err.Error(), "a daemon is using repo "+dir) {
 		t.Fatalf("a second daemon on the repo: %v, want exists and a message naming the repo", err)

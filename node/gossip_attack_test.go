@@ -25,29 +25,45 @@ type hostilePublisher struct {
 }
 
 // hostileTopic starts a hostile peer, joins topic, connects to victim and
-// waits until the victim is its topic peer and a heartbeat has passed.
+// waits until the victim is in its mesh, where what it publishes goes.
 func hostileTopic(t *testing.T, victim *netNode, topic string) hostilePublisher {
 	t.Helper()
-	h, err := p2p.NewHost(p2p.HostConfig{Key: mustKey(t), Listen: []string{"/ip4/127.0.0.1/tcp/0"}})
-	if err != nil {
-		t.Fatal(err)
+	return hostileTopics(t, victim, topic, 1)[0]
+}
+
+// hostileTopics starts n hostile peers as hostileTopic does, at once.
+func hostileTopics(t *testing.T, victim *netNode, topic string, n int) []hostilePublisher {
+	t.Helper()
+	var out []hostilePublisher
+	var gs []*p2p.Gossip
+	for range n {
+		h, err := p2p.NewHost(p2p.HostConfig{Key: mustKey(t), Listen: []string{"/ip4/127.0.0.1/tcp/0"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { h.Close() })
+		g, err := p2p.NewGossip(t.Context(), h, victim.repo.Network, p2p.GossipOptions{Heartbeat: 100 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { g.Close() })
+		tp, err := g.Join(topic, func(context.Context, peer.ID, []byte) (any, error) { return nil, nil }, func(peer.ID, []byte, any) {})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := h.Connect(t.Context(), peer.AddrInfo{ID: victim.Host().ID(), Addrs: victim.Host().Addrs()}); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, hostilePublisher{Topic: tp, host: h, hostID: h.ID()})
+		gs = append(gs, g)
 	}
-	t.Cleanup(func() { h.Close() })
-	g, err := p2p.NewGossip(t.Context(), h, victim.repo.Network, p2p.GossipOptions{Heartbeat: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
+	// Before anything has passed between them, a hostile peer's GossipSub
+	// score of the victim turns positive only for the victim's time in its
+	// mesh, after a second.
+	for _, g := range gs {
+		waitFor(t, "the victim in the hostile peer's mesh", func() bool { return g.PeerScore(victim.Host().ID()) > 0 })
 	}
-	t.Cleanup(func() { g.Close() })
-	tp, err := g.Join(topic, func(context.Context, peer.ID, []byte) (any, error) { return nil, nil }, func(peer.ID, []byte, any) {})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := h.Connect(t.Context(), peer.AddrInfo{ID: victim.Host().ID(), Addrs: victim.Host().Addrs()}); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, "the hostile peer joins the topic", func() bool { return len(tp.Peers()) > 0 })
-	time.Sleep(300 * time.Millisecond)
-	return hostilePublisher{Topic: tp, host: h, hostID: h.ID()}
+	return out
 }
 
 // signedRevocation makes a revocation of id by key, as an encoded envelope.
@@ -79,13 +95,17 @@ func TestGossipRevocationsTheStoreRefuses(t *testing.T) {
 	for _, n := range nodes[1:] {
 		waitFor(t, "the claim reaches every node", func() bool { ok, _ := n.store.Has(claim.ID); return ok })
 	}
-	hostile := hostileTopic(t, victim, victim.repo.Network.AnnounceTopic())
 	mallory := mustKey(t)
 	bad := map[string][]byte{
 		"another issuer's claim": signedRevocation(t, mallory, claim.ID),
 		"a dataset":              signedRevocation(t, victim.repo.NodeKey, ds.ID),
 	}
+	// A peer of its own for each: the victim stops listening to one that
+	// sent an invalid message.
+	hostiles := hostileTopics(t, victim, victim.repo.Network.AnnounceTopic(), len(bad))
 	for name, msg := range bad {
+		hostile := hostiles[0]
+		hostiles = hostiles[1:]
 		o, err := protocol.VerifyObject(msg)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
@@ -93,15 +113,27 @@ func TestGossipRevocationsTheStoreRefuses(t *testing.T) {
 		if err := victim.store.CheckPut(o); err == nil {
 			t.Fatalf("%s: the store would keep it", name)
 		}
+		refused := gossipedCount(t, victim, "refused")
 		if err := hostile.Publish(t.Context(), msg); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, "the victim rejects the revocation of "+name, func() bool { return victim.scoreOf(hostile.hostID) < 0 })
+		waitFor(t, "the victim judges the revocation of "+name, func() bool { return gossipedCount(t, victim, "refused") > refused })
+		waitFor(t, "the victim penalises the sender of the revocation of "+name, func() bool { return victim.scoreOf(hostile.hostID) < 0 })
 		for _, n := range nodes {
 			if ok, _ := n.store.Has(o.ID); ok {
 				t.Errorf("%s: stored", name)
 			}
 		}
+	}
+	// An honest revocation still goes through. It goes after the refused
+	// ones on the victim's streams to its neighbours, so once it has
+	// arrived, a refused one passed on would have arrived before it.
+	rev, err := victim.Revoke(t.Context(), claim.ID, RevokeRequest{Reason: "withdrawn"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range nodes[1:] {
+		waitFor(t, "an honest revocation still flows", func() bool { ok, _ := n.store.Has(rev.ID); return ok })
 	}
 	for _, n := range nodes[1:] {
 		if s := n.scoreOf(victim.Host().ID()); s < 0 {
@@ -111,12 +143,6 @@ func TestGossipRevocationsTheStoreRefuses(t *testing.T) {
 			t.Errorf("a neighbour received %v refused announcements: the victim forwarded them", got)
 		}
 	}
-	// An honest revocation still goes through.
-	rev, err := victim.Revoke(t.Context(), claim.ID, RevokeRequest{Reason: "withdrawn"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, "an honest revocation still flows", func() bool { ok, _ := nodes[2].store.Has(rev.ID); return ok })
 }
 
 // gossipedCount reads n's count of announce-topic messages with outcome.

@@ -195,9 +195,9 @@ func TestEncryptedKeyFileKDFBounds(t *testing.T) {
 	}
 }
 
-// runEncryptedDaemon runs the daemon on dir until the test ends; it fails
+// runDaemon runs the daemon on dir until the test ends; it fails
 // the test if the daemon does not serve.
-func runEncryptedDaemon(t *testing.T, dir string) *Client {
+func runDaemon(t *testing.T, dir string) *Client {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -241,7 +241,7 @@ func TestDaemonEncryptedKeystore(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			c := runEncryptedDaemon(t, r.Dir)
+			c := runDaemon(t, r.Dir)
 			for as, want := range map[string]protocol.DID{"": r.NodeKey.DID(), "alice": alice.DID()} {
 				p, err := c.AddDataset(t.Context(), AddDatasetRequest{Name: "d " + as, License: "CC0-1.0", Files: []FileEntry{fileEntry("a", "a")}, As: as})
 				if err != nil {

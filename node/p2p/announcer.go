@@ -54,6 +54,12 @@ type AnnouncerOptions struct {
 	// Observe, when set, is called after each provide with its duration
 	// and error (nil when it succeeded), for metrics. It must not block.
 	Observe func(time.Duration, error)
+	// Now and After are the clock that schedules rounds and retries and
+	// times them (not ProvideTimeout, which bounds real network time):
+	// default time.Now and time.After. A test passes a clock it advances
+	// itself, to run a round or a retry when it chooses.
+	Now   func() time.Time
+	After func(time.Duration) <-chan time.Time
 }
 
 func (o AnnouncerOptions) withDefaults() AnnouncerOptions {
@@ -71,6 +77,12 @@ func (o AnnouncerOptions) withDefaults() AnnouncerOptions {
 	}
 	if o.MaxRetryKeys <= 0 {
 		o.MaxRetryKeys = DefaultMaxRetryKeys
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.After == nil {
+		o.After = time.After
 	}
 	return o
 }
@@ -154,20 +166,29 @@ func (a *Announcer) run(ctx context.Context) {
 	if WaitForPeers(ctx, a.dht) != nil {
 		return
 	}
-	round := time.NewTimer(0)
-	defer round.Stop()
-	retry := time.NewTicker(a.opts.RetryInterval)
-	defer retry.Stop()
+	now, after := a.opts.Now, a.opts.After
+	every := a.opts.RetryInterval
+	round := after(0)
+	// Retries keep a beat of RetryInterval, as a ticker does: a beat that
+	// passed while a retry ran fires at once, the ones before it are
+	// dropped.
+	retryDue := now().Add(every)
+	retry := after(every)
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-round.C:
-			start := time.Now()
+		case <-round:
+			start := now()
 			a.Round(ctx)
-			round.Reset(max(0, a.opts.Interval-time.Since(start)))
-		case <-retry.C:
+			round = after(max(0, a.opts.Interval-now().Sub(start)))
+		case <-retry:
 			a.retryFailed(ctx)
+			t := now()
+			for retryDue = retryDue.Add(every); !retryDue.Add(every).After(t); {
+				retryDue = retryDue.Add(every)
+			}
+			retry = after(max(0, retryDue.Sub(t)))
 		}
 	}
 }
@@ -177,7 +198,7 @@ func (a *Announcer) run(ctx context.Context) {
 // round early; the keys it yielded before are provided, and the error is
 // in the stats.
 func (a *Announcer) Round(ctx context.Context) RoundStats {
-	start := time.Now()
+	start := a.opts.Now()
 	var keys, failed atomic.Int64
 	var wg sync.WaitGroup
 	err := a.src(func(k cid.Cid) bool {
@@ -194,7 +215,8 @@ func (a *Announcer) Round(ctx context.Context) RoundStats {
 		return true
 	})
 	wg.Wait()
-	st := RoundStats{Keys: int(keys.Load()), Failed: int(failed.Load()), Duration: time.Since(start), End: time.Now()}
+	end := a.opts.Now()
+	st := RoundStats{Keys: int(keys.Load()), Failed: int(failed.Load()), Duration: end.Sub(start), End: end}
 	if err != nil {
 		st.Err = fmt.Errorf("announce round: key source: %w", err)
 	}
@@ -261,10 +283,10 @@ func (a *Announcer) Stats() Stats {
 func (a *Announcer) provide(ctx context.Context, k cid.Cid) error {
 	pctx, cancel := context.WithTimeout(ctx, a.opts.ProvideTimeout)
 	defer cancel()
-	start := time.Now()
+	start := a.opts.Now()
 	err := Provide(pctx, a.dht, k)
 	if a.opts.Observe != nil && ctx.Err() == nil {
-		a.opts.Observe(time.Since(start), err)
+		a.opts.Observe(a.opts.Now().Sub(start), err)
 	}
 	if err != nil {
 		if ctx.Err() == nil { // not a shutdown

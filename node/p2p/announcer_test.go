@@ -3,6 +3,7 @@ package p2p_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -14,23 +15,46 @@ import (
 )
 
 // Records that every node keeps for two seconds only, so that a test sees
-// them expire.
+// them expire. kad-dht's provider store reads the system clock, so the
+// expiry is real; the Announcer's own schedule runs on a fakeClock.
 const shortValidity = 2 * time.Second
 
+// options returns o on c.
+func (c *fakeClock) options(o p2p.AnnouncerOptions) p2p.AnnouncerOptions {
+	o.Now, o.After = c.Now, c.After
+	return o
+}
+
+// waitArmed waits until a, after its round, waits for its next round and
+// its next retry, and checks when they are due.
+func (c *fakeClock) waitArmed(t *testing.T, round, retry time.Duration) {
+	t.Helper()
+	eventually(t, 10*time.Second, "the announcer waits for its next round and retry", func() bool { return len(c.pending()) == 2 })
+	got, want := c.pending(), []time.Duration{min(round, retry), max(round, retry)}
+	if !slices.Equal(got, want) {
+		t.Fatalf("the announcer's timers are due in %v, want %v (next round in %v, retry in %v)", got, want, round, retry)
+	}
+}
+
 // A key of the announcer's source stays findable after the records of its
-// first announcement have expired; a key provided once does not. Expiry is
-// waited for, not slept for: the key provided once goes after the first
-// round, and once its records have expired, so have those of that round.
+// first announcement have expired, because the next round renews it; a key
+// provided once does not. The announcer's clock stands still until the
+// test moves it, so between the rounds no record is renewed: the records
+// of both keys expire, and the round the test then runs brings back the
+// key of the source alone.
 func TestAnnouncerKeepsRecordsAlive(t *testing.T) {
 	nodes := newLine(t, 4, nodeConfig{dht: p2p.DHTOptions{ProvideValidity: shortValidity}})
 	provider, finder := nodes[0], nodes[3]
 	kept, once := randomKey(t), randomKey(t)
-	a := p2p.NewAnnouncer(provider.d, keyList(kept), p2p.AnnouncerOptions{Interval: shortValidity / 4})
+	clock := newFakeClock()
+	const interval = time.Hour
+	a := p2p.NewAnnouncer(provider.d, keyList(kept), clock.options(p2p.AnnouncerOptions{Interval: interval}))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	a.Start(ctx)
 	defer a.Close()
 	eventually(t, 10*time.Second, "the first round", func() bool { return a.Stats().Rounds > 0 })
+	clock.waitArmed(t, interval, p2p.DefaultRetryInterval)
 	if err := p2p.Provide(ctx, provider.d, once); err != nil {
 		t.Fatal(err)
 	}
@@ -40,22 +64,29 @@ func TestAnnouncerKeepsRecordsAlive(t *testing.T) {
 		}
 	}
 
-	eventually(t, 30*time.Second, "the records of the key provided once expire", func() bool {
-		provs, _ := findProviders(t, finder, once, 0)
-		return len(provs) == 0
+	eventually(t, 30*time.Second, "the records of both keys expire while the announcer's clock stands still", func() bool {
+		a, _ := findProviders(t, finder, kept, 0)
+		b, _ := findProviders(t, finder, once, 0)
+		return len(a) == 0 && len(b) == 0
 	})
-	// A round that starts after the expiry renews the key of the source.
-	after := a.Stats().Rounds + 1
-	eventually(t, 30*time.Second, "a round begun after the expiry", func() bool { return a.Stats().Rounds > after })
+	if st := a.Stats(); st.Rounds != 1 {
+		t.Fatalf("%d rounds before the clock moved, want 1", st.Rounds)
+	}
+	clock.Advance(interval)
+	eventually(t, 10*time.Second, "the round due an interval after the first", func() bool { return a.Stats().Rounds == 2 })
+	clock.waitArmed(t, interval, p2p.DefaultRetryInterval)
 	if provs := findEventually(t, finder, kept, provider.h.ID()); !hasProvider(provs, provider.h.ID()) {
 		t.Errorf("announced key not found after its first records expired: %v", provs)
 	}
+	if provs, _ := findProviders(t, finder, once, 0); len(provs) != 0 {
+		t.Errorf("the key provided once is found again: %v", provs)
+	}
 	st := a.Stats()
-	if st.Announced < st.Rounds || st.Failed != 0 {
+	if st.Announced != 2 || st.Failed != 0 {
 		t.Errorf("stats %+v: want a provide per round, no failure", st)
 	}
-	if st.LastRound.Keys != 1 || st.LastRound.Failed != 0 || st.LastRound.End.IsZero() {
-		t.Errorf("last round %+v", st.LastRound)
+	if st.LastRound.Keys != 1 || st.LastRound.Failed != 0 || !st.LastRound.End.Equal(clock.Now()) {
+		t.Errorf("last round %+v, want one key ending at %v", st.LastRound, clock.Now())
 	}
 }
 
@@ -76,7 +107,7 @@ func TestAnnouncerAfterRestart(t *testing.T) {
 		n := newNode(t, nodeConfig{key: key, dht: p2p.DHTOptions{
 			ProvideValidity: shortValidity, Bootstrap: []peer.AddrInfo{nodes[0].info()},
 		}})
-		a := p2p.NewAnnouncer(n.d, store, p2p.AnnouncerOptions{Interval: time.Hour})
+		a := p2p.NewAnnouncer(n.d, store, newFakeClock().options(p2p.AnnouncerOptions{}))
 		a.Start(ctx)
 		eventually(t, 10*time.Second, "first round", func() bool { return a.Stats().Rounds == 1 })
 		return n, a
@@ -122,10 +153,12 @@ func TestAnnouncerAfterRestart(t *testing.T) {
 }
 
 // A lone node cannot provide: Announce fails with a transient error, the
-// keys are remembered, and a retry announces them once a peer is there.
+// keys are remembered, and the retry due RetryInterval later announces
+// them once a peer is there; the round before it does not.
 func TestAnnouncerRetries(t *testing.T) {
 	lone := newNode(t, nodeConfig{})
-	a := p2p.NewAnnouncer(lone.d, keyList(), p2p.AnnouncerOptions{RetryInterval: 200 * time.Millisecond})
+	clock := newFakeClock()
+	a := p2p.NewAnnouncer(lone.d, keyList(), clock.options(p2p.AnnouncerOptions{}))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	k1, k2 := randomKey(t), randomKey(t)
@@ -140,7 +173,13 @@ func TestAnnouncerRetries(t *testing.T) {
 	a.Start(ctx) // waits for a peer, runs an empty round, then retries
 	defer a.Close()
 	other := newNode(t, nodeConfig{dht: p2p.DHTOptions{Bootstrap: []peer.AddrInfo{lone.info()}}})
-	eventually(t, 10*time.Second, "keys announced after the retry", func() bool {
+	eventually(t, 10*time.Second, "the first round, once a peer is there", func() bool { return a.Stats().Rounds == 1 })
+	clock.waitArmed(t, p2p.DefaultReannounceInterval, p2p.DefaultRetryInterval)
+	if st := a.Stats(); st.Retrying != 2 || st.Announced != 0 {
+		t.Fatalf("stats before the retry was due %+v, want the 2 keys still waiting", st)
+	}
+	clock.Advance(p2p.DefaultRetryInterval)
+	eventually(t, 10*time.Second, "keys announced by the retry", func() bool {
 		st := a.Stats()
 		return st.Announced == 2 && st.Retrying == 0
 	})
@@ -149,6 +188,8 @@ func TestAnnouncerRetries(t *testing.T) {
 			t.Errorf("key %s not found after the retry: %v", k, provs)
 		}
 	}
+	// The next retry keeps the beat.
+	clock.waitArmed(t, p2p.DefaultReannounceInterval-p2p.DefaultRetryInterval, p2p.DefaultRetryInterval)
 }
 
 // A source that fails ends its round; the keys before the failure are

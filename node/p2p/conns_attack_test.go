@@ -147,6 +147,31 @@ func inboundConns(h host.Host) int {
 	return n
 }
 
+// waitHeld waits until h holds its connection to p, and the clock has
+// moved past the time it opened: the inbound guard ranks peers by that
+// time, so a peer that dials next ranks as newer.
+func waitHeld(t testing.TB, h host.Host, p peer.ID) {
+	t.Helper()
+	eventually(t, 10*time.Second, "the node holds the connection of the peer that dialled it", func() bool {
+		cs := h.Network().ConnsToPeer(p)
+		return len(cs) > 0 && time.Now().After(cs[0].Stat().Opened)
+	})
+}
+
+// waitPastGrace waits until each inbound connection of h has been open
+// for longer than grace, the time the inbound guard spares a new one.
+func waitPastGrace(t testing.TB, h host.Host, grace time.Duration) {
+	t.Helper()
+	eventually(t, 10*time.Second, "every inbound connection past its grace period", func() bool {
+		for _, c := range h.Network().Conns() {
+			if c.Stat().Direction == network.DirInbound && time.Since(c.Stat().Opened) <= grace {
+				return false
+			}
+		}
+		return true
+	})
+}
+
 // dial connects from to to, bypassing the dial backoff, within 5 s.
 func dial(from host.Host, to peer.AddrInfo) error {
 	ctx, cancel := context.WithTimeout(network.WithForceDirectDial(context.Background(), "test"), 5*time.Second)
@@ -343,9 +368,9 @@ func TestInboundGuardOrder(t *testing.T) {
 			t.Fatalf("peer %d: %v", i, err)
 		}
 		peers = append(peers, h)
-		time.Sleep(10 * time.Millisecond) // distinct connection times
+		waitHeld(t, target.h, h.ID())
 	}
-	time.Sleep(200 * time.Millisecond) // past the grace period
+	waitPastGrace(t, target.h, cfg.InboundGrace)
 	cfg.Scores.Penalise(peers[0].ID(), "bad request")
 	last := newHost(t, newKey(t), nil)
 	t.Cleanup(func() { last.Close() })
@@ -406,7 +431,7 @@ func TestInboundGuardKeepsPeersThatServed(t *testing.T) {
 		if err := dial(h, target.info()); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(10 * time.Millisecond) // distinct connection times
+		waitHeld(t, target.h, h.ID())
 		return h
 	}
 	// The oldest peers, then an unscored one and, just after it, one that
@@ -447,8 +472,8 @@ func TestInboundGuardKeepsPeersThatServed(t *testing.T) {
 		t.Fatalf("the useful peer's connections: %v, want one inbound", c)
 	}
 
-	time.Sleep(200 * time.Millisecond) // everyone past the grace period
-	last := dialIn()                   // high inbound connections: the guard trims to low
+	waitPastGrace(t, target.h, cfg.InboundGrace)
+	last := dialIn() // high inbound connections: the guard trims to low
 	eventually(t, 10*time.Second, "the guard trims to its low watermark", func() bool {
 		return inboundConns(target.h) <= low
 	})
