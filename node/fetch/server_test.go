@@ -189,7 +189,6 @@ func TestServerDropsStalledClient(t *testing.T) {
 	if _, err := st.Write(append(appendUvarint(nil, 100), frameRequest, '{', '"')); err != nil {
 		t.Fatal(err)
 	}
-	start := time.Now()
 	ended := make(chan error, 1)
 	go func() {
 		_, err := io.Copy(io.Discard, st)
@@ -198,12 +197,13 @@ func TestServerDropsStalledClient(t *testing.T) {
 	f.checkServes(t) // while the stall lasts
 	select {
 	case err := <-ended:
-		if took := time.Since(start); err == nil || took < 250*time.Millisecond {
-			t.Errorf("stream ended after %v with %v; want a reset after the 300ms request deadline", took, err)
+		if err == nil {
+			t.Error("the stalled stream ended cleanly; want a reset")
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("server kept a stalled stream open")
 	}
+	// The reason the server gives is the request deadline, not another.
 	f.srvPen.wait(t, h.ID(), "no complete request within 300ms")
 	f.checkServes(t)
 }
