@@ -436,3 +436,14 @@ func TestUnknownParentsWhenAllowed(t *testing.T) {
 		t.Fatalf("derivation with an allowed unknown input: %+v, %v", dv, err)
 	}
 }
+
+// writeTestFile writes data to path, making its directories.
+func writeTestFile(t testing.TB, path string, data []byte) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

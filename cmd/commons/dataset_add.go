@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/node/hashtree"
 	"github.com/commons-p2p/commons/protocol"
 )
 
@@ -64,7 +65,7 @@ func (DatasetAddCommand) Flags() []Flag {
 // the walk of the tree left out.
 type datasetAdded struct {
 	node.Published
-	Skipped node.Skipped `json:"skipped"`
+	Skipped hashtree.Skipped `json:"skipped"`
 }
 
 func (DatasetAddCommand) Run(ctx context.Context, env *Env, args *Args) error {
@@ -87,7 +88,7 @@ func (DatasetAddCommand) Run(ctx context.Context, env *Env, args *Args) error {
 			return err
 		}
 	}
-	tree, err := node.HashTree(ctx, pos[0], node.TreeOptions{
+	tree, err := hashtree.HashTree(ctx, pos[0], hashtree.TreeOptions{
 		FollowLinks:   args.Bool("follow-links"),
 		IncludeHidden: args.Bool("include-hidden"),
 	})
@@ -109,7 +110,7 @@ func (DatasetAddCommand) Run(ctx context.Context, env *Env, args *Args) error {
 		License:     args.Get("license"),
 		Version:     args.Get("version"),
 		Parents:     parents,
-		Files:       tree.Files,
+		Files:       fileEntries(tree.Files),
 		As:          args.Get("as"),
 
 		AllowUnknownParents: args.Bool("allow-unknown-parent"),
@@ -145,9 +146,18 @@ func knownObjects(ctx context.Context, c *node.Client, op, flag, allow string, i
 	return nil
 }
 
+// fileEntries gives the hashed files the shape of the API's request.
+func fileEntries(files []hashtree.File) []node.FileEntry {
+	out := make([]node.FileEntry, len(files))
+	for i, f := range files {
+		out[i] = node.FileEntry(f)
+	}
+	return out
+}
+
 // printSkipped is the text form of what the walk left out: counts by
 // reason, then the first paths, quoted.
-func printSkipped(t *tabwriter.Writer, s node.Skipped) {
+func printSkipped(t *tabwriter.Writer, s hashtree.Skipped) {
 	if s.Total() == 0 {
 		fmt.Fprintf(t, "skipped:\tnothing\n")
 		return

@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/node/hashtree"
 	"github.com/commons-p2p/commons/protocol"
 )
 
@@ -82,7 +83,7 @@ func (DeriveCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	}
 	if path := args.Get("file"); path != "" {
 		hashCtx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-		d, size, err := node.HashFileContext(hashCtx, path)
+		d, size, err := hashtree.HashFileContext(hashCtx, path)
 		stop()
 		if err != nil {
 			return err

@@ -69,7 +69,7 @@ type govLogView struct {
 	Rotate json.RawMessage `json:"rotate"`
 	Depth  int             `json:"depth"`
 	Result string          `json:"result"` // applied or ignored
-	Why    string `json:"why"`
+	Why    string          `json:"why"`
 	Closed []struct {
 		Proposal protocol.ID                `json:"proposal"`
 		Status   protocol.GovProposalStatus `json:"status"`

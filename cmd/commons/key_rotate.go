@@ -9,7 +9,9 @@ import (
 // KeyRotateCommand replaces a key by a new one that inherits its identity.
 type KeyRotateCommand struct{}
 
-func (KeyRotateCommand) Synopsis() string { return "replace a key by a new one that carries on its identity" }
+func (KeyRotateCommand) Synopsis() string {
+	return "replace a key by a new one that carries on its identity"
+}
 func (KeyRotateCommand) Flags() []Flag {
 	return []Flag{{Name: "note", Value: "TEXT", Help: "why the key is rotated, signed into the rotation"}}
 }

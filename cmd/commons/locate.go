@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/node/hashtree"
 	"github.com/commons-p2p/commons/protocol"
 )
 
@@ -79,6 +80,6 @@ func printLocated(t *table, res *node.LocateResult) {
 func hashFile(ctx context.Context, path string) (protocol.Digest, error) {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	d, _, err := node.HashFileContext(ctx, path)
+	d, _, err := hashtree.HashFileContext(ctx, path)
 	return d, err
 }

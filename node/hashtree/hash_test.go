@@ -1,4 +1,4 @@
-package node
+package hashtree
 
 import (
 	"context"
@@ -239,7 +239,7 @@ func TestHashFile(t *testing.T) {
 // Benchmarks: HashTree against crypto/sha256 on the same bytes, both as
 // they sit in memory and as read from the same files. Run with
 //
-//	go test ./node/ -run '^$' -bench 'HashTree|SHA256Raw' -benchtime 5x -count 3
+//	go test ./node/hashtree -run '^$' -bench 'HashTree|SHA256Raw' -benchtime 5x -count 3
 //
 // The files are freshly written and stay in the page cache, so these
 // measure hashing and the kernel's per-file costs, not the disk.

@@ -1,4 +1,4 @@
-package node
+package hashtree
 
 // Attacks on the user's own files through `dataset add`: a tree whose
 // links lead out of it (to /etc/shadow, /proc/self/environ), hidden files
@@ -66,7 +66,7 @@ func wantRefused(t *testing.T, err error, kind protocol.Kind, says ...string) {
 	}
 }
 
-func names(files []FileEntry) []string {
+func names(files []File) []string {
 	var out []string
 	for _, f := range files {
 		out = append(out, f.Name)

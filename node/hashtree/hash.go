@@ -1,4 +1,10 @@
-package node
+// Package hashtree hashes the files a dataset record will list: a tree
+// walked as its owner sees it (SPEC.md §6.3: links, hidden entries,
+// special files) and each file read once, without blocking and without
+// following a link swapped in after the walk. Only the CLI hashes files:
+// the daemon is told digests, and this package must never talk to a node,
+// the network or the store.
+package hashtree
 
 import (
 	"context"
@@ -37,10 +43,19 @@ type TreeOptions struct {
 	Workers int
 }
 
+// File is a regular file of a tree: its path inside the tree
+// (slash-separated), the hex SHA-256 of its bytes and its size; the shape
+// of a file of the API's dataset request.
+type File struct {
+	Name   string
+	SHA256 string
+	Size   int64
+}
+
 // Tree is what HashTree found under a root: the files of a dataset record,
 // the total of their sizes, and what it left out.
 type Tree struct {
-	Files   []FileEntry
+	Files   []File
 	Bytes   int64
 	Skipped Skipped
 }
@@ -120,12 +135,12 @@ func HashTree(ctx context.Context, root string, opts TreeOptions) (Tree, error) 
 
 // hashAll hashes files, with workers goroutines taking the next file as
 // they finish one. The first error stops them all.
-func hashAll(ctx context.Context, files []treeFile, workers int) ([]FileEntry, error) {
+func hashAll(ctx context.Context, files []treeFile, workers int) ([]File, error) {
 	if workers <= 0 {
 		workers = runtime.NumCPU()
 	}
 	workers = min(workers, len(files))
-	out := make([]FileEntry, len(files))
+	out := make([]File, len(files))
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var (
@@ -152,7 +167,7 @@ func hashAll(ctx context.Context, files []treeFile, workers int) ([]FileEntry, e
 					cancel(err)
 					return
 				}
-				out[i] = FileEntry{Name: files[i].name, SHA256: d.Hex(), Size: n}
+				out[i] = File{Name: files[i].name, SHA256: d.Hex(), Size: n}
 			}
 		})
 	}
