@@ -47,16 +47,30 @@ func rotationsFrom(t *testing.T, n *Node, d protocol.DID) []*protocol.Object {
 	return out
 }
 
-func TestRotateNamedKey(t *testing.T) {
+// initRepo makes a repo of no network in a fresh directory.
+func initRepo(t *testing.T) (string, *Repo) {
+	t.Helper()
 	dir := filepath.Join(t.TempDir(), "repo")
 	r, err := Init(dir, InitOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	alice, err := r.Keys.New("alice")
+	return dir, r
+}
+
+// newRepoKey adds a key called name to r's keystore.
+func newRepoKey(t *testing.T, r *Repo, name string) *protocol.Key {
+	t.Helper()
+	k, err := r.Keys.New(name)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return k
+}
+
+func TestRotateNamedKey(t *testing.T) {
+	dir, r := initRepo(t)
+	alice := newRepoKey(t, r, "alice")
 	got, err := RotateKey(dir, "alice", "yearly rotation", nil, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -103,11 +117,7 @@ func TestRotateNamedKey(t *testing.T) {
 }
 
 func TestRotateNodeKeyChangesPeerID(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "repo")
-	r, err := Init(dir, InitOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, r := initRepo(t)
 	got, err := RotateKey(dir, "", "", nil, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -124,13 +134,9 @@ func TestRotateNodeKeyChangesPeerID(t *testing.T) {
 // A rotation refused at the door (here, a note with a terminal escape)
 // writes nothing: no new key, no object, the old key in place.
 func TestRotateRefusedChangesNothing(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "repo")
-	r, err := Init(dir, InitOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, r := initRepo(t)
 	before := readFile(t, r.Keys.path("node"))
-	_, err = RotateKey(dir, "", "retired \x1b]0;owned\x07", nil, nil)
+	_, err := RotateKey(dir, "", "retired \x1b]0;owned\x07", nil, nil)
 	if !protocol.IsKind(err, protocol.Invalid) || !strings.Contains(err.Error(), "nothing was changed") || !strings.Contains(err.Error(), "note") {
 		t.Fatalf("rotate with a control character in the note: %v, want invalid, naming the note", err)
 	}
@@ -151,11 +157,7 @@ func TestRotateRefusedChangesNothing(t *testing.T) {
 }
 
 func TestRotateRefusesWhileDaemonRuns(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "repo")
-	r, err := Init(dir, InitOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, r := initRepo(t)
 	st, err := store.Open(store.Options{Dir: r.DataDir()})
 	if err != nil {
 		t.Fatal(err)
@@ -174,15 +176,8 @@ func TestRotateRefusesWhileDaemonRuns(t *testing.T) {
 // running it again, with that key: a rotation to a key the node does not
 // keep would hand the identity to no one.
 func TestRotateResumesWithTheWrittenKey(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "repo")
-	r, err := Init(dir, InitOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	alice, err := r.Keys.New("alice")
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, r := initRepo(t)
+	alice := newRepoKey(t, r, "alice")
 	next, err := newKey()
 	if err != nil {
 		t.Fatal(err)

@@ -272,22 +272,29 @@ func TestOldStoreOverLimits(t *testing.T) {
 	}
 }
 
+// mergeObjects are the objects whose copies the merge properties send: a
+// dataset, a derivation, claims about a held dataset, an artifact and an
+// object not held, and an endorsement of a claim.
+func mergeObjects(tb testing.TB, c cast) []*protocol.Object {
+	ds := storetest.NewDataset(tb, c.publisher, "birds")
+	art := storetest.FileOf("model.bin", "weights")
+	deriv := storetest.NewDerivation(tb, c.carol, art, "training", ds.ID)
+	claim := storetest.NewClaim(tb, c.alice, ds.ID, c.bob.DID(), "annotator", 0.5)
+	return []*protocol.Object{
+		ds, deriv, claim,
+		storetest.NewClaim(tb, c.bob, protocol.ArtifactID(art.Digest), c.alice.DID(), "tester", 0.3),
+		storetest.NewClaim(tb, c.alice, protocol.ObjectID([]byte("elsewhere")), c.bob.DID(), "author", 1),
+		storetest.NewEndorsement(tb, c.steward, claim.ID, "checked"),
+	}
+}
+
 // Property: whatever copies of objects arrive, with whatever signers, in
 // whatever order, one by one or in batches, every envelope stored decodes
 // as a receiver would (protocol.DecodeEnvelope) and verifies. A merge is
 // refused only as too large.
 func TestStoredEnvelopeAlwaysDecodes(t *testing.T) {
 	c := newCast(t)
-	ds := storetest.NewDataset(t, c.publisher, "birds")
-	art := storetest.FileOf("model.bin", "weights")
-	deriv := storetest.NewDerivation(t, c.carol, art, "training", ds.ID)
-	claim := storetest.NewClaim(t, c.alice, ds.ID, c.bob.DID(), "annotator", 0.5)
-	objs := []*protocol.Object{
-		ds, deriv, claim,
-		storetest.NewClaim(t, c.bob, protocol.ArtifactID(art.Digest), c.alice.DID(), "tester", 0.3),
-		storetest.NewClaim(t, c.alice, protocol.ObjectID([]byte("elsewhere")), c.bob.DID(), "author", 1),
-		storetest.NewEndorsement(t, c.steward, claim.ID, "checked"),
-	}
+	objs := mergeObjects(t, c)
 	pool := append(storetest.Keys(t, "junk", 40), c.publisher, c.alice, c.bob, c.carol, c.steward)
 	rng := rand.New(rand.NewPCG(8, 9))
 	for round := range 8 {
@@ -446,16 +453,7 @@ func wantKind(t *testing.T, err error, k protocol.Kind, parts ...string) {
 // the next), and every envelope stored must decode and verify.
 func FuzzMergedEnvelopeDecodes(f *testing.F) {
 	c := newCast(f)
-	ds := storetest.NewDataset(f, c.publisher, "birds")
-	art := storetest.FileOf("model.bin", "weights")
-	deriv := storetest.NewDerivation(f, c.carol, art, "training", ds.ID)
-	claim := storetest.NewClaim(f, c.alice, ds.ID, c.bob.DID(), "annotator", 0.5)
-	objs := []*protocol.Object{
-		ds, deriv, claim,
-		storetest.NewClaim(f, c.bob, protocol.ArtifactID(art.Digest), c.alice.DID(), "tester", 0.3),
-		storetest.NewClaim(f, c.alice, protocol.ObjectID([]byte("elsewhere")), c.bob.DID(), "author", 1),
-		storetest.NewEndorsement(f, c.steward, claim.ID, "checked"),
-	}
+	objs := mergeObjects(f, c)
 	roles := []*protocol.Key{c.publisher, c.alice, c.bob, c.carol, c.steward}
 	junk := storetest.Keys(f, "junk", 64)
 	f.Add([]byte{4, 31, 0, 0, 4, 31, 0x1f, 1, 0, 0, 0, 0})
