@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 
 	"github.com/commons-p2p/commons/node/fetch"
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/store"
 )
 
 // How a query looks on the network (SPEC.md §7.5).
@@ -360,7 +360,8 @@ func (n *Node) storeFetched(objs []*protocol.Object) {
 
 // searchAttribution gathers from the network what an attribution of id
 // needs: the subject itself, the claims about it from every holder, and the
-// ancestors of its lineage.
+// ancestors of its lineage (Node.Attribution then asks for the rotations
+// of signers without a role).
 func (s *search) attribution(id protocol.ID) {
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -369,7 +370,6 @@ func (s *search) attribution(id protocol.ID) {
 	})
 	wg.Go(func() { s.claims(id) })
 	wg.Wait()
-	s.rotations(s.n.extraSigners(id))
 }
 
 func revokedKey(p protocol.Policy, d protocol.DID) bool {
@@ -381,36 +381,24 @@ func revokedKey(p protocol.Policy, d protocol.DID) bool {
 // network for: the walk of a party (SPEC.md §4.6) stops at as many keys.
 const maxRotationKeys = protocol.MaxPartyKeys
 
-// extraSigners returns the keys that signed an attribution about subject
-// without being its issuer, its contributor or the subject's publisher:
-// the only signatures that a rotation this node lacks could make count
-// (SPEC.md §4.6), so the only keys whose rotations a search asks for.
-func (n *Node) extraSigners(subject protocol.ID) []protocol.DID {
-	var publisher protocol.DID
-	if o, err := n.store.Object(subject); err == nil && (o.Kind == protocol.KindDataset || o.Kind == protocol.KindDerivation) {
-		publisher = o.Issuer()
-	}
-	ids, err := n.store.ClaimsAbout(subject)
-	if err != nil {
-		return nil
-	}
+// extraSigners returns the keys that signed a claim of a without being
+// its issuer, its contributor or the subject's publisher: the only
+// signatures that a rotation this node lacks could make count (SPEC.md
+// §4.6), so the only keys whose rotations a search asks for. It reads the
+// answer already made from the index, not the envelopes.
+func extraSigners(a *store.Attribution) []protocol.DID {
 	seen := map[protocol.DID]bool{}
 	var out []protocol.DID
-	for _, id := range ids {
-		o, err := n.store.Object(id)
-		if err != nil || o.Kind != protocol.KindAttribution {
-			continue
-		}
-		for _, sig := range o.Envelope.Signatures {
-			d := sig.KeyID
-			if seen[d] || d == o.Attribution.Issuer || d == o.Attribution.Contributor || d == publisher {
+	for _, c := range a.Contributors {
+		for _, d := range c.Signers {
+			if seen[d] || d == c.Issuer || d == c.DID || d == a.Publisher {
 				continue
 			}
 			seen[d] = true
 			out = append(out, d)
 		}
 	}
-	slices.SortFunc(out, func(a, b protocol.DID) int { return strings.Compare(a.String(), b.String()) })
+	slices.SortFunc(out, protocol.CompareDIDs)
 	return out
 }
 

@@ -60,6 +60,14 @@ func (n *Node) Attribution(ctx context.Context, id protocol.ID, q QueryOptions) 
 	if err != nil {
 		return nil, err
 	}
+	if keys := extraSigners(a); s != nil && len(keys) > 0 {
+		// Signatures that only a rotation this node lacks could make
+		// count: ask for the rotations, then judge again (SPEC §7.5).
+		s.rotations(keys)
+		if a, err = n.store.Attribution(id, n.policy()); err != nil {
+			return nil, err
+		}
+	}
 	stored := a.Kind != protocol.KindUnknown.String() && a.Kind != "artifact"
 	if !stored && a.Publisher.IsZero() && len(a.Contributors) == 0 && len(a.Endorsements) == 0 && len(a.Lineage) == 0 {
 		// Nothing at all is known of id: say so, as the other reads do.
