@@ -86,19 +86,11 @@ func (n *Node) publish(o *protocol.Object) {
 // this is how the rotation it stored travels at once. Nodes that miss it
 // learn it from the DHT (§7.5).
 func (n *Node) publishOwnRotations(ctx context.Context) {
-	var dids []protocol.DID
-	if keys, err := n.repo.Keys.List(); err == nil {
-		for _, k := range keys {
-			dids = append(dids, k.Key.DID())
-		}
-	}
-	if retired, err := n.repo.Keys.Retired(); err == nil {
-		for _, r := range retired {
-			dids = append(dids, r.Key.DID())
-		}
-	}
 	var ids []protocol.ID
-	for _, d := range dids {
+	for _, d := range n.repo.Keys.DIDs() { // no key decrypted: DIDs only
+		if !n.store.HasRotations(d) {
+			continue
+		}
 		rs, err := n.store.RotationsOf(d)
 		if err != nil {
 			n.log.Warn("gossip: own rotations", "err", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -265,6 +266,9 @@ func TestKeystoreHasNeedsNoPassphrase(t *testing.T) {
 		if !ks.Has(d) {
 			t.Errorf("Has(%s) = false without the passphrase", d)
 		}
+	}
+	if dids := ks.DIDs(); !slices.Contains(dids, alice.DID()) || !slices.Contains(dids, got.To) {
+		t.Errorf("DIDs without the passphrase = %v, want alice's two keys among them", dids)
 	}
 	if other, _ := newKey(); ks.Has(other.DID()) {
 		t.Error("Has answers true for a key the keystore does not hold")

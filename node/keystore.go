@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -91,27 +92,52 @@ func (ks *Keystore) Has(d protocol.DID) bool {
 	}
 	ks.mu.Lock()
 	defer ks.mu.Unlock()
-	if ks.dids == nil {
-		ks.dids = make(map[protocol.DID]bool)
-		entries, _ := os.ReadDir(ks.dir) // an unreadable keystore trusts only the node key
-		for _, e := range entries {
-			name, ok := strings.CutSuffix(e.Name(), ".key")
-			if !ok || name == nodeKeyName || CheckKeyName(name) != nil {
-				continue
-			}
-			if did, err := keyFileDID(ks.path(name), name); err == nil {
-				ks.dids[did] = true
-			}
-		}
-		retired, _ := os.ReadDir(filepath.Join(ks.dir, retiredDir)) // as unreadable, the same
-		for _, e := range retired {
-			base, ok := strings.CutSuffix(e.Name(), ".key")
-			if did, err := keyFileDID(filepath.Join(ks.dir, retiredDir, e.Name()), base); ok && err == nil {
-				ks.dids[did] = true
-			}
+	return ks.readDIDs()[d]
+}
+
+// DIDs returns the DIDs of every key of the keystore, the node key first,
+// retired keys included, read as Has reads them: without decrypting.
+func (ks *Keystore) DIDs() []protocol.DID {
+	var out []protocol.DID
+	if ks.node != nil {
+		out = append(out, ks.node.DID())
+	}
+	ks.mu.Lock()
+	defer ks.mu.Unlock()
+	for d := range ks.readDIDs() {
+		if ks.node == nil || d != ks.node.DID() {
+			out = append(out, d)
 		}
 	}
-	return ks.dids[d]
+	slices.SortFunc(out[min(1, len(out)):], protocol.CompareDIDs)
+	return out
+}
+
+// readDIDs reads, the first time, the DIDs of the named and retired keys;
+// keys made since by New or retired count at once. ks.mu is held.
+func (ks *Keystore) readDIDs() map[protocol.DID]bool {
+	if ks.dids != nil {
+		return ks.dids
+	}
+	ks.dids = make(map[protocol.DID]bool)
+	entries, _ := os.ReadDir(ks.dir) // an unreadable keystore trusts only the node key
+	for _, e := range entries {
+		name, ok := strings.CutSuffix(e.Name(), ".key")
+		if !ok || name == nodeKeyName || CheckKeyName(name) != nil {
+			continue
+		}
+		if did, err := keyFileDID(ks.path(name), name); err == nil {
+			ks.dids[did] = true
+		}
+	}
+	retired, _ := os.ReadDir(filepath.Join(ks.dir, retiredDir)) // as unreadable, the same
+	for _, e := range retired {
+		base, ok := strings.CutSuffix(e.Name(), ".key")
+		if did, err := keyFileDID(filepath.Join(ks.dir, retiredDir, e.Name()), base); ok && err == nil {
+			ks.dids[did] = true
+		}
+	}
+	return ks.dids
 }
 
 // Get returns the key called name; "" and "node" are the node key.

@@ -45,3 +45,6 @@ func (s *Store) loadRotated() error {
 		return true
 	})
 }
+
+// HasRotations reports whether some stored rotation names d, from memory.
+func (s *Store) HasRotations(d protocol.DID) bool { return s.rotated.has(d) }
