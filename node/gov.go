@@ -136,8 +136,23 @@ func (n *Node) addGovUpdate(a admittedGov, gossipFrom peer.ID) (protocol.AddResu
 			n.log.Error("governance: store update", "id", pu.ID, "err", err)
 			return res, err
 		}
+		if pu.Rotate != nil {
+			n.storeRotation(pu.Rotate)
+		}
 	}
 	return res, nil
+}
+
+// storeRotation stores the rotation a governance update carried, so that
+// trust honours it (SPEC.md §4.6) on a node that the rotation itself has
+// not reached yet. The decoder verified it; it passes the rest of the door
+// (the clock, the store) like a fetched object, and one refused now comes
+// again by gossip or the DHT.
+func (n *Node) storeRotation(o *protocol.Object) {
+	if held, err := n.store.Has(o.ID); err != nil || held {
+		return
+	}
+	n.storeFetched([]*protocol.Object{o})
 }
 
 // penalise lowers p's score, when the node is on a network.

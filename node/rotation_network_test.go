@@ -251,3 +251,29 @@ func TestCosignFetchesTheClaim(t *testing.T) {
 		t.Errorf("cosign = %+v, want the claim with two signatures", p)
 	}
 }
+
+// TestGovRotationStoresTheRotation: a steward's rotate update carries the
+// rotation; a node that receives the update holds the rotation as an
+// object too, so trust honours it there before the object itself arrives.
+func TestGovRotationStoresTheRotation(t *testing.T) {
+	nodes := govSwarm(t, 2, 1, 1, nil)
+	steward, other := nodes[0], nodes[1]
+	waitMesh(t, nodes)
+	next := mustKey(t)
+	old := steward.repo.NodeKey
+	env, err := protocol.NewEnvelope(protocol.KindRotation, protocol.KeySubject(old.DID()),
+		protocol.Rotation{From: old.DID(), To: next.DID(), Created: steward.created()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old.Sign(env)
+	next.Sign(env)
+	update, err := steward.rotateSteward(old, env)
+	if err != nil || update.IsZero() {
+		t.Fatalf("rotateSteward = %s, %v", update, err)
+	}
+	waitFor(t, "the rotate update on the other node", func() bool { return other.govState().IsStewardKey(next.DID()) })
+	if held, _ := other.store.Has(env.ID()); !held {
+		t.Error("the node that received the rotate update does not hold the rotation")
+	}
+}
