@@ -425,8 +425,14 @@ func (s *search) rotations(keys []protocol.DID) {
 		for _, k := range wave {
 			wg.Go(func() {
 				s.providers(protocol.RotationsKey(k), func(ctx context.Context, p peer.ID, _ func()) {
+					listed := 0 // a walk reads at most MaxPartyLinks rotations: no peer makes it read more
 					s.pages(ctx, p, func(after protocol.ID) ([]protocol.ID, bool, error) {
-						return s.n.net.fetch.Rotations(ctx, p, k, after, 0)
+						if listed >= protocol.MaxPartyLinks {
+							return nil, false, nil
+						}
+						ids, more, err := s.n.net.fetch.Rotations(ctx, p, k, after, 0)
+						listed += len(ids)
+						return ids, more, err
 					}, func(o *protocol.Object) error {
 						if o.Kind != protocol.KindRotation || o.Rotation.From != k && o.Rotation.To != k {
 							return protocol.E("rotations", protocol.Invalid, "rotations of %s: listed %s, a %s that does not name the key", k, o.ID, o.Kind)
@@ -435,6 +441,7 @@ func (s *search) rotations(keys []protocol.DID) {
 					})
 				})
 				ids, _ := s.n.store.RotationsOf(k)
+				ids = ids[:min(len(ids), protocol.MaxPartyLinks)]
 				policy := s.n.policy()
 				for _, id := range ids {
 					o, err := s.n.store.Object(id)
