@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/commons-p2p/commons/node/swarm"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
 )
@@ -21,9 +22,9 @@ type Node struct {
 	store   *store.Store
 	log     *slog.Logger
 	metrics *metrics
-	net     *swarm      // nil until StartNetwork
-	gov     *governance // nil for a node of no network
-	budget  *budget     // what peers may make the node store unasked; nil until StartNetwork
+	net     *swarm.Swarm // nil until StartNetwork
+	netGov  *govNet      // governance's part in the swarm; nil until StartNetwork
+	gov     *governance  // nil for a node of no network
 
 	// now is the clock; tests replace it.
 	now func() time.Time
