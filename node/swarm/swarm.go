@@ -102,8 +102,9 @@ const publishQueue = 1024
 
 // Swarm is a node's part in its commons: the libp2p host, the DHT, the
 // announcer of what the store holds, the fetch protocol both ways, the
-// scores, the gossip topics and the storage budgets. Its methods that read
-// are safe on a nil *Swarm, the swarm of a node not on a network.
+// scores, the gossip topics and the storage budgets. Close, Host, Scores,
+// GovTopic, Addrs, Peers, Connect, Stored and NewSearch are safe on a nil
+// *Swarm, the swarm of a node not on a network, and do nothing there.
 type Swarm struct {
 	cfg      Config
 	opts     Options
