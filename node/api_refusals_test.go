@@ -171,7 +171,7 @@ func TestAPIRefusesBadConnect(t *testing.T) {
 	n := startNetNode(t, filepath.Join(t.TempDir(), "n"), testGenesis(t, "connect", randomDID(t)), swarmOptions{})
 	srv := httptest.NewServer(n.Handler(""))
 	defer srv.Close()
-	self := n.addrs()[0]
+	self := n.net.Addrs()[0]
 	other := mustKey(t)
 	nobody := "/ip4/127.0.0.1/tcp/" + closedPort(t) + "/p2p/" + peerIDOf(t, other)
 	checkRefusals(t, srv, []refusal{

@@ -1,7 +1,6 @@
 package node
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/peer"
 
+	"github.com/commons-p2p/commons/node/swarm"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
 )
@@ -23,6 +23,12 @@ func (c *fakeClock) now() time.Time          { return c.t }
 func (c *fakeClock) advance(d time.Duration) { c.t = c.t.Add(d) }
 
 var budgetEpoch = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+// newBudget returns the budgets of the config's storage section s, on the
+// clock now, reading the disk with probe.
+func newBudget(s Storage, now func() time.Time, probe func() (swarm.DiskState, error)) *swarm.Budget {
+	return swarm.NewBudget(swarm.BudgetOptions{Budgets: budgetsOf(s), Now: now, Probe: probe})
+}
 
 // TestBudgetBuckets: the signer's and the peer's buckets, charged and
 // refilled on an injected clock. Signers s1…s4 hold 3 objects and 1000
@@ -38,30 +44,30 @@ func TestBudgetBuckets(t *testing.T) {
 		at           time.Duration // since the epoch
 		peer, signer string
 		size         int
-		want         verdict
+		want         swarm.Verdict
 	}{
-		{0, "p1", "s1", 400, withinBudget},
-		{0, "p1", "s1", 400, withinBudget},
-		{0, "p1", "s1", 400, overSignerBudget},                // s1: 200 bytes left; p1 is charged all the same
-		{0, "p1", "s2", 200, withinBudget},                    // p1: 1400 bytes taken
-		{0, "p1", "s3", 200, overPeerBudget},                  // p1: 100 bytes left
-		{0, "p2", "s3", 200, withinBudget},                    // another peer passes s3's object on
-		{30 * time.Minute, "p1", "s1", 400, withinBudget},     // half refilled: s1 700 bytes, p1 850
-		{30 * time.Minute, "p1", "s1", 400, overSignerBudget}, // s1: 300 bytes left
-		{3 * time.Hour, "p1", "s1", 1000, withinBudget},       // full again, and no fuller
-		{3 * time.Hour, "p1", "s1", 1, overSignerBudget},
-		{3 * time.Hour, "p3", "s4", 1, withinBudget}, // objects run out before bytes
-		{3 * time.Hour, "p3", "s4", 1, withinBudget},
-		{3 * time.Hour, "p3", "s4", 1, withinBudget},
-		{3 * time.Hour, "p3", "s4", 1, overSignerBudget},
-		{2 * time.Hour, "p3", "s4", 1, overSignerBudget}, // a clock that steps back refills nothing
-		{3*time.Hour + 20*time.Minute, "p3", "s4", 1, withinBudget},
-		{3*time.Hour + 20*time.Minute, "p3", "s4", 1, overSignerBudget},
-		{3*time.Hour + 20*time.Minute, "p3", "s1", 1600, overPeerBudget}, // larger than any bucket: never
+		{0, "p1", "s1", 400, swarm.WithinBudget},
+		{0, "p1", "s1", 400, swarm.WithinBudget},
+		{0, "p1", "s1", 400, swarm.OverSignerBudget},                // s1: 200 bytes left; p1 is charged all the same
+		{0, "p1", "s2", 200, swarm.WithinBudget},                    // p1: 1400 bytes taken
+		{0, "p1", "s3", 200, swarm.OverPeerBudget},                  // p1: 100 bytes left
+		{0, "p2", "s3", 200, swarm.WithinBudget},                    // another peer passes s3's object on
+		{30 * time.Minute, "p1", "s1", 400, swarm.WithinBudget},     // half refilled: s1 700 bytes, p1 850
+		{30 * time.Minute, "p1", "s1", 400, swarm.OverSignerBudget}, // s1: 300 bytes left
+		{3 * time.Hour, "p1", "s1", 1000, swarm.WithinBudget},       // full again, and no fuller
+		{3 * time.Hour, "p1", "s1", 1, swarm.OverSignerBudget},
+		{3 * time.Hour, "p3", "s4", 1, swarm.WithinBudget}, // objects run out before bytes
+		{3 * time.Hour, "p3", "s4", 1, swarm.WithinBudget},
+		{3 * time.Hour, "p3", "s4", 1, swarm.WithinBudget},
+		{3 * time.Hour, "p3", "s4", 1, swarm.OverSignerBudget},
+		{2 * time.Hour, "p3", "s4", 1, swarm.OverSignerBudget}, // a clock that steps back refills nothing
+		{3*time.Hour + 20*time.Minute, "p3", "s4", 1, swarm.WithinBudget},
+		{3*time.Hour + 20*time.Minute, "p3", "s4", 1, swarm.OverSignerBudget},
+		{3*time.Hour + 20*time.Minute, "p3", "s1", 1600, swarm.OverPeerBudget}, // larger than any bucket: never
 	}
 	for i, s := range steps {
 		clock.t = budgetEpoch.Add(s.at)
-		if got := b.admit(peer.ID(s.peer), signers[s.signer], s.size); got != s.want {
+		if got := b.Admit(peer.ID(s.peer), signers[s.signer], s.size); got != s.want {
 			t.Fatalf("step %d (%+v): %s, want %s", i, s, got, s.want)
 		}
 	}
@@ -77,9 +83,9 @@ func TestBudgetStrangersTogether(t *testing.T) {
 	admitted := func(n int) int {
 		got := 0
 		for i := range n {
-			if v := b.admit(peer.ID(fmt.Sprint("sybil peer ", clock.t, i)), randomDID(t), 100); v == withinBudget {
+			if v := b.Admit(peer.ID(fmt.Sprint("sybil peer ", clock.t, i)), randomDID(t), 100); v == swarm.WithinBudget {
 				got++
-			} else if v != overStrangerBudget {
+			} else if v != swarm.OverStrangerBudget {
 				t.Fatalf("object %d: %s, want within budget or over the strangers' budget", i, v)
 			}
 		}
@@ -99,108 +105,20 @@ func TestBudgetStrangersTogether(t *testing.T) {
 func TestBudgetDefaults(t *testing.T) {
 	clock := &fakeClock{budgetEpoch}
 	b := newBudget(Storage{}, clock.now, nil)
-	if b.limits.SignerObjects != 1000 || b.limits.SignerBytes != 64<<20 || b.limits.PeerObjects != 4000 ||
-		b.limits.PeerBytes != 256<<20 || b.limits.StrangerObjects != 8000 || b.limits.StrangerBytes != 512<<20 ||
-		b.limits.MinFree != 0.10 || b.limits.MaxBytes != 0 {
-		t.Fatalf("defaults: %+v", b.limits)
+	if b.Limits().SignerObjects != 1000 || b.Limits().SignerBytes != 64<<20 || b.Limits().PeerObjects != 4000 ||
+		b.Limits().PeerBytes != 256<<20 || b.Limits().StrangerObjects != 8000 || b.Limits().StrangerBytes != 512<<20 ||
+		b.Limits().MinFree != 0.10 || b.Limits().MaxBytes != 0 {
+		t.Fatalf("defaults: %+v", b.Limits())
 	}
 	signer := randomDID(t)
 	stored := 0
 	for i := range 100 {
-		if b.admit(peer.ID(fmt.Sprint("p", i%8)), signer, protocol.MaxEnvelopeSize) == withinBudget {
+		if b.Admit(peer.ID(fmt.Sprint("p", i%8)), signer, protocol.MaxEnvelopeSize) == swarm.WithinBudget {
 			stored++
 		}
 	}
 	if stored != 16 {
 		t.Errorf("one signer's envelopes of the largest size stored in an hour: %d, want 16 (64 MiB)", stored)
-	}
-}
-
-// TestBudgetWatermark: past the watermark — a fraction of the filesystem
-// free, or the store's size — no stranger's object is admitted and no
-// bucket is charged; a disk that cannot be read leaves the budgets alone
-// in charge; a reading stands for diskCheckInterval.
-func TestBudgetWatermark(t *testing.T) {
-	cases := []struct {
-		name string
-		lim  Storage
-		disk diskState
-		err  error
-		want bool
-	}{
-		{"plenty free", Storage{}, diskState{Free: 50, Total: 100}, nil, false},
-		{"below the default tenth", Storage{}, diskState{Free: 9, Total: 100}, nil, true},
-		{"at the configured fraction", Storage{MinFree: 0.5}, diskState{Free: 50, Total: 100}, nil, false},
-		{"below the configured fraction", Storage{MinFree: 0.5}, diskState{Free: 49, Total: 100}, nil, true},
-		{"filesystem unknown", Storage{}, diskState{Store: 1 << 40}, nil, false},
-		{"store at its maximum", Storage{MaxBytes: 1000}, diskState{Free: 90, Total: 100, Store: 1000}, nil, true},
-		{"store under its maximum", Storage{MaxBytes: 1000}, diskState{Free: 90, Total: 100, Store: 999}, nil, false},
-		{"unreadable disk", Storage{MaxBytes: 1}, diskState{}, errors.New("statfs: no such file"), false},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			clock := &fakeClock{budgetEpoch}
-			lim := c.lim
-			lim.SignerObjects = 1
-			b := newBudget(lim, clock.now, func() (diskState, error) { return c.disk, c.err })
-			if got := b.pastWatermark(); got != c.want {
-				t.Fatalf("past the watermark: %v, want %v", got, c.want)
-			}
-			signer := randomDID(t)
-			want := withinBudget
-			if c.want {
-				want = pastWatermark
-			}
-			if got := b.admit("p", signer, 10); got != want {
-				t.Fatalf("admit: %s, want %s", got, want)
-			}
-			if got := b.signers.left(signer.String(), clock.now()); c.want && got.objects != 1 {
-				t.Errorf("past the watermark the signer was charged: %+v left", got)
-			}
-		})
-	}
-
-	t.Run("a reading stands ten seconds", func(t *testing.T) {
-		clock := &fakeClock{budgetEpoch}
-		disk, reads := diskState{Free: 50, Total: 100}, 0
-		b := newBudget(Storage{}, clock.now, func() (diskState, error) { reads++; return disk, nil })
-		if b.pastWatermark() {
-			t.Fatal("past the watermark with half the disk free")
-		}
-		disk.Free = 1
-		clock.advance(diskCheckInterval - time.Second)
-		if b.pastWatermark() || reads != 1 {
-			t.Fatalf("read %d times within the interval", reads)
-		}
-		clock.advance(time.Second)
-		if !b.pastWatermark() || reads != 2 {
-			t.Fatalf("not read again after the interval (%d reads)", reads)
-		}
-		if d, err := b.diskNow(); err != nil || d.Free != 1 || reads != 2 {
-			t.Fatalf("diskNow: %+v, %v, %d reads", d, err, reads)
-		}
-	})
-}
-
-// TestBudgetTableBounded: a table never holds more than budgetTableSize
-// buckets, forgetting the full ones first.
-func TestBudgetTableBounded(t *testing.T) {
-	tab := newBudgetTable(allowance{2, 100})
-	now := budgetEpoch
-	for i := range budgetTableSize {
-		tab.take(fmt.Sprint("k", i), allowance{1, 1}, now)
-	}
-	tab.take("drained", allowance{2, 100}, now) // replaces the fullest
-	if len(tab.buckets) != budgetTableSize {
-		t.Fatalf("%d buckets, want %d", len(tab.buckets), budgetTableSize)
-	}
-	if left := tab.left("drained", now); left.objects != 0 {
-		t.Fatalf("the new bucket: %+v", left)
-	}
-	now = now.Add(BudgetPeriod)
-	tab.take("later", allowance{1, 1}, now) // every bucket is full again: all forgotten
-	if len(tab.buckets) != 1 {
-		t.Errorf("%d buckets after an hour, want 1", len(tab.buckets))
 	}
 }
 
@@ -257,14 +175,17 @@ func TestAdmitUnasked(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock := &fakeClock{time.Now()}
-	disk := diskState{Free: 50, Total: 100}
-	n.budget = newBudget(Storage{SignerObjects: 1, PeerObjects: 100, Trusted: []protocol.DID{trusted.DID()}}, clock.now,
-		func() (diskState, error) { return disk, nil })
+	disk := swarm.DiskState{Free: 50, Total: 100}
+	b := swarm.NewBudget(swarm.BudgetOptions{
+		Budgets: budgetsOf(Storage{SignerObjects: 1, PeerObjects: 100, Trusted: []protocol.DID{trusted.DID()}}), Now: clock.now,
+		Probe: func() (swarm.DiskState, error) { return disk, nil },
+		Self:  repo.PeerID, Held: st.Has, Exempt: n.exemptFromBudget,
+	})
 	const from = peer.ID("a peer")
 
 	offer := func(k *protocol.Key, name string) error {
 		o, raw := signedDataset(t, k, name, 2)
-		return n.admitUnasked(from, o, len(raw))
+		return b.AdmitUnasked(from, o, len(raw))
 	}
 	for _, c := range []struct {
 		who    string
@@ -295,11 +216,11 @@ func TestAdmitUnasked(t *testing.T) {
 	if _, err := st.Put(held); err != nil {
 		t.Fatal(err)
 	}
-	if err := n.admitUnasked(from, held, len(raw)); err != nil {
+	if err := b.AdmitUnasked(from, held, len(raw)); err != nil {
 		t.Errorf("an object already held: %v", err)
 	}
 	own, raw := signedDataset(t, stranger, "relayed by this node", 2)
-	if err := n.admitUnasked(repo.PeerID, own, len(raw)); err != nil {
+	if err := b.AdmitUnasked(repo.PeerID, own, len(raw)); err != nil {
 		t.Errorf("the node's own message: %v", err)
 	}
 

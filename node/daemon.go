@@ -116,7 +116,7 @@ func RunDaemon(ctx context.Context, dir string, opts DaemonOptions) (err error) 
 		return err
 	}
 	defer repo.SetAPIAddr("")
-	log.Info("daemon ready", "repo", dir, "api", addr, "did", repo.NodeKey.DID(), "peer_id", repo.PeerID, "network", repo.Network, "addrs", n.addrs())
+	log.Info("daemon ready", "repo", dir, "api", addr, "did", repo.NodeKey.DID(), "peer_id", repo.PeerID, "network", repo.Network, "addrs", n.net.Addrs())
 
 	select {
 	case err := <-served:

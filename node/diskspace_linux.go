@@ -5,19 +5,20 @@ import (
 	"path/filepath"
 	"syscall"
 
+	"github.com/commons-p2p/commons/node/swarm"
 	"github.com/commons-p2p/commons/store"
 )
 
 // diskProbe returns a reader of the disk under dir, the store's directory:
 // the space of its filesystem (statfs) and what the store occupies.
-func diskProbe(dir string) func() (diskState, error) {
-	return func() (diskState, error) {
+func diskProbe(dir string) func() (swarm.DiskState, error) {
+	return func() (swarm.DiskState, error) {
 		free, total, err := store.DiskSpace(dir)
 		if err != nil {
-			return diskState{}, err
+			return swarm.DiskState{}, err
 		}
 		used, err := dirBytes(dir)
-		return diskState{Free: free, Total: total, Store: used}, err
+		return swarm.DiskState{Free: free, Total: total, Store: used}, err
 	}
 }
 

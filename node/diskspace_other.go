@@ -5,13 +5,15 @@ package node
 import (
 	"io/fs"
 	"path/filepath"
+
+	"github.com/commons-p2p/commons/node/swarm"
 )
 
 // diskProbe returns a reader of the disk under dir, the store's directory.
 // Beyond Linux the filesystem's space is not read: only the store's size,
 // by the files' apparent sizes, meets the watermark (Storage.MaxBytes).
-func diskProbe(dir string) func() (diskState, error) {
-	return func() (diskState, error) {
+func diskProbe(dir string) func() (swarm.DiskState, error) {
+	return func() (swarm.DiskState, error) {
 		var total int64
 		err := filepath.WalkDir(dir, func(_ string, e fs.DirEntry, err error) error {
 			if err != nil || e.IsDir() {
@@ -22,6 +24,6 @@ func diskProbe(dir string) func() (diskState, error) {
 			}
 			return nil
 		})
-		return diskState{Store: total}, err
+		return swarm.DiskState{Store: total}, err
 	}
 }

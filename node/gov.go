@@ -157,8 +157,8 @@ func (n *Node) storeRotation(o *protocol.Object) {
 
 // penalise lowers p's score, when the node is on a network.
 func (n *Node) penalise(p peer.ID, reason string) {
-	if n.net != nil && n.net.scores != nil {
-		n.net.scores.Penalise(p, reason)
+	if n.net.Scores() != nil {
+		n.net.Scores().Penalise(p, reason)
 	}
 }
 
@@ -227,15 +227,15 @@ const govFindTimeout = 5 * time.Second
 // findGovUpdate asks the connected peers, a few at once, for update id and
 // its missing ancestors, until one has it or govFindTimeout passes.
 func (n *Node) findGovUpdate(ctx context.Context, id protocol.ID) {
-	if n.net == nil || n.net.govTopic == nil {
+	if n.net.GovTopic() == nil {
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, govFindTimeout)
 	defer cancel()
-	peers := n.net.host.Network().Peers()
+	peers := n.net.Host().Network().Peers()
 	for len(peers) == 0 && ctx.Err() == nil { // a node just started is still joining
 		time.Sleep(50 * time.Millisecond)
-		peers = n.net.host.Network().Peers()
+		peers = n.net.Host().Network().Peers()
 	}
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 4)

@@ -79,7 +79,7 @@ func TestGovFutureUpdateCannotFreeze(t *testing.T) {
 				t.Fatal(err)
 			}
 			plantGov(t, bad, future)
-			bad.net.gov.soon() // its heads now name the future update
+			bad.netGov.soon() // its heads now name the future update
 			for _, h := range honest {
 				waitFor(t, "the honest node fetches the future update", func() bool { return refusedForNow(h, future.ID) })
 				if govHas(h.Node, future.ID) {

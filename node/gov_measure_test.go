@@ -75,7 +75,7 @@ func TestGovMeasureHeal(t *testing.T) {
 		part.set(false)
 		start := time.Now()
 		for i := 1; i < 20; i += 2 { // the network comes back: each dials its line neighbour
-			nodes[i].Connect(t.Context(), nodes[i-1].addrs()[0])
+			nodes[i].Connect(t.Context(), nodes[i-1].net.Addrs()[0])
 		}
 		sameState(t, nodes)
 		t.Logf("run %d: one state hash on 20 nodes %s after the halves were joined", run, time.Since(start).Round(time.Millisecond))

@@ -70,7 +70,7 @@ func govSwarmWith(t *testing.T, k, stewards, threshold int, part *partition, o s
 		nodes[i] = startNetNode(t, dirs[i], genesis, o, boot...)
 	}
 	for _, n := range nodes {
-		waitFor(t, "governance topic peers", func() bool { return k == 1 || len(n.net.govTopic.Peers()) > 0 })
+		waitFor(t, "governance topic peers", func() bool { return k == 1 || len(n.net.GovTopic().Peers()) > 0 })
 	}
 	time.Sleep(300 * time.Millisecond) // a heartbeat: the mesh forms
 	return nodes
@@ -330,7 +330,7 @@ func TestGovPartitionHeals(t *testing.T) {
 	part.set(false)
 	start := time.Now()
 	for i := 3; i < len(nodes); i++ { // the network comes back: the nodes across the cut dial again
-		nodes[i].Connect(t.Context(), nodes[i-3].addrs()[0])
+		nodes[i].Connect(t.Context(), nodes[i-3].net.Addrs()[0])
 	}
 	hash := sameState(t, nodes)
 	t.Logf("converged in %s to %s", time.Since(start), hash)
@@ -356,7 +356,7 @@ func TestGovCatchUp(t *testing.T) {
 		t.Errorf("the returning node applied %d updates, want 10", got)
 	}
 	// The updates it lacked came by heads sync: who gave them earned credit.
-	if late.net.scores.Credit(nodes[0].Host().ID())+late.net.scores.Credit(nodes[1].Host().ID()) <= 0 {
+	if late.net.Scores().Credit(nodes[0].Host().ID())+late.net.Scores().Credit(nodes[1].Host().ID()) <= 0 {
 		t.Errorf("no peer earned credit for the updates the returning node fetched")
 	}
 }

@@ -86,7 +86,7 @@ func (g *govNet) soon() {
 // announces its own.
 func (n *Node) validateGov(_ context.Context, from peer.ID, data []byte) (any, error) {
 	const op = "governance message"
-	self := from == n.net.host.ID()
+	self := from == n.net.ID()
 	raw, heads, err := decodeGovMessage(data)
 	switch {
 	case err != nil:
@@ -170,7 +170,7 @@ func (n *Node) deliverGov(from peer.ID, _ []byte, v any) {
 	if !ok {
 		return
 	}
-	if from == n.net.host.ID() {
+	if from == n.net.ID() {
 		from = ""
 	}
 	res, err := n.addGovUpdate(u, from)
@@ -200,7 +200,7 @@ func (n *Node) headsFrom(p peer.ID, heads []protocol.ID) {
 	if len(unknown) > 0 {
 		n.syncGov(p, unknown)
 	} else if !same {
-		n.net.gov.soon()
+		n.netGov.soon()
 	}
 }
 
@@ -209,7 +209,7 @@ func (n *Node) headsFrom(p peer.ID, heads []protocol.ID) {
 // request while one runs is dropped (the next heads announcement repeats
 // it).
 func (n *Node) syncGov(p peer.ID, want []protocol.ID) {
-	gn := n.net.gov
+	gn := n.netGov
 	gn.mu.Lock()
 	if gn.syncing[p] {
 		gn.mu.Unlock()
@@ -218,13 +218,13 @@ func (n *Node) syncGov(p peer.ID, want []protocol.ID) {
 	gn.syncing[p] = true
 	gn.mu.Unlock()
 	want = slices.Clone(want)
-	n.net.wg.Go(func() {
+	n.net.Go(func() {
 		defer func() {
 			gn.mu.Lock()
 			delete(gn.syncing, p)
 			gn.mu.Unlock()
 		}()
-		ctx := n.net.ctx
+		ctx := n.net.Context()
 		select {
 		case gn.sem <- struct{}{}:
 		case <-ctx.Done():
@@ -250,7 +250,7 @@ func (n *Node) fetchGov(ctx context.Context, p peer.ID, want []protocol.ID) erro
 	for fetched := 0; len(queue) > 0 && fetched < maxGovSync; {
 		batch := queue[:min(len(queue), fetch.MaxIDs)]
 		queue = queue[len(batch):]
-		nodes, _, err := n.net.fetch.GovNodes(ctx, p, batch)
+		nodes, _, err := n.net.Fetch().GovNodes(ctx, p, batch)
 		admitted := 0
 		for _, raw := range nodes {
 			fetched++
@@ -260,7 +260,7 @@ func (n *Node) fetchGov(ctx context.Context, p peer.ID, want []protocol.ID) erro
 				n.log.Debug("governance: sync", "peer", p, "err", aerr)
 				continue
 			case aerr != nil:
-				n.net.scores.Penalise(p, "bad answer: governance node: "+aerr.Error())
+				n.net.Scores().Penalise(p, "bad answer: governance node: "+aerr.Error())
 				return aerr
 			}
 			res, err := n.addGovUpdate(a, "")
@@ -276,7 +276,7 @@ func (n *Node) fetchGov(ctx context.Context, p peer.ID, want []protocol.ID) erro
 		if admitted > 0 {
 			// Updates this node lacked, asked for and checked: the peer
 			// earns credit, as for objects (fetch.ClientOptions.Answered).
-			n.net.scores.Reward(p)
+			n.net.Scores().Reward(p)
 		}
 	}
 	return nil
@@ -305,14 +305,14 @@ func (n *Node) govMissing(ids []protocol.ID, asked map[protocol.ID]bool) []proto
 
 // publishGov publishes an update this node made on the governance topic.
 func (n *Node) publishGov(u *protocol.GovUpdate) {
-	if n.net == nil || n.net.govTopic == nil {
+	if n.net.GovTopic() == nil {
 		return
 	}
 	msg := append([]byte{govMsgUpdate}, u.Encode()...)
-	if err := n.net.govTopic.Publish(n.net.ctx, msg); err != nil {
+	if err := n.net.GovTopic().Publish(n.net.Context(), msg); err != nil {
 		n.log.Warn("governance: publish", "id", u.ID, "err", err)
 	}
-	n.net.gov.soon()
+	n.netGov.soon()
 }
 
 // announceHeads publishes this node's heads every interval, and soon after
@@ -326,21 +326,21 @@ func (n *Node) announceHeads(ctx context.Context, interval time.Duration) {
 			return
 		case <-t.C:
 			n.retryDeferredGov()
-		case <-n.net.gov.early:
+		case <-n.netGov.early:
 			select { // gather the triggers of the next moment into one
 			case <-time.After(govHeadsDebounce):
 			case <-ctx.Done():
 				return
 			}
 		}
-		if len(n.net.govTopic.Peers()) == 0 {
+		if len(n.net.GovTopic().Peers()) == 0 {
 			continue
 		}
 		n.gov.mu.Lock()
 		heads := n.gov.g.Heads()
 		n.gov.mu.Unlock()
 		body, _ := json.Marshal(headsMsg{Heads: heads})
-		if err := n.net.govTopic.Publish(ctx, append([]byte{govMsgHeads}, body...)); err != nil && ctx.Err() == nil {
+		if err := n.net.GovTopic().Publish(ctx, append([]byte{govMsgHeads}, body...)); err != nil && ctx.Err() == nil {
 			n.log.Debug("governance: announce heads", "err", err)
 		}
 	}

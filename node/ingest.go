@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/commons-p2p/commons/node/swarm"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
 )
@@ -95,7 +96,7 @@ func (n *Node) storeVerified(vb verifiedBatch) ([]store.PutResult, error) {
 			n.metrics.refused.WithLabelValues(protocol.KindOf(results[i].Err).String()).Inc()
 		} else {
 			n.metrics.observePut(results[i])
-			n.stored(objs[i], results[i], fromAPI)
+			n.net.Stored(objs[i], results[i], swarm.FromAPI)
 		}
 	}
 	return results, err

@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/commons-p2p/commons/node/swarm"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
 )
@@ -41,9 +42,8 @@ type metrics struct {
 
 // The bounded label values, each of whose series exists from the start.
 var (
-	gossipOutcomes = []string{"published", "stored", "known", "refused", "dropped"}
-	queryNames     = []string{"attribution", "locate", "show dataset", "get object"}
-	statusClasses  = []string{"2xx", "4xx", "5xx"}
+	queryNames    = []string{"attribution", "locate", "show dataset", "get object"}
+	statusClasses = []string{"2xx", "4xx", "5xx"}
 )
 
 // guardRoute is the route label of requests the API's guard refused
@@ -81,7 +81,7 @@ func newMetrics(st *store.Store, gov func() *protocol.GovState) *metrics {
 			Name: "commons_objects_fetched_total", Help: "New objects fetched from peers to answer queries, since start.",
 		}),
 		gossiped: counterVec("commons_gossip_messages_total",
-			"Announce-topic messages since start: published, stored, known (already held), refused, dropped (over the publish queue).", "outcome", gossipOutcomes...),
+			"Announce-topic messages since start: published, stored, known (already held), refused, dropped (over the publish queue).", "outcome", swarm.GossipOutcomes...),
 		announceDropped: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "commons_announce_dropped_total", Help: "Keys of new objects not announced at once (queue full), since start; the next round announces them.",
 		}),
@@ -93,7 +93,7 @@ func newMetrics(st *store.Store, gov func() *protocol.GovState) *metrics {
 		}),
 		notStored: counterVec("commons_gossip_not_stored_total",
 			"Valid objects received on the announce topic and not stored, since start (SPEC.md §7.4): past the disk watermark (watermark), over the budget of the peer that passed them on (peer budget), of their issuer (signer budget) or of all strangers (stranger budget).",
-			"reason", notStoredLabels()...),
+			"reason", swarm.NotStoredReasons()...),
 		apiLatency: histogram("commons_api_request_duration_seconds", "Time to answer an HTTP API request, by route.", "route",
 			[]float64{0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 60, 300}),
 		queryLatency: histogram("commons_network_query_duration_seconds",
@@ -129,18 +129,6 @@ func errorKindLabels() []string {
 	var out []string
 	for k := protocol.Other; !strings.HasPrefix(k.String(), "kind("); k++ {
 		out = append(out, k.String())
-	}
-	return out
-}
-
-// notStoredLabels are the values of the reason label of
-// commons_gossip_not_stored_total: the verdicts of the storage budget.
-func notStoredLabels() []string {
-	var out []string
-	for _, v := range verdictNames {
-		if v.label != "" {
-			out = append(out, v.label)
-		}
 	}
 	return out
 }
@@ -187,38 +175,6 @@ func statusClass(code int) string {
 func (m *metrics) timeQuery(query string) func() {
 	start := time.Now()
 	return func() { m.queryLatency.WithLabelValues(query).Observe(time.Since(start).Seconds()) }
-}
-
-// lookupTimer times one DHT provider lookup, from the goroutine that reads
-// it: found when it yields its first provider, done when it ends; only the
-// first of the two counts.
-type lookupTimer struct {
-	start    time.Time
-	h        *prometheus.HistogramVec
-	observed bool
-}
-
-func (m *metrics) timeLookup() *lookupTimer {
-	return &lookupTimer{start: time.Now(), h: m.lookupLatency}
-}
-
-func (t *lookupTimer) found() { t.observe("found") }
-func (t *lookupTimer) done()  { t.observe("none") }
-
-func (t *lookupTimer) observe(result string) {
-	if !t.observed {
-		t.observed = true
-		t.h.WithLabelValues(result).Observe(time.Since(t.start).Seconds())
-	}
-}
-
-// observeProvide records one DHT provide (p2p.AnnouncerOptions.Observe).
-func (m *metrics) observeProvide(d time.Duration, err error) {
-	result := "ok"
-	if err != nil {
-		result = "failed"
-	}
-	m.provideLatency.WithLabelValues(result).Observe(d.Seconds())
 }
 
 // storeObjects is the gauge of the objects the store holds, by kind, read
@@ -269,26 +225,4 @@ func openProposals(s *protocol.GovState) int {
 		}
 	}
 	return open
-}
-
-// registerStorage adds the gauges of the disk watermark (SPEC.md §7.4).
-// Each scrape reads the disk at most every diskCheckInterval.
-func (m *metrics) registerStorage(b *budget) {
-	disk := func() diskState { d, _ := b.diskNow(); return d }
-	gauge := func(name, help string, f func() float64) prometheus.Collector {
-		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f)
-	}
-	m.reg.MustRegister(
-		gauge("commons_storage_free_bytes", "Bytes free to the daemon on the repo's filesystem (0 when unknown).", func() float64 { return float64(disk().Free) }),
-		gauge("commons_storage_total_bytes", "Bytes of the repo's filesystem (0 when unknown).", func() float64 { return float64(disk().Total) }),
-		gauge("commons_store_disk_bytes", "Bytes the store occupies on disk.", func() float64 { return float64(disk().Store) }),
-		gauge("commons_storage_min_free_ratio", "The disk watermark: strangers' objects are not stored below this fraction of the filesystem free.", func() float64 { return b.limits.MinFree }),
-		gauge("commons_storage_max_bytes", "The store size past which strangers' objects are not stored (0: none).", func() float64 { return float64(b.limits.MaxBytes) }),
-		gauge("commons_storage_past_watermark", "1 when the disk is past its watermark and strangers' objects are not stored, else 0.", func() float64 {
-			if b.pastWatermark() {
-				return 1
-			}
-			return 0
-		}),
-	)
 }

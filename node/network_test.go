@@ -124,7 +124,7 @@ func lineSwarm(t *testing.T, k int, o swarmOptions) []*netNode {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	for _, n := range nodes {
-		if err := p2p.WaitForPeers(ctx, n.net.dht); err != nil {
+		if err := p2p.WaitForPeers(ctx, n.net.DHT()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -138,18 +138,18 @@ func waitAnnounced(t *testing.T, n *netNode) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		s := n.net.ann.Stats()
-		if n.net.pending.Load() == 0 && s.Retrying == 0 {
+		s := n.net.Announcer().Stats()
+		if n.net.Pending() == 0 && s.Retrying == 0 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("announcements not done after 30 s: %+v, %d queued", s, len(n.net.keys))
+			t.Fatalf("announcements not done after 30 s: %+v, %d queued", s, n.net.Queued())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
-	delivered(t, ctx, n.net.dht, n.repo.Network)
+	delivered(t, ctx, n.net.DHT(), n.repo.Network)
 }
 
 // disconnect closes every connection between a and b, so that a lookup
@@ -203,7 +203,7 @@ func TestLineSwarmDHTOnly(t *testing.T) {
 	// The provider that served the objects earned credit; the nodes that
 	// only routed the lookup did not.
 	for _, n := range nodes[:9] {
-		c := j.net.scores.Credit(n.Host().ID())
+		c := j.net.Scores().Credit(n.Host().ID())
 		if (n == a && c <= 0) || (n != a && c != 0) {
 			t.Errorf("credit of node %s at the far node: %g (the provider: %v)", n.Host().ID(), c, n == a)
 		}
@@ -371,7 +371,7 @@ func TestRestartKeepsIdentityDataAndAnnouncements(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "b")
 	b := startNetNode(t, dir, genesis, swarmOptions{})
 	first := startNetNode(t, filepath.Join(t.TempDir(), "a"), genesis, swarmOptions{}, b)
-	if err := p2p.WaitForPeers(t.Context(), b.net.dht); err != nil {
+	if err := p2p.WaitForPeers(t.Context(), b.net.DHT()); err != nil {
 		t.Fatal(err)
 	}
 	ds := mustDataset(t, b.Node, "community corpus")
@@ -390,7 +390,7 @@ func TestRestartKeepsIdentityDataAndAnnouncements(t *testing.T) {
 	// Two fresh nodes: c joins through b, d through c.
 	c := startNetNode(t, filepath.Join(t.TempDir(), "c"), genesis, swarmOptions{}, b)
 	d := startNetNode(t, filepath.Join(t.TempDir(), "d"), genesis, swarmOptions{}, c)
-	if err := p2p.WaitForPeers(t.Context(), d.net.dht); err != nil {
+	if err := p2p.WaitForPeers(t.Context(), d.net.DHT()); err != nil {
 		t.Fatal(err)
 	}
 	waitRound(t, b)
@@ -408,13 +408,13 @@ func TestRestartKeepsIdentityDataAndAnnouncements(t *testing.T) {
 func waitRound(t *testing.T, n *netNode) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
-	for n.net.ann.Stats().Rounds == 0 {
+	for n.net.Announcer().Stats().Rounds == 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("no announce round done after 30 s")
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	delivered(t, t.Context(), n.net.dht, n.repo.Network)
+	delivered(t, t.Context(), n.net.DHT(), n.repo.Network)
 }
 
 // TestOutsidersKeptOut: a node of another commons, bootstrapped straight
@@ -434,7 +434,7 @@ func TestOutsidersKeptOut(t *testing.T) {
 		member := startNetNode(t, filepath.Join(t.TempDir(), "m"), genesisOf(t, nodes[0]), swarmOptions{outsiderGrace: 300 * time.Millisecond}, nodes[0], nodes[2])
 		waitFor(t, "the member and the nodes it joined through hold each other in their routing tables", func() bool {
 			for _, n := range []*netNode{nodes[0], nodes[2]} {
-				if n.net.dht.RoutingTable().Find(member.Host().ID()) == "" || member.net.dht.RoutingTable().Find(n.Host().ID()) == "" {
+				if n.net.DHT().RoutingTable().Find(member.Host().ID()) == "" || member.net.DHT().RoutingTable().Find(n.Host().ID()) == "" {
 					return false
 				}
 			}
@@ -448,11 +448,11 @@ func TestOutsidersKeptOut(t *testing.T) {
 			}
 			return true
 		})
-		if size := other.net.dht.RoutingTable().Size(); size != 0 {
+		if size := other.net.DHT().RoutingTable().Size(); size != 0 {
 			t.Errorf("the outsider's routing table has %d peers", size)
 		}
 		for _, n := range nodes {
-			if n.net.dht.RoutingTable().Find(other.Host().ID()) != "" {
+			if n.net.DHT().RoutingTable().Find(other.Host().ID()) != "" {
 				t.Errorf("a member's routing table holds the outsider")
 			}
 		}
@@ -460,7 +460,7 @@ func TestOutsidersKeptOut(t *testing.T) {
 		if !protocol.IsKind(err, protocol.NotFound) || !strings.Contains(err.Error(), "this node has no peers to ask") {
 			t.Errorf("the outsider read the dataset: err %v, want not found for want of peers", err)
 		}
-		_, err = other.Connect(t.Context(), nodes[1].addrs()[0])
+		_, err = other.Connect(t.Context(), nodes[1].net.Addrs()[0])
 		if !protocol.IsKind(err, protocol.Forbidden) || !strings.Contains(err.Error(), "not a member of this commons") {
 			t.Errorf("swarm connect to a node of another commons: err %v, want a refusal that says so", err)
 		}
@@ -493,7 +493,7 @@ func TestOutsidersKeptOut(t *testing.T) {
 		nodes := lineSwarm(t, 2, swarmOptions{swarmKey: psk})
 		genesis := genesisOf(t, nodes[0])
 		outsider := startNetNode(t, filepath.Join(t.TempDir(), "x"), genesis, swarmOptions{})
-		addr := nodes[0].addrs()[0]
+		addr := nodes[0].net.Addrs()[0]
 		if _, err := outsider.Connect(t.Context(), addr); err == nil {
 			t.Fatal("a node without the swarm key connected to the private swarm")
 		} else {
@@ -526,12 +526,12 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 func waitMesh(t *testing.T, nodes []*netNode) {
 	t.Helper()
 	for _, n := range nodes {
-		waitFor(t, "announce topic peers", func() bool { return len(n.net.topic.Peers()) > 0 })
+		waitFor(t, "announce topic peers", func() bool { return len(n.net.Topic().Peers()) > 0 })
 	}
 	time.Sleep(300 * time.Millisecond)
 }
 
-func (n *netNode) scoreOf(p peer.ID) float64 { return n.net.scores.Score(p) }
+func (n *netNode) scoreOf(p peer.ID) float64 { return n.net.Scores().Score(p) }
 
 // TestGossipIndexesAtOnce: with the announce topic on, a dataset published
 // on one node is stored by every online node without anyone asking.
@@ -570,7 +570,7 @@ func TestHostileGossip(t *testing.T) {
 	// on the victim takes in nothing more from it, and what it took in
 	// before has been judged.
 	waitFor(t, "the victim's GossipSub gray-lists the hostile peer", func() bool {
-		return victim.net.gossip.PeerScore(hostile.hostID) < -100 && gossipedCount(t, victim, "refused") >= 2
+		return victim.net.Gossip().PeerScore(hostile.hostID) < -100 && gossipedCount(t, victim, "refused") >= 2
 	})
 	st, err := victim.store.Stats()
 	if err != nil || st.Objects != 0 {

@@ -1,12 +1,14 @@
 // Package node is the commons daemon: it carries out what protocol decides,
 // keeps the store, and serves the HTTP API that the CLI uses. It owns all
-// I/O — disk, clock, network — so that protocol stays pure.
+// I/O — disk, clock, network — so that protocol stays pure. Its part in
+// the network is a swarm.Swarm (package node/swarm), to which it delegates.
 package node
 
 import (
 	"log/slog"
 	"time"
 
+	"github.com/commons-p2p/commons/node/swarm"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
 )
@@ -21,9 +23,9 @@ type Node struct {
 	store   *store.Store
 	log     *slog.Logger
 	metrics *metrics
-	net     *swarm      // nil until StartNetwork
-	gov     *governance // nil for a node of no network
-	budget  *budget     // what peers may make the node store unasked; nil until StartNetwork
+	net     *swarm.Swarm // nil until StartNetwork
+	netGov  *govNet      // governance's part in the swarm; nil until StartNetwork
+	gov     *governance  // nil for a node of no network
 
 	// now is the clock; tests replace it.
 	now func() time.Time

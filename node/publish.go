@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/commons-p2p/commons/node/swarm"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
 )
@@ -26,7 +27,7 @@ func (n *Node) Ingest(raw []byte) (store.PutResult, *protocol.Object, error) {
 		return store.PutResult{}, nil, err
 	}
 	n.metrics.observePut(res)
-	n.stored(o, res, fromAPI)
+	n.net.Stored(o, res, swarm.FromAPI)
 	return res, o, nil
 }
 

@@ -3,13 +3,14 @@ package node
 import (
 	"context"
 
+	"github.com/commons-p2p/commons/node/swarm"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
 )
 
 // ID describes the node.
 func (n *Node) ID(context.Context) IDInfo {
-	return IDInfo{DID: n.repo.NodeKey.DID(), PeerID: n.repo.PeerID.String(), Network: n.repo.Network.String(), Addrs: n.addrs(), Repo: n.repo.Dir, Version: Version}
+	return IDInfo{DID: n.repo.NodeKey.DID(), PeerID: n.repo.PeerID.String(), Network: n.repo.Network.String(), Addrs: n.net.Addrs(), Repo: n.repo.Dir, Version: Version}
 }
 
 // Keys lists the keystore.
@@ -53,17 +54,17 @@ func (n *Node) Attribution(ctx context.Context, id protocol.ID, q QueryOptions) 
 	defer cancel()
 	if s != nil {
 		done := n.metrics.timeQuery("attribution")
-		s.attribution(id)
+		s.Attribution(id)
 		done()
 	}
 	a, err := n.store.Attribution(id, n.policy())
 	if err != nil {
 		return nil, err
 	}
-	if keys := extraSigners(a); s != nil && len(keys) > 0 {
+	if keys := swarm.ExtraSigners(a); s != nil && len(keys) > 0 {
 		// Signatures that only a rotation this node lacks could make
 		// count: ask for the rotations, then judge again (SPEC §7.5).
-		s.rotations(keys)
+		s.Rotations(keys)
 		if a, err = n.store.Attribution(id, n.policy()); err != nil {
 			return nil, err
 		}
@@ -71,7 +72,7 @@ func (n *Node) Attribution(ctx context.Context, id protocol.ID, q QueryOptions) 
 	stored := a.Kind != protocol.KindUnknown.String() && a.Kind != "artifact"
 	if !stored && a.Publisher.IsZero() && len(a.Contributors) == 0 && len(a.Endorsements) == 0 && len(a.Lineage) == 0 {
 		// Nothing at all is known of id: say so, as the other reads do.
-		return nil, s.notFound("attribution", id)
+		return nil, s.NotFound("attribution", id)
 	}
 	standing := n.standings()
 	a.Standing = standing(id)
@@ -108,7 +109,7 @@ func (n *Node) Locate(ctx context.Context, d protocol.Digest, q QueryOptions) (L
 	if s, cancel := n.newSearch(ctx, q); s != nil {
 		defer cancel()
 		done := n.metrics.timeQuery("locate")
-		s.datasetsWithFile(d)
+		s.DatasetsWithFile(d)
 		done()
 	}
 	locs, err := n.store.Locate(d)
@@ -218,11 +219,11 @@ func (n *Node) fetchIfMissing(ctx context.Context, op string, id protocol.ID, q 
 	defer cancel()
 	if s != nil {
 		done := n.metrics.timeQuery(op)
-		s.object(id)
+		s.Object(id)
 		done()
-		if len(n.missing([]protocol.ID{id})) == 0 {
+		if ok, _ := n.store.Has(id); ok {
 			return nil
 		}
 	}
-	return s.notFound(op, id)
+	return s.NotFound(op, id)
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/commons-p2p/commons/node/fetch"
+	"github.com/commons-p2p/commons/node/swarm"
 	"github.com/commons-p2p/commons/protocol"
 )
 
@@ -112,7 +113,7 @@ func TestClaimsOfClaimsAccepted(t *testing.T) {
 // TestSearchHoldsBoundedBytes: a provider lists large datasets — here three
 // of about 2 MB, where a hostile one could list 256 of 4 MiB at a time. The
 // search stores them in batches as they arrive, none over
-// searchBatchBytes, instead of holding a whole answer.
+// swarm.SearchBatchBytes, instead of holding a whole answer.
 func TestSearchHoldsBoundedBytes(t *testing.T) {
 	nodes := lineSwarm(t, 2, swarmOptions{})
 	asker, holder := nodes[0], nodes[1]
@@ -137,7 +138,7 @@ func TestSearchHoldsBoundedBytes(t *testing.T) {
 	defer cancel()
 	var mu sync.Mutex
 	var batches []int
-	s.store = func(objs []*protocol.Object) {
+	s.Store = func(objs []*protocol.Object) {
 		size := 0
 		for _, o := range objs {
 			size += len(o.Envelope.Payload)
@@ -148,7 +149,7 @@ func TestSearchHoldsBoundedBytes(t *testing.T) {
 		asker.storeFetched(objs)
 	}
 	d, _ := protocol.ParseDigest("sha256:" + shared.SHA256)
-	s.datasetsWithFile(d)
+	s.DatasetsWithFile(d)
 	for _, id := range want {
 		if ok, _ := asker.store.Has(id); !ok {
 			t.Fatalf("dataset %s not fetched", id)
@@ -157,11 +158,11 @@ func TestSearchHoldsBoundedBytes(t *testing.T) {
 	total := 0
 	for _, b := range batches {
 		total += b
-		if b > searchBatchBytes {
-			t.Errorf("a batch of %d bytes held at once, over %d", b, searchBatchBytes)
+		if b > swarm.SearchBatchBytes {
+			t.Errorf("a batch of %d bytes held at once, over %d", b, swarm.SearchBatchBytes)
 		}
 	}
-	if total <= searchBatchBytes {
+	if total <= swarm.SearchBatchBytes {
 		t.Fatalf("the datasets total %d bytes: the test shows nothing", total)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/commons-p2p/commons/node/fetch"
+	"github.com/commons-p2p/commons/node/swarm"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
 	"github.com/commons-p2p/commons/store/storetest"
@@ -142,7 +143,7 @@ func TestRotationsAnswerCheckedAgainstQuestion(t *testing.T) {
 	other := mustDataset(t, hostile.Node, "unrelated")
 	// The hostile peer announces itself as a holder of the stranger's
 	// rotations, and lists what it likes.
-	if err := hostile.net.dht.Provide(ctx, protocol.RotationsKey(stranger.DID()), true); err != nil {
+	if err := hostile.net.DHT().Provide(ctx, protocol.RotationsKey(stranger.DID()), true); err != nil {
 		t.Fatal(err)
 	}
 	waitAnnounced(t, hostile)
@@ -192,7 +193,7 @@ func putQuietly(t *testing.T, n *netNode, o *protocol.Object) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n.stored(o, res, fromFetch)
+	n.net.Stored(o, res, swarm.FromFetch)
 }
 
 // TestSearchFindsEndorsementOfRevokedKeysRotation: governance revoked the
@@ -211,7 +212,7 @@ func TestSearchFindsEndorsementOfRevokedKeysRotation(t *testing.T) {
 	}
 	propose(t, steward, GovProposeRequest{Action: "revoke-key", DID: old.DID().String(), Effective: "2000-01-01T00:00:00Z", Reason: "key leaked"})
 	for _, n := range nodes {
-		waitFor(t, "the revocation on every node", func() bool { return revokedKey(n.policy(), old.DID()) })
+		waitFor(t, "the revocation on every node", func() bool { _, revoked := n.policy().KeyRevokedAt(old.DID()); return revoked })
 	}
 	rotation := storetest.NewRotation(t, old, next, "recovered")
 	endorsement := storetest.NewEndorsement(t, steward.repo.NodeKey, rotation.ID, "key-rotation")

@@ -1,4 +1,4 @@
-package node
+package swarm
 
 import (
 	"context"
@@ -30,38 +30,42 @@ const (
 	// being read, an ask holds at most 8 MiB of envelopes, and a search,
 	// whose asks share searchConcurrency slots, at most maxSearchBytes
 	// (64 MiB).
-	searchBatchBytes = 4 << 20
-	maxSearchBytes   = searchConcurrency * (searchBatchBytes + protocol.MaxEnvelopeSize)
+	SearchBatchBytes = 4 << 20
+	maxSearchBytes   = searchConcurrency * (SearchBatchBytes + protocol.MaxEnvelopeSize)
 )
 
-// search is one query's look on the network: its deadline and what it
-// learnt, for the answer's error message.
-type search struct {
-	n      *Node
-	ctx    context.Context
-	slots  chan struct{}            // a token per peer being asked: searchConcurrency
-	store  func([]*protocol.Object) // stores a batch of what peers gave: Node.storeFetched
-	asked  sync.Map                 // peer.ID → struct{}: the peers asked
-	failed sync.Map                 // peer.ID → error: the last failure of each
+// Query says how a read looks on the network.
+type Query struct {
+	Local   bool          // answer from the store alone
+	Timeout time.Duration // bounds the search; the node gives its default and maximum
 }
 
-// newSearch starts a search bounded by q.Timeout (DefaultQueryTimeout when
-// zero). It returns nil when q.Local or the node is not on a network: the
-// answer is then local alone.
-func (n *Node) newSearch(ctx context.Context, q QueryOptions) (*search, context.CancelFunc) {
-	if q.Local || n.net == nil {
+// Search is one query's look on the network: its deadline and what it
+// learnt, for the answer's error message.
+type Search struct {
+	sw  *Swarm
+	ctx context.Context
+	// Store stores a batch of what peers gave; Config.StoreFetched unless
+	// replaced before the search asks anything.
+	Store  func([]*protocol.Object)
+	slots  chan struct{} // a token per peer being asked: searchConcurrency
+	asked  sync.Map      // peer.ID → struct{}: the peers asked
+	failed sync.Map      // peer.ID → error: the last failure of each
+}
+
+// NewSearch starts a search bounded by q.Timeout. It returns nil when
+// q.Local or the swarm is nil (the node is not on a network): the answer
+// is then local alone. A nil *Search asks nothing.
+func (s *Swarm) NewSearch(ctx context.Context, q Query) (*Search, context.CancelFunc) {
+	if q.Local || s == nil {
 		return nil, func() {}
 	}
-	timeout := q.Timeout
-	if timeout <= 0 {
-		timeout = DefaultQueryTimeout
-	}
-	ctx, cancel := context.WithTimeout(ctx, min(timeout, MaxQueryTimeout))
-	return &search{n: n, ctx: ctx, slots: make(chan struct{}, searchConcurrency), store: n.storeFetched}, cancel
+	ctx, cancel := context.WithTimeout(ctx, q.Timeout)
+	return &Search{sw: s, ctx: ctx, slots: make(chan struct{}, searchConcurrency), Store: s.cfg.StoreFetched}, cancel
 }
 
 // peers is how many peers the search asked, for error messages.
-func (s *search) peers() int {
+func (s *Search) peers() int {
 	k := 0
 	s.asked.Range(func(any, any) bool { k++; return true })
 	return k
@@ -72,14 +76,14 @@ func (s *search) peers() int {
 // ask has returned. All the asks of a search share searchConcurrency
 // slots, so ask must not call providers. ask stops the search of further
 // providers by cancelling through stop.
-func (s *search) providers(key cid.Cid, ask func(ctx context.Context, p peer.ID, stop func())) {
-	nt := s.n.net
+func (s *Search) providers(key cid.Cid, ask func(ctx context.Context, p peer.ID, stop func())) {
+	nt := s.sw
 	ctx, stop := context.WithCancel(s.ctx)
 	defer stop()
 	self := nt.host.ID()
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	lookup := s.n.metrics.timeLookup()
+	lookup := nt.cfg.Metrics.timeLookup()
 	defer lookup.done()
 	for ai := range nt.dht.FindProvidersAsync(ctx, key, searchProviders+1) {
 		if ai.ID == self {
@@ -105,31 +109,31 @@ func (s *search) providers(key cid.Cid, ask func(ctx context.Context, p peer.ID,
 // outOfTime reports whether the search's deadline has passed. A peer's
 // stream, whose deadline is the search's, may report it a moment before
 // the search's context does.
-func (s *search) outOfTime() bool {
+func (s *Search) outOfTime() bool {
 	d, ok := s.ctx.Deadline()
 	return s.ctx.Err() == context.DeadlineExceeded || ok && !time.Now().Before(d)
 }
 
 // fail remembers why p did not help.
-func (s *search) fail(p peer.ID, err error) {
+func (s *Search) fail(p peer.ID, err error) {
 	if err != nil && s.ctx.Err() == nil && !s.outOfTime() {
 		s.failed.Store(p, err)
-		s.n.log.Debug("search: peer failed", "peer", p, "err", err)
+		s.sw.log.Debug("search: peer failed", "peer", p, "err", err)
 	}
 }
 
 // fetch asks p for the objects of ids this node lacks and stores those
 // that verify, answer the question (judge) and pass the door, in batches
-// of at most searchBatchBytes as they arrive. judge, when set, refuses an
+// of at most SearchBatchBytes as they arrive. judge, when set, refuses an
 // object that is not what was asked for with an error of kind Invalid:
 // it is not stored, the call ends and p is penalised; errLater passes over
 // it without storing it. It returns how many of ids are still missing
 // here.
-func (s *search) fetch(ctx context.Context, p peer.ID, ids []protocol.ID, judge func(*protocol.Object) error) int {
+func (s *Search) fetch(ctx context.Context, p peer.ID, ids []protocol.ID, judge func(*protocol.Object) error) int {
 	var batch []*protocol.Object
 	size := 0
 	flush := func() {
-		s.store(batch)
+		s.Store(batch)
 		batch, size = nil, 0
 	}
 	keep := func(o *protocol.Object) error {
@@ -141,16 +145,16 @@ func (s *search) fetch(ctx context.Context, p peer.ID, ids []protocol.ID, judge 
 			}
 		}
 		n := len(o.Envelope.Payload)
-		if size+n > searchBatchBytes {
+		if size+n > SearchBatchBytes {
 			flush()
 		}
 		batch, size = append(batch, o), size+n
 		return nil
 	}
-	missing := s.n.missing(ids)
+	missing := s.sw.missing(ids)
 	for len(missing) > 0 {
 		chunk := missing[:min(len(missing), fetch.MaxIDs)]
-		_, err := s.n.net.fetch.ObjectsEach(ctx, p, chunk, keep)
+		_, err := s.sw.fetch.ObjectsEach(ctx, p, chunk, keep)
 		if err != nil {
 			s.fail(p, err)
 			break
@@ -158,13 +162,13 @@ func (s *search) fetch(ctx context.Context, p peer.ID, ids []protocol.ID, judge 
 		missing = missing[len(chunk):]
 	}
 	flush()
-	return len(s.n.missing(ids))
+	return len(s.sw.missing(ids))
 }
 
-// object makes sure the node holds id, asking the providers of its key
+// Object makes sure the node holds id, asking the providers of its key
 // until one gives it.
-func (s *search) object(id protocol.ID) {
-	if len(s.n.missing([]protocol.ID{id})) == 0 {
+func (s *Search) Object(id protocol.ID) {
+	if len(s.sw.missing([]protocol.ID{id})) == 0 {
 		return
 	}
 	s.providers(protocol.ObjectKey(id), func(ctx context.Context, p peer.ID, stop func()) {
@@ -176,13 +180,13 @@ func (s *search) object(id protocol.ID) {
 
 // lineage fetches the ancestors of id that the node lacks, breadth first,
 // up to maxLineageFetch of them.
-func (s *search) lineage(id protocol.ID) {
+func (s *Search) lineage(id protocol.ID) {
 	seen := map[protocol.ID]bool{id: true}
 	queue := []protocol.ID{id}
 	for fetched := 0; len(queue) > 0 && fetched < maxLineageFetch && s.ctx.Err() == nil; {
 		next := queue[0]
 		queue = queue[1:]
-		parents, err := s.n.store.Parents(next)
+		parents, err := s.sw.cfg.Store.Parents(next)
 		if err != nil {
 			return
 		}
@@ -191,8 +195,8 @@ func (s *search) lineage(id protocol.ID) {
 				continue
 			}
 			seen[p] = true
-			if len(s.n.missing([]protocol.ID{p})) > 0 {
-				s.object(p)
+			if len(s.sw.missing([]protocol.ID{p})) > 0 {
+				s.Object(p)
 				fetched++
 			}
 			queue = append(queue, p)
@@ -207,7 +211,7 @@ func (s *search) lineage(id protocol.ID) {
 // claim not known yet is fetched again once the rest of the answer is
 // stored; one that is about anything else is not stored, and the provider
 // is penalised.
-func (s *search) claims(subject protocol.ID) {
+func (s *Search) claims(subject protocol.ID) {
 	s.providers(protocol.ClaimsAboutKey(subject), func(ctx context.Context, p peer.ID, _ func()) {
 		direct := map[protocol.ID]bool{} // claims about subject that p gave
 		var later []protocol.ID
@@ -219,7 +223,7 @@ func (s *search) claims(subject protocol.ID) {
 				case o.About == subject:
 					direct[o.ID] = true
 					return nil
-				case direct[o.About] || s.n.isClaimAbout(o.About, subject):
+				case direct[o.About] || s.sw.isClaimAbout(o.About, subject):
 					return nil
 				case !last:
 					later = append(later, o.ID)
@@ -229,7 +233,7 @@ func (s *search) claims(subject protocol.ID) {
 			}
 		}
 		s.pages(ctx, p, func(after protocol.ID) ([]protocol.ID, bool, error) {
-			return s.n.net.fetch.Claims(ctx, p, subject, after, 0)
+			return s.sw.fetch.Claims(ctx, p, subject, after, 0)
 		}, judge(false))
 		if len(later) > 0 {
 			s.fetch(ctx, p, later, judge(true))
@@ -247,19 +251,19 @@ func isClaim(k protocol.ObjectKind) bool {
 
 // isClaimAbout reports whether the node holds claim, and it is a claim
 // about subject.
-func (n *Node) isClaimAbout(claim, subject protocol.ID) bool {
-	o, err := n.store.Object(claim)
+func (s *Swarm) isClaimAbout(claim, subject protocol.ID) bool {
+	o, err := s.cfg.Store.Object(claim)
 	return err == nil && isClaim(o.Kind) && o.About == subject
 }
 
-// datasetsWithFile gathers the datasets that every provider of d's file
+// DatasetsWithFile gathers the datasets that every provider of d's file
 // key holds and this node lacks. A listed object that is not a dataset
 // naming a file of digest d is not stored, and its provider is penalised:
 // the list is unsigned, the datasets are not (SPEC.md §7.3).
-func (s *search) datasetsWithFile(d protocol.Digest) {
+func (s *Search) DatasetsWithFile(d protocol.Digest) {
 	s.providers(protocol.FileKey(d), func(ctx context.Context, p peer.ID, _ func()) {
 		s.pages(ctx, p, func(after protocol.ID) ([]protocol.ID, bool, error) {
-			return s.n.net.fetch.Datasets(ctx, p, d, after, 0)
+			return s.sw.fetch.Datasets(ctx, p, d, after, 0)
 		}, func(o *protocol.Object) error {
 			if o.Kind != protocol.KindDataset || !slices.ContainsFunc(o.Files, func(f protocol.File) bool { return f.Digest == d }) {
 				return protocol.E("locate", protocol.Invalid, "files with %s: listed %s, a %s that does not name the file", d, o.ID, o.Kind)
@@ -272,7 +276,7 @@ func (s *search) datasetsWithFile(d protocol.Digest) {
 // pages reads a paged list of IDs from p to its end, fetching the objects
 // of each page this node lacks; judge says whether each is what was asked
 // for (see fetch).
-func (s *search) pages(ctx context.Context, p peer.ID, list func(after protocol.ID) ([]protocol.ID, bool, error), judge func(*protocol.Object) error) {
+func (s *Search) pages(ctx context.Context, p peer.ID, list func(after protocol.ID) ([]protocol.ID, bool, error), judge func(*protocol.Object) error) {
 	var after protocol.ID
 	for {
 		ids, more, err := list(after)
@@ -291,9 +295,9 @@ func (s *search) pages(ctx context.Context, p peer.ID, list func(after protocol.
 	}
 }
 
-// notFound is the error of a read that neither the store nor the network
+// NotFound is the error of a read that neither the store nor the network
 // could answer.
-func (s *search) notFound(op string, id protocol.ID) error {
+func (s *Search) NotFound(op string, id protocol.ID) error {
 	if s == nil {
 		return protocol.E(op, protocol.NotFound, "%s is not stored here (the network was not asked)", id)
 	}
@@ -301,7 +305,7 @@ func (s *search) notFound(op string, id protocol.ID) error {
 		return protocol.E(op, protocol.NotFound, "%s is not stored here, and the search of the network ran out of time after asking %d peers", id, s.peers())
 	}
 	if s.peers() == 0 {
-		if s.n.net.dht.RoutingTable().Size() == 0 {
+		if s.sw.dht.RoutingTable().Size() == 0 {
 			return protocol.E(op, protocol.NotFound, "%s is not stored here, and this node has no peers to ask", id)
 		}
 		return protocol.E(op, protocol.NotFound, "%s is not stored here, and no peer announces it", id)
@@ -315,57 +319,24 @@ func (s *search) notFound(op string, id protocol.ID) error {
 }
 
 // missing returns the ids the store lacks.
-func (n *Node) missing(ids []protocol.ID) []protocol.ID {
+func (s *Swarm) missing(ids []protocol.ID) []protocol.ID {
 	var out []protocol.ID
 	for _, id := range ids {
-		if ok, err := n.store.Has(id); err != nil || !ok {
+		if ok, err := s.cfg.Store.Has(id); err != nil || !ok {
 			out = append(out, id)
 		}
 	}
 	return out
 }
 
-// storeFetched puts objects a peer gave (verified by the fetch client)
-// through the rest of the door: the clock check, then the store.
-func (n *Node) storeFetched(objs []*protocol.Object) {
-	if len(objs) == 0 {
-		return
-	}
-	now := n.now()
-	ok := objs[:0:0]
-	for _, o := range objs {
-		if err := protocol.CheckTime(o, now); err != nil {
-			n.metrics.refused.WithLabelValues(protocol.KindOf(err).String()).Inc()
-			continue
-		}
-		ok = append(ok, o)
-	}
-	results, err := n.store.PutBatch(ok)
-	if err != nil {
-		n.log.Warn("store fetched objects", "err", err)
-		return
-	}
-	for i, r := range results {
-		if r.Err != nil {
-			n.metrics.refused.WithLabelValues(protocol.KindOf(r.Err).String()).Inc()
-			continue
-		}
-		n.metrics.observePut(r)
-		if r.New {
-			n.metrics.fetched.Inc()
-		}
-		n.stored(ok[i], r, fromFetch)
-	}
-}
-
-// searchAttribution gathers from the network what an attribution of id
-// needs: the subject itself, the claims about it from every holder, and the
-// ancestors of its lineage (Node.Attribution then asks for the rotations
-// of signers without a role).
-func (s *search) attribution(id protocol.ID) {
+// Attribution gathers from the network what an attribution of id needs:
+// the subject itself, the claims about it from every holder, and the
+// ancestors of its lineage (the node then asks for the Rotations of
+// signers without a role).
+func (s *Search) Attribution(id protocol.ID) {
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		s.object(id)
+		s.Object(id)
 		s.lineage(id)
 	})
 	wg.Go(func() { s.claims(id) })
@@ -381,12 +352,12 @@ func revokedKey(p protocol.Policy, d protocol.DID) bool {
 // network for: the walk of a party (SPEC.md §4.6) stops at as many keys.
 const maxRotationKeys = protocol.MaxPartyKeys
 
-// extraSigners returns the keys that signed a claim of a without being
+// ExtraSigners returns the keys that signed a claim of a without being
 // its issuer, its contributor or the subject's publisher: the only
 // signatures that a rotation this node lacks could make count (SPEC.md
 // §4.6), so the only keys whose rotations a search asks for. It reads the
 // answer already made from the index, not the envelopes.
-func extraSigners(a *store.Attribution) []protocol.DID {
+func ExtraSigners(a *store.Attribution) []protocol.DID {
 	seen := map[protocol.DID]bool{}
 	var out []protocol.DID
 	for _, c := range a.Contributors {
@@ -402,14 +373,14 @@ func extraSigners(a *store.Attribution) []protocol.DID {
 	return out
 }
 
-// rotations gathers the rotations that name keys, and those that name the
+// Rotations gathers the rotations that name keys, and those that name the
 // keys they lead to, breadth first, from the providers of each key's
 // rotations key, up to maxRotationKeys keys in all; and the claims about
 // each rotation that touches a revoked key, whose endorsement by a steward
 // is what makes it count. Each object a provider
 // gives must be a rotation naming the key asked about (SPEC.md §7.3); one
 // that is not is not stored, and the provider is penalised.
-func (s *search) rotations(keys []protocol.DID) {
+func (s *Search) Rotations(keys []protocol.DID) {
 	seen := map[protocol.DID]bool{}
 	for len(keys) > 0 && len(seen) < maxRotationKeys && s.ctx.Err() == nil {
 		wave := keys[:0:0]
@@ -430,7 +401,7 @@ func (s *search) rotations(keys []protocol.DID) {
 						if listed >= protocol.MaxPartyLinks {
 							return nil, false, nil
 						}
-						ids, more, err := s.n.net.fetch.Rotations(ctx, p, k, after, 0)
+						ids, more, err := s.sw.fetch.Rotations(ctx, p, k, after, 0)
 						listed += len(ids)
 						return ids, more, err
 					}, func(o *protocol.Object) error {
@@ -440,11 +411,11 @@ func (s *search) rotations(keys []protocol.DID) {
 						return nil
 					})
 				})
-				ids, _ := s.n.store.RotationsOf(k)
+				ids, _ := s.sw.cfg.Store.RotationsOf(k)
 				ids = ids[:min(len(ids), protocol.MaxPartyLinks)]
-				policy := s.n.policy()
+				policy := s.sw.cfg.Policy()
 				for _, id := range ids {
-					o, err := s.n.store.Object(id)
+					o, err := s.sw.cfg.Store.Object(id)
 					if err != nil || o.Kind != protocol.KindRotation {
 						continue
 					}
