@@ -7,6 +7,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/commons-p2p/commons/node/p2p"
+	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
 )
 
@@ -60,7 +61,7 @@ type diskState struct {
 // budget holds the storage budgets of a node. It is safe for concurrent
 // use: GossipSub validates up to 32 messages at once.
 type budget struct {
-	limits  Storage // with defaults
+	limits  repo.Storage // with defaults
 	trusted map[protocol.DID]bool
 	now     func() time.Time
 	probe   func() (diskState, error)
@@ -76,8 +77,8 @@ type budget struct {
 
 // newBudget returns the budgets limits describe, on the clock now, reading
 // the disk with probe.
-func newBudget(limits Storage, now func() time.Time, probe func() (diskState, error)) *budget {
-	limits = limits.withDefaults()
+func newBudget(limits repo.Storage, now func() time.Time, probe func() (diskState, error)) *budget {
+	limits = limits.WithDefaults()
 	b := &budget{
 		limits:    limits,
 		trusted:   make(map[protocol.DID]bool, len(limits.Trusted)),
@@ -222,7 +223,7 @@ func (t *budgetTable) refill(bk *bucket, now time.Time) {
 	if dt <= 0 {
 		return // a clock that steps back refills nothing
 	}
-	f := float64(dt) / float64(BudgetPeriod)
+	f := float64(dt) / float64(repo.BudgetPeriod)
 	bk.left.objects = min(t.capacity.objects, bk.left.objects+f*t.capacity.objects)
 	bk.left.bytes = min(t.capacity.bytes, bk.left.bytes+f*t.capacity.bytes)
 	bk.at = now

@@ -25,6 +25,7 @@ import (
 
 	"github.com/commons-p2p/commons/node/fetch"
 	"github.com/commons-p2p/commons/node/p2p"
+	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
 )
@@ -35,9 +36,9 @@ type NetworkOptions struct {
 	Listen    []string        // libp2p listen multiaddrs; empty: dial only
 	Bootstrap []peer.AddrInfo // peers to join through
 	SwarmKey  pnet.PSK        // a private network's key; nil: open
-	Limits    Limits
-	Gossip    bool    // carry new objects on the announce topic too
-	Storage   Storage // budgets of what peers make the node store unasked
+	Limits    repo.Limits
+	Gossip    bool         // carry new objects on the announce topic too
+	Storage   repo.Storage // budgets of what peers make the node store unasked
 
 	// Tuning, for tests and simulations; zero takes the defaults.
 	Announce         p2p.AnnouncerOptions
