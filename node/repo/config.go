@@ -136,7 +136,7 @@ func (s Storage) validate() error {
 }
 
 // Limits are the connection and resource limits of the peer-to-peer host
-// (SPEC.md §6.1). Zero means the default.
+// (SPEC.md §7.2; doc.go lists the defaults). Zero means the default.
 type Limits struct {
 	ConnLow  int `json:"conn_low,omitempty"`  // connection manager: trim down to this many
 	ConnHigh int `json:"conn_high,omitempty"` // connection manager: trim when above this many

@@ -17,16 +17,7 @@ import (
 	"github.com/commons-p2p/commons/protocol"
 )
 
-// A repo directory holds everything a node owns:
-//
-//	config.json    Config
-//	genesis.json   the genesis of the repo's network, as given (genesis.go)
-//	keys/node.key  the node key (libp2p protobuf encoding, or encrypted
-//	               as keyfile.go says; mode 0600)
-//	keys/NAME.key  named keys of the keystore, same encodings
-//	data/          the Badger store
-//	api            the address the running daemon's HTTP API listens on
-//	api.token      the API token, when the config sets one (mode 0600)
+// The names of the repo's files and directories (doc.go, "Layout").
 const (
 	ConfigFile   = "config.json"
 	SwarmKeyFile = "swarm.key"
@@ -280,11 +271,6 @@ func PeerIDOf(k *protocol.Key) (peer.ID, error) {
 		return "", err
 	}
 	return peer.IDFromPublicKey(pk)
-}
-
-// Libp2pKey returns k as a libp2p private key.
-func Libp2pKey(k *protocol.Key) (crypto.PrivKey, error) {
-	return crypto.UnmarshalEd25519PrivateKey(k.Private())
 }
 
 // DataDir is where the store lives.
