@@ -21,7 +21,10 @@ func TestRepoLockIsTheStoreLock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.Lock(); !protocol.IsKind(err, protocol.Exists) {
+	if unlock, err := r.Lock(); !protocol.IsKind(err, protocol.Exists) {
+		if err == nil {
+			unlock()
+		}
 		t.Errorf("lock while the store is open: %v, want exists (a daemon is using the repo)", err)
 	}
 	if _, err := repo.EncryptKeys(r.Dir, repo.KeystoreConfig{}, func() ([]byte, error) { return []byte("pass"), nil }); !protocol.IsKind(err, protocol.Exists) {
