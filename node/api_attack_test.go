@@ -198,7 +198,7 @@ func TestAPIClientPassesTheGuard(t *testing.T) {
 		if err := n.repo.SetAPIAddr(srv.Listener.Addr().String()); err != nil {
 			t.Fatal(err)
 		}
-		if err := writeToken(n.repo, token); err != nil {
+		if err := n.repo.SetAPIToken(token); err != nil {
 			t.Fatal(err)
 		}
 		c, err := NewClient(n.repo.Dir)

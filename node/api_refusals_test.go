@@ -20,6 +20,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
 )
@@ -200,7 +201,7 @@ func closedPort(t *testing.T) string {
 
 func peerIDOf(t *testing.T, k *protocol.Key) string {
 	t.Helper()
-	id, err := PeerIDOf(k)
+	id, err := repo.PeerIDOf(k)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +212,7 @@ func peerIDOf(t *testing.T, k *protocol.Key) string {
 // answers 500 with the store's own words, and the failure is logged with
 // the request that met it.
 func TestAPIStoreFailure(t *testing.T) {
-	repo, err := Init(filepath.Join(t.TempDir(), "repo"), InitOptions{APIAddr: "127.0.0.1:0"})
+	r, err := repo.Init(filepath.Join(t.TempDir(), "repo"), repo.InitOptions{APIAddr: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +221,7 @@ func TestAPIStoreFailure(t *testing.T) {
 		t.Fatal(err)
 	}
 	var logged syncWriter
-	n := New(repo, st, slog.New(slog.NewTextHandler(&logged, nil)))
+	n := New(r, st, slog.New(slog.NewTextHandler(&logged, nil)))
 	srv := httptest.NewServer(n.Handler(""))
 	defer srv.Close()
 	ds := mustDataset(t, n, "before the failure")
@@ -323,7 +324,7 @@ func TestAPIStoreTooLarge(t *testing.T) {
 // repo's api file.
 func TestDaemonRefusesSecondOnRepo(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "repo")
-	if _, err := Init(dir, InitOptions{Genesis: testGenesis(t, "one repo", randomDID(t))}); err != nil {
+	if _, err := repo.Init(dir, repo.InitOptions{Genesis: testGenesis(t, "one repo", randomDID(t))}); err != nil {
 		t.Fatal(err)
 	}
 	first := runDaemon(t, dir)
@@ -353,7 +354,7 @@ func TestDaemonAPIPortInUse(t *testing.T) {
 	}
 	defer ln.Close()
 	dir := filepath.Join(t.TempDir(), "repo")
-	if _, err := Init(dir, InitOptions{Genesis: testGenesis(t, "port", randomDID(t))}); err != nil {
+	if _, err := repo.Init(dir, repo.InitOptions{Genesis: testGenesis(t, "port", randomDID(t))}); err != nil {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
 )
@@ -90,13 +91,13 @@ func BenchmarkIngest(b *testing.B) {
 // newBenchNode is a node whose store is on disk with synced writes, as a
 // daemon's is.
 func newBenchNode(b *testing.B) *Node {
-	repo, err := Init(filepath.Join(b.TempDir(), "repo"), InitOptions{})
+	r, err := repo.Init(filepath.Join(b.TempDir(), "repo"), repo.InitOptions{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	st, err := store.Open(store.Options{Dir: repo.DataDir()})
+	st, err := store.Open(store.Options{Dir: r.DataDir()})
 	if err != nil {
 		b.Fatal(err)
 	}
-	return New(repo, st, nil)
+	return New(r, st, nil)
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/commons-p2p/commons/node/p2p"
+	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
 )
 
@@ -97,7 +98,7 @@ func TestStorageBudgetAttack(t *testing.T) {
 		flood       = 30
 		signerBytes = 512 << 10
 	)
-	budgets := Storage{SignerObjects: 1000, SignerBytes: signerBytes, PeerObjects: 1000, PeerBytes: 1 << 20}
+	budgets := repo.Storage{SignerObjects: 1000, SignerBytes: signerBytes, PeerObjects: 1000, PeerBytes: 1 << 20}
 	nodes := govSwarmWith(t, 3, 1, 1, nil, swarmOptions{gossip: true, storage: budgets})
 	steward, victim, attacker := nodes[0], nodes[1], nodes[2]
 	waitMesh(t, nodes)
@@ -121,7 +122,7 @@ func TestStorageBudgetAttack(t *testing.T) {
 
 	bytes, held := heldBy(t, victim, attackerDID)
 	elapsed := time.Since(start)
-	bound := signerBytes + int64(float64(signerBytes)*elapsed.Seconds()/BudgetPeriod.Seconds())
+	bound := signerBytes + int64(float64(signerBytes)*elapsed.Seconds()/repo.BudgetPeriod.Seconds())
 	t.Logf("the victim stores %d of the flooder's %d datasets, %d bytes; its budget allows %d", held, flood, bytes, bound)
 	if bytes > bound {
 		t.Errorf("the victim stores %d bytes of the flooder's datasets (%d of %d): over the signer's budget of %d", bytes, held, flood, bound)

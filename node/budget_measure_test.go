@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/commons-p2p/commons/node/repo"
 )
 
 // The growth of a victim's store under a flood of large datasets by
@@ -22,16 +24,16 @@ func TestMeasureStorageFlood(t *testing.T) {
 	const unbounded = 1 << 50
 	for _, c := range []struct {
 		name    string
-		storage Storage
+		storage repo.Storage
 	}{
-		{"default budgets", Storage{}},
-		{"no budget", Storage{SignerObjects: unbounded, SignerBytes: unbounded, PeerObjects: unbounded, PeerBytes: unbounded}},
+		{"default budgets", repo.Storage{}},
+		{"no budget", repo.Storage{SignerObjects: unbounded, SignerBytes: unbounded, PeerObjects: unbounded, PeerBytes: unbounded}},
 	} {
 		t.Run(c.name, func(t *testing.T) { measureFlood(t, c.storage, 40, 16000) })
 	}
 }
 
-func measureFlood(t *testing.T, storage Storage, flood, files int) {
+func measureFlood(t *testing.T, storage repo.Storage, flood, files int) {
 	nodes := govSwarmWith(t, 3, 1, 1, nil, swarmOptions{gossip: true, defaults: true, storage: storage})
 	victim, attacker := nodes[1], nodes[2]
 	waitMesh(t, nodes)
@@ -87,7 +89,7 @@ func measureFlood(t *testing.T, storage Storage, flood, files int) {
 		metricValue(t, victim, "commons_gossip_not_stored_total", "reason", "peer budget"),
 		metricValue(t, victim, "commons_gossip_not_stored_total", "reason", "watermark"),
 		victim.scoreOf(attacker.Host().ID()))
-	if storage.SignerBytes == 0 && heldBytes > DefaultSignerBytes+int64(float64(DefaultSignerBytes)*took.Hours()) {
+	if storage.SignerBytes == 0 && heldBytes > repo.DefaultSignerBytes+int64(float64(repo.DefaultSignerBytes)*took.Hours()) {
 		t.Errorf("the victim stores %d bytes of one signer's envelopes, over the default budget", heldBytes)
 	}
 }

@@ -2,15 +2,14 @@ package node
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/peer"
 
+	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/node/swarm"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
@@ -26,7 +25,7 @@ var budgetEpoch = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 // newBudget returns the budgets of the config's storage section s, on the
 // clock now, reading the disk with probe.
-func newBudget(s Storage, now func() time.Time, probe func() (swarm.DiskState, error)) *swarm.Budget {
+func newBudget(s repo.Storage, now func() time.Time, probe func() (swarm.DiskState, error)) *swarm.Budget {
 	return swarm.NewBudget(swarm.BudgetOptions{Budgets: budgetsOf(s), Now: now, Probe: probe})
 }
 
@@ -35,7 +34,7 @@ func newBudget(s Storage, now func() time.Time, probe func() (swarm.DiskState, e
 // bytes; peers p1…p3 hold 50 objects and 1500 bytes; both refill in an hour.
 func TestBudgetBuckets(t *testing.T) {
 	clock := &fakeClock{budgetEpoch}
-	b := newBudget(Storage{SignerObjects: 3, SignerBytes: 1000, PeerObjects: 50, PeerBytes: 1500}, clock.now, nil)
+	b := newBudget(repo.Storage{SignerObjects: 3, SignerBytes: 1000, PeerObjects: 50, PeerBytes: 1500}, clock.now, nil)
 	signers := map[string]protocol.DID{}
 	for _, s := range []string{"s1", "s2", "s3", "s4"} {
 		signers[s] = randomDID(t)
@@ -79,7 +78,7 @@ func TestBudgetBuckets(t *testing.T) {
 // together bounds it, and refills like the others.
 func TestBudgetStrangersTogether(t *testing.T) {
 	clock := &fakeClock{budgetEpoch}
-	b := newBudget(Storage{SignerObjects: 2, PeerObjects: 2, StrangerObjects: 5, StrangerBytes: 1 << 20}, clock.now, nil)
+	b := newBudget(repo.Storage{SignerObjects: 2, PeerObjects: 2, StrangerObjects: 5, StrangerBytes: 1 << 20}, clock.now, nil)
 	admitted := func(n int) int {
 		got := 0
 		for i := range n {
@@ -94,7 +93,7 @@ func TestBudgetStrangersTogether(t *testing.T) {
 	if got := admitted(50); got != 5 {
 		t.Errorf("50 objects from 50 fresh signers through 50 fresh peers: %d stored, want 5", got)
 	}
-	clock.t = clock.t.Add(BudgetPeriod / 5)
+	clock.t = clock.t.Add(repo.BudgetPeriod / 5)
 	if got := admitted(50); got != 1 {
 		t.Errorf("a fifth of the period later: %d stored, want 1", got)
 	}
@@ -104,7 +103,7 @@ func TestBudgetStrangersTogether(t *testing.T) {
 // one signer can make a node store no more than them in an hour.
 func TestBudgetDefaults(t *testing.T) {
 	clock := &fakeClock{budgetEpoch}
-	b := newBudget(Storage{}, clock.now, nil)
+	b := newBudget(repo.Storage{}, clock.now, nil)
 	if b.Limits().SignerObjects != 1000 || b.Limits().SignerBytes != 64<<20 || b.Limits().PeerObjects != 4000 ||
 		b.Limits().PeerBytes != 256<<20 || b.Limits().StrangerObjects != 8000 || b.Limits().StrangerBytes != 512<<20 ||
 		b.Limits().MinFree != 0.10 || b.Limits().MaxBytes != 0 {
@@ -153,14 +152,14 @@ func signedDataset(t testing.TB, k *protocol.Key, name string, files int) (*prot
 func TestAdmitUnasked(t *testing.T) {
 	steward, revoked, trusted, stranger := mustKey(t), mustKey(t), mustKey(t), mustKey(t)
 	dir := filepath.Join(t.TempDir(), "repo")
-	repo, err := Init(dir, InitOptions{APIAddr: "127.0.0.1:0"})
+	r, err := repo.Init(dir, repo.InitOptions{APIAddr: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := repo.JoinNetwork(testGenesis(t, "budgets", repo.NodeKey.DID(), steward.DID(), revoked.DID())); err != nil {
+	if err := r.JoinNetwork(testGenesis(t, "budgets", r.NodeKey.DID(), steward.DID(), revoked.DID())); err != nil {
 		t.Fatal(err)
 	}
-	lab, err := repo.Keys.New("lab")
+	lab, err := r.Keys.New("lab")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +168,7 @@ func TestAdmitUnasked(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	n := New(repo, st, nil)
+	n := New(r, st, nil)
 	if _, err := n.GovPropose(t.Context(), GovProposeRequest{Action: "revoke-key", DID: revoked.DID().String(),
 		Effective: time.Now().UTC().Format(time.RFC3339), Reason: "leaked"}); err != nil {
 		t.Fatal(err)
@@ -177,9 +176,9 @@ func TestAdmitUnasked(t *testing.T) {
 	clock := &fakeClock{time.Now()}
 	disk := swarm.DiskState{Free: 50, Total: 100}
 	b := swarm.NewBudget(swarm.BudgetOptions{
-		Budgets: budgetsOf(Storage{SignerObjects: 1, PeerObjects: 100, Trusted: []protocol.DID{trusted.DID()}}), Now: clock.now,
+		Budgets: budgetsOf(repo.Storage{SignerObjects: 1, PeerObjects: 100, Trusted: []protocol.DID{trusted.DID()}}), Now: clock.now,
 		Probe: func() (swarm.DiskState, error) { return disk, nil },
-		Self:  repo.PeerID, Held: st.Has, Exempt: n.exemptFromBudget,
+		Self:  r.PeerID, Held: st.Has, Exempt: n.exemptFromBudget,
 	})
 	const from = peer.ID("a peer")
 
@@ -194,7 +193,7 @@ func TestAdmitUnasked(t *testing.T) {
 	}{
 		{"a steward", steward, true},
 		{"the keystore's lab key", lab, true},
-		{"the node key", repo.NodeKey, true},
+		{"the node key", r.NodeKey, true},
 		{"a trusted key", trusted, true},
 		{"a stranger", stranger, false},
 		{"a revoked steward", revoked, false},
@@ -220,14 +219,14 @@ func TestAdmitUnasked(t *testing.T) {
 		t.Errorf("an object already held: %v", err)
 	}
 	own, raw := signedDataset(t, stranger, "relayed by this node", 2)
-	if err := b.AdmitUnasked(repo.PeerID, own, len(raw)); err != nil {
+	if err := b.AdmitUnasked(r.PeerID, own, len(raw)); err != nil {
 		t.Errorf("the node's own message: %v", err)
 	}
 
 	// Past the watermark: strangers' objects are refused even with budget
 	// left, the exempt ones still stored.
 	disk.Free = 1
-	clock.advance(2 * BudgetPeriod)
+	clock.advance(2 * repo.BudgetPeriod)
 	if err := offer(stranger, "past the watermark"); !protocol.IsKind(err, protocol.Transient) || !strings.Contains(err.Error(), "watermark") {
 		t.Errorf("a stranger past the watermark: %v", err)
 	}
@@ -235,57 +234,5 @@ func TestAdmitUnasked(t *testing.T) {
 		if err := offer(k, "past the watermark"); err != nil {
 			t.Errorf("%s past the watermark: %v", k.DID(), err)
 		}
-	}
-}
-
-// TestConfigStorage: the storage section of config.json is optional, its
-// fields are read as documented, and bad values are refused with what was
-// wrong.
-func TestConfigStorage(t *testing.T) {
-	trusted := randomDID(t)
-	cases := []struct {
-		name, storage string
-		want          Storage
-		err           string
-	}{
-		{"absent", ``, Storage{}, ""},
-		{"set", `, "storage": {"signer_objects": 10, "signer_bytes": 1048576, "peer_objects": 40, "peer_bytes": 4194304, "min_free": 0.25, "max_bytes": 1073741824, "trusted": ["` + trusted.String() + `"]}`,
-			Storage{SignerObjects: 10, SignerBytes: 1 << 20, PeerObjects: 40, PeerBytes: 4 << 20, MinFree: 0.25, MaxBytes: 1 << 30, Trusted: []protocol.DID{trusted}}, ""},
-		{"negative", `, "storage": {"peer_bytes": -1}`, Storage{}, "storage: negative value"},
-		{"whole disk", `, "storage": {"min_free": 1}`, Storage{}, "min_free 1"},
-		{"not a did", `, "storage": {"trusted": ["alice"]}`, Storage{}, "alice"},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "config.json")
-			body := `{"api": "127.0.0.1:5780", "listen": ["/ip4/127.0.0.1/tcp/0"]` + c.storage + `}`
-			if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			cfg, err := readConfig(path)
-			if err == nil {
-				err = cfg.validate()
-			}
-			if c.err != "" {
-				if !protocol.IsKind(err, protocol.Invalid) || !strings.Contains(err.Error(), c.err) {
-					t.Fatalf("err %v, want invalid mentioning %q", err, c.err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(cfg.Storage, c.want) {
-				t.Fatalf("storage %+v, want %+v", cfg.Storage, c.want)
-			}
-			// A config without the section writes none back.
-			if err := writeConfig(path, cfg); err != nil {
-				t.Fatal(err)
-			}
-			b, _ := os.ReadFile(path)
-			if got := strings.Contains(string(b), `"storage"`); got != (c.storage != "") {
-				t.Errorf("written config has a storage section: %v\n%s", got, b)
-			}
-		})
 	}
 }

@@ -11,12 +11,11 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
 )
@@ -49,17 +48,12 @@ const clientMaxErrorBody = 1 << 20
 // it names) the error is one line naming the repo and the command that
 // starts a daemon, of kind protocol.NotFound.
 func NewClient(repoDir string) (*Client, error) {
-	b, err := os.ReadFile(filepath.Join(repoDir, apiFile))
+	addr, err := repo.ReadAPIAddr(repoDir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, noDaemon(repoDir)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("find daemon: %w", err)
-	}
-	addr, _, _ := strings.Cut(string(b), "\n")
-	addr = strings.TrimSpace(addr)
-	if _, _, err := net.SplitHostPort(addr); err != nil {
-		return nil, protocol.E("find daemon", protocol.Invalid, "%s holds %q, not a host:port address", filepath.Join(repoDir, apiFile), addr)
+		return nil, err
 	}
 	c := &Client{
 		repo: repoDir,
@@ -71,11 +65,8 @@ func NewClient(repoDir string) (*Client, error) {
 			IdleConnTimeout:     30 * time.Second,
 		}},
 	}
-	switch tok, err := os.ReadFile(filepath.Join(repoDir, tokenFile)); {
-	case err == nil:
-		c.token = strings.TrimSpace(string(tok))
-	case !errors.Is(err, fs.ErrNotExist):
-		return nil, fmt.Errorf("read API token: %w", err)
+	if c.token, err = repo.ReadAPIToken(repoDir); err != nil {
+		return nil, err
 	}
 	conn, err := net.DialTimeout("tcp", addr, clientProbeTimeout)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
 )
@@ -56,9 +57,9 @@ func newFakeClient(t *testing.T, f *fakeAPI, token string) *Client {
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
 	dir := t.TempDir()
-	writeTestFile(t, filepath.Join(dir, apiFile), []byte(strings.TrimPrefix(srv.URL, "http://")+"\n"))
+	writeTestFile(t, filepath.Join(dir, repo.APIFile), []byte(strings.TrimPrefix(srv.URL, "http://")+"\n"))
 	if token != "" {
-		writeTestFile(t, filepath.Join(dir, tokenFile), []byte(token+"\n"))
+		writeTestFile(t, filepath.Join(dir, repo.APITokenFile), []byte(token+"\n"))
 	}
 	c, err := NewClient(dir)
 	if err != nil {
@@ -90,7 +91,7 @@ func TestClientNoDaemon(t *testing.T) {
 				t.Fatal(err)
 			}
 			if tt.api != "" {
-				writeTestFile(t, filepath.Join(dir, apiFile), []byte(tt.api))
+				writeTestFile(t, filepath.Join(dir, repo.APIFile), []byte(tt.api))
 			}
 			_, err := NewClient(dir)
 			if protocol.KindOf(err) != protocol.NotFound {
@@ -110,7 +111,7 @@ func TestClientNoDaemon(t *testing.T) {
 
 func TestClientBadAPIFile(t *testing.T) {
 	dir := t.TempDir()
-	writeTestFile(t, filepath.Join(dir, apiFile), []byte("not an address\n"))
+	writeTestFile(t, filepath.Join(dir, repo.APIFile), []byte("not an address\n"))
 	_, err := NewClient(dir)
 	if protocol.KindOf(err) != protocol.Invalid || !strings.Contains(err.Error(), "not a host:port") {
 		t.Fatalf("got %v, want invalid naming the address", err)
@@ -183,7 +184,7 @@ func TestClientErrors(t *testing.T) {
 func TestClientDaemonGoneMidway(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	dir := t.TempDir()
-	writeTestFile(t, filepath.Join(dir, apiFile), []byte(strings.TrimPrefix(srv.URL, "http://")))
+	writeTestFile(t, filepath.Join(dir, repo.APIFile), []byte(strings.TrimPrefix(srv.URL, "http://")))
 	c, err := NewClient(dir)
 	if err != nil {
 		t.Fatal(err)

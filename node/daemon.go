@@ -7,18 +7,17 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"time"
 
+	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
 )
 
 // DaemonOptions override the repo's config for one run of the daemon.
 type DaemonOptions struct {
-	APIAddr string   // overrides Config.API ("127.0.0.1:0" picks a free port)
-	Listen  []string // overrides Config.Listen
+	APIAddr string   // overrides repo.Config.API ("127.0.0.1:0" picks a free port)
+	Listen  []string // overrides repo.Config.Listen
 	Genesis []byte   // a genesis file's bytes: the repo joins its network, or refuses if it belongs to another
 	// Bootstrap are peers to join through for this run, besides the
 	// config's.
@@ -26,7 +25,7 @@ type DaemonOptions struct {
 	Logger    *slog.Logger
 	// AskPassphrase asks for the passphrase of an encrypted keystore
 	// whose config names no file or variable; nil when nobody can answer.
-	AskPassphrase PassphraseAsker
+	AskPassphrase repo.PassphraseAsker
 }
 
 // shutdownGrace bounds how long in-flight API requests may take to finish
@@ -46,7 +45,7 @@ func RunDaemon(ctx context.Context, dir string, opts DaemonOptions) (err error) 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	repo, undoInit, err := openOrInit(dir, opts.Genesis, opts.AskPassphrase, log)
+	r, undoInit, err := repo.OpenOrInit(dir, opts.Genesis, opts.AskPassphrase, log)
 	if err != nil {
 		return err
 	}
@@ -57,27 +56,27 @@ func RunDaemon(ctx context.Context, dir string, opts DaemonOptions) (err error) 
 			undoInit()
 		}
 	}()
-	commitNetwork, err := repo.settleNetwork(opts.Genesis, time.Now(), log)
+	commitNetwork, err := r.SettleNetwork(opts.Genesis, time.Now(), log)
 	if err != nil {
 		return err
 	}
-	cfg := repo.Config
+	cfg := r.Config
 	if opts.APIAddr != "" {
 		cfg.API = opts.APIAddr
 	}
 	if len(opts.Listen) > 0 {
 		cfg.Listen = opts.Listen
 	}
-	if err := cfg.validate(); err != nil {
+	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	netOpts, err := networkOptions(repo, cfg, opts.Bootstrap)
+	netOpts, err := networkOptions(r, cfg, opts.Bootstrap)
 	if err != nil {
 		return err
 	}
 	// Another daemon on this repo is told apart from a port in use; the
 	// store takes the lock for good below.
-	unlock, err := lockRepo(repo)
+	unlock, err := r.Lock()
 	if err != nil {
 		return err
 	}
@@ -89,12 +88,12 @@ func RunDaemon(ctx context.Context, dir string, opts DaemonOptions) (err error) 
 		return protocol.E("listen", protocol.KindOf(err), "api address %s: %w", cfg.API, unwrapOpError(err))
 	}
 	defer ln.Close()
-	st, err := openStoreLocked(repo, log)
+	st, err := openStoreLocked(r, log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	n := New(repo, st, log)
+	n := New(r, st, log)
 	if err := n.StartNetwork(ctx, netOpts); err != nil {
 		return err
 	}
@@ -104,19 +103,19 @@ func RunDaemon(ctx context.Context, dir string, opts DaemonOptions) (err error) 
 	}
 	started = true
 
-	if err := writeToken(repo, cfg.APIToken); err != nil {
+	if err := r.SetAPIToken(cfg.APIToken); err != nil {
 		return err
 	}
 	srv := newAPIServer(n.Handler(cfg.APIToken), defaultAPITimeouts)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	addr := ln.Addr().String()
-	if err := repo.SetAPIAddr(addr); err != nil {
+	if err := r.SetAPIAddr(addr); err != nil {
 		srv.Close()
 		return err
 	}
-	defer repo.SetAPIAddr("")
-	log.Info("daemon ready", "repo", dir, "api", addr, "did", repo.NodeKey.DID(), "peer_id", repo.PeerID, "network", repo.Network, "addrs", n.net.Addrs())
+	defer r.SetAPIAddr("")
+	log.Info("daemon ready", "repo", dir, "api", addr, "did", r.NodeKey.DID(), "peer_id", r.PeerID, "network", r.Network, "addrs", n.net.Addrs())
 
 	select {
 	case err := <-served:
@@ -142,42 +141,16 @@ func unwrapOpError(err error) error {
 	return err
 }
 
-// openOrInit opens the repo in dir, creating it first when there is none;
-// undo, not nil only then, removes what the creation wrote.
-func openOrInit(dir string, genesis []byte, ask PassphraseAsker, log *slog.Logger) (repo *Repo, undo func(), err error) {
-	repo, err = OpenRepoAsking(dir, ask)
-	if !protocol.IsKind(err, protocol.NotFound) {
-		return repo, nil, err
-	}
-	log.Info("creating repo", "repo", dir)
-	existed := exists(dir)
-	if repo, err = Init(dir, InitOptions{Genesis: genesis}); err != nil {
-		return nil, nil, err
-	}
-	return repo, func() { removeInit(dir, existed) }, nil
-}
-
-func writeToken(repo *Repo, token string) error {
-	p := filepath.Join(repo.Dir, tokenFile)
-	if token == "" {
-		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return err
-		}
-		return nil
-	}
-	return writeFileAtomic(p, []byte(token+"\n"), 0o600)
-}
-
 // networkOptions are the repo's network settings, with extra bootstrap
 // peers for this run.
-func networkOptions(repo *Repo, cfg Config, extra []string) (NetworkOptions, error) {
-	boot, err := parseBootstrap(append(slices.Clone(cfg.Bootstrap), extra...))
+func networkOptions(r *repo.Repo, cfg repo.Config, extra []string) (NetworkOptions, error) {
+	boot, err := repo.ParseBootstrap(append(slices.Clone(cfg.Bootstrap), extra...))
 	if err != nil {
 		return NetworkOptions{}, err
 	}
 	listen := cfg.Listen
-	if repo.SwarmKey != nil {
-		listen = tcpOnly(listen)
+	if r.SwarmKey != nil {
+		listen = repo.TCPOnly(listen)
 		if len(listen) == 0 && len(cfg.Listen) > 0 {
 			return NetworkOptions{}, protocol.E("config", protocol.Invalid, "a private network (swarm.key) runs over TCP only, and every listen address is QUIC")
 		}
@@ -185,7 +158,7 @@ func networkOptions(repo *Repo, cfg Config, extra []string) (NetworkOptions, err
 	return NetworkOptions{
 		Listen:    listen,
 		Bootstrap: boot,
-		SwarmKey:  repo.SwarmKey,
+		SwarmKey:  r.SwarmKey,
 		Limits:    cfg.Limits,
 		Gossip:    cfg.Gossip == nil || *cfg.Gossip,
 		Storage:   cfg.Storage,

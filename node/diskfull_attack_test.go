@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
 	"github.com/commons-p2p/commons/store/storetest"
@@ -23,13 +24,13 @@ type diskNode struct {
 	srv *httptest.Server
 }
 
-func openDiskNode(t *testing.T, repo *Repo) *diskNode {
+func openDiskNode(t *testing.T, r *repo.Repo) *diskNode {
 	t.Helper()
-	st, err := store.Open(store.Options{Dir: repo.DataDir()})
+	st, err := store.Open(store.Options{Dir: r.DataDir()})
 	if err != nil {
 		t.Fatalf("open the store: %v", err)
 	}
-	n := New(repo, st, nil)
+	n := New(r, st, nil)
 	return &diskNode{st: st, srv: httptest.NewServer(n.Handler(""))}
 }
 
@@ -91,11 +92,11 @@ func wantDiskFull(t *testing.T, code int, body []byte, dir string) {
 // and a restart on a full disk opens the store read-only.
 func TestFullDisk(t *testing.T) {
 	mnt := storetest.SmallFilesystem(t)
-	repo, err := Init(filepath.Join(mnt, "repo"), InitOptions{APIAddr: "127.0.0.1:0"})
+	r, err := repo.Init(filepath.Join(mnt, "repo"), repo.InitOptions{APIAddr: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := openDiskNode(t, repo)
+	d := openDiskNode(t, r)
 	free, _, err := store.FreeSpace(mnt)
 	if err != nil {
 		t.Fatal(err)
@@ -119,7 +120,7 @@ func TestFullDisk(t *testing.T) {
 			}
 			acked = append(acked, p.ID)
 		default:
-			wantDiskFull(t, code, body, repo.DataDir())
+			wantDiskFull(t, code, body, r.DataDir())
 			refused = body
 		}
 	}
@@ -148,7 +149,7 @@ func TestFullDisk(t *testing.T) {
 
 	// A restart on a disk filled to the last block opens read-only.
 	storetest.Ballast(t, ballastPath, -1)
-	d = openDiskNode(t, repo)
+	d = openDiskNode(t, r)
 	if !d.st.ReadOnly() {
 		t.Error("the store on a full disk did not open read-only")
 	}
@@ -158,7 +159,7 @@ func TestFullDisk(t *testing.T) {
 		}
 	}
 	code, body = d.addDataset(t, "still-full", 10)
-	wantDiskFull(t, code, body, repo.DataDir())
+	wantDiskFull(t, code, body, r.DataDir())
 	// The node's own files on that disk: a new key is refused alike.
 	resp, err := http.Post(d.srv.URL+"/v1/keys", "application/json", strings.NewReader(`{"name":"alice"}`))
 	if err != nil {

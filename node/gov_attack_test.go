@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
 )
 
@@ -233,7 +234,7 @@ func TestGovHeldFloodBoundedPerPeer(t *testing.T) {
 	// A peer that gossiped an update by a key that, once its parent came,
 	// turns out never to have been a steward is penalised then: an honest
 	// node never forwards such an update.
-	lurker, err := PeerIDOf(mustKey(t))
+	lurker, err := repo.PeerIDOf(mustKey(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	ma "github.com/multiformats/go-multiaddr"
 
+	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
 )
 
@@ -32,15 +33,15 @@ func govSwarmWith(t *testing.T, k, stewards, threshold int, part *partition, o s
 	var dids []protocol.DID
 	for i := range dirs {
 		dirs[i] = filepath.Join(t.TempDir(), fmt.Sprint("g", i))
-		repo, err := Init(dirs[i], InitOptions{APIAddr: "127.0.0.1:0"})
+		r, err := repo.Init(dirs[i], repo.InitOptions{APIAddr: "127.0.0.1:0"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if i < stewards {
-			dids = append(dids, repo.NodeKey.DID())
+			dids = append(dids, r.NodeKey.DID())
 		}
 		if part != nil {
-			part.place(repo.PeerID, 0)
+			part.place(r.PeerID, 0)
 		}
 	}
 	genesis, err := protocol.EncodeGenesis(&protocol.Genesis{
@@ -52,16 +53,16 @@ func govSwarmWith(t *testing.T, k, stewards, threshold int, part *partition, o s
 	}
 	nodes := make([]*netNode, k)
 	for i := range nodes {
-		repo, err := OpenRepo(dirs[i])
+		r, err := repo.Open(dirs[i])
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := repo.JoinNetwork(genesis); err != nil {
+		if err := r.JoinNetwork(genesis); err != nil {
 			t.Fatal(err)
 		}
 		o := o
 		if part != nil {
-			o.gater = part.gater(repo.PeerID)
+			o.gater = part.gater(r.PeerID)
 		}
 		var boot []*netNode
 		if i > 0 {

@@ -1,11 +1,10 @@
 package node
 
 import (
-	"bytes"
 	"log/slog"
-	"path/filepath"
 	"strings"
 
+	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
 )
@@ -40,7 +39,7 @@ type Joined struct {
 // deleted from the store, and genesis.json is replaced. The daemon must be
 // stopped: the store's lock is taken first, and a running daemon holds it.
 // SPEC.md §7.1.
-func Join(dir string, genesis []byte, ask PassphraseAsker, log *slog.Logger) (Joined, error) {
+func Join(dir string, genesis []byte, ask repo.PassphraseAsker, log *slog.Logger) (Joined, error) {
 	const op = "join"
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -49,29 +48,29 @@ func Join(dir string, genesis []byte, ask PassphraseAsker, log *slog.Logger) (Jo
 	if err != nil {
 		return Joined{}, protocol.E(op, protocol.KindOf(err), "genesis: %w", err)
 	}
-	repo, err := OpenRepoAsking(dir, ask)
+	r, err := repo.OpenAsking(dir, ask)
 	if err != nil {
 		return Joined{}, err
 	}
-	st, err := openStoreLocked(repo, log)
+	st, err := openStoreLocked(r, log)
 	if err != nil {
 		return Joined{}, err
 	}
 	defer st.Close()
 	// Read again under the lock: another join may have finished since.
-	if repo.Genesis, repo.Network, err = readGenesis(dir); err != nil {
+	if r.Genesis, r.Network, err = repo.ReadGenesis(dir); err != nil {
 		return Joined{}, err
 	}
-	out := Joined{Repo: dir, Network: nid, Name: g.Name, Steward: g.Policy().IsSteward(repo.NodeKey.DID())}
+	out := Joined{Repo: dir, Network: nid, Name: g.Name, Steward: g.Policy().IsSteward(r.NodeKey.DID())}
 	switch {
-	case repo.Genesis == nil:
-	case repo.Network == nid:
+	case r.Genesis == nil:
+	case r.Network == nid:
 		out.Already = true
 		return out, nil
-	case !repo.isCommonsOfOne():
-		return Joined{}, repo.sameNetwork(nid, g)
+	case !r.IsCommonsOfOne():
+		return Joined{}, r.SameNetwork(nid, g)
 	default:
-		out.Left, out.LeftName = repo.Network, repo.Genesis.Name
+		out.Left, out.LeftName = r.Network, r.Genesis.Name
 	}
 	stats, err := st.Stats()
 	if err != nil {
@@ -84,34 +83,19 @@ func Join(dir string, genesis []byte, ask PassphraseAsker, log *slog.Logger) (Jo
 	if out.DroppedUpdates, err = st.DropGovUpdates(); err != nil {
 		return Joined{}, err
 	}
-	if err := writeFileAtomic(filepath.Join(dir, genesisFile), genesis, 0o644); err != nil {
+	if err := r.ReplaceGenesis(genesis); err != nil {
 		return Joined{}, protocol.E(op, protocol.KindOf(err), "write genesis: %w", err)
 	}
 	log.Info("joined network", "network", nid, "name", g.Name, "left", out.Left, "dropped_governance_updates", out.DroppedUpdates)
 	return out, nil
 }
 
-// isCommonsOfOne reports whether the repo's genesis is the commons of one
-// its daemon founds (SPEC.md §7.1): byte for byte what FoundCommonsOfOne
-// writes for the node key, at the time it names.
-func (r *Repo) isCommonsOfOne() bool {
-	if r.Genesis == nil || r.NodeKey == nil {
-		return false
-	}
-	want, err := protocol.EncodeGenesis(protocol.CommonsOfOne(r.NodeKey.DID(), r.Genesis.Created))
-	if err != nil {
-		return false
-	}
-	got, err := readGenesisBytes(r.Dir)
-	return err == nil && bytes.Equal(got, want)
-}
-
 // openStoreLocked opens the repo's store, which takes the lock that a
 // running daemon holds: its error when a daemon runs says so once.
-func openStoreLocked(repo *Repo, log *slog.Logger) (*store.Store, error) {
-	st, err := store.Open(store.Options{Dir: repo.DataDir(), Logger: log})
+func openStoreLocked(r *repo.Repo, log *slog.Logger) (*store.Store, error) {
+	st, err := store.Open(store.Options{Dir: r.DataDir(), Logger: log})
 	if err != nil && strings.Contains(err.Error(), "directory lock") {
-		return nil, protocol.E("open store", protocol.Exists, "a daemon is using repo %s: stop it first", repo.Dir)
+		return nil, protocol.E("open store", protocol.Exists, "a daemon is using repo %s: stop it first", r.Dir)
 	}
 	return st, err
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
 )
 
@@ -41,18 +42,18 @@ func TestJoinOnlyLeavesItsOwnCommonsOfOne(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "repo")
-			repo, err := Init(dir, InitOptions{})
+			r, err := repo.Init(dir, repo.InitOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			own := tt.genesis(repo.NodeKey.DID())
+			own := tt.genesis(r.NodeKey.DID())
 			if own != nil {
-				if err := os.WriteFile(filepath.Join(dir, genesisFile), own, 0o644); err != nil {
+				if err := os.WriteFile(filepath.Join(dir, repo.GenesisFile), own, 0o644); err != nil {
 					t.Fatal(err)
 				}
 			}
 			j, err := Join(dir, target, nil, nil)
-			stored, _ := os.ReadFile(filepath.Join(dir, genesisFile))
+			stored, _ := os.ReadFile(filepath.Join(dir, repo.GenesisFile))
 			if !tt.moves {
 				if !protocol.IsKind(err, protocol.Exists) || string(stored) != string(own) {
 					t.Fatalf("join: %v, genesis now %q; want refused, nothing changed", err, stored)

@@ -3,14 +3,11 @@ package node
 import (
 	"crypto/ed25519"
 	"crypto/rand"
-	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 
+	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
 )
@@ -49,18 +46,18 @@ type Rotated struct {
 // with the same new key. A key that governance revoked may be rotated, the
 // one thing it still signs: the rotation counts only once a current
 // steward endorses it (§4.6), and a revoked key holds no seat to hand on.
-func RotateKey(dir, name, note string, ask PassphraseAsker, log *slog.Logger) (Rotated, error) {
+func RotateKey(dir, name, note string, ask repo.PassphraseAsker, log *slog.Logger) (Rotated, error) {
 	if name == "" {
-		name = nodeKeyName
+		name = repo.NodeKeyName
 	}
-	if err := CheckKeyName(name); err != nil {
+	if err := repo.CheckKeyName(name); err != nil {
 		return Rotated{}, err
 	}
-	repo, err := OpenRepoAsking(dir, ask)
+	r, err := repo.OpenAsking(dir, ask)
 	if err != nil {
 		return Rotated{}, err
 	}
-	st, err := store.Open(store.Options{Dir: repo.DataDir(), Logger: log})
+	st, err := store.Open(store.Options{Dir: r.DataDir(), Logger: log})
 	if err != nil {
 		if strings.Contains(err.Error(), "directory lock") {
 			return Rotated{}, protocol.E("rotate key", protocol.Exists, "a daemon is using repo %s: stop it first, rotate, then start it again", dir)
@@ -68,7 +65,7 @@ func RotateKey(dir, name, note string, ask PassphraseAsker, log *slog.Logger) (R
 		return Rotated{}, err
 	}
 	defer st.Close()
-	return New(repo, st, log).rotateKey(name, note)
+	return New(r, st, log).rotateKey(name, note)
 }
 
 func (n *Node) rotateKey(name, note string) (Rotated, error) {
@@ -82,7 +79,7 @@ func (n *Node) rotateKey(name, note string) (Rotated, error) {
 	// counts only once a current steward endorses it (SPEC.md §4.6), so
 	// its honest holder can ask the stewards to carry its identity on.
 	_, revoked := n.policy().KeyRevokedAt(old.DID())
-	next, resumed, err := ks.readNext(name)
+	next, resumed, err := ks.ReadNext(name)
 	if err != nil {
 		return Rotated{}, err
 	}
@@ -104,61 +101,32 @@ func (n *Node) rotateKey(name, note string) (Rotated, error) {
 		return Rotated{}, fmt.Errorf("%s: nothing was changed: %w", op, err)
 	}
 	if !resumed {
-		if err := ks.writeNext(name, next); err != nil {
+		if err := ks.WriteNext(name, next); err != nil {
 			return Rotated{}, err
 		}
 	}
 	res, _, err := n.Ingest(env.Encode())
 	if err != nil {
-		return Rotated{}, fmt.Errorf("%s: the new key is kept in %s; run the command again to finish: %w", op, ks.nextPath(name), err)
+		return Rotated{}, fmt.Errorf("%s: the new key is kept in %s; run the command again to finish: %w", op, ks.NextPath(name), err)
 	}
 	out := Rotated{Name: name, From: old.DID(), To: next.DID(), Rotation: res.ID, Resumed: resumed, Revoked: revoked}
 	if out.GovUpdate, err = n.rotateSteward(old, env); err != nil {
-		return out, fmt.Errorf("%s: the rotation %s is stored and the new key kept in %s; run the command again to finish: %w", op, res.ID, ks.nextPath(name), err)
+		return out, fmt.Errorf("%s: the rotation %s is stored and the new key kept in %s; run the command again to finish: %w", op, res.ID, ks.NextPath(name), err)
 	}
-	if err := ks.retire(name, old); err != nil {
+	if err := ks.Retire(name, old); err != nil {
 		return out, fmt.Errorf("%s: keep the old key: %w (nothing was replaced; run the command again to finish)", op, err)
 	}
-	if err := os.Rename(ks.nextPath(name), ks.path(name)); err != nil {
+	if err := ks.PromoteNext(name); err != nil {
 		return out, fmt.Errorf("%s: %w", op, err)
 	}
-	if err := syncDir(ks.dir); err != nil {
-		return out, err
-	}
-	if name == nodeKeyName {
-		pid, err := PeerIDOf(next)
+	if name == repo.NodeKeyName {
+		pid, err := repo.PeerIDOf(next)
 		if err != nil {
 			return out, err
 		}
 		out.PeerID = pid.String()
 	}
 	return out, nil
-}
-
-// nextPath is where the key that will replace the key called name waits
-// while a rotation is under way.
-func (ks *Keystore) nextPath(name string) string { return ks.path(name) + ".next" }
-
-// readNext returns the key an interrupted rotation of name left, or nil.
-func (ks *Keystore) readNext(name string) (*protocol.Key, bool, error) {
-	if _, err := os.Stat(ks.nextPath(name)); errors.Is(err, fs.ErrNotExist) {
-		return nil, false, nil
-	}
-	k, _, err := readKey(ks.nextPath(name), name, ks.passphrase)
-	if err != nil {
-		return nil, false, fmt.Errorf("rotate key: %s, left by an interrupted rotation: %w", filepath.Base(ks.nextPath(name)), err)
-	}
-	return k, true, nil
-}
-
-// writeNext writes the key that will replace the key called name, synced
-// before the rotation naming it is stored: a rotation to a key this node
-// lost would hand the identity to no one.
-func (ks *Keystore) writeNext(name string, k *protocol.Key) error {
-	if err := writeKey(ks.nextPath(name), name, k, ks.passphrase); err != nil {
-		return err
-	}
-	return syncDir(ks.dir)
 }
 
 func newKey() (*protocol.Key, error) {

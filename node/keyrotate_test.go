@@ -4,10 +4,10 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
+	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
 )
@@ -16,16 +16,16 @@ import (
 // the daemon does, and closes it with the test.
 func openNode(t *testing.T, dir string) *Node {
 	t.Helper()
-	repo, err := OpenRepo(dir)
+	r, err := repo.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(store.Options{Dir: repo.DataDir()})
+	st, err := store.Open(store.Options{Dir: r.DataDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	return New(repo, st, nil)
+	return New(r, st, nil)
 }
 
 // rotationsFrom returns the stored rotations whose old key is d.
@@ -49,10 +49,10 @@ func rotationsFrom(t *testing.T, n *Node, d protocol.DID) []*protocol.Object {
 }
 
 // initRepo makes a repo of no network in a fresh directory.
-func initRepo(t *testing.T) (string, *Repo) {
+func initRepo(t *testing.T) (string, *repo.Repo) {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "repo")
-	r, err := Init(dir, InitOptions{})
+	r, err := repo.Init(dir, repo.InitOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func initRepo(t *testing.T) (string, *Repo) {
 }
 
 // newRepoKey adds a key called name to r's keystore.
-func newRepoKey(t *testing.T, r *Repo, name string) *protocol.Key {
+func newRepoKey(t *testing.T, r *repo.Repo, name string) *protocol.Key {
 	t.Helper()
 	k, err := r.Keys.New(name)
 	if err != nil {
@@ -105,7 +105,7 @@ func TestRotateNamedKey(t *testing.T) {
 		!rots[0].Envelope.SignedBy(alice.DID()) || !rots[0].Envelope.SignedBy(got.To) {
 		t.Errorf("stored rotations from alice: %+v", rots)
 	}
-	if _, err := os.Stat(n.repo.Keys.nextPath("alice")); !os.IsNotExist(err) {
+	if _, err := os.Stat(n.repo.Keys.NextPath("alice")); !os.IsNotExist(err) {
 		t.Errorf("alice.key.next is left behind: %v", err)
 	}
 	keys, err := n.Keys(context.Background())
@@ -123,7 +123,7 @@ func TestRotateNodeKeyChangesPeerID(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := OpenRepo(dir)
+	again, err := repo.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestRotateNodeKeyChangesPeerID(t *testing.T) {
 // writes nothing: no new key, no object, the old key in place.
 func TestRotateRefusedChangesNothing(t *testing.T) {
 	dir, r := initRepo(t)
-	before := readFile(t, r.Keys.path("node"))
+	before := readFile(t, r.Keys.Path("node"))
 	_, err := RotateKey(dir, "", "retired \x1b]0;owned\x07", nil, nil)
 	if !protocol.IsKind(err, protocol.Invalid) || !strings.Contains(err.Error(), "nothing was changed") || !strings.Contains(err.Error(), "note") {
 		t.Fatalf("rotate with a control character in the note: %v, want invalid, naming the note", err)
@@ -147,8 +147,8 @@ func TestRotateRefusedChangesNothing(t *testing.T) {
 	if _, err := RotateKey(dir, "Bad Name", "", nil, nil); !protocol.IsKind(err, protocol.Invalid) {
 		t.Errorf("rotate a bad key name: %v, want invalid", err)
 	}
-	entries, _ := os.ReadDir(filepath.Join(dir, keysDir))
-	if len(entries) != 1 || string(readFile(t, r.Keys.path("node"))) != string(before) {
+	entries, _ := os.ReadDir(filepath.Join(dir, repo.KeysDir))
+	if len(entries) != 1 || string(readFile(t, r.Keys.Path("node"))) != string(before) {
 		t.Errorf("keys after refused rotations: %v", entries)
 	}
 	n := openNode(t, dir)
@@ -168,7 +168,7 @@ func TestRotateRefusesWhileDaemonRuns(t *testing.T) {
 	if !protocol.IsKind(err, protocol.Exists) || !strings.Contains(err.Error(), "stop it first") {
 		t.Fatalf("rotate while the store is open: %v, want exists, stop it first", err)
 	}
-	if _, err := os.Stat(r.Keys.nextPath("node")); !os.IsNotExist(err) {
+	if _, err := os.Stat(r.Keys.NextPath("node")); !os.IsNotExist(err) {
 		t.Error("a refused rotation left a new key")
 	}
 }
@@ -183,7 +183,7 @@ func TestRotateResumesWithTheWrittenKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Keys.writeNext("alice", next); err != nil {
+	if err := r.Keys.WriteNext("alice", next); err != nil {
 		t.Fatal(err)
 	}
 	got, err := RotateKey(dir, "alice", "", nil, nil)
@@ -202,9 +202,9 @@ func TestRotateEncryptedKeystore(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := openNode(t, r.Dir)
-	path, _ := n.repo.Keys.retiredFile("alice", alice)
-	for _, p := range []string{n.repo.Keys.path("alice"), path} {
-		if !isEncryptedKeyFile(readFile(t, p)) {
+	path := n.repo.Keys.RetiredPath("alice", alice)
+	for _, p := range []string{n.repo.Keys.Path("alice"), path} {
+		if !keyFileEncrypted(t, p) {
 			t.Errorf("%s is not encrypted", p)
 		}
 	}
@@ -221,7 +221,7 @@ func TestRotateEncryptedKeystore(t *testing.T) {
 // key cannot, since only a claim's issuer withdraws it (SPEC.md §3.6).
 func TestRevokeWithRetiredKey(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "repo")
-	if _, err := Init(dir, InitOptions{}); err != nil {
+	if _, err := repo.Init(dir, repo.InitOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
@@ -249,28 +249,5 @@ func TestRevokeWithRetiredKey(t *testing.T) {
 	}
 	if _, err := n.Revoke(ctx, claim.ID, RevokeRequest{Reason: "x", As: "bob"}); !protocol.IsKind(err, protocol.Forbidden) {
 		t.Errorf("revoke as another key: %v, want forbidden", err)
-	}
-}
-
-// Has answers from the DID an encrypted file names, without the
-// passphrase: scrypt for every key on the gossip path would cost 128 MiB
-// and a fraction of a second each. Retired keys count as the keystore's.
-func TestKeystoreHasNeedsNoPassphrase(t *testing.T) {
-	r, alice := encryptedRepo(t, "correct horse")
-	got, err := RotateKey(r.Dir, "alice", "", nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ks := &Keystore{dir: r.Keys.dir} // no passphrase: nothing can be decrypted
-	for _, d := range []protocol.DID{alice.DID(), got.To} {
-		if !ks.Has(d) {
-			t.Errorf("Has(%s) = false without the passphrase", d)
-		}
-	}
-	if dids := ks.DIDs(); !slices.Contains(dids, alice.DID()) || !slices.Contains(dids, got.To) {
-		t.Errorf("DIDs without the passphrase = %v, want alice's two keys among them", dids)
-	}
-	if other, _ := newKey(); ks.Has(other.DID()) {
-		t.Error("Has answers true for a key the keystore does not hold")
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/commons-p2p/commons/node/fetch"
+	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
 	"github.com/commons-p2p/commons/store/storetest"
@@ -25,7 +26,7 @@ func apiClient(t *testing.T, n *Node) (*Client, string) {
 	srv := httptest.NewServer(n.Handler(""))
 	t.Cleanup(srv.Close)
 	dir := t.TempDir()
-	writeTestFile(t, filepath.Join(dir, apiFile), []byte(strings.TrimPrefix(srv.URL, "http://")+"\n"))
+	writeTestFile(t, filepath.Join(dir, repo.APIFile), []byte(strings.TrimPrefix(srv.URL, "http://")+"\n"))
 	c, err := NewClient(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -176,7 +177,7 @@ func TestBulkPoisoning(t *testing.T) {
 // fetch), and keeps reading it after a restart.
 func TestOldStorePoisonedDataset(t *testing.T) {
 	ctx := context.Background()
-	repo, err := Init(filepath.Join(t.TempDir(), "repo"), InitOptions{APIAddr: "127.0.0.1:0"})
+	r, err := repo.Init(filepath.Join(t.TempDir(), "repo"), repo.InitOptions{APIAddr: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +186,7 @@ func TestOldStorePoisonedDataset(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := mustDataset(t, New(repo, st, nil), "birds")
+	d := mustDataset(t, New(r, st, nil), "birds")
 	o, err := st.Object(d.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -197,7 +198,7 @@ func TestOldStorePoisonedDataset(t *testing.T) {
 
 	for restart := range 2 {
 		st := storetest.OpenDir(t, data)
-		n := New(repo, st, nil)
+		n := New(r, st, nil)
 		c, _ := apiClient(t, n)
 		readsWork(t, c, n, d.ID)
 		if v, err := c.Dataset(ctx, d.ID, QueryOptions{Local: true}); err != nil || len(v.Signers) != 1 {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/commons-p2p/commons/node/fetch"
 	"github.com/commons-p2p/commons/node/p2p"
+	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/node/swarm"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
@@ -25,9 +26,9 @@ type NetworkOptions struct {
 	Listen    []string        // libp2p listen multiaddrs; empty: dial only
 	Bootstrap []peer.AddrInfo // peers to join through
 	SwarmKey  pnet.PSK        // a private network's key; nil: open
-	Limits    Limits
-	Gossip    bool    // carry new objects on the announce topic too
-	Storage   Storage // budgets of what peers make the node store unasked
+	Limits    repo.Limits
+	Gossip    bool         // carry new objects on the announce topic too
+	Storage   repo.Storage // budgets of what peers make the node store unasked
 
 	// Tuning, for tests and simulations; zero takes the defaults.
 	Announce         p2p.AnnouncerOptions
@@ -139,14 +140,14 @@ func (n *Node) swarmOptions(opts NetworkOptions) swarm.Options {
 
 // budgetsOf is the config's storage section, with its defaults, as the
 // swarm's budgets.
-func budgetsOf(s Storage) swarm.Budgets {
-	s = s.withDefaults()
+func budgetsOf(s repo.Storage) swarm.Budgets {
+	s = s.WithDefaults()
 	return swarm.Budgets{
 		SignerObjects: s.SignerObjects, SignerBytes: s.SignerBytes,
 		PeerObjects: s.PeerObjects, PeerBytes: s.PeerBytes,
 		StrangerObjects: s.StrangerObjects, StrangerBytes: s.StrangerBytes,
 		MinFree: s.MinFree, MaxBytes: s.MaxBytes, Trusted: s.Trusted,
-		Period: BudgetPeriod,
+		Period: repo.BudgetPeriod,
 	}
 }
 

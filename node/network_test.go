@@ -24,6 +24,7 @@ import (
 
 	"github.com/commons-p2p/commons/node/fetch"
 	"github.com/commons-p2p/commons/node/p2p"
+	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
 )
@@ -40,7 +41,7 @@ type swarmOptions struct {
 	// daemon, for measurements.
 	defaults bool
 	// storage are the storage budgets; zero fields take the defaults.
-	storage Storage
+	storage repo.Storage
 	// outsiderGrace is how long the node lets a peer of no commons or
 	// another stay connected; zero takes the default.
 	outsiderGrace time.Duration
@@ -57,18 +58,18 @@ type netNode struct {
 // genesis founds, and starts a node on loopback bootstrapped to boot.
 func startNetNode(t *testing.T, dir string, genesis []byte, o swarmOptions, boot ...*netNode) *netNode {
 	t.Helper()
-	repo, err := OpenRepo(dir)
+	r, err := repo.Open(dir)
 	if protocol.IsKind(err, protocol.NotFound) {
-		repo, err = Init(dir, InitOptions{Genesis: genesis, APIAddr: "127.0.0.1:0"})
+		r, err = repo.Init(dir, repo.InitOptions{Genesis: genesis, APIAddr: "127.0.0.1:0"})
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(store.Options{Dir: repo.DataDir()})
+	st, err := store.Open(store.Options{Dir: r.DataDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := New(repo, st, nil)
+	n := New(r, st, nil)
 	opts := NetworkOptions{
 		Listen:          []string{"/ip4/127.0.0.1/tcp/0"},
 		SwarmKey:        o.swarmKey,
@@ -482,11 +483,11 @@ func TestOutsidersKeptOut(t *testing.T) {
 		}
 	})
 	t.Run("swarm key", func(t *testing.T) {
-		key, err := p2p.NewSwarmKey(rand.Reader)
+		key, err := repo.NewSwarmKey(rand.Reader)
 		if err != nil {
 			t.Fatal(err)
 		}
-		psk, err := p2p.ParseSwarmKey(key)
+		psk, err := repo.ParseSwarmKey(key)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -643,7 +644,7 @@ func mustKey(t *testing.T) *protocol.Key {
 // genesisOf returns the bytes of n's genesis.
 func genesisOf(t *testing.T, n *netNode) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(n.dir, genesisFile))
+	b, err := os.ReadFile(filepath.Join(n.dir, repo.GenesisFile))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/node/swarm"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
@@ -19,7 +20,7 @@ const Version = "0.1.0"
 // Node is one commons node: its repo (keys, config), its store, and the
 // operations the API exposes.
 type Node struct {
-	repo    *Repo
+	repo    *repo.Repo
 	store   *store.Store
 	log     *slog.Logger
 	metrics *metrics
@@ -32,7 +33,7 @@ type Node struct {
 }
 
 // New returns a node over an opened repo and store. The caller closes both.
-func New(repo *Repo, st *store.Store, log *slog.Logger) *Node {
+func New(repo *repo.Repo, st *store.Store, log *slog.Logger) *Node {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -48,7 +49,7 @@ func New(repo *Repo, st *store.Store, log *slog.Logger) *Node {
 func (n *Node) Store() *store.Store { return n.store }
 
 // Repo returns the node's repo.
-func (n *Node) Repo() *Repo { return n.repo }
+func (n *Node) Repo() *repo.Repo { return n.repo }
 
 // policy is what governance says attribution should obey: the current
 // state; for a node of no network yet, its own key as the only steward.

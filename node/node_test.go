@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
 )
@@ -18,7 +19,7 @@ import (
 // newTestNode makes a node with a fresh repo and an in-memory store.
 func newTestNode(t testing.TB) *Node {
 	t.Helper()
-	repo, err := Init(filepath.Join(t.TempDir(), "repo"), InitOptions{APIAddr: "127.0.0.1:0"})
+	r, err := repo.Init(filepath.Join(t.TempDir(), "repo"), repo.InitOptions{APIAddr: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +28,7 @@ func newTestNode(t testing.TB) *Node {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	return New(repo, st, nil)
+	return New(r, st, nil)
 }
 
 func fileEntry(name, content string) FileEntry {
@@ -383,39 +384,6 @@ func TestAPIToken(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("with token: status %d, want 200", resp.StatusCode)
-	}
-}
-
-func TestInitRefusesExistingRepo(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "repo")
-	if _, err := Init(dir, InitOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	cfg, _ := os.ReadFile(filepath.Join(dir, configFile))
-	key, _ := os.ReadFile(filepath.Join(dir, keysDir, "node.key"))
-	_, err := Init(dir, InitOptions{APIAddr: "127.0.0.1:9"})
-	if !protocol.IsKind(err, protocol.Exists) || !strings.Contains(err.Error(), "nothing was changed") {
-		t.Fatalf("second init: %v, want an exists error", err)
-	}
-	cfg2, _ := os.ReadFile(filepath.Join(dir, configFile))
-	key2, _ := os.ReadFile(filepath.Join(dir, keysDir, "node.key"))
-	if string(cfg) != string(cfg2) || string(key) != string(key2) {
-		t.Error("second init changed the repo")
-	}
-	fi, err := os.Stat(filepath.Join(dir, keysDir, "node.key"))
-	if err != nil || fi.Mode().Perm() != 0o600 {
-		t.Errorf("node key mode = %v, %v; want 0600", fi.Mode().Perm(), err)
-	}
-}
-
-func TestConfigRefusesOpenAPIWithoutToken(t *testing.T) {
-	_, err := Init(filepath.Join(t.TempDir(), "r"), InitOptions{APIAddr: "0.0.0.0:5780"})
-	if !protocol.IsKind(err, protocol.Invalid) || !strings.Contains(err.Error(), "api_token") {
-		t.Fatalf("init with a public API and no token: %v", err)
-	}
-	_, err = Init(filepath.Join(t.TempDir(), "r"), InitOptions{Listen: []string{"/ip4/1.2.3.4/tcpx/1"}})
-	if !protocol.IsKind(err, protocol.Invalid) || !strings.Contains(err.Error(), "multiaddr") {
-		t.Fatalf("init with a bad listen address: %v", err)
 	}
 }
 

@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 
+	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/node/swarm"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
@@ -35,7 +36,7 @@ func (n *Node) Keys(context.Context) ([]KeyInfo, error) {
 
 // NewKey creates a named key.
 func (n *Node) NewKey(_ context.Context, name string) (KeyInfo, error) {
-	if name == nodeKeyName {
+	if name == repo.NodeKeyName {
 		return KeyInfo{}, protocol.E("new key", protocol.Exists, "%q names the node key", name)
 	}
 	k, err := n.repo.Keys.New(name)

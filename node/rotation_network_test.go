@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/commons-p2p/commons/node/fetch"
+	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/node/swarm"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
@@ -171,7 +172,7 @@ func TestDaemonPublishesOwnRotationsAtStart(t *testing.T) {
 	o := swarmOptions{gossip: true}
 	listener := startNetNode(t, filepath.Join(t.TempDir(), "listener"), genesis, o)
 	dir := filepath.Join(t.TempDir(), "rotated")
-	if _, err := Init(dir, InitOptions{Genesis: genesis, APIAddr: "127.0.0.1:0"}); err != nil {
+	if _, err := repo.Init(dir, repo.InitOptions{Genesis: genesis, APIAddr: "127.0.0.1:0"}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := RotateKey(dir, "", "", nil, nil)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
 )
 
@@ -358,7 +359,7 @@ func (s *Swarm) runJSON(ctx context.Context, v any, args ...string) error {
 func (s *Swarm) env() []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, node.EnvRepo+"=") && !strings.HasPrefix(kv, "HOME=") {
+		if !strings.HasPrefix(kv, repo.EnvPath+"=") && !strings.HasPrefix(kv, "HOME=") {
 			env = append(env, kv)
 		}
 	}
@@ -393,13 +394,13 @@ func freePorts(count int) ([]int, error) {
 }
 
 // setGossip writes "gossip" into a repo's config.
-func setGossip(repo string, on bool) error {
-	path := filepath.Join(repo, "config.json")
+func setGossip(dir string, on bool) error {
+	path := filepath.Join(dir, "config.json")
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return err
 	}
-	var c node.Config
+	var c repo.Config
 	if err := json.Unmarshal(b, &c); err != nil {
 		return fmt.Errorf("testnet: %s: %w", path, err)
 	}

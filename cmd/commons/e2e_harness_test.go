@@ -20,7 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/node/repo"
 )
 
 var (
@@ -90,7 +90,7 @@ func commons(t *testing.T, stdin []byte, args ...string) result {
 func e2eEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, node.EnvRepo+"=") && !strings.HasPrefix(kv, "HOME=") {
+		if !strings.HasPrefix(kv, repo.EnvPath+"=") && !strings.HasPrefix(kv, "HOME=") {
 			env = append(env, kv)
 		}
 	}

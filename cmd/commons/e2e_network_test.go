@@ -11,8 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/commons-p2p/commons/node"
-	"github.com/commons-p2p/commons/node/p2p"
+	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
 )
 
@@ -23,7 +22,7 @@ func testPeerAddr(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pid, err := node.PeerIDOf(k)
+	pid, err := repo.PeerIDOf(k)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +48,7 @@ func TestSwarmKeyNew(t *testing.T) {
 		t.Errorf("swarm key file mode %v, want 0600", st.Mode().Perm())
 	}
 	key, _ := os.ReadFile(file)
-	if _, err := p2p.ParseSwarmKey(key); err != nil {
+	if _, err := repo.ParseSwarmKey(key); err != nil {
 		t.Errorf("the swarm key written does not parse: %v\n%s", err, key)
 	}
 	if !strings.HasPrefix(string(key), "/key/swarm/psk/1.0.0/\n/base16/\n") {
@@ -70,7 +69,7 @@ func TestSwarmKeyNew(t *testing.T) {
 	if r.code != 0 || r.stderr != "" {
 		t.Fatalf("swarm key new to stdout:\n%s", r)
 	}
-	if _, err := p2p.ParseSwarmKey([]byte(r.stdout)); err != nil {
+	if _, err := repo.ParseSwarmKey([]byte(r.stdout)); err != nil {
 		t.Errorf("the swarm key printed does not parse: %v\n%s", err, r.stdout)
 	}
 	if r.stdout == string(key) {

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
 )
 
@@ -432,7 +433,7 @@ func TestNoDaemon(t *testing.T) {
 
 	// $COMMONS_PATH names the repo when --repo does not.
 	cmd := exec.Command(commonsBinary(t), "id")
-	cmd.Env = append(e2eEnv(), node.EnvRepo+"="+empty)
+	cmd.Env = append(e2eEnv(), repo.EnvPath+"="+empty)
 	out, err := cmd.CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "repo "+empty) {
 		t.Errorf("COMMONS_PATH: %v %s", err, out)

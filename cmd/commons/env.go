@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
 )
 
@@ -24,7 +25,7 @@ type Env struct {
 
 // Repo returns the repo directory: --repo, else $COMMONS_PATH, else
 // ~/.commons.
-func (e *Env) Repo() (string, error) { return node.ResolveRepo(e.RepoFlag) }
+func (e *Env) Repo() (string, error) { return repo.Resolve(e.RepoFlag) }
 
 // Client returns a client of the daemon serving the repo.
 func (e *Env) Client() (*node.Client, error) {

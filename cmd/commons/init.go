@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 
-	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/node/repo"
 )
 
 // InitCommand creates a repo: node key, config and data directory.
@@ -32,8 +32,8 @@ nothing: init refuses and changes nothing.
 
 func (InitCommand) Flags() []Flag {
 	return []Flag{
-		{Name: "api", Value: "ADDR", Help: "the HTTP API's address (default " + node.DefaultAPIAddr + ")"},
-		{Name: "listen", Value: "MULTIADDR", Repeat: true, Help: "a libp2p listen address (default " + node.DefaultListen + " and " + node.DefaultListenQUIC + "; a private network listens on TCP only)"},
+		{Name: "api", Value: "ADDR", Help: "the HTTP API's address (default " + repo.DefaultAPIAddr + ")"},
+		{Name: "listen", Value: "MULTIADDR", Repeat: true, Help: "a libp2p listen address (default " + repo.DefaultListen + " and " + repo.DefaultListenQUIC + "; a private network listens on TCP only)"},
 		{Name: "genesis", Value: "FILE", Help: "join the network this genesis founds"},
 		{Name: "bootstrap", Value: "MULTIADDR", Repeat: true, Help: "a peer to join the network through, ending in /p2p/PEER"},
 		{Name: "swarm-key", Value: "FILE", Help: "the swarm key of a private network"},
@@ -67,7 +67,7 @@ func (InitCommand) Run(_ context.Context, env *Env, args *Args) error {
 	if err != nil {
 		return err
 	}
-	repo, err := node.Init(dir, node.InitOptions{
+	r, err := repo.Init(dir, repo.InitOptions{
 		Keystore:  keystore,
 		APIAddr:   args.Get("api"),
 		Listen:    args.All("listen"),
@@ -85,7 +85,7 @@ func (InitCommand) Run(_ context.Context, env *Env, args *Args) error {
 		Repo      string   `json:"repo"`
 		Bootstrap []string `json:"bootstrap"`
 		Private   bool     `json:"private"` // the repo holds a swarm key
-	}{repo.NodeKey.DID().String(), repo.PeerID.String(), repo.Network.String(), repo.Dir, repo.Config.Bootstrap, swarmKey != nil}
+	}{r.NodeKey.DID().String(), r.PeerID.String(), r.Network.String(), r.Dir, r.Config.Bootstrap, swarmKey != nil}
 	if out.Bootstrap == nil {
 		out.Bootstrap = []string{}
 	}
@@ -94,7 +94,7 @@ func (InitCommand) Run(_ context.Context, env *Env, args *Args) error {
 		t.row("did:", out.DID)
 		t.row("peer id:", out.PeerID)
 		if out.Network != "" {
-			t.row("network:", safe(out.Network+" ("+safeText(repo.Genesis.Name)+")"))
+			t.row("network:", safe(out.Network+" ("+safeText(r.Genesis.Name)+")"))
 		} else {
 			t.row("network:", "none yet (the daemon joins its --genesis, or founds a commons of one)")
 		}

@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 
-	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/node/repo"
 )
 
 // KeyEncryptCommand encrypts a plain keystore in place.
@@ -36,7 +36,7 @@ func (KeyEncryptCommand) Run(_ context.Context, env *Env, args *Args) error {
 	if err != nil {
 		return err
 	}
-	done, err := node.EncryptKeys(dir, src, terminalAsker(env, true))
+	done, err := repo.EncryptKeys(dir, src, terminalAsker(env, true))
 	if err != nil {
 		return err
 	}

@@ -12,7 +12,7 @@ import (
 	ma "github.com/multiformats/go-multiaddr"
 
 	"github.com/commons-p2p/commons/node"
-	"github.com/commons-p2p/commons/node/p2p"
+	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
 )
 
@@ -109,7 +109,7 @@ func checkListenFlags(args *Args) error {
 // parseMultiaddr parses a multiaddr given as flag; its error, a usage
 // error, names the flag and the value once.
 func parseMultiaddr(flag, s string) (ma.Multiaddr, error) {
-	m, err := node.ParseMultiaddr(s)
+	m, err := repo.ParseMultiaddr(s)
 	return m, badArg(flag, err)
 }
 
@@ -132,7 +132,7 @@ func readSwarmKeyFlag(path string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--swarm-key: %w", err)
 	}
-	if _, err := p2p.ParseSwarmKey(b); err != nil {
+	if _, err := repo.ParseSwarmKey(b); err != nil {
 		return nil, fmt.Errorf("--swarm-key %q: %w", path, err)
 	}
 	return b, nil

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
 )
 
@@ -84,7 +85,7 @@ func TestCheckPeerAddrs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pid, err := node.PeerIDOf(k)
+	pid, err := repo.PeerIDOf(k)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,14 +8,14 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/node/repo"
 )
 
 // terminalAsker asks for the keystore's passphrase on the terminal,
 // without echo; nil when stdin is not a terminal, so that a daemon started
 // by a service manager fails with a clear error rather than wait. With
 // confirm it asks twice and refuses two different answers.
-func terminalAsker(env *Env, confirm bool) node.PassphraseAsker {
+func terminalAsker(env *Env, confirm bool) repo.PassphraseAsker {
 	f, ok := env.Stdin.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
 		return nil
@@ -50,8 +50,8 @@ var passphraseFlags = []Flag{
 
 // keystoreFlags reads the passphrase flags; a file's path is made absolute,
 // for the daemon to find it from any directory.
-func keystoreFlags(args *Args) (node.KeystoreConfig, error) {
-	c := node.KeystoreConfig{PassphraseFile: args.Get("passphrase-file"), PassphraseEnv: args.Get("passphrase-env")}
+func keystoreFlags(args *Args) (repo.KeystoreConfig, error) {
+	c := repo.KeystoreConfig{PassphraseFile: args.Get("passphrase-file"), PassphraseEnv: args.Get("passphrase-env")}
 	if c.PassphraseFile != "" && c.PassphraseEnv != "" {
 		return c, usagef("give --passphrase-file or --passphrase-env, not both")
 	}

@@ -9,7 +9,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/commons-p2p/commons/node/p2p"
+	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
 )
 
@@ -45,7 +45,7 @@ func (SwarmKeyNewCommand) Run(_ context.Context, env *Env, args *Args) error {
 	if !args.Has("out") && env.JSON {
 		return usagef("--json needs --out FILE: the key itself is not JSON")
 	}
-	key, err := p2p.NewSwarmKey(rand.Reader)
+	key, err := repo.NewSwarmKey(rand.Reader)
 	if err != nil {
 		return err
 	}

@@ -1,11 +1,9 @@
 package p2p_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"net"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/commons-p2p/commons/node/p2p"
+	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
 )
 
@@ -72,7 +71,7 @@ func TestHostListensTCPAndQUIC(t *testing.T) {
 }
 
 func TestHostRefusesBadConfig(t *testing.T) {
-	psk, err := p2p.ParseSwarmKey(mustSwarmKey(t))
+	psk, err := repo.ParseSwarmKey(mustSwarmKey(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,75 +117,19 @@ func TestHostRefusesBadConfig(t *testing.T) {
 
 func mustSwarmKey(t testing.TB) []byte {
 	t.Helper()
-	b, err := p2p.NewSwarmKey(rand.Reader)
+	b, err := repo.NewSwarmKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return b
 }
 
-func TestSwarmKeyFormat(t *testing.T) {
-	b := mustSwarmKey(t)
-	if !regexp.MustCompile(`\A/key/swarm/psk/1\.0\.0/\n/base16/\n[0-9a-f]{64}\n\z`).Match(b) {
-		t.Fatalf("swarm key file %q is not in the v1 base16 format", b)
-	}
-	psk, err := p2p.ParseSwarmKey(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(psk) != 32 {
-		t.Fatalf("key of %d bytes", len(psk))
-	}
-	// Written by other tools: CRLF line ends, no final newline, base64.
-	crlf := bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n"))
-	for _, v := range [][]byte{crlf, bytes.TrimSuffix(b, []byte("\n"))} {
-		got, err := p2p.ParseSwarmKey(v)
-		if err != nil || !bytes.Equal(got, psk) {
-			t.Errorf("ParseSwarmKey(%q) = %x, %v; want %x", v, got, err, psk)
-		}
-	}
-	b64 := []byte("/key/swarm/psk/1.0.0/\n/base64/\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n")
-	if got, err := p2p.ParseSwarmKey(b64); err != nil || got[31] != 31 {
-		t.Errorf("base64 key: %x, %v", got, err)
-	}
-	// The same randomness gives the same key; different, different.
-	if other := mustSwarmKey(t); bytes.Equal(other, b) {
-		t.Error("two new swarm keys are equal")
-	}
-}
-
-func TestParseSwarmKeyErrors(t *testing.T) {
-	hex := strings.Repeat("ab", 32)
-	for _, tc := range []struct {
-		name, in, want string
-	}{
-		{"empty", "", "is not a swarm key header"},
-		{"other header", "/key/swarm/psk/2.0.0/\n/base16/\n" + hex + "\n", "is not a swarm key header"},
-		{"bare hex", hex + "\n", "is not a swarm key header"},
-		{"unknown encoding", "/key/swarm/psk/1.0.0/\n/base58/\n" + hex + "\n", "unknown encoding"},
-		{"short", "/key/swarm/psk/1.0.0/\n/base16/\n" + hex[:62] + "\n", "key is 62 characters, want 64"},
-		{"long", "/key/swarm/psk/1.0.0/\n/base16/\n" + hex + "00\n", "key is 66 characters, want 64"},
-		{"not hex", "/key/swarm/psk/1.0.0/\n/base16/\n" + strings.Repeat("zz", 32) + "\n", "invalid byte"},
-		{"huge", "/key/swarm/psk/1.0.0/\n/base16/\n" + strings.Repeat(hex, 100), "too long for a swarm key file"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := p2p.ParseSwarmKey([]byte(tc.in))
-			if err == nil {
-				t.Fatalf("ParseSwarmKey succeeded, want %q", tc.want)
-			}
-			if !strings.Contains(err.Error(), tc.want) || !protocol.IsKind(err, protocol.Invalid) {
-				t.Errorf("error %q (kind %v), want invalid and %q", err, protocol.KindOf(err), tc.want)
-			}
-		})
-	}
-}
-
 // A private network: hosts with the same swarm key connect; a host with
 // another key, or none, cannot even complete a handshake, in either
 // direction.
 func TestPrivateNetwork(t *testing.T) {
-	key1, _ := p2p.ParseSwarmKey(mustSwarmKey(t))
-	key2, _ := p2p.ParseSwarmKey(mustSwarmKey(t))
+	key1, _ := repo.ParseSwarmKey(mustSwarmKey(t))
+	key2, _ := repo.ParseSwarmKey(mustSwarmKey(t))
 	a := newHost(t, newKey(t), key1)
 	defer a.Close()
 	b := newHost(t, newKey(t), key1)

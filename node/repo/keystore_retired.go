@@ -1,4 +1,4 @@
-package node
+package repo
 
 import (
 	"errors"
@@ -24,6 +24,13 @@ type RetiredKey struct {
 	Key  *protocol.Key
 }
 
+// RetiredPath is the file in which Retire keeps key k, which was called
+// name.
+func (ks *Keystore) RetiredPath(name string, k *protocol.Key) string {
+	path, _ := ks.retiredFile(name, k)
+	return path
+}
+
 // retiredFile is the file of key k, which was called name.
 func (ks *Keystore) retiredFile(name string, k *protocol.Key) (path, fileName string) {
 	multibase := strings.TrimPrefix(k.DID().String(), "did:key:")
@@ -31,9 +38,9 @@ func (ks *Keystore) retiredFile(name string, k *protocol.Key) (path, fileName st
 	return filepath.Join(ks.dir, retiredDir, fileName+".key"), retiredDir + "/" + fileName
 }
 
-// retire keeps k, which was called name, among the retired keys: written
+// Retire keeps k, which was called name, among the retired keys: written
 // whole and synced, encrypted when the keystore is.
-func (ks *Keystore) retire(name string, k *protocol.Key) error {
+func (ks *Keystore) Retire(name string, k *protocol.Key) error {
 	if err := os.MkdirAll(filepath.Join(ks.dir, retiredDir), 0o700); err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package node
+package repo
 
 import (
 	"crypto/ed25519"
@@ -18,9 +18,9 @@ import (
 	"github.com/commons-p2p/commons/protocol"
 )
 
-// nodeKeyName names the node key in the keystore and on the command line
+// NodeKeyName names the node key in the keystore and on the command line
 // (`--as node` is the same as no --as).
-const nodeKeyName = "node"
+const NodeKeyName = "node"
 
 // Keystore holds a node's named Ed25519 keys, one file each, mode 0600:
 // plain, or encrypted under a passphrase (keyfile.go). A keystore whose
@@ -58,7 +58,7 @@ func (ks *Keystore) New(name string) (*protocol.Key, error) {
 	}
 	ks.mu.Lock()
 	defer ks.mu.Unlock()
-	path := ks.path(name)
+	path := ks.Path(name)
 	if exists(path) {
 		return nil, protocol.E("new key", protocol.Exists, "a key named %q already exists", name)
 	}
@@ -123,10 +123,10 @@ func (ks *Keystore) readDIDs() map[protocol.DID]bool {
 	entries, _ := os.ReadDir(ks.dir) // an unreadable keystore trusts only the node key
 	for _, e := range entries {
 		name, ok := strings.CutSuffix(e.Name(), ".key")
-		if !ok || name == nodeKeyName || CheckKeyName(name) != nil {
+		if !ok || name == NodeKeyName || CheckKeyName(name) != nil {
 			continue
 		}
-		if did, err := keyFileDID(ks.path(name), name); err == nil {
+		if did, err := keyFileDID(ks.Path(name), name); err == nil {
 			ks.dids[did] = true
 		}
 	}
@@ -142,7 +142,7 @@ func (ks *Keystore) readDIDs() map[protocol.DID]bool {
 
 // Get returns the key called name; "" and "node" are the node key.
 func (ks *Keystore) Get(name string) (*protocol.Key, error) {
-	if name == "" || name == nodeKeyName {
+	if name == "" || name == NodeKeyName {
 		return ks.node, nil
 	}
 	if err := CheckKeyName(name); err != nil {
@@ -178,12 +178,12 @@ func (ks *Keystore) List() ([]KeyEntry, error) {
 	}
 	var names []string
 	for _, e := range entries {
-		if n, ok := strings.CutSuffix(e.Name(), ".key"); ok && n != nodeKeyName && CheckKeyName(n) == nil {
+		if n, ok := strings.CutSuffix(e.Name(), ".key"); ok && n != NodeKeyName && CheckKeyName(n) == nil {
 			names = append(names, n)
 		}
 	}
 	sort.Strings(names)
-	out := []KeyEntry{{Name: nodeKeyName, Key: ks.node}}
+	out := []KeyEntry{{Name: NodeKeyName, Key: ks.node}}
 	for _, n := range names {
 		k, err := ks.Get(n)
 		if err != nil {
@@ -194,10 +194,10 @@ func (ks *Keystore) List() ([]KeyEntry, error) {
 	return out, nil
 }
 
-func (ks *Keystore) path(name string) string { return filepath.Join(ks.dir, name+".key") }
+func (ks *Keystore) Path(name string) string { return filepath.Join(ks.dir, name+".key") }
 
 func (ks *Keystore) load(name string) (*protocol.Key, error) {
-	k, _, err := readKey(ks.path(name), name, ks.passphrase)
+	k, _, err := readKey(ks.Path(name), name, ks.passphrase)
 	return k, err
 }
 

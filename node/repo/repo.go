@@ -1,4 +1,4 @@
-package node
+package repo
 
 import (
 	"crypto/ed25519"
@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 
@@ -13,43 +14,33 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/pnet"
 
-	"github.com/commons-p2p/commons/node/p2p"
 	"github.com/commons-p2p/commons/protocol"
 )
 
-// A repo directory holds everything a node owns:
-//
-//	config.json    Config
-//	genesis.json   the genesis of the repo's network, as given (genesis.go)
-//	keys/node.key  the node key (libp2p protobuf encoding, or encrypted
-//	               as keyfile.go says; mode 0600)
-//	keys/NAME.key  named keys of the keystore, same encodings
-//	data/          the Badger store
-//	api            the address the running daemon's HTTP API listens on
-//	api.token      the API token, when the config sets one (mode 0600)
+// The names of the repo's files and directories (doc.go, "Layout").
 const (
-	configFile   = "config.json"
-	keysDir      = "keys"
-	dataDir      = "data"
-	apiFile      = "api"
-	tokenFile    = "api.token"
-	swarmKeyFile = "swarm.key"
+	ConfigFile   = "config.json"
+	SwarmKeyFile = "swarm.key"
+	KeysDir      = "keys"
+	StoreDir     = "data"
+	APIFile      = "api"
+	APITokenFile = "api.token"
 )
 
-// EnvRepo names the environment variable that sets the repo directory.
-const EnvRepo = "COMMONS_PATH"
+// EnvPath names the environment variable that sets the repo directory.
+const EnvPath = "COMMONS_PATH"
 
-// ResolveRepo returns the repo directory: flag if set, else $COMMONS_PATH,
+// Resolve returns the repo directory: flag if set, else $COMMONS_PATH,
 // else ~/.commons.
-func ResolveRepo(flag string) (string, error) {
+func Resolve(flag string) (string, error) {
 	dir := flag
 	if dir == "" {
-		dir = os.Getenv(EnvRepo)
+		dir = os.Getenv(EnvPath)
 	}
 	if dir == "" {
 		home, err := os.UserHomeDir()
 		if err != nil {
-			return "", fmt.Errorf("find repo: no --repo, no $%s and no home directory: %w", EnvRepo, err)
+			return "", fmt.Errorf("find repo: no --repo, no $%s and no home directory: %w", EnvPath, err)
 		}
 		dir = filepath.Join(home, ".commons")
 	}
@@ -65,7 +56,8 @@ type Repo struct {
 	Keys    *Keystore
 
 	// Genesis founds the network the repo belongs to and Network is its ID;
-	// nil and zero until the repo joins one (see JoinNetwork).
+	// nil and zero until the repo joins one (see JoinNetwork and
+	// SettleNetwork).
 	Genesis *protocol.Genesis
 	Network protocol.NetworkID
 
@@ -100,7 +92,7 @@ type InitOptions struct {
 // anything else.
 func Init(dir string, opts InitOptions) (*Repo, error) {
 	const op = "init"
-	if _, err := os.Stat(filepath.Join(dir, configFile)); err == nil {
+	if _, err := os.Stat(filepath.Join(dir, ConfigFile)); err == nil {
 		return nil, protocol.E(op, protocol.Exists, "%s already holds a commons repo; nothing was changed", dir)
 	}
 	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
@@ -115,13 +107,13 @@ func Init(dir string, opts InitOptions) (*Repo, error) {
 	}
 	cfg.Bootstrap = opts.Bootstrap
 	if opts.SwarmKey != nil {
-		if _, err := p2p.ParseSwarmKey(opts.SwarmKey); err != nil {
+		if _, err := ParseSwarmKey(opts.SwarmKey); err != nil {
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
-		cfg.Listen = tcpOnly(cfg.Listen)
+		cfg.Listen = TCPOnly(cfg.Listen)
 	}
 	cfg.Keystore = opts.Keystore
-	if err := cfg.validate(); err != nil {
+	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	var passphrase []byte
@@ -142,7 +134,23 @@ func Init(dir string, opts InitOptions) (*Repo, error) {
 		removeInit(dir, existed)
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
-	return OpenRepo(dir)
+	return Open(dir)
+}
+
+// OpenOrInit opens the repo in dir, creating it first when there is none,
+// to belong to the network of genesis when that is not nil; undo, not nil
+// only then, removes what the creation wrote.
+func OpenOrInit(dir string, genesis []byte, ask PassphraseAsker, log *slog.Logger) (r *Repo, undo func(), err error) {
+	r, err = OpenAsking(dir, ask)
+	if !protocol.IsKind(err, protocol.NotFound) {
+		return r, nil, err
+	}
+	log.Info("creating repo", "repo", dir)
+	existed := exists(dir)
+	if r, err = Init(dir, InitOptions{Genesis: genesis}); err != nil {
+		return nil, nil, err
+	}
+	return r, func() { removeInit(dir, existed) }, nil
 }
 
 // removeInit removes what Init wrote into dir: dir itself unless it
@@ -152,16 +160,16 @@ func removeInit(dir string, existed bool) {
 		os.RemoveAll(dir)
 		return
 	}
-	for _, name := range []string{configFile, genesisFile, swarmKeyFile, keysDir, dataDir, apiFile, tokenFile} {
+	for _, name := range []string{ConfigFile, GenesisFile, SwarmKeyFile, KeysDir, StoreDir, APIFile, APITokenFile} {
 		os.RemoveAll(filepath.Join(dir, name))
 	}
 }
 
 func initFiles(dir string, cfg Config, genesis, swarmKey, passphrase []byte) error {
-	if err := os.MkdirAll(filepath.Join(dir, keysDir), 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Join(dir, KeysDir), 0o700); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Join(dir, dataDir), 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Join(dir, StoreDir), 0o700); err != nil {
 		return err
 	}
 	if err := os.Chmod(dir, 0o700); err != nil {
@@ -175,51 +183,51 @@ func initFiles(dir string, cfg Config, genesis, swarmKey, passphrase []byte) err
 	if err != nil {
 		return err
 	}
-	if err := writeKey(filepath.Join(dir, keysDir, nodeKeyName+".key"), nodeKeyName, nk, passphrase); err != nil {
+	if err := writeKey(filepath.Join(dir, KeysDir, NodeKeyName+".key"), NodeKeyName, nk, passphrase); err != nil {
 		return err
 	}
 	if swarmKey != nil {
-		if err := writeFileNew(filepath.Join(dir, swarmKeyFile), swarmKey, 0o600); err != nil {
+		if err := writeFileNew(filepath.Join(dir, SwarmKeyFile), swarmKey, 0o600); err != nil {
 			return err
 		}
 	}
 	if genesis != nil {
-		if err := writeFileNew(filepath.Join(dir, genesisFile), genesis, 0o644); err != nil {
+		if err := writeFileNew(filepath.Join(dir, GenesisFile), genesis, 0o644); err != nil {
 			return err
 		}
 	}
 	// The config is written last: its presence marks a complete repo.
-	return writeConfig(filepath.Join(dir, configFile), cfg)
+	return writeConfig(filepath.Join(dir, ConfigFile), cfg)
 }
 
-// OpenRepo opens an initialised repo. An encrypted keystore takes its
+// Open opens an initialised repo. An encrypted keystore takes its
 // passphrase from the file or variable the config names.
-func OpenRepo(dir string) (*Repo, error) { return OpenRepoAsking(dir, nil) }
+func Open(dir string) (*Repo, error) { return OpenAsking(dir, nil) }
 
-// OpenRepoAsking opens an initialised repo, calling ask for the passphrase
+// OpenAsking opens an initialised repo, calling ask for the passphrase
 // of an encrypted keystore whose config names no file or variable. A
 // wrong passphrase opens nothing.
-func OpenRepoAsking(dir string, ask PassphraseAsker) (*Repo, error) {
+func OpenAsking(dir string, ask PassphraseAsker) (*Repo, error) {
 	const op = "open repo"
-	cfg, err := readConfig(filepath.Join(dir, configFile))
+	cfg, err := readConfig(filepath.Join(dir, ConfigFile))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, protocol.E(op, protocol.NotFound, "%s is not a commons repo (run `commons init --repo %s`)", dir, dir)
 	}
 	if err != nil {
 		return nil, err
 	}
-	if err := cfg.validate(); err != nil {
+	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	ks := &Keystore{dir: filepath.Join(dir, keysDir)}
-	if encrypted, err := keyFileEncrypted(ks.path(nodeKeyName)); err != nil {
+	ks := &Keystore{dir: filepath.Join(dir, KeysDir)}
+	if encrypted, err := KeyFileEncrypted(ks.Path(NodeKeyName)); err != nil {
 		return nil, fmt.Errorf("%s: node key: %w", op, err)
 	} else if encrypted {
 		if ks.passphrase, err = cfg.Keystore.passphrase(ask); err != nil {
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
 	}
-	nk, err := ks.load(nodeKeyName)
+	nk, err := ks.load(NodeKeyName)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err) // the keystore names the key
 	}
@@ -228,7 +236,7 @@ func OpenRepoAsking(dir string, ask PassphraseAsker) (*Repo, error) {
 		return nil, err
 	}
 	ks.node = nk
-	g, nid, err := readGenesis(dir)
+	g, nid, err := ReadGenesis(dir)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
@@ -241,16 +249,16 @@ func OpenRepoAsking(dir string, ask PassphraseAsker) (*Repo, error) {
 
 // readSwarmKey reads DIR/swarm.key; nil when there is none.
 func readSwarmKey(dir string) (pnet.PSK, error) {
-	b, err := os.ReadFile(filepath.Join(dir, swarmKeyFile))
+	b, err := os.ReadFile(filepath.Join(dir, SwarmKeyFile))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	psk, err := p2p.ParseSwarmKey(b)
+	psk, err := ParseSwarmKey(b)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, swarmKeyFile), err)
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, SwarmKeyFile), err)
 	}
 	return psk, nil
 }
@@ -265,30 +273,11 @@ func PeerIDOf(k *protocol.Key) (peer.ID, error) {
 	return peer.IDFromPublicKey(pk)
 }
 
-// Libp2pKey returns k as a libp2p private key.
-func Libp2pKey(k *protocol.Key) (crypto.PrivKey, error) {
-	return crypto.UnmarshalEd25519PrivateKey(k.Private())
-}
-
-// SetAPIAddr records (or, with "", removes) the address the daemon's API
-// listens on, for the CLI to find.
-func (r *Repo) SetAPIAddr(addr string) error {
-	p := filepath.Join(r.Dir, apiFile)
-	if addr == "" {
-		err := os.Remove(p)
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil
-		}
-		return err
-	}
-	return writeFileAtomic(p, []byte(addr+"\n"), 0o644)
-}
-
 // DataDir is where the store lives.
-func (r *Repo) DataDir() string { return filepath.Join(r.Dir, dataDir) }
+func (r *Repo) DataDir() string { return filepath.Join(r.Dir, StoreDir) }
 
-// keyFileEncrypted reports whether the key file at path is encrypted.
-func keyFileEncrypted(path string) (bool, error) {
+// KeyFileEncrypted reports whether the key file at path is encrypted.
+func KeyFileEncrypted(path string) (bool, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return false, err

@@ -1,4 +1,4 @@
-package node
+package repo
 
 import (
 	"cmp"
@@ -15,7 +15,6 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	ma "github.com/multiformats/go-multiaddr"
 
-	"github.com/commons-p2p/commons/node/p2p"
 	"github.com/commons-p2p/commons/protocol"
 )
 
@@ -25,6 +24,11 @@ const (
 	DefaultListen     = "/ip4/0.0.0.0/tcp/4780"
 	DefaultListenQUIC = "/ip4/0.0.0.0/udp/4780/quic-v1"
 )
+
+// defaultMaxConns is the connections the peer-to-peer host admits when
+// Limits.MaxConns is zero: node/p2p's DefaultMaxConns, which this package
+// does not import (a test in node checks that the two agree).
+const defaultMaxConns = 128
 
 // Config is DIR/config.json. Fields left zero take the defaults above.
 type Config struct {
@@ -109,8 +113,8 @@ type Storage struct {
 	Trusted []protocol.DID `json:"trusted,omitempty"`
 }
 
-// withDefaults fills the zero fields of s.
-func (s Storage) withDefaults() Storage {
+// WithDefaults fills the zero fields of s.
+func (s Storage) WithDefaults() Storage {
 	s.SignerObjects = cmp.Or(s.SignerObjects, DefaultSignerObjects)
 	s.SignerBytes = cmp.Or(s.SignerBytes, DefaultSignerBytes)
 	s.PeerObjects = cmp.Or(s.PeerObjects, DefaultPeerObjects)
@@ -132,7 +136,7 @@ func (s Storage) validate() error {
 }
 
 // Limits are the connection and resource limits of the peer-to-peer host
-// (SPEC.md §6.1). Zero means the default.
+// (SPEC.md §7.2; doc.go lists the defaults). Zero means the default.
 type Limits struct {
 	ConnLow  int `json:"conn_low,omitempty"`  // connection manager: trim down to this many
 	ConnHigh int `json:"conn_high,omitempty"` // connection manager: trim when above this many
@@ -151,7 +155,9 @@ func defaultConfig() Config {
 	return Config{API: DefaultAPIAddr, Listen: []string{DefaultListen, DefaultListenQUIC}}
 }
 
-func (c *Config) validate() error {
+// Validate checks the config, as Open does and as the daemon does again
+// with the overrides of one run.
+func (c *Config) Validate() error {
 	host, _, err := net.SplitHostPort(c.API)
 	if err != nil {
 		return protocol.E("config", protocol.Invalid, "api address %q: %v", c.API, err)
@@ -164,7 +170,7 @@ func (c *Config) validate() error {
 			return protocol.E("config", protocol.Invalid, "listen address %w", err)
 		}
 	}
-	if _, err := parseBootstrap(c.Bootstrap); err != nil {
+	if _, err := ParseBootstrap(c.Bootstrap); err != nil {
 		return err
 	}
 	l := c.Limits
@@ -174,7 +180,7 @@ func (c *Config) validate() error {
 	if l.ConnLow > 0 && l.ConnHigh > 0 && l.ConnLow > l.ConnHigh {
 		return protocol.E("config", protocol.Invalid, "limits: conn_low %d is above conn_high %d", l.ConnLow, l.ConnHigh)
 	}
-	if maxConns := cmp.Or(l.MaxConns, p2p.DefaultMaxConns); l.MaxConnsInbound > maxConns {
+	if maxConns := cmp.Or(l.MaxConns, defaultMaxConns); l.MaxConnsInbound > maxConns {
 		return protocol.E("config", protocol.Invalid, "limits: max_conns_inbound %d is above max_conns %d", l.MaxConnsInbound, maxConns)
 	}
 	if err := c.Keystore.validate(); err != nil {
@@ -194,6 +200,9 @@ func readConfig(path string) (Config, error) {
 	}
 	return c, nil
 }
+
+// WriteConfig writes r.Config to the repo's config.json.
+func (r *Repo) WriteConfig() error { return writeConfig(filepath.Join(r.Dir, ConfigFile), r.Config) }
 
 func writeConfig(path string, c Config) error {
 	b, err := json.MarshalIndent(c, "", "  ")
@@ -258,9 +267,9 @@ func ParseMultiaddr(s string) (ma.Multiaddr, error) {
 	return m, nil
 }
 
-// parseBootstrap reads bootstrap multiaddrs, each ending in /p2p/PEER.
+// ParseBootstrap reads bootstrap multiaddrs, each ending in /p2p/PEER.
 // Addresses of one peer are merged.
-func parseBootstrap(addrs []string) ([]peer.AddrInfo, error) {
+func ParseBootstrap(addrs []string) ([]peer.AddrInfo, error) {
 	var ms []ma.Multiaddr
 	for _, a := range addrs {
 		m, err := ParseMultiaddr(a)
@@ -279,9 +288,9 @@ func parseBootstrap(addrs []string) ([]peer.AddrInfo, error) {
 	return infos, nil
 }
 
-// tcpOnly drops the QUIC addresses of listen: a private network runs over
+// TCPOnly drops the QUIC addresses of listen: a private network runs over
 // TCP alone (SPEC.md §7.2).
-func tcpOnly(listen []string) []string {
+func TCPOnly(listen []string) []string {
 	var out []string
 	for _, a := range listen {
 		if m, err := ma.NewMultiaddr(a); err == nil {

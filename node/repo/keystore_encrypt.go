@@ -1,4 +1,4 @@
-package node
+package repo
 
 import (
 	"fmt"
@@ -20,17 +20,17 @@ import (
 // It returns the names of the keys it encrypted.
 func EncryptKeys(dir string, src KeystoreConfig, ask PassphraseAsker) ([]string, error) {
 	const op = "encrypt keys"
-	cfg, err := readConfig(filepath.Join(dir, configFile))
+	cfg, err := readConfig(filepath.Join(dir, ConfigFile))
 	if err != nil {
 		return nil, err
 	}
 	if src != (KeystoreConfig{}) {
 		cfg.Keystore = src
 	}
-	if err := cfg.validate(); err != nil {
+	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	unlock, err := lockRepo(&Repo{Dir: dir})
+	unlock, err := (&Repo{Dir: dir}).Lock()
 	if err != nil {
 		return nil, err
 	}
@@ -39,7 +39,7 @@ func EncryptKeys(dir string, src KeystoreConfig, ask PassphraseAsker) ([]string,
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
-	kdir := filepath.Join(dir, keysDir)
+	kdir := filepath.Join(dir, KeysDir)
 	names, err := keyNames(kdir)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
@@ -55,7 +55,7 @@ func EncryptKeys(dir string, src KeystoreConfig, ask PassphraseAsker) ([]string,
 		}
 	}
 	if src != (KeystoreConfig{}) {
-		if err := writeConfig(filepath.Join(dir, configFile), cfg); err != nil {
+		if err := writeConfig(filepath.Join(dir, ConfigFile), cfg); err != nil {
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
 	}
@@ -77,12 +77,12 @@ func keyNames(kdir string) ([]string, error) {
 	}
 	var names []string
 	for _, e := range entries {
-		if n, ok := strings.CutSuffix(e.Name(), ".key"); ok && n != nodeKeyName && CheckKeyName(n) == nil {
+		if n, ok := strings.CutSuffix(e.Name(), ".key"); ok && n != NodeKeyName && CheckKeyName(n) == nil {
 			names = append(names, n)
 		}
 	}
 	sort.Strings(names)
-	return append([]string{nodeKeyName}, names...), nil
+	return append([]string{NodeKeyName}, names...), nil
 }
 
 // syncDir makes the renames in dir durable.

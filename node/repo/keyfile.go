@@ -1,4 +1,4 @@
-package node
+package repo
 
 import (
 	"bytes"
@@ -56,7 +56,7 @@ var DefaultScrypt = scryptParams{Name: kdfScrypt, N: 1 << 17, R: 8, P: 1}
 // input, and a hostile one must not make the daemon spend gigabytes or
 // minutes before it can say the passphrase is wrong.
 const (
-	minScryptN      = 1 << 10
+	MinScryptN      = 1 << 10 // the least cost a key file may ask for
 	maxScryptN      = 1 << 20
 	maxScryptR      = 32
 	maxScryptP      = 16
@@ -68,8 +68,8 @@ func (p scryptParams) validate() error {
 	if p.Name != kdfScrypt {
 		return protocol.E(op, protocol.Invalid, "kdf %q, want %q", p.Name, kdfScrypt)
 	}
-	if p.N < minScryptN || p.N > maxScryptN || p.N&(p.N-1) != 0 {
-		return protocol.E(op, protocol.Invalid, "scrypt n %d, want a power of two from %d to %d", p.N, minScryptN, maxScryptN)
+	if p.N < MinScryptN || p.N > maxScryptN || p.N&(p.N-1) != 0 {
+		return protocol.E(op, protocol.Invalid, "scrypt n %d, want a power of two from %d to %d", p.N, MinScryptN, maxScryptN)
 	}
 	if p.R < 1 || p.R > maxScryptR || p.P < 1 || p.P > maxScryptP {
 		return protocol.E(op, protocol.Invalid, "scrypt r %d and p %d, want r in 1..%d and p in 1..%d", p.R, p.P, maxScryptR, maxScryptP)

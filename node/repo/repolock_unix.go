@@ -1,6 +1,6 @@
 //go:build unix
 
-package node
+package repo
 
 import (
 	"os"
@@ -9,11 +9,11 @@ import (
 	"github.com/commons-p2p/commons/protocol"
 )
 
-// lockRepo takes the lock a running daemon holds on the repo's store (the
-// one Badger takes: flock on the data directory), so that a command that
+// Lock takes the lock a running daemon holds on the repo's store (the one
+// Badger takes: flock on the data directory), so that a command that
 // rewrites the repo's files refuses while a daemon runs, and no daemon
 // starts until unlock.
-func lockRepo(r *Repo) (unlock func(), err error) {
+func (r *Repo) Lock() (unlock func(), err error) {
 	f, err := os.Open(r.DataDir())
 	if err != nil {
 		return nil, err
