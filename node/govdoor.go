@@ -6,6 +6,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/gov"
 )
 
 // The door of governance (SPEC.md §8.2). Every update, whatever brings it —
@@ -27,9 +28,9 @@ const (
 )
 
 // admittedGov is an update that passed the door.
-type admittedGov struct{ *protocol.GovUpdate }
+type admittedGov struct{ *gov.Update }
 
-// admitGov is the door: it decodes and verifies raw (DecodeGovUpdate),
+// admitGov is the door: it decodes and verifies raw (gov.DecodeUpdate),
 // checks that it is the update want names (unless want is zero), that it
 // is of this node's network, and that its time is at most MaxClockSkew
 // after this node's clock. A refusal for time is Transient — refused for
@@ -39,7 +40,7 @@ type admittedGov struct{ *protocol.GovUpdate }
 // to be penalised.
 func (n *Node) admitGov(raw []byte, want protocol.ID) (admittedGov, error) {
 	const op = "governance update"
-	u, err := protocol.DecodeGovUpdate(raw)
+	u, err := gov.DecodeUpdate(raw)
 	switch {
 	case err != nil:
 		return admittedGov{}, err
@@ -79,7 +80,7 @@ func (n *Node) retryDeferredGov() {
 	waiting := gv.deferred
 	gv.deferred = nil
 	gv.mu.Unlock()
-	var still []*protocol.GovUpdate
+	var still []*gov.Update
 	for _, u := range waiting {
 		a, err := n.admitGov(u.Encode(), u.ID)
 		if protocol.IsKind(err, protocol.Transient) {

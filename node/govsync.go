@@ -13,6 +13,7 @@ import (
 
 	"github.com/commons-p2p/commons/node/fetch"
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/gov"
 )
 
 // Messages of the governance topic (SPEC.md §8): a type byte, then the body.
@@ -40,7 +41,7 @@ const (
 	govSyncTimeout = 2 * time.Minute
 )
 
-// maxHeadsMsg bounds the body of a heads announcement: MaxGovParents IDs
+// maxHeadsMsg bounds the body of a heads announcement: gov.MaxParents IDs
 // of about 60 characters, quoted, and room to spare.
 const maxHeadsMsg = 8 << 10
 
@@ -96,7 +97,7 @@ func (n *Node) validateGov(_ context.Context, from peer.ID, data []byte) (any, e
 		if err != nil || self {
 			return a, err
 		}
-		u := a.GovUpdate
+		u := a.Update
 		gv := n.gov
 		gv.mu.Lock()
 		known := gv.g.Has(u.ID)
@@ -150,8 +151,8 @@ func decodeGovMessage(data []byte) ([]byte, []protocol.ID, error) {
 		if err := strictDecode(data[1:], &h); err != nil {
 			return nil, nil, protocol.E(op, protocol.Invalid, "heads: %v", err)
 		}
-		if len(h.Heads) == 0 || len(h.Heads) > protocol.MaxGovParents {
-			return nil, nil, protocol.E(op, protocol.Invalid, "heads: %d IDs, want 1 to %d", len(h.Heads), protocol.MaxGovParents)
+		if len(h.Heads) == 0 || len(h.Heads) > gov.MaxParents {
+			return nil, nil, protocol.E(op, protocol.Invalid, "heads: %d IDs, want 1 to %d", len(h.Heads), gov.MaxParents)
 		}
 		for _, id := range h.Heads {
 			if id.IsZero() || !id.IsObject() {
@@ -304,7 +305,7 @@ func (n *Node) govMissing(ids []protocol.ID, asked map[protocol.ID]bool) []proto
 }
 
 // publishGov publishes an update this node made on the governance topic.
-func (n *Node) publishGov(u *protocol.GovUpdate) {
+func (n *Node) publishGov(u *gov.Update) {
 	if n.net == nil || n.net.govTopic == nil {
 		return
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/gov"
 	"github.com/commons-p2p/commons/store"
 )
 
@@ -188,7 +189,7 @@ func (n *Node) rotateSteward(old *protocol.Key, rotation *protocol.Envelope) (pr
 		gv.mu.Unlock()
 		return protocol.ID{}, nil
 	}
-	u, err := protocol.NewGovRotation(n.repo.Network, old, gv.g.Parents(), n.created(), rotation)
+	u, err := gov.NewRotation(n.repo.Network, old, gv.g.Parents(), n.created(), rotation)
 	gv.mu.Unlock()
 	if err != nil {
 		return protocol.ID{}, err

@@ -1,0 +1,27 @@
+// Package gov is the governance of a commons (SPEC.md §8): the updates its
+// stewards sign (Update: proposals, votes, rotations), the DAG they form
+// (DAG, with the updates it holds until their parents arrive), the fold
+// that orders and applies them (Fold), the state it yields (State) and the
+// canonical form and hash of that state.
+//
+// Everything here is a pure function of its inputs: the same updates give
+// the same state and the same hash on every node, whatever order they
+// arrived in. So the package never does I/O (no network, no files, no
+// logs), never reads the clock (a caller that needs "now" passes it in),
+// never starts a goroutine and never takes a lock: a DAG is not safe for
+// concurrent use, and its owner (the node) holds the lock, runs the timers
+// and talks to peers. It imports protocol and nothing of this module
+// above it; protocol never imports gov.
+//
+// # Adding an operation
+//
+// An operation a proposal can ask for is one entry of govOps in ops.go:
+// its action, the members of §8.1 it uses, the check of their values, when
+// it is void and what it does when it passes. The decoder, the fold, the
+// canonical form, the JSON of the state and ActionFields all read that
+// table. Besides the entry: its rows in SPEC.md §8.1 and §8.5, a new
+// Action constant, and, for the command line, an entry of the table in
+// cmd/commons/gov_propose.go; a member no operation used before is also a
+// row of govFields and a field of Proposal. TestNewGovOperationIsOneEntry
+// adds a throwaway operation this way.
+package gov
