@@ -2,7 +2,12 @@
 // stewards sign (Update: proposals, votes, rotations), the DAG they form
 // (DAG, with the updates it holds until their parents arrive), the fold
 // that orders and applies them (Fold), the state it yields (State) and the
-// canonical form and hash of that state.
+// canonical form and hash of that state; and the decisions of sync (sync.go):
+// the door every update passes (Admit), what to do with an update a peer
+// gossips (DecideUpdate: accept, hold and fetch its ancestors, reject,
+// ignore), with the heads it announces (CompareHeads), and what one sync
+// asks for (ToFetch). Golden transcripts in testdata/ check the fold
+// (testdata/fold) and the sync decisions (testdata/sync).
 //
 // Everything here is a pure function of its inputs: the same updates give
 // the same state and the same hash on every node, whatever order they
