@@ -15,7 +15,10 @@
 // logs), never reads the clock (a caller that needs "now" passes it in),
 // never starts a goroutine and never takes a lock: a DAG is not safe for
 // concurrent use, and its owner (the node) holds the lock, runs the timers
-// and talks to peers. It imports protocol and nothing of this module
+// and talks to peers. The one exception is memoisation: a State is an
+// immutable snapshot that many goroutines may read, and computes its hash
+// and index once (sync.Once), as the canonical forms of closed proposals
+// are computed once. It imports protocol and nothing of this module
 // above it; protocol never imports gov.
 //
 // # Adding an operation
