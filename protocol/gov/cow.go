@@ -165,4 +165,4 @@ func shardOfID(id protocol.ID) byte {
 	return k[len(k)-1]
 }
 
-func shardOfDID(d protocol.DID) byte { return d.PublicKey()[0] }
+func shardOfDID(d protocol.DID) byte { return d.ShardByte() }
