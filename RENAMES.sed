@@ -1,6 +1,9 @@
 # Turns names of package protocol that moved to package gov
 # (github.com/commons-p2p/commons/protocol/gov) into their new names.
 # Qualified names only: sed -i -E -f RENAMES.sed FILE... then add the import.
+# An embedded *protocol.GovUpdate field is now named Update: selectors such as
+# x.GovUpdate become x.Update by hand. Within a file moved into package gov,
+# RENAMES-bare.sed renames the bare names.
 s/\bprotocol\.MaxGovHeldBytes\b/gov.MaxHeldBytes/g
 s/\bprotocol\.MaxGovHeld\b/gov.MaxHeld/g
 s/\bprotocol\.Governance\b/gov.DAG/g
