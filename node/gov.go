@@ -12,6 +12,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/gov"
 )
 
 // governance is a node's copy of its commons' governance (SPEC.md §8): the
@@ -19,16 +20,16 @@ import (
 // start and kept current from the API, gossip and the fetch protocol.
 type governance struct {
 	mu sync.Mutex
-	g  *protocol.Governance
+	g  *gov.DAG
 	// state is the state after the last change, for readers that must
 	// not wait for the lock (every attribution reads it).
-	state atomic.Pointer[protocol.GovState]
+	state atomic.Pointer[gov.State]
 	// early holds the times of updates refused as dated too far ahead,
 	// by ID (see admitGov).
 	early map[protocol.ID]time.Time
 	// deferred are stored updates that were dated too far ahead when the
 	// node started: kept on disk, tried again on each heads tick.
-	deferred []*protocol.GovUpdate
+	deferred []*gov.Update
 	// held counts the held updates each peer delivered by gossip.
 	held heldBudget
 }
@@ -40,9 +41,9 @@ func (n *Node) openGovernance() error {
 	if n.repo.Genesis == nil {
 		return nil
 	}
-	gv := &governance{g: protocol.NewGovernance(n.repo.Genesis, n.repo.Network), early: map[protocol.ID]time.Time{}, held: newHeldBudget()}
+	gv := &governance{g: gov.New(n.repo.Genesis, n.repo.Network), early: map[protocol.ID]time.Time{}, held: newHeldBudget()}
 	n.gov = gv // the door below reads it; nothing else runs yet
-	var updates []*protocol.GovUpdate
+	var updates []*gov.Update
 	bad := 0
 	err := n.store.EachGovUpdate(func(id protocol.ID, raw []byte) bool {
 		a, err := n.admitGov(raw, id)
@@ -50,14 +51,14 @@ func (n *Node) openGovernance() error {
 		case protocol.IsKind(err, protocol.Transient):
 			// Dated too far ahead of this clock: kept on disk, placed
 			// when its time comes.
-			u, _ := protocol.DecodeGovUpdate(raw)
+			u, _ := gov.DecodeUpdate(raw)
 			gv.deferred = append(gv.deferred, u)
 			n.log.Warn("governance: stored update not placed for now", "id", id, "err", err)
 		case err != nil:
 			bad++
 			n.log.Warn("governance: stored update refused", "id", id, "err", err)
 		default:
-			updates = append(updates, a.GovUpdate)
+			updates = append(updates, a.Update)
 		}
 		return true
 	})
@@ -76,7 +77,7 @@ func (n *Node) openGovernance() error {
 }
 
 // govState is the current governance state, nil for a node of no network.
-func (n *Node) govState() *protocol.GovState {
+func (n *Node) govState() *gov.State {
 	if n.gov == nil {
 		return nil
 	}
@@ -89,8 +90,8 @@ func (n *Node) govState() *protocol.GovState {
 // update by an author who was never a steward is counted against it
 // (maxGovHeldPerPeer), and it is penalised if such an update, once it can
 // be judged, still has no steward for its author.
-func (n *Node) addGovUpdate(a admittedGov, gossipFrom peer.ID) (protocol.AddResult, error) {
-	u := a.GovUpdate
+func (n *Node) addGovUpdate(a admittedGov, gossipFrom peer.ID) (gov.AddResult, error) {
+	u := a.Update
 	gv := n.gov
 	gv.mu.Lock()
 	charge := gossipFrom != "" && !gv.g.Has(u.ID) && !gv.g.EverSteward(u.Author)
@@ -114,7 +115,7 @@ func (n *Node) addGovUpdate(a admittedGov, gossipFrom peer.ID) (protocol.AddResu
 	// lock. An update lost by a crash in between is fetched again from
 	// peers' heads, and one made here is on disk before the API answers.
 	gv.state.Store(gv.g.State())
-	placed := make([]*protocol.GovUpdate, 0, len(res.Placed))
+	placed := make([]*gov.Update, 0, len(res.Placed))
 	for _, id := range res.Placed {
 		pu, ok := gv.g.Update(id)
 		if !ok {
@@ -163,7 +164,7 @@ func (n *Node) penalise(p peer.ID, reason string) {
 }
 
 // GovState answers GET /v1/gov/state.
-func (n *Node) GovState(context.Context) (*protocol.GovState, error) {
+func (n *Node) GovState(context.Context) (*gov.State, error) {
 	s := n.govState()
 	if s == nil {
 		return nil, errNoGovernance
@@ -172,7 +173,7 @@ func (n *Node) GovState(context.Context) (*protocol.GovState, error) {
 }
 
 // GovLog answers GET /v1/gov/log.
-func (n *Node) GovLog(context.Context) ([]protocol.GovLogEntry, error) {
+func (n *Node) GovLog(context.Context) ([]gov.LogEntry, error) {
 	if n.gov == nil {
 		return nil, errNoGovernance
 	}
@@ -217,7 +218,7 @@ func (n *Node) GovVote(ctx context.Context, req GovVoteRequest) (GovPublished, e
 			n.findGovUpdate(ctx, id) // made elsewhere a moment ago, perhaps
 		}
 	}
-	return n.govPublish(op, req.As, nil, &protocol.GovVote{Proposal: id, Yes: yes})
+	return n.govPublish(op, req.As, nil, &gov.Vote{Proposal: id, Yes: yes})
 }
 
 // govFindTimeout bounds the search for a proposal that a vote names and
@@ -259,7 +260,7 @@ func (n *Node) findGovUpdate(ctx context.Context, id protocol.ID) {
 }
 
 // govPublish signs, checks, folds, stores and publishes one update.
-func (n *Node) govPublish(op, as string, p *protocol.GovProposal, v *protocol.GovVote) (GovPublished, error) {
+func (n *Node) govPublish(op, as string, p *gov.Proposal, v *gov.Vote) (GovPublished, error) {
 	if n.gov == nil {
 		return GovPublished{}, errNoGovernance
 	}
@@ -287,7 +288,7 @@ func (n *Node) govPublish(op, as string, p *protocol.GovProposal, v *protocol.Go
 	if p != nil && p.Expires.IsZero() {
 		p.Expires = now.Add(DefaultProposalLife)
 	}
-	u, err := protocol.NewGovUpdate(n.repo.Network, key, gv.g.Parents(), now, p, v)
+	u, err := gov.NewUpdate(n.repo.Network, key, gv.g.Parents(), now, p, v)
 	gv.mu.Unlock()
 	if err != nil {
 		return GovPublished{}, err
@@ -316,13 +317,13 @@ func (n *Node) govPublish(op, as string, p *protocol.GovProposal, v *protocol.Go
 
 // checkVote refuses a vote the fold would ignore, so that the API says why
 // instead of publishing an update that changes nothing.
-func checkVote(s *protocol.GovState, voter protocol.DID, v *protocol.GovVote) error {
+func checkVote(s *gov.State, voter protocol.DID, v *gov.Vote) error {
 	const op = "vote"
 	p, ok := s.Proposal(v.Proposal)
 	if !ok {
 		return protocol.E(op, protocol.NotFound, "no proposal %s in this commons' governance", v.Proposal)
 	}
-	if p.Status != protocol.ProposalOpen {
+	if p.Status != gov.ProposalOpen {
 		return protocol.E(op, protocol.Invalid, "proposal %s is %s, not open", p.ID, p.Status)
 	}
 	if slices.Contains(p.Yes, voter) || slices.Contains(p.No, voter) {
@@ -332,7 +333,7 @@ func checkVote(s *protocol.GovState, voter protocol.DID, v *protocol.GovVote) er
 }
 
 // proposalStatus is the status of proposal id in s, "" when s has none.
-func proposalStatus(s *protocol.GovState, id protocol.ID) string {
+func proposalStatus(s *gov.State, id protocol.ID) string {
 	if p, ok := s.Proposal(id); ok {
 		return string(p.Status)
 	}
@@ -340,9 +341,9 @@ func proposalStatus(s *protocol.GovState, id protocol.ID) string {
 }
 
 // proposalOf reads a proposal request.
-func (n *Node) proposalOf(req GovProposeRequest) (*protocol.GovProposal, error) {
+func (n *Node) proposalOf(req GovProposeRequest) (*gov.Proposal, error) {
 	const op = "propose"
-	p := &protocol.GovProposal{Action: protocol.GovAction(req.Action)}
+	p := &gov.Proposal{Action: gov.Action(req.Action)}
 	if req.Expires != "" {
 		d, err := time.ParseDuration(req.Expires)
 		if err != nil || d <= 0 {
@@ -350,7 +351,7 @@ func (n *Node) proposalOf(req GovProposeRequest) (*protocol.GovProposal, error) 
 		}
 		p.Expires = n.created().Add(d)
 	}
-	fields, ok := protocol.GovActionFields(p.Action)
+	fields, ok := gov.ActionFields(p.Action)
 	if !ok {
 		return nil, protocol.E(op, protocol.Invalid, "action %q: want add-steward, remove-steward, set-threshold, revoke-key, dataset-status or set-param", req.Action)
 	}
@@ -378,7 +379,7 @@ func (n *Node) proposalOf(req GovProposeRequest) (*protocol.GovProposal, error) 
 		case "dataset":
 			p.Dataset, err = protocol.ParseID(req.Dataset)
 		case "status":
-			p.Status = protocol.DatasetStatus(req.Status)
+			p.Status = gov.DatasetStatus(req.Status)
 		case "name":
 			p.Name = req.Name
 		case "value":

@@ -7,6 +7,7 @@ import (
 
 	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/gov"
 )
 
 // Attacks on governance by a steward or a peer, and the rules that stop
@@ -14,7 +15,7 @@ import (
 
 // plantGov places u in n's DAG and store as if n's own door had let it in:
 // n plays a steward whose clock, or whose code, is wrong.
-func plantGov(t *testing.T, n *netNode, u *protocol.GovUpdate) {
+func plantGov(t *testing.T, n *netNode, u *gov.Update) {
 	t.Helper()
 	gv := n.gov
 	gv.mu.Lock()
@@ -74,8 +75,8 @@ func TestGovFutureUpdateCannotFreeze(t *testing.T) {
 			hash := honest[0].govState().Hash()
 
 			at := time.Now().Add(c.ahead).UTC().Truncate(time.Second)
-			future, err := protocol.NewGovUpdate(bad.repo.Network, bad.repo.NodeKey, govParents(bad.Node), at,
-				&protocol.GovProposal{Action: protocol.ActSetParam, Name: "frozen", Value: "yes", Expires: at.Add(time.Hour)}, nil)
+			future, err := gov.NewUpdate(bad.repo.Network, bad.repo.NodeKey, govParents(bad.Node), at,
+				&gov.Proposal{Action: gov.ActSetParam, Name: "frozen", Value: "yes", Expires: at.Add(time.Hour)}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -95,14 +96,14 @@ func TestGovFutureUpdateCannotFreeze(t *testing.T) {
 			}
 
 			p := propose(t, honest[0], GovProposeRequest{Action: "remove-steward", DID: bad.repo.NodeKey.DID().String()})
-			if p.Status != string(protocol.ProposalOpen) {
+			if p.Status != string(gov.ProposalOpen) {
 				t.Fatalf("the proposal to remove the steward is %s at birth, want open", p.Status)
 			}
 			waitFor(t, "the proposal reaches the other honest node", func() bool { _, ok := honest[1].govState().Proposal(p.ID); return ok })
 			vote(t, honest[1], p.ID, true)
 			sameState(t, honest)
 			for _, h := range honest {
-				if got, _ := h.govState().Proposal(p.ID); got.Status != protocol.ProposalPassed {
+				if got, _ := h.govState().Proposal(p.ID); got.Status != gov.ProposalPassed {
 					t.Errorf("remove-steward: %s, want passed", got.Status)
 				}
 				if h.govState().IsSteward(bad.repo.NodeKey.DID()) {
@@ -122,8 +123,8 @@ func TestGovFutureUpdateAtLoad(t *testing.T) {
 	n := nodes[0]
 	hash := n.govState().Hash()
 	at := time.Now().Add(3 * time.Hour).UTC().Truncate(time.Second)
-	future, err := protocol.NewGovUpdate(n.repo.Network, n.repo.NodeKey, govParents(n.Node), at,
-		&protocol.GovProposal{Action: protocol.ActSetParam, Name: "later", Value: "1", Expires: at.Add(time.Hour)}, nil)
+	future, err := gov.NewUpdate(n.repo.Network, n.repo.NodeKey, govParents(n.Node), at,
+		&gov.Proposal{Action: gov.ActSetParam, Name: "later", Value: "1", Expires: at.Add(time.Hour)}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,10 +164,10 @@ func TestGovHeldFloodBoundedPerPeer(t *testing.T) {
 	net := victim.repo.Network
 	topic := hostileTopic(t, victim, net.GovernanceTopic())
 	now := time.Now().UTC().Truncate(time.Second)
-	madeUp := func(i int) *protocol.GovUpdate {
+	madeUp := func(i int) *gov.Update {
 		parent := protocol.ObjectID(fmt.Appendf(nil, "no such update %d", i))
-		u, err := protocol.NewGovUpdate(net, mustKey(t), []protocol.ID{parent}, now,
-			&protocol.GovProposal{Action: protocol.ActSetParam, Name: "flood", Value: fmt.Sprint(i), Expires: now.Add(time.Hour)}, nil)
+		u, err := gov.NewUpdate(net, mustKey(t), []protocol.ID{parent}, now,
+			&gov.Proposal{Action: gov.ActSetParam, Name: "flood", Value: fmt.Sprint(i), Expires: now.Add(time.Hour)}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -207,17 +208,17 @@ func TestGovHeldFloodBoundedPerPeer(t *testing.T) {
 	}
 	// A steward's update that arrives before its parent is held, and
 	// placed with it.
-	first, err := protocol.NewGovUpdate(net, steward.repo.NodeKey, govParents(victim.Node), now,
-		&protocol.GovProposal{Action: protocol.ActSetParam, Name: "a", Value: "1", Expires: now.Add(time.Hour)}, nil)
+	first, err := gov.NewUpdate(net, steward.repo.NodeKey, govParents(victim.Node), now,
+		&gov.Proposal{Action: gov.ActSetParam, Name: "a", Value: "1", Expires: now.Add(time.Hour)}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	second, err := protocol.NewGovUpdate(net, steward.repo.NodeKey, []protocol.ID{first.ID}, now,
-		&protocol.GovProposal{Action: protocol.ActSetParam, Name: "b", Value: "2", Expires: now.Add(time.Hour)}, nil)
+	second, err := gov.NewUpdate(net, steward.repo.NodeKey, []protocol.ID{first.ID}, now,
+		&gov.Proposal{Action: gov.ActSetParam, Name: "b", Value: "2", Expires: now.Add(time.Hour)}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, u := range []*protocol.GovUpdate{second, first} {
+	for _, u := range []*gov.Update{second, first} {
 		v, err := victim.validateGov(t.Context(), honest, append([]byte{govMsgUpdate}, u.Encode()...))
 		if err != nil {
 			t.Fatalf("a steward's update refused: %v", err)
@@ -238,13 +239,13 @@ func TestGovHeldFloodBoundedPerPeer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	parent, err := protocol.NewGovUpdate(net, steward.repo.NodeKey, govParents(victim.Node), now,
-		&protocol.GovProposal{Action: protocol.ActSetParam, Name: "c", Value: "3", Expires: now.Add(time.Hour)}, nil)
+	parent, err := gov.NewUpdate(net, steward.repo.NodeKey, govParents(victim.Node), now,
+		&gov.Proposal{Action: gov.ActSetParam, Name: "c", Value: "3", Expires: now.Add(time.Hour)}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	nobody, err := protocol.NewGovUpdate(net, mustKey(t), []protocol.ID{parent.ID}, now,
-		&protocol.GovProposal{Action: protocol.ActSetParam, Name: "d", Value: "4", Expires: now.Add(time.Hour)}, nil)
+	nobody, err := gov.NewUpdate(net, mustKey(t), []protocol.ID{parent.ID}, now,
+		&gov.Proposal{Action: gov.ActSetParam, Name: "d", Value: "4", Expires: now.Add(time.Hour)}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

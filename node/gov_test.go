@@ -16,6 +16,7 @@ import (
 
 	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/gov"
 )
 
 // govSwarm starts k nodes of a commons whose genesis names the first
@@ -376,11 +377,11 @@ func TestGovHostileUpdates(t *testing.T) {
 	net := victim.repo.Network
 	foreign := protocol.NetworkIDOf([]byte("elsewhere"))
 	heads := victim.gov.g.Heads()
-	byOutsider, err := protocol.NewGovUpdate(net, outsider, heads, victim.created(), &protocol.GovProposal{Action: protocol.ActSetParam, Name: "a", Value: "2", Expires: victim.created().Add(time.Hour)}, nil)
+	byOutsider, err := gov.NewUpdate(net, outsider, heads, victim.created(), &gov.Proposal{Action: gov.ActSetParam, Name: "a", Value: "2", Expires: victim.created().Add(time.Hour)}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ofForeign, err := protocol.NewGovUpdate(foreign, victim.repo.NodeKey, []protocol.ID{foreign.ID()}, victim.created(), &protocol.GovProposal{Action: protocol.ActSetParam, Name: "a", Value: "3", Expires: victim.created().Add(time.Hour)}, nil)
+	ofForeign, err := gov.NewUpdate(foreign, victim.repo.NodeKey, []protocol.ID{foreign.ID()}, victim.created(), &gov.Proposal{Action: gov.ActSetParam, Name: "a", Value: "3", Expires: victim.created().Add(time.Hour)}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -431,7 +432,7 @@ func TestGovVoteFetchesProposal(t *testing.T) {
 	vote(t, away, p.ID, true) // its answer is the returning node's view: it may not hold node 1's vote yet
 	nodes[2] = away
 	sameState(t, nodes)
-	if got, _ := nodes[0].govState().Proposal(p.ID); got.Status != protocol.ProposalPassed {
+	if got, _ := nodes[0].govState().Proposal(p.ID); got.Status != gov.ProposalPassed {
 		t.Fatalf("after the third vote: %s, want passed", got.Status)
 	}
 }
@@ -455,7 +456,7 @@ func TestGovRetiredKeySignsNothing(t *testing.T) {
 	}
 	old.Sign(rot)
 	heir.Sign(rot)
-	u, err := protocol.NewGovRotation(n.repo.Network, old, n.gov.g.Parents(), n.created(), rot)
+	u, err := gov.NewRotation(n.repo.Network, old, n.gov.g.Parents(), n.created(), rot)
 	if err != nil {
 		t.Fatal(err)
 	}

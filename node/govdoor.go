@@ -6,6 +6,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/gov"
 )
 
 // The door of governance (SPEC.md §8.2). Every update, whatever brings it —
@@ -27,36 +28,24 @@ const (
 )
 
 // admittedGov is an update that passed the door.
-type admittedGov struct{ *protocol.GovUpdate }
+type admittedGov struct{ *gov.Update }
 
-// admitGov is the door: it decodes and verifies raw (DecodeGovUpdate),
-// checks that it is the update want names (unless want is zero), that it
-// is of this node's network, and that its time is at most MaxClockSkew
-// after this node's clock. A refusal for time is Transient — refused for
-// now, not forever, and the fault may be this clock's — and the update's
-// ID is remembered so that syncs do not fetch it again before its time;
-// any other refusal is Invalid (or TooLarge), and the peer that sent it is
-// to be penalised.
+// admitGov is the door (gov.Admit) at this node's network and clock. The
+// ID of an update refused for its time is remembered so that syncs do not
+// fetch it again before its time.
 func (n *Node) admitGov(raw []byte, want protocol.ID) (admittedGov, error) {
-	const op = "governance update"
-	u, err := protocol.DecodeGovUpdate(raw)
-	switch {
-	case err != nil:
-		return admittedGov{}, err
-	case !want.IsZero() && u.ID != want:
-		return admittedGov{}, protocol.E(op, protocol.Invalid, "got %s where %s was asked for", u.ID, want)
-	case u.Network != n.repo.Network:
-		return admittedGov{}, protocol.E(op, protocol.Invalid, "update %s is of network %s, not %s", u.ID, u.Network, n.repo.Network)
-	}
+	u, err := gov.Admit(raw, want, n.repo.Network, n.now())
 	gv := n.gov
-	if now := n.now(); u.Time.After(now.Add(protocol.MaxClockSkew)) {
+	switch {
+	case err != nil && u != nil: // dated too far ahead: refused for now
 		gv.mu.Lock()
 		if _, ok := gv.early[u.ID]; ok || len(gv.early) < maxGovEarly {
 			gv.early[u.ID] = u.Time
 		}
 		gv.mu.Unlock()
-		return admittedGov{}, protocol.E(op, protocol.Transient, "update %s is dated %s, more than %v ahead of this node's clock (%s): refused for now",
-			u.ID, u.Time.Format(time.RFC3339), protocol.MaxClockSkew, now.UTC().Format(time.RFC3339))
+		return admittedGov{}, err
+	case err != nil:
+		return admittedGov{}, err
 	}
 	gv.mu.Lock()
 	delete(gv.early, u.ID)
@@ -68,7 +57,7 @@ func (n *Node) admitGov(raw []byte, want protocol.ID) (admittedGov, error) {
 // and its time has not come yet. The caller holds gv.mu.
 func (gv *governance) tooEarly(id protocol.ID, now time.Time) bool {
 	t, ok := gv.early[id]
-	return ok && t.After(now.Add(protocol.MaxClockSkew))
+	return ok && gov.TooEarly(t, now)
 }
 
 // retryDeferredGov places the stored updates that were dated too far ahead
@@ -79,7 +68,7 @@ func (n *Node) retryDeferredGov() {
 	waiting := gv.deferred
 	gv.deferred = nil
 	gv.mu.Unlock()
-	var still []*protocol.GovUpdate
+	var still []*gov.Update
 	for _, u := range waiting {
 		a, err := n.admitGov(u.Encode(), u.ID)
 		if protocol.IsKind(err, protocol.Transient) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/commons-p2p/commons/node/fetch"
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/gov"
 )
 
 // Messages of the governance topic (SPEC.md §8): a type byte, then the body.
@@ -40,7 +41,7 @@ const (
 	govSyncTimeout = 2 * time.Minute
 )
 
-// maxHeadsMsg bounds the body of a heads announcement: MaxGovParents IDs
+// maxHeadsMsg bounds the body of a heads announcement: gov.MaxParents IDs
 // of about 60 characters, quoted, and room to spare.
 const maxHeadsMsg = 8 << 10
 
@@ -74,8 +75,9 @@ func (g *govNet) soon() {
 	}
 }
 
-// validateGov is the governance topic's validator (SPEC.md §8.9). An
-// update passes the door (admitGov): it is rejected (not forwarded; its
+// validateGov is the governance topic's validator (SPEC.md §8.9): the
+// decisions are gov.DecideUpdate's, the lock, the per-peer count and the
+// fetch this node's. An update passes the door (admitGov): it is rejected (not forwarded; its
 // sender penalised) when it does not decode and verify or names another
 // network, and ignored when it is dated too far ahead. It is then ignored
 // when already held; rejected when its author was never a steward in a
@@ -96,22 +98,19 @@ func (n *Node) validateGov(_ context.Context, from peer.ID, data []byte) (any, e
 		if err != nil || self {
 			return a, err
 		}
-		u := a.GovUpdate
+		u := a.Update
 		gv := n.gov
 		gv.mu.Lock()
-		known := gv.g.Has(u.ID)
-		ever := gv.g.EverSteward(u.Author)
-		placeable := !slices.ContainsFunc(u.Parents, func(p protocol.ID) bool { return p != n.repo.Network.ID() && !gv.g.Has(p) })
-		full := gv.held.full(from)
+		d := gov.DecideUpdate(gv.g, u, gv.held.full(from))
 		gv.mu.Unlock()
-		switch {
-		case known:
+		switch d.Why {
+		case gov.WhyKnown:
 			return nil, protocol.E(op, protocol.Transient, "update %s is held already", u.ID)
-		case !ever && placeable:
+		case gov.WhyNeverSteward:
 			return nil, protocol.E(op, protocol.Invalid, "update %s is by %s, who was never a steward", u.ID, u.Author)
-		case !ever && full:
+		case gov.WhyHeldFull:
 			return nil, protocol.E(op, protocol.Invalid, "update %s is by %s, not known as a steward, and %s has %d such updates held here already", u.ID, u.Author, from, maxGovHeldPerPeer)
-		case !ever:
+		case gov.WhyStandingUnknown:
 			// Its author may have become a steward in what this node has
 			// not seen yet: hold it, fetch its ancestors from the sender,
 			// and do not forward it until it can be judged.
@@ -150,8 +149,8 @@ func decodeGovMessage(data []byte) ([]byte, []protocol.ID, error) {
 		if err := strictDecode(data[1:], &h); err != nil {
 			return nil, nil, protocol.E(op, protocol.Invalid, "heads: %v", err)
 		}
-		if len(h.Heads) == 0 || len(h.Heads) > protocol.MaxGovParents {
-			return nil, nil, protocol.E(op, protocol.Invalid, "heads: %d IDs, want 1 to %d", len(h.Heads), protocol.MaxGovParents)
+		if len(h.Heads) == 0 || len(h.Heads) > gov.MaxParents {
+			return nil, nil, protocol.E(op, protocol.Invalid, "heads: %d IDs, want 1 to %d", len(h.Heads), gov.MaxParents)
 		}
 		for _, id := range h.Heads {
 			if id.IsZero() || !id.IsObject() {
@@ -183,23 +182,17 @@ func (n *Node) deliverGov(from peer.ID, _ []byte, v any) {
 	}
 }
 
-// headsFrom compares a peer's heads with this node's: unknown heads are
+// headsFrom compares a peer's heads with this node's (gov.CompareHeads): unknown heads are
 // fetched from the peer; a peer whose heads are all known here but differ
 // is behind, and an early announcement lets it catch up.
 func (n *Node) headsFrom(p peer.ID, heads []protocol.ID) {
 	gv := n.gov
 	gv.mu.Lock()
-	var unknown []protocol.ID
-	for _, h := range heads {
-		if !gv.g.Has(h) && h != n.repo.Network.ID() {
-			unknown = append(unknown, h)
-		}
-	}
-	same := slices.Equal(heads, gv.g.Heads())
+	d := gov.CompareHeads(gv.g, heads)
 	gv.mu.Unlock()
-	if len(unknown) > 0 {
-		n.syncGov(p, unknown)
-	} else if !same {
+	if len(d.Fetch) > 0 {
+		n.syncGov(p, d.Fetch)
+	} else if d.Behind {
 		n.netGov.soon()
 	}
 }
@@ -283,28 +276,18 @@ func (n *Node) fetchGov(ctx context.Context, p peer.ID, want []protocol.ID) erro
 }
 
 // govMissing returns the IDs of ids that are neither held nor asked for
-// yet, nor refused as too early until their time comes, marking them asked.
+// yet, nor refused as too early until their time comes, marking them asked
+// (gov.ToFetch).
 func (n *Node) govMissing(ids []protocol.ID, asked map[protocol.ID]bool) []protocol.ID {
 	now := n.now()
 	gv := n.gov
 	gv.mu.Lock()
 	defer gv.mu.Unlock()
-	var out []protocol.ID
-	for _, id := range ids {
-		if asked[id] || id == n.repo.Network.ID() || gv.tooEarly(id, now) {
-			continue
-		}
-		if gv.g.Has(id) { // placed, or held while its own parents are fetched
-			continue
-		}
-		asked[id] = true
-		out = append(out, id)
-	}
-	return out
+	return gov.ToFetch(gv.g, ids, asked, func(id protocol.ID) bool { return gv.tooEarly(id, now) })
 }
 
 // publishGov publishes an update this node made on the governance topic.
-func (n *Node) publishGov(u *protocol.GovUpdate) {
+func (n *Node) publishGov(u *gov.Update) {
 	if n.net.GovTopic() == nil {
 		return
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/gov"
 )
 
 // FuzzDecodeGovMessage: whatever arrives on the governance topic, the
@@ -19,8 +20,8 @@ func FuzzDecodeGovMessage(f *testing.F) {
 	}
 	net := protocol.NetworkIDOf([]byte("fuzz"))
 	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-	u, err := protocol.NewGovUpdate(net, key, []protocol.ID{net.ID()}, now,
-		&protocol.GovProposal{Action: protocol.ActSetParam, Name: "a", Value: "b", Expires: now.Add(time.Hour)}, nil)
+	u, err := gov.NewUpdate(net, key, []protocol.ID{net.ID()}, now,
+		&gov.Proposal{Action: gov.ActSetParam, Name: "a", Value: "b", Expires: now.Add(time.Hour)}, nil)
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -43,14 +44,14 @@ func FuzzDecodeGovMessage(f *testing.F) {
 			if heads != nil || len(raw) == 0 {
 				t.Fatal("an update with heads, or empty")
 			}
-			if u, err := protocol.DecodeGovUpdate(raw); err == nil {
-				again, err := protocol.DecodeGovUpdate(u.Encode())
+			if u, err := gov.DecodeUpdate(raw); err == nil {
+				again, err := gov.DecodeUpdate(u.Encode())
 				if err != nil || again.ID != u.ID {
 					t.Fatalf("a decoded update does not decode again alike: %v", err)
 				}
 			}
 		default:
-			if len(heads) == 0 || len(heads) > protocol.MaxGovParents {
+			if len(heads) == 0 || len(heads) > gov.MaxParents {
 				t.Fatalf("%d heads", len(heads))
 			}
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/gov"
 	"github.com/commons-p2p/commons/store"
 )
 
@@ -156,7 +157,7 @@ func (n *Node) rotateSteward(old *protocol.Key, rotation *protocol.Envelope) (pr
 		gv.mu.Unlock()
 		return protocol.ID{}, nil
 	}
-	u, err := protocol.NewGovRotation(n.repo.Network, old, gv.g.Parents(), n.created(), rotation)
+	u, err := gov.NewRotation(n.repo.Network, old, gv.g.Parents(), n.created(), rotation)
 	gv.mu.Unlock()
 	if err != nil {
 		return protocol.ID{}, err

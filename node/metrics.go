@@ -10,6 +10,7 @@ import (
 
 	"github.com/commons-p2p/commons/node/swarm"
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/gov"
 	"github.com/commons-p2p/commons/store"
 )
 
@@ -52,7 +53,7 @@ const guardRoute = "guard"
 
 // newMetrics returns the metrics of a node over st, whose governance
 // state gov returns (nil for a node of no network yet).
-func newMetrics(st *store.Store, gov func() *protocol.GovState) *metrics {
+func newMetrics(st *store.Store, govState func() *gov.State) *metrics {
 	counterVec := func(name, help string, label string, values ...string) *prometheus.CounterVec {
 		c := prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, []string{label})
 		for _, v := range values {
@@ -110,7 +111,7 @@ func newMetrics(st *store.Store, gov func() *protocol.GovState) *metrics {
 	m.reg.MustRegister(m.notStored, m.govUpdates, m.govChanges, m.stored, m.cosigned, m.refused, m.requests, m.fetched, m.gossiped, m.announceDropped,
 		m.apiLatency, m.queryLatency, m.lookupLatency, m.provideLatency, storeObjects{st},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	m.reg.MustRegister(governanceGauges(gov)...)
+	m.reg.MustRegister(governanceGauges(govState)...)
 	return m
 }
 
@@ -199,28 +200,28 @@ func (c storeObjects) Collect(ch chan<- prometheus.Metric) {
 
 // governanceGauges are the gauges of the governance state gov returns,
 // read at each scrape; all 0 for a node of no network yet.
-func governanceGauges(gov func() *protocol.GovState) []prometheus.Collector {
-	gauge := func(name, help string, f func(*protocol.GovState) int) prometheus.Collector {
+func governanceGauges(govState func() *gov.State) []prometheus.Collector {
+	gauge := func(name, help string, f func(*gov.State) int) prometheus.Collector {
 		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 {
-			if s := gov(); s != nil {
+			if s := govState(); s != nil {
 				return float64(f(s))
 			}
 			return 0
 		})
 	}
 	return []prometheus.Collector{
-		gauge("commons_governance_stewards", "Current stewards of the commons.", func(s *protocol.GovState) int { return len(s.Stewards()) }),
-		gauge("commons_governance_threshold", "Yes votes of current stewards that pass a proposal.", (*protocol.GovState).Threshold),
+		gauge("commons_governance_stewards", "Current stewards of the commons.", func(s *gov.State) int { return len(s.Stewards()) }),
+		gauge("commons_governance_threshold", "Yes votes of current stewards that pass a proposal.", (*gov.State).Threshold),
 		gauge("commons_governance_proposals_open", "Proposals open in the current state.", openProposals),
-		gauge("commons_governance_revoked_keys", "Keys revoked by governance.", func(s *protocol.GovState) int { return len(s.Revoked()) }),
-		gauge("commons_governance_updates_applied", "Governance updates applied in the current state (the state document's updates).", (*protocol.GovState).Updates),
+		gauge("commons_governance_revoked_keys", "Keys revoked by governance.", func(s *gov.State) int { return len(s.Revoked()) }),
+		gauge("commons_governance_updates_applied", "Governance updates applied in the current state (the state document's updates).", (*gov.State).Updates),
 	}
 }
 
-func openProposals(s *protocol.GovState) int {
+func openProposals(s *gov.State) int {
 	open := 0
 	for _, p := range s.Proposals() {
-		if p.Status == protocol.ProposalOpen {
+		if p.Status == gov.ProposalOpen {
 			open++
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/node/swarm"
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/gov"
 	"github.com/commons-p2p/commons/store"
 )
 
@@ -88,7 +89,7 @@ func (n *Node) Attribution(ctx context.Context, id protocol.ID, q QueryOptions) 
 // the state only when a dataset has one.
 func (n *Node) standings() func(protocol.ID) *store.Standing {
 	s := n.govState()
-	var all map[protocol.ID]protocol.GovDatasetStanding
+	var all map[protocol.ID]gov.DatasetStanding
 	return func(id protocol.ID) *store.Standing {
 		if s == nil {
 			return nil

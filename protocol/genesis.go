@@ -52,6 +52,10 @@ type NetworkID struct {
 // check that b is a valid genesis: DecodeGenesis does.
 func NetworkIDOf(b []byte) NetworkID { return NetworkID{ObjectID(b)} }
 
+// NetworkIDFromID is the network whose genesis has ID id. It does not
+// check that id is an object ID.
+func NetworkIDFromID(id ID) NetworkID { return NetworkID{id} }
+
 // ParseNetworkID parses a network ID in any multibase; it must be a CIDv1
 // with the json codec and a sha2-256 multihash.
 func ParseNetworkID(s string) (NetworkID, error) {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/gov"
 )
 
 // hostileText is, by class, what a node must not accept in the text
@@ -76,13 +77,14 @@ func textFields(t *testing.T) []textField {
 			return err
 		}
 	}
-	_, samples := govSamples(t)
-	proposal := func(sample, field string) func(*testing.T, string) error {
-		u := samples[sample]
+	proposal := func(action gov.Action, field string) func(*testing.T, string) error {
+		u := govProposal(t, action)
 		return func(t *testing.T, v string) error {
 			payload := edit(t, u.Envelope.Payload, func(m map[string]any) { m["propose"].(map[string]any)[field] = v })
-			_, decodeErr := protocol.DecodeGovUpdate(signedGov(payload, govKey("A")))
-			// NewGovUpdate refuses alike what it would sign.
+			env := &protocol.Envelope{PayloadType: gov.PayloadType, Payload: payload}
+			vectorKey.Sign(env)
+			_, decodeErr := gov.DecodeUpdate(env.Encode())
+			// NewUpdate refuses alike what it would sign.
 			p := *u.Propose
 			switch field {
 			case "reason":
@@ -90,9 +92,9 @@ func textFields(t *testing.T) []textField {
 			case "value":
 				p.Value = v
 			}
-			_, newErr := protocol.NewGovUpdate(u.Network, govKey("A"), u.Parents, u.Time, &p, nil)
+			_, newErr := gov.NewUpdate(u.Network, vectorKey, u.Parents, u.Time, &p, nil)
 			if (decodeErr == nil) != (newErr == nil) {
-				t.Errorf("%s %q: DecodeGovUpdate says %v, NewGovUpdate says %v", field, v, decodeErr, newErr)
+				t.Errorf("%s %q: DecodeUpdate says %v, NewUpdate says %v", field, v, decodeErr, newErr)
 			}
 			return decodeErr
 		}
@@ -117,17 +119,43 @@ func textFields(t *testing.T) []textField {
 		{"endorsement standard", false, statement("endorsement", "standard")},
 		{"endorsement note", true, statement("endorsement", "note")},
 		{"revocation reason", true, statement("revocation", "reason")},
-		{"revoke-key reason", true, proposal("revoke-key", "reason")},
-		{"dataset-status reason", true, proposal("dataset-status", "reason")},
-		{"set-param value", false, proposal("set-param", "value")},
+		{"revoke-key reason", true, proposal(gov.ActRevokeKey, "reason")},
+		{"dataset-status reason", true, proposal(gov.ActDatasetStatus, "reason")},
+		{"set-param value", false, proposal(gov.ActSetParam, "value")},
 		{"genesis name", false, genesis("name")},
 		{"genesis param", false, genesis("params")},
 	}
 }
 
+// govProposal returns a valid proposal of action, by vectorKey, on a
+// commons of vectorKey and otherKey.
+func govProposal(t *testing.T, action gov.Action) *gov.Update {
+	g := &protocol.Genesis{Name: "Governance test", Threshold: 2, Created: day(1),
+		Stewards: []protocol.DID{vectorKey.DID(), otherKey.DID()}}
+	raw, err := protocol.EncodeGenesis(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	net := protocol.NetworkIDOf(raw)
+	p := &gov.Proposal{Action: action, Expires: day(5), Reason: "key leaked"}
+	switch action {
+	case gov.ActRevokeKey:
+		p.DID, p.Effective = otherKey.DID(), day(1)
+	case gov.ActDatasetStatus:
+		p.Dataset, p.Status = protocol.MustParseID(vectorDatasetID), gov.StatusDelisted
+	case gov.ActSetParam:
+		p.Name, p.Value, p.Reason = "max-claims", "200", ""
+	}
+	u, err := gov.NewUpdate(net, vectorKey, []protocol.ID{net.ID()}, day(2), p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
 // TestTextRefusals puts each class of hostile text in each text field of
 // each record, through the door every record passes (VerifyObject,
-// DecodeGovUpdate and NewGovUpdate, DecodeGenesis): each is invalid, but
+// gov.DecodeUpdate and gov.NewUpdate, DecodeGenesis): each is invalid, but
 // line feeds and tabs in prose.
 func TestTextRefusals(t *testing.T) {
 	for _, f := range textFields(t) {

@@ -8,10 +8,11 @@ import (
 
 	"github.com/commons-p2p/commons/node"
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/gov"
 )
 
 // GovState is the governance state document of GET /v1/gov/state
-// (protocol.GovState's JSON form), as far as the scenarios and the
+// (gov.State's JSON form), as far as the scenarios and the
 // measurements read it. The client gives the document as raw JSON; this
 // reads it with the protocol's own types.
 type GovState struct {
@@ -44,19 +45,19 @@ type GovRotated struct {
 
 // GovStanding is a dataset's status.
 type GovStanding struct {
-	Status   protocol.DatasetStatus `json:"status"`
-	Proposal protocol.ID            `json:"proposal"`
+	Status   gov.DatasetStatus `json:"status"`
+	Proposal protocol.ID       `json:"proposal"`
 }
 
 // GovProposal is a proposal and its votes.
 type GovProposal struct {
-	ID       protocol.ID                `json:"id"`
-	Action   protocol.GovAction         `json:"action"`
-	Status   protocol.GovProposalStatus `json:"status"`
-	Proposer protocol.DID               `json:"proposer"`
-	Name     string                     `json:"name"`
-	Yes      []protocol.DID             `json:"yes"`
-	No       []protocol.DID             `json:"no"`
+	ID       protocol.ID        `json:"id"`
+	Action   gov.Action         `json:"action"`
+	Status   gov.ProposalStatus `json:"status"`
+	Proposer protocol.DID       `json:"proposer"`
+	Name     string             `json:"name"`
+	Yes      []protocol.DID     `json:"yes"`
+	No       []protocol.DID     `json:"no"`
 }
 
 // IsSteward says whether d is among the stewards.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/gov"
 )
 
 // GovLogCommand lists the governance updates in the order the fold applies
@@ -50,7 +51,7 @@ func (GovLogCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	return env.PrintTable(nil, func(t *table) { printGovLog(t, log) })
 }
 
-// govLogView is what gov log prints of one entry (protocol.GovLogEntry's
+// govLogView is what gov log prints of one entry (gov.LogEntry's
 // JSON form).
 type govLogView struct {
 	ID      protocol.ID  `json:"id"`
@@ -58,7 +59,7 @@ type govLogView struct {
 	Time    string       `json:"time"`
 	Propose *struct {
 		govOpView
-		Status protocol.DatasetStatus `json:"status"`
+		Status gov.DatasetStatus `json:"status"`
 	} `json:"propose"`
 	Vote *struct {
 		Proposal protocol.ID `json:"proposal"`
@@ -71,8 +72,8 @@ type govLogView struct {
 	Result string          `json:"result"` // applied or ignored
 	Why    string          `json:"why"`
 	Closed []struct {
-		Proposal protocol.ID                `json:"proposal"`
-		Status   protocol.GovProposalStatus `json:"status"`
+		Proposal protocol.ID        `json:"proposal"`
+		Status   gov.ProposalStatus `json:"status"`
 	} `json:"closed"`
 }
 

@@ -10,12 +10,13 @@ import (
 
 	"github.com/commons-p2p/commons/node"
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/gov"
 )
 
 // GovProposeCommand makes one kind of governance proposal; root.go
 // registers one per action ("gov propose add-steward", …), so that each
 // has its own usage and flags.
-type GovProposeCommand struct{ Action protocol.GovAction }
+type GovProposeCommand struct{ Action gov.Action }
 
 // govAction is one kind of proposal: its arguments, its own flags, and how
 // they make the request. Everything is checked here, before the daemon is
@@ -30,12 +31,12 @@ type govAction struct {
 }
 
 // datasetStatuses are the standings a commons gives a dataset (SPEC.md §8).
-var datasetStatuses = []protocol.DatasetStatus{protocol.StatusAccepted, protocol.StatusFlagged, protocol.StatusDelisted}
+var datasetStatuses = []gov.DatasetStatus{gov.StatusAccepted, gov.StatusFlagged, gov.StatusDelisted}
 
 var reasonFlag = Flag{Name: "reason", Value: "TEXT", Required: true, Help: "why, for the record"}
 
-var govActions = map[protocol.GovAction]govAction{
-	protocol.ActAddSteward: {
+var govActions = map[gov.Action]govAction{
+	gov.ActAddSteward: {
 		synopsis: "propose that a key become a steward",
 		args:     "DID|KEY",
 		about:    "Proposes that DID (a did:key, or the name of a key of this node's keystore)\nbecome a steward of the commons.",
@@ -44,7 +45,7 @@ var govActions = map[protocol.GovAction]govAction{
 			return node.GovProposeRequest{DID: did}, err
 		},
 	},
-	protocol.ActRemoveSteward: {
+	gov.ActRemoveSteward: {
 		synopsis: "propose that a steward stop being one",
 		args:     "DID|KEY",
 		about:    "Proposes that the steward DID (a did:key, or a key name) stop being one. Its\nvotes on proposals still open stop counting once the removal passes.",
@@ -53,7 +54,7 @@ var govActions = map[protocol.GovAction]govAction{
 			return node.GovProposeRequest{DID: did}, err
 		},
 	},
-	protocol.ActSetThreshold: {
+	gov.ActSetThreshold: {
 		synopsis: "propose how many stewards' yes votes pass a proposal",
 		args:     "K",
 		about:    "Proposes that a proposal pass once K current stewards vote yes. K is at\nleast 1 and at most the number of stewards.",
@@ -65,7 +66,7 @@ var govActions = map[protocol.GovAction]govAction{
 			return node.GovProposeRequest{Threshold: k}, nil
 		},
 	},
-	protocol.ActRevokeKey: {
+	gov.ActRevokeKey: {
 		synopsis: "propose that a key be revoked from a given time",
 		args:     "DID|KEY",
 		about: "Proposes that the key DID (a did:key, or a key name) be revoked: once the\n" +
@@ -88,7 +89,7 @@ var govActions = map[protocol.GovAction]govAction{
 			return node.GovProposeRequest{DID: did, Effective: eff, Reason: reason}, err
 		},
 	},
-	protocol.ActDatasetStatus: {
+	gov.ActDatasetStatus: {
 		synopsis: "propose a dataset's standing: accepted, flagged or delisted",
 		args:     "ID accepted|flagged|delisted",
 		about: "Proposes the standing of the dataset ID in the commons. Once the proposal\n" +
@@ -102,14 +103,14 @@ var govActions = map[protocol.GovAction]govAction{
 			if !id.IsObject() {
 				return node.GovProposeRequest{}, badValue(protocol.E("", protocol.Invalid, "ID %s names an artifact (a file's digest); give the ID of a dataset", id))
 			}
-			if !slices.Contains(datasetStatuses, protocol.DatasetStatus(pos[1])) {
+			if !slices.Contains(datasetStatuses, gov.DatasetStatus(pos[1])) {
 				return node.GovProposeRequest{}, usagef("status %q is not one of accepted, flagged, delisted", pos[1])
 			}
 			reason, err := nonEmpty("--reason", a.Get("reason"))
 			return node.GovProposeRequest{Dataset: id.String(), Status: pos[1], Reason: reason}, err
 		},
 	},
-	protocol.ActSetParam: {
+	gov.ActSetParam: {
 		synopsis: "propose a value for a parameter of the commons",
 		args:     "NAME VALUE",
 		about:    "Proposes that the commons' parameter NAME (as in the genesis' params) take\nVALUE.",
@@ -199,8 +200,8 @@ func parseExpires(s string) (string, error) {
 		return "", usagef("--expires %q is not a duration: write a number and a unit, e.g. 72h, 30m", s)
 	case d <= 0:
 		return "", usagef("--expires %s is not positive: give how long the proposal stays open, e.g. 72h", s)
-	case d > protocol.MaxGovExpiry:
-		return "", badValue(protocol.E("", protocol.Invalid, "--expires %s is above %s, the longest a proposal stays open", s, shortDuration(protocol.MaxGovExpiry)))
+	case d > gov.MaxExpiry:
+		return "", badValue(protocol.E("", protocol.Invalid, "--expires %s is above %s, the longest a proposal stays open", s, shortDuration(gov.MaxExpiry)))
 	}
 	return s, nil
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/gov"
 )
 
 // GovStateCommand shows the governance state the daemon folded.
@@ -54,7 +55,7 @@ func (GovStateCommand) Run(ctx context.Context, env *Env, args *Args) error {
 }
 
 // govStateView is what gov state prints of the state document
-// (protocol.GovState's JSON form).
+// (gov.State's JSON form).
 type govStateView struct {
 	Network   protocol.NetworkID              `json:"network"`
 	StateHash string                          `json:"state_hash"`
@@ -77,33 +78,33 @@ type govRevokedView struct {
 }
 
 type govStandingView struct {
-	Status   protocol.DatasetStatus `json:"status"`
-	Reason   string                 `json:"reason"`
-	Proposal protocol.ID            `json:"proposal"`
+	Status   gov.DatasetStatus `json:"status"`
+	Reason   string            `json:"reason"`
+	Proposal protocol.ID       `json:"proposal"`
 }
 
 // govOpView is the operation of a proposal, spelled alike in the state
 // and in the log, but for the dataset status.
 type govOpView struct {
-	Action    protocol.GovAction `json:"action"`
-	DID       protocol.DID       `json:"did"`
-	Threshold int                `json:"threshold"`
-	Effective string             `json:"effective"`
-	Reason    string             `json:"reason"`
-	Dataset   protocol.ID        `json:"dataset"`
-	Name      string             `json:"name"`
-	Value     string             `json:"value"`
-	Expires   string             `json:"expires"`
+	Action    gov.Action   `json:"action"`
+	DID       protocol.DID `json:"did"`
+	Threshold int          `json:"threshold"`
+	Effective string       `json:"effective"`
+	Reason    string       `json:"reason"`
+	Dataset   protocol.ID  `json:"dataset"`
+	Name      string       `json:"name"`
+	Value     string       `json:"value"`
+	Expires   string       `json:"expires"`
 }
 
 type govProposalView struct {
 	govOpView
-	ID            protocol.ID                `json:"id"`
-	Status        protocol.GovProposalStatus `json:"status"`
-	DatasetStatus protocol.DatasetStatus     `json:"dataset_status"`
-	Proposer      protocol.DID               `json:"proposer"`
-	Yes           []protocol.DID             `json:"yes"`
-	No            []protocol.DID             `json:"no"`
+	ID            protocol.ID        `json:"id"`
+	Status        gov.ProposalStatus `json:"status"`
+	DatasetStatus gov.DatasetStatus  `json:"dataset_status"`
+	Proposer      protocol.DID       `json:"proposer"`
+	Yes           []protocol.DID     `json:"yes"`
+	No            []protocol.DID     `json:"no"`
 }
 
 func printGovState(t *table, s *govStateView) {
@@ -145,7 +146,7 @@ func printGovState(t *table, s *govStateView) {
 	}
 	open, closed := 0, 0
 	for _, p := range s.Proposals {
-		if p.Status != protocol.ProposalOpen {
+		if p.Status != gov.ProposalOpen {
 			closed++
 			continue
 		}
@@ -175,18 +176,18 @@ func printGovState(t *table, s *govStateView) {
 }
 
 // describeGovOp says in a few words what a proposal proposes.
-func describeGovOp(op govOpView, status protocol.DatasetStatus) string {
+func describeGovOp(op govOpView, status gov.DatasetStatus) string {
 	s := string(op.Action)
 	switch op.Action {
-	case protocol.ActAddSteward, protocol.ActRemoveSteward:
+	case gov.ActAddSteward, gov.ActRemoveSteward:
 		s += " " + op.DID.String()
-	case protocol.ActSetThreshold:
+	case gov.ActSetThreshold:
 		s += " " + strconv.Itoa(op.Threshold)
-	case protocol.ActRevokeKey:
+	case gov.ActRevokeKey:
 		s += fmt.Sprintf(" %s from %s", op.DID, op.Effective)
-	case protocol.ActDatasetStatus:
+	case gov.ActDatasetStatus:
 		s += fmt.Sprintf(" %s %s", op.Dataset, status)
-	case protocol.ActSetParam:
+	case gov.ActSetParam:
 		s += fmt.Sprintf(" %s=%q", op.Name, op.Value)
 	}
 	if op.Reason != "" {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/commons-p2p/commons/node"
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/gov"
 )
 
 // govLine parses a command line of cmd as Main.Run would.
@@ -28,7 +29,7 @@ func TestGovProposeRequest(t *testing.T) {
 	did := testKeyDID(t)
 	id := protocol.ObjectID([]byte(`{"dataset":1}`)).String()
 	tests := []struct {
-		action protocol.GovAction
+		action gov.Action
 		line   []string
 		want   node.GovProposeRequest
 	}{
@@ -64,7 +65,7 @@ func TestGovProposeRequest(t *testing.T) {
 func TestGovProposeBadLine(t *testing.T) {
 	id := protocol.ObjectID([]byte(`{"dataset":1}`)).String()
 	tests := []struct {
-		action protocol.GovAction
+		action gov.Action
 		line   []string
 		usage  string // a usage error containing this
 		err    string // another error containing this
@@ -216,7 +217,7 @@ func testKeyDID(t *testing.T) string {
 	return k.DID().String()
 }
 
-// TestGovText prints the state and the log that protocol.Governance makes
+// TestGovText prints the state and the log that gov.DAG makes
 // of a few updates, through their JSON forms, as gov state and gov log do:
 // if protocol's JSON drifts from what the CLI reads, this fails.
 func TestGovText(t *testing.T) {
@@ -231,41 +232,41 @@ func TestGovText(t *testing.T) {
 	steward, second, outsider := keys[0], keys[1], keys[2]
 	start := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	network := protocol.NetworkIDOf([]byte("a test genesis"))
-	gov := protocol.NewGovernance(&protocol.Genesis{Name: "test", Stewards: []protocol.DID{steward.DID()}, Threshold: 1, Params: map[string]string{"review-days": "7"}, Created: start}, network)
+	dag := gov.New(&protocol.Genesis{Name: "test", Stewards: []protocol.DID{steward.DID()}, Threshold: 1, Params: map[string]string{"review-days": "7"}, Created: start}, network)
 	dataset := protocol.ObjectID([]byte(`{"dataset":1}`))
 	step := 0
-	add := func(k *protocol.Key, p *protocol.GovProposal, v *protocol.GovVote) protocol.ID {
+	add := func(k *protocol.Key, p *gov.Proposal, v *gov.Vote) protocol.ID {
 		t.Helper()
 		step++
 		at := start.Add(time.Duration(step) * time.Minute)
 		if p != nil {
 			p.Expires = at.Add(time.Hour)
 		}
-		u, err := protocol.NewGovUpdate(network, k, gov.Parents(), at, p, v)
+		u, err := gov.NewUpdate(network, k, dag.Parents(), at, p, v)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := gov.Add(u); err != nil {
+		if _, err := dag.Add(u); err != nil {
 			t.Fatal(err)
 		}
 		return u.ID
 	}
-	addSteward := add(steward, &protocol.GovProposal{Action: protocol.ActAddSteward, DID: second.DID()}, nil)
-	add(steward, &protocol.GovProposal{Action: protocol.ActSetThreshold, Threshold: 2}, nil)
-	delist := add(steward, &protocol.GovProposal{Action: protocol.ActDatasetStatus, Dataset: dataset, Status: protocol.StatusDelisted, Reason: "license withdrawn"}, nil)
-	vote := add(second, nil, &protocol.GovVote{Proposal: delist, Yes: true})
-	revoke := add(steward, &protocol.GovProposal{Action: protocol.ActRevokeKey, DID: outsider.DID(), Effective: start, Reason: "laptop stolen"}, nil)
-	add(second, nil, &protocol.GovVote{Proposal: revoke, Yes: true})
-	param := add(second, &protocol.GovProposal{Action: protocol.ActSetParam, Name: "review-days", Value: "14"}, nil)
-	ignored := add(outsider, &protocol.GovProposal{Action: protocol.ActAddSteward, DID: outsider.DID()}, nil)
+	addSteward := add(steward, &gov.Proposal{Action: gov.ActAddSteward, DID: second.DID()}, nil)
+	add(steward, &gov.Proposal{Action: gov.ActSetThreshold, Threshold: 2}, nil)
+	delist := add(steward, &gov.Proposal{Action: gov.ActDatasetStatus, Dataset: dataset, Status: gov.StatusDelisted, Reason: "license withdrawn"}, nil)
+	vote := add(second, nil, &gov.Vote{Proposal: delist, Yes: true})
+	revoke := add(steward, &gov.Proposal{Action: gov.ActRevokeKey, DID: outsider.DID(), Effective: start, Reason: "laptop stolen"}, nil)
+	add(second, nil, &gov.Vote{Proposal: revoke, Yes: true})
+	param := add(second, &gov.Proposal{Action: gov.ActSetParam, Name: "review-days", Value: "14"}, nil)
+	ignored := add(outsider, &gov.Proposal{Action: gov.ActAddSteward, DID: outsider.DID()}, nil)
 
-	stateJSON, err := json.Marshal(gov.State())
+	stateJSON, err := json.Marshal(dag.State())
 	if err != nil {
 		t.Fatal(err)
 	}
 	var s govStateView
 	if err := json.Unmarshal(stateJSON, &s); err != nil {
-		t.Fatalf("gov state cannot read protocol.GovState's JSON: %v\n%s", err, stateJSON)
+		t.Fatalf("gov state cannot read gov.State's JSON: %v\n%s", err, stateJSON)
 	}
 	var b strings.Builder
 	tw := newTable(&b)
@@ -274,7 +275,7 @@ func TestGovText(t *testing.T) {
 	state := b.String()
 	for _, want := range []string{
 		"network:     " + network.String(),
-		"state hash:  " + gov.State().Hash(),
+		"state hash:  " + dag.State().Hash(),
 		"threshold:   2 of 2 stewards",
 		steward.DID().String(), second.DID().String(),
 		outsider.DID().String() + "  2026-11-01T00:00:00Z  laptop stolen",
@@ -292,13 +293,13 @@ func TestGovText(t *testing.T) {
 		t.Errorf("gov state lists a closed proposal among the open ones:\n%s", state)
 	}
 
-	logJSON, err := json.Marshal(gov.Log())
+	logJSON, err := json.Marshal(dag.Log())
 	if err != nil {
 		t.Fatal(err)
 	}
 	var log []govLogView
 	if err := json.Unmarshal(logJSON, &log); err != nil {
-		t.Fatalf("gov log cannot read protocol.GovLogEntry's JSON: %v\n%s", err, logJSON)
+		t.Fatalf("gov log cannot read gov.LogEntry's JSON: %v\n%s", err, logJSON)
 	}
 	b.Reset()
 	tw = newTable(&b)

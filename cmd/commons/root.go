@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/gov"
 )
 
 // Command is one subcommand of commons.
@@ -54,12 +55,12 @@ var commands = []struct {
 	{"derive", DeriveCommand{}},
 	{"attribution", AttributionCommand{}},
 	{"locate", LocateCommand{}},
-	{"gov propose add-steward", GovProposeCommand{protocol.ActAddSteward}},
-	{"gov propose remove-steward", GovProposeCommand{protocol.ActRemoveSteward}},
-	{"gov propose set-threshold", GovProposeCommand{protocol.ActSetThreshold}},
-	{"gov propose revoke-key", GovProposeCommand{protocol.ActRevokeKey}},
-	{"gov propose dataset-status", GovProposeCommand{protocol.ActDatasetStatus}},
-	{"gov propose set-param", GovProposeCommand{protocol.ActSetParam}},
+	{"gov propose add-steward", GovProposeCommand{gov.ActAddSteward}},
+	{"gov propose remove-steward", GovProposeCommand{gov.ActRemoveSteward}},
+	{"gov propose set-threshold", GovProposeCommand{gov.ActSetThreshold}},
+	{"gov propose revoke-key", GovProposeCommand{gov.ActRevokeKey}},
+	{"gov propose dataset-status", GovProposeCommand{gov.ActDatasetStatus}},
+	{"gov propose set-param", GovProposeCommand{gov.ActSetParam}},
 	{"gov vote", GovVoteCommand{}},
 	{"gov state", GovStateCommand{}},
 	{"gov log", GovLogCommand{}},

@@ -14,6 +14,7 @@ import (
 
 	"github.com/commons-p2p/commons/node"
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/gov"
 	"github.com/commons-p2p/commons/store"
 )
 
@@ -123,8 +124,8 @@ func testGovState(text map[string]string) *govStateView {
 		Revoked:  []govRevokedView{{DID: did, Effective: "2026-01-01T00:00:00Z", Reason: text["reason"], Proposal: prop}},
 		Datasets: map[protocol.ID]govStandingView{protocol.ObjectID([]byte("dataset")): {Status: "flagged", Reason: text["reason"], Proposal: prop}},
 		Params:   map[string]string{"review-days": text["param"]},
-		Proposals: []govProposalView{{ID: prop, Status: protocol.ProposalOpen, Proposer: did, Yes: []protocol.DID{did},
-			govOpView: govOpView{Action: protocol.ActSetParam, Name: "motto", Value: text["param"], Reason: text["reason"], Expires: "2026-01-02T00:00:00Z"}}},
+		Proposals: []govProposalView{{ID: prop, Status: gov.ProposalOpen, Proposer: did, Yes: []protocol.DID{did},
+			govOpView: govOpView{Action: gov.ActSetParam, Name: "motto", Value: text["param"], Reason: text["reason"], Expires: "2026-01-02T00:00:00Z"}}},
 	}
 }
 
@@ -133,8 +134,8 @@ func testGovLog(text map[string]string) []govLogView {
 	e.ID, e.Author, e.Time, e.Depth, e.Result = protocol.ObjectID([]byte("u")), testDID(), "2026-01-01T00:00:00Z", 1, "applied"
 	e.Propose = &struct {
 		govOpView
-		Status protocol.DatasetStatus `json:"status"`
-	}{govOpView: govOpView{Action: protocol.ActDatasetStatus, Dataset: protocol.ObjectID([]byte("dataset")), Reason: text["reason"]}, Status: "flagged"}
+		Status gov.DatasetStatus `json:"status"`
+	}{govOpView: govOpView{Action: gov.ActDatasetStatus, Dataset: protocol.ObjectID([]byte("dataset")), Reason: text["reason"]}, Status: "flagged"}
 	ignored := e
 	ignored.Result, ignored.Why = "ignored", text["reason"]
 	return []govLogView{e, ignored}

@@ -1,4 +1,4 @@
-package protocol_test
+package gov_test
 
 import (
 	"bytes"
@@ -11,23 +11,24 @@ import (
 	"time"
 
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/gov"
 )
 
 // govSamples returns a valid update of each kind on a commons of A and B.
-func govSamples(t testing.TB) (govNet, map[string]*protocol.GovUpdate) {
+func govSamples(t testing.TB) (govNet, map[string]*gov.Update) {
 	n := newGovNet(t, "AB", 2, nil)
 	exp := hour(72)
-	prop := n.propose(t, "A", n.genesis(), hour(0), protocol.GovProposal{Action: protocol.ActAddSteward, DID: govKey("C").DID(), Expires: exp})
-	return n, map[string]*protocol.GovUpdate{
+	prop := n.propose(t, "A", n.genesis(), hour(0), gov.Proposal{Action: gov.ActAddSteward, DID: govKey("C").DID(), Expires: exp})
+	return n, map[string]*gov.Update{
 		"add-steward":    prop,
-		"remove-steward": n.propose(t, "A", n.genesis(), hour(0), protocol.GovProposal{Action: protocol.ActRemoveSteward, DID: govKey("B").DID(), Expires: exp}),
-		"set-threshold":  n.propose(t, "A", n.genesis(), hour(0), protocol.GovProposal{Action: protocol.ActSetThreshold, Threshold: 1, Expires: exp}),
-		"revoke-key": n.propose(t, "A", n.genesis(), hour(0), protocol.GovProposal{Action: protocol.ActRevokeKey, DID: govKey("D").DID(),
+		"remove-steward": n.propose(t, "A", n.genesis(), hour(0), gov.Proposal{Action: gov.ActRemoveSteward, DID: govKey("B").DID(), Expires: exp}),
+		"set-threshold":  n.propose(t, "A", n.genesis(), hour(0), gov.Proposal{Action: gov.ActSetThreshold, Threshold: 1, Expires: exp}),
+		"revoke-key": n.propose(t, "A", n.genesis(), hour(0), gov.Proposal{Action: gov.ActRevokeKey, DID: govKey("D").DID(),
 			Effective: day(1), Reason: "key leaked", Expires: exp}),
-		"dataset-status": n.propose(t, "A", n.genesis(), hour(0), protocol.GovProposal{Action: protocol.ActDatasetStatus,
-			Dataset: protocol.MustParseID(vectorDatasetID), Status: protocol.StatusDelisted, Reason: "licence breach <& \"quoted\">", Expires: exp}),
-		"set-param":       n.propose(t, "A", n.genesis(), hour(0), protocol.GovProposal{Action: protocol.ActSetParam, Name: "max-claims", Value: "200", Expires: exp}),
-		"set-param-empty": n.propose(t, "A", n.genesis(), hour(0), protocol.GovProposal{Action: protocol.ActSetParam, Name: "max-claims", Expires: exp}),
+		"dataset-status": n.propose(t, "A", n.genesis(), hour(0), gov.Proposal{Action: gov.ActDatasetStatus,
+			Dataset: protocol.MustParseID(vectorDatasetID), Status: gov.StatusDelisted, Reason: "licence breach <& \"quoted\">", Expires: exp}),
+		"set-param":       n.propose(t, "A", n.genesis(), hour(0), gov.Proposal{Action: gov.ActSetParam, Name: "max-claims", Value: "200", Expires: exp}),
+		"set-param-empty": n.propose(t, "A", n.genesis(), hour(0), gov.Proposal{Action: gov.ActSetParam, Name: "max-claims", Expires: exp}),
 		"vote-yes":        n.vote(t, "B", ids(prop), hour(1), prop.ID, true),
 		"vote-no":         n.vote(t, "B", ids(prop), hour(1), prop.ID, false),
 		"rotate":          n.rotate(t, "A", ids(prop), hour(1), "C"),
@@ -39,7 +40,7 @@ func TestGovUpdateRoundTrip(t *testing.T) {
 	for name, u := range samples {
 		t.Run(name, func(t *testing.T) {
 			raw := u.Encode()
-			got, err := protocol.DecodeGovUpdate(raw)
+			got, err := gov.DecodeUpdate(raw)
 			if err != nil {
 				t.Fatalf("%v\n%s", err, u.Envelope.Payload)
 			}
@@ -49,7 +50,7 @@ func TestGovUpdateRoundTrip(t *testing.T) {
 			if !bytes.Equal(got.Encode(), raw) {
 				t.Errorf("re-encoding changed the bytes")
 			}
-			if got.ID != protocol.ObjectID(got.Envelope.Payload) || got.Envelope.PayloadType != protocol.GovPayloadType {
+			if got.ID != protocol.ObjectID(got.Envelope.Payload) || got.Envelope.PayloadType != gov.PayloadType {
 				t.Errorf("id %s, payloadType %q", got.ID, got.Envelope.PayloadType)
 			}
 		})
@@ -60,19 +61,19 @@ func TestGovUpdateRoundTrip(t *testing.T) {
 // a default expiry.
 func TestNewGovUpdateNormalises(t *testing.T) {
 	n := newGovNet(t, "AB", 1, nil)
-	p1 := n.propose(t, "A", n.genesis(), hour(0), protocol.GovProposal{Action: protocol.ActSetThreshold, Threshold: 2, Expires: hour(9)})
-	p2 := n.propose(t, "B", n.genesis(), hour(0), protocol.GovProposal{Action: protocol.ActSetThreshold, Threshold: 2, Expires: hour(8)})
+	p1 := n.propose(t, "A", n.genesis(), hour(0), gov.Proposal{Action: gov.ActSetThreshold, Threshold: 2, Expires: hour(9)})
+	p2 := n.propose(t, "B", n.genesis(), hour(0), gov.Proposal{Action: gov.ActSetThreshold, Threshold: 2, Expires: hour(8)})
 	zone := time.FixedZone("X", 5*3600)
 	at := hour(3).In(zone).Add(999 * time.Millisecond)
-	u, err := protocol.NewGovUpdate(n.net, govKey("A"), []protocol.ID{p2.ID, p1.ID}, at, &protocol.GovProposal{Action: protocol.ActAddSteward, DID: govKey("C").DID()}, nil)
+	u, err := gov.NewUpdate(n.net, govKey("A"), []protocol.ID{p2.ID, p1.ID}, at, &gov.Proposal{Action: gov.ActAddSteward, DID: govKey("C").DID()}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !u.Time.Equal(hour(3)) || u.Time.Location() != time.UTC {
 		t.Errorf("time %v, want %v", u.Time, hour(3))
 	}
-	if !u.Propose.Expires.Equal(hour(3).Add(protocol.DefaultGovExpiry)) {
-		t.Errorf("expires %v, want the default %v later", u.Propose.Expires, protocol.DefaultGovExpiry)
+	if !u.Propose.Expires.Equal(hour(3).Add(gov.DefaultExpiry)) {
+		t.Errorf("expires %v, want the default %v later", u.Propose.Expires, gov.DefaultExpiry)
 	}
 	if a, b := u.Parents[0].String(), u.Parents[1].String(); a >= b {
 		t.Errorf("parents not sorted: %s %s", a, b)
@@ -84,7 +85,7 @@ func TestNewGovUpdateNormalises(t *testing.T) {
 
 // signedGov returns payload as a governance envelope signed by keys.
 func signedGov(payload []byte, keys ...*protocol.Key) []byte {
-	env := &protocol.Envelope{PayloadType: protocol.GovPayloadType, Payload: payload}
+	env := &protocol.Envelope{PayloadType: gov.PayloadType, Payload: payload}
 	for _, k := range keys {
 		k.Sign(env)
 	}
@@ -107,7 +108,7 @@ func TestDecodeGovUpdateRefuses(t *testing.T) {
 	}
 	manyParents := func() []any {
 		var ps []string
-		for i := range protocol.MaxGovParents + 1 {
+		for i := range gov.MaxParents + 1 {
 			ps = append(ps, protocol.ObjectID([]byte{byte(i)}).String())
 		}
 		sortStrings(ps)
@@ -128,7 +129,7 @@ func TestDecodeGovUpdateRefuses(t *testing.T) {
 		A.Sign(env)
 		return env.Encode()
 	}
-	far := strings.Repeat("x", protocol.MaxGovUpdateSize)
+	far := strings.Repeat("x", gov.MaxUpdateSize)
 	for _, tc := range []struct {
 		name  string
 		raw   []byte
@@ -140,7 +141,7 @@ func TestDecodeGovUpdateRefuses(t *testing.T) {
 		{"bad signature", badSig(), protocol.Invalid, []string{"does not verify"}},
 		{"two signatures", signedGov(prop.Envelope.Payload, A, govKey("B")), protocol.Invalid, []string{"2 signatures", "exactly one"}},
 		{"signer not the author", signedGov(prop.Envelope.Payload, govKey("B")), protocol.Invalid, []string{"not by its author", A.DID().String()}},
-		{"statement payload type", statementType(), protocol.Invalid, []string{"payloadType", protocol.GovPayloadType}},
+		{"statement payload type", statementType(), protocol.Invalid, []string{"payloadType", gov.PayloadType}},
 		{"unknown field", editProp(func(m, p map[string]any) { m["comment"] = "hi" }), protocol.Invalid, []string{`unknown field "comment"`}},
 		{"unknown field in propose", editProp(func(m, p map[string]any) { p["urgent"] = true }), protocol.Invalid, []string{`unknown field "urgent"`, "propose"}},
 		{"miscased field", replace(`"time":`, `"Time":`), protocol.Invalid, []string{`unknown field "Time"`}},
@@ -209,7 +210,7 @@ func TestDecodeGovUpdateRefuses(t *testing.T) {
 		}), protocol.Invalid, []string{"value is 1025 bytes, over 1024"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			u, err := protocol.DecodeGovUpdate(tc.raw)
+			u, err := gov.DecodeUpdate(tc.raw)
 			if err == nil {
 				t.Fatalf("accepted %s", u.Envelope.Payload)
 			}
@@ -224,8 +225,8 @@ func TestDecodeGovUpdateRefuses(t *testing.T) {
 func TestDecodeGovUpdateTimeIsData(t *testing.T) {
 	n := newGovNet(t, "A", 1, nil)
 	future := time.Date(2999, 1, 1, 0, 0, 0, 0, time.UTC)
-	u := n.propose(t, "A", n.genesis(), future, protocol.GovProposal{Action: protocol.ActSetParam, Name: "x", Value: "1"})
-	if _, err := protocol.DecodeGovUpdate(u.Encode()); err != nil {
+	u := n.propose(t, "A", n.genesis(), future, gov.Proposal{Action: gov.ActSetParam, Name: "x", Value: "1"})
+	if _, err := gov.DecodeUpdate(u.Encode()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -238,24 +239,24 @@ func TestNewGovUpdateRefuses(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		parents []protocol.ID
-		p       *protocol.GovProposal
-		v       *protocol.GovVote
+		p       *gov.Proposal
+		v       *gov.Vote
 		words   []string
 	}{
 		{"neither", n.genesis(), nil, nil, []string{"none of propose, vote and rotate"}},
-		{"no parents", nil, &protocol.GovProposal{Action: protocol.ActSetThreshold, Threshold: 1}, nil, []string{"no parents"}},
-		{"duplicate parents", []protocol.ID{protocol.ObjectID(nil), protocol.ObjectID(nil)}, &protocol.GovProposal{Action: protocol.ActSetThreshold, Threshold: 1}, nil, []string{"each once"}},
-		{"unknown action", n.genesis(), &protocol.GovProposal{Action: "abdicate"}, nil, []string{`unknown action "abdicate"`}},
-		{"expires before time", n.genesis(), &protocol.GovProposal{Action: protocol.ActSetThreshold, Threshold: 1, Expires: hour(-1)}, nil, []string{"not after"}},
-		{"effective before 2000", n.genesis(), &protocol.GovProposal{Action: protocol.ActRevokeKey, DID: A.DID(), Reason: "x", Effective: time.Date(1999, 1, 1, 0, 0, 0, 0, time.UTC)}, nil, []string{"effective", "before 2000"}},
-		{"vote on nothing", n.genesis(), nil, &protocol.GovVote{Yes: true}, []string{"vote: missing proposal"}},
+		{"no parents", nil, &gov.Proposal{Action: gov.ActSetThreshold, Threshold: 1}, nil, []string{"no parents"}},
+		{"duplicate parents", []protocol.ID{protocol.ObjectID(nil), protocol.ObjectID(nil)}, &gov.Proposal{Action: gov.ActSetThreshold, Threshold: 1}, nil, []string{"each once"}},
+		{"unknown action", n.genesis(), &gov.Proposal{Action: "abdicate"}, nil, []string{`unknown action "abdicate"`}},
+		{"expires before time", n.genesis(), &gov.Proposal{Action: gov.ActSetThreshold, Threshold: 1, Expires: hour(-1)}, nil, []string{"not after"}},
+		{"effective before 2000", n.genesis(), &gov.Proposal{Action: gov.ActRevokeKey, DID: A.DID(), Reason: "x", Effective: time.Date(1999, 1, 1, 0, 0, 0, 0, time.UTC)}, nil, []string{"effective", "before 2000"}},
+		{"vote on nothing", n.genesis(), nil, &gov.Vote{Yes: true}, []string{"vote: missing proposal"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := protocol.NewGovUpdate(n.net, A, tc.parents, hour(0), tc.p, tc.v)
+			_, err := gov.NewUpdate(n.net, A, tc.parents, hour(0), tc.p, tc.v)
 			wantErr(t, err, protocol.Invalid, tc.words...)
 		})
 	}
-	if _, err := protocol.NewGovUpdate(n.net, nil, n.genesis(), hour(0), &protocol.GovProposal{Action: protocol.ActSetThreshold, Threshold: 1}, nil); err == nil {
+	if _, err := gov.NewUpdate(n.net, nil, n.genesis(), hour(0), &gov.Proposal{Action: gov.ActSetThreshold, Threshold: 1}, nil); err == nil {
 		t.Error("made an update without a key")
 	}
 }
@@ -282,9 +283,9 @@ func TestDecodeGovUpdateRefusesRotate(t *testing.T) {
 	badSig := rotation("A", "C", hour(1))
 	badSig.Signatures[1].Sig = bytes.Clone(badSig.Signatures[1].Sig)
 	badSig.Signatures[1].Sig[0] ^= 1
-	update := &protocol.Envelope{PayloadType: protocol.GovPayloadType, Payload: prop.Envelope.Payload}
+	update := &protocol.Envelope{PayloadType: gov.PayloadType, Payload: prop.Envelope.Payload}
 	A.Sign(update)
-	padded := bytes.Replace(rot.Envelope.Payload, []byte(`"rotate":{`), []byte(`"rotate":`+strings.Repeat(" ", protocol.MaxGovUpdateSize)+`{`), 1)
+	padded := bytes.Replace(rot.Envelope.Payload, []byte(`"rotate":{`), []byte(`"rotate":`+strings.Repeat(" ", gov.MaxUpdateSize)+`{`), 1)
 	for _, tc := range []struct {
 		name  string
 		raw   []byte
@@ -302,7 +303,7 @@ func TestDecodeGovUpdateRefusesRotate(t *testing.T) {
 		{"rotation signed by the old key only", withRotate(envObject(oneKey)), protocol.Invalid,
 			[]string{"rotate:", "new key " + govKey("C").DID().String() + " did not sign it"}},
 		{"rotation with a bad signature", withRotate(envObject(badSig)), protocol.Invalid, []string{"rotate:", "does not verify"}},
-		{"a dataset, not a rotation", withRotate(envObject(vectorByName("dataset"))), protocol.Invalid,
+		{"a dataset, not a rotation", withRotate(envObject(vectorByName(t, "dataset"))), protocol.Invalid,
 			[]string{"rotate: a statement of kind dataset, want a rotation"}},
 		{"an update, not a statement", withRotate(envObject(update)), protocol.Invalid, []string{"rotate:", "payloadType", protocol.PayloadTypeInToto}},
 		{"the envelope in base64", withRotate(base64.StdEncoding.EncodeToString(rotation("A", "C", hour(1)).Encode())), protocol.Invalid, []string{"rotate:", "malformed JSON"}},
@@ -319,7 +320,7 @@ func TestDecodeGovUpdateRefusesRotate(t *testing.T) {
 		{"oversized", signedGov(padded, A), protocol.TooLarge, []string{"over the limit of 65536"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			u, err := protocol.DecodeGovUpdate(tc.raw)
+			u, err := gov.DecodeUpdate(tc.raw)
 			if err == nil {
 				t.Fatalf("accepted %s", u.Envelope.Payload)
 			}
@@ -334,10 +335,10 @@ func TestDecodeGovUpdateRefusesRotate(t *testing.T) {
 		{"no rotation", nil, []string{"rotate: no rotation"}},
 		{"rotation of another key", rotation("B", "C", hour(1)), []string{"retires " + govKey("B").DID().String()}},
 		{"rotation signed by the old key only", oneKey, []string{"did not sign it"}},
-		{"a dataset", vectorByName("dataset"), []string{"want a rotation"}},
+		{"a dataset", vectorByName(t, "dataset"), []string{"want a rotation"}},
 	} {
 		t.Run("new "+tc.name, func(t *testing.T) {
-			_, err := protocol.NewGovRotation(n.net, A, n.genesis(), hour(1), tc.env)
+			_, err := gov.NewRotation(n.net, A, n.genesis(), hour(1), tc.env)
 			wantErr(t, err, protocol.Invalid, tc.words...)
 		})
 	}
@@ -356,7 +357,7 @@ func TestGovRotateWire(t *testing.T) {
 	}
 	prop := samples["add-steward"]
 	withNull := bytes.Replace(prop.Envelope.Payload, []byte(`"propose":`), []byte(`"rotate":null,"propose":`), 1)
-	got, err := protocol.DecodeGovUpdate(signedGov(withNull, govKey("A")))
+	got, err := gov.DecodeUpdate(signedGov(withNull, govKey("A")))
 	if err != nil || got.Rotate != nil || got.Propose == nil {
 		t.Errorf("rotate null: %v, %+v", err, got)
 	}

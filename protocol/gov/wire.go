@@ -1,9 +1,11 @@
-package protocol
+package gov
 
 import (
 	"bytes"
 	"encoding/json"
 	"time"
+
+	"github.com/commons-p2p/commons/protocol"
 )
 
 // wireGovUpdate is the JSON form of a governance update's payload
@@ -11,9 +13,9 @@ import (
 // to the second. A member that a proposal's action does not use is left
 // out (omitzero); the strict decoder reads omitempty as "optional".
 type wireGovUpdate struct {
-	Network ID               `json:"network"`
-	Author  DID              `json:"author"`
-	Parents []ID             `json:"parents"`
+	Network protocol.ID      `json:"network"`
+	Author  protocol.DID     `json:"author"`
+	Parents []protocol.ID    `json:"parents"`
 	Time    string           `json:"time"`
 	Propose *wireGovProposal `json:"propose,omitempty"`
 	Vote    *wireGovVote     `json:"vote,omitempty"`
@@ -23,21 +25,21 @@ type wireGovUpdate struct {
 }
 
 type wireGovProposal struct {
-	Action    string `json:"action"`
-	DID       DID    `json:"did,omitempty,omitzero"`
-	Dataset   ID     `json:"dataset,omitempty,omitzero"`
-	Name      string `json:"name,omitempty"`
-	Threshold int    `json:"threshold,omitempty"`
-	Effective string `json:"effective,omitempty"`
-	Status    string `json:"status,omitempty"`
-	Value     string `json:"value,omitempty"`
-	Reason    string `json:"reason,omitempty"`
-	Expires   string `json:"expires"`
+	Action    string       `json:"action"`
+	DID       protocol.DID `json:"did,omitempty,omitzero"`
+	Dataset   protocol.ID  `json:"dataset,omitempty,omitzero"`
+	Name      string       `json:"name,omitempty"`
+	Threshold int          `json:"threshold,omitempty"`
+	Effective string       `json:"effective,omitempty"`
+	Status    string       `json:"status,omitempty"`
+	Value     string       `json:"value,omitempty"`
+	Reason    string       `json:"reason,omitempty"`
+	Expires   string       `json:"expires"`
 }
 
 type wireGovVote struct {
-	Proposal ID   `json:"proposal"`
-	Yes      bool `json:"yes"`
+	Proposal protocol.ID `json:"proposal"`
+	Yes      bool        `json:"yes"`
 }
 
 // govTimeLayout is the one spelling of a time in an update.
@@ -59,17 +61,17 @@ func parseGovTime(field, s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	if len(s) != len(govTimeLayout) || s[len(s)-1] != 'Z' || checkTimeText([]byte(s), field) != nil {
-		return time.Time{}, E("", Invalid, "%s %q is not a UTC time to the second, of the form %s", field, clip(s), govTimeLayout)
+	if len(s) != len(govTimeLayout) || s[len(s)-1] != 'Z' || protocol.CheckTimeText([]byte(s), field) != nil {
+		return time.Time{}, protocol.E("", protocol.Invalid, "%s %q is not a UTC time to the second, of the form %s", field, protocol.Clip(s), govTimeLayout)
 	}
 	t, err := time.Parse(govTimeLayout, s)
 	if err != nil {
-		return time.Time{}, E("", Invalid, "%s %q: %v", field, s, err)
+		return time.Time{}, protocol.E("", protocol.Invalid, "%s %q: %v", field, s, err)
 	}
 	return t, nil
 }
 
-func wireProposalOf(p *GovProposal) *wireGovProposal {
+func wireProposalOf(p *Proposal) *wireGovProposal {
 	return &wireGovProposal{
 		Action:    string(p.Action),
 		DID:       p.DID,
@@ -97,17 +99,17 @@ func (w *wireGovUpdate) encode() []byte {
 }
 
 // update reads the fields of w and checks them.
-func (w *wireGovUpdate) update() (*GovUpdate, error) {
+func (w *wireGovUpdate) update() (*Update, error) {
 	if !w.Network.IsZero() && !w.Network.IsObject() {
-		return nil, E("", Invalid, "network %s is an artifact ID, want the ID of a genesis", w.Network)
+		return nil, protocol.E("", protocol.Invalid, "network %s is an artifact ID, want the ID of a genesis", w.Network)
 	}
-	u := &GovUpdate{Network: NetworkID{w.Network}, Author: w.Author, Parents: w.Parents}
+	u := &Update{Network: protocol.NetworkIDFromID(w.Network), Author: w.Author, Parents: w.Parents}
 	var err error
 	if u.Time, err = parseGovTime("time", w.Time); err != nil {
 		return nil, err
 	}
 	if w.Vote != nil {
-		u.Vote = &GovVote{Proposal: w.Vote.Proposal, Yes: w.Vote.Yes}
+		u.Vote = &Vote{Proposal: w.Vote.Proposal, Yes: w.Vote.Yes}
 	}
 	if len(w.Rotate) > 0 && string(w.Rotate) != "null" { // null is absent, as for every member
 		if u.Rotate, err = decodeGovRotation(w.Rotate); err != nil {
@@ -115,8 +117,8 @@ func (w *wireGovUpdate) update() (*GovUpdate, error) {
 		}
 	}
 	if p := w.Propose; p != nil {
-		u.Propose = &GovProposal{
-			Action: GovAction(p.Action), DID: p.DID, Threshold: p.Threshold, Reason: p.Reason,
+		u.Propose = &Proposal{
+			Action: Action(p.Action), DID: p.DID, Threshold: p.Threshold, Reason: p.Reason,
 			Dataset: p.Dataset, Status: DatasetStatus(p.Status), Name: p.Name, Value: p.Value,
 		}
 		if u.Propose.Effective, err = parseGovTime("propose: effective", p.Effective); err != nil {
@@ -126,7 +128,7 @@ func (w *wireGovUpdate) update() (*GovUpdate, error) {
 			return nil, err
 		}
 		if u.Propose.Expires.IsZero() {
-			return nil, E("", Invalid, "propose %s: missing expires", u.Propose.Action)
+			return nil, protocol.E("", protocol.Invalid, "propose %s: missing expires", u.Propose.Action)
 		}
 	}
 	if err := u.check(); err != nil {
@@ -136,7 +138,7 @@ func (w *wireGovUpdate) update() (*GovUpdate, error) {
 }
 
 // wire returns the JSON form of u's payload.
-func (u *GovUpdate) wire() wireGovUpdate {
+func (u *Update) wire() wireGovUpdate {
 	w := wireGovUpdate{Network: u.Network.ID(), Author: u.Author, Parents: u.Parents, Time: formatGovTime(u.Time)}
 	if u.Propose != nil {
 		w.Propose = wireProposalOf(u.Propose)
@@ -153,9 +155,9 @@ func (u *GovUpdate) wire() wireGovUpdate {
 // MarshalJSON writes u as its payload reads, with its ID first:
 // {"id", "network", "author", "parents", "time", "propose" | "vote" |
 // "rotate"}.
-func (u *GovUpdate) MarshalJSON() ([]byte, error) {
+func (u *Update) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
-		ID ID `json:"id"`
+		ID protocol.ID `json:"id"`
 		wireGovUpdate
 	}{u.ID, u.wire()})
 }

@@ -1,6 +1,10 @@
-package protocol
+package gov
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/commons-p2p/commons/protocol"
+)
 
 // The operations a proposal can ask for (SPEC.md §8.5), one entry each in
 // govOps: the members of §8.1 it uses, the check of their values, when it
@@ -10,7 +14,7 @@ import "slices"
 // here, its rows in SPEC.md §8.1 and §8.5, and, for the command line, an
 // entry of the table in cmd/commons/gov_propose.go; a member that no
 // operation used before is a new row of govFields and a field of
-// GovProposal. TestNewGovOperationIsOneEntry adds one this way.
+// Proposal. TestNewGovOperationIsOneEntry adds one this way.
 
 // govField is a member of §8.1 that an operation may use.
 type govField uint8
@@ -32,31 +36,31 @@ const (
 var govFields = []struct {
 	field govField
 	name  string
-	set   func(*GovProposal) bool
+	set   func(*Proposal) bool
 }{
-	{fieldDataset, "dataset", func(p *GovProposal) bool { return !p.Dataset.IsZero() }},
-	{fieldStatus, "status", func(p *GovProposal) bool { return p.Status != "" }},
-	{fieldDID, "did", func(p *GovProposal) bool { return !p.DID.IsZero() }},
-	{fieldEffective, "effective", func(p *GovProposal) bool { return !p.Effective.IsZero() }},
-	{fieldName, "name", func(p *GovProposal) bool { return p.Name != "" }},
-	{fieldReason, "reason", func(p *GovProposal) bool { return p.Reason != "" }},
-	{fieldThreshold, "threshold", func(p *GovProposal) bool { return p.Threshold != 0 }},
-	{fieldValue, "value", func(p *GovProposal) bool { return p.Value != "" }},
+	{fieldDataset, "dataset", func(p *Proposal) bool { return !p.Dataset.IsZero() }},
+	{fieldStatus, "status", func(p *Proposal) bool { return p.Status != "" }},
+	{fieldDID, "did", func(p *Proposal) bool { return !p.DID.IsZero() }},
+	{fieldEffective, "effective", func(p *Proposal) bool { return !p.Effective.IsZero() }},
+	{fieldName, "name", func(p *Proposal) bool { return p.Name != "" }},
+	{fieldReason, "reason", func(p *Proposal) bool { return p.Reason != "" }},
+	{fieldThreshold, "threshold", func(p *Proposal) bool { return p.Threshold != 0 }},
+	{fieldValue, "value", func(p *Proposal) bool { return p.Value != "" }},
 }
 
 // govOp is one operation.
 type govOp struct {
-	action GovAction
+	action Action
 	fields govField
 	// check refuses values of its fields that their types allow and the
 	// operation does not; nil when the types say all.
-	check func(p *GovProposal) error
+	check func(p *Proposal) error
 	// void says why p would change nothing or cannot be carried out in
 	// the state as it stands, "" when it can (§8.5).
-	void func(s *govFold, p *GovProposal) string
+	void func(s *govFold, p *Proposal) string
 	// effect carries p out, passed at update u, and reports whether the
 	// stewards or the threshold changed (§8.6 then settles again).
-	effect func(s *govFold, p *GovProposal, u *GovUpdate) bool
+	effect func(s *govFold, p *Proposal, u *Update) bool
 }
 
 // govOps are the operations, in the order SPEC.md §8.5 lists them.
@@ -70,7 +74,7 @@ var govOps = []govOp{
 }
 
 // opOf returns the operation of action a, or nil.
-func opOf(a GovAction) *govOp {
+func opOf(a Action) *govOp {
 	i := slices.IndexFunc(govOps, func(op govOp) bool { return op.action == a })
 	if i < 0 {
 		return nil
@@ -80,11 +84,11 @@ func opOf(a GovAction) *govOp {
 
 func (op *govOp) uses(f govField) bool { return op.fields&f != 0 }
 
-// GovActionFields returns the members of §8.1 that action a uses, in the
+// ActionFields returns the members of §8.1 that action a uses, in the
 // order of the canonical form, and whether a is an action at all: what a
 // client fills in from a request, leaving the check of values to the
 // decoder.
-func GovActionFields(a GovAction) ([]string, bool) {
+func ActionFields(a Action) ([]string, bool) {
 	op := opOf(a)
 	if op == nil {
 		return nil, false
@@ -98,35 +102,35 @@ func GovActionFields(a GovAction) ([]string, bool) {
 	return out, true
 }
 
-func checkThreshold(p *GovProposal) error {
-	if p.Threshold < 1 || p.Threshold > MaxStewards {
-		return E("", Invalid, "threshold %d is outside [1, %d]", p.Threshold, MaxStewards)
+func checkThreshold(p *Proposal) error {
+	if p.Threshold < 1 || p.Threshold > protocol.MaxStewards {
+		return protocol.E("", protocol.Invalid, "threshold %d is outside [1, %d]", p.Threshold, protocol.MaxStewards)
 	}
 	return nil
 }
 
-func checkRevokeKey(p *GovProposal) error { return checkText("reason", p.Reason, reasonText) }
+func checkRevokeKey(p *Proposal) error { return protocol.CheckReason("reason", p.Reason) }
 
-func checkDatasetStatus(p *GovProposal) error {
+func checkDatasetStatus(p *Proposal) error {
 	if !p.Dataset.IsObject() {
-		return E("", Invalid, "dataset %s is an artifact, want the ID of a dataset", p.Dataset)
+		return protocol.E("", protocol.Invalid, "dataset %s is an artifact, want the ID of a dataset", p.Dataset)
 	}
 	switch p.Status {
 	case StatusAccepted, StatusFlagged, StatusDelisted:
 	default:
-		return E("", Invalid, "status %q, want accepted, flagged or delisted", clip(string(p.Status)))
+		return protocol.E("", protocol.Invalid, "status %q, want accepted, flagged or delisted", protocol.Clip(string(p.Status)))
 	}
-	return checkText("reason", p.Reason, reasonText)
+	return protocol.CheckReason("reason", p.Reason)
 }
 
-func checkSetParam(p *GovProposal) error {
-	if err := checkToken("name", p.Name); err != nil {
+func checkSetParam(p *Proposal) error {
+	if err := protocol.CheckToken("name", p.Name); err != nil {
 		return err
 	}
-	return checkText("value", p.Value, paramText)
+	return protocol.CheckParamValue("value", p.Value)
 }
 
-func voidAddSteward(s *govFold, p *GovProposal) string {
+func voidAddSteward(s *govFold, p *Proposal) string {
 	_, steward := s.stewards.m[p.DID]
 	_, revoked := s.revoked.get(p.DID)
 	_, retired := s.rotated.m[p.DID]
@@ -137,13 +141,13 @@ func voidAddSteward(s *govFold, p *GovProposal) string {
 		return VoidKeyRevoked
 	case retired:
 		return VoidKeyRotated
-	case len(s.stewards.m) >= MaxStewards:
+	case len(s.stewards.m) >= protocol.MaxStewards:
 		return VoidTooManyStewards
 	}
 	return ""
 }
 
-func effectAddSteward(s *govFold, p *GovProposal, _ *GovUpdate) bool {
+func effectAddSteward(s *govFold, p *Proposal, _ *Update) bool {
 	s.stewards.set(s.epoch, p.DID, struct{}{})
 	if _, ok := s.ever.m[p.DID]; !ok {
 		s.ever.set(s.epoch, p.DID, struct{}{})
@@ -151,7 +155,7 @@ func effectAddSteward(s *govFold, p *GovProposal, _ *GovUpdate) bool {
 	return true
 }
 
-func voidRemoveSteward(s *govFold, p *GovProposal) string {
+func voidRemoveSteward(s *govFold, p *Proposal) string {
 	_, seated := s.stewards.m[s.seat(p.DID)]
 	switch {
 	case !seated:
@@ -162,12 +166,12 @@ func voidRemoveSteward(s *govFold, p *GovProposal) string {
 	return ""
 }
 
-func effectRemoveSteward(s *govFold, p *GovProposal, _ *GovUpdate) bool {
+func effectRemoveSteward(s *govFold, p *Proposal, _ *Update) bool {
 	s.removeSteward(s.seat(p.DID))
 	return true
 }
 
-func voidSetThreshold(s *govFold, p *GovProposal) string {
+func voidSetThreshold(s *govFold, p *Proposal) string {
 	switch {
 	case p.Threshold > len(s.stewards.m):
 		return VoidThresholdTooHigh
@@ -177,12 +181,12 @@ func voidSetThreshold(s *govFold, p *GovProposal) string {
 	return ""
 }
 
-func effectSetThreshold(s *govFold, p *GovProposal, _ *GovUpdate) bool {
+func effectSetThreshold(s *govFold, p *Proposal, _ *Update) bool {
 	s.threshold = p.Threshold
 	return true
 }
 
-func voidRevokeKey(s *govFold, p *GovProposal) string {
+func voidRevokeKey(s *govFold, p *Proposal) string {
 	_, steward := s.stewards.m[p.DID]
 	rv, revoked := s.revoked.get(p.DID)
 	switch {
@@ -194,8 +198,8 @@ func voidRevokeKey(s *govFold, p *GovProposal) string {
 	return ""
 }
 
-func effectRevokeKey(s *govFold, p *GovProposal, u *GovUpdate) bool {
-	s.revoked.set(s.epoch, p.DID, GovRevocation{DID: p.DID, Effective: p.Effective, Reason: p.Reason, Proposal: u.ID})
+func effectRevokeKey(s *govFold, p *Proposal, u *Update) bool {
+	s.revoked.set(s.epoch, p.DID, Revocation{DID: p.DID, Effective: p.Effective, Reason: p.Reason, Proposal: u.ID})
 	if _, steward := s.stewards.m[p.DID]; steward {
 		s.removeSteward(p.DID)
 		return true
@@ -203,33 +207,33 @@ func effectRevokeKey(s *govFold, p *GovProposal, u *GovUpdate) bool {
 	return false
 }
 
-func voidDatasetStatus(s *govFold, p *GovProposal) string {
+func voidDatasetStatus(s *govFold, p *Proposal) string {
 	if cur, ok := s.datasets.get(p.Dataset); ok && cur.Status == p.Status && cur.Reason == p.Reason {
 		return VoidNoChange
 	}
 	return ""
 }
 
-func effectDatasetStatus(s *govFold, p *GovProposal, u *GovUpdate) bool {
+func effectDatasetStatus(s *govFold, p *Proposal, u *Update) bool {
 	s.datasets.set(s.epoch, p.Dataset, govDataset{
-		GovDatasetStanding: GovDatasetStanding{Status: p.Status, Reason: p.Reason, Proposal: u.ID},
-		id:                 p.Dataset, text: govIDText(p.Dataset), proposal: u,
+		DatasetStanding: DatasetStanding{Status: p.Status, Reason: p.Reason, Proposal: u.ID},
+		id:              p.Dataset, text: govIDText(p.Dataset), proposal: u,
 	})
 	return false
 }
 
-func voidSetParam(s *govFold, p *GovProposal) string {
+func voidSetParam(s *govFold, p *Proposal) string {
 	cur, set := s.params.m[p.Name]
 	switch {
 	case cur == p.Value:
 		return VoidNoChange
-	case !set && len(s.params.m) >= MaxParams:
+	case !set && len(s.params.m) >= protocol.MaxParams:
 		return VoidTooManyParams
 	}
 	return ""
 }
 
-func effectSetParam(s *govFold, p *GovProposal, _ *GovUpdate) bool {
+func effectSetParam(s *govFold, p *Proposal, _ *Update) bool {
 	if p.Value == "" {
 		s.params.del(s.epoch, p.Name)
 	} else {

@@ -1,4 +1,4 @@
-package protocol_test
+package gov_test
 
 import (
 	"bytes"
@@ -8,12 +8,13 @@ import (
 	"testing"
 
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/gov"
 )
 
 // govVector is the governance vector of SPEC.md §9.9: on the example
 // commons of §7.1 (key A its one steward, threshold 1), A proposes that
 // the dataset vector of §9.4 is accepted. The proposal passes at once.
-func govVector(t testing.TB) (*protocol.Genesis, protocol.NetworkID, *protocol.GovUpdate) {
+func govVector(t testing.TB) (*protocol.Genesis, protocol.NetworkID, *gov.Update) {
 	t.Helper()
 	g := &protocol.Genesis{Name: "Example commons", Stewards: []protocol.DID{vectorKey.DID()}, Threshold: 1, Created: day(1)}
 	raw, err := protocol.EncodeGenesis(g)
@@ -21,10 +22,10 @@ func govVector(t testing.TB) (*protocol.Genesis, protocol.NetworkID, *protocol.G
 		t.Fatal(err)
 	}
 	net := protocol.NetworkIDOf(raw)
-	u, err := protocol.NewGovUpdate(net, vectorKey, []protocol.ID{net.ID()}, day(6), &protocol.GovProposal{
-		Action:  protocol.ActDatasetStatus,
+	u, err := gov.NewUpdate(net, vectorKey, []protocol.ID{net.ID()}, day(6), &gov.Proposal{
+		Action:  gov.ActDatasetStatus,
 		Dataset: protocol.MustParseID(vectorDatasetID),
-		Status:  protocol.StatusAccepted,
+		Status:  gov.StatusAccepted,
 		Reason:  "meets the commons' data policy",
 		Expires: day(13),
 	}, nil)
@@ -49,8 +50,8 @@ func TestGovVector(t *testing.T) {
 		"state after":      govVectorState,
 		"state after hash": govVectorHash,
 	}
-	before := protocol.Fold(g, net, nil)
-	after := protocol.Fold(g, net, []*protocol.GovUpdate{u})
+	before := gov.Fold(g, net, nil)
+	after := gov.Fold(g, net, []*gov.Update{u})
 	got := map[string]string{
 		"payload":          string(u.Envelope.Payload),
 		"id":               u.ID.String(),
@@ -65,21 +66,21 @@ func TestGovVector(t *testing.T) {
 			t.Errorf("%s:\ngot  %s\nwant %s", k, got[k], want[k])
 		}
 	}
-	if st, _, ok := after.Dataset(protocol.MustParseID(vectorDatasetID)); !ok || st != protocol.StatusAccepted {
+	if st, _, ok := after.Dataset(protocol.MustParseID(vectorDatasetID)); !ok || st != gov.StatusAccepted {
 		t.Errorf("dataset status %q", st)
 	}
 }
 
 // TestSpecGovVector checks that SPEC.md §9.9 quotes the vector the code makes.
 func TestSpecGovVector(t *testing.T) {
-	spec, err := os.ReadFile(filepath.Join("..", "SPEC.md"))
+	spec, err := os.ReadFile(filepath.Join("..", "..", "SPEC.md"))
 	if err != nil {
 		t.Skipf("no SPEC.md beside the module: %v", err)
 	}
 	g, net, u := govVector(t)
-	after := protocol.Fold(g, net, []*protocol.GovUpdate{u})
+	after := gov.Fold(g, net, []*gov.Update{u})
 	for _, want := range []string{string(u.Envelope.Payload), string(u.Encode()), u.ID.String(), string(after.Canonical()), after.Hash(),
-		string(protocol.Fold(g, net, nil).Canonical()), protocol.Fold(g, net, nil).Hash()} {
+		string(gov.Fold(g, net, nil).Canonical()), gov.Fold(g, net, nil).Hash()} {
 		if !bytes.Contains(spec, []byte(want)) {
 			t.Errorf("SPEC.md lacks the governance vector text %.80s…", want)
 		}

@@ -1,4 +1,4 @@
-package protocol_test
+package gov_test
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/gov"
 )
 
 // govFuzzSeeds are valid updates of each kind and near misses of them.
@@ -55,7 +56,7 @@ func FuzzDecodeGovUpdate(f *testing.F) {
 	f.Add(signedGov([]byte(`{}`), govKey("A")))
 	f.Add([]byte(`{"payloadType":"application/vnd.commons.governance+json","payload":"e30=","signatures":[]}`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		u, err := protocol.DecodeGovUpdate(raw)
+		u, err := gov.DecodeUpdate(raw)
 		if err != nil {
 			if k := protocol.KindOf(err); k != protocol.Invalid && k != protocol.TooLarge {
 				t.Fatalf("error of kind %s: %v", k, err)
@@ -65,7 +66,7 @@ func FuzzDecodeGovUpdate(f *testing.F) {
 		if len(u.Envelope.Signatures) != 1 || u.Envelope.Signatures[0].KeyID != u.Author || u.ID != protocol.ObjectID(u.Envelope.Payload) {
 			t.Fatalf("accepted %s: signers %v, author %s, id %s", u.Envelope.Payload, u.Envelope.Signers(), u.Author, u.ID)
 		}
-		again, err := protocol.DecodeGovUpdate(u.Encode())
+		again, err := gov.DecodeUpdate(u.Encode())
 		if err != nil || !reflect.DeepEqual(again, u) {
 			t.Fatalf("round trip: %v\n%+v\n%+v", err, u, again)
 		}
@@ -83,7 +84,7 @@ func FuzzGovUpdatePayload(f *testing.F) {
 	}
 	n := newGovNet(f, "AB", 1, nil)
 	f.Fuzz(func(t *testing.T, payload []byte) {
-		u, err := protocol.DecodeGovUpdate(signedGov(payload, govKey("A")))
+		u, err := gov.DecodeUpdate(signedGov(payload, govKey("A")))
 		if err != nil {
 			if k := protocol.KindOf(err); k != protocol.Invalid && k != protocol.TooLarge {
 				t.Fatalf("error of kind %s: %v", k, err)
@@ -102,11 +103,11 @@ func FuzzGovUpdatePayload(f *testing.F) {
 		if plain.Network != u.Network.String() || plain.Author != u.Author.String() || plain.Time != u.Time.Format("2006-01-02T15:04:05Z") || len(plain.Parents) != len(u.Parents) {
 			t.Fatalf("plain reader sees %+v, decoder %s %s %s %v", plain, u.Network, u.Author, u.Time, u.Parents)
 		}
-		var made *protocol.GovUpdate
+		var made *gov.Update
 		if u.Rotate != nil {
-			made, err = protocol.NewGovRotation(u.Network, govKey("A"), u.Parents, u.Time, u.Rotate.Envelope)
+			made, err = gov.NewRotation(u.Network, govKey("A"), u.Parents, u.Time, u.Rotate.Envelope)
 		} else {
-			made, err = protocol.NewGovUpdate(u.Network, govKey("A"), u.Parents, u.Time, u.Propose, u.Vote)
+			made, err = gov.NewUpdate(u.Network, govKey("A"), u.Parents, u.Time, u.Propose, u.Vote)
 		}
 		if err != nil {
 			t.Fatalf("NewGovUpdate refuses what DecodeGovUpdate accepted: %v\n%s", err, payload)
@@ -114,7 +115,7 @@ func FuzzGovUpdatePayload(f *testing.F) {
 		if !reflect.DeepEqual(made.Propose, u.Propose) || !reflect.DeepEqual(made.Vote, u.Vote) || !reflect.DeepEqual(made.Rotate, u.Rotate) || !reflect.DeepEqual(made.Parents, u.Parents) {
 			t.Fatalf("made again differently:\n%s\n%s", payload, made.Envelope.Payload)
 		}
-		s := protocol.Fold(n.g, u.Network, []*protocol.GovUpdate{u, made})
+		s := gov.Fold(n.g, u.Network, []*gov.Update{u, made})
 		s.Hash()
 		if _, err := json.Marshal(s); err != nil {
 			t.Fatal(err)

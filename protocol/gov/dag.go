@@ -1,16 +1,18 @@
-package protocol
+package gov
 
 import (
 	"cmp"
 	"slices"
+
+	"github.com/commons-p2p/commons/protocol"
 )
 
-// Bounds on what a Governance holds while it waits for parents (SPEC.md
+// Bounds on what a DAG holds while it waits for parents (SPEC.md
 // §8.8). Past either, the updates held longest are dropped first: they
 // are fetched again when a head that descends from them is announced.
 const (
-	MaxGovHeld      = 8192     // updates held for missing parents
-	MaxGovHeldBytes = 32 << 20 // bytes they take, counted as their payloads plus 256 each
+	MaxHeld      = 8192     // updates held for missing parents
+	MaxHeldBytes = 32 << 20 // bytes they take, counted as their payloads plus 256 each
 )
 
 // Checkpoints of the fold, from which a refold starts (see Add). The last
@@ -26,37 +28,37 @@ var (
 // govHeldMax and govHeldMaxBytes are the bounds in force: variables so
 // that tests can make them small.
 var (
-	govHeldMax      = MaxGovHeld
-	govHeldMaxBytes = MaxGovHeldBytes
+	govHeldMax      = MaxHeld
+	govHeldMaxBytes = MaxHeldBytes
 )
 
-// Governance is the governance DAG of one network and the state its fold
+// DAG is the governance DAG of one network and the state its fold
 // gives, kept up to date one update at a time. Updates whose parents are
 // all placed are placed, in the fold order (SPEC.md §8.3); the others are
 // held until their parents arrive. It is not safe for concurrent use; the
 // snapshots State returns are.
-type Governance struct {
-	network NetworkID
+type DAG struct {
+	network protocol.NetworkID
 
-	placed map[ID]*govNode
+	placed map[protocol.ID]*govNode
 	order  []*govNode // placed updates in fold order
-	heads  map[ID]struct{}
+	heads  map[protocol.ID]struct{}
 
-	held      map[ID]*GovUpdate
-	waiting   map[ID][]ID // a missing parent → the held updates that name it
-	heldQueue []ID        // held updates by arrival, oldest first; placed ones are skipped
+	held      map[protocol.ID]*Update
+	waiting   map[protocol.ID][]protocol.ID // a missing parent → the held updates that name it
+	heldQueue []protocol.ID                 // held updates by arrival, oldest first; placed ones are skipped
 	heldBytes int
 
 	live        *govFold // the state after the first applied updates of order
 	applied     int      // all of them but while Add works
 	checkpoints []govCheckpoint
 	epoch       uint64
-	snapshot    *GovState // of live, until the next change
+	snapshot    *State // of live, until the next change
 }
 
 // govNode is a placed update.
 type govNode struct {
-	u       *GovUpdate
+	u       *Update
 	text    string // the ID's text, the second key of the fold order
 	depth   int
 	verdict govVerdict
@@ -70,21 +72,21 @@ type govCheckpoint struct {
 
 // AddResult says what Add did with an update.
 type AddResult struct {
-	New     bool // the update was not known before
-	Placed  []ID // it and the held updates it let be placed, in fold order
-	Missing []ID // parents that neither it nor its held ancestors can be placed without: fetch these
-	Dropped []ID // held updates dropped to keep within MaxGovHeld and MaxGovHeldBytes
+	New     bool          // the update was not known before
+	Placed  []protocol.ID // it and the held updates it let be placed, in fold order
+	Missing []protocol.ID // parents that neither it nor its held ancestors can be placed without: fetch these
+	Dropped []protocol.ID // held updates dropped to keep within MaxHeld and MaxHeldBytes
 }
 
-// NewGovernance returns the governance of network, founded by g (valid,
+// New returns the governance of network, founded by g (valid,
 // as DecodeGenesis returns it): no update yet, the state of the genesis.
-func NewGovernance(g *Genesis, network NetworkID) *Governance {
-	gov := &Governance{
+func New(g *protocol.Genesis, network protocol.NetworkID) *DAG {
+	gov := &DAG{
 		network: network,
-		placed:  make(map[ID]*govNode),
-		heads:   make(map[ID]struct{}),
-		held:    make(map[ID]*GovUpdate),
-		waiting: make(map[ID][]ID),
+		placed:  make(map[protocol.ID]*govNode),
+		heads:   make(map[protocol.ID]struct{}),
+		held:    make(map[protocol.ID]*Update),
+		waiting: make(map[protocol.ID][]protocol.ID),
 		epoch:   1,
 	}
 	gov.live = newGovFold(g, gov.nextEpoch())
@@ -92,7 +94,7 @@ func NewGovernance(g *Genesis, network NetworkID) *Governance {
 	return gov
 }
 
-func (g *Governance) nextEpoch() uint64 {
+func (g *DAG) nextEpoch() uint64 {
 	g.epoch++
 	return g.epoch
 }
@@ -101,9 +103,9 @@ func (g *Governance) nextEpoch() uint64 {
 // computed from scratch. Updates of another network, and those whose
 // ancestry is incomplete, are left out. The order of updates does not
 // matter.
-func Fold(g *Genesis, network NetworkID, updates []*GovUpdate) *GovState {
-	gov := NewGovernance(g, network)
-	mine := make([]*GovUpdate, 0, len(updates))
+func Fold(g *protocol.Genesis, network protocol.NetworkID, updates []*Update) *State {
+	gov := New(g, network)
+	mine := make([]*Update, 0, len(updates))
 	for _, u := range updates {
 		if u.Network == network {
 			mine = append(mine, u)
@@ -121,16 +123,16 @@ func Fold(g *Genesis, network NetworkID, updates []*GovUpdate) *GovState {
 // concurrent branch may, makes the fold start again from the last
 // checkpoint before it: from at most govDenseEvery updates back plus the
 // distance to its place, when that is within govDenseWindow of the end.
-func (g *Governance) Add(u *GovUpdate) (AddResult, error) {
-	return g.AddAll([]*GovUpdate{u})
+func (g *DAG) Add(u *Update) (AddResult, error) {
+	return g.AddAll([]*Update{u})
 }
 
 // AddAll is Add for many updates at once, in any order, with one refold
 // at most: the way to load a stored DAG. New is set if any was new.
-func (g *Governance) AddAll(us []*GovUpdate) (AddResult, error) {
+func (g *DAG) AddAll(us []*Update) (AddResult, error) {
 	for _, u := range us {
 		if u.Network != g.network {
-			return AddResult{}, E("add governance update", Invalid, "update %s is of network %s, not %s", u.ID, u.Network, g.network)
+			return AddResult{}, protocol.E("add governance update", protocol.Invalid, "update %s is of network %s, not %s", u.ID, u.Network, g.network)
 		}
 	}
 	var res AddResult
@@ -151,7 +153,7 @@ func (g *Governance) AddAll(us []*GovUpdate) (AddResult, error) {
 	res.Dropped = g.trimHeld()
 	if len(placed) > 0 {
 		g.insert(placed)
-		res.Placed = make([]ID, len(placed))
+		res.Placed = make([]protocol.ID, len(placed))
 		for i, n := range placed {
 			res.Placed[i] = n.u.ID
 		}
@@ -162,18 +164,18 @@ func (g *Governance) AddAll(us []*GovUpdate) (AddResult, error) {
 // parentsFirst returns us ordered so that an update comes after those of
 // us that it names as parents: then loading a stored DAG in any order
 // places each update as it comes, instead of holding most of them.
-func parentsFirst(us []*GovUpdate) []*GovUpdate {
+func parentsFirst(us []*Update) []*Update {
 	if len(us) < 2 {
 		return us
 	}
-	byID := make(map[ID]*GovUpdate, len(us))
+	byID := make(map[protocol.ID]*Update, len(us))
 	for _, u := range us {
 		byID[u.ID] = u
 	}
-	out := make([]*GovUpdate, 0, len(us))
-	done := make(map[ID]bool, len(us))
+	out := make([]*Update, 0, len(us))
+	done := make(map[protocol.ID]bool, len(us))
 	type frame struct {
-		u    *GovUpdate
+		u    *Update
 		next int // parents of u visited so far
 	}
 	for _, root := range us {
@@ -201,8 +203,8 @@ func parentsFirst(us []*GovUpdate) []*GovUpdate {
 
 // place places u if its parents are, and then the held updates waiting for
 // it, appending each placed node to placed; else it holds u.
-func (g *Governance) place(u *GovUpdate, placed []*govNode) []*govNode {
-	queue := []*GovUpdate{u}
+func (g *DAG) place(u *Update, placed []*govNode) []*govNode {
+	queue := []*Update{u}
 	for len(queue) > 0 {
 		u, queue = queue[0], queue[1:]
 		if _, done := g.placed[u.ID]; done {
@@ -236,7 +238,7 @@ func (g *Governance) place(u *GovUpdate, placed []*govNode) []*govNode {
 
 // depthOf returns u's depth if all its parents are placed: 1 more than
 // the deepest of them, the genesis being at depth 0.
-func (g *Governance) depthOf(u *GovUpdate) (int, bool) {
+func (g *DAG) depthOf(u *Update) (int, bool) {
 	depth := 0
 	for _, p := range u.Parents {
 		if p == g.network.ID() {
@@ -252,7 +254,7 @@ func (g *Governance) depthOf(u *GovUpdate) (int, bool) {
 }
 
 // hold keeps u until its missing parents are placed.
-func (g *Governance) hold(u *GovUpdate) {
+func (g *DAG) hold(u *Update) {
 	if _, ok := g.held[u.ID]; ok {
 		return
 	}
@@ -266,14 +268,14 @@ func (g *Governance) hold(u *GovUpdate) {
 	}
 }
 
-func heldSize(u *GovUpdate) int { return len(u.Envelope.Payload) + 256 }
+func heldSize(u *Update) int { return len(u.Envelope.Payload) + 256 }
 
 // missing returns the IDs, neither placed nor held, that held update u or
 // its held ancestors name as parents.
-func (g *Governance) missing(u *GovUpdate) []ID {
-	var out []ID
-	seen := map[ID]bool{u.ID: true}
-	for stack := []*GovUpdate{u}; len(stack) > 0; {
+func (g *DAG) missing(u *Update) []protocol.ID {
+	var out []protocol.ID
+	seen := map[protocol.ID]bool{u.ID: true}
+	for stack := []*Update{u}; len(stack) > 0; {
 		u := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		for _, p := range u.Parents {
@@ -293,8 +295,8 @@ func (g *Governance) missing(u *GovUpdate) []ID {
 
 // trimHeld drops the updates held longest until the held ones are within
 // bounds, and returns their IDs.
-func (g *Governance) trimHeld() []ID {
-	var dropped []ID
+func (g *DAG) trimHeld() []protocol.ID {
+	var dropped []protocol.ID
 	for len(g.held) > govHeldMax || g.heldBytes > govHeldMaxBytes {
 		id := g.heldQueue[0]
 		g.heldQueue = g.heldQueue[1:]
@@ -305,7 +307,7 @@ func (g *Governance) trimHeld() []ID {
 		delete(g.held, id)
 		g.heldBytes -= heldSize(u)
 		for _, p := range u.Parents {
-			g.waiting[p] = slices.DeleteFunc(g.waiting[p], func(w ID) bool { return w == id })
+			g.waiting[p] = slices.DeleteFunc(g.waiting[p], func(w protocol.ID) bool { return w == id })
 			if len(g.waiting[p]) == 0 {
 				delete(g.waiting, p)
 			}
@@ -313,7 +315,7 @@ func (g *Governance) trimHeld() []ID {
 		dropped = append(dropped, id)
 	}
 	if len(g.heldQueue) > 2*len(g.held)+64 { // forget the placed ones
-		g.heldQueue = slices.DeleteFunc(g.heldQueue, func(id ID) bool { _, ok := g.held[id]; return !ok })
+		g.heldQueue = slices.DeleteFunc(g.heldQueue, func(id protocol.ID) bool { _, ok := g.held[id]; return !ok })
 	}
 	return dropped
 }
@@ -329,7 +331,7 @@ func compareNodes(a, b *govNode) int {
 // insert puts newly placed nodes into the order and brings the state up to
 // date: by applying them, if they all sort after the placed ones, or else
 // by folding again from the last checkpoint before the first of them.
-func (g *Governance) insert(nodes []*govNode) {
+func (g *DAG) insert(nodes []*govNode) {
 	slices.SortFunc(nodes, compareNodes)
 	from := len(g.order)
 	switch {
@@ -360,7 +362,7 @@ func (g *Governance) insert(nodes []*govNode) {
 // position pos without folding again: the fold leaves it out wherever it
 // lands, and the state after each later position is as it was. So an
 // update that names old parents costs a refold only if a steward wrote it.
-func (g *Governance) skip(n *govNode, pos int) {
+func (g *DAG) skip(n *govNode, pos int) {
 	n.verdict = govVerdict{ignored: IgnoredNotSteward}
 	g.applied++
 	for i := range g.checkpoints {
@@ -372,7 +374,7 @@ func (g *Governance) skip(n *govNode, pos int) {
 
 // rewind makes the live state the last checkpoint at or before pos, and
 // forgets the later ones.
-func (g *Governance) rewind(pos int) {
+func (g *DAG) rewind(pos int) {
 	k, _ := slices.BinarySearchFunc(g.checkpoints, pos+1, func(c govCheckpoint, p int) int { return cmp.Compare(c.pos, p) })
 	g.checkpoints = g.checkpoints[:k]
 	g.live = g.checkpoints[k-1].state.thaw(g.nextEpoch())
@@ -381,7 +383,7 @@ func (g *Governance) rewind(pos int) {
 
 // applyFrom applies the updates of the order from pos to the end, taking
 // checkpoints on the way.
-func (g *Governance) applyFrom(pos int) {
+func (g *DAG) applyFrom(pos int) {
 	for i := pos; i < len(g.order); i++ {
 		n := g.order[i]
 		n.verdict = g.live.apply(n.u)
@@ -394,7 +396,7 @@ func (g *Governance) applyFrom(pos int) {
 
 // checkpoint freezes the live state after pos updates, and thins out the
 // older checkpoints.
-func (g *Governance) checkpoint(pos int) {
+func (g *DAG) checkpoint(pos int) {
 	g.checkpoints = append(g.checkpoints, govCheckpoint{pos, g.live.freeze(g.nextEpoch())})
 	g.checkpoints = slices.DeleteFunc(g.checkpoints, func(c govCheckpoint) bool {
 		return c.pos > 0 && c.pos%govSparseEvery != 0 && c.pos < pos-govDenseWindow
@@ -418,7 +420,7 @@ func mergeNodes(order, nodes []*govNode) []*govNode {
 	return append(out, nodes[j:]...)
 }
 
-func uniqueIDs(ids []ID) []ID {
-	slices.SortFunc(ids, func(a, b ID) int { return cmp.Compare(a.String(), b.String()) })
+func uniqueIDs(ids []protocol.ID) []protocol.ID {
+	slices.SortFunc(ids, func(a, b protocol.ID) int { return cmp.Compare(a.String(), b.String()) })
 	return slices.Compact(ids)
 }

@@ -1,4 +1,4 @@
-package protocol_test
+package gov_test
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/gov"
 )
 
 // govHistory is a long, busy governance history for benchmarks: five
@@ -16,8 +17,8 @@ import (
 // concurrent branches that the next update joins. One update a minute.
 type govHistory struct {
 	n   govNet
-	gov *protocol.Governance // after all of updates
-	all []*protocol.GovUpdate
+	dag *gov.DAG // after all of updates
+	all []*gov.Update
 	at  time.Time
 	k   int // cycles made
 }
@@ -25,27 +26,27 @@ type govHistory struct {
 var (
 	govBenchOnce sync.Once
 	govBench     *govHistory
-	govBenchMore []*protocol.GovUpdate // what follows govBench.all, one extending update at a time
+	govBenchMore []*gov.Update // what follows govBench.all, one extending update at a time
 )
 
 // benchHistory returns a history of 10,000 updates and the 2,000 that
 // would follow it.
-func benchHistory(b *testing.B) (*govHistory, []*protocol.GovUpdate) {
+func benchHistory(b *testing.B) (*govHistory, []*gov.Update) {
 	govBenchOnce.Do(func() {
 		h := &govHistory{n: newGovNet(b, "ABCDE", 3, nil), at: hour(0)}
-		h.gov = protocol.NewGovernance(h.n.g, h.n.net)
+		h.dag = gov.New(h.n.g, h.n.net)
 		for len(h.all) < 10000 {
 			h.cycle(b)
 		}
 		h.all = h.all[:10000]
-		more := protocol.NewGovernance(h.n.g, h.n.net)
+		more := gov.New(h.n.g, h.n.net)
 		more.AddAll(h.all)
-		rest := &govHistory{n: h.n, gov: more, at: h.at, k: h.k}
+		rest := &govHistory{n: h.n, dag: more, at: h.at, k: h.k}
 		for len(rest.all) < 2000 {
 			rest.cycle(b)
 		}
-		h.gov = protocol.NewGovernance(h.n.g, h.n.net)
-		h.gov.AddAll(h.all)
+		h.dag = gov.New(h.n.g, h.n.net)
+		h.dag.AddAll(h.all)
 		govBench, govBenchMore = h, rest.all
 	})
 	return govBench, govBenchMore
@@ -55,22 +56,22 @@ func benchHistory(b *testing.B) (*govHistory, []*protocol.GovUpdate) {
 func (h *govHistory) cycle(b *testing.B) {
 	stewards := "ABCDE"
 	proposer := string(stewards[h.k%5])
-	var p protocol.GovProposal
+	var p gov.Proposal
 	switch h.k % 6 {
 	case 0, 1:
-		p = protocol.GovProposal{Action: protocol.ActDatasetStatus, Dataset: protocol.ObjectID(fmt.Appendf(nil, "dataset %d", h.k)),
-			Status: protocol.StatusFlagged, Reason: "reported by a contributor"}
+		p = gov.Proposal{Action: gov.ActDatasetStatus, Dataset: protocol.ObjectID(fmt.Appendf(nil, "dataset %d", h.k)),
+			Status: gov.StatusFlagged, Reason: "reported by a contributor"}
 	case 2:
-		p = protocol.GovProposal{Action: protocol.ActSetParam, Name: fmt.Sprintf("param-%d", h.k%20), Value: fmt.Sprint(h.k)}
+		p = gov.Proposal{Action: gov.ActSetParam, Name: fmt.Sprintf("param-%d", h.k%20), Value: fmt.Sprint(h.k)}
 	case 3:
-		p = protocol.GovProposal{Action: protocol.ActRevokeKey, DID: govKeys[6+h.k%2].DID(), Effective: h.at, Reason: fmt.Sprintf("rotation %d", h.k)}
+		p = gov.Proposal{Action: gov.ActRevokeKey, DID: govKeys[6+h.k%2].DID(), Effective: h.at, Reason: fmt.Sprintf("rotation %d", h.k)}
 	case 4:
-		p = protocol.GovProposal{Action: protocol.ActAddSteward, DID: govKey("F").DID()}
+		p = gov.Proposal{Action: gov.ActAddSteward, DID: govKey("F").DID()}
 	case 5:
-		p = protocol.GovProposal{Action: protocol.ActRemoveSteward, DID: govKey("F").DID()}
+		p = gov.Proposal{Action: gov.ActRemoveSteward, DID: govKey("F").DID()}
 	}
 	p.Expires = h.at.Add(72 * time.Hour)
-	prop := h.add(b, h.n.propose(b, proposer, h.gov.Heads(), h.next(), p))
+	prop := h.add(b, h.n.propose(b, proposer, h.dag.Heads(), h.next(), p))
 	voters := 2 + h.k%2
 	parents := ids(prop)
 	for i := 1; i <= voters; i++ {
@@ -82,7 +83,7 @@ func (h *govHistory) cycle(b *testing.B) {
 			continue
 		}
 		h.add(b, v)
-		parents = h.gov.Heads()
+		parents = h.dag.Heads()
 	}
 	h.k++
 }
@@ -92,8 +93,8 @@ func (h *govHistory) next() time.Time {
 	return h.at
 }
 
-func (h *govHistory) add(b *testing.B, u *protocol.GovUpdate) *protocol.GovUpdate {
-	if _, err := h.gov.Add(u); err != nil {
+func (h *govHistory) add(b *testing.B, u *gov.Update) *gov.Update {
+	if _, err := h.dag.Add(u); err != nil {
 		b.Fatal(err)
 	}
 	h.all = append(h.all, u)
@@ -104,13 +105,13 @@ func (h *govHistory) add(b *testing.B, u *protocol.GovUpdate) *protocol.GovUpdat
 // scrambled order. Goal: under 200 ms.
 func BenchmarkGovFold10k(b *testing.B) {
 	h, _ := benchHistory(b)
-	us := make([]*protocol.GovUpdate, len(h.all))
+	us := make([]*gov.Update, len(h.all))
 	for i, u := range h.all {
 		us[(i*7919)%len(us)] = u // 7919 is prime: a permutation
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		s := protocol.Fold(h.n.g, h.n.net, us)
+		s := gov.Fold(h.n.g, h.n.net, us)
 		if s.Updates() < 8000 {
 			b.Fatalf("%d updates applied", s.Updates())
 		}
@@ -129,24 +130,24 @@ func BenchmarkGovAddExtends(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			h, more := benchHistory(b)
-			var gov *protocol.Governance
+			var dag *gov.DAG
 			next := len(more)
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
 				if next == len(more) {
 					b.StopTimer()
-					gov = protocol.NewGovernance(h.n.g, h.n.net)
-					gov.AddAll(h.all)
-					gov.State()
+					dag = gov.New(h.n.g, h.n.net)
+					dag.AddAll(h.all)
+					dag.State()
 					next = 0
 					b.StartTimer()
 				}
-				res, err := gov.Add(more[next])
+				res, err := dag.Add(more[next])
 				if err != nil || len(res.Placed) != 1 {
 					b.Fatalf("%+v %v", res, err)
 				}
 				if withState {
-					gov.State().Hash()
+					dag.State().Hash()
 				}
 				next++
 			}
@@ -170,22 +171,22 @@ func BenchmarkGovAddRefold(b *testing.B) {
 		{"genesis", h.n.genesis()},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			pool := make([]*protocol.GovUpdate, 200)
+			pool := make([]*gov.Update, 200)
 			for i := range pool {
 				pool[i] = h.n.vote(b, "A", tc.parent, hour(i), h.all[0].ID, true)
 			}
-			var gov *protocol.Governance
+			var dag *gov.DAG
 			next := len(pool)
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
 				if next == len(pool) {
 					b.StopTimer()
-					gov = protocol.NewGovernance(h.n.g, h.n.net)
-					gov.AddAll(h.all)
+					dag = gov.New(h.n.g, h.n.net)
+					dag.AddAll(h.all)
 					next = 0
 					b.StartTimer()
 				}
-				if _, err := gov.Add(pool[next]); err != nil {
+				if _, err := dag.Add(pool[next]); err != nil {
 					b.Fatal(err)
 				}
 				next++
@@ -202,10 +203,10 @@ func BenchmarkGovAddRefold(b *testing.B) {
 func BenchmarkGovStateHash10k(b *testing.B) {
 	h, _ := benchHistory(b)
 	b.Run("warm", func(b *testing.B) {
-		s := h.gov.State()
+		s := h.dag.State()
 		b.ReportAllocs()
 		for b.Loop() {
-			protocol.GovHashAfresh(s)
+			gov.HashAfresh(s)
 		}
 		b.ReportMetric(float64(len(s.Canonical())), "canonical-bytes")
 	})
@@ -213,7 +214,7 @@ func BenchmarkGovStateHash10k(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
 			b.StopTimer()
-			s := protocol.Fold(h.n.g, h.n.net, h.all)
+			s := gov.Fold(h.n.g, h.n.net, h.all)
 			b.StartTimer()
 			s.Hash()
 		}
@@ -226,13 +227,13 @@ func BenchmarkDecodeGovUpdate(b *testing.B) {
 	h, _ := benchHistory(b)
 	for _, tc := range []struct {
 		name string
-		u    *protocol.GovUpdate
+		u    *gov.Update
 	}{{"propose", h.all[0]}, {"vote", h.all[1]}} {
 		b.Run(tc.name, func(b *testing.B) {
 			raw := tc.u.Encode()
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := protocol.DecodeGovUpdate(raw); err != nil {
+				if _, err := gov.DecodeUpdate(raw); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -1,28 +1,32 @@
-package protocol
+package gov
 
-import "slices"
+import (
+	"slices"
 
-// SetGovCheckpoints sets the spacing of the fold's checkpoints (see
+	"github.com/commons-p2p/commons/protocol"
+)
+
+// SetCheckpoints sets the spacing of the fold's checkpoints (see
 // govDenseEvery) so that tests with few updates go through refolds that
 // start from checkpoints and through their thinning, and returns a func
 // that puts the defaults back.
-func SetGovCheckpoints(denseEvery, denseWindow, sparseEvery int) (restore func()) {
+func SetCheckpoints(denseEvery, denseWindow, sparseEvery int) (restore func()) {
 	d, w, s := govDenseEvery, govDenseWindow, govSparseEvery
 	govDenseEvery, govDenseWindow, govSparseEvery = denseEvery, denseWindow, sparseEvery
 	return func() { govDenseEvery, govDenseWindow, govSparseEvery = d, w, s }
 }
 
-// GovHashAfresh computes s's hash as Hash does the first time, without
+// HashAfresh computes s's hash as Hash does the first time, without
 // the hash Hash remembers (the canonical forms of closed proposals stay
 // remembered, as they do in use).
-func GovHashAfresh(s *GovState) string {
-	fresh := &GovState{network: s.network, heads: s.heads, f: s.f}
+func HashAfresh(s *State) string {
+	fresh := &State{network: s.network, heads: s.heads, f: s.f}
 	return fresh.Hash()
 }
 
-// SetGovHeldMax sets the bound on held updates, and returns a func that
+// SetHeldMax sets the bound on held updates, and returns a func that
 // puts the default back.
-func SetGovHeldMax(n int) (restore func()) {
+func SetHeldMax(n int) (restore func()) {
 	old := govHeldMax
 	govHeldMax = n
 	return func() { govHeldMax = old }
@@ -36,14 +40,14 @@ func WithClearParamOp() (restore func()) {
 	govOps = append(slices.Clip(govOps), govOp{
 		action: "clear-param",
 		fields: fieldName,
-		check:  func(p *GovProposal) error { return checkToken("name", p.Name) },
-		void: func(s *govFold, p *GovProposal) string {
+		check:  func(p *Proposal) error { return protocol.CheckToken("name", p.Name) },
+		void: func(s *govFold, p *Proposal) string {
 			if _, set := s.params.m[p.Name]; !set {
 				return VoidNoChange
 			}
 			return ""
 		},
-		effect: func(s *govFold, p *GovProposal, _ *GovUpdate) bool {
+		effect: func(s *govFold, p *Proposal, _ *Update) bool {
 			s.params.del(s.epoch, p.Name)
 			return false
 		},

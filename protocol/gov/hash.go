@@ -1,7 +1,8 @@
-package protocol
+package gov
 
 import (
 	"crypto/sha256"
+	"encoding/base32"
 	"encoding/hex"
 	"hash"
 	"maps"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/commons-p2p/commons/protocol"
 )
 
 // The canonical form of a state (SPEC.md §8.7) is the JSON object below,
@@ -35,10 +38,10 @@ import (
 // Hash returns the state hash, "sha256:" and 64 hex digits: the SHA-256
 // of the canonical form. Two states with equal hashes are equal. It is
 // computed once per snapshot, in time linear in the size of the state.
-func (s *GovState) Hash() string {
+func (s *State) Hash() string {
 	s.hashOnce.Do(func() {
 		h := sha256.New()
-		w := canonWriter{out: h, dids: make(map[DID]string), buf: make([]byte, 0, 40<<10)}
+		w := canonWriter{out: h, dids: make(map[protocol.DID]string), buf: make([]byte, 0, 40<<10)}
 		w.state(s)
 		h.Write(w.buf)
 		s.hash = "sha256:" + hex.EncodeToString(h.Sum(nil))
@@ -47,8 +50,8 @@ func (s *GovState) Hash() string {
 }
 
 // Canonical returns the canonical form of s, the bytes Hash hashes.
-func (s *GovState) Canonical() []byte {
-	w := canonWriter{dids: make(map[DID]string), buf: make([]byte, 0, 512*(1+s.f.props.len()))}
+func (s *State) Canonical() []byte {
+	w := canonWriter{dids: make(map[protocol.DID]string), buf: make([]byte, 0, 512*(1+s.f.props.len()))}
 	w.state(s)
 	return w.buf
 }
@@ -59,7 +62,7 @@ func (s *GovState) Canonical() []byte {
 type canonWriter struct {
 	buf   []byte
 	out   hash.Hash
-	dids  map[DID]string
+	dids  map[protocol.DID]string
 	texts []string // scratch for didList
 }
 
@@ -124,11 +127,11 @@ func (w *canonWriter) plain(s string) {
 	w.buf = append(w.buf, '"')
 }
 
-func (w *canonWriter) id(id ID) { w.plain(govIDText(id)) }
+func (w *canonWriter) id(id protocol.ID) { w.plain(govIDText(id)) }
 
-func (w *canonWriter) did(d DID) { w.plain(w.didText(d)) }
+func (w *canonWriter) did(d protocol.DID) { w.plain(w.didText(d)) }
 
-func (w *canonWriter) didText(d DID) string {
+func (w *canonWriter) didText(d protocol.DID) string {
 	text, ok := w.dids[d]
 	if !ok {
 		text = d.String()
@@ -172,7 +175,7 @@ func (w *canonWriter) str(s string) {
 	w.buf = append(w.buf, '"')
 }
 
-func (w *canonWriter) state(s *GovState) {
+func (w *canonWriter) state(s *State) {
 	f := s.f
 	w.raw(`{"datasets":{`)
 	datasets := f.datasets.values()
@@ -208,7 +211,7 @@ func (w *canonWriter) state(s *GovState) {
 	}
 	w.raw(`],"revoked":[`)
 	revoked := f.revoked.values()
-	slices.SortFunc(revoked, func(a, b GovRevocation) int { return strings.Compare(w.didText(a.DID), w.didText(b.DID)) })
+	slices.SortFunc(revoked, func(a, b Revocation) int { return strings.Compare(w.didText(a.DID), w.didText(b.DID)) })
 	for i, r := range revoked {
 		if i > 0 {
 			w.raw(",")
@@ -340,7 +343,7 @@ func (w *canonWriter) proposalFields(r *govProposalRec) {
 }
 
 // didList writes DIDs as an array sorted by text.
-func (w *canonWriter) didList(ds []DID) {
+func (w *canonWriter) didList(ds []protocol.DID) {
 	texts := w.texts[:0]
 	for _, d := range ds {
 		texts = append(texts, w.didText(d))
@@ -357,14 +360,17 @@ func (w *canonWriter) didList(ds []DID) {
 	w.raw("]")
 }
 
+// base32Lower is the alphabet of multibase "b", without padding.
+var base32Lower = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
 // govIDText is id.String() for the IDs of governance, which are all CIDv1
 // in base32: "b" and the base32 of the binary CID, made without going
 // through multibase, as a state hash spells thousands of them.
-func govIDText(id ID) string {
+func govIDText(id protocol.ID) string {
 	if id.IsZero() {
 		return ""
 	}
-	bin := id.c.KeyString()
+	bin := id.Cid().KeyString()
 	out := make([]byte, 1+base32Lower.EncodedLen(len(bin)))
 	out[0] = 'b'
 	base32Lower.Encode(out[1:], []byte(bin))

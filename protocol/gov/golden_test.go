@@ -1,4 +1,4 @@
-package protocol_test
+package gov_test
 
 import (
 	"bytes"
@@ -14,9 +14,10 @@ import (
 	"time"
 
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/gov"
 )
 
-// A golden transcript (testdata/gov/*.json) is a script written by hand —
+// A golden transcript (testdata/fold/*.json) is a script written by hand —
 // a commons, updates named and signed by the test keys A to H, and what a
 // reader expects in those names — and what the code makes of it: the
 // updates' IDs, the log, the state as `gov state --json` shows it, and
@@ -51,16 +52,16 @@ type goldenUpdate struct {
 	Parents []string `json:"parents"`
 	Time    string   `json:"time"`
 	Propose *struct {
-		Action    protocol.GovAction `json:"action"`
-		DID       string             `json:"did,omitempty"`
-		Threshold int                `json:"threshold,omitempty"`
-		Effective string             `json:"effective,omitempty"`
-		Reason    string             `json:"reason,omitempty"`
-		Dataset   string             `json:"dataset,omitempty"`
-		Status    string             `json:"status,omitempty"`
-		Name      string             `json:"name,omitempty"`
-		Value     string             `json:"value,omitempty"`
-		Expires   string             `json:"expires,omitempty"`
+		Action    gov.Action `json:"action"`
+		DID       string     `json:"did,omitempty"`
+		Threshold int        `json:"threshold,omitempty"`
+		Effective string     `json:"effective,omitempty"`
+		Reason    string     `json:"reason,omitempty"`
+		Dataset   string     `json:"dataset,omitempty"`
+		Status    string     `json:"status,omitempty"`
+		Name      string     `json:"name,omitempty"`
+		Value     string     `json:"value,omitempty"`
+		Expires   string     `json:"expires,omitempty"`
 	} `json:"propose,omitempty"`
 	Vote *struct {
 		Proposal string `json:"proposal"`
@@ -91,7 +92,7 @@ type goldenExpect struct {
 func goldenDataset(name string) protocol.ID { return protocol.ObjectID([]byte("dataset " + name)) }
 
 func TestGovGolden(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("testdata", "gov", "*.json"))
+	files, err := filepath.Glob(filepath.Join("testdata", "fold", "*.json"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no transcripts: %v", err)
 	}
@@ -113,13 +114,13 @@ func checkGolden(t *testing.T, file string) {
 	}
 	n := newGovNet(t, gt.Genesis.Stewards, gt.Genesis.Threshold, gt.Genesis.Params)
 	us, names := gt.sign(t, n)
-	gov := protocol.NewGovernance(n.g, n.net)
-	addAll(t, gov, us...)
-	if len(gov.Held()) > 0 {
-		t.Fatalf("%d updates held: a script names its parents before it uses them", len(gov.Held()))
+	dag := gov.New(n.g, n.net)
+	addAll(t, dag, us...)
+	if len(dag.Held()) > 0 {
+		t.Fatalf("%d updates held: a script names its parents before it uses them", len(dag.Held()))
 	}
-	s := gov.State()
-	gt.Expect.check(t, s, gov.Log(), names)
+	s := dag.State()
+	gt.Expect.check(t, s, dag.Log(), names)
 	checkAnyOrder(t, n, us, s.Hash())
 
 	made := gt
@@ -127,7 +128,7 @@ func checkGolden(t *testing.T, file string) {
 	for _, u := range us {
 		made.IDs[names[u.ID]], made.Envelopes[names[u.ID]] = u.ID.String(), string(u.Encode())
 	}
-	for _, e := range gov.Log() {
+	for _, e := range dag.Log() {
 		made.Log = append(made.Log, logLine(e, names))
 	}
 	if made.State, err = json.MarshalIndent(s, "", "  "); err != nil {
@@ -150,10 +151,10 @@ func checkGolden(t *testing.T, file string) {
 }
 
 // sign makes the script's updates, in order, and names their IDs.
-func (gt *govGolden) sign(t *testing.T, n govNet) ([]*protocol.GovUpdate, map[protocol.ID]string) {
-	byName := map[string]*protocol.GovUpdate{}
+func (gt *govGolden) sign(t *testing.T, n govNet) ([]*gov.Update, map[protocol.ID]string) {
+	byName := map[string]*gov.Update{}
 	names := map[protocol.ID]string{}
-	var us []*protocol.GovUpdate
+	var us []*gov.Update
 	parse := func(s string) time.Time {
 		tm, err := time.Parse(time.RFC3339, s)
 		if err != nil {
@@ -173,10 +174,10 @@ func (gt *govGolden) sign(t *testing.T, n govNet) ([]*protocol.GovUpdate, map[pr
 			}
 		}
 		at := parse(g.Time)
-		var u *protocol.GovUpdate
+		var u *gov.Update
 		var err error
 		if p := g.Propose; p != nil {
-			q := protocol.GovProposal{Action: p.Action, Threshold: p.Threshold, Reason: p.Reason, Status: protocol.DatasetStatus(p.Status),
+			q := gov.Proposal{Action: p.Action, Threshold: p.Threshold, Reason: p.Reason, Status: gov.DatasetStatus(p.Status),
 				Name: p.Name, Value: p.Value, Expires: at.Add(72 * time.Hour)}
 			if p.DID != "" {
 				q.DID = govKey(p.DID).DID()
@@ -190,15 +191,15 @@ func (gt *govGolden) sign(t *testing.T, n govNet) ([]*protocol.GovUpdate, map[pr
 			if p.Expires != "" {
 				q.Expires = parse(p.Expires)
 			}
-			u, err = protocol.NewGovUpdate(n.net, govKey(g.Author), parents, at, &q, nil)
+			u, err = gov.NewUpdate(n.net, govKey(g.Author), parents, at, &q, nil)
 		} else if g.Rotate != nil {
-			u, err = protocol.NewGovRotation(n.net, govKey(g.Author), parents, at, rotation(g.Author, g.Rotate.To, at))
+			u, err = gov.NewRotation(n.net, govKey(g.Author), parents, at, rotation(g.Author, g.Rotate.To, at))
 		} else {
 			proposal := protocol.ObjectID([]byte(g.Vote.Proposal)) // a name of no update: an unknown proposal
 			if p, ok := byName[g.Vote.Proposal]; ok {
 				proposal = p.ID
 			}
-			u, err = protocol.NewGovUpdate(n.net, govKey(g.Author), parents, at, nil, &protocol.GovVote{Proposal: proposal, Yes: g.Vote.Yes})
+			u, err = gov.NewUpdate(n.net, govKey(g.Author), parents, at, nil, &gov.Vote{Proposal: proposal, Yes: g.Vote.Yes})
 		}
 		if err != nil {
 			t.Fatalf("update %s: %v", g.Name, err)
@@ -210,7 +211,7 @@ func (gt *govGolden) sign(t *testing.T, n govNet) ([]*protocol.GovUpdate, map[pr
 }
 
 // check compares the state and the log with what the reader expects.
-func (x *goldenExpect) check(t *testing.T, s *protocol.GovState, log []protocol.GovLogEntry, names map[protocol.ID]string) {
+func (x *goldenExpect) check(t *testing.T, s *gov.State, log []gov.LogEntry, names map[protocol.ID]string) {
 	t.Helper()
 	var stewards []string
 	for _, d := range s.Stewards() {
@@ -223,7 +224,7 @@ func (x *goldenExpect) check(t *testing.T, s *protocol.GovState, log []protocol.
 	proposals := map[string]string{}
 	for _, p := range s.Proposals() {
 		proposals[names[p.ID]] = string(p.Status)
-		if p.Status == protocol.ProposalVoid {
+		if p.Status == gov.ProposalVoid {
 			proposals[names[p.ID]] += ": " + p.Void
 		}
 	}
@@ -264,7 +265,7 @@ func (x *goldenExpect) check(t *testing.T, s *protocol.GovState, log []protocol.
 }
 
 // logLine is an entry of the log in names: "NAME applied|ignored: WHY[; closed NAME STATUS …]".
-func logLine(e protocol.GovLogEntry, names map[protocol.ID]string) string {
+func logLine(e gov.LogEntry, names map[protocol.ID]string) string {
 	var b strings.Builder
 	b.WriteString(names[e.Update.ID])
 	if e.Ignored != "" {
@@ -283,14 +284,14 @@ func logLine(e protocol.GovLogEntry, names map[protocol.ID]string) string {
 
 // checkAnyOrder adds the updates in every order (or, for more than six,
 // in 300 random ones) and wants the same hash each time.
-func checkAnyOrder(t *testing.T, n govNet, us []*protocol.GovUpdate, want string) {
+func checkAnyOrder(t *testing.T, n govNet, us []*gov.Update, want string) {
 	t.Helper()
 	try := func(perm []int) {
-		gov := protocol.NewGovernance(n.g, n.net)
+		dag := gov.New(n.g, n.net)
 		for _, i := range perm {
-			addAll(t, gov, us[i])
+			addAll(t, dag, us[i])
 		}
-		if got := gov.State().Hash(); got != want {
+		if got := dag.State().Hash(); got != want {
 			t.Fatalf("delivered in order %v: hash %s, want %s", perm, got, want)
 		}
 	}

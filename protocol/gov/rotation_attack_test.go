@@ -1,4 +1,4 @@
-package protocol_test
+package gov_test
 
 import (
 	"slices"
@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/gov"
 )
 
 // govChain makes updates one after the other, each naming the one before
@@ -13,37 +14,37 @@ import (
 type govChain struct {
 	t    *testing.T
 	n    govNet
-	gov  *protocol.Governance
+	dag  *gov.DAG
 	last []protocol.ID
 	h    int
 }
 
 func newGovChain(t *testing.T, stewards string, threshold int) *govChain {
 	n := newGovNet(t, stewards, threshold, nil)
-	return &govChain{t: t, n: n, gov: protocol.NewGovernance(n.g, n.net), last: n.genesis()}
+	return &govChain{t: t, n: n, dag: gov.New(n.g, n.net), last: n.genesis()}
 }
 
-func (c *govChain) add(u *protocol.GovUpdate) *protocol.GovUpdate {
-	addAll(c.t, c.gov, u)
+func (c *govChain) add(u *gov.Update) *gov.Update {
+	addAll(c.t, c.dag, u)
 	c.last, c.h = ids(u), c.h+1
 	return u
 }
 
-func (c *govChain) propose(author string, p protocol.GovProposal) *protocol.GovUpdate {
+func (c *govChain) propose(author string, p gov.Proposal) *gov.Update {
 	return c.add(c.n.propose(c.t, author, c.last, hour(c.h), p))
 }
 
-func (c *govChain) vote(author string, on *protocol.GovUpdate, yes bool) *protocol.GovUpdate {
+func (c *govChain) vote(author string, on *gov.Update, yes bool) *gov.Update {
 	return c.add(c.n.vote(c.t, author, c.last, hour(c.h), on.ID, yes))
 }
 
-func (c *govChain) rotate(author, to string) *protocol.GovUpdate {
+func (c *govChain) rotate(author, to string) *gov.Update {
 	return c.add(c.n.rotate(c.t, author, c.last, hour(c.h), to))
 }
 
 // ignored returns why the fold left u out, "" when it applied it.
-func (c *govChain) ignored(u *protocol.GovUpdate) string {
-	for _, e := range c.gov.Log() {
+func (c *govChain) ignored(u *gov.Update) string {
+	for _, e := range c.dag.Log() {
 		if e.Update.ID == u.ID {
 			return e.Ignored
 		}
@@ -52,7 +53,7 @@ func (c *govChain) ignored(u *protocol.GovUpdate) string {
 	return ""
 }
 
-func (c *govChain) wantIgnored(u *protocol.GovUpdate, why string) {
+func (c *govChain) wantIgnored(u *gov.Update, why string) {
 	c.t.Helper()
 	if got := c.ignored(u); got != why {
 		c.t.Errorf("update ignored %q, want %q", got, why)
@@ -62,7 +63,7 @@ func (c *govChain) wantIgnored(u *protocol.GovUpdate, why string) {
 func (c *govChain) wantStewards(names string) {
 	c.t.Helper()
 	var got []string
-	for _, d := range c.gov.State().Stewards() {
+	for _, d := range c.dag.State().Stewards() {
 		got = append(got, govKeyName(d))
 	}
 	slices.Sort(got)
@@ -71,8 +72,8 @@ func (c *govChain) wantStewards(names string) {
 	}
 }
 
-func (c *govChain) proposal(u *protocol.GovUpdate) protocol.GovProposalState {
-	p, ok := c.gov.State().Proposal(u.ID)
+func (c *govChain) proposal(u *gov.Update) gov.ProposalState {
+	p, ok := c.dag.State().Proposal(u.ID)
 	if !ok {
 		c.t.Fatalf("no proposal %s", u.ID)
 	}
@@ -88,15 +89,15 @@ func did(name string) protocol.DID { return govKey(name).DID() }
 func TestGovRotationTakesNoSeat(t *testing.T) {
 	c := newGovChain(t, "ABC", 2)
 	outsider := c.rotate("E", "F")
-	c.wantIgnored(outsider, protocol.IgnoredNotSteward)
-	rv := c.propose("A", protocol.GovProposal{Action: protocol.ActRevokeKey, DID: did("C"), Effective: day(1), Reason: "key leaked"})
+	c.wantIgnored(outsider, gov.IgnoredNotSteward)
+	rv := c.propose("A", gov.Proposal{Action: gov.ActRevokeKey, DID: did("C"), Effective: day(1), Reason: "key leaked"})
 	c.vote("B", rv, true)
 	thief := c.rotate("C", "G")
-	c.wantIgnored(thief, protocol.IgnoredNotSteward)
+	c.wantIgnored(thief, gov.IgnoredNotSteward)
 	c.wantStewards("AB")
-	s := c.gov.State()
+	s := c.dag.State()
 	for _, k := range []string{"C", "E", "F", "G"} {
-		if s.IsSteward(did(k)) || s.IsStewardKey(did(k)) || k != "C" && c.gov.EverSteward(did(k)) {
+		if s.IsSteward(did(k)) || s.IsStewardKey(did(k)) || k != "C" && c.dag.EverSteward(did(k)) {
 			t.Errorf("%s counts as a steward after rotating without a seat", k)
 		}
 	}
@@ -113,34 +114,34 @@ func TestGovRotationTakesNoSeat(t *testing.T) {
 func TestGovRotationDoesNotDoubleVotes(t *testing.T) {
 	t.Run("successor votes again", func(t *testing.T) {
 		c := newGovChain(t, "ABC", 3)
-		p := c.propose("B", protocol.GovProposal{Action: protocol.ActSetParam, Name: "alpha", Value: "1"})
+		p := c.propose("B", gov.Proposal{Action: gov.ActSetParam, Name: "alpha", Value: "1"})
 		c.vote("A", p, true)
 		c.rotate("A", "D")
 		again := c.vote("D", p, true)
-		c.wantIgnored(again, protocol.IgnoredDuplicateVote)
+		c.wantIgnored(again, gov.IgnoredDuplicateVote)
 		onward := c.rotate("D", "E")
 		c.wantIgnored(onward, "")
-		c.wantIgnored(c.vote("E", p, true), protocol.IgnoredDuplicateVote)
-		c.wantIgnored(c.vote("A", p, true), protocol.IgnoredNotSteward)
-		if got := c.proposal(p); got.Status != protocol.ProposalOpen || len(got.Yes) != 2 {
+		c.wantIgnored(c.vote("E", p, true), gov.IgnoredDuplicateVote)
+		c.wantIgnored(c.vote("A", p, true), gov.IgnoredNotSteward)
+		if got := c.proposal(p); got.Status != gov.ProposalOpen || len(got.Yes) != 2 {
 			t.Errorf("proposal %s with yes %v: the seat of A voted more than once", got.Status, got.Yes)
 		}
 		c.vote("C", p, true)
-		if got := c.proposal(p); got.Status != protocol.ProposalPassed {
+		if got := c.proposal(p); got.Status != gov.ProposalPassed {
 			t.Errorf("proposal %s after the third steward's vote", got.Status)
 		}
 	})
 	t.Run("successor with a vote of its own", func(t *testing.T) {
 		c := newGovChain(t, "ABCD", 3)
-		p := c.propose("C", protocol.GovProposal{Action: protocol.ActSetParam, Name: "alpha", Value: "1"})
+		p := c.propose("C", gov.Proposal{Action: gov.ActSetParam, Name: "alpha", Value: "1"})
 		c.vote("B", p, true)
-		rm := c.propose("A", protocol.GovProposal{Action: protocol.ActRemoveSteward, DID: did("B")})
+		rm := c.propose("A", gov.Proposal{Action: gov.ActRemoveSteward, DID: did("B")})
 		c.vote("C", rm, true)
 		c.vote("D", rm, true)
 		c.vote("A", p, true) // C and A: two of three
 		c.rotate("A", "B")   // B's yes returns with B; A's must not count beside it
 		c.wantStewards("BCD")
-		if got := c.proposal(p); got.Status != protocol.ProposalOpen {
+		if got := c.proposal(p); got.Status != gov.ProposalOpen {
 			t.Errorf("proposal %s with yes %v: the seat of A and B counted twice", got.Status, got.Yes)
 		}
 	})
@@ -151,19 +152,19 @@ func TestGovRotationDoesNotDoubleVotes(t *testing.T) {
 // again: not by a rotation to it, not by add-steward (SPEC.md §8.4, §8.5).
 func TestGovRotationCannotResurrect(t *testing.T) {
 	c := newGovChain(t, "ABC", 1)
-	c.propose("A", protocol.GovProposal{Action: protocol.ActRevokeKey, DID: did("F"), Effective: day(1), Reason: "key leaked"})
-	c.wantIgnored(c.rotate("B", "F"), protocol.IgnoredKeyRevoked)
+	c.propose("A", gov.Proposal{Action: gov.ActRevokeKey, DID: did("F"), Effective: day(1), Reason: "key leaked"})
+	c.wantIgnored(c.rotate("B", "F"), gov.IgnoredKeyRevoked)
 	c.rotate("A", "D")
-	c.propose("B", protocol.GovProposal{Action: protocol.ActRevokeKey, DID: did("D"), Effective: day(1), Reason: "stolen"})
+	c.propose("B", gov.Proposal{Action: gov.ActRevokeKey, DID: did("D"), Effective: day(1), Reason: "stolen"})
 	c.wantStewards("BC")
-	c.wantIgnored(c.rotate("B", "D"), protocol.IgnoredKeyRevoked)
-	c.wantIgnored(c.rotate("B", "A"), protocol.IgnoredKeyRotated)
-	add := c.propose("C", protocol.GovProposal{Action: protocol.ActAddSteward, DID: did("A")})
-	if got := c.proposal(add); got.Status != protocol.ProposalVoid || got.Void != protocol.VoidKeyRotated {
+	c.wantIgnored(c.rotate("B", "D"), gov.IgnoredKeyRevoked)
+	c.wantIgnored(c.rotate("B", "A"), gov.IgnoredKeyRotated)
+	add := c.propose("C", gov.Proposal{Action: gov.ActAddSteward, DID: did("A")})
+	if got := c.proposal(add); got.Status != gov.ProposalVoid || got.Void != gov.VoidKeyRotated {
 		t.Errorf("add-steward of a retired key: %s %s", got.Status, got.Void)
 	}
 	c.wantStewards("BC")
-	s := c.gov.State()
+	s := c.dag.State()
 	for _, k := range []string{"A", "D", "F"} {
 		if s.IsSteward(did(k)) || s.IsStewardKey(did(k)) {
 			t.Errorf("%s counts as a steward", k)
@@ -176,11 +177,11 @@ func TestGovRotationCannotResurrect(t *testing.T) {
 // handing its seat to a new key (SPEC.md §8.5).
 func TestGovRotationDoesNotDodgeRemoval(t *testing.T) {
 	c := newGovChain(t, "ABC", 2)
-	rm := c.propose("B", protocol.GovProposal{Action: protocol.ActRemoveSteward, DID: did("A")})
+	rm := c.propose("B", gov.Proposal{Action: gov.ActRemoveSteward, DID: did("A")})
 	c.rotate("A", "D")
 	c.rotate("D", "E")
 	c.vote("C", rm, true)
-	if got := c.proposal(rm); got.Status != protocol.ProposalPassed {
+	if got := c.proposal(rm); got.Status != gov.ProposalPassed {
 		t.Fatalf("removal of A after A rotated: %s %s", got.Status, got.Void)
 	}
 	c.wantStewards("BC")
@@ -194,10 +195,10 @@ func TestGovRotationPolicy(t *testing.T) {
 	c := newGovChain(t, "AB", 1)
 	c.rotate("A", "D")
 	c.rotate("D", "E")
-	s := c.gov.State()
+	s := c.dag.State()
 	for _, k := range []string{"A", "D", "E"} {
-		if !s.IsSteward(did(k)) || !c.gov.EverSteward(did(k)) {
-			t.Errorf("%s: IsSteward %v EverSteward %v, want both", k, s.IsSteward(did(k)), c.gov.EverSteward(did(k)))
+		if !s.IsSteward(did(k)) || !c.dag.EverSteward(did(k)) {
+			t.Errorf("%s: IsSteward %v EverSteward %v, want both", k, s.IsSteward(did(k)), c.dag.EverSteward(did(k)))
 		}
 	}
 	if s.IsStewardKey(did("A")) || s.IsStewardKey(did("D")) || !s.IsStewardKey(did("E")) {
@@ -206,15 +207,15 @@ func TestGovRotationPolicy(t *testing.T) {
 	if to, ok := s.Successor(did("A")); !ok || to != did("D") {
 		t.Errorf("successor of A: %v %v", govKeyName(to), ok)
 	}
-	c.wantIgnored(c.propose("A", protocol.GovProposal{Action: protocol.ActSetParam, Name: "x", Value: "1"}), protocol.IgnoredNotSteward)
-	c.propose("B", protocol.GovProposal{Action: protocol.ActRevokeKey, DID: did("A"), Effective: day(1), Reason: "old laptop lost"})
-	s = c.gov.State()
+	c.wantIgnored(c.propose("A", gov.Proposal{Action: gov.ActSetParam, Name: "x", Value: "1"}), gov.IgnoredNotSteward)
+	c.propose("B", gov.Proposal{Action: gov.ActRevokeKey, DID: did("A"), Effective: day(1), Reason: "old laptop lost"})
+	s = c.dag.State()
 	if s.IsSteward(did("A")) || !s.IsSteward(did("D")) || !s.IsStewardKey(did("E")) {
 		t.Errorf("after A's old key is revoked: A %v D %v E %v; want A no longer a steward, its successors still",
 			s.IsSteward(did("A")), s.IsSteward(did("D")), s.IsStewardKey(did("E")))
 	}
-	c.propose("B", protocol.GovProposal{Action: protocol.ActRemoveSteward, DID: did("E")})
-	s = c.gov.State()
+	c.propose("B", gov.Proposal{Action: gov.ActRemoveSteward, DID: did("E")})
+	s = c.dag.State()
 	for _, k := range []string{"A", "D", "E"} {
 		if s.IsSteward(did(k)) {
 			t.Errorf("%s is a steward after the seat was removed", k)

@@ -1,6 +1,10 @@
-package protocol
+package gov
 
-import "maps"
+import (
+	"maps"
+
+	"github.com/commons-p2p/commons/protocol"
+)
 
 // The fold's state is shared, not copied, by the snapshots that State
 // hands out and by the checkpoints that refolds start from. Sharing is
@@ -156,9 +160,9 @@ func (c *cowShards[K, V]) values() []V {
 }
 
 // shardOfID and shardOfDID pick a byte of the digest or the key: random.
-func shardOfID(id ID) byte {
-	k := id.c.KeyString()
+func shardOfID(id protocol.ID) byte {
+	k := id.Cid().KeyString()
 	return k[len(k)-1]
 }
 
-func shardOfDID(d DID) byte { return d.pub[0] }
+func shardOfDID(d protocol.DID) byte { return d.ShardByte() }

@@ -1,4 +1,4 @@
-package protocol_test
+package gov_test
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	jcsoracle "github.com/gowebpki/jcs"
 
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/gov"
 )
 
 // TestGovCanonicalMatchesJCSOracle compares the canonical form of many
@@ -22,8 +23,8 @@ import (
 // otherwise by encoding/json (members in another order, <, > and & as
 // \u escapes, white space): both must come out as the canonical bytes.
 func TestGovCanonicalMatchesJCSOracle(t *testing.T) {
-	var states []*protocol.GovState
-	files, err := filepath.Glob(filepath.Join("testdata", "gov", "*.json"))
+	var states []*gov.State
+	files, err := filepath.Glob(filepath.Join("testdata", "fold", "*.json"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no transcripts: %v", err)
 	}
@@ -39,7 +40,7 @@ func TestGovCanonicalMatchesJCSOracle(t *testing.T) {
 		n := newGovNet(t, gt.Genesis.Stewards, gt.Genesis.Threshold, gt.Genesis.Params)
 		us, _ := gt.sign(t, n)
 		for i := range len(us) + 1 {
-			states = append(states, protocol.Fold(n.g, n.net, us[:i]))
+			states = append(states, gov.Fold(n.g, n.net, us[:i]))
 		}
 	}
 	golden := len(states)
@@ -48,16 +49,16 @@ func TestGovCanonicalMatchesJCSOracle(t *testing.T) {
 	n := newGovNet(t, "AB", 1, map[string]string{"motto": "a <b> & \"c\" \\ d\u00a0"})
 	line := "\"quote\" back\\slash <html> & ünïcode \u00a0\u200d 😀 \u05d0 \U0001d11e \ufb01"
 	reason := "line\nbreak\ttab " + line
-	p := n.propose(t, "A", n.genesis(), hour(0), protocol.GovProposal{Action: protocol.ActDatasetStatus,
-		Dataset: protocol.MustParseID(vectorDatasetID), Status: protocol.StatusFlagged, Reason: reason})
-	q := n.propose(t, "B", ids(p), hour(1), protocol.GovProposal{Action: protocol.ActRevokeKey, DID: govKey("C").DID(), Effective: day(1), Reason: reason})
-	r := n.propose(t, "A", ids(q), hour(2), protocol.GovProposal{Action: protocol.ActSetParam, Name: "motto", Value: "\u00a0" + line})
-	states = append(states, protocol.Fold(n.g, n.net, []*protocol.GovUpdate{p, q, r}))
+	p := n.propose(t, "A", n.genesis(), hour(0), gov.Proposal{Action: gov.ActDatasetStatus,
+		Dataset: protocol.MustParseID(vectorDatasetID), Status: gov.StatusFlagged, Reason: reason})
+	q := n.propose(t, "B", ids(p), hour(1), gov.Proposal{Action: gov.ActRevokeKey, DID: govKey("C").DID(), Effective: day(1), Reason: reason})
+	r := n.propose(t, "A", ids(q), hour(2), gov.Proposal{Action: gov.ActSetParam, Name: "motto", Value: "\u00a0" + line})
+	states = append(states, gov.Fold(n.g, n.net, []*gov.Update{p, q, r}))
 	for seed := range uint64(40) {
 		gen := newGovGen(t, 7000+seed)
 		us := gen.set(40)
 		for _, i := range []int{0, 10, 25, len(us)} {
-			states = append(states, protocol.Fold(gen.n.g, gen.n.net, us[:i]))
+			states = append(states, gov.Fold(gen.n.g, gen.n.net, us[:i]))
 		}
 	}
 	for i, s := range states {

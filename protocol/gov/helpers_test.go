@@ -1,10 +1,11 @@
-package protocol_test
+package gov_test
 
 import (
 	"testing"
 	"time"
 
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/gov"
 )
 
 // govKeys are the keys of the governance tests, named A to H: the seed of
@@ -61,18 +62,18 @@ func newGovNet(t testing.TB, stewards string, threshold int, params map[string]s
 // network ID alone.
 func (n govNet) genesis() []protocol.ID { return []protocol.ID{n.net.ID()} }
 
-func (n govNet) propose(t testing.TB, author string, parents []protocol.ID, at time.Time, p protocol.GovProposal) *protocol.GovUpdate {
+func (n govNet) propose(t testing.TB, author string, parents []protocol.ID, at time.Time, p gov.Proposal) *gov.Update {
 	t.Helper()
-	u, err := protocol.NewGovUpdate(n.net, govKey(author), parents, at, &p, nil)
+	u, err := gov.NewUpdate(n.net, govKey(author), parents, at, &p, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return u
 }
 
-func (n govNet) vote(t testing.TB, author string, parents []protocol.ID, at time.Time, proposal protocol.ID, yes bool) *protocol.GovUpdate {
+func (n govNet) vote(t testing.TB, author string, parents []protocol.ID, at time.Time, proposal protocol.ID, yes bool) *gov.Update {
 	t.Helper()
-	u, err := protocol.NewGovUpdate(n.net, govKey(author), parents, at, nil, &protocol.GovVote{Proposal: proposal, Yes: yes})
+	u, err := gov.NewUpdate(n.net, govKey(author), parents, at, nil, &gov.Vote{Proposal: proposal, Yes: yes})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +81,7 @@ func (n govNet) vote(t testing.TB, author string, parents []protocol.ID, at time
 }
 
 // ids returns the IDs of updates.
-func ids(us ...*protocol.GovUpdate) []protocol.ID {
+func ids(us ...*gov.Update) []protocol.ID {
 	out := make([]protocol.ID, len(us))
 	for i, u := range us {
 		out[i] = u.ID
@@ -92,10 +93,10 @@ func ids(us ...*protocol.GovUpdate) []protocol.ID {
 func hour(h int) time.Time { return day(2).Add(time.Duration(h) * time.Hour) }
 
 // addAll adds updates one at a time and fails t on an error.
-func addAll(t testing.TB, gov *protocol.Governance, us ...*protocol.GovUpdate) {
+func addAll(t testing.TB, dag *gov.DAG, us ...*gov.Update) {
 	t.Helper()
 	for _, u := range us {
-		if _, err := gov.Add(u); err != nil {
+		if _, err := dag.Add(u); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -110,9 +111,9 @@ func rotation(from, to string, at time.Time) *protocol.Envelope {
 }
 
 // rotate is the update by author that hands its seat on to key to.
-func (n govNet) rotate(t testing.TB, author string, parents []protocol.ID, at time.Time, to string) *protocol.GovUpdate {
+func (n govNet) rotate(t testing.TB, author string, parents []protocol.ID, at time.Time, to string) *gov.Update {
 	t.Helper()
-	u, err := protocol.NewGovRotation(n.net, govKey(author), parents, at, rotation(author, to, at))
+	u, err := gov.NewRotation(n.net, govKey(author), parents, at, rotation(author, to, at))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package protocol_test
+package gov_test
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	jcsoracle "github.com/gowebpki/jcs"
 
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/gov"
 )
 
 // TestGovCanonicalIsJCS reads canonical forms as JSON and serialises them
@@ -20,14 +21,14 @@ func TestGovCanonicalIsJCS(t *testing.T) {
 	n := newGovNet(t, "AB", 1, map[string]string{"motto": "a <b> & \"c\" \\ d\u00a0"})
 	line := "\"quote\" back\\slash <html> & ünïcode \u00a0\u200d 😀 \u05d0"
 	reason := "line\nbreak\ttab " + line
-	p := n.propose(t, "A", n.genesis(), hour(0), protocol.GovProposal{Action: protocol.ActDatasetStatus,
-		Dataset: protocol.MustParseID(vectorDatasetID), Status: protocol.StatusFlagged, Reason: reason})
-	q := n.propose(t, "B", ids(p), hour(1), protocol.GovProposal{Action: protocol.ActRevokeKey, DID: govKey("C").DID(), Effective: day(1), Reason: reason})
-	r := n.propose(t, "A", ids(q), hour(2), protocol.GovProposal{Action: protocol.ActSetParam, Name: "motto", Value: "\u00a0" + line})
-	states := []*protocol.GovState{protocol.Fold(n.g, n.net, nil), protocol.Fold(n.g, n.net, []*protocol.GovUpdate{p, q, r})}
+	p := n.propose(t, "A", n.genesis(), hour(0), gov.Proposal{Action: gov.ActDatasetStatus,
+		Dataset: protocol.MustParseID(vectorDatasetID), Status: gov.StatusFlagged, Reason: reason})
+	q := n.propose(t, "B", ids(p), hour(1), gov.Proposal{Action: gov.ActRevokeKey, DID: govKey("C").DID(), Effective: day(1), Reason: reason})
+	r := n.propose(t, "A", ids(q), hour(2), gov.Proposal{Action: gov.ActSetParam, Name: "motto", Value: "\u00a0" + line})
+	states := []*gov.State{gov.Fold(n.g, n.net, nil), gov.Fold(n.g, n.net, []*gov.Update{p, q, r})}
 	for seed := range uint64(20) {
 		gen := newGovGen(t, 3000+seed)
-		states = append(states, protocol.Fold(gen.n.g, gen.n.net, gen.set(30)))
+		states = append(states, gov.Fold(gen.n.g, gen.n.net, gen.set(30)))
 	}
 	for i, s := range states {
 		c := s.Canonical()

@@ -1,4 +1,4 @@
-package protocol_test
+package gov_test
 
 import (
 	"bytes"
@@ -8,14 +8,15 @@ import (
 	"time"
 
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/gov"
 )
 
 // refFold is the fold of SPEC.md §8 written as plainly as it can be, to
-// check protocol.Fold and protocol.Governance against: no incremental
+// check gov.Fold and gov.DAG against: no incremental
 // anything, no indexes, every rule read off the text. After every update
 // it looks at every open proposal, and it finds proposals by walking the
 // list. Slow and obviously right is the point.
-func refFold(g *protocol.Genesis, net protocol.NetworkID, updates []*protocol.GovUpdate) refResult {
+func refFold(g *protocol.Genesis, net protocol.NetworkID, updates []*gov.Update) refResult {
 	order := refOrder(net, updates)
 	s := refState{
 		stewards:  map[protocol.DID]bool{},
@@ -42,22 +43,22 @@ func refFold(g *protocol.Genesis, net protocol.NetworkID, updates []*protocol.Go
 }
 
 type refResult struct {
-	order     []*protocol.GovUpdate
+	order     []*gov.Update
 	verdicts  map[protocol.ID]refVerdict
 	canonical []byte // the canonical form, as encoding/json writes a map
 }
 
 type refVerdict struct {
 	ignored string
-	closed  []protocol.GovClosure
+	closed  []gov.Closure
 }
 
 // refOrder places what can be placed — an update whose parents are all
 // placed, the network ID standing for the genesis at depth 0 — over and
 // over until nothing changes, and sorts by depth, then ID text.
-func refOrder(net protocol.NetworkID, updates []*protocol.GovUpdate) []*protocol.GovUpdate {
+func refOrder(net protocol.NetworkID, updates []*gov.Update) []*gov.Update {
 	depth := map[protocol.ID]int{net.ID(): 0}
-	byID := map[protocol.ID]*protocol.GovUpdate{}
+	byID := map[protocol.ID]*gov.Update{}
 	for _, u := range updates {
 		if u.Network == net {
 			byID[u.ID] = u
@@ -80,7 +81,7 @@ func refOrder(net protocol.NetworkID, updates []*protocol.GovUpdate) []*protocol
 			}
 		}
 	}
-	var order []*protocol.GovUpdate
+	var order []*gov.Update
 	for id, u := range byID {
 		if _, ok := depth[id]; ok {
 			order = append(order, u)
@@ -121,30 +122,30 @@ type refRotated struct {
 }
 
 type refDataset struct {
-	status   protocol.DatasetStatus
+	status   gov.DatasetStatus
 	reason   string
 	proposal protocol.ID
 }
 
 type refProposal struct {
-	u        *protocol.GovUpdate
-	status   protocol.GovProposalStatus
+	u        *gov.Update
+	status   gov.ProposalStatus
 	yes, no  []protocol.DID
 	closedBy protocol.ID
 	void     string
 }
 
-func (s *refState) apply(u *protocol.GovUpdate) refVerdict {
+func (s *refState) apply(u *gov.Update) refVerdict {
 	var v refVerdict
 	if !s.stewards[u.Author] {
-		return refVerdict{ignored: protocol.IgnoredNotSteward}
+		return refVerdict{ignored: gov.IgnoredNotSteward}
 	}
 	if u.Time.After(s.clock) {
 		s.clock = u.Time
 	}
 	for _, p := range s.proposals {
-		if p.status == protocol.ProposalOpen && s.clock.After(p.u.Propose.Expires) {
-			s.close(p, protocol.ProposalExpired, u.ID, "", &v)
+		if p.status == gov.ProposalOpen && s.clock.After(p.u.Propose.Expires) {
+			s.close(p, gov.ProposalExpired, u.ID, "", &v)
 		}
 	}
 	if u.Rotate != nil {
@@ -153,18 +154,18 @@ func (s *refState) apply(u *protocol.GovUpdate) refVerdict {
 		_, retired := s.rotated[to]
 		switch {
 		case s.stewards[to]:
-			return refVerdict{ignored: protocol.IgnoredAlreadySteward, closed: v.closed}
+			return refVerdict{ignored: gov.IgnoredAlreadySteward, closed: v.closed}
 		case revoked:
-			return refVerdict{ignored: protocol.IgnoredKeyRevoked, closed: v.closed}
+			return refVerdict{ignored: gov.IgnoredKeyRevoked, closed: v.closed}
 		case retired:
-			return refVerdict{ignored: protocol.IgnoredKeyRotated, closed: v.closed}
+			return refVerdict{ignored: gov.IgnoredKeyRotated, closed: v.closed}
 		}
 		delete(s.stewards, from)
 		s.stewards[to] = true
 		s.rotated[from] = refRotated{to, u.ID}
 		for _, p := range s.proposals {
 			voted := func(d protocol.DID) bool { return slices.Contains(p.yes, d) || slices.Contains(p.no, d) }
-			if p.status != protocol.ProposalOpen || !voted(from) || voted(to) {
+			if p.status != gov.ProposalOpen || !voted(from) || voted(to) {
 				continue
 			}
 			for _, list := range []*[]protocol.DID{&p.yes, &p.no} {
@@ -174,12 +175,12 @@ func (s *refState) apply(u *protocol.GovUpdate) refVerdict {
 			}
 		}
 	} else if u.Propose != nil {
-		p := &refProposal{u: u, status: protocol.ProposalOpen}
+		p := &refProposal{u: u, status: gov.ProposalOpen}
 		s.proposals = append(s.proposals, p)
 		if why := s.void(u.Propose); why != "" {
-			s.close(p, protocol.ProposalVoid, u.ID, why, &v)
+			s.close(p, gov.ProposalVoid, u.ID, why, &v)
 		} else if s.clock.After(u.Propose.Expires) {
-			s.close(p, protocol.ProposalExpired, u.ID, "", &v)
+			s.close(p, gov.ProposalExpired, u.ID, "", &v)
 		} else {
 			p.yes = []protocol.DID{u.Author}
 		}
@@ -192,11 +193,11 @@ func (s *refState) apply(u *protocol.GovUpdate) refVerdict {
 		}
 		switch {
 		case p == nil:
-			return refVerdict{ignored: protocol.IgnoredUnknownProposal, closed: v.closed}
-		case p.status != protocol.ProposalOpen:
-			return refVerdict{ignored: protocol.IgnoredClosedProposal, closed: v.closed}
+			return refVerdict{ignored: gov.IgnoredUnknownProposal, closed: v.closed}
+		case p.status != gov.ProposalOpen:
+			return refVerdict{ignored: gov.IgnoredClosedProposal, closed: v.closed}
 		case slices.Contains(p.yes, u.Author) || slices.Contains(p.no, u.Author):
-			return refVerdict{ignored: protocol.IgnoredDuplicateVote, closed: v.closed}
+			return refVerdict{ignored: gov.IgnoredDuplicateVote, closed: v.closed}
 		case u.Vote.Yes:
 			p.yes = append(p.yes, u.Author)
 		default:
@@ -213,27 +214,27 @@ func (s *refState) apply(u *protocol.GovUpdate) refVerdict {
 func (s *refState) settle(at protocol.ID, v *refVerdict) {
 	for {
 		var next *refProposal
-		var status protocol.GovProposalStatus
+		var status gov.ProposalStatus
 		for _, p := range s.proposals {
-			if p.status != protocol.ProposalOpen {
+			if p.status != gov.ProposalOpen {
 				continue
 			}
 			yes, no := s.current(p.yes), s.current(p.no)
 			if yes >= s.threshold {
-				next, status = p, protocol.ProposalPassed
+				next, status = p, gov.ProposalPassed
 				break
 			}
 			if len(s.stewards)-no < s.threshold {
-				next, status = p, protocol.ProposalRejected
+				next, status = p, gov.ProposalRejected
 				break
 			}
 		}
 		if next == nil {
 			return
 		}
-		if status == protocol.ProposalPassed {
+		if status == gov.ProposalPassed {
 			if why := s.void(next.u.Propose); why != "" {
-				s.close(next, protocol.ProposalVoid, at, why, v)
+				s.close(next, gov.ProposalVoid, at, why, v)
 				continue
 			}
 			s.effect(next)
@@ -252,57 +253,57 @@ func (s *refState) current(voters []protocol.DID) int {
 	return n
 }
 
-func (s *refState) close(p *refProposal, status protocol.GovProposalStatus, at protocol.ID, why string, v *refVerdict) {
+func (s *refState) close(p *refProposal, status gov.ProposalStatus, at protocol.ID, why string, v *refVerdict) {
 	p.status, p.closedBy, p.void = status, at, why
-	v.closed = append(v.closed, protocol.GovClosure{Proposal: p.u.ID, Status: status})
+	v.closed = append(v.closed, gov.Closure{Proposal: p.u.ID, Status: status})
 }
 
-func (s *refState) void(p *protocol.GovProposal) string {
+func (s *refState) void(p *gov.Proposal) string {
 	switch p.Action {
-	case protocol.ActAddSteward:
+	case gov.ActAddSteward:
 		if s.stewards[p.DID] {
-			return protocol.VoidNoChange
+			return gov.VoidNoChange
 		}
 		if _, ok := s.revoked[p.DID]; ok {
-			return protocol.VoidKeyRevoked
+			return gov.VoidKeyRevoked
 		}
 		if _, ok := s.rotated[p.DID]; ok {
-			return protocol.VoidKeyRotated
+			return gov.VoidKeyRotated
 		}
 		if len(s.stewards) >= protocol.MaxStewards {
-			return protocol.VoidTooManyStewards
+			return gov.VoidTooManyStewards
 		}
-	case protocol.ActRemoveSteward:
+	case gov.ActRemoveSteward:
 		if !s.stewards[s.seat(p.DID)] {
-			return protocol.VoidNoChange
+			return gov.VoidNoChange
 		}
 		if len(s.stewards) == 1 {
-			return protocol.VoidOnlySteward
+			return gov.VoidOnlySteward
 		}
-	case protocol.ActSetThreshold:
+	case gov.ActSetThreshold:
 		if p.Threshold > len(s.stewards) {
-			return protocol.VoidThresholdTooHigh
+			return gov.VoidThresholdTooHigh
 		}
 		if p.Threshold == s.threshold {
-			return protocol.VoidNoChange
+			return gov.VoidNoChange
 		}
-	case protocol.ActRevokeKey:
+	case gov.ActRevokeKey:
 		if r, ok := s.revoked[p.DID]; ok && r.effective.Equal(p.Effective) && r.reason == p.Reason {
-			return protocol.VoidNoChange
+			return gov.VoidNoChange
 		}
 		if s.stewards[p.DID] && len(s.stewards) == 1 {
-			return protocol.VoidOnlySteward
+			return gov.VoidOnlySteward
 		}
-	case protocol.ActDatasetStatus:
+	case gov.ActDatasetStatus:
 		if d, ok := s.datasets[p.Dataset]; ok && d.status == p.Status && d.reason == p.Reason {
-			return protocol.VoidNoChange
+			return gov.VoidNoChange
 		}
-	case protocol.ActSetParam:
+	case gov.ActSetParam:
 		if s.params[p.Name] == p.Value {
-			return protocol.VoidNoChange
+			return gov.VoidNoChange
 		}
 		if _, ok := s.params[p.Name]; !ok && len(s.params) >= protocol.MaxParams {
-			return protocol.VoidTooManyParams
+			return gov.VoidTooManyParams
 		}
 	}
 	return ""
@@ -328,20 +329,20 @@ func (s *refState) effect(p *refProposal) {
 		}
 	}
 	switch q.Action {
-	case protocol.ActAddSteward:
+	case gov.ActAddSteward:
 		s.stewards[q.DID] = true
-	case protocol.ActRemoveSteward:
+	case gov.ActRemoveSteward:
 		remove(s.seat(q.DID))
-	case protocol.ActSetThreshold:
+	case gov.ActSetThreshold:
 		s.threshold = q.Threshold
-	case protocol.ActRevokeKey:
+	case gov.ActRevokeKey:
 		s.revoked[q.DID] = refRevoked{q.Effective, q.Reason, p.u.ID}
 		if s.stewards[q.DID] {
 			remove(q.DID)
 		}
-	case protocol.ActDatasetStatus:
+	case gov.ActDatasetStatus:
 		s.datasets[q.Dataset] = refDataset{q.Status, q.Reason, p.u.ID}
-	case protocol.ActSetParam:
+	case gov.ActSetParam:
 		if q.Value == "" {
 			delete(s.params, q.Name)
 		} else {
@@ -378,22 +379,22 @@ func (s *refState) canonical(net protocol.NetworkID) []byte {
 			"action": string(q.Action), "expires": tm(q.Expires), "id": p.u.ID.String(), "no": dids(p.no),
 			"proposer": p.u.Author.String(), "status": string(p.status), "time": tm(p.u.Time), "yes": dids(p.yes),
 		}
-		if p.status != protocol.ProposalOpen {
+		if p.status != gov.ProposalOpen {
 			m["closed_by"] = p.closedBy.String()
 		}
-		if p.status == protocol.ProposalVoid {
+		if p.status == gov.ProposalVoid {
 			m["void"] = p.void
 		}
 		switch q.Action {
-		case protocol.ActAddSteward, protocol.ActRemoveSteward:
+		case gov.ActAddSteward, gov.ActRemoveSteward:
 			m["did"] = q.DID.String()
-		case protocol.ActSetThreshold:
+		case gov.ActSetThreshold:
 			m["threshold"] = q.Threshold
-		case protocol.ActRevokeKey:
+		case gov.ActRevokeKey:
 			m["did"], m["effective"], m["reason"] = q.DID.String(), tm(q.Effective), q.Reason
-		case protocol.ActDatasetStatus:
+		case gov.ActDatasetStatus:
 			m["dataset"], m["dataset_status"], m["reason"] = q.Dataset.String(), string(q.Status), q.Reason
-		case protocol.ActSetParam:
+		case gov.ActSetParam:
 			m["name"], m["value"] = q.Name, q.Value
 		}
 		proposals = append(proposals, m)

@@ -1,4 +1,4 @@
-package protocol_test
+package gov_test
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/gov"
 )
 
 // TestGovFoldMatchesReference folds random update sets three ways — the
@@ -20,7 +21,7 @@ import (
 // descendants stay held. Every snapshot taken on the way must still read
 // as it did when taken.
 func TestGovFoldMatchesReference(t *testing.T) {
-	defer protocol.SetGovCheckpoints(3, 12, 6)()
+	defer gov.SetCheckpoints(3, 12, 6)()
 	seeds := 300
 	if testing.Short() {
 		seeds = 60
@@ -36,7 +37,7 @@ func TestGovFoldMatchesReference(t *testing.T) {
 
 		shuffled := slices.Clone(us)
 		gen.r.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
-		folded := protocol.Fold(gen.n.g, gen.n.net, shuffled)
+		folded := gov.Fold(gen.n.g, gen.n.net, shuffled)
 		if got := folded.Canonical(); !bytes.Equal(got, want.canonical) {
 			t.Fatalf("seed %d: Fold differs from the reference:\ngot  %s\nwant %s", seed, got, want.canonical)
 		}
@@ -44,26 +45,26 @@ func TestGovFoldMatchesReference(t *testing.T) {
 			t.Fatalf("seed %d: Fold hash %s, reference %s", seed, got, wantHash)
 		}
 
-		gov := protocol.NewGovernance(gen.n.g, gen.n.net)
+		dag := gov.New(gen.n.g, gen.n.net)
 		type snap struct {
-			s    *protocol.GovState
+			s    *gov.State
 			text []byte
 		}
 		var snaps []snap
 		for _, i := range gen.r.Perm(len(us)) {
-			if _, err := gov.Add(us[i]); err != nil {
+			if _, err := dag.Add(us[i]); err != nil {
 				t.Fatal(err)
 			}
-			s := gov.State()
+			s := dag.State()
 			snaps = append(snaps, snap{s, s.Canonical()})
 		}
-		if got := gov.State().Canonical(); !bytes.Equal(got, want.canonical) {
+		if got := dag.State().Canonical(); !bytes.Equal(got, want.canonical) {
 			t.Fatalf("seed %d: Governance differs from the reference:\ngot  %s\nwant %s", seed, got, want.canonical)
 		}
-		if got := gov.State().Hash(); got != wantHash {
+		if got := dag.State().Hash(); got != wantHash {
 			t.Fatalf("seed %d: Governance hash %s, reference %s", seed, got, wantHash)
 		}
-		checkLog(t, seed, gov.Log(), want)
+		checkLog(t, seed, dag.Log(), want)
 		for i, s := range snaps {
 			if !bytes.Equal(s.s.Canonical(), s.text) {
 				t.Fatalf("seed %d: snapshot %d changed after later updates", seed, i)
@@ -73,8 +74,8 @@ func TestGovFoldMatchesReference(t *testing.T) {
 		for _, u := range us {
 			distinct[u.ID] = true
 		}
-		if left := len(distinct) - len(want.order); left > 0 != (len(gov.Missing()) == 1) || len(gov.Held()) != left {
-			t.Errorf("seed %d: %d updates left out, %d held, missing %v; want the one left out", seed, left, len(gov.Held()), gov.Missing())
+		if left := len(distinct) - len(want.order); left > 0 != (len(dag.Missing()) == 1) || len(dag.Held()) != left {
+			t.Errorf("seed %d: %d updates left out, %d held, missing %v; want the one left out", seed, left, len(dag.Held()), dag.Missing())
 		}
 	}
 }
@@ -85,7 +86,7 @@ func sha256Sum(b []byte) []byte {
 }
 
 // checkLog compares a Governance's log with the reference's verdicts.
-func checkLog(t *testing.T, seed uint64, log []protocol.GovLogEntry, want refResult) {
+func checkLog(t *testing.T, seed uint64, log []gov.LogEntry, want refResult) {
 	t.Helper()
 	if len(log) != len(want.order) {
 		t.Fatalf("seed %d: log of %d updates, reference placed %d", seed, len(log), len(want.order))
@@ -103,19 +104,19 @@ func checkLog(t *testing.T, seed uint64, log []protocol.GovLogEntry, want refRes
 // permutation of small sets, many random ones of larger sets — and wants
 // one state hash.
 func TestGovFoldAnyOrder(t *testing.T) {
-	defer protocol.SetGovCheckpoints(2, 6, 4)()
+	defer gov.SetCheckpoints(2, 6, 4)()
 	for seed := range uint64(36) {
 		gen := newGovGen(t, 1000+seed)
 		us := gen.set(3 + int(seed)%4)
-		want := protocol.Fold(gen.n.g, gen.n.net, us).Hash()
+		want := gov.Fold(gen.n.g, gen.n.net, us).Hash()
 		n := 0
 		permute(len(us), func(perm []int) {
 			n++
-			gov := protocol.NewGovernance(gen.n.g, gen.n.net)
+			dag := gov.New(gen.n.g, gen.n.net)
 			for _, i := range perm {
-				addAll(t, gov, us[i])
+				addAll(t, dag, us[i])
 			}
-			if got := gov.State().Hash(); got != want {
+			if got := dag.State().Hash(); got != want {
 				t.Fatalf("seed %d, order %v: hash %s, want %s", seed, perm, got, want)
 			}
 		})
@@ -126,14 +127,14 @@ func TestGovFoldAnyOrder(t *testing.T) {
 	for seed := range uint64(6) {
 		gen := newGovGen(t, 2000+seed)
 		us := gen.set(60)
-		want := protocol.Fold(gen.n.g, gen.n.net, us).Hash()
+		want := gov.Fold(gen.n.g, gen.n.net, us).Hash()
 		r := rand.New(rand.NewPCG(seed, 1))
 		for range 60 {
-			gov := protocol.NewGovernance(gen.n.g, gen.n.net)
+			dag := gov.New(gen.n.g, gen.n.net)
 			for _, i := range r.Perm(len(us)) {
-				addAll(t, gov, us[i])
+				addAll(t, dag, us[i])
 			}
-			if got := gov.State().Hash(); got != want {
+			if got := dag.State().Hash(); got != want {
 				t.Fatalf("seed %d: hash %s, want %s", seed, got, want)
 			}
 		}
@@ -176,29 +177,29 @@ func factorial(n int) int {
 // written into the canonical form and the JSON of the state with no other
 // change to the code.
 func TestNewGovOperationIsOneEntry(t *testing.T) {
-	defer protocol.WithClearParamOp()()
+	defer gov.WithClearParamOp()()
 	n := newGovNet(t, "A", 1, map[string]string{"review-days": "14"})
-	clear := n.propose(t, "A", n.genesis(), hour(1), protocol.GovProposal{Action: "clear-param", Name: "review-days", Expires: hour(48)})
-	again := n.propose(t, "A", []protocol.ID{clear.ID}, hour(2), protocol.GovProposal{Action: "clear-param", Name: "review-days", Expires: hour(48)})
-	if _, err := protocol.DecodeGovUpdate(clear.Encode()); err != nil {
+	clear := n.propose(t, "A", n.genesis(), hour(1), gov.Proposal{Action: "clear-param", Name: "review-days", Expires: hour(48)})
+	again := n.propose(t, "A", []protocol.ID{clear.ID}, hour(2), gov.Proposal{Action: "clear-param", Name: "review-days", Expires: hour(48)})
+	if _, err := gov.DecodeUpdate(clear.Encode()); err != nil {
 		t.Fatalf("the new operation does not decode: %v", err)
 	}
-	gov := protocol.NewGovernance(n.g, n.net)
-	addAll(t, gov, clear, again)
-	s := gov.State()
+	dag := gov.New(n.g, n.net)
+	addAll(t, dag, clear, again)
+	s := dag.State()
 	if _, ok := s.Params()["review-days"]; ok {
 		t.Errorf("params after clear-param: %v", s.Params())
 	}
 	first, _ := s.Proposal(clear.ID)
 	second, _ := s.Proposal(again.ID)
-	if first.Status != protocol.ProposalPassed || second.Status != protocol.ProposalVoid || second.Void != protocol.VoidNoChange {
+	if first.Status != gov.ProposalPassed || second.Status != gov.ProposalVoid || second.Void != gov.VoidNoChange {
 		t.Errorf("clear-param then again: %s, %s (%s); want passed, then void no-change", first.Status, second.Status, second.Void)
 	}
 	canon := string(s.Canonical())
 	if !strings.Contains(canon, `"action":"clear-param"`) || !strings.Contains(canon, `"name":"review-days"`) {
 		t.Errorf("the canonical form does not spell the new operation: %s", canon)
 	}
-	if _, err := protocol.NewGovUpdate(n.net, govKey("A"), n.genesis(), hour(3), &protocol.GovProposal{Action: "clear-param", Name: "x", Value: "1", Expires: hour(48)}, nil); err == nil || !strings.Contains(err.Error(), "value is not a field of this action") {
+	if _, err := gov.NewUpdate(n.net, govKey("A"), n.genesis(), hour(3), &gov.Proposal{Action: "clear-param", Name: "x", Value: "1", Expires: hour(48)}, nil); err == nil || !strings.Contains(err.Error(), "value is not a field of this action") {
 		t.Errorf("clear-param with a value: %v, want refused", err)
 	}
 }

@@ -1,4 +1,4 @@
-package protocol_test
+package gov_test
 
 import (
 	"math/rand/v2"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/gov"
 )
 
 // govGen makes random update sets: concurrent branches, authors who are
@@ -19,14 +20,14 @@ type govGen struct {
 	t   testing.TB
 	r   *rand.Rand
 	n   govNet
-	all []*protocol.GovUpdate
+	all []*gov.Update
 	// proposals and votes made so far, to vote on and to vote again.
 	proposals []protocol.ID
-	votes     []*protocol.GovUpdate
+	votes     []*gov.Update
 	// gov is the state made so far. It only steers the choices towards
 	// updates that mean something (authors who are stewards, votes on
 	// open proposals); the reference judges them.
-	gov *protocol.Governance
+	dag *gov.DAG
 }
 
 var (
@@ -44,11 +45,11 @@ func newGovGen(t testing.TB, seed uint64) *govGen {
 		params = map[string]string{"max-claims": "100"}
 	}
 	n := newGovNet(t, stewards, 1+r.IntN(len(stewards)), params)
-	return &govGen{t: t, r: r, n: n, gov: protocol.NewGovernance(n.g, n.net)}
+	return &govGen{t: t, r: r, n: n, dag: gov.New(n.g, n.net)}
 }
 
 // set makes n updates and returns them all.
-func (g *govGen) set(n int) []*protocol.GovUpdate {
+func (g *govGen) set(n int) []*gov.Update {
 	for range n {
 		g.next()
 	}
@@ -56,12 +57,12 @@ func (g *govGen) set(n int) []*protocol.GovUpdate {
 }
 
 // next makes one more update.
-func (g *govGen) next() *protocol.GovUpdate {
+func (g *govGen) next() *gov.Update {
 	for {
 		parents := g.parents()
 		at := g.time(parents)
 		author := g.key()
-		var u *protocol.GovUpdate
+		var u *gov.Update
 		var err error
 		if k := g.r.IntN(100); k < 8 {
 			to := govKeys[g.r.IntN(len(govKeys))]
@@ -70,19 +71,19 @@ func (g *govGen) next() *protocol.GovUpdate {
 			}
 			env := mustEnvelope(protocol.KindRotation, protocol.KeySubject(author.DID()),
 				protocol.Rotation{From: author.DID(), To: to.DID(), Created: at}, author, to)
-			u, err = protocol.NewGovRotation(g.n.net, author, parents, at, env)
+			u, err = gov.NewRotation(g.n.net, author, parents, at, env)
 		} else if k < 50 {
 			p := g.proposal(at)
-			u, err = protocol.NewGovUpdate(g.n.net, author, parents, at, &p, nil)
+			u, err = gov.NewUpdate(g.n.net, author, parents, at, &p, nil)
 		} else {
 			v := g.vote(&author)
-			u, err = protocol.NewGovUpdate(g.n.net, author, parents, at, nil, &v)
+			u, err = gov.NewUpdate(g.n.net, author, parents, at, nil, &v)
 		}
 		if err != nil {
 			continue // a combination NewGovUpdate refuses, as it should: draw again
 		}
 		g.all = append(g.all, u)
-		if _, err := g.gov.Add(u); err != nil {
+		if _, err := g.dag.Add(u); err != nil {
 			g.t.Fatal(err)
 		}
 		switch {
@@ -138,15 +139,15 @@ func (g *govGen) time(parents []protocol.ID) time.Time {
 
 // key is mostly a current steward, else any of A to F.
 func (g *govGen) key() *protocol.Key {
-	if stewards := g.gov.State().Stewards(); g.r.IntN(10) < 8 {
+	if stewards := g.dag.State().Stewards(); g.r.IntN(10) < 8 {
 		d := stewards[g.r.IntN(len(stewards))]
 		return govKeys[slices.IndexFunc(govKeys, func(k *protocol.Key) bool { return k.DID() == d })]
 	}
 	return govKeys[g.r.IntN(6)]
 }
 
-func (g *govGen) proposal(at time.Time) protocol.GovProposal {
-	p := protocol.GovProposal{Expires: at.Add(time.Duration(1+g.r.IntN(48)) * time.Hour)}
+func (g *govGen) proposal(at time.Time) gov.Proposal {
+	p := gov.Proposal{Expires: at.Add(time.Duration(1+g.r.IntN(48)) * time.Hour)}
 	if g.r.IntN(2) == 0 {
 		p.Expires = at.Add(time.Duration(1+g.r.IntN(10)) * 24 * time.Hour)
 	}
@@ -157,19 +158,19 @@ func (g *govGen) proposal(at time.Time) protocol.GovProposal {
 	reason := govGenReasons[g.r.IntN(len(govGenReasons))]
 	switch k := g.r.IntN(100); {
 	case k < 25:
-		p.Action, p.DID = protocol.ActAddSteward, target
+		p.Action, p.DID = gov.ActAddSteward, target
 	case k < 40:
-		p.Action, p.DID = protocol.ActRemoveSteward, target
+		p.Action, p.DID = gov.ActRemoveSteward, target
 	case k < 55:
-		p.Action, p.Threshold = protocol.ActSetThreshold, 1+g.r.IntN(4)
+		p.Action, p.Threshold = gov.ActSetThreshold, 1+g.r.IntN(4)
 	case k < 65:
-		p.Action, p.DID, p.Reason = protocol.ActRevokeKey, target, reason
+		p.Action, p.DID, p.Reason = gov.ActRevokeKey, target, reason
 		p.Effective = day(2).Add(time.Duration(g.r.IntN(4)) * 24 * time.Hour)
 	case k < 85:
-		p.Action, p.Dataset, p.Reason = protocol.ActDatasetStatus, govGenDatasets[g.r.IntN(len(govGenDatasets))], reason
-		p.Status = []protocol.DatasetStatus{protocol.StatusAccepted, protocol.StatusFlagged, protocol.StatusDelisted}[g.r.IntN(3)]
+		p.Action, p.Dataset, p.Reason = gov.ActDatasetStatus, govGenDatasets[g.r.IntN(len(govGenDatasets))], reason
+		p.Status = []gov.DatasetStatus{gov.StatusAccepted, gov.StatusFlagged, gov.StatusDelisted}[g.r.IntN(3)]
 	default:
-		p.Action, p.Name, p.Value = protocol.ActSetParam, govGenParams[g.r.IntN(len(govGenParams))], govGenValues[g.r.IntN(len(govGenValues))]
+		p.Action, p.Name, p.Value = gov.ActSetParam, govGenParams[g.r.IntN(len(govGenParams))], govGenValues[g.r.IntN(len(govGenValues))]
 	}
 	return p
 }
@@ -177,29 +178,29 @@ func (g *govGen) proposal(at time.Time) protocol.GovProposal {
 // vote is mostly on a known proposal, yes more often than no; sometimes
 // on a vote (no such proposal), sometimes a repeat of an earlier vote by
 // the same author, for or against.
-func (g *govGen) vote(author **protocol.Key) protocol.GovVote {
+func (g *govGen) vote(author **protocol.Key) gov.Vote {
 	yes := g.r.IntN(10) < 6
 	var open []protocol.ID
-	for _, p := range g.gov.State().Proposals() {
-		if p.Status == protocol.ProposalOpen {
+	for _, p := range g.dag.State().Proposals() {
+		if p.Status == gov.ProposalOpen {
 			open = append(open, p.ID)
 		}
 	}
 	switch k := g.r.IntN(100); {
 	case k >= 40 && len(open) > 0:
-		return protocol.GovVote{Proposal: open[g.r.IntN(len(open))], Yes: yes}
+		return gov.Vote{Proposal: open[g.r.IntN(len(open))], Yes: yes}
 	case k < 10 && len(g.votes) > 0:
 		old := g.votes[g.r.IntN(len(g.votes))]
 		*author = govKeys[slices.IndexFunc(govKeys, func(k *protocol.Key) bool { return k.DID() == old.Author })]
-		return protocol.GovVote{Proposal: old.Vote.Proposal, Yes: yes}
+		return gov.Vote{Proposal: old.Vote.Proposal, Yes: yes}
 	case k < 18 && len(g.votes) > 0:
-		return protocol.GovVote{Proposal: g.votes[g.r.IntN(len(g.votes))].ID, Yes: yes}
+		return gov.Vote{Proposal: g.votes[g.r.IntN(len(g.votes))].ID, Yes: yes}
 	case len(g.proposals) > 0:
 		window := min(len(g.proposals), 4)
 		if g.r.IntN(4) == 0 {
 			window = len(g.proposals)
 		}
-		return protocol.GovVote{Proposal: g.proposals[len(g.proposals)-1-g.r.IntN(window)], Yes: yes}
+		return gov.Vote{Proposal: g.proposals[len(g.proposals)-1-g.r.IntN(window)], Yes: yes}
 	}
-	return protocol.GovVote{Proposal: protocol.ObjectID([]byte("no such proposal")), Yes: yes}
+	return gov.Vote{Proposal: protocol.ObjectID([]byte("no such proposal")), Yes: yes}
 }

@@ -1,0 +1,30 @@
+# Within a file moved from package protocol into package gov: the bare
+# names that changed. Apply before qualifying protocol's own names.
+s/\bMaxGovHeldBytes\b/MaxHeldBytes/g
+s/\bMaxGovHeld\b/MaxHeld/g
+s/\bGovernance\b/DAG/g
+s/\bNewGovernance\b/New/g
+s/\bGovLogEntry\b/LogEntry/g
+s/\bGovActionFields\b/ActionFields/g
+s/\bGovProposalStatus\b/ProposalStatus/g
+s/\bGovRevocation\b/Revocation/g
+s/\bGovDatasetStanding\b/DatasetStanding/g
+s/\bGovProposalState\b/ProposalState/g
+s/\bGovClosure\b/Closure/g
+s/\bGovState\b/State/g
+s/\bGovRotationRecord\b/RotationRecord/g
+s/\bGovPayloadType\b/PayloadType/g
+s/\bMaxGovUpdateSize\b/MaxUpdateSize/g
+s/\bMaxGovParents\b/MaxParents/g
+s/\bMaxGovExpiry\b/MaxExpiry/g
+s/\bDefaultGovExpiry\b/DefaultExpiry/g
+s/\bGovAction\b/Action/g
+s/\bGovProposal\b/Proposal/g
+s/\bGovVote\b/Vote/g
+s/\bGovUpdate\b/Update/g
+s/\bNewGovUpdate\b/NewUpdate/g
+s/\bNewGovRotation\b/NewRotation/g
+s/\bDecodeGovUpdate\b/DecodeUpdate/g
+s/\bSetGovCheckpoints\b/SetCheckpoints/g
+s/\bGovHashAfresh\b/HashAfresh/g
+s/\bSetGovHeldMax\b/SetHeldMax/g
