@@ -136,7 +136,7 @@ func (n *Node) StartNetwork(ctx context.Context, opts NetworkOptions) error {
 	penalty := scores.Penalise
 	srvOpts := opts.FetchServer
 	srvOpts.Penalty, srvOpts.Logger = penalty, n.log
-	fetch.NewServer(n.repo.Network, fetch.StoreSource{Store: n.store}, srvOpts).Register(h)
+	fetch.NewServer(n.repo.Network, storeSource{n.store}, srvOpts).Register(h)
 	// A peer that answers with objects this node asked for and verified
 	// earns credit, so that trimming keeps it over new and unscored peers.
 	nt.fetch = fetch.NewClient(h, n.repo.Network, fetch.ClientOptions{
