@@ -2,7 +2,9 @@ package main
 
 // End-to-end tests: build the real binary, start real daemons on temporary
 // repos, and drive every command through the command line with --json, as
-// a user or a script would. The harness is in e2e_harness_test.go.
+// a user or a script would. The harness is the testnet
+// package (testnet.Start, testnet.Run); the JSON shapes read are in
+// e2e_contract_test.go.
 
 import (
 	"bytes"
