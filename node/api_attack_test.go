@@ -438,13 +438,13 @@ func TestAPILongBulkUploadStillWorks(t *testing.T) {
 
 // slowSource answers as its store does, after a pause: a peer far away.
 type slowSource struct {
-	fetch.StoreSource
+	storeSource
 	pause time.Duration
 }
 
 func (s slowSource) Envelope(id protocol.ID) ([]byte, error) {
 	time.Sleep(s.pause)
-	return s.StoreSource.Envelope(id)
+	return s.storeSource.Envelope(id)
 }
 
 // TestAPISearchOutlastsReadTimeout: a read that searches the network for
@@ -457,7 +457,7 @@ func TestAPISearchOutlastsReadTimeout(t *testing.T) {
 	d := mustDataset(t, far.Node, "far away")
 	waitAnnounced(t, far)
 	pause := 2 * max(shortTimeouts.Read, shortTimeouts.Write)
-	fetch.NewServer(far.repo.Network, slowSource{fetch.StoreSource{Store: far.store}, pause}, fetch.ServerOptions{}).Register(far.Host())
+	fetch.NewServer(far.repo.Network, slowSource{storeSource{far.store}, pause}, fetch.ServerOptions{}).Register(far.Host())
 	addr := serveAPI(t, asker.Node, "", shortTimeouts)
 	if ok, _ := asker.store.Has(d.ID); ok {
 		t.Fatal("the asker holds the dataset before it asks")

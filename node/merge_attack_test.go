@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/commons-p2p/commons/node/fetch"
 	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
@@ -66,7 +65,7 @@ func readsWork(t *testing.T, c *Client, n *Node, id protocol.ID) {
 	if list, err := c.Datasets(ctx); err != nil || !slices.ContainsFunc(list, func(d DatasetSummary) bool { return d.ID == id }) {
 		t.Errorf("dataset list: %v, %v", list, err)
 	}
-	served, err := fetch.StoreSource{Store: n.store}.Envelope(id)
+	served, err := storeSource{n.store}.Envelope(id)
 	if err != nil {
 		t.Fatalf("fetch source: %v", err)
 	}

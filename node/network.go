@@ -87,7 +87,7 @@ func (n *Node) swarmConfig() swarm.Config {
 		Network: n.repo.Network,
 		Key:     n.repo.NodeKey,
 		Store:   n.store,
-		Source:  fetch.StoreSource{Store: n.store},
+		Source:  storeSource{n.store},
 		Logger:  n.log,
 		Metrics: swarm.Metrics{
 			Registry:        n.metrics.reg,

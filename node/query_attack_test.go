@@ -20,7 +20,7 @@ import (
 // the IDs in list, whatever the subject: a peer that passes off what it
 // holds as what was asked for.
 type listingSource struct {
-	fetch.StoreSource
+	storeSource
 	list []protocol.ID
 }
 
@@ -60,7 +60,7 @@ func TestClaimsAnswerCheckedAgainstQuestion(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitAnnounced(t, hostile)
-	src := listingSource{StoreSource: fetch.StoreSource{Store: hostile.store}, list: []protocol.ID{claim.ID, unrelated.ID, other.ID}}
+	src := listingSource{storeSource: storeSource{hostile.store}, list: []protocol.ID{claim.ID, unrelated.ID, other.ID}}
 	fetch.NewServer(hostile.repo.Network, src, fetch.ServerOptions{}).Register(hostile.Host())
 
 	if _, err := victim.Attribution(ctx, asked.ID, QueryOptions{Timeout: 10 * time.Second}); err != nil {

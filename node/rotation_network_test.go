@@ -108,7 +108,7 @@ func TestSearchFindsRotationOfASigner(t *testing.T) {
 // rotationListing answers every rotations request with list, whatever the
 // key: a peer that passes off other objects as the rotations asked for.
 type rotationListing struct {
-	fetch.StoreSource
+	storeSource
 	list []protocol.ID
 }
 
@@ -148,7 +148,7 @@ func TestRotationsAnswerCheckedAgainstQuestion(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitAnnounced(t, hostile)
-	src := rotationListing{StoreSource: fetch.StoreSource{Store: hostile.store}, list: []protocol.ID{unrelated.ID, other.ID}}
+	src := rotationListing{storeSource: storeSource{hostile.store}, list: []protocol.ID{unrelated.ID, other.ID}}
 	fetch.NewServer(hostile.repo.Network, src, fetch.ServerOptions{}).Register(hostile.Host())
 
 	if _, err := victim.Attribution(ctx, ds.ID, QueryOptions{Timeout: 10 * time.Second}); err != nil {

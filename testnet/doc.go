@@ -5,7 +5,10 @@
 // gives a node's CLI (`commons ARGS --repo REPO`, with its stdout, stderr
 // and exit code) and its API client (node.Client, whose answers are the
 // node package's API types), and stops, kills and starts it again. UpTest
-// is Up for a test. The scenarios that `go test ./testnet` runs are in
+// is Up for a test. Start is one daemon of a test on a repo of its own,
+// outside any swarm, with the flags the test gives, and Run, RunJSON and
+// RunFails run the CLI once, with stdin and environment, for the
+// cmd/commons end-to-end tests. The scenarios that `go test ./testnet` runs are in
 // scenarios_test.go and keys_test.go; cmd/ holds the swarm command for
 // people (testnet/swarm wraps it) and the measurements latency,
 // gov-latency, rss and idle-rss. README.md says how to use them.

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/testnet"
 )
 
@@ -51,4 +52,38 @@ func TestHarness(t *testing.T) {
 	if id.DID != nd.DID || id.PeerID != nd.PeerID {
 		t.Fatalf("after a kill and a start: %+v, want %s %s", id, nd.DID, nd.PeerID)
 	}
+}
+
+// TestStart: one daemon of a test answers on its repo; RunJSON, RunFails
+// and RunEnv see the CLI's exit codes and streams; a stopped daemon exits
+// 0, and one started again on the repo keeps its identity.
+func TestStart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a real daemon; skipped with -short")
+	}
+	dir := filepath.Join(t.TempDir(), "repo")
+	d := testnet.Start(t, dir)
+	var id node.IDInfo
+	testnet.RunJSON(t, &id, "id", "--repo", dir, "--json")
+	if id.Repo != dir || id.DID.String() == "" {
+		t.Fatalf("id %+v of the daemon on %s", id, dir)
+	}
+	if r := testnet.Run(t, nil, "no-such-command"); r.Code != 2 || r.Stdout != "" || r.Stderr == "" {
+		t.Fatalf("an unknown command: want exit 2 and a usage on stderr\n%s", r)
+	}
+	var byEnv node.IDInfo
+	testnet.RunEnv(t, []string{repo.EnvPath + "=" + dir}, nil, "id", "--json").Decode(t, &byEnv)
+	if byEnv.DID != id.DID {
+		t.Fatalf("id with %s: %s, want %s", repo.EnvPath, byEnv.DID, id.DID)
+	}
+	d = d.Restart(t)
+	var again node.IDInfo
+	testnet.RunJSON(t, &again, "id", "--repo", dir, "--json")
+	if again.DID != id.DID {
+		t.Fatalf("after a restart: %s, want %s", again.DID, id.DID)
+	}
+	if code := d.Stop(t); code != 0 || d.State() == nil {
+		t.Fatalf("stopped: exit %d (%v)\n%s", code, d.State(), d.Stderr())
+	}
+	testnet.RunFails(t, nil, []string{"no commons daemon is running for repo " + dir}, "id", "--repo", dir)
 }

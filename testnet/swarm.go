@@ -356,14 +356,18 @@ func (s *Swarm) runJSON(ctx context.Context, v any, args ...string) error {
 	return s.run(ctx, args...).JSON(v)
 }
 
-func (s *Swarm) env() []string {
+func (s *Swarm) env() []string { return homeEnv(filepath.Join(s.Dir, "home")) }
+
+// homeEnv is the process's environment without COMMONS_PATH, and with
+// HOME set to home.
+func homeEnv(home string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, repo.EnvPath+"=") && !strings.HasPrefix(kv, "HOME=") {
 			env = append(env, kv)
 		}
 	}
-	return append(env, "HOME="+filepath.Join(s.Dir, "home"))
+	return append(env, "HOME="+home)
 }
 
 // freePorts returns count TCP ports that nothing listens on, on

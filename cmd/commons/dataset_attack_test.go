@@ -7,7 +7,6 @@ package main
 import (
 	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -15,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/commons-p2p/commons/testnet"
 )
 
 type datasetAddedJSON struct {
@@ -29,7 +30,7 @@ type datasetAddedJSON struct {
 func datasetCount(t *testing.T, repo string) int {
 	t.Helper()
 	var list []struct{ ID string }
-	ok(t, &list, "dataset", "list", "--repo", repo, "--json")
+	testnet.RunJSON(t, &list, "dataset", "list", "--repo", repo, "--json")
 	return len(list)
 }
 
@@ -37,9 +38,9 @@ func datasetCount(t *testing.T, repo string) int {
 // where it points, and nothing is published; --follow-links publishes it.
 func TestDatasetAddLinkOutOfTree(t *testing.T) {
 	repo := filepath.Join(t.TempDir(), "repo")
-	startDaemon(t, repo)
-	secret := filepath.Join(writeTree(t, map[string]string{"shadow": "ab"}), "shadow")
-	dir := writeTree(t, map[string]string{"a.txt": "public"})
+	testnet.Start(t, repo)
+	secret := filepath.Join(testnet.WriteTree(t, map[string]string{"shadow": "ab"}), "shadow")
+	dir := testnet.WriteTree(t, map[string]string{"a.txt": "public"})
 	link := filepath.Join(dir, "shadow-link")
 	if err := os.Symlink(secret, link); err != nil {
 		t.Skip("no symbolic links here:", err)
@@ -48,16 +49,16 @@ func TestDatasetAddLinkOutOfTree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fails(t, nil, []string{`symbolic link "` + link + `" points outside the tree, to "` + target + `"`, "--follow-links"},
+	testnet.RunFails(t, nil, []string{`symbolic link "` + link + `" points outside the tree, to "` + target + `"`, "--follow-links"},
 		"dataset", "add", dir, "--name", "Leaky", "--license", "MIT", "--repo", repo)
 	if n := datasetCount(t, repo); n != 0 {
 		t.Fatalf("%d datasets published after the refusal, want none", n)
 	}
 
 	var ds datasetAddedJSON
-	ok(t, &ds, "dataset", "add", dir, "--name", "Followed", "--license", "MIT", "--follow-links", "--repo", repo, "--json")
+	testnet.RunJSON(t, &ds, "dataset", "add", dir, "--name", "Followed", "--license", "MIT", "--follow-links", "--repo", repo, "--json")
 	var shown datasetJSON
-	ok(t, &shown, "dataset", "show", ds.ID, "--repo", repo, "--json")
+	testnet.RunJSON(t, &shown, "dataset", "show", ds.ID, "--repo", repo, "--json")
 	if len(shown.Files) != 2 || shown.Files[1].Name != "shadow-link" || shown.Files[1].SHA256 != sha256Hex("ab") {
 		t.Errorf("with --follow-links: %+v, want a.txt and shadow-link as the file it points to", shown.Files)
 	}
@@ -67,36 +68,36 @@ func TestDatasetAddLinkOutOfTree(t *testing.T) {
 // JSON and in text; --include-hidden publishes them.
 func TestDatasetAddSkipsHidden(t *testing.T) {
 	repo := filepath.Join(t.TempDir(), "repo")
-	startDaemon(t, repo)
-	dir := writeTree(t, map[string]string{
+	testnet.Start(t, repo)
+	dir := testnet.WriteTree(t, map[string]string{
 		"a.txt":       "public",
 		".env":        "TOKEN=secret",
 		".git/config": "[remote]",
 		".git/HEAD":   "ref: refs/heads/main",
 	})
 	var ds datasetAddedJSON
-	ok(t, &ds, "dataset", "add", dir, "--name", "Clean", "--license", "MIT", "--repo", repo, "--json")
+	testnet.RunJSON(t, &ds, "dataset", "add", dir, "--name", "Clean", "--license", "MIT", "--repo", repo, "--json")
 	if ds.Files != 1 || ds.Skipped.Hidden != 1 || ds.Skipped.VCS != 1 || !slices.Equal(ds.Skipped.Paths, []string{".env", ".git/"}) {
 		t.Errorf("dataset add --json: %+v, want 1 file and .env, .git/ skipped", ds)
 	}
 	var shown datasetJSON
-	ok(t, &shown, "dataset", "show", ds.ID, "--repo", repo, "--json")
+	testnet.RunJSON(t, &shown, "dataset", "show", ds.ID, "--repo", repo, "--json")
 	if len(shown.Files) != 1 || shown.Files[0].Name != "a.txt" {
 		t.Errorf("published %+v, want a.txt alone", shown.Files)
 	}
 
-	r := commons(t, nil, "dataset", "add", dir, "--name", "Clean, again", "--license", "MIT", "--repo", repo)
-	if r.code != 0 || !strings.Contains(r.stdout, "skipped:") || !strings.Contains(r.stdout, `1 hidden, 1 version control (--include-hidden publishes them): ".env" ".git/"`) {
+	r := testnet.Run(t, nil, "dataset", "add", dir, "--name", "Clean, again", "--license", "MIT", "--repo", repo)
+	if r.Code != 0 || !strings.Contains(r.Stdout, "skipped:") || !strings.Contains(r.Stdout, `1 hidden, 1 version control (--include-hidden publishes them): ".env" ".git/"`) {
 		t.Errorf("text summary does not say what was skipped:\n%s", r)
 	}
 
-	ok(t, &ds, "dataset", "add", dir, "--name", "Everything", "--license", "MIT", "--include-hidden", "--repo", repo, "--json")
+	testnet.RunJSON(t, &ds, "dataset", "add", dir, "--name", "Everything", "--license", "MIT", "--include-hidden", "--repo", repo, "--json")
 	if ds.Files != 4 || ds.Skipped.Hidden+ds.Skipped.VCS != 0 || ds.Skipped.Paths == nil {
 		t.Errorf("with --include-hidden: %+v, want 4 files and nothing skipped", ds)
 	}
 
-	only := writeTree(t, map[string]string{".env": "TOKEN=secret"})
-	fails(t, nil, []string{"holds no files but 1 hidden or version-control entries", "--include-hidden"},
+	only := testnet.WriteTree(t, map[string]string{".env": "TOKEN=secret"})
+	testnet.RunFails(t, nil, []string{"holds no files but 1 hidden or version-control entries", "--include-hidden"},
 		"dataset", "add", only, "--name", "Nothing", "--license", "MIT", "--repo", repo)
 }
 
@@ -107,7 +108,7 @@ func TestDatasetAddInterrupted(t *testing.T) {
 		t.Skip("finds the file being hashed through /proc")
 	}
 	repo := filepath.Join(t.TempDir(), "repo")
-	startDaemon(t, repo)
+	testnet.Start(t, repo)
 	dir := t.TempDir()
 	big := filepath.Join(dir, "sparse.bin")
 	f, err := os.Create(big)
@@ -123,8 +124,7 @@ func TestDatasetAddInterrupted(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	cmd := exec.Command(commonsBinary(t), "dataset", "add", dir, "--name", "Big", "--license", "MIT", "--repo", repo)
-	cmd.Env = e2eEnv()
+	cmd := testnet.Command(t, "dataset", "add", dir, "--name", "Big", "--license", "MIT", "--repo", repo)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/commons-p2p/commons/testnet"
 )
 
 // TestDaemonKill9KeepsAcknowledgedWrites kills the daemon with SIGKILL
@@ -12,8 +14,8 @@ import (
 // every write the CLI reported as done is there.
 func TestDaemonKill9KeepsAcknowledgedWrites(t *testing.T) {
 	repo := filepath.Join(t.TempDir(), "repo")
-	d := startDaemon(t, repo)
-	data := writeTree(t, map[string]string{"a.txt": "crash test"})
+	d := testnet.Start(t, repo)
+	data := testnet.WriteTree(t, map[string]string{"a.txt": "crash test"})
 
 	var mu sync.Mutex
 	var acked []string
@@ -27,39 +29,39 @@ func TestDaemonKill9KeepsAcknowledgedWrites(t *testing.T) {
 					return
 				default:
 				}
-				r := commons(t, nil, "--repo", repo, "--json", "dataset", "add", data,
+				r := testnet.Run(t, nil, "--repo", repo, "--json", "dataset", "add", data,
 					"--name", fmt.Sprintf("writer %d item %d", w, i), "--license", "CC0-1.0")
-				if r.code != 0 {
+				if r.Code != 0 {
 					return // the daemon is gone
 				}
 				var p struct{ ID string }
-				oneJSON(t, r.stdout, &p)
+				r.Decode(t, &p)
 				mu.Lock()
 				acked = append(acked, p.ID)
 				n := len(acked)
 				mu.Unlock()
 				if n == 20 {
-					d.cmd.Process.Kill() // SIGKILL, mid-stream of the other writer
+					d.Kill() // SIGKILL, mid-stream of the other writer
 				}
 			}
 		})
 	}
-	<-d.exited
+	<-d.Exited()
 	close(stop)
 	wg.Wait()
 	if len(acked) < 20 {
 		t.Fatalf("only %d writes acknowledged before the kill", len(acked))
 	}
 
-	startDaemon(t, repo)
+	testnet.Start(t, repo)
 	for _, id := range acked {
 		var v struct{ ID, Name string }
-		r := commons(t, nil, "--repo", repo, "--json", "dataset", "show", id)
-		if r.code != 0 {
+		r := testnet.Run(t, nil, "--repo", repo, "--json", "dataset", "show", id)
+		if r.Code != 0 {
 			t.Errorf("acknowledged dataset %s lost after kill -9: %s", id, r)
 			continue
 		}
-		oneJSON(t, r.stdout, &v)
+		r.Decode(t, &v)
 		if v.ID != id {
 			t.Errorf("dataset show %s returned %s", id, v.ID)
 		}

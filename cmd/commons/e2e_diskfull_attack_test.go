@@ -9,6 +9,7 @@ import (
 
 	"github.com/commons-p2p/commons/store"
 	"github.com/commons-p2p/commons/store/storetest"
+	"github.com/commons-p2p/commons/testnet"
 )
 
 // TestDaemonOnFullDisk runs the daemon on a small filesystem (a 128 MiB
@@ -20,13 +21,13 @@ import (
 func TestDaemonOnFullDisk(t *testing.T) {
 	mnt := storetest.SmallFilesystem(t)
 	repo := filepath.Join(mnt, "repo")
-	ok(t, &idJSON{}, "init", "--repo", repo, "--json")
+	testnet.RunJSON(t, &idJSON{}, "init", "--repo", repo, "--json")
 	files := map[string]string{}
 	for i := range 1500 {
 		files[fmt.Sprintf("part-%04d.csv", i)] = fmt.Sprintf("row %d", i)
 	}
-	tree := writeTree(t, files)
-	d := startDaemon(t, repo)
+	tree := testnet.WriteTree(t, files)
+	d := testnet.Start(t, repo)
 
 	free, _, err := store.FreeSpace(mnt)
 	if err != nil {
@@ -35,8 +36,8 @@ func TestDaemonOnFullDisk(t *testing.T) {
 	ballast := filepath.Join(mnt, "ballast")
 	storetest.Ballast(t, ballast, int64(free)-store.Headroom-4<<20)
 
-	add := func(name string) result {
-		return commons(t, nil, "--repo", repo, "--json", "dataset", "add", tree, "--name", name, "--license", "CC0-1.0")
+	add := func(name string) testnet.Result {
+		return testnet.Run(t, nil, "--repo", repo, "--json", "dataset", "add", tree, "--name", name, "--license", "CC0-1.0")
 	}
 	var acked []string
 	for i := 0; ; i++ {
@@ -44,18 +45,18 @@ func TestDaemonOnFullDisk(t *testing.T) {
 			t.Fatal("1000 datasets stored on a 128 MiB filesystem and never a refusal for lack of space")
 		}
 		r := add(fmt.Sprintf("fill %d", i))
-		if r.code != 0 {
+		if r.Code != 0 {
 			select {
-			case <-d.exited:
-				t.Fatalf("the daemon died on a full disk (%v):\n%s", d.cmd.ProcessState, d.stderr)
+			case <-d.Exited():
+				t.Fatalf("the daemon died on a full disk (%v):\n%s", d.State(), d.Stderr())
 			default:
 			}
-			msg := fails(t, nil, []string{"disk full", filepath.Join(repo, "data"), "bytes free"}, "--repo", repo, "dataset", "add", tree, "--name", "refused", "--license", "CC0-1.0")
-			t.Logf("%d datasets stored, then: %s", len(acked), strings.TrimSpace(msg.stderr))
+			msg := testnet.RunFails(t, nil, []string{"disk full", filepath.Join(repo, "data"), "bytes free"}, "--repo", repo, "dataset", "add", tree, "--name", "refused", "--license", "CC0-1.0")
+			t.Logf("%d datasets stored, then: %s", len(acked), strings.TrimSpace(msg.Stderr))
 			break
 		}
 		var p publishedJSON
-		oneJSON(t, r.stdout, &p)
+		r.Decode(t, &p)
 		acked = append(acked, p.ID)
 	}
 	if len(acked) == 0 {
@@ -64,7 +65,7 @@ func TestDaemonOnFullDisk(t *testing.T) {
 	show := func(when string) {
 		t.Helper()
 		for _, id := range acked {
-			if r := commons(t, nil, "--repo", repo, "--json", "dataset", "show", id); r.code != 0 {
+			if r := testnet.Run(t, nil, "--repo", repo, "--json", "dataset", "show", id); r.Code != 0 {
 				t.Fatalf("dataset show %s %s: %s", id, when, r)
 			}
 		}
@@ -75,14 +76,14 @@ func TestDaemonOnFullDisk(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := add("after freeing space")
-	if r.code != 0 {
+	if r.Code != 0 {
 		t.Fatalf("dataset add once space is freed, same daemon: %s", r)
 	}
 	var p publishedJSON
-	oneJSON(t, r.stdout, &p)
+	r.Decode(t, &p)
 	acked = append(acked, p.ID)
-	if code := d.stop(t); code != 0 {
-		t.Fatalf("daemon exit code %d:\n%s", code, d.stderr)
+	if code := d.Stop(t); code != 0 {
+		t.Fatalf("daemon exit code %d:\n%s", code, d.Stderr())
 	}
 
 	// Full to the last page, but for the few KiB of the daemon's own
@@ -91,19 +92,19 @@ func TestDaemonOnFullDisk(t *testing.T) {
 	if err := os.Truncate(ballast, max(0, fileSize(t, ballast)-1<<20)); err != nil {
 		t.Fatal(err)
 	}
-	d = startDaemon(t, repo)
+	d = testnet.Start(t, repo)
 	show("after a restart on a full disk")
-	fails(t, nil, []string{"disk full"}, "--repo", repo, "dataset", "add", tree, "--name", "still full", "--license", "CC0-1.0")
+	testnet.RunFails(t, nil, []string{"disk full"}, "--repo", repo, "dataset", "add", tree, "--name", "still full", "--license", "CC0-1.0")
 	if err := os.Remove(ballast); err != nil {
 		t.Fatal(err)
 	}
-	if r := add("reopened"); r.code != 0 {
+	if r := add("reopened"); r.Code != 0 {
 		t.Fatalf("dataset add once space is freed after a start on a full disk: %s", r)
 	}
 	show("after the store reopened for writing")
 	select {
-	case <-d.exited:
-		t.Fatalf("the daemon exited:\n%s", d.stderr)
+	case <-d.Exited():
+		t.Fatalf("the daemon exited:\n%s", d.Stderr())
 	default:
 	}
 }

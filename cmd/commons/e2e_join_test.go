@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/commons-p2p/commons/testnet"
 )
 
 // TestFailedStartChangesNothing: a daemon that cannot listen (its API port
@@ -38,7 +40,7 @@ func TestFailedStartChangesNothing(t *testing.T) {
 
 	repo := filepath.Join(dir, "repo")
 	var created initJSON
-	ok(t, &created, "init", "--repo", repo, "--json")
+	testnet.RunJSON(t, &created, "init", "--repo", repo, "--json")
 	before := snapshotDir(t, repo)
 	for _, tt := range []struct {
 		name string
@@ -69,7 +71,7 @@ func TestFailedStartChangesNothing(t *testing.T) {
 
 	// The same repo starts once the ports are free, founds its commons of
 	// one then; a second daemon on it changes nothing.
-	startDaemon(t, repo)
+	testnet.Start(t, repo)
 	g, err := os.ReadFile(filepath.Join(repo, "genesis.json"))
 	if err != nil {
 		t.Fatalf("the daemon that started founded no commons of one: %v", err)
@@ -84,10 +86,10 @@ func TestFailedStartChangesNothing(t *testing.T) {
 // on stderr (after its logs) that says each of want.
 func daemonFails(t *testing.T, want []string, args ...string) {
 	t.Helper()
-	r := commons(t, nil, args...)
-	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+	r := testnet.Run(t, nil, args...)
+	lines := strings.Split(strings.TrimSpace(r.Stderr), "\n")
 	last := lines[len(lines)-1]
-	if r.code != 1 || r.stdout != "" || !strings.HasPrefix(last, "commons: ") {
+	if r.Code != 1 || r.Stdout != "" || !strings.HasPrefix(last, "commons: ") {
 		t.Fatalf("commons %s: want exit 1 and a last line `commons: ...`\n%s", strings.Join(args, " "), r)
 	}
 	for _, w := range want {
@@ -123,40 +125,40 @@ func TestJoinFromCommonsOfOne(t *testing.T) {
 	dir := t.TempDir()
 	repo := filepath.Join(dir, "repo")
 	r := func(args ...string) []string { return append(args, "--repo", repo, "--json") }
-	d := startDaemon(t, repo)
+	d := testnet.Start(t, repo)
 	var me, alice keyJSON
-	ok(t, &me, r("id")...)
-	ok(t, &alice, r("key", "new", "alice")...)
+	testnet.RunJSON(t, &me, r("id")...)
+	testnet.RunJSON(t, &alice, r("key", "new", "alice")...)
 	var ds publishedJSON
-	ok(t, &ds, r("dataset", "add", writeTree(t, map[string]string{"a.txt": "a"}), "--name", "kept", "--license", "CC0-1.0")...)
+	testnet.RunJSON(t, &ds, r("dataset", "add", testnet.WriteTree(t, map[string]string{"a.txt": "a"}), "--name", "kept", "--license", "CC0-1.0")...)
 	var prop govPublishedJSON
-	ok(t, &prop, r("gov", "propose", "set-param", "review-days", "14")...)
+	testnet.RunJSON(t, &prop, r("gov", "propose", "set-param", "review-days", "14")...)
 	var old networkJSON
-	ok(t, &old, r("id")...)
+	testnet.RunJSON(t, &old, r("id")...)
 	oldGenesis, _ := os.ReadFile(filepath.Join(repo, "genesis.json"))
 
 	// The founders of a real network: another node, and this one.
 	var other initJSON
-	ok(t, &other, "init", "--repo", filepath.Join(dir, "other"), "--json")
+	testnet.RunJSON(t, &other, "init", "--repo", filepath.Join(dir, "other"), "--json")
 	file := filepath.Join(dir, "genesis.json")
 	var g genesisJSON
-	ok(t, &g, "genesis", "new", "--name", "Real commons", "--steward", other.DID, "--threshold", "1", "--out", file, "--json")
+	testnet.RunJSON(t, &g, "genesis", "new", "--name", "Real commons", "--steward", other.DID, "--threshold", "1", "--out", file, "--json")
 	content, _ := os.ReadFile(file)
 
 	// A daemon given it refuses, and says how to move.
-	d.stop(t)
+	d.Stop(t)
 	daemonFails(t, []string{"founded its own commons of one", "commons join"},
 		"daemon", "--repo", repo, "--genesis", file, "--api", "127.0.0.1:0", "--listen", "/ip4/127.0.0.1/tcp/0")
 	// join refuses while a daemon runs.
-	d = startDaemon(t, repo)
-	fails(t, nil, []string{"a daemon is using repo " + repo, "stop it first"}, "join", file, "--repo", repo)
+	d = testnet.Start(t, repo)
+	testnet.RunFails(t, nil, []string{"a daemon is using repo " + repo, "stop it first"}, "join", file, "--repo", repo)
 	if now, _ := os.ReadFile(filepath.Join(repo, "genesis.json")); string(now) != string(oldGenesis) {
 		t.Fatal("join changed the genesis while a daemon ran")
 	}
-	d.stop(t)
+	d.Stop(t)
 
-	res := commons(t, nil, "join", file, "--repo", repo, "--json")
-	if res.code != 0 {
+	res := testnet.Run(t, nil, "join", file, "--repo", repo, "--json")
+	if res.Code != 0 {
 		t.Fatal(res)
 	}
 	var j struct {
@@ -166,13 +168,13 @@ func TestJoinFromCommonsOfOne(t *testing.T) {
 		Objects int    `json:"objects"`
 		Steward bool   `json:"steward"`
 	}
-	oneJSON(t, res.stdout, &j)
+	res.Decode(t, &j)
 	if j.Network != g.Network || j.Left != old.Network || j.Dropped != 1 || j.Objects != 1 || j.Steward {
 		t.Errorf("join: %+v, want network %s, left %s, 1 update dropped, 1 object kept, not a steward", j, g.Network, old.Network)
 	}
 	for _, w := range []string{"warning", old.Network, "1 governance updates were deleted", "not a steward"} {
-		if !strings.Contains(res.stderr, w) {
-			t.Errorf("join's warning does not say %q:\n%s", w, res.stderr)
+		if !strings.Contains(res.Stderr, w) {
+			t.Errorf("join's warning does not say %q:\n%s", w, res.Stderr)
 		}
 	}
 	if stored, _ := os.ReadFile(filepath.Join(repo, "genesis.json")); string(stored) != string(content) {
@@ -181,40 +183,40 @@ func TestJoinFromCommonsOfOne(t *testing.T) {
 
 	// The daemon starts in the new network with its keys and objects, and
 	// without the old governance.
-	d = startDaemon(t, repo)
+	d = testnet.Start(t, repo)
 	var id struct {
 		DID     string `json:"did"`
 		Network string `json:"network"`
 	}
-	ok(t, &id, r("id")...)
+	testnet.RunJSON(t, &id, r("id")...)
 	if id.DID != me.DID || id.Network != g.Network {
 		t.Errorf("after join: %+v, want %s in %s", id, me.DID, g.Network)
 	}
 	var keys []keyJSON
-	ok(t, &keys, r("key", "list")...)
+	testnet.RunJSON(t, &keys, r("key", "list")...)
 	if len(keys) != 2 || keys[1].DID != alice.DID {
 		t.Errorf("after join: keys %+v", keys)
 	}
 	var shown datasetJSON
-	ok(t, &shown, r("dataset", "show", ds.ID, "--local")...)
+	testnet.RunJSON(t, &shown, r("dataset", "show", ds.ID, "--local")...)
 	var state govStateJSON
-	ok(t, &state, r("gov", "state")...)
+	testnet.RunJSON(t, &state, r("gov", "state")...)
 	if len(state.Proposals) != 0 || len(state.Stewards) != 1 || state.Stewards[0] != other.DID {
 		t.Errorf("after join: governance %+v, want the new genesis alone", state)
 	}
-	fails(t, nil, []string{prop.ID}, r("object", "get", prop.ID, "--local")...)
+	testnet.RunFails(t, nil, []string{prop.ID}, r("object", "get", prop.ID, "--local")...)
 
 	// Once: the repo now belongs to a real network, and never moves again;
 	// joining the network it belongs to changes nothing.
-	d.stop(t)
+	d.Stop(t)
 	another := filepath.Join(dir, "another.json")
 	var o genesisJSON
-	ok(t, &o, "genesis", "new", "--name", "Another", "--steward", me.DID, "--threshold", "1", "--out", another, "--json")
-	fails(t, nil, []string{"belongs to network " + g.Network, o.Network, "nothing was changed"}, "join", another, "--repo", repo)
+	testnet.RunJSON(t, &o, "genesis", "new", "--name", "Another", "--steward", me.DID, "--threshold", "1", "--out", another, "--json")
+	testnet.RunFails(t, nil, []string{"belongs to network " + g.Network, o.Network, "nothing was changed"}, "join", another, "--repo", repo)
 	var same struct {
 		Already bool `json:"already"`
 	}
-	ok(t, &same, "join", file, "--repo", repo, "--json")
+	testnet.RunJSON(t, &same, "join", file, "--repo", repo, "--json")
 	if !same.Already {
 		t.Errorf("join of the network the repo belongs to: %+v, want already", same)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/testnet"
 )
 
 // testPeerAddr is an address of a peer that does not run, well formed.
@@ -36,7 +37,7 @@ func TestSwarmKeyNew(t *testing.T) {
 	var res struct {
 		File string `json:"file"`
 	}
-	ok(t, &res, "swarm", "key", "new", "--out", file, "--json", "--repo", noRepo)
+	testnet.RunJSON(t, &res, "swarm", "key", "new", "--out", file, "--json", "--repo", noRepo)
 	if res.File != file {
 		t.Errorf("swarm key new --json: file %q, want %q", res.File, file)
 	}
@@ -59,33 +60,33 @@ func TestSwarmKeyNew(t *testing.T) {
 	}
 
 	// An existing file is never replaced.
-	fails(t, nil, []string{file, "exists", "nothing was written"}, "swarm", "key", "new", "--out", file)
+	testnet.RunFails(t, nil, []string{file, "exists", "nothing was written"}, "swarm", "key", "new", "--out", file)
 	if after, _ := os.ReadFile(file); !bytes.Equal(after, key) {
 		t.Error("a refused swarm key new changed the existing file")
 	}
 
 	// Without --out the key goes to stdout, and each is new.
-	r := commons(t, nil, "swarm", "key", "new")
-	if r.code != 0 || r.stderr != "" {
+	r := testnet.Run(t, nil, "swarm", "key", "new")
+	if r.Code != 0 || r.Stderr != "" {
 		t.Fatalf("swarm key new to stdout:\n%s", r)
 	}
-	if _, err := repo.ParseSwarmKey([]byte(r.stdout)); err != nil {
-		t.Errorf("the swarm key printed does not parse: %v\n%s", err, r.stdout)
+	if _, err := repo.ParseSwarmKey([]byte(r.Stdout)); err != nil {
+		t.Errorf("the swarm key printed does not parse: %v\n%s", err, r.Stdout)
 	}
-	if r.stdout == string(key) {
+	if r.Stdout == string(key) {
 		t.Error("two swarm keys are the same")
 	}
 
 	// The text form says where the key went and what to do with it.
 	other := filepath.Join(dir, "other.key")
-	r = commons(t, nil, "swarm", "key", "new", "--out", other)
-	if r.code != 0 || !strings.Contains(r.stdout, other) || !strings.Contains(r.stdout, "commons init --swarm-key") {
+	r = testnet.Run(t, nil, "swarm", "key", "new", "--out", other)
+	if r.Code != 0 || !strings.Contains(r.Stdout, other) || !strings.Contains(r.Stdout, "commons init --swarm-key") {
 		t.Errorf("swarm key new --out (text):\n%s", r)
 	}
 
 	// The key itself is not JSON, so --json needs --out.
-	r = commons(t, nil, "swarm", "key", "new", "--json")
-	if r.code != 2 || !strings.Contains(r.stderr, "--json needs --out FILE") || r.stdout != "" {
+	r = testnet.Run(t, nil, "swarm", "key", "new", "--json")
+	if r.Code != 2 || !strings.Contains(r.Stderr, "--json needs --out FILE") || r.Stdout != "" {
 		t.Errorf("swarm key new --json without --out: want exit 2\n%s", r)
 	}
 }
@@ -124,16 +125,16 @@ func TestJoinFlagsRefused(t *testing.T) {
 	refused := func(t *testing.T, want []string, args ...string) {
 		t.Helper()
 		if args[3] != "--bootstrap" {
-			fails(t, nil, want, args...)
+			testnet.RunFails(t, nil, want, args...)
 			return
 		}
-		r := commons(t, nil, args...)
-		if r.code != 2 || r.stdout != "" {
+		r := testnet.Run(t, nil, args...)
+		if r.Code != 2 || r.Stdout != "" {
 			t.Fatalf("commons %s: want exit 2\n%s", strings.Join(args, " "), r)
 		}
 		for _, w := range want {
-			if !strings.Contains(r.stderr, w) {
-				t.Errorf("commons %s: stderr %q does not say %q", strings.Join(args, " "), r.stderr, w)
+			if !strings.Contains(r.Stderr, w) {
+				t.Errorf("commons %s: stderr %q does not say %q", strings.Join(args, " "), r.Stderr, w)
 			}
 		}
 	}
@@ -160,7 +161,7 @@ func TestJoinFlagsRefused(t *testing.T) {
 func TestInitJoinFlags(t *testing.T) {
 	dir := t.TempDir()
 	key := filepath.Join(dir, "swarm.key")
-	commons(t, nil, "swarm", "key", "new", "--out", key)
+	testnet.Run(t, nil, "swarm", "key", "new", "--out", key)
 	keyBytes, err := os.ReadFile(key)
 	if err != nil {
 		t.Fatal(err)
@@ -171,7 +172,7 @@ func TestInitJoinFlags(t *testing.T) {
 		Bootstrap []string `json:"bootstrap"`
 		Private   bool     `json:"private"`
 	}
-	ok(t, &out, "init", "--repo", repo, "--bootstrap", peer, "--swarm-key", key, "--json")
+	testnet.RunJSON(t, &out, "init", "--repo", repo, "--bootstrap", peer, "--swarm-key", key, "--json")
 	if len(out.Bootstrap) != 1 || out.Bootstrap[0] != peer || !out.Private {
 		t.Errorf("init --bootstrap --swarm-key: %+v", out)
 	}
@@ -194,7 +195,7 @@ func TestInitJoinFlags(t *testing.T) {
 		Bootstrap []string `json:"bootstrap"`
 		Private   bool     `json:"private"`
 	}
-	ok(t, &plain, "init", "--repo", filepath.Join(dir, "plain"), "--json")
+	testnet.RunJSON(t, &plain, "init", "--repo", filepath.Join(dir, "plain"), "--json")
 	if plain.Bootstrap == nil || len(plain.Bootstrap) != 0 || plain.Private {
 		t.Errorf("init without join flags: %+v, want bootstrap [] and not private", plain)
 	}
@@ -229,12 +230,12 @@ func TestQueryFlagsRefused(t *testing.T) {
 		for _, tt := range usage {
 			args := append(append([]string{"--repo", empty}, read...), tt.flags...)
 			t.Run(strings.Join(args[2:], " "), func(t *testing.T) {
-				r := commons(t, nil, args...)
-				if r.code != 2 || !strings.Contains(r.stderr, tt.want) || r.stdout != "" {
+				r := testnet.Run(t, nil, args...)
+				if r.Code != 2 || !strings.Contains(r.Stderr, tt.want) || r.Stdout != "" {
 					t.Errorf("want exit 2 and %q on stderr:\n%s", tt.want, r)
 				}
-				if !strings.Contains(r.stderr, "usage: commons "+strings.Join(read[:len(read)-1], " ")) {
-					t.Errorf("no usage line on stderr:\n%s", r.stderr)
+				if !strings.Contains(r.Stderr, "usage: commons "+strings.Join(read[:len(read)-1], " ")) {
+					t.Errorf("no usage line on stderr:\n%s", r.Stderr)
 				}
 			})
 		}
@@ -246,7 +247,7 @@ func TestQueryFlagsRefused(t *testing.T) {
 // without it, it asks the network, here a node with no peers.
 func TestLocalQueries(t *testing.T) {
 	repo := filepath.Join(t.TempDir(), "repo")
-	startDaemon(t, repo)
+	testnet.Start(t, repo)
 	missing := protocol.ObjectID([]byte(`{"nobody":"has this"}`)).String()
 	const local, searched = "not stored here (the network was not asked)", "not stored here, and this node has no peers to ask"
 	for _, tc := range []struct {
@@ -258,29 +259,29 @@ func TestLocalQueries(t *testing.T) {
 		{[]string{"object", "get", missing, "--timeout", "1s"}, searched},
 		{[]string{"dataset", "show", missing, "--timeout=1s"}, searched},
 	} {
-		fails(t, nil, []string{missing, tc.want}, append(tc.args, "--repo", repo)...)
+		testnet.RunFails(t, nil, []string{missing, tc.want}, append(tc.args, "--repo", repo)...)
 	}
 
 	// What the node holds is answered with --local as without.
 	var ds publishedJSON
-	ok(t, &ds, "dataset", "add", writeTree(t, map[string]string{"f.txt": "held here"}), "--name", "Here", "--license", "MIT", "--repo", repo, "--json")
+	testnet.RunJSON(t, &ds, "dataset", "add", testnet.WriteTree(t, map[string]string{"f.txt": "held here"}), "--name", "Here", "--license", "MIT", "--repo", repo, "--json")
 	var shown datasetJSON
-	ok(t, &shown, "dataset", "show", ds.ID, "--local", "--repo", repo, "--json")
+	testnet.RunJSON(t, &shown, "dataset", "show", ds.ID, "--local", "--repo", repo, "--json")
 	if shown.ID != ds.ID {
 		t.Errorf("dataset show --local: %+v", shown)
 	}
 	var a attributionJSON
-	ok(t, &a, "attribution", ds.ID, "--local", "--repo", repo, "--json")
+	testnet.RunJSON(t, &a, "attribution", ds.ID, "--local", "--repo", repo, "--json")
 	if a.Subject != ds.ID {
 		t.Errorf("attribution --local: %+v", a)
 	}
 	var loc locateJSON
-	ok(t, &loc, "locate", filepath.Join(writeTree(t, map[string]string{"g.txt": "held here"}), "g.txt"), "--timeout", "2s", "--repo", repo, "--json")
+	testnet.RunJSON(t, &loc, "locate", filepath.Join(testnet.WriteTree(t, map[string]string{"g.txt": "held here"}), "g.txt"), "--timeout", "2s", "--repo", repo, "--json")
 	if len(loc.Datasets) != 1 || loc.Datasets[0].ID != ds.ID {
 		t.Errorf("locate --timeout: %+v", loc)
 	}
-	r := commons(t, nil, "object", "get", ds.ID, "--local", "--repo", repo)
-	if r.code != 0 || !strings.HasPrefix(r.stdout, "{") {
+	r := testnet.Run(t, nil, "object", "get", ds.ID, "--local", "--repo", repo)
+	if r.Code != 0 || !strings.HasPrefix(r.Stdout, "{") {
 		t.Errorf("object get --local:\n%s", r)
 	}
 }

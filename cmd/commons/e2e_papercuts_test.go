@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/testnet"
 )
 
 // TestAttributionTextColumns: the lineage and each ancestor's contributors
@@ -21,32 +22,32 @@ import (
 // not as an ancestor's ID.
 func TestAttributionTextColumns(t *testing.T) {
 	repo := filepath.Join(t.TempDir(), "repo")
-	startDaemon(t, repo)
+	testnet.Start(t, repo)
 	r := func(args ...string) []string { return append(args, "--repo", repo, "--json") }
 	var parent, child, claim publishedJSON
-	ok(t, &parent, r("dataset", "add", writeTree(t, map[string]string{"a.txt": "a"}), "--name", "parent", "--license", "CC0-1.0")...)
-	ok(t, &claim, r("claim", "add", "--subject", parent.ID, "--role", "annotator", "--weight", "0.5")...)
-	ok(t, &child, r("dataset", "add", writeTree(t, map[string]string{"b.txt": "b"}), "--name", "child", "--license", "CC0-1.0", "--parent", parent.ID)...)
+	testnet.RunJSON(t, &parent, r("dataset", "add", testnet.WriteTree(t, map[string]string{"a.txt": "a"}), "--name", "parent", "--license", "CC0-1.0")...)
+	testnet.RunJSON(t, &claim, r("claim", "add", "--subject", parent.ID, "--role", "annotator", "--weight", "0.5")...)
+	testnet.RunJSON(t, &child, r("dataset", "add", testnet.WriteTree(t, map[string]string{"b.txt": "b"}), "--name", "child", "--license", "CC0-1.0", "--parent", parent.ID)...)
 
-	res := commons(t, nil, "attribution", child.ID, "--repo", repo)
-	if res.code != 0 {
+	res := testnet.Run(t, nil, "attribution", child.ID, "--repo", repo)
+	if res.Code != 0 {
 		t.Fatal(res)
 	}
 	var header string
-	for _, line := range strings.Split(res.stdout, "\n") {
+	for _, line := range strings.Split(res.Stdout, "\n") {
 		if strings.Contains(line, "CONTRIBUTOR") && strings.HasPrefix(line, "  ") {
 			header = line
 		}
 	}
 	if header == "" {
-		t.Fatalf("no contributor table in the lineage:\n%s", res.stdout)
+		t.Fatalf("no contributor table in the lineage:\n%s", res.Stdout)
 	}
 	// ROLE is as wide as "annotator", plus the table's padding of 2.
 	if got, want := strings.Index(header, "WEIGHT")-strings.Index(header, "ROLE"), len("annotator")+2; got != want {
-		t.Errorf("the lineage's ROLE column is %d wide, want %d:\n%s", got, want, res.stdout)
+		t.Errorf("the lineage's ROLE column is %d wide, want %d:\n%s", got, want, res.Stdout)
 	}
-	if !strings.Contains(res.stdout, claim.ID) || !strings.Contains(res.stdout, "contributors of parent ("+parent.ID+"):") {
-		t.Errorf("the lineage does not name the parent's contributors:\n%s", res.stdout)
+	if !strings.Contains(res.Stdout, claim.ID) || !strings.Contains(res.Stdout, "contributors of parent ("+parent.ID+"):") {
+		t.Errorf("the lineage does not name the parent's contributors:\n%s", res.Stdout)
 	}
 }
 
@@ -58,7 +59,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 	obj := protocol.ObjectID([]byte(`{"a":1}`)).String()
 	art := protocol.ArtifactID(protocol.SumDigest([]byte("f"))).String()
 	padded := obj[:len(obj)-1] + string(obj[len(obj)-1]+1) // bits set past the last byte
-	dir := writeTree(t, map[string]string{"a.txt": "a"})
+	dir := testnet.WriteTree(t, map[string]string{"a.txt": "a"})
 	tests := []struct {
 		args []string
 		want string
@@ -97,18 +98,18 @@ func TestUsageErrorsExit2(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			r := commons(t, nil, append(tt.args, "--repo", repo)...)
-			if r.code != 2 || r.stdout != "" || !strings.Contains(r.stderr, tt.want) {
+			r := testnet.Run(t, nil, append(tt.args, "--repo", repo)...)
+			if r.Code != 2 || r.Stdout != "" || !strings.Contains(r.Stderr, tt.want) {
 				t.Fatalf("want exit 2 and %q on stderr:\n%s", tt.want, r)
 			}
-			msg, _, _ := strings.Cut(r.stderr, "\n")
+			msg, _, _ := strings.Cut(r.Stderr, "\n")
 			for _, twice := range []string{"parse id", "parse did", "parse digest", "invalid cid", "failed to parse multiaddr"} {
 				if strings.Contains(msg, twice) {
 					t.Errorf("the message names what the argument's name says already (%q): %s", twice, msg)
 				}
 			}
-			if !strings.Contains(r.stderr, "(see `commons ") {
-				t.Errorf("no pointer to the usage on stderr:\n%s", r.stderr)
+			if !strings.Contains(r.Stderr, "(see `commons ") {
+				t.Errorf("no pointer to the usage on stderr:\n%s", r.Stderr)
 			}
 			if _, err := os.Stat(repo); !errors.Is(err, os.ErrNotExist) {
 				t.Fatalf("a usage error created %s: %v", repo, err)
@@ -120,23 +121,23 @@ func TestUsageErrorsExit2(t *testing.T) {
 // TestDaemonPapercuts: what a new user met on a running daemon.
 func TestDaemonPapercuts(t *testing.T) {
 	repo := filepath.Join(t.TempDir(), "repo")
-	startDaemon(t, repo)
+	testnet.Start(t, repo)
 	r := func(args ...string) []string { return append(args, "--repo", repo, "--json") }
-	dir := writeTree(t, map[string]string{"a.txt": "a"})
+	dir := testnet.WriteTree(t, map[string]string{"a.txt": "a"})
 	var ds publishedJSON
-	ok(t, &ds, r("dataset", "add", dir, "--name", "d", "--license", "CC0-1.0")...)
+	testnet.RunJSON(t, &ds, r("dataset", "add", dir, "--name", "d", "--license", "CC0-1.0")...)
 
 	// The ID of a governance update gives its envelope, as stored.
 	t.Run("object get of a governance update", func(t *testing.T) {
 		var p govPublishedJSON
-		ok(t, &p, r("gov", "propose", "set-param", "review-days", "14")...)
-		res := commons(t, nil, r("object", "get", p.ID)...)
-		if res.code != 0 {
+		testnet.RunJSON(t, &p, r("gov", "propose", "set-param", "review-days", "14")...)
+		res := testnet.Run(t, nil, r("object", "get", p.ID)...)
+		if res.Code != 0 {
 			t.Fatal(res)
 		}
-		env, err := protocol.DecodeEnvelope([]byte(res.stdout))
+		env, err := protocol.DecodeEnvelope([]byte(res.Stdout))
 		if err != nil {
-			t.Fatalf("object get %s: %v\n%s", p.ID, err, res.stdout)
+			t.Fatalf("object get %s: %v\n%s", p.ID, err, res.Stdout)
 		}
 		if env.ID().String() != p.ID || env.Verify() != nil {
 			t.Errorf("object get %s gave the envelope of %s (verify: %v)", p.ID, env.ID(), env.Verify())
@@ -148,18 +149,18 @@ func TestDaemonPapercuts(t *testing.T) {
 	t.Run("dataset add with an unknown parent", func(t *testing.T) {
 		unknown := protocol.ObjectID([]byte(`{"nobody":"published this"}`)).String()
 		add := r("dataset", "add", dir, "--name", "child", "--license", "CC0-1.0", "--parent", ds.ID, "--parent", unknown)
-		fails(t, nil, []string{"--parent " + unknown, "neither held by this node nor found on the network", "--allow-unknown-parent"}, add...)
+		testnet.RunFails(t, nil, []string{"--parent " + unknown, "neither held by this node nor found on the network", "--allow-unknown-parent"}, add...)
 		var list []struct {
 			Name string `json:"name"`
 		}
-		ok(t, &list, r("dataset", "list")...)
+		testnet.RunJSON(t, &list, r("dataset", "list")...)
 		if len(list) != 1 {
 			t.Fatalf("a refused dataset add published something: %+v", list)
 		}
 		var child publishedJSON
-		ok(t, &child, append(add, "--allow-unknown-parent")...)
+		testnet.RunJSON(t, &child, append(add, "--allow-unknown-parent")...)
 		var shown datasetJSON
-		ok(t, &shown, r("dataset", "show", child.ID)...)
+		testnet.RunJSON(t, &shown, r("dataset", "show", child.ID)...)
 		if len(shown.Parents) != 2 {
 			t.Errorf("--allow-unknown-parent: parents %q, want both", shown.Parents)
 		}
@@ -209,19 +210,19 @@ func TestErrorsSayEachThingOnce(t *testing.T) {
 	busy := taken.Addr().String()
 
 	badConfig := filepath.Join(dir, "bad-config")
-	ok(t, &initJSON{}, "init", "--repo", badConfig, "--json")
+	testnet.RunJSON(t, &initJSON{}, "init", "--repo", badConfig, "--json")
 	cfg, _ := os.ReadFile(filepath.Join(badConfig, "config.json"))
 	cfg = []byte(strings.Replace(string(cfg), `"/ip4/0.0.0.0/tcp/4780"`, `"garbage"`, 1))
 	if err := os.WriteFile(filepath.Join(badConfig, "config.json"), cfg, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	badKey := filepath.Join(dir, "bad-key")
-	ok(t, &initJSON{}, "init", "--repo", badKey, "--json")
+	testnet.RunJSON(t, &initJSON{}, "init", "--repo", badKey, "--json")
 	if err := os.WriteFile(filepath.Join(badKey, "keys", "node.key"), []byte("garbage"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	running := filepath.Join(dir, "running")
-	startDaemon(t, running)
+	testnet.Start(t, running)
 	tests := []struct {
 		name  string
 		args  []string
@@ -238,14 +239,14 @@ func TestErrorsSayEachThingOnce(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := commons(t, nil, tt.args...)
+			r := testnet.Run(t, nil, tt.args...)
 			var msg string // the error, after a daemon's logs
-			for _, line := range strings.Split(r.stderr, "\n") {
+			for _, line := range strings.Split(r.Stderr, "\n") {
 				if strings.HasPrefix(line, "commons: ") {
 					msg = line
 				}
 			}
-			if r.code == 0 || msg == "" {
+			if r.Code == 0 || msg == "" {
 				t.Fatalf("no error:\n%s", r)
 			}
 			if n := strings.Count(msg, tt.once); n != 1 {

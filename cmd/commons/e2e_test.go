@@ -2,7 +2,9 @@ package main
 
 // End-to-end tests: build the real binary, start real daemons on temporary
 // repos, and drive every command through the command line with --json, as
-// a user or a script would. The harness is in e2e_harness_test.go.
+// a user or a script would. The harness is the testnet
+// package (testnet.Start, testnet.Run); the JSON shapes read are in
+// e2e_contract_test.go.
 
 import (
 	"bytes"
@@ -12,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -23,29 +24,30 @@ import (
 	"github.com/commons-p2p/commons/node"
 	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/testnet"
 )
 
 // TestScenario walks the issue's story through one daemon, then carries
 // envelopes to a second one.
 func TestScenario(t *testing.T) {
 	repo := filepath.Join(t.TempDir(), "repo")
-	startDaemon(t, repo)
+	testnet.Start(t, repo)
 	r := func(args ...string) []string { return append(args, "--repo", repo, "--json") }
 
 	var id idJSON
-	ok(t, &id, r("id")...)
+	testnet.RunJSON(t, &id, r("id")...)
 	if !strings.HasPrefix(id.DID, "did:key:z") || id.PeerID == "" {
 		t.Fatalf("id: %+v", id)
 	}
 
 	var alice, bob keyJSON
-	ok(t, &alice, r("key", "new", "alice")...)
-	ok(t, &bob, "--json", "key", "--repo", repo, "new", "bob") // global flags anywhere
+	testnet.RunJSON(t, &alice, r("key", "new", "alice")...)
+	testnet.RunJSON(t, &bob, "--json", "key", "--repo", repo, "new", "bob") // global flags anywhere
 	if alice.Name != "alice" || !strings.HasPrefix(alice.DID, "did:key:z") || alice.DID == id.DID {
 		t.Fatalf("key new alice: %+v", alice)
 	}
 	var keys []keyJSON
-	ok(t, &keys, r("key", "list")...)
+	testnet.RunJSON(t, &keys, r("key", "list")...)
 	want := []keyJSON{{"node", id.DID}, {"alice", alice.DID}, {"bob", bob.DID}}
 	if fmt.Sprint(keys) != fmt.Sprint(want) {
 		t.Errorf("key list = %+v, want %+v", keys, want)
@@ -54,14 +56,14 @@ func TestScenario(t *testing.T) {
 	// A parent dataset with a subdirectory, published by the node key; flags
 	// after the positional.
 	parentFiles := map[string]string{"a.csv": "x,y\n1,2\n", "b.txt": "bee", "sub/c.json": `{"c":3}`}
-	parentDir := writeTree(t, parentFiles)
+	parentDir := testnet.WriteTree(t, parentFiles)
 	var parent publishedJSON
-	ok(t, &parent, r("dataset", "add", parentDir, "--name", "Parent corpus", "--license=CC-BY-4.0", "--description", "three files")...)
+	testnet.RunJSON(t, &parent, r("dataset", "add", parentDir, "--name", "Parent corpus", "--license=CC-BY-4.0", "--description", "three files")...)
 	if parent.ID == "" || parent.Files != 3 || parent.Bytes != int64(len("x,y\n1,2\n")+3+len(`{"c":3}`)) {
 		t.Fatalf("dataset add: %+v", parent)
 	}
 	var shown datasetJSON
-	ok(t, &shown, r("dataset", "show", parent.ID)...)
+	testnet.RunJSON(t, &shown, r("dataset", "show", parent.ID)...)
 	if shown.ID != parent.ID || shown.Name != "Parent corpus" || shown.License != "CC-BY-4.0" || shown.Publisher != id.DID || len(shown.Parents) != 0 {
 		t.Errorf("dataset show: %+v", shown)
 	}
@@ -76,10 +78,10 @@ func TestScenario(t *testing.T) {
 	}
 
 	// A child dataset that derives from it.
-	childDir := writeTree(t, map[string]string{"d.txt": "derived"})
+	childDir := testnet.WriteTree(t, map[string]string{"d.txt": "derived"})
 	var child publishedJSON
-	ok(t, &child, r("dataset", "add", childDir, "--name", "Child", "--license", "CC0-1.0", "--parent", parent.ID)...)
-	ok(t, &shown, r("dataset", "show", child.ID)...)
+	testnet.RunJSON(t, &child, r("dataset", "add", childDir, "--name", "Child", "--license", "CC0-1.0", "--parent", parent.ID)...)
+	testnet.RunJSON(t, &shown, r("dataset", "show", child.ID)...)
 	if len(shown.Parents) != 1 || shown.Parents[0] != parent.ID {
 		t.Errorf("child's parents = %q, want [%s]", shown.Parents, parent.ID)
 	}
@@ -87,7 +89,7 @@ func TestScenario(t *testing.T) {
 		ID   string `json:"id"`
 		Name string `json:"name"`
 	}
-	ok(t, &list, r("dataset", "list")...)
+	testnet.RunJSON(t, &list, r("dataset", "list")...)
 	if len(list) != 2 {
 		t.Errorf("dataset list: %+v, want the two datasets", list)
 	}
@@ -95,13 +97,13 @@ func TestScenario(t *testing.T) {
 	// Alice claims; the publisher co-signs: contributor and publisher
 	// both signed, so mutual.
 	var claim publishedJSON
-	ok(t, &claim, r("claim", "add", "--subject", parent.ID, "--role", "annotator", "--weight", "0.3", "--as", "alice")...)
+	testnet.RunJSON(t, &claim, r("claim", "add", "--subject", parent.ID, "--role", "annotator", "--weight", "0.3", "--as", "alice")...)
 	c := trustOf(t, repo, parent.ID, claim.ID)
 	if c.DID != alice.DID || c.Role != "annotator" || c.Weight != 0.3 || c.Trust != "asserted" || fmt.Sprint(c.Signers) != fmt.Sprint([]string{alice.DID}) {
 		t.Errorf("alice's claim: %+v, want asserted, signed by alice", c)
 	}
 	var cosigned publishedJSON
-	ok(t, &cosigned, r("claim", "cosign", claim.ID)...)
+	testnet.RunJSON(t, &cosigned, r("claim", "cosign", claim.ID)...)
 	if cosigned.ID != claim.ID {
 		t.Errorf("cosign changed the ID: %s, want %s", cosigned.ID, claim.ID)
 	}
@@ -111,8 +113,8 @@ func TestScenario(t *testing.T) {
 
 	// Alice claims for bob; the publisher co-signs, bob does not: acknowledged.
 	var forBob publishedJSON
-	ok(t, &forBob, r("claim", "add", "--subject", parent.ID, "--role", "curator", "--weight", "0.2", "--contributor", "bob", "--as", "alice", "--note", "for bob")...)
-	ok(t, &cosigned, r("claim", "cosign", forBob.ID)...)
+	testnet.RunJSON(t, &forBob, r("claim", "add", "--subject", parent.ID, "--role", "curator", "--weight", "0.2", "--contributor", "bob", "--as", "alice", "--note", "for bob")...)
+	testnet.RunJSON(t, &cosigned, r("claim", "cosign", forBob.ID)...)
 	if c = trustOf(t, repo, parent.ID, forBob.ID); c.DID != bob.DID || c.Trust != "acknowledged" {
 		t.Errorf("claim for bob co-signed by the publisher: %+v, want acknowledged", c)
 	}
@@ -120,7 +122,7 @@ func TestScenario(t *testing.T) {
 	// The node key is the only steward of a commons of one: its
 	// endorsement certifies the claim.
 	var endorsed publishedJSON
-	ok(t, &endorsed, r("endorse", claim.ID, "--standard", "pii-scrubbed", "--level", "full")...)
+	testnet.RunJSON(t, &endorsed, r("endorse", claim.ID, "--standard", "pii-scrubbed", "--level", "full")...)
 	if endorsed.ID == "" {
 		t.Errorf("endorse: %+v", endorsed)
 	}
@@ -130,7 +132,7 @@ func TestScenario(t *testing.T) {
 
 	// Alice withdraws her claim: revoked, whatever else holds.
 	var revoked publishedJSON
-	ok(t, &revoked, r("claim", "revoke", claim.ID, "--reason", "wrong dataset", "--as", "alice")...)
+	testnet.RunJSON(t, &revoked, r("claim", "revoke", claim.ID, "--reason", "wrong dataset", "--as", "alice")...)
 	if revoked.ID == "" {
 		t.Errorf("claim revoke: %+v", revoked)
 	}
@@ -141,7 +143,7 @@ func TestScenario(t *testing.T) {
 	// The child's attribution carries the parent in its lineage, with the
 	// parent's contributors.
 	var ca attributionJSON
-	ok(t, &ca, r("attribution", child.ID)...)
+	testnet.RunJSON(t, &ca, r("attribution", child.ID)...)
 	if ca.Subject != child.ID || len(ca.Lineage) != 1 || ca.Lineage[0].ID != parent.ID {
 		t.Fatalf("child's attribution: %+v, want the parent in its lineage", ca)
 	}
@@ -154,75 +156,75 @@ func TestScenario(t *testing.T) {
 	}
 
 	// A model trained on the child, by digest and by file.
-	model := writeTree(t, map[string]string{"model.bin": "weights"})
+	model := testnet.WriteTree(t, map[string]string{"model.bin": "weights"})
 	var derived, derived2 publishedJSON
-	ok(t, &derived, r("derive", "--file", filepath.Join(model, "model.bin"), "--input", child.ID, "--activity", "trained-on")...)
-	ok(t, &derived2, r("derive", "--digest", "sha256:"+sha256Hex("other weights"), "--input", child.ID, "--input", parent.ID, "--activity", "fine-tuned-on", "--name", "m2")...)
+	testnet.RunJSON(t, &derived, r("derive", "--file", filepath.Join(model, "model.bin"), "--input", child.ID, "--activity", "trained-on")...)
+	testnet.RunJSON(t, &derived2, r("derive", "--digest", "sha256:"+sha256Hex("other weights"), "--input", child.ID, "--input", parent.ID, "--activity", "fine-tuned-on", "--name", "m2")...)
 	if derived.ID == "" || derived2.ID == "" || derived.ID == derived2.ID {
 		t.Errorf("derive: %+v and %+v", derived, derived2)
 	}
 
 	// locate finds the file by its bytes, wherever it lies.
 	var loc locateJSON
-	ok(t, &loc, r("locate", filepath.Join(parentDir, "sub", "c.json"))...)
+	testnet.RunJSON(t, &loc, r("locate", filepath.Join(parentDir, "sub", "c.json"))...)
 	if loc.SHA256 != sha256Hex(parentFiles["sub/c.json"]) || len(loc.Datasets) != 1 ||
 		loc.Datasets[0].ID != parent.ID || loc.Datasets[0].Name != "Parent corpus" || loc.Datasets[0].Path != "sub/c.json" {
 		t.Errorf("locate: %+v", loc)
 	}
 	var byDigest locateJSON
-	ok(t, &byDigest, r("locate", "sha256:"+loc.SHA256)...)
+	testnet.RunJSON(t, &byDigest, r("locate", "sha256:"+loc.SHA256)...)
 	if !reflect.DeepEqual(byDigest, loc) {
 		t.Errorf("locate by digest: %+v, want %+v", byDigest, loc)
 	}
 
 	// object get: the envelope, byte for byte, with or without --json.
-	got := commons(t, nil, "object", "get", forBob.ID, "--repo", repo)
-	gotJSON := commons(t, nil, "object", "get", forBob.ID, "--repo", repo, "--json")
-	if got.code != 0 || gotJSON.code != 0 || got.stdout != gotJSON.stdout {
+	got := testnet.Run(t, nil, "object", "get", forBob.ID, "--repo", repo)
+	gotJSON := testnet.Run(t, nil, "object", "get", forBob.ID, "--repo", repo, "--json")
+	if got.Code != 0 || gotJSON.Code != 0 || got.Stdout != gotJSON.Stdout {
 		t.Fatalf("object get:\n%s\n%s", got, gotJSON)
 	}
-	env, err := protocol.DecodeEnvelope([]byte(got.stdout))
+	env, err := protocol.DecodeEnvelope([]byte(got.Stdout))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := env.Verify(); err != nil || env.ID().String() != forBob.ID || len(env.Signatures) != 2 {
 		t.Fatalf("object get: the envelope does not verify as %s with two signatures: %v", forBob.ID, err)
 	}
-	parentEnv := commons(t, nil, "object", "get", parent.ID, "--repo", repo)
+	parentEnv := testnet.Run(t, nil, "object", "get", parent.ID, "--repo", repo)
 
 	// A second node takes the envelopes, from a file and from stdin, and
 	// gives them the same IDs.
 	repo2 := filepath.Join(t.TempDir(), "repo2")
-	startDaemon(t, repo2)
+	testnet.Start(t, repo2)
 	envFile := filepath.Join(t.TempDir(), "claim.json")
-	if err := os.WriteFile(envFile, []byte(got.stdout), 0o644); err != nil {
+	if err := os.WriteFile(envFile, []byte(got.Stdout), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	var put publishedJSON
-	r2 := commons(t, []byte(parentEnv.stdout), "object", "put", "-", "--repo", repo2, "--json")
-	if r2.code != 0 {
+	r2 := testnet.Run(t, []byte(parentEnv.Stdout), "object", "put", "-", "--repo", repo2, "--json")
+	if r2.Code != 0 {
 		t.Fatalf("object put - of the parent dataset:\n%s", r2)
 	}
-	oneJSON(t, r2.stdout, &put)
+	r2.Decode(t, &put)
 	if put.ID != parent.ID {
 		t.Errorf("object put of the parent on a second node: id %s, want %s", put.ID, parent.ID)
 	}
-	ok(t, &put, "object", "put", envFile, "--repo", repo2, "--json")
+	testnet.RunJSON(t, &put, "object", "put", envFile, "--repo", repo2, "--json")
 	if put.ID != forBob.ID {
 		t.Errorf("object put on a second node: id %s, want %s", put.ID, forBob.ID)
 	}
-	again := commons(t, nil, "object", "get", forBob.ID, "--repo", repo2)
-	if again.stdout != got.stdout {
-		t.Errorf("the second node stores other bytes:\n%s\n%s", again.stdout, got.stdout)
+	again := testnet.Run(t, nil, "object", "get", forBob.ID, "--repo", repo2)
+	if again.Stdout != got.Stdout {
+		t.Errorf("the second node stores other bytes:\n%s\n%s", again.Stdout, got.Stdout)
 	}
 
 	// A tampered copy is refused, with a message that says why.
-	tampered := tamper(t, []byte(got.stdout))
+	tampered := tamper(t, []byte(got.Stdout))
 	tamperedFile := filepath.Join(t.TempDir(), "tampered.json")
 	os.WriteFile(tamperedFile, tampered, 0o644)
-	fails(t, nil, []string{"does not verify"}, "object", "put", tamperedFile, "--repo", repo2, "--json")
+	testnet.RunFails(t, nil, []string{"does not verify"}, "object", "put", tamperedFile, "--repo", repo2, "--json")
 	var a2 attributionJSON
-	ok(t, &a2, "attribution", parent.ID, "--repo", repo2, "--json")
+	testnet.RunJSON(t, &a2, "attribution", parent.ID, "--repo", repo2, "--json")
 	if len(a2.Contributors) != 1 {
 		t.Errorf("second node after a tampered put: %+v, want only the one good claim", a2.Contributors)
 	}
@@ -233,8 +235,8 @@ func TestScenario(t *testing.T) {
 		{"attribution", child.ID}, {"attribution", parent.ID}, {"locate", filepath.Join(parentDir, "a.csv")}, {"version"},
 		{"claim", "cosign", forBob.ID},
 	} {
-		res := commons(t, nil, append(args, "--repo", repo)...)
-		if res.code != 0 || res.stdout == "" || strings.ContainsAny(res.stdout[:1], "{[") || res.stderr != "" {
+		res := testnet.Run(t, nil, append(args, "--repo", repo)...)
+		if res.Code != 0 || res.Stdout == "" || strings.ContainsAny(res.Stdout[:1], "{[") || res.Stderr != "" {
 			t.Errorf("commons %s (text):\n%s", strings.Join(args, " "), res)
 		}
 	}
@@ -265,16 +267,16 @@ func tamper(t *testing.T, raw []byte) []byte {
 // with a message naming what was wrong, and nothing is stored.
 func TestBadInput(t *testing.T) {
 	repo := filepath.Join(t.TempDir(), "repo")
-	startDaemon(t, repo)
+	testnet.Start(t, repo)
 	r := func(args ...string) []string { return append(args, "--repo", repo, "--json") }
 
 	var ds, claim publishedJSON
 	var alice keyJSON
-	ok(t, &alice, r("key", "new", "alice")...)
-	ok(t, &ds, r("dataset", "add", writeTree(t, map[string]string{"f": "data"}), "--name", "D", "--license", "MIT")...)
-	ok(t, &claim, r("claim", "add", "--subject", ds.ID, "--role", "author", "--weight", "1")...)
+	testnet.RunJSON(t, &alice, r("key", "new", "alice")...)
+	testnet.RunJSON(t, &ds, r("dataset", "add", testnet.WriteTree(t, map[string]string{"f": "data"}), "--name", "D", "--license", "MIT")...)
+	testnet.RunJSON(t, &claim, r("claim", "add", "--subject", ds.ID, "--role", "author", "--weight", "1")...)
 	snapshot := func() string {
-		return commons(t, nil, r("dataset", "list")...).stdout + commons(t, nil, r("attribution", ds.ID)...).stdout
+		return testnet.Run(t, nil, r("dataset", "list")...).Stdout + testnet.Run(t, nil, r("attribution", ds.ID)...).Stdout
 	}
 	before := snapshot()
 	configBefore, err := os.ReadFile(filepath.Join(repo, "config.json"))
@@ -282,7 +284,7 @@ func TestBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	envelope := []byte(commons(t, nil, "object", "get", claim.ID, "--repo", repo).stdout)
+	envelope := []byte(testnet.Run(t, nil, "object", "get", claim.ID, "--repo", repo).Stdout)
 	dir := t.TempDir()
 	write := func(name string, b []byte) string {
 		p := filepath.Join(dir, name)
@@ -328,12 +330,12 @@ func TestBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fails(t, nil, tt.want, r(tt.args...)...)
+			testnet.RunFails(t, nil, tt.want, r(tt.args...)...)
 		})
 	}
 
 	t.Run("init on the existing repo", func(t *testing.T) {
-		fails(t, nil, []string{repo, "already holds a commons repo"}, "init", "--repo", repo, "--api", "127.0.0.1:0")
+		testnet.RunFails(t, nil, []string{repo, "already holds a commons repo"}, "init", "--repo", repo, "--api", "127.0.0.1:0")
 		after, _ := os.ReadFile(filepath.Join(repo, "config.json"))
 		if !bytes.Equal(after, configBefore) {
 			t.Errorf("init changed the config:\n%s\n%s", configBefore, after)
@@ -366,7 +368,7 @@ func TestBadInput(t *testing.T) {
 		t.Errorf("bad input changed what the node holds:\nbefore %s\nafter  %s", before, after)
 	}
 	var id idJSON
-	ok(t, &id, r("id")...) // and the daemon still serves
+	testnet.RunJSON(t, &id, r("id")...) // and the daemon still serves
 }
 
 // TestInitAndDaemon: init writes the flags into the config, the daemon
@@ -374,7 +376,7 @@ func TestBadInput(t *testing.T) {
 func TestInitAndDaemon(t *testing.T) {
 	repo := filepath.Join(t.TempDir(), "repo")
 	var created idJSON
-	ok(t, &created, "init", "--repo", repo, "--api", "127.0.0.1:0", "--listen", "/ip4/127.0.0.1/tcp/0", "--json")
+	testnet.RunJSON(t, &created, "init", "--repo", repo, "--api", "127.0.0.1:0", "--listen", "/ip4/127.0.0.1/tcp/0", "--json")
 	if created.Repo != repo || !strings.HasPrefix(created.DID, "did:key:z") || created.PeerID == "" {
 		t.Fatalf("init: %+v", created)
 	}
@@ -385,37 +387,37 @@ func TestInitAndDaemon(t *testing.T) {
 	if st, err := os.Stat(filepath.Join(repo, "keys", "node.key")); err != nil || st.Mode().Perm() != 0o600 {
 		t.Errorf("node key: %v %v, want mode 0600", st, err)
 	}
-	fails(t, nil, []string{"already holds a commons repo", "nothing was changed"}, "init", "--repo", repo)
+	testnet.RunFails(t, nil, []string{"already holds a commons repo", "nothing was changed"}, "init", "--repo", repo)
 	if after, _ := os.ReadFile(filepath.Join(repo, "config.json")); !bytes.Equal(after, cfg) {
 		t.Errorf("a second init changed the config")
 	}
 
-	d := startDaemon(t, repo)
+	d := testnet.Start(t, repo)
 	var id idJSON
-	ok(t, &id, "id", "--repo", repo, "--json")
+	testnet.RunJSON(t, &id, "id", "--repo", repo, "--json")
 	if id.DID != created.DID || id.PeerID != created.PeerID {
 		t.Errorf("daemon runs as %+v, init made %+v", id, created)
 	}
-	if code := d.stop(t); code != 0 {
-		t.Errorf("daemon exit code after SIGINT = %d, want 0\n%s", code, d.stderr)
+	if code := d.Stop(t); code != 0 {
+		t.Errorf("daemon exit code after SIGINT = %d, want 0\n%s", code, d.Stderr())
 	}
 	if _, err := os.Stat(filepath.Join(repo, "api")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("DIR/api is still there after the daemon stopped: %v", err)
 	}
-	fails(t, nil, []string{"no commons daemon is running for repo " + repo, "commons daemon --repo " + repo}, "id", "--repo", repo)
+	testnet.RunFails(t, nil, []string{"no commons daemon is running for repo " + repo, "commons daemon --repo " + repo}, "id", "--repo", repo)
 }
 
 func TestDaemonStopsOnSIGTERM(t *testing.T) {
 	repo := filepath.Join(t.TempDir(), "repo")
-	d := startDaemon(t, repo)
-	d.cmd.Process.Signal(syscall.SIGTERM)
+	d := testnet.Start(t, repo)
+	d.Signal(syscall.SIGTERM)
 	select {
-	case <-d.exited:
+	case <-d.Exited():
 	case <-time.After(20 * time.Second):
 		t.Fatalf("daemon did not stop on SIGTERM")
 	}
-	if code := d.cmd.ProcessState.ExitCode(); code != 0 {
-		t.Errorf("exit code after SIGTERM = %d, want 0\n%s", code, d.stderr)
+	if code := d.State().ExitCode(); code != 0 {
+		t.Errorf("exit code after SIGTERM = %d, want 0\n%s", code, d.Stderr())
 	}
 	if _, err := os.Stat(filepath.Join(repo, "api")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("DIR/api is still there: %v", err)
@@ -427,16 +429,13 @@ func TestDaemonStopsOnSIGTERM(t *testing.T) {
 func TestNoDaemon(t *testing.T) {
 	empty := t.TempDir()
 	want := []string{"no commons daemon is running for repo " + empty, "commons daemon --repo " + empty}
-	fails(t, nil, want, "--repo", empty, "id")
-	fails(t, nil, want, "key", "list", "--repo", empty, "--json")
-	fails(t, nil, want, "dataset", "list", "--repo", empty)
+	testnet.RunFails(t, nil, want, "--repo", empty, "id")
+	testnet.RunFails(t, nil, want, "key", "list", "--repo", empty, "--json")
+	testnet.RunFails(t, nil, want, "dataset", "list", "--repo", empty)
 
 	// $COMMONS_PATH names the repo when --repo does not.
-	cmd := exec.Command(commonsBinary(t), "id")
-	cmd.Env = append(e2eEnv(), repo.EnvPath+"="+empty)
-	out, err := cmd.CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "repo "+empty) {
-		t.Errorf("COMMONS_PATH: %v %s", err, out)
+	if r := testnet.RunEnv(t, []string{repo.EnvPath + "=" + empty}, nil, "id"); r.Code == 0 || !strings.Contains(r.Stdout+r.Stderr, "repo "+empty) {
+		t.Errorf("COMMONS_PATH: %s", r)
 	}
 }
 
@@ -472,11 +471,11 @@ func TestCommandLine(t *testing.T) {
 	}
 	for _, tt := range usage {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			res := commons(t, nil, append(tt.args, "--repo="+empty)...)
+			res := testnet.Run(t, nil, append(tt.args, "--repo="+empty)...)
 			if tt.args == nil || tt.args[len(tt.args)-1] == "--repo" {
-				res = commons(t, nil, tt.args...)
+				res = testnet.Run(t, nil, tt.args...)
 			}
-			if res.code != 2 || !strings.Contains(res.stderr, tt.want) || res.stdout != "" {
+			if res.Code != 2 || !strings.Contains(res.Stderr, tt.want) || res.Stdout != "" {
 				t.Errorf("want exit 2 and %q on stderr:\n%s", tt.want, res)
 			}
 		})
@@ -484,8 +483,8 @@ func TestCommandLine(t *testing.T) {
 
 	for _, args := range [][]string{{"help"}, {"--help"}, {"help", "dataset", "add"}, {"dataset", "add", "--help"}, {"claim", "-h"}, {"attribution", "--help", "--json"},
 		{"help", "swarm", "key", "new"}, {"swarm", "key", "--help"}, {"swarm", "connect", "-h"}} {
-		res := commons(t, nil, args...)
-		if res.code != 0 || !strings.Contains(res.stdout, "usage: commons") {
+		res := testnet.Run(t, nil, args...)
+		if res.Code != 0 || !strings.Contains(res.Stdout, "usage: commons") {
 			t.Errorf("commons %s:\n%s", strings.Join(args, " "), res)
 		}
 	}
@@ -493,7 +492,7 @@ func TestCommandLine(t *testing.T) {
 		Version string `json:"version"`
 		Go      string `json:"go"`
 	}
-	ok(t, &v, "version", "--json")
+	testnet.RunJSON(t, &v, "version", "--json")
 	if v.Version != node.Version || v.Go == "" {
 		t.Errorf("version: %+v", v)
 	}

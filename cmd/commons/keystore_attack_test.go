@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/commons-p2p/commons/testnet"
 )
 
 // A plain keystore is encrypted in place by `key encrypt`, which refuses
@@ -18,18 +20,18 @@ func TestE2EEncryptedKeystore(t *testing.T) {
 	t.Setenv(env, "correct horse battery")
 	repo := filepath.Join(t.TempDir(), "repo")
 	r := func(args ...string) []string { return append(args, "--repo", repo, "--json") }
-	d := startDaemon(t, repo)
+	d := testnet.Start(t, repo)
 	var alice keyJSON
-	ok(t, &alice, r("key", "new", "alice")...)
-	fails(t, nil, []string{"a daemon is using repo", "stop it first"}, r("key", "encrypt", "--passphrase-env", env)...)
-	if code := d.stop(t); code != 0 {
-		t.Fatalf("daemon exit %d:\n%s", code, d.stderr)
+	testnet.RunJSON(t, &alice, r("key", "new", "alice")...)
+	testnet.RunFails(t, nil, []string{"a daemon is using repo", "stop it first"}, r("key", "encrypt", "--passphrase-env", env)...)
+	if code := d.Stop(t); code != 0 {
+		t.Fatalf("daemon exit %d:\n%s", code, d.Stderr())
 	}
 
 	var enc struct {
 		Encrypted []string `json:"encrypted"`
 	}
-	ok(t, &enc, r("key", "encrypt", "--passphrase-env", env)...)
+	testnet.RunJSON(t, &enc, r("key", "encrypt", "--passphrase-env", env)...)
 	if !slices.Equal(enc.Encrypted, []string{"node", "alice"}) {
 		t.Errorf("key encrypt: %q, want node and alice", enc.Encrypted)
 	}
@@ -54,21 +56,21 @@ func TestE2EEncryptedKeystore(t *testing.T) {
 	}
 	checkEncrypted(2)
 
-	startDaemon(t, repo)
+	testnet.Start(t, repo)
 	var me idJSON
-	ok(t, &me, r("id")...)
+	testnet.RunJSON(t, &me, r("id")...)
 	var p publishedJSON
-	tree := writeTree(t, map[string]string{"a.txt": "a"})
-	ok(t, &p, r("dataset", "add", tree, "--name", "by alice", "--license", "CC0-1.0", "--as", "alice")...)
+	tree := testnet.WriteTree(t, map[string]string{"a.txt": "a"})
+	testnet.RunJSON(t, &p, r("dataset", "add", tree, "--name", "by alice", "--license", "CC0-1.0", "--as", "alice")...)
 	if p.Signer != alice.DID {
 		t.Errorf("dataset add --as alice signed by %s, want %s", p.Signer, alice.DID)
 	}
-	ok(t, &p, r("dataset", "add", tree, "--name", "by the node", "--license", "CC0-1.0")...)
+	testnet.RunJSON(t, &p, r("dataset", "add", tree, "--name", "by the node", "--license", "CC0-1.0")...)
 	if p.Signer != me.DID {
 		t.Errorf("dataset add signed by %s, want the node key %s", p.Signer, me.DID)
 	}
 	var bob keyJSON
-	ok(t, &bob, r("key", "new", "bob")...)
+	testnet.RunJSON(t, &bob, r("key", "new", "bob")...)
 	checkEncrypted(3)
 }
 
@@ -79,7 +81,7 @@ func TestE2EDaemonRefusesWrongPassphrase(t *testing.T) {
 		t.Fatal(err)
 	}
 	var created idJSON
-	ok(t, &created, "init", "--repo", repo, "--passphrase-file", pass, "--json")
+	testnet.RunJSON(t, &created, "init", "--repo", repo, "--passphrase-file", pass, "--json")
 	node, err := os.ReadFile(filepath.Join(repo, "keys", "node.key"))
 	if err != nil || len(node) == 0 || node[0] != '{' {
 		t.Fatalf("init --passphrase-file wrote a node key that is not encrypted (%v)", err)
@@ -87,7 +89,7 @@ func TestE2EDaemonRefusesWrongPassphrase(t *testing.T) {
 	if err := os.WriteFile(pass, []byte("battery staple\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	fails(t, nil, []string{"wrong passphrase"}, "daemon", "--repo", repo, "--api", "127.0.0.1:0", "--listen", "/ip4/127.0.0.1/tcp/0")
+	testnet.RunFails(t, nil, []string{"wrong passphrase"}, "daemon", "--repo", repo, "--api", "127.0.0.1:0", "--listen", "/ip4/127.0.0.1/tcp/0")
 	if _, err := os.Stat(filepath.Join(repo, "api")); err == nil {
 		t.Error("the daemon served with a wrong passphrase")
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/commons-p2p/commons/node"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store/storetest"
+	"github.com/commons-p2p/commons/testnet"
 )
 
 // TestObjectPutPoisoning is the attack with nothing but the CLI: two copies
@@ -18,17 +19,17 @@ import (
 // restart.
 func TestObjectPutPoisoning(t *testing.T) {
 	repo := filepath.Join(t.TempDir(), "repo")
-	d := startDaemon(t, repo)
+	d := testnet.Start(t, repo)
 	r := func(args ...string) []string { return append(args, "--repo", repo, "--json") }
 
 	var ds publishedJSON
-	ok(t, &ds, r("dataset", "add", writeTree(t, map[string]string{"a.txt": "a"}), "--name", "birds", "--license", "CC0-1.0")...)
-	got := commons(t, nil, r("object", "get", ds.ID)...)
-	if got.code != 0 {
+	testnet.RunJSON(t, &ds, r("dataset", "add", testnet.WriteTree(t, map[string]string{"a.txt": "a"}), "--name", "birds", "--license", "CC0-1.0")...)
+	got := testnet.Run(t, nil, r("object", "get", ds.ID)...)
+	if got.Code != 0 {
 		t.Fatal(got)
 	}
 	for _, prefix := range []string{"first", "second"} {
-		env, err := protocol.DecodeEnvelope([]byte(got.stdout))
+		env, err := protocol.DecodeEnvelope([]byte(got.Stdout))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -36,11 +37,11 @@ func TestObjectPutPoisoning(t *testing.T) {
 			k.Sign(env)
 		}
 		var res node.PutResult
-		put := commons(t, env.Encode(), r("object", "put", "-")...)
-		if put.code != 0 {
+		put := testnet.Run(t, env.Encode(), r("object", "put", "-")...)
+		if put.Code != 0 {
 			t.Fatalf("object put, %s copy:\n%s", prefix, put)
 		}
-		oneJSON(t, put.stdout, &res)
+		put.Decode(t, &res)
 		if res.Signers != 1 {
 			t.Errorf("%s copy: %+v, want the publisher's signature alone", prefix, res)
 		}
@@ -48,27 +49,27 @@ func TestObjectPutPoisoning(t *testing.T) {
 
 	reads := func(when string) {
 		t.Helper()
-		obj := commons(t, nil, r("object", "get", ds.ID)...)
-		if obj.code != 0 {
+		obj := testnet.Run(t, nil, r("object", "get", ds.ID)...)
+		if obj.Code != 0 {
 			t.Fatalf("%s: object get:\n%s", when, obj)
 		}
-		if _, err := protocol.VerifyObject([]byte(strings.TrimSpace(obj.stdout))); err != nil {
+		if _, err := protocol.VerifyObject([]byte(strings.TrimSpace(obj.Stdout))); err != nil {
 			t.Errorf("%s: object get prints an envelope a receiver refuses: %v", when, err)
 		}
 		var shown datasetJSON
-		ok(t, &shown, r("dataset", "show", ds.ID)...)
+		testnet.RunJSON(t, &shown, r("dataset", "show", ds.ID)...)
 		var list []struct {
 			ID string `json:"id"`
 		}
-		ok(t, &list, r("dataset", "list")...)
+		testnet.RunJSON(t, &list, r("dataset", "list")...)
 		if shown.ID != ds.ID || len(list) != 1 || list[0].ID != ds.ID {
 			t.Errorf("%s: dataset show %+v, list %+v", when, shown, list)
 		}
 	}
 	reads("before a restart")
-	if code := d.stop(t); code != 0 {
+	if code := d.Stop(t); code != 0 {
 		t.Fatalf("daemon exit %d", code)
 	}
-	startDaemon(t, repo)
+	testnet.Start(t, repo)
 	reads("after a restart")
 }

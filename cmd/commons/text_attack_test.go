@@ -16,6 +16,7 @@ import (
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/protocol/gov"
 	"github.com/commons-p2p/commons/store"
+	"github.com/commons-p2p/commons/testnet"
 )
 
 // A node prints what other nodes published. Validation refuses text that
@@ -291,7 +292,7 @@ func TestHostileErrorMessage(t *testing.T) {
 // stored and listed as written.
 func TestE2EHostileTextRefused(t *testing.T) {
 	repo := filepath.Join(t.TempDir(), "repo")
-	startDaemon(t, repo)
+	testnet.Start(t, repo)
 	key, err := protocol.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -300,7 +301,7 @@ func TestE2EHostileTextRefused(t *testing.T) {
 	file := func(name string) protocol.File {
 		return protocol.File{Name: name, Digest: protocol.SumDigest([]byte(name)), Size: 1}
 	}
-	put := func(name string, files []protocol.File) result {
+	put := func(name string, files []protocol.File) testnet.Result {
 		env, err := protocol.NewEnvelope(protocol.KindDataset, protocol.FileSubjects(files), protocol.Dataset{
 			Name: name, License: "MIT", Publisher: key.DID(), Created: time.Now().UTC().Truncate(time.Second)})
 		if err != nil {
@@ -311,7 +312,7 @@ func TestE2EHostileTextRefused(t *testing.T) {
 		if err := os.WriteFile(p, env.Encode(), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		return commons(t, nil, "object", "put", p, "--repo", repo)
+		return testnet.Run(t, nil, "object", "put", p, "--repo", repo)
 	}
 	for _, tc := range []struct {
 		what  string
@@ -328,29 +329,29 @@ func TestE2EHostileTextRefused(t *testing.T) {
 	} {
 		t.Run(tc.what, func(t *testing.T) {
 			r := put(tc.name, tc.files)
-			if r.code != 1 || !strings.Contains(r.stderr, tc.want) || strings.Count(r.stderr, "\n") != 1 {
+			if r.Code != 1 || !strings.Contains(r.Stderr, tc.want) || strings.Count(r.Stderr, "\n") != 1 {
 				t.Fatalf("want one line of error naming %q:\n%s", tc.want, r)
 			}
-			wantSafe(t, "the error", r.stderr)
+			wantSafe(t, "the error", r.Stderr)
 		})
 	}
 	var list []node.DatasetSummary
-	ok(t, &list, "dataset", "list", "--repo", repo, "--json")
+	testnet.RunJSON(t, &list, "dataset", "list", "--repo", repo, "--json")
 	if len(list) != 0 {
 		t.Fatalf("stored %d hostile datasets: %+v", len(list), list)
 	}
 	const name = "Données de l’Île ファイル שלום"
-	if r := put(name, []protocol.File{file("données/ファイル.csv")}); r.code != 0 {
+	if r := put(name, []protocol.File{file("données/ファイル.csv")}); r.Code != 0 {
 		t.Fatalf("object put of a dataset in other scripts:\n%s", r)
 	}
-	r := commons(t, nil, "dataset", "list", "--repo", repo)
-	if r.code != 0 || !strings.Contains(r.stdout, name) {
+	r := testnet.Run(t, nil, "dataset", "list", "--repo", repo)
+	if r.Code != 0 || !strings.Contains(r.Stdout, name) {
 		t.Errorf("dataset list does not print %q as written:\n%s", name, r)
 	}
-	wantSafe(t, "dataset list", r.stdout)
-	r = commons(t, nil, "object", "put", filepath.Join(dir, "missing"+escTitle+".json"), "--repo", repo)
-	if r.code != 1 || !strings.Contains(r.stderr, `missing\x1b]0;owned`) {
+	wantSafe(t, "dataset list", r.Stdout)
+	r = testnet.Run(t, nil, "object", "put", filepath.Join(dir, "missing"+escTitle+".json"), "--repo", repo)
+	if r.Code != 1 || !strings.Contains(r.Stderr, `missing\x1b]0;owned`) {
 		t.Errorf("object put of a missing file: want the path quoted and escaped:\n%s", r)
 	}
-	wantSafe(t, "the error", r.stderr)
+	wantSafe(t, "the error", r.Stderr)
 }

@@ -21,8 +21,9 @@
 // Its Answered hook hears of each call that gave objects asked for and
 // verified, so that the node can credit the peers that serve it.
 //
-// The package must never store anything and never hand out an object that
-// did not verify. Governance nodes are the one exception to verification:
+// The package must never store anything, never import the store (the node
+// adapts its store to Source), and never hand out an object that did not
+// verify. Governance nodes are the one exception to verification:
 // their rules live in the governance layer, so GovNodes returns raw bytes
 // that the caller must verify before use.
 //

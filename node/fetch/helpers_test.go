@@ -160,7 +160,7 @@ func newFixture(tb testing.TB, nDatasets, nClaims int, opts ServerOptions) *fixt
 		storetest.MustPut(tb, f.store, f.claims...)
 	}
 	opts.Penalty = f.srvPen.hook
-	NewServer(testNetwork, StoreSource{f.store}, opts).Register(f.server)
+	NewServer(testNetwork, storeSource{f.store}, opts).Register(f.server)
 	connect(tb, f.client, f.server)
 	f.fetch = NewClient(f.client, testNetwork, ClientOptions{Penalty: f.cliPen.hook})
 	honest := newHost(tb)
@@ -185,4 +185,30 @@ func idsOf(objs []*protocol.Object) []protocol.ID {
 		out[i] = o.ID
 	}
 	return out
+}
+
+// storeSource serves the fixture's store as the node's adapter does; the
+// adapter lives in node, since this package never imports the store.
+type storeSource struct{ st *store.Store }
+
+func (s storeSource) Envelope(id protocol.ID) ([]byte, error) {
+	env, err := s.st.Envelope(id)
+	if err != nil {
+		return nil, err
+	}
+	return env.Encode(), nil
+}
+
+func (s storeSource) ClaimsAbout(subject, after protocol.ID, limit int) ([]protocol.ID, bool, error) {
+	return s.st.ClaimsPage(subject, after, limit)
+}
+
+func (s storeSource) DatasetsWithFile(d protocol.Digest, after protocol.ID, limit int) ([]protocol.ID, bool, error) {
+	return s.st.DatasetsPage(d, after, limit)
+}
+
+func (s storeSource) GovNode(id protocol.ID) ([]byte, error) { return s.st.GovUpdate(id) }
+
+func (s storeSource) Rotations(key protocol.DID, after protocol.ID, limit int) ([]protocol.ID, bool, error) {
+	return s.st.RotationsPage(key, after, limit)
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/commons-p2p/commons/node/fetch"
 	"github.com/commons-p2p/commons/node/p2p"
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/store"
 	"github.com/commons-p2p/commons/store/storetest"
 )
 
@@ -448,7 +449,7 @@ func TestInboundGuardKeepsPeersThatServed(t *testing.T) {
 	st := storetest.Open(t)
 	obj := storetest.NewDataset(t, storetest.Key(t, "publisher"), "served")
 	storetest.MustPut(t, st, obj)
-	fetch.NewServer(netA, fetch.StoreSource{Store: st}, fetch.ServerOptions{}).Register(useful)
+	fetch.NewServer(netA, storeEnvelopes{st}, fetch.ServerOptions{}).Register(useful)
 	client := fetch.NewClient(target.h, netA, fetch.ClientOptions{Penalty: cfg.Scores.Penalise, Answered: cfg.Scores.Reward})
 	objs, _, err := client.Objects(context.Background(), useful.ID(), []protocol.ID{obj.ID})
 	if err != nil || len(objs) != 1 {
@@ -499,4 +500,34 @@ func TestInboundGuardKeepsPeersThatServed(t *testing.T) {
 // randomObjectID is the ID of an object no one made.
 func randomObjectID(t testing.TB) protocol.ID {
 	return storetest.NewDataset(t, newKey(t), "never stored").ID
+}
+
+// storeEnvelopes is a fetch source that serves the objects of a store and
+// lists nothing.
+type storeEnvelopes struct{ st *store.Store }
+
+var _ fetch.Source = storeEnvelopes{}
+
+func (s storeEnvelopes) Envelope(id protocol.ID) ([]byte, error) {
+	env, err := s.st.Envelope(id)
+	if err != nil {
+		return nil, err
+	}
+	return env.Encode(), nil
+}
+
+func (storeEnvelopes) ClaimsAbout(_, _ protocol.ID, _ int) ([]protocol.ID, bool, error) {
+	return nil, false, nil
+}
+
+func (storeEnvelopes) DatasetsWithFile(_ protocol.Digest, _ protocol.ID, _ int) ([]protocol.ID, bool, error) {
+	return nil, false, nil
+}
+
+func (storeEnvelopes) Rotations(_ protocol.DID, _ protocol.ID, _ int) ([]protocol.ID, bool, error) {
+	return nil, false, nil
+}
+
+func (storeEnvelopes) GovNode(protocol.ID) ([]byte, error) {
+	return nil, protocol.E("gov node", protocol.NotFound, "no governance node here")
 }

@@ -1,4 +1,4 @@
-package fetch
+package node
 
 import (
 	"slices"
@@ -21,7 +21,7 @@ func TestStoreSourceClaimsOfClaims(t *testing.T) {
 	rev := storetest.NewRevocation(t, bob, c1.ID, "mistake")
 	end := storetest.NewEndorsement(t, pub, c2.ID, "iso-1")
 	storetest.MustPut(t, st, ds, c1, c2, rev, end)
-	src := StoreSource{Store: st}
+	src := storeSource{st}
 	want := []protocol.ID{c1.ID, c2.ID, rev.ID, end.ID}
 	slices.SortFunc(want, func(a, b protocol.ID) int { return strings.Compare(a.String(), b.String()) })
 	got, more, err := src.ClaimsAbout(ds.ID, protocol.ID{}, 10)

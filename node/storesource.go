@@ -1,0 +1,45 @@
+package node
+
+import (
+	"github.com/commons-p2p/commons/node/fetch"
+	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/store"
+)
+
+// storeSource adapts the node's store to the fetch protocol's Source, so
+// that the fetch package never imports the store: it answers peers from the
+// store as SPEC.md §7.3 says.
+type storeSource struct{ store *store.Store }
+
+var _ fetch.Source = storeSource{}
+
+func (s storeSource) Envelope(id protocol.ID) ([]byte, error) {
+	env, err := s.store.Envelope(id)
+	if err != nil {
+		return nil, err
+	}
+	return env.Encode(), nil
+}
+
+// ClaimsAbout answers with the claims held about subject and the claims
+// held about those (the endorsements and revocations of each claim), so that
+// one conversation gives an asker all it needs to judge every claim
+// (SPEC.md §7.3). Each page seeks to after (Store.ClaimsPage).
+func (s storeSource) ClaimsAbout(subject, after protocol.ID, limit int) ([]protocol.ID, bool, error) {
+	return s.store.ClaimsPage(subject, after, limit)
+}
+
+// DatasetsWithFile answers with the datasets held here that name a file of
+// digest d. Each page seeks to after (Store.DatasetsPage).
+func (s storeSource) DatasetsWithFile(d protocol.Digest, after protocol.ID, limit int) ([]protocol.ID, bool, error) {
+	return s.store.DatasetsPage(d, after, limit)
+}
+
+// GovNode answers with a governance update as stored (SPEC.md §8).
+func (s storeSource) GovNode(id protocol.ID) ([]byte, error) { return s.store.GovUpdate(id) }
+
+// Rotations answers with the rotations held here that name key, as old or
+// new key. Each page seeks to after (Store.RotationsPage).
+func (s storeSource) Rotations(key protocol.DID, after protocol.ID, limit int) ([]protocol.ID, bool, error) {
+	return s.store.RotationsPage(key, after, limit)
+}
