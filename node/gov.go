@@ -111,10 +111,6 @@ func (n *Node) addGovUpdate(a admittedGov, gossipFrom peer.ID) (gov.AddResult, e
 		gv.mu.Unlock()
 		return res, nil
 	}
-	// Readers see the new state at once; the disk follows, outside the
-	// lock. An update lost by a crash in between is fetched again from
-	// peers' heads, and one made here is on disk before the API answers.
-	gv.state.Store(gv.g.State())
 	placed := make([]*gov.Update, 0, len(res.Placed))
 	for _, id := range res.Placed {
 		pu, ok := gv.g.Update(id)
@@ -125,7 +121,19 @@ func (n *Node) addGovUpdate(a admittedGov, gossipFrom peer.ID) (gov.AddResult, e
 		if p, ok := gv.held.release(id); ok && !gv.g.EverSteward(pu.Author) {
 			blame = append(blame, p)
 		}
+		// A rotation a placed update carries is stored before the state
+		// that seats its new key is seen, so that no reader sees the new
+		// steward while trust does not yet honour the rotation. Rotations
+		// are rare; this is the one write under the lock.
+		if pu.Rotate != nil {
+			n.storeRotation(pu.Rotate)
+		}
 	}
+	// Readers see the new state at once; the updates' disk follows,
+	// outside the lock. An update lost by a crash in between is fetched
+	// again from peers' heads, and one made here is on disk before the API
+	// answers.
+	gv.state.Store(gv.g.State())
 	gv.mu.Unlock()
 	for _, p := range blame {
 		n.penalise(p, "governance: forwarded an update whose author was never a steward")
@@ -136,9 +144,6 @@ func (n *Node) addGovUpdate(a admittedGov, gossipFrom peer.ID) (gov.AddResult, e
 		if _, err := n.store.PutGovUpdate(pu.ID, pu.Encode()); err != nil {
 			n.log.Error("governance: store update", "id", pu.ID, "err", err)
 			return res, err
-		}
-		if pu.Rotate != nil {
-			n.storeRotation(pu.Rotate)
 		}
 	}
 	return res, nil
