@@ -20,6 +20,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
 )
@@ -36,7 +37,7 @@ type refusal struct {
 
 // apiCall sends a request with a JSON body to srv and returns the status
 // and the error body.
-func apiCall(t *testing.T, srv *httptest.Server, method, path string, body io.Reader) (int, ErrorBody) {
+func apiCall(t *testing.T, srv *httptest.Server, method, path string, body io.Reader) (int, api.ErrorBody) {
 	t.Helper()
 	req, err := http.NewRequest(method, srv.URL+path, body)
 	if err != nil {
@@ -48,7 +49,7 @@ func apiCall(t *testing.T, srv *httptest.Server, method, path string, body io.Re
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var eb ErrorBody
+	var eb api.ErrorBody
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK {
 		if err := json.Unmarshal(b, &eb); err != nil {
@@ -145,7 +146,7 @@ func TestAPIRefusesBadQueryOptions(t *testing.T) {
 			{"timeout=0s", `timeout="0s": want a positive duration`},
 			{"timeout=-5s", `timeout="-5s": want a positive duration`},
 			{"timeout=5", `timeout="5": want a positive duration`},
-			{"timeout=6m", "timeout=6m0s is above the most a query may take, " + MaxQueryTimeout.String()},
+			{"timeout=6m", "timeout=6m0s is above the most a query may take, " + api.MaxQueryTimeout.String()},
 			{"local=1&timeout=never", `timeout="never"`},
 		} {
 			tests = append(tests, refusal{path + "?" + q.query, "GET", path + "?" + q.query, "", 400, protocol.Invalid, q.want})
@@ -153,7 +154,7 @@ func TestAPIRefusesBadQueryOptions(t *testing.T) {
 	}
 	checkRefusals(t, srv, tests)
 	// The values it takes.
-	for _, q := range []string{"local=", "local=0", "local=false", "local=1", "local=true", "local=1&timeout=1s", "timeout=" + url.QueryEscape(MaxQueryTimeout.String())} {
+	for _, q := range []string{"local=", "local=0", "local=false", "local=1", "local=true", "local=1&timeout=1s", "timeout=" + url.QueryEscape(api.MaxQueryTimeout.String())} {
 		if code, eb := apiCall(t, srv, "GET", "/v1/datasets/"+id+"?"+q, nil); code != http.StatusOK {
 			t.Errorf("GET /v1/datasets/ID?%s: %d %+v", q, code, eb)
 		}
@@ -225,7 +226,7 @@ func TestAPIStoreFailure(t *testing.T) {
 	defer srv.Close()
 	ds := mustDataset(t, n, "before the failure")
 	other := newTestNode(t)
-	fresh, err := other.GetObject(t.Context(), mustDataset(t, other, "after the failure").ID, QueryOptions{Local: true})
+	fresh, err := other.GetObject(t.Context(), mustDataset(t, other, "after the failure").ID, api.QueryOptions{Local: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,21 +279,21 @@ func TestAPIStoreTooLarge(t *testing.T) {
 	n := newTestNode(t)
 	srv := httptest.NewServer(n.Handler(""))
 	defer srv.Close()
-	files := make([]FileEntry, 12000)
+	files := make([]api.FileEntry, 12000)
 	for i := range files {
 		files[i] = fileEntry("file-"+strconv.Itoa(i)+".txt", strconv.Itoa(i))
 	}
-	req, err := json.Marshal(AddDatasetRequest{Name: "too many files for memory", License: "MIT", Files: files})
+	req, err := json.Marshal(api.AddDatasetRequest{Name: "too many files for memory", License: "MIT", Files: files})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The same dataset, signed on a node whose store is on disk.
 	disk := startNetNode(t, filepath.Join(t.TempDir(), "disk"), testGenesis(t, "disk", randomDID(t)), swarmOptions{})
-	ds, err := disk.AddDataset(t.Context(), AddDatasetRequest{Name: "too many files for memory", License: "MIT", Files: files})
+	ds, err := disk.AddDataset(t.Context(), api.AddDatasetRequest{Name: "too many files for memory", License: "MIT", Files: files})
 	if err != nil {
 		t.Fatal(err)
 	}
-	env, err := disk.GetObject(t.Context(), ds.ID, QueryOptions{Local: true})
+	env, err := disk.GetObject(t.Context(), ds.ID, api.QueryOptions{Local: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -335,8 +336,8 @@ func TestDaemonRefusesSecondOnRepo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again.base != first.base {
-		t.Errorf("the api file names %s after the refused start, want the first daemon's %s", again.base, first.base)
+	if again.Addr() != first.Addr() {
+		t.Errorf("the api file names %s after the refused start, want the first daemon's %s", again.Addr(), first.Addr())
 	}
 	if _, err := again.ID(t.Context()); err != nil {
 		t.Errorf("the first daemon after the refused start: %v", err)
@@ -362,6 +363,6 @@ func TestDaemonAPIPortInUse(t *testing.T) {
 		t.Fatalf("a daemon on a taken API port: %v, want a message naming %s and why", err, addr)
 	}
 	if c, err := NewClient(dir); err == nil {
-		t.Errorf("a client finds a daemon at %s after the failed start", c.base)
+		t.Errorf("a client finds a daemon at %s after the failed start", c.Addr())
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/peerstore"
 
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/node/fetch"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
@@ -45,18 +46,18 @@ type search struct {
 	failed sync.Map                 // peer.ID → error: the last failure of each
 }
 
-// newSearch starts a search bounded by q.Timeout (DefaultQueryTimeout when
+// newSearch starts a search bounded by q.Timeout (api.DefaultQueryTimeout when
 // zero). It returns nil when q.Local or the node is not on a network: the
 // answer is then local alone.
-func (n *Node) newSearch(ctx context.Context, q QueryOptions) (*search, context.CancelFunc) {
+func (n *Node) newSearch(ctx context.Context, q api.QueryOptions) (*search, context.CancelFunc) {
 	if q.Local || n.net == nil {
 		return nil, func() {}
 	}
 	timeout := q.Timeout
 	if timeout <= 0 {
-		timeout = DefaultQueryTimeout
+		timeout = api.DefaultQueryTimeout
 	}
-	ctx, cancel := context.WithTimeout(ctx, min(timeout, MaxQueryTimeout))
+	ctx, cancel := context.WithTimeout(ctx, min(timeout, api.MaxQueryTimeout))
 	return &search{n: n, ctx: ctx, slots: make(chan struct{}, searchConcurrency), store: n.storeFetched}, cancel
 }
 

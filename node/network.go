@@ -23,6 +23,7 @@ import (
 	ma "github.com/multiformats/go-multiaddr"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/node/fetch"
 	"github.com/commons-p2p/commons/node/p2p"
 	"github.com/commons-p2p/commons/protocol"
@@ -357,30 +358,30 @@ func (n *Node) addrs() []string {
 }
 
 // Connect dials the peer at addr, a multiaddr ending in /p2p/PEER.
-func (n *Node) Connect(ctx context.Context, addr string) (PeerInfo, error) {
+func (n *Node) Connect(ctx context.Context, addr string) (api.PeerInfo, error) {
 	const op = "connect"
 	if n.net == nil {
-		return PeerInfo{}, protocol.E(op, protocol.Transient, "the node is not on the network")
+		return api.PeerInfo{}, protocol.E(op, protocol.Transient, "the node is not on the network")
 	}
 	m, err := ma.NewMultiaddr(addr)
 	if err != nil {
-		return PeerInfo{}, protocol.E(op, protocol.Invalid, "%q is not a multiaddr: %v", addr, err)
+		return api.PeerInfo{}, protocol.E(op, protocol.Invalid, "%q is not a multiaddr: %v", addr, err)
 	}
 	ai, err := peer.AddrInfoFromP2pAddr(m)
 	if err != nil {
-		return PeerInfo{}, protocol.E(op, protocol.Invalid, "%q does not end in /p2p/PEER: %v", addr, err)
+		return api.PeerInfo{}, protocol.E(op, protocol.Invalid, "%q does not end in /p2p/PEER: %v", addr, err)
 	}
 	if ai.ID == n.net.host.ID() {
-		return PeerInfo{}, protocol.E(op, protocol.Invalid, "%s is this node", ai.ID)
+		return api.PeerInfo{}, protocol.E(op, protocol.Invalid, "%s is this node", ai.ID)
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if err := n.net.host.Connect(ctx, *ai); err != nil {
-		return PeerInfo{}, protocol.E(op, protocol.Transient, "%s: %v", addr, err)
+		return api.PeerInfo{}, protocol.E(op, protocol.Transient, "%s: %v", addr, err)
 	}
 	if err := n.checkMember(ctx, ai.ID); err != nil {
 		n.net.host.Network().ClosePeer(ai.ID)
-		return PeerInfo{}, protocol.E(op, protocol.Forbidden, "%s: %v", addr, err)
+		return api.PeerInfo{}, protocol.E(op, protocol.Forbidden, "%s: %v", addr, err)
 	}
 	return n.peerInfo(ai.ID), nil
 }
@@ -399,20 +400,20 @@ func (n *Node) checkMember(ctx context.Context, p peer.ID) error {
 }
 
 // Peers lists the peers the node is connected to, by peer ID.
-func (n *Node) Peers(context.Context) ([]PeerInfo, error) {
-	out := []PeerInfo{}
+func (n *Node) Peers(context.Context) ([]api.PeerInfo, error) {
+	out := []api.PeerInfo{}
 	if n.net == nil {
 		return out, nil
 	}
 	for _, p := range n.net.host.Network().Peers() {
 		out = append(out, n.peerInfo(p))
 	}
-	slices.SortFunc(out, func(a, b PeerInfo) int { return strings.Compare(a.PeerID, b.PeerID) })
+	slices.SortFunc(out, func(a, b api.PeerInfo) int { return strings.Compare(a.PeerID, b.PeerID) })
 	return out, nil
 }
 
-func (n *Node) peerInfo(p peer.ID) PeerInfo {
-	info := PeerInfo{PeerID: p.String(), Addrs: []string{}, Score: n.net.scores.Score(p), Credit: n.net.scores.Credit(p)}
+func (n *Node) peerInfo(p peer.ID) api.PeerInfo {
+	info := api.PeerInfo{PeerID: p.String(), Addrs: []string{}, Score: n.net.scores.Score(p), Credit: n.net.scores.Credit(p)}
 	for _, c := range n.net.host.Network().ConnsToPeer(p) {
 		info.Addrs = append(info.Addrs, c.RemoteMultiaddr().String())
 	}

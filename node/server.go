@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/protocol"
 )
 
@@ -70,7 +71,7 @@ func (n *Node) handler(token string, t apiTimeouts) http.Handler {
 		return reply(n.Keys(r.Context()))(w)
 	})
 	route("POST /v1/keys", func(w http.ResponseWriter, r *http.Request) error {
-		var req NewKeyRequest
+		var req api.NewKeyRequest
 		if err := readJSON(r, &req); err != nil {
 			return err
 		}
@@ -87,7 +88,7 @@ func (n *Node) handler(token string, t apiTimeouts) http.Handler {
 		if err != nil {
 			return err
 		}
-		var req RevokeRequest
+		var req api.RevokeRequest
 		if err := readJSON(r, &req); err != nil {
 			return err
 		}
@@ -98,7 +99,7 @@ func (n *Node) handler(token string, t apiTimeouts) http.Handler {
 		if err != nil {
 			return err
 		}
-		var req CosignRequest
+		var req api.CosignRequest
 		if err := readJSON(r, &req); err != nil {
 			return err
 		}
@@ -149,7 +150,7 @@ func (n *Node) handler(token string, t apiTimeouts) http.Handler {
 		return nil
 	})
 	route("POST /v1/swarm/connect", func(w http.ResponseWriter, r *http.Request) error {
-		var req ConnectRequest
+		var req api.ConnectRequest
 		if err := readJSON(r, &req); err != nil {
 			return err
 		}
@@ -193,7 +194,7 @@ func reply[T any](v T, err error) func(http.ResponseWriter) error {
 }
 
 // withQuery adapts a read that may look on the network.
-func withQuery[Resp any](t apiTimeouts, f func(context.Context, protocol.ID, QueryOptions) (Resp, error)) func(http.ResponseWriter, *http.Request) error {
+func withQuery[Resp any](t apiTimeouts, f func(context.Context, protocol.ID, api.QueryOptions) (Resp, error)) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r)
 		if err != nil {
@@ -209,9 +210,9 @@ func withQuery[Resp any](t apiTimeouts, f func(context.Context, protocol.ID, Que
 }
 
 // queryOptions reads the parameters local and timeout of a read.
-func queryOptions(r *http.Request) (QueryOptions, error) {
+func queryOptions(r *http.Request) (api.QueryOptions, error) {
 	const op = "query options"
-	var q QueryOptions
+	var q api.QueryOptions
 	vals := r.URL.Query()
 	switch v := vals.Get("local"); v {
 	case "", "0", "false":
@@ -225,8 +226,8 @@ func queryOptions(r *http.Request) (QueryOptions, error) {
 		if err != nil || d <= 0 {
 			return q, protocol.E(op, protocol.Invalid, "timeout=%q: want a positive duration such as 5s", v)
 		}
-		if d > MaxQueryTimeout {
-			return q, protocol.E(op, protocol.Invalid, "timeout=%s is above the most a query may take, %s", d, MaxQueryTimeout)
+		if d > api.MaxQueryTimeout {
+			return q, protocol.E(op, protocol.Invalid, "timeout=%s is above the most a query may take, %s", d, api.MaxQueryTimeout)
 		}
 		q.Timeout = d
 	}
@@ -285,22 +286,10 @@ func writeJSON(w http.ResponseWriter, v any) error {
 	return json.NewEncoder(w).Encode(v)
 }
 
-// statusOf maps an error's kind to an HTTP status.
-var statusOf = map[protocol.Kind]int{
-	protocol.Invalid:   http.StatusBadRequest,
-	protocol.NotFound:  http.StatusNotFound,
-	protocol.Exists:    http.StatusConflict,
-	protocol.Forbidden: http.StatusForbidden,
-	protocol.TooLarge:  http.StatusRequestEntityTooLarge,
-	protocol.Transient: http.StatusServiceUnavailable,
-	protocol.NoSpace:   http.StatusInsufficientStorage,
-}
-
 func (n *Node) writeError(w http.ResponseWriter, r *http.Request, err error) int {
 	kind := protocol.KindOf(err)
-	code, ok := statusOf[kind]
+	code, ok := api.StatusOf(kind)
 	if !ok {
-		code = http.StatusInternalServerError
 		n.log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	if errors.Is(err, errBodyStalled) {
@@ -311,6 +300,6 @@ func (n *Node) writeError(w http.ResponseWriter, r *http.Request, err error) int
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
-	json.NewEncoder(w).Encode(ErrorBody{Error: err.Error(), Kind: kind.String()})
+	json.NewEncoder(w).Encode(api.ErrorBody{Error: err.Error(), Kind: kind.String()})
 	return code
 }

@@ -3,7 +3,7 @@
 // repos with free ports, writes a genesis naming the first stewards, and
 // starts the daemons, each joining through the one before it; Swarm.Node
 // gives a node's CLI (`commons ARGS --repo REPO`, with its stdout, stderr
-// and exit code) and its API client (node.Client, whose answers are the
+// and exit code) and its API client (api.Client, whose answers are the
 // node package's API types), and stops, kills and starts it again. UpTest
 // is Up for a test. The scenarios that `go test ./testnet` runs are in
 // scenarios_test.go and keys_test.go; cmd/ holds the swarm command for

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/protocol"
 )
 
@@ -80,7 +80,7 @@ type GovLogEntry struct {
 }
 
 // GovStateOf asks a daemon for its governance state.
-func GovStateOf(ctx context.Context, c *node.Client) (*GovState, error) {
+func GovStateOf(ctx context.Context, c *api.Client) (*GovState, error) {
 	raw, err := c.GovState(ctx)
 	if err != nil {
 		return nil, err
@@ -93,7 +93,7 @@ func GovStateOf(ctx context.Context, c *node.Client) (*GovState, error) {
 }
 
 // GovLogOf asks a daemon for its governance log.
-func GovLogOf(ctx context.Context, c *node.Client) ([]GovLogEntry, error) {
+func GovLogOf(ctx context.Context, c *api.Client) ([]GovLogEntry, error) {
 	raw, err := c.GovLog(ctx)
 	if err != nil {
 		return nil, err

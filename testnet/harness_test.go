@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/testnet"
 )
 
@@ -21,7 +21,7 @@ func TestHarness(t *testing.T) {
 	}
 	s := testnet.UpTest(t, 1, testnet.Options{})
 	nd := s.Node(1)
-	var id node.IDInfo
+	var id api.IDInfo
 	nd.Must(t, &id, "id")
 	if id.DID != nd.DID || id.PeerID != nd.PeerID || id.Repo != nd.Repo {
 		t.Fatalf("id %+v, the harness says %s %s %s", id, nd.DID, nd.PeerID, nd.Repo)

@@ -17,8 +17,8 @@ import (
 	"github.com/libp2p/go-libp2p/core/crypto"
 
 	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/protocol"
-	"github.com/commons-p2p/commons/store"
 	"github.com/commons-p2p/commons/testnet"
 )
 
@@ -80,10 +80,10 @@ func offline(t *testing.T, kind protocol.ObjectKind, subject []protocol.Resource
 }
 
 // put hands raw to nd with `commons object put -`.
-func put(t *testing.T, nd *testnet.Node, raw []byte) node.PutResult {
+func put(t *testing.T, nd *testnet.Node, raw []byte) api.PutResult {
 	t.Helper()
 	r := nd.CLIInput(ctx(t), bytes.NewReader(raw), "object", "put", "-", "--json")
-	var p node.PutResult
+	var p api.PutResult
 	if err := r.JSON(&p); err != nil {
 		t.Fatalf("%s: object put: %v", nd, err)
 	}
@@ -175,7 +175,7 @@ func scenarioKeyCompromise(t *testing.T, s *testnet.Swarm) {
 		_, err := n2.API(t).GetObject(ctx(t), rotation, query())
 		return err
 	})
-	var endorsed node.Published
+	var endorsed api.Published
 	n2.Must(t, &endorsed, "endorse", rotation.String(), "--standard", "key-rotation")
 
 	// The thief rotates the same leaked key to a key of its own, dated
@@ -197,7 +197,7 @@ func scenarioKeyCompromise(t *testing.T, s *testnet.Swarm) {
 	// Node 1's claim about node 3's dataset, co-signed by node 3's new key
 	// once node 3 holds the endorsement: the publisher's party and the
 	// contributor both signed.
-	var claim node.Published
+	var claim api.Published
 	n1.Must(t, &claim, "claim", "add", "--subject", ds.ID.String(), "--role", "annotator", "--weight", "0.5")
 	testnet.Eventually(t, wait, "node 3's new key co-signs node 1's claim as the dataset's publisher", func() error {
 		// Without gossip, node 3 asks the network for the claim and for
@@ -208,7 +208,7 @@ func scenarioKeyCompromise(t *testing.T, s *testnet.Swarm) {
 		if _, err := victim.API(t).Attribution(ctx(t), rotation, query()); err != nil {
 			return err
 		}
-		var p node.Published
+		var p api.Published
 		r := victim.CLI(ctx(t), "claim", "cosign", claim.ID.String(), "--json")
 		if err := r.JSON(&p); err != nil {
 			return err
@@ -222,12 +222,12 @@ func scenarioKeyCompromise(t *testing.T, s *testnet.Swarm) {
 		// A query fetches only the objects a node lacks, so without
 		// gossip a co-signature never reaches a node that holds the claim
 		// already: the co-signed envelope is handed to those by hand.
-		merged, err := victim.API(t).GetObject(ctx(t), claim.ID, node.QueryOptions{Local: true})
+		merged, err := victim.API(t).GetObject(ctx(t), claim.ID, api.QueryOptions{Local: true})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, nd := range s.Nodes {
-			if _, err := nd.API(t).GetObject(ctx(t), claim.ID, node.QueryOptions{Local: true}); err == nil && nd != victim {
+			if _, err := nd.API(t).GetObject(ctx(t), claim.ID, api.QueryOptions{Local: true}); err == nil && nd != victim {
 				put(t, nd, merged)
 			}
 		}
@@ -239,7 +239,7 @@ func scenarioKeyCompromise(t *testing.T, s *testnet.Swarm) {
 				if err != nil {
 					return err
 				}
-				if !slices.ContainsFunc(a.Endorsements, func(e store.EndorsementView) bool { return e.ID == endorsed.ID }) {
+				if !slices.ContainsFunc(a.Endorsements, func(e api.EndorsementView) bool { return e.ID == endorsed.ID }) {
 					return fmt.Errorf("endorsements %+v", a.Endorsements)
 				}
 				return nil
@@ -267,7 +267,7 @@ func scenarioRotate(t *testing.T, s *testnet.Swarm) {
 	needStewards(t, s, 2)
 	old := n2.DID
 	name := "rotate-" + tag()
-	var p node.GovPublished
+	var p api.GovPublished
 	n2.Must(t, &p, "gov", "propose", "set-param", name, "yes")
 	if p.Status != "open" {
 		t.Fatalf("node 2's proposal: %+v, want open", p)
@@ -302,7 +302,7 @@ func scenarioRotate(t *testing.T, s *testnet.Swarm) {
 		}
 		return nil
 	})
-	var v node.GovPublished
+	var v api.GovPublished
 	n1.Must(t, &v, "gov", "vote", p.ID.String(), "yes")
 	if v.Status != "passed" {
 		t.Fatalf("node 1's vote beside the moved vote: %+v, want passed", v)

@@ -8,7 +8,7 @@ import (
 	"syscall"
 	"text/tabwriter"
 
-	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/node/hashtree"
 	"github.com/commons-p2p/commons/protocol"
 )
@@ -56,7 +56,7 @@ func (DeriveCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	if err != nil {
 		return err
 	}
-	req := node.DeriveRequest{
+	req := api.DeriveRequest{
 		Name:     args.Get("name"),
 		Inputs:   inputs,
 		Activity: args.Get("activity"),

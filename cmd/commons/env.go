@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/protocol"
 )
 
@@ -27,7 +28,7 @@ type Env struct {
 func (e *Env) Repo() (string, error) { return node.ResolveRepo(e.RepoFlag) }
 
 // Client returns a client of the daemon serving the repo.
-func (e *Env) Client() (*node.Client, error) {
+func (e *Env) Client() (*api.Client, error) {
 	dir, err := e.Repo()
 	if err != nil {
 		return nil, err
@@ -62,7 +63,7 @@ func (e *Env) Print(v any, text func(t *tabwriter.Writer)) error {
 
 // idAndClient reads a command's one positional argument, an ID, and
 // connects to the daemon.
-func idAndClient(env *Env, args *Args) (protocol.ID, *node.Client, error) {
+func idAndClient(env *Env, args *Args) (protocol.ID, *api.Client, error) {
 	pos, err := args.positionals("ID")
 	if err != nil {
 		return protocol.ID{}, nil, err
@@ -78,7 +79,7 @@ func idAndClient(env *Env, args *Args) (protocol.ID, *node.Client, error) {
 // queryAndClient is idAndClient for the reads that may look on the
 // network: it reads --local and --timeout first, so that a bad flag is a
 // usage error before any daemon is looked for.
-func queryAndClient(env *Env, args *Args) (protocol.ID, node.QueryOptions, *node.Client, error) {
+func queryAndClient(env *Env, args *Args) (protocol.ID, api.QueryOptions, *api.Client, error) {
 	opts, err := parseQueryOptions(args)
 	if err != nil {
 		return protocol.ID{}, opts, nil, err
@@ -121,12 +122,12 @@ func parseIDs(what string, ss []string) ([]string, error) {
 }
 
 // printPublished is the text form of every command that signs an object.
-func printPublished(tw *tabwriter.Writer, p node.Published) {
+func printPublished(tw *tabwriter.Writer, p api.Published) {
 	printSigned(&table{tw}, p, "stored", "already stored")
 }
 
 // printSigned prints p, saying ifNew or ifOld depending on p.New.
-func printSigned(t *table, p node.Published, ifNew, ifOld string) {
+func printSigned(t *table, p api.Published, ifNew, ifOld string) {
 	state := ifNew
 	if !p.New {
 		state = ifOld

@@ -1,10 +1,9 @@
-package node
+package api
 
 import (
 	"time"
 
 	"github.com/commons-p2p/commons/protocol"
-	"github.com/commons-p2p/commons/store"
 )
 
 // The HTTP API's request and response bodies. The CLI prints responses as
@@ -182,19 +181,19 @@ type BulkLine struct {
 
 // DatasetView answers GET /v1/datasets/{id}.
 type DatasetView struct {
-	ID          protocol.ID     `json:"id"`
-	Name        string          `json:"name"`
-	Description string          `json:"description,omitempty"`
-	License     string          `json:"license"`
-	Version     string          `json:"version,omitempty"`
-	Publisher   protocol.DID    `json:"publisher"`
-	Created     time.Time       `json:"created"`
-	Parents     []protocol.ID   `json:"parents"`
-	Children    []protocol.ID   `json:"children"`
-	Signers     []protocol.DID  `json:"signers"`
-	Files       []FileView      `json:"files"`
-	Bytes       int64           `json:"bytes"`
-	Standing    *store.Standing `json:"standing,omitempty"` // the dataset's status in the commons, when governance set one
+	ID          protocol.ID    `json:"id"`
+	Name        string         `json:"name"`
+	Description string         `json:"description,omitempty"`
+	License     string         `json:"license"`
+	Version     string         `json:"version,omitempty"`
+	Publisher   protocol.DID   `json:"publisher"`
+	Created     time.Time      `json:"created"`
+	Parents     []protocol.ID  `json:"parents"`
+	Children    []protocol.ID  `json:"children"`
+	Signers     []protocol.DID `json:"signers"`
+	Files       []FileView     `json:"files"`
+	Bytes       int64          `json:"bytes"`
+	Standing    *Standing      `json:"standing,omitempty"` // the dataset's status in the commons, when governance set one
 }
 
 // FileView is one file of a dataset.
