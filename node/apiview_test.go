@@ -1,9 +1,11 @@
 package node
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/protocol"
@@ -22,7 +24,7 @@ func TestAttributionViewEmptyNotNull(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := json.Marshal(attributionView(a, func(protocol.ID) *api.Standing { return nil }))
+	b, err := json.Marshal(apiAttribution(a, func(protocol.ID) *api.Standing { return nil }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,5 +36,100 @@ func TestAttributionViewEmptyNotNull(t *testing.T) {
 	}
 	if strings.Contains(j, "publisher") || strings.Contains(j, "standing") {
 		t.Errorf("JSON %s has a publisher or a standing for an unknown subject", j)
+	}
+}
+
+// TestAPIGovMatchesProtocol: the API's governance state and log write
+// what protocol's JSON forms write, byte for byte, for a history with
+// every action, votes, an ignored update, a void proposal and a rotation;
+// and the API's types read that JSON back, knowing every member.
+func TestAPIGovMatchesProtocol(t *testing.T) {
+	keys := make([]*protocol.Key, 4)
+	for i := range keys {
+		k, err := protocol.KeyFromSeed(bytes.Repeat([]byte{byte(i + 1)}, 32))
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys[i] = k
+	}
+	steward, second, outsider, heir := keys[0], keys[1], keys[2], keys[3]
+	start := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	network := protocol.NetworkIDOf([]byte("a test genesis"))
+	gov := protocol.NewGovernance(&protocol.Genesis{Name: "test", Stewards: []protocol.DID{steward.DID()}, Threshold: 1, Params: map[string]string{"review-days": "7"}, Created: start}, network)
+	dataset := protocol.ObjectID([]byte(`{"dataset":1}`))
+	step := 0
+	at := func() time.Time { step++; return start.Add(time.Duration(step) * time.Minute) }
+	place := func(u *protocol.GovUpdate, err error) protocol.ID {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := gov.Add(u); err != nil {
+			t.Fatal(err)
+		}
+		return u.ID
+	}
+	add := func(k *protocol.Key, p *protocol.GovProposal, v *protocol.GovVote) protocol.ID {
+		t.Helper()
+		now := at()
+		if p != nil {
+			p.Expires = now.Add(time.Hour)
+		}
+		return place(protocol.NewGovUpdate(network, k, gov.Parents(), now, p, v))
+	}
+	add(steward, &protocol.GovProposal{Action: protocol.ActAddSteward, DID: second.DID()}, nil)
+	add(steward, &protocol.GovProposal{Action: protocol.ActSetThreshold, Threshold: 2}, nil)
+	delist := add(steward, &protocol.GovProposal{Action: protocol.ActDatasetStatus, Dataset: dataset, Status: protocol.StatusDelisted, Reason: "license withdrawn"}, nil)
+	add(second, nil, &protocol.GovVote{Proposal: delist, Yes: true})
+	revoke := add(steward, &protocol.GovProposal{Action: protocol.ActRevokeKey, DID: outsider.DID(), Effective: start, Reason: "laptop stolen"}, nil)
+	add(second, nil, &protocol.GovVote{Proposal: revoke, Yes: true})
+	add(second, &protocol.GovProposal{Action: protocol.ActSetParam, Name: "review-days", Value: ""}, nil)
+	add(steward, &protocol.GovProposal{Action: protocol.ActRemoveSteward, DID: outsider.DID()}, nil)
+	add(outsider, &protocol.GovProposal{Action: protocol.ActAddSteward, DID: outsider.DID()}, nil)
+	now := at()
+	rot, err := protocol.NewEnvelope(protocol.KindRotation, protocol.KeySubject(steward.DID()),
+		protocol.Rotation{From: steward.DID(), To: heir.DID(), Created: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	steward.Sign(rot)
+	heir.Sign(rot)
+	place(protocol.NewGovRotation(network, steward, gov.Parents(), now, rot))
+
+	s := gov.State()
+	if len(s.Rotations()) == 0 || len(s.Revoked()) == 0 || len(s.Datasets()) == 0 {
+		t.Fatalf("the history lacks a rotation, a revoked key or a dataset status: %+v", s)
+	}
+	sameJSON(t, "state", s, apiGovState(s), new(api.GovState))
+	sameJSON(t, "log", gov.Log(), apiGovLog(gov.Log()), new([]api.GovLogEntry))
+}
+
+// sameJSON checks that view encodes as want does, and that the JSON of
+// want decodes into back, refusing unknown members, and encodes again the
+// same.
+func sameJSON(t *testing.T, what string, want, view, back any) {
+	t.Helper()
+	w, err := json.Marshal(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := json.Marshal(view)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(v, w) {
+		t.Errorf("%s: the API writes\n%s\nprotocol writes\n%s", what, v, w)
+	}
+	dec := json.NewDecoder(bytes.NewReader(w))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(back); err != nil {
+		t.Fatalf("%s: the API's type cannot read protocol's JSON: %v", what, err)
+	}
+	again, err := json.Marshal(back)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(again, w) {
+		t.Errorf("%s: read back and written again\n%s\nwant\n%s", what, again, w)
 	}
 }

@@ -73,7 +73,7 @@ func (n *Node) Attribution(ctx context.Context, id protocol.ID, q api.QueryOptio
 		// Nothing at all is known of id: say so, as the other reads do.
 		return nil, s.notFound("attribution", id)
 	}
-	return attributionView(a, n.standings()), nil
+	return apiAttribution(a, n.standings()), nil
 }
 
 // standings returns the status governance gives a dataset (nil when none),

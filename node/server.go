@@ -162,10 +162,18 @@ func (n *Node) handler(token string, t apiTimeouts) http.Handler {
 	route("POST /v1/gov/propose", jsonCall(n.GovPropose))
 	route("POST /v1/gov/vote", jsonCall(n.GovVote))
 	route("GET /v1/gov/state", func(w http.ResponseWriter, r *http.Request) error {
-		return reply(n.GovState(r.Context()))(w)
+		s, err := n.GovState(r.Context())
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, apiGovState(s))
 	})
 	route("GET /v1/gov/log", func(w http.ResponseWriter, r *http.Request) error {
-		return reply(n.GovLog(r.Context()))(w)
+		log, err := n.GovLog(r.Context())
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, apiGovLog(log))
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(n.metrics.reg, promhttp.HandlerOpts{}))
 	return guard(token, mux, func(code int) {

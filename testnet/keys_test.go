@@ -115,9 +115,9 @@ func scenarioKeyCompromise(t *testing.T, s *testnet.Swarm) {
 
 	// 1-2. The stewards revoke it from the time of the leak.
 	pr := passes(t, n1, n2, "revoke-key", stolen.DID().String(), "--effective", leakedAt.Format(time.RFC3339), "--reason", "key file copied")
-	var st *testnet.GovState
+	var st *api.GovState
 	testnet.Eventually(t, wait, "every node reports the revocation", converged(t, s.Nodes, &st))
-	if i := slices.IndexFunc(st.Revoked, func(r testnet.GovRevoked) bool { return r.DID == stolen.DID() }); i < 0 || st.IsSteward(stolen.DID()) {
+	if i := slices.IndexFunc(st.Revoked, func(r api.GovRevoked) bool { return r.DID == stolen.DID() }); i < 0 || st.IsSteward(stolen.DID()) {
 		t.Fatalf("after %s: revoked %+v, stewards %v: want %s revoked and no steward", pr, st.Revoked, st.Stewards, stolen.DID())
 	}
 
@@ -286,7 +286,7 @@ func scenarioRotate(t *testing.T, s *testnet.Swarm) {
 	if n2.DID != rot.To || n2.PeerID != rot.PeerID {
 		t.Fatalf("node 2 after the rotation: %s %s, want %s %s", n2.DID, n2.PeerID, rot.To, rot.PeerID)
 	}
-	var st *testnet.GovState
+	var st *api.GovState
 	took := testnet.Eventually(t, wait, "every node has one state naming the new key as steward, with the old key's vote", func() error {
 		if err := converged(t, s.Nodes, &st)(); err != nil {
 			return err
@@ -297,7 +297,7 @@ func scenarioRotate(t *testing.T, s *testnet.Swarm) {
 			return fmt.Errorf("stewards %v", st.Stewards)
 		case pp == nil || !slices.Equal(pp.Yes, []protocol.DID{rot.To}):
 			return fmt.Errorf("proposal %s: %+v", p.ID, pp)
-		case !slices.Contains(st.Rotated, testnet.GovRotated{From: old, To: rot.To, Update: rot.GovUpdate}):
+		case !slices.Contains(st.Rotated, api.GovRotated{From: old, To: rot.To, Update: rot.GovUpdate}):
 			return fmt.Errorf("rotated %+v", st.Rotated)
 		}
 		return nil

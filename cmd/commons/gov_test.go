@@ -263,7 +263,7 @@ func TestGovText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var s govStateView
+	var s api.GovState
 	if err := json.Unmarshal(stateJSON, &s); err != nil {
 		t.Fatalf("gov state cannot read protocol.GovState's JSON: %v\n%s", err, stateJSON)
 	}
@@ -296,7 +296,7 @@ func TestGovText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var log []govLogView
+	var log []api.GovLogEntry
 	if err := json.Unmarshal(logJSON, &log); err != nil {
 		t.Fatalf("gov log cannot read protocol.GovLogEntry's JSON: %v\n%s", err, logJSON)
 	}

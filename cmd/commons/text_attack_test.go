@@ -113,30 +113,28 @@ func testDataset(text map[string]string) *api.DatasetView {
 	}
 }
 
-func testGovState(text map[string]string) *govStateView {
+func testGovState(text map[string]string) *api.GovState {
 	did := testDID()
 	prop := protocol.ObjectID([]byte("proposal"))
-	return &govStateView{
-		Network: protocol.NetworkIDOf([]byte("genesis")), StateHash: "sha256:00", Time: "2026-01-01T00:00:00Z", Updates: 3,
+	value := text["param"]
+	return &api.GovState{
+		Network: protocol.NetworkIDOf([]byte("genesis")), StateHash: "sha256:00", Time: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Updates: 3,
 		Stewards: []protocol.DID{did}, Threshold: 1,
-		Revoked:  []govRevokedView{{DID: did, Effective: "2026-01-01T00:00:00Z", Reason: text["reason"], Proposal: prop}},
-		Datasets: map[protocol.ID]govStandingView{protocol.ObjectID([]byte("dataset")): {Status: "flagged", Reason: text["reason"], Proposal: prop}},
+		Revoked:  []api.GovRevoked{{DID: did, Effective: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Reason: text["reason"], Proposal: prop}},
+		Datasets: map[protocol.ID]api.GovStanding{protocol.ObjectID([]byte("dataset")): {Status: "flagged", Reason: text["reason"], Proposal: prop}},
 		Params:   map[string]string{"review-days": text["param"]},
-		Proposals: []govProposalView{{ID: prop, Status: protocol.ProposalOpen, Proposer: did, Yes: []protocol.DID{did},
-			govOpView: govOpView{Action: protocol.ActSetParam, Name: "motto", Value: text["param"], Reason: text["reason"], Expires: "2026-01-02T00:00:00Z"}}},
+		Proposals: []api.GovProposal{{ID: prop, Status: protocol.ProposalOpen, Proposer: did, Yes: []protocol.DID{did},
+			Action: protocol.ActSetParam, Name: "motto", Value: &value, Reason: text["reason"], Expires: time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)}},
 	}
 }
 
-func testGovLog(text map[string]string) []govLogView {
-	var e govLogView
-	e.ID, e.Author, e.Time, e.Depth, e.Result = protocol.ObjectID([]byte("u")), testDID(), "2026-01-01T00:00:00Z", 1, "applied"
-	e.Propose = &struct {
-		govOpView
-		Status protocol.DatasetStatus `json:"status"`
-	}{govOpView: govOpView{Action: protocol.ActDatasetStatus, Dataset: protocol.ObjectID([]byte("dataset")), Reason: text["reason"]}, Status: "flagged"}
+func testGovLog(text map[string]string) []api.GovLogEntry {
+	var e api.GovLogEntry
+	e.ID, e.Author, e.Time, e.Depth, e.Result = protocol.ObjectID([]byte("u")), testDID(), time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), 1, "applied"
+	e.Propose = &api.GovOp{Action: protocol.ActDatasetStatus, Dataset: protocol.ObjectID([]byte("dataset")), Reason: text["reason"], Status: "flagged"}
 	ignored := e
 	ignored.Result, ignored.Why = "ignored", text["reason"]
-	return []govLogView{e, ignored}
+	return []api.GovLogEntry{e, ignored}
 }
 
 func testLocated(text map[string]string) *api.LocateResult {

@@ -129,11 +129,11 @@ func (c *Client) Derive(ctx context.Context, req DeriveRequest) (Published, erro
 
 // Attribution returns who contributed to id, at what trust, and its lineage.
 func (c *Client) Attribution(ctx context.Context, id protocol.ID, opts QueryOptions) (*Attribution, error) {
-	var w clientAttribution
-	if err := c.call(ctx, "GET", "/v1/attribution/"+id.String()+clientQuery(opts), nil, &w); err != nil {
+	var out Attribution
+	if err := c.call(ctx, "GET", "/v1/attribution/"+id.String()+clientQuery(opts), nil, &out); err != nil {
 		return nil, err
 	}
-	return w.attribution()
+	return &out, nil
 }
 
 // Locate returns the datasets that hold a file with digest d.
@@ -194,16 +194,18 @@ func (c *Client) GovVote(ctx context.Context, req GovVoteRequest) (GovPublished,
 	return out, c.call(ctx, "POST", "/v1/gov/vote", req, &out)
 }
 
-// GovState returns the governance state as the daemon folded it, as JSON.
-func (c *Client) GovState(ctx context.Context) (json.RawMessage, error) {
-	var out json.RawMessage
-	return out, c.call(ctx, "GET", "/v1/gov/state", nil, &out)
+// GovState returns the governance state as the daemon folded it.
+func (c *Client) GovState(ctx context.Context) (*GovState, error) {
+	var out GovState
+	if err := c.call(ctx, "GET", "/v1/gov/state", nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
 }
 
-// GovLog returns the governance updates in the order the fold applies them,
-// as a JSON array.
-func (c *Client) GovLog(ctx context.Context) (json.RawMessage, error) {
-	var out json.RawMessage
+// GovLog returns the governance updates in the order the fold applies them.
+func (c *Client) GovLog(ctx context.Context) ([]GovLogEntry, error) {
+	var out []GovLogEntry
 	return out, c.call(ctx, "GET", "/v1/gov/log", nil, &out)
 }
 
@@ -342,64 +344,4 @@ func clientKind(name string, status int) protocol.Kind {
 		return k
 	}
 	return KindOfStatus(status)
-}
-
-// protocol.Trust writes itself as its name but does not read names back, so
-// the attribution is decoded through these shadows: the outer "trust" field
-// hides the embedded one, and the name is mapped back here.
-type clientContributor struct {
-	Contributor
-	Trust string `json:"trust"`
-}
-
-type clientAncestor struct {
-	Ancestor
-	Contributors []clientContributor `json:"contributors"`
-}
-
-type clientAttribution struct {
-	Attribution
-	Contributors []clientContributor `json:"contributors"`
-	Lineage      []clientAncestor    `json:"lineage"`
-}
-
-func (w *clientAttribution) attribution() (*Attribution, error) {
-	a := w.Attribution
-	var err error
-	if a.Contributors, err = clientContributors(w.Contributors); err != nil {
-		return nil, err
-	}
-	a.Lineage = make([]Ancestor, len(w.Lineage))
-	for i, wa := range w.Lineage {
-		a.Lineage[i] = wa.Ancestor
-		if a.Lineage[i].Contributors, err = clientContributors(wa.Contributors); err != nil {
-			return nil, err
-		}
-	}
-	if a.Endorsements == nil {
-		a.Endorsements = []EndorsementView{}
-	}
-	return &a, nil
-}
-
-func clientContributors(ws []clientContributor) ([]Contributor, error) {
-	out := make([]Contributor, len(ws))
-	for i, wc := range ws {
-		out[i] = wc.Contributor
-		t, ok := clientTrust(wc.Trust)
-		if !ok {
-			return nil, protocol.E("decode attribution", protocol.Invalid, "claim %s: unknown trust level %q", wc.Claim, wc.Trust)
-		}
-		out[i].Trust = t
-	}
-	return out, nil
-}
-
-func clientTrust(name string) (protocol.Trust, bool) {
-	for t := protocol.Trust(0); t.String() != "unknown"; t++ {
-		if t.String() == name {
-			return t, true
-		}
-	}
-	return 0, false
 }

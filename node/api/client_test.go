@@ -255,8 +255,11 @@ func TestClientGov(t *testing.T) {
 	id := protocol.ObjectID([]byte(`{"proposal":1}`))
 	vote := protocol.ObjectID([]byte(`{"vote":1}`))
 	did := testDID(t)
-	state := `{"network":"bafy","state_hash":"abc","stewards":["` + did.String() + `"],"threshold":1}`
-	log := `[{"id":"` + id.String() + `","depth":1}]`
+	network := protocol.NetworkIDOf([]byte(`{"genesis":1}`))
+	state := `{"network":"` + network.String() + `","state_hash":"abc","stewards":["` + did.String() + `"],"threshold":1,` +
+		`"proposals":[{"id":"` + id.String() + `","action":"add-steward","status":"passed","did":"` + did.String() + `"}]}`
+	log := `[{"id":"` + id.String() + `","depth":1,"propose":{"action":"set-param","name":"motto","expires":"2026-11-01T00:00:00Z"},` +
+		`"closed":[{"proposal":"` + id.String() + `","status":"void"}]}]`
 
 	type call struct{ method, path, body string }
 	var got call
@@ -308,15 +311,17 @@ func TestClientGov(t *testing.T) {
 	if err != nil || got != (call{"GET", "/v1/gov/state", ""}) {
 		t.Errorf("GovState: sent %+v, err %v", got, err)
 	}
-	if strings.TrimSpace(string(st)) != state {
-		t.Errorf("GovState: got %s, want %s", st, state)
+	if st == nil || st.Network != network || st.StateHash != "abc" || !st.IsSteward(did) || st.Threshold != 1 ||
+		st.Proposal(id) == nil || st.Proposal(id).Action != protocol.ActAddSteward || st.Proposal(id).Status != protocol.ProposalPassed {
+		t.Errorf("GovState: got %+v, want %s", st, state)
 	}
 	lg, err := c.GovLog(ctx)
 	if err != nil || got != (call{"GET", "/v1/gov/log", ""}) {
 		t.Errorf("GovLog: sent %+v, err %v", got, err)
 	}
-	if strings.TrimSpace(string(lg)) != log {
-		t.Errorf("GovLog: got %s, want %s", lg, log)
+	if len(lg) != 1 || lg[0].ID != id || lg[0].Depth != 1 || lg[0].Propose == nil || lg[0].Propose.Action != protocol.ActSetParam ||
+		!lg[0].Propose.Expires.Equal(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)) || len(lg[0].Closed) != 1 || lg[0].Closed[0].Status != protocol.ProposalVoid {
+		t.Errorf("GovLog: got %+v, want %s", lg, log)
 	}
 
 	for _, tt := range []struct {

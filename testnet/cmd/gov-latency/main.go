@@ -140,7 +140,7 @@ func reach(clients []*api.Client, want string, poll, limit time.Duration, t0 tim
 }
 
 func stateHash(ctx context.Context, c *api.Client) (string, error) {
-	st, err := testnet.GovStateOf(ctx, c)
+	st, err := c.GovState(ctx)
 	if err != nil {
 		return "", err
 	}

@@ -1,0 +1,68 @@
+package protocol_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/commons-p2p/commons/protocol"
+)
+
+// TestGovEnumsReadBack: each governance enum reads back every name it
+// writes, and refuses any other with an error of kind Invalid that names
+// the value.
+func TestGovEnumsReadBack(t *testing.T) {
+	type enums struct {
+		Action   protocol.GovAction         `json:"action"`
+		Status   protocol.GovProposalStatus `json:"status"`
+		Standing protocol.DatasetStatus     `json:"standing"`
+	}
+	for _, a := range []protocol.GovAction{protocol.ActAddSteward, protocol.ActRemoveSteward, protocol.ActSetThreshold, protocol.ActRevokeKey, protocol.ActDatasetStatus, protocol.ActSetParam} {
+		for _, s := range []protocol.GovProposalStatus{protocol.ProposalOpen, protocol.ProposalPassed, protocol.ProposalRejected, protocol.ProposalExpired, protocol.ProposalVoid} {
+			for _, d := range []protocol.DatasetStatus{protocol.StatusAccepted, protocol.StatusFlagged, protocol.StatusDelisted} {
+				want := enums{a, s, d}
+				b, err := json.Marshal(want)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got enums
+				if err := json.Unmarshal(b, &got); err != nil || got != want {
+					t.Errorf("%s read back as %+v, %v", b, got, err)
+				}
+			}
+		}
+	}
+	for _, tt := range []struct {
+		json, want string
+	}{
+		{`{"action":"make-coffee"}`, `unknown action "make-coffee"`},
+		{`{"action":""}`, `unknown action ""`},
+		{`{"status":"pending"}`, `unknown proposal status "pending"`},
+		{`{"standing":"Delisted"}`, `unknown dataset status "Delisted"`},
+	} {
+		var got enums
+		err := json.Unmarshal([]byte(tt.json), &got)
+		if protocol.KindOf(err) != protocol.Invalid || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: got %v (kind %v), want invalid saying %q", tt.json, err, protocol.KindOf(err), tt.want)
+		}
+	}
+}
+
+// TestTrustReadsBack: every trust level reads back the name it writes;
+// another name is refused.
+func TestTrustReadsBack(t *testing.T) {
+	for tr := protocol.Asserted; tr <= protocol.Revoked; tr++ {
+		b, err := json.Marshal(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got protocol.Trust
+		if err := json.Unmarshal(b, &got); err != nil || got != tr {
+			t.Errorf("%s read back as %v, %v", b, got, err)
+		}
+	}
+	var got protocol.Trust
+	if err := json.Unmarshal([]byte(`"legendary"`), &got); protocol.KindOf(err) != protocol.Invalid || !strings.Contains(err.Error(), `unknown trust level "legendary"`) {
+		t.Errorf("an unknown level: got %v", err)
+	}
+}
