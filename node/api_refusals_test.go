@@ -8,6 +8,7 @@ package node
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -59,6 +60,20 @@ func apiCall(t *testing.T, srv *httptest.Server, method, path string, body io.Re
 	return resp.StatusCode, eb
 }
 
+// postRaw sends body to path on n's API, as any client could, and returns
+// the error the API answered with, or nil.
+func postRaw(t *testing.T, n *Node, path, body string) error {
+	t.Helper()
+	srv := httptest.NewServer(n.Handler(""))
+	defer srv.Close()
+	code, eb := apiCall(t, srv, "POST", path, strings.NewReader(body))
+	if code == http.StatusOK {
+		return nil
+	}
+	kind, _ := api.KindNamed(eb.Kind)
+	return &protocol.Error{Kind: kind, Err: errors.New(eb.Error)}
+}
+
 // checkRefusals sends each request to srv and checks its answer.
 func checkRefusals(t *testing.T, srv *httptest.Server, tests []refusal) {
 	t.Helper()
@@ -85,7 +100,7 @@ func TestAPIRefusesMalformedBodies(t *testing.T) {
 		{"a stray brace", "POST", "/v1/claims", claim + `}`, 400, protocol.Invalid, "data after the JSON value"},
 		{"a stray bracket", "POST", "/v1/keys", `{"name":"carol"}]`, 400, protocol.Invalid, "data after the JSON value"},
 		{"a word after it", "POST", "/v1/keys", `{"name":"carol"} carol`, 400, protocol.Invalid, "data after the JSON value"},
-		{"an unknown field", "POST", "/v1/claims", `{"subject":"x","rol":"curator"}`, 400, protocol.Invalid, `unknown field "rol"`},
+		{"an unknown field", "POST", "/v1/claims", `{"subject":"` + ds.ID.String() + `","rol":"curator"}`, 400, protocol.Invalid, `unknown field "rol"`},
 		{"a cut-off body", "POST", "/v1/swarm/connect", `{"addr":`, 400, protocol.Invalid, "malformed JSON request"},
 	})
 	// Whitespace after the value is not data.
@@ -101,6 +116,34 @@ func TestAPIRefusesMalformedBodies(t *testing.T) {
 			t.Error("a refused request made the key carol")
 		}
 	}
+	if after := indexSnapshot(t, n, ds.ID); after != before {
+		t.Errorf("refused requests changed the index:\nbefore %s\nafter  %s", before, after)
+	}
+}
+
+// TestAPIRefusesBadIDs: an ID or a digest in a request body that is not
+// one is refused before the node sees the request, naming the member and
+// the value; nothing is published.
+func TestAPIRefusesBadIDs(t *testing.T) {
+	n := newTestNode(t)
+	srv := httptest.NewServer(n.Handler(""))
+	defer srv.Close()
+	ds := mustDataset(t, n, "bad ids")
+	id := ds.ID.String()
+	digest := protocol.SumDigest([]byte("model")).String()
+	before := indexSnapshot(t, n, ds.ID)
+	checkRefusals(t, srv, []refusal{
+		{"claim subject", "POST", "/v1/claims", `{"subject":"not-an-id","role":"curator","weight":1}`, 400, protocol.Invalid, `subject: parse id: "not-an-id" is not a CID`},
+		{"endorsement subject", "POST", "/v1/endorsements", `{"subject":"bafy-nope","standard":"s"}`, 400, protocol.Invalid, `subject: parse id: "bafy-nope"`},
+		{"dataset parent", "POST", "/v1/datasets", `{"name":"d","license":"MIT","parents":["` + id + `","zzz"],"files":[]}`, 400, protocol.Invalid, `parents: parse id: "zzz"`},
+		{"derivation digest", "POST", "/v1/derivations", `{"digest":"sha256:abc","inputs":["` + id + `"],"activity":"trained-on"}`, 400, protocol.Invalid, `digest: parse digest: "sha256:abc" is not a sha256 digest`},
+		{"derivation input", "POST", "/v1/derivations", `{"digest":"` + digest + `","inputs":["nope"],"activity":"trained-on"}`, 400, protocol.Invalid, `inputs: parse id: "nope"`},
+		{"proposal dataset", "POST", "/v1/gov/propose", `{"action":"dataset-status","dataset":"not an id","status":"delisted","reason":"r"}`, 400, protocol.Invalid, `dataset: parse id: "not an id"`},
+		{"vote proposal", "POST", "/v1/gov/vote", `{"proposal":"nope","vote":"yes"}`, 400, protocol.Invalid, `proposal: parse id: "nope"`},
+		{"no subject", "POST", "/v1/claims", `{"role":"curator","weight":1}`, 400, protocol.Invalid, "missing subject"},
+		{"no digest", "POST", "/v1/derivations", `{"inputs":["` + id + `"],"activity":"trained-on"}`, 400, protocol.Invalid, "missing digest"},
+		{"no proposal", "POST", "/v1/gov/vote", `{"vote":"yes"}`, 400, protocol.Invalid, "missing proposal"},
+	})
 	if after := indexSnapshot(t, n, ds.ID); after != before {
 		t.Errorf("refused requests changed the index:\nbefore %s\nafter  %s", before, after)
 	}

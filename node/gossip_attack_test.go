@@ -89,7 +89,7 @@ func TestGossipRevocationsTheStoreRefuses(t *testing.T) {
 	victim := nodes[0]
 	waitMesh(t, nodes)
 	ds := mustDataset(t, victim.Node, "target")
-	claim, err := victim.AddClaim(t.Context(), api.AddClaimRequest{Subject: ds.ID.String(), Role: "author", Weight: 0.5})
+	claim, err := victim.AddClaim(t.Context(), api.AddClaimRequest{Subject: ds.ID, Role: "author", Weight: 0.5})
 	if err != nil {
 		t.Fatal(err)
 	}

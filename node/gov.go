@@ -201,9 +201,9 @@ func (n *Node) GovPropose(_ context.Context, req api.GovProposeRequest) (api.Gov
 // proposal is unknown or closed, or the key has voted on it already.
 func (n *Node) GovVote(ctx context.Context, req api.GovVoteRequest) (api.GovPublished, error) {
 	const op = "vote"
-	id, err := protocol.ParseID(req.Proposal)
-	if err != nil {
-		return api.GovPublished{}, protocol.E(op, protocol.Invalid, "proposal: %w", err)
+	id := req.Proposal
+	if id.IsZero() {
+		return api.GovPublished{}, protocol.E(op, protocol.Invalid, "missing proposal")
 	}
 	var yes bool
 	switch strings.ToLower(req.Vote) {
@@ -377,7 +377,7 @@ func (n *Node) proposalOf(req api.GovProposeRequest) (*protocol.GovProposal, err
 		case "reason":
 			p.Reason = req.Reason
 		case "dataset":
-			p.Dataset, err = protocol.ParseID(req.Dataset)
+			p.Dataset = req.Dataset
 		case "status":
 			p.Status = protocol.DatasetStatus(req.Status)
 		case "name":

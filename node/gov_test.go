@@ -173,7 +173,7 @@ func vote(t *testing.T, n *netNode, proposal protocol.ID, yes bool) api.GovPubli
 	if yes {
 		v = "yes"
 	}
-	p, err := n.GovVote(t.Context(), api.GovVoteRequest{Proposal: proposal.String(), Vote: v})
+	p, err := n.GovVote(t.Context(), api.GovVoteRequest{Proposal: proposal, Vote: v})
 	if err != nil {
 		t.Fatalf("vote: %v", err)
 	}
@@ -205,11 +205,11 @@ func TestGovCommonsOfOne(t *testing.T) {
 	if !n.govState().IsSteward(alice.DID()) {
 		t.Fatal("alice is not a steward after the proposal passed")
 	}
-	if _, err := n.GovVote(t.Context(), api.GovVoteRequest{Proposal: p.ID.String(), Vote: "yes"}); !protocol.IsKind(err, protocol.Invalid) {
+	if _, err := n.GovVote(t.Context(), api.GovVoteRequest{Proposal: p.ID, Vote: "yes"}); !protocol.IsKind(err, protocol.Invalid) {
 		t.Errorf("a vote on a passed proposal: %v", err)
 	}
 	ghost := protocol.ObjectID([]byte("no such proposal"))
-	if _, err := n.GovVote(t.Context(), api.GovVoteRequest{Proposal: ghost.String(), Vote: "yes"}); !protocol.IsKind(err, protocol.NotFound) {
+	if _, err := n.GovVote(t.Context(), api.GovVoteRequest{Proposal: ghost, Vote: "yes"}); !protocol.IsKind(err, protocol.NotFound) {
 		t.Errorf("a vote on an unknown proposal: %v", err)
 	}
 	for _, bad := range []api.GovProposeRequest{
@@ -217,11 +217,15 @@ func TestGovCommonsOfOne(t *testing.T) {
 		{Action: "add-steward"},
 		{Action: "revoke-key", DID: "alice", Effective: "yesterday", Reason: "r"},
 		{Action: "set-param", Name: "x", Value: "1", Expires: "-1h"},
-		{Action: "dataset-status", Dataset: "not an id", Status: "delisted", Reason: "r"},
+		{Action: "dataset-status", Status: "delisted", Reason: "r"},
 	} {
 		if _, err := n.GovPropose(t.Context(), bad); !protocol.IsKind(err, protocol.Invalid) {
 			t.Errorf("%+v: err %v, want invalid", bad, err)
 		}
+	}
+	// An ID that is not one never reaches the node: the request is refused.
+	if err := postRaw(t, n.Node, "/v1/gov/propose", `{"action":"dataset-status","dataset":"not an id","status":"delisted","reason":"r"}`); !protocol.IsKind(err, protocol.Invalid) {
+		t.Errorf("a dataset that is not an ID: err %v, want invalid", err)
 	}
 	// The log has what was applied, and the state survives a restart.
 	log, err := n.GovLog(t.Context())
@@ -262,7 +266,7 @@ func TestGovSwarm(t *testing.T) {
 	// Dataset status and a revoked key, decided by two stewards.
 	ds := mustDataset(t, nodes[2].Node, "disputed archive")
 	waitFor(t, "the dataset reaches node 0", func() bool { ok, _ := nodes[0].store.Has(ds.ID); return ok })
-	status := propose(t, nodes[0], api.GovProposeRequest{Action: "dataset-status", Dataset: ds.ID.String(), Status: "delisted", Reason: "rights unclear"})
+	status := propose(t, nodes[0], api.GovProposeRequest{Action: "dataset-status", Dataset: ds.ID, Status: "delisted", Reason: "rights unclear"})
 	waitFor(t, "the status proposal reaches node 3", func() bool { _, ok := nodes[3].govState().Proposal(status.ID); return ok })
 	vote(t, nodes[3], status.ID, true)
 

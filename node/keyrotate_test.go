@@ -228,7 +228,7 @@ func TestRevokeWithRetiredKey(t *testing.T) {
 	ctx := context.Background()
 	n := openNode(t, dir)
 	ds := mustDataset(t, n, "corpus")
-	claim, err := n.AddClaim(ctx, api.AddClaimRequest{Subject: ds.ID.String(), Role: "curator", Weight: 0.5})
+	claim, err := n.AddClaim(ctx, api.AddClaimRequest{Subject: ds.ID, Role: "curator", Weight: 0.5})
 	if err != nil {
 		t.Fatal(err)
 	}

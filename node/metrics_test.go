@@ -99,7 +99,7 @@ func TestMetricsPromtoolClean(t *testing.T) {
 	nodes := govSwarmWith(t, 2, 2, 2, nil, swarmOptions{gossip: true})
 	a, b := nodes[0], nodes[1]
 	ds := mustDataset(t, a.Node, "metrics corpus")
-	if _, err := a.AddClaim(t.Context(), api.AddClaimRequest{Subject: ds.ID.String(), Role: "annotator", Weight: 0.5}); err != nil {
+	if _, err := a.AddClaim(t.Context(), api.AddClaimRequest{Subject: ds.ID, Role: "annotator", Weight: 0.5}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := a.GovPropose(t.Context(), api.GovProposeRequest{Action: "set-param", Name: "review-days", Value: "14"}); err != nil {
@@ -222,11 +222,11 @@ func TestStoreObjectsGaugeAfterRestart(t *testing.T) {
 	genesis := genesisOf(t, n)
 	ds := mustDataset(t, n.Node, "first")
 	mustDataset(t, n.Node, "second")
-	claim, err := n.AddClaim(t.Context(), api.AddClaimRequest{Subject: ds.ID.String(), Role: "annotator", Weight: 0.5})
+	claim, err := n.AddClaim(t.Context(), api.AddClaimRequest{Subject: ds.ID, Role: "annotator", Weight: 0.5})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := n.Endorse(t.Context(), api.EndorseRequest{Subject: claim.ID.String(), Standard: "pii-scrubbed"}); err != nil {
+	if _, err := n.Endorse(t.Context(), api.EndorseRequest{Subject: claim.ID, Standard: "pii-scrubbed"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := n.GovPropose(t.Context(), api.GovProposeRequest{Action: "set-param", Name: "review-days", Value: "14"}); err != nil {

@@ -176,7 +176,7 @@ func TestLineSwarmDHTOnly(t *testing.T) {
 	nodes := lineSwarm(t, 10, swarmOptions{bucket: 3})
 	a, j := nodes[0], nodes[9]
 	ds := mustDataset(t, a.Node, "broadcast archive 1970s")
-	claim, err := a.AddClaim(t.Context(), api.AddClaimRequest{Subject: ds.ID.String(), Role: "curator", Weight: 1})
+	claim, err := a.AddClaim(t.Context(), api.AddClaimRequest{Subject: ds.ID, Role: "curator", Weight: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +227,7 @@ func TestClaimsFromThreeNodes(t *testing.T) {
 		if _, err := n.Dataset(t.Context(), ds.ID, api.QueryOptions{Timeout: 10 * time.Second}); err != nil {
 			t.Fatalf("node fetching the dataset to claim about it: %v", err)
 		}
-		if _, err := n.AddClaim(t.Context(), api.AddClaimRequest{Subject: ds.ID.String(), Role: "annotator", Weight: 1}); err != nil {
+		if _, err := n.AddClaim(t.Context(), api.AddClaimRequest{Subject: ds.ID, Role: "annotator", Weight: 1}); err != nil {
 			t.Fatal(err)
 		}
 		want[n.repo.NodeKey.DID()] = true

@@ -36,7 +36,7 @@ func fileEntry(name, content string) api.FileEntry {
 	return api.FileEntry{Name: name, SHA256: d.Hex(), Size: int64(len(content))}
 }
 
-func mustDataset(t *testing.T, n *Node, name string, parents ...string) api.Published {
+func mustDataset(t *testing.T, n *Node, name string, parents ...protocol.ID) api.Published {
 	t.Helper()
 	p, err := n.AddDataset(context.Background(), api.AddDatasetRequest{
 		Name: name, License: "CC-BY-4.0", Parents: parents,
@@ -59,13 +59,13 @@ func TestPublishAndAttribute(t *testing.T) {
 	if parent.Files != 2 || parent.Bytes != int64(len("parent a")+len("parent b")) || !parent.New {
 		t.Fatalf("dataset add = %+v", parent)
 	}
-	child := mustDataset(t, n, "child", parent.ID.String())
+	child := mustDataset(t, n, "child", parent.ID)
 
-	claim, err := n.AddClaim(ctx, api.AddClaimRequest{Subject: child.ID.String(), Role: "annotator", Weight: 0.3, As: "alice"})
+	claim, err := n.AddClaim(ctx, api.AddClaimRequest{Subject: child.ID, Role: "annotator", Weight: 0.3, As: "alice"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pclaim, err := n.AddClaim(ctx, api.AddClaimRequest{Subject: parent.ID.String(), Contributor: alice.DID.String(), Role: "author", Weight: 1})
+	pclaim, err := n.AddClaim(ctx, api.AddClaimRequest{Subject: parent.ID, Contributor: alice.DID.String(), Role: "author", Weight: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func TestPublishAndAttribute(t *testing.T) {
 		{"alice alone", func() error { return nil }, "asserted"},
 		{"publisher co-signs", func() error { _, err := n.Cosign(ctx, claim.ID, ""); return err }, "mutual"},
 		{"steward endorses", func() error {
-			_, err := n.Endorse(ctx, api.EndorseRequest{Subject: claim.ID.String(), Standard: "verified-contribution"})
+			_, err := n.Endorse(ctx, api.EndorseRequest{Subject: claim.ID, Standard: "verified-contribution"})
 			return err
 		}, "certified"},
 		{"alice revokes", func() error {
@@ -148,7 +148,7 @@ func TestCosignKeepsID(t *testing.T) {
 	n.NewKey(ctx, "bob")
 	n.NewKey(ctx, "carol")
 	d := mustDataset(t, n, "d")
-	claim, err := n.AddClaim(ctx, api.AddClaimRequest{Subject: d.ID.String(), Role: "author", Weight: 1, As: "bob"})
+	claim, err := n.AddClaim(ctx, api.AddClaimRequest{Subject: d.ID, Role: "author", Weight: 1, As: "bob"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +193,7 @@ func TestRefusals(t *testing.T) {
 	n.NewKey(ctx, "alice")
 	n.NewKey(ctx, "mallory")
 	d := mustDataset(t, n, "d")
-	claim, err := n.AddClaim(ctx, api.AddClaimRequest{Subject: d.ID.String(), Role: "author", Weight: 0.5, As: "alice"})
+	claim, err := n.AddClaim(ctx, api.AddClaimRequest{Subject: d.ID, Role: "author", Weight: 0.5, As: "alice"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,23 +205,22 @@ func TestRefusals(t *testing.T) {
 		msg  string
 	}{
 		{"weight zero", func() error {
-			_, err := n.AddClaim(ctx, api.AddClaimRequest{Subject: d.ID.String(), Role: "author", Weight: 0})
+			_, err := n.AddClaim(ctx, api.AddClaimRequest{Subject: d.ID, Role: "author", Weight: 0})
 			return err
 		}, protocol.Invalid, "weight 0 is outside (0,1]"},
 		{"weight over one", func() error {
-			_, err := n.AddClaim(ctx, api.AddClaimRequest{Subject: d.ID.String(), Role: "author", Weight: 1.5})
+			_, err := n.AddClaim(ctx, api.AddClaimRequest{Subject: d.ID, Role: "author", Weight: 1.5})
 			return err
 		}, protocol.Invalid, "weight 1.5"},
 		{"unknown key", func() error {
-			_, err := n.AddClaim(ctx, api.AddClaimRequest{Subject: d.ID.String(), Role: "author", Weight: 0.5, As: "carol"})
+			_, err := n.AddClaim(ctx, api.AddClaimRequest{Subject: d.ID, Role: "author", Weight: 0.5, As: "carol"})
 			return err
 		}, protocol.NotFound, `no key named "carol"`},
 		{"bad subject", func() error {
-			_, err := n.AddClaim(ctx, api.AddClaimRequest{Subject: "not-an-id", Role: "author", Weight: 0.5})
-			return err
+			return postRaw(t, n, "/v1/claims", `{"subject":"not-an-id","role":"author","weight":0.5}`)
 		}, protocol.Invalid, `"not-an-id" is not a CID`},
 		{"bad role", func() error {
-			_, err := n.AddClaim(ctx, api.AddClaimRequest{Subject: d.ID.String(), Role: "Chief Editor", Weight: 0.5})
+			_, err := n.AddClaim(ctx, api.AddClaimRequest{Subject: d.ID, Role: "Chief Editor", Weight: 0.5})
 			return err
 		}, protocol.Invalid, "role"},
 		{"revocation by another", func() error {
@@ -256,19 +255,19 @@ func TestRefusals(t *testing.T) {
 		}, protocol.Invalid, "absolute"},
 		{"dataset artifact parent", func() error {
 			r := good
-			r.Parents = []string{"sha256:" + strings.Repeat("ab", 32)}
+			r.Parents = []protocol.ID{protocol.MustParseID("sha256:" + strings.Repeat("ab", 32))}
 			_, err := n.AddDataset(ctx, r)
 			return err
 		}, protocol.Invalid, "artifact"},
 		{"dataset unknown parent", func() error {
 			r := good
-			r.Parents = []string{protocol.ObjectID([]byte(`{"never":"published"}`)).String()}
+			r.Parents = []protocol.ID{protocol.ObjectID([]byte(`{"never":"published"}`))}
 			_, err := n.AddDataset(ctx, r)
 			return err
 		}, protocol.NotFound, "not held by this node"},
 		{"derivation unknown input", func() error {
-			_, err := n.Derive(ctx, api.DeriveRequest{Digest: protocol.SumDigest([]byte("m")).String(), Activity: "trained-on",
-				Inputs: []string{protocol.ObjectID([]byte(`{"never":"published"}`)).String()}})
+			_, err := n.Derive(ctx, api.DeriveRequest{Digest: protocol.SumDigest([]byte("m")), Activity: "trained-on",
+				Inputs: []protocol.ID{protocol.ObjectID([]byte(`{"never":"published"}`))}})
 			return err
 		}, protocol.NotFound, "allow_unknown_inputs"},
 		{"object put garbage", func() error {
@@ -425,14 +424,14 @@ func TestConfigRefusesOpenAPIWithoutToken(t *testing.T) {
 func TestUnknownParentsWhenAllowed(t *testing.T) {
 	ctx := context.Background()
 	n := newTestNode(t)
-	unknown := protocol.ObjectID([]byte(`{"never":"published"}`)).String()
-	ds, err := n.AddDataset(ctx, api.AddDatasetRequest{Name: "child", License: "CC0-1.0", Parents: []string{unknown},
+	unknown := protocol.ObjectID([]byte(`{"never":"published"}`))
+	ds, err := n.AddDataset(ctx, api.AddDatasetRequest{Name: "child", License: "CC0-1.0", Parents: []protocol.ID{unknown},
 		Files: []api.FileEntry{fileEntry("a.txt", "a")}, AllowUnknownParents: true})
 	if err != nil || !ds.New {
 		t.Fatalf("dataset with an allowed unknown parent: %+v, %v", ds, err)
 	}
-	dv, err := n.Derive(ctx, api.DeriveRequest{Digest: protocol.SumDigest([]byte("m")).String(), Activity: "trained-on",
-		Inputs: []string{unknown}, AllowUnknownInputs: true})
+	dv, err := n.Derive(ctx, api.DeriveRequest{Digest: protocol.SumDigest([]byte("m")), Activity: "trained-on",
+		Inputs: []protocol.ID{unknown}, AllowUnknownInputs: true})
 	if err != nil || !dv.New {
 		t.Fatalf("derivation with an allowed unknown input: %+v, %v", dv, err)
 	}

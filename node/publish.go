@@ -117,10 +117,7 @@ func (n *Node) AddDataset(_ context.Context, req api.AddDatasetRequest) (api.Pub
 	if !ok {
 		return api.Published{}, protocol.E(op, protocol.Invalid, "the sizes of the files add up to more than %d bytes", int64(protocol.MaxSize))
 	}
-	parents, err := parseIDs(op, "parent", req.Parents)
-	if err != nil {
-		return api.Published{}, err
-	}
+	parents := idsOrNil(req.Parents)
 	if err := n.refuseUnknown(op, "parent", "allow_unknown_parents", parents, req.AllowUnknownParents); err != nil {
 		return api.Published{}, err
 	}
@@ -143,9 +140,9 @@ func (n *Node) AddDataset(_ context.Context, req api.AddDatasetRequest) (api.Pub
 // AddClaim publishes an attribution claim.
 func (n *Node) AddClaim(_ context.Context, req api.AddClaimRequest) (api.Published, error) {
 	const op = "add claim"
-	subject, err := protocol.ParseID(req.Subject)
-	if err != nil {
-		return api.Published{}, protocol.E(op, protocol.Invalid, "subject: %w", err)
+	subject := req.Subject
+	if subject.IsZero() {
+		return api.Published{}, protocol.E(op, protocol.Invalid, "missing subject")
 	}
 	issuer, err := n.signerDID(req.As)
 	if err != nil {
@@ -261,9 +258,9 @@ func (n *Node) Revoke(ctx context.Context, id protocol.ID, req api.RevokeRequest
 // Endorse publishes an endorsement of a dataset or a claim.
 func (n *Node) Endorse(_ context.Context, req api.EndorseRequest) (api.Published, error) {
 	const op = "endorse"
-	subject, err := protocol.ParseID(req.Subject)
-	if err != nil {
-		return api.Published{}, protocol.E(op, protocol.Invalid, "subject: %w", err)
+	subject := req.Subject
+	if subject.IsZero() {
+		return api.Published{}, protocol.E(op, protocol.Invalid, "missing subject")
 	}
 	issuer, err := n.signerDID(req.As)
 	if err != nil {
@@ -277,14 +274,11 @@ func (n *Node) Endorse(_ context.Context, req api.EndorseRequest) (api.Published
 // Derive publishes a derivation: an artifact (a model) made from inputs.
 func (n *Node) Derive(_ context.Context, req api.DeriveRequest) (api.Published, error) {
 	const op = "derive"
-	d, err := protocol.ParseDigest(req.Digest)
-	if err != nil {
-		return api.Published{}, protocol.E(op, protocol.Invalid, "digest: %w", err)
+	d := req.Digest
+	if d == (protocol.Digest{}) {
+		return api.Published{}, protocol.E(op, protocol.Invalid, "missing digest")
 	}
-	inputs, err := parseIDs(op, "input", req.Inputs)
-	if err != nil {
-		return api.Published{}, err
-	}
+	inputs := idsOrNil(req.Inputs)
 	if err := n.refuseUnknown(op, "input", "allow_unknown_inputs", inputs, req.AllowUnknownInputs); err != nil {
 		return api.Published{}, err
 	}
@@ -329,17 +323,11 @@ func (n *Node) refuseUnknown(op, what, flag string, ids []protocol.ID, allow boo
 	return nil
 }
 
-func parseIDs(op, what string, ss []string) ([]protocol.ID, error) {
-	if len(ss) == 0 {
-		return nil, nil
+// idsOrNil returns ids, or nil when it is empty: a record without parents
+// or inputs names none.
+func idsOrNil(ids []protocol.ID) []protocol.ID {
+	if len(ids) == 0 {
+		return nil
 	}
-	out := make([]protocol.ID, len(ss))
-	for i, s := range ss {
-		id, err := protocol.ParseID(s)
-		if err != nil {
-			return nil, protocol.E(op, protocol.Invalid, "%s: %w", what, err)
-		}
-		out[i] = id
-	}
-	return out, nil
+	return ids
 }

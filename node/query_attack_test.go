@@ -50,12 +50,12 @@ func TestClaimsAnswerCheckedAgainstQuestion(t *testing.T) {
 	victim, hostile := nodes[0], nodes[1]
 	ctx := t.Context()
 	asked := mustDataset(t, hostile.Node, "asked about")
-	claim, err := hostile.AddClaim(ctx, api.AddClaimRequest{Subject: asked.ID.String(), Role: "author", Weight: 0.5})
+	claim, err := hostile.AddClaim(ctx, api.AddClaimRequest{Subject: asked.ID, Role: "author", Weight: 0.5})
 	if err != nil {
 		t.Fatal(err)
 	}
 	other := mustDataset(t, hostile.Node, "unrelated")
-	unrelated, err := hostile.AddClaim(ctx, api.AddClaimRequest{Subject: other.ID.String(), Role: "curator", Weight: 0.5})
+	unrelated, err := hostile.AddClaim(ctx, api.AddClaimRequest{Subject: other.ID, Role: "curator", Weight: 0.5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,11 +86,11 @@ func TestClaimsOfClaimsAccepted(t *testing.T) {
 	ds := mustDataset(t, holder.Node, "endorsed claims")
 	var want []protocol.ID
 	for i := range 6 {
-		c, err := holder.AddClaim(ctx, api.AddClaimRequest{Subject: ds.ID.String(), Role: "author", Weight: 0.1 + 0.1*float64(i)})
+		c, err := holder.AddClaim(ctx, api.AddClaimRequest{Subject: ds.ID, Role: "author", Weight: 0.1 + 0.1*float64(i)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		e, err := holder.Endorse(ctx, api.EndorseRequest{Subject: c.ID.String(), Standard: "checked", Level: "full"})
+		e, err := holder.Endorse(ctx, api.EndorseRequest{Subject: c.ID, Standard: "checked", Level: "full"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -39,7 +39,7 @@ func claimOn(t *testing.T, n *netNode, ds protocol.ID) api.Published {
 	if _, err := n.Dataset(t.Context(), ds, api.QueryOptions{Timeout: 10 * time.Second}); err != nil {
 		t.Fatal(err)
 	}
-	claim, err := n.AddClaim(t.Context(), api.AddClaimRequest{Subject: ds.String(), Role: "annotator", Weight: 0.5})
+	claim, err := n.AddClaim(t.Context(), api.AddClaimRequest{Subject: ds, Role: "annotator", Weight: 0.5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func TestRotationsAnswerCheckedAgainstQuestion(t *testing.T) {
 	victim, hostile := nodes[0], nodes[1]
 	ctx := t.Context()
 	ds := mustDataset(t, hostile.Node, "asked about")
-	claim, err := hostile.AddClaim(ctx, api.AddClaimRequest{Subject: ds.ID.String(), Role: "author", Weight: 0.5})
+	claim, err := hostile.AddClaim(ctx, api.AddClaimRequest{Subject: ds.ID, Role: "author", Weight: 0.5})
 	if err != nil {
 		t.Fatal(err)
 	}

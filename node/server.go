@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 
@@ -72,24 +73,24 @@ func (n *Node) handler(token string, t apiTimeouts) http.Handler {
 	})
 	route("POST /v1/keys", func(w http.ResponseWriter, r *http.Request) error {
 		var req api.NewKeyRequest
-		if err := readJSON(r, &req); err != nil {
+		if err := readJSON("read request", r, &req); err != nil {
 			return err
 		}
 		return reply(n.NewKey(r.Context(), req.Name))(w)
 	})
-	route("POST /v1/datasets", jsonCall(n.AddDataset))
+	route("POST /v1/datasets", jsonCall("add dataset", n.AddDataset))
 	route("GET /v1/datasets", func(w http.ResponseWriter, r *http.Request) error {
 		return reply(n.Datasets(r.Context()))(w)
 	})
 	route("GET /v1/datasets/{id}", withQuery(t, n.Dataset))
-	route("POST /v1/claims", jsonCall(n.AddClaim))
+	route("POST /v1/claims", jsonCall("add claim", n.AddClaim))
 	route("POST /v1/claims/{id}/revoke", func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r)
 		if err != nil {
 			return err
 		}
 		var req api.RevokeRequest
-		if err := readJSON(r, &req); err != nil {
+		if err := readJSON("read request", r, &req); err != nil {
 			return err
 		}
 		return reply(n.Revoke(r.Context(), id, req))(w)
@@ -100,13 +101,13 @@ func (n *Node) handler(token string, t apiTimeouts) http.Handler {
 			return err
 		}
 		var req api.CosignRequest
-		if err := readJSON(r, &req); err != nil {
+		if err := readJSON("read request", r, &req); err != nil {
 			return err
 		}
 		return reply(n.Cosign(r.Context(), id, req.As))(w)
 	})
-	route("POST /v1/endorsements", jsonCall(n.Endorse))
-	route("POST /v1/derivations", jsonCall(n.Derive))
+	route("POST /v1/endorsements", jsonCall("endorse", n.Endorse))
+	route("POST /v1/derivations", jsonCall("derive", n.Derive))
 	route("GET /v1/attribution/{id}", withQuery(t, n.Attribution))
 	route("GET /v1/locate/{digest}", func(w http.ResponseWriter, r *http.Request) error {
 		d, err := protocol.ParseDigest(r.PathValue("digest"))
@@ -151,7 +152,7 @@ func (n *Node) handler(token string, t apiTimeouts) http.Handler {
 	})
 	route("POST /v1/swarm/connect", func(w http.ResponseWriter, r *http.Request) error {
 		var req api.ConnectRequest
-		if err := readJSON(r, &req); err != nil {
+		if err := readJSON("read request", r, &req); err != nil {
 			return err
 		}
 		return reply(n.Connect(r.Context(), req.Addr))(w)
@@ -159,8 +160,8 @@ func (n *Node) handler(token string, t apiTimeouts) http.Handler {
 	route("GET /v1/swarm/peers", func(w http.ResponseWriter, r *http.Request) error {
 		return reply(n.Peers(r.Context()))(w)
 	})
-	route("POST /v1/gov/propose", jsonCall(n.GovPropose))
-	route("POST /v1/gov/vote", jsonCall(n.GovVote))
+	route("POST /v1/gov/propose", jsonCall("propose", n.GovPropose))
+	route("POST /v1/gov/vote", jsonCall("vote", n.GovVote))
 	route("GET /v1/gov/state", func(w http.ResponseWriter, r *http.Request) error {
 		s, err := n.GovState(r.Context())
 		if err != nil {
@@ -181,11 +182,12 @@ func (n *Node) handler(token string, t apiTimeouts) http.Handler {
 	})
 }
 
-// jsonCall adapts an operation that takes a JSON request.
-func jsonCall[Req, Resp any](f func(context.Context, Req) (Resp, error)) func(http.ResponseWriter, *http.Request) error {
+// jsonCall adapts an operation that takes a JSON request: a value that
+// the request's type refuses is refused as op would refuse it.
+func jsonCall[Req, Resp any](op string, f func(context.Context, Req) (Resp, error)) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		var req Req
-		if err := readJSON(r, &req); err != nil {
+		if err := readJSON(op, r, &req); err != nil {
 			return err
 		}
 		return reply(f(r.Context(), req))(w)
@@ -259,7 +261,9 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 	return b, nil
 }
 
-func readJSON(r *http.Request, v any) error {
+// readJSON reads the body into v. A value that v's type refuses (an ID, a
+// digest) is refused as op would refuse it, naming the member.
+func readJSON(op string, r *http.Request, v any) error {
 	b, err := readBody(r, maxRequestBody)
 	if err != nil {
 		return err
@@ -268,9 +272,37 @@ func readJSON(r *http.Request, v any) error {
 		return nil
 	}
 	if err := strictDecode(b, v); err != nil {
+		var bad *protocol.Error
+		if errors.As(err, &bad) {
+			// A value that read itself and refused: an ID, a digest.
+			return protocol.E(op, protocol.Invalid, "%s: %w", memberRefused(b, v), err)
+		}
 		return protocol.E("read request", protocol.Invalid, "malformed JSON request: %v", err)
 	}
 	return nil
+}
+
+// memberRefused names the member of the JSON object b whose value the
+// struct v refused, reading each member alone into its field; "request"
+// when none alone is refused.
+func memberRefused(b []byte, v any) string {
+	var members map[string]json.RawMessage
+	t := reflect.TypeOf(v).Elem()
+	if json.Unmarshal(b, &members) != nil || t.Kind() != reflect.Struct {
+		return "request"
+	}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		raw, ok := members[name]
+		if !ok || name == "" || name == "-" {
+			continue
+		}
+		if json.Unmarshal(raw, reflect.New(f.Type).Interface()) != nil {
+			return name
+		}
+	}
+	return "request"
 }
 
 // strictDecode decodes one JSON value into v, refusing unknown fields and

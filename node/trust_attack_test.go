@@ -103,7 +103,7 @@ func TestLeakedKeyAttack(t *testing.T) {
 	}
 	_, err = holder.Cosign(ctx, backdated, "laptop")
 	refused("cosign", err, leaked.DID())
-	_, err = holder.AddClaim(ctx, api.AddClaimRequest{Subject: ds.ID.String(), Role: "editor", Weight: 0.1, As: "laptop"})
+	_, err = holder.AddClaim(ctx, api.AddClaimRequest{Subject: ds.ID, Role: "editor", Weight: 0.1, As: "laptop"})
 	refused("claim add", err, leaked.DID())
 
 	// A key revoked from a time still to come signs nothing either, from
@@ -112,7 +112,7 @@ func TestLeakedKeyAttack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := holder.AddClaim(ctx, api.AddClaimRequest{Subject: ds.ID.String(), Role: "editor", Weight: 0.1, As: "phone"}); err != nil {
+	if _, err := holder.AddClaim(ctx, api.AddClaimRequest{Subject: ds.ID, Role: "editor", Weight: 0.1, As: "phone"}); err != nil {
 		t.Fatalf("claim add before any revocation: %v", err)
 	}
 	revoke = propose(t, nodes[0], api.GovProposeRequest{Action: "revoke-key", DID: later.DID().String(), Effective: now.Add(24 * time.Hour).Format(time.RFC3339), Reason: "phone to be retired"})
@@ -122,15 +122,15 @@ func TestLeakedKeyAttack(t *testing.T) {
 	for name, sign := range map[string]func() error{
 		"cosign": func() error { _, err := holder.Cosign(ctx, alone, "phone"); return err },
 		"claim add": func() error {
-			_, err := holder.AddClaim(ctx, api.AddClaimRequest{Subject: ds.ID.String(), Role: "editor", Weight: 0.1, As: "phone"})
+			_, err := holder.AddClaim(ctx, api.AddClaimRequest{Subject: ds.ID, Role: "editor", Weight: 0.1, As: "phone"})
 			return err
 		},
 		"endorse": func() error {
-			_, err := holder.Endorse(ctx, api.EndorseRequest{Subject: ds.ID.String(), Standard: "checked", As: "phone"})
+			_, err := holder.Endorse(ctx, api.EndorseRequest{Subject: ds.ID, Standard: "checked", As: "phone"})
 			return err
 		},
 		"derive": func() error {
-			_, err := holder.Derive(ctx, api.DeriveRequest{Digest: "sha256:" + strings.Repeat("ab", 32), Inputs: []string{ds.ID.String()}, Activity: "trained-on", As: "phone"})
+			_, err := holder.Derive(ctx, api.DeriveRequest{Digest: protocol.SumDigest([]byte("an artifact")), Inputs: []protocol.ID{ds.ID}, Activity: "trained-on", As: "phone"})
 			return err
 		},
 		"dataset add": func() error {

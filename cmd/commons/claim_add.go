@@ -53,7 +53,7 @@ func (ClaimAddCommand) Run(ctx context.Context, env *Env, args *Args) error {
 		return err
 	}
 	p, err := c.AddClaim(ctx, api.AddClaimRequest{
-		Subject:     subject.String(),
+		Subject:     subject,
 		Contributor: args.Get("contributor"),
 		Role:        args.Get("role"),
 		Weight:      weight,

@@ -128,13 +128,9 @@ func (DatasetAddCommand) Run(ctx context.Context, env *Env, args *Args) error {
 // knownObjects refuses an ID of ids (the values of flag) that the daemon
 // neither holds nor finds on the network, before anything is hashed; the
 // search stores what it finds, so the daemon then holds them all.
-func knownObjects(ctx context.Context, c *api.Client, op, flag, allow string, ids []string) error {
-	for _, s := range ids {
-		id, err := protocol.ParseID(s)
-		if err != nil {
-			return err
-		}
-		_, err = c.GetObject(ctx, id, api.QueryOptions{})
+func knownObjects(ctx context.Context, c *api.Client, op, flag, allow string, ids []protocol.ID) error {
+	for _, id := range ids {
+		_, err := c.GetObject(ctx, id, api.QueryOptions{})
 		switch {
 		case protocol.IsKind(err, protocol.NotFound):
 			return protocol.E(op, protocol.NotFound, "%s %s is neither held by this node nor found on the network; "+

@@ -349,7 +349,7 @@ func TestBadInput(t *testing.T) {
 		}
 		ctx := context.Background()
 		for _, w := range []float64{0, 1.5, -1} {
-			_, err := c.AddClaim(ctx, api.AddClaimRequest{Subject: ds.ID, Role: "author", Weight: w})
+			_, err := c.AddClaim(ctx, api.AddClaimRequest{Subject: protocol.MustParseID(ds.ID), Role: "author", Weight: w})
 			if protocol.KindOf(err) != protocol.Invalid || !strings.Contains(err.Error(), "weight") {
 				t.Errorf("weight %v through the API: got %v, want invalid naming the weight", w, err)
 			}

@@ -35,7 +35,7 @@ func (EndorseCommand) Run(ctx context.Context, env *Env, args *Args) error {
 		return err
 	}
 	p, err := c.Endorse(ctx, api.EndorseRequest{
-		Subject:  id.String(),
+		Subject:  id,
 		Standard: args.Get("standard"),
 		Level:    args.Get("level"),
 		Note:     args.Get("note"),

@@ -109,14 +109,14 @@ func badArg(what string, err error) error {
 	return badValue(protocol.E("", protocol.Invalid, "%s %w", what, err))
 }
 
-func parseIDs(what string, ss []string) ([]string, error) {
-	out := make([]string, len(ss))
+func parseIDs(what string, ss []string) ([]protocol.ID, error) {
+	out := make([]protocol.ID, len(ss))
 	for i, s := range ss {
 		id, err := parseID(what, s)
 		if err != nil {
 			return nil, err
 		}
-		out[i] = id.String()
+		out[i] = id
 	}
 	return out, nil
 }

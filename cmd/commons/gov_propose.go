@@ -106,7 +106,7 @@ var govActions = map[protocol.GovAction]govAction{
 				return api.GovProposeRequest{}, usagef("status %q is not one of accepted, flagged, delisted", pos[1])
 			}
 			reason, err := nonEmpty("--reason", a.Get("reason"))
-			return api.GovProposeRequest{Dataset: id.String(), Status: pos[1], Reason: reason}, err
+			return api.GovProposeRequest{Dataset: id, Status: pos[1], Reason: reason}, err
 		},
 	},
 	protocol.ActSetParam: {

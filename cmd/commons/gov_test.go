@@ -41,9 +41,9 @@ func TestGovProposeRequest(t *testing.T) {
 		{"revoke-key", []string{"alice", "--effective", "2026-11-01T01:02:03.5+01:00", "--reason", "x", "--expires", "10m"},
 			api.GovProposeRequest{Action: "revoke-key", DID: "alice", Effective: "2026-11-01T01:02:03.5+01:00", Reason: "x", Expires: "10m"}},
 		{"dataset-status", []string{id, "delisted", "--reason", "license withdrawn"},
-			api.GovProposeRequest{Action: "dataset-status", Dataset: id, Status: "delisted", Reason: "license withdrawn"}},
+			api.GovProposeRequest{Action: "dataset-status", Dataset: protocol.MustParseID(id), Status: "delisted", Reason: "license withdrawn"}},
 		{"dataset-status", []string{id, "accepted", "--reason", "reviewed"},
-			api.GovProposeRequest{Action: "dataset-status", Dataset: id, Status: "accepted", Reason: "reviewed"}},
+			api.GovProposeRequest{Action: "dataset-status", Dataset: protocol.MustParseID(id), Status: "accepted", Reason: "reviewed"}},
 		{"set-param", []string{"review-days", "14"}, api.GovProposeRequest{Action: "set-param", Name: "review-days", Value: "14"}},
 		{"set-param", []string{"note", ""}, api.GovProposeRequest{Action: "set-param", Name: "note"}},
 	}
@@ -105,11 +105,11 @@ func TestGovVoteRequest(t *testing.T) {
 	id := protocol.ObjectID([]byte(`{"proposal":1}`)).String()
 	a := govLine(t, GovVoteCommand{}, id, "yes", "--as", "bob")
 	got, err := GovVoteCommand{}.request(a)
-	if want := (api.GovVoteRequest{Proposal: id, Vote: "yes", As: "bob"}); err != nil || got != want {
+	if want := (api.GovVoteRequest{Proposal: protocol.MustParseID(id), Vote: "yes", As: "bob"}); err != nil || got != want {
 		t.Errorf("got %+v, %v; want %+v", got, err, want)
 	}
 	got, err = GovVoteCommand{}.request(govLine(t, GovVoteCommand{}, id, "no"))
-	if want := (api.GovVoteRequest{Proposal: id, Vote: "no"}); err != nil || got != want {
+	if want := (api.GovVoteRequest{Proposal: protocol.MustParseID(id), Vote: "no"}); err != nil || got != want {
 		t.Errorf("got %+v, %v; want %+v", got, err, want)
 	}
 

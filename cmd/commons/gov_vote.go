@@ -51,5 +51,5 @@ func (GovVoteCommand) request(args *Args) (api.GovVoteRequest, error) {
 	if pos[1] != "yes" && pos[1] != "no" {
 		return api.GovVoteRequest{}, usagef("vote %q is neither yes nor no", pos[1])
 	}
-	return api.GovVoteRequest{Proposal: id.String(), Vote: pos[1], As: args.Get("as")}, nil
+	return api.GovVoteRequest{Proposal: id, Vote: pos[1], As: args.Get("as")}, nil
 }

@@ -193,7 +193,7 @@ func TestClientRoutes(t *testing.T) {
 		t.Errorf("Dataset: got %+v", dv)
 	}
 
-	_, err = c.AddClaim(ctx, AddClaimRequest{Subject: id.String(), Role: "author", Weight: 0.5, As: "alice"})
+	_, err = c.AddClaim(ctx, AddClaimRequest{Subject: id, Role: "author", Weight: 0.5, As: "alice"})
 	check("AddClaim", err, call{"POST", "/v1/claims", `{"subject":"` + id.String() + `","role":"author","weight":0.5,"as":"alice"}`})
 
 	_, err = c.Revoke(ctx, id, RevokeRequest{Reason: "wrong"})
@@ -202,10 +202,10 @@ func TestClientRoutes(t *testing.T) {
 	_, err = c.Cosign(ctx, id, CosignRequest{})
 	check("Cosign", err, call{"POST", "/v1/objects/" + id.String() + "/cosign", `{}`})
 
-	_, err = c.Endorse(ctx, EndorseRequest{Subject: id.String(), Standard: "pii-scrubbed"})
+	_, err = c.Endorse(ctx, EndorseRequest{Subject: id, Standard: "pii-scrubbed"})
 	check("Endorse", err, call{"POST", "/v1/endorsements", `{"subject":"` + id.String() + `","standard":"pii-scrubbed"}`})
 
-	_, err = c.Derive(ctx, DeriveRequest{Digest: digest.String(), Inputs: []string{id.String()}, Activity: "trained-on"})
+	_, err = c.Derive(ctx, DeriveRequest{Digest: digest, Inputs: []protocol.ID{id}, Activity: "trained-on"})
 	check("Derive", err, call{"POST", "/v1/derivations", `{"digest":"` + digest.String() + `","inputs":["` + id.String() + `"],"activity":"trained-on"}`})
 
 	reply["GET /v1/locate/"+digest.Hex()] = LocateResult{SHA256: digest.Hex(), Datasets: []LocatedEntry{{ID: id, Name: "d", Path: "a"}}}
@@ -296,7 +296,7 @@ func TestClientGov(t *testing.T) {
 		t.Errorf("GovPropose body\n got %s\nwant %s", got.body, want)
 	}
 
-	p, err = c.GovVote(ctx, GovVoteRequest{Proposal: id.String(), Vote: "yes"})
+	p, err = c.GovVote(ctx, GovVoteRequest{Proposal: id, Vote: "yes"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -329,7 +329,7 @@ func TestClientGov(t *testing.T) {
 		kind   protocol.Kind
 	}{{403, protocol.Forbidden}, {404, protocol.NotFound}, {400, protocol.Invalid}, {409, protocol.Exists}} {
 		status = tt.status
-		if _, err := c.GovVote(ctx, GovVoteRequest{Proposal: id.String(), Vote: "no"}); protocol.KindOf(err) != tt.kind || err.Error() != "refused" {
+		if _, err := c.GovVote(ctx, GovVoteRequest{Proposal: id, Vote: "no"}); protocol.KindOf(err) != tt.kind || err.Error() != "refused" {
 			t.Errorf("GovVote answered %d: got %v (kind %v), want %v", tt.status, err, protocol.KindOf(err), tt.kind)
 		}
 		if _, err := c.GovPropose(ctx, GovProposeRequest{Action: "set-threshold", Threshold: 2}); protocol.KindOf(err) != tt.kind {

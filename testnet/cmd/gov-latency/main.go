@@ -85,7 +85,7 @@ func run(clients []*api.Client, runs int, poll, limit time.Duration) (string, er
 			return "", fmt.Errorf("run %d: proposal %s: %w", r, p.ID, err)
 		}
 		t0 := time.Now()
-		v, err := clients[1].GovVote(ctx, api.GovVoteRequest{Proposal: p.ID.String(), Vote: "yes"})
+		v, err := clients[1].GovVote(ctx, api.GovVoteRequest{Proposal: p.ID, Vote: "yes"})
 		tv := time.Since(t0)
 		if err != nil {
 			return "", fmt.Errorf("run %d: vote on node 2: %w", r, err)
