@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/node/fetch"
 	"github.com/commons-p2p/commons/protocol"
 )
@@ -33,8 +34,8 @@ const pageProposal = `{"action":"add-steward","did":"did:key:z6MkhFwXNFWosLeugvS
 
 // pageDataset is the dataset a hostile page asks the node to publish.
 func pageDataset(t *testing.T) string {
-	b, err := json.Marshal(AddDatasetRequest{Name: "planted by a page", License: "CC0-1.0",
-		Files: []FileEntry{fileEntry("a.txt", "planted")}})
+	b, err := json.Marshal(api.AddDatasetRequest{Name: "planted by a page", License: "CC0-1.0",
+		Files: []api.FileEntry{fileEntry("a.txt", "planted")}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +141,7 @@ func TestAPIRefusesWebPages(t *testing.T) {
 			if tt.code == 200 {
 				return
 			}
-			var eb ErrorBody
+			var eb api.ErrorBody
 			if err := json.Unmarshal(b, &eb); err != nil || !strings.Contains(eb.Error, tt.says) || !strings.Contains(eb.Error, "refused") {
 				t.Errorf("error body %s: want one that says %q was refused", b, tt.says)
 			}
@@ -208,14 +209,14 @@ func TestAPIClientPassesTheGuard(t *testing.T) {
 		if _, err := c.NewKey(t.Context(), "alice"); err != nil {
 			t.Errorf("token %q: new key: %v", token, err)
 		}
-		p, err := c.AddDataset(t.Context(), AddDatasetRequest{Name: "d", License: "CC0-1.0", Files: []FileEntry{fileEntry("a", "a")}})
+		p, err := c.AddDataset(t.Context(), api.AddDatasetRequest{Name: "d", License: "CC0-1.0", Files: []api.FileEntry{fileEntry("a", "a")}})
 		if err != nil {
 			t.Errorf("token %q: add dataset: %v", token, err)
 		}
-		if _, err := c.Dataset(t.Context(), p.ID, QueryOptions{Local: true}); err != nil {
+		if _, err := c.Dataset(t.Context(), p.ID, api.QueryOptions{Local: true}); err != nil {
 			t.Errorf("token %q: dataset: %v", token, err)
 		}
-		raw, err := c.GetObject(t.Context(), p.ID, QueryOptions{Local: true})
+		raw, err := c.GetObject(t.Context(), p.ID, api.QueryOptions{Local: true})
 		if err != nil {
 			t.Errorf("token %q: get object: %v", token, err)
 		}
@@ -397,7 +398,7 @@ func TestAPIBearerScheme(t *testing.T) {
 func TestAPILongBulkUploadStillWorks(t *testing.T) {
 	src := newTestNode(t)
 	d := mustDataset(t, src, "uploaded slowly")
-	raw, err := src.GetObject(t.Context(), d.ID, QueryOptions{Local: true})
+	raw, err := src.GetObject(t.Context(), d.ID, api.QueryOptions{Local: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -431,7 +432,7 @@ func TestAPILongBulkUploadStillWorks(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("a bulk upload longer than the read timeout: %d %s", resp.StatusCode, b)
 	}
-	if _, err := n.GetObject(t.Context(), d.ID, QueryOptions{Local: true}); err != nil {
+	if _, err := n.GetObject(t.Context(), d.ID, api.QueryOptions{Local: true}); err != nil {
 		t.Errorf("the uploaded dataset is not stored: %v", err)
 	}
 }

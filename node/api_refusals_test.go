@@ -8,6 +8,7 @@ package node
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -21,6 +22,7 @@ import (
 	"testing"
 
 	"github.com/commons-p2p/commons/node/repo"
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
 )
@@ -37,7 +39,7 @@ type refusal struct {
 
 // apiCall sends a request with a JSON body to srv and returns the status
 // and the error body.
-func apiCall(t *testing.T, srv *httptest.Server, method, path string, body io.Reader) (int, ErrorBody) {
+func apiCall(t *testing.T, srv *httptest.Server, method, path string, body io.Reader) (int, api.ErrorBody) {
 	t.Helper()
 	req, err := http.NewRequest(method, srv.URL+path, body)
 	if err != nil {
@@ -49,7 +51,7 @@ func apiCall(t *testing.T, srv *httptest.Server, method, path string, body io.Re
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var eb ErrorBody
+	var eb api.ErrorBody
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK {
 		if err := json.Unmarshal(b, &eb); err != nil {
@@ -57,6 +59,20 @@ func apiCall(t *testing.T, srv *httptest.Server, method, path string, body io.Re
 		}
 	}
 	return resp.StatusCode, eb
+}
+
+// postRaw sends body to path on n's API, as any client could, and returns
+// the error the API answered with, or nil.
+func postRaw(t *testing.T, n *Node, path, body string) error {
+	t.Helper()
+	srv := httptest.NewServer(n.Handler(""))
+	defer srv.Close()
+	code, eb := apiCall(t, srv, "POST", path, strings.NewReader(body))
+	if code == http.StatusOK {
+		return nil
+	}
+	kind, _ := api.KindNamed(eb.Kind)
+	return &protocol.Error{Kind: kind, Err: errors.New(eb.Error)}
 }
 
 // checkRefusals sends each request to srv and checks its answer.
@@ -85,7 +101,7 @@ func TestAPIRefusesMalformedBodies(t *testing.T) {
 		{"a stray brace", "POST", "/v1/claims", claim + `}`, 400, protocol.Invalid, "data after the JSON value"},
 		{"a stray bracket", "POST", "/v1/keys", `{"name":"carol"}]`, 400, protocol.Invalid, "data after the JSON value"},
 		{"a word after it", "POST", "/v1/keys", `{"name":"carol"} carol`, 400, protocol.Invalid, "data after the JSON value"},
-		{"an unknown field", "POST", "/v1/claims", `{"subject":"x","rol":"curator"}`, 400, protocol.Invalid, `unknown field "rol"`},
+		{"an unknown field", "POST", "/v1/claims", `{"subject":"` + ds.ID.String() + `","rol":"curator"}`, 400, protocol.Invalid, `unknown field "rol"`},
 		{"a cut-off body", "POST", "/v1/swarm/connect", `{"addr":`, 400, protocol.Invalid, "malformed JSON request"},
 	})
 	// Whitespace after the value is not data.
@@ -101,6 +117,34 @@ func TestAPIRefusesMalformedBodies(t *testing.T) {
 			t.Error("a refused request made the key carol")
 		}
 	}
+	if after := indexSnapshot(t, n, ds.ID); after != before {
+		t.Errorf("refused requests changed the index:\nbefore %s\nafter  %s", before, after)
+	}
+}
+
+// TestAPIRefusesBadIDs: an ID or a digest in a request body that is not
+// one is refused before the node sees the request, naming the member and
+// the value; nothing is published.
+func TestAPIRefusesBadIDs(t *testing.T) {
+	n := newTestNode(t)
+	srv := httptest.NewServer(n.Handler(""))
+	defer srv.Close()
+	ds := mustDataset(t, n, "bad ids")
+	id := ds.ID.String()
+	digest := protocol.SumDigest([]byte("model")).String()
+	before := indexSnapshot(t, n, ds.ID)
+	checkRefusals(t, srv, []refusal{
+		{"claim subject", "POST", "/v1/claims", `{"subject":"not-an-id","role":"curator","weight":1}`, 400, protocol.Invalid, `subject: parse id: "not-an-id" is not a CID`},
+		{"endorsement subject", "POST", "/v1/endorsements", `{"subject":"bafy-nope","standard":"s"}`, 400, protocol.Invalid, `subject: parse id: "bafy-nope"`},
+		{"dataset parent", "POST", "/v1/datasets", `{"name":"d","license":"MIT","parents":["` + id + `","zzz"],"files":[]}`, 400, protocol.Invalid, `parents: parse id: "zzz"`},
+		{"derivation digest", "POST", "/v1/derivations", `{"digest":"sha256:abc","inputs":["` + id + `"],"activity":"trained-on"}`, 400, protocol.Invalid, `digest: parse digest: "sha256:abc" is not a sha256 digest`},
+		{"derivation input", "POST", "/v1/derivations", `{"digest":"` + digest + `","inputs":["nope"],"activity":"trained-on"}`, 400, protocol.Invalid, `inputs: parse id: "nope"`},
+		{"proposal dataset", "POST", "/v1/gov/propose", `{"action":"dataset-status","dataset":"not an id","status":"delisted","reason":"r"}`, 400, protocol.Invalid, `dataset: parse id: "not an id"`},
+		{"vote proposal", "POST", "/v1/gov/vote", `{"proposal":"nope","vote":"yes"}`, 400, protocol.Invalid, `proposal: parse id: "nope"`},
+		{"no subject", "POST", "/v1/claims", `{"role":"curator","weight":1}`, 400, protocol.Invalid, "missing subject"},
+		{"no digest", "POST", "/v1/derivations", `{"inputs":["` + id + `"],"activity":"trained-on"}`, 400, protocol.Invalid, "missing digest"},
+		{"no proposal", "POST", "/v1/gov/vote", `{"vote":"yes"}`, 400, protocol.Invalid, "missing proposal"},
+	})
 	if after := indexSnapshot(t, n, ds.ID); after != before {
 		t.Errorf("refused requests changed the index:\nbefore %s\nafter  %s", before, after)
 	}
@@ -146,7 +190,7 @@ func TestAPIRefusesBadQueryOptions(t *testing.T) {
 			{"timeout=0s", `timeout="0s": want a positive duration`},
 			{"timeout=-5s", `timeout="-5s": want a positive duration`},
 			{"timeout=5", `timeout="5": want a positive duration`},
-			{"timeout=6m", "timeout=6m0s is above the most a query may take, " + MaxQueryTimeout.String()},
+			{"timeout=6m", "timeout=6m0s is above the most a query may take, " + api.MaxQueryTimeout.String()},
 			{"local=1&timeout=never", `timeout="never"`},
 		} {
 			tests = append(tests, refusal{path + "?" + q.query, "GET", path + "?" + q.query, "", 400, protocol.Invalid, q.want})
@@ -154,7 +198,7 @@ func TestAPIRefusesBadQueryOptions(t *testing.T) {
 	}
 	checkRefusals(t, srv, tests)
 	// The values it takes.
-	for _, q := range []string{"local=", "local=0", "local=false", "local=1", "local=true", "local=1&timeout=1s", "timeout=" + url.QueryEscape(MaxQueryTimeout.String())} {
+	for _, q := range []string{"local=", "local=0", "local=false", "local=1", "local=true", "local=1&timeout=1s", "timeout=" + url.QueryEscape(api.MaxQueryTimeout.String())} {
 		if code, eb := apiCall(t, srv, "GET", "/v1/datasets/"+id+"?"+q, nil); code != http.StatusOK {
 			t.Errorf("GET /v1/datasets/ID?%s: %d %+v", q, code, eb)
 		}
@@ -226,7 +270,7 @@ func TestAPIStoreFailure(t *testing.T) {
 	defer srv.Close()
 	ds := mustDataset(t, n, "before the failure")
 	other := newTestNode(t)
-	fresh, err := other.GetObject(t.Context(), mustDataset(t, other, "after the failure").ID, QueryOptions{Local: true})
+	fresh, err := other.GetObject(t.Context(), mustDataset(t, other, "after the failure").ID, api.QueryOptions{Local: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,21 +323,21 @@ func TestAPIStoreTooLarge(t *testing.T) {
 	n := newTestNode(t)
 	srv := httptest.NewServer(n.Handler(""))
 	defer srv.Close()
-	files := make([]FileEntry, 12000)
+	files := make([]api.FileEntry, 12000)
 	for i := range files {
 		files[i] = fileEntry("file-"+strconv.Itoa(i)+".txt", strconv.Itoa(i))
 	}
-	req, err := json.Marshal(AddDatasetRequest{Name: "too many files for memory", License: "MIT", Files: files})
+	req, err := json.Marshal(api.AddDatasetRequest{Name: "too many files for memory", License: "MIT", Files: files})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The same dataset, signed on a node whose store is on disk.
 	disk := startNetNode(t, filepath.Join(t.TempDir(), "disk"), testGenesis(t, "disk", randomDID(t)), swarmOptions{})
-	ds, err := disk.AddDataset(t.Context(), AddDatasetRequest{Name: "too many files for memory", License: "MIT", Files: files})
+	ds, err := disk.AddDataset(t.Context(), api.AddDatasetRequest{Name: "too many files for memory", License: "MIT", Files: files})
 	if err != nil {
 		t.Fatal(err)
 	}
-	env, err := disk.GetObject(t.Context(), ds.ID, QueryOptions{Local: true})
+	env, err := disk.GetObject(t.Context(), ds.ID, api.QueryOptions{Local: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -336,8 +380,8 @@ func TestDaemonRefusesSecondOnRepo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again.base != first.base {
-		t.Errorf("the api file names %s after the refused start, want the first daemon's %s", again.base, first.base)
+	if again.Addr() != first.Addr() {
+		t.Errorf("the api file names %s after the refused start, want the first daemon's %s", again.Addr(), first.Addr())
 	}
 	if _, err := again.ID(t.Context()); err != nil {
 		t.Errorf("the first daemon after the refused start: %v", err)
@@ -363,6 +407,6 @@ func TestDaemonAPIPortInUse(t *testing.T) {
 		t.Fatalf("a daemon on a taken API port: %v, want a message naming %s and why", err, addr)
 	}
 	if c, err := NewClient(dir); err == nil {
-		t.Errorf("a client finds a daemon at %s after the failed start", c.base)
+		t.Errorf("a client finds a daemon at %s after the failed start", c.Addr())
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/protocol"
 )
 
@@ -134,6 +135,6 @@ func refuse(w http.ResponseWriter, code int, kind protocol.Kind, msg string) {
 	w.Header().Set("Connection", "close")
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
-	json.NewEncoder(w).Encode(ErrorBody{Error: msg, Kind: kind.String()})
+	json.NewEncoder(w).Encode(api.ErrorBody{Error: msg, Kind: kind.String()})
 	http.NewResponseController(w).SetReadDeadline(aLongTimeAgo)
 }

@@ -6,13 +6,14 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/protocol"
 )
 
 // apiTimeouts bounds how long a connection to the API may hold the daemon
 // (SPEC §6.2). An ordinary request has Read to arrive whole and Write to be
 // answered; the routes that rightly take longer lift their own deadlines:
-// a read that searches the network (up to MaxQueryTimeout) and a bulk
+// a read that searches the network (up to api.MaxQueryTimeout) and a bulk
 // upload (up to 1 GiB), whose body must keep arriving at MinBodyRate.
 type apiTimeouts struct {
 	ReadHeader  time.Duration // the request line and headers
@@ -56,10 +57,10 @@ func newAPIServer(h http.Handler, t apiTimeouts) *http.Server {
 // as long as q lets it, plus the margin to answer. The read deadline
 // matters too: the server watches the idle connection for the client going
 // away, and that watch ending at ReadTimeout would cancel the search.
-func (t apiTimeouts) allowSearch(w http.ResponseWriter, q QueryOptions) {
+func (t apiTimeouts) allowSearch(w http.ResponseWriter, q api.QueryOptions) {
 	d := q.Timeout
 	if d == 0 {
-		d = DefaultQueryTimeout
+		d = api.DefaultQueryTimeout
 	}
 	if q.Local {
 		return

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/node/p2p"
 	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
@@ -20,11 +21,11 @@ func floodDatasets(t *testing.T, n *netNode, prefix string, count, files int) []
 	dir := strings.Repeat("deeply/nested/", 70)
 	ids := make([]protocol.ID, count)
 	for i := range ids {
-		entries := make([]FileEntry, files)
+		entries := make([]api.FileEntry, files)
 		for j := range entries {
 			entries[j] = fileEntry(fmt.Sprintf("%spart-%05d.bin", dir, j), fmt.Sprintf("%s %d %d", prefix, i, j))
 		}
-		p, err := n.AddDataset(t.Context(), AddDatasetRequest{Name: fmt.Sprintf("%s %d", prefix, i), License: "CC0-1.0", Files: entries})
+		p, err := n.AddDataset(t.Context(), api.AddDatasetRequest{Name: fmt.Sprintf("%s %d", prefix, i), License: "CC0-1.0", Files: entries})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -159,11 +160,11 @@ func TestStorageBudgetAttack(t *testing.T) {
 		t.Fatalf("only %d datasets dropped", len(dropped))
 	}
 	waitAnnounced(t, attacker)
-	got, err := victim.Dataset(t.Context(), dropped[0], QueryOptions{Timeout: 10 * time.Second})
+	got, err := victim.Dataset(t.Context(), dropped[0], api.QueryOptions{Timeout: 10 * time.Second})
 	if err != nil || got.ID != dropped[0] {
 		t.Fatalf("dataset show of a dataset over the budget: %v", err)
 	}
-	att, err := victim.Attribution(t.Context(), dropped[1], QueryOptions{Timeout: 10 * time.Second})
+	att, err := victim.Attribution(t.Context(), dropped[1], api.QueryOptions{Timeout: 10 * time.Second})
 	if err != nil || att.Kind != "dataset" || att.Publisher != attackerDID {
 		t.Fatalf("attribution of a dataset over the budget: %+v, %v", att, err)
 	}

@@ -2,6 +2,7 @@ package node
 
 import (
 	"fmt"
+	"github.com/commons-p2p/commons/node/api"
 	"testing"
 	"time"
 
@@ -44,11 +45,11 @@ func measureFlood(t *testing.T, storage repo.Storage, flood, files int) {
 	start := time.Now()
 	var envBytes int64
 	for i := range flood {
-		entries := make([]FileEntry, files)
+		entries := make([]api.FileEntry, files)
 		for j := range entries {
 			entries[j] = fileEntry(fmt.Sprintf("shard-%03d/part-%05d.bin", i, j), fmt.Sprintf("flood %d %d", i, j))
 		}
-		p, err := attacker.AddDataset(t.Context(), AddDatasetRequest{Name: fmt.Sprint("flood ", i), License: "CC0-1.0", Files: entries})
+		p, err := attacker.AddDataset(t.Context(), api.AddDatasetRequest{Name: fmt.Sprint("flood ", i), License: "CC0-1.0", Files: entries})
 		if err != nil {
 			t.Fatal(err)
 		}

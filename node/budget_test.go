@@ -11,6 +11,7 @@ import (
 
 	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/node/swarm"
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
 )
@@ -169,7 +170,7 @@ func TestAdmitUnasked(t *testing.T) {
 	}
 	defer st.Close()
 	n := New(r, st, nil)
-	if _, err := n.GovPropose(t.Context(), GovProposeRequest{Action: "revoke-key", DID: revoked.DID().String(),
+	if _, err := n.GovPropose(t.Context(), api.GovProposeRequest{Action: "revoke-key", DID: revoked.DID().String(),
 		Effective: time.Now().UTC().Format(time.RFC3339), Reason: "leaked"}); err != nil {
 		t.Fatal(err)
 	}

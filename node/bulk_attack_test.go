@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/commons-p2p/commons/node/api"
 	"io"
 	"runtime"
 	"strings"
@@ -57,7 +58,7 @@ func TestBulkGarbageAnswerBounded(t *testing.T) {
 		bytes.NewReader(append(bytes.Clone(good[1]), '\n')),
 	)
 	results, sum, size := postBulk(t, url, body)
-	want := BulkSummary{Lines: garbage + 2, Stored: 2, Refused: garbage, Undescribed: garbage - MaxBulkDescribed}
+	want := api.BulkSummary{Lines: garbage + 2, Stored: 2, Refused: garbage, Undescribed: garbage - MaxBulkDescribed}
 	if sum != want {
 		t.Errorf("summary %+v, want %+v", sum, want)
 	}
@@ -117,8 +118,8 @@ func TestBulkStreamsResults(t *testing.T) {
 		pw.CloseWithError(err)
 		sent <- err
 	}()
-	var results []BulkResult
-	sum, err := c.PutObjects(context.Background(), pr, func(r BulkResult) error {
+	var results []api.BulkResult
+	sum, err := c.PutObjects(context.Background(), pr, func(r api.BulkResult) error {
 		if len(results) == 0 {
 			close(firstSeen)
 		}
@@ -153,7 +154,7 @@ func TestBulkLongLineRefusedAlone(t *testing.T) {
 	body.WriteString("\"}\n")
 	body.Write(good[1]) // the last line, without a newline
 	results, sum, _ := postBulk(t, url, &body)
-	if sum != (BulkSummary{Lines: 3, Stored: 2, Refused: 1}) {
+	if sum != (api.BulkSummary{Lines: 3, Stored: 2, Refused: 1}) {
 		t.Errorf("summary %+v", sum)
 	}
 	if len(results) != 3 {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"github.com/commons-p2p/commons/node/api"
 	"io"
 	"os"
 	"os/exec"
@@ -104,7 +105,7 @@ func measureBulkRSS(t *testing.T, bin string, size int64, line func(i int) []byt
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { daemon.Process.Kill(); daemon.Wait() })
-	var c *Client
+	var c *api.Client
 	for range 300 {
 		if c, err = NewClient(repo); err == nil {
 			break
@@ -118,7 +119,7 @@ func measureBulkRSS(t *testing.T, bin string, size int64, line func(i int) []byt
 	body := &lineBody{line: line, left: size}
 	start := time.Now()
 	results := 0
-	sum, err := c.PutObjects(context.Background(), body, func(BulkResult) error { results++; return nil })
+	sum, err := c.PutObjects(context.Background(), body, func(api.BulkResult) error { results++; return nil })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,53 +1,27 @@
 package node
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"io/fs"
 	"net"
-	"net/http"
-	"net/url"
-	"strings"
-	"syscall"
 	"time"
 
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
-	"github.com/commons-p2p/commons/store"
 )
-
-// Client speaks the daemon's HTTP API (/v1/...) for the CLI. It finds the
-// daemon through the repo directory: DIR/api holds the address, and
-// DIR/api.token, when present, the bearer token. Errors from the daemon
-// come back as *protocol.Error with the kind the daemon gave them, so
-// callers use protocol.KindOf and errors.Is as they would in process.
-//
-// A call is bounded by its context alone: the HTTP client has no timeout of
-// its own, because a read that searches the network may rightly take as
-// long as the QueryOptions.Timeout it asks for, up to MaxQueryTimeout.
-type Client struct {
-	repo  string
-	base  string // http://ADDR
-	token string
-	http  *http.Client
-}
 
 // clientProbeTimeout bounds the connection attempt NewClient makes to tell a
 // running daemon from a stale DIR/api left by one that was killed.
 const clientProbeTimeout = 2 * time.Second
 
-// clientMaxErrorBody bounds how much of an error response is read.
-const clientMaxErrorBody = 1 << 20
-
-// NewClient returns a client of the daemon serving the repo in repoDir. When
-// no daemon serves it (DIR/api is absent, or nothing answers at the address
-// it names) the error is one line naming the repo and the command that
-// starts a daemon, of kind protocol.NotFound.
-func NewClient(repoDir string) (*Client, error) {
+// NewClient returns a client of the daemon serving the repo in repoDir: the
+// repo's api file holds the address, and its api.token file, when present,
+// the bearer token. When no daemon serves it (DIR/api is absent, or nothing
+// answers at the address it names) the error is one line naming the repo
+// and the command that starts a daemon, of kind protocol.NotFound; a call
+// that finds the daemon gone says the same.
+func NewClient(repoDir string) (*api.Client, error) {
 	addr, err := repo.ReadAPIAddr(repoDir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, noDaemon(repoDir)
@@ -55,19 +29,15 @@ func NewClient(repoDir string) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{
-		repo: repoDir,
-		base: "http://" + addr,
-		http: &http.Client{Transport: &http.Transport{
-			Proxy:               nil, // the API is local; never send it through a proxy
-			DialContext:         (&net.Dialer{Timeout: 10 * time.Second}).DialContext,
-			MaxIdleConnsPerHost: 4,
-			IdleConnTimeout:     30 * time.Second,
-		}},
-	}
-	if c.token, err = repo.ReadAPIToken(repoDir); err != nil {
+	token, err := repo.ReadAPIToken(repoDir)
+	if err != nil {
 		return nil, err
 	}
+	c, err := api.NewClient(addr, token)
+	if err != nil {
+		return nil, err
+	}
+	c.NotRunning = noDaemon(repoDir)
 	conn, err := net.DialTimeout("tcp", addr, clientProbeTimeout)
 	if err != nil {
 		return nil, noDaemon(repoDir)
@@ -78,365 +48,4 @@ func NewClient(repoDir string) (*Client, error) {
 
 func noDaemon(repoDir string) error {
 	return protocol.E("", protocol.NotFound, "no commons daemon is running for repo %s (start one with: commons daemon --repo %s)", repoDir, repoDir)
-}
-
-// ID returns the daemon's identity.
-func (c *Client) ID(ctx context.Context) (IDInfo, error) {
-	var out IDInfo
-	return out, c.call(ctx, "GET", "/v1/id", nil, &out)
-}
-
-// Keys lists the keystore, the node key first.
-func (c *Client) Keys(ctx context.Context) ([]KeyInfo, error) {
-	var out []KeyInfo
-	return out, c.call(ctx, "GET", "/v1/keys", nil, &out)
-}
-
-// NewKey creates a named key.
-func (c *Client) NewKey(ctx context.Context, name string) (KeyInfo, error) {
-	var out KeyInfo
-	return out, c.call(ctx, "POST", "/v1/keys", NewKeyRequest{Name: name}, &out)
-}
-
-// AddDataset signs and stores a dataset record.
-func (c *Client) AddDataset(ctx context.Context, req AddDatasetRequest) (Published, error) {
-	var out Published
-	return out, c.call(ctx, "POST", "/v1/datasets", req, &out)
-}
-
-// Datasets lists the datasets the daemon holds.
-func (c *Client) Datasets(ctx context.Context) ([]DatasetSummary, error) {
-	var out []DatasetSummary
-	return out, c.call(ctx, "GET", "/v1/datasets", nil, &out)
-}
-
-// Dataset returns one dataset record.
-func (c *Client) Dataset(ctx context.Context, id protocol.ID, opts QueryOptions) (DatasetView, error) {
-	var out DatasetView
-	return out, c.call(ctx, "GET", "/v1/datasets/"+id.String()+clientQuery(opts), nil, &out)
-}
-
-// AddClaim signs and stores an attribution claim.
-func (c *Client) AddClaim(ctx context.Context, req AddClaimRequest) (Published, error) {
-	var out Published
-	return out, c.call(ctx, "POST", "/v1/claims", req, &out)
-}
-
-// Revoke withdraws the claim id.
-func (c *Client) Revoke(ctx context.Context, id protocol.ID, req RevokeRequest) (Published, error) {
-	var out Published
-	return out, c.call(ctx, "POST", "/v1/claims/"+id.String()+"/revoke", req, &out)
-}
-
-// Cosign adds a signature to the object id; its ID does not change.
-func (c *Client) Cosign(ctx context.Context, id protocol.ID, req CosignRequest) (Published, error) {
-	var out Published
-	return out, c.call(ctx, "POST", "/v1/objects/"+id.String()+"/cosign", req, &out)
-}
-
-// Endorse signs and stores an endorsement.
-func (c *Client) Endorse(ctx context.Context, req EndorseRequest) (Published, error) {
-	var out Published
-	return out, c.call(ctx, "POST", "/v1/endorsements", req, &out)
-}
-
-// Derive signs and stores a derivation.
-func (c *Client) Derive(ctx context.Context, req DeriveRequest) (Published, error) {
-	var out Published
-	return out, c.call(ctx, "POST", "/v1/derivations", req, &out)
-}
-
-// Attribution returns who contributed to id, at what trust, and its lineage.
-func (c *Client) Attribution(ctx context.Context, id protocol.ID, opts QueryOptions) (*store.Attribution, error) {
-	var w clientAttribution
-	if err := c.call(ctx, "GET", "/v1/attribution/"+id.String()+clientQuery(opts), nil, &w); err != nil {
-		return nil, err
-	}
-	return w.attribution()
-}
-
-// Locate returns the datasets that hold a file with digest d.
-func (c *Client) Locate(ctx context.Context, d protocol.Digest, opts QueryOptions) (LocateResult, error) {
-	var out LocateResult
-	return out, c.call(ctx, "GET", "/v1/locate/"+d.Hex()+clientQuery(opts), nil, &out)
-}
-
-// GetObject returns the envelope of id as stored, byte for byte.
-func (c *Client) GetObject(ctx context.Context, id protocol.ID, opts QueryOptions) ([]byte, error) {
-	var out []byte
-	return out, c.call(ctx, "GET", "/v1/objects/"+id.String()+clientQuery(opts), nil, &out)
-}
-
-// clientQuery spells opts as the URL query of a read ("?local=1",
-// "?timeout=5s"), or "" when opts is zero so that the daemon's defaults
-// apply.
-func clientQuery(opts QueryOptions) string {
-	q := url.Values{}
-	if opts.Local {
-		q.Set("local", "1")
-	}
-	if opts.Timeout != 0 {
-		q.Set("timeout", opts.Timeout.String())
-	}
-	if len(q) == 0 {
-		return ""
-	}
-	return "?" + q.Encode()
-}
-
-// Connect asks the daemon to connect to the peer at addr, a multiaddr
-// ending in /p2p/PEER, and returns the peer once connected.
-func (c *Client) Connect(ctx context.Context, addr string) (PeerInfo, error) {
-	var out PeerInfo
-	return out, c.call(ctx, "POST", "/v1/swarm/connect", ConnectRequest{Addr: addr}, &out)
-}
-
-// Peers lists the peers the daemon is connected to.
-func (c *Client) Peers(ctx context.Context) ([]PeerInfo, error) {
-	var out []PeerInfo
-	return out, c.call(ctx, "GET", "/v1/swarm/peers", nil, &out)
-}
-
-// GovPropose signs and publishes a governance proposal. A signer that is not
-// a current steward is refused with an error of kind protocol.Forbidden, and
-// nothing is published.
-func (c *Client) GovPropose(ctx context.Context, req GovProposeRequest) (GovPublished, error) {
-	var out GovPublished
-	return out, c.call(ctx, "POST", "/v1/gov/propose", req, &out)
-}
-
-// GovVote signs and publishes a vote on an open proposal. Errors: Forbidden
-// (not a steward), NotFound (unknown proposal), Invalid (closed proposal),
-// Exists (the signer has voted on it already).
-func (c *Client) GovVote(ctx context.Context, req GovVoteRequest) (GovPublished, error) {
-	var out GovPublished
-	return out, c.call(ctx, "POST", "/v1/gov/vote", req, &out)
-}
-
-// GovState returns the governance state as the daemon folded it, as JSON.
-func (c *Client) GovState(ctx context.Context) (json.RawMessage, error) {
-	var out json.RawMessage
-	return out, c.call(ctx, "GET", "/v1/gov/state", nil, &out)
-}
-
-// GovLog returns the governance updates in the order the fold applies them,
-// as a JSON array.
-func (c *Client) GovLog(ctx context.Context) (json.RawMessage, error) {
-	var out json.RawMessage
-	return out, c.call(ctx, "GET", "/v1/gov/log", nil, &out)
-}
-
-// PutObject hands the daemon one envelope signed elsewhere; the daemon
-// verifies it before it stores anything.
-func (c *Client) PutObject(ctx context.Context, raw []byte) (PutResult, error) {
-	var out PutResult
-	return out, c.call(ctx, "POST", "/v1/objects", json.RawMessage(raw), &out)
-}
-
-// PutObjects sends body, envelopes one per line, to the bulk route and
-// calls each with every result as the daemon streams it back, while body is
-// still being sent. Refused lines past MaxBulkDescribed come only as counts
-// in the summary. An error of each stops the upload. A summary whose Error
-// is set says why the daemon stopped before the end of body.
-func (c *Client) PutObjects(ctx context.Context, body io.Reader, each func(BulkResult) error) (BulkSummary, error) {
-	const op = "POST /v1/objects/bulk"
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, "POST", c.base+"/v1/objects/bulk", body)
-	if err != nil {
-		return BulkSummary{}, fmt.Errorf("%s: %w", op, err)
-	}
-	req.Header.Set("Content-Type", "application/x-ndjson")
-	req.Header.Set("Accept", "application/x-ndjson")
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		if ctx.Err() != nil {
-			return BulkSummary{}, fmt.Errorf("%s: %w", op, ctx.Err())
-		}
-		if errors.Is(err, syscall.ECONNREFUSED) {
-			return BulkSummary{}, noDaemon(c.repo)
-		}
-		return BulkSummary{}, protocol.E(op, protocol.Transient, "daemon at %s: %v", strings.TrimPrefix(c.base, "http://"), err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return BulkSummary{}, clientError(op, resp)
-	}
-	dec := json.NewDecoder(resp.Body)
-	for {
-		var line BulkLine
-		if err := dec.Decode(&line); err != nil {
-			if err == io.EOF {
-				err = io.ErrUnexpectedEOF
-			}
-			return BulkSummary{}, protocol.E(op, protocol.Transient, "the answer ended without its summary: %v", err)
-		}
-		if line.Summary != nil {
-			return *line.Summary, nil
-		}
-		if err := each(line.BulkResult); err != nil {
-			return BulkSummary{}, err
-		}
-	}
-}
-
-// call sends in (JSON, or raw bytes as a json.RawMessage) and decodes the
-// response into out; a *[]byte out receives the body as is.
-func (c *Client) call(ctx context.Context, method, path string, in, out any) error {
-	op := method + " " + path
-	var body io.Reader
-	if raw, ok := in.(json.RawMessage); ok {
-		body = bytes.NewReader(raw)
-	} else if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return protocol.E(op, protocol.Invalid, "encode request: %v", err)
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
-	if err != nil {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Accept", "application/json")
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		if ctx.Err() != nil {
-			return fmt.Errorf("%s: %w", op, ctx.Err())
-		}
-		if errors.Is(err, syscall.ECONNREFUSED) {
-			return noDaemon(c.repo)
-		}
-		return protocol.E(op, protocol.Transient, "daemon at %s: %v", strings.TrimPrefix(c.base, "http://"), err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return clientError(op, resp)
-	}
-	if raw, ok := out.(*[]byte); ok {
-		*raw, err = io.ReadAll(resp.Body)
-		if err != nil {
-			return protocol.E(op, protocol.Transient, "read response: %v", err)
-		}
-		return nil
-	}
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-		return protocol.E(op, protocol.Other, "decode response: %v", err)
-	}
-	return nil
-}
-
-// clientError turns an error response into a *protocol.Error carrying the
-// daemon's message and kind. A body that is not an ErrorBody (a proxy's
-// page, a panic) is quoted and its kind guessed from the status.
-func clientError(op string, resp *http.Response) error {
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, clientMaxErrorBody))
-	var eb ErrorBody
-	if err := json.Unmarshal(b, &eb); err == nil && eb.Error != "" {
-		return &protocol.Error{Kind: clientKind(eb.Kind, resp.StatusCode), Err: errors.New(eb.Error)}
-	}
-	text := strings.TrimSpace(string(b))
-	if len(text) > 200 {
-		text = text[:200] + "…"
-	}
-	if text == "" {
-		text = http.StatusText(resp.StatusCode)
-	}
-	return protocol.E(op, clientKind("", resp.StatusCode), "HTTP %d: %s", resp.StatusCode, text)
-}
-
-// clientKind maps a kind name from ErrorBody back to its protocol.Kind, or,
-// when the name is unknown, guesses one from the HTTP status.
-func clientKind(name string, status int) protocol.Kind {
-	for k := protocol.Kind(0); !strings.HasPrefix(k.String(), "kind("); k++ {
-		if name != "" && k.String() == name {
-			return k
-		}
-	}
-	switch status {
-	case http.StatusBadRequest, http.StatusUnprocessableEntity:
-		return protocol.Invalid
-	case http.StatusNotFound:
-		return protocol.NotFound
-	case http.StatusConflict:
-		return protocol.Exists
-	case http.StatusUnauthorized, http.StatusForbidden:
-		return protocol.Forbidden
-	case http.StatusRequestEntityTooLarge:
-		return protocol.TooLarge
-	case http.StatusInsufficientStorage:
-		return protocol.NoSpace
-	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return protocol.Transient
-	}
-	return protocol.Other
-}
-
-// protocol.Trust writes itself as its name but does not read names back, so
-// the attribution is decoded through these shadows: the outer "trust" field
-// hides the embedded one, and the name is mapped back here.
-type clientContributor struct {
-	store.Contributor
-	Trust string `json:"trust"`
-}
-
-type clientAncestor struct {
-	store.Ancestor
-	Contributors []clientContributor `json:"contributors"`
-}
-
-type clientAttribution struct {
-	store.Attribution
-	Contributors []clientContributor `json:"contributors"`
-	Lineage      []clientAncestor    `json:"lineage"`
-}
-
-func (w *clientAttribution) attribution() (*store.Attribution, error) {
-	a := w.Attribution
-	var err error
-	if a.Contributors, err = clientContributors(w.Contributors); err != nil {
-		return nil, err
-	}
-	a.Lineage = make([]store.Ancestor, len(w.Lineage))
-	for i, wa := range w.Lineage {
-		a.Lineage[i] = wa.Ancestor
-		if a.Lineage[i].Contributors, err = clientContributors(wa.Contributors); err != nil {
-			return nil, err
-		}
-	}
-	if a.Endorsements == nil {
-		a.Endorsements = []store.EndorsementView{}
-	}
-	return &a, nil
-}
-
-func clientContributors(ws []clientContributor) ([]store.Contributor, error) {
-	out := make([]store.Contributor, len(ws))
-	for i, wc := range ws {
-		out[i] = wc.Contributor
-		t, ok := clientTrust(wc.Trust)
-		if !ok {
-			return nil, protocol.E("decode attribution", protocol.Invalid, "claim %s: unknown trust level %q", wc.Claim, wc.Trust)
-		}
-		out[i].Trust = t
-	}
-	return out, nil
-}
-
-func clientTrust(name string) (protocol.Trust, bool) {
-	for t := protocol.Trust(0); t.String() != "unknown"; t++ {
-		if t.String() == name {
-			return t, true
-		}
-	}
-	return 0, false
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/commons-p2p/commons/node/repo"
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
 	"github.com/commons-p2p/commons/store/storetest"
@@ -45,7 +46,7 @@ func (d *diskNode) close(t *testing.T) {
 // and the body.
 func (d *diskNode) addDataset(t *testing.T, name string, files int) (int, []byte) {
 	t.Helper()
-	req := AddDatasetRequest{Name: name, License: "CC-BY-4.0"}
+	req := api.AddDatasetRequest{Name: name, License: "CC-BY-4.0"}
 	for i := range files {
 		req.Files = append(req.Files, fileEntry(fmt.Sprintf("%s/part-%05d.csv", name, i), fmt.Sprintf("%s %d", name, i)))
 	}
@@ -76,7 +77,7 @@ func (d *diskNode) get(t *testing.T, id protocol.ID) int {
 // and a message that says "disk full" with the store's filesystem.
 func wantDiskFull(t *testing.T, code int, body []byte, dir string) {
 	t.Helper()
-	var eb ErrorBody
+	var eb api.ErrorBody
 	if err := json.Unmarshal(body, &eb); err != nil || code != http.StatusInsufficientStorage || eb.Kind != protocol.NoSpace.String() {
 		t.Fatalf("write on a full disk: status %d, body %s; want 507 and kind %q", code, body, protocol.NoSpace)
 	}
@@ -114,7 +115,7 @@ func TestFullDisk(t *testing.T) {
 		code, body := d.addDataset(t, fmt.Sprintf("fill-%03d", i), 2000)
 		switch code {
 		case http.StatusOK, http.StatusCreated:
-			var p Published
+			var p api.Published
 			if err := json.Unmarshal(body, &p); err != nil {
 				t.Fatal(err)
 			}
@@ -142,7 +143,7 @@ func TestFullDisk(t *testing.T) {
 	if code != http.StatusOK && code != http.StatusCreated {
 		t.Fatalf("write once space is freed: status %d, body %s", code, body)
 	}
-	var p Published
+	var p api.Published
 	json.Unmarshal(body, &p)
 	acked = append(acked, p.ID)
 	d.close(t)
@@ -165,7 +166,7 @@ func TestFullDisk(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var eb ErrorBody
+	var eb api.ErrorBody
 	json.NewDecoder(resp.Body).Decode(&eb)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusInsufficientStorage || eb.Kind != protocol.NoSpace.String() || !strings.Contains(eb.Error, "disk full") {

@@ -9,6 +9,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/node/p2p"
 	"github.com/commons-p2p/commons/protocol"
 )
@@ -88,7 +89,7 @@ func TestGossipRevocationsTheStoreRefuses(t *testing.T) {
 	victim := nodes[0]
 	waitMesh(t, nodes)
 	ds := mustDataset(t, victim.Node, "target")
-	claim, err := victim.AddClaim(t.Context(), AddClaimRequest{Subject: ds.ID.String(), Role: "author", Weight: 0.5})
+	claim, err := victim.AddClaim(t.Context(), api.AddClaimRequest{Subject: ds.ID, Role: "author", Weight: 0.5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +129,7 @@ func TestGossipRevocationsTheStoreRefuses(t *testing.T) {
 	// An honest revocation still goes through. It goes after the refused
 	// ones on the victim's streams to its neighbours, so once it has
 	// arrived, a refused one passed on would have arrived before it.
-	rev, err := victim.Revoke(t.Context(), claim.ID, RevokeRequest{Reason: "withdrawn"})
+	rev, err := victim.Revoke(t.Context(), claim.ID, api.RevokeRequest{Reason: "withdrawn"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/peer"
 
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/protocol/gov"
 )
@@ -192,11 +193,11 @@ var errNoGovernance = protocol.E("governance", protocol.NotFound, "the repo belo
 // GovPropose signs a proposal with the key req.As names, folds it and
 // publishes it. It refuses, publishing nothing, when that key is not a
 // current steward or the proposal is void against the current state.
-func (n *Node) GovPropose(_ context.Context, req GovProposeRequest) (GovPublished, error) {
+func (n *Node) GovPropose(_ context.Context, req api.GovProposeRequest) (api.GovPublished, error) {
 	const op = "propose"
 	p, err := n.proposalOf(req)
 	if err != nil {
-		return GovPublished{}, err
+		return api.GovPublished{}, err
 	}
 	return n.govPublish(op, req.As, p, nil)
 }
@@ -204,11 +205,11 @@ func (n *Node) GovPropose(_ context.Context, req GovProposeRequest) (GovPublishe
 // GovVote signs a vote on an open proposal, folds it and publishes it. It
 // refuses, publishing nothing, when the key is not a current steward, the
 // proposal is unknown or closed, or the key has voted on it already.
-func (n *Node) GovVote(ctx context.Context, req GovVoteRequest) (GovPublished, error) {
+func (n *Node) GovVote(ctx context.Context, req api.GovVoteRequest) (api.GovPublished, error) {
 	const op = "vote"
-	id, err := protocol.ParseID(req.Proposal)
-	if err != nil {
-		return GovPublished{}, protocol.E(op, protocol.Invalid, "proposal: %w", err)
+	id := req.Proposal
+	if id.IsZero() {
+		return api.GovPublished{}, protocol.E(op, protocol.Invalid, "missing proposal")
 	}
 	var yes bool
 	switch strings.ToLower(req.Vote) {
@@ -216,7 +217,7 @@ func (n *Node) GovVote(ctx context.Context, req GovVoteRequest) (GovPublished, e
 		yes = true
 	case "no":
 	default:
-		return GovPublished{}, protocol.E(op, protocol.Invalid, "vote %q: want yes or no", req.Vote)
+		return api.GovPublished{}, protocol.E(op, protocol.Invalid, "vote %q: want yes or no", req.Vote)
 	}
 	if n.govState() != nil {
 		if _, ok := n.govState().Proposal(id); !ok {
@@ -265,47 +266,47 @@ func (n *Node) findGovUpdate(ctx context.Context, id protocol.ID) {
 }
 
 // govPublish signs, checks, folds, stores and publishes one update.
-func (n *Node) govPublish(op, as string, p *gov.Proposal, v *gov.Vote) (GovPublished, error) {
+func (n *Node) govPublish(op, as string, p *gov.Proposal, v *gov.Vote) (api.GovPublished, error) {
 	if n.gov == nil {
-		return GovPublished{}, errNoGovernance
+		return api.GovPublished{}, errNoGovernance
 	}
 	key, err := n.repo.Keys.Get(as)
 	if err != nil {
-		return GovPublished{}, err
+		return api.GovPublished{}, err
 	}
 	if err := n.refuseRevoked(op, key.DID()); err != nil {
-		return GovPublished{}, err
+		return api.GovPublished{}, err
 	}
 	gv := n.gov
 	gv.mu.Lock()
 	state := gv.g.State()
 	if !state.IsStewardKey(key.DID()) {
 		gv.mu.Unlock()
-		return GovPublished{}, protocol.E(op, protocol.Forbidden, "%s is not a current steward of this commons; nothing was published", key.DID())
+		return api.GovPublished{}, protocol.E(op, protocol.Forbidden, "%s is not a current steward of this commons; nothing was published", key.DID())
 	}
 	if v != nil {
 		if err := checkVote(state, key.DID(), v); err != nil {
 			gv.mu.Unlock()
-			return GovPublished{}, err
+			return api.GovPublished{}, err
 		}
 	}
 	now := n.created()
 	if p != nil && p.Expires.IsZero() {
-		p.Expires = now.Add(DefaultProposalLife)
+		p.Expires = now.Add(api.DefaultProposalLife)
 	}
 	u, err := gov.NewUpdate(n.repo.Network, key, gv.g.Parents(), now, p, v)
 	gv.mu.Unlock()
 	if err != nil {
-		return GovPublished{}, err
+		return api.GovPublished{}, err
 	}
 	a, err := n.admitGov(u.Encode(), u.ID)
 	if err != nil {
-		return GovPublished{}, err
+		return api.GovPublished{}, err
 	}
 	if _, err := n.addGovUpdate(a, ""); err != nil {
-		return GovPublished{}, err
+		return api.GovPublished{}, err
 	}
-	out := GovPublished{ID: u.ID, Author: key.DID(), StateHash: n.govState().Hash()}
+	out := api.GovPublished{ID: u.ID, Author: key.DID(), StateHash: n.govState().Hash()}
 	if p != nil {
 		out.Kind, out.Proposal = "proposal", u.ID
 	} else {
@@ -346,7 +347,7 @@ func proposalStatus(s *gov.State, id protocol.ID) string {
 }
 
 // proposalOf reads a proposal request.
-func (n *Node) proposalOf(req GovProposeRequest) (*gov.Proposal, error) {
+func (n *Node) proposalOf(req api.GovProposeRequest) (*gov.Proposal, error) {
 	const op = "propose"
 	p := &gov.Proposal{Action: gov.Action(req.Action)}
 	if req.Expires != "" {
@@ -382,7 +383,7 @@ func (n *Node) proposalOf(req GovProposeRequest) (*gov.Proposal, error) {
 		case "reason":
 			p.Reason = req.Reason
 		case "dataset":
-			p.Dataset, err = protocol.ParseID(req.Dataset)
+			p.Dataset = req.Dataset
 		case "status":
 			p.Status = gov.DatasetStatus(req.Status)
 		case "name":

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/commons-p2p/commons/node/repo"
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/protocol/gov"
 )
@@ -70,7 +71,7 @@ func TestGovFutureUpdateCannotFreeze(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			nodes := govSwarm(t, 3, 3, 2, nil)
 			bad, honest := nodes[0], nodes[1:]
-			propose(t, honest[0], GovProposeRequest{Action: "set-param", Name: "before", Value: "1"})
+			propose(t, honest[0], api.GovProposeRequest{Action: "set-param", Name: "before", Value: "1"})
 			sameState(t, nodes)
 			hash := honest[0].govState().Hash()
 
@@ -95,7 +96,7 @@ func TestGovFutureUpdateCannotFreeze(t *testing.T) {
 				}
 			}
 
-			p := propose(t, honest[0], GovProposeRequest{Action: "remove-steward", DID: bad.repo.NodeKey.DID().String()})
+			p := propose(t, honest[0], api.GovProposeRequest{Action: "remove-steward", DID: bad.repo.NodeKey.DID().String()})
 			if p.Status != string(gov.ProposalOpen) {
 				t.Fatalf("the proposal to remove the steward is %s at birth, want open", p.Status)
 			}

@@ -2,6 +2,7 @@ package node
 
 import (
 	"fmt"
+	"github.com/commons-p2p/commons/node/api"
 	"os"
 	"slices"
 	"testing"
@@ -24,7 +25,7 @@ func TestGovMeasureVote(t *testing.T) {
 	nodes := govSwarmWith(t, 20, 3, 2, nil, swarmOptions{gossip: true, defaults: true})
 	var took []time.Duration
 	for i := range 100 {
-		p := propose(t, nodes[i%3], GovProposeRequest{Action: "set-param", Name: "round", Value: fmt.Sprint(i)})
+		p := propose(t, nodes[i%3], api.GovProposeRequest{Action: "set-param", Name: "round", Value: fmt.Sprint(i)})
 		voter := nodes[(i+1)%3]
 		waitFor(t, "the proposal reaches the voter", func() bool { _, ok := voter.govState().Proposal(p.ID); return ok })
 		start := time.Now()
@@ -57,10 +58,10 @@ func TestGovMeasureHeal(t *testing.T) {
 		part.splitBy(nodes, func(i int) int { return i % 2 }) // stewards 0, 2 | 1, 3
 		time.Sleep(2 * time.Second)
 		for i := range 5 {
-			a := propose(t, nodes[0], GovProposeRequest{Action: "set-param", Name: fmt.Sprint("left", i), Value: "v"})
+			a := propose(t, nodes[0], api.GovProposeRequest{Action: "set-param", Name: fmt.Sprint("left", i), Value: "v"})
 			waitFor(t, "left", func() bool { _, ok := nodes[2].govState().Proposal(a.ID); return ok })
 			vote(t, nodes[2], a.ID, true)
-			propose(t, nodes[1], GovProposeRequest{Action: "set-param", Name: fmt.Sprint("right", i), Value: "v"})
+			propose(t, nodes[1], api.GovProposeRequest{Action: "set-param", Name: fmt.Sprint("right", i), Value: "v"})
 		}
 		var left, right []*netNode
 		for i, n := range nodes {

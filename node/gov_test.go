@@ -15,6 +15,7 @@ import (
 	ma "github.com/multiformats/go-multiaddr"
 
 	"github.com/commons-p2p/commons/node/repo"
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/protocol/gov"
 )
@@ -159,7 +160,7 @@ func sameState(t *testing.T, nodes []*netNode) string {
 	return want
 }
 
-func propose(t *testing.T, n *netNode, req GovProposeRequest) GovPublished {
+func propose(t *testing.T, n *netNode, req api.GovProposeRequest) api.GovPublished {
 	t.Helper()
 	p, err := n.GovPropose(t.Context(), req)
 	if err != nil {
@@ -168,13 +169,13 @@ func propose(t *testing.T, n *netNode, req GovProposeRequest) GovPublished {
 	return p
 }
 
-func vote(t *testing.T, n *netNode, proposal protocol.ID, yes bool) GovPublished {
+func vote(t *testing.T, n *netNode, proposal protocol.ID, yes bool) api.GovPublished {
 	t.Helper()
 	v := "no"
 	if yes {
 		v = "yes"
 	}
-	p, err := n.GovVote(t.Context(), GovVoteRequest{Proposal: proposal.String(), Vote: v})
+	p, err := n.GovVote(t.Context(), api.GovVoteRequest{Proposal: proposal, Vote: v})
 	if err != nil {
 		t.Fatalf("vote: %v", err)
 	}
@@ -191,14 +192,14 @@ func TestGovCommonsOfOne(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := n.govState()
-	_, err := n.GovPropose(t.Context(), GovProposeRequest{Action: "set-param", Name: "x", Value: "1", As: "alice"})
+	_, err := n.GovPropose(t.Context(), api.GovProposeRequest{Action: "set-param", Name: "x", Value: "1", As: "alice"})
 	if !protocol.IsKind(err, protocol.Forbidden) || !strings.Contains(err.Error(), "not a current steward") {
 		t.Fatalf("a non-steward's proposal: %v", err)
 	}
 	if n.govState().Hash() != before.Hash() || n.govState().Updates() != 0 {
 		t.Fatal("a refused proposal changed the state")
 	}
-	p := propose(t, n, GovProposeRequest{Action: "add-steward", DID: "alice"})
+	p := propose(t, n, api.GovProposeRequest{Action: "add-steward", DID: "alice"})
 	if p.Status != "passed" || p.Kind != "proposal" {
 		t.Fatalf("the only steward's proposal: %+v", p)
 	}
@@ -206,23 +207,27 @@ func TestGovCommonsOfOne(t *testing.T) {
 	if !n.govState().IsSteward(alice.DID()) {
 		t.Fatal("alice is not a steward after the proposal passed")
 	}
-	if _, err := n.GovVote(t.Context(), GovVoteRequest{Proposal: p.ID.String(), Vote: "yes"}); !protocol.IsKind(err, protocol.Invalid) {
+	if _, err := n.GovVote(t.Context(), api.GovVoteRequest{Proposal: p.ID, Vote: "yes"}); !protocol.IsKind(err, protocol.Invalid) {
 		t.Errorf("a vote on a passed proposal: %v", err)
 	}
 	ghost := protocol.ObjectID([]byte("no such proposal"))
-	if _, err := n.GovVote(t.Context(), GovVoteRequest{Proposal: ghost.String(), Vote: "yes"}); !protocol.IsKind(err, protocol.NotFound) {
+	if _, err := n.GovVote(t.Context(), api.GovVoteRequest{Proposal: ghost, Vote: "yes"}); !protocol.IsKind(err, protocol.NotFound) {
 		t.Errorf("a vote on an unknown proposal: %v", err)
 	}
-	for _, bad := range []GovProposeRequest{
+	for _, bad := range []api.GovProposeRequest{
 		{Action: "crown-king", DID: "alice"},
 		{Action: "add-steward"},
 		{Action: "revoke-key", DID: "alice", Effective: "yesterday", Reason: "r"},
 		{Action: "set-param", Name: "x", Value: "1", Expires: "-1h"},
-		{Action: "dataset-status", Dataset: "not an id", Status: "delisted", Reason: "r"},
+		{Action: "dataset-status", Status: "delisted", Reason: "r"},
 	} {
 		if _, err := n.GovPropose(t.Context(), bad); !protocol.IsKind(err, protocol.Invalid) {
 			t.Errorf("%+v: err %v, want invalid", bad, err)
 		}
+	}
+	// An ID that is not one never reaches the node: the request is refused.
+	if err := postRaw(t, n.Node, "/v1/gov/propose", `{"action":"dataset-status","dataset":"not an id","status":"delisted","reason":"r"}`); !protocol.IsKind(err, protocol.Invalid) {
+		t.Errorf("a dataset that is not an ID: err %v, want invalid", err)
 	}
 	// The log has what was applied, and the state survives a restart.
 	log, err := n.GovLog(t.Context())
@@ -243,7 +248,7 @@ func TestGovCommonsOfOne(t *testing.T) {
 func TestGovSwarm(t *testing.T) {
 	nodes := govSwarm(t, 4, 3, 2, nil)
 	newcomer := nodes[3].repo.NodeKey.DID()
-	p := propose(t, nodes[0], GovProposeRequest{Action: "add-steward", DID: newcomer.String()})
+	p := propose(t, nodes[0], api.GovProposeRequest{Action: "add-steward", DID: newcomer.String()})
 	if p.Status != "open" {
 		t.Fatalf("one yes of a threshold of 2: %+v", p)
 	}
@@ -263,7 +268,7 @@ func TestGovSwarm(t *testing.T) {
 	// Dataset status and a revoked key, decided by two stewards.
 	ds := mustDataset(t, nodes[2].Node, "disputed archive")
 	waitFor(t, "the dataset reaches node 0", func() bool { ok, _ := nodes[0].store.Has(ds.ID); return ok })
-	status := propose(t, nodes[0], GovProposeRequest{Action: "dataset-status", Dataset: ds.ID.String(), Status: "delisted", Reason: "rights unclear"})
+	status := propose(t, nodes[0], api.GovProposeRequest{Action: "dataset-status", Dataset: ds.ID, Status: "delisted", Reason: "rights unclear"})
 	waitFor(t, "the status proposal reaches node 3", func() bool { _, ok := nodes[3].govState().Proposal(status.ID); return ok })
 	vote(t, nodes[3], status.ID, true)
 
@@ -271,7 +276,7 @@ func TestGovSwarm(t *testing.T) {
 	// time from which the stewards then revoke it.
 	thief := mustKey(t)
 	effective := nodes[0].created().Add(-time.Hour)
-	revoke := propose(t, nodes[0], GovProposeRequest{Action: "revoke-key", DID: thief.DID().String(), Effective: effective.Format(time.RFC3339), Reason: "key leaked"})
+	revoke := propose(t, nodes[0], api.GovProposeRequest{Action: "revoke-key", DID: thief.DID().String(), Effective: effective.Format(time.RFC3339), Reason: "key leaked"})
 	waitFor(t, "the revocation reaches node 1", func() bool { _, ok := nodes[1].govState().Proposal(revoke.ID); return ok })
 	vote(t, nodes[1], revoke.ID, true)
 	sameState(t, nodes)
@@ -289,7 +294,7 @@ func TestGovSwarm(t *testing.T) {
 	}
 	for i, n := range nodes {
 		waitFor(t, "the claim reaches every node", func() bool { ok, _ := n.store.Has(claim.ID); return ok })
-		a, err := n.Attribution(t.Context(), ds.ID, QueryOptions{Local: true})
+		a, err := n.Attribution(t.Context(), ds.ID, api.QueryOptions{Local: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -301,7 +306,7 @@ func TestGovSwarm(t *testing.T) {
 				t.Errorf("node %d: the revoked key's claim has trust %s", i, c.Trust)
 			}
 		}
-		view, err := n.Dataset(t.Context(), ds.ID, QueryOptions{Local: true})
+		view, err := n.Dataset(t.Context(), ds.ID, api.QueryOptions{Local: true})
 		if err != nil || view.Standing == nil || view.Standing.Status != "delisted" {
 			t.Errorf("node %d: dataset show standing %+v, %v", i, view.Standing, err)
 		}
@@ -318,8 +323,8 @@ func TestGovPartitionHeals(t *testing.T) {
 	waitFor(t, "the halves are apart", func() bool {
 		return nodes[0].Host().Network().Connectedness(nodes[3].Host().ID()) != network.Connected
 	})
-	a := propose(t, nodes[0], GovProposeRequest{Action: "set-param", Name: "motto", Value: "left"})
-	b := propose(t, nodes[3], GovProposeRequest{Action: "set-param", Name: "motto", Value: "right"})
+	a := propose(t, nodes[0], api.GovProposeRequest{Action: "set-param", Name: "motto", Value: "left"})
+	b := propose(t, nodes[3], api.GovProposeRequest{Action: "set-param", Name: "motto", Value: "right"})
 	waitFor(t, "the left proposal reaches node 1", func() bool { _, ok := nodes[1].govState().Proposal(a.ID); return ok })
 	vote(t, nodes[1], a.ID, true)
 	left := sameState(t, nodes[:3])
@@ -349,7 +354,7 @@ func TestGovCatchUp(t *testing.T) {
 	dir := late.dir
 	late.stop()
 	for i := range 10 {
-		propose(t, nodes[i%2], GovProposeRequest{Action: "set-param", Name: fmt.Sprint("p", i), Value: "v"})
+		propose(t, nodes[i%2], api.GovProposeRequest{Action: "set-param", Name: fmt.Sprint("p", i), Value: "v"})
 	}
 	want := sameState(t, nodes[:2])
 	late = startNetNode(t, dir, nil, swarmOptions{gossip: true}, nodes[0])
@@ -369,7 +374,7 @@ func TestGovCatchUp(t *testing.T) {
 func TestGovHostileUpdates(t *testing.T) {
 	nodes := govSwarm(t, 2, 1, 1, nil)
 	victim := nodes[0]
-	p := propose(t, victim, GovProposeRequest{Action: "set-param", Name: "a", Value: "1"})
+	p := propose(t, victim, api.GovProposeRequest{Action: "set-param", Name: "a", Value: "1"})
 	sameState(t, nodes)
 	hash := victim.govState().Hash()
 
@@ -422,7 +427,7 @@ func TestGovVoteFetchesProposal(t *testing.T) {
 	away := nodes[2]
 	dir := away.dir
 	away.stop()
-	p := propose(t, nodes[0], GovProposeRequest{Action: "set-param", Name: "quorum", Value: "all"})
+	p := propose(t, nodes[0], api.GovProposeRequest{Action: "set-param", Name: "quorum", Value: "all"})
 	waitFor(t, "the proposal reaches node 1", func() bool { _, ok := nodes[1].govState().Proposal(p.ID); return ok })
 	vote(t, nodes[1], p.ID, true)
 	away = startNetNode(t, dir, nil, swarmOptions{gossip: true}, nodes[0])
@@ -473,14 +478,14 @@ func TestGovRetiredKeySignsNothing(t *testing.T) {
 			s.IsStewardKey(heir.DID()), s.IsStewardKey(old.DID()), s.IsSteward(old.DID()))
 	}
 	before := s.Hash()
-	_, err = n.GovPropose(t.Context(), GovProposeRequest{Action: "set-param", Name: "x", Value: "1"})
+	_, err = n.GovPropose(t.Context(), api.GovProposeRequest{Action: "set-param", Name: "x", Value: "1"})
 	if !protocol.IsKind(err, protocol.Forbidden) || !strings.Contains(err.Error(), "not a current steward") {
 		t.Fatalf("a proposal signed with the retired key: %v", err)
 	}
 	if n.govState().Hash() != before {
 		t.Fatal("a refused proposal changed the state")
 	}
-	if p := propose(t, n, GovProposeRequest{Action: "set-param", Name: "x", Value: "1", As: "heir"}); p.Status != "passed" {
+	if p := propose(t, n, api.GovProposeRequest{Action: "set-param", Name: "x", Value: "1", As: "heir"}); p.Status != "passed" {
 		t.Fatalf("the successor's proposal: %+v", p)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/commons-p2p/commons/node/swarm"
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
 )
@@ -180,7 +181,7 @@ func (n *Node) serveBulk(w http.ResponseWriter, r *http.Request) {
 	extend(rc.SetWriteDeadline)
 	rc.Flush()
 	enc := json.NewEncoder(w)
-	sum := n.ingestStream(body, func(res BulkResult) error {
+	sum := n.ingestStream(body, func(res api.BulkResult) error {
 		extend(rc.SetWriteDeadline)
 		return enc.Encode(res)
 	}, func() error {
@@ -189,7 +190,7 @@ func (n *Node) serveBulk(w http.ResponseWriter, r *http.Request) {
 	})
 	extend(rc.SetWriteDeadline)
 	if err := enc.Encode(struct {
-		Summary BulkSummary `json:"summary"`
+		Summary api.BulkSummary `json:"summary"`
 	}{sum}); err == nil {
 		rc.Flush()
 	}
@@ -227,9 +228,9 @@ type bulkLines struct {
 // failure of the store or of emit, and at the end of r; the summary says
 // which. What it holds at once is bounded by bulkBatchBytes and MaxBulkLine,
 // whatever r holds.
-func (n *Node) ingestStream(r io.Reader, emit func(BulkResult) error, flush func() error) BulkSummary {
+func (n *Node) ingestStream(r io.Reader, emit func(api.BulkResult) error, flush func() error) api.BulkSummary {
 	var (
-		sum     BulkSummary
+		sum     api.BulkSummary
 		stop    atomic.Bool // set by the store stage: read no more
 		readErr error
 		lastNo  int // the number of the last line read, whole or not
@@ -300,7 +301,7 @@ func (n *Node) ingestStream(r io.Reader, emit func(BulkResult) error, flush func
 		var emitErr error
 		for i, res := range results {
 			sum.Lines++
-			out := BulkResult{Line: b.lines[i], PutResult: PutResult{ID: res.ID, Kind: res.Kind.String(), New: res.New, Added: res.Added, Signers: res.Signers}}
+			out := api.BulkResult{Line: b.lines[i], PutResult: api.PutResult{ID: res.ID, Kind: res.Kind.String(), New: res.New, Added: res.Added, Signers: res.Signers}}
 			switch {
 			case res.Err != nil:
 				sum.Refused++
@@ -308,7 +309,7 @@ func (n *Node) ingestStream(r io.Reader, emit func(BulkResult) error, flush func
 					sum.Undescribed++
 					continue
 				}
-				out.PutResult = PutResult{ID: res.ID, Error: clipText(fmt.Sprintf("line %d: %v", b.lines[i], res.Err), MaxBulkErrorText)}
+				out.PutResult = api.PutResult{ID: res.ID, Error: clipText(fmt.Sprintf("line %d: %v", b.lines[i], res.Err), MaxBulkErrorText)}
 			case res.New:
 				sum.Stored++
 			default:

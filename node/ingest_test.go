@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/store"
 )
 
@@ -42,7 +43,7 @@ func TestBulkIngest(t *testing.T) {
 	if want := len(raws) + 2; len(results) != want {
 		t.Fatalf("%d results, want %d", len(results), want)
 	}
-	if sum != (BulkSummary{Lines: len(raws) + 2, Stored: len(raws) - 1, Merged: 1, Refused: 2}) {
+	if sum != (api.BulkSummary{Lines: len(raws) + 2, Stored: len(raws) - 1, Merged: 1, Refused: 2}) {
 		t.Errorf("summary %+v", sum)
 	}
 	if results[4].Line != 6 || results[5].Line != 7 {
@@ -74,7 +75,7 @@ func TestBulkIngest(t *testing.T) {
 // postBulk posts body to the bulk route and reads the answer line by line:
 // every line one JSON object, results first, the summary last. It returns
 // the results, the summary and the size of the answer in bytes.
-func postBulk(t *testing.T, url string, body io.Reader) ([]BulkResult, BulkSummary, int) {
+func postBulk(t *testing.T, url string, body io.Reader) ([]api.BulkResult, api.BulkSummary, int) {
 	t.Helper()
 	resp, err := http.Post(url+"/v1/objects/bulk", "application/x-ndjson", body)
 	if err != nil {
@@ -85,8 +86,8 @@ func postBulk(t *testing.T, url string, body io.Reader) ([]BulkResult, BulkSumma
 		t.Fatalf("status %d, content type %q", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 	var (
-		results []BulkResult
-		sum     *BulkSummary
+		results []api.BulkResult
+		sum     *api.BulkSummary
 		size    int
 	)
 	sc := bufio.NewScanner(resp.Body)
@@ -95,7 +96,7 @@ func postBulk(t *testing.T, url string, body io.Reader) ([]BulkResult, BulkSumma
 		if sum != nil {
 			t.Fatalf("a line after the summary: %s", sc.Bytes())
 		}
-		var line BulkLine
+		var line api.BulkLine
 		if err := strictDecode(sc.Bytes(), &line); err != nil {
 			t.Fatalf("answer line %q: %v", sc.Bytes(), err)
 		}

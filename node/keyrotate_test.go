@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/commons-p2p/commons/node/repo"
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
 )
@@ -227,7 +228,7 @@ func TestRevokeWithRetiredKey(t *testing.T) {
 	ctx := context.Background()
 	n := openNode(t, dir)
 	ds := mustDataset(t, n, "corpus")
-	claim, err := n.AddClaim(ctx, AddClaimRequest{Subject: ds.ID.String(), Role: "curator", Weight: 0.5})
+	claim, err := n.AddClaim(ctx, api.AddClaimRequest{Subject: ds.ID, Role: "curator", Weight: 0.5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +238,7 @@ func TestRevokeWithRetiredKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	n = openNode(t, dir)
-	rv, err := n.Revoke(ctx, claim.ID, RevokeRequest{Reason: "entered by mistake"})
+	rv, err := n.Revoke(ctx, claim.ID, api.RevokeRequest{Reason: "entered by mistake"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,7 +248,7 @@ func TestRevokeWithRetiredKey(t *testing.T) {
 	if _, err := n.NewKey(ctx, "bob"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := n.Revoke(ctx, claim.ID, RevokeRequest{Reason: "x", As: "bob"}); !protocol.IsKind(err, protocol.Forbidden) {
+	if _, err := n.Revoke(ctx, claim.ID, api.RevokeRequest{Reason: "x", As: "bob"}); !protocol.IsKind(err, protocol.Forbidden) {
 		t.Errorf("revoke as another key: %v, want forbidden", err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/commons-p2p/commons/node/repo"
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/protocol"
 )
 
@@ -64,7 +65,7 @@ func readFile(t *testing.T, p string) []byte {
 
 // runDaemon runs the daemon on dir until the test ends; it fails
 // the test if the daemon does not serve.
-func runDaemon(t *testing.T, dir string) *Client {
+func runDaemon(t *testing.T, dir string) *api.Client {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -110,7 +111,7 @@ func TestDaemonEncryptedKeystore(t *testing.T) {
 			}
 			c := runDaemon(t, r.Dir)
 			for as, want := range map[string]protocol.DID{"": r.NodeKey.DID(), "alice": alice.DID()} {
-				p, err := c.AddDataset(t.Context(), AddDatasetRequest{Name: "d " + as, License: "CC0-1.0", Files: []FileEntry{fileEntry("a", "a")}, As: as})
+				p, err := c.AddDataset(t.Context(), api.AddDatasetRequest{Name: "d " + as, License: "CC0-1.0", Files: []api.FileEntry{fileEntry("a", "a")}, As: as})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
@@ -20,7 +21,7 @@ import (
 
 // apiClient serves n's API and returns a client of it and the server's
 // URL.
-func apiClient(t *testing.T, n *Node) (*Client, string) {
+func apiClient(t *testing.T, n *Node) (*api.Client, string) {
 	t.Helper()
 	srv := httptest.NewServer(n.Handler(""))
 	t.Cleanup(srv.Close)
@@ -49,20 +50,20 @@ func poisoned(t *testing.T, raw []byte, keys []*protocol.Key) []byte {
 // readsWork reads dataset id every way a user or a peer does: object get,
 // dataset show, dataset list, and the fetch server's source. Each envelope
 // served must be one a receiver accepts.
-func readsWork(t *testing.T, c *Client, n *Node, id protocol.ID) {
+func readsWork(t *testing.T, c *api.Client, n *Node, id protocol.ID) {
 	t.Helper()
 	ctx := context.Background()
-	raw, err := c.GetObject(ctx, id, QueryOptions{Local: true})
+	raw, err := c.GetObject(ctx, id, api.QueryOptions{Local: true})
 	if err != nil {
 		t.Fatalf("object get: %v", err)
 	}
 	if _, err := protocol.VerifyObject(raw); err != nil {
 		t.Errorf("object get serves an envelope a receiver refuses: %v", err)
 	}
-	if _, err := c.Dataset(ctx, id, QueryOptions{Local: true}); err != nil {
+	if _, err := c.Dataset(ctx, id, api.QueryOptions{Local: true}); err != nil {
 		t.Errorf("dataset show: %v", err)
 	}
-	if list, err := c.Datasets(ctx); err != nil || !slices.ContainsFunc(list, func(d DatasetSummary) bool { return d.ID == id }) {
+	if list, err := c.Datasets(ctx); err != nil || !slices.ContainsFunc(list, func(d api.DatasetSummary) bool { return d.ID == id }) {
 		t.Errorf("dataset list: %v, %v", list, err)
 	}
 	served, err := storeSource{n.store}.Envelope(id)
@@ -84,7 +85,7 @@ func TestObjectPutPoisoning(t *testing.T) {
 	n := newTestNode(t)
 	c, _ := apiClient(t, n)
 	d := mustDataset(t, n, "birds")
-	raw, err := c.GetObject(ctx, d.ID, QueryOptions{Local: true})
+	raw, err := c.GetObject(ctx, d.ID, api.QueryOptions{Local: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +109,7 @@ func TestObjectPutPoisoning(t *testing.T) {
 	if protocol.KindOf(err) != protocol.TooLarge || !strings.Contains(err.Error(), "63 signatures, over the limit of 32") {
 		t.Errorf("second copy of the claim: %v, want too large", err)
 	}
-	if raw, err := c.GetObject(ctx, claim.ID, QueryOptions{Local: true}); err != nil {
+	if raw, err := c.GetObject(ctx, claim.ID, api.QueryOptions{Local: true}); err != nil {
 		t.Error(err)
 	} else if o, err := protocol.VerifyObject(raw); err != nil || len(o.Envelope.Signatures) != 32 {
 		t.Errorf("claim after the refused merge: %v", err)
@@ -123,18 +124,18 @@ func TestBulkPoisoning(t *testing.T) {
 	n := newTestNode(t)
 	c, url := apiClient(t, n)
 	d := mustDataset(t, n, "birds")
-	raw, _ := c.GetObject(ctx, d.ID, QueryOptions{Local: true})
+	raw, _ := c.GetObject(ctx, d.ID, api.QueryOptions{Local: true})
 	alice, mallory := storetest.Key(t, "alice"), storetest.Key(t, "mallory")
 	orphan := storetest.NewClaim(t, alice, protocol.ObjectID([]byte("not here")), alice.DID(), "author", 1)
 	good := storetest.NewClaim(t, alice, d.ID, alice.DID(), "author", 1)
 
-	bulk := func(lines ...[]byte) []PutResult {
+	bulk := func(lines ...[]byte) []api.PutResult {
 		t.Helper()
 		results, _, _ := postBulk(t, url, bytes.NewReader(append(bytes.Join(lines, []byte("\n")), '\n')))
 		if len(results) != len(lines) {
 			t.Fatalf("%d results for %d lines", len(results), len(lines))
 		}
-		out := make([]PutResult, len(results))
+		out := make([]api.PutResult, len(results))
 		for i, r := range results {
 			out[i] = r.PutResult
 		}
@@ -200,7 +201,7 @@ func TestOldStorePoisonedDataset(t *testing.T) {
 		n := New(r, st, nil)
 		c, _ := apiClient(t, n)
 		readsWork(t, c, n, d.ID)
-		if v, err := c.Dataset(ctx, d.ID, QueryOptions{Local: true}); err != nil || len(v.Signers) != 1 {
+		if v, err := c.Dataset(ctx, d.ID, api.QueryOptions{Local: true}); err != nil || len(v.Signers) != 1 {
 			t.Errorf("restart %d: dataset show: %+v, %v; want the publisher's signature alone", restart, v.Signers, err)
 		}
 		if err := st.Close(); err != nil {

@@ -2,6 +2,7 @@ package node
 
 import (
 	"bytes"
+	"github.com/commons-p2p/commons/node/api"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -98,10 +99,10 @@ func TestMetricsPromtoolClean(t *testing.T) {
 	nodes := govSwarmWith(t, 2, 2, 2, nil, swarmOptions{gossip: true})
 	a, b := nodes[0], nodes[1]
 	ds := mustDataset(t, a.Node, "metrics corpus")
-	if _, err := a.AddClaim(t.Context(), AddClaimRequest{Subject: ds.ID.String(), Role: "annotator", Weight: 0.5}); err != nil {
+	if _, err := a.AddClaim(t.Context(), api.AddClaimRequest{Subject: ds.ID, Role: "annotator", Weight: 0.5}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.GovPropose(t.Context(), GovProposeRequest{Action: "set-param", Name: "review-days", Value: "14"}); err != nil {
+	if _, err := a.GovPropose(t.Context(), api.GovProposeRequest{Action: "set-param", Name: "review-days", Value: "14"}); err != nil {
 		t.Fatal(err)
 	}
 	waitAnnounced(t, a)
@@ -109,7 +110,7 @@ func TestMetricsPromtoolClean(t *testing.T) {
 		s := b.govState()
 		return s != nil && s.Updates() == 1
 	})
-	if _, err := b.Attribution(t.Context(), ds.ID, QueryOptions{Timeout: 5 * time.Second}); err != nil {
+	if _, err := b.Attribution(t.Context(), ds.ID, api.QueryOptions{Timeout: 5 * time.Second}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -221,14 +222,14 @@ func TestStoreObjectsGaugeAfterRestart(t *testing.T) {
 	genesis := genesisOf(t, n)
 	ds := mustDataset(t, n.Node, "first")
 	mustDataset(t, n.Node, "second")
-	claim, err := n.AddClaim(t.Context(), AddClaimRequest{Subject: ds.ID.String(), Role: "annotator", Weight: 0.5})
+	claim, err := n.AddClaim(t.Context(), api.AddClaimRequest{Subject: ds.ID, Role: "annotator", Weight: 0.5})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := n.Endorse(t.Context(), EndorseRequest{Subject: claim.ID.String(), Standard: "pii-scrubbed"}); err != nil {
+	if _, err := n.Endorse(t.Context(), api.EndorseRequest{Subject: claim.ID, Standard: "pii-scrubbed"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := n.GovPropose(t.Context(), GovProposeRequest{Action: "set-param", Name: "review-days", Value: "14"}); err != nil {
+	if _, err := n.GovPropose(t.Context(), api.GovProposeRequest{Action: "set-param", Name: "review-days", Value: "14"}); err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]float64{"dataset": 2, "attribution": 1, "endorsement": 1, "derivation": 0, "revocation": 0}
@@ -251,7 +252,7 @@ func TestStoreObjectsGaugeAfterRestart(t *testing.T) {
 	n.stop()
 	n = startNetNode(t, n.dir, genesis, swarmOptions{})
 	check("after the restart", 0)
-	if _, err := n.Revoke(t.Context(), claim.ID, RevokeRequest{Reason: "entered by mistake"}); err != nil {
+	if _, err := n.Revoke(t.Context(), claim.ID, api.RevokeRequest{Reason: "entered by mistake"}); err != nil {
 		t.Fatal(err)
 	}
 	want["revocation"] = 1

@@ -12,6 +12,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/pnet"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/node/fetch"
 	"github.com/commons-p2p/commons/node/p2p"
 	"github.com/commons-p2p/commons/node/repo"
@@ -159,37 +160,37 @@ func (n *Node) Close() error { return n.net.Close() }
 func (n *Node) Host() host.Host { return n.net.Host() }
 
 // Connect dials the peer at addr, a multiaddr ending in /p2p/PEER.
-func (n *Node) Connect(ctx context.Context, addr string) (PeerInfo, error) {
+func (n *Node) Connect(ctx context.Context, addr string) (api.PeerInfo, error) {
 	p, err := n.net.Connect(ctx, addr)
 	if err != nil {
-		return PeerInfo{}, err
+		return api.PeerInfo{}, err
 	}
 	return peerInfo(p), nil
 }
 
 // Peers lists the peers the node is connected to, by peer ID.
-func (n *Node) Peers(context.Context) ([]PeerInfo, error) {
+func (n *Node) Peers(context.Context) ([]api.PeerInfo, error) {
 	ps := n.net.Peers()
-	out := make([]PeerInfo, len(ps))
+	out := make([]api.PeerInfo, len(ps))
 	for i, p := range ps {
 		out[i] = peerInfo(p)
 	}
 	return out, nil
 }
 
-func peerInfo(p swarm.Peer) PeerInfo {
-	return PeerInfo{PeerID: p.ID.String(), Addrs: p.Addrs, Score: p.Score, Credit: p.Credit}
+func peerInfo(p swarm.Peer) api.PeerInfo {
+	return api.PeerInfo{PeerID: p.ID.String(), Addrs: p.Addrs, Score: p.Score, Credit: p.Credit}
 }
 
 // newSearch starts the search of a read on the network, bounded by
-// q.Timeout (DefaultQueryTimeout when zero, at most MaxQueryTimeout); nil
+// q.Timeout (api.DefaultQueryTimeout when zero, at most api.MaxQueryTimeout); nil
 // when q.Local or the node is not on a network.
-func (n *Node) newSearch(ctx context.Context, q QueryOptions) (*swarm.Search, context.CancelFunc) {
+func (n *Node) newSearch(ctx context.Context, q api.QueryOptions) (*swarm.Search, context.CancelFunc) {
 	timeout := q.Timeout
 	if timeout <= 0 {
-		timeout = DefaultQueryTimeout
+		timeout = api.DefaultQueryTimeout
 	}
-	return n.net.NewSearch(ctx, swarm.Query{Local: q.Local, Timeout: min(timeout, MaxQueryTimeout)})
+	return n.net.NewSearch(ctx, swarm.Query{Local: q.Local, Timeout: min(timeout, api.MaxQueryTimeout)})
 }
 
 // storeFetched puts objects a peer gave (verified by the fetch client)

@@ -22,6 +22,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/pnet"
 	libp2pprotocol "github.com/libp2p/go-libp2p/core/protocol"
 
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/node/fetch"
 	"github.com/commons-p2p/commons/node/p2p"
 	"github.com/commons-p2p/commons/node/repo"
@@ -160,7 +161,7 @@ func disconnect(a, b *netNode) {
 	b.Host().Network().ClosePeer(a.Host().ID())
 }
 
-func contributorDIDs(a *store.Attribution) map[protocol.DID]bool {
+func contributorDIDs(a *api.Attribution) map[protocol.DID]bool {
 	out := map[protocol.DID]bool{}
 	for _, c := range a.Contributors {
 		out[c.DID] = true
@@ -176,7 +177,7 @@ func TestLineSwarmDHTOnly(t *testing.T) {
 	nodes := lineSwarm(t, 10, swarmOptions{bucket: 3})
 	a, j := nodes[0], nodes[9]
 	ds := mustDataset(t, a.Node, "broadcast archive 1970s")
-	claim, err := a.AddClaim(t.Context(), AddClaimRequest{Subject: ds.ID.String(), Role: "curator", Weight: 1})
+	claim, err := a.AddClaim(t.Context(), api.AddClaimRequest{Subject: ds.ID, Role: "curator", Weight: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +190,7 @@ func TestLineSwarmDHTOnly(t *testing.T) {
 		t.Fatal("still connected")
 	}
 
-	got, err := j.Attribution(t.Context(), ds.ID, QueryOptions{Timeout: 10 * time.Second})
+	got, err := j.Attribution(t.Context(), ds.ID, api.QueryOptions{Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +211,7 @@ func TestLineSwarmDHTOnly(t *testing.T) {
 		}
 	}
 	// What was fetched is stored: the next answer is local.
-	local, err := j.Attribution(t.Context(), ds.ID, QueryOptions{Local: true})
+	local, err := j.Attribution(t.Context(), ds.ID, api.QueryOptions{Local: true})
 	if err != nil || len(local.Contributors) != 1 {
 		t.Fatalf("local answer after the search: %+v, %v", local, err)
 	}
@@ -224,16 +225,16 @@ func TestClaimsFromThreeNodes(t *testing.T) {
 	waitAnnounced(t, nodes[0])
 	want := map[protocol.DID]bool{}
 	for _, n := range nodes[1:4] {
-		if _, err := n.Dataset(t.Context(), ds.ID, QueryOptions{Timeout: 10 * time.Second}); err != nil {
+		if _, err := n.Dataset(t.Context(), ds.ID, api.QueryOptions{Timeout: 10 * time.Second}); err != nil {
 			t.Fatalf("node fetching the dataset to claim about it: %v", err)
 		}
-		if _, err := n.AddClaim(t.Context(), AddClaimRequest{Subject: ds.ID.String(), Role: "annotator", Weight: 1}); err != nil {
+		if _, err := n.AddClaim(t.Context(), api.AddClaimRequest{Subject: ds.ID, Role: "annotator", Weight: 1}); err != nil {
 			t.Fatal(err)
 		}
 		want[n.repo.NodeKey.DID()] = true
 		waitAnnounced(t, n)
 	}
-	got, err := nodes[4].Attribution(t.Context(), ds.ID, QueryOptions{Timeout: 10 * time.Second})
+	got, err := nodes[4].Attribution(t.Context(), ds.ID, api.QueryOptions{Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,19 +249,19 @@ func TestClaimsFromThreeNodes(t *testing.T) {
 // TestLocateAcrossNodes: locate of a file finds the dataset on another node.
 func TestLocateAcrossNodes(t *testing.T) {
 	nodes := lineSwarm(t, 4, swarmOptions{})
-	files := []FileEntry{fileEntry("a.txt", "alpha"), fileEntry("b.txt", "beta")}
-	ds, err := nodes[0].AddDataset(t.Context(), AddDatasetRequest{Name: "legal texts", License: "CC-BY-4.0", Files: files})
+	files := []api.FileEntry{fileEntry("a.txt", "alpha"), fileEntry("b.txt", "beta")}
+	ds, err := nodes[0].AddDataset(t.Context(), api.AddDatasetRequest{Name: "legal texts", License: "CC-BY-4.0", Files: files})
 	if err != nil {
 		t.Fatal(err)
 	}
 	waitAnnounced(t, nodes[0])
 	d, _ := protocol.ParseDigest(files[1].SHA256)
 
-	local, err := nodes[3].Locate(t.Context(), d, QueryOptions{Local: true})
+	local, err := nodes[3].Locate(t.Context(), d, api.QueryOptions{Local: true})
 	if err != nil || len(local.Datasets) != 0 {
 		t.Fatalf("--local before the search: %+v, %v; want nothing", local, err)
 	}
-	got, err := nodes[3].Locate(t.Context(), d, QueryOptions{Timeout: 10 * time.Second})
+	got, err := nodes[3].Locate(t.Context(), d, api.QueryOptions{Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,11 +279,11 @@ func TestObjectNotFoundOnNetwork(t *testing.T) {
 	nodes := lineSwarm(t, 3, swarmOptions{})
 	ghost := mustDataset(t, newTestNode(t), "never announced").ID
 	for _, tc := range []struct {
-		q    QueryOptions
+		q    api.QueryOptions
 		want string
 	}{
-		{QueryOptions{Local: true}, "is not stored here (the network was not asked)"},
-		{QueryOptions{Timeout: 2 * time.Second}, "is not stored here, and no peer announces it"},
+		{api.QueryOptions{Local: true}, "is not stored here (the network was not asked)"},
+		{api.QueryOptions{Timeout: 2 * time.Second}, "is not stored here, and no peer announces it"},
 	} {
 		_, err := nodes[2].GetObject(t.Context(), ghost, tc.q)
 		if !protocol.IsKind(err, protocol.NotFound) || !strings.Contains(err.Error(), ghost.String()) || !strings.Contains(err.Error(), tc.want) {
@@ -292,7 +293,7 @@ func TestObjectNotFoundOnNetwork(t *testing.T) {
 
 	// A peer announces the object and then never answers for it.
 	stalled := stallingProvider(t, nodes[0], protocol.ObjectKey(ghost))
-	_, err := nodes[2].GetObject(t.Context(), ghost, QueryOptions{Timeout: time.Second})
+	_, err := nodes[2].GetObject(t.Context(), ghost, api.QueryOptions{Timeout: time.Second})
 	want := "the search of the network ran out of time after asking 1 peers"
 	if !protocol.IsKind(err, protocol.NotFound) || !strings.Contains(err.Error(), want) {
 		t.Errorf("a read whose one provider stalls: err %v, want not found and %q", err, want)
@@ -395,7 +396,7 @@ func TestRestartKeepsIdentityDataAndAnnouncements(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitRound(t, b)
-	got, err := d.Dataset(t.Context(), ds.ID, QueryOptions{Timeout: 10 * time.Second})
+	got, err := d.Dataset(t.Context(), ds.ID, api.QueryOptions{Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatalf("a node that joined after the restart: %v", err)
 	}
@@ -457,7 +458,7 @@ func TestOutsidersKeptOut(t *testing.T) {
 				t.Errorf("a member's routing table holds the outsider")
 			}
 		}
-		_, err := other.Dataset(t.Context(), ds.ID, QueryOptions{Timeout: 2 * time.Second})
+		_, err := other.Dataset(t.Context(), ds.ID, api.QueryOptions{Timeout: 2 * time.Second})
 		if !protocol.IsKind(err, protocol.NotFound) || !strings.Contains(err.Error(), "this node has no peers to ask") {
 			t.Errorf("the outsider read the dataset: err %v, want not found for want of peers", err)
 		}
@@ -627,7 +628,7 @@ func TestHostileFetchClient(t *testing.T) {
 	waitFor(t, "the hostile client's score drops", func() bool { return victim.scoreOf(hostile.ID()) < 0 })
 	ds := mustDataset(t, victim.Node, "still served")
 	waitAnnounced(t, victim)
-	if _, err := nodes[1].Dataset(t.Context(), ds.ID, QueryOptions{Timeout: 10 * time.Second}); err != nil {
+	if _, err := nodes[1].Dataset(t.Context(), ds.ID, api.QueryOptions{Timeout: 10 * time.Second}); err != nil {
 		t.Fatalf("an honest peer after the attack: %v", err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/commons-p2p/commons/node/repo"
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
 )
@@ -31,16 +32,16 @@ func newTestNode(t testing.TB) *Node {
 	return New(r, st, nil)
 }
 
-func fileEntry(name, content string) FileEntry {
+func fileEntry(name, content string) api.FileEntry {
 	d := protocol.SumDigest([]byte(content))
-	return FileEntry{Name: name, SHA256: d.Hex(), Size: int64(len(content))}
+	return api.FileEntry{Name: name, SHA256: d.Hex(), Size: int64(len(content))}
 }
 
-func mustDataset(t *testing.T, n *Node, name string, parents ...string) Published {
+func mustDataset(t *testing.T, n *Node, name string, parents ...protocol.ID) api.Published {
 	t.Helper()
-	p, err := n.AddDataset(context.Background(), AddDatasetRequest{
+	p, err := n.AddDataset(context.Background(), api.AddDatasetRequest{
 		Name: name, License: "CC-BY-4.0", Parents: parents,
-		Files: []FileEntry{fileEntry("a.txt", name+" a"), fileEntry("sub/b.csv", name+" b")},
+		Files: []api.FileEntry{fileEntry("a.txt", name+" a"), fileEntry("sub/b.csv", name+" b")},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -59,19 +60,19 @@ func TestPublishAndAttribute(t *testing.T) {
 	if parent.Files != 2 || parent.Bytes != int64(len("parent a")+len("parent b")) || !parent.New {
 		t.Fatalf("dataset add = %+v", parent)
 	}
-	child := mustDataset(t, n, "child", parent.ID.String())
+	child := mustDataset(t, n, "child", parent.ID)
 
-	claim, err := n.AddClaim(ctx, AddClaimRequest{Subject: child.ID.String(), Role: "annotator", Weight: 0.3, As: "alice"})
+	claim, err := n.AddClaim(ctx, api.AddClaimRequest{Subject: child.ID, Role: "annotator", Weight: 0.3, As: "alice"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pclaim, err := n.AddClaim(ctx, AddClaimRequest{Subject: parent.ID.String(), Contributor: alice.DID.String(), Role: "author", Weight: 1})
+	pclaim, err := n.AddClaim(ctx, api.AddClaimRequest{Subject: parent.ID, Contributor: alice.DID.String(), Role: "author", Weight: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	trustOf := func(subject protocol.ID, claim protocol.ID) string {
 		t.Helper()
-		a, err := n.Attribution(ctx, subject, QueryOptions{})
+		a, err := n.Attribution(ctx, subject, api.QueryOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -91,11 +92,11 @@ func TestPublishAndAttribute(t *testing.T) {
 		{"alice alone", func() error { return nil }, "asserted"},
 		{"publisher co-signs", func() error { _, err := n.Cosign(ctx, claim.ID, ""); return err }, "mutual"},
 		{"steward endorses", func() error {
-			_, err := n.Endorse(ctx, EndorseRequest{Subject: claim.ID.String(), Standard: "verified-contribution"})
+			_, err := n.Endorse(ctx, api.EndorseRequest{Subject: claim.ID, Standard: "verified-contribution"})
 			return err
 		}, "certified"},
 		{"alice revokes", func() error {
-			_, err := n.Revoke(ctx, claim.ID, RevokeRequest{Reason: "entered by mistake", As: "alice"})
+			_, err := n.Revoke(ctx, claim.ID, api.RevokeRequest{Reason: "entered by mistake", As: "alice"})
 			return err
 		}, "revoked"},
 	}
@@ -118,7 +119,7 @@ func TestPublishAndAttribute(t *testing.T) {
 		t.Errorf("after alice co-signs: trust = %s, want mutual", got)
 	}
 
-	a, err := n.Attribution(ctx, child.ID, QueryOptions{})
+	a, err := n.Attribution(ctx, child.ID, api.QueryOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,14 +127,14 @@ func TestPublishAndAttribute(t *testing.T) {
 		t.Errorf("lineage of child = %+v, want the parent with its one contributor", a.Lineage)
 	}
 
-	loc, err := n.Locate(ctx, protocol.SumDigest([]byte("child b")), QueryOptions{})
+	loc, err := n.Locate(ctx, protocol.SumDigest([]byte("child b")), api.QueryOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(loc.Datasets) != 1 || loc.Datasets[0].ID != child.ID || loc.Datasets[0].Path != "sub/b.csv" {
 		t.Errorf("locate = %+v", loc)
 	}
-	view, err := n.Dataset(ctx, parent.ID, QueryOptions{})
+	view, err := n.Dataset(ctx, parent.ID, api.QueryOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,11 +149,11 @@ func TestCosignKeepsID(t *testing.T) {
 	n.NewKey(ctx, "bob")
 	n.NewKey(ctx, "carol")
 	d := mustDataset(t, n, "d")
-	claim, err := n.AddClaim(ctx, AddClaimRequest{Subject: d.ID.String(), Role: "author", Weight: 1, As: "bob"})
+	claim, err := n.AddClaim(ctx, api.AddClaimRequest{Subject: d.ID, Role: "author", Weight: 1, As: "bob"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	before, _ := n.GetObject(ctx, claim.ID, QueryOptions{})
+	before, _ := n.GetObject(ctx, claim.ID, api.QueryOptions{})
 	p, err := n.Cosign(ctx, claim.ID, "") // the node key published d
 	if err != nil {
 		t.Fatal(err)
@@ -164,7 +165,7 @@ func TestCosignKeepsID(t *testing.T) {
 	if err != nil || again.New || again.Signers != 2 {
 		t.Errorf("second cosign = %+v, %v; want no change", again, err)
 	}
-	after, _ := n.GetObject(ctx, claim.ID, QueryOptions{})
+	after, _ := n.GetObject(ctx, claim.ID, api.QueryOptions{})
 	eb, _ := protocol.DecodeEnvelope(before)
 	ea, _ := protocol.DecodeEnvelope(after)
 	if eb.ID() != ea.ID() || len(ea.Signatures) != 2 {
@@ -193,11 +194,11 @@ func TestRefusals(t *testing.T) {
 	n.NewKey(ctx, "alice")
 	n.NewKey(ctx, "mallory")
 	d := mustDataset(t, n, "d")
-	claim, err := n.AddClaim(ctx, AddClaimRequest{Subject: d.ID.String(), Role: "author", Weight: 0.5, As: "alice"})
+	claim, err := n.AddClaim(ctx, api.AddClaimRequest{Subject: d.ID, Role: "author", Weight: 0.5, As: "alice"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	good := AddDatasetRequest{Name: "x", License: "MIT", Files: []FileEntry{fileEntry("f", "x")}}
+	good := api.AddDatasetRequest{Name: "x", License: "MIT", Files: []api.FileEntry{fileEntry("f", "x")}}
 	tests := []struct {
 		name string
 		do   func() error
@@ -205,35 +206,34 @@ func TestRefusals(t *testing.T) {
 		msg  string
 	}{
 		{"weight zero", func() error {
-			_, err := n.AddClaim(ctx, AddClaimRequest{Subject: d.ID.String(), Role: "author", Weight: 0})
+			_, err := n.AddClaim(ctx, api.AddClaimRequest{Subject: d.ID, Role: "author", Weight: 0})
 			return err
 		}, protocol.Invalid, "weight 0 is outside (0,1]"},
 		{"weight over one", func() error {
-			_, err := n.AddClaim(ctx, AddClaimRequest{Subject: d.ID.String(), Role: "author", Weight: 1.5})
+			_, err := n.AddClaim(ctx, api.AddClaimRequest{Subject: d.ID, Role: "author", Weight: 1.5})
 			return err
 		}, protocol.Invalid, "weight 1.5"},
 		{"unknown key", func() error {
-			_, err := n.AddClaim(ctx, AddClaimRequest{Subject: d.ID.String(), Role: "author", Weight: 0.5, As: "carol"})
+			_, err := n.AddClaim(ctx, api.AddClaimRequest{Subject: d.ID, Role: "author", Weight: 0.5, As: "carol"})
 			return err
 		}, protocol.NotFound, `no key named "carol"`},
 		{"bad subject", func() error {
-			_, err := n.AddClaim(ctx, AddClaimRequest{Subject: "not-an-id", Role: "author", Weight: 0.5})
-			return err
+			return postRaw(t, n, "/v1/claims", `{"subject":"not-an-id","role":"author","weight":0.5}`)
 		}, protocol.Invalid, `"not-an-id" is not a CID`},
 		{"bad role", func() error {
-			_, err := n.AddClaim(ctx, AddClaimRequest{Subject: d.ID.String(), Role: "Chief Editor", Weight: 0.5})
+			_, err := n.AddClaim(ctx, api.AddClaimRequest{Subject: d.ID, Role: "Chief Editor", Weight: 0.5})
 			return err
 		}, protocol.Invalid, "role"},
 		{"revocation by another", func() error {
-			_, err := n.Revoke(ctx, claim.ID, RevokeRequest{Reason: "mine now", As: "mallory"})
+			_, err := n.Revoke(ctx, claim.ID, api.RevokeRequest{Reason: "mine now", As: "mallory"})
 			return err
 		}, protocol.Forbidden, "may not revoke"},
 		{"revoke a dataset", func() error {
-			_, err := n.Revoke(ctx, d.ID, RevokeRequest{Reason: "no"})
+			_, err := n.Revoke(ctx, d.ID, api.RevokeRequest{Reason: "no"})
 			return err
 		}, protocol.Invalid, "only claims"},
 		{"revoke unknown", func() error {
-			_, err := n.Revoke(ctx, protocol.ObjectID([]byte("nothing")), RevokeRequest{Reason: "no"})
+			_, err := n.Revoke(ctx, protocol.ObjectID([]byte("nothing")), api.RevokeRequest{Reason: "no"})
 			return err
 		}, protocol.NotFound, ""},
 		{"dataset without license", func() error {
@@ -244,31 +244,31 @@ func TestRefusals(t *testing.T) {
 		}, protocol.Invalid, "missing license"},
 		{"dataset bad digest", func() error {
 			r := good
-			r.Files = []FileEntry{{Name: "f", SHA256: "abc", Size: 1}}
+			r.Files = []api.FileEntry{{Name: "f", SHA256: "abc", Size: 1}}
 			_, err := n.AddDataset(ctx, r)
 			return err
 		}, protocol.Invalid, `file "f"`},
 		{"dataset absolute path", func() error {
 			r := good
-			r.Files = []FileEntry{fileEntry("/etc/passwd", "x")}
+			r.Files = []api.FileEntry{fileEntry("/etc/passwd", "x")}
 			_, err := n.AddDataset(ctx, r)
 			return err
 		}, protocol.Invalid, "absolute"},
 		{"dataset artifact parent", func() error {
 			r := good
-			r.Parents = []string{"sha256:" + strings.Repeat("ab", 32)}
+			r.Parents = []protocol.ID{protocol.MustParseID("sha256:" + strings.Repeat("ab", 32))}
 			_, err := n.AddDataset(ctx, r)
 			return err
 		}, protocol.Invalid, "artifact"},
 		{"dataset unknown parent", func() error {
 			r := good
-			r.Parents = []string{protocol.ObjectID([]byte(`{"never":"published"}`)).String()}
+			r.Parents = []protocol.ID{protocol.ObjectID([]byte(`{"never":"published"}`))}
 			_, err := n.AddDataset(ctx, r)
 			return err
 		}, protocol.NotFound, "not held by this node"},
 		{"derivation unknown input", func() error {
-			_, err := n.Derive(ctx, DeriveRequest{Digest: protocol.SumDigest([]byte("m")).String(), Activity: "trained-on",
-				Inputs: []string{protocol.ObjectID([]byte(`{"never":"published"}`)).String()}})
+			_, err := n.Derive(ctx, api.DeriveRequest{Digest: protocol.SumDigest([]byte("m")), Activity: "trained-on",
+				Inputs: []protocol.ID{protocol.ObjectID([]byte(`{"never":"published"}`))}})
 			return err
 		}, protocol.NotFound, "allow_unknown_inputs"},
 		{"object put garbage", func() error {
@@ -301,7 +301,7 @@ func TestRefusals(t *testing.T) {
 func indexSnapshot(t *testing.T, n *Node, id protocol.ID) string {
 	t.Helper()
 	ctx := context.Background()
-	a, err := n.Attribution(ctx, id, QueryOptions{})
+	a, err := n.Attribution(ctx, id, api.QueryOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,7 +318,7 @@ func TestFutureObjectRefused(t *testing.T) {
 	n.now = func() time.Time { return time.Now().Add(time.Hour) }
 	d := mustDataset(t, n, "from the future")
 	n.now = time.Now
-	raw, err := n.GetObject(context.Background(), d.ID, QueryOptions{})
+	raw, err := n.GetObject(context.Background(), d.ID, api.QueryOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -354,7 +354,7 @@ func TestHTTPErrors(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var body ErrorBody
+		var body api.ErrorBody
 		json.NewDecoder(resp.Body).Decode(&body)
 		resp.Body.Close()
 		if resp.StatusCode != tt.code || body.Kind != tt.kind || body.Error == "" {
@@ -392,14 +392,14 @@ func TestAPIToken(t *testing.T) {
 func TestUnknownParentsWhenAllowed(t *testing.T) {
 	ctx := context.Background()
 	n := newTestNode(t)
-	unknown := protocol.ObjectID([]byte(`{"never":"published"}`)).String()
-	ds, err := n.AddDataset(ctx, AddDatasetRequest{Name: "child", License: "CC0-1.0", Parents: []string{unknown},
-		Files: []FileEntry{fileEntry("a.txt", "a")}, AllowUnknownParents: true})
+	unknown := protocol.ObjectID([]byte(`{"never":"published"}`))
+	ds, err := n.AddDataset(ctx, api.AddDatasetRequest{Name: "child", License: "CC0-1.0", Parents: []protocol.ID{unknown},
+		Files: []api.FileEntry{fileEntry("a.txt", "a")}, AllowUnknownParents: true})
 	if err != nil || !ds.New {
 		t.Fatalf("dataset with an allowed unknown parent: %+v, %v", ds, err)
 	}
-	dv, err := n.Derive(ctx, DeriveRequest{Digest: protocol.SumDigest([]byte("m")).String(), Activity: "trained-on",
-		Inputs: []string{unknown}, AllowUnknownInputs: true})
+	dv, err := n.Derive(ctx, api.DeriveRequest{Digest: protocol.SumDigest([]byte("m")), Activity: "trained-on",
+		Inputs: []protocol.ID{unknown}, AllowUnknownInputs: true})
 	if err != nil || !dv.New {
 		t.Fatalf("derivation with an allowed unknown input: %+v, %v", dv, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/commons-p2p/commons/node/swarm"
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
 )
@@ -32,33 +33,33 @@ func (n *Node) Ingest(raw []byte) (store.PutResult, *protocol.Object, error) {
 }
 
 // sign seals a statement of kind k with the key named as, and ingests it.
-func (n *Node) sign(as string, k protocol.ObjectKind, subjects []protocol.ResourceDescriptor, pred any) (Published, error) {
+func (n *Node) sign(as string, k protocol.ObjectKind, subjects []protocol.ResourceDescriptor, pred any) (api.Published, error) {
 	key, err := n.repo.Keys.Get(as)
 	if err != nil {
-		return Published{}, err
+		return api.Published{}, err
 	}
 	return n.signWith(key, k, subjects, pred)
 }
 
 // signWith seals a statement of kind k with key, and ingests it.
-func (n *Node) signWith(key *protocol.Key, k protocol.ObjectKind, subjects []protocol.ResourceDescriptor, pred any) (Published, error) {
+func (n *Node) signWith(key *protocol.Key, k protocol.ObjectKind, subjects []protocol.ResourceDescriptor, pred any) (api.Published, error) {
 	if err := n.refuseRevoked("publish "+k.String(), key.DID()); err != nil {
-		return Published{}, err
+		return api.Published{}, err
 	}
 	env, err := protocol.NewEnvelope(k, subjects, pred)
 	if err != nil {
-		return Published{}, err
+		return api.Published{}, err
 	}
 	key.Sign(env)
 	raw := env.Encode()
 	if len(raw) > protocol.MaxEnvelopeSize {
-		return Published{}, protocol.E("publish "+k.String(), protocol.TooLarge, "the signed record is %d bytes, over the limit of %d", len(raw), protocol.MaxEnvelopeSize)
+		return api.Published{}, protocol.E("publish "+k.String(), protocol.TooLarge, "the signed record is %d bytes, over the limit of %d", len(raw), protocol.MaxEnvelopeSize)
 	}
 	res, _, err := n.Ingest(raw)
 	if err != nil {
-		return Published{}, err
+		return api.Published{}, err
 	}
-	return Published{ID: res.ID, Kind: k.String(), Signer: key.DID(), New: res.New, Signers: res.Signers}, nil
+	return api.Published{ID: res.ID, Kind: k.String(), Signer: key.DID(), New: res.New, Signers: res.Signers}, nil
 }
 
 // refuseRevoked refuses (forbidden) to sign with d when this node's
@@ -100,33 +101,30 @@ func (n *Node) signerDID(as string) (protocol.DID, error) {
 func (n *Node) created() time.Time { return n.now().UTC().Truncate(time.Second) }
 
 // AddDataset publishes a dataset record for files the client has hashed.
-func (n *Node) AddDataset(_ context.Context, req AddDatasetRequest) (Published, error) {
+func (n *Node) AddDataset(_ context.Context, req api.AddDatasetRequest) (api.Published, error) {
 	const op = "add dataset"
 	files := make([]protocol.File, len(req.Files))
 	for i, f := range req.Files {
 		d, err := protocol.ParseDigest(f.SHA256)
 		if err != nil {
-			return Published{}, protocol.E(op, protocol.Invalid, "file %q: %w", f.Name, err)
+			return api.Published{}, protocol.E(op, protocol.Invalid, "file %q: %w", f.Name, err)
 		}
 		if f.Size < 0 {
-			return Published{}, protocol.E(op, protocol.Invalid, "file %q: negative size %d", f.Name, f.Size)
+			return api.Published{}, protocol.E(op, protocol.Invalid, "file %q: negative size %d", f.Name, f.Size)
 		}
 		files[i] = protocol.File{Name: f.Name, Digest: d, Size: f.Size}
 	}
 	total, ok := protocol.TotalSize(files)
 	if !ok {
-		return Published{}, protocol.E(op, protocol.Invalid, "the sizes of the files add up to more than %d bytes", int64(protocol.MaxSize))
+		return api.Published{}, protocol.E(op, protocol.Invalid, "the sizes of the files add up to more than %d bytes", int64(protocol.MaxSize))
 	}
-	parents, err := parseIDs(op, "parent", req.Parents)
-	if err != nil {
-		return Published{}, err
-	}
+	parents := idsOrNil(req.Parents)
 	if err := n.refuseUnknown(op, "parent", "allow_unknown_parents", parents, req.AllowUnknownParents); err != nil {
-		return Published{}, err
+		return api.Published{}, err
 	}
 	publisher, err := n.signerDID(req.As)
 	if err != nil {
-		return Published{}, err
+		return api.Published{}, err
 	}
 	pred := protocol.Dataset{
 		Name: req.Name, Description: req.Description, License: req.License, Version: req.Version,
@@ -134,31 +132,31 @@ func (n *Node) AddDataset(_ context.Context, req AddDatasetRequest) (Published, 
 	}
 	p, err := n.sign(req.As, protocol.KindDataset, protocol.FileSubjects(files), pred)
 	if err != nil {
-		return Published{}, err
+		return api.Published{}, err
 	}
 	p.Files, p.Bytes = len(files), total
 	return p, nil
 }
 
 // AddClaim publishes an attribution claim.
-func (n *Node) AddClaim(_ context.Context, req AddClaimRequest) (Published, error) {
+func (n *Node) AddClaim(_ context.Context, req api.AddClaimRequest) (api.Published, error) {
 	const op = "add claim"
-	subject, err := protocol.ParseID(req.Subject)
-	if err != nil {
-		return Published{}, protocol.E(op, protocol.Invalid, "subject: %w", err)
+	subject := req.Subject
+	if subject.IsZero() {
+		return api.Published{}, protocol.E(op, protocol.Invalid, "missing subject")
 	}
 	issuer, err := n.signerDID(req.As)
 	if err != nil {
-		return Published{}, err
+		return api.Published{}, err
 	}
 	contributor := issuer
 	if req.Contributor != "" {
 		if contributor, err = n.resolveDID(req.Contributor); err != nil {
-			return Published{}, protocol.E(op, protocol.KindOf(err), "contributor: %w", err)
+			return api.Published{}, protocol.E(op, protocol.KindOf(err), "contributor: %w", err)
 		}
 	}
 	if err := protocol.CheckWeight(req.Weight); err != nil {
-		return Published{}, protocol.E(op, protocol.Invalid, "%w", err)
+		return api.Published{}, protocol.E(op, protocol.Invalid, "%w", err)
 	}
 	pred := protocol.Attribution{
 		Issuer: issuer, Contributor: contributor, Role: req.Role, Weight: req.Weight,
@@ -181,44 +179,44 @@ func (n *Node) resolveDID(s string) (protocol.DID, error) {
 // and only by a key with a role in it (its contributor, the publisher of
 // its subject, SPEC.md §2.5): the store keeps no other, so Cosign refuses
 // the others rather than sign what would not be kept.
-func (n *Node) Cosign(ctx context.Context, id protocol.ID, as string) (Published, error) {
+func (n *Node) Cosign(ctx context.Context, id protocol.ID, as string) (api.Published, error) {
 	const op = "cosign"
 	key, err := n.repo.Keys.Get(as)
 	if err != nil {
-		return Published{}, err
+		return api.Published{}, err
 	}
 	if err := n.refuseRevoked("cosign", key.DID()); err != nil {
-		return Published{}, err
+		return api.Published{}, err
 	}
 	// A claim made elsewhere is fetched first, as a read would (SPEC.md
 	// §7.5): co-signing is how its publisher acknowledges it.
-	if err := n.fetchIfMissing(ctx, op, id, QueryOptions{}); err != nil {
-		return Published{}, err
+	if err := n.fetchIfMissing(ctx, op, id, api.QueryOptions{}); err != nil {
+		return api.Published{}, err
 	}
 	o, err := n.store.Object(id)
 	if err != nil {
-		return Published{}, err
+		return api.Published{}, err
 	}
 	if o.Kind != protocol.KindAttribution {
-		return Published{}, protocol.E(op, protocol.Invalid, "%s is a %s; only attribution claims take co-signatures: on a %s the issuer's signature is the only one that means anything", id, o.Kind, o.Kind)
+		return api.Published{}, protocol.E(op, protocol.Invalid, "%s is a %s; only attribution claims take co-signatures: on a %s the issuer's signature is the only one that means anything", id, o.Kind, o.Kind)
 	}
 	env := o.Envelope
 	already := env.SignedBy(key.DID())
 	if !already {
 		holds, err := n.store.HoldsRole(id, key.DID())
 		if err != nil {
-			return Published{}, err
+			return api.Published{}, err
 		}
 		if !holds {
-			return Published{}, protocol.E(op, protocol.Invalid, "%s is neither the issuer, the contributor nor the publisher of the subject of %s, nor a key of their parties: its signature would mean nothing, and was not stored", key.DID(), id)
+			return api.Published{}, protocol.E(op, protocol.Invalid, "%s is neither the issuer, the contributor nor the publisher of the subject of %s, nor a key of their parties: its signature would mean nothing, and was not stored", key.DID(), id)
 		}
 		key.Sign(env)
 	}
 	res, _, err := n.Ingest(env.Encode())
 	if err != nil {
-		return Published{}, err
+		return api.Published{}, err
 	}
-	return Published{ID: id, Kind: o.Kind.String(), Signer: key.DID(), New: res.Added > 0, Signers: res.Signers}, nil
+	return api.Published{ID: id, Kind: o.Kind.String(), Signer: key.DID(), New: res.Added > 0, Signers: res.Signers}, nil
 }
 
 // Revoke withdraws a claim. Only the claim's issuer may: the store refuses
@@ -226,48 +224,48 @@ func (n *Node) Cosign(ctx context.Context, id protocol.ID, as string) (Published
 // claim issued by a key that a rotation retired is withdrawn with that
 // key, which the keystore keeps for this (SPEC.md §3.6, §6.1), when no
 // --as names another.
-func (n *Node) Revoke(ctx context.Context, id protocol.ID, req RevokeRequest) (Published, error) {
+func (n *Node) Revoke(ctx context.Context, id protocol.ID, req api.RevokeRequest) (api.Published, error) {
 	const op = "revoke"
 	key, err := n.repo.Keys.Get(req.As)
 	if err != nil {
-		return Published{}, err
+		return api.Published{}, err
 	}
-	if err := n.fetchIfMissing(ctx, op, id, QueryOptions{}); err != nil {
-		return Published{}, err
+	if err := n.fetchIfMissing(ctx, op, id, api.QueryOptions{}); err != nil {
+		return api.Published{}, err
 	}
 	target, err := n.store.Object(id)
 	if err != nil {
-		return Published{}, err
+		return api.Published{}, err
 	}
 	if target.Kind != protocol.KindAttribution && target.Kind != protocol.KindEndorsement && target.Kind != protocol.KindDerivation {
-		return Published{}, protocol.E(op, protocol.Invalid, "%s is a %s; only claims (attributions, endorsements, derivations) can be revoked", id, target.Kind)
+		return api.Published{}, protocol.E(op, protocol.Invalid, "%s is a %s; only claims (attributions, endorsements, derivations) can be revoked", id, target.Kind)
 	}
 	if target.Issuer() != key.DID() && req.As == "" {
 		retired, ok, err := n.repo.Keys.RetiredByDID(target.Issuer())
 		if err != nil {
-			return Published{}, err
+			return api.Published{}, err
 		}
 		if ok {
 			key = retired
 		}
 	}
 	if target.Issuer() != key.DID() {
-		return Published{}, protocol.E(op, protocol.Forbidden, "%s was issued by %s; %s may not revoke it", id, target.Issuer(), key.DID())
+		return api.Published{}, protocol.E(op, protocol.Forbidden, "%s was issued by %s; %s may not revoke it", id, target.Issuer(), key.DID())
 	}
 	pred := protocol.Revocation{Issuer: key.DID(), Reason: req.Reason, Created: n.created()}
 	return n.signWith(key, protocol.KindRevocation, protocol.ReferenceSubject(id), pred)
 }
 
 // Endorse publishes an endorsement of a dataset or a claim.
-func (n *Node) Endorse(_ context.Context, req EndorseRequest) (Published, error) {
+func (n *Node) Endorse(_ context.Context, req api.EndorseRequest) (api.Published, error) {
 	const op = "endorse"
-	subject, err := protocol.ParseID(req.Subject)
-	if err != nil {
-		return Published{}, protocol.E(op, protocol.Invalid, "subject: %w", err)
+	subject := req.Subject
+	if subject.IsZero() {
+		return api.Published{}, protocol.E(op, protocol.Invalid, "missing subject")
 	}
 	issuer, err := n.signerDID(req.As)
 	if err != nil {
-		return Published{}, err
+		return api.Published{}, err
 	}
 	pred := protocol.Endorsement{Issuer: issuer, Standard: req.Standard, Level: req.Level, Note: req.Note, Created: n.created()}
 	p, err := n.sign(req.As, protocol.KindEndorsement, protocol.ReferenceSubject(subject), pred)
@@ -275,22 +273,19 @@ func (n *Node) Endorse(_ context.Context, req EndorseRequest) (Published, error)
 }
 
 // Derive publishes a derivation: an artifact (a model) made from inputs.
-func (n *Node) Derive(_ context.Context, req DeriveRequest) (Published, error) {
+func (n *Node) Derive(_ context.Context, req api.DeriveRequest) (api.Published, error) {
 	const op = "derive"
-	d, err := protocol.ParseDigest(req.Digest)
-	if err != nil {
-		return Published{}, protocol.E(op, protocol.Invalid, "digest: %w", err)
+	d := req.Digest
+	if d == (protocol.Digest{}) {
+		return api.Published{}, protocol.E(op, protocol.Invalid, "missing digest")
 	}
-	inputs, err := parseIDs(op, "input", req.Inputs)
-	if err != nil {
-		return Published{}, err
-	}
+	inputs := idsOrNil(req.Inputs)
 	if err := n.refuseUnknown(op, "input", "allow_unknown_inputs", inputs, req.AllowUnknownInputs); err != nil {
-		return Published{}, err
+		return api.Published{}, err
 	}
 	publisher, err := n.signerDID(req.As)
 	if err != nil {
-		return Published{}, err
+		return api.Published{}, err
 	}
 	name := req.Name
 	if name == "" {
@@ -329,17 +324,11 @@ func (n *Node) refuseUnknown(op, what, flag string, ids []protocol.ID, allow boo
 	return nil
 }
 
-func parseIDs(op, what string, ss []string) ([]protocol.ID, error) {
-	if len(ss) == 0 {
-		return nil, nil
+// idsOrNil returns ids, or nil when it is empty: a record without parents
+// or inputs names none.
+func idsOrNil(ids []protocol.ID) []protocol.ID {
+	if len(ids) == 0 {
+		return nil
 	}
-	out := make([]protocol.ID, len(ss))
-	for i, s := range ss {
-		id, err := protocol.ParseID(s)
-		if err != nil {
-			return nil, protocol.E(op, protocol.Invalid, "%s: %w", what, err)
-		}
-		out[i] = id
-	}
-	return out, nil
+	return ids
 }

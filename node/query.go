@@ -3,20 +3,20 @@ package node
 import (
 	"context"
 
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/node/swarm"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/protocol/gov"
-	"github.com/commons-p2p/commons/store"
 )
 
 // ID describes the node.
-func (n *Node) ID(context.Context) IDInfo {
-	return IDInfo{DID: n.repo.NodeKey.DID(), PeerID: n.repo.PeerID.String(), Network: n.repo.Network.String(), Addrs: n.net.Addrs(), Repo: n.repo.Dir, Version: Version}
+func (n *Node) ID(context.Context) api.IDInfo {
+	return api.IDInfo{DID: n.repo.NodeKey.DID(), PeerID: n.repo.PeerID.String(), Network: n.repo.Network.String(), Addrs: n.net.Addrs(), Repo: n.repo.Dir, Version: Version}
 }
 
 // Keys lists the keystore.
-func (n *Node) Keys(context.Context) ([]KeyInfo, error) {
+func (n *Node) Keys(context.Context) ([]api.KeyInfo, error) {
 	entries, err := n.repo.Keys.List()
 	if err != nil {
 		return nil, err
@@ -25,33 +25,33 @@ func (n *Node) Keys(context.Context) ([]KeyInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]KeyInfo, 0, len(entries)+len(retired))
+	out := make([]api.KeyInfo, 0, len(entries)+len(retired))
 	for _, e := range entries {
-		out = append(out, KeyInfo{Name: e.Name, DID: e.Key.DID()})
+		out = append(out, api.KeyInfo{Name: e.Name, DID: e.Key.DID()})
 	}
 	for _, r := range retired {
-		out = append(out, KeyInfo{Name: r.Name, DID: r.Key.DID(), Retired: true})
+		out = append(out, api.KeyInfo{Name: r.Name, DID: r.Key.DID(), Retired: true})
 	}
 	return out, nil
 }
 
 // NewKey creates a named key.
-func (n *Node) NewKey(_ context.Context, name string) (KeyInfo, error) {
+func (n *Node) NewKey(_ context.Context, name string) (api.KeyInfo, error) {
 	if name == repo.NodeKeyName {
-		return KeyInfo{}, protocol.E("new key", protocol.Exists, "%q names the node key", name)
+		return api.KeyInfo{}, protocol.E("new key", protocol.Exists, "%q names the node key", name)
 	}
 	k, err := n.repo.Keys.New(name)
 	if err != nil {
-		return KeyInfo{}, err
+		return api.KeyInfo{}, err
 	}
-	return KeyInfo{Name: name, DID: k.DID()}, nil
+	return api.KeyInfo{Name: name, DID: k.DID()}, nil
 }
 
 // Attribution answers who contributed to id, at what trust, and its
 // lineage. Unless q.Local it first gathers from the network the subject,
 // the claims about it that any holder has, and its ancestors (SPEC.md §7.5):
 // the answer is always made from the local index.
-func (n *Node) Attribution(ctx context.Context, id protocol.ID, q QueryOptions) (*store.Attribution, error) {
+func (n *Node) Attribution(ctx context.Context, id protocol.ID, q api.QueryOptions) (*api.Attribution, error) {
 	s, cancel := n.newSearch(ctx, q)
 	defer cancel()
 	if s != nil {
@@ -76,21 +76,16 @@ func (n *Node) Attribution(ctx context.Context, id protocol.ID, q QueryOptions) 
 		// Nothing at all is known of id: say so, as the other reads do.
 		return nil, s.NotFound("attribution", id)
 	}
-	standing := n.standings()
-	a.Standing = standing(id)
-	for i := range a.Lineage {
-		a.Lineage[i].Standing = standing(a.Lineage[i].ID)
-	}
-	return a, nil
+	return apiAttribution(a, n.standings()), nil
 }
 
 // standings returns the status governance gives a dataset (nil when none),
 // as of now: one state for a whole answer. The statuses are copied out of
 // the state only when a dataset has one.
-func (n *Node) standings() func(protocol.ID) *store.Standing {
+func (n *Node) standings() func(protocol.ID) *api.Standing {
 	s := n.govState()
 	var all map[protocol.ID]gov.DatasetStanding
-	return func(id protocol.ID) *store.Standing {
+	return func(id protocol.ID) *api.Standing {
 		if s == nil {
 			return nil
 		}
@@ -101,13 +96,13 @@ func (n *Node) standings() func(protocol.ID) *store.Standing {
 			all = s.Datasets()
 		}
 		d := all[id]
-		return &store.Standing{Status: string(d.Status), Reason: d.Reason, Proposal: d.Proposal}
+		return &api.Standing{Status: d.Status, Reason: d.Reason, Proposal: d.Proposal}
 	}
 }
 
 // Locate finds the datasets that hold a file with digest d: those stored
 // here and, unless q.Local, those that peers announcing the file hold.
-func (n *Node) Locate(ctx context.Context, d protocol.Digest, q QueryOptions) (LocateResult, error) {
+func (n *Node) Locate(ctx context.Context, d protocol.Digest, q api.QueryOptions) (api.LocateResult, error) {
 	if s, cancel := n.newSearch(ctx, q); s != nil {
 		defer cancel()
 		done := n.metrics.timeQuery("locate")
@@ -116,12 +111,12 @@ func (n *Node) Locate(ctx context.Context, d protocol.Digest, q QueryOptions) (L
 	}
 	locs, err := n.store.Locate(d)
 	if err != nil {
-		return LocateResult{}, err
+		return api.LocateResult{}, err
 	}
-	out := LocateResult{SHA256: d.Hex(), Datasets: []LocatedEntry{}}
+	out := api.LocateResult{SHA256: d.Hex(), Datasets: []api.LocatedEntry{}}
 	for _, l := range locs {
 		for _, p := range l.Paths {
-			out.Datasets = append(out.Datasets, LocatedEntry{ID: l.Dataset, Name: l.Name, Path: p})
+			out.Datasets = append(out.Datasets, api.LocatedEntry{ID: l.Dataset, Name: l.Name, Path: p})
 		}
 	}
 	return out, nil
@@ -129,44 +124,44 @@ func (n *Node) Locate(ctx context.Context, d protocol.Digest, q QueryOptions) (L
 
 // Dataset shows one dataset record, fetched from the network when it is
 // not stored here (unless q.Local).
-func (n *Node) Dataset(ctx context.Context, id protocol.ID, q QueryOptions) (DatasetView, error) {
+func (n *Node) Dataset(ctx context.Context, id protocol.ID, q api.QueryOptions) (api.DatasetView, error) {
 	if err := n.fetchIfMissing(ctx, "show dataset", id, q); err != nil {
-		return DatasetView{}, err
+		return api.DatasetView{}, err
 	}
 	o, err := n.store.Object(id)
 	if err != nil {
-		return DatasetView{}, err
+		return api.DatasetView{}, err
 	}
 	if o.Kind != protocol.KindDataset {
-		return DatasetView{}, protocol.E("show dataset", protocol.Invalid, "%s is a %s, not a dataset", id, o.Kind)
+		return api.DatasetView{}, protocol.E("show dataset", protocol.Invalid, "%s is a %s, not a dataset", id, o.Kind)
 	}
 	children, err := n.store.Children(id)
 	if err != nil {
-		return DatasetView{}, err
+		return api.DatasetView{}, err
 	}
 	d := o.Dataset
-	v := DatasetView{
+	v := api.DatasetView{
 		ID: id, Name: d.Name, Description: d.Description, License: d.License, Version: d.Version,
 		Publisher: d.Publisher, Created: d.Created, Parents: nonNil(d.Parents), Children: nonNil(children),
-		Signers: o.Envelope.Signers(), Files: make([]FileView, len(o.Files)),
+		Signers: o.Envelope.Signers(), Files: make([]api.FileView, len(o.Files)),
 		Standing: n.standings()(id),
 	}
 	for i, f := range o.Files {
-		v.Files[i] = FileView{Name: f.Name, SHA256: f.Digest.Hex(), Size: f.Size}
+		v.Files[i] = api.FileView{Name: f.Name, SHA256: f.Digest.Hex(), Size: f.Size}
 	}
 	v.Bytes, _ = protocol.TotalSize(o.Files) // saturates for a record stored before the limit
 	return v, nil
 }
 
 // Datasets lists the datasets stored here.
-func (n *Node) Datasets(context.Context) ([]DatasetSummary, error) {
+func (n *Node) Datasets(context.Context) ([]api.DatasetSummary, error) {
 	objs, err := n.store.Datasets()
 	if err != nil {
 		return nil, err
 	}
-	out := make([]DatasetSummary, len(objs))
+	out := make([]api.DatasetSummary, len(objs))
 	for i, o := range objs {
-		s := DatasetSummary{ID: o.ID, Name: o.Dataset.Name, License: o.Dataset.License, Publisher: o.Dataset.Publisher, Created: o.Dataset.Created, Files: len(o.Files)}
+		s := api.DatasetSummary{ID: o.ID, Name: o.Dataset.Name, License: o.Dataset.License, Publisher: o.Dataset.Publisher, Created: o.Dataset.Created, Files: len(o.Files)}
 		s.Bytes, _ = protocol.TotalSize(o.Files)
 		out[i] = s
 	}
@@ -177,7 +172,7 @@ func (n *Node) Datasets(context.Context) ([]DatasetSummary, error) {
 // from the network when it is not stored here (unless q.Local). A
 // governance update is an envelope too, kept apart from the objects: its
 // ID gives its envelope as stored.
-func (n *Node) GetObject(ctx context.Context, id protocol.ID, q QueryOptions) ([]byte, error) {
+func (n *Node) GetObject(ctx context.Context, id protocol.ID, q api.QueryOptions) ([]byte, error) {
 	if raw, err := n.store.GovUpdate(id); err == nil {
 		return raw, nil
 	} else if !protocol.IsKind(err, protocol.NotFound) {
@@ -194,12 +189,12 @@ func (n *Node) GetObject(ctx context.Context, id protocol.ID, q QueryOptions) ([
 }
 
 // PutObject ingests an envelope signed elsewhere.
-func (n *Node) PutObject(_ context.Context, raw []byte) (PutResult, error) {
+func (n *Node) PutObject(_ context.Context, raw []byte) (api.PutResult, error) {
 	res, o, err := n.Ingest(raw)
 	if err != nil {
-		return PutResult{}, err
+		return api.PutResult{}, err
 	}
-	return PutResult{ID: res.ID, Kind: o.Kind.String(), New: res.New, Added: res.Added, Signers: res.Signers}, nil
+	return api.PutResult{ID: res.ID, Kind: o.Kind.String(), New: res.New, Added: res.Added, Signers: res.Signers}, nil
 }
 
 func nonNil[T any](s []T) []T {
@@ -213,7 +208,7 @@ func nonNil[T any](s []T) []T {
 // q.Local. Its error, of kind NotFound, says where it looked; a store that
 // cannot say whether it holds id fails the read with its own error rather
 // than calling id missing.
-func (n *Node) fetchIfMissing(ctx context.Context, op string, id protocol.ID, q QueryOptions) error {
+func (n *Node) fetchIfMissing(ctx context.Context, op string, id protocol.ID, q api.QueryOptions) error {
 	if ok, err := n.store.Has(id); err != nil || ok {
 		return err
 	}

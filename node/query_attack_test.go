@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/node/fetch"
 	"github.com/commons-p2p/commons/node/swarm"
 	"github.com/commons-p2p/commons/protocol"
@@ -50,12 +51,12 @@ func TestClaimsAnswerCheckedAgainstQuestion(t *testing.T) {
 	victim, hostile := nodes[0], nodes[1]
 	ctx := t.Context()
 	asked := mustDataset(t, hostile.Node, "asked about")
-	claim, err := hostile.AddClaim(ctx, AddClaimRequest{Subject: asked.ID.String(), Role: "author", Weight: 0.5})
+	claim, err := hostile.AddClaim(ctx, api.AddClaimRequest{Subject: asked.ID, Role: "author", Weight: 0.5})
 	if err != nil {
 		t.Fatal(err)
 	}
 	other := mustDataset(t, hostile.Node, "unrelated")
-	unrelated, err := hostile.AddClaim(ctx, AddClaimRequest{Subject: other.ID.String(), Role: "curator", Weight: 0.5})
+	unrelated, err := hostile.AddClaim(ctx, api.AddClaimRequest{Subject: other.ID, Role: "curator", Weight: 0.5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +64,7 @@ func TestClaimsAnswerCheckedAgainstQuestion(t *testing.T) {
 	src := listingSource{storeSource: storeSource{hostile.store}, list: []protocol.ID{claim.ID, unrelated.ID, other.ID}}
 	fetch.NewServer(hostile.repo.Network, src, fetch.ServerOptions{}).Register(hostile.Host())
 
-	if _, err := victim.Attribution(ctx, asked.ID, QueryOptions{Timeout: 10 * time.Second}); err != nil {
+	if _, err := victim.Attribution(ctx, asked.ID, api.QueryOptions{Timeout: 10 * time.Second}); err != nil {
 		t.Fatal(err)
 	}
 	for _, id := range []protocol.ID{unrelated.ID, other.ID} {
@@ -86,18 +87,18 @@ func TestClaimsOfClaimsAccepted(t *testing.T) {
 	ds := mustDataset(t, holder.Node, "endorsed claims")
 	var want []protocol.ID
 	for i := range 6 {
-		c, err := holder.AddClaim(ctx, AddClaimRequest{Subject: ds.ID.String(), Role: "author", Weight: 0.1 + 0.1*float64(i)})
+		c, err := holder.AddClaim(ctx, api.AddClaimRequest{Subject: ds.ID, Role: "author", Weight: 0.1 + 0.1*float64(i)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		e, err := holder.Endorse(ctx, EndorseRequest{Subject: c.ID.String(), Standard: "checked", Level: "full"})
+		e, err := holder.Endorse(ctx, api.EndorseRequest{Subject: c.ID, Standard: "checked", Level: "full"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		want = append(want, c.ID, e.ID)
 	}
 	waitAnnounced(t, holder)
-	if _, err := asker.Attribution(ctx, ds.ID, QueryOptions{Timeout: 10 * time.Second}); err != nil {
+	if _, err := asker.Attribution(ctx, ds.ID, api.QueryOptions{Timeout: 10 * time.Second}); err != nil {
 		t.Fatal(err)
 	}
 	for _, id := range want {
@@ -122,11 +123,11 @@ func TestSearchHoldsBoundedBytes(t *testing.T) {
 	long := strings.Repeat("long-directory-name/", 45)
 	var want []protocol.ID
 	for i := range 3 {
-		files := []FileEntry{shared}
+		files := []api.FileEntry{shared}
 		for j := range 2000 {
 			files = append(files, fileEntry(fmt.Sprintf("%sfile-%d-%d", long, i, j), fmt.Sprint(i, "/", j)))
 		}
-		p, err := holder.AddDataset(ctx, AddDatasetRequest{Name: fmt.Sprint("large ", i), License: "MIT", Files: files})
+		p, err := holder.AddDataset(ctx, api.AddDatasetRequest{Name: fmt.Sprint("large ", i), License: "MIT", Files: files})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -134,7 +135,7 @@ func TestSearchHoldsBoundedBytes(t *testing.T) {
 	}
 	waitAnnounced(t, holder)
 
-	s, cancel := asker.newSearch(ctx, QueryOptions{Timeout: 10 * time.Second})
+	s, cancel := asker.newSearch(ctx, api.QueryOptions{Timeout: 10 * time.Second})
 	defer cancel()
 	var mu sync.Mutex
 	var batches []int

@@ -6,11 +6,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/node/fetch"
 	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/node/swarm"
 	"github.com/commons-p2p/commons/protocol"
-	"github.com/commons-p2p/commons/store"
 	"github.com/commons-p2p/commons/store/storetest"
 )
 
@@ -36,12 +36,12 @@ func rotateOn(t *testing.T, n *netNode) (*protocol.Key, protocol.ID) {
 
 // claimOn makes n, fetching the dataset first, claim an annotator's
 // share of it with its node key.
-func claimOn(t *testing.T, n *netNode, ds protocol.ID) Published {
+func claimOn(t *testing.T, n *netNode, ds protocol.ID) api.Published {
 	t.Helper()
-	if _, err := n.Dataset(t.Context(), ds, QueryOptions{Timeout: 10 * time.Second}); err != nil {
+	if _, err := n.Dataset(t.Context(), ds, api.QueryOptions{Timeout: 10 * time.Second}); err != nil {
 		t.Fatal(err)
 	}
-	claim, err := n.AddClaim(t.Context(), AddClaimRequest{Subject: ds.String(), Role: "annotator", Weight: 0.5})
+	claim, err := n.AddClaim(t.Context(), api.AddClaimRequest{Subject: ds, Role: "annotator", Weight: 0.5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,9 +61,9 @@ func cosignOn(t *testing.T, n *netNode, id protocol.ID, key *protocol.Key) {
 	}
 }
 
-func trustOfClaim(t *testing.T, a *store.Attribution, claim protocol.ID) protocol.Trust {
+func trustOfClaim(t *testing.T, a *api.Attribution, claim protocol.ID) protocol.Trust {
 	t.Helper()
-	i := slices.IndexFunc(a.Contributors, func(c store.Contributor) bool { return c.Claim == claim })
+	i := slices.IndexFunc(a.Contributors, func(c api.Contributor) bool { return c.Claim == claim })
 	if i < 0 {
 		t.Fatalf("attribution lists no claim %s: %+v", claim, a.Contributors)
 	}
@@ -86,14 +86,14 @@ func TestSearchFindsRotationOfASigner(t *testing.T) {
 	cosignOn(t, contributor, claim.ID, next)
 	waitAnnounced(t, contributor)
 
-	local, err := contributor.Attribution(ctx, ds.ID, QueryOptions{Local: true})
+	local, err := contributor.Attribution(ctx, ds.ID, api.QueryOptions{Local: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := trustOfClaim(t, local, claim.ID); got != protocol.Asserted {
 		t.Fatalf("on a node without the rotation the successor's co-signature counts: %s, want asserted", got)
 	}
-	got, err := reader.Attribution(ctx, ds.ID, QueryOptions{Timeout: 10 * time.Second})
+	got, err := reader.Attribution(ctx, ds.ID, api.QueryOptions{Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func TestRotationsAnswerCheckedAgainstQuestion(t *testing.T) {
 	victim, hostile := nodes[0], nodes[1]
 	ctx := t.Context()
 	ds := mustDataset(t, hostile.Node, "asked about")
-	claim, err := hostile.AddClaim(ctx, AddClaimRequest{Subject: ds.ID.String(), Role: "author", Weight: 0.5})
+	claim, err := hostile.AddClaim(ctx, api.AddClaimRequest{Subject: ds.ID, Role: "author", Weight: 0.5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +151,7 @@ func TestRotationsAnswerCheckedAgainstQuestion(t *testing.T) {
 	src := rotationListing{storeSource: storeSource{hostile.store}, list: []protocol.ID{unrelated.ID, other.ID}}
 	fetch.NewServer(hostile.repo.Network, src, fetch.ServerOptions{}).Register(hostile.Host())
 
-	if _, err := victim.Attribution(ctx, ds.ID, QueryOptions{Timeout: 10 * time.Second}); err != nil {
+	if _, err := victim.Attribution(ctx, ds.ID, api.QueryOptions{Timeout: 10 * time.Second}); err != nil {
 		t.Fatal(err)
 	}
 	for _, id := range []protocol.ID{unrelated.ID, other.ID} {
@@ -211,7 +211,7 @@ func TestSearchFindsEndorsementOfRevokedKeysRotation(t *testing.T) {
 	if _, _, err := holder.Ingest(ds.Envelope.Encode()); err != nil {
 		t.Fatal(err)
 	}
-	propose(t, steward, GovProposeRequest{Action: "revoke-key", DID: old.DID().String(), Effective: "2000-01-01T00:00:00Z", Reason: "key leaked"})
+	propose(t, steward, api.GovProposeRequest{Action: "revoke-key", DID: old.DID().String(), Effective: "2000-01-01T00:00:00Z", Reason: "key leaked"})
 	for _, n := range nodes {
 		waitFor(t, "the revocation on every node", func() bool { _, revoked := n.policy().KeyRevokedAt(old.DID()); return revoked })
 	}
@@ -223,7 +223,7 @@ func TestSearchFindsEndorsementOfRevokedKeysRotation(t *testing.T) {
 
 	claim := claimOn(t, reader, ds.ID)
 	cosignOn(t, reader, claim.ID, next)
-	got, err := reader.Attribution(ctx, ds.ID, QueryOptions{Timeout: 10 * time.Second})
+	got, err := reader.Attribution(ctx, ds.ID, api.QueryOptions{Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

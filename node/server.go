@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/protocol"
 )
 
@@ -70,25 +72,25 @@ func (n *Node) handler(token string, t apiTimeouts) http.Handler {
 		return reply(n.Keys(r.Context()))(w)
 	})
 	route("POST /v1/keys", func(w http.ResponseWriter, r *http.Request) error {
-		var req NewKeyRequest
-		if err := readJSON(r, &req); err != nil {
+		var req api.NewKeyRequest
+		if err := readJSON("read request", r, &req); err != nil {
 			return err
 		}
 		return reply(n.NewKey(r.Context(), req.Name))(w)
 	})
-	route("POST /v1/datasets", jsonCall(n.AddDataset))
+	route("POST /v1/datasets", jsonCall("add dataset", n.AddDataset))
 	route("GET /v1/datasets", func(w http.ResponseWriter, r *http.Request) error {
 		return reply(n.Datasets(r.Context()))(w)
 	})
 	route("GET /v1/datasets/{id}", withQuery(t, n.Dataset))
-	route("POST /v1/claims", jsonCall(n.AddClaim))
+	route("POST /v1/claims", jsonCall("add claim", n.AddClaim))
 	route("POST /v1/claims/{id}/revoke", func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r)
 		if err != nil {
 			return err
 		}
-		var req RevokeRequest
-		if err := readJSON(r, &req); err != nil {
+		var req api.RevokeRequest
+		if err := readJSON("read request", r, &req); err != nil {
 			return err
 		}
 		return reply(n.Revoke(r.Context(), id, req))(w)
@@ -98,14 +100,14 @@ func (n *Node) handler(token string, t apiTimeouts) http.Handler {
 		if err != nil {
 			return err
 		}
-		var req CosignRequest
-		if err := readJSON(r, &req); err != nil {
+		var req api.CosignRequest
+		if err := readJSON("read request", r, &req); err != nil {
 			return err
 		}
 		return reply(n.Cosign(r.Context(), id, req.As))(w)
 	})
-	route("POST /v1/endorsements", jsonCall(n.Endorse))
-	route("POST /v1/derivations", jsonCall(n.Derive))
+	route("POST /v1/endorsements", jsonCall("endorse", n.Endorse))
+	route("POST /v1/derivations", jsonCall("derive", n.Derive))
 	route("GET /v1/attribution/{id}", withQuery(t, n.Attribution))
 	route("GET /v1/locate/{digest}", func(w http.ResponseWriter, r *http.Request) error {
 		d, err := protocol.ParseDigest(r.PathValue("digest"))
@@ -149,8 +151,8 @@ func (n *Node) handler(token string, t apiTimeouts) http.Handler {
 		return nil
 	})
 	route("POST /v1/swarm/connect", func(w http.ResponseWriter, r *http.Request) error {
-		var req ConnectRequest
-		if err := readJSON(r, &req); err != nil {
+		var req api.ConnectRequest
+		if err := readJSON("read request", r, &req); err != nil {
 			return err
 		}
 		return reply(n.Connect(r.Context(), req.Addr))(w)
@@ -158,13 +160,21 @@ func (n *Node) handler(token string, t apiTimeouts) http.Handler {
 	route("GET /v1/swarm/peers", func(w http.ResponseWriter, r *http.Request) error {
 		return reply(n.Peers(r.Context()))(w)
 	})
-	route("POST /v1/gov/propose", jsonCall(n.GovPropose))
-	route("POST /v1/gov/vote", jsonCall(n.GovVote))
+	route("POST /v1/gov/propose", jsonCall("propose", n.GovPropose))
+	route("POST /v1/gov/vote", jsonCall("vote", n.GovVote))
 	route("GET /v1/gov/state", func(w http.ResponseWriter, r *http.Request) error {
-		return reply(n.GovState(r.Context()))(w)
+		s, err := n.GovState(r.Context())
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, apiGovState(s))
 	})
 	route("GET /v1/gov/log", func(w http.ResponseWriter, r *http.Request) error {
-		return reply(n.GovLog(r.Context()))(w)
+		log, err := n.GovLog(r.Context())
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, apiGovLog(log))
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(n.metrics.reg, promhttp.HandlerOpts{}))
 	return guard(token, mux, func(code int) {
@@ -172,11 +182,12 @@ func (n *Node) handler(token string, t apiTimeouts) http.Handler {
 	})
 }
 
-// jsonCall adapts an operation that takes a JSON request.
-func jsonCall[Req, Resp any](f func(context.Context, Req) (Resp, error)) func(http.ResponseWriter, *http.Request) error {
+// jsonCall adapts an operation that takes a JSON request: a value that
+// the request's type refuses is refused as op would refuse it.
+func jsonCall[Req, Resp any](op string, f func(context.Context, Req) (Resp, error)) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		var req Req
-		if err := readJSON(r, &req); err != nil {
+		if err := readJSON(op, r, &req); err != nil {
 			return err
 		}
 		return reply(f(r.Context(), req))(w)
@@ -193,7 +204,7 @@ func reply[T any](v T, err error) func(http.ResponseWriter) error {
 }
 
 // withQuery adapts a read that may look on the network.
-func withQuery[Resp any](t apiTimeouts, f func(context.Context, protocol.ID, QueryOptions) (Resp, error)) func(http.ResponseWriter, *http.Request) error {
+func withQuery[Resp any](t apiTimeouts, f func(context.Context, protocol.ID, api.QueryOptions) (Resp, error)) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r)
 		if err != nil {
@@ -209,9 +220,9 @@ func withQuery[Resp any](t apiTimeouts, f func(context.Context, protocol.ID, Que
 }
 
 // queryOptions reads the parameters local and timeout of a read.
-func queryOptions(r *http.Request) (QueryOptions, error) {
+func queryOptions(r *http.Request) (api.QueryOptions, error) {
 	const op = "query options"
-	var q QueryOptions
+	var q api.QueryOptions
 	vals := r.URL.Query()
 	switch v := vals.Get("local"); v {
 	case "", "0", "false":
@@ -225,8 +236,8 @@ func queryOptions(r *http.Request) (QueryOptions, error) {
 		if err != nil || d <= 0 {
 			return q, protocol.E(op, protocol.Invalid, "timeout=%q: want a positive duration such as 5s", v)
 		}
-		if d > MaxQueryTimeout {
-			return q, protocol.E(op, protocol.Invalid, "timeout=%s is above the most a query may take, %s", d, MaxQueryTimeout)
+		if d > api.MaxQueryTimeout {
+			return q, protocol.E(op, protocol.Invalid, "timeout=%s is above the most a query may take, %s", d, api.MaxQueryTimeout)
 		}
 		q.Timeout = d
 	}
@@ -250,7 +261,9 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 	return b, nil
 }
 
-func readJSON(r *http.Request, v any) error {
+// readJSON reads the body into v. A value that v's type refuses (an ID, a
+// digest) is refused as op would refuse it, naming the member.
+func readJSON(op string, r *http.Request, v any) error {
 	b, err := readBody(r, maxRequestBody)
 	if err != nil {
 		return err
@@ -259,9 +272,37 @@ func readJSON(r *http.Request, v any) error {
 		return nil
 	}
 	if err := strictDecode(b, v); err != nil {
+		var bad *protocol.Error
+		if errors.As(err, &bad) {
+			// A value that read itself and refused: an ID, a digest.
+			return protocol.E(op, protocol.Invalid, "%s: %w", memberRefused(b, v), err)
+		}
 		return protocol.E("read request", protocol.Invalid, "malformed JSON request: %v", err)
 	}
 	return nil
+}
+
+// memberRefused names the member of the JSON object b whose value the
+// struct v refused, reading each member alone into its field; "request"
+// when none alone is refused.
+func memberRefused(b []byte, v any) string {
+	var members map[string]json.RawMessage
+	t := reflect.TypeOf(v).Elem()
+	if json.Unmarshal(b, &members) != nil || t.Kind() != reflect.Struct {
+		return "request"
+	}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		raw, ok := members[name]
+		if !ok || name == "" || name == "-" {
+			continue
+		}
+		if json.Unmarshal(raw, reflect.New(f.Type).Interface()) != nil {
+			return name
+		}
+	}
+	return "request"
 }
 
 // strictDecode decodes one JSON value into v, refusing unknown fields and
@@ -285,22 +326,10 @@ func writeJSON(w http.ResponseWriter, v any) error {
 	return json.NewEncoder(w).Encode(v)
 }
 
-// statusOf maps an error's kind to an HTTP status.
-var statusOf = map[protocol.Kind]int{
-	protocol.Invalid:   http.StatusBadRequest,
-	protocol.NotFound:  http.StatusNotFound,
-	protocol.Exists:    http.StatusConflict,
-	protocol.Forbidden: http.StatusForbidden,
-	protocol.TooLarge:  http.StatusRequestEntityTooLarge,
-	protocol.Transient: http.StatusServiceUnavailable,
-	protocol.NoSpace:   http.StatusInsufficientStorage,
-}
-
 func (n *Node) writeError(w http.ResponseWriter, r *http.Request, err error) int {
 	kind := protocol.KindOf(err)
-	code, ok := statusOf[kind]
+	code, ok := api.StatusOf(kind)
 	if !ok {
-		code = http.StatusInternalServerError
 		n.log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	if errors.Is(err, errBodyStalled) {
@@ -311,6 +340,6 @@ func (n *Node) writeError(w http.ResponseWriter, r *http.Request, err error) int
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
-	json.NewEncoder(w).Encode(ErrorBody{Error: err.Error(), Kind: kind.String()})
+	json.NewEncoder(w).Encode(api.ErrorBody{Error: err.Error(), Kind: kind.String()})
 	return code
 }

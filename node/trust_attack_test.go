@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/protocol"
 )
 
@@ -60,7 +61,7 @@ func TestLeakedKeyAttack(t *testing.T) {
 	// The thief dates its claim between the two.
 	backdated := put(nodes[1], claim(now.Add(-2*time.Hour), "author"))
 
-	revoke := propose(t, nodes[0], GovProposeRequest{Action: "revoke-key", DID: leaked.DID().String(), Effective: effective.Format(time.RFC3339), Reason: "laptop stolen"})
+	revoke := propose(t, nodes[0], api.GovProposeRequest{Action: "revoke-key", DID: leaked.DID().String(), Effective: effective.Format(time.RFC3339), Reason: "laptop stolen"})
 	waitFor(t, "the revocation reaches node 1", func() bool { _, ok := nodes[1].govState().Proposal(revoke.ID); return ok })
 	if v := vote(t, nodes[1], revoke.ID, true); v.Status != "passed" {
 		t.Fatalf("revoke-key: %+v, want passed", v)
@@ -70,7 +71,7 @@ func TestLeakedKeyAttack(t *testing.T) {
 	want := map[protocol.ID]protocol.Trust{witnessed: protocol.Mutual, alone: protocol.Revoked, backdated: protocol.Revoked}
 	for i, n := range nodes {
 		waitFor(t, "the claims and the publisher's co-signature reach every node", func() bool {
-			a, err := n.Attribution(ctx, ds.ID, QueryOptions{Local: true})
+			a, err := n.Attribution(ctx, ds.ID, api.QueryOptions{Local: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -82,7 +83,7 @@ func TestLeakedKeyAttack(t *testing.T) {
 			}
 			return n == len(want)
 		})
-		a, err := n.Attribution(ctx, ds.ID, QueryOptions{Local: true})
+		a, err := n.Attribution(ctx, ds.ID, api.QueryOptions{Local: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -102,7 +103,7 @@ func TestLeakedKeyAttack(t *testing.T) {
 	}
 	_, err = holder.Cosign(ctx, backdated, "laptop")
 	refused("cosign", err, leaked.DID())
-	_, err = holder.AddClaim(ctx, AddClaimRequest{Subject: ds.ID.String(), Role: "editor", Weight: 0.1, As: "laptop"})
+	_, err = holder.AddClaim(ctx, api.AddClaimRequest{Subject: ds.ID, Role: "editor", Weight: 0.1, As: "laptop"})
 	refused("claim add", err, leaked.DID())
 
 	// A key revoked from a time still to come signs nothing either, from
@@ -111,29 +112,29 @@ func TestLeakedKeyAttack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := holder.AddClaim(ctx, AddClaimRequest{Subject: ds.ID.String(), Role: "editor", Weight: 0.1, As: "phone"}); err != nil {
+	if _, err := holder.AddClaim(ctx, api.AddClaimRequest{Subject: ds.ID, Role: "editor", Weight: 0.1, As: "phone"}); err != nil {
 		t.Fatalf("claim add before any revocation: %v", err)
 	}
-	revoke = propose(t, nodes[0], GovProposeRequest{Action: "revoke-key", DID: later.DID().String(), Effective: now.Add(24 * time.Hour).Format(time.RFC3339), Reason: "phone to be retired"})
+	revoke = propose(t, nodes[0], api.GovProposeRequest{Action: "revoke-key", DID: later.DID().String(), Effective: now.Add(24 * time.Hour).Format(time.RFC3339), Reason: "phone to be retired"})
 	waitFor(t, "the revocation reaches node 1", func() bool { _, ok := nodes[1].govState().Proposal(revoke.ID); return ok })
 	vote(t, nodes[1], revoke.ID, true)
 	waitFor(t, "the holder knows of the revocation", func() bool { _, ok := holder.govState().KeyRevokedAt(later.DID()); return ok })
 	for name, sign := range map[string]func() error{
 		"cosign": func() error { _, err := holder.Cosign(ctx, alone, "phone"); return err },
 		"claim add": func() error {
-			_, err := holder.AddClaim(ctx, AddClaimRequest{Subject: ds.ID.String(), Role: "editor", Weight: 0.1, As: "phone"})
+			_, err := holder.AddClaim(ctx, api.AddClaimRequest{Subject: ds.ID, Role: "editor", Weight: 0.1, As: "phone"})
 			return err
 		},
 		"endorse": func() error {
-			_, err := holder.Endorse(ctx, EndorseRequest{Subject: ds.ID.String(), Standard: "checked", As: "phone"})
+			_, err := holder.Endorse(ctx, api.EndorseRequest{Subject: ds.ID, Standard: "checked", As: "phone"})
 			return err
 		},
 		"derive": func() error {
-			_, err := holder.Derive(ctx, DeriveRequest{Digest: "sha256:" + strings.Repeat("ab", 32), Inputs: []string{ds.ID.String()}, Activity: "trained-on", As: "phone"})
+			_, err := holder.Derive(ctx, api.DeriveRequest{Digest: protocol.SumDigest([]byte("an artifact")), Inputs: []protocol.ID{ds.ID}, Activity: "trained-on", As: "phone"})
 			return err
 		},
 		"dataset add": func() error {
-			_, err := holder.AddDataset(context.Background(), AddDatasetRequest{Name: "x", License: "CC0-1.0", Files: []FileEntry{fileEntry("a", "a")}, As: "phone"})
+			_, err := holder.AddDataset(context.Background(), api.AddDatasetRequest{Name: "x", License: "CC0-1.0", Files: []api.FileEntry{fileEntry("a", "a")}, As: "phone"})
 			return err
 		},
 	} {

@@ -43,6 +43,19 @@ func (d Digest) String() string { return "sha256:" + hex.EncodeToString(d[:]) }
 // Hex returns the digest as 64 lowercase hex digits.
 func (d Digest) Hex() string { return hex.EncodeToString(d[:]) }
 
+// MarshalText writes "sha256:HEX".
+func (d Digest) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// UnmarshalText reads what ParseDigest reads.
+func (d *Digest) UnmarshalText(b []byte) error {
+	p, err := ParseDigest(string(b))
+	if err != nil {
+		return err
+	}
+	*d = p
+	return nil
+}
+
 // ID names an object (codec json) or an artifact (codec raw) by a CIDv1 over
 // the sha2-256 of its bytes. For an object the bytes are the envelope's
 // payload. ID is comparable and usable as a map key; the zero ID names

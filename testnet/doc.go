@@ -3,7 +3,7 @@
 // repos with free ports, writes a genesis naming the first stewards, and
 // starts the daemons, each joining through the one before it; Swarm.Node
 // gives a node's CLI (`commons ARGS --repo REPO`, with its stdout, stderr
-// and exit code) and its API client (node.Client, whose answers are the
+// and exit code) and its API client (api.Client, whose answers are the
 // node package's API types), and stops, kills and starts it again. UpTest
 // is Up for a test. Start is one daemon of a test on a repo of its own,
 // outside any swarm, with the flags the test gives, and Run, RunJSON and

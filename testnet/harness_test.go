@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/testnet"
 )
@@ -22,7 +22,7 @@ func TestHarness(t *testing.T) {
 	}
 	s := testnet.UpTest(t, 1, testnet.Options{})
 	nd := s.Node(1)
-	var id node.IDInfo
+	var id api.IDInfo
 	nd.Must(t, &id, "id")
 	if id.DID != nd.DID || id.PeerID != nd.PeerID || id.Repo != nd.Repo {
 		t.Fatalf("id %+v, the harness says %s %s %s", id, nd.DID, nd.PeerID, nd.Repo)
@@ -63,7 +63,7 @@ func TestStart(t *testing.T) {
 	}
 	dir := filepath.Join(t.TempDir(), "repo")
 	d := testnet.Start(t, dir)
-	var id node.IDInfo
+	var id api.IDInfo
 	testnet.RunJSON(t, &id, "id", "--repo", dir, "--json")
 	if id.Repo != dir || id.DID.String() == "" {
 		t.Fatalf("id %+v of the daemon on %s", id, dir)
@@ -71,13 +71,13 @@ func TestStart(t *testing.T) {
 	if r := testnet.Run(t, nil, "no-such-command"); r.Code != 2 || r.Stdout != "" || r.Stderr == "" {
 		t.Fatalf("an unknown command: want exit 2 and a usage on stderr\n%s", r)
 	}
-	var byEnv node.IDInfo
+	var byEnv api.IDInfo
 	testnet.RunEnv(t, []string{repo.EnvPath + "=" + dir}, nil, "id", "--json").Decode(t, &byEnv)
 	if byEnv.DID != id.DID {
 		t.Fatalf("id with %s: %s, want %s", repo.EnvPath, byEnv.DID, id.DID)
 	}
 	d = d.Restart(t)
-	var again node.IDInfo
+	var again api.IDInfo
 	testnet.RunJSON(t, &again, "id", "--repo", dir, "--json")
 	if again.DID != id.DID {
 		t.Fatalf("after a restart: %s, want %s", again.DID, id.DID)

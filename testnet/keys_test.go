@@ -17,8 +17,8 @@ import (
 	"github.com/libp2p/go-libp2p/core/crypto"
 
 	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/protocol"
-	"github.com/commons-p2p/commons/store"
 	"github.com/commons-p2p/commons/testnet"
 )
 
@@ -80,10 +80,10 @@ func offline(t *testing.T, kind protocol.ObjectKind, subject []protocol.Resource
 }
 
 // put hands raw to nd with `commons object put -`.
-func put(t *testing.T, nd *testnet.Node, raw []byte) node.PutResult {
+func put(t *testing.T, nd *testnet.Node, raw []byte) api.PutResult {
 	t.Helper()
 	r := nd.CLIInput(ctx(t), bytes.NewReader(raw), "object", "put", "-", "--json")
-	var p node.PutResult
+	var p api.PutResult
 	if err := r.JSON(&p); err != nil {
 		t.Fatalf("%s: object put: %v", nd, err)
 	}
@@ -115,9 +115,9 @@ func scenarioKeyCompromise(t *testing.T, s *testnet.Swarm) {
 
 	// 1-2. The stewards revoke it from the time of the leak.
 	pr := passes(t, n1, n2, "revoke-key", stolen.DID().String(), "--effective", leakedAt.Format(time.RFC3339), "--reason", "key file copied")
-	var st *testnet.GovState
+	var st *api.GovState
 	testnet.Eventually(t, wait, "every node reports the revocation", converged(t, s.Nodes, &st))
-	if i := slices.IndexFunc(st.Revoked, func(r testnet.GovRevoked) bool { return r.DID == stolen.DID() }); i < 0 || st.IsSteward(stolen.DID()) {
+	if i := slices.IndexFunc(st.Revoked, func(r api.GovRevoked) bool { return r.DID == stolen.DID() }); i < 0 || st.IsSteward(stolen.DID()) {
 		t.Fatalf("after %s: revoked %+v, stewards %v: want %s revoked and no steward", pr, st.Revoked, st.Stewards, stolen.DID())
 	}
 
@@ -175,7 +175,7 @@ func scenarioKeyCompromise(t *testing.T, s *testnet.Swarm) {
 		_, err := n2.API(t).GetObject(ctx(t), rotation, query())
 		return err
 	})
-	var endorsed node.Published
+	var endorsed api.Published
 	n2.Must(t, &endorsed, "endorse", rotation.String(), "--standard", "key-rotation")
 
 	// The thief rotates the same leaked key to a key of its own, dated
@@ -197,7 +197,7 @@ func scenarioKeyCompromise(t *testing.T, s *testnet.Swarm) {
 	// Node 1's claim about node 3's dataset, co-signed by node 3's new key
 	// once node 3 holds the endorsement: the publisher's party and the
 	// contributor both signed.
-	var claim node.Published
+	var claim api.Published
 	n1.Must(t, &claim, "claim", "add", "--subject", ds.ID.String(), "--role", "annotator", "--weight", "0.5")
 	testnet.Eventually(t, wait, "node 3's new key co-signs node 1's claim as the dataset's publisher", func() error {
 		// Without gossip, node 3 asks the network for the claim and for
@@ -208,7 +208,7 @@ func scenarioKeyCompromise(t *testing.T, s *testnet.Swarm) {
 		if _, err := victim.API(t).Attribution(ctx(t), rotation, query()); err != nil {
 			return err
 		}
-		var p node.Published
+		var p api.Published
 		r := victim.CLI(ctx(t), "claim", "cosign", claim.ID.String(), "--json")
 		if err := r.JSON(&p); err != nil {
 			return err
@@ -222,12 +222,12 @@ func scenarioKeyCompromise(t *testing.T, s *testnet.Swarm) {
 		// A query fetches only the objects a node lacks, so without
 		// gossip a co-signature never reaches a node that holds the claim
 		// already: the co-signed envelope is handed to those by hand.
-		merged, err := victim.API(t).GetObject(ctx(t), claim.ID, node.QueryOptions{Local: true})
+		merged, err := victim.API(t).GetObject(ctx(t), claim.ID, api.QueryOptions{Local: true})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, nd := range s.Nodes {
-			if _, err := nd.API(t).GetObject(ctx(t), claim.ID, node.QueryOptions{Local: true}); err == nil && nd != victim {
+			if _, err := nd.API(t).GetObject(ctx(t), claim.ID, api.QueryOptions{Local: true}); err == nil && nd != victim {
 				put(t, nd, merged)
 			}
 		}
@@ -239,7 +239,7 @@ func scenarioKeyCompromise(t *testing.T, s *testnet.Swarm) {
 				if err != nil {
 					return err
 				}
-				if !slices.ContainsFunc(a.Endorsements, func(e store.EndorsementView) bool { return e.ID == endorsed.ID }) {
+				if !slices.ContainsFunc(a.Endorsements, func(e api.EndorsementView) bool { return e.ID == endorsed.ID }) {
 					return fmt.Errorf("endorsements %+v", a.Endorsements)
 				}
 				return nil
@@ -267,7 +267,7 @@ func scenarioRotate(t *testing.T, s *testnet.Swarm) {
 	needStewards(t, s, 2)
 	old := n2.DID
 	name := "rotate-" + tag()
-	var p node.GovPublished
+	var p api.GovPublished
 	n2.Must(t, &p, "gov", "propose", "set-param", name, "yes")
 	if p.Status != "open" {
 		t.Fatalf("node 2's proposal: %+v, want open", p)
@@ -286,7 +286,7 @@ func scenarioRotate(t *testing.T, s *testnet.Swarm) {
 	if n2.DID != rot.To || n2.PeerID != rot.PeerID {
 		t.Fatalf("node 2 after the rotation: %s %s, want %s %s", n2.DID, n2.PeerID, rot.To, rot.PeerID)
 	}
-	var st *testnet.GovState
+	var st *api.GovState
 	took := testnet.Eventually(t, wait, "every node has one state naming the new key as steward, with the old key's vote", func() error {
 		if err := converged(t, s.Nodes, &st)(); err != nil {
 			return err
@@ -297,12 +297,12 @@ func scenarioRotate(t *testing.T, s *testnet.Swarm) {
 			return fmt.Errorf("stewards %v", st.Stewards)
 		case pp == nil || !slices.Equal(pp.Yes, []protocol.DID{rot.To}):
 			return fmt.Errorf("proposal %s: %+v", p.ID, pp)
-		case !slices.Contains(st.Rotated, testnet.GovRotated{From: old, To: rot.To, Update: rot.GovUpdate}):
+		case !slices.Contains(st.Rotated, api.GovRotated{From: old, To: rot.To, Update: rot.GovUpdate}):
 			return fmt.Errorf("rotated %+v", st.Rotated)
 		}
 		return nil
 	})
-	var v node.GovPublished
+	var v api.GovPublished
 	n1.Must(t, &v, "gov", "vote", p.ID.String(), "yes")
 	if v.Status != "passed" {
 		t.Fatalf("node 1's vote beside the moved vote: %+v, want passed", v)

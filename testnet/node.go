@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/protocol"
 )
 
@@ -31,7 +32,7 @@ type Node struct {
 	swarm  *Swarm
 	cmd    *exec.Cmd     // the daemon this process started, while it runs
 	exited chan struct{} // closed when cmd has exited
-	client *node.Client
+	client *api.Client
 }
 
 // Grace is how long Stop waits after SIGTERM before SIGKILL: the daemon
@@ -63,7 +64,7 @@ func (nd *Node) CLIInput(ctx context.Context, stdin io.Reader, args ...string) R
 
 // Client returns a client of the node's daemon's HTTP API, found as the
 // CLI finds it (the repo's api and api.token files).
-func (nd *Node) Client() (*node.Client, error) {
+func (nd *Node) Client() (*api.Client, error) {
 	if nd.client != nil {
 		return nd.client, nil
 	}

@@ -17,9 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/protocol"
-	"github.com/commons-p2p/commons/store"
 	"github.com/commons-p2p/commons/testnet"
 )
 
@@ -106,7 +105,7 @@ func ctx(t *testing.T) context.Context {
 	return c
 }
 
-func query() node.QueryOptions { return node.QueryOptions{Timeout: queryTimeout} }
+func query() api.QueryOptions { return api.QueryOptions{Timeout: queryTimeout} }
 
 // makeFiles writes count small files of random content into a new
 // directory and returns it.
@@ -123,10 +122,10 @@ func makeFiles(t *testing.T, count int) string {
 }
 
 // publish runs `dataset add` of count new files on nd.
-func publish(t *testing.T, nd *testnet.Node, count int, name string) (node.Published, string) {
+func publish(t *testing.T, nd *testnet.Node, count int, name string) (api.Published, string) {
 	t.Helper()
 	dir := makeFiles(t, count)
-	var p node.Published
+	var p api.Published
 	nd.Must(t, &p, "dataset", "add", dir, "--name", name, "--license", "CC0-1.0")
 	if p.ID.IsZero() || p.Kind != "dataset" {
 		t.Fatalf("%s: dataset add gave %+v", nd, p)
@@ -140,7 +139,7 @@ func tag() string {
 	return hex.EncodeToString(b)
 }
 
-func attribution(t *testing.T, nd *testnet.Node, id protocol.ID) (*store.Attribution, error) {
+func attribution(t *testing.T, nd *testnet.Node, id protocol.ID) (*api.Attribution, error) {
 	c, err := nd.Client()
 	if err != nil {
 		return nil, err
@@ -148,13 +147,13 @@ func attribution(t *testing.T, nd *testnet.Node, id protocol.ID) (*store.Attribu
 	return c.Attribution(ctx(t), id, query())
 }
 
-func contributor(a *store.Attribution, claim protocol.ID) (store.Contributor, bool) {
+func contributor(a *api.Attribution, claim protocol.ID) (api.Contributor, bool) {
 	for _, c := range a.Contributors {
 		if c.Claim == claim {
 			return c, true
 		}
 	}
-	return store.Contributor{}, false
+	return api.Contributor{}, false
 }
 
 // trustEverywhere waits until claim about subject shows trust want on
@@ -190,7 +189,7 @@ func scenarioPublish(t *testing.T, s *testnet.Swarm) {
 	digest := fmt.Sprintf("%x", sha256.Sum256(b))
 	how := "fetched by the query"
 	if c, err := last.Client(); err == nil {
-		if _, err := c.Dataset(ctx(t), p.ID, node.QueryOptions{Local: true}); err == nil {
+		if _, err := c.Dataset(ctx(t), p.ID, api.QueryOptions{Local: true}); err == nil {
 			how = "already there by gossip"
 		}
 	}
@@ -198,7 +197,7 @@ func scenarioPublish(t *testing.T, s *testnet.Swarm) {
 	// once any query has fetched the record the others are answered
 	// locally.
 	tLoc := testnet.Eventually(t, wait, "locate of part-2.txt on the last node lists the dataset", func() error {
-		var l node.LocateResult
+		var l api.LocateResult
 		if err := last.CLI(ctx(t), "locate", file, "--json", "--timeout", queryTimeout.String()).JSON(&l); err != nil {
 			return err
 		}
@@ -247,7 +246,7 @@ func scenarioClaims(t *testing.T, s *testnet.Swarm) {
 	roles := []string{"author", "annotator", "curator"}
 	claims := make([]protocol.ID, 3)
 	for i := range 3 {
-		var c node.Published
+		var c api.Published
 		s.Node(i+1).Must(t, &c, "claim", "add", "--subject", p.ID.String(), "--role", roles[i], "--weight", fmt.Sprintf("0.%d", i+1))
 		claims[i] = c.ID
 	}
@@ -296,7 +295,7 @@ func scenarioRestart(t *testing.T, s *testnet.Swarm) {
 	if before.DID != after.DID || before.PeerID != after.PeerID || before.Network != after.Network {
 		t.Fatalf("node 2's identity changed across the restart: %+v -> %+v", before, after)
 	}
-	if _, err := k.API(t).Dataset(ctx(t), mine.ID, node.QueryOptions{Local: true}); err != nil {
+	if _, err := k.API(t).Dataset(ctx(t), mine.ID, api.QueryOptions{Local: true}); err != nil {
 		t.Fatalf("node 2 lost its own dataset across the restart: %v", err)
 	}
 	publishedBy := func(nd *testnet.Node, id protocol.ID, by protocol.DID) func() error {
@@ -352,7 +351,7 @@ func scenarioOutsider(t *testing.T, s *testnet.Swarm) {
 		}
 		return nil
 	})
-	a, err := out.API(t).Attribution(ctx(t), p.ID, node.QueryOptions{Timeout: 3 * time.Second})
+	a, err := out.API(t).Attribution(ctx(t), p.ID, api.QueryOptions{Timeout: 3 * time.Second})
 	switch {
 	case err == nil && (!a.Publisher.IsZero() || len(a.Contributors) > 0):
 		t.Fatalf("a node of another genesis sees the swarm's dataset: %+v", a)
@@ -362,7 +361,7 @@ func scenarioOutsider(t *testing.T, s *testnet.Swarm) {
 	if _, err := out.API(t).ID(ctx(t)); err != nil {
 		t.Fatalf("the outsider's daemon no longer answers: %v", err)
 	}
-	if _, err := out.API(t).Dataset(ctx(t), p.ID, node.QueryOptions{Timeout: 3 * time.Second}); err == nil {
+	if _, err := out.API(t).Dataset(ctx(t), p.ID, api.QueryOptions{Timeout: 3 * time.Second}); err == nil {
 		t.Fatal("a node of another genesis shows the swarm's dataset")
 	}
 
@@ -390,17 +389,17 @@ func scenarioOutsider(t *testing.T, s *testnet.Swarm) {
 }
 
 // govState asks nd for its governance state.
-func govState(t *testing.T, nd *testnet.Node) (*testnet.GovState, error) {
+func govState(t *testing.T, nd *testnet.Node) (*api.GovState, error) {
 	c, err := nd.Client()
 	if err != nil {
 		return nil, err
 	}
-	return testnet.GovStateOf(ctx(t), c)
+	return c.GovState(ctx(t))
 }
 
 // needStewards fails t unless nodes 1..k are the stewards, threshold 2,
 // and the nodes in not are not.
-func needStewards(t *testing.T, s *testnet.Swarm, k int, not ...int) *testnet.GovState {
+func needStewards(t *testing.T, s *testnet.Swarm, k int, not ...int) *api.GovState {
 	t.Helper()
 	st, err := govState(t, s.Node(1))
 	if err != nil {
@@ -442,13 +441,13 @@ func holdsProposal(t *testing.T, nd *testnet.Node, id protocol.ID) {
 // k2 once it arrived there; it must pass. It returns the proposal's ID.
 func passes(t *testing.T, k1, k2 *testnet.Node, args ...string) protocol.ID {
 	t.Helper()
-	var p node.GovPublished
+	var p api.GovPublished
 	k1.Must(t, &p, append([]string{"gov", "propose"}, args...)...)
 	if p.Status != "open" {
 		t.Fatalf("gov propose %v on %s: want an open proposal, got %+v", args, k1, p)
 	}
 	holdsProposal(t, k2, p.ID)
-	var v node.GovPublished
+	var v api.GovPublished
 	k2.Must(t, &v, "gov", "vote", p.ID.String(), "yes")
 	if v.Status != "passed" {
 		t.Fatalf("gov vote %s yes on %s (the second steward): want passed, got %+v", p.ID, k2, v)
@@ -458,9 +457,9 @@ func passes(t *testing.T, k1, k2 *testnet.Node, args ...string) protocol.ID {
 
 // converged returns a check that every node in nodes reports one
 // state_hash and one count of updates; the state is kept in *last.
-func converged(t *testing.T, nodes []*testnet.Node, last **testnet.GovState) func() error {
+func converged(t *testing.T, nodes []*testnet.Node, last **api.GovState) func() error {
 	return func() error {
-		var first *testnet.GovState
+		var first *api.GovState
 		var seen []string
 		for _, nd := range nodes {
 			st, err := govState(t, nd)
@@ -497,7 +496,7 @@ func scenarioGovernance(t *testing.T, s *testnet.Swarm) {
 
 	// (a) One proposal, one vote, one state everywhere.
 	pa := passes(t, n1, n2, "set-param", name, "a")
-	var st *testnet.GovState
+	var st *api.GovState
 	tA := testnet.Eventually(t, wait, "every node reports node 1's state_hash after the proposal passed", converged(t, s.Nodes, &st))
 	if last, err := govState(t, s.Node(s.N())); err != nil || last.Params[name] != "a" {
 		t.Fatalf("the last node's params lack %s=a: %v %+v", name, err, last)
@@ -533,14 +532,14 @@ func scenarioGovernance(t *testing.T, s *testnet.Swarm) {
 	// claim about the same dataset is not; and no node signs with it.
 	ds, _ := publish(t, outsider, 2, "governance scenario "+tag())
 	key := "revoked-" + tag()
-	var k node.KeyInfo
+	var k api.KeyInfo
 	n1.Must(t, &k, "key", "new", key)
-	var bad node.Published
+	var bad api.Published
 	n1.Must(t, &bad, "claim", "add", "--subject", ds.ID.String(), "--role", "annotator", "--weight", "0.5", "--as", key)
 	effective := time.Now().UTC().Add(-time.Hour).Format(time.RFC3339)
 	pc := passes(t, n1, n2, "revoke-key", k.DID.String(), "--effective", effective, "--reason", "governance scenario: key "+key+" compromised")
 	n1.Fails(t, 1, []string{"revoked by this commons' governance"}, "claim", "add", "--subject", ds.ID.String(), "--role", "editor", "--weight", "0.1", "--as", key)
-	var good node.Published
+	var good api.Published
 	n1.Must(t, &good, "claim", "add", "--subject", ds.ID.String(), "--role", "curator", "--weight", "0.5")
 	tC := testnet.Eventually(t, wait, "the revoked key's claim shows revoked on every node, node 1's own does not", func() error {
 		for _, nd := range s.Nodes {
@@ -563,7 +562,7 @@ func scenarioGovernance(t *testing.T, s *testnet.Swarm) {
 	// refusing node's own log, which would hold the update the moment it
 	// was signed, is unchanged; node 1's is checked at the end, once later
 	// updates have reached every node.
-	logBefore, err := testnet.GovLogOf(ctx(t), outsider.API(t))
+	logBefore, err := outsider.API(t).GovLog(ctx(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -571,11 +570,13 @@ func scenarioGovernance(t *testing.T, s *testnet.Swarm) {
 	if !notSteward.MatchString(r.Stderr) || r.Stdout != "" {
 		t.Fatalf("gov propose on a non-steward: the error does not say it is not a steward:\n%s", r)
 	}
-	logAfter, err := testnet.GovLogOf(ctx(t), outsider.API(t))
+	logAfter, err := outsider.API(t).GovLog(ctx(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(logBefore, logAfter) {
+	if !slices.EqualFunc(logBefore, logAfter, func(a, b api.GovLogEntry) bool {
+		return a.ID == b.ID && a.Author == b.Author && a.Result == b.Result
+	}) {
 		t.Fatalf("node %d's gov log changed with its refused proposal: %d updates, then %d", outsider.K, len(logBefore), len(logAfter))
 	}
 	t.Logf("(d) node %d refused: %s", outsider.K, strings.TrimSpace(r.Stderr))
@@ -604,7 +605,7 @@ func scenarioGovernance(t *testing.T, s *testnet.Swarm) {
 	testnet.Eventually(t, wait, "every node reports the same state_hash at the end", converged(t, s.Nodes, nil))
 	// By now a proposal of the outsider that slipped out in (d) would
 	// have reached node 1 too, before the updates of (e).
-	log, err := testnet.GovLogOf(ctx(t), n1.API(t))
+	log, err := n1.API(t).GovLog(ctx(t))
 	if err != nil {
 		t.Fatal(err)
 	}

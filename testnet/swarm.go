@@ -15,7 +15,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
 )
@@ -151,7 +151,7 @@ func Up(ctx context.Context, n int, opts Options) (*Swarm, error) {
 		if opts.SwarmKey {
 			args = append(args, "--swarm-key", s.swarmKeyPath())
 		}
-		var id node.IDInfo
+		var id api.IDInfo
 		if err := s.runJSON(ctx, &id, args...); err != nil {
 			return nil, fmt.Errorf("testnet: init of node %d: %w", k, err)
 		}

@@ -3,7 +3,7 @@ package testnet
 import (
 	"context"
 	"fmt"
-	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/node/api"
 	"strings"
 	"testing"
 	"time"
@@ -92,7 +92,7 @@ func (nd *Node) Fails(t testing.TB, code int, want []string, args ...string) Res
 
 // API returns the node's API client, failing t when the daemon does not
 // answer.
-func (nd *Node) API(t testing.TB) *node.Client {
+func (nd *Node) API(t testing.TB) *api.Client {
 	t.Helper()
 	c, err := nd.Client()
 	if err != nil {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/commons-p2p/commons/store"
+	"github.com/commons-p2p/commons/node/api"
 )
 
 // AttributionCommand answers who contributed to something, at what trust.
@@ -40,7 +40,7 @@ func (AttributionCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	return env.PrintTable(a, func(t *table) { printAttribution(t, a) })
 }
 
-func printAttribution(t *table, a *store.Attribution) {
+func printAttribution(t *table, a *api.Attribution) {
 	t.row("subject:", fmt.Sprintf("%s (%s)", a.Subject, a.Kind))
 	if a.Name != "" {
 		t.row("name:", a.Name)
@@ -80,7 +80,7 @@ func printAttribution(t *table, a *store.Attribution) {
 			names[i] = anc.Kind
 		}
 		if anc.Standing != nil {
-			names[i] += " [" + safeText(anc.Standing.Status) + "]"
+			names[i] += " [" + safeText(string(anc.Standing.Status)) + "]"
 		}
 		t.row(fmt.Sprintf("  %d", anc.Depth), anc.ID, safe(names[i]), anc.Via)
 	}
@@ -91,7 +91,7 @@ func printAttribution(t *table, a *store.Attribution) {
 	}
 }
 
-func printContributors(t *table, indent string, cs []store.Contributor) {
+func printContributors(t *table, indent string, cs []api.Contributor) {
 	if len(cs) == 0 {
 		t.row(indent + "no contributors claimed")
 		return
@@ -105,8 +105,8 @@ func printContributors(t *table, indent string, cs []store.Contributor) {
 
 // standingText reads a dataset's standing in the commons: "delisted: the
 // reason (proposal ID)".
-func standingText(s *store.Standing) string {
-	out := s.Status
+func standingText(s *api.Standing) string {
+	out := string(s.Status)
 	if s.Reason != "" {
 		out += ": " + s.Reason
 	}

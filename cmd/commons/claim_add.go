@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"text/tabwriter"
 
-	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/protocol"
 )
 
@@ -52,8 +52,8 @@ func (ClaimAddCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	if err != nil {
 		return err
 	}
-	p, err := c.AddClaim(ctx, node.AddClaimRequest{
-		Subject:     subject.String(),
+	p, err := c.AddClaim(ctx, api.AddClaimRequest{
+		Subject:     subject,
 		Contributor: args.Get("contributor"),
 		Role:        args.Get("role"),
 		Weight:      weight,

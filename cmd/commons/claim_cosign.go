@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 
-	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/node/api"
 )
 
 // ClaimCosignCommand adds a signature to an existing attribution claim.
@@ -31,7 +31,7 @@ func (ClaimCosignCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	if err != nil {
 		return err
 	}
-	p, err := c.Cosign(ctx, id, node.CosignRequest{As: args.Get("as")})
+	p, err := c.Cosign(ctx, id, api.CosignRequest{As: args.Get("as")})
 	if err != nil {
 		return err
 	}

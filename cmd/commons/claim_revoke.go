@@ -4,7 +4,7 @@ import (
 	"context"
 	"text/tabwriter"
 
-	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/node/api"
 )
 
 // ClaimRevokeCommand withdraws a claim.
@@ -31,7 +31,7 @@ func (ClaimRevokeCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	if err != nil {
 		return err
 	}
-	p, err := c.Revoke(ctx, id, node.RevokeRequest{Reason: args.Get("reason"), As: args.Get("as")})
+	p, err := c.Revoke(ctx, id, api.RevokeRequest{Reason: args.Get("reason"), As: args.Get("as")})
 	if err != nil {
 		return err
 	}

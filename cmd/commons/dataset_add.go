@@ -9,7 +9,7 @@ import (
 	"syscall"
 	"text/tabwriter"
 
-	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/node/hashtree"
 	"github.com/commons-p2p/commons/protocol"
 )
@@ -25,7 +25,7 @@ Hashes the files under PATH (a directory, or a single file) on this machine,
 in parallel, and asks the daemon to sign and store a dataset record listing
 them: each file's path below PATH, sha256 and size. --parent names datasets
 this one derives from: each must be held by the node or found on the
-network (the daemon looks for up to ` + shortDuration(node.DefaultQueryTimeout) + `), unless --allow-unknown-parent
+network (the daemon looks for up to ` + shortDuration(api.DefaultQueryTimeout) + `), unless --allow-unknown-parent
 is given, so that a mistyped ID is not published as a parent.
 
 What is published is the tree as a reader sees it, and nothing outside it:
@@ -64,7 +64,7 @@ func (DatasetAddCommand) Flags() []Flag {
 // datasetAdded is what dataset add prints: the record published, and what
 // the walk of the tree left out.
 type datasetAdded struct {
-	node.Published
+	api.Published
 	Skipped hashtree.Skipped `json:"skipped"`
 }
 
@@ -104,7 +104,7 @@ func (DatasetAddCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	if tree.Skipped.Paths == nil {
 		tree.Skipped.Paths = []string{}
 	}
-	p, err := c.AddDataset(ctx, node.AddDatasetRequest{
+	p, err := c.AddDataset(ctx, api.AddDatasetRequest{
 		Name:        args.Get("name"),
 		Description: args.Get("description"),
 		License:     args.Get("license"),
@@ -128,13 +128,9 @@ func (DatasetAddCommand) Run(ctx context.Context, env *Env, args *Args) error {
 // knownObjects refuses an ID of ids (the values of flag) that the daemon
 // neither holds nor finds on the network, before anything is hashed; the
 // search stores what it finds, so the daemon then holds them all.
-func knownObjects(ctx context.Context, c *node.Client, op, flag, allow string, ids []string) error {
-	for _, s := range ids {
-		id, err := protocol.ParseID(s)
-		if err != nil {
-			return err
-		}
-		_, err = c.GetObject(ctx, id, node.QueryOptions{})
+func knownObjects(ctx context.Context, c *api.Client, op, flag, allow string, ids []protocol.ID) error {
+	for _, id := range ids {
+		_, err := c.GetObject(ctx, id, api.QueryOptions{})
 		switch {
 		case protocol.IsKind(err, protocol.NotFound):
 			return protocol.E(op, protocol.NotFound, "%s %s is neither held by this node nor found on the network; "+
@@ -147,10 +143,10 @@ func knownObjects(ctx context.Context, c *node.Client, op, flag, allow string, i
 }
 
 // fileEntries gives the hashed files the shape of the API's request.
-func fileEntries(files []hashtree.File) []node.FileEntry {
-	out := make([]node.FileEntry, len(files))
+func fileEntries(files []hashtree.File) []api.FileEntry {
+	out := make([]api.FileEntry, len(files))
 	for i, f := range files {
-		out[i] = node.FileEntry(f)
+		out[i] = api.FileEntry(f)
 	}
 	return out
 }

@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 
-	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/node/api"
 )
 
 // DatasetListCommand lists the datasets the node holds.
@@ -31,12 +31,12 @@ func (DatasetListCommand) Run(ctx context.Context, env *Env, args *Args) error {
 		return err
 	}
 	if ds == nil {
-		ds = []node.DatasetSummary{}
+		ds = []api.DatasetSummary{}
 	}
 	return env.PrintTable(ds, func(t *table) { printDatasets(t, ds) })
 }
 
-func printDatasets(t *table, ds []node.DatasetSummary) {
+func printDatasets(t *table, ds []api.DatasetSummary) {
 	t.row("ID", "NAME", "LICENSE", "FILES", "BYTES", "CREATED")
 	for _, d := range ds {
 		t.row(d.ID, d.Name, d.License, d.Files, d.Bytes, date(d.Created))

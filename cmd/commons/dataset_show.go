@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/node/api"
 )
 
 // DatasetShowCommand shows one dataset record.
@@ -33,7 +33,7 @@ func (DatasetShowCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	return env.PrintTable(d, func(t *table) { printDataset(t, &d) })
 }
 
-func printDataset(t *table, d *node.DatasetView) {
+func printDataset(t *table, d *api.DatasetView) {
 	t.row("dataset:", d.ID)
 	t.row("name:", d.Name)
 	if d.Description != "" {

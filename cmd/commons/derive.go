@@ -8,7 +8,7 @@ import (
 	"syscall"
 	"text/tabwriter"
 
-	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/node/hashtree"
 	"github.com/commons-p2p/commons/protocol"
 )
@@ -56,7 +56,7 @@ func (DeriveCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	if err != nil {
 		return err
 	}
-	req := node.DeriveRequest{
+	req := api.DeriveRequest{
 		Name:     args.Get("name"),
 		Inputs:   inputs,
 		Activity: args.Get("activity"),
@@ -70,7 +70,7 @@ func (DeriveCommand) Run(ctx context.Context, env *Env, args *Args) error {
 		if err != nil {
 			return badArg("--digest", err)
 		}
-		req.Digest = d.String()
+		req.Digest = d
 	}
 	c, err := env.Client()
 	if err != nil {
@@ -88,7 +88,7 @@ func (DeriveCommand) Run(ctx context.Context, env *Env, args *Args) error {
 		if err != nil {
 			return err
 		}
-		req.Digest, req.Size = d.String(), size
+		req.Digest, req.Size = d, size
 		if req.Name == "" {
 			req.Name = filepath.Base(path)
 		}

@@ -23,6 +23,7 @@ import (
 
 	"github.com/commons-p2p/commons/node"
 	"github.com/commons-p2p/commons/node/repo"
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/testnet"
 )
@@ -351,7 +352,7 @@ func TestBadInput(t *testing.T) {
 		}
 		ctx := context.Background()
 		for _, w := range []float64{0, 1.5, -1} {
-			_, err := c.AddClaim(ctx, node.AddClaimRequest{Subject: ds.ID, Role: "author", Weight: w})
+			_, err := c.AddClaim(ctx, api.AddClaimRequest{Subject: protocol.MustParseID(ds.ID), Role: "author", Weight: w})
 			if protocol.KindOf(err) != protocol.Invalid || !strings.Contains(err.Error(), "weight") {
 				t.Errorf("weight %v through the API: got %v, want invalid naming the weight", w, err)
 			}

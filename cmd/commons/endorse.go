@@ -4,7 +4,7 @@ import (
 	"context"
 	"text/tabwriter"
 
-	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/node/api"
 )
 
 // EndorseCommand publishes an endorsement.
@@ -34,8 +34,8 @@ func (EndorseCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	if err != nil {
 		return err
 	}
-	p, err := c.Endorse(ctx, node.EndorseRequest{
-		Subject:  id.String(),
+	p, err := c.Endorse(ctx, api.EndorseRequest{
+		Subject:  id,
 		Standard: args.Get("standard"),
 		Level:    args.Get("level"),
 		Note:     args.Get("note"),

@@ -12,6 +12,7 @@ import (
 
 	"github.com/commons-p2p/commons/node"
 	"github.com/commons-p2p/commons/node/repo"
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/protocol"
 )
 
@@ -28,7 +29,7 @@ type Env struct {
 func (e *Env) Repo() (string, error) { return repo.Resolve(e.RepoFlag) }
 
 // Client returns a client of the daemon serving the repo.
-func (e *Env) Client() (*node.Client, error) {
+func (e *Env) Client() (*api.Client, error) {
 	dir, err := e.Repo()
 	if err != nil {
 		return nil, err
@@ -63,7 +64,7 @@ func (e *Env) Print(v any, text func(t *tabwriter.Writer)) error {
 
 // idAndClient reads a command's one positional argument, an ID, and
 // connects to the daemon.
-func idAndClient(env *Env, args *Args) (protocol.ID, *node.Client, error) {
+func idAndClient(env *Env, args *Args) (protocol.ID, *api.Client, error) {
 	pos, err := args.positionals("ID")
 	if err != nil {
 		return protocol.ID{}, nil, err
@@ -79,7 +80,7 @@ func idAndClient(env *Env, args *Args) (protocol.ID, *node.Client, error) {
 // queryAndClient is idAndClient for the reads that may look on the
 // network: it reads --local and --timeout first, so that a bad flag is a
 // usage error before any daemon is looked for.
-func queryAndClient(env *Env, args *Args) (protocol.ID, node.QueryOptions, *node.Client, error) {
+func queryAndClient(env *Env, args *Args) (protocol.ID, api.QueryOptions, *api.Client, error) {
 	opts, err := parseQueryOptions(args)
 	if err != nil {
 		return protocol.ID{}, opts, nil, err
@@ -109,25 +110,25 @@ func badArg(what string, err error) error {
 	return badValue(protocol.E("", protocol.Invalid, "%s %w", what, err))
 }
 
-func parseIDs(what string, ss []string) ([]string, error) {
-	out := make([]string, len(ss))
+func parseIDs(what string, ss []string) ([]protocol.ID, error) {
+	out := make([]protocol.ID, len(ss))
 	for i, s := range ss {
 		id, err := parseID(what, s)
 		if err != nil {
 			return nil, err
 		}
-		out[i] = id.String()
+		out[i] = id
 	}
 	return out, nil
 }
 
 // printPublished is the text form of every command that signs an object.
-func printPublished(tw *tabwriter.Writer, p node.Published) {
+func printPublished(tw *tabwriter.Writer, p api.Published) {
 	printSigned(&table{tw}, p, "stored", "already stored")
 }
 
 // printSigned prints p, saying ifNew or ifOld depending on p.New.
-func printSigned(t *table, p node.Published, ifNew, ifOld string) {
+func printSigned(t *table, p api.Published, ifNew, ifOld string) {
 	state := ifNew
 	if !p.New {
 		state = ifOld

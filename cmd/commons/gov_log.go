@@ -2,11 +2,10 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/protocol"
-	"github.com/commons-p2p/commons/protocol/gov"
 )
 
 // GovLogCommand lists the governance updates in the order the fold applies
@@ -37,54 +36,21 @@ func (GovLogCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	if err != nil {
 		return err
 	}
-	raw, err := c.GovLog(ctx)
+	log, err := c.GovLog(ctx)
 	if err != nil {
 		return err
 	}
-	if env.JSON {
-		return env.PrintTable(raw, nil)
-	}
-	var log []govLogView
-	if err := json.Unmarshal(raw, &log); err != nil {
-		return protocol.E("gov log", protocol.Other, "decode the daemon's log: %v", err)
-	}
-	return env.PrintTable(nil, func(t *table) { printGovLog(t, log) })
+	return env.PrintTable(log, func(t *table) { printGovLog(t, log) })
 }
 
-// govLogView is what gov log prints of one entry (gov.LogEntry's
-// JSON form).
-type govLogView struct {
-	ID      protocol.ID  `json:"id"`
-	Author  protocol.DID `json:"author"`
-	Time    string       `json:"time"`
-	Propose *struct {
-		govOpView
-		Status gov.DatasetStatus `json:"status"`
-	} `json:"propose"`
-	Vote *struct {
-		Proposal protocol.ID `json:"proposal"`
-		Yes      bool        `json:"yes"`
-	} `json:"vote"`
-	// Rotate is the rotation envelope of an update that hands its
-	// author's seat on (SPEC §8.1).
-	Rotate json.RawMessage `json:"rotate"`
-	Depth  int             `json:"depth"`
-	Result string          `json:"result"` // applied or ignored
-	Why    string          `json:"why"`
-	Closed []struct {
-		Proposal protocol.ID        `json:"proposal"`
-		Status   gov.ProposalStatus `json:"status"`
-	} `json:"closed"`
-}
-
-func printGovLog(t *table, log []govLogView) {
+func printGovLog(t *table, log []api.GovLogEntry) {
 	if len(log) == 0 {
 		t.row("no governance updates yet")
 		return
 	}
 	t.row("DEPTH", "UPDATE", "AUTHOR", "TIME", "WHAT")
 	for _, e := range log {
-		t.row(e.Depth, e.ID, e.Author, e.Time, describeGovEntry(e))
+		t.row(e.Depth, e.ID, e.Author, govTime(e.Time), describeGovEntry(e))
 	}
 }
 
@@ -92,11 +58,11 @@ func printGovLog(t *table, log []govLogView) {
 // "propose set-threshold 2: passed", "vote yes on ID: passed" (the
 // proposal it voted on), "…; ID expired" for another proposal that
 // closed at this point, "…: ignored, not-steward".
-func describeGovEntry(e govLogView) string {
+func describeGovEntry(e api.GovLogEntry) string {
 	var s string
 	switch {
 	case e.Propose != nil:
-		s = "propose " + describeGovOp(e.Propose.govOpView, e.Propose.Status)
+		s = "propose " + describeGovOp(*e.Propose, e.Propose.Status)
 	case e.Vote != nil && e.Vote.Yes:
 		s = "vote yes on " + e.Vote.Proposal.String()
 	case e.Vote != nil:

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/protocol/gov"
 )
@@ -27,7 +27,7 @@ type govAction struct {
 	args     string // the positionals as usage spells them
 	about    string // what the proposal does, for its usage
 	flags    []Flag // besides --expires and --as
-	request  func(pos []string, a *Args) (node.GovProposeRequest, error)
+	request  func(pos []string, a *Args) (api.GovProposeRequest, error)
 }
 
 // datasetStatuses are the standings a commons gives a dataset (SPEC.md §8).
@@ -40,30 +40,30 @@ var govActions = map[gov.Action]govAction{
 		synopsis: "propose that a key become a steward",
 		args:     "DID|KEY",
 		about:    "Proposes that DID (a did:key, or the name of a key of this node's keystore)\nbecome a steward of the commons.",
-		request: func(pos []string, _ *Args) (node.GovProposeRequest, error) {
+		request: func(pos []string, _ *Args) (api.GovProposeRequest, error) {
 			did, err := didOrKey("DID", pos[0])
-			return node.GovProposeRequest{DID: did}, err
+			return api.GovProposeRequest{DID: did}, err
 		},
 	},
 	gov.ActRemoveSteward: {
 		synopsis: "propose that a steward stop being one",
 		args:     "DID|KEY",
 		about:    "Proposes that the steward DID (a did:key, or a key name) stop being one. Its\nvotes on proposals still open stop counting once the removal passes.",
-		request: func(pos []string, _ *Args) (node.GovProposeRequest, error) {
+		request: func(pos []string, _ *Args) (api.GovProposeRequest, error) {
 			did, err := didOrKey("DID", pos[0])
-			return node.GovProposeRequest{DID: did}, err
+			return api.GovProposeRequest{DID: did}, err
 		},
 	},
 	gov.ActSetThreshold: {
 		synopsis: "propose how many stewards' yes votes pass a proposal",
 		args:     "K",
 		about:    "Proposes that a proposal pass once K current stewards vote yes. K is at\nleast 1 and at most the number of stewards.",
-		request: func(pos []string, _ *Args) (node.GovProposeRequest, error) {
+		request: func(pos []string, _ *Args) (api.GovProposeRequest, error) {
 			k, err := strconv.Atoi(pos[0])
 			if err != nil || k < 1 {
-				return node.GovProposeRequest{}, usagef("K %q is not a positive integer: give how many stewards must vote yes, e.g. 2", pos[0])
+				return api.GovProposeRequest{}, usagef("K %q is not a positive integer: give how many stewards must vote yes, e.g. 2", pos[0])
 			}
-			return node.GovProposeRequest{Threshold: k}, nil
+			return api.GovProposeRequest{Threshold: k}, nil
 		},
 	},
 	gov.ActRevokeKey: {
@@ -76,17 +76,17 @@ var govActions = map[gov.Action]govAction{
 			{Name: "effective", Value: "RFC3339", Required: true, Help: "from when the key is not to be trusted, e.g. 2026-11-01T00:00:00Z"},
 			reasonFlag,
 		},
-		request: func(pos []string, a *Args) (node.GovProposeRequest, error) {
+		request: func(pos []string, a *Args) (api.GovProposeRequest, error) {
 			did, err := didOrKey("DID", pos[0])
 			if err != nil {
-				return node.GovProposeRequest{}, err
+				return api.GovProposeRequest{}, err
 			}
 			eff := a.Get("effective")
 			if _, err := time.Parse(time.RFC3339, eff); err != nil {
-				return node.GovProposeRequest{}, usagef("--effective %q is not an RFC 3339 time: write e.g. 2026-11-01T00:00:00Z", eff)
+				return api.GovProposeRequest{}, usagef("--effective %q is not an RFC 3339 time: write e.g. 2026-11-01T00:00:00Z", eff)
 			}
 			reason, err := nonEmpty("--reason", a.Get("reason"))
-			return node.GovProposeRequest{DID: did, Effective: eff, Reason: reason}, err
+			return api.GovProposeRequest{DID: did, Effective: eff, Reason: reason}, err
 		},
 	},
 	gov.ActDatasetStatus: {
@@ -95,34 +95,34 @@ var govActions = map[gov.Action]govAction{
 		about: "Proposes the standing of the dataset ID in the commons. Once the proposal\n" +
 			"passes, `commons dataset show` and `commons attribution` say so.",
 		flags: []Flag{reasonFlag},
-		request: func(pos []string, a *Args) (node.GovProposeRequest, error) {
+		request: func(pos []string, a *Args) (api.GovProposeRequest, error) {
 			id, err := parseID("ID", pos[0])
 			if err != nil {
-				return node.GovProposeRequest{}, err
+				return api.GovProposeRequest{}, err
 			}
 			if !id.IsObject() {
-				return node.GovProposeRequest{}, badValue(protocol.E("", protocol.Invalid, "ID %s names an artifact (a file's digest); give the ID of a dataset", id))
+				return api.GovProposeRequest{}, badValue(protocol.E("", protocol.Invalid, "ID %s names an artifact (a file's digest); give the ID of a dataset", id))
 			}
 			if !slices.Contains(datasetStatuses, gov.DatasetStatus(pos[1])) {
-				return node.GovProposeRequest{}, usagef("status %q is not one of accepted, flagged, delisted", pos[1])
+				return api.GovProposeRequest{}, usagef("status %q is not one of accepted, flagged, delisted", pos[1])
 			}
 			reason, err := nonEmpty("--reason", a.Get("reason"))
-			return node.GovProposeRequest{Dataset: id.String(), Status: pos[1], Reason: reason}, err
+			return api.GovProposeRequest{Dataset: id, Status: pos[1], Reason: reason}, err
 		},
 	},
 	gov.ActSetParam: {
 		synopsis: "propose a value for a parameter of the commons",
 		args:     "NAME VALUE",
 		about:    "Proposes that the commons' parameter NAME (as in the genesis' params) take\nVALUE.",
-		request: func(pos []string, _ *Args) (node.GovProposeRequest, error) {
+		request: func(pos []string, _ *Args) (api.GovProposeRequest, error) {
 			name, err := nonEmpty("NAME", pos[0])
-			return node.GovProposeRequest{Name: name, Value: pos[1]}, err
+			return api.GovProposeRequest{Name: name, Value: pos[1]}, err
 		},
 	},
 }
 
 var (
-	expiresFlag = Flag{Name: "expires", Value: "DURATION", Help: "how long the proposal stays open for votes (default " + shortDuration(node.DefaultProposalLife) + ")"}
+	expiresFlag = Flag{Name: "expires", Value: "DURATION", Help: "how long the proposal stays open for votes (default " + shortDuration(api.DefaultProposalLife) + ")"}
 	govAsFlag   = Flag{Name: "as", Value: "KEY", Help: "sign with this key of the keystore, a steward's (default: the node key)"}
 )
 
@@ -169,22 +169,22 @@ func (c GovProposeCommand) Run(ctx context.Context, env *Env, args *Args) error 
 }
 
 // request checks the command line and makes the request it asks for.
-func (c GovProposeCommand) request(args *Args) (node.GovProposeRequest, error) {
+func (c GovProposeCommand) request(args *Args) (api.GovProposeRequest, error) {
 	a, ok := govActions[c.Action]
 	if !ok {
-		return node.GovProposeRequest{}, usagef("unknown proposal %q", c.Action)
+		return api.GovProposeRequest{}, usagef("unknown proposal %q", c.Action)
 	}
 	pos, err := args.positionals(strings.Fields(a.args)...)
 	if err != nil {
-		return node.GovProposeRequest{}, err
+		return api.GovProposeRequest{}, err
 	}
 	req, err := a.request(pos, args)
 	if err != nil {
-		return node.GovProposeRequest{}, err
+		return api.GovProposeRequest{}, err
 	}
 	if args.Has("expires") {
 		if req.Expires, err = parseExpires(args.Get("expires")); err != nil {
-			return node.GovProposeRequest{}, err
+			return api.GovProposeRequest{}, err
 		}
 	}
 	req.Action, req.As = string(c.Action), args.Get("as")
@@ -228,7 +228,7 @@ func nonEmpty(what, s string) (string, error) {
 }
 
 // printGovPublished is the text form of gov propose and gov vote.
-func printGovPublished(t *table, p node.GovPublished) {
+func printGovPublished(t *table, p api.GovPublished) {
 	t.rowf("%s %s", p.Kind, p.ID)
 	if p.Proposal != p.ID {
 		t.row("proposal:", p.Proposal)

@@ -2,13 +2,14 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/protocol/gov"
 )
@@ -40,77 +41,17 @@ func (GovStateCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	if err != nil {
 		return err
 	}
-	raw, err := c.GovState(ctx)
+	s, err := c.GovState(ctx)
 	if err != nil {
 		return err
 	}
-	if env.JSON {
-		return env.PrintTable(raw, nil)
-	}
-	var s govStateView
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return protocol.E("gov state", protocol.Other, "decode the daemon's state: %v", err)
-	}
-	return env.PrintTable(nil, func(t *table) { printGovState(t, &s) })
+	return env.PrintTable(s, func(t *table) { printGovState(t, s) })
 }
 
-// govStateView is what gov state prints of the state document
-// (gov.State's JSON form).
-type govStateView struct {
-	Network   protocol.NetworkID              `json:"network"`
-	StateHash string                          `json:"state_hash"`
-	Time      string                          `json:"time"`
-	Updates   int                             `json:"updates"`
-	Heads     []string                        `json:"heads"`
-	Stewards  []protocol.DID                  `json:"stewards"`
-	Threshold int                             `json:"threshold"`
-	Revoked   []govRevokedView                `json:"revoked"`
-	Datasets  map[protocol.ID]govStandingView `json:"datasets"`
-	Params    map[string]string               `json:"params"`
-	Proposals []govProposalView               `json:"proposals"`
-}
-
-type govRevokedView struct {
-	DID       protocol.DID `json:"did"`
-	Effective string       `json:"effective"`
-	Reason    string       `json:"reason"`
-	Proposal  protocol.ID  `json:"proposal"`
-}
-
-type govStandingView struct {
-	Status   gov.DatasetStatus `json:"status"`
-	Reason   string            `json:"reason"`
-	Proposal protocol.ID       `json:"proposal"`
-}
-
-// govOpView is the operation of a proposal, spelled alike in the state
-// and in the log, but for the dataset status.
-type govOpView struct {
-	Action    gov.Action   `json:"action"`
-	DID       protocol.DID `json:"did"`
-	Threshold int          `json:"threshold"`
-	Effective string       `json:"effective"`
-	Reason    string       `json:"reason"`
-	Dataset   protocol.ID  `json:"dataset"`
-	Name      string       `json:"name"`
-	Value     string       `json:"value"`
-	Expires   string       `json:"expires"`
-}
-
-type govProposalView struct {
-	govOpView
-	ID            protocol.ID        `json:"id"`
-	Status        gov.ProposalStatus `json:"status"`
-	DatasetStatus gov.DatasetStatus  `json:"dataset_status"`
-	Proposer      protocol.DID       `json:"proposer"`
-	Yes           []protocol.DID     `json:"yes"`
-	No            []protocol.DID     `json:"no"`
-}
-
-func printGovState(t *table, s *govStateView) {
+func printGovState(t *table, s *api.GovState) {
 	t.row("network:", s.Network)
 	t.row("state hash:", s.StateHash)
-	t.row("updates:", fmt.Sprintf("%d applied, up to %s", s.Updates, s.Time))
+	t.row("updates:", fmt.Sprintf("%d applied, up to %s", s.Updates, govTime(s.Time)))
 	for _, h := range s.Heads {
 		t.row("head:", h)
 	}
@@ -125,7 +66,7 @@ func printGovState(t *table, s *govStateView) {
 		t.row()
 		t.row("REVOKED KEY", "EFFECTIVE", "REASON")
 		for _, r := range s.Revoked {
-			t.row(r.DID, r.Effective, dash(r.Reason))
+			t.row(r.DID, govTime(r.Effective), dash(r.Reason))
 		}
 	}
 	if len(s.Datasets) > 0 {
@@ -165,7 +106,7 @@ func printGovState(t *table, s *govStateView) {
 			}
 			return k
 		}
-		t.row(p.ID, current(p.Yes), current(p.No), p.Expires, describeGovOp(p.govOpView, p.DatasetStatus))
+		t.row(p.ID, current(p.Yes), current(p.No), govTime(p.Expires), describeGovOp(govOpOf(p), p.DatasetStatus))
 	}
 	if open > 0 {
 		t.row("(yes and no count the votes of current stewards)")
@@ -175,8 +116,21 @@ func printGovState(t *table, s *govStateView) {
 	t.row("closed proposals:", fmt.Sprintf("%d (commons gov log shows them)", closed))
 }
 
+// govOpOf is the operation proposal p proposes.
+func govOpOf(p api.GovProposal) api.GovOp {
+	op := api.GovOp{Action: p.Action, DID: p.DID, Dataset: p.Dataset, Name: p.Name, Threshold: p.Threshold, Effective: p.Effective, Reason: p.Reason, Expires: p.Expires}
+	if p.Value != nil {
+		op.Value = *p.Value
+	}
+	return op
+}
+
+// govTime spells a time of governance as the daemon does: UTC, to the
+// second.
+func govTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
 // describeGovOp says in a few words what a proposal proposes.
-func describeGovOp(op govOpView, status gov.DatasetStatus) string {
+func describeGovOp(op api.GovOp, status gov.DatasetStatus) string {
 	s := string(op.Action)
 	switch op.Action {
 	case gov.ActAddSteward, gov.ActRemoveSteward:
@@ -184,7 +138,7 @@ func describeGovOp(op govOpView, status gov.DatasetStatus) string {
 	case gov.ActSetThreshold:
 		s += " " + strconv.Itoa(op.Threshold)
 	case gov.ActRevokeKey:
-		s += fmt.Sprintf(" %s from %s", op.DID, op.Effective)
+		s += fmt.Sprintf(" %s from %s", op.DID, govTime(op.Effective))
 	case gov.ActDatasetStatus:
 		s += fmt.Sprintf(" %s %s", op.Dataset, status)
 	case gov.ActSetParam:

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/protocol/gov"
 )
@@ -31,22 +31,22 @@ func TestGovProposeRequest(t *testing.T) {
 	tests := []struct {
 		action gov.Action
 		line   []string
-		want   node.GovProposeRequest
+		want   api.GovProposeRequest
 	}{
-		{"add-steward", []string{did}, node.GovProposeRequest{Action: "add-steward", DID: did}},
-		{"add-steward", []string{"alice", "--expires", "1h30m", "--as", "bob"}, node.GovProposeRequest{Action: "add-steward", DID: "alice", Expires: "1h30m", As: "bob"}},
-		{"remove-steward", []string{"--as=bob", did}, node.GovProposeRequest{Action: "remove-steward", DID: did, As: "bob"}},
-		{"set-threshold", []string{"2"}, node.GovProposeRequest{Action: "set-threshold", Threshold: 2}},
+		{"add-steward", []string{did}, api.GovProposeRequest{Action: "add-steward", DID: did}},
+		{"add-steward", []string{"alice", "--expires", "1h30m", "--as", "bob"}, api.GovProposeRequest{Action: "add-steward", DID: "alice", Expires: "1h30m", As: "bob"}},
+		{"remove-steward", []string{"--as=bob", did}, api.GovProposeRequest{Action: "remove-steward", DID: did, As: "bob"}},
+		{"set-threshold", []string{"2"}, api.GovProposeRequest{Action: "set-threshold", Threshold: 2}},
 		{"revoke-key", []string{did, "--effective", "2026-11-01T00:00:00Z", "--reason", "laptop stolen"},
-			node.GovProposeRequest{Action: "revoke-key", DID: did, Effective: "2026-11-01T00:00:00Z", Reason: "laptop stolen"}},
+			api.GovProposeRequest{Action: "revoke-key", DID: did, Effective: "2026-11-01T00:00:00Z", Reason: "laptop stolen"}},
 		{"revoke-key", []string{"alice", "--effective", "2026-11-01T01:02:03.5+01:00", "--reason", "x", "--expires", "10m"},
-			node.GovProposeRequest{Action: "revoke-key", DID: "alice", Effective: "2026-11-01T01:02:03.5+01:00", Reason: "x", Expires: "10m"}},
+			api.GovProposeRequest{Action: "revoke-key", DID: "alice", Effective: "2026-11-01T01:02:03.5+01:00", Reason: "x", Expires: "10m"}},
 		{"dataset-status", []string{id, "delisted", "--reason", "license withdrawn"},
-			node.GovProposeRequest{Action: "dataset-status", Dataset: id, Status: "delisted", Reason: "license withdrawn"}},
+			api.GovProposeRequest{Action: "dataset-status", Dataset: protocol.MustParseID(id), Status: "delisted", Reason: "license withdrawn"}},
 		{"dataset-status", []string{id, "accepted", "--reason", "reviewed"},
-			node.GovProposeRequest{Action: "dataset-status", Dataset: id, Status: "accepted", Reason: "reviewed"}},
-		{"set-param", []string{"review-days", "14"}, node.GovProposeRequest{Action: "set-param", Name: "review-days", Value: "14"}},
-		{"set-param", []string{"note", ""}, node.GovProposeRequest{Action: "set-param", Name: "note"}},
+			api.GovProposeRequest{Action: "dataset-status", Dataset: protocol.MustParseID(id), Status: "accepted", Reason: "reviewed"}},
+		{"set-param", []string{"review-days", "14"}, api.GovProposeRequest{Action: "set-param", Name: "review-days", Value: "14"}},
+		{"set-param", []string{"note", ""}, api.GovProposeRequest{Action: "set-param", Name: "note"}},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.action)+" "+strings.Join(tt.line, " "), func(t *testing.T) {
@@ -106,11 +106,11 @@ func TestGovVoteRequest(t *testing.T) {
 	id := protocol.ObjectID([]byte(`{"proposal":1}`)).String()
 	a := govLine(t, GovVoteCommand{}, id, "yes", "--as", "bob")
 	got, err := GovVoteCommand{}.request(a)
-	if want := (node.GovVoteRequest{Proposal: id, Vote: "yes", As: "bob"}); err != nil || got != want {
+	if want := (api.GovVoteRequest{Proposal: protocol.MustParseID(id), Vote: "yes", As: "bob"}); err != nil || got != want {
 		t.Errorf("got %+v, %v; want %+v", got, err, want)
 	}
 	got, err = GovVoteCommand{}.request(govLine(t, GovVoteCommand{}, id, "no"))
-	if want := (node.GovVoteRequest{Proposal: id, Vote: "no"}); err != nil || got != want {
+	if want := (api.GovVoteRequest{Proposal: protocol.MustParseID(id), Vote: "no"}); err != nil || got != want {
 		t.Errorf("got %+v, %v; want %+v", got, err, want)
 	}
 
@@ -264,7 +264,7 @@ func TestGovText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var s govStateView
+	var s api.GovState
 	if err := json.Unmarshal(stateJSON, &s); err != nil {
 		t.Fatalf("gov state cannot read gov.State's JSON: %v\n%s", err, stateJSON)
 	}
@@ -297,7 +297,7 @@ func TestGovText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var log []govLogView
+	var log []api.GovLogEntry
 	if err := json.Unmarshal(logJSON, &log); err != nil {
 		t.Fatalf("gov log cannot read gov.LogEntry's JSON: %v\n%s", err, logJSON)
 	}

@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 
-	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/node/api"
 )
 
 // GovVoteCommand votes on an open governance proposal.
@@ -39,17 +39,17 @@ func (c GovVoteCommand) Run(ctx context.Context, env *Env, args *Args) error {
 }
 
 // request checks the command line and makes the request it asks for.
-func (GovVoteCommand) request(args *Args) (node.GovVoteRequest, error) {
+func (GovVoteCommand) request(args *Args) (api.GovVoteRequest, error) {
 	pos, err := args.positionals("PROPOSAL_ID", "yes|no")
 	if err != nil {
-		return node.GovVoteRequest{}, err
+		return api.GovVoteRequest{}, err
 	}
 	id, err := parseID("PROPOSAL_ID", pos[0])
 	if err != nil {
-		return node.GovVoteRequest{}, err
+		return api.GovVoteRequest{}, err
 	}
 	if pos[1] != "yes" && pos[1] != "no" {
-		return node.GovVoteRequest{}, usagef("vote %q is neither yes nor no", pos[1])
+		return api.GovVoteRequest{}, usagef("vote %q is neither yes nor no", pos[1])
 	}
-	return node.GovVoteRequest{Proposal: id.String(), Vote: pos[1], As: args.Get("as")}, nil
+	return api.GovVoteRequest{Proposal: id, Vote: pos[1], As: args.Get("as")}, nil
 }

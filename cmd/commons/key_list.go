@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 
-	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/node/api"
 )
 
 // KeyListCommand lists the keystore.
@@ -32,7 +32,7 @@ func (KeyListCommand) Run(ctx context.Context, env *Env, args *Args) error {
 		return err
 	}
 	if keys == nil {
-		keys = []node.KeyInfo{}
+		keys = []api.KeyInfo{}
 	}
 	return env.PrintTable(keys, func(t *table) {
 		t.row("NAME", "DID", "")

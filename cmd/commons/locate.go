@@ -7,7 +7,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/node/hashtree"
 	"github.com/commons-p2p/commons/protocol"
 )
@@ -57,12 +57,12 @@ func (LocateCommand) Run(ctx context.Context, env *Env, args *Args) error {
 		return err
 	}
 	if res.Datasets == nil {
-		res.Datasets = []node.LocatedEntry{}
+		res.Datasets = []api.LocatedEntry{}
 	}
 	return env.PrintTable(res, func(t *table) { printLocated(t, &res) })
 }
 
-func printLocated(t *table, res *node.LocateResult) {
+func printLocated(t *table, res *api.LocateResult) {
 	t.row("sha256:", res.SHA256)
 	if len(res.Datasets) == 0 {
 		t.row("no dataset known here holds this file")

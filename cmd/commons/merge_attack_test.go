@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store/storetest"
 	"github.com/commons-p2p/commons/testnet"
@@ -36,7 +36,7 @@ func TestObjectPutPoisoning(t *testing.T) {
 		for _, k := range storetest.Keys(t, prefix, 31) {
 			k.Sign(env)
 		}
-		var res node.PutResult
+		var res api.PutResult
 		put := testnet.Run(t, env.Encode(), r("object", "put", "-")...)
 		if put.Code != 0 {
 			t.Fatalf("object put, %s copy:\n%s", prefix, put)

@@ -11,7 +11,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	ma "github.com/multiformats/go-multiaddr"
 
-	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
 )
@@ -26,7 +26,7 @@ import (
 var queryFlags = []Flag{
 	{Name: "local", Help: "answer from this node's index only; do not search the network"},
 	{Name: "timeout", Value: "DURATION", Help: "how long to search the network when the index lacks the answer, e.g. 30s (default " +
-		shortDuration(node.DefaultQueryTimeout) + ", at most " + shortDuration(node.MaxQueryTimeout) + ")"},
+		shortDuration(api.DefaultQueryTimeout) + ", at most " + shortDuration(api.MaxQueryTimeout) + ")"},
 }
 
 // queryHelp ends the usage of each command with queryFlags.
@@ -36,8 +36,8 @@ to --timeout and verifies and stores what it gets before it answers; with
 `
 
 // parseQueryOptions reads --local and --timeout.
-func parseQueryOptions(args *Args) (node.QueryOptions, error) {
-	opts := node.QueryOptions{Local: args.Bool("local")}
+func parseQueryOptions(args *Args) (api.QueryOptions, error) {
+	opts := api.QueryOptions{Local: args.Bool("local")}
 	if !args.Has("timeout") {
 		return opts, nil
 	}
@@ -50,8 +50,8 @@ func parseQueryOptions(args *Args) (node.QueryOptions, error) {
 		return opts, usagef("--timeout %s is not positive: give how long to search, e.g. 5s", s)
 	case opts.Local:
 		return opts, usagef("--local and --timeout exclude each other: --local does not search the network")
-	case d > node.MaxQueryTimeout:
-		return opts, badValue(protocol.E("", protocol.Invalid, "--timeout %s is above %s, the longest a daemon searches the network", s, shortDuration(node.MaxQueryTimeout)))
+	case d > api.MaxQueryTimeout:
+		return opts, badValue(protocol.E("", protocol.Invalid, "--timeout %s is above %s, the longest a daemon searches the network", s, shortDuration(api.MaxQueryTimeout)))
 	}
 	opts.Timeout = d
 	return opts, nil

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
 )
@@ -14,16 +14,16 @@ import (
 func TestParseQueryOptions(t *testing.T) {
 	tests := []struct {
 		args  []string
-		want  node.QueryOptions
+		want  api.QueryOptions
 		usage string // a usage error containing this
 		err   string // another error containing this
 	}{
-		{args: nil, want: node.QueryOptions{}},
-		{args: []string{"--local"}, want: node.QueryOptions{Local: true}},
-		{args: []string{"--timeout", "5s"}, want: node.QueryOptions{Timeout: 5 * time.Second}},
-		{args: []string{"--timeout=1m30s"}, want: node.QueryOptions{Timeout: 90 * time.Second}},
-		{args: []string{"--timeout", "250ms"}, want: node.QueryOptions{Timeout: 250 * time.Millisecond}},
-		{args: []string{"--timeout", node.MaxQueryTimeout.String()}, want: node.QueryOptions{Timeout: node.MaxQueryTimeout}},
+		{args: nil, want: api.QueryOptions{}},
+		{args: []string{"--local"}, want: api.QueryOptions{Local: true}},
+		{args: []string{"--timeout", "5s"}, want: api.QueryOptions{Timeout: 5 * time.Second}},
+		{args: []string{"--timeout=1m30s"}, want: api.QueryOptions{Timeout: 90 * time.Second}},
+		{args: []string{"--timeout", "250ms"}, want: api.QueryOptions{Timeout: 250 * time.Millisecond}},
+		{args: []string{"--timeout", api.MaxQueryTimeout.String()}, want: api.QueryOptions{Timeout: api.MaxQueryTimeout}},
 		{args: []string{"--timeout", "5"}, usage: `--timeout "5" is not a duration`},
 		{args: []string{"--timeout", "soon"}, usage: `--timeout "soon" is not a duration`},
 		{args: []string{"--timeout="}, usage: `--timeout "" is not a duration`},

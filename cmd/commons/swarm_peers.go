@@ -4,7 +4,7 @@ import (
 	"context"
 	"strings"
 
-	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/node/api"
 )
 
 // SwarmPeersCommand lists the peers the node is connected to.
@@ -36,7 +36,7 @@ func (SwarmPeersCommand) Run(ctx context.Context, env *Env, args *Args) error {
 		return err
 	}
 	if peers == nil {
-		peers = []node.PeerInfo{}
+		peers = []api.PeerInfo{}
 	}
 	for i := range peers {
 		if peers[i].Addrs == nil {

@@ -12,10 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/protocol/gov"
-	"github.com/commons-p2p/commons/store"
 	"github.com/commons-p2p/commons/testnet"
 )
 
@@ -92,65 +91,63 @@ func render(print func(t *table)) string {
 	return b.String()
 }
 
-func testAttribution(text map[string]string) *store.Attribution {
+func testAttribution(text map[string]string) *api.Attribution {
 	did := testDID()
 	id := protocol.ObjectID([]byte("subject"))
-	standing := &store.Standing{Status: "flagged", Reason: text["reason"], Proposal: protocol.ObjectID([]byte("proposal"))}
-	c := store.Contributor{DID: did, Role: "annotator", Weight: 0.5, Trust: protocol.Asserted, Claim: protocol.ObjectID([]byte("claim")), Issuer: did, Signers: []protocol.DID{did}, Created: time.Unix(1.7e9, 0).UTC(), Note: text["reason"]}
-	return &store.Attribution{
+	standing := &api.Standing{Status: "flagged", Reason: text["reason"], Proposal: protocol.ObjectID([]byte("proposal"))}
+	c := api.Contributor{DID: did, Role: "annotator", Weight: 0.5, Trust: protocol.Asserted, Claim: protocol.ObjectID([]byte("claim")), Issuer: did, Signers: []protocol.DID{did}, Created: time.Unix(1.7e9, 0).UTC(), Note: text["reason"]}
+	return &api.Attribution{
 		Subject: id, Kind: "dataset", Name: text["name"], Publisher: did, Standing: standing,
-		Contributors: []store.Contributor{c},
-		Endorsements: []store.EndorsementView{{ID: protocol.ObjectID([]byte("endorsement")), Issuer: did, Standard: text["standard"], Level: text["level"], Steward: false}},
-		Lineage: []store.Ancestor{{ID: protocol.ObjectID([]byte("parent")), Name: text["invis"], Kind: "dataset", Depth: 1, Via: id,
-			Contributors: []store.Contributor{c}, Standing: standing}},
+		Contributors: []api.Contributor{c},
+		Endorsements: []api.EndorsementView{{ID: protocol.ObjectID([]byte("endorsement")), Issuer: did, Standard: text["standard"], Level: text["level"], Steward: false}},
+		Lineage: []api.Ancestor{{ID: protocol.ObjectID([]byte("parent")), Name: text["invis"], Kind: "dataset", Depth: 1, Via: id,
+			Contributors: []api.Contributor{c}, Standing: standing}},
 	}
 }
 
-func testDataset(text map[string]string) *node.DatasetView {
+func testDataset(text map[string]string) *api.DatasetView {
 	did := testDID()
-	return &node.DatasetView{
+	return &api.DatasetView{
 		ID: protocol.ObjectID([]byte("dataset")), Name: text["name"], Description: text["reason"], License: text["license"],
 		Version: text["version"], Publisher: did, Created: time.Unix(1.7e9, 0).UTC(), Signers: []protocol.DID{did},
-		Files: []node.FileView{{Name: text["path"], SHA256: strings.Repeat("ab", 32), Size: 5}, {Name: text["invis"], SHA256: strings.Repeat("cd", 32), Size: 7}},
-		Bytes: 12, Standing: &store.Standing{Status: "delisted", Reason: text["reason"]},
+		Files: []api.FileView{{Name: text["path"], SHA256: strings.Repeat("ab", 32), Size: 5}, {Name: text["invis"], SHA256: strings.Repeat("cd", 32), Size: 7}},
+		Bytes: 12, Standing: &api.Standing{Status: "delisted", Reason: text["reason"]},
 	}
 }
 
-func testGovState(text map[string]string) *govStateView {
+func testGovState(text map[string]string) *api.GovState {
 	did := testDID()
 	prop := protocol.ObjectID([]byte("proposal"))
-	return &govStateView{
-		Network: protocol.NetworkIDOf([]byte("genesis")), StateHash: "sha256:00", Time: "2026-01-01T00:00:00Z", Updates: 3,
+	value := text["param"]
+	return &api.GovState{
+		Network: protocol.NetworkIDOf([]byte("genesis")), StateHash: "sha256:00", Time: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Updates: 3,
 		Stewards: []protocol.DID{did}, Threshold: 1,
-		Revoked:  []govRevokedView{{DID: did, Effective: "2026-01-01T00:00:00Z", Reason: text["reason"], Proposal: prop}},
-		Datasets: map[protocol.ID]govStandingView{protocol.ObjectID([]byte("dataset")): {Status: "flagged", Reason: text["reason"], Proposal: prop}},
+		Revoked:  []api.GovRevoked{{DID: did, Effective: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Reason: text["reason"], Proposal: prop}},
+		Datasets: map[protocol.ID]api.GovStanding{protocol.ObjectID([]byte("dataset")): {Status: "flagged", Reason: text["reason"], Proposal: prop}},
 		Params:   map[string]string{"review-days": text["param"]},
-		Proposals: []govProposalView{{ID: prop, Status: gov.ProposalOpen, Proposer: did, Yes: []protocol.DID{did},
-			govOpView: govOpView{Action: gov.ActSetParam, Name: "motto", Value: text["param"], Reason: text["reason"], Expires: "2026-01-02T00:00:00Z"}}},
+		Proposals: []api.GovProposal{{ID: prop, Status: gov.ProposalOpen, Proposer: did, Yes: []protocol.DID{did},
+			Action: gov.ActSetParam, Name: "motto", Value: &value, Reason: text["reason"], Expires: time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)}},
 	}
 }
 
-func testGovLog(text map[string]string) []govLogView {
-	var e govLogView
-	e.ID, e.Author, e.Time, e.Depth, e.Result = protocol.ObjectID([]byte("u")), testDID(), "2026-01-01T00:00:00Z", 1, "applied"
-	e.Propose = &struct {
-		govOpView
-		Status gov.DatasetStatus `json:"status"`
-	}{govOpView: govOpView{Action: gov.ActDatasetStatus, Dataset: protocol.ObjectID([]byte("dataset")), Reason: text["reason"]}, Status: "flagged"}
+func testGovLog(text map[string]string) []api.GovLogEntry {
+	var e api.GovLogEntry
+	e.ID, e.Author, e.Time, e.Depth, e.Result = protocol.ObjectID([]byte("u")), testDID(), time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), 1, "applied"
+	e.Propose = &api.GovOp{Action: gov.ActDatasetStatus, Dataset: protocol.ObjectID([]byte("dataset")), Reason: text["reason"], Status: "flagged"}
 	ignored := e
 	ignored.Result, ignored.Why = "ignored", text["reason"]
-	return []govLogView{e, ignored}
+	return []api.GovLogEntry{e, ignored}
 }
 
-func testLocated(text map[string]string) *node.LocateResult {
-	return &node.LocateResult{SHA256: strings.Repeat("ab", 32), Datasets: []node.LocatedEntry{
+func testLocated(text map[string]string) *api.LocateResult {
+	return &api.LocateResult{SHA256: strings.Repeat("ab", 32), Datasets: []api.LocatedEntry{
 		{ID: protocol.ObjectID([]byte("dataset")), Name: text["name"], Path: text["path"]},
 		{ID: protocol.ObjectID([]byte("other")), Name: text["invis"], Path: text["standard"]},
 	}}
 }
 
-func testDatasets(text map[string]string) []node.DatasetSummary {
-	return []node.DatasetSummary{{ID: protocol.ObjectID([]byte("dataset")), Name: text["name"], License: text["license"], Publisher: testDID(), Files: 2, Bytes: 12},
+func testDatasets(text map[string]string) []api.DatasetSummary {
+	return []api.DatasetSummary{{ID: protocol.ObjectID([]byte("dataset")), Name: text["name"], License: text["license"], Publisher: testDID(), Files: 2, Bytes: 12},
 		{ID: protocol.ObjectID([]byte("other")), Name: text["standard"], License: text["invis"]}}
 }
 
@@ -241,7 +238,7 @@ func TestHostileJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantSafe(t, "attribution --json", strings.ReplaceAll(out.String(), "\n", ""))
-	var back store.Attribution
+	var back api.Attribution
 	if err := json.Unmarshal(out.Bytes(), &back); err != nil {
 		t.Fatalf("--json output is not JSON: %v\n%s", err, out.String())
 	}
@@ -335,7 +332,7 @@ func TestE2EHostileTextRefused(t *testing.T) {
 			wantSafe(t, "the error", r.Stderr)
 		})
 	}
-	var list []node.DatasetSummary
+	var list []api.DatasetSummary
 	testnet.RunJSON(t, &list, "dataset", "list", "--repo", repo, "--json")
 	if len(list) != 0 {
 		t.Fatalf("stored %d hostile datasets: %+v", len(list), list)

@@ -24,7 +24,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/commons-p2p/commons/node"
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/testnet"
 )
 
@@ -62,7 +62,7 @@ func measure(ctx context.Context, n, runs int, poll, limit time.Duration) (strin
 		return "", err
 	}
 	defer s.Down()
-	clients := make([]*node.Client, n)
+	clients := make([]*api.Client, n)
 	for i, nd := range s.Nodes {
 		if clients[i], err = nd.Client(); err != nil {
 			return "", err
@@ -71,13 +71,13 @@ func measure(ctx context.Context, n, runs int, poll, limit time.Duration) (strin
 	return run(clients, runs, poll, limit)
 }
 
-func run(clients []*node.Client, runs int, poll, limit time.Duration) (string, error) {
+func run(clients []*api.Client, runs int, poll, limit time.Duration) (string, error) {
 	var all, last []time.Duration // every node's arrival; the last node's, per run
 	missed := 0
 	tag := time.Now().UnixNano()
 	for r := 1; r <= runs; r++ {
 		ctx := context.Background()
-		p, err := clients[0].GovPropose(ctx, node.GovProposeRequest{Action: "set-param", Name: fmt.Sprintf("gov-latency-%d-%d", tag, r), Value: "1"})
+		p, err := clients[0].GovPropose(ctx, api.GovProposeRequest{Action: "set-param", Name: fmt.Sprintf("gov-latency-%d-%d", tag, r), Value: "1"})
 		if err != nil {
 			return "", fmt.Errorf("run %d: propose on node 1: %w", r, err)
 		}
@@ -85,7 +85,7 @@ func run(clients []*node.Client, runs int, poll, limit time.Duration) (string, e
 			return "", fmt.Errorf("run %d: proposal %s: %w", r, p.ID, err)
 		}
 		t0 := time.Now()
-		v, err := clients[1].GovVote(ctx, node.GovVoteRequest{Proposal: p.ID.String(), Vote: "yes"})
+		v, err := clients[1].GovVote(ctx, api.GovVoteRequest{Proposal: p.ID, Vote: "yes"})
 		tv := time.Since(t0)
 		if err != nil {
 			return "", fmt.Errorf("run %d: vote on node 2: %w", r, err)
@@ -112,7 +112,7 @@ func run(clients []*node.Client, runs int, poll, limit time.Duration) (string, e
 // reach polls every node at once until each reports the state hash want,
 // and returns how long after t0 each did; an error when one did not within
 // limit.
-func reach(clients []*node.Client, want string, poll, limit time.Duration, t0 time.Time) ([]time.Duration, error) {
+func reach(clients []*api.Client, want string, poll, limit time.Duration, t0 time.Time) ([]time.Duration, error) {
 	ctx, cancel := context.WithDeadline(context.Background(), t0.Add(limit))
 	defer cancel()
 	times := make([]time.Duration, len(clients))
@@ -139,8 +139,8 @@ func reach(clients []*node.Client, want string, poll, limit time.Duration, t0 ti
 	return times, errors.Join(errs...)
 }
 
-func stateHash(ctx context.Context, c *node.Client) (string, error) {
-	st, err := testnet.GovStateOf(ctx, c)
+func stateHash(ctx context.Context, c *api.Client) (string, error) {
+	st, err := c.GovState(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -148,7 +148,7 @@ func stateHash(ctx context.Context, c *node.Client) (string, error) {
 }
 
 // floor is the median of ten GET /v1/gov/state: what one poll costs.
-func floor(c *node.Client) string {
+func floor(c *api.Client) string {
 	var d []time.Duration
 	for range 10 {
 		t0 := time.Now()

@@ -28,8 +28,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/commons-p2p/commons/node"
-	"github.com/commons-p2p/commons/store"
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/testnet"
 )
 
@@ -93,7 +92,7 @@ func measure(ctx context.Context, m string, n, runs int, limit time.Duration, lo
 	var samples []time.Duration
 	missed := 0
 	var q *testnet.Node
-	var last node.Published
+	var last api.Published
 	for r := 1; r <= runs; r++ {
 		p := s.Node(rand.IntN(n) + 1)
 		q = s.Node(rand.IntN(n-1) + 1)
@@ -107,7 +106,7 @@ func measure(ctx context.Context, m string, n, runs int, limit time.Duration, lo
 		if err := os.WriteFile(filepath.Join(dir, "f"), []byte(fmt.Sprintf("%s %d %s\n", m, r, crand.Text())), 0o644); err != nil {
 			return "", err
 		}
-		var pub node.Published
+		var pub api.Published
 		if err := p.CLI(ctx, "dataset", "add", dir, "--name", fmt.Sprintf("latency %s %d", m, r), "--license", "CC0-1.0", "--json").JSON(&pub); err != nil {
 			return "", fmt.Errorf("dataset add on node %d: %w", p.K, err)
 		}
@@ -115,7 +114,7 @@ func measure(ctx context.Context, m string, n, runs int, limit time.Duration, lo
 		t0 := time.Now()
 		found := false
 		for time.Since(t0) < limit {
-			var a store.Attribution
+			var a api.Attribution
 			args := append([]string{"attribution", pub.ID.String(), "--json"}, poll...)
 			if q.CLI(ctx, args...).JSON(&a) == nil && a.Publisher == pub.Signer {
 				samples = append(samples, time.Since(t0))

@@ -1,25 +1,14 @@
-package store
+package api
 
 import (
 	"time"
 
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/gov"
 )
 
-// PutResult says what storing one object changed.
-type PutResult struct {
-	ID      protocol.ID
-	Kind    protocol.ObjectKind
-	New     bool // the object was not stored before
-	Added   int  // signatures added (all of them when New)
-	Signers int  // signatures on the stored object now
-	// Err is set by PutBatch when this object alone was refused; the rest
-	// of the batch is stored all the same.
-	Err error
-}
-
-// Attribution answers "who contributed to this, at what trust level, and
-// where did it come from?" from the local index.
+// Attribution answers GET /v1/attribution/{id}: who contributed to a
+// subject, at what trust level, and where it came from.
 type Attribution struct {
 	Subject      protocol.ID       `json:"subject"`
 	Kind         string            `json:"kind"` // dataset, derivation, attribution, …, artifact, or unknown when the subject is not stored
@@ -29,16 +18,16 @@ type Attribution struct {
 	Endorsements []EndorsementView `json:"endorsements"`
 	Lineage      []Ancestor        `json:"lineage"`
 	// Standing is the subject's status in the commons, which governance
-	// sets (SPEC.md §8); the store leaves it nil and the node fills it in.
+	// sets (SPEC.md §8).
 	Standing *Standing `json:"standing,omitempty"`
 }
 
 // Standing is a dataset's status in its commons: accepted, flagged or
 // delisted, why, and by which proposal.
 type Standing struct {
-	Status   string      `json:"status"`
-	Reason   string      `json:"reason,omitempty"`
-	Proposal protocol.ID `json:"proposal,omitzero"`
+	Status   gov.DatasetStatus `json:"status"`
+	Reason   string            `json:"reason,omitempty"`
+	Proposal protocol.ID       `json:"proposal,omitzero"`
 }
 
 // Contributor is one attribution claim about a subject, with its trust.
@@ -74,12 +63,5 @@ type Ancestor struct {
 	Depth        int           `json:"depth"` // 1 for a parent, 2 for a grandparent, …
 	Via          protocol.ID   `json:"via"`   // the child it is an ancestor through
 	Contributors []Contributor `json:"contributors"`
-	Standing     *Standing     `json:"standing,omitempty"` // filled in by the node, as Attribution.Standing
-}
-
-// Location is a dataset that holds a file with a given digest.
-type Location struct {
-	Dataset protocol.ID
-	Name    string // the dataset's name
-	Paths   []string
+	Standing     *Standing     `json:"standing,omitempty"` // as Attribution.Standing
 }

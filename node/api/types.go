@@ -1,10 +1,9 @@
-package node
+package api
 
 import (
 	"time"
 
 	"github.com/commons-p2p/commons/protocol"
-	"github.com/commons-p2p/commons/store"
 )
 
 // The HTTP API's request and response bodies. The CLI prints responses as
@@ -77,25 +76,25 @@ type FileEntry struct {
 
 // AddDatasetRequest publishes a dataset record (POST /v1/datasets).
 type AddDatasetRequest struct {
-	Name        string      `json:"name"`
-	Description string      `json:"description,omitempty"`
-	License     string      `json:"license"`
-	Version     string      `json:"version,omitempty"`
-	Parents     []string    `json:"parents,omitempty"`
-	Files       []FileEntry `json:"files"`
-	As          string      `json:"as,omitempty"` // key name; empty for the node key
+	Name        string        `json:"name"`
+	Description string        `json:"description,omitempty"`
+	License     string        `json:"license"`
+	Version     string        `json:"version,omitempty"`
+	Parents     []protocol.ID `json:"parents,omitempty"`
+	Files       []FileEntry   `json:"files"`
+	As          string        `json:"as,omitempty"` // key name; empty for the node key
 	// AllowUnknownParents publishes parents the node does not hold.
 	AllowUnknownParents bool `json:"allow_unknown_parents,omitempty"`
 }
 
 // AddClaimRequest publishes an attribution claim (POST /v1/claims).
 type AddClaimRequest struct {
-	Subject     string  `json:"subject"`
-	Contributor string  `json:"contributor,omitempty"` // a DID or a key name; default: the signer
-	Role        string  `json:"role"`
-	Weight      float64 `json:"weight"`
-	Note        string  `json:"note,omitempty"`
-	As          string  `json:"as,omitempty"`
+	Subject     protocol.ID `json:"subject"`
+	Contributor string      `json:"contributor,omitempty"` // a DID or a key name; default: the signer
+	Role        string      `json:"role"`
+	Weight      float64     `json:"weight"`
+	Note        string      `json:"note,omitempty"`
+	As          string      `json:"as,omitempty"`
 }
 
 // CosignRequest adds a signature to an existing object
@@ -112,22 +111,22 @@ type RevokeRequest struct {
 
 // EndorseRequest publishes an endorsement (POST /v1/endorsements).
 type EndorseRequest struct {
-	Subject  string `json:"subject"`
-	Standard string `json:"standard"`
-	Level    string `json:"level,omitempty"`
-	Note     string `json:"note,omitempty"`
-	As       string `json:"as,omitempty"`
+	Subject  protocol.ID `json:"subject"`
+	Standard string      `json:"standard"`
+	Level    string      `json:"level,omitempty"`
+	Note     string      `json:"note,omitempty"`
+	As       string      `json:"as,omitempty"`
 }
 
 // DeriveRequest publishes a derivation (POST /v1/derivations).
 type DeriveRequest struct {
-	Digest   string   `json:"digest"` // sha256:HEX of the artifact made
-	Name     string   `json:"name,omitempty"`
-	Size     int64    `json:"size,omitempty"`
-	Inputs   []string `json:"inputs"`
-	Activity string   `json:"activity"`
-	Note     string   `json:"note,omitempty"`
-	As       string   `json:"as,omitempty"`
+	Digest   protocol.Digest `json:"digest"` // of the artifact made, sha256:HEX
+	Name     string          `json:"name,omitempty"`
+	Size     int64           `json:"size,omitempty"`
+	Inputs   []protocol.ID   `json:"inputs"`
+	Activity string          `json:"activity"`
+	Note     string          `json:"note,omitempty"`
+	As       string          `json:"as,omitempty"`
 	// AllowUnknownInputs publishes inputs the node does not hold.
 	AllowUnknownInputs bool `json:"allow_unknown_inputs,omitempty"`
 }
@@ -182,19 +181,19 @@ type BulkLine struct {
 
 // DatasetView answers GET /v1/datasets/{id}.
 type DatasetView struct {
-	ID          protocol.ID     `json:"id"`
-	Name        string          `json:"name"`
-	Description string          `json:"description,omitempty"`
-	License     string          `json:"license"`
-	Version     string          `json:"version,omitempty"`
-	Publisher   protocol.DID    `json:"publisher"`
-	Created     time.Time       `json:"created"`
-	Parents     []protocol.ID   `json:"parents"`
-	Children    []protocol.ID   `json:"children"`
-	Signers     []protocol.DID  `json:"signers"`
-	Files       []FileView      `json:"files"`
-	Bytes       int64           `json:"bytes"`
-	Standing    *store.Standing `json:"standing,omitempty"` // the dataset's status in the commons, when governance set one
+	ID          protocol.ID    `json:"id"`
+	Name        string         `json:"name"`
+	Description string         `json:"description,omitempty"`
+	License     string         `json:"license"`
+	Version     string         `json:"version,omitempty"`
+	Publisher   protocol.DID   `json:"publisher"`
+	Created     time.Time      `json:"created"`
+	Parents     []protocol.ID  `json:"parents"`
+	Children    []protocol.ID  `json:"children"`
+	Signers     []protocol.DID `json:"signers"`
+	Files       []FileView     `json:"files"`
+	Bytes       int64          `json:"bytes"`
+	Standing    *Standing      `json:"standing,omitempty"` // the dataset's status in the commons, when governance set one
 }
 
 // FileView is one file of a dataset.
@@ -237,17 +236,17 @@ type ErrorBody struct {
 // GovProposeRequest makes a governance proposal (POST /v1/gov/propose).
 // Which fields an action takes is in SPEC.md §8.
 type GovProposeRequest struct {
-	Action    string `json:"action"`              // add-steward, remove-steward, set-threshold, revoke-key, dataset-status, set-param
-	DID       string `json:"did,omitempty"`       // add-steward, remove-steward, revoke-key: a did:key or a key name
-	Threshold int    `json:"threshold,omitempty"` // set-threshold
-	Effective string `json:"effective,omitempty"` // revoke-key: RFC 3339
-	Reason    string `json:"reason,omitempty"`    // revoke-key, dataset-status
-	Dataset   string `json:"dataset,omitempty"`   // dataset-status: a dataset ID
-	Status    string `json:"status,omitempty"`    // dataset-status: accepted, flagged or delisted
-	Name      string `json:"name,omitempty"`      // set-param
-	Value     string `json:"value,omitempty"`     // set-param
-	Expires   string `json:"expires,omitempty"`   // how long votes count, a Go duration ("72h"); default DefaultProposalLife
-	As        string `json:"as,omitempty"`        // key name; empty for the node key
+	Action    string      `json:"action"`              // add-steward, remove-steward, set-threshold, revoke-key, dataset-status, set-param
+	DID       string      `json:"did,omitempty"`       // add-steward, remove-steward, revoke-key: a did:key or a key name
+	Threshold int         `json:"threshold,omitempty"` // set-threshold
+	Effective string      `json:"effective,omitempty"` // revoke-key: RFC 3339
+	Reason    string      `json:"reason,omitempty"`    // revoke-key, dataset-status
+	Dataset   protocol.ID `json:"dataset,omitzero"`    // dataset-status
+	Status    string      `json:"status,omitempty"`    // dataset-status: accepted, flagged or delisted
+	Name      string      `json:"name,omitempty"`      // set-param
+	Value     string      `json:"value,omitempty"`     // set-param
+	Expires   string      `json:"expires,omitempty"`   // how long votes count, a Go duration ("72h"); default DefaultProposalLife
+	As        string      `json:"as,omitempty"`        // key name; empty for the node key
 }
 
 // DefaultProposalLife is how long a proposal stays open for votes when
@@ -256,9 +255,9 @@ const DefaultProposalLife = 72 * time.Hour
 
 // GovVoteRequest votes on an open proposal (POST /v1/gov/vote).
 type GovVoteRequest struct {
-	Proposal string `json:"proposal"`
-	Vote     string `json:"vote"` // yes or no
-	As       string `json:"as,omitempty"`
+	Proposal protocol.ID `json:"proposal"`
+	Vote     string      `json:"vote"` // yes or no
+	As       string      `json:"as,omitempty"`
 }
 
 // GovPublished answers a proposal or a vote: the update's ID, and where
