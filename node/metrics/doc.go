@@ -10,6 +10,8 @@
 // (gossip, the announcer, DHT lookups and provides, the storage budgets);
 // the node makes it with Node and hands it to its swarm, which counts in
 // it and, once started, registers the gauges of what only it can read.
+// The peer scores (package node/p2p) and libp2p register their own
+// collectors, in Swarm.Registry.
 //
 // The rules every metric here follows: a count since start is a counter
 // named _total, and nothing else is; what the node holds is a gauge read
