@@ -59,7 +59,7 @@ func heldBy(t *testing.T, n *netNode, d protocol.DID) (bytes int64, count int) {
 // registry whose labels include labels (name=value pairs), 0 if none.
 func metricValue(t *testing.T, n *netNode, name string, labels ...string) float64 {
 	t.Helper()
-	families, err := n.metrics.reg.Gather()
+	families, err := n.metrics.Registry().Gather()
 	if err != nil {
 		t.Fatal(err)
 	}

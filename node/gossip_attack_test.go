@@ -150,7 +150,7 @@ func TestGossipRevocationsTheStoreRefuses(t *testing.T) {
 func gossipedCount(t *testing.T, n *netNode, outcome string) float64 {
 	t.Helper()
 	var m dto.Metric
-	if err := n.metrics.gossiped.WithLabelValues(outcome).Write(&m); err != nil {
+	if err := n.metrics.Swarm.Gossiped.WithLabelValues(outcome).Write(&m); err != nil {
 		t.Fatal(err)
 	}
 	return m.GetCounter().GetValue()

@@ -139,8 +139,8 @@ func (n *Node) addGovUpdate(a admittedGov, gossipFrom peer.ID) (gov.AddResult, e
 	for _, p := range blame {
 		n.penalise(p, "governance: forwarded an update whose author was never a steward")
 	}
-	n.metrics.govUpdates.Add(float64(len(placed)))
-	n.metrics.govChanges.Inc()
+	n.metrics.GovUpdates.Add(float64(len(placed)))
+	n.metrics.GovChanges.Inc()
 	for _, pu := range placed {
 		if _, err := n.store.PutGovUpdate(pu.ID, pu.Encode()); err != nil {
 			n.log.Error("governance: store update", "id", pu.ID, "err", err)

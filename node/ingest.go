@@ -82,7 +82,7 @@ func (n *Node) storeVerified(vb verifiedBatch) ([]store.PutResult, error) {
 			valid = append(valid, o)
 			at = append(at, i)
 		} else {
-			n.metrics.refused.WithLabelValues(protocol.KindOf(results[i].Err).String()).Inc()
+			n.metrics.Refused(results[i].Err)
 		}
 	}
 	// An error of PutBatch is a failure of the store: the results of what
@@ -94,9 +94,9 @@ func (n *Node) storeVerified(vb verifiedBatch) ([]store.PutResult, error) {
 	for j, i := range at {
 		results[i] = stored[j]
 		if results[i].Err != nil {
-			n.metrics.refused.WithLabelValues(protocol.KindOf(results[i].Err).String()).Inc()
+			n.metrics.Refused(results[i].Err)
 		} else {
-			n.metrics.observePut(results[i])
+			n.metrics.ObservePut(results[i])
 			n.net.Stored(objs[i], results[i], swarm.FromAPI)
 		}
 	}

@@ -39,7 +39,7 @@ func scrape(t *testing.T, n *Node) []byte {
 // families gathers n's metrics, as /metrics serves them.
 func families(t *testing.T, n *Node) map[string]*dto.MetricFamily {
 	t.Helper()
-	mfs, err := n.metrics.reg.Gather()
+	mfs, err := n.metrics.Registry().Gather()
 	if err != nil {
 		t.Fatalf("gather metrics: %v", err)
 	}

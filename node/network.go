@@ -85,19 +85,12 @@ func (n *Node) StartNetwork(ctx context.Context, opts NetworkOptions) error {
 // swarmConfig is what the swarm needs of this node.
 func (n *Node) swarmConfig() swarm.Config {
 	c := swarm.Config{
-		Network: n.repo.Network,
-		Key:     n.repo.NodeKey,
-		Store:   n.store,
-		Source:  storeSource{n.store},
-		Logger:  n.log,
-		Metrics: swarm.Metrics{
-			Registry:        n.metrics.reg,
-			Gossiped:        n.metrics.gossiped,
-			NotStored:       n.metrics.notStored,
-			AnnounceDropped: n.metrics.announceDropped,
-			Lookup:          n.metrics.lookupLatency,
-			Provide:         n.metrics.provideLatency,
-		},
+		Network:       n.repo.Network,
+		Key:           n.repo.NodeKey,
+		Store:         n.store,
+		Source:        storeSource{n.store},
+		Logger:        n.log,
+		Metrics:       n.metrics.Swarm,
 		Now:           func() time.Time { return n.now() },
 		StoreFetched:  n.storeFetched,
 		StoreGossiped: n.putGossiped,
@@ -203,7 +196,7 @@ func (n *Node) storeFetched(objs []*protocol.Object) {
 	ok := objs[:0:0]
 	for _, o := range objs {
 		if err := protocol.CheckTime(o, now); err != nil {
-			n.metrics.refused.WithLabelValues(protocol.KindOf(err).String()).Inc()
+			n.metrics.Refused(err)
 			continue
 		}
 		ok = append(ok, o)
@@ -215,12 +208,12 @@ func (n *Node) storeFetched(objs []*protocol.Object) {
 	}
 	for i, r := range results {
 		if r.Err != nil {
-			n.metrics.refused.WithLabelValues(protocol.KindOf(r.Err).String()).Inc()
+			n.metrics.Refused(r.Err)
 			continue
 		}
-		n.metrics.observePut(r)
+		n.metrics.ObservePut(r)
 		if r.New {
-			n.metrics.fetched.Inc()
+			n.metrics.Fetched.Inc()
 		}
 		n.net.Stored(ok[i], r, swarm.FromFetch)
 	}
@@ -230,10 +223,10 @@ func (n *Node) storeFetched(objs []*protocol.Object) {
 func (n *Node) putGossiped(o *protocol.Object) (store.PutResult, error) {
 	res, err := n.store.Put(o)
 	if err != nil {
-		n.metrics.refused.WithLabelValues(protocol.KindOf(err).String()).Inc()
+		n.metrics.Refused(err)
 		return res, err
 	}
-	n.metrics.observePut(res)
+	n.metrics.ObservePut(res)
 	return res, nil
 }
 

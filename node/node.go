@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/commons-p2p/commons/node/metrics"
 	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/node/swarm"
 	"github.com/commons-p2p/commons/protocol"
@@ -23,7 +24,7 @@ type Node struct {
 	repo    *repo.Repo
 	store   *store.Store
 	log     *slog.Logger
-	metrics *metrics
+	metrics *metrics.Node
 	net     *swarm.Swarm // nil until StartNetwork
 	netGov  *govNet      // governance's part in the swarm; nil until StartNetwork
 	gov     *governance  // nil for a node of no network
@@ -38,7 +39,7 @@ func New(repo *repo.Repo, st *store.Store, log *slog.Logger) *Node {
 		log = slog.New(slog.DiscardHandler)
 	}
 	n := &Node{repo: repo, store: st, log: log, now: time.Now}
-	n.metrics = newMetrics(st, n.govState)
+	n.metrics = metrics.New(st, n.govState)
 	if err := n.openGovernance(); err != nil {
 		log.Error("governance not loaded; the genesis alone rules", "err", err)
 	}

@@ -19,15 +19,15 @@ func (n *Node) Ingest(raw []byte) (store.PutResult, *protocol.Object, error) {
 		err = protocol.CheckTime(o, n.now())
 	}
 	if err != nil {
-		n.metrics.refused.WithLabelValues(protocol.KindOf(err).String()).Inc()
+		n.metrics.Refused(err)
 		return store.PutResult{}, nil, err
 	}
 	res, err := n.store.Put(o)
 	if err != nil {
-		n.metrics.refused.WithLabelValues(protocol.KindOf(err).String()).Inc()
+		n.metrics.Refused(err)
 		return store.PutResult{}, nil, err
 	}
-	n.metrics.observePut(res)
+	n.metrics.ObservePut(res)
 	n.net.Stored(o, res, swarm.FromAPI)
 	return res, o, nil
 }

@@ -55,7 +55,7 @@ func (n *Node) Attribution(ctx context.Context, id protocol.ID, q api.QueryOptio
 	s, cancel := n.newSearch(ctx, q)
 	defer cancel()
 	if s != nil {
-		done := n.metrics.timeQuery("attribution")
+		done := n.metrics.TimeQuery("attribution")
 		s.Attribution(id)
 		done()
 	}
@@ -105,7 +105,7 @@ func (n *Node) standings() func(protocol.ID) *api.Standing {
 func (n *Node) Locate(ctx context.Context, d protocol.Digest, q api.QueryOptions) (api.LocateResult, error) {
 	if s, cancel := n.newSearch(ctx, q); s != nil {
 		defer cancel()
-		done := n.metrics.timeQuery("locate")
+		done := n.metrics.TimeQuery("locate")
 		s.DatasetsWithFile(d)
 		done()
 	}
@@ -215,7 +215,7 @@ func (n *Node) fetchIfMissing(ctx context.Context, op string, id protocol.ID, q 
 	s, cancel := n.newSearch(ctx, q)
 	defer cancel()
 	if s != nil {
-		done := n.metrics.timeQuery(op)
+		done := n.metrics.TimeQuery(op)
 		s.Object(id)
 		done()
 		if ok, _ := n.store.Has(id); ok {

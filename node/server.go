@@ -37,13 +37,13 @@ func (n *Node) handler(token string, t apiTimeouts) http.Handler {
 	// serve registers a route. A POST changes state, and takes only the
 	// media types given (JSON unless said otherwise); a GET changes none.
 	serve := func(pattern string, limit int64, types []string, h func(w http.ResponseWriter, r *http.Request) error) {
-		n.metrics.apiRoute(pattern)
+		n.metrics.APIRoute(pattern)
 		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
 			if r.Method == http.MethodPost && !acceptsBody(r, types...) {
 				refuse(w, http.StatusUnsupportedMediaType, protocol.Invalid, fmt.Sprintf(
 					"Content-Type %q refused: %s takes %s", r.Header.Get("Content-Type"), pattern, strings.Join(types, " or ")))
-				n.metrics.observeRequest(pattern, http.StatusUnsupportedMediaType, start)
+				n.metrics.ObserveRequest(pattern, http.StatusUnsupportedMediaType, start)
 				return
 			}
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
@@ -51,7 +51,7 @@ func (n *Node) handler(token string, t apiTimeouts) http.Handler {
 			if err := h(w, r); err != nil {
 				code = n.writeError(w, r, err)
 			}
-			n.metrics.observeRequest(pattern, code, start)
+			n.metrics.ObserveRequest(pattern, code, start)
 		})
 	}
 	route := func(pattern string, h func(w http.ResponseWriter, r *http.Request) error) {
@@ -176,9 +176,9 @@ func (n *Node) handler(token string, t apiTimeouts) http.Handler {
 		}
 		return writeJSON(w, apiGovLog(log))
 	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(n.metrics.reg, promhttp.HandlerOpts{}))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(n.metrics.Registry(), promhttp.HandlerOpts{}))
 	return guard(token, mux, func(code int) {
-		n.metrics.requests.WithLabelValues(guardRoute, statusClass(code)).Inc()
+		n.metrics.RefusedByGuard(code)
 	})
 }
 

@@ -65,18 +65,6 @@ func (v Verdict) String() string { return verdictNames[v].text }
 // Label is v's value of the reason label of commons_gossip_not_stored_total.
 func (v Verdict) Label() string { return verdictNames[v].label }
 
-// NotStoredReasons are the values of the reason label of
-// commons_gossip_not_stored_total: the verdicts that refuse.
-func NotStoredReasons() []string {
-	var out []string
-	for _, v := range verdictNames {
-		if v.label != "" {
-			out = append(out, v.label)
-		}
-	}
-	return out
-}
-
 // budgetTableSize bounds the buckets a table remembers. A forgotten bucket
 // is full again, which costs nothing for signers (keys are free to make, so
 // a fresh key has a fresh budget anyway) and little for peers (connections

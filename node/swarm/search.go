@@ -83,13 +83,13 @@ func (s *Search) providers(key cid.Cid, ask func(ctx context.Context, p peer.ID,
 	self := nt.host.ID()
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	lookup := nt.cfg.Metrics.timeLookup()
-	defer lookup.done()
+	lookup := nt.cfg.Metrics.TimeLookup()
+	defer lookup.Done()
 	for ai := range nt.dht.FindProvidersAsync(ctx, key, searchProviders+1) {
 		if ai.ID == self {
 			continue
 		}
-		lookup.found()
+		lookup.Found()
 		if len(ai.Addrs) > 0 {
 			nt.host.Peerstore().AddAddrs(ai.ID, ai.Addrs, peerstore.TempAddrTTL)
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/commons-p2p/commons/node/fetch"
+	"github.com/commons-p2p/commons/node/metrics"
 	"github.com/commons-p2p/commons/node/p2p"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
@@ -33,7 +34,7 @@ type Config struct {
 	Store   *store.Store
 	Source  fetch.Source // what the fetch server serves: the store, adapted
 	Logger  *slog.Logger // nil: discard
-	Metrics Metrics
+	Metrics *metrics.Swarm
 	// Now is the node's clock, for the clock check of what peers send and
 	// the budgets' refill.
 	Now func() time.Time
@@ -135,7 +136,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*Swarm, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	scores, err := p2p.NewScores(p2p.ScoreOptions{Metrics: cfg.Metrics.Registry, Logger: log})
+	scores, err := p2p.NewScores(p2p.ScoreOptions{Metrics: cfg.Metrics.Registry(), Logger: log})
 	if err != nil {
 		return nil, err
 	}
@@ -181,7 +182,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*Swarm, error) {
 		Timeout: opts.FetchTimeout, Penalty: penalty, Answered: scores.Reward,
 	})
 	annOpts := opts.Announce
-	annOpts.Observe = cfg.Metrics.observeProvide
+	annOpts.Observe = cfg.Metrics.ObserveProvide
 	s.ann = p2p.NewAnnouncer(d, s.announceKeys, annOpts)
 	s.budget = NewBudget(BudgetOptions{
 		Budgets: opts.Budgets, Now: func() time.Time { return cfg.Now() }, Probe: opts.DiskProbe,
