@@ -12,8 +12,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/node/api"
+	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
 	"github.com/commons-p2p/commons/store/storetest"

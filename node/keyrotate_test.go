@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/node/api"
+	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
 )

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/node/api"
+	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
 )

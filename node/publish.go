@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/commons-p2p/commons/node/swarm"
 	"github.com/commons-p2p/commons/node/api"
+	"github.com/commons-p2p/commons/node/swarm"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
 )

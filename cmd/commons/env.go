@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/commons-p2p/commons/node"
-	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/node/api"
+	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
 )
 
