@@ -1,0 +1,130 @@
+package node_test
+
+import (
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/commons-p2p/commons"
+
+// layers lists every package of the module with the packages of the module
+// its code (tests aside) may import: the arrows run cmd → node → store →
+// protocol, and a package never imports the package it sits in. A new
+// package, or a new arrow, is added here on purpose.
+var layers = map[string][]string{
+	"protocol":        {},
+	"protocol/gov":    {"protocol"},
+	"store":           {"protocol"},
+	"store/storetest": {"protocol", "store"},
+	"node/api":        {"protocol", "protocol/gov"},
+	"node/repo":       {"protocol"},
+	"node/fetch":      {"protocol"},
+	"node/p2p":        {"protocol"},
+	"node/hashtree":   {"protocol"},
+	"node/metrics":    {"protocol", "protocol/gov", "store"},
+	"node/swarm":      {"protocol", "protocol/gov", "store", "node/fetch", "node/p2p", "node/metrics"},
+	"node": {"protocol", "protocol/gov", "store", "node/api", "node/repo", "node/fetch", "node/p2p",
+		"node/metrics", "node/swarm"},
+	"cmd/commons":             {"protocol", "protocol/gov", "node", "node/api", "node/repo", "node/hashtree", "node/p2p"},
+	"testnet":                 {"protocol", "protocol/gov", "node", "node/api", "node/repo"},
+	"testnet/cmd/gov-latency": {"testnet", "node/api"},
+	"testnet/cmd/idle-rss":    {"testnet"},
+	"testnet/cmd/latency":     {"testnet", "node/api"},
+	"testnet/cmd/rss":         {"testnet"},
+	"testnet/cmd/swarm":       {"testnet"},
+}
+
+// importedBy are arrows that must exist: the HTTP contract is the one the
+// server, the client and the CLI speak.
+var importedBy = map[string][]string{
+	"node/api": {"node", "cmd/commons", "testnet"},
+}
+
+// TestLayout: every package's imports within the module follow layers, and
+// no package is missing from it.
+func TestLayout(t *testing.T) {
+	got := moduleImports(t, "..")
+	for _, pkg := range slices.Sorted(maps.Keys(got)) {
+		allowed, ok := layers[pkg]
+		if !ok {
+			t.Errorf("package %s is not in the layers of node/layout_test.go: say what it may import", pkg)
+			continue
+		}
+		for _, imp := range got[pkg] {
+			if !slices.Contains(allowed, imp) {
+				t.Errorf("%s imports %s, an arrow the layers do not allow", pkg, imp)
+			}
+		}
+	}
+	for pkg := range layers {
+		if _, ok := got[pkg]; !ok {
+			t.Errorf("the layers list %s, which is not in the module", pkg)
+		}
+	}
+	for dep, users := range importedBy {
+		for _, u := range users {
+			if !slices.Contains(got[u], dep) {
+				t.Errorf("%s does not import %s", u, dep)
+			}
+		}
+	}
+}
+
+// moduleImports returns, for each package directory under root (relative,
+// slash-separated), the module packages its non-test files import.
+func moduleImports(t *testing.T, root string) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if path != root && (strings.HasPrefix(name, ".") || name == "testdata") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(root, filepath.Dir(path))
+		if err != nil {
+			return err
+		}
+		pkg := filepath.ToSlash(rel)
+		if _, ok := out[pkg]; !ok {
+			out[pkg] = nil
+		}
+		for _, s := range f.Imports {
+			p, err := strconv.Unquote(s.Path.Value)
+			if err != nil {
+				return err
+			}
+			if dep, ok := strings.CutPrefix(p, module+"/"); ok && !slices.Contains(out[pkg], dep) {
+				out[pkg] = append(out[pkg], dep)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
+		t.Fatalf("%s is not the module's root: %v", root, err)
+	}
+	return out
+}
