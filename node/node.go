@@ -2,6 +2,11 @@
 // keeps the store, and serves the HTTP API that the CLI uses. It owns all
 // I/O — disk, clock, network — so that protocol stays pure. Its part in
 // the network is a swarm.Swarm (package node/swarm), to which it delegates.
+//
+// It never decides a rule of the protocol itself (validity, trust and
+// governance are protocol's and protocol/gov's), never writes the HTTP wire
+// but through node/api's types, and is imported by none of its subpackages:
+// node/layout_test.go holds the arrows.
 package node
 
 import (
