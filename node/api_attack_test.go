@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/commons-p2p/commons/node/api"
+	"github.com/commons-p2p/commons/node/apiserver"
 	"github.com/commons-p2p/commons/node/fetch"
 	"github.com/commons-p2p/commons/protocol"
 )
@@ -229,7 +230,7 @@ func TestAPIClientPassesTheGuard(t *testing.T) {
 
 // shortTimeouts are the daemon's timeouts shrunk so that a test sees each
 // one pass.
-var shortTimeouts = apiTimeouts{
+var shortTimeouts = apiserver.Timeouts{
 	ReadHeader:  time.Second,
 	Read:        time.Second,
 	Write:       2 * time.Second,
@@ -240,10 +241,10 @@ var shortTimeouts = apiTimeouts{
 }
 
 // serveAPI serves n's API as the daemon does, with timeouts t.
-func serveAPI(t *testing.T, n *Node, token string, tm apiTimeouts) string {
+func serveAPI(t *testing.T, n *Node, token string, tm apiserver.Timeouts) string {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
-	srv.Config = newAPIServer(n.handler(token, tm), tm)
+	srv.Config = apiserver.NewServer(n.handler(token, tm), tm)
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return srv.Listener.Addr().String()
