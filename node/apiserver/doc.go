@@ -13,6 +13,10 @@
 // This package never touches the store or the network, never imports node,
 // store, node/swarm or libp2p, and never decides what an operation means:
 // it reads a request, calls the Service, and writes the answer. Every
-// refusal it answers goes out with the status that api.StatusOf gives its
-// error's kind, in an api.ErrorBody.
+// refusal it answers is an api.ErrorBody naming its error's kind, with the
+// status api.StatusOf gives that kind, but for three that HTTP itself
+// names: 401 for a missing or wrong token, 415 for a body of a media type
+// the route does not take, 408 for a body that stalled. A bulk upload is
+// answered 200 before its body is read: its refusals are lines of the
+// answer, each naming its kind, and its summary.
 package apiserver
