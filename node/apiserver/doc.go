@@ -17,6 +17,6 @@
 // status api.StatusOf gives that kind, but for three that HTTP itself
 // names: 401 for a missing or wrong token, 415 for a body of a media type
 // the route does not take, 408 for a body that stalled. A bulk upload is
-// answered 200 before its body is read: its refusals are lines of the
-// answer, each naming its kind, and its summary.
+// answered 200 before its body is read: the answer describes each refused
+// line, and its summary names the kind of what cut the upload short.
 package apiserver
