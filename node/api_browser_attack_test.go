@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/commons-p2p/commons/node/apiserver"
 )
 
 // TestAPIBrowserPageCannotActAsNode opens, in a real headless Chromium,
@@ -42,7 +44,7 @@ func TestAPIBrowserPageCannotActAsNode(t *testing.T) {
 	api.Handle("/attack/", page) // what the rebound name served before it was rebound
 	api.Handle("/", rec.wrap(n.Handler("")))
 	apiSrv := httptest.NewUnstartedServer(api)
-	apiSrv.Config = newAPIServer(api, defaultAPITimeouts)
+	apiSrv.Config = apiserver.NewServer(api, apiserver.DefaultTimeouts)
 	apiSrv.Start()
 	defer apiSrv.Close()
 	_, apiPort, _ := strings.Cut(apiSrv.Listener.Addr().String(), ":")

@@ -23,6 +23,7 @@ import (
 
 	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/node/repo"
+	"github.com/commons-p2p/commons/node/apiserver"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
 )
@@ -155,14 +156,14 @@ func TestAPIRefusesOversizedBodies(t *testing.T) {
 	srv := httptest.NewServer(n.Handler(""))
 	defer srv.Close()
 	// A JSON request one byte over the limit, valid but for its size.
-	big := `{"name":"` + strings.Repeat("a", maxRequestBody) + `"}`
+	big := `{"name":"` + strings.Repeat("a", apiserver.MaxRequestBody) + `"}`
 	for _, tt := range []struct {
 		path  string
 		body  string
 		limit int
 	}{
-		{"/v1/datasets", big, maxRequestBody},
-		{"/v1/claims", big, maxRequestBody},
+		{"/v1/datasets", big, apiserver.MaxRequestBody},
+		{"/v1/claims", big, apiserver.MaxRequestBody},
 		{"/v1/objects", strings.Repeat(" ", protocol.MaxEnvelopeSize+1), protocol.MaxEnvelopeSize},
 	} {
 		code, eb := apiCall(t, srv, "POST", tt.path, strings.NewReader(tt.body))

@@ -5,12 +5,12 @@ import (
 	"context"
 	"fmt"
 	"github.com/commons-p2p/commons/node/api"
+	"github.com/commons-p2p/commons/node/apiserver"
 	"io"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 )
 
 // garbageBody generates lines of garbage, lines of them, without holding
@@ -43,8 +43,8 @@ func (g *garbageBody) Read(p []byte) (int, error) {
 }
 
 // A body of many garbage lines, with good envelopes among them: the answer
-// describes the first MaxBulkDescribed refused lines, each in at most
-// MaxBulkErrorText bytes, counts the others, and still reports every good
+// describes the first apiserver.MaxBulkDescribed refused lines, each in at most
+// apiserver.MaxBulkErrorText bytes, counts the others, and still reports every good
 // envelope stored. The answer stays a few hundred kilobytes however many
 // lines are refused.
 func TestBulkGarbageAnswerBounded(t *testing.T) {
@@ -58,12 +58,12 @@ func TestBulkGarbageAnswerBounded(t *testing.T) {
 		bytes.NewReader(append(bytes.Clone(good[1]), '\n')),
 	)
 	results, sum, size := postBulk(t, url, body)
-	want := api.BulkSummary{Lines: garbage + 2, Stored: 2, Refused: garbage, Undescribed: garbage - MaxBulkDescribed}
+	want := api.BulkSummary{Lines: garbage + 2, Stored: 2, Refused: garbage, Undescribed: garbage - apiserver.MaxBulkDescribed}
 	if sum != want {
 		t.Errorf("summary %+v, want %+v", sum, want)
 	}
-	if len(results) != MaxBulkDescribed+2 {
-		t.Fatalf("%d result lines, want %d: the refused lines described and the good ones", len(results), MaxBulkDescribed+2)
+	if len(results) != apiserver.MaxBulkDescribed+2 {
+		t.Fatalf("%d result lines, want %d: the refused lines described and the good ones", len(results), apiserver.MaxBulkDescribed+2)
 	}
 	if first, last := results[0], results[len(results)-1]; !first.New || first.Line != 1 || !last.New || last.Line != garbage+2 {
 		t.Errorf("good envelopes: first %+v, last %+v", first, last)
@@ -72,23 +72,12 @@ func TestBulkGarbageAnswerBounded(t *testing.T) {
 		if !strings.HasPrefix(r.Error, fmt.Sprintf("line %d: ", r.Line)) || !strings.Contains(r.Error, "malformed JSON") {
 			t.Fatalf("refused line: %+v", r)
 		}
-		if len(r.Error) > MaxBulkErrorText {
+		if len(r.Error) > apiserver.MaxBulkErrorText {
 			t.Fatalf("error of %d bytes: %q", len(r.Error), r.Error)
 		}
 	}
-	if limit := (MaxBulkDescribed + 2) * (MaxBulkErrorText + 200); size > limit {
+	if limit := (apiserver.MaxBulkDescribed + 2) * (apiserver.MaxBulkErrorText + 200); size > limit {
 		t.Errorf("answer of %d bytes for %d garbage lines, want at most %d", size, garbage, limit)
-	}
-}
-
-// An error message is clipped to MaxBulkErrorText bytes on a character
-// boundary, whatever the refused line made it say.
-func TestBulkErrorTextClipped(t *testing.T) {
-	for _, s := range []string{strings.Repeat("é", 300), strings.Repeat("a", 1000), "short"} {
-		c := clipText(s, MaxBulkErrorText)
-		if len(c) > MaxBulkErrorText || !utf8.ValidString(c) || !strings.HasPrefix(s, strings.TrimSuffix(c, "…")) {
-			t.Errorf("clipText(%d bytes) = %d bytes %q", len(s), len(c), c)
-		}
 	}
 }
 
@@ -104,7 +93,7 @@ func TestBulkStreamsResults(t *testing.T) {
 	sent := make(chan error, 1)
 	go func() {
 		// One full batch, then wait for its first result before the rest.
-		_, err := io.Copy(pw, &garbageBody{lines: bulkBatch})
+		_, err := io.Copy(pw, &garbageBody{lines: apiserver.BulkBatch})
 		if err == nil {
 			select {
 			case <-firstSeen:
@@ -132,15 +121,15 @@ func TestBulkStreamsResults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Lines != bulkBatch+1 || sum.Stored != 1 || len(results) != min(bulkBatch, MaxBulkDescribed)+1 {
+	if sum.Lines != apiserver.BulkBatch+1 || sum.Stored != 1 || len(results) != min(apiserver.BulkBatch, apiserver.MaxBulkDescribed)+1 {
 		t.Errorf("summary %+v, %d results", sum, len(results))
 	}
-	if last := results[len(results)-1]; !last.New || last.Line != bulkBatch+1 {
+	if last := results[len(results)-1]; !last.New || last.Line != apiserver.BulkBatch+1 {
 		t.Errorf("the envelope sent last: %+v", last)
 	}
 }
 
-// A line over MaxBulkLine is refused alone, too large, without being kept
+// A line over apiserver.MaxBulkLine is refused alone, too large, without being kept
 // in memory; the lines around it are stored.
 func TestBulkLongLineRefusedAlone(t *testing.T) {
 	n := newTestNode(t)
@@ -150,7 +139,7 @@ func TestBulkLongLineRefusedAlone(t *testing.T) {
 	body.Write(good[0])
 	body.WriteString("\n")
 	body.WriteString(`{"payloadType":"`)
-	body.Write(bytes.Repeat([]byte("A"), MaxBulkLine))
+	body.Write(bytes.Repeat([]byte("A"), apiserver.MaxBulkLine))
 	body.WriteString("\"}\n")
 	body.Write(good[1]) // the last line, without a newline
 	results, sum, _ := postBulk(t, url, &body)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/commons-p2p/commons/node/api"
+	"github.com/commons-p2p/commons/node/apiserver"
 	"io"
 	"os"
 	"os/exec"
@@ -49,10 +50,10 @@ func TestMeasureBulkRSS(t *testing.T) {
 }
 
 // garbageLines returns line i of a garbage body: short lines, lines that
-// look like envelopes, long lines, and now and then one over MaxBulkLine.
+// look like envelopes, long lines, and now and then one over apiserver.MaxBulkLine.
 func garbageLines() func(i int) []byte {
 	long := []byte(`{"payloadType":"` + strings.Repeat("A", 64<<10) + `"}`)
-	over := []byte(`{"payloadType":"` + strings.Repeat("B", MaxBulkLine) + `"}`)
+	over := []byte(`{"payloadType":"` + strings.Repeat("B", apiserver.MaxBulkLine) + `"}`)
 	return func(i int) []byte {
 		switch {
 		case i%200_000 == 199_999:

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/commons-p2p/commons/node/apiserver"
 	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
 )
@@ -106,7 +107,7 @@ func RunDaemon(ctx context.Context, dir string, opts DaemonOptions) (err error) 
 	if err := r.SetAPIToken(cfg.APIToken); err != nil {
 		return err
 	}
-	srv := newAPIServer(n.Handler(cfg.APIToken), defaultAPITimeouts)
+	srv := apiserver.NewServer(n.Handler(cfg.APIToken), apiserver.DefaultTimeouts)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	addr := ln.Addr().String()

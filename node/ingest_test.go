@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/commons-p2p/commons/node/api"
+	"github.com/commons-p2p/commons/node/apiserver"
 	"github.com/commons-p2p/commons/store"
 )
 
@@ -18,7 +19,7 @@ func TestBulkIngest(t *testing.T) {
 	srv := httptest.NewServer(n.Handler(""))
 	defer srv.Close()
 
-	raws := claimEnvelopes(t, 2*bulkBatch+5) // three batches
+	raws := claimEnvelopes(t, 2*apiserver.BulkBatch+5) // three batches
 	tampered := bytes.Clone(raws[1])
 	at := bytes.Index(tampered, []byte(`"sig":"`)) + len(`"sig":"`) + 10
 	tampered[at] ^= 'A' ^ 'B' // still base64, no longer the signature
@@ -117,7 +118,7 @@ func postBulk(t *testing.T, url string, body io.Reader) ([]api.BulkResult, api.B
 
 func TestIngestAllOrder(t *testing.T) {
 	n := newTestNode(t)
-	raws := claimEnvelopes(t, bulkBatch+3)
+	raws := claimEnvelopes(t, apiserver.BulkBatch+3)
 	next := 0
 	n.IngestAll(raws, func(i int, r store.PutResult) {
 		if i != next || r.Err != nil || !r.New {

@@ -24,6 +24,7 @@ var layers = map[string][]string{
 	"protocol/gov":    {"protocol"},
 	"store":           {"protocol"},
 	"store/storetest": {"protocol", "store"},
+	"node/apiserver":  {"protocol", "node/api"},
 	"node/api":        {"protocol", "protocol/gov"},
 	"node/repo":       {"protocol"},
 	"node/fetch":      {"protocol"},
@@ -32,7 +33,7 @@ var layers = map[string][]string{
 	"node/metrics":    {"protocol", "protocol/gov", "store"},
 	"node/swarm":      {"protocol", "protocol/gov", "store", "node/fetch", "node/p2p", "node/metrics"},
 	"node": {"protocol", "protocol/gov", "store", "node/api", "node/repo", "node/fetch", "node/p2p",
-		"node/metrics", "node/swarm"},
+		"node/metrics", "node/swarm", "node/apiserver"},
 	"cmd/commons":             {"protocol", "protocol/gov", "node", "node/api", "node/repo", "node/hashtree", "node/p2p"},
 	"testnet":                 {"protocol", "protocol/gov", "node", "node/api", "node/repo"},
 	"testnet/cmd/gov-latency": {"testnet", "node/api"},
@@ -45,7 +46,7 @@ var layers = map[string][]string{
 // importedBy are arrows that must exist: the HTTP contract is the one the
 // server, the client and the CLI speak.
 var importedBy = map[string][]string{
-	"node/api": {"node", "cmd/commons", "testnet"},
+	"node/api": {"node/apiserver", "node", "cmd/commons", "testnet"},
 }
 
 // TestLayout: every package's imports within the module follow layers, and

@@ -1,7 +1,8 @@
 // Package node is the commons daemon: it carries out what protocol decides,
 // keeps the store, and serves the HTTP API that the CLI uses. It owns all
 // I/O — disk, clock, network — so that protocol stays pure. Its part in
-// the network is a swarm.Swarm (package node/swarm), to which it delegates.
+// the network is a swarm.Swarm (package node/swarm), to which it delegates;
+// its API is served by package node/apiserver over the node's operations.
 //
 // It never decides a rule of the protocol itself (validity, trust and
 // governance are protocol's and protocol/gov's), never writes the HTTP wire

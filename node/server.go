@@ -1,345 +1,78 @@
 package node
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"net/http"
-	"reflect"
-	"strings"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/commons-p2p/commons/node/api"
-	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/node/apiserver"
 )
-
-// maxRequestBody bounds any API request body: a dataset request for tens of
-// thousands of files, or one envelope with room to spare.
-const maxRequestBody = 32 << 20
-
-// maxBulkBody bounds a bulk upload of newline-delimited envelopes.
-const maxBulkBody = 1 << 30
 
 // Handler returns the HTTP API (/v1/...) and /metrics behind the guard of
 // SPEC §6.2. token, when not empty, is required as a bearer token on every
-// request. Serve it with the timeouts of newAPIServer.
+// request. Serve it with apiserver.NewServer and apiserver.DefaultTimeouts.
 func (n *Node) Handler(token string) http.Handler {
-	return n.handler(token, defaultAPITimeouts)
+	return n.handler(token, apiserver.DefaultTimeouts)
 }
 
-func (n *Node) handler(token string, t apiTimeouts) http.Handler {
-	mux := http.NewServeMux()
-	// serve registers a route. A POST changes state, and takes only the
-	// media types given (JSON unless said otherwise); a GET changes none.
-	serve := func(pattern string, limit int64, types []string, h func(w http.ResponseWriter, r *http.Request) error) {
-		n.metrics.APIRoute(pattern)
-		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-			start := time.Now()
-			if r.Method == http.MethodPost && !acceptsBody(r, types...) {
-				refuse(w, http.StatusUnsupportedMediaType, protocol.Invalid, fmt.Sprintf(
-					"Content-Type %q refused: %s takes %s", r.Header.Get("Content-Type"), pattern, strings.Join(types, " or ")))
-				n.metrics.ObserveRequest(pattern, http.StatusUnsupportedMediaType, start)
-				return
-			}
-			r.Body = http.MaxBytesReader(w, r.Body, limit)
-			code := http.StatusOK
-			if err := h(w, r); err != nil {
-				code = n.writeError(w, r, err)
-			}
-			n.metrics.ObserveRequest(pattern, code, start)
-		})
-	}
-	route := func(pattern string, h func(w http.ResponseWriter, r *http.Request) error) {
-		serve(pattern, maxRequestBody, []string{"application/json"}, h)
-	}
-	// routeStream registers a route whose body may be long: it is read at
-	// the client's pace under streamedBody's rule instead of ReadTimeout.
-	routeStream := func(pattern string, limit int64, h func(w http.ResponseWriter, r *http.Request) error) {
-		serve(pattern, limit, []string{"application/x-ndjson", "application/json"}, func(w http.ResponseWriter, r *http.Request) error {
-			r.Body = newStreamedBody(w, r, t)
-			return h(w, r)
-		})
-	}
-	route("GET /v1/id", func(w http.ResponseWriter, r *http.Request) error {
-		return writeJSON(w, n.ID(r.Context()))
-	})
-	route("GET /v1/keys", func(w http.ResponseWriter, r *http.Request) error {
-		return reply(n.Keys(r.Context()))(w)
-	})
-	route("POST /v1/keys", func(w http.ResponseWriter, r *http.Request) error {
-		var req api.NewKeyRequest
-		if err := readJSON("read request", r, &req); err != nil {
-			return err
-		}
-		return reply(n.NewKey(r.Context(), req.Name))(w)
-	})
-	route("POST /v1/datasets", jsonCall("add dataset", n.AddDataset))
-	route("GET /v1/datasets", func(w http.ResponseWriter, r *http.Request) error {
-		return reply(n.Datasets(r.Context()))(w)
-	})
-	route("GET /v1/datasets/{id}", withQuery(t, n.Dataset))
-	route("POST /v1/claims", jsonCall("add claim", n.AddClaim))
-	route("POST /v1/claims/{id}/revoke", func(w http.ResponseWriter, r *http.Request) error {
-		id, err := pathID(r)
-		if err != nil {
-			return err
-		}
-		var req api.RevokeRequest
-		if err := readJSON("read request", r, &req); err != nil {
-			return err
-		}
-		return reply(n.Revoke(r.Context(), id, req))(w)
-	})
-	route("POST /v1/objects/{id}/cosign", func(w http.ResponseWriter, r *http.Request) error {
-		id, err := pathID(r)
-		if err != nil {
-			return err
-		}
-		var req api.CosignRequest
-		if err := readJSON("read request", r, &req); err != nil {
-			return err
-		}
-		return reply(n.Cosign(r.Context(), id, req.As))(w)
-	})
-	route("POST /v1/endorsements", jsonCall("endorse", n.Endorse))
-	route("POST /v1/derivations", jsonCall("derive", n.Derive))
-	route("GET /v1/attribution/{id}", withQuery(t, n.Attribution))
-	route("GET /v1/locate/{digest}", func(w http.ResponseWriter, r *http.Request) error {
-		d, err := protocol.ParseDigest(r.PathValue("digest"))
-		if err != nil {
-			return err
-		}
-		q, err := queryOptions(r)
-		if err != nil {
-			return err
-		}
-		t.allowSearch(w, q)
-		return reply(n.Locate(r.Context(), d, q))(w)
-	})
-	route("GET /v1/objects/{id}", func(w http.ResponseWriter, r *http.Request) error {
-		id, err := pathID(r)
-		if err != nil {
-			return err
-		}
-		q, err := queryOptions(r)
-		if err != nil {
-			return err
-		}
-		t.allowSearch(w, q)
-		b, err := n.GetObject(r.Context(), id, q)
-		if err != nil {
-			return err
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_, err = w.Write(b)
-		return err
-	})
-	route("POST /v1/objects", func(w http.ResponseWriter, r *http.Request) error {
-		b, err := readBody(r, protocol.MaxEnvelopeSize)
-		if err != nil {
-			return err
-		}
-		return reply(n.PutObject(r.Context(), b))(w)
-	})
-	routeStream("POST /v1/objects/bulk", maxBulkBody, func(w http.ResponseWriter, r *http.Request) error {
-		n.serveBulk(w, r)
-		return nil
-	})
-	route("POST /v1/swarm/connect", func(w http.ResponseWriter, r *http.Request) error {
-		var req api.ConnectRequest
-		if err := readJSON("read request", r, &req); err != nil {
-			return err
-		}
-		return reply(n.Connect(r.Context(), req.Addr))(w)
-	})
-	route("GET /v1/swarm/peers", func(w http.ResponseWriter, r *http.Request) error {
-		return reply(n.Peers(r.Context()))(w)
-	})
-	route("POST /v1/gov/propose", jsonCall("propose", n.GovPropose))
-	route("POST /v1/gov/vote", jsonCall("vote", n.GovVote))
-	route("GET /v1/gov/state", func(w http.ResponseWriter, r *http.Request) error {
-		s, err := n.GovState(r.Context())
-		if err != nil {
-			return err
-		}
-		return writeJSON(w, apiGovState(s))
-	})
-	route("GET /v1/gov/log", func(w http.ResponseWriter, r *http.Request) error {
-		log, err := n.GovLog(r.Context())
-		if err != nil {
-			return err
-		}
-		return writeJSON(w, apiGovLog(log))
-	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(n.metrics.Registry(), promhttp.HandlerOpts{}))
-	return guard(token, mux, func(code int) {
-		n.metrics.RefusedByGuard(code)
+func (n *Node) handler(token string, t apiserver.Timeouts) http.Handler {
+	return apiserver.New(apiService{n}, apiserver.Options{
+		Token:    token,
+		Timeouts: t,
+		Metrics:  promhttp.HandlerFor(n.metrics.Registry(), promhttp.HandlerOpts{}),
+		Log:      n.log,
+		Hooks: apiserver.Hooks{
+			Route:   n.metrics.APIRoute,
+			Request: n.metrics.ObserveRequest,
+			Refused: n.metrics.RefusedByGuard,
+		},
 	})
 }
 
-// jsonCall adapts an operation that takes a JSON request: a value that
-// the request's type refuses is refused as op would refuse it.
-func jsonCall[Req, Resp any](op string, f func(context.Context, Req) (Resp, error)) func(http.ResponseWriter, *http.Request) error {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		var req Req
-		if err := readJSON(op, r, &req); err != nil {
-			return err
-		}
-		return reply(f(r.Context(), req))(w)
-	}
-}
+// apiService is the node as the API serves it: its operations, with the
+// governance reads in the API's types and bulk ingest in the two stages
+// the server overlaps with reading the upload.
+type apiService struct{ *Node }
 
-func reply[T any](v T, err error) func(http.ResponseWriter) error {
-	return func(w http.ResponseWriter) error {
-		if err != nil {
-			return err
-		}
-		return writeJSON(w, v)
-	}
-}
+var _ apiserver.Service = apiService{}
 
-// withQuery adapts a read that may look on the network.
-func withQuery[Resp any](t apiTimeouts, f func(context.Context, protocol.ID, api.QueryOptions) (Resp, error)) func(http.ResponseWriter, *http.Request) error {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		id, err := pathID(r)
-		if err != nil {
-			return err
-		}
-		q, err := queryOptions(r)
-		if err != nil {
-			return err
-		}
-		t.allowSearch(w, q)
-		return reply(f(r.Context(), id, q))(w)
-	}
-}
-
-// queryOptions reads the parameters local and timeout of a read.
-func queryOptions(r *http.Request) (api.QueryOptions, error) {
-	const op = "query options"
-	var q api.QueryOptions
-	vals := r.URL.Query()
-	switch v := vals.Get("local"); v {
-	case "", "0", "false":
-	case "1", "true":
-		q.Local = true
-	default:
-		return q, protocol.E(op, protocol.Invalid, "local=%q: want 1 or 0", v)
-	}
-	if v := vals.Get("timeout"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			return q, protocol.E(op, protocol.Invalid, "timeout=%q: want a positive duration such as 5s", v)
-		}
-		if d > api.MaxQueryTimeout {
-			return q, protocol.E(op, protocol.Invalid, "timeout=%s is above the most a query may take, %s", d, api.MaxQueryTimeout)
-		}
-		q.Timeout = d
-	}
-	return q, nil
-}
-
-func pathID(r *http.Request) (protocol.ID, error) { return protocol.ParseID(r.PathValue("id")) }
-
-func readBody(r *http.Request, limit int64) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) || int64(len(b)) > limit {
-		return nil, protocol.E("read request", protocol.TooLarge, "request body is over the limit of %d bytes", limit)
-	}
-	if isTimeout(err) {
-		return nil, protocol.E("read request", protocol.Transient, "%w: the body did not arrive in the time allowed (%v)", errBodyStalled, err)
-	}
+func (s apiService) GovState(ctx context.Context) (*api.GovState, error) {
+	st, err := s.Node.GovState(ctx)
 	if err != nil {
-		return nil, protocol.E("read request", protocol.Transient, "%w", err)
+		return nil, err
 	}
-	return b, nil
+	return apiGovState(st), nil
 }
 
-// readJSON reads the body into v. A value that v's type refuses (an ID, a
-// digest) is refused as op would refuse it, naming the member.
-func readJSON(op string, r *http.Request, v any) error {
-	b, err := readBody(r, maxRequestBody)
+func (s apiService) GovLog(ctx context.Context) ([]api.GovLogEntry, error) {
+	log, err := s.Node.GovLog(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if len(b) == 0 {
-		return nil
-	}
-	if err := strictDecode(b, v); err != nil {
-		var bad *protocol.Error
-		if errors.As(err, &bad) {
-			// A value that read itself and refused: an ID, a digest.
-			return protocol.E(op, protocol.Invalid, "%s: %w", memberRefused(b, v), err)
-		}
-		return protocol.E("read request", protocol.Invalid, "malformed JSON request: %v", err)
-	}
-	return nil
+	return apiGovLog(log), nil
 }
 
-// memberRefused names the member of the JSON object b whose value the
-// struct v refused, reading each member alone into its field; "request"
-// when none alone is refused.
-func memberRefused(b []byte, v any) string {
-	var members map[string]json.RawMessage
-	t := reflect.TypeOf(v).Elem()
-	if json.Unmarshal(b, &members) != nil || t.Kind() != reflect.Struct {
-		return "request"
-	}
-	for i := range t.NumField() {
-		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		raw, ok := members[name]
-		if !ok || name == "" || name == "-" {
-			continue
-		}
-		if json.Unmarshal(raw, reflect.New(f.Type).Interface()) != nil {
-			return name
+// VerifyBulk verifies a batch of a bulk upload on every core; the function
+// it returns stores the valid envelopes, the refused unread counted among
+// the refused.
+func (s apiService) VerifyBulk(raws [][]byte, unread []error) apiserver.StoreBulk {
+	vb := s.verifyBatch(raws)
+	for i, err := range unread {
+		if err != nil {
+			vb.objs[i], vb.results[i].Err = nil, err
 		}
 	}
-	return "request"
-}
-
-// strictDecode decodes one JSON value into v, refusing unknown fields and
-// anything after the value.
-func strictDecode(b []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
+	return func() ([]apiserver.Ingested, error) {
+		results, err := s.storeVerified(vb)
+		out := make([]apiserver.Ingested, len(results))
+		for i, r := range results {
+			out[i] = apiserver.Ingested{
+				Put: api.PutResult{ID: r.ID, Kind: r.Kind.String(), New: r.New, Added: r.Added, Signers: r.Signers},
+				Err: r.Err,
+			}
+		}
+		return out, err
 	}
-	// More would miss a stray '}' or ']': only the end of the body may
-	// follow the value.
-	if _, err := dec.Token(); err != io.EOF {
-		return fmt.Errorf("data after the JSON value")
-	}
-	return nil
-}
-
-func writeJSON(w http.ResponseWriter, v any) error {
-	w.Header().Set("Content-Type", "application/json")
-	return json.NewEncoder(w).Encode(v)
-}
-
-func (n *Node) writeError(w http.ResponseWriter, r *http.Request, err error) int {
-	kind := protocol.KindOf(err)
-	code, ok := api.StatusOf(kind)
-	if !ok {
-		n.log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-	}
-	if errors.Is(err, errBodyStalled) {
-		// The connection's read deadline has passed: it cannot carry
-		// another request.
-		code = http.StatusRequestTimeout
-		w.Header().Set("Connection", "close")
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	json.NewEncoder(w).Encode(api.ErrorBody{Error: err.Error(), Kind: kind.String()})
-	return code
 }

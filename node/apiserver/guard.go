@@ -1,4 +1,4 @@
-package node
+package apiserver
 
 import (
 	"crypto/sha256"

@@ -1,4 +1,4 @@
-package node
+package apiserver
 
 import (
 	"errors"
@@ -10,12 +10,12 @@ import (
 	"github.com/commons-p2p/commons/protocol"
 )
 
-// apiTimeouts bounds how long a connection to the API may hold the daemon
+// Timeouts bounds how long a connection to the API may hold the daemon
 // (SPEC §6.2). An ordinary request has Read to arrive whole and Write to be
 // answered; the routes that rightly take longer lift their own deadlines:
 // a read that searches the network (up to api.MaxQueryTimeout) and a bulk
 // upload (up to 1 GiB), whose body must keep arriving at MinBodyRate.
-type apiTimeouts struct {
+type Timeouts struct {
 	ReadHeader  time.Duration // the request line and headers
 	Read        time.Duration // an ordinary request, headers and body
 	Write       time.Duration // an ordinary response, from the end of the headers
@@ -25,11 +25,11 @@ type apiTimeouts struct {
 	Margin      time.Duration // added to a search's own bound for its response
 }
 
-// defaultAPITimeouts are the daemon's. A 32 MiB request body takes well
+// DefaultTimeouts are the daemon's. A 32 MiB request body takes well
 // under Read even from a remote client; a search of the network gets its
 // own timeout plus Margin; a bulk body of 1 GiB at the minimum rate would
 // take about 18 hours, so the rate only cuts a client that stalls.
-var defaultAPITimeouts = apiTimeouts{
+var DefaultTimeouts = Timeouts{
 	ReadHeader:  10 * time.Second,
 	Read:        time.Minute,
 	Write:       time.Minute,
@@ -42,8 +42,8 @@ var defaultAPITimeouts = apiTimeouts{
 // aLongTimeAgo is a deadline that has passed: setting it stops reads at once.
 var aLongTimeAgo = time.Unix(1, 0)
 
-// newAPIServer returns the HTTP server of the API with timeouts t.
-func newAPIServer(h http.Handler, t apiTimeouts) *http.Server {
+// NewServer returns the HTTP server of the API with timeouts t.
+func NewServer(h http.Handler, t Timeouts) *http.Server {
 	return &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: t.ReadHeader,
@@ -57,7 +57,7 @@ func newAPIServer(h http.Handler, t apiTimeouts) *http.Server {
 // as long as q lets it, plus the margin to answer. The read deadline
 // matters too: the server watches the idle connection for the client going
 // away, and that watch ending at ReadTimeout would cancel the search.
-func (t apiTimeouts) allowSearch(w http.ResponseWriter, q api.QueryOptions) {
+func (t Timeouts) allowSearch(w http.ResponseWriter, q api.QueryOptions) {
 	d := q.Timeout
 	if d == 0 {
 		d = api.DefaultQueryTimeout
@@ -84,12 +84,12 @@ var errBodyStalled = errors.New("request body stalled")
 type streamedBody struct {
 	body   io.ReadCloser
 	rc     *http.ResponseController
-	t      apiTimeouts
+	t      Timeouts
 	got    int64
 	waited time.Duration
 }
 
-func newStreamedBody(w http.ResponseWriter, r *http.Request, t apiTimeouts) *streamedBody {
+func newStreamedBody(w http.ResponseWriter, r *http.Request, t Timeouts) *streamedBody {
 	return &streamedBody{body: r.Body, rc: http.NewResponseController(w), t: t}
 }
 

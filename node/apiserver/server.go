@@ -1,0 +1,210 @@
+package apiserver
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/commons-p2p/commons/node/api"
+	"github.com/commons-p2p/commons/protocol"
+)
+
+// MaxRequestBody bounds any API request body: a dataset request for tens of
+// thousands of files, or one envelope with room to spare.
+const MaxRequestBody = 32 << 20
+
+// maxBulkBody bounds a bulk upload of newline-delimited envelopes.
+const maxBulkBody = 1 << 30
+
+// New returns the HTTP API (/v1/...) over svc, and /metrics when o.Metrics
+// is set, behind the guard of SPEC §6.2. Serve it with NewServer and the
+// same o.Timeouts.
+func New(svc Service, o Options) http.Handler {
+	if o.Timeouts == (Timeouts{}) {
+		o.Timeouts = DefaultTimeouts
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	o.Hooks.fill()
+	t, log := o.Timeouts, o.Log
+	mux := http.NewServeMux()
+	// serve registers a route. A POST changes state, and takes only the
+	// media types given (JSON unless said otherwise); a GET changes none.
+	serve := func(pattern string, limit int64, types []string, h func(w http.ResponseWriter, r *http.Request) error) {
+		o.Hooks.Route(pattern)
+		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			start := time.Now()
+			if r.Method == http.MethodPost && !acceptsBody(r, types...) {
+				refuse(w, http.StatusUnsupportedMediaType, protocol.Invalid, fmt.Sprintf(
+					"Content-Type %q refused: %s takes %s", r.Header.Get("Content-Type"), pattern, strings.Join(types, " or ")))
+				o.Hooks.Request(pattern, http.StatusUnsupportedMediaType, start)
+				return
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
+			code := http.StatusOK
+			if err := h(w, r); err != nil {
+				code = writeError(log, w, r, err)
+			}
+			o.Hooks.Request(pattern, code, start)
+		})
+	}
+	route := func(pattern string, h func(w http.ResponseWriter, r *http.Request) error) {
+		serve(pattern, MaxRequestBody, []string{"application/json"}, h)
+	}
+	// routeStream registers a route whose body may be long: it is read at
+	// the client's pace under streamedBody's rule instead of ReadTimeout.
+	routeStream := func(pattern string, limit int64, h func(w http.ResponseWriter, r *http.Request) error) {
+		serve(pattern, limit, []string{"application/x-ndjson", "application/json"}, func(w http.ResponseWriter, r *http.Request) error {
+			r.Body = newStreamedBody(w, r, t)
+			return h(w, r)
+		})
+	}
+	route("GET /v1/id", func(w http.ResponseWriter, r *http.Request) error {
+		return writeJSON(w, svc.ID(r.Context()))
+	})
+	route("GET /v1/keys", func(w http.ResponseWriter, r *http.Request) error {
+		return reply(svc.Keys(r.Context()))(w)
+	})
+	route("POST /v1/keys", func(w http.ResponseWriter, r *http.Request) error {
+		var req api.NewKeyRequest
+		if err := readJSON("read request", r, &req); err != nil {
+			return err
+		}
+		return reply(svc.NewKey(r.Context(), req.Name))(w)
+	})
+	route("POST /v1/datasets", jsonCall("add dataset", svc.AddDataset))
+	route("GET /v1/datasets", func(w http.ResponseWriter, r *http.Request) error {
+		return reply(svc.Datasets(r.Context()))(w)
+	})
+	route("GET /v1/datasets/{id}", withQuery(t, svc.Dataset))
+	route("POST /v1/claims", jsonCall("add claim", svc.AddClaim))
+	route("POST /v1/claims/{id}/revoke", func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r)
+		if err != nil {
+			return err
+		}
+		var req api.RevokeRequest
+		if err := readJSON("read request", r, &req); err != nil {
+			return err
+		}
+		return reply(svc.Revoke(r.Context(), id, req))(w)
+	})
+	route("POST /v1/objects/{id}/cosign", func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r)
+		if err != nil {
+			return err
+		}
+		var req api.CosignRequest
+		if err := readJSON("read request", r, &req); err != nil {
+			return err
+		}
+		return reply(svc.Cosign(r.Context(), id, req.As))(w)
+	})
+	route("POST /v1/endorsements", jsonCall("endorse", svc.Endorse))
+	route("POST /v1/derivations", jsonCall("derive", svc.Derive))
+	route("GET /v1/attribution/{id}", withQuery(t, svc.Attribution))
+	route("GET /v1/locate/{digest}", func(w http.ResponseWriter, r *http.Request) error {
+		d, err := protocol.ParseDigest(r.PathValue("digest"))
+		if err != nil {
+			return err
+		}
+		q, err := queryOptions(r)
+		if err != nil {
+			return err
+		}
+		t.allowSearch(w, q)
+		return reply(svc.Locate(r.Context(), d, q))(w)
+	})
+	route("GET /v1/objects/{id}", func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r)
+		if err != nil {
+			return err
+		}
+		q, err := queryOptions(r)
+		if err != nil {
+			return err
+		}
+		t.allowSearch(w, q)
+		b, err := svc.GetObject(r.Context(), id, q)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, err = w.Write(b)
+		return err
+	})
+	route("POST /v1/objects", func(w http.ResponseWriter, r *http.Request) error {
+		b, err := readBody(r, protocol.MaxEnvelopeSize)
+		if err != nil {
+			return err
+		}
+		return reply(svc.PutObject(r.Context(), b))(w)
+	})
+	routeStream("POST /v1/objects/bulk", maxBulkBody, func(w http.ResponseWriter, r *http.Request) error {
+		serveBulk(svc, log, w, r)
+		return nil
+	})
+	route("POST /v1/swarm/connect", func(w http.ResponseWriter, r *http.Request) error {
+		var req api.ConnectRequest
+		if err := readJSON("read request", r, &req); err != nil {
+			return err
+		}
+		return reply(svc.Connect(r.Context(), req.Addr))(w)
+	})
+	route("GET /v1/swarm/peers", func(w http.ResponseWriter, r *http.Request) error {
+		return reply(svc.Peers(r.Context()))(w)
+	})
+	route("POST /v1/gov/propose", jsonCall("propose", svc.GovPropose))
+	route("POST /v1/gov/vote", jsonCall("vote", svc.GovVote))
+	route("GET /v1/gov/state", func(w http.ResponseWriter, r *http.Request) error {
+		return reply(svc.GovState(r.Context()))(w)
+	})
+	route("GET /v1/gov/log", func(w http.ResponseWriter, r *http.Request) error {
+		return reply(svc.GovLog(r.Context()))(w)
+	})
+	if o.Metrics != nil {
+		mux.Handle("GET /metrics", o.Metrics)
+	}
+	return guard(o.Token, mux, o.Hooks.Refused)
+}
+
+// jsonCall adapts an operation that takes a JSON request: a value that
+// the request's type refuses is refused as op would refuse it.
+func jsonCall[Req, Resp any](op string, f func(context.Context, Req) (Resp, error)) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var req Req
+		if err := readJSON(op, r, &req); err != nil {
+			return err
+		}
+		return reply(f(r.Context(), req))(w)
+	}
+}
+
+func reply[T any](v T, err error) func(http.ResponseWriter) error {
+	return func(w http.ResponseWriter) error {
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, v)
+	}
+}
+
+// withQuery adapts a read that may look on the network.
+func withQuery[Resp any](t Timeouts, f func(context.Context, protocol.ID, api.QueryOptions) (Resp, error)) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r)
+		if err != nil {
+			return err
+		}
+		q, err := queryOptions(r)
+		if err != nil {
+			return err
+		}
+		t.allowSearch(w, q)
+		return reply(f(r.Context(), id, q))(w)
+	}
+}
