@@ -1,12 +1,14 @@
 package node_test
 
 import (
+	"go/ast"
 	"go/parser"
 	"go/token"
 	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -126,6 +128,89 @@ func moduleImports(t *testing.T, root string) map[string][]string {
 	}
 	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
 		t.Fatalf("%s is not the module's root: %v", root, err)
+	}
+	return out
+}
+
+// TestSecurityRowsNameRealTests: every test that a row of SPEC.md §10 names
+// after a package ("node/swarm, TestBudgetWatermark, …") is a test of that
+// package, so that the list of attacks and what stops them stays true when
+// code moves.
+func TestSecurityRowsNameRealTests(t *testing.T) {
+	spec, err := os.ReadFile(filepath.Join("..", "SPEC.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, sec, ok := strings.Cut(string(spec), "\n## §10")
+	if !ok {
+		t.Fatal("SPEC.md has no §10")
+	}
+	tests := moduleTests(t, "..")
+	rows := 0
+	for line := range strings.SplitSeq(sec, "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) < 4 {
+			continue
+		}
+		for part := range strings.SplitSeq(cells[len(cells)-2], ";") {
+			pkg, names, ok := strings.Cut(strings.TrimSpace(part), ",")
+			if _, known := tests[pkg]; !ok || !known {
+				continue
+			}
+			rows++
+			for _, name := range testNames.FindAllString(names, -1) {
+				if !tests[pkg][name] {
+					t.Errorf("SPEC §10 names %s in %s, which has no such test: %q", name, pkg, strings.TrimSpace(part))
+				}
+			}
+		}
+	}
+	if rows < 50 {
+		t.Errorf("read %d package references in SPEC §10; the table's form changed?", rows)
+	}
+}
+
+var testNames = regexp.MustCompile(`\b(?:Test|Fuzz)[A-Z0-9]\w*`)
+
+// moduleTests returns, for each package directory under root, the names of
+// the tests and fuzz targets its _test.go files declare.
+func moduleTests(t *testing.T, root string) map[string]map[string]bool {
+	t.Helper()
+	out := map[string]map[string]bool{}
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if path != root && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(root, filepath.Dir(path))
+		if err != nil {
+			return err
+		}
+		pkg := filepath.ToSlash(rel)
+		if out[pkg] == nil {
+			out[pkg] = map[string]bool{}
+		}
+		for _, decl := range f.Decls {
+			if fn, ok := decl.(*ast.FuncDecl); ok && fn.Recv == nil && testNames.MatchString(fn.Name.Name) {
+				out[pkg][fn.Name.Name] = true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	return out
 }
