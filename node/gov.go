@@ -44,7 +44,7 @@ func (n *Node) openGovernance() error {
 		Now:     func() time.Time { return n.now() },
 		Logger:  n.log,
 	})
-	n.gov = gv // the door below reads it; nothing else runs yet
+	n.gov = gv // nothing else runs yet
 	var updates []*gov.Update
 	bad := 0
 	err := n.store.EachGovUpdate(func(id protocol.ID, raw []byte) bool {

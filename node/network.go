@@ -64,7 +64,7 @@ func (n *Node) StartNetwork(ctx context.Context, opts NetworkOptions) error {
 	if err != nil {
 		return err
 	}
-	n.net = sw
+	n.net = sw // the swarm's hooks (storeFetched) read it once Start joins the topics
 	if err := sw.Start(); err != nil {
 		n.net = nil
 		return err
