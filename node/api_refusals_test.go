@@ -22,8 +22,8 @@ import (
 	"testing"
 
 	"github.com/commons-p2p/commons/node/api"
-	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/node/apiserver"
+	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
 )

@@ -12,6 +12,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/commons-p2p/commons/node/api"
+	"github.com/commons-p2p/commons/node/swarm/govsync"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/protocol/gov"
 )
@@ -25,14 +26,9 @@ type governance struct {
 	// state is the state after the last change, for readers that must
 	// not wait for the lock (every attribution reads it).
 	state atomic.Pointer[gov.State]
-	// early holds the times of updates refused as dated too far ahead,
-	// by ID (see admitGov).
-	early map[protocol.ID]time.Time
-	// deferred are stored updates that were dated too far ahead when the
-	// node started: kept on disk, tried again on each heads tick.
-	deferred []*gov.Update
-	// held counts the held updates each peer delivered by gossip.
-	held heldBudget
+	// sync is governance's network half: the door every update passes,
+	// and, once the swarm runs it, the governance topic.
+	sync *govsync.Sync
 }
 
 // openGovernance builds the governance of the repo's network from the
@@ -42,8 +38,14 @@ func (n *Node) openGovernance() error {
 	if n.repo.Genesis == nil {
 		return nil
 	}
-	gv := &governance{g: gov.New(n.repo.Genesis, n.repo.Network), early: map[protocol.ID]time.Time{}, held: newHeldBudget()}
-	n.gov = gv // the door below reads it; nothing else runs yet
+	gv := &governance{g: gov.New(n.repo.Genesis, n.repo.Network)}
+	gv.sync = govsync.New(govsync.Config{
+		Network: n.repo.Network,
+		Gov:     nodeGov{n},
+		Now:     func() time.Time { return n.now() },
+		Logger:  n.log,
+	})
+	n.gov = gv // nothing else runs yet
 	var updates []*gov.Update
 	bad := 0
 	err := n.store.EachGovUpdate(func(id protocol.ID, raw []byte) bool {
@@ -53,13 +55,13 @@ func (n *Node) openGovernance() error {
 			// Dated too far ahead of this clock: kept on disk, placed
 			// when its time comes.
 			u, _ := gov.DecodeUpdate(raw)
-			gv.deferred = append(gv.deferred, u)
+			gv.sync.Defer(u)
 			n.log.Warn("governance: stored update not placed for now", "id", id, "err", err)
 		case err != nil:
 			bad++
 			n.log.Warn("governance: stored update refused", "id", id, "err", err)
 		default:
-			updates = append(updates, a.Update)
+			updates = append(updates, a.Update())
 		}
 		return true
 	})
@@ -85,28 +87,52 @@ func (n *Node) govState() *gov.State {
 	return n.gov.state.Load()
 }
 
-// addGovUpdate places u, which passed the door, in the DAG, stores every
+// admitGov is the door (govsync.Sync.Admit) every update passes before
+// it is placed or stored.
+func (n *Node) admitGov(raw []byte, want protocol.ID) (govsync.Admitted, error) {
+	return n.gov.sync.Admit(raw, want)
+}
+
+// addGovUpdate places a, which passed the door, in the DAG, stores every
 // update that this placed, and returns the result. It does not publish.
-// gossipFrom is the peer that delivered u by gossip, if one did: a held
-// update by an author who was never a steward is counted against it
-// (maxGovHeldPerPeer), and it is penalised if such an update, once it can
-// be judged, still has no steward for its author.
-func (n *Node) addGovUpdate(a admittedGov, gossipFrom peer.ID) (gov.AddResult, error) {
-	u := a.Update
+// gossipFrom is the peer that delivered a by gossip, if one did
+// (govsync.Sync.Place counts it against that peer).
+func (n *Node) addGovUpdate(a govsync.Admitted, gossipFrom peer.ID) (gov.AddResult, error) {
+	return n.gov.sync.Place(a, gossipFrom)
+}
+
+// publishGov publishes an update this node made on the governance topic,
+// when the node is on a network.
+func (n *Node) publishGov(u *gov.Update) { n.net.PublishGov(u) }
+
+// nodeGov is the node's governance as its sync uses it.
+type nodeGov struct{ n *Node }
+
+var _ govsync.Governance = nodeGov{}
+
+func (ng nodeGov) View(f func(d *gov.DAG)) {
+	gv := ng.n.gov
+	gv.mu.Lock()
+	defer gv.mu.Unlock()
+	f(gv.g)
+}
+
+func (ng nodeGov) Add(u *gov.Update, locked func(*gov.DAG, gov.AddResult)) (gov.AddResult, error) {
+	return ng.n.placeGov(u, locked)
+}
+
+// placeGov places u in the DAG, calls locked under the lock with the
+// result, and stores every update that this placed (govsync.Governance).
+func (n *Node) placeGov(u *gov.Update, locked func(*gov.DAG, gov.AddResult)) (gov.AddResult, error) {
 	gv := n.gov
 	gv.mu.Lock()
-	charge := gossipFrom != "" && !gv.g.Has(u.ID) && !gv.g.EverSteward(u.Author)
 	res, err := gv.g.Add(u)
 	if err != nil {
 		gv.mu.Unlock()
 		return res, err
 	}
-	if charge && !slices.Contains(res.Placed, u.ID) && gv.g.Has(u.ID) {
-		gv.held.charge(gossipFrom, u.ID)
-	}
-	var blame []peer.ID // peers that delivered updates that no steward wrote
-	for _, id := range res.Dropped {
-		gv.held.release(id)
+	if locked != nil {
+		locked(gv.g, res)
 	}
 	if len(res.Placed) == 0 {
 		gv.mu.Unlock()
@@ -119,9 +145,6 @@ func (n *Node) addGovUpdate(a admittedGov, gossipFrom peer.ID) (gov.AddResult, e
 			continue
 		}
 		placed = append(placed, pu)
-		if p, ok := gv.held.release(id); ok && !gv.g.EverSteward(pu.Author) {
-			blame = append(blame, p)
-		}
 		// A rotation a placed update carries is stored before the state
 		// that seats its new key is seen, so that no reader sees the new
 		// steward while trust does not yet honour the rotation. Rotations
@@ -136,9 +159,6 @@ func (n *Node) addGovUpdate(a admittedGov, gossipFrom peer.ID) (gov.AddResult, e
 	// answers.
 	gv.state.Store(gv.g.State())
 	gv.mu.Unlock()
-	for _, p := range blame {
-		n.penalise(p, "governance: forwarded an update whose author was never a steward")
-	}
 	n.metrics.GovUpdates.Add(float64(len(placed)))
 	n.metrics.GovChanges.Inc()
 	for _, pu := range placed {
@@ -160,13 +180,6 @@ func (n *Node) storeRotation(o *protocol.Object) {
 		return
 	}
 	n.storeFetched([]*protocol.Object{o})
-}
-
-// penalise lowers p's score, when the node is on a network.
-func (n *Node) penalise(p peer.ID, reason string) {
-	if n.net.Scores() != nil {
-		n.net.Scores().Penalise(p, reason)
-	}
 }
 
 // GovState answers GET /v1/gov/state.
@@ -227,42 +240,10 @@ func (n *Node) GovVote(ctx context.Context, req api.GovVoteRequest) (api.GovPubl
 	return n.govPublish(op, req.As, nil, &gov.Vote{Proposal: id, Yes: yes})
 }
 
-// govFindTimeout bounds the search for a proposal that a vote names and
-// this node has not received yet.
-const govFindTimeout = 5 * time.Second
-
-// findGovUpdate asks the connected peers, a few at once, for update id and
-// its missing ancestors, until one has it or govFindTimeout passes.
+// findGovUpdate asks the connected peers for update id and its missing
+// ancestors, until the proposal is here or a few seconds pass.
 func (n *Node) findGovUpdate(ctx context.Context, id protocol.ID) {
-	if n.net.GovTopic() == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, govFindTimeout)
-	defer cancel()
-	peers := n.net.Host().Network().Peers()
-	for len(peers) == 0 && ctx.Err() == nil { // a node just started is still joining
-		time.Sleep(50 * time.Millisecond)
-		peers = n.net.Host().Network().Peers()
-	}
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 4)
-	for _, p := range peers {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
-			break
-		}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			n.fetchGov(ctx, p, []protocol.ID{id})
-			if _, ok := n.govState().Proposal(id); ok {
-				cancel()
-			}
-		})
-	}
-	wg.Wait()
+	n.net.FindGov(ctx, id, func() bool { _, ok := n.govState().Proposal(id); return ok })
 }
 
 // govPublish signs, checks, folds, stores and publishes one update.

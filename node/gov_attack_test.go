@@ -7,6 +7,7 @@ import (
 
 	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/node/repo"
+	"github.com/commons-p2p/commons/node/swarm/govsync"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/protocol/gov"
 )
@@ -50,8 +51,7 @@ func govParents(n *Node) []protocol.ID {
 func refusedForNow(n *netNode, id protocol.ID) bool {
 	n.gov.mu.Lock()
 	defer n.gov.mu.Unlock()
-	_, early := n.gov.early[id]
-	return early || n.gov.g.Has(id)
+	return n.gov.sync.RefusedForNow(id) || n.gov.g.Has(id)
 }
 
 // TestGovFutureUpdateCannotFreeze: a steward serves, through heads sync
@@ -82,7 +82,7 @@ func TestGovFutureUpdateCannotFreeze(t *testing.T) {
 				t.Fatal(err)
 			}
 			plantGov(t, bad, future)
-			bad.netGov.soon() // its heads now name the future update
+			bad.gov.sync.AnnounceSoon() // its heads now name the future update
 			for _, h := range honest {
 				waitFor(t, "the honest node fetches the future update", func() bool { return refusedForNow(h, future.ID) })
 				if govHas(h.Node, future.ID) {
@@ -142,12 +142,12 @@ func TestGovFutureUpdateAtLoad(t *testing.T) {
 	if _, err := again.store.GovUpdate(future.ID); err != nil {
 		t.Fatalf("the update was not kept on disk: %v", err)
 	}
-	again.retryDeferredGov()
+	again.gov.sync.RetryDeferred()
 	if govHas(again, future.ID) {
 		t.Fatal("placed before its time")
 	}
 	again.now = func() time.Time { return at }
-	again.retryDeferredGov()
+	again.gov.sync.RetryDeferred()
 	if !govHas(again, future.ID) || again.govState().Hash() == hash {
 		t.Fatal("not placed once its time came")
 	}
@@ -156,7 +156,7 @@ func TestGovFutureUpdateAtLoad(t *testing.T) {
 // TestGovHeldFloodBoundedPerPeer: a peer floods the governance topic with
 // updates by throwaway keys that name made-up parents — they cannot be
 // judged, so they would be held, and 8192 of them would push out every
-// honest held update. The node holds at most maxGovHeldPerPeer of them
+// honest held update. The node holds at most govsync.MaxHeldPerPeer of them
 // for that peer, rejects the rest and penalises it; an honest peer's held
 // updates, and a steward's, still get through.
 func TestGovHeldFloodBoundedPerPeer(t *testing.T) {
@@ -178,11 +178,11 @@ func TestGovHeldFloodBoundedPerPeer(t *testing.T) {
 	// so on a loaded machine a burst may not all be judged: the peer goes
 	// on flooding, in bursts, until it is penalised or has sent eight
 	// times what it may have held.
-	const flood = 8 * maxGovHeldPerPeer
+	const flood = 8 * govsync.MaxHeldPerPeer
 	hostile := topic.hostID
 	sent := 0
 	for ; sent < flood && victim.scoreOf(hostile) >= 0; sent++ {
-		if err := topic.Publish(t.Context(), append([]byte{govMsgUpdate}, madeUp(sent).Encode()...)); err != nil {
+		if err := topic.Publish(t.Context(), append([]byte{govsync.MsgUpdate}, madeUp(sent).Encode()...)); err != nil {
 			t.Fatal(err)
 		}
 		if sent%32 == 31 {
@@ -191,17 +191,17 @@ func TestGovHeldFloodBoundedPerPeer(t *testing.T) {
 	}
 	waitFor(t, "the flooding peer is penalised", func() bool { return victim.scoreOf(hostile) < 0 })
 	victim.gov.mu.Lock()
-	held, charged := len(victim.gov.g.Held()), victim.gov.held.count[hostile]
+	held, charged := len(victim.gov.g.Held()), victim.gov.sync.HeldFrom(hostile)
 	victim.gov.mu.Unlock()
-	if charged > maxGovHeldPerPeer || held > maxGovHeldPerPeer {
-		t.Fatalf("%d updates held, %d for the flooding peer; want at most %d", held, charged, maxGovHeldPerPeer)
+	if charged > govsync.MaxHeldPerPeer || held > govsync.MaxHeldPerPeer {
+		t.Fatalf("%d updates held, %d for the flooding peer; want at most %d", held, charged, govsync.MaxHeldPerPeer)
 	}
 
 	// An honest peer's update by a key not known as a steward yet is
 	// still held for judgement, not refused.
 	honest := steward.Host().ID()
 	fresh := madeUp(flood + 1)
-	if _, err := victim.validateGov(t.Context(), honest, append([]byte{govMsgUpdate}, fresh.Encode()...)); protocol.IsKind(err, protocol.Invalid) {
+	if _, err := victim.gov.sync.Validate(t.Context(), honest, append([]byte{govsync.MsgUpdate}, fresh.Encode()...)); protocol.IsKind(err, protocol.Invalid) {
 		t.Fatalf("an honest peer's update refused: %v", err)
 	}
 	if !govHas(victim.Node, fresh.ID) {
@@ -220,11 +220,11 @@ func TestGovHeldFloodBoundedPerPeer(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, u := range []*gov.Update{second, first} {
-		v, err := victim.validateGov(t.Context(), honest, append([]byte{govMsgUpdate}, u.Encode()...))
+		v, err := victim.gov.sync.Validate(t.Context(), honest, append([]byte{govsync.MsgUpdate}, u.Encode()...))
 		if err != nil {
 			t.Fatalf("a steward's update refused: %v", err)
 		}
-		victim.deliverGov(honest, nil, v)
+		victim.gov.sync.Deliver(honest, nil, v)
 	}
 	if _, ok := victim.govState().Proposal(second.ID); !ok {
 		t.Error("the steward's held update was not placed once its parent came")
@@ -250,17 +250,17 @@ func TestGovHeldFloodBoundedPerPeer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := victim.validateGov(t.Context(), lurker, append([]byte{govMsgUpdate}, nobody.Encode()...)); protocol.IsKind(err, protocol.Invalid) {
+	if _, err := victim.gov.sync.Validate(t.Context(), lurker, append([]byte{govsync.MsgUpdate}, nobody.Encode()...)); protocol.IsKind(err, protocol.Invalid) {
 		t.Fatalf("an update that cannot be judged yet was refused: %v", err)
 	}
 	if victim.scoreOf(lurker) < 0 {
 		t.Fatal("penalised before the update could be judged")
 	}
-	v, err := victim.validateGov(t.Context(), honest, append([]byte{govMsgUpdate}, parent.Encode()...))
+	v, err := victim.gov.sync.Validate(t.Context(), honest, append([]byte{govsync.MsgUpdate}, parent.Encode()...))
 	if err != nil {
 		t.Fatal(err)
 	}
-	victim.deliverGov(honest, nil, v)
+	victim.gov.sync.Deliver(honest, nil, v)
 	if !govHas(victim.Node, nobody.ID) || victim.scoreOf(lurker) >= 0 {
 		t.Errorf("once judged, the update by a non-steward left its forwarder's score at %v", victim.scoreOf(lurker))
 	}

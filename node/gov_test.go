@@ -16,6 +16,7 @@ import (
 
 	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/node/repo"
+	"github.com/commons-p2p/commons/node/swarm/govsync"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/protocol/gov"
 )
@@ -396,16 +397,16 @@ func TestGovHostileUpdates(t *testing.T) {
 		msg    []byte
 		reject bool
 	}{
-		{"not an update", append([]byte{govMsgUpdate}, "garbage"...), true},
+		{"not an update", append([]byte{govsync.MsgUpdate}, "garbage"...), true},
 		{"unknown message type", []byte{0x7f, '{', '}'}, true},
-		{"by a non-steward", append([]byte{govMsgUpdate}, byOutsider.Encode()...), true},
-		{"of another network", append([]byte{govMsgUpdate}, ofForeign.Encode()...), true},
-		{"replayed", append([]byte{govMsgUpdate}, replay.Encode()...), false},
-		{"bad heads", append([]byte{govMsgHeads}, `{"heads":[],"x":1}`...), true},
+		{"by a non-steward", append([]byte{govsync.MsgUpdate}, byOutsider.Encode()...), true},
+		{"of another network", append([]byte{govsync.MsgUpdate}, ofForeign.Encode()...), true},
+		{"replayed", append([]byte{govsync.MsgUpdate}, replay.Encode()...), false},
+		{"bad heads", append([]byte{govsync.MsgHeads}, `{"heads":[],"x":1}`...), true},
 	}
 	from := nodes[1].Host().ID()
 	for _, c := range cases {
-		_, err := victim.validateGov(context.Background(), from, c.msg)
+		_, err := victim.gov.sync.Validate(context.Background(), from, c.msg)
 		if err == nil {
 			t.Errorf("%s: accepted", c.name)
 			continue

@@ -1,7 +1,6 @@
 package node
 
 import (
-	"cmp"
 	"context"
 	"time"
 
@@ -66,17 +65,10 @@ func (n *Node) StartNetwork(ctx context.Context, opts NetworkOptions) error {
 	if err != nil {
 		return err
 	}
-	// The governance topic's handlers read n.net and n.netGov: both are
-	// set before Start joins it.
-	n.net, n.netGov = sw, newGovNet()
+	n.net = sw // the swarm's hooks (storeFetched) read it once Start joins the topics
 	if err := sw.Start(); err != nil {
-		n.net, n.netGov = nil, nil
+		n.net = nil
 		return err
-	}
-	if sw.GovTopic() != nil {
-		interval := cmp.Or(opts.GovHeadsInterval, DefaultGovHeadsInterval)
-		sw.Go(func() { n.announceHeads(sw.Context(), interval) })
-		sw.Host().Network().Notify(peerJoined{n.netGov})
 	}
 	n.log.Info("network started", "peer_id", sw.ID(), "addrs", sw.Addrs(), "bootstrap", len(opts.Bootstrap), "gossip", opts.Gossip)
 	return nil
@@ -99,7 +91,7 @@ func (n *Node) swarmConfig() swarm.Config {
 		OwnKeys:       n.repo.Keys.DIDs, // no key decrypted: DIDs only
 	}
 	if n.gov != nil {
-		c.GovValidate, c.GovDeliver = n.validateGov, n.deliverGov
+		c.Gov = n.gov.sync
 	}
 	return c
 }
@@ -118,17 +110,18 @@ func (n *Node) swarmOptions(opts NetworkOptions) swarm.Options {
 			Conns: l.MaxConns, Streams: l.MaxStreams,
 			ConnsInbound: l.MaxConnsInbound,
 		},
-		Gossip:          opts.Gossip,
-		Budgets:         budgetsOf(opts.Storage),
-		DiskProbe:       diskProbe(n.repo.DataDir()),
-		Announce:        opts.Announce,
-		DHT:             opts.DHT,
-		FetchServer:     opts.FetchServer,
-		FetchTimeout:    opts.FetchTimeout,
-		GossipHeartbeat: opts.GossipHeartbeat,
-		OutsiderGrace:   opts.OutsiderGrace,
-		Gater:           opts.Gater,
-		LibP2PMetrics:   opts.Metrics,
+		Gossip:           opts.Gossip,
+		Budgets:          budgetsOf(opts.Storage),
+		DiskProbe:        diskProbe(n.repo.DataDir()),
+		Announce:         opts.Announce,
+		DHT:              opts.DHT,
+		FetchServer:      opts.FetchServer,
+		FetchTimeout:     opts.FetchTimeout,
+		GossipHeartbeat:  opts.GossipHeartbeat,
+		GovHeadsInterval: opts.GovHeadsInterval,
+		OutsiderGrace:    opts.OutsiderGrace,
+		Gater:            opts.Gater,
+		LibP2PMetrics:    opts.Metrics,
 	}
 }
 

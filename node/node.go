@@ -32,7 +32,6 @@ type Node struct {
 	log     *slog.Logger
 	metrics *metrics.Node
 	net     *swarm.Swarm // nil until StartNetwork
-	netGov  *govNet      // governance's part in the swarm; nil until StartNetwork
 	gov     *governance  // nil for a node of no network
 
 	// now is the clock; tests replace it.

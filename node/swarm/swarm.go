@@ -21,6 +21,7 @@ import (
 	"github.com/commons-p2p/commons/node/fetch"
 	"github.com/commons-p2p/commons/node/metrics"
 	"github.com/commons-p2p/commons/node/p2p"
+	"github.com/commons-p2p/commons/node/swarm/govsync"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
 )
@@ -56,10 +57,10 @@ type Config struct {
 	// whose rotations the swarm publishes once the announce topic has a
 	// peer.
 	OwnKeys func() []protocol.DID
-	// GovValidate and GovDeliver handle the governance topic (SPEC.md
-	// §8.9); nil for a node of no governance: the topic is not joined.
-	GovValidate p2p.ValidateFunc
-	GovDeliver  p2p.DeliverFunc
+	// Gov is the sync of the node's governance (package govsync), which
+	// the swarm attaches and runs on the governance topic (SPEC.md §8.9);
+	// nil for a node of no governance: the topic is not joined.
+	Gov *govsync.Sync
 }
 
 // Options tune a swarm; zero fields take the defaults.
@@ -81,6 +82,9 @@ type Options struct {
 	FetchServer     fetch.ServerOptions
 	FetchTimeout    time.Duration
 	GossipHeartbeat time.Duration
+	// GovHeadsInterval is how often the governance heads are announced;
+	// default govsync.DefaultHeadsInterval.
+	GovHeadsInterval time.Duration
 	// OutsiderGrace is how long a peer may stay connected without
 	// speaking this commons' DHT protocol; default DefaultOutsiderGrace.
 	OutsiderGrace time.Duration
@@ -104,8 +108,9 @@ const publishQueue = 1024
 // Swarm is a node's part in its commons: the libp2p host, the DHT, the
 // announcer of what the store holds, the fetch protocol both ways, the
 // scores, the gossip topics and the storage budgets. Close, Host, Scores,
-// GovTopic, Addrs, Peers, Connect, Stored and NewSearch are safe on a nil
-// *Swarm, the swarm of a node not on a network, and do nothing there.
+// GovTopic, PublishGov, FindGov, Addrs, Peers, Connect, Stored and
+// NewSearch are safe on a nil *Swarm, the swarm of a node not on a
+// network, and do nothing there.
 type Swarm struct {
 	cfg      Config
 	opts     Options
@@ -193,13 +198,19 @@ func New(ctx context.Context, cfg Config, opts Options) (*Swarm, error) {
 }
 
 // Start joins the topics — the announce topic when Options.Gossip, the
-// governance topic when Config has its hooks — and starts announcing,
-// publishing and watching for peers of other networks. On an error the
-// swarm is closed.
+// governance topic when Config.Gov is set — and starts announcing,
+// publishing, syncing governance and watching for peers of other
+// networks. On an error the swarm is closed.
 func (s *Swarm) Start() error {
+	if s.cfg.Gov != nil {
+		s.cfg.Gov.Attach(s) // before the topic's handlers run
+	}
 	if err := s.joinTopics(); err != nil {
 		s.Close()
 		return fmt.Errorf("start network: gossip: %w", err)
+	}
+	if s.govTopic != nil {
+		s.cfg.Gov.Run(s.opts.GovHeadsInterval)
 	}
 	s.ann.Start(s.ctx)
 	s.wg.Go(func() { s.announceNew(s.ctx) })
@@ -218,7 +229,7 @@ func (s *Swarm) Start() error {
 // when Options.Gossip, the governance topic whenever there is governance
 // — governance travels by gossip alone.
 func (s *Swarm) joinTopics() error {
-	gov := s.cfg.GovValidate != nil
+	gov := s.cfg.Gov != nil
 	if !s.opts.Gossip && !gov {
 		return nil
 	}
@@ -233,7 +244,7 @@ func (s *Swarm) joinTopics() error {
 		}
 	}
 	if gov {
-		if s.govTopic, err = g.Join(s.cfg.Network.GovernanceTopic(), s.cfg.GovValidate, s.cfg.GovDeliver); err != nil {
+		if s.govTopic, err = g.Join(s.cfg.Network.GovernanceTopic(), s.cfg.Gov.Validate, s.cfg.Gov.Deliver); err != nil {
 			return err
 		}
 	}

@@ -1,4 +1,4 @@
-package node
+package govsync
 
 import (
 	"crypto/rand"
@@ -10,10 +10,10 @@ import (
 	"github.com/commons-p2p/commons/protocol/gov"
 )
 
-// FuzzDecodeGovMessage: whatever arrives on the governance topic, the
+// FuzzDecodeMessage: whatever arrives on the governance topic, the
 // decoder answers the bytes of an update (for the door), heads within
 // bounds, or an error; never a panic.
-func FuzzDecodeGovMessage(f *testing.F) {
+func FuzzDecodeMessage(f *testing.F) {
 	key, err := protocol.GenerateKey(rand.Reader)
 	if err != nil {
 		f.Fatal(err)
@@ -25,16 +25,16 @@ func FuzzDecodeGovMessage(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	heads, _ := json.Marshal(headsMsg{Heads: []protocol.ID{u.ID, net.ID()}})
-	f.Add(append([]byte{govMsgUpdate}, u.Encode()...))
-	f.Add(append([]byte{govMsgHeads}, heads...))
-	f.Add([]byte{govMsgHeads})
-	f.Add(append([]byte{govMsgHeads}, `{"heads":[]}`...))
-	f.Add(append([]byte{govMsgHeads}, `{"heads":["x"],"more":1}`...))
+	heads, _ := json.Marshal(HeadsMsg{Heads: []protocol.ID{u.ID, net.ID()}})
+	f.Add(append([]byte{MsgUpdate}, u.Encode()...))
+	f.Add(append([]byte{MsgHeads}, heads...))
+	f.Add([]byte{MsgHeads})
+	f.Add(append([]byte{MsgHeads}, `{"heads":[]}`...))
+	f.Add(append([]byte{MsgHeads}, `{"heads":["x"],"more":1}`...))
 	f.Add([]byte{0x03, '{'})
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		raw, heads, err := decodeGovMessage(data)
+		raw, heads, err := decodeMessage(data)
 		switch {
 		case err != nil:
 			if raw != nil || heads != nil {
