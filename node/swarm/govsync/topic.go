@@ -1,11 +1,8 @@
 package govsync
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
-	"io"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/network"
@@ -100,7 +97,7 @@ func decodeMessage(data []byte) ([]byte, []protocol.ID, error) {
 			return nil, nil, protocol.E(op, protocol.Invalid, "heads: %d bytes, over %d", len(data)-1, maxHeadsMsg)
 		}
 		var h HeadsMsg
-		if err := strictDecode(data[1:], &h); err != nil {
+		if err := protocol.DecodeStrict("heads", data[1:], &h); err != nil {
 			return nil, nil, protocol.E(op, protocol.Invalid, "heads: %v", err)
 		}
 		if len(h.Heads) == 0 || len(h.Heads) > gov.MaxParents {
@@ -115,22 +112,6 @@ func decodeMessage(data []byte) ([]byte, []protocol.ID, error) {
 	default:
 		return nil, nil, protocol.E(op, protocol.Invalid, "unknown message type 0x%02x", data[0])
 	}
-}
-
-// strictDecode decodes one JSON value into v, refusing unknown fields and
-// anything after the value.
-func strictDecode(b []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	// More would miss a stray '}' or ']': only the end of the body may
-	// follow the value.
-	if _, err := dec.Token(); err != io.EOF {
-		return fmt.Errorf("data after the JSON value")
-	}
-	return nil
 }
 
 // Deliver places an update another node published: the governance
