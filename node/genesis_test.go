@@ -2,7 +2,6 @@ package node
 
 import (
 	"context"
-	"crypto/rand"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,30 +10,13 @@ import (
 
 	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/protocoltest"
 )
 
-// testGenesis returns the bytes of a genesis named name whose stewards are
-// dids, threshold 1.
-func testGenesis(t *testing.T, name string, dids ...protocol.DID) []byte {
-	t.Helper()
-	b, err := protocol.EncodeGenesis(&protocol.Genesis{
-		Name: name, Stewards: dids, Threshold: 1,
-		Created: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func randomDID(t *testing.T) protocol.DID {
-	t.Helper()
-	k, err := protocol.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k.DID()
-}
+var (
+	testGenesis = protocoltest.Genesis
+	randomDID   = protocoltest.RandomDID
+)
 
 // repoFiles reads every regular file of a repo but the store, to show that
 // a refusal changed nothing.

@@ -12,6 +12,7 @@ import (
 	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/protocoltest"
 	"github.com/commons-p2p/commons/store"
 	"github.com/commons-p2p/commons/store/storetest"
 )
@@ -210,14 +211,4 @@ func TestOldStorePoisonedDataset(t *testing.T) {
 	}
 }
 
-func wantErr(t *testing.T, err error, kind protocol.Kind, parts ...string) {
-	t.Helper()
-	if err == nil || protocol.KindOf(err) != kind {
-		t.Fatalf("error %v, want kind %s", err, kind)
-	}
-	for _, p := range parts {
-		if !strings.Contains(err.Error(), p) {
-			t.Errorf("error %q lacks %q", err, p)
-		}
-	}
-}
+var wantErr = protocoltest.WantErr

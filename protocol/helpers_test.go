@@ -3,11 +3,10 @@ package protocol_test
 import (
 	"bytes"
 	"encoding/json"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/protocoltest"
 )
 
 // seedHex is the vector seed 0x00, 0x01, …, 0x1f; otherSeedHex is 0x20 … 0x3f.
@@ -18,31 +17,22 @@ const (
 
 // Fixed values of the test vectors (SPEC.md §9).
 const (
-	vectorDID        = "did:key:z6MkehRgf7yJbgaGfYsdoAsKdBPE3dj2CYhowQdcjqSJgvVd"
-	vectorDatasetID  = "bagaaiera2wpqpzpfxcs3fgroullrnikdqfogwyxcp5euun44e7njsffdc5hq"
-	vectorArtifactID = "bafkreicysg23kiwv34eg2d7qweipxwosdo2py4ldv42nbauguluen5v6am"
+	vectorDID        = protocoltest.VectorDID
+	vectorDatasetID  = protocoltest.VectorDatasetID
+	vectorArtifactID = protocoltest.VectorArtifactID
 )
 
-func seq(from byte) []byte {
-	b := make([]byte, 32)
-	for i := range b {
-		b[i] = from + byte(i)
-	}
-	return b
-}
-
-func mustKey(seed []byte) *protocol.Key {
-	k, err := protocol.KeyFromSeed(seed)
-	if err != nil {
-		panic(err)
-	}
-	return k
-}
+var (
+	seq          = protocoltest.Seq
+	mustKey      = protocoltest.MustKey
+	wantErr      = protocoltest.WantErr
+	mustEnvelope = protocoltest.MustEnvelope
+)
 
 var (
 	vectorKey = mustKey(seq(0x00)) // publisher, issuer
 	otherKey  = mustKey(seq(0x20)) // contributor, steward
-	day       = func(d int) time.Time { return time.Date(2026, 1, d, 0, 0, 0, 0, time.UTC) }
+	day       = protocoltest.Day
 )
 
 // vector is one test vector: an object of each kind, built with the
@@ -50,17 +40,6 @@ var (
 type vector struct {
 	name string
 	env  *protocol.Envelope
-}
-
-func mustEnvelope(k protocol.ObjectKind, subjects []protocol.ResourceDescriptor, pred any, keys ...*protocol.Key) *protocol.Envelope {
-	env, err := protocol.NewEnvelope(k, subjects, pred)
-	if err != nil {
-		panic(err)
-	}
-	for _, key := range keys {
-		key.Sign(env)
-	}
-	return env
 }
 
 var helloFile = protocol.File{Name: "hello.txt", Digest: protocol.SumDigest([]byte("hello\n")), Size: 6}
@@ -147,21 +126,4 @@ func edit(t testing.TB, payload []byte, f func(st map[string]any)) []byte {
 func pred(st map[string]any) map[string]any { return st["predicate"].(map[string]any) }
 func subj(st map[string]any, i int) map[string]any {
 	return st["subject"].([]any)[i].(map[string]any)
-}
-
-// wantErr fails t unless err has kind k and its message holds every one of
-// words.
-func wantErr(t testing.TB, err error, k protocol.Kind, words ...string) {
-	t.Helper()
-	if err == nil {
-		t.Fatalf("got no error, want a %q error naming %q", k, words)
-	}
-	if got := protocol.KindOf(err); got != k {
-		t.Errorf("kind = %q, want %q (error: %v)", got, k, err)
-	}
-	for _, w := range words {
-		if !strings.Contains(err.Error(), w) {
-			t.Errorf("error %q does not name %q", err, w)
-		}
-	}
 }

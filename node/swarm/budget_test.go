@@ -1,13 +1,12 @@
 package swarm
 
 import (
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"testing"
 	"time"
 
-	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/protocoltest"
 )
 
 // fakeClock is a clock that moves only when told.
@@ -31,14 +30,7 @@ func defaults(change func(*Budgets)) Budgets {
 	return b
 }
 
-func randomDID(t *testing.T) protocol.DID {
-	t.Helper()
-	k, err := protocol.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k.DID()
-}
+var randomDID = protocoltest.RandomDID
 
 // TestBudgetWatermark: past the watermark — a fraction of the filesystem
 // free, or the store's size — no stranger's object is admitted and no
