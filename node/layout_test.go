@@ -24,6 +24,7 @@ const module = "github.com/commons-p2p/commons"
 var layers = map[string][]string{
 	"protocol":           {},
 	"protocol/gov":       {"protocol"},
+	"protocol/manifest":  {"protocol"},
 	"store":              {"protocol"},
 	"store/storetest":    {"protocol", "store"},
 	"node/apiserver":     {"protocol", "node/api"},
