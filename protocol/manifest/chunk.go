@@ -132,7 +132,7 @@ func decodeChunk(b []byte) (*Chunk, error) {
 		}
 		if i > 0 && key <= prevKey {
 			if key == prevKey {
-				return nil, invalid("item %d: key %q appears twice (paths %q and %q are one file)", i, clip(key), clip(prevText), clip(text))
+				return nil, invalid("item %d: key %q appears twice (paths %+q and %+q are one file)", i, clip(key), clip(prevText), clip(text))
 			}
 			return nil, invalid("item %d: key %q is not after the key before it, %q", i, clip(key), clip(prevKey))
 		}

@@ -90,8 +90,12 @@ func randomEntries(r *rand.Rand, n int) []manifest.Entry {
 		seen[manifest.Key(p)] = true
 		out = append(out, manifest.Entry{Path: p, Size: r.Int64N(1 << 40), Digest: digestOf(p)})
 	}
-	// drop paths that are a directory of another
-	out = sorted(out)
+	return dropDirConflicts(sorted(out))
+}
+
+// dropDirConflicts drops, from sorted entries, each whose path has a file
+// of the list as a directory.
+func dropDirConflicts(out []manifest.Entry) []manifest.Entry {
 	keep := out[:0]
 	files := map[string]bool{}
 	for _, e := range out {

@@ -18,11 +18,11 @@ const (
 	// key input with "commons/claims-about/v1\n") and versions the format.
 	Magic = "commons/manifest/v1\n"
 
-	MaxLeafEntries   = 256     // entries of a leaf chunk (level 0)
-	MaxBranchEntries = 256     // children of a branch chunk (level ≥ 1)
-	MaxLevel         = 10      // the highest level of a root: at most 11 chunks from root to entry
+	MaxLeafEntries   = 256                     // entries of a leaf chunk (level 0)
+	MaxBranchEntries = 256                     // children of a branch chunk (level ≥ 1)
+	MaxLevel         = 10                      // the highest level of a root: at most 11 chunks from root to entry
 	MaxKeyLen        = 3 * protocol.MaxPathLen // NFC may lengthen a path, at most threefold
-	MaxChunkSize     = 1 << 20 // bytes of one chunk, 1 MiB; the limits above keep a chunk well below it
+	MaxChunkSize     = 1 << 20                 // bytes of one chunk, 1 MiB; the limits above keep a chunk well below it
 
 	// LeafBits and BranchBits set the boundaries: a key ends a chunk of
 	// level ℓ when the first 64 bits of its boundary hash have at least

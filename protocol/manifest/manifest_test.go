@@ -2,6 +2,7 @@ package manifest_test
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/commons-p2p/commons/protocol/manifest"
@@ -78,4 +79,92 @@ func TestPageWalksAllInOrder(t *testing.T) {
 	if len(walked) != len(entries) {
 		t.Fatalf("walked %d entries, want %d", len(walked), len(entries))
 	}
+}
+
+// TestDiffEqualsSetDifference: for random edits of random trees, Diff
+// gives exactly the entries added, removed and changed, in key order.
+func TestDiffEqualsSetDifference(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for round := range 30 {
+		s := newChunks()
+		old := randomEntries(r, 1+r.IntN(2000))
+		next := edit(r, old, r.Float64()*0.2)
+		a, b := build(t, s, old), build(t, s, next)
+		want := setDiff(old, next)
+		var got []manifest.Change
+		if err := manifest.Diff(a.ID, b.ID, s.fetch, func(c manifest.Change) bool { got = append(got, c); return true }); err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("round %d: %d changes, want %d", round, len(got), len(want))
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("round %d: change %d is %+v, want %+v", round, i, got[i], want[i])
+			}
+		}
+		// and the other way round
+		n := 0
+		if err := manifest.Diff(b.ID, a.ID, s.fetch, func(c manifest.Change) bool { n++; return true }); err != nil || n != len(want) {
+			t.Fatalf("round %d: reverse diff gave %d changes (%v), want %d", round, n, err, len(want))
+		}
+	}
+}
+
+// edit changes about a fraction frac of entries: removes some, changes
+// the content of some, adds new ones.
+func edit(r *rand.Rand, entries []manifest.Entry, frac float64) []manifest.Entry {
+	var out []manifest.Entry
+	for _, e := range entries {
+		switch x := r.Float64(); {
+		case x < frac/3:
+			continue
+		case x < 2*frac/3:
+			e.Size++
+			e.Digest[0] ^= 1
+		}
+		out = append(out, e)
+	}
+	have := map[string]bool{}
+	for _, e := range out {
+		have[e.Key()] = true
+	}
+	for _, e := range randomEntries(r, int(frac/3*float64(len(entries)))+1) {
+		if !have[e.Key()] {
+			out = append(out, e)
+			have[e.Key()] = true
+		}
+	}
+	return dropDirConflicts(sorted(out))
+}
+
+// setDiff is the reference: the changes from old to new by key.
+func setDiff(old, next []manifest.Entry) []manifest.Change {
+	o, n := map[string]manifest.Entry{}, map[string]manifest.Entry{}
+	var keys []string
+	for _, e := range old {
+		o[e.Key()] = e
+		keys = append(keys, e.Key())
+	}
+	for _, e := range next {
+		if _, ok := o[e.Key()]; !ok {
+			keys = append(keys, e.Key())
+		}
+		n[e.Key()] = e
+	}
+	slices.Sort(keys)
+	var out []manifest.Change
+	for _, k := range keys {
+		a, inOld := o[k]
+		b, inNew := n[k]
+		switch {
+		case inOld && !inNew:
+			out = append(out, manifest.Change{Kind: manifest.Removed, Old: a})
+		case !inOld && inNew:
+			out = append(out, manifest.Change{Kind: manifest.Added, New: b})
+		case a != b:
+			out = append(out, manifest.Change{Kind: manifest.Changed, Old: a, New: b})
+		}
+	}
+	return out
 }
