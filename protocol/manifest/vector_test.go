@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -114,5 +115,25 @@ func TestVectorManifest(t *testing.T) {
 	}
 	if !strings.Contains(string(spec), got) {
 		t.Errorf("SPEC.md §9.11 does not quote %s verbatim", file)
+	}
+}
+
+// TestVectorManifestIndependent checks the vector against
+// testdata/manifest.mjs, an implementation of SPEC.md §3.8 in Node.js
+// written from the text, that builds the tree level by level.
+func TestVectorManifestIndependent(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		if os.Getenv("COMMONS_SKIP_NODEJS") == "1" {
+			t.Skip("COMMONS_SKIP_NODEJS=1: the manifest vector is not checked against testdata/manifest.mjs")
+		}
+		t.Fatal("node (Node.js) is not on PATH: the manifest vector cannot be checked against testdata/manifest.mjs; install Node.js or set COMMONS_SKIP_NODEJS=1")
+	}
+	out, err := exec.Command(node, filepath.Join("testdata", "manifest.mjs")).Output()
+	if err != nil {
+		t.Fatalf("node manifest.mjs: %v", err)
+	}
+	if got, want := string(out), vectorText(t); got != want {
+		t.Errorf("manifest.mjs makes another vector:\n%s\nwant:\n%s", got, want)
 	}
 }
