@@ -111,6 +111,23 @@ func (r *Reader) Root() (Root, error) {
 	return Root{ID: r.root, Count: count, Bytes: size}, nil
 }
 
+// CheckRoot reads the root chunk and refuses (kind invalid) a tree whose
+// entries do not add up to what a dataset record says of it (SPEC.md
+// §3.8): want.Count entries of want.Bytes bytes under root want.ID.
+func (r *Reader) CheckRoot(want Root) error {
+	if want.ID != r.root {
+		return protocol.E("read manifest", protocol.Invalid, "the record names root %s, the reader reads %s", want.ID, r.root)
+	}
+	got, err := r.Root()
+	if err != nil {
+		return err
+	}
+	if got != want {
+		return protocol.E("read manifest", protocol.Invalid, "root %s holds %d entries of %d bytes, the record says %d of %d", r.root, got.Count, got.Bytes, want.Count, want.Bytes)
+	}
+	return nil
+}
+
 // Lookup returns the entry whose key is Key(path), reading one chunk per
 // level. ok is false when the tree holds no such entry.
 func (r *Reader) Lookup(path string) (e Entry, ok bool, err error) {
