@@ -178,9 +178,8 @@ func IsBoundary(key string, level int) bool {
 }
 
 func boundaryZeros(key string) int {
-	h := sha256.New()
-	h.Write([]byte(BoundaryDomain))
-	h.Write([]byte(key))
-	var sum [sha256.Size]byte
-	return bits.LeadingZeros64(binary.BigEndian.Uint64(h.Sum(sum[:0])))
+	var buf [len(BoundaryDomain) + 256]byte // most keys: hashed without allocating
+	in := append(append(buf[:0], BoundaryDomain...), key...)
+	sum := sha256.Sum256(in)
+	return bits.LeadingZeros64(binary.BigEndian.Uint64(sum[:8]))
 }
