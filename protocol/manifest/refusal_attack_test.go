@@ -267,3 +267,17 @@ func TestBuilderRefusals(t *testing.T) {
 		})
 	}
 }
+
+// TestParseChunkIDRefusesObjects: a chunk ID is never an object's: the
+// codec json marks signed objects, and a chunk is asked for by raw CID.
+func TestParseChunkIDRefusesObjects(t *testing.T) {
+	obj := "bagaaiera2wpqpzpfxcs3fgroullrnikdqfogwyxcp5euun44e7njsffdc5hq"
+	if _, err := manifest.ParseChunkID(obj); err == nil || !strings.Contains(err.Error(), "is an object ID (codec json), want a chunk ID (codec raw)") {
+		t.Errorf("ParseChunkID(%s) = %v, want the object ID refused", obj, err)
+	}
+	id := manifest.SumChunk([]byte(manifest.Magic))
+	got, err := manifest.ParseChunkID(id.String())
+	if err != nil || got != id || !strings.HasPrefix(id.String(), "bafkrei") {
+		t.Errorf("ParseChunkID(%s) = %v, %v", id, got, err)
+	}
+}
