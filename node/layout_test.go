@@ -25,6 +25,7 @@ var layers = map[string][]string{
 	"protocol":              {},
 	"protocol/protocoltest": {"protocol"},
 	"protocol/gov":          {"protocol"},
+	"protocol/manifest":     {"protocol"},
 	"store":                 {"protocol"},
 	"store/storetest":       {"protocol", "store"},
 	"node/apiserver":        {"protocol", "node/api"},
