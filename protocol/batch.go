@@ -8,6 +8,10 @@ import voi "github.com/oasisprotocol/curve25519-voi/primitives/ed25519"
 // whole, so a batch may run over by an envelope's signatures.
 const batchSigs = 64
 
+// minBatchSigs is the fewest signatures worth a batch equation: below it
+// the checks that let a signature into a batch cost more than they save.
+const minBatchSigs = 4
+
 // VerifyObjects is VerifyObject for many objects: objs[i] and errs[i] are
 // what VerifyObject(raws[i]) returns, the same object or the same error,
 // kind and message. The signatures are checked in batches (SPEC.md §2.6),
@@ -55,6 +59,16 @@ func verifyEnvelopes(envs []*Envelope, errs []error) {
 // equation. An envelope any of whose signatures may not enter a batch, and
 // every envelope of a batch that fails, is verified by Verify itself.
 func verifyGroup(envs []*Envelope, errs []error, at []int) {
+	sigs := 0
+	for _, i := range at {
+		sigs += len(envs[i].Signatures)
+	}
+	if sigs < minBatchSigs {
+		for _, i := range at {
+			errs[i] = envs[i].Verify()
+		}
+		return
+	}
 	var b sigBatch
 	batched := make([]bool, len(at))
 	keys := make([]*voi.ExpandedPublicKey, 0, MaxSignatures)
