@@ -67,3 +67,4 @@ func BenchmarkVerifyBatch(b *testing.B) {
 		})
 	}
 }
+
