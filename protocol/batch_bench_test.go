@@ -67,4 +67,3 @@ func BenchmarkVerifyBatch(b *testing.B) {
 		})
 	}
 }
-
