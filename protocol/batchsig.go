@@ -16,8 +16,8 @@ import (
 // signatures with random weights z_i, it is sound only when multiplied by
 // the cofactor 8 (the cofactored equation of RFC 8032), because a torsion
 // component T_i of order 2, 4 or 8 in R_i or A_i survives in Σ z_i T_i, and
-// cancels whenever the weights happen to make it vanish — with probability
-// 1/2 for two components of order 2. curve25519-voi says as much: its
+// vanishes whenever the weights happen to kill it — for a component of
+// order 2, whenever its weight is even: half the time. curve25519-voi says as much: its
 // VerifyOptionsStdLib preset asks for the cofactorless equation, and its
 // batch verifier then refuses to batch at all and verifies one by one.
 //
@@ -27,8 +27,10 @@ import (
 // satisfies [8]([S]B − [k]A − R) = 0 while the bytes compare unequal. So a
 // signature enters a batch only when the two equations cannot differ on
 // it: S is canonical, A and R are canonical encodings of points of the
-// prime-order subgroup. Then D = [S]B − [k]A − R lies in that subgroup,
-// [8]D = 0 forces D = 0, and R, being canonical, is exactly the encoding of
+// prime-order subgroup. When the batch equation holds, each signature's
+// cofactored equation holds (but with probability about 2^-128, the
+// weights being 128 random bits); D = [S]B − [k]A − R lies in that
+// subgroup, so [8]D = 0 forces D = 0, and R, being canonical, is exactly the encoding of
 // [S]B − [k]A: the stdlib accepts. Conversely the stdlib accepts only
 // signatures for which the cofactored equation holds. Every other
 // signature, and every signature of a batch whose equation fails, is
