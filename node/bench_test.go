@@ -41,10 +41,11 @@ func claimEnvelopes(tb testing.TB, n int) [][]byte {
 	return out
 }
 
-// BenchmarkIngest measures bulk ingest (decode, verify, index, batched
-// syncs to an on-disk store, all cores) against raw Ed25519 verification on
-// one core over the same envelopes, and reports their ratio. The goal is a
-// ratio of at least 1.
+// BenchmarkIngest measures bulk ingest (decode, batched verification,
+// index, batched syncs to an on-disk store, all cores) against raw
+// crypto/ed25519 verification on one core over the same envelopes,
+// measured in the same run, and reports their ratio as x-verify. The goal
+// is an x-verify of at least 2 on a 2-core machine.
 //
 //	go test ./node -run '^$' -bench Ingest -benchtime 3x
 func BenchmarkIngest(b *testing.B) {
@@ -84,7 +85,7 @@ func BenchmarkIngest(b *testing.B) {
 	ingestRate := float64(n*b.N) / ingestTime.Seconds()
 	b.ReportMetric(ingestRate, "ingest-objects/s")
 	b.ReportMetric(verifyRate, "verify-1core/s")
-	b.ReportMetric(ingestRate/verifyRate, "ratio")
+	b.ReportMetric(ingestRate/verifyRate, "x-verify")
 	b.ReportMetric(float64(runtime.GOMAXPROCS(0)), "procs")
 }
 

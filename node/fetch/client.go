@@ -54,9 +54,10 @@ func NewClient(h host.Host, network protocol.NetworkID, opts ClientOptions) *Cli
 
 // Objects asks p for the objects ids (at most MaxIDs object IDs;
 // duplicates are asked for once). Each envelope p sends is checked with
-// protocol.VerifyObject and must be the object asked for at its place;
-// the objects returned are verified, ready for the door of SPEC.md §6.2
-// (the clock check) and the store. notFound lists what p does not hold.
+// protocol.VerifyObjects, which gives it protocol.VerifyObject's answer,
+// and must be the object asked for at its place; the objects returned
+// are verified, ready for the door of SPEC.md §6.2 (the clock check) and
+// the store. notFound lists what p does not hold.
 //
 // On an error the objects that verified before it are returned too. An
 // error of kind Invalid means p broke the protocol or sent an object that
@@ -73,11 +74,13 @@ func (c *Client) Objects(ctx context.Context, p peer.ID, ids []protocol.ID) (obj
 	return objs, notFound, err
 }
 
-// ObjectsEach is Objects that hands each verified object to each as it
-// arrives, before the next is read, so that the caller holds no more of
-// the answer than it keeps. An error from each ends the call: the stream
-// is reset, and an error of kind Invalid (an object that is not what the
-// caller asked for) penalises p like a violation of the protocol.
+// ObjectsEach is Objects that hands each verified object to each in
+// answer order, a group at a time (verifyGroup objects or
+// verifyGroupBytes of envelopes, verified with batched signature checks),
+// so that the caller holds no more of the answer than it keeps and one
+// group. An error from each ends the call: the stream is reset, and an
+// error of kind Invalid (an object that is not what the caller asked for)
+// penalises p like a violation of the protocol.
 func (c *Client) ObjectsEach(ctx context.Context, p peer.ID, ids []protocol.ID, each func(*protocol.Object) error) (notFound []protocol.ID, err error) {
 	req := &Request{Network: c.network, Op: OpObjects, IDs: unique(ids)}
 	accepted := 0

@@ -15,9 +15,11 @@
 // read and write, a cap on the streams it serves at once (in all and per
 // peer), a per-peer request rate, and a Penalty hook told of every peer
 // that breaks the protocol. The Client trusts nothing it reads: every
-// object is checked with protocol.VerifyObject and must be the object it
-// asked for, at the place it asked for it; anything else resets the stream,
-// penalises the peer and fails the call with an error of kind Invalid.
+// object is checked under protocol.VerifyObject's rules (in groups, by
+// protocol.VerifyObjects, whose signature checks are batched) and must be
+// the object it asked for, at the place it asked for it; anything else
+// resets the stream, penalises the peer and fails the call with an error
+// of kind Invalid.
 // Its Answered hook hears of each call that gave objects asked for and
 // verified, so that the node can credit the peers that serve it.
 //

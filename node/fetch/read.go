@@ -103,20 +103,78 @@ func readObjects(r io.Reader, ids []protocol.ID) ([]*protocol.Object, []protocol
 	return objs, notFound, err
 }
 
-// readEachObject is readObjects that hands each object to each as it
-// arrives, before the next frame is read, and stops at each's first
-// error.
+// An answer's objects are verified in groups, so that their signatures are
+// checked in batches (protocol.VerifyObjects): a group closes at
+// verifyGroup objects or verifyGroupBytes of envelopes, and at the end of
+// the answer. The client holds at most one group unverified.
+const (
+	verifyGroup      = 64
+	verifyGroupBytes = 1 << 20
+)
+
+// readEachObject is readObjects that hands each object to each, in answer
+// order, once its group is verified, and stops at each's first error. An
+// object that does not verify, or is not the one asked for at its place,
+// ends the answer there: what each received before it stands, and the
+// not-found answers returned are those before it, as if the objects had
+// been verified one by one as they arrived.
 func readEachObject(r io.Reader, ids []protocol.ID, each func(*protocol.Object) error) ([]protocol.ID, error) {
-	return readAnswers(r, ids, func(i int, body []byte) error {
-		o, err := protocol.VerifyObject(body)
-		if err != nil {
-			return protocol.E("read object", protocol.Invalid, "answer %d, for %s: %w", i, ids[i], err)
+	var (
+		bodies [][]byte
+		at     []int // answer index of each body
+		size   int
+		failed = -1 // answer index of the object that ended the answer
+	)
+	flush := func() error {
+		objs, errs := protocol.VerifyObjects(bodies)
+		group := at
+		bodies, at, size = nil, nil, 0
+		for j, o := range objs {
+			i := group[j]
+			err := errs[j]
+			switch {
+			case err != nil:
+				err = protocol.E("read object", protocol.Invalid, "answer %d, for %s: %w", i, ids[i], err)
+			case o.ID != ids[i]:
+				err = protocol.E("read object", protocol.Invalid, "answer %d is object %s, which was not asked for there (want %s)", i, o.ID, ids[i])
+			default:
+				err = each(o)
+			}
+			if err != nil {
+				failed = i
+				return err
+			}
 		}
-		if o.ID != ids[i] {
-			return protocol.E("read object", protocol.Invalid, "answer %d is object %s, which was not asked for there (want %s)", i, o.ID, ids[i])
+		return nil
+	}
+	notFound, err := readAnswers(r, ids, func(i int, body []byte) error {
+		bodies, at, size = append(bodies, body), append(at, i), size+len(body)
+		if len(bodies) >= verifyGroup || size >= verifyGroupBytes {
+			return flush()
 		}
-		return each(o)
+		return nil
 	})
+	if len(bodies) > 0 { // the end of the answer, or a failure after these arrived
+		if ferr := flush(); ferr != nil {
+			err = ferr
+		}
+	}
+	if failed >= 0 {
+		notFound = answeredBefore(notFound, ids, failed)
+	}
+	return notFound, err
+}
+
+// answeredBefore returns the IDs of notFound that ids holds before place
+// i; both are in request order.
+func answeredBefore(notFound, ids []protocol.ID, i int) []protocol.ID {
+	n := 0
+	for _, id := range ids[:i] {
+		if n < len(notFound) && notFound[n] == id {
+			n++
+		}
+	}
+	return notFound[:n]
 }
 
 // readGov reads the answer to a gov request for ids. The bytes are not
