@@ -113,6 +113,7 @@ func (n *Node) swarmOptions(opts NetworkOptions) swarm.Options {
 		Gossip:           opts.Gossip,
 		Budgets:          budgetsOf(opts.Storage),
 		DiskProbe:        diskProbe(n.repo.DataDir()),
+		ProvidersDir:     n.repo.ProviderRecordsDir(),
 		Announce:         opts.Announce,
 		DHT:              opts.DHT,
 		FetchServer:      opts.FetchServer,

@@ -45,6 +45,9 @@
 //	                                 (encrypted under the name retired/NAME.MULTIBASE);
 //	                                 MULTIBASE is its did:key after "did:key:"
 //	data/                            the Badger store (SPEC.md §5, store/SCHEMA.md)
+//	providers/                       the provider records other nodes gave this one
+//	                                 (SPEC.md §7.2), a Badger of their own that the DHT
+//	                                 writes (node/p2p.Datastore); created by the daemon
 //	api                              while a daemon runs: the host:port its HTTP API
 //	                                 listens on, one line
 //	api.token                        when the config sets api_token: the token, mode 0600
