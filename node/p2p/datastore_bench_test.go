@@ -58,7 +58,7 @@ func providerRecordKeys(n int) ([]ds.Key, []string) {
 	keys := make([]ds.Key, n)
 	var prefixes []string
 	for i := range keys {
-		var mh [34]byte // a sha2-256 multihash
+		var mh [34]byte  // a sha2-256 multihash
 		var pid [38]byte // an Ed25519 peer ID
 		rand.Read(mh[:])
 		rand.Read(pid[:])
