@@ -29,7 +29,10 @@ import (
 // reads Badger a page at a time, each page in a read transaction of its
 // own: a query sees every entry that exists from its start to its end,
 // but is not a snapshot, and a query its caller never closes holds
-// nothing open. A Datastore is safe for concurrent use.
+// nothing open. Like go-datastore's own datastores, it ends no operation
+// when the context ends: kad-dht's provider writes its queue with the
+// context its Close has just cancelled, and must still find it written
+// at the next start. A Datastore is safe for concurrent use.
 type Datastore struct {
 	db *badger.DB
 
