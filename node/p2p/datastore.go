@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path"
 	"sync"
+	"sync/atomic"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/options"
@@ -34,7 +35,14 @@ import (
 // context its Close has just cancelled, and must still find it written
 // at the next start. A Datastore is safe for concurrent use.
 type Datastore struct {
-	db *badger.DB
+	db  *badger.DB
+	lim DatastoreLimits
+
+	// wmu serialises the writes, so that records and bytes, read and
+	// updated with each, stay the Badger's own.
+	wmu     sync.Mutex
+	records atomic.Int64 // entries
+	bytes   atomic.Int64 // their keys' and values' bytes
 
 	mu     sync.RWMutex // read-held by every operation, write-held by Close
 	closed bool
@@ -48,14 +56,47 @@ var (
 // ErrDatastoreClosed is the error of an operation on a closed Datastore.
 var ErrDatastoreClosed = errors.New("datastore closed")
 
+// ErrDatastoreFull is the error of a Put of a new key that the Datastore's
+// limits refuse.
+var ErrDatastoreFull = errors.New("datastore full")
+
+// DatastoreLimits bound what a Datastore holds, so that peers who send
+// provider records without end cannot fill the disk it shares with the
+// store. Past a limit a new key is refused — a Put returns
+// ErrDatastoreFull, a batch leaves it out and writes the rest — while a
+// key the Datastore holds is still rewritten (a provider's renewal) and
+// deleted (its expiry). Zero fields set no limit.
+type DatastoreLimits struct {
+	// MaxRecords bounds the entries held.
+	MaxRecords int64
+	// MaxBytes bounds the bytes of their keys and values: what they
+	// occupy before Badger's own overhead, which its compactions bound.
+	MaxBytes int64
+	// DiskFull reports whether the disk is below the watermark under
+	// which nothing new is written; nil: never.
+	DiskFull func() bool
+	// Refused is told of every new key refused, with the limit that
+	// refused it (RefusedRecords, RefusedBytes, RefusedDisk); nil: none.
+	// It is called with no lock of the Datastore held.
+	Refused func(reason string, n int)
+}
+
+// The reasons DatastoreLimits.Refused is given.
+const (
+	RefusedRecords = "records"
+	RefusedBytes   = "bytes"
+	RefusedDisk    = "disk"
+)
+
 // queryPage is how many entries a query reads in one read transaction.
 const queryPage = 256
 
-// OpenDatastore opens, or creates, the Datastore in dir, with the small
+// OpenDatastore opens, or creates, the Datastore in dir, held to lim
+// (it counts the entries it holds as it opens), with the small
 // memory footprint of a node's side store: 4 MiB memtables, no block
 // cache, no compression (NOTES: a block cache of 0 needs options.None).
 // The caller closes it, after the DHT and the host that use it.
-func OpenDatastore(dir string) (*Datastore, error) {
+func OpenDatastore(dir string, lim DatastoreLimits) (*Datastore, error) {
 	opts := badger.DefaultOptions(dir).
 		WithLogger(nil).
 		WithMemTableSize(4 << 20).
@@ -72,7 +113,99 @@ func OpenDatastore(dir string) (*Datastore, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open datastore %s: %w", dir, err)
 	}
-	return &Datastore{db: db}, nil
+	d := &Datastore{db: db, lim: lim}
+	if err := d.count(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open datastore %s: %w", dir, err)
+	}
+	return d, nil
+}
+
+// count counts the entries and their bytes.
+func (d *Datastore) count() error {
+	return d.db.View(func(txn *badger.Txn) error {
+		io := badger.DefaultIteratorOptions
+		io.PrefetchValues = false
+		it := txn.NewIterator(io)
+		defer it.Close()
+		var n, b int64
+		for it.Rewind(); it.Valid(); it.Next() {
+			size, err := valueSize(it.Item())
+			if err != nil {
+				return err
+			}
+			n++
+			b += int64(len(it.Item().Key()) + size)
+		}
+		d.records.Store(n)
+		d.bytes.Store(b)
+		return nil
+	})
+}
+
+// Records returns the number of entries the Datastore holds and the bytes
+// of their keys and values, what DatastoreLimits bound.
+func (d *Datastore) Records() (n, bytes int64) { return d.records.Load(), d.bytes.Load() }
+
+// admit reports why a new entry of size bytes, added to n entries and b
+// bytes, is refused; "" when it is not. The caller holds wmu.
+func (d *Datastore) admit(n, b int64, size int, diskFull *int) string {
+	switch {
+	case d.lim.MaxRecords > 0 && n+1 > d.lim.MaxRecords:
+		return RefusedRecords
+	case d.lim.MaxBytes > 0 && b+int64(size) > d.lim.MaxBytes:
+		return RefusedBytes
+	}
+	if d.lim.DiskFull != nil {
+		// Read once per write: a batch is one decision.
+		if *diskFull < 0 {
+			*diskFull = 0
+			if d.lim.DiskFull() {
+				*diskFull = 1
+			}
+		}
+		if *diskFull == 1 {
+			return RefusedDisk
+		}
+	}
+	return ""
+}
+
+// refused tells DatastoreLimits.Refused.
+func (d *Datastore) refused(counts map[string]int) {
+	if d.lim.Refused == nil {
+		return
+	}
+	for _, r := range []string{RefusedRecords, RefusedBytes, RefusedDisk} {
+		if counts[r] > 0 {
+			d.lim.Refused(r, counts[r])
+		}
+	}
+}
+
+// sizes returns the size of the entry under each of keys, -1 for a key
+// without one.
+func (d *Datastore) sizes(keys [][]byte) ([]int, error) {
+	out := make([]int, len(keys))
+	err := d.db.View(func(txn *badger.Txn) error {
+		for i, k := range keys {
+			item, err := txn.Get(k)
+			if errors.Is(err, badger.ErrKeyNotFound) {
+				out[i] = -1
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			n, err := valueSize(item)
+			if err != nil {
+				return err
+			}
+			out[i] = len(k) + n
+		}
+		return nil
+	})
+	return out, err
 }
 
 // read runs fn while the Datastore is open.
@@ -130,20 +263,32 @@ func (d *Datastore) GetSize(_ context.Context, key ds.Key) (size int, err error)
 	return size, dsError("get size", key, err)
 }
 
-// Put stores value under key.
-func (d *Datastore) Put(_ context.Context, key ds.Key, value []byte) error {
-	err := d.read(func() error {
-		return d.db.Update(func(txn *badger.Txn) error { return txn.Set(key.Bytes(), value) })
-	})
-	return dsError("put", key, err)
+// Put stores value under key; a new key past the limits is refused with
+// ErrDatastoreFull.
+func (d *Datastore) Put(ctx context.Context, key ds.Key, value []byte) error {
+	b, err := d.Batch(ctx)
+	if err == nil {
+		err = b.Put(ctx, key, value)
+	}
+	if err == nil {
+		err = b.Commit(ctx)
+	}
+	if err == nil && len(b.(*dsBatch).refused) > 0 {
+		err = fmt.Errorf("datastore put %s: %w: %s", key, ErrDatastoreFull, b.(*dsBatch).refused[0])
+	}
+	return err
 }
 
 // Delete removes the value under key; a key without one is no error.
-func (d *Datastore) Delete(_ context.Context, key ds.Key) error {
-	err := d.read(func() error {
-		return d.db.Update(func(txn *badger.Txn) error { return txn.Delete(key.Bytes()) })
-	})
-	return dsError("delete", key, err)
+func (d *Datastore) Delete(ctx context.Context, key ds.Key) error {
+	b, err := d.Batch(ctx)
+	if err == nil {
+		err = b.Delete(ctx, key)
+	}
+	if err == nil {
+		err = b.Commit(ctx)
+	}
+	return err
 }
 
 // Sync makes every write that returned before it durable, whatever the
@@ -190,8 +335,9 @@ type batchOp struct {
 }
 
 type dsBatch struct {
-	d   *Datastore
-	ops map[ds.Key]batchOp
+	d       *Datastore
+	ops     map[ds.Key]batchOp
+	refused []string // why each new key of the last Commit was refused
 }
 
 func (b *dsBatch) Put(_ context.Context, key ds.Key, value []byte) error {
@@ -206,28 +352,67 @@ func (b *dsBatch) Delete(_ context.Context, key ds.Key) error {
 
 // Commit writes the batch in as few Badger transactions as its size
 // allows (a WriteBatch splits one that is too large); it is not atomic
-// beyond that, as go-datastore's Batching does not ask it to be.
+// beyond that, as go-datastore's Batching does not ask it to be. A new key
+// past the limits is left out, the rest written: the DHT's provider
+// manager writes the records of many providers in one batch, and one
+// flood must not cost the others theirs.
 func (b *dsBatch) Commit(context.Context) error {
+	b.refused = b.refused[:0]
+	counts := map[string]int{}
 	err := b.d.read(func() error {
+		b.d.wmu.Lock()
+		defer b.d.wmu.Unlock()
+		keys := make([]ds.Key, 0, len(b.ops))
+		raw := make([][]byte, 0, len(b.ops))
+		for k := range b.ops {
+			keys = append(keys, k)
+			raw = append(raw, k.Bytes())
+		}
+		old, err := b.d.sizes(raw)
+		if err != nil {
+			return err
+		}
+		n, nb := b.d.records.Load(), b.d.bytes.Load()
+		diskFull := -1
 		wb := b.d.db.NewWriteBatch()
 		defer wb.Cancel()
-		for k, op := range b.ops {
-			var err error
-			if op.delete {
-				err = wb.Delete(k.Bytes())
-			} else {
-				err = wb.Set(k.Bytes(), op.value)
+		for i, k := range keys {
+			op := b.ops[k]
+			switch {
+			case op.delete && old[i] < 0:
+				continue
+			case op.delete:
+				err = wb.Delete(raw[i])
+				n, nb = n-1, nb-int64(old[i])
+			case old[i] >= 0:
+				err = wb.Set(raw[i], op.value)
+				nb += int64(len(raw[i])+len(op.value)) - int64(old[i])
+			default:
+				size := len(raw[i]) + len(op.value)
+				if why := b.d.admit(n, nb, size, &diskFull); why != "" {
+					b.refused = append(b.refused, why)
+					counts[why]++
+					continue
+				}
+				err = wb.Set(raw[i], op.value)
+				n, nb = n+1, nb+int64(size)
 			}
 			if err != nil {
 				return err
 			}
 		}
-		return wb.Flush()
+		if err := wb.Flush(); err != nil {
+			return err
+		}
+		b.d.records.Store(n)
+		b.d.bytes.Store(nb)
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("commit datastore batch of %d: %w", len(b.ops), err)
 	}
 	clear(b.ops)
+	b.d.refused(counts)
 	return nil
 }
 

@@ -16,7 +16,7 @@ import (
 
 func openDatastore(t testing.TB, dir string) *p2p.Datastore {
 	t.Helper()
-	d, err := p2p.OpenDatastore(dir)
+	d, err := p2p.OpenDatastore(dir, p2p.DatastoreLimits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +205,7 @@ func TestDatastoreOperations(t *testing.T) {
 func TestDatastoreRestart(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	d, err := p2p.OpenDatastore(dir)
+	d, err := p2p.OpenDatastore(dir, p2p.DatastoreLimits{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,7 @@ func (r *restartable) start(validity time.Duration) {
 	opts := p2p.DHTOptions{ProvideValidity: validity}
 	if r.dir != "" {
 		var err error
-		if r.store, err = p2p.OpenDatastore(r.dir); err != nil {
+		if r.store, err = p2p.OpenDatastore(r.dir, p2p.DatastoreLimits{}); err != nil {
 			r.t.Fatal(err)
 		}
 		opts.Datastore = r.store

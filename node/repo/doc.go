@@ -87,7 +87,12 @@
 //     together may; min_free 0.10, the fraction of the repo's filesystem
 //     below which strangers' objects are not stored; max_bytes (default
 //     none), the store size past which they are not stored either; trusted,
-//     DIDs whose objects are stored without budget, as the stewards'.
+//     DIDs whose objects are stored without budget, as the stewards';
+//     provider_records 4000000 and provider_bytes 1 GiB (keys and values),
+//     the DHT provider records peers may make the node keep in providers/
+//     (SPEC.md §7.2): past either, or below min_free, a new record is
+//     refused — at some 200 bytes a record, four million are the records
+//     of a node among 100 in a network of 20 million keys.
 //   - keystore: passphrase_file (a path) or passphrase_env (the name of an
 //     environment variable), where the daemon reads the passphrase of an
 //     encrypted keystore (SPEC.md §6.1, "Keys at rest").

@@ -80,7 +80,12 @@ type Options struct {
 	// ProvidersDir is the directory of the provider records that other
 	// nodes give this one (p2p.OpenDatastore), which then survive a
 	// restart; empty: they are kept in memory.
-	ProvidersDir    string
+	ProvidersDir string
+	// Providers bound the records kept in ProvidersDir; zero fields: no
+	// bound. DiskFull and Refused are the swarm's: nothing new is written
+	// below the budgets' MinFree watermark, and each refusal is counted
+	// and logged.
+	Providers       p2p.DatastoreLimits
 	Announce        p2p.AnnouncerOptions
 	DHT             []dht.Option
 	FetchServer     fetch.ServerOptions
@@ -164,10 +169,18 @@ func New(ctx context.Context, cfg Config, opts Options) (*Swarm, error) {
 	if err != nil {
 		return nil, err
 	}
+	budget := NewBudget(BudgetOptions{
+		Budgets: opts.Budgets, Now: func() time.Time { return cfg.Now() }, Probe: opts.DiskProbe,
+		Self: h.ID(), Held: cfg.Store.Has, Exempt: cfg.Exempt,
+		NotStored: cfg.Metrics.NotStored, Penalise: scores.Penalise,
+	})
 	dopts := p2p.DHTOptions{Bootstrap: opts.Bootstrap, Extra: opts.DHT}
 	var records *p2p.Datastore
 	if opts.ProvidersDir != "" {
-		if records, err = p2p.OpenDatastore(opts.ProvidersDir); err != nil {
+		lim := opts.Providers
+		lim.DiskFull = budget.BelowMinFree
+		lim.Refused = newRefusals(log, cfg.Metrics, cfg.Now).refused
+		if records, err = p2p.OpenDatastore(opts.ProvidersDir, lim); err != nil {
 			h.Close()
 			return nil, err
 		}
@@ -205,11 +218,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*Swarm, error) {
 	annOpts := opts.Announce
 	annOpts.Observe = cfg.Metrics.ObserveProvide
 	s.ann = p2p.NewAnnouncer(d, s.announceKeys, annOpts)
-	s.budget = NewBudget(BudgetOptions{
-		Budgets: opts.Budgets, Now: func() time.Time { return cfg.Now() }, Probe: opts.DiskProbe,
-		Self: h.ID(), Held: cfg.Store.Has, Exempt: cfg.Exempt,
-		NotStored: cfg.Metrics.NotStored, Penalise: scores.Penalise,
-	})
+	s.budget = budget
 	return s, nil
 }
 
