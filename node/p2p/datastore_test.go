@@ -252,3 +252,69 @@ func TestDatastoreRestart(t *testing.T) {
 		t.Errorf("after restart: %d batched entries", len(es))
 	}
 }
+
+// TestDatastoreLimits: past its bound of records or of bytes a Datastore
+// refuses a new key — a Put with ErrDatastoreFull, a batch by leaving it
+// out — and says why; it still rewrites and deletes the keys it holds,
+// and a deletion makes room. Its counts survive a reopening.
+func TestDatastoreLimits(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	var why []string
+	lim := p2p.DatastoreLimits{MaxRecords: 3, MaxBytes: 3 * 10, Refused: func(r string, n int) {
+		for range n {
+			why = append(why, r)
+		}
+	}}
+	d, err := p2p.OpenDatastore(dir, lim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	key := func(i int) ds.Key { return ds.NewKey(fmt.Sprintf("/k%d", i)) } // 3 bytes
+	for i := range 2 {
+		if err := d.Put(ctx, key(i), []byte("1234567")); err != nil { // 10 bytes a record
+			t.Fatal(err)
+		}
+	}
+	b, _ := d.Batch(ctx)
+	for i := 2; i < 5; i++ {
+		b.Put(ctx, key(i), []byte("1234567"))
+	}
+	b.Put(ctx, key(0), []byte("7654321")) // a renewal
+	if err := b.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, size := d.Records(); n != 3 || size != 30 {
+		t.Fatalf("after the batch: %d records of %d bytes, want 3 of 30", n, size)
+	}
+	if v, err := d.Get(ctx, key(0)); err != nil || string(v) != "7654321" {
+		t.Errorf("the renewal past the bound: %q, %v", v, err)
+	}
+	err = d.Put(ctx, key(9), []byte("x"))
+	if !errors.Is(err, p2p.ErrDatastoreFull) {
+		t.Errorf("a Put past the bound: %v, want ErrDatastoreFull", err)
+	}
+	if want := []string{p2p.RefusedRecords, p2p.RefusedRecords, p2p.RefusedRecords}; !slices.Equal(why, want) {
+		t.Errorf("refusals %v, want %v", why, want)
+	}
+	if err := d.Delete(ctx, key(0)); err != nil {
+		t.Fatal(err)
+	}
+	// Room for one record, not for one of 11 bytes: the byte bound.
+	why = nil
+	if err := d.Put(ctx, key(8), []byte("12345678")); !errors.Is(err, p2p.ErrDatastoreFull) {
+		t.Errorf("a Put past the byte bound: %v", err)
+	}
+	if err := d.Put(ctx, key(7), []byte("1234567")); err != nil {
+		t.Errorf("a Put after a deletion made room: %v", err)
+	}
+	if !slices.Equal(why, []string{p2p.RefusedBytes}) {
+		t.Errorf("refusals %v, want [bytes]", why)
+	}
+	d.Close()
+	d = openDatastore(t, dir)
+	if n, size := d.Records(); n != 3 || size != 30 {
+		t.Errorf("reopened: %d records of %d bytes, want 3 of 30", n, size)
+	}
+}

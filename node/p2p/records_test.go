@@ -20,6 +20,7 @@ type restartable struct {
 	dir   string
 	node  *testNode
 	store *p2p.Datastore
+	lim   p2p.DatastoreLimits
 }
 
 func (r *restartable) start(validity time.Duration) {
@@ -27,7 +28,7 @@ func (r *restartable) start(validity time.Duration) {
 	opts := p2p.DHTOptions{ProvideValidity: validity}
 	if r.dir != "" {
 		var err error
-		if r.store, err = p2p.OpenDatastore(r.dir, p2p.DatastoreLimits{}); err != nil {
+		if r.store, err = p2p.OpenDatastore(r.dir, r.lim); err != nil {
 			r.t.Fatal(err)
 		}
 		opts.Datastore = r.store
