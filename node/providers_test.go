@@ -2,8 +2,10 @@ package node
 
 import (
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -52,4 +54,31 @@ func holdsFor(t *testing.T, n *netNode, key []byte, p peer.ID) bool {
 		}
 	}
 	return false
+}
+
+// TestFailedStartLeavesNoProviders: a daemon start that fails after its
+// swarm was built — here the API's address cannot be written, a directory
+// standing where the api file goes — changes nothing in a repo that was
+// there, and leaves no providers/ directory in it (SPEC.md §6.1).
+func TestFailedStartLeavesNoProviders(t *testing.T) {
+	genesis := testGenesis(t, "failed start", randomDID(t))
+	dir := filepath.Join(t.TempDir(), "repo")
+	if _, err := repo.Init(dir, repo.InitOptions{Genesis: genesis}); err != nil {
+		t.Fatal(err)
+	}
+	blocker := filepath.Join(dir, repo.APIFile)
+	if err := os.MkdirAll(filepath.Join(blocker, "x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	before := repoFiles(t, dir)
+
+	if err := runDaemonOnce(t, dir, nil); err == nil {
+		t.Fatal("the daemon started with a directory where its api file goes")
+	}
+	if _, err := os.Stat(filepath.Join(dir, repo.ProvidersDir)); !os.IsNotExist(err) {
+		t.Errorf("the failed start left %s (stat: %v)", repo.ProvidersDir, err)
+	}
+	if after := repoFiles(t, dir); !maps.Equal(before, after) {
+		t.Errorf("the failed start changed the repo:\nbefore %v\nafter  %v", slices.Sorted(maps.Keys(before)), slices.Sorted(maps.Keys(after)))
+	}
 }
