@@ -106,6 +106,6 @@
 // whose config holds one: a non-loopback api without api_token; a listen
 // or bootstrap address that does not parse; a bootstrap address without
 // its peer; a negative limit; conn_low above conn_high; max_conns_inbound
-// above max_conns; a negative storage value; a min_free not below 1; both
+// above max_conns; a negative storage value (provider_records and provider_bytes among them); a min_free not below 1; both
 // passphrase_file and passphrase_env.
 package repo
