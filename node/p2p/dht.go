@@ -40,8 +40,10 @@ type DHTOptions struct {
 	// their providers' next announcement brings back. Only the records
 	// persist, not the providers' addresses, which the DHT keeps in the
 	// host's peerstore: a record read back after a restart names its
-	// provider without addresses until the node learns them again.
-	// Default: an in-memory map, lost on restart. It grows with the records
+	// provider without addresses until the node learns them again. Its
+	// DatastoreLimits bound what peers make the node keep: past them a new
+	// record is refused and the DHT goes on.
+	// Default: an in-memory map, lost on restart, and not bounded. It grows with the records
 	// the node holds: about K/n of all the network's keys (K = 20).
 	Datastore ds.Batching
 	// ProvideValidity is how long this node keeps others' provider records;

@@ -18,7 +18,9 @@
 // The provider records other nodes give this one live in a Datastore, a
 // go-datastore over a Badger directory of its own (the repo's providers/),
 // so that a restarted node still answers for them until they expire; the
-// DHT decides what is written there and when it expires. A Sweeper is the
+// DHT decides what is written there and when it expires, and the
+// Datastore's limits (DatastoreLimits: records, bytes, the disk watermark)
+// how much of it peers may make the node keep. A Sweeper is the
 // alternative to the Announcer for nodes with millions of keys, not yet
 // the default: kad-dht's sweeping provider, which announces the keys of a
 // KeySource region of the keyspace by region, one exploration per region
