@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"slices"
 	"time"
 
@@ -94,6 +96,11 @@ func RunDaemon(ctx context.Context, dir string, opts DaemonOptions) (err error) 
 		return err
 	}
 	defer st.Close()
+	// The swarm creates providers/ (the DHT's provider records) as it
+	// starts: a start that fails removes it when it was not there before,
+	// once the swarm has closed it (this runs after n.Close).
+	ready := false
+	defer removeIfNew(r.ProviderRecordsDir(), &ready, log)()
 	n := New(r, st, log)
 	if err := n.StartNetwork(ctx, netOpts); err != nil {
 		return err
@@ -116,6 +123,7 @@ func RunDaemon(ctx context.Context, dir string, opts DaemonOptions) (err error) 
 		return err
 	}
 	defer r.SetAPIAddr("")
+	ready = true
 	log.Info("daemon ready", "repo", dir, "api", addr, "did", r.NodeKey.DID(), "peer_id", r.PeerID, "network", r.Network, "addrs", n.net.Addrs())
 
 	select {
@@ -130,6 +138,22 @@ func RunDaemon(ctx context.Context, dir string, opts DaemonOptions) (err error) 
 		log.Warn("api shutdown", "err", err)
 	}
 	return nil
+}
+
+// removeIfNew returns a function that removes dir unless *ready, when dir
+// did not exist as removeIfNew was called.
+func removeIfNew(dir string, ready *bool, log *slog.Logger) func() {
+	if _, err := os.Lstat(dir); !errors.Is(err, fs.ErrNotExist) {
+		return func() {}
+	}
+	return func() {
+		if *ready {
+			return
+		}
+		if err := os.RemoveAll(dir); err != nil {
+			log.Warn("start failed: cannot remove the directory it created", "dir", dir, "err", err)
+		}
+	}
 }
 
 // unwrapOpError drops the "listen tcp ADDR: " that net.OpError puts

@@ -2,6 +2,7 @@ package node
 
 import (
 	"log/slog"
+	"os"
 	"strings"
 
 	"github.com/commons-p2p/commons/node/repo"
@@ -36,7 +37,9 @@ type Joined struct {
 // belongs to no network yet), and works once: a repo of any other network
 // refuses, changing nothing. The commons of one's governance (its updates,
 // the node key's place as its only steward) is dropped: its updates are
-// deleted from the store, and genesis.json is replaced. The daemon must be
+// deleted from the store, the DHT provider records the repo holds
+// (providers/, records of the old network's peers) are deleted, and
+// genesis.json is replaced. The daemon must be
 // stopped: the store's lock is taken first, and a running daemon holds it.
 // SPEC.md §7.1.
 func Join(dir string, genesis []byte, ask repo.PassphraseAsker, log *slog.Logger) (Joined, error) {
@@ -82,6 +85,12 @@ func Join(dir string, genesis []byte, ask repo.PassphraseAsker, log *slog.Logger
 	// never a repo of the new network holding the old one's updates.
 	if out.DroppedUpdates, err = st.DropGovUpdates(); err != nil {
 		return Joined{}, err
+	}
+	// The provider records are the old network's peers': none of them
+	// is a peer of the new one. Deleted before genesis.json too, so that
+	// a crash between leaves a commons of one.
+	if err := os.RemoveAll(r.ProviderRecordsDir()); err != nil {
+		return Joined{}, protocol.E(op, protocol.KindOf(err), "delete the provider records: %w", err)
 	}
 	if err := r.ReplaceGenesis(genesis); err != nil {
 		return Joined{}, protocol.E(op, protocol.KindOf(err), "write genesis: %w", err)

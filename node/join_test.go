@@ -1,11 +1,15 @@
 package node
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	ds "github.com/ipfs/go-datastore"
+
+	"github.com/commons-p2p/commons/node/p2p"
 	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
 )
@@ -65,6 +69,56 @@ func TestJoinOnlyLeavesItsOwnCommonsOfOne(t *testing.T) {
 			}
 			if (own == nil) != j.Left.IsZero() {
 				t.Errorf("join reports leaving %q", j.Left)
+			}
+		})
+	}
+}
+
+// TestJoinDeletesProviderRecords: the DHT provider records a commons of
+// one held (providers/) are its network's peers', and join deletes them;
+// a join refused, or of the network the repo is in already, keeps them.
+func TestJoinDeletesProviderRecords(t *testing.T) {
+	created := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	target := testGenesis(t, "target", randomDID(t))
+	for _, tt := range []struct {
+		name    string
+		genesis func(me protocol.DID) []byte
+		deletes bool
+	}{
+		{"its own commons of one", func(me protocol.DID) []byte {
+			b, _ := protocol.EncodeGenesis(protocol.CommonsOfOne(me, created))
+			return b
+		}, true},
+		{"another network", func(protocol.DID) []byte { return testGenesis(t, "other", randomDID(t)) }, false},
+		{"the network joined already", func(protocol.DID) []byte { return target }, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "repo")
+			r, err := repo.Init(dir, repo.InitOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, repo.GenesisFile), tt.genesis(r.NodeKey.DID()), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			d, err := p2p.OpenDatastore(r.ProviderRecordsDir(), p2p.DatastoreLimits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := d.Put(context.Background(), ds.NewKey("/providers/AKEY/APEER"), []byte{1}); err != nil {
+				t.Fatal(err)
+			}
+			if err := d.Close(); err != nil {
+				t.Fatal(err)
+			}
+
+			_, err = Join(dir, target, nil, nil)
+			if tt.deletes && err != nil {
+				t.Fatal(err)
+			}
+			_, statErr := os.Stat(r.ProviderRecordsDir())
+			if deleted := os.IsNotExist(statErr); deleted != tt.deletes {
+				t.Errorf("join (%v): providers/ deleted %v, want %v (stat: %v)", err, deleted, tt.deletes, statErr)
 			}
 		})
 	}

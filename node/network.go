@@ -113,6 +113,8 @@ func (n *Node) swarmOptions(opts NetworkOptions) swarm.Options {
 		Gossip:           opts.Gossip,
 		Budgets:          budgetsOf(opts.Storage),
 		DiskProbe:        diskProbe(n.repo.DataDir()),
+		ProvidersDir:     n.repo.ProviderRecordsDir(),
+		Providers:        providerLimitsOf(opts.Storage),
 		Announce:         opts.Announce,
 		DHT:              opts.DHT,
 		FetchServer:      opts.FetchServer,
@@ -136,6 +138,13 @@ func budgetsOf(s repo.Storage) swarm.Budgets {
 		MinFree: s.MinFree, MaxBytes: s.MaxBytes, Trusted: s.Trusted,
 		Period: repo.BudgetPeriod,
 	}
+}
+
+// providerLimitsOf is the config's bound on the DHT provider records,
+// with its defaults.
+func providerLimitsOf(s repo.Storage) p2p.DatastoreLimits {
+	s = s.WithDefaults()
+	return p2p.DatastoreLimits{MaxRecords: s.ProviderRecords, MaxBytes: s.ProviderBytes}
 }
 
 // Close leaves the network, if the node joined one. It does not close the

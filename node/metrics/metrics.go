@@ -84,7 +84,7 @@ func New(st *store.Store, govState func() *gov.State) *Node {
 	m.Swarm = newSwarm(m.registry)
 	m.APIRoute(guardRoute)
 	m.registry.MustRegister(m.Swarm.NotStored, m.GovUpdates, m.GovChanges, m.stored, m.cosigned, m.refused, m.requests, m.Fetched,
-		m.Swarm.Gossiped, m.Swarm.AnnounceDropped, m.apiLatency, m.queryLatency, m.Swarm.lookupLatency, m.Swarm.provideLatency, storeObjects{st},
+		m.Swarm.Gossiped, m.Swarm.AnnounceDropped, m.Swarm.ProviderRecordsRefused, m.apiLatency, m.queryLatency, m.Swarm.lookupLatency, m.Swarm.provideLatency, storeObjects{st},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.registry.MustRegister(governanceGauges(govState)...)
 	return m

@@ -19,6 +19,10 @@ type Swarm struct {
 	NotStored *prometheus.CounterVec
 	// AnnounceDropped counts keys of new objects left for the next round.
 	AnnounceDropped prometheus.Counter
+	// ProviderRecordsRefused counts the new provider records that peers
+	// sent and the node did not keep, by the bound that refused them
+	// (ProviderRefusalReasons).
+	ProviderRecordsRefused *prometheus.CounterVec
 
 	lookupLatency  *prometheus.HistogramVec // DHT provider lookups, by result: found, none
 	provideLatency *prometheus.HistogramVec // DHT provides, by result: ok, failed
@@ -33,6 +37,10 @@ var (
 	// NotStoredReasons are the values of the reason label of
 	// Swarm.NotStored: the budgets' verdicts that refuse (SPEC.md §7.4).
 	NotStoredReasons = []string{"watermark", "peer budget", "signer budget", "stranger budget"}
+	// ProviderRefusalReasons are the values of the reason label of
+	// Swarm.ProviderRecordsRefused: the bounds of the provider records
+	// (SPEC.md §7.2), as node/p2p names them.
+	ProviderRefusalReasons = []string{"records", "bytes", "disk"}
 )
 
 func newSwarm(reg prometheus.Registerer) *Swarm {
@@ -46,6 +54,9 @@ func newSwarm(reg prometheus.Registerer) *Swarm {
 		AnnounceDropped: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "commons_announce_dropped_total", Help: "Keys of new objects not announced at once (queue full), since start; the next round announces them.",
 		}),
+		ProviderRecordsRefused: counterVec("commons_dht_provider_records_refused_total",
+			"New DHT provider records that peers sent and this node did not keep, since start (SPEC.md §7.2): the node held as many records as its bound (records), or as many bytes (bytes), or its repo's filesystem was below the min_free watermark (disk).",
+			"reason", ProviderRefusalReasons...),
 		lookupLatency: histogram("commons_dht_lookup_duration_seconds",
 			"Time from the start of a DHT provider lookup to its first provider (result found), or to its end when it found none (result none).", "result",
 			[]float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60}, "found", "none"),

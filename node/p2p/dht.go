@@ -32,12 +32,19 @@ type DHTOptions struct {
 	// node is connected to none of them and knows fewer than 20 peers
 	// (rejoin). The DHT itself retries them every two minutes.
 	Bootstrap []peer.AddrInfo
-	// Datastore keeps the provider records other nodes give this node.
-	// Default: an in-memory map, lost on restart — which is acceptable
-	// because every provider re-announces its records within
-	// DefaultReannounceInterval, and a node that restarts with no records
-	// is only a worse server for that long. It grows with the records the
-	// node holds: about K/n of all the network's keys (K = 20).
+	// Datastore keeps the provider records other nodes give this node. A
+	// daemon gives it a Datastore (OpenDatastore) in a directory of its
+	// repo, so that a restarted node still answers for the records it held
+	// until they expire; the DHT writes them there in batches of 256 and
+	// when it closes, so a node that crashes loses the latest few, which
+	// their providers' next announcement brings back. Only the records
+	// persist, not the providers' addresses, which the DHT keeps in the
+	// host's peerstore: a record read back after a restart names its
+	// provider without addresses until the node learns them again. Its
+	// DatastoreLimits bound what peers make the node keep: past them a new
+	// record is refused and the DHT goes on.
+	// Default: an in-memory map, lost on restart, and not bounded. It grows with the records
+	// the node holds: about K/n of all the network's keys (K = 20).
 	Datastore ds.Batching
 	// ProvideValidity is how long this node keeps others' provider records;
 	// default DefaultProvideValidity. Tests shorten it to watch records

@@ -15,6 +15,18 @@
 // node announces everything again — provides each of them, and provides
 // them all again every Interval, well before the records expire.
 //
+// The provider records other nodes give this one live in a Datastore, a
+// go-datastore over a Badger directory of its own (the repo's providers/),
+// so that a restarted node still answers for them until they expire; the
+// DHT decides what is written there and when it expires, and the
+// Datastore's limits (DatastoreLimits: records, bytes, the disk watermark)
+// how much of it peers may make the node keep. A Sweeper is the
+// alternative to the Announcer for nodes with millions of keys, not yet
+// the default: kad-dht's sweeping provider, which announces the keys of a
+// KeySource region of the keyspace by region, one exploration per region
+// instead of a lookup per key, and keeps its keystore and schedule in a
+// Datastore.
+//
 // Scores is the node's opinion of its peers, lowered by the penalties the
 // fetch protocol and gossip give, raised within a bound by the answers that
 // gave the node what it asked for, and decaying back with time; the host
@@ -25,7 +37,7 @@
 // and the peer that forwards an invalid one is penalised.
 //
 // The package knows keys, peers and bytes, never objects: it must not read
-// or write the store, and it does not decide what a node announces or what
+// or write the store (a Datastore is the DHT's, never the store's), and it does not decide what a node announces or what
 // a valid message is — the caller does, through the KeySource, protocol's
 // ObjectKey, FileKey and ClaimsAboutKey, and the validators it gives Join.
 package p2p

@@ -81,6 +81,15 @@ const (
 	// DefaultMinFree: strangers' objects stop when less than a tenth of
 	// the repo's filesystem is free to the daemon.
 	DefaultMinFree = 0.10
+	// DefaultProviderRecords and DefaultProviderBytes bound the DHT
+	// provider records peers make the node keep in providers/. A node
+	// holds about K/n of the network's keys' records (K = 20): four
+	// million is a node among 100 in a network of 20 million keys. A
+	// record is some 200 bytes of key and time, so four million fill
+	// about 800 MB: 1 GiB, a tenth of a small disk's watermark, bounds
+	// longer keys and Badger's overhead beside it.
+	DefaultProviderRecords = 4_000_000
+	DefaultProviderBytes   = 1 << 30
 )
 
 // BudgetPeriod is the time an emptied budget takes to refill.
@@ -108,6 +117,12 @@ type Storage struct {
 	// MaxBytes, when set, is a second watermark: the size of the store on
 	// disk past which strangers' objects are not stored. Default 0: none.
 	MaxBytes int64 `json:"max_bytes,omitempty"`
+	// ProviderRecords and ProviderBytes bound the DHT provider records
+	// that peers make the node keep (SPEC.md §7.2): past either, and below
+	// MinFree, a new record is refused. Defaults DefaultProviderRecords and
+	// DefaultProviderBytes.
+	ProviderRecords int64 `json:"provider_records,omitempty"`
+	ProviderBytes   int64 `json:"provider_bytes,omitempty"`
 	// Trusted are identities whose objects this node stores as it stores
 	// the stewards': without budget, past the watermark.
 	Trusted []protocol.DID `json:"trusted,omitempty"`
@@ -122,11 +137,13 @@ func (s Storage) WithDefaults() Storage {
 	s.StrangerObjects = cmp.Or(s.StrangerObjects, DefaultStrangerObjects)
 	s.StrangerBytes = cmp.Or(s.StrangerBytes, DefaultStrangerBytes)
 	s.MinFree = cmp.Or(s.MinFree, DefaultMinFree)
+	s.ProviderRecords = cmp.Or(s.ProviderRecords, DefaultProviderRecords)
+	s.ProviderBytes = cmp.Or(s.ProviderBytes, DefaultProviderBytes)
 	return s
 }
 
 func (s Storage) validate() error {
-	if s.SignerObjects < 0 || s.SignerBytes < 0 || s.PeerObjects < 0 || s.PeerBytes < 0 || s.StrangerObjects < 0 || s.StrangerBytes < 0 || s.MaxBytes < 0 {
+	if s.SignerObjects < 0 || s.SignerBytes < 0 || s.PeerObjects < 0 || s.PeerBytes < 0 || s.StrangerObjects < 0 || s.StrangerBytes < 0 || s.MaxBytes < 0 || s.ProviderRecords < 0 || s.ProviderBytes < 0 {
 		return protocol.E("config", protocol.Invalid, "storage: negative value in %+v", s)
 	}
 	if !(s.MinFree >= 0 && s.MinFree < 1) {

@@ -67,6 +67,9 @@ func TestConfigStorage(t *testing.T) {
 		{"set", `, "storage": {"signer_objects": 10, "signer_bytes": 1048576, "peer_objects": 40, "peer_bytes": 4194304, "min_free": 0.25, "max_bytes": 1073741824, "trusted": ["` + trusted.String() + `"]}`,
 			Storage{SignerObjects: 10, SignerBytes: 1 << 20, PeerObjects: 40, PeerBytes: 4 << 20, MinFree: 0.25, MaxBytes: 1 << 30, Trusted: []protocol.DID{trusted}}, ""},
 		{"negative", `, "storage": {"peer_bytes": -1}`, Storage{}, "storage: negative value"},
+		{"provider records", `, "storage": {"provider_records": 1000, "provider_bytes": 1048576}`, Storage{ProviderRecords: 1000, ProviderBytes: 1 << 20}, ""},
+		{"negative provider records", `, "storage": {"provider_records": -1}`, Storage{}, "storage: negative value"},
+		{"negative provider bytes", `, "storage": {"provider_bytes": -1}`, Storage{}, "storage: negative value"},
 		{"whole disk", `, "storage": {"min_free": 1}`, Storage{}, "min_free 1"},
 		{"not a did", `, "storage": {"trusted": ["alice"]}`, Storage{}, "alice"},
 	}

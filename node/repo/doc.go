@@ -45,6 +45,9 @@
 //	                                 (encrypted under the name retired/NAME.MULTIBASE);
 //	                                 MULTIBASE is its did:key after "did:key:"
 //	data/                            the Badger store (SPEC.md §5, store/SCHEMA.md)
+//	providers/                       the provider records other nodes gave this one
+//	                                 (SPEC.md §7.2), a Badger of their own that the DHT
+//	                                 writes (node/p2p.Datastore); created by the daemon
 //	api                              while a daemon runs: the host:port its HTTP API
 //	                                 listens on, one line
 //	api.token                        when the config sets api_token: the token, mode 0600
@@ -84,7 +87,12 @@
 //     together may; min_free 0.10, the fraction of the repo's filesystem
 //     below which strangers' objects are not stored; max_bytes (default
 //     none), the store size past which they are not stored either; trusted,
-//     DIDs whose objects are stored without budget, as the stewards'.
+//     DIDs whose objects are stored without budget, as the stewards';
+//     provider_records 4000000 and provider_bytes 1 GiB (keys and values),
+//     the DHT provider records peers may make the node keep in providers/
+//     (SPEC.md §7.2): past either, or below min_free, a new record is
+//     refused — at some 200 bytes a record, four million are the records
+//     of a node among 100 in a network of 20 million keys.
 //   - keystore: passphrase_file (a path) or passphrase_env (the name of an
 //     environment variable), where the daemon reads the passphrase of an
 //     encrypted keystore (SPEC.md §6.1, "Keys at rest").
@@ -98,6 +106,6 @@
 // whose config holds one: a non-loopback api without api_token; a listen
 // or bootstrap address that does not parse; a bootstrap address without
 // its peer; a negative limit; conn_low above conn_high; max_conns_inbound
-// above max_conns; a negative storage value; a min_free not below 1; both
+// above max_conns; a negative storage value (provider_records and provider_bytes among them); a min_free not below 1; both
 // passphrase_file and passphrase_env.
 package repo

@@ -23,6 +23,7 @@ const (
 	SwarmKeyFile = "swarm.key"
 	KeysDir      = "keys"
 	StoreDir     = "data"
+	ProvidersDir = "providers"
 	APIFile      = "api"
 	APITokenFile = "api.token"
 )
@@ -160,7 +161,7 @@ func removeInit(dir string, existed bool) {
 		os.RemoveAll(dir)
 		return
 	}
-	for _, name := range []string{ConfigFile, GenesisFile, SwarmKeyFile, KeysDir, StoreDir, APIFile, APITokenFile} {
+	for _, name := range []string{ConfigFile, GenesisFile, SwarmKeyFile, KeysDir, StoreDir, ProvidersDir, APIFile, APITokenFile} {
 		os.RemoveAll(filepath.Join(dir, name))
 	}
 }
@@ -275,6 +276,10 @@ func PeerIDOf(k *protocol.Key) (peer.ID, error) {
 
 // DataDir is where the store lives.
 func (r *Repo) DataDir() string { return filepath.Join(r.Dir, StoreDir) }
+
+// ProviderRecordsDir is where the DHT keeps the provider records other
+// nodes give this one.
+func (r *Repo) ProviderRecordsDir() string { return filepath.Join(r.Dir, ProvidersDir) }
 
 // KeyFileEncrypted reports whether the key file at path is encrypted.
 func KeyFileEncrypted(path string) (bool, error) {

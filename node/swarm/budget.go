@@ -178,6 +178,20 @@ func (b *Budget) PastWatermark() bool {
 	return b.pastWatermarkLocked(now)
 }
 
+// BelowMinFree reports whether the repo's filesystem has less than the
+// MinFree fraction free, read as PastWatermark reads it: the watermark
+// under which the DHT takes no new provider record either (p2p.Datastore).
+// A disk that cannot be read is not taken as full here: the records'
+// own bounds still hold.
+func (b *Budget) BelowMinFree() bool {
+	now := b.now()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.readDisk(now)
+	d := b.disk
+	return d.Total > 0 && float64(d.Free) < b.limits.MinFree*float64(d.Total)
+}
+
 // DiskNow returns the last reading of the disk, refreshed as PastWatermark
 // does, and the error of that reading.
 func (b *Budget) DiskNow() (DiskState, error) {

@@ -77,6 +77,15 @@ type Options struct {
 	// the disk is not read.
 	DiskProbe func() (DiskState, error)
 
+	// ProvidersDir is the directory of the provider records that other
+	// nodes give this one (p2p.OpenDatastore), which then survive a
+	// restart; empty: they are kept in memory.
+	ProvidersDir string
+	// Providers bound the records kept in ProvidersDir; zero fields: no
+	// bound. DiskFull and Refused are the swarm's: nothing new is written
+	// below the budgets' MinFree watermark, and each refusal is counted
+	// and logged.
+	Providers       p2p.DatastoreLimits
 	Announce        p2p.AnnouncerOptions
 	DHT             []dht.Option
 	FetchServer     fetch.ServerOptions
@@ -117,6 +126,7 @@ type Swarm struct {
 	log      *slog.Logger
 	host     host.Host
 	dht      *dht.IpfsDHT
+	records  *p2p.Datastore // the DHT's provider records; nil: in memory
 	ann      *p2p.Announcer
 	fetch    *fetch.Client
 	scores   *p2p.Scores
@@ -159,9 +169,27 @@ func New(ctx context.Context, cfg Config, opts Options) (*Swarm, error) {
 	if err != nil {
 		return nil, err
 	}
-	d, err := p2p.NewDHT(h, cfg.Network, p2p.DHTOptions{Bootstrap: opts.Bootstrap, Extra: opts.DHT})
+	budget := NewBudget(BudgetOptions{
+		Budgets: opts.Budgets, Now: func() time.Time { return cfg.Now() }, Probe: opts.DiskProbe,
+		Self: h.ID(), Held: cfg.Store.Has, Exempt: cfg.Exempt,
+		NotStored: cfg.Metrics.NotStored, Penalise: scores.Penalise,
+	})
+	dopts := p2p.DHTOptions{Bootstrap: opts.Bootstrap, Extra: opts.DHT}
+	var records *p2p.Datastore
+	if opts.ProvidersDir != "" {
+		lim := opts.Providers
+		lim.DiskFull = budget.BelowMinFree
+		lim.Refused = newRefusals(log, cfg.Metrics, cfg.Now).refused
+		if records, err = p2p.OpenDatastore(opts.ProvidersDir, lim); err != nil {
+			h.Close()
+			return nil, err
+		}
+		dopts.Datastore = records
+	}
+	d, err := p2p.NewDHT(h, cfg.Network, dopts)
 	if err != nil {
 		h.Close()
+		closeRecords(records)
 		return nil, err
 	}
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -177,6 +205,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*Swarm, error) {
 		ctx:    sctx,
 		cancel: cancel,
 	}
+	s.records = records
 	penalty := scores.Penalise
 	srvOpts := opts.FetchServer
 	srvOpts.Penalty, srvOpts.Logger = penalty, log
@@ -189,11 +218,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*Swarm, error) {
 	annOpts := opts.Announce
 	annOpts.Observe = cfg.Metrics.ObserveProvide
 	s.ann = p2p.NewAnnouncer(d, s.announceKeys, annOpts)
-	s.budget = NewBudget(BudgetOptions{
-		Budgets: opts.Budgets, Now: func() time.Time { return cfg.Now() }, Probe: opts.DiskProbe,
-		Self: h.ID(), Held: cfg.Store.Has, Exempt: cfg.Exempt,
-		NotStored: cfg.Metrics.NotStored, Penalise: scores.Penalise,
-	})
+	s.budget = budget
 	return s, nil
 }
 
@@ -263,8 +288,17 @@ func (s *Swarm) Close() error {
 	if s.gossip != nil {
 		errs = append(errs, s.gossip.Close())
 	}
-	errs = append(errs, s.dht.Close(), s.host.Close())
+	// The DHT flushes its provider records as it closes, and the host's
+	// handlers may read them until it closes: the records' store is last.
+	errs = append(errs, s.dht.Close(), s.host.Close(), closeRecords(s.records))
 	return errors.Join(errs...)
+}
+
+func closeRecords(r *p2p.Datastore) error {
+	if r == nil {
+		return nil
+	}
+	return r.Close()
 }
 
 // Go runs f in the background until Close, which waits for it.

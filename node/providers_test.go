@@ -1,0 +1,84 @@
+package node
+
+import (
+	"context"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/commons-p2p/commons/node/repo"
+	"github.com/commons-p2p/commons/protocol"
+)
+
+// TestRestartKeepsProviderRecords: the provider records a node holds for
+// others live in its repo's providers/ directory, and a daemon restarted
+// on the repo still holds them — here the record of a dataset announced
+// by a node that has since left.
+func TestRestartKeepsProviderRecords(t *testing.T) {
+	genesis := testGenesis(t, "provider records", randomDID(t))
+	dir := filepath.Join(t.TempDir(), "b")
+	b := startNetNode(t, dir, genesis, swarmOptions{})
+	a := startNetNode(t, filepath.Join(t.TempDir(), "a"), genesis, swarmOptions{}, b)
+	ds := mustDataset(t, a.Node, "held for another")
+	waitAnnounced(t, a)
+	key := protocol.ObjectKey(ds.ID)
+	if !holdsFor(t, b, key.Hash(), a.Host().ID()) {
+		t.Fatal("b does not hold a's record before the restart")
+	}
+	if _, err := os.Stat(filepath.Join(dir, repo.ProvidersDir)); err != nil {
+		t.Fatalf("the repo has no providers directory: %v", err)
+	}
+	a.stop()
+	b.stop()
+
+	b = startNetNode(t, dir, genesis, swarmOptions{})
+	if !holdsFor(t, b, key.Hash(), a.Host().ID()) {
+		t.Error("b lost a's record in the restart")
+	}
+}
+
+// holdsFor reports whether n's DHT holds a provider record of key by p.
+func holdsFor(t *testing.T, n *netNode, key []byte, p peer.ID) bool {
+	t.Helper()
+	provs, err := n.net.DHT().ProviderStore().GetProviders(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ai := range provs {
+		if ai.ID == p {
+			return true
+		}
+	}
+	return false
+}
+
+// TestFailedStartLeavesNoProviders: a daemon start that fails after its
+// swarm was built — here the API's address cannot be written, a directory
+// standing where the api file goes — changes nothing in a repo that was
+// there, and leaves no providers/ directory in it (SPEC.md §6.1).
+func TestFailedStartLeavesNoProviders(t *testing.T) {
+	genesis := testGenesis(t, "failed start", randomDID(t))
+	dir := filepath.Join(t.TempDir(), "repo")
+	if _, err := repo.Init(dir, repo.InitOptions{Genesis: genesis}); err != nil {
+		t.Fatal(err)
+	}
+	blocker := filepath.Join(dir, repo.APIFile)
+	if err := os.MkdirAll(filepath.Join(blocker, "x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	before := repoFiles(t, dir)
+
+	if err := runDaemonOnce(t, dir, nil); err == nil {
+		t.Fatal("the daemon started with a directory where its api file goes")
+	}
+	if _, err := os.Stat(filepath.Join(dir, repo.ProvidersDir)); !os.IsNotExist(err) {
+		t.Errorf("the failed start left %s (stat: %v)", repo.ProvidersDir, err)
+	}
+	if after := repoFiles(t, dir); !maps.Equal(before, after) {
+		t.Errorf("the failed start changed the repo:\nbefore %v\nafter  %v", slices.Sorted(maps.Keys(before)), slices.Sorted(maps.Keys(after)))
+	}
+}
