@@ -177,13 +177,29 @@ func WaitForPeers(ctx context.Context, d *dht.IpfsDHT) error {
 
 // Provide announces once that this node provides key: it finds the
 // nodes closest to key and gives each a provider record. Records expire
-// (DHTOptions.ProvideValidity); an Announcer renews them.
+// (DHTOptions.ProvideValidity); an Announcer renews them. Without a peer
+// it fails with ErrNoPeers, for the caller to try again, but keeps the
+// record in its own store all the same: the first peers to join ask this
+// node, and find it, before the key is announced again.
 func Provide(ctx context.Context, d *dht.IpfsDHT, key cid.Cid) error {
 	if d.RoutingTable().Size() == 0 {
+		if err := ProvideLocal(ctx, d, key); err != nil {
+			return err
+		}
 		return fmt.Errorf("provide %s: %w", key, ErrNoPeers)
 	}
 	if err := d.Provide(ctx, key, true); err != nil {
 		return protocol.E("provide "+key.String(), protocol.Transient, "%w", err)
+	}
+	return nil
+}
+
+// ProvideLocal records in this node's own store, and nowhere else, that it
+// provides key: the peers that ask this node for key's providers find it,
+// before an announcement reaches the nodes closest to key.
+func ProvideLocal(ctx context.Context, d *dht.IpfsDHT, key cid.Cid) error {
+	if err := d.Provide(ctx, key, false); err != nil {
+		return protocol.E("provide "+key.String()+" locally", protocol.Transient, "%w", err)
 	}
 	return nil
 }

@@ -162,6 +162,28 @@ func TestLoneNodeCannotProvide(t *testing.T) {
 	}
 }
 
+// TestLoneNodeProvidesOnceJoined: a key provided while a node has no peer
+// is refused (ErrNoPeers, retried later) but the node holds its own record
+// at once, so that the first peer to join finds it there without waiting
+// for the retry.
+func TestLoneNodeProvidesOnceJoined(t *testing.T) {
+	lone := newNode(t, nodeConfig{})
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	key := randomKey(t)
+	if err := p2p.Provide(ctx, lone.d, key); !errors.Is(err, p2p.ErrNoPeers) {
+		t.Fatalf("provide on a lone node: %v, want ErrNoPeers", err)
+	}
+	joiner := newNode(t, nodeConfig{dht: p2p.DHTOptions{Bootstrap: []peer.AddrInfo{{ID: lone.h.ID(), Addrs: lone.h.Addrs()}}}})
+	if err := p2p.WaitForPeers(ctx, joiner.d); err != nil {
+		t.Fatal(err)
+	}
+	found, err := p2p.FindProviders(ctx, joiner.d, key, 1)
+	if err != nil || len(found) != 1 || found[0].ID != lone.h.ID() {
+		t.Fatalf("the joiner found %v, %v; want the lone node, which provided the key before it had peers", found, err)
+	}
+}
+
 // TestRejoinLateBootstrap: nodes started before their bootstrap peers —
 // a line started from its far end — end up in one network, not in groups
 // of their own.

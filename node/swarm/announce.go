@@ -75,7 +75,15 @@ func (s *Swarm) Stored(o *protocol.Object, res store.PutResult, from Origin) {
 		return
 	}
 	if res.New && from != FromGossip {
+		// Announcements wait for a peer (announceNew); meanwhile the node's
+		// own record answers the first peers that ask it.
+		lone := s.dht.RoutingTable().Size() == 0
 		for _, k := range keysOf(o) {
+			if lone {
+				if err := p2p.ProvideLocal(s.ctx, s.dht, k); err != nil {
+					s.log.Warn("announce: record a key locally", "key", k, "err", err)
+				}
+			}
 			s.pending.Add(1)
 			select {
 			case s.keys <- k:
