@@ -106,11 +106,6 @@ func RunDaemon(ctx context.Context, dir string, opts DaemonOptions) (err error) 
 		return err
 	}
 	defer n.Close()
-	if err := commitNetwork(); err != nil {
-		return err
-	}
-	started = true
-
 	if err := r.SetAPIToken(cfg.APIToken); err != nil {
 		return err
 	}
@@ -123,6 +118,13 @@ func RunDaemon(ctx context.Context, dir string, opts DaemonOptions) (err error) 
 		return err
 	}
 	defer r.SetAPIAddr("")
+	// The network is written last, once nothing else can fail: a start
+	// that fails keeps no genesis it was given or founded (SPEC §6.1).
+	if err := commitNetwork(); err != nil {
+		srv.Close()
+		return err
+	}
+	started = true
 	ready = true
 	log.Info("daemon ready", "repo", dir, "api", addr, "did", r.NodeKey.DID(), "peer_id", r.PeerID, "network", r.Network, "addrs", n.net.Addrs())
 

@@ -82,3 +82,37 @@ func TestFailedStartLeavesNoProviders(t *testing.T) {
 		t.Errorf("the failed start changed the repo:\nbefore %v\nafter  %v", slices.Sorted(maps.Keys(before)), slices.Sorted(maps.Keys(after)))
 	}
 }
+
+// TestFailedStartLateChangesNothing: a repo that belongs to no network yet,
+// whose start fails at its last step (writing the api file), keeps no
+// genesis: neither the commons of one it would have founded nor the
+// network it was given (SPEC §6.1).
+func TestFailedStartLateChangesNothing(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		genesis []byte
+	}{
+		{"founding a commons of one", nil},
+		{"joining a network", testGenesis(t, "late failure", randomDID(t))},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "repo")
+			if _, err := repo.Init(dir, repo.InitOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.MkdirAll(filepath.Join(dir, repo.APIFile, "x"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			before := repoFiles(t, dir)
+			if err := runDaemonOnce(t, dir, c.genesis); err == nil {
+				t.Fatal("the daemon started with a directory where its api file goes")
+			}
+			if _, err := os.Stat(filepath.Join(dir, repo.GenesisFile)); !os.IsNotExist(err) {
+				t.Errorf("the failed start left %s (stat: %v)", repo.GenesisFile, err)
+			}
+			if after := repoFiles(t, dir); !maps.Equal(before, after) {
+				t.Errorf("the failed start changed the repo:\nbefore %v\nafter  %v", slices.Sorted(maps.Keys(before)), slices.Sorted(maps.Keys(after)))
+			}
+		})
+	}
+}
