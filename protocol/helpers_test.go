@@ -1,10 +1,6 @@
 package protocol_test
 
 import (
-	"bytes"
-	"encoding/json"
-	"testing"
-
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/protocol/protocoltest"
 )
@@ -27,6 +23,7 @@ var (
 	mustKey      = protocoltest.MustKey
 	wantErr      = protocoltest.WantErr
 	mustEnvelope = protocoltest.MustEnvelope
+	edit         = protocoltest.Edit
 )
 
 var (
@@ -103,24 +100,6 @@ func signed(payload []byte, keys ...*protocol.Key) []byte {
 		k.Sign(env)
 	}
 	return env.Encode()
-}
-
-// edit decodes payload into generic JSON, lets f change it and re-encodes it.
-// Keys come out sorted; that does not matter to a verifier.
-func edit(t testing.TB, payload []byte, f func(st map[string]any)) []byte {
-	t.Helper()
-	var st map[string]any
-	dec := json.NewDecoder(bytes.NewReader(payload))
-	dec.UseNumber()
-	if err := dec.Decode(&st); err != nil {
-		t.Fatal(err)
-	}
-	f(st)
-	b, err := json.Marshal(st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 func pred(st map[string]any) map[string]any { return st["predicate"].(map[string]any) }

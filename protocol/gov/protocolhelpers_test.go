@@ -1,8 +1,6 @@
 package gov_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -30,6 +28,7 @@ var (
 	day          = protocoltest.Day
 	wantErr      = protocoltest.WantErr
 	mustEnvelope = protocoltest.MustEnvelope
+	edit         = protocoltest.Edit
 )
 
 // vectorKey is key A of the governance tests: the publisher of the vectors.
@@ -41,24 +40,6 @@ func mustBase58(id string) string {
 		panic(err)
 	}
 	return s
-}
-
-// edit decodes payload into generic JSON, lets f change it and re-encodes it.
-// Keys come out sorted; that does not matter to a verifier.
-func edit(t testing.TB, payload []byte, f func(st map[string]any)) []byte {
-	t.Helper()
-	var st map[string]any
-	dec := json.NewDecoder(bytes.NewReader(payload))
-	dec.UseNumber()
-	if err := dec.Decode(&st); err != nil {
-		t.Fatal(err)
-	}
-	f(st)
-	b, err := json.Marshal(st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 // vectorByName returns the envelope of the test vector name (SPEC.md §9),

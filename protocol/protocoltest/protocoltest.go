@@ -7,7 +7,9 @@
 package protocoltest
 
 import (
+	"bytes"
 	"crypto/rand"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -93,4 +95,23 @@ func WantErr(t testing.TB, err error, k protocol.Kind, words ...string) {
 			t.Errorf("error %q does not name %q", err, w)
 		}
 	}
+}
+
+// Edit decodes payload into generic JSON, lets f change it and encodes it
+// again, for tests of what a verifier refuses. Keys come out sorted; that
+// does not matter to a verifier.
+func Edit(t testing.TB, payload []byte, f func(st map[string]any)) []byte {
+	t.Helper()
+	var st map[string]any
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	dec.UseNumber()
+	if err := dec.Decode(&st); err != nil {
+		t.Fatal(err)
+	}
+	f(st)
+	b, err := json.Marshal(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
