@@ -29,7 +29,7 @@ var layers = map[string][]string{
 	"store":                 {"protocol"},
 	"store/storetest":       {"protocol", "store"},
 	"node/apiserver":        {"protocol", "node/api"},
-	"node/api":              {"protocol", "protocol/gov"},
+	"node/api":              {"protocol", "protocol/gov", "protocol/manifest"},
 	"node/repo":             {"protocol"},
 	"node/fetch":            {"protocol"},
 	"node/p2p":              {"protocol"},

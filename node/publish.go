@@ -8,6 +8,7 @@ import (
 	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/node/swarm"
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/manifest"
 	"github.com/commons-p2p/commons/store"
 )
 
@@ -101,7 +102,10 @@ func (n *Node) signerDID(as string) (protocol.DID, error) {
 func (n *Node) created() time.Time { return n.now().UTC().Truncate(time.Second) }
 
 // AddDataset publishes a dataset record for files the client has hashed.
-func (n *Node) AddDataset(_ context.Context, req api.AddDatasetRequest) (api.Published, error) {
+func (n *Node) AddDataset(ctx context.Context, req api.AddDatasetRequest) (api.Published, error) {
+	if req.Manifest != nil {
+		return n.addManifestDataset(ctx, req)
+	}
 	const op = "add dataset"
 	files := make([]protocol.File, len(req.Files))
 	for i, f := range req.Files {
@@ -135,6 +139,56 @@ func (n *Node) AddDataset(_ context.Context, req api.AddDatasetRequest) (api.Pub
 		return api.Published{}, err
 	}
 	p.Files, p.Bytes = len(files), total
+	return p, nil
+}
+
+// addManifestDataset publishes a dataset record that names a manifest
+// (SPEC.md §3.8) whose chunks the client uploaded: the node must hold the
+// whole tree, and the tree must hold what the request says of it, before
+// anything is signed, so that what it publishes it can serve.
+func (n *Node) addManifestDataset(ctx context.Context, req api.AddDatasetRequest) (api.Published, error) {
+	const op = "add dataset"
+	m := req.Manifest
+	if len(req.Files) > 0 {
+		return api.Published{}, protocol.E(op, protocol.Invalid, "the request lists %d files and names a manifest: a dataset does one or the other", len(req.Files))
+	}
+	if m.Root.IsObject() || m.Root.IsZero() {
+		return api.Published{}, protocol.E(op, protocol.Invalid, "manifest root %s is not a chunk ID (a raw CID, bafkrei…)", m.Root)
+	}
+	root := manifestRoot(m)
+	r := manifest.NewReader(root.ID, func(id manifest.ChunkID) ([]byte, error) {
+		b, err := n.store.Chunk(id)
+		if protocol.IsKind(err, protocol.NotFound) {
+			return nil, protocol.E(op, protocol.NotFound, "chunk %s of manifest %s is not held here: upload every chunk first (POST /v1/chunks)", id, root.ID)
+		}
+		return b, err
+	})
+	if err := r.CheckRoot(root); err != nil {
+		return api.Published{}, err
+	}
+	if err := r.Walk(func(manifest.Entry) bool { return ctx.Err() == nil }); err != nil {
+		return api.Published{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return api.Published{}, err
+	}
+	parents := idsOrNil(req.Parents)
+	if err := n.refuseUnknown(op, "parent", "allow_unknown_parents", parents, req.AllowUnknownParents); err != nil {
+		return api.Published{}, err
+	}
+	publisher, err := n.signerDID(req.As)
+	if err != nil {
+		return api.Published{}, err
+	}
+	pred := protocol.Dataset{
+		Name: req.Name, Description: req.Description, License: req.License, Version: req.Version,
+		Publisher: publisher, Created: n.created(), Parents: parents, Manifest: m,
+	}
+	p, err := n.sign(req.As, protocol.KindDataset, protocol.ReferenceSubject(m.Root), pred)
+	if err != nil {
+		return api.Published{}, err
+	}
+	p.Files, p.Bytes = int(m.Count), m.Bytes
 	return p, nil
 }
 

@@ -122,18 +122,21 @@ func (n *Node) Locate(ctx context.Context, d protocol.Digest, q api.QueryOptions
 	return out, nil
 }
 
-// Dataset shows one dataset record, fetched from the network when it is
-// not stored here (unless q.Local).
+// Dataset shows one dataset record with the first page of its files,
+// fetched from the network when it is not stored here (unless q.Local).
 func (n *Node) Dataset(ctx context.Context, id protocol.ID, q api.QueryOptions) (api.DatasetView, error) {
-	if err := n.fetchIfMissing(ctx, "show dataset", id, q); err != nil {
-		return api.DatasetView{}, err
-	}
-	o, err := n.store.Object(id)
+	return n.DatasetPage(ctx, id, api.FilesPage{}, q)
+}
+
+// DatasetPage shows one dataset record and one page of its files, in key
+// order (SPEC.md §3.8). The record, and the chunks of its manifest on the
+// way to the page, are fetched from the network when they are not stored
+// here (unless q.Local).
+func (n *Node) DatasetPage(ctx context.Context, id protocol.ID, page api.FilesPage, q api.QueryOptions) (api.DatasetView, error) {
+	const op = "show dataset"
+	o, err := n.datasetObject(ctx, op, id, q)
 	if err != nil {
 		return api.DatasetView{}, err
-	}
-	if o.Kind != protocol.KindDataset {
-		return api.DatasetView{}, protocol.E("show dataset", protocol.Invalid, "%s is a %s, not a dataset", id, o.Kind)
 	}
 	children, err := n.store.Children(id)
 	if err != nil {
@@ -143,14 +146,23 @@ func (n *Node) Dataset(ctx context.Context, id protocol.ID, q api.QueryOptions) 
 	v := api.DatasetView{
 		ID: id, Name: d.Name, Description: d.Description, License: d.License, Version: d.Version,
 		Publisher: d.Publisher, Created: d.Created, Parents: nonNil(d.Parents), Children: nonNil(children),
-		Signers: o.Envelope.Signers(), Files: make([]api.FileView, len(o.Files)),
-		Standing: n.standings()(id),
+		Signers: o.Envelope.Signers(), Manifest: d.Manifest, Standing: n.standings()(id),
 	}
-	for i, f := range o.Files {
-		v.Files[i] = api.FileView{Name: f.Name, SHA256: f.Digest.Hex(), Size: f.Size}
+	v.FileCount, v.Bytes = fileTotals(o)
+	if v.Files, v.Next, err = n.filesOf(ctx, o, page, q); err != nil {
+		return api.DatasetView{}, err
 	}
-	v.Bytes, _ = protocol.TotalSize(o.Files) // saturates for a record stored before the limit
 	return v, nil
+}
+
+// fileTotals is the number of files of dataset o and their total size, as
+// its record says.
+func fileTotals(o *protocol.Object) (count, bytes int64) {
+	if m := o.Dataset.Manifest; m != nil {
+		return m.Count, m.Bytes
+	}
+	bytes, _ = protocol.TotalSize(o.Files) // saturates for a record stored before the limit
+	return int64(len(o.Files)), bytes
 }
 
 // Datasets lists the datasets stored here.
@@ -161,8 +173,9 @@ func (n *Node) Datasets(context.Context) ([]api.DatasetSummary, error) {
 	}
 	out := make([]api.DatasetSummary, len(objs))
 	for i, o := range objs {
-		s := api.DatasetSummary{ID: o.ID, Name: o.Dataset.Name, License: o.Dataset.License, Publisher: o.Dataset.Publisher, Created: o.Dataset.Created, Files: len(o.Files)}
-		s.Bytes, _ = protocol.TotalSize(o.Files)
+		s := api.DatasetSummary{ID: o.ID, Name: o.Dataset.Name, License: o.Dataset.License, Publisher: o.Dataset.Publisher, Created: o.Dataset.Created}
+		count, bytes := fileTotals(o)
+		s.Files, s.Bytes = int(count), bytes
 		out[i] = s
 	}
 	return out, nil

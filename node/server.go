@@ -8,6 +8,7 @@ import (
 
 	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/node/apiserver"
+	"github.com/commons-p2p/commons/protocol"
 )
 
 // Handler returns the HTTP API (/v1/...) and /metrics behind the guard of
@@ -37,6 +38,10 @@ func (n *Node) handler(token string, t apiserver.Timeouts) http.Handler {
 type apiService struct{ *Node }
 
 var _ apiserver.Service = apiService{}
+
+func (s apiService) Dataset(ctx context.Context, id protocol.ID, page api.FilesPage, q api.QueryOptions) (api.DatasetView, error) {
+	return s.Node.DatasetPage(ctx, id, page, q)
+}
 
 func (s apiService) GovState(ctx context.Context) (*api.GovState, error) {
 	st, err := s.Node.GovState(ctx)

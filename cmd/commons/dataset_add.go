@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -19,7 +20,7 @@ type DatasetAddCommand struct{}
 
 func (DatasetAddCommand) Synopsis() string { return "hash files and publish a signed dataset record" }
 func (DatasetAddCommand) Usage() string {
-	return `usage: commons dataset add PATH --name NAME --license SPDX [--description TEXT] [--version V] [--parent ID]... [--allow-unknown-parent] [--follow-links] [--include-hidden] [--as KEY]
+	return `usage: commons dataset add PATH --name NAME --license SPDX [--description TEXT] [--version V] [--parent ID]... [--allow-unknown-parent] [--follow-links] [--include-hidden] [--manifest] [--as KEY]
 
 Hashes the files under PATH (a directory, or a single file) on this machine,
 in parallel, and asks the daemon to sign and store a dataset record listing
@@ -44,6 +45,14 @@ What is published is the tree as a reader sees it, and nothing outside it:
     hashed.
 PATH itself may be a symbolic link: it is resolved first, and the tree is
 what it resolves to. Ctrl-C stops the hashing; nothing is published.
+
+A tree of more than ` + strconv.Itoa(api.ManifestFiles) + ` files (or any, with --manifest) is published
+with a manifest (SPEC.md §3.8): its file list is sent to the daemon in
+content-addressed chunks as the files are hashed, and the signed record
+names the list's root, so that a tree of millions of files takes bounded
+memory here and in the daemon, and a new version shares every unchanged
+chunk with the old. On a terminal, progress is shown on standard error.
+With --parent, what changed from the first parent is shown too.
 `
 }
 
@@ -57,16 +66,22 @@ func (DatasetAddCommand) Flags() []Flag {
 		{Name: "allow-unknown-parent", Help: "publish even when a --parent is neither held here nor found on the network"},
 		{Name: "follow-links", Help: "follow symbolic links that point outside PATH (default: refuse them)"},
 		{Name: "include-hidden", Help: "publish dotfiles and version-control directories too (default: skip them)"},
+		{Name: "manifest", Help: "name a manifest of the files even for a small tree (default: only past " + strconv.Itoa(api.ManifestFiles) + " files)"},
 		{Name: "as", Value: "KEY", Help: "sign with this key of the keystore (default: the node key)"},
 	}
 }
 
-// datasetAdded is what dataset add prints: the record published, and what
-// the walk of the tree left out.
+// datasetAdded is what dataset add prints: the record published, what
+// the walk of the tree left out, and, with --parent, what changed from the
+// first parent.
 type datasetAdded struct {
 	api.Published
 	Skipped hashtree.Skipped `json:"skipped"`
+	Diff    *api.DatasetDiff `json:"diff,omitempty"`
 }
+
+// shownChanges is how many changes from the parent the text output lists.
+const shownChanges = 10
 
 func (DatasetAddCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	pos, err := args.positionals("PATH")
@@ -88,29 +103,41 @@ func (DatasetAddCommand) Run(ctx context.Context, env *Env, args *Args) error {
 			return err
 		}
 	}
-	tree, err := hashtree.HashTree(ctx, pos[0], hashtree.TreeOptions{
+	prog := newProgress(env)
+	defer prog.done()
+	up := newTreeUpload(ctx, c, args.Bool("manifest"))
+	sum, err := hashtree.Stream(ctx, pos[0], hashtree.TreeOptions{
 		FollowLinks:   args.Bool("follow-links"),
 		IncludeHidden: args.Bool("include-hidden"),
-	})
+	}, func(p hashtree.Progress) {
+		prog.hashing(p.Files, p.TotalFiles, p.Bytes, p.TotalBytes)
+	}, up.add)
 	if err != nil {
 		return err
 	}
-	if len(tree.Files) == 0 {
-		if n := tree.Skipped.Total(); n > 0 {
+	if up.count == 0 {
+		if n := sum.Skipped.Total(); n > 0 {
 			return protocol.E("dataset add", protocol.Invalid, "%q holds no files but %d hidden or version-control entries, which --include-hidden publishes", pos[0], n)
 		}
 		return protocol.E("dataset add", protocol.Invalid, "%q holds no files", pos[0])
 	}
-	if tree.Skipped.Paths == nil {
-		tree.Skipped.Paths = []string{}
+	if sum.Skipped.Paths == nil {
+		sum.Skipped.Paths = []string{}
 	}
+	prog.say("sending the manifest of %d files", up.count)
+	files, m, err := up.finish()
+	if err != nil {
+		return err
+	}
+	prog.say("publishing the record")
 	p, err := c.AddDataset(ctx, api.AddDatasetRequest{
 		Name:        args.Get("name"),
 		Description: args.Get("description"),
 		License:     args.Get("license"),
 		Version:     args.Get("version"),
 		Parents:     parents,
-		Files:       fileEntries(tree.Files),
+		Files:       files,
+		Manifest:    m,
 		As:          args.Get("as"),
 
 		AllowUnknownParents: args.Bool("allow-unknown-parent"),
@@ -118,11 +145,48 @@ func (DatasetAddCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	if err != nil {
 		return err
 	}
-	out := datasetAdded{p, tree.Skipped}
+	out := datasetAdded{Published: p, Skipped: sum.Skipped}
+	if len(parents) > 0 {
+		prog.say("comparing with the parent")
+		out.Diff = diffFromParent(ctx, env, c, p.ID, parents[0])
+	}
+	prog.done()
 	return env.Print(out, func(t *tabwriter.Writer) {
 		printPublished(t, p)
-		printSkipped(t, tree.Skipped)
+		printSkipped(t, sum.Skipped)
+		if out.Diff != nil {
+			printDiff(t, out.Diff)
+		}
 	})
+}
+
+// diffFromParent says what changed from the parent to the dataset just
+// published, from what the daemon holds. The record is published by then:
+// a parent it cannot compare with (one not held, given with
+// --allow-unknown-parent) is said on standard error, not an error.
+func diffFromParent(ctx context.Context, env *Env, c *api.Client, id, parent protocol.ID) *api.DatasetDiff {
+	d, err := c.DatasetDiff(ctx, id, parent, shownChanges, api.QueryOptions{Local: true})
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "commons: published, but not compared with --parent %s: %s\n", parent, safeMessage(err.Error()))
+		return nil
+	}
+	return &d
+}
+
+// printDiff is the text form of what changed from the parent: the counts,
+// then the first changes, paths quoted.
+func printDiff(t *tabwriter.Writer, d *api.DatasetDiff) {
+	fmt.Fprintf(t, "from parent:\t%s: %d added, %d removed, %d changed\n", d.From, d.Added, d.Removed, d.Changed)
+	for _, c := range d.Changes {
+		f := c.New
+		if f == nil {
+			f = c.Old
+		}
+		fmt.Fprintf(t, "  %s\t%s\n", c.Change, quote(f.Name))
+	}
+	if d.More {
+		fmt.Fprintf(t, "  …\t%d more\n", d.Added+d.Removed+d.Changed-int64(len(d.Changes)))
+	}
 }
 
 // knownObjects refuses an ID of ids (the values of flag) that the daemon
@@ -140,15 +204,6 @@ func knownObjects(ctx context.Context, c *api.Client, op, flag, allow string, id
 		}
 	}
 	return nil
-}
-
-// fileEntries gives the hashed files the shape of the API's request.
-func fileEntries(files []hashtree.File) []api.FileEntry {
-	out := make([]api.FileEntry, len(files))
-	for i, f := range files {
-		out[i] = api.FileEntry(f)
-	}
-	return out
 }
 
 // printSkipped is the text form of what the walk left out: counts by

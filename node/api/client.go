@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -280,12 +281,20 @@ func (c *Client) call(ctx context.Context, method, path string, in, out any) err
 		}
 		body = bytes.NewReader(b)
 	}
+	return c.send(ctx, method, path, "application/json", body, out)
+}
+
+// send makes one request whose body, when not nil, is of media type
+// contentType, and decodes the answer into out (JSON, or the bytes
+// themselves for a *[]byte).
+func (c *Client) send(ctx context.Context, method, path, contentType string, body io.Reader, out any) error {
+	op := method + " " + path
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", contentType)
 	}
 	req.Header.Set("Accept", "application/json")
 	if c.token != "" {
@@ -344,4 +353,50 @@ func clientKind(name string, status int) protocol.Kind {
 		return k
 	}
 	return KindOfStatus(status)
+}
+
+// PutChunks uploads manifest chunks, framed by AppendChunkFrame, at most
+// MaxChunksBody bytes of frames in one call.
+func (c *Client) PutChunks(ctx context.Context, frames []byte) (PutChunksResult, error) {
+	var out PutChunksResult
+	return out, c.send(ctx, "POST", "/v1/chunks", ChunksContentType, bytes.NewReader(frames), &out)
+}
+
+// DatasetPage returns a dataset record with one page of its files.
+func (c *Client) DatasetPage(ctx context.Context, id protocol.ID, page FilesPage, opts QueryOptions) (DatasetView, error) {
+	var out DatasetView
+	return out, c.call(ctx, "GET", "/v1/datasets/"+id.String()+withPage(clientQuery(opts), page), nil, &out)
+}
+
+// DatasetDiff says what changed from dataset from to dataset id, listing
+// the first limit changes.
+func (c *Client) DatasetDiff(ctx context.Context, id, from protocol.ID, limit int, opts QueryOptions) (DatasetDiff, error) {
+	var out DatasetDiff
+	q := url.Values{"from": {from.String()}}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	return out, c.call(ctx, "GET", "/v1/datasets/"+id.String()+"/diff"+joinQuery(clientQuery(opts), q), nil, &out)
+}
+
+// withPage adds the page's parameters to the query q ("" or "?…").
+func withPage(q string, page FilesPage) string {
+	v := url.Values{}
+	if page.After != "" {
+		v.Set("after", page.After)
+	}
+	if page.Limit != 0 {
+		v.Set("limit", strconv.Itoa(page.Limit))
+	}
+	return joinQuery(q, v)
+}
+
+func joinQuery(q string, v url.Values) string {
+	if len(v) == 0 {
+		return q
+	}
+	if q == "" {
+		return "?" + v.Encode()
+	}
+	return q + "&" + v.Encode()
 }

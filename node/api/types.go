@@ -81,8 +81,11 @@ type AddDatasetRequest struct {
 	License     string        `json:"license"`
 	Version     string        `json:"version,omitempty"`
 	Parents     []protocol.ID `json:"parents,omitempty"`
-	Files       []FileEntry   `json:"files"`
-	As          string        `json:"as,omitempty"` // key name; empty for the node key
+	Files       []FileEntry   `json:"files,omitempty"`
+	// Manifest names the manifest whose chunks the client uploaded
+	// (POST /v1/chunks), instead of Files: the node holds them all.
+	Manifest *protocol.ManifestRef `json:"manifest,omitempty"`
+	As       string                `json:"as,omitempty"` // key name; empty for the node key
 	// AllowUnknownParents publishes parents the node does not hold.
 	AllowUnknownParents bool `json:"allow_unknown_parents,omitempty"`
 }
@@ -191,9 +194,15 @@ type DatasetView struct {
 	Parents     []protocol.ID  `json:"parents"`
 	Children    []protocol.ID  `json:"children"`
 	Signers     []protocol.DID `json:"signers"`
-	Files       []FileView     `json:"files"`
-	Bytes       int64          `json:"bytes"`
-	Standing    *Standing      `json:"standing,omitempty"` // the dataset's status in the commons, when governance set one
+	// Files is one page of the files, in key order (SPEC.md §3.8); Next,
+	// when not empty, is the After of the next page. FileCount is the
+	// number of files of the dataset, Bytes their total size.
+	Files     []FileView            `json:"files"`
+	FileCount int64                 `json:"file_count"`
+	Next      string                `json:"next,omitempty"`
+	Bytes     int64                 `json:"bytes"`
+	Manifest  *protocol.ManifestRef `json:"manifest,omitempty"`
+	Standing  *Standing             `json:"standing,omitempty"` // the dataset's status in the commons, when governance set one
 }
 
 // FileView is one file of a dataset.

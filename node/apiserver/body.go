@@ -12,8 +12,10 @@ import (
 	"log/slog"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/protocol"
@@ -144,4 +146,51 @@ func writeError(log *slog.Logger, w http.ResponseWriter, r *http.Request, err er
 	w.WriteHeader(code)
 	json.NewEncoder(w).Encode(api.ErrorBody{Error: err.Error(), Kind: kind.String()})
 	return code
+}
+
+// filesPage reads the page of a dataset's files a request asks for:
+// after=PATH (a path, compared by its key) and limit=N, 1 to
+// api.MaxFilesLimit.
+func filesPage(r *http.Request) (api.FilesPage, error) {
+	const op = "files page"
+	vals := r.URL.Query()
+	page := api.FilesPage{After: vals.Get("after")}
+	if len(page.After) > 3*protocol.MaxPathLen {
+		return page, protocol.E(op, protocol.Invalid, "after= is %d bytes, longer than any path", len(page.After))
+	}
+	if !utf8.ValidString(page.After) {
+		return page, protocol.E(op, protocol.Invalid, "after= is not UTF-8")
+	}
+	limit, err := limitParam(op, vals.Get("limit"), api.MaxFilesLimit)
+	page.Limit = limit
+	return page, err
+}
+
+// diffParams reads the parameters of a diff: from=ID (required) and
+// limit=N, 0 to api.MaxFilesLimit.
+func diffParams(r *http.Request) (protocol.ID, int, error) {
+	const op = "diff"
+	vals := r.URL.Query()
+	v := vals.Get("from")
+	if v == "" {
+		return protocol.ID{}, 0, protocol.E(op, protocol.Invalid, "from= is required: the ID of the dataset to compare with")
+	}
+	from, err := protocol.ParseID(v)
+	if err != nil {
+		return from, 0, protocol.E(op, protocol.Invalid, "from=: %w", err)
+	}
+	limit, err := limitParam(op, vals.Get("limit"), api.MaxFilesLimit)
+	return from, limit, err
+}
+
+// limitParam reads limit=N: empty is 0, the server's default.
+func limitParam(op, v string, most int) (int, error) {
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > most {
+		return 0, protocol.E(op, protocol.Invalid, "limit=%q: want a number from 1 to %d", clipText(v, 32), most)
+	}
+	return n, nil
 }

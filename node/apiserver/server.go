@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -80,7 +81,43 @@ func New(svc Service, o Options) http.Handler {
 	route("GET /v1/datasets", func(w http.ResponseWriter, r *http.Request) error {
 		return reply(svc.Datasets(r.Context()))(w)
 	})
-	route("GET /v1/datasets/{id}", withQuery(t, svc.Dataset))
+	route("GET /v1/datasets/{id}", func(w http.ResponseWriter, r *http.Request) error {
+		id, q, err := idAndQuery(t, w, r)
+		if err != nil {
+			return err
+		}
+		page, err := filesPage(r)
+		if err != nil {
+			return err
+		}
+		return reply(svc.Dataset(r.Context(), id, page, q))(w)
+	})
+	route("GET /v1/datasets/{id}/diff", func(w http.ResponseWriter, r *http.Request) error {
+		id, q, err := idAndQuery(t, w, r)
+		if err != nil {
+			return err
+		}
+		from, limit, err := diffParams(r)
+		if err != nil {
+			return err
+		}
+		return reply(svc.DatasetDiff(r.Context(), id, from, limit, q))(w)
+	})
+	serve("POST /v1/chunks", api.MaxChunksBody, []string{api.ChunksContentType}, func(w http.ResponseWriter, r *http.Request) error {
+		var chunks [][]byte
+		err := api.ReadChunkFrames(r.Body, func(_ int, c []byte) error {
+			chunks = append(chunks, c)
+			return nil
+		})
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return protocol.E("put chunks", protocol.TooLarge, "request body is over the limit of %d bytes: send the chunks in several uploads", int64(api.MaxChunksBody))
+		}
+		if err != nil {
+			return err
+		}
+		return reply(svc.PutChunks(r.Context(), chunks))(w)
+	})
 	route("POST /v1/claims", jsonCall("add claim", svc.AddClaim))
 	route("POST /v1/claims/{id}/revoke", func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r)
@@ -196,15 +233,25 @@ func reply[T any](v T, err error) func(http.ResponseWriter) error {
 // withQuery adapts a read that may look on the network.
 func withQuery[Resp any](t Timeouts, f func(context.Context, protocol.ID, api.QueryOptions) (Resp, error)) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		id, err := pathID(r)
+		id, q, err := idAndQuery(t, w, r)
 		if err != nil {
 			return err
 		}
-		q, err := queryOptions(r)
-		if err != nil {
-			return err
-		}
-		t.allowSearch(w, q)
 		return reply(f(r.Context(), id, q))(w)
 	}
+}
+
+// idAndQuery reads the ID of the path and the query options of a read that
+// may look on the network, and gives the search its time.
+func idAndQuery(t Timeouts, w http.ResponseWriter, r *http.Request) (protocol.ID, api.QueryOptions, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return id, api.QueryOptions{}, err
+	}
+	q, err := queryOptions(r)
+	if err != nil {
+		return id, q, err
+	}
+	t.allowSearch(w, q)
+	return id, q, nil
 }

@@ -20,7 +20,13 @@ type Service interface {
 
 	AddDataset(ctx context.Context, req api.AddDatasetRequest) (api.Published, error)
 	Datasets(ctx context.Context) ([]api.DatasetSummary, error)
-	Dataset(ctx context.Context, id protocol.ID, q api.QueryOptions) (api.DatasetView, error)
+	// Dataset gives a dataset record and one page of its files.
+	Dataset(ctx context.Context, id protocol.ID, page api.FilesPage, q api.QueryOptions) (api.DatasetView, error)
+	// DatasetDiff says what changed from dataset from to dataset id, the
+	// first limit changes listed (0: api.DefaultFilesLimit).
+	DatasetDiff(ctx context.Context, id, from protocol.ID, limit int, q api.QueryOptions) (api.DatasetDiff, error)
+	// PutChunks stores manifest chunks uploaded for a dataset to come.
+	PutChunks(ctx context.Context, chunks [][]byte) (api.PutChunksResult, error)
 	AddClaim(ctx context.Context, req api.AddClaimRequest) (api.Published, error)
 	Revoke(ctx context.Context, id protocol.ID, req api.RevokeRequest) (api.Published, error)
 	Cosign(ctx context.Context, id protocol.ID, as string) (api.Published, error)
