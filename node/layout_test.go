@@ -33,7 +33,7 @@ var layers = map[string][]string{
 	"node/repo":             {"protocol"},
 	"node/fetch":            {"protocol"},
 	"node/p2p":              {"protocol"},
-	"node/hashtree":         {"protocol"},
+	"node/hashtree":         {"protocol", "protocol/manifest"},
 	"node/metrics":          {"protocol", "protocol/gov", "store"},
 	"node/swarm/govsync":    {"protocol", "protocol/gov", "node/fetch", "node/p2p"},
 	"node/swarm":            {"protocol", "protocol/gov", "store", "node/fetch", "node/p2p", "node/metrics", "node/swarm/govsync"},

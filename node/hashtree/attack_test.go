@@ -311,25 +311,34 @@ func TestTreeFileSwappedAfterWalk(t *testing.T) {
 			root := t.TempDir()
 			p := filepath.Join(root, "f")
 			writeTestFile(t, p, []byte("listed"))
-			w := &treeWalk{ctx: context.Background(), root: root}
-			info, err := os.Lstat(root)
-			if err != nil {
-				t.Fatal(err)
+			// The swap happens when the walk is over, before the first
+			// file is hashed: Stream reports the walk's end first.
+			swapped := false
+			swap := func(pr Progress) {
+				if !pr.Listed || swapped {
+					return
+				}
+				swapped = true
+				// The old file is kept open, so that its inode is not reused.
+				keep, err := os.Open(p)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				t.Cleanup(func() { keep.Close() })
+				if err := os.Remove(p); err != nil {
+					t.Error(err)
+					return
+				}
+				tt.swap(t, p)
 			}
-			if err := w.dir(root, "", root, info); err != nil || len(w.files) != 1 {
-				t.Fatalf("walk: %v, %d files", err, len(w.files))
+			err := noHang(t, "hashing a swapped file", func() error {
+				_, err := Stream(context.Background(), root, TreeOptions{Workers: 1}, swap, func(File) error { return nil })
+				return err
+			})
+			if !swapped {
+				t.Fatal("the file was not swapped: no progress reported at the end of the walk")
 			}
-			// The old file is kept open, so that its inode is not reused.
-			keep, err := os.Open(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer keep.Close()
-			if err := os.Remove(p); err != nil {
-				t.Fatal(err)
-			}
-			tt.swap(t, p)
-			err = noHang(t, "hashing a swapped file", func() error { _, err := hashAll(context.Background(), w.files, 1); return err })
 			wantRefused(t, err, tt.kind, tt.expect)
 		})
 	}
@@ -372,7 +381,7 @@ func TestHashCancelledMidFile(t *testing.T) {
 	}
 
 	buf := make([]byte, hashBufSize)
-	rf, err := openRegular(p, nil)
+	rf, err := openRegular(p, fileID{})
 	if err != nil {
 		t.Fatal(err)
 	}

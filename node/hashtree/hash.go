@@ -15,7 +15,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sync"
 
 	"github.com/commons-p2p/commons/protocol"
@@ -41,6 +40,17 @@ type TreeOptions struct {
 	// Workers is how many files are hashed at once (zero or less:
 	// runtime.NumCPU()).
 	Workers int
+	// MaxFiles is the most files Stream takes from a tree, and the most
+	// directories, counting those reached through links (zero or less:
+	// DefaultMaxFiles). HashTree takes at most 65,536 whatever it says.
+	MaxFiles int64
+	// TempDir is where Stream makes the directory of sorted runs of paths
+	// of a tree too large to sort in memory ("": os.TempDir()).
+	TempDir string
+	// RunBytes is the memory Stream gives the paths of a tree before it
+	// writes them out, sorted, as one run (zero or less:
+	// DefaultRunBytes).
+	RunBytes int
 }
 
 // File is a regular file of a tree: its path inside the tree
@@ -79,7 +89,10 @@ func (s Skipped) Total() int { return s.Hidden + s.VCS }
 // are listed by their slash-separated paths below it, or a single file,
 // listed by its base name; root itself may be a symbolic link, which is
 // resolved first, and "the tree" is then what it resolves to. Entries are
-// sorted by name; Bytes is the total of their sizes, the bytes hashed.
+// sorted by manifest.Key of their names, NFC byte order, as Stream emits
+// them; Bytes is the total of their sizes, the bytes hashed. HashTree is
+// Stream collecting its files, bounded to 65,536 files: no record could
+// list more.
 //
 // Inside the tree, a symbolic link is followed to a regular file or a
 // directory, listed under the link's own path: the dataset is what a
@@ -93,89 +106,15 @@ func (s Skipped) Total() int { return s.Hidden + s.VCS }
 // only if it is still the regular file the walk saw, with the size it
 // reported (see hashOne). Every refusal is an error naming the path.
 func HashTree(ctx context.Context, root string, opts TreeOptions) (Tree, error) {
-	const op = "hash"
-	abs, err := filepath.Abs(root)
-	if err != nil {
-		return Tree{}, fmt.Errorf("%s %q: %w", op, root, err)
-	}
-	resolved, err := filepath.EvalSymlinks(abs)
-	if err != nil {
-		return Tree{}, hashStatError(op, root, err)
-	}
-	info, err := os.Lstat(resolved)
-	if err != nil {
-		return Tree{}, hashStatError(op, root, err)
-	}
-	w := &treeWalk{ctx: ctx, root: resolved, opts: opts}
-	switch {
-	case info.Mode().IsRegular():
-		name := filepath.Base(abs)
-		if err := protocol.CheckPath(name); err != nil {
-			return Tree{}, protocol.E(op, protocol.Invalid, "%q: %w", root, err)
-		}
-		w.files = []treeFile{{disk: resolved, name: name, seen: info}}
-	case info.IsDir():
-		if err := w.dir(resolved, "", root, info); err != nil {
-			return Tree{}, err
-		}
-		w.sort()
-	default:
-		return Tree{}, protocol.E(op, protocol.Invalid, "%q is a %s, not a regular file or directory", root, hashModeName(info.Mode()))
-	}
-	files, err := hashAll(ctx, w.files, opts.Workers)
+	var files []File
+	sum, err := stream(ctx, root, opts, maxTreeFiles, "more than a dataset record can list", nil, func(f File) error {
+		files = append(files, f)
+		return nil
+	})
 	if err != nil {
 		return Tree{}, err
 	}
-	t := Tree{Files: files, Skipped: w.skipped}
-	for _, f := range files {
-		t.Bytes = min(t.Bytes, protocol.MaxSize-f.Size) + f.Size // saturates; publishing refuses a total past it
-	}
-	return t, nil
-}
-
-// hashAll hashes files, with workers goroutines taking the next file as
-// they finish one. The first error stops them all.
-func hashAll(ctx context.Context, files []treeFile, workers int) ([]File, error) {
-	if workers <= 0 {
-		workers = runtime.NumCPU()
-	}
-	workers = min(workers, len(files))
-	out := make([]File, len(files))
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var (
-		mu   sync.Mutex
-		next int
-		wg   sync.WaitGroup
-	)
-	take := func() int {
-		mu.Lock()
-		defer mu.Unlock()
-		if ctx.Err() != nil || next == len(files) {
-			return -1
-		}
-		next++
-		return next - 1
-	}
-	for range workers {
-		wg.Go(func() {
-			bp := hashBufs.Get().(*[]byte)
-			defer hashBufs.Put(bp)
-			for i := take(); i >= 0; i = take() {
-				d, n, err := hashOne(ctx, files[i].disk, files[i].seen, *bp)
-				if err != nil {
-					cancel(err)
-					return
-				}
-				out[i] = File{Name: files[i].name, SHA256: d.Hex(), Size: n}
-			}
-		})
-	}
-	wg.Wait()
-	if err := context.Cause(ctx); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return Tree{Files: files, Bytes: sum.Bytes, Skipped: sum.Skipped}, nil
 }
 
 // HashFile is HashFileContext without a way to cancel it.
@@ -203,11 +142,11 @@ func HashFileContext(ctx context.Context, path string) (protocol.Digest, int64, 
 	}
 	bp := hashBufs.Get().(*[]byte)
 	defer hashBufs.Put(bp)
-	return hashOne(ctx, resolved, st, *bp)
+	return hashOne(ctx, resolved, fileIDOf(st), *bp)
 }
 
 // hashOne hashes the regular file at path, which must still be the file
-// seen (nil: any regular file). It opens the file as openRegular does, so
+// seen (zero: any regular file). It opens the file as openRegular does, so
 // that a pipe, a device or a link put in its place is refused rather than
 // read, and hashes it through a memory map when it is large (see
 // hashMapped), else through buf, checking ctx between reads.
@@ -218,7 +157,7 @@ func HashFileContext(ctx context.Context, path string) (protocol.Digest, int64, 
 // and reading stops one buffer past the size, so such a file is never
 // read to its end. A file whose size changes while it is hashed is
 // refused as well; hashing it again may succeed.
-func hashOne(ctx context.Context, path string, seen fs.FileInfo, buf []byte) (protocol.Digest, int64, error) {
+func hashOne(ctx context.Context, path string, seen fileID, buf []byte) (protocol.Digest, int64, error) {
 	const op = "hash"
 	var d protocol.Digest
 	f, err := openRegular(path, seen)

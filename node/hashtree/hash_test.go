@@ -109,7 +109,7 @@ func TestHashMappedShrunk(t *testing.T) {
 	}
 	p := filepath.Join(t.TempDir(), "shrinks")
 	writeTestFile(t, p, make([]byte, 3*hashMapMin))
-	f, err := openRegular(p, nil)
+	f, err := openRegular(p, fileID{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,10 +17,10 @@ type regularFile struct {
 }
 
 // openRegular opens path and checks on the open file that it is a regular
-// file and, when seen is not nil, the very file the walk saw
-// (os.SameFile). Where there is no O_NOFOLLOW or O_NONBLOCK, that check is
+// file and, unless seen is zero, the very file the walk saw (same
+// modification time and size). Where there is no O_NOFOLLOW or O_NONBLOCK, that check is
 // what refuses a file replaced after the walk.
-func openRegular(path string, seen fs.FileInfo) (*regularFile, error) {
+func openRegular(path string, seen fileID) (*regularFile, error) {
 	const op = "hash"
 	f, err := os.Open(path)
 	if err != nil {
@@ -35,7 +35,7 @@ func openRegular(path string, seen fs.FileInfo) (*regularFile, error) {
 		f.Close()
 		return nil, protocol.E(op, protocol.Invalid, "%q is a %s, not a regular file", path, hashModeName(st.Mode()))
 	}
-	if seen != nil && !os.SameFile(seen, st) {
+	if seen != (fileID{}) && seen != fileIDOf(st) {
 		f.Close()
 		return nil, protocol.E(op, protocol.Transient, "%q was replaced by another file after it was listed", path)
 	}

@@ -24,10 +24,10 @@ type regularFile struct {
 // openRegular opens path without following a symbolic link in its last
 // component (O_NOFOLLOW) and without blocking (O_NONBLOCK: opening a FIFO
 // does not wait for a writer), then checks on the descriptor that it is a
-// regular file and, when seen is not nil, the very file the walk saw (same
+// regular file and, unless seen is zero, the very file the walk saw (same
 // device and inode). A file replaced by a pipe, a device, a link or
 // another file between the walk and the open is refused, never read.
-func openRegular(path string, seen fs.FileInfo) (*regularFile, error) {
+func openRegular(path string, seen fileID) (*regularFile, error) {
 	const op = "hash"
 	var fd int
 	var err error
@@ -52,7 +52,7 @@ func openRegular(path string, seen fs.FileInfo) (*regularFile, error) {
 		syscall.Close(fd)
 		return nil, protocol.E(op, protocol.Invalid, "%q is a %s, not a regular file", path, statTypeName(uint32(typ)))
 	}
-	if s, ok := statOf(seen); ok && (s.Dev != st.Dev || s.Ino != st.Ino) {
+	if seen != (fileID{}) && seen != fileIDOfStat(&st) {
 		syscall.Close(fd)
 		return nil, protocol.E(op, protocol.Transient, "%q was replaced by another file after it was listed", path)
 	}

@@ -14,13 +14,11 @@ import (
 )
 
 // A dataset record holds at most protocol.MaxEnvelopeSize bytes and each
-// file takes at least its 64 hex digits there, so no tree with more files
-// can be published. The same bound on directories stops a walk that links
-// inside the tree multiply (a/x → b, a/y → b, b/x → c, …).
-const (
-	maxTreeFiles = protocol.MaxEnvelopeSize / 64
-	maxTreeDirs  = maxTreeFiles
-)
+// file takes at least its 64 hex digits there, so HashTree refuses a tree
+// with more files, which no record could list. The same bound on
+// directories stops a walk that links inside the tree multiply (a/x → b,
+// a/y → b, b/x → c, …); Stream has the same two bounds, larger.
+const maxTreeFiles = protocol.MaxEnvelopeSize / 64
 
 // vcsDirs are the version-control directories skipped with the hidden
 // files. Those whose names start with a dot are hidden anyway; they are
@@ -44,20 +42,25 @@ func skipReason(name string, dir bool) string {
 
 // treeFile is a file the walk found.
 type treeFile struct {
-	disk string      // where it is read: the walked path, or a link's resolved target
-	name string      // its path in the dataset
-	seen fs.FileInfo // what the walk saw at disk, which the open must find again
+	disk string // where it is read: the walked path, or a link's resolved target
+	name string // its path in the dataset
+	id   fileID // the file the walk saw at disk, which the open must find again
+	size int64  // its size when the walk saw it
 }
 
-// treeWalk lists the files of a tree under the rules of HashTree.
+// treeWalk lists the files of a tree under the rules of HashTree, handing
+// each to found in walk order.
 type treeWalk struct {
-	ctx     context.Context
-	root    string // absolute, links resolved
-	opts    TreeOptions
-	files   []treeFile
-	dirs    int
-	stack   []walkedDir // the directories being walked, root first
-	skipped Skipped
+	ctx      context.Context
+	root     string // absolute, links resolved
+	opts     TreeOptions
+	found    func(treeFile) error
+	maxFiles int64  // files, and directories, the walk takes before it refuses the tree
+	why      string // what the refusal at maxFiles says the limit is
+	files    int64
+	dirs     int64
+	stack    []walkedDir // the directories being walked, root first
+	skipped  Skipped
 }
 
 type walkedDir struct {
@@ -76,10 +79,10 @@ func (w *treeWalk) dir(disk, name, via string, info fs.FileInfo) error {
 			return protocol.E(op, protocol.Invalid, "%q leads back to %q, which contains it: a loop", via, a.disk)
 		}
 	}
-	if w.dirs++; w.dirs > maxTreeDirs {
-		return protocol.E(op, protocol.Invalid, "the tree has over %d directories, counting those reached through links", maxTreeDirs)
+	if w.dirs++; w.dirs > w.maxFiles {
+		return protocol.E(op, protocol.Invalid, "the tree has over %d directories, counting those reached through links", w.maxFiles)
 	}
-	entries, err := os.ReadDir(disk)
+	entries, err := readDirNames(disk)
 	if err != nil {
 		return hashStatError(op, disk, err)
 	}
@@ -89,19 +92,37 @@ func (w *treeWalk) dir(disk, name, via string, info fs.FileInfo) error {
 		if err := w.ctx.Err(); err != nil {
 			return err
 		}
-		if err := w.entry(filepath.Join(disk, e.Name()), path.Join(name, e.Name()), e); err != nil {
+		if err := w.entry(filepath.Join(disk, e), path.Join(name, e), e); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// entry takes one directory entry: skips it, lists it, follows it or
+// readDirNames lists the names in the directory at disk, sorted. Names
+// alone, not os.ReadDir's entries: a directory of a million files then
+// takes tens of megabytes while it is walked, not hundreds.
+func readDirNames(disk string) ([]string, error) {
+	f, err := os.Open(disk)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	names, err := f.Readdirnames(-1)
+	slices.Sort(names)
+	return names, err
+}
+
+// entry takes the directory entry base: skips it, lists it, follows it or
 // refuses it.
-func (w *treeWalk) entry(disk, name string, e fs.DirEntry) error {
+func (w *treeWalk) entry(disk, name, base string) error {
 	const op = "hash"
-	typ := e.Type()
-	if reason := skipReason(e.Name(), typ.IsDir()); reason != "" && !w.opts.IncludeHidden {
+	info, err := os.Lstat(disk)
+	if err != nil {
+		return hashStatError(op, disk, err)
+	}
+	typ := info.Mode().Type()
+	if reason := skipReason(base, typ.IsDir()); reason != "" && !w.opts.IncludeHidden {
 		w.skip(name, typ.IsDir(), reason)
 		return nil
 	}
@@ -113,10 +134,6 @@ func (w *treeWalk) entry(disk, name string, e fs.DirEntry) error {
 	}
 	if !typ.IsDir() && !typ.IsRegular() {
 		return protocol.E(op, protocol.Invalid, "%q is a %s, not a regular file", disk, hashModeName(typ))
-	}
-	info, err := e.Info()
-	if err != nil {
-		return hashStatError(op, disk, err)
 	}
 	if typ.IsDir() {
 		return w.dir(disk, name, disk, info)
@@ -162,11 +179,11 @@ func (w *treeWalk) link(disk, name string) error {
 }
 
 func (w *treeWalk) file(disk, name string, info fs.FileInfo) error {
-	if len(w.files) == maxTreeFiles {
-		return protocol.E("hash", protocol.Invalid, "the tree has over %d files, more than a dataset record can list", maxTreeFiles)
+	if w.files == w.maxFiles {
+		return protocol.E("hash", protocol.Invalid, "the tree has over %d files, %s", w.maxFiles, w.why)
 	}
-	w.files = append(w.files, treeFile{disk: disk, name: name, seen: info})
-	return nil
+	w.files++
+	return w.found(treeFile{disk: disk, name: name, id: fileIDOf(info), size: info.Size()})
 }
 
 func (w *treeWalk) skip(name string, dir bool, reason string) {
@@ -181,12 +198,6 @@ func (w *treeWalk) skip(name string, dir bool, reason string) {
 		}
 		w.skipped.Paths = append(w.skipped.Paths, name)
 	}
-}
-
-// sort puts the files in the order of their names in the dataset, which is
-// not the walk's: "a.txt" sorts before "a/z.csv" ('.' < '/').
-func (w *treeWalk) sort() {
-	slices.SortFunc(w.files, func(a, b treeFile) int { return strings.Compare(a.name, b.name) })
 }
 
 // within reports whether target is root or below it; both are absolute,
