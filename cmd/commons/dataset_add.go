@@ -110,6 +110,9 @@ func (DatasetAddCommand) Run(ctx context.Context, env *Env, args *Args) error {
 		FollowLinks:   args.Bool("follow-links"),
 		IncludeHidden: args.Bool("include-hidden"),
 	}, func(p hashtree.Progress) {
+		if !p.Listed { // the totals grow while the tree is walked
+			p.TotalFiles, p.TotalBytes = 0, 0
+		}
 		prog.hashing(p.Files, p.TotalFiles, p.Bytes, p.TotalBytes)
 	}, up.add)
 	if err != nil {

@@ -53,6 +53,13 @@ type (
 		Publisher string     `json:"publisher"`
 		Parents   []string   `json:"parents"`
 		Files     []fileJSON `json:"files"`
+		FileCount *int64     `json:"file_count"` // a pointer, to tell an absent count from 0
+		Next      string     `json:"next"`
+		Manifest  *struct {
+			Root  string `json:"root"`
+			Count int64  `json:"count"`
+			Bytes int64  `json:"bytes"`
+		} `json:"manifest"`
 	}
 	contributorJSON struct {
 		DID     string   `json:"did"`
