@@ -89,8 +89,10 @@ func TestManifestRecordRefusals(t *testing.T) {
 func TestManifestRecordAccepted(t *testing.T) {
 	dm := vectorByName("dataset-manifest").Payload
 	for name, payload := range map[string][]byte{
-		"the vector":                 dm,
-		"one entry of no bytes":      edit(t, dm, func(st map[string]any) { pred(st)["manifest"] = map[string]any{"root": manifestRoot.Root.String(), "count": 1, "bytes": 0} }),
+		"the vector": dm,
+		"one entry of no bytes": edit(t, dm, func(st map[string]any) {
+			pred(st)["manifest"] = map[string]any{"root": manifestRoot.Root.String(), "count": 1, "bytes": 0}
+		}),
 		"the largest count and size": bytes.Replace(bytes.Replace(dm, []byte(`"count":4`), []byte(`"count":9223372036854775807`), 1), []byte(`"bytes":27`), []byte(`"bytes":9223372036854775807`), 1),
 		"another digest beside":      edit(t, dm, func(st map[string]any) { subj(st, 0)["digest"].(map[string]any)["sha512"] = "00" }),
 		"annotations null":           edit(t, dm, func(st map[string]any) { subj(st, 0)["annotations"] = nil }),
