@@ -8,6 +8,7 @@ package hashtree
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -413,4 +414,57 @@ func TestTreeLinkToKmsgDoesNotHang(t *testing.T) {
 		t.Fatal("got no error, want /proc/kmsg refused")
 	}
 	t.Log(err)
+}
+
+// Two names that are one path in NFC, or a file that is in NFC a
+// directory of another path, cannot both be listed: refused before any
+// file is hashed, naming both.
+func TestStreamRefusesNFCClash(t *testing.T) {
+	nfc, nfd := "\u00e9", "e\u0301"
+	for _, tt := range []struct {
+		name  string
+		files []string
+		says  []string
+	}{
+		{"one file twice", []string{"d/" + nfc, "d/" + nfd, "d/ok"}, []string{`paths "d/` + nfd + `" and "d/` + nfc + `" are one path in Unicode NFC ("d/e\u0301" and "d/\u00e9")`}},
+		{"a file and a directory", []string{nfc, nfd + "/x", "ok"}, []string{`path "` + nfc + `" is a file, and in Unicode NFC a directory of path "` + nfd + `/x"`}},
+		{"a file and a deeper directory", []string{"a/" + nfc, "a/" + nfd + "/b/c"}, []string{`path "a/` + nfc + `" is a file`, `directory of path "a/` + nfd + `/b/c"`}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			for _, name := range tt.files {
+				writeTestFile(t, filepath.Join(root, filepath.FromSlash(name)), []byte("x"))
+			}
+			for _, runBytes := range []int{0, 1} { // in memory, and one run per path
+				emitted := 0
+				_, err := Stream(context.Background(), root, TreeOptions{RunBytes: runBytes}, nil, func(File) error { emitted++; return nil })
+				wantRefused(t, err, protocol.Invalid, tt.says...)
+				if emitted != 0 {
+					t.Errorf("RunBytes %d: %d files emitted before the refusal, want none", runBytes, emitted)
+				}
+			}
+			if _, err := HashTree(context.Background(), root, TreeOptions{}); protocol.KindOf(err) != protocol.Invalid {
+				t.Errorf("HashTree: got %v, want the clash refused", err)
+			}
+		})
+	}
+}
+
+// Links inside a tree that multiply it (each level linking twice to the
+// next: 2^k paths from k levels) stop at MaxFiles directories rather than
+// walk, sort and hash without end.
+func TestStreamLinksMultiplyBounded(t *testing.T) {
+	root := t.TempDir()
+	const levels = 20 // 2^20 paths to the last level's file
+	for i := range levels {
+		dir := filepath.Join(root, fmt.Sprintf("l%02d", i))
+		symlink(t, fmt.Sprintf("../l%02d", i+1), filepath.Join(dir, "x"))
+		symlink(t, fmt.Sprintf("../l%02d", i+1), filepath.Join(dir, "y"))
+	}
+	writeTestFile(t, filepath.Join(root, fmt.Sprintf("l%02d", levels), "f"), []byte("f"))
+	r := noHang(t, "a tree of links that multiply it", func() error {
+		_, err := Stream(context.Background(), root, TreeOptions{MaxFiles: 5000}, nil, func(File) error { return nil })
+		return err
+	})
+	wantRefused(t, r, protocol.Invalid, "the tree has over 5000 directories, counting those reached through links")
 }

@@ -1,9 +1,11 @@
 // Package hashtree hashes the files a dataset record will list: a tree
 // walked as its owner sees it (SPEC.md §6.3: links, hidden entries,
 // special files) and each file read once, without blocking and without
-// following a link swapped in after the walk. Only the CLI hashes files:
-// the daemon is told digests, and this package must never talk to a node,
-// the network or the store.
+// following a link swapped in after the walk. Stream does so for a tree of
+// any size, in bounded memory, in the order of a manifest (SPEC.md §3.8);
+// HashTree collects what it emits for a tree that one record can list.
+// Only the CLI hashes files: the daemon is told digests, and this package
+// must never talk to a node, the network or the store.
 package hashtree
 
 import (

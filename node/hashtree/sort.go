@@ -102,7 +102,9 @@ func (s *sorter) keyAt(off uint32) []byte {
 
 func (s *sorter) sortRun() {
 	if !s.sorted {
-		slices.SortFunc(s.offs, func(a, b uint32) int { return bytes.Compare(s.keyAt(a), s.keyAt(b)) })
+		// Stable: paths of one key stay in walk order, as the merge keeps
+		// them, so that a refusal names them alike however they were sorted.
+		slices.SortStableFunc(s.offs, func(a, b uint32) int { return bytes.Compare(s.keyAt(a), s.keyAt(b)) })
 		s.sorted = true
 	}
 }

@@ -255,6 +255,9 @@ func hashInOrder(ctx context.Context, s *sorter, workers int, emit func(File) er
 	})
 	err := func() error {
 		for j := range order {
+			if err := context.Cause(ctx); err != nil {
+				return err
+			}
 			var r result
 			select {
 			case r = <-j.done:
