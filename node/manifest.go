@@ -30,6 +30,10 @@ func (n *Node) PutChunks(_ context.Context, chunks [][]byte) (api.PutChunksResul
 			continue
 		}
 		out.Stored++
+		if r.New {
+			out.New++
+			out.Bytes += int64(len(chunks[i]))
+		}
 	}
 	return out, nil
 }

@@ -76,8 +76,9 @@ func (DatasetAddCommand) Flags() []Flag {
 // first parent.
 type datasetAdded struct {
 	api.Published
-	Skipped hashtree.Skipped `json:"skipped"`
-	Diff    *api.DatasetDiff `json:"diff,omitempty"`
+	Skipped  hashtree.Skipped `json:"skipped"`
+	Manifest *uploadStats     `json:"manifest,omitempty"` // a dataset that names a manifest: the chunks sent
+	Diff     *api.DatasetDiff `json:"diff,omitempty"`
 }
 
 // shownChanges is how many changes from the parent the text output lists.
@@ -149,6 +150,9 @@ func (DatasetAddCommand) Run(ctx context.Context, env *Env, args *Args) error {
 		return err
 	}
 	out := datasetAdded{Published: p, Skipped: sum.Skipped}
+	if m != nil {
+		out.Manifest = &up.stats
+	}
 	if len(parents) > 0 {
 		prog.say("comparing with the parent")
 		out.Diff = diffFromParent(ctx, env, c, p.ID, parents[0])
@@ -157,6 +161,9 @@ func (DatasetAddCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	return env.Print(out, func(t *tabwriter.Writer) {
 		printPublished(t, p)
 		printSkipped(t, sum.Skipped)
+		if s := out.Manifest; s != nil {
+			fmt.Fprintf(t, "manifest:\t%s, %d chunks (%s), %d of them new here (%s)\n", m.Root, s.Chunks, shortBytes(s.Bytes), s.NewChunks, shortBytes(s.NewBytes))
+		}
 		if out.Diff != nil {
 			printDiff(t, out.Diff)
 		}

@@ -29,6 +29,17 @@ type treeUpload struct {
 	count   int64           // files added
 	sending bool            // past api.ManifestFiles: chunks go to the daemon
 	sent    int             // chunks sent
+	stats   uploadStats
+}
+
+// uploadStats is what dataset add says of the manifest it sent: chunks and
+// bytes sent, and those the daemon did not hold before. A new version of a
+// dataset sends every chunk, and the daemon stores only those it lacks.
+type uploadStats struct {
+	Chunks    int   `json:"chunks"`
+	Bytes     int64 `json:"bytes"`
+	NewChunks int   `json:"new_chunks"`
+	NewBytes  int64 `json:"new_bytes"`
 }
 
 func newTreeUpload(ctx context.Context, c *api.Client, always bool) *treeUpload {
@@ -38,6 +49,7 @@ func newTreeUpload(ctx context.Context, c *api.Client, always bool) *treeUpload 
 }
 
 func (u *treeUpload) put(_ manifest.ChunkID, chunk []byte) error {
+	u.stats.Bytes += int64(len(chunk))
 	u.frames = api.AppendChunkFrame(u.frames, chunk)
 	if u.sending && len(u.frames) >= uploadBytes {
 		return u.flush()
@@ -83,6 +95,9 @@ func (u *treeUpload) flush() error {
 		return protocol.E("dataset add", kind, "the daemon refused %d chunks of the manifest, the first (chunk %d of upload): %s", len(res.Refused), u.sent+r.Index, r.Error)
 	}
 	u.sent += res.Chunks
+	u.stats.Chunks += res.Chunks
+	u.stats.NewChunks += res.New
+	u.stats.NewBytes += res.Bytes
 	u.frames = u.frames[:0]
 	return nil
 }

@@ -73,11 +73,14 @@ func frameError(op string, i int, format string, args ...any) error {
 	return protocol.E(op, protocol.Invalid, "frame %d: %v", i, err)
 }
 
-// PutChunksResult answers POST /v1/chunks: how many chunks were read,
-// how many of them were new here, and each one refused.
+// PutChunksResult answers POST /v1/chunks: how many chunks were read, how
+// many of them are held now and how many were new here (and their bytes),
+// and each one refused.
 type PutChunksResult struct {
 	Chunks  int            `json:"chunks"`
-	Stored  int            `json:"stored"`
+	Stored  int            `json:"stored"` // chunks held now, those held before included
+	New     int            `json:"new"`    // chunks this upload stored first
+	Bytes   int64          `json:"new_bytes"`
 	Refused []ChunkRefusal `json:"refused"`
 }
 
