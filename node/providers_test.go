@@ -7,9 +7,11 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/libp2p/go-libp2p/core/peer"
 
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/protocol"
 )
@@ -114,5 +116,40 @@ func TestFailedStartLateChangesNothing(t *testing.T) {
 				t.Errorf("the failed start changed the repo:\nbefore %v\nafter  %v", slices.Sorted(maps.Keys(before)), slices.Sorted(maps.Keys(after)))
 			}
 		})
+	}
+}
+
+// TestSearchFindsProviderAddress: a node restarted holds its provider
+// records but not the providers' addresses, and answers a search with a
+// provider's peer ID alone. The searcher then looks the provider's address
+// up on the DHT (FindPeer) instead of giving up on it. Here b holds a's
+// record across its restart, d is the only node still connected to a, and
+// c, which has never met a, finds a's dataset through b's record.
+func TestSearchFindsProviderAddress(t *testing.T) {
+	genesis := testGenesis(t, "provider addresses", randomDID(t))
+	dirB := filepath.Join(t.TempDir(), "b")
+	b := startNetNode(t, dirB, genesis, swarmOptions{})
+	a := startNetNode(t, filepath.Join(t.TempDir(), "a"), genesis, swarmOptions{}, b)
+	ds := mustDataset(t, a.Node, "provided before a restart")
+	waitAnnounced(t, a)
+	b.stop()
+	b = startNetNode(t, dirB, genesis, swarmOptions{})
+	if !holdsFor(t, b, protocol.ObjectKey(ds.ID).Hash(), a.Host().ID()) {
+		t.Fatal("b lost a's record in the restart")
+	}
+	startNetNode(t, filepath.Join(t.TempDir(), "d"), genesis, swarmOptions{}, a, b)
+	c := startNetNode(t, filepath.Join(t.TempDir(), "c"), genesis, swarmOptions{}, b)
+	waitFor(t, "c knows d through b", func() bool { return len(c.net.DHT().RoutingTable().ListPeers()) >= 2 })
+	// Whatever a DHT query taught them since, b and c hold no address of a.
+	for _, n := range []*netNode{b, c} {
+		n.Host().Network().ClosePeer(a.Host().ID())
+		n.Host().Peerstore().ClearAddrs(a.Host().ID())
+	}
+	v, err := c.Dataset(context.Background(), ds.ID, api.QueryOptions{Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatalf("c searching a dataset whose provider record has no address: %v", err)
+	}
+	if v.Name != "provided before a restart" {
+		t.Errorf("c found %+v", v)
 	}
 }

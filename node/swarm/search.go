@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ipfs/go-cid"
+	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/peerstore"
 
@@ -101,9 +102,28 @@ func (s *Search) providers(key cid.Cid, ask func(ctx context.Context, p peer.ID,
 		s.asked.Store(ai.ID, struct{}{})
 		wg.Go(func() {
 			defer func() { <-s.slots }()
+			nt.findAddrs(ctx, ai.ID)
 			ask(ctx, ai.ID, stop)
 		})
 	}
+}
+
+// findAddrs makes sure the peerstore holds an address of p, a provider a
+// search is about to ask, looking p up on the DHT (FindPeer) when neither
+// the provider record nor an earlier contact gave one: a node keeps the
+// provider records it holds across a restart, but not the providers'
+// addresses, and answers with their peer IDs alone (SPEC.md §7.2). A
+// provider that cannot be found fails its ask as any other.
+func (s *Swarm) findAddrs(ctx context.Context, p peer.ID) {
+	if s.host.Network().Connectedness(p) == network.Connected || len(s.host.Peerstore().Addrs(p)) > 0 {
+		return
+	}
+	ai, err := s.dht.FindPeer(ctx, p)
+	if err != nil {
+		s.log.Debug("search: provider without address not found", "peer", p, "err", err)
+		return
+	}
+	s.host.Peerstore().AddAddrs(p, ai.Addrs, peerstore.TempAddrTTL)
 }
 
 // outOfTime reports whether the search's deadline has passed. A peer's
