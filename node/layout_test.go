@@ -26,7 +26,7 @@ var layers = map[string][]string{
 	"protocol/protocoltest": {"protocol"},
 	"protocol/gov":          {"protocol"},
 	"protocol/manifest":     {"protocol"},
-	"store":                 {"protocol"},
+	"store":                 {"protocol", "protocol/manifest"},
 	"store/storetest":       {"protocol", "store"},
 	"node/apiserver":        {"protocol", "node/api"},
 	"node/api":              {"protocol", "protocol/gov"},

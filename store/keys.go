@@ -4,6 +4,7 @@ import (
 	"bytes"
 
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/manifest"
 )
 
 // Key families; doc.go describes each.
@@ -19,10 +20,13 @@ const (
 	famLineage     = "l/"
 	famRotation    = "r/"
 	famGovernance  = "g/" // reserved
+	famChunk       = "k/"
+	famWhole       = "w/"
 	famInternal    = "x/"
 
 	keySchema      = famInternal + "schema"
 	keyCountPrefix = famInternal + "count/"
+	keyChunkCount  = keyCountPrefix + "chunk"
 )
 
 func objectKey(id protocol.ID) string  { return famObject + id.String() }
@@ -57,6 +61,12 @@ func childKey(parent, child protocol.ID) string {
 func lineageKey(child, parent protocol.ID) string {
 	return famLineage + child.String() + "/" + parent.String()
 }
+
+// chunkKey is where the bytes of manifest chunk id live.
+func chunkKey(id manifest.ChunkID) []byte { return []byte(famChunk + id.String()) }
+
+// wholeKey marks dataset id whose manifest is held whole and indexed.
+func wholeKey(id protocol.ID) []byte { return []byte(famWhole + id.String()) }
 
 func countKey(k protocol.ObjectKind) string { return keyCountPrefix + k.String() }
 

@@ -148,6 +148,7 @@ func (s *Store) ByContributor(d protocol.DID) ([]protocol.ID, error) {
 type Stats struct {
 	Objects int64                         // objects stored
 	ByKind  map[protocol.ObjectKind]int64 // objects stored, by kind
+	Chunks  int64                         // manifest chunks stored (not objects)
 	LSMSize int64                         // bytes of Badger's LSM tree (0 in memory)
 	LogSize int64                         // bytes of Badger's value log (0 in memory)
 }
@@ -171,7 +172,9 @@ func (s *Store) Stats() (Stats, error) {
 			st.ByKind[k] = n
 			st.Objects += n
 		}
-		return nil
+		n, err := readCount(txn, []byte(keyChunkCount))
+		st.Chunks = n
+		return err
 	})
 	if err != nil {
 		return Stats{}, protocol.E("stats", protocol.Other, "%w", err)
