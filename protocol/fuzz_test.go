@@ -64,6 +64,10 @@ func FuzzVerifyObject(f *testing.F) {
 		pred(st)["croissant"] = map[string]any{"@context": "x"}
 	}))
 	f.Add(bytes.Replace(ds, []byte(`"name":"Test vector"`), []byte(`"name":"Test vector","Name":"x"`), 1))
+	dm := vectorByName("dataset-manifest").Payload
+	f.Add(edit(f, dm, func(st map[string]any) { pred(st)["manifest"] = nil }))
+	f.Add(edit(f, dm, func(st map[string]any) { st["subject"] = protocol.FileSubjects([]protocol.File{helloFile}) }))
+	f.Add(edit(f, ds, func(st map[string]any) { pred(st)["manifest"] = manifestRoot }))
 	f.Fuzz(func(t *testing.T, payload []byte) {
 		b := signed(payload, vectorKey, otherKey)
 		o, err := protocol.VerifyObject(b)
@@ -118,6 +122,14 @@ func checkPlainReading(t *testing.T, payload []byte, o *protocol.Object) {
 	for i, f := range o.Files {
 		if st.Subject[i].Name != f.Name || st.Subject[i].Digest["sha256"] != f.Digest.Hex() {
 			t.Fatalf("plain reader sees subject %d as %+v, object %+v", i, st.Subject[i], f)
+		}
+	}
+	if o.Kind == protocol.KindDataset && o.Dataset.Manifest != nil {
+		m, _ := st.Predicate["manifest"].(map[string]any)
+		root := o.Dataset.Manifest.Root
+		if len(o.Files) != 0 || len(st.Subject) != 1 || st.Subject[0].Name != root.String() || m["root"] != root.String() ||
+			st.Subject[0].Digest["sha256"] != root.Digest().Hex() {
+			t.Fatalf("plain reader sees subjects %+v and manifest %v, object %+v with %d files", st.Subject, m, o.Dataset.Manifest, len(o.Files))
 		}
 	}
 	if !o.About.IsZero() {

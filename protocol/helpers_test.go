@@ -1,6 +1,8 @@
 package protocol_test
 
 import (
+	"strings"
+
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/protocol/protocoltest"
 )
@@ -41,7 +43,7 @@ type vector struct {
 
 var helloFile = protocol.File{Name: "hello.txt", Digest: protocol.SumDigest([]byte("hello\n")), Size: 6}
 
-// vectors builds the six vectors. Each later one refers to an earlier one.
+// vectors builds the seven vectors. Each later one refers to an earlier one.
 func vectors() []vector {
 	ds := mustEnvelope(protocol.KindDataset, protocol.FileSubjects([]protocol.File{helloFile}), protocol.Dataset{
 		Name:      "Test vector",
@@ -81,7 +83,28 @@ func vectors() []vector {
 		Note:    "key of 2026 retired",
 		Created: day(6),
 	}, vectorKey, otherKey)
-	return []vector{{"dataset", ds}, {"attribution", at}, {"derivation", dv}, {"endorsement", en}, {"revocation", rv}, {"rotation", ro}}
+	dm := mustEnvelope(protocol.KindDataset, protocol.ReferenceSubject(manifestRoot.Root), protocol.Dataset{
+		Name:      "Test vector tables",
+		License:   "CC-BY-4.0",
+		Publisher: vectorKey.DID(),
+		Created:   day(7),
+		Manifest:  &manifestRoot,
+	}, vectorKey)
+	return []vector{{"dataset", ds}, {"attribution", at}, {"derivation", dv}, {"endorsement", en}, {"revocation", rv}, {"rotation", ro}, {"dataset-manifest", dm}}
+}
+
+// manifestRoot is the manifest of SPEC.md §9.11, which the dataset of
+// §9.12 names: its root, 4 entries of 27 bytes in all.
+var manifestRoot = protocol.ManifestRef{
+	Root:  protocol.MustParseID("bafkreifyauucz574vocmvjyddgohwtbccb5i3pfr5mkmgte2kedipj7xgu"),
+	Count: 4,
+	Bytes: 27,
+}
+
+// kind is the kind of object a vector is: its name up to the first '-'.
+func (v vector) kind() string {
+	k, _, _ := strings.Cut(v.name, "-")
+	return k
 }
 
 func vectorByName(name string) *protocol.Envelope {

@@ -88,7 +88,9 @@ type FileAnnotations struct {
 	Size int64 `json:"size"`
 }
 
-// Dataset is the predicate of a dataset record. Its subjects are the files.
+// Dataset is the predicate of a dataset record. Its subjects are the
+// files; or, when Manifest is set, its one subject is the manifest's root
+// (SPEC.md §3.3, §3.8).
 type Dataset struct {
 	Name        string          `json:"name"`
 	Description string          `json:"description,omitempty"`
@@ -99,7 +101,25 @@ type Dataset struct {
 	Version     string          `json:"version,omitempty"`
 	Croissant   json.RawMessage `json:"croissant,omitempty"` // optional Croissant metadata, carried as is
 	RAI         json.RawMessage `json:"rai,omitempty"`       // optional Croissant RAI fields, carried as is
+	// Manifest names the file list of a dataset of many files, held in
+	// chunks outside the record (SPEC.md §3.8). null is refused.
+	Manifest *ManifestRef `json:"manifest,omitempty" strict:"nonull"`
 }
+
+// ManifestRef is what a dataset record says of its manifest (SPEC.md
+// §3.8): the ID of its root chunk (an artifact ID: codec raw, the SHA-256
+// of the chunk's bytes), the number of its entries (at least 1) and the
+// sum of their sizes.
+type ManifestRef struct {
+	Root  ID    `json:"root"`
+	Count int64 `json:"count"`
+	Bytes int64 `json:"bytes"`
+}
+
+// ManifestThreshold is the number of files beyond which a producer names a
+// manifest instead of listing the files as subjects (SPEC.md §3.8).
+// Readers accept both forms whatever the number.
+const ManifestThreshold = 1000
 
 // Attribution is the predicate of an attribution claim: Contributor did
 // Role on the subject (a dataset, a model or any artifact), with Weight in
@@ -167,7 +187,9 @@ type Object struct {
 	Envelope *Envelope
 	Kind     ObjectKind
 
-	// Files are the subjects of a dataset or derivation.
+	// Files are the subjects of a dataset or derivation; none for a
+	// dataset with a manifest, whose files are its manifest's entries
+	// (Dataset.Manifest).
 	Files []File
 	// About is the subject of an attribution, endorsement or revocation.
 	About ID

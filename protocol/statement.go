@@ -76,7 +76,11 @@ func (o *Object) parse(st *Statement) error {
 		if err = decodeStrict("predicate", st.Predicate, o.Dataset); err == nil {
 			err = o.Dataset.validate()
 		}
-		if err == nil {
+		switch {
+		case err != nil:
+		case o.Dataset.Manifest != nil:
+			err = parseManifestSubject(st.Subject, o.Dataset.Manifest.Root)
+		default:
 			o.Files, err = parseFiles(st.Subject)
 		}
 	case KindAttribution:
@@ -151,7 +155,29 @@ func (d *Dataset) validate() error {
 	if err := checkObjectJSON("rai", d.RAI); err != nil {
 		return err
 	}
+	if d.Manifest != nil {
+		if err := d.Manifest.validate(); err != nil {
+			return err
+		}
+	}
 	return checkRefs("parents", d.Parents, false)
+}
+
+// validate checks the manifest member of a dataset (SPEC.md §3.4, §3.8):
+// a root that is a chunk ID (codec raw), at least one entry, and bytes a
+// Size.
+func (m *ManifestRef) validate() error {
+	switch {
+	case m.Root.IsZero():
+		return E("", Invalid, "manifest: missing root")
+	case m.Root.IsObject():
+		return E("", Invalid, "manifest: root %s is an object ID (codec json), want the ID of a chunk (codec raw)", m.Root)
+	case m.Count < 1:
+		return E("", Invalid, "manifest: count %d, want at least 1 entry", m.Count)
+	case m.Bytes < 0:
+		return E("", Invalid, "manifest: bytes %d is negative", m.Bytes)
+	}
+	return nil
 }
 
 func (a *Attribution) validate() error {
@@ -294,6 +320,30 @@ func TotalSize(files []File) (total int64, ok bool) {
 		total += f.Size
 	}
 	return total, true
+}
+
+// parseManifestSubject checks the subjects of a dataset with a manifest:
+// exactly one, a reference subject naming the manifest's root, so that an
+// in-toto tool matches the statement by the root's digest (SPEC.md §3.3).
+func parseManifestSubject(subjects []ResourceDescriptor, root ID) error {
+	if len(subjects) != 1 {
+		return E("", Invalid, "a dataset with a manifest has exactly one subject, the manifest's root %s; got %d", root, len(subjects))
+	}
+	s := subjects[0]
+	if s.Name != root.String() {
+		return E("", Invalid, "subject %q is not the manifest's root %s", clip(s.Name), root)
+	}
+	if s.Annotations != nil {
+		return E("", Invalid, "subject %s: annotations are not allowed on the manifest's root", root)
+	}
+	d, err := sha256Of(s)
+	if err != nil {
+		return E("", Invalid, "subject %s: %w", root, err)
+	}
+	if d != root.Digest() {
+		return E("", Invalid, "subject %s: digest.sha256 %s is not the root's digest", root, d.Hex())
+	}
+	return nil
 }
 
 // parseReference reads the single subject of a claim: another object or an

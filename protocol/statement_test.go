@@ -24,6 +24,15 @@ func TestVerifyObjectVectors(t *testing.T) {
 		switch o.Kind {
 		case protocol.KindDataset:
 			d := o.Dataset
+			if v.name == "dataset-manifest" {
+				if d.Manifest == nil || *d.Manifest != manifestRoot || len(o.Files) != 0 || !o.About.IsZero() {
+					t.Errorf("dataset with a manifest: manifest %+v, files %+v, about %s", d.Manifest, o.Files, o.About)
+				}
+				break
+			}
+			if d.Manifest != nil {
+				t.Errorf("dataset without a manifest reads one: %+v", d.Manifest)
+			}
 			if d.Name != "Test vector" || d.License != "CC-BY-4.0" || d.Publisher != vectorKey.DID() || !d.Created.Equal(day(1)) {
 				t.Errorf("dataset predicate %+v", d)
 			}
@@ -53,7 +62,7 @@ func TestVerifyObjectVectors(t *testing.T) {
 				t.Errorf("rotation %+v about %s signers %v", r, o.About, o.Signers())
 			}
 		}
-		if o.Kind.String() != v.name || o.Kind.PredicateType() == "" || o.ID != v.env.ID() || o.Issuer().IsZero() || o.Created().IsZero() {
+		if o.Kind.String() != v.kind() || o.Kind.PredicateType() == "" || o.ID != v.env.ID() || o.Issuer().IsZero() || o.Created().IsZero() {
 			t.Errorf("%s: kind %s predicate %q id %s issuer %s created %s", v.name, o.Kind, o.Kind.PredicateType(), o.ID, o.Issuer(), o.Created())
 		}
 	}
@@ -132,7 +141,7 @@ var required = map[string][]string{
 func TestMissingFields(t *testing.T) {
 	var cases []refusal
 	for _, v := range vectors() {
-		for _, f := range append([]string{"_type", "subject", "predicateType", "predicate"}, required[v.name]...) {
+		for _, f := range append([]string{"_type", "subject", "predicateType", "predicate"}, required[v.kind()]...) {
 			top := f == "_type" || f == "subject" || f == "predicateType" || f == "predicate"
 			where := "predicate"
 			if top {
@@ -195,7 +204,7 @@ func TestMissingFields(t *testing.T) {
 			name:    v.name + "/no subject",
 			payload: edit(t, v.env.Payload, func(st map[string]any) { st["subject"] = []any{} }),
 			kind:    protocol.Invalid,
-			words:   []string{v.name, "subject"},
+			words:   []string{v.kind(), "subject"},
 			keys:    []*protocol.Key{vectorKey, otherKey},
 		})
 	}

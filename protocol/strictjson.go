@@ -16,7 +16,8 @@ import (
 // bytes that are not UTF-8, an object with a key twice, a key that is not
 // exactly the JSON name of a field (encoding/json would match "NAME" to
 // "name" without a word), a missing key for a field without omitempty (the
-// fields Go always writes are the ones a peer must always write), and
+// fields Go always writes are the ones a peer must always write), null for
+// a field tagged strict:"nonull" (which encoding/json reads as absent), and
 // trailing data. what names the value in messages: "envelope",
 // "statement", "predicate". SPEC.md §2.1 and §3.1. v must point to the
 // zero value of its type: a failed fast path (strictfast.go) resets it.
@@ -170,6 +171,9 @@ func (s *keyScanner) object(f *structFields) error {
 		}
 		seen |= 1 << i
 		s.path = append(s.path, segment{key: key, index: -1})
+		if s.space(); f.list[i].noNull && s.b[s.i] == 'n' {
+			return fmt.Errorf("%s: null is refused", s.where())
+		}
 		err := s.value(f.list[i].t)
 		s.path = s.path[:len(s.path)-1]
 		return err
@@ -280,6 +284,7 @@ type structField struct {
 	name     string
 	t        reflect.Type
 	required bool  // no omitempty: the encoder always writes it
+	noNull   bool  // tagged strict:"nonull": null is refused, not read as absent
 	field    int   // index of the field in the struct
 	shape    shape // how decodeFast reads it
 	elem     shape // of the elements of a slice
@@ -310,7 +315,8 @@ func fieldsOf(t reflect.Type) *structFields {
 		if req {
 			f.required |= 1 << len(f.list)
 		}
-		fl := structField{name: name, t: sf.Type, required: req, field: i, shape: shapeOf(sf.Type)}
+		fl := structField{name: name, t: sf.Type, required: req, field: i, shape: shapeOf(sf.Type),
+			noNull: sf.Tag.Get("strict") == "nonull"}
 		if sf.Type.Kind() == reflect.Slice {
 			fl.elem = shapeOf(sf.Type.Elem())
 		}

@@ -30,6 +30,8 @@ var checkKeysSeeds = []string{
 	`{"name":"n","license":"MIT","publisher":"p","created":"2026-01-01T00:00:00,5Z"}`,
 	`{"name":"n","license":"MIT","publisher":"p","created":"2026-01-01T00:00:00.5+23:59","created":1}`,
 	`{"name":"n","license":"MIT","publisher":"p","created":"2026\u002d01-01T00:00:00Z"}`,
+	`{"name":"n","manifest":null}`, `{"name":"n","manifest" : null ,"manifest":{}}`, `{"manifest":{"root":null,"count":null,"bytes":null}}`,
+	`{"manifest":"x"}`, `{"manifest":[]}`, `{"manifest":{"root":"r","count":1,"bytes":2,"extra":3}}`,
 	` [ ] `, `null`, `"s"`, `{"subject":5}`, `{"_type":"x","subject":[[]]}`, `{"n\u0061me":1}`,
 }
 

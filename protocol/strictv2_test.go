@@ -102,6 +102,9 @@ const (
 	// SPEC §3.2: a Time has one spelling. jsonv2 reads time.Time with
 	// time.Parse(RFC 3339), which takes some others.
 	v2MissesTimeSpelling = "time not of the form of SPEC §3.2: accepted by jsonv2"
+	// SPEC §3.4: a dataset's "manifest": null is refused, not read as
+	// absent. jsonv2, like encoding/json, reads null as the zero value.
+	v2MissesNonNull = "null refused for a member: accepted by jsonv2"
 )
 
 // classifyDisagreement names the rule behind a disagreement, from the
@@ -119,12 +122,14 @@ func classifyDisagreement(ref, cand error) string {
 		return v2MissesIDSpelling
 	case strings.Contains(ref.Error(), "is not a date-time of the form"):
 		return v2MissesTimeSpelling
+	case strings.Contains(ref.Error(), ": null is refused"):
+		return v2MissesNonNull
 	}
 	return "accepted by jsonv2 only: " + ref.Error()
 }
 
 // knownV2Disagreements are the classes of disagreement the candidate has.
-var knownV2Disagreements = []string{v2MissesRequired, v2MissesIDSpelling, v2MissesTimeSpelling}
+var knownV2Disagreements = []string{v2MissesRequired, v2MissesIDSpelling, v2MissesTimeSpelling, v2MissesNonNull}
 
 // v2Corpus is what the differential test runs: the vectors (envelopes,
 // payloads, predicates), the seeds of the strict decoder's fuzz targets,

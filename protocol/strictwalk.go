@@ -92,15 +92,20 @@ func (w *walker) inner(t reflect.Type, path string) error {
 			}
 			seen[key] = true
 			var ft reflect.Type
+			noNull := false
 			if fields != nil {
 				i, ok := fields.index[key]
 				if !ok {
 					return fmt.Errorf("unknown field %q in %s", clip(key), path)
 				}
-				ft = fields.list[i].t
+				ft, noNull = fields.list[i].t, fields.list[i].noNull
 			}
+			start := w.dec.InputOffset()
 			if err := w.value(ft, path+"."+clip(key)); err != nil {
 				return err
+			}
+			if noNull && string(bytes.TrimLeft(w.b[start:w.dec.InputOffset()], " \t\r\n:,")) == "null" {
+				return fmt.Errorf("%s.%s: null is refused", path, clip(key))
 			}
 		}
 		if fields != nil {

@@ -22,7 +22,7 @@ var update = flag.Bool("update", false, "rewrite testdata/vector-* from the code
 func vectorText(v vector) string {
 	var b strings.Builder
 	env := v.env
-	fmt.Fprintf(&b, "kind: %s\n", v.name)
+	fmt.Fprintf(&b, "kind: %s\n", v.kind())
 	fmt.Fprintf(&b, "payloadType: %s\n", env.PayloadType)
 	fmt.Fprintf(&b, "payload.length: %d\n", len(env.Payload))
 	fmt.Fprintf(&b, "payload.sha256: %s\n", protocol.SumDigest(env.Payload).Hex())
@@ -70,7 +70,7 @@ func TestVectors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if o.ID != v.env.ID() || o.Kind.String() != v.name {
+			if o.ID != v.env.ID() || o.Kind.String() != v.kind() {
 				t.Errorf("VerifyObject = %s %s, want %s %s", o.Kind, o.ID, v.name, v.env.ID())
 			}
 			if !bytes.Equal(o.Envelope.Encode(), b) {

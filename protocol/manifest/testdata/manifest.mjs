@@ -1,9 +1,12 @@
 // An independent implementation of the manifest format of SPEC.md §3.8,
 // written from the text: it builds the tree of the vector of §9.11 level
 // by level (not streaming, as the Go Builder does) and prints the vector
-// in the form of testdata/vector-manifest.txt.
+// in the form of testdata/vector-manifest.txt; with the argument record,
+// the subject and the manifest member of a dataset record naming that
+// tree (SPEC.md §3.8 "The record", the dataset of §9.12), as JSON.
 //
 //	node testdata/manifest.mjs
+//	node testdata/manifest.mjs record
 import { createHash } from "node:crypto";
 
 const MAGIC = Buffer.from("commons/manifest/v1\n");
@@ -115,6 +118,13 @@ for (;;) {
   }
   items = refs;
   level++;
+}
+
+if (process.argv[2] === "record") {
+  const name = cid(root.id);
+  process.stdout.write(`subject: ${JSON.stringify([{ name, digest: { sha256: root.id.toString("hex") } }])}\n`);
+  process.stdout.write(`manifest: ${JSON.stringify({ root: name, count: root.count, bytes: root.bytes })}\n`);
+  process.exit(0);
 }
 
 let out = "| path | size | sha256 | first 8 bytes of the boundary hash | leading zeros |\n|---|---|---|---|---|\n";
