@@ -3,6 +3,7 @@ package node
 import (
 	"github.com/commons-p2p/commons/node/fetch"
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/manifest"
 	"github.com/commons-p2p/commons/store"
 )
 
@@ -30,10 +31,28 @@ func (s storeSource) ClaimsAbout(subject, after protocol.ID, limit int) ([]proto
 }
 
 // DatasetsWithFile answers with the datasets held here that name a file of
-// digest d. Each page seeks to after (Store.DatasetsPage).
-func (s storeSource) DatasetsWithFile(d protocol.Digest, after protocol.ID, limit int) ([]protocol.ID, bool, error) {
-	return s.store.DatasetsPage(d, after, limit)
+// digest d, each with the paths under which it names it (at most
+// fetch.MaxPaths, which is all the answer carries). Each page seeks to
+// after (Store.LocatePage).
+func (s storeSource) DatasetsWithFile(d protocol.Digest, after protocol.ID, limit int) ([]fetch.DatasetPaths, bool, error) {
+	page, more, err := s.store.LocatePage(d, after, limit, fetch.MaxPaths)
+	if err != nil {
+		return nil, false, err
+	}
+	return datasetPaths(page), more, nil
 }
+
+// datasetPaths gives the store's locations in the fetch protocol's terms.
+func datasetPaths(page []store.Location) []fetch.DatasetPaths {
+	out := make([]fetch.DatasetPaths, len(page))
+	for i, l := range page {
+		out[i] = fetch.DatasetPaths{Dataset: l.Dataset, Paths: l.Paths}
+	}
+	return out
+}
+
+// Chunk answers with a manifest chunk as stored (SPEC.md §3.8).
+func (s storeSource) Chunk(id manifest.ChunkID) ([]byte, error) { return s.store.Chunk(id) }
 
 // GovNode answers with a governance update as stored (SPEC.md §8).
 func (s storeSource) GovNode(id protocol.ID) ([]byte, error) { return s.store.GovUpdate(id) }

@@ -69,4 +69,4 @@ package store
 
 // SchemaVersion is the version of the key families and value encodings
 // above. Open refuses a store written with another version.
-const SchemaVersion = 2
+const SchemaVersion = 3

@@ -12,7 +12,7 @@ import (
 type meta struct {
 	Kind    protocol.ObjectKind
 	Issuer  protocol.DID // Object.Issuer: publisher of a dataset or derivation, issuer of a claim
-	About   protocol.ID  // a claim's subject; the artifact a derivation made; zero for a dataset
+	About   protocol.ID  // a claim's subject; the artifact a derivation made; a dataset's manifest root, zero for a dataset without
 	Created time.Time
 	Name    string // a dataset's name; the path of a derivation's artifact; empty otherwise
 }
@@ -28,6 +28,9 @@ func metaOf(o *protocol.Object) meta {
 	switch o.Kind {
 	case protocol.KindDataset:
 		m.Name = o.Dataset.Name
+		if o.Dataset.Manifest != nil {
+			m.About = o.Dataset.Manifest.Root
+		}
 	case protocol.KindDerivation:
 		m.About = protocol.ArtifactID(o.Files[0].Digest)
 		m.Name = o.Files[0].Name

@@ -64,19 +64,21 @@ func TestOpenChecksSchemaVersion(t *testing.T) {
 	}
 	s.Close()
 
-	rawSet(t, dir, keySchema, "1")
-	s, err = Open(Options{Dir: dir})
-	if err != nil {
-		t.Fatalf("Open of a version 1 store: %v", err)
-	}
-	s.Close()
-	if v := rawGet(t, dir, keySchema); v != "2" {
-		t.Errorf("a version 1 store opened for writing is marked %q, want 2", v)
+	for _, old := range []string{"1", "2"} {
+		rawSet(t, dir, keySchema, old)
+		s, err = Open(Options{Dir: dir})
+		if err != nil {
+			t.Fatalf("Open of a version %s store: %v", old, err)
+		}
+		s.Close()
+		if v := rawGet(t, dir, keySchema); v != "3" {
+			t.Errorf("a version %s store opened for writing is marked %q, want 3", old, v)
+		}
 	}
 
-	rawSet(t, dir, keySchema, "3")
-	if _, err := Open(Options{Dir: dir}); err == nil || !strings.Contains(err.Error(), `schema version is "3"`) || !protocol.IsKind(err, protocol.Invalid) {
-		t.Errorf("Open of a version 3 store: %v, want a clear Invalid error", err)
+	rawSet(t, dir, keySchema, "4")
+	if _, err := Open(Options{Dir: dir}); err == nil || !strings.Contains(err.Error(), `schema version is "4"`) || !protocol.IsKind(err, protocol.Invalid) {
+		t.Errorf("Open of a version 4 store: %v, want a clear Invalid error", err)
 	}
 
 	other := t.TempDir()

@@ -74,7 +74,13 @@ func (s *Store) DatasetsPage(d protocol.Digest, after protocol.ID, limit int) (i
 			if err != nil {
 				return err
 			}
-			if !ok || m.Kind != protocol.KindDataset { // as Locate: the rest of a large dataset has not committed
+			if ok {
+				ok, err = located(txn, id, m)
+			}
+			if err != nil {
+				return err
+			}
+			if !ok { // as Locate: the rest of a large dataset has not committed, a manifest is not indexed whole
 				continue
 			}
 			if len(ids) == limit {

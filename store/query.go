@@ -45,8 +45,11 @@ func (s *Store) CheckPut(o *protocol.Object) error {
 }
 
 // Locate returns the datasets stored here that hold a file with digest d,
-// with the paths under which each lists it, in dataset ID order.
-// Derivations that made an artifact with digest d are not locations.
+// with the paths under which each lists it, in dataset ID order: those
+// that list it as a subject, and those with a manifest indexed whole
+// (IndexManifest) that list it as an entry (at most maxManifestPaths
+// paths each). Derivations that made an artifact with digest d are not
+// locations.
 func (s *Store) Locate(d protocol.Digest) ([]Location, error) {
 	const op = "locate"
 	out := []Location{}
@@ -72,7 +75,13 @@ func (s *Store) Locate(d protocol.Digest) ([]Location, error) {
 			if err != nil {
 				return err
 			}
-			if ok && m.Kind == protocol.KindDataset { // !ok: the rest of a large dataset has not committed
+			if !ok { // the rest of a large dataset has not committed
+				continue
+			}
+			if ok, err = located(txn, h.id, m); err != nil {
+				return err
+			}
+			if ok { // !ok: a derivation, or a manifest not yet indexed whole
 				out = append(out, Location{Dataset: h.id, Name: m.Name, Paths: h.paths})
 			}
 		}

@@ -174,17 +174,19 @@ func (s *Store) checkSchema() error {
 		switch string(v) {
 		case strconv.Itoa(SchemaVersion):
 			return nil
-		case "1":
-			// Version 1 refused rotations, so a store it wrote holds none
-			// and is a version 2 store as it is. Marking it 2 keeps a
-			// version 1 node, which cannot read a rotation's meta record,
-			// from opening it once rotations are stored.
+		case "1", "2":
+			// Version 1 refused rotations, and versions 1 and 2 refused
+			// datasets with a manifest, so a store they wrote holds neither
+			// (no chunk, no w/ marker, no meta record whose about is a
+			// manifest's root) and is a version 3 store as it is. Marking
+			// it keeps an older node, which cannot read what this version
+			// stores, from opening it once such records are stored.
 			if s.readOnly {
 				return nil // marked once the store is reopened for writing
 			}
 			return txn.Set([]byte(keySchema), []byte(strconv.Itoa(SchemaVersion)))
 		}
-		return protocol.E("", protocol.Invalid, "store schema version is %q, this commons reads versions 1 and %d only", clipKey(v), SchemaVersion)
+		return protocol.E("", protocol.Invalid, "store schema version is %q, this commons reads versions 1 to %d only", clipKey(v), SchemaVersion)
 	})
 }
 

@@ -54,6 +54,10 @@ func (s *Store) Put(o *protocol.Object) (PutResult, error) {
 // itself (Badger's): the objects of the transactions committed before it
 // are stored (their results are filled in), the others are not (their
 // results carry the error), and storing the same batch again is safe.
+//
+// A dataset with a manifest is stored whether or not its chunks are held;
+// once stored, its manifest is indexed (IndexManifest) if every chunk is
+// held, and otherwise waits for a later IndexManifest.
 func (s *Store) PutBatch(objs []*protocol.Object) ([]PutResult, error) {
 	results := make([]PutResult, len(objs))
 	for i := 0; i < len(objs); {
@@ -69,6 +73,7 @@ func (s *Store) PutBatch(objs []*protocol.Object) ([]PutResult, error) {
 		}
 		i += n
 	}
+	s.indexStored(objs, results)
 	return results, nil
 }
 

@@ -22,6 +22,7 @@ func TestClientAnsweredOnlyForVerifiedObjects(t *testing.T) {
 	ab := []protocol.ID{a.ID, b.ID}
 	list := frames(appendFrame(nil, frameIDList, appendIDList(nil, []protocol.ID{a.ID}, false)), endFrame)
 	refuse := errors.New("not needed")
+	m := newManifest(t, 100)
 	cases := []struct {
 		name     string
 		response []byte
@@ -63,9 +64,21 @@ func TestClientAnsweredOnlyForVerifiedObjects(t *testing.T) {
 			_, _, err := c.Claims(context.Background(), p, b.ID, protocol.ID{}, 0)
 			return err
 		}, 0},
-		{"datasets list", list, func(c *Client, p peer.ID) error {
+		{"datasets list", frames(appendFrame(nil, frameDatasets, []byte{0}), endFrame), func(c *Client, p peer.ID) error {
 			_, _, err := c.Datasets(context.Background(), p, protocol.SumDigest([]byte("file")), protocol.ID{}, 0)
 			return err
+		}, 0},
+		{"chunks", frames(chunkFrame(m.chunks[m.ids[0]]), chunkFrame(m.chunks[m.ids[1]]), endFrame), func(c *Client, p peer.ID) error {
+			_, err := c.Chunks(context.Background(), p, m.ids[:2])
+			return err
+		}, 1},
+		{"chunks not found", frames(notFoundFrame(m.ids[0].ID()), endFrame), func(c *Client, p peer.ID) error {
+			_, err := c.Chunks(context.Background(), p, m.ids[:1])
+			return err
+		}, 0},
+		{"a chunk, then one not asked for", frames(chunkFrame(m.chunks[m.ids[0]]), chunkFrame(m.chunks[m.ids[2]]), endFrame), func(c *Client, p peer.ID) error {
+			_, err := c.Chunks(context.Background(), p, m.ids[:2])
+			return ignore(err, protocol.Invalid)
 		}, 0},
 		{"governance bytes", frames(objectFrame(a), objectFrame(b), endFrame), func(c *Client, p peer.ID) error {
 			_, _, err := c.GovNodes(context.Background(), p, ab)

@@ -11,6 +11,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/manifest"
 )
 
 // DefaultTimeout bounds a call when ClientOptions.Timeout is zero.
@@ -26,17 +27,17 @@ type ClientOptions struct {
 	// protocol, fails verification or stalls, with a short lowercase
 	// reason. It must not block.
 	Penalty func(p peer.ID, reason string)
-	// Answered, if set, is told of each call to Objects or ObjectsEach
-	// that p answered completely with at least one object this node asked
-	// for, verified and (ObjectsEach) accepted: once per call, however
-	// many objects. An answer of not-found only, an ID list (unsigned, so
+	// Answered, if set, is told of each call to Objects, ObjectsEach or
+	// Chunks that p answered completely with at least one object or chunk
+	// this node asked for, verified and (ObjectsEach) accepted: once per
+	// call, however many. An answer of not-found only, an ID list (unsigned, so
 	// proof of nothing), a failed call and GovNodes (whose bytes the
 	// caller verifies) tell it nothing. It must not block.
 	Answered func(p peer.ID)
 }
 
 // Client asks peers of one commons for objects, claims, the datasets that
-// name a file, and governance nodes. It is safe for concurrent use.
+// name a file, manifest chunks, and governance nodes. It is safe for concurrent use.
 type Client struct {
 	h       host.Host
 	network protocol.NetworkID
@@ -108,17 +109,51 @@ func (c *Client) Claims(ctx context.Context, p peer.ID, subject, after protocol.
 	return c.list(ctx, p, "fetch claims", &Request{Network: c.network, Op: OpClaims, Subject: subject, After: after, Limit: limit})
 }
 
-// Datasets asks p for the IDs of the datasets it holds that list a file
-// with digest d: at most limit (0 means MaxClaims), in ascending order of
-// their text form, starting after after (from the first when after is
-// zero). more reports that p holds more; ask again with after set to the
-// last ID returned. This is how a node locates a file it has never seen:
-// ask the providers of the file's DHT key (SPEC.md §7.2), then fetch the
-// datasets with Objects, which verifies them; the IDs here are checked for
-// form and order only, and a dataset that does not list the file is the
-// caller's to notice. Errors are as for Objects.
-func (c *Client) Datasets(ctx context.Context, p peer.ID, d protocol.Digest, after protocol.ID, limit int) (ids []protocol.ID, more bool, err error) {
-	return c.list(ctx, p, "fetch datasets", &Request{Network: c.network, Op: OpFiles, Digest: d, After: after, Limit: limit})
+// Datasets asks p for the datasets it holds that list a file with digest
+// d, each with the paths (at most MaxPaths) under which it lists the file:
+// at most limit (0 means MaxClaims), in ascending order of their IDs' text
+// form, starting after after (from the first when after is zero). more
+// reports that p holds more; ask again with after set to the last dataset
+// returned. This is how a node locates a file it has never seen: ask the
+// providers of the file's DHT key (SPEC.md §7.2), then fetch the datasets
+// with Objects, which verifies them, and for a dataset with a manifest
+// look a path up in it, fetching only the chunks on the way to its entry
+// (Chunks). The list is checked for form and order only: a dataset that
+// does not list the file, or not under that path, is the caller's to
+// notice. Errors are as for Objects.
+func (c *Client) Datasets(ctx context.Context, p peer.ID, d protocol.Digest, after protocol.ID, limit int) (found []DatasetPaths, more bool, err error) {
+	req := &Request{Network: c.network, Op: OpFiles, Digest: d, After: after, Limit: limit}
+	err = c.call(ctx, p, "fetch datasets", req, func(r io.Reader) error {
+		found, more, err = readDatasets(r, req.After, req.limit())
+		return err
+	})
+	return found, more, err
+}
+
+// Chunks asks p for the manifest chunks ids (at most MaxIDs; duplicates
+// are asked for once) and returns those it holds, each checked: its bytes
+// hash to the ID asked for at its place and decode as a chunk
+// (manifest.DecodeChunk). What a parent says of a chunk (SPEC.md §3.8,
+// rule 9) is for the reader of the tree to check. A chunk absent from the
+// map is one p does not hold.
+//
+// On an error the chunks checked before it are returned too. Errors are
+// as for Objects: a chunk that is not the one asked for, over
+// MaxChunkSize, or not a chunk, is a violation (kind Invalid), and p is
+// penalised.
+func (c *Client) Chunks(ctx context.Context, p peer.ID, ids []manifest.ChunkID) (map[manifest.ChunkID][]byte, error) {
+	asked := make([]protocol.ID, len(ids))
+	for i, id := range ids {
+		asked[i] = id.ID()
+	}
+	req := &Request{Network: c.network, Op: OpChunks, IDs: unique(asked)}
+	got := make(map[manifest.ChunkID][]byte)
+	err := c.call(ctx, p, "fetch chunks", req, func(r io.Reader) error {
+		_, err := readChunks(r, req.IDs, func(id manifest.ChunkID, b []byte) { got[id] = b })
+		return err
+	})
+	c.answered(p, len(got), err)
+	return got, err
 }
 
 // Rotations asks p for the IDs of the rotations it holds whose old or new

@@ -114,8 +114,9 @@ func TestClientRefusesHostileServers(t *testing.T) {
 	}
 }
 
-// TestClientRefusesHostileIDLists runs each bad list against both ops
-// that answer with one: claims and files.
+// TestClientRefusesHostileIDLists runs each bad list against the ops
+// that answer with one: claims and rotations with an ID list, files with a
+// dataset list, whose IDs follow the same rules.
 func TestClientRefusesHostileIDLists(t *testing.T) {
 	k := storetest.Key(t, "publisher")
 	var objs []protocol.ID
@@ -123,39 +124,60 @@ func TestClientRefusesHostileIDLists(t *testing.T) {
 		objs = append(objs, storetest.NewDataset(t, k, string(rune('a'+i))).ID)
 	}
 	slices.SortFunc(objs, func(x, y protocol.ID) int { return strings.Compare(x.String(), y.String()) })
-	list := func(more bool, ids ...protocol.ID) []byte {
-		return frames(appendFrame(nil, frameIDList, appendIDList(nil, ids, more)), endFrame)
-	}
 	artifact := protocol.ArtifactID(protocol.SumDigest([]byte("file")))
-	ops := map[Op]func(c *Client, p peer.ID, after protocol.ID, limit int) ([]protocol.ID, bool, error){
-		OpClaims: func(c *Client, p peer.ID, after protocol.ID, limit int) ([]protocol.ID, bool, error) {
-			return c.Claims(context.Background(), p, objs[2], after, limit)
-		},
-		OpFiles: func(c *Client, p peer.ID, after protocol.ID, limit int) ([]protocol.ID, bool, error) {
-			return c.Datasets(context.Background(), p, artifact.Digest(), after, limit)
-		},
+	type listCall func(c *Client, p peer.ID, after protocol.ID, limit int) (int, error)
+	idList := func(ids []protocol.ID, more bool) []byte {
+		return appendFrame(nil, frameIDList, appendIDList(nil, ids, more))
 	}
-	cases := []struct {
-		name     string
-		after    protocol.ID
-		limit    int
-		response []byte
-		want     string
+	datasetList := func(ids []protocol.ID, more bool) []byte {
+		found := make([]DatasetPaths, len(ids))
+		for i, id := range ids {
+			found[i] = DatasetPaths{Dataset: id, Paths: []string{"data/file.csv"}}
+		}
+		body, _ := appendDatasets(nil, found, more, maxDatasetsLen)
+		return appendFrame(nil, frameDatasets, body)
+	}
+	ops := map[Op]struct {
+		call  listCall
+		frame func(ids []protocol.ID, more bool) []byte
+		typ   string // the frame type, as errors spell it
+		items string // what the list holds, as errors name it
 	}{
-		{"out of order", protocol.ID{}, 10, list(false, objs[1], objs[0]), "out of order"},
-		{"repeated", protocol.ID{}, 10, list(false, objs[0], objs[0]), "out of order"},
-		{"not after after", objs[1], 10, list(false, objs[0]), "out of order"},
-		{"after itself", objs[1], 10, list(false, objs[1], objs[2]), "out of order"},
-		{"over the limit", protocol.ID{}, 2, list(false, objs...), "more than 2 ids"},
-		{"over the default limit", protocol.ID{}, 0, list(false, manyIDs(MaxClaims+1)...), "more than 1000 ids"},
-		{"more but empty", protocol.ID{}, 10, list(true), "empty list that says more"},
-		{"an artifact", protocol.ID{}, 10, list(false, artifact), "names an artifact"},
-		{"bad more flag", protocol.ID{}, 10, frames(appendFrame(nil, frameIDList, []byte{2}), endFrame), "more flag"},
-		{"objects instead", protocol.ID{}, 10, frames(appendFrame(nil, frameObject, []byte("{}"))), "unexpected frame type 0x10"},
-		{"two lists", protocol.ID{}, 10, frames(appendFrame(nil, frameIDList, appendIDList(nil, objs[:1], false)), list(false, objs[1])), "unexpected frame type 0x12"},
-		{"no end", protocol.ID{}, 10, appendFrame(nil, frameIDList, appendIDList(nil, objs[:1], false)), "stream ends where a frame should begin"},
+		OpClaims: {func(c *Client, p peer.ID, after protocol.ID, limit int) (int, error) {
+			ids, _, err := c.Claims(context.Background(), p, objs[2], after, limit)
+			return len(ids), err
+		}, idList, "0x12", "ids"},
+		OpRotations: {func(c *Client, p peer.ID, after protocol.ID, limit int) (int, error) {
+			ids, _, err := c.Rotations(context.Background(), p, k.DID(), after, limit)
+			return len(ids), err
+		}, idList, "0x12", "ids"},
+		OpFiles: {func(c *Client, p peer.ID, after protocol.ID, limit int) (int, error) {
+			found, _, err := c.Datasets(context.Background(), p, artifact.Digest(), after, limit)
+			return len(found), err
+		}, datasetList, "0x15", "datasets"},
 	}
-	for op, call := range ops {
+	for op, o := range ops {
+		list := func(more bool, ids ...protocol.ID) []byte { return frames(o.frame(ids, more), endFrame) }
+		cases := []struct {
+			name     string
+			after    protocol.ID
+			limit    int
+			response []byte
+			want     string
+		}{
+			{"out of order", protocol.ID{}, 10, list(false, objs[1], objs[0]), "out of order"},
+			{"repeated", protocol.ID{}, 10, list(false, objs[0], objs[0]), "out of order"},
+			{"not after after", objs[1], 10, list(false, objs[0]), "out of order"},
+			{"after itself", objs[1], 10, list(false, objs[1], objs[2]), "out of order"},
+			{"over the limit", protocol.ID{}, 2, list(false, objs...), "more than 2 " + o.items},
+			{"over the default limit", protocol.ID{}, 0, list(false, manyIDs(MaxClaims+1)...), "more than 1000 " + o.items},
+			{"more but empty", protocol.ID{}, 10, list(true), "empty list that says more"},
+			{"an artifact", protocol.ID{}, 10, list(false, artifact), "names an artifact"},
+			{"bad more flag", protocol.ID{}, 10, frames(o.frame(nil, false)[:1], []byte{o.frame(nil, false)[1], 2}, endFrame), "more flag"},
+			{"objects instead", protocol.ID{}, 10, frames(appendFrame(nil, frameObject, []byte("{}"))), "unexpected frame type 0x10"},
+			{"two lists", protocol.ID{}, 10, frames(o.frame(objs[:1], false), list(false, objs[1])), "unexpected frame type " + o.typ},
+			{"no end", protocol.ID{}, 10, o.frame(objs[:1], false), "stream ends where a frame should begin"},
+		}
 		for _, tc := range cases {
 			t.Run(string(op)+"/"+tc.name, func(t *testing.T) {
 				srv := hostileServer(t, func(r *Request) []byte {
@@ -167,9 +189,9 @@ func TestClientRefusesHostileIDLists(t *testing.T) {
 				cli := newHost(t)
 				connect(t, cli, srv)
 				pen := &penalties{}
-				ids, _, err := call(NewClient(cli, testNetwork, ClientOptions{Penalty: pen.hook}), srv.ID(), tc.after, tc.limit)
-				if !protocol.IsKind(err, protocol.Invalid) || !strings.Contains(err.Error(), tc.want) || ids != nil {
-					t.Fatalf("got %v, %v; want no ids and an invalid error with %q", ids, err, tc.want)
+				n, err := o.call(NewClient(cli, testNetwork, ClientOptions{Penalty: pen.hook}), srv.ID(), tc.after, tc.limit)
+				if !protocol.IsKind(err, protocol.Invalid) || !strings.Contains(err.Error(), tc.want) || n != 0 {
+					t.Fatalf("got %d, %v; want nothing and an invalid error with %q", n, err, tc.want)
 				}
 				pen.wait(t, srv.ID(), tc.want)
 			})

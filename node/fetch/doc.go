@@ -1,7 +1,8 @@
 // Package fetch is the fetch protocol of commons, /commons/fetch/1.0.0
 // (SPEC.md §7.3): a node asks a peer for objects by ID, for the IDs of the
-// claims it holds about a subject, for the IDs of the datasets it holds
-// that name a file, or for governance DAG nodes.
+// claims it holds about a subject, for the datasets it holds that name a
+// file (with the paths under which they name it), for manifest chunks by
+// ID, or for governance DAG nodes.
 //
 // One request per stream. The client opens a stream, writes one request
 // frame, closes its write side and reads response frames until an end
@@ -19,7 +20,9 @@
 // protocol.VerifyObjects, whose signature checks are batched) and must be
 // the object it asked for, at the place it asked for it; anything else
 // resets the stream, penalises the peer and fails the call with an error
-// of kind Invalid.
+// of kind Invalid. A manifest chunk must hash to the ID asked for at its
+// place and decode (manifest.DecodeChunk); what its parent says of it is
+// for the reader of the tree to check.
 // Its Answered hook hears of each call that gave objects asked for and
 // verified, so that the node can credit the peers that serve it.
 //

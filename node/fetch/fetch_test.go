@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/manifest"
 	"github.com/commons-p2p/commons/store/storetest"
 )
 
@@ -106,7 +107,13 @@ func TestDatasetsPaging(t *testing.T) {
 	storetest.MustPut(t, f.store, append(naming, made)...)
 
 	got := checkPages(t, idsOf(naming), func(after protocol.ID) ([]protocol.ID, bool, error) {
-		return f.fetch.Datasets(context.Background(), f.server.ID(), shared.Digest, after, 10)
+		found, more, err := f.fetch.Datasets(context.Background(), f.server.ID(), shared.Digest, after, 10)
+		for _, d := range found {
+			if !slices.Equal(d.Paths, []string{"shared.csv"}) {
+				t.Errorf("dataset %s listed with paths %q, want [shared.csv]", d.Dataset, d.Paths)
+			}
+		}
+		return datasetIDs(found), more, err
 	})
 
 	objs, _, err := f.fetch.Objects(context.Background(), f.server.ID(), got[:3])
@@ -114,16 +121,95 @@ func TestDatasetsPaging(t *testing.T) {
 		t.Errorf("fetching the datasets found: %d objects, %v", len(objs), err)
 	}
 
-	ids, more, err := f.fetch.Datasets(context.Background(), f.server.ID(), shared.Digest, protocol.ID{}, 0)
-	if err != nil || len(ids) != 25 || more {
-		t.Errorf("default limit: %d ids, more %v, %v; want 25, false", len(ids), more, err)
+	found, more, err := f.fetch.Datasets(context.Background(), f.server.ID(), shared.Digest, protocol.ID{}, 0)
+	if err != nil || len(found) != 25 || more {
+		t.Errorf("default limit: %d datasets, more %v, %v; want 25, false", len(found), more, err)
 	}
-	ids, more, err = f.fetch.Datasets(context.Background(), f.server.ID(), protocol.SumDigest([]byte("a file nobody has")), protocol.ID{}, 0)
-	if err != nil || len(ids) != 0 || more {
-		t.Errorf("a file no dataset names: %v, %v, %v", ids, more, err)
+	found, more, err = f.fetch.Datasets(context.Background(), f.server.ID(), protocol.SumDigest([]byte("a file nobody has")), protocol.ID{}, 0)
+	if err != nil || len(found) != 0 || more {
+		t.Errorf("a file no dataset names: %v, %v, %v", found, more, err)
 	}
 	if p := append(f.srvPen.all(), f.cliPen.all()...); len(p) != 0 {
 		t.Errorf("penalties on a clean exchange: %q", p)
+	}
+}
+
+func datasetIDs(found []DatasetPaths) []protocol.ID {
+	ids := make([]protocol.ID, len(found))
+	for i, f := range found {
+		ids[i] = f.Dataset
+	}
+	return ids
+}
+
+// TestDatasetsPathsCapped: a dataset that lists one file under many paths
+// is answered with the first MaxPaths of them, in the order it lists them.
+func TestDatasetsPathsCapped(t *testing.T) {
+	f := newFixture(t, 0, 0, ServerOptions{})
+	var files []protocol.File
+	var paths []string
+	for i := range MaxPaths + 4 {
+		p := fmt.Sprintf("copies/%02d.txt", i)
+		files, paths = append(files, protocol.File{Name: p, Digest: protocol.SumDigest([]byte("same")), Size: 4}), append(paths, p)
+	}
+	ds := storetest.NewDataset(t, storetest.Key(t, "publisher"), "many copies", files...)
+	storetest.MustPut(t, f.store, ds)
+	found, more, err := f.fetch.Datasets(context.Background(), f.server.ID(), files[0].Digest, protocol.ID{}, 0)
+	if err != nil || more || len(found) != 1 || found[0].Dataset != ds.ID {
+		t.Fatalf("got %v, more %v, %v; want the one dataset", found, more, err)
+	}
+	if !slices.Equal(found[0].Paths, paths[:MaxPaths]) {
+		t.Errorf("paths %q, want the first %d: %q", found[0].Paths, MaxPaths, paths[:MaxPaths])
+	}
+}
+
+// TestDatasetsPageCutToOneFrame: a page of datasets whose paths would take
+// its frame over the limit ends early and says more; paging from there
+// gives every dataset once.
+func TestDatasetsPageCutToOneFrame(t *testing.T) {
+	all := manyIDs(MaxClaims)
+	long := make([]string, MaxPaths)
+	for i := range long {
+		long[i] = fmt.Sprintf("%04d/", i) + strings.Repeat("x", protocol.MaxPathLen-5)
+	}
+	src := &fakeSource{datasetsWithFile: func(_ protocol.Digest, after protocol.ID, limit int) ([]DatasetPaths, bool, error) {
+		i := 0
+		if !after.IsZero() {
+			i = slices.Index(all, after) + 1
+		}
+		var page []DatasetPaths
+		for ; i < len(all) && len(page) < limit; i++ {
+			page = append(page, DatasetPaths{Dataset: all[i], Paths: long})
+		}
+		return page, i < len(all), nil
+	}}
+	srv, cli := newHost(t), newHost(t)
+	NewServer(testNetwork, src, ServerOptions{}).Register(srv)
+	connect(t, cli, srv)
+	c := NewClient(cli, testNetwork, ClientOptions{})
+	var got []protocol.ID
+	pages := 0
+	for after := (protocol.ID{}); ; pages++ {
+		found, more, err := c.Datasets(context.Background(), srv.ID(), protocol.SumDigest([]byte("f")), after, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pages == 0 && (len(found) >= MaxClaims || !more) {
+			t.Fatalf("first page: %d datasets, more %v; want it cut short, saying more", len(found), more)
+		}
+		for _, d := range found {
+			if !slices.Equal(d.Paths, long) {
+				t.Fatalf("dataset %s with %d paths, want all %d", d.Dataset, len(d.Paths), len(long))
+			}
+		}
+		got = append(got, datasetIDs(found)...)
+		if !more {
+			break
+		}
+		after = found[len(found)-1].Dataset
+	}
+	if !slices.Equal(got, all) {
+		t.Errorf("paged %d datasets, want the %d in order", len(got), len(all))
 	}
 }
 
@@ -170,9 +256,10 @@ func TestSourceFailureIsTransient(t *testing.T) {
 	srv, cli := newHost(t), newHost(t)
 	src := &fakeSource{
 		envelope: func(protocol.ID) ([]byte, error) { return nil, errors.New("disk on fire") },
-		datasetsWithFile: func(protocol.Digest, protocol.ID, int) ([]protocol.ID, bool, error) {
+		datasetsWithFile: func(protocol.Digest, protocol.ID, int) ([]DatasetPaths, bool, error) {
 			return nil, false, errors.New("disk on fire")
 		},
+		chunk: func(manifest.ChunkID) ([]byte, error) { return nil, errors.New("disk on fire") },
 	}
 	NewServer(testNetwork, src, ServerOptions{}).Register(srv)
 	connect(t, cli, srv)
@@ -181,7 +268,8 @@ func TestSourceFailureIsTransient(t *testing.T) {
 	id := storetest.NewDataset(t, storetest.Key(t, "x"), "x").ID
 	_, _, objErr := c.Objects(context.Background(), srv.ID(), []protocol.ID{id})
 	_, _, listErr := c.Datasets(context.Background(), srv.ID(), id.Digest(), protocol.ID{}, 0)
-	for _, err := range []error{objErr, listErr} {
+	_, chunkErr := c.Chunks(context.Background(), srv.ID(), []manifest.ChunkID{manifest.SumChunk([]byte("x"))})
+	for _, err := range []error{objErr, listErr, chunkErr} {
 		var re *RemoteError
 		if !protocol.IsKind(err, protocol.Transient) || !errors.As(err, &re) || re.Code != CodeServerError {
 			t.Fatalf("got %v; want a transient server error", err)
@@ -219,6 +307,15 @@ func TestClientRefusesBadCalls(t *testing.T) {
 	}
 	if _, _, err := f.fetch.Datasets(context.Background(), f.server.ID(), d, artifact, 0); !protocol.IsKind(err, protocol.Invalid) {
 		t.Errorf("datasets, after an artifact: %v", err)
+	}
+	manyChunks := make([]manifest.ChunkID, MaxIDs+1)
+	for i := range manyChunks {
+		manyChunks[i] = manifest.SumChunk([]byte{byte(i), byte(i >> 8)})
+	}
+	for name, ids := range map[string][]manifest.ChunkID{"no chunk": nil, "too many chunks": manyChunks} {
+		if _, err := f.fetch.Chunks(context.Background(), f.server.ID(), ids); !protocol.IsKind(err, protocol.Invalid) {
+			t.Errorf("%s: %v, want an invalid-call error", name, err)
+		}
 	}
 	if p := f.srvPen.all(); len(p) != 0 {
 		t.Errorf("bad calls reached the server: %q", p)

@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/manifest"
 )
 
 // ProtocolID is the libp2p protocol of fetch streams.
@@ -18,21 +19,31 @@ const (
 	frameRequest  byte = 0x01 // the request: JSON
 	frameObject   byte = 0x10 // an envelope (objects) or a node's bytes (gov)
 	frameNotFound byte = 0x11 // the binary ID of something the server does not hold
-	frameIDList   byte = 0x12 // a more flag, then length-prefixed binary IDs (claims, files)
+	frameIDList   byte = 0x12 // a more flag, then length-prefixed binary IDs (claims, rotations)
 	frameError    byte = 0x13 // an error code, then a UTF-8 message
+	frameChunk    byte = 0x14 // a manifest chunk's bytes (chunks)
+	frameDatasets byte = 0x15 // a more flag, then dataset IDs each with its paths (files)
 )
 
 // Limits of the protocol. Changing one changes the protocol: SPEC.md §7.3.
 const (
 	MaxRequestSize  = 32 << 10 // bytes of a request's JSON
-	MaxIDs          = 256      // IDs in an objects or gov request
-	MaxClaims       = 1000     // IDs in one claims or files answer; the default limit
+	MaxIDs          = 256      // IDs in an objects, gov or chunks request
+	MaxClaims       = 1000     // IDs in one claims, files or rotations answer; the default limit
 	MaxErrorMessage = 1024     // bytes of the message in an error frame
 	MaxNodeSize     = protocol.MaxEnvelopeSize
+	MaxChunkSize    = manifest.MaxChunkSize // bytes of a chunk frame's body
+	MaxPaths        = 16                    // paths given with one dataset in a files answer
 
 	maxIDBytes   = 64 // bytes of one binary ID (an object ID is 37)
 	maxIDListLen = 1 + MaxClaims*(1+maxIDBytes)
 	maxErrorLen  = 1 + MaxErrorMessage
+	// maxDatasetsLen bounds a files answer's one frame as every frame is
+	// bounded; a server ends its page early, saying more, rather than
+	// pass it. One dataset with MaxPaths paths of the longest kind takes
+	// maxDatasetLen bytes, so a page always holds at least one.
+	maxDatasetsLen = maxFrameLen - 1
+	maxDatasetLen  = 1 + maxIDBytes + 1 + MaxPaths*(2+protocol.MaxPathLen)
 	// maxFrameLen bounds every frame, so a minimal length prefix is at
 	// most maxLengthBytes long.
 	maxFrameLen    = 1 + MaxNodeSize

@@ -13,6 +13,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/manifest"
 	"github.com/commons-p2p/commons/store"
 	"github.com/commons-p2p/commons/store/storetest"
 )
@@ -50,9 +51,10 @@ func connect(tb testing.TB, a, b host.Host) {
 type fakeSource struct {
 	envelope         func(protocol.ID) ([]byte, error)
 	claimsAbout      func(subject, after protocol.ID, limit int) ([]protocol.ID, bool, error)
-	datasetsWithFile func(d protocol.Digest, after protocol.ID, limit int) ([]protocol.ID, bool, error)
+	datasetsWithFile func(d protocol.Digest, after protocol.ID, limit int) ([]DatasetPaths, bool, error)
 	rotations        func(key protocol.DID, after protocol.ID, limit int) ([]protocol.ID, bool, error)
 	govNode          func(protocol.ID) ([]byte, error)
+	chunk            func(manifest.ChunkID) ([]byte, error)
 }
 
 var _ Source = (*fakeSource)(nil)
@@ -75,7 +77,14 @@ func (f *fakeSource) ClaimsAbout(subject, after protocol.ID, limit int) ([]proto
 	return f.claimsAbout(subject, after, limit)
 }
 
-func (f *fakeSource) DatasetsWithFile(d protocol.Digest, after protocol.ID, limit int) ([]protocol.ID, bool, error) {
+func (f *fakeSource) Chunk(id manifest.ChunkID) ([]byte, error) {
+	if f.chunk == nil {
+		return nil, notFound(id.ID())
+	}
+	return f.chunk(id)
+}
+
+func (f *fakeSource) DatasetsWithFile(d protocol.Digest, after protocol.ID, limit int) ([]DatasetPaths, bool, error) {
 	if f.datasetsWithFile == nil {
 		return nil, false, nil
 	}
@@ -203,9 +212,19 @@ func (s storeSource) ClaimsAbout(subject, after protocol.ID, limit int) ([]proto
 	return s.st.ClaimsPage(subject, after, limit)
 }
 
-func (s storeSource) DatasetsWithFile(d protocol.Digest, after protocol.ID, limit int) ([]protocol.ID, bool, error) {
-	return s.st.DatasetsPage(d, after, limit)
+func (s storeSource) DatasetsWithFile(d protocol.Digest, after protocol.ID, limit int) ([]DatasetPaths, bool, error) {
+	page, more, err := s.st.LocatePage(d, after, limit, MaxPaths)
+	if err != nil {
+		return nil, false, err
+	}
+	out := make([]DatasetPaths, len(page))
+	for i, l := range page {
+		out[i] = DatasetPaths{Dataset: l.Dataset, Paths: l.Paths}
+	}
+	return out, more, nil
 }
+
+func (s storeSource) Chunk(id manifest.ChunkID) ([]byte, error) { return s.st.Chunk(id) }
 
 func (s storeSource) GovNode(id protocol.ID) ([]byte, error) { return s.st.GovUpdate(id) }
 

@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/manifest"
 )
 
 // The response readers below are the client's half of SPEC.md §7.3 as
@@ -32,6 +33,28 @@ func answerLimit(typ byte) (int, bool) {
 	return 0, false
 }
 
+func chunkLimit(typ byte) (int, bool) {
+	switch typ {
+	case frameChunk:
+		return MaxChunkSize, true
+	case frameNotFound:
+		return maxIDBytes, true
+	case frameError:
+		return maxErrorLen, true
+	}
+	return 0, false
+}
+
+func datasetsLimit(typ byte) (int, bool) {
+	switch typ {
+	case frameDatasets:
+		return maxDatasetsLen, true
+	case frameError:
+		return maxErrorLen, true
+	}
+	return 0, false
+}
+
 func listLimit(typ byte) (int, bool) {
 	switch typ {
 	case frameIDList:
@@ -53,13 +76,13 @@ func endLimit(typ byte) (int, bool) {
 }
 
 // readAnswers reads one answer per ID, in the order of ids, then the end
-// frame. It calls found for each object frame and returns the IDs the
-// server does not hold.
-func readAnswers(r io.Reader, ids []protocol.ID, found func(i int, body []byte) error) (notFound []protocol.ID, err error) {
+// frame, accepting the frames limit accepts. It calls found for each frame
+// that is not not-found and returns the IDs the server does not hold.
+func readAnswers(r io.Reader, ids []protocol.ID, limit bodyLimit, found func(i int, body []byte) error) (notFound []protocol.ID, err error) {
 	const op = "read answer"
 	fr := newFrameReader(r)
 	for i, id := range ids {
-		typ, body, err := fr.next(answerLimit)
+		typ, body, err := fr.next(limit)
 		if err != nil {
 			return notFound, err
 		}
@@ -71,7 +94,7 @@ func readAnswers(r io.Reader, ids []protocol.ID, found func(i int, body []byte) 
 				return notFound, protocol.E(op, protocol.Invalid, "answer %d is not-found for something other than %s", i, id)
 			}
 			notFound = append(notFound, id)
-		case frameObject:
+		default: // an object or a chunk, as limit allows
 			if err := found(i, body); err != nil {
 				return notFound, err
 			}
@@ -147,7 +170,7 @@ func readEachObject(r io.Reader, ids []protocol.ID, each func(*protocol.Object) 
 		}
 		return nil
 	}
-	notFound, err := readAnswers(r, ids, func(i int, body []byte) error {
+	notFound, err := readAnswers(r, ids, answerLimit, func(i int, body []byte) error {
 		bodies, at, size = append(bodies, body), append(at, i), size+len(body)
 		if len(bodies) >= verifyGroup || size >= verifyGroupBytes {
 			return flush()
@@ -181,19 +204,18 @@ func answeredBefore(notFound, ids []protocol.ID, i int) []protocol.ID {
 // checked: the governance layer verifies them.
 func readGov(r io.Reader, ids []protocol.ID) ([]RawNode, []protocol.ID, error) {
 	var nodes []RawNode
-	notFound, err := readAnswers(r, ids, func(i int, body []byte) error {
+	notFound, err := readAnswers(r, ids, answerLimit, func(i int, body []byte) error {
 		nodes = append(nodes, RawNode{ID: ids[i], Bytes: body})
 		return nil
 	})
 	return nodes, notFound, err
 }
 
-// readIDList reads the answer to a request for an ID list (claims, files):
-// one ID list frame of at most limit object IDs, in strictly ascending
-// order of their text form, all after after, then the end frame. A list
-// that says more must not be empty, so paging always advances.
+// readIDList reads the answer to a request for an ID list (claims,
+// rotations): one ID list frame of at most limit object IDs, in strictly
+// ascending order of their text form, all after after, then the end frame.
+// A list that says more must not be empty, so paging always advances.
 func readIDList(r io.Reader, after protocol.ID, limit int) ([]protocol.ID, bool, error) {
-	const op = "read id list"
 	fr := newFrameReader(r)
 	typ, body, err := fr.next(listLimit)
 	if err != nil {
@@ -206,22 +228,80 @@ func readIDList(r io.Reader, after protocol.ID, limit int) ([]protocol.ID, bool,
 	if err != nil {
 		return nil, false, err
 	}
-	if more && len(ids) == 0 {
-		return nil, false, protocol.E(op, protocol.Invalid, "empty list that says more")
-	}
-	prev := after.String() // "" sorts before every ID
-	for i, id := range ids {
-		if !id.IsObject() {
-			return nil, false, protocol.E(op, protocol.Invalid, "id %d, %s, names an artifact, not an object", i, id)
-		}
-		s := id.String()
-		if s <= prev {
-			return nil, false, protocol.E(op, protocol.Invalid, "id %d, %s, is out of order (not after %s)", i, s, prev)
-		}
-		prev = s
+	if err := checkPage("read id list", ids, more, after); err != nil {
+		return nil, false, err
 	}
 	if err := readEnd(fr); err != nil {
 		return nil, false, err
 	}
 	return ids, more, nil
+}
+
+// readDatasets reads the answer to a files request: one dataset list
+// frame under the rules of an ID list (readIDList), then the end frame.
+func readDatasets(r io.Reader, after protocol.ID, limit int) ([]DatasetPaths, bool, error) {
+	fr := newFrameReader(r)
+	typ, body, err := fr.next(datasetsLimit)
+	if err != nil {
+		return nil, false, err
+	}
+	if typ == frameError {
+		return nil, false, decodeError(body)
+	}
+	found, more, err := decodeDatasets(body, limit)
+	if err != nil {
+		return nil, false, err
+	}
+	ids := make([]protocol.ID, len(found))
+	for i, f := range found {
+		ids[i] = f.Dataset
+	}
+	if err := checkPage("read dataset list", ids, more, after); err != nil {
+		return nil, false, err
+	}
+	if err := readEnd(fr); err != nil {
+		return nil, false, err
+	}
+	return found, more, nil
+}
+
+// checkPage checks a page of a list: object IDs only, in strictly
+// ascending order of their text form, all after after, and not empty if
+// it says more, so that paging always advances.
+func checkPage(op string, ids []protocol.ID, more bool, after protocol.ID) error {
+	if more && len(ids) == 0 {
+		return protocol.E(op, protocol.Invalid, "empty list that says more")
+	}
+	prev := after.String() // "" sorts before every ID
+	for i, id := range ids {
+		if !id.IsObject() {
+			return protocol.E(op, protocol.Invalid, "id %d, %s, names an artifact, not an object", i, id)
+		}
+		s := id.String()
+		if s <= prev {
+			return protocol.E(op, protocol.Invalid, "id %d, %s, is out of order (not after %s)", i, s, prev)
+		}
+		prev = s
+	}
+	return nil
+}
+
+// readChunks reads the answer to a chunks request for ids: each chunk
+// must be at most MaxChunkSize bytes (refused before its body is read),
+// hash to the ID asked for at its place, and decode as a chunk
+// (manifest.DecodeChunk). got receives each that does; what p sent
+// before a violation stands.
+func readChunks(r io.Reader, ids []protocol.ID, got func(manifest.ChunkID, []byte)) ([]protocol.ID, error) {
+	return readAnswers(r, ids, chunkLimit, func(i int, body []byte) error {
+		const op = "read chunk"
+		want := manifest.ChunkIDFromDigest(ids[i].Digest())
+		if id := manifest.SumChunk(body); id != want {
+			return protocol.E(op, protocol.Invalid, "answer %d is chunk %s, which was not asked for there (want %s)", i, id, want)
+		}
+		if _, err := manifest.DecodeChunk(body); err != nil {
+			return protocol.E(op, protocol.Invalid, "answer %d, chunk %s: %w", i, want, err)
+		}
+		got(want, body)
+		return nil
+	})
 }

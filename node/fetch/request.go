@@ -20,6 +20,7 @@ const (
 	OpGov       Op = "gov"       // governance DAG nodes by ID
 	OpFiles     Op = "files"     // IDs of the datasets held that name a file
 	OpRotations Op = "rotations" // IDs of the rotations held that name a key
+	OpChunks    Op = "chunks"    // manifest chunks by ID
 )
 
 // Request is the one request of a fetch stream. SPEC.md §7.3 gives its
@@ -27,7 +28,7 @@ const (
 type Request struct {
 	Network protocol.NetworkID // must be the server's network
 	Op      Op
-	IDs     []protocol.ID   // objects, gov: 1 to MaxIDs, unique
+	IDs     []protocol.ID   // objects, gov, chunks: 1 to MaxIDs, unique
 	Subject protocol.ID     // claims: the subject
 	Digest  protocol.Digest // files: the file's digest; never all zero, which means none
 	Key     protocol.DID    // rotations: the key
@@ -74,7 +75,7 @@ func (r *Request) Validate() error {
 		return protocol.E(op, protocol.Invalid, "no network")
 	}
 	switch r.Op {
-	case OpObjects, OpGov:
+	case OpObjects, OpGov, OpChunks:
 		if !r.Subject.IsZero() || r.hasDigest() || !r.Key.IsZero() || !r.After.IsZero() || r.Limit != 0 {
 			return protocol.E(op, protocol.Invalid, "op %q takes only ids", r.Op)
 		}
@@ -123,6 +124,9 @@ func checkIDs(op string, o Op, ids []protocol.ID) error {
 		}
 		if o == OpObjects && !id.IsObject() {
 			return protocol.E(op, protocol.Invalid, "%s names an artifact, not an object", id)
+		}
+		if o == OpChunks && id.IsObject() {
+			return protocol.E(op, protocol.Invalid, "%s names an object, not a chunk (codec raw)", id)
 		}
 		if seen[id] {
 			return protocol.E(op, protocol.Invalid, "%s asked for twice", id)

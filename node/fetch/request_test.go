@@ -27,6 +27,7 @@ func TestRequestRoundTrip(t *testing.T) {
 		{Network: testNetwork, Op: OpFiles, Digest: dig, After: idA, Limit: MaxClaims},
 		{Network: testNetwork, Op: OpRotations, Key: key},
 		{Network: testNetwork, Op: OpRotations, Key: key, After: idA, Limit: 3},
+		{Network: testNetwork, Op: OpChunks, IDs: []protocol.ID{art}},
 	} {
 		got, err := DecodeRequest(r.Encode())
 		if err != nil {
@@ -93,6 +94,11 @@ func TestDecodeRequestRefuses(t *testing.T) {
 		{`{` + n + `,"op":"rotations","key":` + k + `,"key":` + k + `}`, "given twice"},
 		{`{` + n + `,"op":"claims","subject":` + a + `,"key":` + k + `}`, "takes no key"},
 		{`{` + n + `,"op":"objects","ids":[` + a + `],"key":` + k + `}`, "takes only ids"},
+		{`{` + n + `,"op":"chunks","ids":[` + a + `]}`, "names an object, not a chunk"},
+		{`{` + n + `,"op":"chunks"}`, "0 ids"},
+		{`{` + n + `,"op":"chunks","ids":["` + art.String() + `","` + art.String() + `"]}`, "asked for twice"},
+		{`{` + n + `,"op":"chunks","ids":["` + art.String() + `"],"limit":3}`, "takes only ids"},
+		{`{` + n + `,"op":"chunks","ids":["sha256:` + dig.Hex() + `"]}`, "canonical"},
 		{`{` + n + `,"op":"OBJECTS","ids":[` + a + `]}`, "unknown op"},
 		{`{` + n + `,"op":"objects","ids":[` + a + `],"extra":1}`, "unknown member"},
 		{`{` + n + `,` + n + `,"op":"objects","ids":[` + a + `]}`, "given twice"},
@@ -109,14 +115,20 @@ func TestDecodeRequestRefuses(t *testing.T) {
 }
 
 func TestMaxIDsFitInARequest(t *testing.T) {
-	r := &Request{Network: testNetwork, Op: OpObjects}
-	for i := range MaxIDs {
-		r.IDs = append(r.IDs, protocol.ObjectID(fmt.Appendf(nil, "%d", i)))
-	}
-	if b := r.Encode(); len(b) > MaxRequestSize {
-		t.Fatalf("a request for MaxIDs object IDs is %d bytes, over MaxRequestSize %d", len(b), MaxRequestSize)
-	}
-	if _, err := DecodeRequest(r.Encode()); err != nil {
-		t.Fatal(err)
+	for _, op := range []Op{OpObjects, OpChunks} {
+		r := &Request{Network: testNetwork, Op: op}
+		for i := range MaxIDs {
+			if op == OpObjects {
+				r.IDs = append(r.IDs, protocol.ObjectID(fmt.Appendf(nil, "%d", i)))
+			} else {
+				r.IDs = append(r.IDs, protocol.ArtifactID(protocol.SumDigest(fmt.Appendf(nil, "%d", i))))
+			}
+		}
+		if b := r.Encode(); len(b) > MaxRequestSize {
+			t.Fatalf("a request for MaxIDs IDs (%s) is %d bytes, over MaxRequestSize %d", op, len(b), MaxRequestSize)
+		}
+		if _, err := DecodeRequest(r.Encode()); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

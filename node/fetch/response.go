@@ -2,6 +2,8 @@ package fetch
 
 import (
 	"bytes"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -133,4 +135,147 @@ func decodeIDList(body []byte, max int) (ids []protocol.ID, more bool, err error
 		rest = rest[1+n:]
 	}
 	return ids, more, nil
+}
+
+// appendDatasets appends the body of a dataset list frame to dst: the more
+// flag, then each dataset's binary ID and its paths. It stops before the
+// first dataset that would take the body past max, and the list then says
+// more; n is how many datasets it holds.
+func appendDatasets(dst []byte, found []DatasetPaths, more bool, max int) (body []byte, n int) {
+	start := len(dst)
+	dst = append(dst, 0)
+	for _, f := range found {
+		mark := len(dst)
+		b := f.Dataset.Bytes()
+		dst = appendUvarint(dst, uint64(len(b)))
+		dst = append(dst, b...)
+		dst = appendUvarint(dst, uint64(len(f.Paths)))
+		for _, p := range f.Paths {
+			dst = appendUvarint(dst, uint64(len(p)))
+			dst = append(dst, p...)
+		}
+		if len(dst)-start > max {
+			dst = dst[:mark]
+			more = true
+			break
+		}
+		n++
+	}
+	if more {
+		dst[start] = 1
+	}
+	return dst, n
+}
+
+// checkDatasetPaths checks the form of one dataset of a files answer: 1
+// to MaxPaths paths, each 1 to protocol.MaxPathLen bytes of UTF-8. Whether
+// a path is one the dataset lists is for its manifest to say.
+func checkDatasetPaths(f *DatasetPaths) error {
+	if len(f.Paths) == 0 {
+		return fmt.Errorf("dataset %s with no path", f.Dataset)
+	}
+	for i, p := range f.Paths {
+		if p == "" || len(p) > protocol.MaxPathLen || !utf8.ValidString(p) {
+			return fmt.Errorf("dataset %s: path %d is not 1 to %d bytes of UTF-8", f.Dataset, i, protocol.MaxPathLen)
+		}
+	}
+	return nil
+}
+
+// decodeDatasets parses the body of a dataset list frame. It checks the
+// form only: each ID in its canonical binary form, at most max datasets,
+// each with 1 to MaxPaths paths of 1 to protocol.MaxPathLen bytes of
+// UTF-8.
+func decodeDatasets(body []byte, max int) (found []DatasetPaths, more bool, err error) {
+	const op = "read dataset list"
+	if len(body) == 0 {
+		return nil, false, protocol.E(op, protocol.Invalid, "empty dataset list frame")
+	}
+	switch body[0] {
+	case 0:
+	case 1:
+		more = true
+	default:
+		return nil, false, protocol.E(op, protocol.Invalid, "more flag 0x%02x, want 0 or 1", body[0])
+	}
+	r := &listReader{b: body[1:]}
+	for len(r.b) > 0 {
+		if len(found) == max {
+			return nil, false, protocol.E(op, protocol.Invalid, "more than %d datasets", max)
+		}
+		f, err := r.dataset()
+		if err != nil {
+			return nil, false, protocol.E(op, protocol.Invalid, "dataset %d: %w", len(found), err)
+		}
+		found = append(found, f)
+	}
+	return found, more, nil
+}
+
+// listReader reads the items of a dataset list frame.
+type listReader struct{ b []byte }
+
+// uvarint reads a minimal unsigned varint of at most max.
+func (r *listReader) uvarint(what string, max uint64) (uint64, error) {
+	v, n := binary.Uvarint(r.b)
+	switch {
+	case n <= 0:
+		return 0, fmt.Errorf("%s: not a varint", what)
+	case n > 1 && r.b[n-1] == 0:
+		return 0, fmt.Errorf("%s: not a minimal varint", what)
+	case v > max:
+		return 0, fmt.Errorf("%s %d, over %d", what, v, max)
+	}
+	r.b = r.b[n:]
+	return v, nil
+}
+
+// bytes reads a length, at least 1 and at most max, and that many bytes.
+func (r *listReader) bytes(what string, max uint64) ([]byte, error) {
+	n, err := r.uvarint(what+" length", max)
+	if err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return nil, fmt.Errorf("%s of length 0", what)
+	}
+	if uint64(len(r.b)) < n {
+		return nil, fmt.Errorf("%s: cut short", what)
+	}
+	b := r.b[:n]
+	r.b = r.b[n:]
+	return b, nil
+}
+
+func (r *listReader) dataset() (DatasetPaths, error) {
+	raw, err := r.bytes("id", maxIDBytes)
+	if err != nil {
+		return DatasetPaths{}, err
+	}
+	id, err := protocol.IDFromBytes(raw)
+	if err != nil {
+		return DatasetPaths{}, err
+	}
+	if !bytes.Equal(id.Bytes(), raw) {
+		return DatasetPaths{}, errors.New("id not in canonical binary form")
+	}
+	n, err := r.uvarint("number of paths", MaxPaths)
+	if err != nil {
+		return DatasetPaths{}, err
+	}
+	if n == 0 {
+		return DatasetPaths{}, errors.New("no path")
+	}
+	f := DatasetPaths{Dataset: id, Paths: make([]string, 0, n)}
+	for i := range n {
+		p, err := r.bytes(fmt.Sprintf("path %d", i), protocol.MaxPathLen)
+		if err != nil {
+			return DatasetPaths{}, err
+		}
+		if !utf8.Valid(p) {
+			return DatasetPaths{}, fmt.Errorf("path %d is not UTF-8", i)
+		}
+		f.Paths = append(f.Paths, string(p))
+	}
+	return f, nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/manifest"
 )
 
 // Source is what a Server answers from. The node adapts its store to it.
@@ -24,12 +25,12 @@ type Source interface {
 	// subject, in ascending order of their text form, starting after
 	// after (from the first when after is zero), and whether more follow.
 	ClaimsAbout(subject, after protocol.ID, limit int) (ids []protocol.ID, more bool, err error)
-	// DatasetsWithFile returns up to limit IDs of the datasets held that
-	// list a file with digest d, in ascending order of their text form,
-	// starting after after (from the first when after is zero), and
-	// whether more follow. Derivations that made such a file are not
-	// datasets that name it.
-	DatasetsWithFile(d protocol.Digest, after protocol.ID, limit int) (ids []protocol.ID, more bool, err error)
+	// DatasetsWithFile returns up to limit of the datasets held that
+	// list a file with digest d, each with the paths under which it lists
+	// it, in ascending order of their IDs' text form, starting after after
+	// (from the first when after is zero), and whether more follow.
+	// Derivations that made such a file are not datasets that name it.
+	DatasetsWithFile(d protocol.Digest, after protocol.ID, limit int) (found []DatasetPaths, more bool, err error)
 	// Rotations returns up to limit IDs of the rotations held whose old
 	// or new key is key, in ascending order of their text form, starting
 	// after after (from the first when after is zero), and whether more
@@ -38,6 +39,18 @@ type Source interface {
 	// GovNode returns the bytes of governance DAG node id as stored, or
 	// an error of kind NotFound.
 	GovNode(id protocol.ID) ([]byte, error)
+	// Chunk returns the bytes of manifest chunk id as stored, or an error
+	// of kind NotFound.
+	Chunk(id manifest.ChunkID) ([]byte, error)
+}
+
+// DatasetPaths is a dataset that lists a file, and the paths under which
+// it lists it: in a files answer, at most MaxPaths of them. With a path a
+// node can look the file up in the dataset's manifest (SPEC.md §3.8)
+// without reading the rest of it.
+type DatasetPaths struct {
+	Dataset protocol.ID
+	Paths   []string
 }
 
 // ServiceName is the resource manager service of fetch streams.

@@ -20,6 +20,7 @@ import (
 	"github.com/commons-p2p/commons/node/fetch"
 	"github.com/commons-p2p/commons/node/p2p"
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/manifest"
 	"github.com/commons-p2p/commons/store"
 	"github.com/commons-p2p/commons/store/storetest"
 )
@@ -520,8 +521,12 @@ func (storeEnvelopes) ClaimsAbout(_, _ protocol.ID, _ int) ([]protocol.ID, bool,
 	return nil, false, nil
 }
 
-func (storeEnvelopes) DatasetsWithFile(_ protocol.Digest, _ protocol.ID, _ int) ([]protocol.ID, bool, error) {
+func (storeEnvelopes) DatasetsWithFile(_ protocol.Digest, _ protocol.ID, _ int) ([]fetch.DatasetPaths, bool, error) {
 	return nil, false, nil
+}
+
+func (storeEnvelopes) Chunk(id manifest.ChunkID) ([]byte, error) {
+	return nil, protocol.E("chunk", protocol.NotFound, "%s is not here", id)
 }
 
 func (storeEnvelopes) Rotations(_ protocol.DID, _ protocol.ID, _ int) ([]protocol.ID, bool, error) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/commons-p2p/commons/node/p2p"
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/manifest"
 	"github.com/commons-p2p/commons/store"
 )
 
@@ -22,8 +23,21 @@ func (s *Swarm) announceKeys(yield func(cid.Cid) bool) error {
 	}); err != nil || !more {
 		return err
 	}
-	if err := st.EachFile(func(d protocol.Digest) bool {
+	if err := st.EachFile(func(d protocol.Digest) bool { // manifests' entries included
 		more = yield(protocol.FileKey(d))
+		return more
+	}); err != nil || !more {
+		return err
+	}
+	if err := st.EachWholeManifest(func(id protocol.ID) bool {
+		o, err := st.Object(id)
+		if err != nil {
+			s.log.Warn("announce: a dataset with a whole manifest cannot be read", "dataset", id, "err", err)
+			return true
+		}
+		if root, ok := rootOf(o); ok {
+			more = yield(ManifestKey(root))
+		}
 		return more
 	}); err != nil || !more {
 		return err
@@ -40,7 +54,8 @@ func (s *Swarm) announceKeys(yield func(cid.Cid) bool) error {
 }
 
 // keysOf returns the DHT keys that holding o gives a node: its ID, the
-// digest of each file it names, the subject it speaks about.
+// digest of each file it names, the subject it speaks about. The keys of a
+// manifest come from the store once it is whole (announceManifest).
 func keysOf(o *protocol.Object) []cid.Cid {
 	keys := []cid.Cid{protocol.ObjectKey(o.ID)}
 	for _, f := range o.Files {
@@ -75,26 +90,76 @@ func (s *Swarm) Stored(o *protocol.Object, res store.PutResult, from Origin) {
 		return
 	}
 	if res.New && from != FromGossip {
-		// Announcements wait for a peer (announceNew); meanwhile the node's
-		// own record answers the first peers that ask it.
 		lone := s.dht.RoutingTable().Size() == 0
 		for _, k := range keysOf(o) {
-			if lone {
-				if err := p2p.ProvideLocal(s.ctx, s.dht, k); err != nil {
-					s.log.Warn("announce: record a key locally", "key", k, "err", err)
-				}
-			}
-			s.pending.Add(1)
-			select {
-			case s.keys <- k:
-			default:
-				s.pending.Add(-1)
-				s.cfg.Metrics.AnnounceDropped.Inc()
-			}
+			s.queueKey(k, lone)
 		}
+		s.AnnounceManifest(o)
 	}
 	if from == FromAPI && s.topic != nil {
 		s.publish(o)
+	}
+}
+
+// queueKey queues k to be announced at once, and reports whether the
+// queue had room. Announcements wait for a peer (announceNew); meanwhile,
+// when lone, the node's own record answers the first peers that ask it.
+func (s *Swarm) queueKey(k cid.Cid, lone bool) bool {
+	if lone {
+		if err := p2p.ProvideLocal(s.ctx, s.dht, k); err != nil {
+			s.log.Warn("announce: record a key locally", "key", k, "err", err)
+		}
+	}
+	s.pending.Add(1)
+	select {
+	case s.keys <- k:
+		return true
+	default:
+		s.pending.Add(-1)
+		s.cfg.Metrics.AnnounceDropped.Inc()
+		return false
+	}
+}
+
+// AnnounceManifest announces at once the keys that the manifest of o, a
+// dataset with a manifest, gives this node now that it is whole here
+// (IndexManifest completed): the manifest key and the file key of every
+// entry's digest, as far as the announce queue has room; the rest wait
+// for the Announcer's next round, which derives them from the store.
+// Stored calls it for a new dataset; a node that completes a manifest
+// later calls it then. On a nil swarm, or for a manifest not whole, it
+// does nothing.
+func (s *Swarm) AnnounceManifest(o *protocol.Object) {
+	if s == nil || s.ctx.Err() != nil {
+		return
+	}
+	if _, ok := rootOf(o); ok {
+		lone := s.dht.RoutingTable().Size() == 0
+		s.wg.Go(func() { s.announceManifest(o, lone) })
+	}
+}
+
+// announceManifest queues the manifest key of o, then the file keys of its
+// entries read from the store's chunks, until the queue is full.
+func (s *Swarm) announceManifest(o *protocol.Object, lone bool) {
+	root, _ := rootOf(o)
+	st := s.cfg.Store
+	if whole, err := st.ManifestWhole(o.ID); err != nil || !whole {
+		return
+	}
+	if !s.queueKey(ManifestKey(root), lone) {
+		return
+	}
+	seen := map[protocol.Digest]bool{}
+	err := manifest.NewReader(root, st.Chunk).Walk(func(e manifest.Entry) bool {
+		if seen[e.Digest] {
+			return true
+		}
+		seen[e.Digest] = true
+		return s.ctx.Err() == nil && len(seen) <= announceQueue && s.queueKey(protocol.FileKey(e.Digest), lone)
+	})
+	if err != nil {
+		s.log.Warn("announce: read a whole manifest", "dataset", o.ID, "err", err)
 	}
 }
 

@@ -283,7 +283,12 @@ func (s *Swarm) isClaimAbout(claim, subject protocol.ID) bool {
 func (s *Search) DatasetsWithFile(d protocol.Digest) {
 	s.providers(protocol.FileKey(d), func(ctx context.Context, p peer.ID, _ func()) {
 		s.pages(ctx, p, func(after protocol.ID) ([]protocol.ID, bool, error) {
-			return s.sw.fetch.Datasets(ctx, p, d, after, 0)
+			found, more, err := s.sw.fetch.Datasets(ctx, p, d, after, 0)
+			ids := make([]protocol.ID, len(found))
+			for i, f := range found {
+				ids[i] = f.Dataset
+			}
+			return ids, more, err
 		}, func(o *protocol.Object) error {
 			if o.Kind != protocol.KindDataset || !slices.ContainsFunc(o.Files, func(f protocol.File) bool { return f.Digest == d }) {
 				return protocol.E("locate", protocol.Invalid, "files with %s: listed %s, a %s that does not name the file", d, o.ID, o.Kind)

@@ -36,6 +36,15 @@ func NewDatasetWith(tb testing.TB, publisher *protocol.Key, d protocol.Dataset, 
 	return Sign(tb, protocol.KindDataset, protocol.FileSubjects(files), d, publisher)
 }
 
+// NewManifestDataset makes a dataset called name whose files are the
+// manifest m (SPEC.md §3.8): its one subject is the root. Published and
+// signed by publisher, created Now().
+func NewManifestDataset(tb testing.TB, publisher *protocol.Key, name string, m protocol.ManifestRef) *protocol.Object {
+	tb.Helper()
+	d := protocol.Dataset{Name: name, License: "CC-BY-4.0", Publisher: publisher.DID(), Created: Now(), Manifest: &m}
+	return Sign(tb, protocol.KindDataset, protocol.ReferenceSubject(m.Root), d, publisher)
+}
+
 // NewClaim makes an attribution claim, issued and signed by issuer, that
 // contributor did role on subject with weight.
 func NewClaim(tb testing.TB, issuer *protocol.Key, subject protocol.ID, contributor protocol.DID, role string, weight float64) *protocol.Object {
