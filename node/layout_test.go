@@ -39,13 +39,14 @@ var layers = map[string][]string{
 	"node/swarm":            {"protocol", "protocol/gov", "protocol/manifest", "store", "node/fetch", "node/p2p", "node/metrics", "node/swarm/govsync"},
 	"node": {"protocol", "protocol/gov", "protocol/manifest", "store", "node/api", "node/repo", "node/fetch", "node/p2p",
 		"node/metrics", "node/swarm", "node/swarm/govsync", "node/apiserver"},
-	"cmd/commons":             {"protocol", "protocol/gov", "node", "node/api", "node/repo", "node/hashtree", "node/p2p", "protocol/manifest"},
-	"testnet":                 {"protocol", "protocol/gov", "node", "node/api", "node/repo"},
-	"testnet/cmd/gov-latency": {"testnet", "node/api"},
-	"testnet/cmd/idle-rss":    {"testnet"},
-	"testnet/cmd/latency":     {"testnet", "node/api"},
-	"testnet/cmd/rss":         {"testnet"},
-	"testnet/cmd/swarm":       {"testnet"},
+	"cmd/commons":               {"protocol", "protocol/gov", "node", "node/api", "node/repo", "node/hashtree", "node/p2p", "protocol/manifest"},
+	"testnet":                   {"protocol", "protocol/gov", "node", "node/api", "node/repo"},
+	"testnet/cmd/gov-latency":   {"testnet", "node/api"},
+	"testnet/cmd/idle-rss":      {"testnet"},
+	"testnet/cmd/latency":       {"testnet", "node/api"},
+	"testnet/cmd/rss":           {"testnet"},
+	"testnet/cmd/dataset-scale": {"testnet"},
+	"testnet/cmd/swarm":         {"testnet"},
 }
 
 // importedBy are arrows that must exist: the HTTP contract is the one the

@@ -400,3 +400,10 @@ func joinQuery(q string, v url.Values) string {
 	}
 	return q + "&" + v.Encode()
 }
+
+// Metrics returns the daemon's metrics (GET /metrics) in Prometheus text
+// format.
+func (c *Client) Metrics(ctx context.Context) ([]byte, error) {
+	var out []byte
+	return out, c.send(ctx, "GET", "/metrics", "", nil, &out)
+}
