@@ -248,6 +248,14 @@ func TestRecordBeforeChunks(t *testing.T) {
 	}
 	wantNotLocated(t, s, numbered(0))
 	putChunks(t, s, tr.chunks[missing:missing+1])
+	// Another copy of the record indexes nothing: the node indexes once it
+	// has fetched the chunks, by IndexManifest.
+	if res := storetest.MustPut(t, s, ds); res[0].New {
+		t.Fatal("the record stored anew")
+	}
+	if whole, _ := s.ManifestWhole(ds.ID); whole {
+		t.Error("a copy of a stored record indexed its manifest")
+	}
 	root, err := s.IndexManifest(ds.ID)
 	if err != nil || root != tr.root {
 		t.Fatalf("IndexManifest once whole: %+v %v", root, err)
