@@ -30,14 +30,15 @@ const (
 	// empty files); the entry, read and rewritten as the paths of each
 	// batch join it, stays small.
 	maxManifestPaths = 64
-	// indexBatch is the number of entries whose f/ entries are gathered
-	// before they are written: a manifest is indexed in memory bounded by
-	// it, whatever its size, and never in one transaction.
-	indexBatch = 8192
 	// maxBadManifests bounds the datasets remembered as having a manifest
 	// that breaks a rule (badManifests).
 	maxBadManifests = 4096
 )
+
+// indexBatch is the number of entries whose f/ entries are gathered
+// before they are written: a manifest is indexed in memory bounded by it,
+// whatever its size, and never in one transaction. Tests lower it.
+var indexBatch = 8192
 
 // badManifests remembers the datasets whose manifest IndexManifest found
 // invalid, and why. A dataset's ID covers its root, count and bytes, and

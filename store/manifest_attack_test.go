@@ -72,6 +72,7 @@ func TestChunkRefusedUnlessItDecodes(t *testing.T) {
 // record stored, since it is signed and valid, but no file of it indexed:
 // IndexManifest says why (kind invalid), and no f/ entry is written.
 func TestManifestDisagreeingWithRecordNotIndexed(t *testing.T) {
+	store.SetIndexBatch(t, 1)
 	c := newCast(t)
 	tr := buildTree(t, 500, numbered)
 	for name, edit := range map[string]func(*protocol.ManifestRef){
@@ -117,6 +118,7 @@ func TestManifestDisagreeingWithRecordNotIndexed(t *testing.T) {
 // never indexed: not one f/ entry, not even of the entries before the
 // clash.
 func TestManifestDirectoryClashNotIndexed(t *testing.T) {
+	store.SetIndexBatch(t, 1) // an indexer that wrote as it read would have written "a"
 	s := storetest.Open(t)
 	c := newCast(t)
 	// A key that ends a leaf but not a branch of level 1, so that the
