@@ -109,6 +109,19 @@ func RunDaemon(ctx context.Context, dir string, opts DaemonOptions) (err error) 
 	if err := r.SetAPIToken(cfg.APIToken); err != nil {
 		return err
 	}
+	// Manifests whose indexing a stop cut short, or whose chunks came after
+	// their record, are indexed in the background; a stop waits for it.
+	idxCtx, stopIndexing := context.WithCancel(ctx)
+	indexing := make(chan struct{})
+	go func() {
+		defer close(indexing)
+		if k, err := n.IndexManifests(idxCtx); err != nil && idxCtx.Err() == nil {
+			log.Warn("index manifests", "err", err)
+		} else if k > 0 {
+			log.Info("manifests indexed", "datasets", k)
+		}
+	}()
+	defer func() { stopIndexing(); <-indexing }()
 	srv := apiserver.NewServer(n.Handler(cfg.APIToken), apiserver.DefaultTimeouts)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

@@ -248,3 +248,35 @@ func (n *Node) datasetObject(ctx context.Context, op string, id protocol.ID, q a
 	}
 	return o, nil
 }
+
+// IndexManifests indexes every dataset held whose manifest is not indexed
+// yet (store.IndexManifest): one whose record arrived before its chunks,
+// or that a daemon stopped while indexing. A dataset whose manifest still
+// lacks a chunk, or is invalid, stays as it is. It returns how many it
+// indexed, when done or when ctx ends.
+func (n *Node) IndexManifests(ctx context.Context) (int, error) {
+	objs, err := n.store.Datasets()
+	if err != nil {
+		return 0, err
+	}
+	indexed := 0
+	for _, o := range objs {
+		if ctx.Err() != nil {
+			return indexed, ctx.Err()
+		}
+		if o.Dataset.Manifest == nil {
+			continue
+		}
+		if whole, err := n.store.ManifestWhole(o.ID); err != nil || whole {
+			continue
+		}
+		switch _, err := n.store.IndexManifest(o.ID); {
+		case err == nil:
+			indexed++
+		case protocol.IsKind(err, protocol.NotFound), protocol.IsKind(err, protocol.Invalid):
+		default:
+			return indexed, err
+		}
+	}
+	return indexed, nil
+}

@@ -292,3 +292,34 @@ func TestChunksUploadRefusals(t *testing.T) {
 		}
 	}
 }
+
+// TestIndexManifestsAfterChunks: a record that arrived before its chunks is
+// indexed once they are held, by the pass a daemon makes at start.
+func TestIndexManifestsAfterChunks(t *testing.T) {
+	src := newTestNode(t)
+	tr := buildTree(t, numbered(800, "late"))
+	p := publishTree(t, src, tr)
+	raw, err := src.GetObject(context.Background(), p.ID, api.QueryOptions{Local: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := newTestNode(t)
+	if _, err := n.PutObject(context.Background(), raw); err != nil {
+		t.Fatal(err)
+	}
+	e := tr.entries[500]
+	if k, err := n.IndexManifests(context.Background()); err != nil || k != 0 {
+		t.Fatalf("no chunk held: indexed %d, %v", k, err)
+	}
+	tr.upload(t, n)
+	if loc, _ := n.Locate(context.Background(), e.Digest, api.QueryOptions{Local: true}); len(loc.Datasets) != 0 {
+		t.Fatalf("located before indexing: %+v", loc)
+	}
+	if k, err := n.IndexManifests(context.Background()); err != nil || k != 1 {
+		t.Fatalf("chunks held: indexed %d, %v; want 1", k, err)
+	}
+	loc, err := n.Locate(context.Background(), e.Digest, api.QueryOptions{Local: true})
+	if err != nil || len(loc.Datasets) != 1 || loc.Datasets[0].Path != e.Path {
+		t.Fatalf("locate after indexing: %+v, %v", loc, err)
+	}
+}
