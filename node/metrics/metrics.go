@@ -198,7 +198,12 @@ type storeObjects struct{ st *store.Store }
 
 var storeObjectsDesc = prometheus.NewDesc("commons_store_objects", "Objects the store holds, by kind.", []string{"kind"}, nil)
 
-func (c storeObjects) Describe(ch chan<- *prometheus.Desc) { ch <- storeObjectsDesc }
+var storeChunksDesc = prometheus.NewDesc("commons_store_manifest_chunks", "Manifest chunks the store holds (SPEC.md §3.8); they are not objects.", nil, nil)
+
+func (c storeObjects) Describe(ch chan<- *prometheus.Desc) {
+	ch <- storeObjectsDesc
+	ch <- storeChunksDesc
+}
 
 func (c storeObjects) Collect(ch chan<- prometheus.Metric) {
 	stats, err := c.st.Stats()
@@ -209,6 +214,7 @@ func (c storeObjects) Collect(ch chan<- prometheus.Metric) {
 	for _, k := range objectKinds() {
 		ch <- prometheus.MustNewConstMetric(storeObjectsDesc, prometheus.GaugeValue, float64(stats.ByKind[k]), k.String())
 	}
+	ch <- prometheus.MustNewConstMetric(storeChunksDesc, prometheus.GaugeValue, float64(stats.Chunks))
 }
 
 // governanceGauges are the gauges of the governance state gov returns,
