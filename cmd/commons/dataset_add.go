@@ -46,7 +46,7 @@ What is published is the tree as a reader sees it, and nothing outside it:
 PATH itself may be a symbolic link: it is resolved first, and the tree is
 what it resolves to. Ctrl-C stops the hashing; nothing is published.
 
-A tree of more than ` + strconv.Itoa(api.ManifestFiles) + ` files (or any, with --manifest) is published
+A tree of more than ` + strconv.Itoa(protocol.ManifestThreshold) + ` files (or any, with --manifest) is published
 with a manifest (SPEC.md §3.8): its file list is sent to the daemon in
 content-addressed chunks as the files are hashed, and the signed record
 names the list's root, so that a tree of millions of files takes bounded
@@ -66,7 +66,7 @@ func (DatasetAddCommand) Flags() []Flag {
 		{Name: "allow-unknown-parent", Help: "publish even when a --parent is neither held here nor found on the network"},
 		{Name: "follow-links", Help: "follow symbolic links that point outside PATH (default: refuse them)"},
 		{Name: "include-hidden", Help: "publish dotfiles and version-control directories too (default: skip them)"},
-		{Name: "manifest", Help: "name a manifest of the files even for a small tree (default: only past " + strconv.Itoa(api.ManifestFiles) + " files)"},
+		{Name: "manifest", Help: "name a manifest of the files even for a small tree (default: only past " + strconv.Itoa(protocol.ManifestThreshold) + " files)"},
 		{Name: "as", Value: "KEY", Help: "sign with this key of the keystore (default: the node key)"},
 	}
 }

@@ -15,7 +15,7 @@ const uploadBytes = 8 << 20
 // treeUpload builds the manifest of a tree (SPEC.md §3.8) as its files
 // arrive, in key order, and sends its chunks to the daemon as they are
 // built, in uploads of uploadBytes, so that neither side holds the whole
-// list. Until the tree proves to have more than api.ManifestFiles files
+// list. Until the tree proves to have more than protocol.ManifestThreshold files
 // it keeps the files and the chunks here instead: a small tree is
 // published as a record that lists its files, as every node reads.
 type treeUpload struct {
@@ -27,7 +27,7 @@ type treeUpload struct {
 	files   []api.FileEntry // the files, while they may still be listed in the record
 	frames  []byte          // chunks built and not yet sent
 	count   int64           // files added
-	sending bool            // past api.ManifestFiles: chunks go to the daemon
+	sending bool            // past protocol.ManifestThreshold: chunks go to the daemon
 	sent    int             // chunks sent
 	stats   uploadStats
 }
@@ -71,7 +71,7 @@ func (u *treeUpload) add(f hashtree.File) error {
 		return nil
 	}
 	u.files = append(u.files, api.FileEntry(f))
-	if u.always || u.count > api.ManifestFiles {
+	if u.always || u.count > protocol.ManifestThreshold {
 		u.sending, u.files = true, nil
 		if len(u.frames) >= uploadBytes {
 			return u.flush()

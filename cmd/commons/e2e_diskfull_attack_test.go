@@ -23,7 +23,7 @@ func TestDaemonOnFullDisk(t *testing.T) {
 	repo := filepath.Join(mnt, "repo")
 	testnet.RunJSON(t, &idJSON{}, "init", "--repo", repo, "--json")
 	files := map[string]string{}
-	// Records that list their files (at most api.ManifestFiles), each
+	// Records that list their files (at most protocol.ManifestThreshold), each
 	// a new record of some hundred kilobytes: a manifest's chunks would be
 	// stored once for all the adds of one tree.
 	for i := range 900 {

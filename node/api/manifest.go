@@ -11,11 +11,6 @@ import (
 	"github.com/commons-p2p/commons/protocol/manifest"
 )
 
-// ManifestFiles is how many files a dataset may list in its record before
-// dataset add names a manifest instead (SPEC.md §3.8): a record of this
-// many files is some hundred kilobytes, well below MaxEnvelopeSize.
-const ManifestFiles = 1000
-
 // Paging of a dataset's files (GET /v1/datasets/{id}?after=PATH&limit=N).
 const (
 	DefaultFilesLimit = 1000   // files in a page when the request does not say
