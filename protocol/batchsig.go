@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"crypto/ed25519"
 	"sync"
 
 	"github.com/oasisprotocol/curve25519-voi/curve"
@@ -8,44 +9,37 @@ import (
 	voi "github.com/oasisprotocol/curve25519-voi/primitives/ed25519"
 )
 
-// Batch verification of Ed25519 signatures (SPEC.md §2.6).
+// Verification of Ed25519 signatures (SPEC.md §2.6).
 //
 // The rule is crypto/ed25519's: S < L, A decodes, and [S]B − [k]A must
 // encode to exactly the 32 bytes of R (the cofactorless equation, compared
-// as bytes). A batch equation cannot check that: summed over many
-// signatures with random weights z_i, it is sound only when multiplied by
-// the cofactor 8 (the cofactored equation of RFC 8032), because a torsion
-// component T_i of order 2, 4 or 8 in R_i or A_i survives in Σ z_i T_i, and
-// vanishes whenever the weights happen to kill it — for a component of
-// order 2, whenever its weight is even: half the time. curve25519-voi says as much: its
-// VerifyOptionsStdLib preset asks for the cofactorless equation, and its
-// batch verifier then refuses to batch at all and verifies one by one.
+// as bytes), k being SHA-512(R ‖ A ‖ M) mod L. verifySig applies that very
+// rule, and for most signatures about twice as fast: where the key is the
+// canonical encoding of a point of the prime-order subgroup, it asks
+// curve25519-voi, whose VerifyOptionsStdLib preset checks the same
+// equation the same way (S canonical, R compared as bytes with the
+// canonical encoding of [S]B − [k]A), with the key's multiples computed
+// once (keyChecks) and vector arithmetic; every other key goes to
+// crypto/ed25519 itself, so that an odd key — non-canonical, off the
+// curve, with a component of small order — is judged by the reference and
+// not by a second reading of it. The differential tests
+// (batch_attack_test.go) hold the two to the same answers.
 //
-// The cofactored equation accepts more than the stdlib does: a signature
-// whose R is an honest nonce point plus a point of small order, or whose
-// key carries a torsion component, or whose R is spelled non-canonically,
-// satisfies [8]([S]B − [k]A − R) = 0 while the bytes compare unequal. So a
-// signature enters a batch only when the two equations cannot differ on
-// it: S is canonical, A and R are canonical encodings of points of the
-// prime-order subgroup. When the batch equation holds, each signature's
-// cofactored equation holds (but with probability about 2^-128, the
-// weights being 128 random bits); D = [S]B − [k]A − R lies in that
-// subgroup, so [8]D = 0 forces D = 0, and R, being canonical, is exactly the encoding of
-// [S]B − [k]A: the stdlib accepts. Conversely the stdlib accepts only
-// signatures for which the cofactored equation holds. Every other
-// signature, and every signature of a batch whose equation fails, is
-// verified by crypto/ed25519 itself, so every envelope gets the stdlib's
-// answer. The differential tests (batch_attack_test.go) hold this.
-//
-// Checking that R is in the prime-order subgroup costs one variable-time
-// scalar multiplication per signature, about 40% of a stdlib verification;
-// the check of A is remembered per key (keyChecks), since a few keys sign
-// most of what a node receives.
+// There is no batch equation. Summed over many signatures with random
+// weights, an equation is sound only when multiplied by the cofactor 8 (a
+// torsion component of R survives in the sum and vanishes whenever the
+// weights happen to kill it — for a component of order 2, half the time),
+// and the cofactored equation accepts signatures the stdlib refuses (R an
+// honest nonce point plus a point of small order). Making the two agree
+// takes a check per signature that R is of prime order, a scalar
+// multiplication, and with it a batch costs more per signature than
+// curve25519-voi's single verification with a precomputed key:
+// BenchmarkVerifyBatch measures both.
 
-// batchOptions is the cofactored equation of RFC 8032 and FIPS 186-5. The
-// gates of batchable already refuse what its small-order allowances let
-// through.
-var batchOptions = &voi.Options{Verify: voi.VerifyOptionsFIPS_186_5}
+// stdlibRule is crypto/ed25519's rule in curve25519-voi's words. Its
+// allowances for keys are never used: verifySig lets only canonical keys
+// of prime order reach it.
+var stdlibRule = &voi.Options{Verify: voi.VerifyOptionsStdLib}
 
 // lMinusOne is L − 1 as a scalar: [L−1]P + P = [L]P, which is the identity
 // exactly when P is in the prime-order subgroup (L itself reduces to 0).
@@ -82,18 +76,18 @@ func canonicalPrimeOrderPoint(b []byte) bool {
 // only evicts.
 const keyCheckSize = 1024
 
-// keyChecks remembers, per key, its expanded form when the key may enter a
-// batch (canonical, of prime order) and nil when it may not. Like
-// didCache it is a memo of a pure function: it changes how fast a
-// signature is verified, never the answer.
+// keyChecks remembers, per key, its expanded form when the key is
+// canonical and of prime order, and nil when it is not. Like didCache it
+// is a memo of a pure function: it changes how fast a signature is
+// verified, never the answer.
 var keyChecks = struct {
 	sync.RWMutex
 	m map[DID]*voi.ExpandedPublicKey
 }{m: make(map[DID]*voi.ExpandedPublicKey)}
 
-// batchKey returns the expanded key of d, or nil when d's signatures must
-// be verified one by one.
-func batchKey(d DID) *voi.ExpandedPublicKey {
+// expandedKey returns the expanded form of d, or nil when d's signatures
+// go to crypto/ed25519.
+func expandedKey(d DID) *voi.ExpandedPublicKey {
 	keyChecks.RLock()
 	k, ok := keyChecks.m[d]
 	keyChecks.RUnlock()
@@ -116,33 +110,11 @@ func batchKey(d DID) *voi.ExpandedPublicKey {
 	return k
 }
 
-// sigBatch is one batch equation over signatures that passed the gates of
-// add.
-type sigBatch struct {
-	v *voi.BatchVerifier
-	n int
-}
-
-// batchable returns the expanded key of s when s may be judged by a batch
-// equation, and nil when it must be verified by crypto/ed25519 alone.
-func batchable(s Signature) *voi.ExpandedPublicKey {
-	if len(s.Sig) != 64 || !scalar.ScMinimalVartime(s.Sig[32:]) || !canonicalPrimeOrderPoint(s.Sig[:32]) {
-		return nil
+// verifySig reports whether s is a valid signature over msg by its key,
+// under crypto/ed25519's rule.
+func verifySig(s Signature, msg []byte) bool {
+	if k := expandedKey(s.KeyID); k != nil {
+		return voi.VerifyExpandedWithOptions(k, msg, s.Sig, stdlibRule)
 	}
-	return batchKey(s.KeyID)
-}
-
-// add puts the signature sig by k over msg into the batch.
-func (b *sigBatch) add(k *voi.ExpandedPublicKey, msg, sig []byte) {
-	if b.v == nil {
-		b.v = voi.NewBatchVerifier()
-	}
-	b.v.AddExpandedWithOptions(k, msg, sig, batchOptions)
-	b.n++
-}
-
-// verify reports whether every signature added holds; an empty batch
-// holds nothing and reports false. The weights come from crypto/rand.
-func (b *sigBatch) verify() bool {
-	return b.n > 0 && b.v.VerifyBatchOnly(nil)
+	return ed25519.Verify(s.KeyID.pub[:], msg, s.Sig)
 }
