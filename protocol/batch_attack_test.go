@@ -282,7 +282,7 @@ func FuzzBatchMatchesStdlib(f *testing.F) {
 func fromPlan(t testing.TB, c byte, i int) []byte {
 	p := variants()[(int(c)+i)%len(variants())]
 	tor := int(c>>4) % 8
-	switch c % 8 {
+	switch c % 11 {
 	case 0, 1:
 		return signed(p, vectorKey)
 	case 2:
@@ -295,10 +295,28 @@ func fromPlan(t testing.TB, c byte, i int) []byte {
 		return bent(t, p, bend{sPlusL: true})
 	case 6:
 		return signed(p, vectorKey, otherKey)
-	default:
+	case 7:
 		b := signed(p, vectorKey)
 		j := bytes.Index(b, []byte(`"sig":"`)) + 7 + int(c>>3)%80
 		b[j] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[int(c)%64]
 		return b
+	case 8: // R a non-canonical spelling: a point of small order with the sign bit set
+		r := encode(&torsion[tor])
+		r[31] ^= 0x80
+		return bent(t, p, bend{rBytes: r})
+	case 9: // R spelled with y ≥ p
+		r := []byte{0xee, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+			0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f}
+		r[0] += byte(tor)
+		return bent(t, p, bend{rBytes: r})
+	default: // a key off the curve or spelled with y ≥ p
+		keys := oddKeys()
+		pub := keys[int(c>>4)%len(keys)]
+		_, sig := newCrafter(seq(0x20)).sign(pae(p), bend{})
+		_, isig := newCrafter(seq(0x00)).sign(pae(p), bend{})
+		return envelopeOf(t, p, [2][]byte{vectorKey.DID().PublicKey(), isig}, [2][]byte{pub, sig})
 	}
 }
+
+// oddKeys are offCurveAndNonCanonicalKeys, found once.
+var oddKeys = sync.OnceValue(func() [][]byte { return offCurveAndNonCanonicalKeys(&testing.T{}) })
