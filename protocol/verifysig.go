@@ -32,9 +32,10 @@ import (
 // and the cofactored equation accepts signatures the stdlib refuses (R an
 // honest nonce point plus a point of small order). Making the two agree
 // takes a check per signature that R is of prime order, a scalar
-// multiplication (about 25 µs), and with it a batched signature cost 54 µs
-// against 37 µs for curve25519-voi's single verification with a
-// precomputed key (docs/PERFORMANCE.md; BenchmarkVerifySignatures).
+// multiplication (about 25 µs), and with it a batched signature cost
+// about 48 µs of CPU against 37 µs for curve25519-voi's single
+// verification with a precomputed key and 67 µs for crypto/ed25519
+// (docs/PERFORMANCE.md; BenchmarkVerifySignatures).
 // Deciding a signature by curve25519-voi's half-length lattice equation
 // (ExpandedTripleScalarMulBasepointVartime), exact when its multiplier of
 // R is odd, was no faster either once that parity is found.
