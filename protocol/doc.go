@@ -15,11 +15,8 @@
 // clock: time arrives as an argument, bytes arrive as slices, and decisions
 // leave as values. That is what lets every node compute the same answer from
 // the same inputs, and what lets the rules be tested without a network.
-// One thing is drawn rather than given: VerifyObjects takes the random
-// weights of its batch equations from crypto/rand, as batch verification
-// must (weights an attacker could predict would let bad signatures cancel
-// out). Its answers are VerifyObject's whatever the weights, but for a
-// false acceptance of probability about 2^-128 per batch (batchsig.go).
+// Nothing is drawn at random: there is no batch equation with random
+// weights (verifysig.go says why).
 //
 // The JSON of the wire is read by a strict decoder of its own
 // (strictjson.go and the files it names) rather than by encoding/json/v2

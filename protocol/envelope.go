@@ -163,7 +163,7 @@ func (e *Envelope) Verify() error {
 	}
 	msg := PAE(e.PayloadType, e.Payload)
 	for _, s := range e.Signatures {
-		if !ed25519.Verify(s.KeyID.pub[:], msg, s.Sig) {
+		if !verifySig(s, msg) {
 			return E(op, Invalid, "signature by %s does not verify over the payload", s.KeyID)
 		}
 	}

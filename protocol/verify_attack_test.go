@@ -2,21 +2,27 @@ package protocol_test
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/commons-p2p/commons/protocol"
 )
 
-// The batch path must give every envelope the answer of the one-by-one
-// path, crypto/ed25519's (SPEC.md §2.6). A batch equation is cofactored;
-// the stdlib's is not; a signature made to satisfy one and not the other
-// is the attack these tests stand against.
+// Every envelope must get crypto/ed25519's answer (SPEC.md §2.6), whether
+// it comes alone (VerifyObject) or among others (VerifyObjects), and
+// whichever implementation checks its signatures. A signature made to
+// satisfy a cofactored equation and not the stdlib's cofactorless one, or
+// spelled so that two readings of it differ, is the attack these tests
+// stand against.
 
 // sameAsStdlib fails t unless VerifyObjects(raws) gives each raw what
-// VerifyObject gives it: the same object, or an error of the same kind
-// and message. It returns how many were accepted.
+// VerifyObject gives it — the same object, or an error of the same kind
+// and message — and VerifyObject refuses a raw for a signature exactly
+// when crypto/ed25519 refuses one of its signatures. It returns how many
+// were accepted.
 func sameAsStdlib(t testing.TB, raws [][]byte) int {
 	t.Helper()
 	objs, errs := protocol.VerifyObjects(raws)
@@ -26,6 +32,16 @@ func sameAsStdlib(t testing.TB, raws [][]byte) int {
 	accepted := 0
 	for i, raw := range raws {
 		want, wantErr := protocol.VerifyObject(raw)
+		if env, err := protocol.DecodeEnvelope(raw); err == nil && len(env.Signatures) > 0 {
+			msg := protocol.PAE(env.PayloadType, env.Payload)
+			std := true
+			for _, s := range env.Signatures {
+				std = std && ed25519.Verify(s.KeyID.PublicKey(), msg, s.Sig)
+			}
+			if sigErr := wantErr != nil && strings.Contains(wantErr.Error(), "does not verify over the payload"); std == sigErr {
+				t.Fatalf("input %d: crypto/ed25519 accepts every signature: %v; VerifyObject says %v", i, std, wantErr)
+			}
+		}
 		got, gotErr := objs[i], errs[i]
 		switch {
 		case (wantErr == nil) != (gotErr == nil):
@@ -150,6 +166,10 @@ func TestBatchAdversarialSignatures(t *testing.T) {
 			tc{fmt.Sprintf("R plus a torsion point %d", i), bent(t, p, bend{rTorsion: i}), false},
 			tc{fmt.Sprintf("R a point of small order %d", i), bent(t, p, bend{rBytes: encode(&torsion[i])}), false})
 	}
+	// R plus a point of order 2 over many messages, so over many k.
+	for i, v := range variants()[:16] {
+		cases = append(cases, tc{fmt.Sprintf("R plus a torsion point 4, variant %d", i), bent(t, v, bend{rTorsion: 4}), false})
+	}
 	// A key with a torsion component: the stdlib accepts exactly when
 	// [k]T = 0, which depends on the message. Find one of each.
 	for _, at := range []int{4, 2, 1} { // orders 2, 4, 8
@@ -262,7 +282,7 @@ func FuzzBatchMatchesStdlib(f *testing.F) {
 func fromPlan(t testing.TB, c byte, i int) []byte {
 	p := variants()[(int(c)+i)%len(variants())]
 	tor := int(c>>4) % 8
-	switch c % 8 {
+	switch c % 11 {
 	case 0, 1:
 		return signed(p, vectorKey)
 	case 2:
@@ -275,10 +295,28 @@ func fromPlan(t testing.TB, c byte, i int) []byte {
 		return bent(t, p, bend{sPlusL: true})
 	case 6:
 		return signed(p, vectorKey, otherKey)
-	default:
+	case 7:
 		b := signed(p, vectorKey)
 		j := bytes.Index(b, []byte(`"sig":"`)) + 7 + int(c>>3)%80
 		b[j] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[int(c)%64]
 		return b
+	case 8: // R a non-canonical spelling: a point of small order with the sign bit set
+		r := encode(&torsion[tor])
+		r[31] ^= 0x80
+		return bent(t, p, bend{rBytes: r})
+	case 9: // R spelled with y ≥ p
+		r := []byte{0xee, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+			0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f}
+		r[0] += byte(tor)
+		return bent(t, p, bend{rBytes: r})
+	default: // a key off the curve or spelled with y ≥ p
+		keys := oddKeys()
+		pub := keys[int(c>>4)%len(keys)]
+		_, sig := newCrafter(seq(0x20)).sign(pae(p), bend{})
+		_, isig := newCrafter(seq(0x00)).sign(pae(p), bend{})
+		return envelopeOf(t, p, [2][]byte{vectorKey.DID().PublicKey(), isig}, [2][]byte{pub, sig})
 	}
 }
+
+// oddKeys are offCurveAndNonCanonicalKeys, found once.
+var oddKeys = sync.OnceValue(func() [][]byte { return offCurveAndNonCanonicalKeys(&testing.T{}) })
