@@ -41,7 +41,7 @@ func claimEnvelopes(tb testing.TB, n int) [][]byte {
 	return out
 }
 
-// BenchmarkIngest measures bulk ingest (decode, batched verification,
+// BenchmarkIngest measures bulk ingest (decode, verification,
 // index, batched syncs to an on-disk store, all cores) against raw
 // crypto/ed25519 verification on one core over the same envelopes,
 // measured in the same run, and reports their ratio as x-verify. The goal

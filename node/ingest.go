@@ -50,12 +50,12 @@ type verifiedBatch struct {
 }
 
 // verifyGroup is how many envelopes one core verifies with one call of
-// protocol.VerifyObjects: enough for batch verification to pay, few enough
-// that the cores share a bulk batch evenly.
+// protocol.VerifyObjects: few enough that the cores share a bulk batch
+// evenly.
 const verifyGroup = 64
 
-// verifyBatch verifies raws on every core, verifyGroup envelopes at a time
-// with batched signature checks, and checks the clock. An object refused
+// verifyBatch verifies raws on every core, verifyGroup envelopes at a
+// time, and checks the clock. An object refused
 // for any reason is nil in objs, so that nothing refused is stored.
 func (n *Node) verifyBatch(raws [][]byte) verifiedBatch {
 	vb := verifiedBatch{objs: make([]*protocol.Object, len(raws)), results: make([]store.PutResult, len(raws))}

@@ -17,7 +17,7 @@
 // peer), a per-peer request rate, and a Penalty hook told of every peer
 // that breaks the protocol. The Client trusts nothing it reads: every
 // object is checked under protocol.VerifyObject's rules (in groups, by
-// protocol.VerifyObjects, whose signature checks are batched) and must be
+// protocol.VerifyObjects) and must be
 // the object it asked for, at the place it asked for it; anything else
 // resets the stream, penalises the peer and fails the call with an error
 // of kind Invalid. A manifest chunk must hash to the ID asked for at its

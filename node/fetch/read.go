@@ -126,8 +126,8 @@ func readObjects(r io.Reader, ids []protocol.ID) ([]*protocol.Object, []protocol
 	return objs, notFound, err
 }
 
-// An answer's objects are verified in groups, so that their signatures are
-// checked in batches (protocol.VerifyObjects): a group closes at
+// An answer's objects are verified in groups (protocol.VerifyObjects), off
+// the stream's reading: a group closes at
 // verifyGroup objects or verifyGroupBytes of envelopes, and at the end of
 // the answer. The client holds at most one group unverified.
 const (
