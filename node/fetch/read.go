@@ -126,10 +126,9 @@ func readObjects(r io.Reader, ids []protocol.ID) ([]*protocol.Object, []protocol
 	return objs, notFound, err
 }
 
-// An answer's objects are verified in groups (protocol.VerifyObjects), off
-// the stream's reading: a group closes at
-// verifyGroup objects or verifyGroupBytes of envelopes, and at the end of
-// the answer. The client holds at most one group unverified.
+// An answer's objects are verified in groups (protocol.VerifyObjects): a
+// group closes at verifyGroup objects or verifyGroupBytes of envelopes,
+// and at the end of the answer. The client holds at most one group unverified.
 const (
 	verifyGroup      = 64
 	verifyGroupBytes = 1 << 20
