@@ -56,14 +56,3 @@ func splitPaths(val string, max int) []string {
 	}
 	return paths
 }
-
-// EachWholeManifest calls f with the ID of every stored dataset whose
-// manifest is held whole and indexed (ManifestWhole), in key order, until
-// f returns false: the datasets whose manifest key a node announces
-// (SPEC.md §7.2).
-func (s *Store) EachWholeManifest(f func(dataset protocol.ID) bool) error {
-	return s.walk("each whole manifest", famWhole, func(rest []byte) ([]byte, bool) { return rest, true }, func(k []byte) bool {
-		id, err := idOfKey(k)
-		return err != nil || f(id)
-	})
-}
