@@ -36,21 +36,27 @@
 //	                        with meaning of every copy received, merged as a
 //	                        union, within the limits of SPEC.md §2.1
 //	m/<id>                  meta record of every object (encodeMeta): kind,
-//	                        issuer, subject, created, name
+//	                        issuer, subject (a dataset's manifest root), created, name
 //	d/<id>                  empty: the object is a dataset
 //	s/<subject>/<id>        claim summary (encodeSummary) of an attribution,
 //	                        endorsement or revocation whose subject is <subject>
 //	c/<did>/<id>            empty: attribution <id> names contributor <did>
 //	i/<did>/<id>            empty: o/<id> holds a signature by <did>
 //	f/<sha256 hex>/<id>     the paths, '\n'-joined, under which dataset or
-//	                        derivation <id> lists a file with that digest
+//	                        derivation <id> lists a file with that digest (a
+//	                        manifest's entries: the first 64, by IndexManifest)
 //	p/<parent>/<child>      empty: <child> (dataset or derivation) derives from <parent>
 //	l/<child>/<parent>      empty: the same edge, read from the child
 //	r/<did>/<id>            the other key (did) of rotation <id>, whose from or
 //	                        to is <did>; written under both keys (rotation.go)
+//	k/<chunk id>            the bytes of a manifest chunk (SPEC.md §3.8), filed
+//	                        by the raw CID of their SHA-256 (chunks.go)
+//	w/<id>                  empty: the manifest of dataset <id> is held whole,
+//	                        checked and its f/ entries committed (manifest.go)
 //	g/<id>                  a governance update (SPEC.md §8), its encoded envelope as it arrived
 //	x/schema                the schema version, decimal ASCII
 //	x/count/<kind>          objects of a kind stored, 8 bytes big-endian
+//	x/count/chunk           manifest chunks stored, 8 bytes big-endian
 //
 // The value encodings are in codec.go, meta.go and summary.go, and byte by
 // byte in SCHEMA.md beside this file (SPEC.md §5 says what every node must
@@ -61,10 +67,17 @@
 // issuer is stored.
 //
 // One object is one transaction: its envelope and all its index entries
-// commit together, or not at all. The one exception is an object whose
+// commit together, or not at all. The exceptions are an object whose
 // file index is too large for a Badger transaction (tens of thousands of
 // files): its f/ entries commit first, and readers ignore an f/ entry whose
-// object has no m/ record yet.
+// object has no m/ record yet; and a dataset with a manifest, whose files
+// are indexed once its chunks are all held (IndexManifest), in
+// transactions of bounded size, before its w/ marker, without which
+// readers ignore its f/ entries.
+//
+// Version 3 added k/, w/ and x/count/chunk, and the manifest root as a
+// dataset's subject in m/. A version 1 or 2 store holds none of them and
+// is marked 3 when first opened for writing (checkSchema).
 package store
 
 // SchemaVersion is the version of the key families and value encodings

@@ -69,3 +69,12 @@ func (s *Store) KnownReady() bool {
 	defer s.writeMu.Unlock()
 	return s.known.filter != nil
 }
+
+// SetIndexBatch makes IndexManifest write the f/ entries of a manifest n
+// entries at a time, until the test ends, so that a test sees what an
+// index of many batches does with a small tree.
+func SetIndexBatch(tb interface{ Cleanup(func()) }, n int) {
+	old := indexBatch
+	indexBatch = n
+	tb.Cleanup(func() { indexBatch = old })
+}

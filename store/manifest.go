@@ -4,6 +4,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 
 	badger "github.com/dgraph-io/badger/v4"
 
@@ -29,11 +30,40 @@ const (
 	// empty files); the entry, read and rewritten as the paths of each
 	// batch join it, stays small.
 	maxManifestPaths = 64
-	// indexBatch is the number of entries whose f/ entries are gathered
-	// before they are written: a manifest is indexed in memory bounded by
-	// it, whatever its size, and never in one transaction.
-	indexBatch = 8192
+	// maxBadManifests bounds the datasets remembered as having a manifest
+	// that breaks a rule (badManifests).
+	maxBadManifests = 4096
 )
+
+// indexBatch is the number of entries whose f/ entries are gathered
+// before they are written: a manifest is indexed in memory bounded by it,
+// whatever its size, and never in one transaction. Tests lower it.
+var indexBatch = 8192
+
+// badManifests remembers the datasets whose manifest IndexManifest found
+// invalid, and why. A dataset's ID covers its root, count and bytes, and
+// the root's hash covers the whole tree, so a manifest found invalid is
+// invalid for ever: asking again must not cost another walk of a tree
+// that may hold millions of entries.
+type badManifests struct {
+	mu sync.Mutex
+	m  map[protocol.ID]error
+}
+
+func (b *badManifests) get(id protocol.ID) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.m[id]
+}
+
+func (b *badManifests) add(id protocol.ID, err error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.m == nil || len(b.m) >= maxBadManifests {
+		b.m = map[protocol.ID]error{}
+	}
+	b.m[id] = err
+}
 
 // manifestOf returns the manifest a stored dataset names, or an error:
 // kind NotFound when dataset is not stored, Invalid when it is not a
@@ -61,9 +91,10 @@ func (s *Store) manifestOf(op string, dataset protocol.ID) (manifest.Root, error
 // marker w/<dataset>, after which Locate and DatasetsPage find the
 // dataset. A chunk not held is an error of kind NotFound that names it; a
 // tree that breaks a rule, or that does not hold what the record says, an
-// error of kind Invalid, and the dataset stays unindexed. Indexing a
-// dataset already indexed does nothing; indexing one that an interrupted
-// call left half written completes it.
+// error of kind Invalid, and the dataset stays unindexed (and the error
+// is remembered: asking again reads nothing). Indexing a dataset already
+// indexed does nothing; indexing one that an interrupted call left half
+// written completes it.
 func (s *Store) IndexManifest(dataset protocol.ID) (manifest.Root, error) {
 	const op = "index manifest"
 	root, err := s.manifestOf(op, dataset)
@@ -74,17 +105,27 @@ func (s *Store) IndexManifest(dataset protocol.ID) (manifest.Root, error) {
 	if err != nil || whole {
 		return root, err
 	}
+	if err := s.badManifests.get(dataset); err != nil {
+		return manifest.Root{}, err
+	}
 	fail := func(err error) (manifest.Root, error) {
 		return manifest.Root{}, protocol.E(op, protocol.KindOf(err), "dataset %s: %w", dataset, err)
 	}
+	invalid := func(err error) (manifest.Root, error) {
+		err = protocol.E(op, protocol.KindOf(err), "dataset %s: %w", dataset, err)
+		if protocol.IsKind(err, protocol.Invalid) {
+			s.badManifests.add(dataset, err)
+		}
+		return manifest.Root{}, err
+	}
 	r := manifest.NewReader(root.ID, s.Chunk)
 	if err := r.CheckRoot(root); err != nil {
-		return fail(err)
+		return invalid(err)
 	}
 	// Every chunk is read and checked before anything is written: a tree
 	// found wrong in its last chunk leaves no entry behind.
 	if err := r.Walk(func(manifest.Entry) bool { return true }); err != nil {
-		return fail(err)
+		return invalid(err)
 	}
 	ix := fileIndexer{s: s, dataset: dataset, paths: map[protocol.Digest][]string{}}
 	err = r.Walk(func(e manifest.Entry) bool {
@@ -266,17 +307,19 @@ func located(txn *badger.Txn, id protocol.ID, m meta) (bool, error) {
 	return has(txn, wholeKey(id))
 }
 
-// indexStored indexes the manifests of the datasets with one among objs
-// that PutBatch stored, once each: a manifest whose chunks are not all
-// held waits, unindexed, for IndexManifest to be called again when they
-// are. Nothing here refuses a record that was stored.
+// indexStored indexes the manifests of the datasets with one that
+// PutBatch stored for the first time: a manifest whose chunks are not all
+// held waits, unindexed, for IndexManifest to be called once they are
+// (a node calls it when it has fetched them). A copy of a record already
+// stored does not index again: a peer that sends the record of a large
+// manifest over and over, its chunks held but for the last one, must not
+// make the node walk the tree each time. Nothing here refuses a record
+// that was stored.
 func (s *Store) indexStored(objs []*protocol.Object, results []PutResult) {
-	done := map[protocol.ID]bool{}
 	for i, o := range objs {
-		if o == nil || results[i].Err != nil || o.Kind != protocol.KindDataset || o.Dataset.Manifest == nil || done[o.ID] {
+		if o == nil || results[i].Err != nil || !results[i].New || o.Kind != protocol.KindDataset || o.Dataset.Manifest == nil {
 			continue
 		}
-		done[o.ID] = true
 		_, err := s.IndexManifest(o.ID)
 		switch {
 		case err == nil:

@@ -3,11 +3,14 @@ package store_test
 import (
 	"fmt"
 	"maps"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/protocol/manifest"
+	"github.com/commons-p2p/commons/store"
 	"github.com/commons-p2p/commons/store/storetest"
 )
 
@@ -69,6 +72,7 @@ func TestChunkRefusedUnlessItDecodes(t *testing.T) {
 // record stored, since it is signed and valid, but no file of it indexed:
 // IndexManifest says why (kind invalid), and no f/ entry is written.
 func TestManifestDisagreeingWithRecordNotIndexed(t *testing.T) {
+	store.SetIndexBatch(t, 1)
 	c := newCast(t)
 	tr := buildTree(t, 500, numbered)
 	for name, edit := range map[string]func(*protocol.ManifestRef){
@@ -114,6 +118,7 @@ func TestManifestDisagreeingWithRecordNotIndexed(t *testing.T) {
 // never indexed: not one f/ entry, not even of the entries before the
 // clash.
 func TestManifestDirectoryClashNotIndexed(t *testing.T) {
+	store.SetIndexBatch(t, 1) // an indexer that wrote as it read would have written "a"
 	s := storetest.Open(t)
 	c := newCast(t)
 	// A key that ends a leaf but not a branch of level 1, so that the
@@ -186,4 +191,60 @@ func TestManifestOneDigestManyPaths(t *testing.T) {
 	if keys := fileKeysOf(s, ds.ID); len(keys) != 1 {
 		t.Errorf("%d f/ entries for one digest", len(keys))
 	}
+}
+
+// TestManifestWritesNeedHeadroom: storing chunks and indexing a manifest
+// are writes like any other: on a filesystem below the store's headroom
+// each is refused (kind no space) with nothing written, instead of letting
+// Badger grow a memory-mapped file into a full disk; once space is freed
+// they go through.
+func TestManifestWritesNeedHeadroom(t *testing.T) {
+	mnt := storetest.SmallFilesystem(t)
+	s := storetest.OpenDir(t, filepath.Join(mnt, "store"))
+	c := newCast(t)
+	tr := buildTree(t, 3000, numbered)
+	putChunks(t, s, tr.chunks[:1])
+	ds := storetest.NewManifestDataset(t, c.publisher, "full", tr.ref())
+	storetest.MustPut(t, s, ds)
+	free, _, err := store.FreeSpace(mnt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ballast := filepath.Join(mnt, "ballast")
+	storetest.Ballast(t, ballast, int64(free)-store.Headroom+(1<<20))
+
+	res, err := s.PutChunks(tr.chunks[1:])
+	if !protocol.IsKind(err, protocol.NoSpace) || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("PutChunks on a full disk: %v, want no space", err)
+	}
+	for _, r := range res {
+		if r.New || !protocol.IsKind(r.Err, protocol.NoSpace) {
+			t.Fatalf("chunk result on a full disk: %+v", r)
+		}
+	}
+	if _, err := s.Chunk(tr.ids[1]); !protocol.IsKind(err, protocol.NotFound) {
+		t.Errorf("a chunk refused for lack of space is stored: %v", err)
+	}
+	if err := os.Remove(ballast); err != nil {
+		t.Fatal(err)
+	}
+	putChunks(t, s, tr.chunks[1:])
+	free, _, _ = store.FreeSpace(mnt)
+	storetest.Ballast(t, ballast, int64(free)-store.Headroom+(1<<20))
+	if _, err := s.IndexManifest(ds.ID); !protocol.IsKind(err, protocol.NoSpace) {
+		t.Fatalf("IndexManifest on a full disk: %v, want no space", err)
+	}
+	if keys := fileKeysOf(s, ds.ID); len(keys) != 0 {
+		t.Errorf("%d f/ entries written on a full disk", len(keys))
+	}
+	if whole, _ := s.ManifestWhole(ds.ID); whole {
+		t.Error("marked whole on a full disk")
+	}
+	if err := os.Remove(ballast); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.IndexManifest(ds.ID); err != nil {
+		t.Fatalf("IndexManifest once space is back: %v", err)
+	}
+	wantLocated(t, s, ds.ID, numbered(2999))
 }

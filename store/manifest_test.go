@@ -248,6 +248,14 @@ func TestRecordBeforeChunks(t *testing.T) {
 	}
 	wantNotLocated(t, s, numbered(0))
 	putChunks(t, s, tr.chunks[missing:missing+1])
+	// Another copy of the record indexes nothing: the node indexes once it
+	// has fetched the chunks, by IndexManifest.
+	if res := storetest.MustPut(t, s, ds); res[0].New {
+		t.Fatal("the record stored anew")
+	}
+	if whole, _ := s.ManifestWhole(ds.ID); whole {
+		t.Error("a copy of a stored record indexed its manifest")
+	}
 	root, err := s.IndexManifest(ds.ID)
 	if err != nil || root != tr.root {
 		t.Fatalf("IndexManifest once whole: %+v %v", root, err)
@@ -297,7 +305,17 @@ func TestManifestShared(t *testing.T) {
 	}
 	d1 := storetest.NewManifestDataset(t, c.publisher, "v1", v1.ref())
 	d2 := storetest.NewManifestDataset(t, c.publisher, "v2", v2.ref())
-	storetest.MustPut(t, s, d1, d2)
+	d3 := storetest.NewManifestDataset(t, c.publisher, "chunks not held", buildTree(t, 5, numbered).ref())
+	storetest.MustPut(t, s, d1, d2, d3)
+	var whole []protocol.ID
+	if err := s.EachWholeManifest(func(id protocol.ID) bool { whole = append(whole, id); return true }); err != nil {
+		t.Fatal(err)
+	}
+	want := []protocol.ID{d1.ID, d2.ID}
+	slices.SortFunc(want, func(a, b protocol.ID) int { return strings.Compare(a.String(), b.String()) })
+	if !slices.Equal(whole, want) {
+		t.Errorf("EachWholeManifest: %v, want %v", whole, want)
+	}
 	locs, err := s.Locate(entryDigest(numbered(7)))
 	if err != nil || len(locs) != 2 {
 		t.Fatalf("Locate of a file of both versions: %+v %v", locs, err)

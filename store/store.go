@@ -68,6 +68,8 @@ type Store struct {
 
 	knownBuilt chan struct{} // closed when buildKnown returns
 
+	badManifests badManifests // datasets whose manifest is invalid (manifest.go)
+
 	closeOnce sync.Once
 	closeErr  error
 }

@@ -31,6 +31,16 @@ func (s *Store) EachFile(f func(protocol.Digest) bool) error {
 	})
 }
 
+// EachWholeManifest calls f with the ID of every dataset whose manifest is
+// held whole and indexed here (ManifestWhole), in key order, until f
+// returns false.
+func (s *Store) EachWholeManifest(f func(protocol.ID) bool) error {
+	return s.walk("each whole manifest", famWhole, func(rest []byte) ([]byte, bool) { return rest, true }, func(k []byte) bool {
+		id, err := protocol.ParseID(string(k))
+		return err != nil || f(id)
+	})
+}
+
 // EachSubject calls f once with each subject this store holds claims about
 // (attributions, endorsements, revocations), in key order, until f returns
 // false.

@@ -56,8 +56,8 @@ func (s *Store) Put(o *protocol.Object) (PutResult, error) {
 // results carry the error), and storing the same batch again is safe.
 //
 // A dataset with a manifest is stored whether or not its chunks are held;
-// once stored, its manifest is indexed (IndexManifest) if every chunk is
-// held, and otherwise waits for a later IndexManifest.
+// once stored for the first time, its manifest is indexed (IndexManifest)
+// if every chunk is held, and otherwise waits for a later IndexManifest.
 func (s *Store) PutBatch(objs []*protocol.Object) ([]PutResult, error) {
 	results := make([]PutResult, len(objs))
 	for i := 0; i < len(objs); {
