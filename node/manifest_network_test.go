@@ -210,4 +210,15 @@ func TestLocateInManifestAcrossNodes(t *testing.T) {
 	if p := asker.scoreOf(holder.Host().ID()); p < 0 {
 		t.Errorf("the honest holder was penalised: score %v", p)
 	}
+
+	// Asked again, the asker holds the record and the path, not the
+	// whole manifest: it finds the file again, and another one through
+	// the chunks it lacks.
+	other := m.entries[1400]
+	for _, e := range []manifest.Entry{want, other} {
+		got, err := asker.Locate(t.Context(), e.Digest, api.QueryOptions{Timeout: 10 * time.Second})
+		if err != nil || len(got.Datasets) != 1 || got.Datasets[0].ID != ds.ID || got.Datasets[0].Path != e.Path {
+			t.Fatalf("locate of %s with the record held: %+v, %v", e.Path, got.Datasets, err)
+		}
+	}
 }

@@ -290,8 +290,32 @@ func (s *Search) DatasetsWithFile(d protocol.Digest) {
 		})
 		for _, o := range withManifest {
 			s.manifestNames(ctx, p, o, d, paths[o.ID])
+			delete(paths, o.ID)
+		}
+		// A record held already, whose manifest is held in part, is not
+		// fetched again, and the store does not index it: look it up too.
+		for id, listed := range paths {
+			if o := s.sw.heldInPart(id); o != nil {
+				s.manifestNames(ctx, p, o, d, listed)
+			}
 		}
 	})
+}
+
+// heldInPart returns the dataset id when the store holds it, it has a
+// manifest, and the manifest is not whole here; else nil.
+func (s *Swarm) heldInPart(id protocol.ID) *protocol.Object {
+	o, err := s.cfg.Store.Object(id)
+	if err != nil {
+		return nil
+	}
+	if _, ok := rootOf(o); !ok {
+		return nil
+	}
+	if whole, err := s.cfg.Store.ManifestWhole(id); err != nil || whole {
+		return nil
+	}
+	return o
 }
 
 // pages reads a paged list of IDs from p to its end, fetching the objects
