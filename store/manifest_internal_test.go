@@ -79,8 +79,21 @@ func TestHalfIndexedManifestNotLocated(t *testing.T) {
 	if err != nil || len(ids) != 0 {
 		t.Fatalf("an entry of a half-indexed manifest is paged: %v %v", ids, err)
 	}
+	files := func() map[protocol.Digest]bool {
+		out := map[protocol.Digest]bool{}
+		if err := s.EachFile(func(d protocol.Digest) bool { out[d] = true; return true }); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	if got := files(); len(got) != 0 {
+		t.Errorf("EachFile visits %d digests of a half-indexed manifest", len(got))
+	}
 	if _, err := s.IndexManifest(o.ID); err != nil {
 		t.Fatal(err)
+	}
+	if got := files(); len(got) != len(entries) {
+		t.Errorf("EachFile visits %d digests of a manifest of %d entries indexed whole", len(got), len(entries))
 	}
 	for _, e := range []manifest.Entry{half[0], entries[299]} {
 		locs, err := s.Locate(e.Digest)

@@ -23,9 +23,11 @@ func (s *Store) EachObject(f func(protocol.ID) bool) error {
 }
 
 // EachFile calls f once with each digest of a file that a stored dataset
-// or derivation names, in key order, until f returns false.
+// or derivation names, in key order, until f returns false. The entries
+// of a dataset with a manifest count once it is indexed whole: a digest
+// listed only by a manifest half indexed is not visited.
 func (s *Store) EachFile(f func(protocol.Digest) bool) error {
-	return s.walk("each file", famFile, firstPart, func(part []byte) bool {
+	return s.walkKept("each file", famFile, firstPart, keepFile(), func(part []byte) bool {
 		d, err := protocol.ParseDigest(string(part))
 		return err != nil || f(d)
 	})
@@ -69,10 +71,48 @@ func firstPart(rest []byte) ([]byte, bool) {
 	return rest[:i], true
 }
 
+// keepFile returns the filter of EachFile: an f/ entry is kept unless it
+// is of a dataset with a manifest not yet indexed whole. What it learns of
+// each dataset it remembers for the walk.
+func keepFile() func(txn *badger.Txn, key []byte) (bool, error) {
+	seen := map[protocol.ID]bool{}
+	var scratch idScratch
+	return func(txn *badger.Txn, key []byte) (bool, error) {
+		id, err := idOfKeyScratch(key, &scratch)
+		if err != nil {
+			return true, nil // as the walk without a filter: EachFile skips what it cannot parse
+		}
+		if keep, ok := seen[id]; ok {
+			return keep, nil
+		}
+		m, ok, err := getMeta(txn, id)
+		if err != nil {
+			return false, err
+		}
+		keep := true
+		if ok && m.Kind == protocol.KindDataset && !m.About.IsZero() {
+			if keep, err = has(txn, wholeKey(id)); err != nil {
+				return false, err
+			}
+		}
+		if len(seen) >= walkPage {
+			clear(seen) // many datasets: remember the latest ones
+		}
+		seen[id] = keep
+		return keep, nil
+	}
+}
+
 // walk visits the distinct values part(key without the family prefix)
 // under family, a page at a time. After a part A it seeks past every key
 // "A/…", so a family of many keys per part costs a seek per part.
 func (s *Store) walk(op, family string, part func(rest []byte) ([]byte, bool), f func([]byte) bool) error {
+	return s.walkKept(op, family, part, nil, f)
+}
+
+// walkKept is walk that visits a part only for a key that keep, when
+// given, keeps; the other keys of the part are tried in turn.
+func (s *Store) walkKept(op, family string, part func(rest []byte) ([]byte, bool), keep func(txn *badger.Txn, key []byte) (bool, error), f func([]byte) bool) error {
 	from := []byte(family)
 	for {
 		var page [][]byte
@@ -81,6 +121,12 @@ func (s *Store) walk(op, family string, part func(rest []byte) ([]byte, bool), f
 			defer it.Close()
 			for it.Seek(from); it.Valid() && len(page) < walkPage; {
 				p, ok := part(it.Item().Key()[len(family):])
+				if ok && keep != nil {
+					var err error
+					if ok, err = keep(txn, it.Item().Key()); err != nil {
+						return err
+					}
+				}
 				if !ok {
 					it.Next()
 					continue
