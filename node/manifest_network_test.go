@@ -10,6 +10,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/commons-p2p/commons/node/api"
+	"github.com/commons-p2p/commons/node/fetch"
 	"github.com/commons-p2p/commons/node/swarm"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/protocol/manifest"
@@ -221,4 +222,51 @@ func TestLocateInManifestAcrossNodes(t *testing.T) {
 			t.Fatalf("locate of %s with the record held: %+v, %v", e.Path, got.Datasets, err)
 		}
 	}
+}
+
+// TestFetchWholeManifest: a node fetches every chunk of a manifest, more
+// than one request holds, from the one node that holds it; with the
+// record it then holds the manifest whole, indexes it, and becomes a
+// provider of its key in turn.
+func TestFetchWholeManifest(t *testing.T) {
+	nodes := lineSwarm(t, 3, swarmOptions{})
+	holder, asker := nodes[0], nodes[2]
+	m := newNetManifest(t, 6000)
+	if len(m.all) <= fetch.MaxIDs {
+		t.Fatalf("%d chunks fit one request", len(m.all))
+	}
+	if _, err := holder.store.PutChunks(m.all); err != nil {
+		t.Fatal(err)
+	}
+	ds := storetest.NewManifestDataset(t, storetest.Key(t, "archive"), "national archive", m.ref)
+	if _, _, err := holder.Ingest(ds.Envelope.Encode()); err != nil {
+		t.Fatal(err)
+	}
+	// The manifest key goes out before the entries' file keys.
+	waitFor(t, "the holder provides the manifest key", func() bool {
+		return slices.Contains(providersOf(t, asker, m), holder.Host().ID())
+	})
+
+	ids := make([]manifest.ChunkID, 0, len(m.chunks))
+	for id := range m.chunks {
+		ids = append(ids, id)
+	}
+	got, err := asker.net.FetchChunks(t.Context(), m.root, ds.ID, ids)
+	if err != nil || len(got) != len(m.chunks) {
+		t.Fatalf("fetched %d of %d chunks: %v", len(got), len(m.chunks), err)
+	}
+	for id, b := range got {
+		if !slices.Equal(b, m.chunks[id]) {
+			t.Fatalf("chunk %s is not the holder's", id)
+		}
+	}
+	if _, _, err := asker.Ingest(ds.Envelope.Encode()); err != nil {
+		t.Fatal(err)
+	}
+	if whole, err := asker.store.ManifestWhole(ds.ID); err != nil || !whole {
+		t.Fatalf("the manifest fetched is not whole: %v, %v", whole, err)
+	}
+	waitFor(t, "the node that fetched the manifest provides its key", func() bool {
+		return slices.Contains(providersOf(t, holder, m), asker.Host().ID())
+	})
 }
