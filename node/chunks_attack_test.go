@@ -5,10 +5,12 @@ import (
 	"io"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/node/fetch"
 	"github.com/commons-p2p/commons/node/swarm"
 	"github.com/commons-p2p/commons/protocol"
@@ -75,4 +77,69 @@ func TestHostileManifestProvider(t *testing.T) {
 	if _, err := asker.store.Chunk(manifest.SumChunk(wrong)); !protocol.IsKind(err, protocol.NotFound) {
 		t.Errorf("the chunk the hostile node pushed is stored: %v", err)
 	}
+}
+
+// TestHostileListerOfManifest: a hostile node announces a file's key and,
+// asked for the datasets that name the file, lists a real dataset with a
+// manifest under the path of another of its files. The asker looks the
+// path up in the manifest (the chunks the hostile node serves are the
+// real ones: they must hash to what the signed root names), finds another
+// digest there, stores nothing of the listing, answers that no dataset
+// holds the file, and penalises the hostile node.
+func TestHostileListerOfManifest(t *testing.T) {
+	nodes := lineSwarm(t, 3, swarmOptions{})
+	hostile, asker := nodes[0], nodes[2]
+	m := newNetManifest(t, 800)
+	ds := storetest.NewManifestDataset(t, storetest.Key(t, "archive"), "national archive", m.ref)
+	target, decoy := m.entries[10], m.entries[500]
+
+	hostile.Host().SetStreamHandler(fetch.ProtocolID, func(st network.Stream) {
+		defer st.Close()
+		raw, _ := io.ReadAll(st)
+		n, k := binary.Uvarint(raw)
+		if k <= 0 || len(raw) < k+int(n) || n < 1 {
+			st.Reset()
+			return
+		}
+		req, err := fetch.DecodeRequest(raw[k+1 : k+int(n)])
+		if err != nil {
+			st.Reset()
+			return
+		}
+		frame := func(out []byte, typ byte, body []byte) []byte {
+			out = binary.AppendUvarint(out, uint64(1+len(body)))
+			return append(append(out, typ), body...)
+		}
+		var out []byte
+		switch req.Op {
+		case fetch.OpFiles:
+			body := append([]byte{0, byte(len(ds.ID.Bytes()))}, ds.ID.Bytes()...)
+			body = append(append(append(body, 1), byte(len(decoy.Path))), decoy.Path...)
+			out = frame(out, 0x15, body)
+		case fetch.OpObjects, fetch.OpChunks:
+			for _, id := range req.IDs {
+				switch c, ok := m.chunks[manifest.ChunkIDFromDigest(id.Digest())]; {
+				case id == ds.ID:
+					out = frame(out, 0x10, ds.Envelope.Encode())
+				case ok && req.Op == fetch.OpChunks:
+					out = frame(out, 0x14, c)
+				default:
+					out = frame(out, 0x11, id.Bytes())
+				}
+			}
+		}
+		st.Write(frame(out, 0x00, nil))
+	})
+	if err := hostile.net.DHT().Provide(t.Context(), protocol.FileKey(target.Digest), true); err != nil {
+		t.Fatal(err)
+	}
+
+	got, err := asker.Locate(t.Context(), target.Digest, api.QueryOptions{Timeout: 10 * time.Second})
+	if err != nil || len(got.Datasets) != 0 {
+		t.Fatalf("locate past a hostile lister: %+v, %v; want no dataset", got.Datasets, err)
+	}
+	if held, err := asker.store.Has(ds.ID); err != nil || held {
+		t.Errorf("the dataset listed falsely is stored: %v, %v", held, err)
+	}
+	waitFor(t, "the hostile lister's score drops", func() bool { return asker.scoreOf(hostile.Host().ID()) < 0 })
 }

@@ -9,6 +9,8 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/peer"
 
+	"github.com/commons-p2p/commons/node/api"
+	"github.com/commons-p2p/commons/node/fetch"
 	"github.com/commons-p2p/commons/node/swarm"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/protocol/manifest"
@@ -171,4 +173,100 @@ func TestFetchChunksOnThePathToOneEntry(t *testing.T) {
 	if s, _ := asker.store.Stats(); s.Chunks != int64(before) {
 		t.Errorf("a second lookup stored %d chunks, want none more than %d", s.Chunks, before)
 	}
+}
+
+// TestLocateInManifestAcrossNodes: a node that never saw a dataset with a
+// manifest locates one of its files: the holder lists the dataset with
+// the file's path, and the asker checks the path in the manifest,
+// fetching only the chunks on the way to the entry, before it stores the
+// record and answers.
+func TestLocateInManifestAcrossNodes(t *testing.T) {
+	nodes := lineSwarm(t, 4, swarmOptions{})
+	holder, asker := nodes[0], nodes[3]
+	m := newNetManifest(t, 1500)
+	if _, err := holder.store.PutChunks(m.all); err != nil {
+		t.Fatal(err)
+	}
+	ds := storetest.NewManifestDataset(t, storetest.Key(t, "archive"), "national archive", m.ref)
+	if _, _, err := holder.Ingest(ds.Envelope.Encode()); err != nil {
+		t.Fatal(err)
+	}
+	waitAnnounced(t, holder)
+
+	want := m.entries[777]
+	got, err := asker.Locate(t.Context(), want.Digest, api.QueryOptions{Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Datasets) != 1 || got.Datasets[0].ID != ds.ID || got.Datasets[0].Path != want.Path || got.Datasets[0].Name != "national archive" {
+		t.Fatalf("locate on a node that never saw the dataset: %+v; want %s at %s", got.Datasets, ds.ID, want.Path)
+	}
+	if held, err := asker.store.Has(ds.ID); err != nil || !held {
+		t.Errorf("the record found is not stored: %v", err)
+	}
+	path := m.pathTo(t, want.Key())
+	if s, err := asker.store.Stats(); err != nil || s.Chunks != int64(len(path)) {
+		t.Errorf("the asker stored %d chunks (%v), want the %d on the path of %d", s.Chunks, err, len(path), len(m.all))
+	}
+	if p := asker.scoreOf(holder.Host().ID()); p < 0 {
+		t.Errorf("the honest holder was penalised: score %v", p)
+	}
+
+	// Asked again, the asker holds the record and the path, not the
+	// whole manifest: it finds the file again, and another one through
+	// the chunks it lacks.
+	other := m.entries[1400]
+	for _, e := range []manifest.Entry{want, other} {
+		got, err := asker.Locate(t.Context(), e.Digest, api.QueryOptions{Timeout: 10 * time.Second})
+		if err != nil || len(got.Datasets) != 1 || got.Datasets[0].ID != ds.ID || got.Datasets[0].Path != e.Path {
+			t.Fatalf("locate of %s with the record held: %+v, %v", e.Path, got.Datasets, err)
+		}
+	}
+}
+
+// TestFetchWholeManifest: a node fetches every chunk of a manifest, more
+// than one request holds, from the one node that holds it; with the
+// record it then holds the manifest whole, indexes it, and becomes a
+// provider of its key in turn.
+func TestFetchWholeManifest(t *testing.T) {
+	nodes := lineSwarm(t, 3, swarmOptions{})
+	holder, asker := nodes[0], nodes[2]
+	m := newNetManifest(t, 6000)
+	if len(m.all) <= fetch.MaxIDs {
+		t.Fatalf("%d chunks fit one request", len(m.all))
+	}
+	if _, err := holder.store.PutChunks(m.all); err != nil {
+		t.Fatal(err)
+	}
+	ds := storetest.NewManifestDataset(t, storetest.Key(t, "archive"), "national archive", m.ref)
+	if _, _, err := holder.Ingest(ds.Envelope.Encode()); err != nil {
+		t.Fatal(err)
+	}
+	// The manifest key goes out before the entries' file keys.
+	waitFor(t, "the holder provides the manifest key", func() bool {
+		return slices.Contains(providersOf(t, asker, m), holder.Host().ID())
+	})
+
+	ids := make([]manifest.ChunkID, 0, len(m.chunks))
+	for id := range m.chunks {
+		ids = append(ids, id)
+	}
+	got, err := asker.net.FetchChunks(t.Context(), m.root, ds.ID, ids)
+	if err != nil || len(got) != len(m.chunks) {
+		t.Fatalf("fetched %d of %d chunks: %v", len(got), len(m.chunks), err)
+	}
+	for id, b := range got {
+		if !slices.Equal(b, m.chunks[id]) {
+			t.Fatalf("chunk %s is not the holder's", id)
+		}
+	}
+	if _, _, err := asker.Ingest(ds.Envelope.Encode()); err != nil {
+		t.Fatal(err)
+	}
+	if whole, err := asker.store.ManifestWhole(ds.ID); err != nil || !whole {
+		t.Fatalf("the manifest fetched is not whole: %v, %v", whole, err)
+	}
+	waitFor(t, "the node that fetched the manifest provides its key", func() bool {
+		return slices.Contains(providersOf(t, holder, m), asker.Host().ID())
+	})
 }

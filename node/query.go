@@ -2,12 +2,14 @@ package node
 
 import (
 	"context"
+	"slices"
 
 	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/node/swarm"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/protocol/gov"
+	"github.com/commons-p2p/commons/store"
 )
 
 // ID describes the node.
@@ -103,15 +105,22 @@ func (n *Node) standings() func(protocol.ID) *api.Standing {
 // Locate finds the datasets that hold a file with digest d: those stored
 // here and, unless q.Local, those that peers announcing the file hold.
 func (n *Node) Locate(ctx context.Context, d protocol.Digest, q api.QueryOptions) (api.LocateResult, error) {
+	var inPart []store.Location // found in manifests held in part, which the store does not index
 	if s, cancel := n.newSearch(ctx, q); s != nil {
 		defer cancel()
 		done := n.metrics.TimeQuery("locate")
 		s.DatasetsWithFile(d)
+		inPart = s.Located()
 		done()
 	}
 	locs, err := n.store.Locate(d)
 	if err != nil {
 		return api.LocateResult{}, err
+	}
+	for _, l := range inPart {
+		if !slices.ContainsFunc(locs, func(h store.Location) bool { return h.Dataset == l.Dataset }) {
+			locs = append(locs, l)
+		}
 	}
 	out := api.LocateResult{SHA256: d.Hex(), Datasets: []api.LocatedEntry{}}
 	for _, l := range locs {

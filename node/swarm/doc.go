@@ -2,8 +2,8 @@
 // Kademlia DHT under the network's prefix, the announcer of what the store
 // holds (SPEC.md §7.2), the fetch protocol both ways, the peer scores, the
 // gossip topics and the storage budgets of what peers send unasked (§7.4),
-// the network queries that gather what a read needs (§7.5), and the
-// governance topic (§8.9).
+// the network queries that gather what a read needs (§7.5), the chunks of
+// manifests (FetchChunks, §7.2, §7.3), and the governance topic (§8.9).
 //
 // A Swarm is made by New from a Config — the network, the node key, the
 // store, and the hooks through which it asks the node what only the node
@@ -24,6 +24,8 @@
 //
 // This package never imports node (the node imports it), never serves or
 // speaks HTTP, never reads the repo's files or config, never stores an
-// object but through the node's hooks, and never holds or changes the
+// object but through the node's hooks (manifest chunks, which are data
+// checked against their IDs and not objects, it stores itself with
+// store.PutChunks), and never holds or changes the
 // governance DAG but through govsync and the node's Governance.
 package swarm

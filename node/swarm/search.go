@@ -52,6 +52,9 @@ type Search struct {
 	slots  chan struct{} // a token per peer being asked: searchConcurrency
 	asked  sync.Map      // peer.ID → struct{}: the peers asked
 	failed sync.Map      // peer.ID → error: the last failure of each
+
+	mu      sync.Mutex
+	located []store.Location // entries found in manifests held in part
 }
 
 // NewSearch starts a search bounded by q.Timeout. It returns nil when
@@ -279,23 +282,60 @@ func (s *Swarm) isClaimAbout(claim, subject protocol.ID) bool {
 // DatasetsWithFile gathers the datasets that every provider of d's file
 // key holds and this node lacks. A listed object that is not a dataset
 // naming a file of digest d is not stored, and its provider is penalised:
-// the list is unsigned, the datasets are not (SPEC.md §7.3).
+// the list is unsigned, the datasets are not (SPEC.md §7.3). A dataset
+// with a manifest names its files in chunks: it is judged by looking the
+// paths listed with it up in its manifest (manifestNames), and each
+// entry found is kept for Located.
 func (s *Search) DatasetsWithFile(d protocol.Digest) {
 	s.providers(protocol.FileKey(d), func(ctx context.Context, p peer.ID, _ func()) {
+		paths := map[protocol.ID][]string{}
+		var withManifest []*protocol.Object
 		s.pages(ctx, p, func(after protocol.ID) ([]protocol.ID, bool, error) {
 			found, more, err := s.sw.fetch.Datasets(ctx, p, d, after, 0)
 			ids := make([]protocol.ID, len(found))
 			for i, f := range found {
-				ids[i] = f.Dataset
+				ids[i], paths[f.Dataset] = f.Dataset, f.Paths
 			}
 			return ids, more, err
 		}, func(o *protocol.Object) error {
-			if o.Kind != protocol.KindDataset || !slices.ContainsFunc(o.Files, func(f protocol.File) bool { return f.Digest == d }) {
-				return protocol.E("locate", protocol.Invalid, "files with %s: listed %s, a %s that does not name the file", d, o.ID, o.Kind)
+			switch {
+			case o.Kind != protocol.KindDataset:
+			case o.Dataset.Manifest != nil:
+				withManifest = append(withManifest, o) // judged once p's answer is read
+				return errLater
+			case slices.ContainsFunc(o.Files, func(f protocol.File) bool { return f.Digest == d }):
+				return nil
 			}
-			return nil
+			return protocol.E("locate", protocol.Invalid, "files with %s: listed %s, a %s that does not name the file", d, o.ID, o.Kind)
 		})
+		for _, o := range withManifest {
+			s.manifestNames(ctx, p, o, d, paths[o.ID])
+			delete(paths, o.ID)
+		}
+		// A record held already, whose manifest is held in part, is not
+		// fetched again, and the store does not index it: look it up too.
+		for id, listed := range paths {
+			if o := s.sw.heldInPart(id); o != nil {
+				s.manifestNames(ctx, p, o, d, listed)
+			}
+		}
 	})
+}
+
+// heldInPart returns the dataset id when the store holds it, it has a
+// manifest, and the manifest is not whole here; else nil.
+func (s *Swarm) heldInPart(id protocol.ID) *protocol.Object {
+	o, err := s.cfg.Store.Object(id)
+	if err != nil {
+		return nil
+	}
+	if _, ok := rootOf(o); !ok {
+		return nil
+	}
+	if whole, err := s.cfg.Store.ManifestWhole(id); err != nil || whole {
+		return nil
+	}
+	return o
 }
 
 // pages reads a paged list of IDs from p to its end, fetching the objects
