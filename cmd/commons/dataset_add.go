@@ -171,11 +171,13 @@ func (DatasetAddCommand) Run(ctx context.Context, env *Env, args *Args) error {
 }
 
 // diffFromParent says what changed from the parent to the dataset just
-// published, from what the daemon holds. The record is published by then:
+// published: the daemon reads the chunks of the parent's manifest it lacks
+// from the network, and only where the two trees differ. The record is
+// published by then:
 // a parent it cannot compare with (one not held, given with
 // --allow-unknown-parent) is said on standard error, not an error.
 func diffFromParent(ctx context.Context, env *Env, c *api.Client, id, parent protocol.ID) *api.DatasetDiff {
-	d, err := c.DatasetDiff(ctx, id, parent, shownChanges, api.QueryOptions{Local: true})
+	d, err := c.DatasetDiff(ctx, id, parent, shownChanges, api.QueryOptions{})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "commons: published, but not compared with --parent %s: %s\n", parent, safeMessage(err.Error()))
 		return nil
