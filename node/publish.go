@@ -101,95 +101,82 @@ func (n *Node) signerDID(as string) (protocol.DID, error) {
 // second, so that records read well.
 func (n *Node) created() time.Time { return n.now().UTC().Truncate(time.Second) }
 
-// AddDataset publishes a dataset record for files the client has hashed.
+// AddDataset publishes a dataset record for files the client has hashed:
+// listed in the request, or named by the manifest whose chunks it uploaded.
 func (n *Node) AddDataset(ctx context.Context, req api.AddDatasetRequest) (api.Published, error) {
-	if req.Manifest != nil {
-		return n.addManifestDataset(ctx, req)
-	}
 	const op = "add dataset"
+	subjects, count, bytes, err := n.datasetFiles(ctx, op, req)
+	if err != nil {
+		return api.Published{}, err
+	}
+	parents := idsOrNil(req.Parents)
+	if err := n.refuseUnknown(op, "parent", "allow_unknown_parents", parents, req.AllowUnknownParents); err != nil {
+		return api.Published{}, err
+	}
+	publisher, err := n.signerDID(req.As)
+	if err != nil {
+		return api.Published{}, err
+	}
+	pred := protocol.Dataset{
+		Name: req.Name, Description: req.Description, License: req.License, Version: req.Version,
+		Publisher: publisher, Created: n.created(), Parents: parents, Manifest: req.Manifest,
+	}
+	p, err := n.sign(req.As, protocol.KindDataset, subjects, pred)
+	if err != nil {
+		return api.Published{}, err
+	}
+	p.Files, p.Bytes = int(count), bytes
+	return p, nil
+}
+
+// datasetFiles checks the files of a dataset request and returns the
+// record's subjects: a subject per file listed, or the root of the manifest
+// named (SPEC.md §3.8), whose whole tree the node must hold, holding what
+// the request says of it, before anything is signed, so that what it
+// publishes it can serve.
+func (n *Node) datasetFiles(ctx context.Context, op string, req api.AddDatasetRequest) (subjects []protocol.ResourceDescriptor, count, bytes int64, err error) {
+	if m := req.Manifest; m != nil {
+		if len(req.Files) > 0 {
+			return nil, 0, 0, protocol.E(op, protocol.Invalid, "the request lists %d files and names a manifest: a dataset does one or the other", len(req.Files))
+		}
+		if m.Root.IsObject() || m.Root.IsZero() {
+			return nil, 0, 0, protocol.E(op, protocol.Invalid, "manifest root %s is not a chunk ID (a raw CID, bafkrei…)", m.Root)
+		}
+		root := manifestRoot(m)
+		r := manifest.NewReader(root.ID, func(id manifest.ChunkID) ([]byte, error) {
+			b, err := n.store.Chunk(id)
+			if protocol.IsKind(err, protocol.NotFound) {
+				return nil, protocol.E(op, protocol.NotFound, "chunk %s of manifest %s is not held here: upload every chunk first (POST /v1/chunks)", id, root.ID)
+			}
+			return b, err
+		})
+		if err := r.CheckRoot(root); err != nil {
+			return nil, 0, 0, err
+		}
+		if err := r.Walk(func(manifest.Entry) bool { return ctx.Err() == nil }); err != nil {
+			return nil, 0, 0, err
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, 0, 0, err
+		}
+		return protocol.ReferenceSubject(m.Root), m.Count, m.Bytes, nil
+	}
 	files := make([]protocol.File, len(req.Files))
 	for i, f := range req.Files {
 		d, err := protocol.ParseDigest(f.SHA256)
 		if err != nil {
-			return api.Published{}, protocol.E(op, protocol.Invalid, "file %q: %w", f.Name, err)
+			return nil, 0, 0, protocol.E(op, protocol.Invalid, "file %q: %w", f.Name, err)
 		}
 		if f.Size < 0 {
-			return api.Published{}, protocol.E(op, protocol.Invalid, "file %q: negative size %d", f.Name, f.Size)
+			return nil, 0, 0, protocol.E(op, protocol.Invalid, "file %q: negative size %d", f.Name, f.Size)
 		}
 		files[i] = protocol.File{Name: f.Name, Digest: d, Size: f.Size}
 	}
 	total, ok := protocol.TotalSize(files)
 	if !ok {
-		return api.Published{}, protocol.E(op, protocol.Invalid, "the sizes of the files add up to more than %d bytes", int64(protocol.MaxSize))
+		return nil, 0, 0, protocol.E(op, protocol.Invalid, "the sizes of the files add up to more than %d bytes", int64(protocol.MaxSize))
 	}
-	parents := idsOrNil(req.Parents)
-	if err := n.refuseUnknown(op, "parent", "allow_unknown_parents", parents, req.AllowUnknownParents); err != nil {
-		return api.Published{}, err
-	}
-	publisher, err := n.signerDID(req.As)
-	if err != nil {
-		return api.Published{}, err
-	}
-	pred := protocol.Dataset{
-		Name: req.Name, Description: req.Description, License: req.License, Version: req.Version,
-		Publisher: publisher, Created: n.created(), Parents: parents,
-	}
-	p, err := n.sign(req.As, protocol.KindDataset, protocol.FileSubjects(files), pred)
-	if err != nil {
-		return api.Published{}, err
-	}
-	p.Files, p.Bytes = len(files), total
-	return p, nil
-}
-
-// addManifestDataset publishes a dataset record that names a manifest
-// (SPEC.md §3.8) whose chunks the client uploaded: the node must hold the
-// whole tree, and the tree must hold what the request says of it, before
-// anything is signed, so that what it publishes it can serve.
-func (n *Node) addManifestDataset(ctx context.Context, req api.AddDatasetRequest) (api.Published, error) {
-	const op = "add dataset"
-	m := req.Manifest
-	if len(req.Files) > 0 {
-		return api.Published{}, protocol.E(op, protocol.Invalid, "the request lists %d files and names a manifest: a dataset does one or the other", len(req.Files))
-	}
-	if m.Root.IsObject() || m.Root.IsZero() {
-		return api.Published{}, protocol.E(op, protocol.Invalid, "manifest root %s is not a chunk ID (a raw CID, bafkrei…)", m.Root)
-	}
-	root := manifestRoot(m)
-	r := manifest.NewReader(root.ID, func(id manifest.ChunkID) ([]byte, error) {
-		b, err := n.store.Chunk(id)
-		if protocol.IsKind(err, protocol.NotFound) {
-			return nil, protocol.E(op, protocol.NotFound, "chunk %s of manifest %s is not held here: upload every chunk first (POST /v1/chunks)", id, root.ID)
-		}
-		return b, err
-	})
-	if err := r.CheckRoot(root); err != nil {
-		return api.Published{}, err
-	}
-	if err := r.Walk(func(manifest.Entry) bool { return ctx.Err() == nil }); err != nil {
-		return api.Published{}, err
-	}
-	if err := ctx.Err(); err != nil {
-		return api.Published{}, err
-	}
-	parents := idsOrNil(req.Parents)
-	if err := n.refuseUnknown(op, "parent", "allow_unknown_parents", parents, req.AllowUnknownParents); err != nil {
-		return api.Published{}, err
-	}
-	publisher, err := n.signerDID(req.As)
-	if err != nil {
-		return api.Published{}, err
-	}
-	pred := protocol.Dataset{
-		Name: req.Name, Description: req.Description, License: req.License, Version: req.Version,
-		Publisher: publisher, Created: n.created(), Parents: parents, Manifest: m,
-	}
-	p, err := n.sign(req.As, protocol.KindDataset, protocol.ReferenceSubject(m.Root), pred)
-	if err != nil {
-		return api.Published{}, err
-	}
-	p.Files, p.Bytes = int(m.Count), m.Bytes
-	return p, nil
+	return protocol.FileSubjects(files), int64(len(files)), total, nil
 }
 
 // AddClaim publishes an attribution claim.

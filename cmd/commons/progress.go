@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"golang.org/x/term"
@@ -82,16 +83,9 @@ func (p *progress) done() {
 	}
 }
 
-// shortBytes is a size in the shortest form a progress line has room for.
+// shortBytes is a size in the shortest form a progress line has room for:
+// humanBytes without the exact count.
 func shortBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+	s, _, _ := strings.Cut(humanBytes(n), " (")
+	return s
 }
