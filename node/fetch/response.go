@@ -101,17 +101,10 @@ func appendIDList(dst []byte, ids []protocol.ID, more bool) []byte {
 // only: each ID in its canonical binary form, at most max of them.
 func decodeIDList(body []byte, max int) (ids []protocol.ID, more bool, err error) {
 	const op = "read id list"
-	if len(body) == 0 {
-		return nil, false, protocol.E(op, protocol.Invalid, "empty id list frame")
+	more, rest, err := moreFlag(op, "id list", body)
+	if err != nil {
+		return nil, false, err
 	}
-	switch body[0] {
-	case 0:
-	case 1:
-		more = true
-	default:
-		return nil, false, protocol.E(op, protocol.Invalid, "more flag 0x%02x, want 0 or 1", body[0])
-	}
-	rest := body[1:]
 	for len(rest) > 0 {
 		if len(ids) == max {
 			return nil, false, protocol.E(op, protocol.Invalid, "more than %d ids", max)
@@ -188,17 +181,11 @@ func checkDatasetPaths(f *DatasetPaths) error {
 // UTF-8.
 func decodeDatasets(body []byte, max int) (found []DatasetPaths, more bool, err error) {
 	const op = "read dataset list"
-	if len(body) == 0 {
-		return nil, false, protocol.E(op, protocol.Invalid, "empty dataset list frame")
+	more, rest, err := moreFlag(op, "dataset list", body)
+	if err != nil {
+		return nil, false, err
 	}
-	switch body[0] {
-	case 0:
-	case 1:
-		more = true
-	default:
-		return nil, false, protocol.E(op, protocol.Invalid, "more flag 0x%02x, want 0 or 1", body[0])
-	}
-	r := &listReader{b: body[1:]}
+	r := &listReader{b: rest}
 	for len(r.b) > 0 {
 		if len(found) == max {
 			return nil, false, protocol.E(op, protocol.Invalid, "more than %d datasets", max)
@@ -278,4 +265,20 @@ func (r *listReader) dataset() (DatasetPaths, error) {
 		f.Paths = append(f.Paths, string(p))
 	}
 	return f, nil
+}
+
+// moreFlag reads the first byte of a list frame's body: 1 when more
+// follow, 0 when not; it returns the rest of the body.
+func moreFlag(op, what string, body []byte) (more bool, rest []byte, err error) {
+	if len(body) == 0 {
+		return false, nil, protocol.E(op, protocol.Invalid, "empty %s frame", what)
+	}
+	switch body[0] {
+	case 0:
+	case 1:
+		more = true
+	default:
+		return false, nil, protocol.E(op, protocol.Invalid, "more flag 0x%02x, want 0 or 1", body[0])
+	}
+	return more, body[1:], nil
 }
