@@ -8,7 +8,6 @@ import (
 	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/node/swarm"
 	"github.com/commons-p2p/commons/protocol"
-	"github.com/commons-p2p/commons/protocol/manifest"
 	"github.com/commons-p2p/commons/store"
 )
 
@@ -142,22 +141,11 @@ func (n *Node) datasetFiles(ctx context.Context, op string, req api.AddDatasetRe
 		if m.Root.IsObject() || m.Root.IsZero() {
 			return nil, 0, 0, protocol.E(op, protocol.Invalid, "manifest root %s is not a chunk ID (a raw CID, bafkrei…)", m.Root)
 		}
-		root := manifestRoot(m)
-		r := manifest.NewReader(root.ID, func(id manifest.ChunkID) ([]byte, error) {
-			b, err := n.store.Chunk(id)
-			if protocol.IsKind(err, protocol.NotFound) {
-				return nil, protocol.E(op, protocol.NotFound, "chunk %s of manifest %s is not held here: upload every chunk first (POST /v1/chunks)", id, root.ID)
-			}
-			return b, err
-		})
-		if err := r.CheckRoot(root); err != nil {
-			return nil, 0, 0, err
-		}
-		if err := r.Walk(func(manifest.Entry) bool { return ctx.Err() == nil }); err != nil {
-			return nil, 0, 0, err
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, 0, 0, err
+		switch err := n.store.CheckManifest(manifestRoot(m)); {
+		case protocol.IsKind(err, protocol.NotFound):
+			return nil, 0, 0, protocol.E(op, protocol.NotFound, "manifest %s: %w; upload every chunk first (POST /v1/chunks)", m.Root, err)
+		case err != nil:
+			return nil, 0, 0, protocol.E(op, protocol.KindOf(err), "manifest %s: %w", m.Root, err)
 		}
 		return protocol.ReferenceSubject(m.Root), m.Count, m.Bytes, nil
 	}

@@ -65,6 +65,55 @@ func (b *badManifests) add(id protocol.ID, err error) {
 	b.m[id] = err
 }
 
+// maxGoodTrees bounds the trees remembered as checked whole (goodTrees).
+const maxGoodTrees = 4096
+
+// goodTrees remembers the roots of trees that CheckManifest read whole and
+// found valid, with the count and bytes they hold. A root's hash covers
+// every chunk of its tree, so a tree found valid stays valid: indexing a
+// dataset that names it need not read it twice more before it writes.
+type goodTrees struct {
+	mu sync.Mutex
+	m  map[manifest.Root]bool
+}
+
+func (g *goodTrees) has(r manifest.Root) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.m[r]
+}
+
+func (g *goodTrees) add(r manifest.Root) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.m == nil || len(g.m) >= maxGoodTrees {
+		g.m = map[manifest.Root]bool{}
+	}
+	g.m[r] = true
+}
+
+// CheckManifest reads the whole tree under root.ID from the chunks held
+// here, every chunk checked against its ID and its parent, the root
+// against root.Count and root.Bytes (CheckRoot), no path a directory of
+// another (Walk), and remembers a tree that passed, so that indexing a
+// dataset that names it reads it once more, not twice. A chunk not held is
+// an error of kind NotFound that names it; a tree that breaks a rule, an
+// error of kind Invalid.
+func (s *Store) CheckManifest(root manifest.Root) error {
+	if s.goodTrees.has(root) {
+		return nil
+	}
+	r := manifest.NewReader(root.ID, s.Chunk)
+	if err := r.CheckRoot(root); err != nil {
+		return err
+	}
+	if err := r.Walk(func(manifest.Entry) bool { return true }); err != nil {
+		return err
+	}
+	s.goodTrees.add(root)
+	return nil
+}
+
 // manifestOf returns the manifest a stored dataset names, or an error:
 // kind NotFound when dataset is not stored, Invalid when it is not a
 // dataset with a manifest.
@@ -118,15 +167,12 @@ func (s *Store) IndexManifest(dataset protocol.ID) (manifest.Root, error) {
 		}
 		return manifest.Root{}, err
 	}
-	r := manifest.NewReader(root.ID, s.Chunk)
-	if err := r.CheckRoot(root); err != nil {
-		return invalid(err)
-	}
 	// Every chunk is read and checked before anything is written: a tree
 	// found wrong in its last chunk leaves no entry behind.
-	if err := r.Walk(func(manifest.Entry) bool { return true }); err != nil {
+	if err := s.CheckManifest(root); err != nil {
 		return invalid(err)
 	}
+	r := manifest.NewReader(root.ID, s.Chunk)
 	ix := fileIndexer{s: s, dataset: dataset, paths: map[protocol.Digest][]string{}}
 	err = r.Walk(func(e manifest.Entry) bool {
 		ix.add(e)

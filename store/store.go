@@ -69,6 +69,7 @@ type Store struct {
 	knownBuilt chan struct{} // closed when buildKnown returns
 
 	badManifests badManifests // datasets whose manifest is invalid (manifest.go)
+	goodTrees    goodTrees    // manifests read whole and found valid (manifest.go)
 
 	closeOnce sync.Once
 	closeErr  error
