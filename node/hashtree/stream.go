@@ -22,9 +22,10 @@ const (
 	// tree whose links inside it multiply what it lists.
 	DefaultMaxFiles = 1 << 24
 	// DefaultRunBytes is the memory Stream gives the paths of a tree
-	// before it writes them, sorted, to a file of TempDir: about half a
-	// million paths of 40 bytes.
-	DefaultRunBytes = 32 << 20
+	// before it writes them, sorted, to a file of TempDir: about 250,000
+	// paths of 40 bytes, so that a tree of 10^6 files is walked and hashed
+	// in a process of about 50 MB (docs/PERFORMANCE.md).
+	DefaultRunBytes = 16 << 20
 )
 
 // progressEvery is how often, at most, Stream reports its progress.
