@@ -64,8 +64,9 @@ type Summary struct {
 // Unicode normalisation (NFC), and a path that is, after NFC, a directory
 // of another: no manifest can list them (SPEC.md §3.3). Files are hashed
 // by opts.Workers at once, a bounded number ahead of the one emitted.
-// progress, when not nil, is called at most every 100 ms and once at the
-// end, from the goroutine that called Stream, as is emit. An error of
+// progress, when not nil, is called at most every 100 ms, and at the end
+// of the walk and at the end, from the goroutine that called Stream, as
+// is emit. An error of
 // emit stops Stream and is returned; so is ctx's when it is cancelled.
 func Stream(ctx context.Context, root string, opts TreeOptions, progress func(Progress), emit func(File) error) (Summary, error) {
 	maxFiles := opts.MaxFiles
