@@ -80,6 +80,7 @@ func stream(ctx context.Context, root string, opts TreeOptions, maxFiles int64, 
 	if opts.RunBytes <= 0 {
 		opts.RunBytes = DefaultRunBytes
 	}
+	opts.RunBytes = min(opts.RunBytes, 1<<30) // a run's offsets are 32 bits
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.NumCPU()
 	}
