@@ -50,10 +50,17 @@ type sorter struct {
 }
 
 func (s *sorter) add(r *record) error {
-	if len(s.arena) > 0 && len(s.arena)+4*len(s.offs) >= s.runBytes {
+	most := len(r.key) + len(r.name) + len(r.disk) + 1 + 6*binary.MaxVarintLen64 // the record's bytes, at most
+	if len(s.arena) > 0 && len(s.arena)+most+4*(len(s.offs)+1) > s.runBytes {
 		if err := s.spill(); err != nil {
 			return err
 		}
+	}
+	if cap(s.arena) == 0 {
+		// The whole run at once, so that the arena never grows by copying
+		// itself (which holds both copies for a while); pages the run never
+		// writes are not touched.
+		s.arena = make([]byte, 0, s.runBytes)
 	}
 	s.offs = append(s.offs, uint32(len(s.arena)))
 	s.arena = s.appendRecord(s.arena, r)
@@ -233,6 +240,7 @@ func (s *sorter) each(fn func(*record) error) error {
 		if err := s.spill(); err != nil {
 			return err
 		}
+		s.arena, s.offs = nil, nil // all on disk now: the memory goes back
 	}
 	return s.merge(fn)
 }

@@ -22,9 +22,10 @@ const (
 	// tree whose links inside it multiply what it lists.
 	DefaultMaxFiles = 1 << 24
 	// DefaultRunBytes is the memory Stream gives the paths of a tree
-	// before it writes them, sorted, to a file of TempDir: about half a
-	// million paths of 40 bytes.
-	DefaultRunBytes = 32 << 20
+	// before it writes them, sorted, to a file of TempDir: about 250,000
+	// paths of 40 bytes, so that a tree of 10^6 files is walked and hashed
+	// in a process of about 50 MB (docs/PERFORMANCE.md).
+	DefaultRunBytes = 16 << 20
 )
 
 // progressEvery is how often, at most, Stream reports its progress.
@@ -63,8 +64,9 @@ type Summary struct {
 // Unicode normalisation (NFC), and a path that is, after NFC, a directory
 // of another: no manifest can list them (SPEC.md §3.3). Files are hashed
 // by opts.Workers at once, a bounded number ahead of the one emitted.
-// progress, when not nil, is called at most every 100 ms and once at the
-// end, from the goroutine that called Stream, as is emit. An error of
+// progress, when not nil, is called at most every 100 ms, and at the end
+// of the walk and at the end, from the goroutine that called Stream, as
+// is emit. An error of
 // emit stops Stream and is returned; so is ctx's when it is cancelled.
 func Stream(ctx context.Context, root string, opts TreeOptions, progress func(Progress), emit func(File) error) (Summary, error) {
 	maxFiles := opts.MaxFiles
@@ -78,6 +80,7 @@ func stream(ctx context.Context, root string, opts TreeOptions, maxFiles int64, 
 	if opts.RunBytes <= 0 {
 		opts.RunBytes = DefaultRunBytes
 	}
+	opts.RunBytes = min(opts.RunBytes, 1<<30) // a run's offsets are 32 bits
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.NumCPU()
 	}
