@@ -123,20 +123,21 @@ func RunDaemon(ctx context.Context, dir string, opts DaemonOptions) (err error) 
 	}()
 	defer func() { stopIndexing(); <-indexing }()
 	srv := apiserver.NewServer(n.Handler(cfg.APIToken), apiserver.DefaultTimeouts)
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
 	addr := ln.Addr().String()
 	if err := r.SetAPIAddr(addr); err != nil {
-		srv.Close()
 		return err
 	}
 	defer r.SetAPIAddr("")
 	// The network is written last, once nothing else can fail: a start
 	// that fails keeps no genesis it was given or founded (SPEC §6.1).
 	if err := commitNetwork(); err != nil {
-		srv.Close()
 		return err
 	}
+	// The API answers only now, the start complete: a client that reads
+	// the api file meanwhile waits in the listener's queue, and never sees
+	// a daemon whose start may yet fail.
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
 	started = true
 	ready = true
 	log.Info("daemon ready", "repo", dir, "api", addr, "did", r.NodeKey.DID(), "peer_id", r.PeerID, "network", r.Network, "addrs", n.net.Addrs())
