@@ -140,8 +140,8 @@ func waitAnnounced(t *testing.T, n *netNode) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		s := n.net.Announcer().Stats()
-		if n.net.Pending() == 0 && s.Retrying == 0 {
+		s := n.net.Announcer().Counts()
+		if n.net.Pending() == 0 && s.Retrying == 0 && s.Queued == 0 {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -410,7 +410,7 @@ func TestRestartKeepsIdentityDataAndAnnouncements(t *testing.T) {
 func waitRound(t *testing.T, n *netNode) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
-	for n.net.Announcer().Stats().Rounds == 0 {
+	for n.net.Announcer().Counts().Rounds == 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("no announce round done after 30 s")
 		}

@@ -4,7 +4,10 @@ import (
 	"context"
 
 	"github.com/ipfs/go-cid"
+	ds "github.com/ipfs/go-datastore"
+	"github.com/ipfs/go-datastore/namespace"
 
+	"github.com/commons-p2p/commons/node/metrics"
 	"github.com/commons-p2p/commons/node/p2p"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/protocol/manifest"
@@ -190,4 +193,89 @@ func (s *Swarm) announceNew(ctx context.Context) {
 		_ = s.ann.Announce(ctx, batch...)
 		s.pending.Add(-int64(len(batch)))
 	}
+}
+
+// The kinds of announcer (Options.Announcer, SPEC.md §7.2).
+const (
+	// AnnounceSweep sweeps the keyspace: keys are grouped by region, one
+	// exploration of a region gives the nodes closest to it the records
+	// of all its keys, and regions are renewed in turn over the
+	// reannounce interval (p2p.Sweeper). The default.
+	AnnounceSweep = "sweep"
+	// AnnounceEach provides every key on its own, a DHT lookup per key,
+	// all of them again every round (p2p.Announcer).
+	AnnounceEach = "each"
+)
+
+// Announcer keeps the keys of the store announced on the DHT (SPEC.md
+// §7.2). Either kind of announcer fits it.
+type Announcer interface {
+	// Start announces the keys of the store and keeps them announced
+	// until Close; it returns at once.
+	Start(ctx context.Context)
+	// Announce announces keys of new objects, at once or with their
+	// region; failures are retried and counted, not returned.
+	Announce(ctx context.Context, keys ...cid.Cid) error
+	// Counts are the counts the node's metrics report.
+	Counts() metrics.Announcer
+	Close() error
+}
+
+// newAnnouncer returns the announcer of kind over the keys of the store;
+// the sweeper keeps its keystore and schedule in store, under their own
+// namespace, or in memory when store is nil.
+func (s *Swarm) newAnnouncer(kind string, opts p2p.AnnouncerOptions, store ds.Batching) (Announcer, error) {
+	switch kind {
+	case AnnounceEach:
+		opts.Observe = s.cfg.Metrics.ObserveProvide
+		return eachAnnouncer{p2p.NewAnnouncer(s.dht, s.announceKeys, opts)}, nil
+	case AnnounceSweep, "":
+		var ns ds.Batching
+		if store != nil {
+			ns = namespace.Wrap(store, SweepNamespace)
+		}
+		sw, err := p2p.NewSweeper(s.dht, s.announceKeys, p2p.SweepOptions{Datastore: ns, Interval: opts.Interval})
+		if err != nil {
+			return nil, err
+		}
+		return sweepAnnouncer{sw}, nil
+	}
+	return nil, protocol.E("start network", protocol.Invalid, "announcer %q: want %q or %q", kind, AnnounceSweep, AnnounceEach)
+}
+
+// SweepNamespace is where the sweeping announcer keeps its keystore and
+// schedule in the node's providers datastore, beside the provider records
+// of the DHT.
+var SweepNamespace = ds.NewKey("/commons-sweep")
+
+type eachAnnouncer struct{ *p2p.Announcer }
+
+func (a eachAnnouncer) Close() error { a.Announcer.Close(); return nil }
+
+func (a eachAnnouncer) Counts() metrics.Announcer {
+	st := a.Stats()
+	return metrics.Announcer{
+		Provided: st.Announced, Failed: st.Failed, Rounds: st.Rounds, Retrying: st.Retrying,
+		LastRoundKeys: st.LastRound.Keys, LastRoundDuration: st.LastRound.Duration,
+		Keys: int64(st.LastRound.Keys),
+	}
+}
+
+type sweepAnnouncer struct{ *p2p.Sweeper }
+
+func (a sweepAnnouncer) Counts() metrics.Announcer {
+	st, err := a.Stats(context.Background())
+	if err != nil {
+		return metrics.Announcer{}
+	}
+	past, ongoing := st.Operations.Past, st.Operations.Ongoing
+	c := metrics.Announcer{
+		Provided: uint64(past.KeysProvided), Failed: uint64(past.KeysFailed),
+		Keys:   st.Schedule.Keys,
+		Queued: st.Queues.PendingKeyProvides + int64(ongoing.KeyProvides),
+	}
+	if a.Loaded() && c.Queued == 0 && st.Queues.PendingRegionProvides == 0 && ongoing.RegionProvides == 0 {
+		c.Rounds = 1
+	}
+	return c
 }
