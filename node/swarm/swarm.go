@@ -185,6 +185,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*Swarm, error) {
 		lim := opts.Providers
 		lim.DiskFull = budget.BelowMinFree
 		lim.Refused = newRefusals(log, cfg.Metrics, cfg.Now).refused
+		lim.Own = SweepNamespace
 		if records, err = p2p.OpenDatastore(opts.ProvidersDir, lim); err != nil {
 			h.Close()
 			return nil, err
