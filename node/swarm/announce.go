@@ -143,11 +143,16 @@ func (s *Swarm) AnnounceManifest(o *protocol.Object) {
 }
 
 // announceManifest queues the manifest key of o, then the file keys of its
-// entries read from the store's chunks, until the queue is full.
+// entries read from the store's chunks, until the queue is full; an
+// announcer that holds keys without bound (the sweeper) is handed them all.
 func (s *Swarm) announceManifest(o *protocol.Object, lone bool) {
 	root, _ := rootOf(o)
 	st := s.cfg.Store
 	if whole, err := st.ManifestWhole(o.ID); err != nil || !whole {
+		return
+	}
+	if s.ann.Holds() {
+		s.handManifest(o, root, lone)
 		return
 	}
 	if !s.queueKey(ManifestKey(root), lone) {
@@ -161,6 +166,44 @@ func (s *Swarm) announceManifest(o *protocol.Object, lone bool) {
 		seen[e.Digest] = true
 		return s.ctx.Err() == nil && len(seen) <= announceQueue && s.queueKey(protocol.FileKey(e.Digest), lone)
 	})
+	if err != nil {
+		s.log.Warn("announce: read a whole manifest", "dataset", o.ID, "err", err)
+	}
+}
+
+// handBatch is how many keys of a manifest handManifest hands the
+// announcer at once.
+const handBatch = 4096
+
+// handManifest hands the announcer the manifest key of o and the file key
+// of every entry, in batches, keeping the node's own record of each while
+// it has no peer (queueKey).
+func (s *Swarm) handManifest(o *protocol.Object, root manifest.ChunkID, lone bool) {
+	batch := make([]cid.Cid, 0, handBatch)
+	flush := func() {
+		for _, k := range batch {
+			if lone {
+				if err := p2p.ProvideLocal(s.ctx, s.dht, k); err != nil {
+					s.log.Warn("announce: record a key locally", "key", k, "err", err)
+				}
+			}
+		}
+		if err := s.ann.Announce(s.ctx, batch...); err != nil {
+			s.log.Warn("announce: the keys of a manifest", "dataset", o.ID, "err", err)
+		}
+		batch = batch[:0]
+	}
+	batch = append(batch, ManifestKey(root))
+	err := manifest.NewReader(root, s.cfg.Store.Chunk).Walk(func(e manifest.Entry) bool {
+		batch = append(batch, protocol.FileKey(e.Digest))
+		if len(batch) == cap(batch) {
+			flush()
+		}
+		return s.ctx.Err() == nil
+	})
+	if len(batch) > 0 && s.ctx.Err() == nil {
+		flush()
+	}
 	if err != nil {
 		s.log.Warn("announce: read a whole manifest", "dataset", o.ID, "err", err)
 	}
@@ -218,6 +261,11 @@ type Announcer interface {
 	Announce(ctx context.Context, keys ...cid.Cid) error
 	// Counts are the counts the node's metrics report.
 	Counts() metrics.Announcer
+	// Holds reports whether Announce only records keys, cheaply and
+	// without bound, to be announced with their region (the sweeper's
+	// keystore), so that every key of a manifest can be handed to it at
+	// once instead of through the bounded queue.
+	Holds() bool
 	Close() error
 }
 
@@ -252,6 +300,8 @@ type eachAnnouncer struct{ *p2p.Announcer }
 
 func (a eachAnnouncer) Close() error { a.Announcer.Close(); return nil }
 
+func (eachAnnouncer) Holds() bool { return false }
+
 func (a eachAnnouncer) Counts() metrics.Announcer {
 	st := a.Stats()
 	return metrics.Announcer{
@@ -262,6 +312,8 @@ func (a eachAnnouncer) Counts() metrics.Announcer {
 }
 
 type sweepAnnouncer struct{ *p2p.Sweeper }
+
+func (sweepAnnouncer) Holds() bool { return true }
 
 func (a sweepAnnouncer) Counts() metrics.Announcer {
 	st, err := a.Stats(context.Background())
