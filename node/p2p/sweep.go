@@ -51,7 +51,7 @@ type Sweeper struct {
 	keys keystore.Keystore
 
 	interval time.Duration
-	loaded   atomic.Bool // every key of the source handed to the provider atomic.Bool // every key of the source handed to the provider
+	loaded   atomic.Bool // every key of the source handed to the provider
 
 	cancel context.CancelFunc
 	done   chan struct{}
