@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/commons-p2p/commons/node/api"
+	"github.com/commons-p2p/commons/node/p2p"
 	"github.com/commons-p2p/commons/node/swarm"
 )
 
@@ -29,5 +31,25 @@ func TestSweeperTakesWholeManifest(t *testing.T) {
 			t.Fatalf("the sweeper holds %d new keys after 60 s, want the %d of the manifest: %+v", c.Keys-before, entries+1, c)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestLoneNodeFoundOnceJoined: what a node published while it had no peer
+// is found by the first node that joins it, with either announcer.
+func TestLoneNodeFoundOnceJoined(t *testing.T) {
+	for _, kind := range announcers {
+		t.Run(kind, func(t *testing.T) {
+			genesis := testGenesis(t, "lone", randomDID(t))
+			lone := startNetNode(t, filepath.Join(t.TempDir(), "lone"), genesis, swarmOptions{announcer: kind})
+			ds := mustDataset(t, lone.Node, "published alone")
+			joiner := startNetNode(t, filepath.Join(t.TempDir(), "joiner"), genesis, swarmOptions{announcer: kind}, lone)
+			if err := p2p.WaitForPeers(t.Context(), joiner.net.DHT()); err != nil {
+				t.Fatal(err)
+			}
+			got, err := joiner.Dataset(t.Context(), ds.ID, api.QueryOptions{Timeout: 10 * time.Second})
+			if err != nil || got.Name != "published alone" {
+				t.Fatalf("the joiner: %+v, %v", got, err)
+			}
+		})
 	}
 }
