@@ -138,7 +138,11 @@ func (s *Swarm) AnnounceManifest(o *protocol.Object) {
 	}
 	if _, ok := rootOf(o); ok {
 		lone := s.dht.RoutingTable().Size() == 0
-		s.wg.Go(func() { s.announceManifest(o, lone) })
+		s.pending.Add(1) // the hand-over itself, until its keys are queued
+		s.wg.Go(func() {
+			defer s.pending.Add(-1)
+			s.announceManifest(o, lone)
+		})
 	}
 }
 
@@ -320,13 +324,20 @@ func (a sweepAnnouncer) Counts() metrics.Announcer {
 	if err != nil {
 		return metrics.Announcer{}
 	}
-	past, ongoing := st.Operations.Past, st.Operations.Ongoing
+	past, ongoing, q := st.Operations.Past, st.Operations.Ongoing, st.Queues
 	c := metrics.Announcer{
 		Provided: uint64(past.KeysProvided), Failed: uint64(past.KeysFailed),
-		Keys:   st.Schedule.Keys,
-		Queued: st.Queues.PendingKeyProvides + int64(ongoing.KeyProvides),
+		Keys: st.Schedule.Keys,
+		// A region being explored holds at least one key not announced.
+		Queued: q.PendingKeyProvides + int64(ongoing.KeyProvides) + q.PendingRegionProvides + int64(ongoing.RegionProvides),
 	}
-	if a.Loaded() && c.Queued == 0 && st.Queues.PendingRegionProvides == 0 && ongoing.RegionProvides == 0 {
+	// Offline — before its first peer is confirmed — the provider keeps
+	// new keys in the keystore alone, and announces them once online: of
+	// the keys it holds, at least those beyond the provides done wait.
+	if st.Connectivity.Status != "online" && c.Keys > past.KeysProvided {
+		c.Queued += c.Keys - past.KeysProvided
+	}
+	if a.Loaded() && c.Queued == 0 {
 		c.Rounds = 1
 	}
 	return c
