@@ -203,5 +203,6 @@ func networkOptions(r *repo.Repo, cfg repo.Config, extra []string) (NetworkOptio
 		Limits:    cfg.Limits,
 		Gossip:    cfg.Gossip == nil || *cfg.Gossip,
 		Storage:   cfg.Storage,
+		Announcer: cfg.Announcer,
 	}, nil
 }

@@ -42,6 +42,7 @@ var layers = map[string][]string{
 	"cmd/commons":               {"protocol", "protocol/gov", "node", "node/api", "node/repo", "node/hashtree", "node/p2p", "protocol/manifest"},
 	"testnet":                   {"protocol", "protocol/gov", "node", "node/api", "node/repo"},
 	"testnet/cmd/gov-latency":   {"testnet", "node/api"},
+	"testnet/cmd/announce":      {"testnet"},
 	"testnet/cmd/idle-rss":      {"testnet"},
 	"testnet/cmd/latency":       {"testnet", "node/api"},
 	"testnet/cmd/rss":           {"testnet"},

@@ -3,6 +3,7 @@ package node
 import (
 	"bytes"
 	"github.com/commons-p2p/commons/node/api"
+	"github.com/commons-p2p/commons/node/swarm"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -96,7 +97,10 @@ func promtool(t *testing.T) string {
 // state.
 func TestMetricsPromtoolClean(t *testing.T) {
 	tool := promtool(t)
-	nodes := govSwarmWith(t, 2, 2, 2, nil, swarmOptions{gossip: true})
+	// The announcer that provides each key times each provide
+	// (commons_dht_provide_duration_seconds); the sweeper's provides go by
+	// region.
+	nodes := govSwarmWith(t, 2, 2, 2, nil, swarmOptions{gossip: true, announcer: swarm.AnnounceEach})
 	a, b := nodes[0], nodes[1]
 	ds := mustDataset(t, a.Node, "metrics corpus")
 	if _, err := a.AddClaim(t.Context(), api.AddClaimRequest{Subject: ds.ID, Role: "annotator", Weight: 0.5}); err != nil {

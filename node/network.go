@@ -29,6 +29,9 @@ type NetworkOptions struct {
 	Limits    repo.Limits
 	Gossip    bool         // carry new objects on the announce topic too
 	Storage   repo.Storage // budgets of what peers make the node store unasked
+	// Announcer is the kind of announcer, swarm.AnnounceSweep or
+	// swarm.AnnounceEach; empty: the sweeper.
+	Announcer string
 
 	// Tuning, for tests and simulations; zero takes the defaults.
 	Announce         p2p.AnnouncerOptions
@@ -115,6 +118,7 @@ func (n *Node) swarmOptions(opts NetworkOptions) swarm.Options {
 		DiskProbe:        diskProbe(n.repo.DataDir()),
 		ProvidersDir:     n.repo.ProviderRecordsDir(),
 		Providers:        providerLimitsOf(opts.Storage),
+		Announcer:        opts.Announcer,
 		Announce:         opts.Announce,
 		DHT:              opts.DHT,
 		FetchServer:      opts.FetchServer,

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ipfs/go-cid"
+	"github.com/ipfs/go-datastore/query"
 	dht "github.com/libp2p/go-libp2p-kad-dht"
 	"github.com/libp2p/go-libp2p/core/connmgr"
 	"github.com/libp2p/go-libp2p/core/host"
@@ -26,6 +27,7 @@ import (
 	"github.com/commons-p2p/commons/node/fetch"
 	"github.com/commons-p2p/commons/node/p2p"
 	"github.com/commons-p2p/commons/node/repo"
+	"github.com/commons-p2p/commons/node/swarm"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
 )
@@ -46,7 +48,15 @@ type swarmOptions struct {
 	// outsiderGrace is how long the node lets a peer of no commons or
 	// another stay connected; zero takes the default.
 	outsiderGrace time.Duration
+	// announcer is the kind of announcer (swarm.AnnounceSweep or
+	// swarm.AnnounceEach); empty: the default. reannounce, when set, is
+	// its interval.
+	announcer  string
+	reannounce time.Duration
 }
+
+// announcers are the kinds of announcer the tests of announcing run with.
+var announcers = []string{swarm.AnnounceSweep, swarm.AnnounceEach}
 
 // netNode is a node of a test swarm, with what it needs to restart.
 type netNode struct {
@@ -80,6 +90,8 @@ func startNetNode(t *testing.T, dir string, genesis []byte, o swarmOptions, boot
 		Gater:           o.gater,
 		Storage:         o.storage,
 		OutsiderGrace:   o.outsiderGrace,
+		Announcer:       o.announcer,
+		Announce:        p2p.AnnouncerOptions{Interval: o.reannounce},
 		// Heads go out often, so that tests of healing are quick.
 		GovHeadsInterval: time.Second,
 	}
@@ -140,8 +152,8 @@ func waitAnnounced(t *testing.T, n *netNode) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		s := n.net.Announcer().Stats()
-		if n.net.Pending() == 0 && s.Retrying == 0 {
+		s := n.net.Announcer().Counts()
+		if n.net.Pending() == 0 && s.Retrying == 0 && s.Queued == 0 {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -174,7 +186,13 @@ func contributorDIDs(a *api.Attribution) map[protocol.DID]bool {
 // last, which was never bootstrapped to the first and is not connected to it
 // when the lookup begins. Gossip is off, so the DHT is the only path.
 func TestLineSwarmDHTOnly(t *testing.T) {
-	nodes := lineSwarm(t, 10, swarmOptions{bucket: 3})
+	for _, kind := range announcers {
+		t.Run(kind, func(t *testing.T) { testLineSwarmDHTOnly(t, kind) })
+	}
+}
+
+func testLineSwarmDHTOnly(t *testing.T, announcer string) {
+	nodes := lineSwarm(t, 10, swarmOptions{bucket: 3, announcer: announcer})
 	a, j := nodes[0], nodes[9]
 	ds := mustDataset(t, a.Node, "broadcast archive 1970s")
 	claim, err := a.AddClaim(t.Context(), api.AddClaimRequest{Subject: ds.ID, Role: "curator", Weight: 1})
@@ -365,13 +383,26 @@ func delivered(t *testing.T, ctx context.Context, d *dht.IpfsDHT, network protoc
 }
 
 // TestRestartKeepsIdentityDataAndAnnouncements: a node restarted with its
-// repo has the same identity and data, and announces what it holds again:
+// repo has the same identity and data, and keeps announcing what it holds:
 // nodes that joined after the restart, whose DHT never heard of the
-// object, find it.
+// object, find it. The announcer that provides each key announces them
+// all again at its start; the sweeper keeps its keys in the providers
+// datastore and renews them when their region's turn comes (a short
+// interval here).
 func TestRestartKeepsIdentityDataAndAnnouncements(t *testing.T) {
+	for _, kind := range announcers {
+		t.Run(kind, func(t *testing.T) { testRestartKeepsAnnouncements(t, kind) })
+	}
+}
+
+func testRestartKeepsAnnouncements(t *testing.T, announcer string) {
 	genesis := testGenesis(t, "restart", randomDID(t))
 	dir := filepath.Join(t.TempDir(), "b")
-	b := startNetNode(t, dir, genesis, swarmOptions{})
+	o := swarmOptions{announcer: announcer}
+	if announcer == swarm.AnnounceSweep {
+		o.reannounce = 2 * time.Second
+	}
+	b := startNetNode(t, dir, genesis, o)
 	first := startNetNode(t, filepath.Join(t.TempDir(), "a"), genesis, swarmOptions{}, b)
 	if err := p2p.WaitForPeers(t.Context(), b.net.DHT()); err != nil {
 		t.Fatal(err)
@@ -381,8 +412,13 @@ func TestRestartKeepsIdentityDataAndAnnouncements(t *testing.T) {
 	did, pid := b.repo.NodeKey.DID(), b.Host().ID()
 	b.stop()
 	first.stop()
+	if announcer == swarm.AnnounceSweep {
+		if n := sweepKeysIn(t, b.repo.ProviderRecordsDir()); n == 0 {
+			t.Fatal("the sweeper kept no key in the providers datastore")
+		}
+	}
 
-	b = startNetNode(t, dir, genesis, swarmOptions{})
+	b = startNetNode(t, dir, genesis, o)
 	if b.repo.NodeKey.DID() != did || b.Host().ID() != pid {
 		t.Fatalf("identity changed across the restart: %s %s, was %s %s", b.repo.NodeKey.DID(), b.Host().ID(), did, pid)
 	}
@@ -405,14 +441,40 @@ func TestRestartKeepsIdentityDataAndAnnouncements(t *testing.T) {
 	}
 }
 
-// waitRound waits until n's announcer has finished a round and the peers
-// it gave records to have stored them.
+// sweepKeysIn counts the keys the sweeper keeps in the providers
+// datastore in dir, which no daemon holds open.
+func sweepKeysIn(t *testing.T, dir string) int {
+	t.Helper()
+	store, err := p2p.OpenDatastore(dir, p2p.DatastoreLimits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	res, err := store.Query(t.Context(), query.Query{Prefix: swarm.SweepNamespace.ChildString("keys").String(), KeysOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := res.Rest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(all)
+}
+
+// waitRound waits until n's announcer has provided, since its start, at
+// least as many keys as it keeps announced — a round of the announcer
+// that provides each key, a cycle of the sweeper — and the peers it gave
+// records to have stored them.
 func waitRound(t *testing.T, n *netNode) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
-	for n.net.Announcer().Stats().Rounds == 0 {
+	for {
+		c := n.net.Announcer().Counts()
+		if c.Keys > 0 && c.Provided >= uint64(c.Keys) {
+			break
+		}
 		if time.Now().After(deadline) {
-			t.Fatal("no announce round done after 30 s")
+			t.Fatalf("the announcer did not renew its keys in 30 s: %+v", c)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

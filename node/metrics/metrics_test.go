@@ -141,7 +141,7 @@ func TestSwarmGaugesRead(t *testing.T) {
 		Peers:            func() int { return peers },
 		RoutingTableSize: func() int { return 5 },
 		Announcer: func() metrics.Announcer {
-			return metrics.Announcer{Provided: 7, Failed: 1, Rounds: 2, Retrying: 1, LastRoundKeys: 8, LastRoundDuration: 1500 * time.Millisecond}
+			return metrics.Announcer{Provided: 7, Failed: 1, Rounds: 2, Retrying: 1, LastRoundKeys: 8, LastRoundDuration: 1500 * time.Millisecond, Keys: 9, Queued: 3}
 		},
 		Disk:          func() metrics.Disk { return metrics.Disk{Free: 10, Total: 100, Store: 40} },
 		PastWatermark: func() bool { return past },
@@ -160,6 +160,7 @@ func TestSwarmGaugesRead(t *testing.T) {
 		"commons_peers": 3, "commons_dht_routing_table_size": 5,
 		"commons_announce_provided_total": 7, "commons_announce_failed_total": 1, "commons_announce_rounds_total": 2,
 		"commons_announce_retrying": 1, "commons_announce_last_round_keys": 8, "commons_announce_last_round_seconds": 1.5,
+		"commons_announce_keys": 9, "commons_announce_queued": 3,
 		"commons_storage_free_bytes": 10, "commons_storage_total_bytes": 100, "commons_store_disk_bytes": 40,
 		"commons_storage_min_free_ratio": 0.05, "commons_storage_max_bytes": 1 << 30, "commons_storage_past_watermark": 1,
 	})

@@ -83,12 +83,28 @@ type SwarmReads struct {
 	MaxBytes         int64            // the store size past which strangers' objects are not stored; 0: none
 }
 
-// Announcer are the counts of the swarm's announcer.
+// Announcer are the counts of the swarm's announcer, of either kind
+// (SPEC.md §7.2): the one that provides each key on its own ("each"), or
+// the one that sweeps the keyspace region by region ("sweep"). A key
+// counts once each time it is provided, first announcement and renewal
+// alike.
 type Announcer struct {
-	Provided, Failed, Rounds uint64        // provides that succeeded, that failed, and rounds completed since start
-	Retrying                 int           // keys whose provide failed, waiting for a retry
-	LastRoundKeys            int           // keys of the last round
-	LastRoundDuration        time.Duration // duration of the last round
+	Provided, Failed uint64 // keys provided, and keys whose provide failed, since start
+	// Rounds: "each", rounds completed (every key of the store provided);
+	// "sweep", 1 once every key of the store was handed to the sweeper
+	// and announced, renewals then going region by region.
+	Rounds            uint64
+	Retrying          int           // "each": keys whose provide failed, waiting for a retry
+	LastRoundKeys     int           // "each": keys of the last round
+	LastRoundDuration time.Duration // "each": duration of the last round
+	// Keys are the keys kept announced: "each", those of the last round;
+	// "sweep", those of its keystore.
+	Keys int64
+	// Queued are the keys handed to the announcer and not yet announced
+	// once: "each", the new keys waiting (the swarm's queue, counted by
+	// the swarm); "sweep", those waiting for or in their region's
+	// exploration.
+	Queued int64
 }
 
 // Disk is a reading of the repo's disk.
@@ -110,12 +126,14 @@ func (m *Swarm) RegisterGauges(r SwarmReads) {
 	m.registry.MustRegister(
 		gauge("commons_peers", "Peers connected.", func() float64 { return float64(r.Peers()) }),
 		gauge("commons_dht_routing_table_size", "Peers in the DHT routing table.", func() float64 { return float64(r.RoutingTableSize()) }),
-		counter("commons_announce_provided_total", "Provides that succeeded since start.", func() float64 { return float64(r.Announcer().Provided) }),
-		counter("commons_announce_failed_total", "Provides that failed since start.", func() float64 { return float64(r.Announcer().Failed) }),
+		counter("commons_announce_provided_total", "Keys provided since start, renewals included.", func() float64 { return float64(r.Announcer().Provided) }),
+		counter("commons_announce_failed_total", "Keys whose provide failed since start.", func() float64 { return float64(r.Announcer().Failed) }),
 		counter("commons_announce_rounds_total", "Announce rounds completed since start.", func() float64 { return float64(r.Announcer().Rounds) }),
 		gauge("commons_announce_retrying", "Keys whose provide failed, waiting for a retry.", func() float64 { return float64(r.Announcer().Retrying) }),
 		gauge("commons_announce_last_round_keys", "Keys of the last round.", func() float64 { return float64(r.Announcer().LastRoundKeys) }),
 		gauge("commons_announce_last_round_seconds", "Duration of the last round.", func() float64 { return r.Announcer().LastRoundDuration.Seconds() }),
+		gauge("commons_announce_keys", "Keys kept announced: of the last round (each), of the keystore (sweep).", func() float64 { return float64(r.Announcer().Keys) }),
+		gauge("commons_announce_queued", "Keys handed to the announcer and not yet announced once.", func() float64 { return float64(r.Announcer().Queued) }),
 	)
 	m.registry.MustRegister(
 		gauge("commons_storage_free_bytes", "Bytes free to the daemon on the repo's filesystem (0 when unknown).", func() float64 { return float64(r.Disk().Free) }),

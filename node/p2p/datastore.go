@@ -79,6 +79,20 @@ type DatastoreLimits struct {
 	// refused it (RefusedRecords, RefusedBytes, RefusedDisk); nil: none.
 	// It is called with no lock of the Datastore held.
 	Refused func(reason string, n int)
+	// Own, when not empty, is the namespace of what the node writes for
+	// itself beside the records of peers (the sweeping announcer's
+	// keystore and schedule): its entries are neither counted nor
+	// refused, as the node's own store is not.
+	Own ds.Key
+}
+
+// own reports whether key is under lim.Own.
+func (lim DatastoreLimits) own(key []byte) bool {
+	if lim.Own.String() == "/" || lim.Own.String() == "" {
+		return false
+	}
+	p := lim.Own.String() + "/"
+	return len(key) > len(p) && string(key[:len(p)]) == p
 }
 
 // The reasons DatastoreLimits.Refused is given.
@@ -130,6 +144,9 @@ func (d *Datastore) count() error {
 		defer it.Close()
 		var n, b int64
 		for it.Rewind(); it.Valid(); it.Next() {
+			if d.lim.own(it.Item().Key()) {
+				continue
+			}
 			size, err := valueSize(it.Item())
 			if err != nil {
 				return err
@@ -379,6 +396,10 @@ func (b *dsBatch) Commit(context.Context) error {
 		for i, k := range keys {
 			op := b.ops[k]
 			switch {
+			case b.d.lim.own(raw[i]) && op.delete:
+				err = wb.Delete(raw[i])
+			case b.d.lim.own(raw[i]):
+				err = wb.Set(raw[i], op.value)
 			case op.delete && old[i] < 0:
 				continue
 			case op.delete:

@@ -318,3 +318,53 @@ func TestDatastoreLimits(t *testing.T) {
 		t.Errorf("reopened: %d records of %d bytes, want 3 of 30", n, size)
 	}
 }
+
+// TestDatastoreOwnNotBounded: the entries under DatastoreLimits.Own, what
+// the node writes for itself, are written past the limits and not
+// counted, at a write and when the Datastore is reopened; the records of
+// peers beside them stay bounded.
+func TestDatastoreOwnNotBounded(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	lim := p2p.DatastoreLimits{MaxRecords: 2, Own: ds.NewKey("/own")}
+	d, err := p2p.OpenDatastore(dir, lim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if err := d.Put(ctx, ds.NewKey("/providers/a"), []byte("1")); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := d.Batch(ctx)
+	for i := range 10 {
+		b.Put(ctx, ds.NewKey(fmt.Sprintf("/own/keys/%d", i)), []byte("1"))
+	}
+	if err := b.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Put(ctx, ds.NewKey("/own/schedule"), []byte("1")); err != nil {
+		t.Errorf("an own entry past the bound: %v", err)
+	}
+	if err := d.Put(ctx, ds.NewKey("/ownership"), []byte("1")); err != nil {
+		t.Errorf("a record beside the own namespace, within the bound: %v", err)
+	}
+	if err := d.Put(ctx, ds.NewKey("/providers/b"), []byte("1")); !errors.Is(err, p2p.ErrDatastoreFull) {
+		t.Errorf("a peer's record past the bound: %v, want ErrDatastoreFull", err)
+	}
+	if err := d.Delete(ctx, ds.NewKey("/own/keys/0")); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := d.Records(); n != 2 {
+		t.Errorf("%d records counted, want 2", n)
+	}
+	d.Close()
+	if d, err = p2p.OpenDatastore(dir, lim); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := d.Records(); n != 2 {
+		t.Errorf("reopened: %d records counted, want 2", n)
+	}
+	if ok, _ := d.Has(ctx, ds.NewKey("/own/keys/9")); !ok {
+		t.Error("an own entry is lost")
+	}
+}

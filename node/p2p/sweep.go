@@ -3,6 +3,7 @@ package p2p
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/ipfs/go-cid"
@@ -49,6 +50,9 @@ type Sweeper struct {
 	prov *provider.SweepingProvider
 	keys keystore.Keystore
 
+	interval time.Duration
+	loaded   atomic.Bool // every key of the source handed to the provider
+
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -88,31 +92,46 @@ func NewSweeper(d *dht.IpfsDHT, src KeySource, opts SweepOptions) (*Sweeper, err
 		keys.Close()
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
-	return &Sweeper{dht: d, src: src, prov: prov, keys: keys}, nil
+	return &Sweeper{dht: d, src: src, prov: prov, keys: keys, interval: interval}, nil
 }
 
 // Start hands every key of the source to the provider, which announces
 // the keys it did not hold yet, region by region, and schedules their
 // regions; the keys it held (a restart on the same Datastore) are
-// announced when their region's turn comes. Start returns at once; call
-// it once.
+// announced when their region's turn comes. It walks the source again
+// every Interval, so that keys that reached it without Announce (objects
+// received by gossip) are announced within an Interval, as an
+// Announcer's next round would. Start returns at once; call it once.
 func (s *Sweeper) Start(ctx context.Context) {
 	ctx, s.cancel = context.WithCancel(ctx)
 	s.done = make(chan struct{})
 	go func() {
 		defer close(s.done)
-		s.load(ctx)
+		for {
+			if s.load(ctx) {
+				s.loaded.Store(true)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(s.interval):
+			}
+		}
 	}()
 }
 
-func (s *Sweeper) load(ctx context.Context) {
+// load hands every key of the source to the provider and reports whether
+// it did.
+func (s *Sweeper) load(ctx context.Context) bool {
 	batch := make([]mh.Multihash, 0, keySourceBatch)
+	ok := true
 	flush := func() bool {
 		err := s.prov.StartProviding(false, batch...)
 		batch = batch[:0]
-		return err == nil
+		ok = ok && err == nil
+		return ok
 	}
-	s.src(func(k cid.Cid) bool {
+	err := s.src(func(k cid.Cid) bool {
 		batch = append(batch, k.Hash())
 		if len(batch) == cap(batch) && !flush() {
 			return false
@@ -122,7 +141,12 @@ func (s *Sweeper) load(ctx context.Context) {
 	if len(batch) > 0 {
 		flush()
 	}
+	return ok && err == nil && ctx.Err() == nil
 }
+
+// Loaded reports whether Start has handed every key of the source to the
+// provider.
+func (s *Sweeper) Loaded() bool { return s.loaded.Load() }
 
 // Announce hands keys to the provider at once, to be announced with the
 // other new keys of their regions and kept announced. Unlike an

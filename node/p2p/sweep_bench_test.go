@@ -4,6 +4,7 @@ package p2p_test
 
 import (
 	"context"
+	"os"
 	"runtime"
 	"testing"
 	"time"
@@ -19,6 +20,9 @@ import (
 // a Datastore on disk, as a daemon's are:
 //
 //	COMMONS_LONG=1 go test -run TestAnnounceSweep10k -v -timeout 60m ./node/p2p/
+//
+// With COMMONS_SWEEP_RENEW=DURATION, the interval of renewal, it then
+// waits until every key was provided again and reports the renewal.
 func TestAnnounceSweep10k(t *testing.T) {
 	if !longTests() {
 		t.Skip("a measurement: COMMONS_LONG=1")
@@ -36,7 +40,8 @@ func TestAnnounceSweep10k(t *testing.T) {
 	waitRouting(t, nodes)
 	t.Logf("swarm of %d nodes up in %v", announceSwarm, time.Since(start).Round(time.Millisecond))
 	keys := manyKeys(t, nkeys)
-	s, err := p2p.NewSweeper(nodes[0].d, keyList(keys...), p2p.SweepOptions{Datastore: openDatastore(t, t.TempDir())})
+	renew := sweepRenewal(t)
+	s, err := p2p.NewSweeper(nodes[0].d, keyList(keys...), p2p.SweepOptions{Datastore: openDatastore(t, t.TempDir()), Interval: renew})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,10 +93,49 @@ func TestAnnounceSweep10k(t *testing.T) {
 	if st.Operations.Past.KeysFailed > 0 {
 		t.Errorf("%d keys failed", st.Operations.Past.KeysFailed)
 	}
+	if renew > 0 {
+		// The renewal: every region is explored again once within the
+		// interval, its turn spread over it.
+		first := st.Operations.Past.KeysProvided
+		cpu = cpuTime(t)
+		start = time.Now()
+		for {
+			st, err := s.Stats(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Operations.Past.KeysProvided >= first+int64(nkeys) && st.Operations.Ongoing.KeyReprovides == 0 {
+				break
+			}
+			select {
+			case <-waitCtx.Done():
+				t.Fatalf("renewal not done within the test's -timeout: %+v", st.Operations)
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+		took, cpu := time.Since(start), cpuTime(t)-cpu
+		st, _ := s.Stats(ctx)
+		t.Logf("renewal of %d keys, interval %s: every key provided again %.1f s after the first announcement ended; %.2f CPU ms/key across the swarm (%.2f cores on average); %d failed",
+			nkeys, renew, took.Seconds(), float64(cpu.Microseconds())/1000/float64(nkeys), cpu.Seconds()/took.Seconds(), st.Operations.Past.KeysFailed)
+	}
 	nodes[0].delivered(t)
 	for _, k := range keys[:50] {
 		if provs, _ := findProviders(t, nodes[announceSwarm-1], k, 1); !hasProvider(provs, nodes[0].h.ID()) {
 			t.Errorf("key %s not found from node %d", k, announceSwarm-1)
 		}
 	}
+}
+
+// sweepRenewal is COMMONS_SWEEP_RENEW, the sweeper's interval of renewal
+// in a measurement; 0 (unset): the default, and no renewal measured.
+func sweepRenewal(t testing.TB) time.Duration {
+	v := os.Getenv("COMMONS_SWEEP_RENEW")
+	if v == "" {
+		return 0
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		t.Fatalf("COMMONS_SWEEP_RENEW=%q: want a positive duration", v)
+	}
+	return d
 }

@@ -51,6 +51,10 @@ type Config struct {
 	// Gossip turns the announce topic off when false: new objects then
 	// travel by the DHT alone. Default true.
 	Gossip *bool `json:"gossip,omitempty"`
+	// Announcer is how the node keeps its keys announced on the DHT
+	// (SPEC.md §7.2): "sweep", region by region of the keyspace, or
+	// "each", a lookup per key. Default "sweep".
+	Announcer string `json:"announcer,omitempty"`
 	// Storage bounds what peers make the node store unasked; zero fields
 	// take the defaults below.
 	Storage Storage `json:"storage,omitzero"`
@@ -202,6 +206,9 @@ func (c *Config) Validate() error {
 	}
 	if err := c.Keystore.validate(); err != nil {
 		return err
+	}
+	if c.Announcer != "" && c.Announcer != "sweep" && c.Announcer != "each" {
+		return protocol.E("config", protocol.Invalid, "announcer %q: want \"sweep\" (region by region) or \"each\" (a lookup per key)", c.Announcer)
 	}
 	return c.Storage.validate()
 }

@@ -107,3 +107,32 @@ func TestConfigStorage(t *testing.T) {
 		})
 	}
 }
+
+// TestConfigAnnouncer: announcer is "sweep", "each" or absent (the
+// sweeper); anything else is refused with what is allowed.
+func TestConfigAnnouncer(t *testing.T) {
+	for _, c := range []struct{ field, want, err string }{
+		{``, "", ""},
+		{`, "announcer": "sweep"`, "sweep", ""},
+		{`, "announcer": "each"`, "each", ""},
+		{`, "announcer": "fast"`, "", `announcer "fast": want "sweep"`},
+	} {
+		path := filepath.Join(t.TempDir(), "config.json")
+		if err := os.WriteFile(path, []byte(`{"api": "127.0.0.1:5780", "listen": ["/ip4/127.0.0.1/tcp/0"]`+c.field+`}`), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := readConfig(path)
+		if err == nil {
+			err = cfg.Validate()
+		}
+		if c.err != "" {
+			if !protocol.IsKind(err, protocol.Invalid) || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%s: err %v, want invalid mentioning %q", c.field, err, c.err)
+			}
+			continue
+		}
+		if err != nil || cfg.Announcer != c.want {
+			t.Errorf("%s: announcer %q, %v; want %q", c.field, cfg.Announcer, err, c.want)
+		}
+	}
+}

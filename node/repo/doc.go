@@ -74,6 +74,10 @@
 //   - bootstrap: multiaddrs ending in /p2p/PEER, dialled at every start.
 //   - gossip: default true; false leaves the announce topic, so new objects
 //     travel by the DHT alone.
+//   - announcer: how the node keeps its keys announced on the DHT (SPEC.md
+//     §7.2): "sweep" (default), region by region of the keyspace, its
+//     keystore and schedule kept in providers/; "each", a lookup per key,
+//     every key again at every start and every 12 h.
 //   - limits: the peer-to-peer host's limits (SPEC.md §7.2), each 0 for the
 //     default of node/p2p: conn_low 64 and conn_high 96, the connection
 //     manager's watermarks; max_conns 128, max_conns_inbound half of

@@ -4,7 +4,10 @@ import (
 	"context"
 
 	"github.com/ipfs/go-cid"
+	ds "github.com/ipfs/go-datastore"
+	"github.com/ipfs/go-datastore/namespace"
 
+	"github.com/commons-p2p/commons/node/metrics"
 	"github.com/commons-p2p/commons/node/p2p"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/protocol/manifest"
@@ -135,16 +138,25 @@ func (s *Swarm) AnnounceManifest(o *protocol.Object) {
 	}
 	if _, ok := rootOf(o); ok {
 		lone := s.dht.RoutingTable().Size() == 0
-		s.wg.Go(func() { s.announceManifest(o, lone) })
+		s.pending.Add(1) // the hand-over itself, until its keys are queued
+		s.wg.Go(func() {
+			defer s.pending.Add(-1)
+			s.announceManifest(o, lone)
+		})
 	}
 }
 
 // announceManifest queues the manifest key of o, then the file keys of its
-// entries read from the store's chunks, until the queue is full.
+// entries read from the store's chunks, until the queue is full; an
+// announcer that holds keys without bound (the sweeper) is handed them all.
 func (s *Swarm) announceManifest(o *protocol.Object, lone bool) {
 	root, _ := rootOf(o)
 	st := s.cfg.Store
 	if whole, err := st.ManifestWhole(o.ID); err != nil || !whole {
+		return
+	}
+	if s.ann.Holds() {
+		s.handManifest(o, root, lone)
 		return
 	}
 	if !s.queueKey(ManifestKey(root), lone) {
@@ -158,6 +170,44 @@ func (s *Swarm) announceManifest(o *protocol.Object, lone bool) {
 		seen[e.Digest] = true
 		return s.ctx.Err() == nil && len(seen) <= announceQueue && s.queueKey(protocol.FileKey(e.Digest), lone)
 	})
+	if err != nil {
+		s.log.Warn("announce: read a whole manifest", "dataset", o.ID, "err", err)
+	}
+}
+
+// handBatch is how many keys of a manifest handManifest hands the
+// announcer at once.
+const handBatch = 4096
+
+// handManifest hands the announcer the manifest key of o and the file key
+// of every entry, in batches, keeping the node's own record of each while
+// it has no peer (queueKey).
+func (s *Swarm) handManifest(o *protocol.Object, root manifest.ChunkID, lone bool) {
+	batch := make([]cid.Cid, 0, handBatch)
+	flush := func() {
+		for _, k := range batch {
+			if lone {
+				if err := p2p.ProvideLocal(s.ctx, s.dht, k); err != nil {
+					s.log.Warn("announce: record a key locally", "key", k, "err", err)
+				}
+			}
+		}
+		if err := s.ann.Announce(s.ctx, batch...); err != nil {
+			s.log.Warn("announce: the keys of a manifest", "dataset", o.ID, "err", err)
+		}
+		batch = batch[:0]
+	}
+	batch = append(batch, ManifestKey(root))
+	err := manifest.NewReader(root, s.cfg.Store.Chunk).Walk(func(e manifest.Entry) bool {
+		batch = append(batch, protocol.FileKey(e.Digest))
+		if len(batch) == cap(batch) {
+			flush()
+		}
+		return s.ctx.Err() == nil
+	})
+	if len(batch) > 0 && s.ctx.Err() == nil {
+		flush()
+	}
 	if err != nil {
 		s.log.Warn("announce: read a whole manifest", "dataset", o.ID, "err", err)
 	}
@@ -190,4 +240,105 @@ func (s *Swarm) announceNew(ctx context.Context) {
 		_ = s.ann.Announce(ctx, batch...)
 		s.pending.Add(-int64(len(batch)))
 	}
+}
+
+// The kinds of announcer (Options.Announcer, SPEC.md §7.2).
+const (
+	// AnnounceSweep sweeps the keyspace: keys are grouped by region, one
+	// exploration of a region gives the nodes closest to it the records
+	// of all its keys, and regions are renewed in turn over the
+	// reannounce interval (p2p.Sweeper). The default.
+	AnnounceSweep = "sweep"
+	// AnnounceEach provides every key on its own, a DHT lookup per key,
+	// all of them again every round (p2p.Announcer).
+	AnnounceEach = "each"
+)
+
+// Announcer keeps the keys of the store announced on the DHT (SPEC.md
+// §7.2). Either kind of announcer fits it.
+type Announcer interface {
+	// Start announces the keys of the store and keeps them announced
+	// until Close; it returns at once.
+	Start(ctx context.Context)
+	// Announce announces keys of new objects, at once or with their
+	// region; failures are retried and counted, not returned.
+	Announce(ctx context.Context, keys ...cid.Cid) error
+	// Counts are the counts the node's metrics report.
+	Counts() metrics.Announcer
+	// Holds reports whether Announce only records keys, cheaply and
+	// without bound, to be announced with their region (the sweeper's
+	// keystore), so that every key of a manifest can be handed to it at
+	// once instead of through the bounded queue.
+	Holds() bool
+	Close() error
+}
+
+// newAnnouncer returns the announcer of kind over the keys of the store;
+// the sweeper keeps its keystore and schedule in store, under their own
+// namespace, or in memory when store is nil.
+func (s *Swarm) newAnnouncer(kind string, opts p2p.AnnouncerOptions, store ds.Batching) (Announcer, error) {
+	switch kind {
+	case AnnounceEach:
+		opts.Observe = s.cfg.Metrics.ObserveProvide
+		return eachAnnouncer{p2p.NewAnnouncer(s.dht, s.announceKeys, opts)}, nil
+	case AnnounceSweep, "":
+		var ns ds.Batching
+		if store != nil {
+			ns = namespace.Wrap(store, SweepNamespace)
+		}
+		sw, err := p2p.NewSweeper(s.dht, s.announceKeys, p2p.SweepOptions{Datastore: ns, Interval: opts.Interval})
+		if err != nil {
+			return nil, err
+		}
+		return sweepAnnouncer{sw}, nil
+	}
+	return nil, protocol.E("start network", protocol.Invalid, "announcer %q: want %q or %q", kind, AnnounceSweep, AnnounceEach)
+}
+
+// SweepNamespace is where the sweeping announcer keeps its keystore and
+// schedule in the node's providers datastore, beside the provider records
+// of the DHT.
+var SweepNamespace = ds.NewKey("/commons-sweep")
+
+type eachAnnouncer struct{ *p2p.Announcer }
+
+func (a eachAnnouncer) Close() error { a.Announcer.Close(); return nil }
+
+func (eachAnnouncer) Holds() bool { return false }
+
+func (a eachAnnouncer) Counts() metrics.Announcer {
+	st := a.Stats()
+	return metrics.Announcer{
+		Provided: st.Announced, Failed: st.Failed, Rounds: st.Rounds, Retrying: st.Retrying,
+		LastRoundKeys: st.LastRound.Keys, LastRoundDuration: st.LastRound.Duration,
+		Keys: int64(st.LastRound.Keys),
+	}
+}
+
+type sweepAnnouncer struct{ *p2p.Sweeper }
+
+func (sweepAnnouncer) Holds() bool { return true }
+
+func (a sweepAnnouncer) Counts() metrics.Announcer {
+	st, err := a.Stats(context.Background())
+	if err != nil {
+		return metrics.Announcer{}
+	}
+	past, ongoing, q := st.Operations.Past, st.Operations.Ongoing, st.Queues
+	c := metrics.Announcer{
+		Provided: uint64(past.KeysProvided), Failed: uint64(past.KeysFailed),
+		Keys: st.Schedule.Keys,
+		// A region being explored holds at least one key not announced.
+		Queued: q.PendingKeyProvides + int64(ongoing.KeyProvides) + q.PendingRegionProvides + int64(ongoing.RegionProvides),
+	}
+	// Offline — before its first peer is confirmed — the provider keeps
+	// new keys in the keystore alone, and announces them once online: of
+	// the keys it holds, at least those beyond the provides done wait.
+	if st.Connectivity.Status != "online" && c.Keys > past.KeysProvided {
+		c.Queued += c.Keys - past.KeysProvided
+	}
+	if a.Loaded() && c.Queued == 0 {
+		c.Rounds = 1
+	}
+	return c
 }

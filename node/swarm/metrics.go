@@ -11,11 +11,9 @@ func (s *Swarm) registerMetrics() {
 		Peers:            func() int { return len(s.host.Network().Peers()) },
 		RoutingTableSize: func() int { return s.dht.RoutingTable().Size() },
 		Announcer: func() metrics.Announcer {
-			st := s.ann.Stats()
-			return metrics.Announcer{
-				Provided: st.Announced, Failed: st.Failed, Rounds: st.Rounds, Retrying: st.Retrying,
-				LastRoundKeys: st.LastRound.Keys, LastRoundDuration: st.LastRound.Duration,
-			}
+			c := s.ann.Counts()
+			c.Queued += s.pending.Load()
+			return c
 		},
 		Disk: func() metrics.Disk {
 			d, _ := b.DiskNow()

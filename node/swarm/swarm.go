@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ipfs/go-cid"
+	ds "github.com/ipfs/go-datastore"
 	dht "github.com/libp2p/go-libp2p-kad-dht"
 	"github.com/libp2p/go-libp2p/core/connmgr"
 	"github.com/libp2p/go-libp2p/core/host"
@@ -85,7 +86,11 @@ type Options struct {
 	// bound. DiskFull and Refused are the swarm's: nothing new is written
 	// below the budgets' MinFree watermark, and each refusal is counted
 	// and logged.
-	Providers       p2p.DatastoreLimits
+	Providers p2p.DatastoreLimits
+	// Announcer is the kind of announcer, AnnounceSweep or AnnounceEach;
+	// empty: AnnounceSweep.
+	Announcer string
+	// Announce tunes it: Interval for both, the rest for AnnounceEach.
 	Announce        p2p.AnnouncerOptions
 	DHT             []dht.Option
 	FetchServer     fetch.ServerOptions
@@ -127,7 +132,7 @@ type Swarm struct {
 	host     host.Host
 	dht      *dht.IpfsDHT
 	records  *p2p.Datastore // the DHT's provider records; nil: in memory
-	ann      *p2p.Announcer
+	ann      Announcer
 	fetch    *fetch.Client
 	scores   *p2p.Scores
 	budget   *Budget
@@ -180,6 +185,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*Swarm, error) {
 		lim := opts.Providers
 		lim.DiskFull = budget.BelowMinFree
 		lim.Refused = newRefusals(log, cfg.Metrics, cfg.Now).refused
+		lim.Own = SweepNamespace
 		if records, err = p2p.OpenDatastore(opts.ProvidersDir, lim); err != nil {
 			h.Close()
 			return nil, err
@@ -215,9 +221,17 @@ func New(ctx context.Context, cfg Config, opts Options) (*Swarm, error) {
 	s.fetch = fetch.NewClient(h, cfg.Network, fetch.ClientOptions{
 		Timeout: opts.FetchTimeout, Penalty: penalty, Answered: scores.Reward,
 	})
-	annOpts := opts.Announce
-	annOpts.Observe = cfg.Metrics.ObserveProvide
-	s.ann = p2p.NewAnnouncer(d, s.announceKeys, annOpts)
+	var annStore ds.Batching
+	if records != nil {
+		annStore = records
+	}
+	if s.ann, err = s.newAnnouncer(opts.Announcer, opts.Announce, annStore); err != nil {
+		cancel()
+		d.Close()
+		h.Close()
+		closeRecords(records)
+		return nil, err
+	}
 	s.budget = budget
 	return s, nil
 }
@@ -282,9 +296,8 @@ func (s *Swarm) Close() error {
 		return nil
 	}
 	s.cancel()
-	s.ann.Close()
+	errs := []error{s.ann.Close()}
 	s.wg.Wait()
-	var errs []error
 	if s.gossip != nil {
 		errs = append(errs, s.gossip.Close())
 	}
@@ -322,7 +335,7 @@ func (s *Swarm) ID() peer.ID { return s.host.ID() }
 func (s *Swarm) DHT() *dht.IpfsDHT { return s.dht }
 
 // Announcer returns the announcer of the store's keys.
-func (s *Swarm) Announcer() *p2p.Announcer { return s.ann }
+func (s *Swarm) Announcer() Announcer { return s.ann }
 
 // Fetch returns the client of the fetch protocol.
 func (s *Swarm) Fetch() *fetch.Client { return s.fetch }
