@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -61,6 +62,8 @@ import (
 // runs; Datasets() (what `dataset list` reads); ClaimsPage of the hot
 // subject, page by page (first, middle, last); and peak resident memory
 // of the ingest and of the queries (VmHWM, reset before each).
+// COMMONS_STORE_HEAPPROFILE=FILE writes a heap profile at the end of the
+// ingest.
 func TestMeasureNationalStore(t *testing.T) {
 	if os.Getenv("COMMONS_LONG") == "" {
 		t.Skip("set COMMONS_LONG=1 to run the national store measurement")
@@ -157,17 +160,18 @@ func TestMeasureNationalStore(t *testing.T) {
 	t.Logf("attribution of an ordinary dataset, %d runs: p50 %v, p95 %v", runs, pct(times, 50), pct(times, 95))
 
 	for i := range 3 {
-		start = time.Now()
+		start, cpu0 := time.Now(), cpuTime()
 		ds, err := s.Datasets()
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("Datasets() (dataset list), run %d: %d datasets in %v", i+1, len(ds), time.Since(start).Round(time.Millisecond))
+		t.Logf("Datasets() (dataset list), run %d: %d datasets in %v, CPU %v; load average %s", i+1, len(ds), time.Since(start).Round(time.Millisecond), (cpuTime() - cpu0).Round(time.Millisecond), loadAverage())
 	}
 
 	var pages []time.Duration
 	var after protocol.ID
 	ids := 0
+	cpu0 := cpuTime()
 	for {
 		start := time.Now()
 		page, more, err := s.ClaimsPage(g.hot, after, 1000)
@@ -181,8 +185,9 @@ func TestMeasureNationalStore(t *testing.T) {
 		}
 		after = page[len(page)-1]
 	}
-	t.Logf("ClaimsPage of the hot subject, limit 1000: %d IDs in %d pages; first %v, middle %v, last %v",
-		ids, len(pages), pages[0].Round(time.Microsecond), pages[len(pages)/2].Round(time.Microsecond), pages[len(pages)-1].Round(time.Microsecond))
+	t.Logf("ClaimsPage of the hot subject, limit 1000: %d IDs in %d pages; first %v, middle %v, last %v; CPU %v a page on average",
+		ids, len(pages), pages[0].Round(time.Microsecond), pages[len(pages)/2].Round(time.Microsecond), pages[len(pages)-1].Round(time.Microsecond),
+		((cpuTime()-cpu0)/time.Duration(len(pages))).Round(time.Microsecond))
 	start = time.Now()
 	page, _, err := s.DatasetsPage(g.sharedDigest, protocol.ID{}, 1000)
 	if err != nil {
@@ -232,6 +237,19 @@ func fillNationalStore(t *testing.T, dir, cache string) ingestResult {
 		in.put.Round(time.Second), float64(in.objects)/in.put.Seconds(),
 		float64(in.cpu)/float64(in.objects)/1e3, peakRSSMB())
 	t.Logf("memory at the end of ingest: %s", memoryMB())
+	if path := os.Getenv("COMMONS_STORE_HEAPPROFILE"); path != "" {
+		// What the heap holds at the end of the ingest, the store open.
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runtime.GC()
+		if err := pprof.WriteHeapProfile(f); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		t.Logf("heap profile in %s; after a collection: %s", path, memoryMB())
+	}
 	t.Logf("mean encoded envelope: %.1f bytes (%d bytes in all)", float64(in.envBytes)/float64(in.objects), in.envBytes)
 	start := time.Now()
 	if err := s.Close(); err != nil {
