@@ -38,11 +38,13 @@ const (
 	// envelopes of one block share their statement's shape and many of
 	// their keys, and the index keys their prefixes: with Snappy a store
 	// of 10^6 objects of a national archive's shape takes 1.3 times the
-	// bytes of its envelopes instead of 1.8, and the attribution of a
-	// subject with 10,000 claims costs the same CPU (ZSTD: 1.1 times, but
-	// twice the CPU, every block read being decompressed again;
-	// docs/PERFORMANCE.md, TestMeasureNationalStore). Badger records the
-	// compression of each table, so tables written before stay readable.
+	// bytes of its envelopes instead of 1.8, and at 10^5 the attribution
+	// of a subject with 10,000 claims costs about the same CPU (ZSTD: 1.1
+	// times the bytes, but twice the CPU, every block read being
+	// decompressed again); compactions pay for it, about 45 µs of CPU per
+	// object in a bulk load (docs/PERFORMANCE.md, TestMeasureNationalStore).
+	// Badger records the compression of each table, so tables written
+	// before stay readable.
 	tableCompression = options.Snappy
 
 	// MaxInMemoryValue is the largest value, and so the largest envelope, a
