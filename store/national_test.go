@@ -187,7 +187,7 @@ func TestMeasureNationalStore(t *testing.T) {
 	}
 	t.Logf("ClaimsPage of the hot subject, limit 1000: %d IDs in %d pages; first %v, middle %v, last %v; CPU %v a page on average",
 		ids, len(pages), pages[0].Round(time.Microsecond), pages[len(pages)/2].Round(time.Microsecond), pages[len(pages)-1].Round(time.Microsecond),
-		((cpuTime()-cpu0)/time.Duration(len(pages))).Round(time.Microsecond))
+		((cpuTime() - cpu0) / time.Duration(len(pages))).Round(time.Microsecond))
 	start = time.Now()
 	page, _, err := s.DatasetsPage(g.sharedDigest, protocol.ID{}, 1000)
 	if err != nil {
