@@ -63,7 +63,9 @@ import (
 // subject, page by page (first, middle, last); and peak resident memory
 // of the ingest and of the queries (VmHWM, reset before each).
 // COMMONS_STORE_HEAPPROFILE=FILE writes a heap profile at the end of the
-// ingest.
+// ingest. COMMONS_STORE_DIR=DIR keeps the store in DIR/badger instead of
+// a temporary directory; with COMMONS_STORE_REUSE=1 a later run only
+// reopens and queries the store it finds there.
 func TestMeasureNationalStore(t *testing.T) {
 	if os.Getenv("COMMONS_LONG") == "" {
 		t.Skip("set COMMONS_LONG=1 to run the national store measurement")
