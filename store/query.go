@@ -1,7 +1,6 @@
 package store
 
 import (
-	"cmp"
 	"errors"
 	"slices"
 	"strings"
@@ -119,8 +118,11 @@ func (s *Store) Datasets() ([]*protocol.Object, error) {
 	if err != nil {
 		return nil, protocol.E("list datasets", protocol.Other, "%w", err)
 	}
-	slices.SortFunc(out, func(a, b *protocol.Object) int {
-		return cmp.Or(a.Dataset.Created.Compare(b.Dataset.Created), strings.Compare(a.ID.String(), b.ID.String()))
+	// The d/ keys come in the order of the IDs' text: a stable sort by
+	// created alone leaves datasets created at once in ID order, without
+	// spelling out two IDs at each comparison.
+	slices.SortStableFunc(out, func(a, b *protocol.Object) int {
+		return a.Dataset.Created.Compare(b.Dataset.Created)
 	})
 	return out, nil
 }
