@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"time"
 
 	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/protocol"
@@ -45,19 +46,21 @@ func manifestRoot(m *protocol.ManifestRef) manifest.Root {
 
 // chunkFetch reads the chunks of the manifest of dataset from the store
 // and, unless q.Local or the node is not on a network, asks peers for a
-// chunk the store lacks (stored once verified: swarm.FetchChunks). The
-// search for each chunk is bounded by q's timeout.
+// chunk the store lacks (stored once verified: swarm.FetchChunks). All the
+// chunks a request reads through it are fetched within q's timeout,
+// counted from now.
 func (n *Node) chunkFetch(ctx context.Context, dataset protocol.ID, root manifest.ChunkID, q api.QueryOptions) manifest.Fetch {
+	timeout := q.Timeout
+	if timeout <= 0 {
+		timeout = api.DefaultQueryTimeout
+	}
+	deadline := time.Now().Add(min(timeout, api.MaxQueryTimeout))
 	return func(id manifest.ChunkID) ([]byte, error) {
 		b, err := n.store.Chunk(id)
 		if err == nil || !protocol.IsKind(err, protocol.NotFound) || q.Local || n.net == nil {
 			return b, err
 		}
-		timeout := q.Timeout
-		if timeout <= 0 {
-			timeout = api.DefaultQueryTimeout
-		}
-		ctx, cancel := context.WithTimeout(ctx, min(timeout, api.MaxQueryTimeout))
+		ctx, cancel := context.WithDeadline(ctx, deadline)
 		defer cancel()
 		got, err := n.net.FetchChunks(ctx, root, dataset, []manifest.ChunkID{id})
 		if b, ok := got[id]; ok {
