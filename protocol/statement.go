@@ -130,17 +130,25 @@ func (o *Object) parse(st *Statement) error {
 	return err
 }
 
+// CheckDatasetText refuses, as a dataset record would, the members of a
+// dataset that a person types: its name, description, licence and
+// version. A tool checks them before it hashes a tree of files, so that a
+// mistyped licence is refused at once rather than after the hashing.
+func CheckDatasetText(name, description, license, version string) error {
+	if err := checkText("name", name, nameText); err != nil {
+		return err
+	}
+	if err := checkText("description", description, proseText); err != nil {
+		return err
+	}
+	if err := checkLicense(license); err != nil {
+		return err
+	}
+	return checkText("version", version, optLineText)
+}
+
 func (d *Dataset) validate() error {
-	if err := checkText("name", d.Name, nameText); err != nil {
-		return err
-	}
-	if err := checkText("description", d.Description, proseText); err != nil {
-		return err
-	}
-	if err := checkLicense(d.License); err != nil {
-		return err
-	}
-	if err := checkText("version", d.Version, optLineText); err != nil {
+	if err := CheckDatasetText(d.Name, d.Description, d.License, d.Version); err != nil {
 		return err
 	}
 	if err := checkDID("publisher", d.Publisher); err != nil {

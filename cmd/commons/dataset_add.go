@@ -93,6 +93,9 @@ func (DatasetAddCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	if err != nil {
 		return err
 	}
+	if err := protocol.CheckDatasetText(args.Get("name"), args.Get("description"), args.Get("license"), args.Get("version")); err != nil {
+		return badValue(err)
+	}
 	c, err := env.Client()
 	if err != nil {
 		return err
@@ -128,7 +131,9 @@ func (DatasetAddCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	if sum.Skipped.Paths == nil {
 		sum.Skipped.Paths = []string{}
 	}
-	prog.say("sending the manifest of %d files", up.count)
+	if up.sending {
+		prog.say("sending the manifest of %d files", up.count)
+	}
 	files, m, err := up.finish()
 	if err != nil {
 		return err

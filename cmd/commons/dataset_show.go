@@ -37,10 +37,6 @@ the chunks of the manifest that lead to the page, each verified.
 }
 
 func (DatasetShowCommand) Run(ctx context.Context, env *Env, args *Args) error {
-	id, opts, c, err := queryAndClient(env, args)
-	if err != nil {
-		return err
-	}
 	page := api.FilesPage{After: args.Get("after")}
 	if v := args.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -48,6 +44,10 @@ func (DatasetShowCommand) Run(ctx context.Context, env *Env, args *Args) error {
 			return badArg("--limit", fmt.Errorf("%s: want a number from 1 to %d", quote(v), api.MaxFilesLimit))
 		}
 		page.Limit = n
+	}
+	id, opts, c, err := queryAndClient(env, args)
+	if err != nil {
+		return err
 	}
 	d, err := c.DatasetPage(ctx, id, page, opts)
 	if err != nil {
