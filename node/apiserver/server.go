@@ -77,7 +77,16 @@ func New(svc Service, o Options) http.Handler {
 		}
 		return reply(svc.NewKey(r.Context(), req.Name))(w)
 	})
-	route("POST /v1/datasets", jsonCall("add dataset", svc.AddDataset))
+	route("POST /v1/datasets", func(w http.ResponseWriter, r *http.Request) error {
+		var req api.AddDatasetRequest
+		if err := readJSON("add dataset", r, &req); err != nil {
+			return err
+		}
+		if m := req.Manifest; m != nil && m.Count > 0 {
+			t.allowManifest(w, m.Count)
+		}
+		return reply(svc.AddDataset(r.Context(), req))(w)
+	})
 	route("GET /v1/datasets", func(w http.ResponseWriter, r *http.Request) error {
 		return reply(svc.Datasets(r.Context()))(w)
 	})

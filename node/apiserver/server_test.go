@@ -5,11 +5,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/protocol"
@@ -130,5 +133,38 @@ func TestBulkLines(t *testing.T) {
 	}
 	if !protocol.IsKind(unread[2], protocol.TooLarge) || unread[0] != nil || unread[1] != nil || unread[3] != nil {
 		t.Errorf("unread %v: want the long line alone, too large", unread)
+	}
+}
+
+// slowDataset is a node that takes pause to publish any dataset, as one of
+// many files under a manifest does.
+type slowDataset struct {
+	fakeService
+	pause time.Duration
+}
+
+func (s slowDataset) AddDataset(_ context.Context, req api.AddDatasetRequest) (api.Published, error) {
+	time.Sleep(s.pause)
+	return api.Published{Kind: "dataset", Files: int(req.Manifest.Count)}, nil
+}
+
+// TestAPIManifestDatasetOutlastsWriteTimeout: publishing a dataset that
+// names a manifest reads its whole tree and indexes every entry, which for
+// millions of files takes longer than an ordinary request may; its answer
+// is given the time its files take (SPEC §6.2 Timeouts).
+func TestAPIManifestDatasetOutlastsWriteTimeout(t *testing.T) {
+	pause := 2 * max(shortTimeouts.Read, shortTimeouts.Write)
+	addr := serveAPI(t, slowDataset{pause: pause}, "", shortTimeouts)
+	files := int64(4 * pause / manifestWork) // time for four pauses
+	body := fmt.Sprintf(`{"name":"big","license":"CC0-1.0","manifest":{"root":%q,"count":%d,"bytes":1}}`,
+		protocol.ArtifactID(protocol.SumDigest([]byte("root"))), files)
+	resp, err := http.Post("http://"+addr+"/v1/datasets", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("a dataset that takes longer than the write timeout: %v", err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(b), fmt.Sprintf(`"files":%d`, files)) {
+		t.Fatalf("a dataset that takes longer than the write timeout: %d %s", resp.StatusCode, b)
 	}
 }

@@ -71,6 +71,24 @@ func (t Timeouts) allowSearch(w http.ResponseWriter, q api.QueryOptions) {
 	rc.SetWriteDeadline(deadline)
 }
 
+// manifestWork is the time a request may take per file of a dataset that
+// names a manifest, beyond the ordinary bound: publishing one reads its
+// whole tree and indexes every entry (SPEC §6.2). maxManifestWork bounds it.
+const (
+	manifestWork    = 200 * time.Microsecond
+	maxManifestWork = 30 * time.Minute
+)
+
+// allowManifest gives the answer to a request that publishes a dataset of
+// files under a manifest the time its tree takes, plus the margin to answer.
+func (t Timeouts) allowManifest(w http.ResponseWriter, files int64) {
+	d := min(time.Duration(files)*manifestWork, maxManifestWork)
+	deadline := time.Now().Add(t.Write + d)
+	rc := http.NewResponseController(w)
+	rc.SetReadDeadline(deadline)
+	rc.SetWriteDeadline(deadline)
+}
+
 // errBodyStalled is the error of a streamed body that arrives too slowly.
 var errBodyStalled = errors.New("request body stalled")
 
