@@ -40,56 +40,41 @@ const (
 // whatever its size, and never in one transaction. Tests lower it.
 var indexBatch = 8192
 
-// badManifests remembers the datasets whose manifest IndexManifest found
-// invalid, and why. A dataset's ID covers its root, count and bytes, and
-// the root's hash covers the whole tree, so a manifest found invalid is
-// invalid for ever: asking again must not cost another walk of a tree
-// that may hold millions of entries.
-type badManifests struct {
-	mu sync.Mutex
-	m  map[protocol.ID]error
+// memo is a bounded memory of verdicts on trees, which never change: a
+// dataset's ID covers its root, count and bytes, and a root's hash covers
+// its whole tree. When full it starts afresh.
+type memo[K comparable, V any] struct {
+	mu  sync.Mutex
+	m   map[K]V
+	max int
 }
 
-func (b *badManifests) get(id protocol.ID) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.m[id]
+func (m *memo[K, V]) get(k K) (V, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v, ok := m.m[k]
+	return v, ok
 }
 
-func (b *badManifests) add(id protocol.ID, err error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.m == nil || len(b.m) >= maxBadManifests {
-		b.m = map[protocol.ID]error{}
+func (m *memo[K, V]) add(k K, v V) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.m == nil || len(m.m) >= m.max {
+		m.m = map[K]V{}
 	}
-	b.m[id] = err
+	m.m[k] = v
 }
 
-// maxGoodTrees bounds the trees remembered as checked whole (goodTrees).
+// maxGoodTrees bounds the trees remembered as checked whole.
 const maxGoodTrees = 4096
 
-// goodTrees remembers the roots of trees that CheckManifest read whole and
-// found valid, with the count and bytes they hold. A root's hash covers
-// every chunk of its tree, so a tree found valid stays valid: indexing a
-// dataset that names it need not read it twice more before it writes.
-type goodTrees struct {
-	mu sync.Mutex
-	m  map[manifest.Root]bool
-}
-
-func (g *goodTrees) has(r manifest.Root) bool {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.m[r]
-}
-
-func (g *goodTrees) add(r manifest.Root) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.m == nil || len(g.m) >= maxGoodTrees {
-		g.m = map[manifest.Root]bool{}
-	}
-	g.m[r] = true
+// The store's memories of trees (Store.badManifests, Store.goodTrees): a
+// manifest found invalid is invalid for ever, and asking again must not
+// cost another walk of a tree that may hold millions of entries; a tree
+// found valid stays valid, and indexing a dataset that names it need not
+// read it twice more before it writes.
+func newManifestMemos() (bad memo[protocol.ID, error], good memo[manifest.Root, bool]) {
+	return memo[protocol.ID, error]{max: maxBadManifests}, memo[manifest.Root, bool]{max: maxGoodTrees}
 }
 
 // CheckManifest reads the whole tree under root.ID from the chunks held
@@ -100,7 +85,7 @@ func (g *goodTrees) add(r manifest.Root) {
 // an error of kind NotFound that names it; a tree that breaks a rule, an
 // error of kind Invalid.
 func (s *Store) CheckManifest(root manifest.Root) error {
-	if s.goodTrees.has(root) {
+	if _, ok := s.goodTrees.get(root); ok {
 		return nil
 	}
 	r := manifest.NewReader(root.ID, s.Chunk)
@@ -110,7 +95,7 @@ func (s *Store) CheckManifest(root manifest.Root) error {
 	if err := r.Walk(func(manifest.Entry) bool { return true }); err != nil {
 		return err
 	}
-	s.goodTrees.add(root)
+	s.goodTrees.add(root, true)
 	return nil
 }
 
@@ -154,7 +139,7 @@ func (s *Store) IndexManifest(dataset protocol.ID) (manifest.Root, error) {
 	if err != nil || whole {
 		return root, err
 	}
-	if err := s.badManifests.get(dataset); err != nil {
+	if err, ok := s.badManifests.get(dataset); ok {
 		return manifest.Root{}, err
 	}
 	fail := func(err error) (manifest.Root, error) {

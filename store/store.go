@@ -13,6 +13,7 @@ import (
 	"github.com/dgraph-io/badger/v4/options"
 
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/manifest"
 )
 
 // Options configure Open. Defaults are documented next to each field.
@@ -81,8 +82,8 @@ type Store struct {
 
 	knownBuilt chan struct{} // closed when buildKnown returns
 
-	badManifests badManifests // datasets whose manifest is invalid (manifest.go)
-	goodTrees    goodTrees    // manifests read whole and found valid (manifest.go)
+	badManifests memo[protocol.ID, error]  // datasets whose manifest is invalid, and why (manifest.go)
+	goodTrees    memo[manifest.Root, bool] // trees read whole and found valid (manifest.go)
 
 	closeOnce sync.Once
 	closeErr  error
@@ -129,6 +130,7 @@ func Open(opts Options) (*Store, error) {
 		WithLogger(badgerLogger{logger})
 	s := &Store{log: logger, maxValue: maxValue, stop: make(chan struct{}), done: make(chan struct{}), knownBuilt: make(chan struct{}),
 		repairs: make(chan protocol.ID, repairQueue), repairDone: make(chan struct{})}
+	s.badManifests, s.goodTrees = newManifestMemos()
 	if !opts.InMemory {
 		s.dir = opts.Dir
 	}
