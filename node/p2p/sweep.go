@@ -33,6 +33,10 @@ type SweepOptions struct {
 	Extra []provider.Option
 }
 
+// sweepConnectivityCheck is the least time between two checks of whether
+// the node is online, made after a provide fails.
+const sweepConnectivityCheck = 5 * time.Second
+
 // keySourceBatch is how many keys of the KeySource a Sweeper hands the
 // provider at once.
 const keySourceBatch = 4096
@@ -86,6 +90,10 @@ func NewSweeper(d *dht.IpfsDHT, src KeySource, opts SweepOptions) (*Sweeper, err
 		provider.WithKeystore(keys),
 		provider.WithDatastore(namespace.Wrap(store, ds.NewKey("schedule"))),
 		provider.WithReprovideInterval(interval),
+		// A provide that fails marks the node disconnected until its next
+		// connectivity check; kad-dht's default of a minute between checks
+		// would pause every announcement that long after one failure.
+		provider.WithConnectivityCheckOnlineInterval(sweepConnectivityCheck),
 	}
 	prov, err := provider.New(append(popts, opts.Extra...)...)
 	if err != nil {
