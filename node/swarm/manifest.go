@@ -95,6 +95,7 @@ func (s *Swarm) chunksFrom(ctx context.Context, key cid.Cid, missing []manifest.
 		if len(ai.Addrs) > 0 {
 			s.host.Peerstore().AddAddrs(ai.ID, ai.Addrs, peerstore.TempAddrTTL)
 		}
+		s.findAddrs(ctx, ai.ID) // a provider given without an address, as a search does
 		var err error
 		if missing, err = s.chunksOf(ctx, ai.ID, missing, got); err != nil || len(missing) == 0 {
 			return missing, err
