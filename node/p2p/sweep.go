@@ -29,9 +29,25 @@ type SweepOptions struct {
 	// Interval is the time within which every region of the keyspace is
 	// announced again; default DefaultReannounceInterval.
 	Interval time.Duration
+	// MaxQueued bounds the keys waiting in the provider's queue: a Sweeper
+	// hands it more only when fewer wait. Default DefaultMaxQueued.
+	MaxQueued int
 	// Extra are further options of kad-dht's provider, applied last.
 	Extra []provider.Option
 }
+
+// DefaultMaxQueued is how many keys may wait in a Sweeper's provider
+// queue before it hands over more. kad-dht keeps that queue in memory, a
+// trie of the keys at a few hundred bytes a key, so handing it the 10^6
+// keys of a national dataset at once would hold hundreds of megabytes
+// until they are announced. 2^16 waiting keys still fill every region of
+// a network of thousands of nodes with dozens of keys, so a region's one
+// exploration still announces many keys.
+const DefaultMaxQueued = 1 << 16
+
+// queuePoll is how often a Sweeper waiting for room in the provider's
+// queue looks again.
+const queuePoll = 200 * time.Millisecond
 
 // sweepConnectivityCheck is the least time between two checks of whether
 // the node is online, made after a provide fails.
@@ -54,8 +70,9 @@ type Sweeper struct {
 	prov *provider.SweepingProvider
 	keys keystore.Keystore
 
-	interval time.Duration
-	loaded   atomic.Bool // every key of the source handed to the provider
+	interval  time.Duration
+	maxQueued int64
+	loaded    atomic.Bool // every key of the source handed to the provider
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -100,7 +117,11 @@ func NewSweeper(d *dht.IpfsDHT, src KeySource, opts SweepOptions) (*Sweeper, err
 		keys.Close()
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
-	return &Sweeper{dht: d, src: src, prov: prov, keys: keys, interval: interval}, nil
+	maxQueued := int64(opts.MaxQueued)
+	if maxQueued <= 0 {
+		maxQueued = DefaultMaxQueued
+	}
+	return &Sweeper{dht: d, src: src, prov: prov, keys: keys, interval: interval, maxQueued: maxQueued}, nil
 }
 
 // Start hands every key of the source to the provider, which announces
@@ -134,7 +155,10 @@ func (s *Sweeper) load(ctx context.Context) bool {
 	batch := make([]mh.Multihash, 0, keySourceBatch)
 	ok := true
 	flush := func() bool {
-		err := s.prov.StartProviding(false, batch...)
+		err := s.room(ctx)
+		if err == nil {
+			err = s.prov.StartProviding(false, batch...)
+		}
 		batch = batch[:0]
 		ok = ok && err == nil
 		return ok
@@ -156,18 +180,46 @@ func (s *Sweeper) load(ctx context.Context) bool {
 // provider.
 func (s *Sweeper) Loaded() bool { return s.loaded.Load() }
 
-// Announce hands keys to the provider at once, to be announced with the
-// other new keys of their regions and kept announced. Unlike an
-// Announcer's, it returns before the keys are announced.
-func (s *Sweeper) Announce(_ context.Context, keys ...cid.Cid) error {
+// Announce hands keys to the provider, to be announced with the other new
+// keys of their regions and kept announced. Unlike an Announcer's, it
+// returns before the keys are announced; but it waits, while ctx lasts,
+// until fewer than MaxQueued keys wait in the provider's queue, so that
+// a caller handing over a million keys holds the memory of a bounded
+// queue, not of all its keys at once.
+func (s *Sweeper) Announce(ctx context.Context, keys ...cid.Cid) error {
 	hs := make([]mh.Multihash, len(keys))
 	for i, k := range keys {
 		hs[i] = k.Hash()
+	}
+	if err := s.room(ctx); err != nil {
+		return protocol.E("announce", protocol.Transient, "%w", err)
 	}
 	if err := s.prov.StartProviding(false, hs...); err != nil {
 		return protocol.E("announce", protocol.Transient, "%w", err)
 	}
 	return nil
+}
+
+// room waits until fewer than MaxQueued keys wait in the provider's
+// queue, or the provider is offline (it then queues nothing: the keys go
+// to the keystore and are announced when their region's turn comes), or
+// ctx ends. A provider that is only disconnected for a moment keeps its
+// queue and works it off when it is back.
+func (s *Sweeper) room(ctx context.Context) error {
+	for {
+		st, err := s.prov.Stats(ctx)
+		if err != nil {
+			return err
+		}
+		if st.Closed || st.Queues.PendingKeyProvides < s.maxQueued || st.Connectivity.Status == "offline" {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(queuePoll):
+		}
+	}
 }
 
 // Stats are the provider's counters: keys and regions scheduled, provides

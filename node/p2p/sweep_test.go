@@ -71,3 +71,49 @@ func TestSweeperAnnouncesByRegion(t *testing.T) {
 		t.Errorf("after a restart: %d keys held, %v; want %d", st.Schedule.Keys, err, nkeys+1)
 	}
 }
+
+// TestSweeperBoundsItsQueue: a caller handing a Sweeper thousands of keys
+// in batches never finds more than MaxQueued keys plus one batch waiting
+// in the provider's queue (kad-dht keeps that queue in memory), and every
+// key is still announced.
+func TestSweeperBoundsItsQueue(t *testing.T) {
+	const (
+		nkeys     = 3000
+		batch     = 50
+		maxQueued = 200
+	)
+	nodes := newLine(t, 6, nodeConfig{dht: p2p.DHTOptions{Extra: []dht.Option{dht.BucketSize(3)}}})
+	first := nodes[0]
+	keys := manyKeys(t, nkeys)
+	s, err := p2p.NewSweeper(first.d, keyList(), p2p.SweepOptions{MaxQueued: maxQueued})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	s.Start(ctx)
+	eventually(t, 30*time.Second, "the provider is online", func() bool {
+		st, err := s.Stats(ctx)
+		return err == nil && st.Connectivity.Status == "online"
+	})
+	var most int64
+	for i := 0; i < nkeys; i += batch {
+		if err := s.Announce(ctx, keys[i:min(i+batch, nkeys)]...); err != nil {
+			t.Fatal(err)
+		}
+		st, err := s.Stats(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		most = max(most, st.Queues.PendingKeyProvides)
+	}
+	if most > maxQueued+batch {
+		t.Errorf("up to %d keys waited in the provider's queue, want at most %d", most, maxQueued+batch)
+	}
+	eventually(t, 120*time.Second, "the sweeper announces every key", func() bool {
+		st, err := s.Stats(ctx)
+		return err == nil && st.Operations.Past.KeysProvided >= nkeys
+	})
+	t.Logf("at most %d keys queued for %d handed over in batches of %d", most, nkeys, batch)
+}
