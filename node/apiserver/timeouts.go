@@ -75,7 +75,7 @@ func (t Timeouts) allowSearch(w http.ResponseWriter, q api.QueryOptions) {
 // names a manifest, beyond the ordinary bound: publishing one reads its
 // whole tree and indexes every entry (SPEC §6.2). maxManifestWork bounds it.
 const (
-	manifestWork    = 200 * time.Microsecond
+	manifestWork    = time.Millisecond
 	maxManifestWork = 30 * time.Minute
 )
 
