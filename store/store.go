@@ -128,6 +128,12 @@ func Open(opts Options) (*Store, error) {
 		WithMetricsEnabled(false).
 		WithDetectConflicts(false). // writers take Store.writeMu (write.go): hashing every key read and written for conflicts would buy nothing
 		WithLogger(badgerLogger{logger})
+	// Tables of one size (BaseTableSize, 2 MiB) at every level, not twice
+	// the size at each level down: a compaction builds up to a dozen
+	// tables at once, each builder holding twice its table's size, so
+	// deep levels' 16–32 MiB tables made compactions hold 200 MB of heap
+	// while a dataset of 10^6 files was indexed (90 MB with this).
+	bo.TableSizeMultiplier = 1
 	s := &Store{log: logger, maxValue: maxValue, stop: make(chan struct{}), done: make(chan struct{}), knownBuilt: make(chan struct{}),
 		repairs: make(chan protocol.ID, repairQueue), repairDone: make(chan struct{})}
 	s.badManifests, s.goodTrees = newManifestMemos()
