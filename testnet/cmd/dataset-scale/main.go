@@ -205,22 +205,30 @@ func run(ctx context.Context, files, n int, tree string, change float64, locates
 		fmt.Printf("  manifest: %d chunks, %d bytes (%.1f bytes a file)\n", first.Manifest.Chunks, first.Manifest.Bytes, float64(first.Manifest.Bytes)/float64(files))
 	}
 
-	// 2. New versions: change scattered at random, then as one run.
+	// 2. New versions: change scattered at random, then as one run
+	// (none with -change 0).
 	k := max(1, int(change*float64(files)))
+	if change <= 0 {
+		k = 0
+	}
 	r := rand.New(rand.NewPCG(1, 2))
 	scattered := map[int]bool{}
 	for len(scattered) < k {
 		scattered[r.IntN(files)] = true
 	}
 	start := r.IntN(files - k + 1)
-	for _, v := range []struct {
+	versions := []struct {
 		name    string
 		version int
 		changed func(i int) bool
 	}{
 		{"scattered", 1, func(i int) bool { return scattered[i] }},
 		{"one run", 2, func(i int) bool { return i >= start && i < start+k }},
-	} {
+	}
+	if k == 0 {
+		versions = nil
+	}
+	for _, v := range versions {
 		if err := writeTree(tree, files, func(i int) int {
 			if v.changed(i) {
 				return v.version
@@ -263,6 +271,9 @@ func run(ctx context.Context, files, n int, tree string, change float64, locates
 		fmt.Fprintf(os.Stderr, "node 1 announced %.0f keys (last round %.0f)\n", prov, keys)
 		if prov >= float64(files) || time.Now().After(deadline) {
 			fmt.Printf("announcing: %.0f provides done by node 1 after %.0f s\n", prov, time.Since(t0).Seconds())
+			if rss, peak, err := testnet.Memory(one.PID()); err == nil {
+				fmt.Printf("  daemon of node 1 once announced: RSS %.1f MB, peak RSS %.1f MB\n", float64(rss)/1024, float64(peak)/1024)
+			}
 			break
 		}
 		select {
