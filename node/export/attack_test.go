@@ -16,7 +16,7 @@ import (
 // (\N is the node's name, \G the graph's, a final backslash escapes the
 // closing quote).
 var hostile = texts{
-	parentName:  `evil" ]; injected [label="pwned"]; "x" -> "y"; subgraph { \N \G <b>bold</b> } // \`,
+	parentName:  `evil" ]; injected [label="pwned"]; "x" -> "y"; subgraph { \N \G <b>bold</b> &lt;i&gt; &#92; R&D } // \`,
 	childName:   `\"]; z [label=\"`,
 	description: "line one\n}\ndigraph injected {\n\"a\" -> \"b\"\n\"},\"entity\":{\"obj:x\":{}}, \"x\": \"\\",
 	note:        "\"];\nx -> y [label=\"forged\"];\n\\",

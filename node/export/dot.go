@@ -102,23 +102,28 @@ func noteSuffix(note string) string {
 
 // dotString quotes s as a DOT string whose label Graphviz shows as s.
 // In a quoted DOT string `\"` is a quote and every other backslash is
-// kept for the label's own escapes (\n, \l, \N, \G, …): so a backslash
-// is doubled, a quote escaped, and a line feed written as \n, the line
-// break of a label; a carriage return, which a Prose value cannot hold,
-// would be dropped. Nothing else in a string is special to DOT.
+// kept for the label's own escapes (\n, \l, \N, \G, …), and Graphviz
+// reads HTML entities (&lt;, &#92;) in every label: so a backslash is
+// doubled, a quote escaped, an ampersand written &amp;, and a line feed
+// written as \n, the line break of a label. A character that does not
+// show (hidden) is shown as its escape \uXXXX. Nothing else in a string
+// is special to DOT.
 func dotString(s string) string {
 	var b strings.Builder
 	b.Grow(len(s) + 2)
 	b.WriteByte('"')
 	for _, r := range s {
-		switch r {
-		case '\\':
+		switch {
+		case r == '\\':
 			b.WriteString(`\\`)
-		case '"':
+		case r == '"':
 			b.WriteString(`\"`)
-		case '\n':
+		case r == '&':
+			b.WriteString("&amp;")
+		case r == '\n':
 			b.WriteString(`\n`)
-		case '\r':
+		case hidden(r):
+			fmt.Fprintf(&b, `\\u%04x`, r)
 		default:
 			b.WriteRune(r)
 		}

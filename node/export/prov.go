@@ -154,5 +154,5 @@ func marshal(v any) ([]byte, error) {
 	if err != nil {
 		return nil, protocol.E("export", protocol.Other, "encode: %v", err)
 	}
-	return append(b, '\n'), nil
+	return append(jsonSafe(b), '\n'), nil
 }
