@@ -325,3 +325,36 @@ func TestExportRefusals(t *testing.T) {
 	_, err = export.Export(w.src, w.child, "svg")
 	protocoltest.WantErr(t, err, protocol.Invalid, `"svg"`, "prov, croissant, dot, intoto")
 }
+
+// What governance says of a dataset travels with it: its standing in
+// PROV-JSON, a dashed box in DOT, in Croissant.
+func TestExportsCarryStanding(t *testing.T) {
+	w := newWalkthrough(t, plain)
+	src := w.src
+	src.Standings = func(id protocol.ID) *api.Standing {
+		if id == w.parent {
+			return &api.Standing{Status: "delisted", Reason: "takedown request"}
+		}
+		return nil
+	}
+	var prov struct {
+		Entity map[string]map[string]any `json:"entity"`
+	}
+	if err := json.Unmarshal(mustExport(t, export.PROV, src, w.child), &prov); err != nil {
+		t.Fatal(err)
+	}
+	parent := prov.Entity["obj:"+w.parent.String()]
+	if parent["commons:standing"] != "delisted" || parent["commons:standingReason"] != "takedown request" {
+		t.Errorf("the parent in PROV-JSON: %v", parent)
+	}
+	if child := prov.Entity["obj:"+w.child.String()]; child["commons:standing"] != nil {
+		t.Errorf("the child has a standing: %v", child)
+	}
+	dot := string(mustExport(t, export.DOT, src, w.child))
+	if !strings.Contains(dot, `"`+w.parent.String()+`" [label="Parent corpus\ndataset `) || !strings.Contains(dot, `style=dashed, color="gray50", tooltip="delisted: takedown request"`) {
+		t.Errorf("the delisted parent is not drawn dashed:\n%s", dot)
+	}
+	if doc := decodeCroissant(t, mustExport(t, export.Croissant, src, w.parent)); doc["commons:standing"] != "delisted" {
+		t.Errorf("croissant standing = %v", doc["commons:standing"])
+	}
+}
