@@ -165,6 +165,11 @@ func TestExportEndToEnd(t *testing.T) {
 		t.Errorf("export --format svg:\n%s", bad)
 	}
 	testnet.RunFails(t, nil, []string{"croissant describes a dataset", "an artifact"}, "export", modelID, "--format", "croissant", "--repo", repo)
+	if res := testnet.Run(t, nil, "export", child.ID, "--repo", repo); res.Code != 2 || !strings.Contains(res.Stderr, "--format") {
+		t.Errorf("export without --format:\n%s", res)
+	}
+	missing := filepath.Join(t.TempDir(), "no-such-dir", "lineage.dot")
+	testnet.RunFails(t, nil, []string{"no-such-dir"}, "export", child.ID, "--format", "dot", "--out", missing, "--repo", repo)
 }
 
 // didKeyVerifier verifies Ed25519 signatures by the did:key that names it.
