@@ -55,6 +55,7 @@ var commands = []struct {
 	{"derive", DeriveCommand{}},
 	{"attribution", AttributionCommand{}},
 	{"locate", LocateCommand{}},
+	{"export", ExportCommand{}},
 	{"gov propose add-steward", GovProposeCommand{gov.ActAddSteward}},
 	{"gov propose remove-steward", GovProposeCommand{gov.ActRemoveSteward}},
 	{"gov propose set-threshold", GovProposeCommand{gov.ActSetThreshold}},

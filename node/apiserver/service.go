@@ -34,6 +34,9 @@ type Service interface {
 	Derive(ctx context.Context, req api.DeriveRequest) (api.Published, error)
 
 	Attribution(ctx context.Context, id protocol.ID, q api.QueryOptions) (*api.Attribution, error)
+	// Export writes the lineage and attribution of id in format f, a
+	// document of f.ContentType().
+	Export(ctx context.Context, id protocol.ID, f api.ExportFormat, q api.QueryOptions) ([]byte, error)
 	Locate(ctx context.Context, d protocol.Digest, q api.QueryOptions) (api.LocateResult, error)
 	// GetObject returns the envelope of id as it is written on the wire.
 	GetObject(ctx context.Context, id protocol.ID, q api.QueryOptions) ([]byte, error)
