@@ -26,6 +26,7 @@ var layers = map[string][]string{
 	"protocol/protocoltest": {"protocol"},
 	"protocol/gov":          {"protocol"},
 	"protocol/manifest":     {"protocol"},
+	"protocol/license":      {},
 	"store":                 {"protocol", "protocol/manifest"},
 	"store/storetest":       {"protocol", "store"},
 	"node/apiserver":        {"protocol", "node/api"},
