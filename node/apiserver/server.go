@@ -153,6 +153,8 @@ func New(svc Service, o Options) http.Handler {
 	route("POST /v1/endorsements", jsonCall("endorse", svc.Endorse))
 	route("POST /v1/derivations", jsonCall("derive", svc.Derive))
 	route("GET /v1/attribution/{id}", withQuery(t, svc.Attribution))
+	route("GET /v1/license/{id}", withQuery(t, svc.License))
+	route("GET /v1/notice/{id}", serveNotice(t, svc))
 	route("GET /v1/locate/{digest}", func(w http.ResponseWriter, r *http.Request) error {
 		d, err := protocol.ParseDigest(r.PathValue("digest"))
 		if err != nil {

@@ -34,6 +34,12 @@ type Service interface {
 	Derive(ctx context.Context, req api.DeriveRequest) (api.Published, error)
 
 	Attribution(ctx context.Context, id protocol.ID, q api.QueryOptions) (*api.Attribution, error)
+	// License gives the licences upstream of id and whether id's own
+	// licence keeps their terms (SPEC.md §4.8).
+	License(ctx context.Context, id protocol.ID, q api.QueryOptions) (*api.LicenseReport, error)
+	// Notice writes the attribution notice of id in Markdown, listing the
+	// contributors at min or above.
+	Notice(ctx context.Context, id protocol.ID, min protocol.Trust, q api.QueryOptions) ([]byte, error)
 	Locate(ctx context.Context, d protocol.Digest, q api.QueryOptions) (api.LocateResult, error)
 	// GetObject returns the envelope of id as it is written on the wire.
 	GetObject(ctx context.Context, id protocol.ID, q api.QueryOptions) ([]byte, error)

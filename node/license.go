@@ -1,0 +1,41 @@
+package node
+
+import (
+	"context"
+
+	"github.com/commons-p2p/commons/node/api"
+	"github.com/commons-p2p/commons/node/licence"
+	"github.com/commons-p2p/commons/protocol"
+)
+
+// License answers what licences lie upstream of id and whether id's own
+// licence keeps their terms (SPEC.md §4.8). Unless q.Local it first
+// gathers the subject and its lineage from the network, as Attribution
+// does; the answer is made from the local store alone.
+func (n *Node) License(ctx context.Context, id protocol.ID, q api.QueryOptions) (*api.LicenseReport, error) {
+	n.gatherLineage(ctx, "license", id, q)
+	r, err := licence.Report(n.store, n.policy(), id)
+	if protocol.KindOf(err) == protocol.NotFound {
+		return nil, protocol.E("license", protocol.NotFound, "%s is not known here", id)
+	}
+	return r, err
+}
+
+// Notice writes the attribution notice of id in Markdown: every upstream
+// work, its licence, publisher and the contributors at min or above.
+func (n *Node) Notice(ctx context.Context, id protocol.ID, min protocol.Trust, q api.QueryOptions) ([]byte, error) {
+	n.gatherLineage(ctx, "notice", id, q)
+	return licence.Notice(n.store, n.policy(), id, min)
+}
+
+// gatherLineage asks the network, unless q.Local, for the subject, the
+// claims about it and its ancestors (SPEC.md §7.5).
+func (n *Node) gatherLineage(ctx context.Context, query string, id protocol.ID, q api.QueryOptions) {
+	s, cancel := n.newSearch(ctx, q)
+	defer cancel()
+	if s != nil {
+		done := n.metrics.TimeQuery(query)
+		s.Attribution(id)
+		done()
+	}
+}
