@@ -198,10 +198,22 @@ func Report(s *store.Store, p protocol.Policy, subject protocol.ID) (*api.Licens
 			Properties: propertyNames(license.Properties(r.Used[i])),
 		}
 	}
+	unheld := map[string]string{}
+	for _, u := range l.upstream {
+		switch u.kind {
+		case protocol.KindUnknown.String():
+			unheld[u.id.String()] = "not held here: its licence cannot be checked"
+		case "artifact":
+			unheld[u.id.String()] = "an artifact whose making is not known here: what it was made from, and under what terms, cannot be checked"
+		}
+	}
 	for _, c := range r.Conflicts {
 		id := subject
 		if c.Upstream != "" {
 			id = protocol.MustParseID(c.Upstream)
+		}
+		if why, ok := unheld[c.Upstream]; ok {
+			c.Reason = why
 		}
 		out.Conflicts = append(out.Conflicts, api.LicenseConflict{Upstream: id, Reason: c.Reason})
 	}
