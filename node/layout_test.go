@@ -41,7 +41,7 @@ var layers = map[string][]string{
 	"node/licence":          {"protocol", "protocol/license", "store", "node/api"},
 	"node": {"protocol", "protocol/gov", "protocol/manifest", "store", "node/api", "node/repo", "node/fetch", "node/p2p",
 		"node/metrics", "node/swarm", "node/swarm/govsync", "node/apiserver", "node/licence"},
-	"cmd/commons":               {"protocol", "protocol/gov", "node", "node/api", "node/repo", "node/hashtree", "node/p2p", "protocol/manifest"},
+	"cmd/commons":               {"protocol", "protocol/gov", "node", "node/api", "node/repo", "node/hashtree", "node/p2p", "protocol/manifest", "protocol/license"},
 	"testnet":                   {"protocol", "protocol/gov", "node", "node/api", "node/repo"},
 	"testnet/cmd/gov-latency":   {"testnet", "node/api"},
 	"testnet/cmd/announce":      {"testnet"},
