@@ -101,8 +101,12 @@ func walk(s *store.Store, p protocol.Policy, subject protocol.ID) (*lineage, err
 		}
 		push(parents, it.depth+1)
 	}
+	keys := make(map[protocol.ID]string, len(l.upstream))
+	for _, u := range l.upstream {
+		keys[u.id] = u.id.String()
+	}
 	slices.SortFunc(l.upstream, func(a, b work) int {
-		return cmp.Or(cmp.Compare(a.depth, b.depth), strings.Compare(a.id.String(), b.id.String()))
+		return cmp.Or(cmp.Compare(a.depth, b.depth), strings.Compare(keys[a.id], keys[b.id]))
 	})
 	return l, nil
 }

@@ -3,6 +3,7 @@ package license
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -193,22 +194,23 @@ func obligations(ups []Upstream, used [][]string) []Obligation {
 		kind    Property
 		license string
 	}
-	byKey := map[key][]string{}
+	byKey := map[key]map[string]bool{}
 	for i, u := range ups {
 		for _, l := range used[i] {
 			for _, p := range Lookup(l).Properties {
 				if _, ok := obligationText[p]; ok {
 					k := key{p, l}
-					if !slices.Contains(byKey[k], u.Key) {
-						byKey[k] = append(byKey[k], u.Key)
+					if byKey[k] == nil {
+						byKey[k] = map[string]bool{}
 					}
+					byKey[k][u.Key] = true
 				}
 			}
 		}
 	}
 	out := make([]Obligation, 0, len(byKey))
-	for k, keys := range byKey {
-		slices.Sort(keys)
+	for k, set := range byKey {
+		keys := slices.Sorted(maps.Keys(set))
 		out = append(out, Obligation{Kind: k.kind, License: k.license, Upstreams: keys, Text: obligationText[k.kind]})
 	}
 	slices.SortFunc(out, func(a, b Obligation) int {
