@@ -27,8 +27,8 @@ type work struct {
 	publisher protocol.DID
 	depth     int
 	listed    bool // its licence counts: a dataset, or an ancestor whose licence cannot be known here
-	// contributors, when known: the root's attribution answer carries
-	// those of the first ancestors.
+	// contributors, when known already (an artifact's attribution answer
+	// carries them); otherwise read when a notice needs them.
 	contributors []store.Contributor
 	known        bool
 }
@@ -47,29 +47,30 @@ type lineage struct {
 // visited once, at the depth of its shortest path.
 func walk(s *store.Store, p protocol.Policy, subject protocol.ID) (*lineage, error) {
 	const op = "license"
-	a, err := s.Attribution(subject, p)
+	var (
+		l     = &lineage{subject: work{id: subject}}
+		first []protocol.ID
+	)
+	o, err := object(s, subject)
 	if err != nil {
 		return nil, err
 	}
-	if a.Kind == protocol.KindUnknown.String() && len(a.Contributors) == 0 && len(a.Lineage) == 0 {
-		return nil, protocol.E(op, protocol.NotFound, "%s is not known here", subject)
-	}
-	known := make(map[protocol.ID][]store.Contributor, len(a.Lineage))
-	for _, l := range a.Lineage {
-		known[l.ID] = l.Contributors
-	}
-	l := &lineage{subject: work{id: subject, kind: a.Kind, name: a.Name, publisher: a.Publisher, contributors: a.Contributors, known: true}}
-	var first []protocol.ID
-	if subject.IsObject() {
-		o, err := object(s, subject)
+	if o != nil {
+		// A stored object: its record says all; its contributors are read
+		// when a notice needs them.
+		l.subject, first = describe(subject, o), parentsOf(o)
+	} else {
+		// An artifact, or an object known only by the claims about it:
+		// the attribution answer finds its publisher and the derivations
+		// that made it.
+		a, err := s.Attribution(subject, p)
 		if err != nil {
 			return nil, err
 		}
-		if o != nil && o.Dataset != nil {
-			l.subject.license = o.Dataset.License
+		if a.Kind == protocol.KindUnknown.String() && len(a.Contributors) == 0 && len(a.Lineage) == 0 {
+			return nil, protocol.E(op, protocol.NotFound, "%s is not known here", subject)
 		}
-		first = parentsOf(o)
-	} else {
+		l.subject = work{id: subject, kind: a.Kind, name: a.Name, publisher: a.Publisher, contributors: a.Contributors, known: true}
 		first = firstAncestors(a)
 	}
 	type item struct {
@@ -96,7 +97,6 @@ func walk(s *store.Store, p protocol.Policy, subject protocol.ID) (*lineage, err
 		}
 		w.depth = it.depth
 		if w.listed {
-			w.contributors, w.known = known[w.id]
 			l.upstream = append(l.upstream, w)
 		}
 		push(parents, it.depth+1)
@@ -132,11 +132,23 @@ func visit(s *store.Store, p protocol.Policy, id protocol.ID) (work, []protocol.
 		w.listed = true // not held here: its licence is unknown
 		return w, nil, err
 	}
-	w.kind = o.Kind.String()
-	if o.Dataset != nil {
+	return describe(id, o), parentsOf(o), nil
+}
+
+// describe is what the record of a stored object says of it: a dataset
+// is listed with its licence; a derivation or a claim has none.
+func describe(id protocol.ID, o *protocol.Object) work {
+	w := work{id: id, kind: o.Kind.String()}
+	switch {
+	case o.Dataset != nil:
 		w.listed, w.name, w.license, w.publisher = true, o.Dataset.Name, o.Dataset.License, o.Dataset.Publisher
+	case o.Derivation != nil:
+		w.publisher = o.Derivation.Publisher
+		if len(o.Files) == 1 {
+			w.name = o.Files[0].Name
+		}
 	}
-	return w, parentsOf(o), nil
+	return w
 }
 
 // object returns the stored object id, or nil when it is not stored here.

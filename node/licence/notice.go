@@ -26,24 +26,23 @@ func Notice(s *store.Store, p protocol.Policy, subject protocol.ID, min protocol
 	if err != nil {
 		return nil, err
 	}
+	if err := readContributors(s, p, l); err != nil {
+		return nil, err
+	}
 	var b strings.Builder
 	b.WriteString("# Attribution notice\n\n")
 	fmt.Fprintf(&b, "This notice is for %s (`%s`). It lists every work upstream of it known to the commons, "+
 		"each with its licence, its publisher and the contributors whose attribution claims stand at trust level "+
 		"%s or above.\n\n", displayName(l.subject), subject, min)
 	b.WriteString("## This work\n\n")
-	if err := writeWork(&b, s, p, l.subject, min); err != nil {
-		return nil, err
-	}
+	writeWork(&b, l.subject, min)
 	b.WriteString("## Upstream works\n\n")
 	if len(l.upstream) == 0 {
 		b.WriteString("None known.\n\n")
 	}
 	for _, u := range l.upstream {
 		fmt.Fprintf(&b, "### %s\n\n", displayName(u))
-		if err := writeWork(&b, s, p, u, min); err != nil {
-			return nil, err
-		}
+		writeWork(&b, u, min)
 	}
 	return []byte(b.String()), nil
 }
@@ -58,7 +57,31 @@ func displayName(w work) string {
 	return "(no name)"
 }
 
-func writeWork(b *strings.Builder, s *store.Store, p protocol.Policy, w work, min protocol.Trust) error {
+// readContributors reads, in one snapshot, the contributors of every work
+// of l not known already.
+func readContributors(s *store.Store, p protocol.Policy, l *lineage) error {
+	works := []*work{&l.subject}
+	for i := range l.upstream {
+		works = append(works, &l.upstream[i])
+	}
+	var ids []protocol.ID
+	var which []*work
+	for _, w := range works {
+		if !w.known && w.kind != protocol.KindUnknown.String() {
+			ids, which = append(ids, w.id), append(which, w)
+		}
+	}
+	all, err := s.Contributors(p, ids...)
+	if err != nil {
+		return err
+	}
+	for i, w := range which {
+		w.contributors, w.known = all[i], true
+	}
+	return nil
+}
+
+func writeWork(b *strings.Builder, w work, min protocol.Trust) {
 	fmt.Fprintf(b, "- ID: `%s`\n", w.id)
 	fmt.Fprintf(b, "- Kind: %s\n", w.kind)
 	if w.depth > 0 {
@@ -79,16 +102,8 @@ func writeWork(b *strings.Builder, s *store.Store, p protocol.Policy, w work, mi
 	} else {
 		fmt.Fprintf(b, "- Publisher: `%s`\n", w.publisher)
 	}
-	cs := w.contributors
-	if !w.known && w.kind != protocol.KindUnknown.String() {
-		a, err := s.Attribution(w.id, p)
-		if err != nil {
-			return err
-		}
-		cs = a.Contributors
-	}
 	n := 0
-	for _, c := range cs {
+	for _, c := range w.contributors {
 		if c.Trust < min || c.Trust == protocol.Revoked {
 			continue
 		}
@@ -102,7 +117,6 @@ func writeWork(b *strings.Builder, s *store.Store, p protocol.Policy, w work, mi
 		fmt.Fprintf(b, "- Contributors: none at %s or above\n", min)
 	}
 	b.WriteString("\n")
-	return nil
 }
 
 // Escape writes text that others wrote so that Markdown renders it as that
