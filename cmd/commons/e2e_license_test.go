@@ -109,5 +109,5 @@ func TestLicenseAndNotice(t *testing.T) {
 	}
 
 	// Nothing known: not found.
-	testnet.RunFails(t, nil, []string{"not known here"}, "license", protocol.ObjectID([]byte(`{"nothing":1}`)).String(), "--local", "--repo", repo)
+	testnet.RunFails(t, nil, []string{"not stored here"}, "license", protocol.ObjectID([]byte(`{"nothing":1}`)).String(), "--local", "--repo", repo)
 }

@@ -67,7 +67,7 @@ func walk(s *store.Store, p protocol.Policy, subject protocol.ID) (*lineage, err
 		if err != nil {
 			return nil, err
 		}
-		if a.Kind == protocol.KindUnknown.String() && len(a.Contributors) == 0 && len(a.Lineage) == 0 {
+		if a.Publisher.IsZero() && len(a.Contributors) == 0 && len(a.Endorsements) == 0 && len(a.Lineage) == 0 {
 			return nil, protocol.E(op, protocol.NotFound, "%s is not known here", subject)
 		}
 		l.subject = work{id: subject, kind: a.Kind, name: a.Name, publisher: a.Publisher, contributors: a.Contributors, known: true}

@@ -134,9 +134,13 @@ func TestReportArtifactThroughDerivations(t *testing.T) {
 
 func TestReportUnknownSubject(t *testing.T) {
 	s := st.Open(t)
-	_, err := Report(s, nil, protocol.ObjectID([]byte(`{"x":1}`)))
-	if protocol.KindOf(err) != protocol.NotFound {
-		t.Fatalf("err %v, want not found", err)
+	for _, id := range []protocol.ID{protocol.ObjectID([]byte(`{"x":1}`)), protocol.ArtifactID(protocol.SumDigest([]byte("no one made it")))} {
+		if _, err := Report(s, nil, id); protocol.KindOf(err) != protocol.NotFound {
+			t.Errorf("%s: err %v, want not found", id, err)
+		}
+		if _, err := Notice(s, nil, id, protocol.Asserted); protocol.KindOf(err) != protocol.NotFound {
+			t.Errorf("notice of %s: err %v, want not found", id, err)
+		}
 	}
 }
 
