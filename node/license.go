@@ -16,7 +16,7 @@ import (
 func (n *Node) License(ctx context.Context, id protocol.ID, q api.QueryOptions) (*api.LicenseReport, error) {
 	s, cancel := n.gatherLineage(ctx, "license", id, q)
 	defer cancel()
-	r, err := licence.Report(n.store, n.policy(), id)
+	r, err := licence.Report(n.store, n.policy(), n.standings(), id)
 	if protocol.KindOf(err) == protocol.NotFound {
 		return nil, s.NotFound("license", id)
 	}
@@ -28,7 +28,7 @@ func (n *Node) License(ctx context.Context, id protocol.ID, q api.QueryOptions) 
 func (n *Node) Notice(ctx context.Context, id protocol.ID, min protocol.Trust, q api.QueryOptions) ([]byte, error) {
 	s, cancel := n.gatherLineage(ctx, "notice", id, q)
 	defer cancel()
-	md, err := licence.Notice(n.store, n.policy(), id, min)
+	md, err := licence.Notice(n.store, n.policy(), n.standings(), id, min)
 	if protocol.KindOf(err) == protocol.NotFound {
 		return nil, s.NotFound("notice", id)
 	}

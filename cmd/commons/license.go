@@ -49,6 +49,9 @@ func (LicenseCommand) Run(ctx context.Context, env *Env, args *Args) error {
 func printLicense(t *table, r *api.LicenseReport) {
 	t.row("subject:", r.Subject)
 	t.row("license:", safe(licenseText(r.License, r.Properties)))
+	if r.Standing != nil {
+		t.row("standing:", standingText(r.Standing))
+	}
 	t.row("compatible:", r.Compatible)
 	t.row()
 	if len(r.Upstream) == 0 {
@@ -59,6 +62,9 @@ func printLicense(t *table, r *api.LicenseReport) {
 			name := safeText(u.Name)
 			if u.Name == "" {
 				name = "(" + u.Kind + ")"
+			}
+			if u.Standing != nil {
+				name += " (" + safeText(string(u.Standing.Status)) + ")"
 			}
 			t.row(u.Depth, u.ID, safe(name), safe(licenseText(u.License, nil)), strings.Join(u.Properties, ","), didOrDash(u))
 		}

@@ -23,6 +23,9 @@ type LicenseReport struct {
 	Upstream    []LicenseUpstream   `json:"upstream"`    // by depth, then ID
 	Conflicts   []LicenseConflict   `json:"conflicts"`   // in the order of upstream
 	Obligations []LicenseObligation `json:"obligations"` // by kind, then licence
+	// Standing is the subject's status in the commons, which governance
+	// sets (SPEC.md §8).
+	Standing *Standing `json:"standing,omitempty"`
 }
 
 // LicenseUpstream is one work upstream of the subject whose licence
@@ -36,6 +39,7 @@ type LicenseUpstream struct {
 	Publisher  protocol.DID `json:"publisher,omitzero"`
 	Depth      int          `json:"depth"`
 	Properties []string     `json:"properties"`
+	Standing   *Standing    `json:"standing,omitempty"` // a delisted dataset's licence binds all the same
 }
 
 // LicenseConflict is an upstream licence whose terms the subject's licence

@@ -40,7 +40,7 @@ func BenchmarkReport10000Ancestors(b *testing.B) {
 	s, top := lineage10000(b)
 	b.ResetTimer()
 	for b.Loop() {
-		r, err := Report(s, nil, top)
+		r, err := Report(s, nil, nil, top)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -56,7 +56,7 @@ func BenchmarkNotice10000Ancestors(b *testing.B) {
 	s, top := lineage10000(b)
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := Notice(s, nil, top, protocol.Asserted); err != nil {
+		if _, err := Notice(s, nil, nil, top, protocol.Asserted); err != nil {
 			b.Fatal(err)
 		}
 	}

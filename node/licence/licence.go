@@ -184,8 +184,12 @@ func firstAncestors(a *store.Attribution) []protocol.ID {
 	return out
 }
 
-// Report answers GET /v1/license/{id} from s and the policy p alone.
-func Report(s *store.Store, p protocol.Policy, subject protocol.ID) (*api.LicenseReport, error) {
+// Report answers GET /v1/license/{id} from s and the policy p alone;
+// standing, when not nil, gives the status governance gives a dataset.
+func Report(s *store.Store, p protocol.Policy, standing func(protocol.ID) *api.Standing, subject protocol.ID) (*api.LicenseReport, error) {
+	if standing == nil {
+		standing = func(protocol.ID) *api.Standing { return nil }
+	}
 	l, err := walk(s, p, subject)
 	if err != nil {
 		return nil, err
@@ -204,6 +208,7 @@ func Report(s *store.Store, p protocol.Policy, subject protocol.ID) (*api.Licens
 		Upstream:    make([]api.LicenseUpstream, len(l.upstream)),
 		Conflicts:   make([]api.LicenseConflict, 0, len(r.Conflicts)),
 		Obligations: make([]api.LicenseObligation, 0, len(r.Obligations)),
+		Standing:    standing(subject),
 	}
 	if l.subject.license != "" {
 		out.Properties = propertyNames(license.Properties(own.Licenses))
@@ -212,6 +217,7 @@ func Report(s *store.Store, p protocol.Policy, subject protocol.ID) (*api.Licens
 		out.Upstream[i] = api.LicenseUpstream{
 			ID: u.id, Kind: u.kind, Name: u.name, License: u.license, Publisher: u.publisher, Depth: u.depth,
 			Properties: propertyNames(license.Properties(r.Used[i])),
+			Standing:   standing(u.id),
 		}
 	}
 	unheld := map[string]string{}

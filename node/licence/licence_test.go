@@ -8,6 +8,7 @@ import (
 
 	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/gov"
 	"github.com/commons-p2p/commons/store"
 	st "github.com/commons-p2p/commons/store/storetest"
 )
@@ -37,7 +38,7 @@ func TestReportReadsTheWholeLineage(t *testing.T) {
 		}
 		id = dataset(t, s, k, "step", lic, parents...)
 	}
-	r, err := Report(s, nil, id)
+	r, err := Report(s, nil, nil, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +65,7 @@ func TestReportReadsTheWholeLineage(t *testing.T) {
 	}
 	// Below it, a subject under CC-BY-4.0 breaks the share-alike term.
 	child := dataset(t, s, k, "child", "CC-BY-4.0", id)
-	r, err = Report(s, nil, child)
+	r, err = Report(s, nil, nil, child)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +85,7 @@ func TestReportArtifactThroughDerivations(t *testing.T) {
 	st.MustPut(t, s, st.NewDerivation(t, alice, model, "trained-on", nc, mit, mid))
 	art := protocol.ArtifactID(model.Digest)
 
-	r, err := Report(s, nil, art)
+	r, err := Report(s, nil, nil, art)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +124,7 @@ func TestReportArtifactThroughDerivations(t *testing.T) {
 	})
 	slices.Reverse(objs)
 	st.MustPut(t, s2, objs...)
-	r2, err := Report(s2, nil, art)
+	r2, err := Report(s2, nil, nil, art)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,10 +136,10 @@ func TestReportArtifactThroughDerivations(t *testing.T) {
 func TestReportUnknownSubject(t *testing.T) {
 	s := st.Open(t)
 	for _, id := range []protocol.ID{protocol.ObjectID([]byte(`{"x":1}`)), protocol.ArtifactID(protocol.SumDigest([]byte("no one made it")))} {
-		if _, err := Report(s, nil, id); protocol.KindOf(err) != protocol.NotFound {
+		if _, err := Report(s, nil, nil, id); protocol.KindOf(err) != protocol.NotFound {
 			t.Errorf("%s: err %v, want not found", id, err)
 		}
-		if _, err := Notice(s, nil, id, protocol.Asserted); protocol.KindOf(err) != protocol.NotFound {
+		if _, err := Notice(s, nil, nil, id, protocol.Asserted); protocol.KindOf(err) != protocol.NotFound {
 			t.Errorf("notice of %s: err %v, want not found", id, err)
 		}
 	}
@@ -154,7 +155,7 @@ func TestNoticeListsContributorsAtTheLevel(t *testing.T) {
 	st.MustPut(t, s, st.NewClaim(t, carol, up, carol.DID(), "author", 1))
 	sub := dataset(t, s, bob, "derived", "CC-BY-4.0", up)
 
-	md, err := Notice(s, nil, sub, protocol.Acknowledged)
+	md, err := Notice(s, nil, nil, sub, protocol.Acknowledged)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,14 +168,44 @@ func TestNoticeListsContributorsAtTheLevel(t *testing.T) {
 	if strings.Contains(text, carol.DID().String()) {
 		t.Errorf("an asserted claim listed at acknowledged:\n%s", text)
 	}
-	md, err = Notice(s, nil, sub, protocol.Asserted)
+	md, err = Notice(s, nil, nil, sub, protocol.Asserted)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(string(md), "`"+carol.DID().String()+"`, author (asserted)") {
 		t.Errorf("asserted claim missing at asserted:\n%s", md)
 	}
-	if _, err := Notice(s, nil, sub, protocol.Revoked); protocol.KindOf(err) != protocol.Invalid {
+	if _, err := Notice(s, nil, nil, sub, protocol.Revoked); protocol.KindOf(err) != protocol.Invalid {
 		t.Errorf("min trust revoked: %v, want invalid", err)
+	}
+}
+
+// A delisted dataset's licence binds all the same: it is listed with the
+// status governance gives it, in the answer and in the notice, its reason
+// escaped.
+func TestStandingOfUpstream(t *testing.T) {
+	s := st.Open(t)
+	k := st.Key(t, "alice")
+	up := dataset(t, s, k, "scraped", "CC-BY-NC-4.0")
+	sub := dataset(t, s, k, "derived", "CC-BY-NC-4.0", up)
+	standing := func(id protocol.ID) *api.Standing {
+		if id == up {
+			return &api.Standing{Status: gov.StatusDelisted, Reason: "licence [dispute](https://evil.example)"}
+		}
+		return nil
+	}
+	r, err := Report(s, nil, standing, sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Standing != nil || len(r.Upstream) != 1 || r.Upstream[0].Standing == nil || r.Upstream[0].Standing.Status != gov.StatusDelisted || !r.Compatible {
+		t.Fatalf("report %+v", r)
+	}
+	md, err := Notice(s, nil, standing, sub, protocol.Asserted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(md), `- Standing: delisted, licence \[dispute\]\(https\:\/\/evil\.example\)`) {
+		t.Errorf("notice:\n%s", md)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/protocol/license"
 	"github.com/commons-p2p/commons/store"
@@ -18,7 +19,8 @@ import (
 // wrote (names, licences) is escaped so that it reads as the text it is:
 // it makes no link, image, HTML or heading, and no control character
 // reaches a terminal.
-func Notice(s *store.Store, p protocol.Policy, subject protocol.ID, min protocol.Trust) ([]byte, error) {
+// standing, when not nil, gives the status governance gives a dataset.
+func Notice(s *store.Store, p protocol.Policy, standing func(protocol.ID) *api.Standing, subject protocol.ID, min protocol.Trust) ([]byte, error) {
 	if min == protocol.Revoked {
 		return nil, protocol.E("notice", protocol.Invalid, "min trust %s: revoked claims credit no one", min)
 	}
@@ -35,14 +37,14 @@ func Notice(s *store.Store, p protocol.Policy, subject protocol.ID, min protocol
 		"each with its licence, its publisher and the contributors whose attribution claims stand at trust level "+
 		"%s or above.\n\n", displayName(l.subject), subject, min)
 	b.WriteString("## This work\n\n")
-	writeWork(&b, l.subject, min)
+	writeWork(&b, l.subject, min, standing)
 	b.WriteString("## Upstream works\n\n")
 	if len(l.upstream) == 0 {
 		b.WriteString("None known.\n\n")
 	}
 	for _, u := range l.upstream {
 		fmt.Fprintf(&b, "### %s\n\n", displayName(u))
-		writeWork(&b, u, min)
+		writeWork(&b, u, min, standing)
 	}
 	return []byte(b.String()), nil
 }
@@ -81,7 +83,7 @@ func readContributors(s *store.Store, p protocol.Policy, l *lineage) error {
 	return nil
 }
 
-func writeWork(b *strings.Builder, w work, min protocol.Trust) {
+func writeWork(b *strings.Builder, w work, min protocol.Trust, standing func(protocol.ID) *api.Standing) {
 	fmt.Fprintf(b, "- ID: `%s`\n", w.id)
 	fmt.Fprintf(b, "- Kind: %s\n", w.kind)
 	if w.depth > 0 {
@@ -96,6 +98,15 @@ func writeWork(b *strings.Builder, w work, min protocol.Trust) {
 			props = append(props, string(p))
 		}
 		fmt.Fprintf(b, "- Licence: %s (%s)\n", Escape(w.license), strings.Join(props, ", "))
+	}
+	if standing != nil {
+		if st := standing(w.id); st != nil {
+			fmt.Fprintf(b, "- Standing: %s", Escape(string(st.Status)))
+			if st.Reason != "" {
+				fmt.Fprintf(b, ", %s", Escape(st.Reason))
+			}
+			b.WriteString("\n")
+		}
 	}
 	if w.publisher.IsZero() {
 		b.WriteString("- Publisher: unknown\n")

@@ -46,7 +46,7 @@ func TestNoticeNamesInjectNoMarkdown(t *testing.T) {
 		parents = append(parents, dataset(t, s, k, name, "CC-BY-4.0"))
 	}
 	sub := dataset(t, s, k, "[sub](https://evil.example)", "CC-BY-4.0", parents...)
-	md, err := Notice(s, nil, sub, protocol.Asserted)
+	md, err := Notice(s, nil, nil, sub, protocol.Asserted)
 	if err != nil {
 		t.Fatal(err)
 	}
