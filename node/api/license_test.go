@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/gov"
 )
 
 // TestLicenseReportReadsBack: the licence answer decodes what it encodes,
@@ -19,10 +20,11 @@ func TestLicenseReportReadsBack(t *testing.T) {
 		{Subject: id, License: "CC-BY-4.0", Properties: []string{"permissive", "attribution"}, Compatible: false,
 			Upstream: []LicenseUpstream{
 				{ID: other, Kind: "dataset", Name: "corpus", License: "CC-BY-SA-4.0", Publisher: did, Depth: 1, Properties: []string{"attribution", "share-alike"}},
-				{ID: id, Kind: "unknown", License: "", Depth: 2, Properties: []string{"unknown"}},
+				{ID: id, Kind: "unknown", License: "", Depth: 2, Properties: []string{"unknown"}, Standing: &Standing{Status: gov.StatusDelisted, Reason: "r", Proposal: other}},
 			},
 			Conflicts:   []LicenseConflict{{Upstream: other, Reason: "CC-BY-SA-4.0 is share-alike"}},
-			Obligations: []LicenseObligation{{Kind: "attribution", License: "CC-BY-SA-4.0", Upstream: []protocol.ID{other}, Text: "credit"}}},
+			Obligations: []LicenseObligation{{Kind: "attribution", License: "CC-BY-SA-4.0", Upstream: []protocol.ID{other}, Text: "credit"}},
+			Standing:    &Standing{Status: gov.StatusFlagged}},
 		{Subject: id, License: "", Properties: []string{}, Compatible: true, Upstream: []LicenseUpstream{}, Conflicts: []LicenseConflict{}, Obligations: []LicenseObligation{}},
 	} {
 		b, err := json.Marshal(v)
