@@ -60,7 +60,7 @@ With --parent, what changed from the first parent is shown too.
 func (DatasetAddCommand) Flags() []Flag {
 	return []Flag{
 		{Name: "name", Value: "NAME", Required: true, Help: "the dataset's name"},
-		{Name: "license", Value: "SPDX", Required: true, Help: "an SPDX license expression, e.g. CC-BY-4.0"},
+		{Name: "license", Value: "SPDX", Required: true, Help: "an SPDX license expression, e.g. CC-BY-4.0 or (MIT OR Apache-2.0); LicenseRef-NAME for a licence not on the SPDX list"},
 		{Name: "description", Value: "TEXT", Help: "what the dataset is"},
 		{Name: "version", Value: "V", Help: "the dataset's version"},
 		{Name: "parent", Value: "ID", Repeat: true, Help: "a dataset this one derives from"},
