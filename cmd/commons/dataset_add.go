@@ -13,6 +13,7 @@ import (
 	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/node/hashtree"
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/license"
 )
 
 // DatasetAddCommand hashes a tree of files here and publishes its record.
@@ -59,7 +60,7 @@ With --parent, what changed from the first parent is shown too.
 func (DatasetAddCommand) Flags() []Flag {
 	return []Flag{
 		{Name: "name", Value: "NAME", Required: true, Help: "the dataset's name"},
-		{Name: "license", Value: "SPDX", Required: true, Help: "an SPDX license expression, e.g. CC-BY-4.0"},
+		{Name: "license", Value: "SPDX", Required: true, Help: "an SPDX license expression, e.g. CC-BY-4.0 or (MIT OR Apache-2.0); LicenseRef-NAME for a licence not on the SPDX list"},
 		{Name: "description", Value: "TEXT", Help: "what the dataset is"},
 		{Name: "version", Value: "V", Help: "the dataset's version"},
 		{Name: "parent", Value: "ID", Repeat: true, Help: "a dataset this one derives from"},
@@ -95,6 +96,9 @@ func (DatasetAddCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	}
 	if err := protocol.CheckDatasetText(args.Get("name"), args.Get("description"), args.Get("license"), args.Get("version")); err != nil {
 		return badValue(err)
+	}
+	if err := checkLicense(args.Get("license")); err != nil {
+		return err
 	}
 	c, err := env.Client()
 	if err != nil {
@@ -246,4 +250,16 @@ func printSkipped(t *tabwriter.Writer, s hashtree.Skipped) {
 		more = fmt.Sprintf(" and %d more", n)
 	}
 	fmt.Fprintf(t, "skipped:\t%s (--include-hidden publishes them): %s%s\n", strings.Join(why, ", "), strings.Join(quoted, " "), more)
+}
+
+// checkLicense refuses, before any file is read, a --license that is not
+// an SPDX licence expression (SPEC.md §4.8): a record may carry any
+// licence text, but a typo made now would stand for good.
+func checkLicense(l string) error {
+	if _, err := license.Parse(l); err != nil {
+		return badValue(protocol.E("dataset add", protocol.Invalid,
+			"--license %q is not an SPDX license expression (%v); for a licence not on the SPDX list, write it as %s",
+			l, err, license.Suggest(l)))
+	}
+	return nil
 }

@@ -54,6 +54,8 @@ var commands = []struct {
 	{"endorse", EndorseCommand{}},
 	{"derive", DeriveCommand{}},
 	{"attribution", AttributionCommand{}},
+	{"license", LicenseCommand{}},
+	{"notice", NoticeCommand{}},
 	{"locate", LocateCommand{}},
 	{"export", ExportCommand{}},
 	{"gov propose add-steward", GovProposeCommand{gov.ActAddSteward}},

@@ -37,6 +37,12 @@ type Service interface {
 	// Export writes the lineage and attribution of id in format f, a
 	// document of f.ContentType().
 	Export(ctx context.Context, id protocol.ID, f api.ExportFormat, q api.QueryOptions) ([]byte, error)
+	// License gives the licences upstream of id and whether id's own
+	// licence keeps their terms (SPEC.md §4.8).
+	License(ctx context.Context, id protocol.ID, q api.QueryOptions) (*api.LicenseReport, error)
+	// Notice writes the attribution notice of id in Markdown, listing the
+	// contributors at min or above.
+	Notice(ctx context.Context, id protocol.ID, min protocol.Trust, q api.QueryOptions) ([]byte, error)
 	Locate(ctx context.Context, d protocol.Digest, q api.QueryOptions) (api.LocateResult, error)
 	// GetObject returns the envelope of id as it is written on the wire.
 	GetObject(ctx context.Context, id protocol.ID, q api.QueryOptions) ([]byte, error)
