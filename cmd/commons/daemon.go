@@ -70,6 +70,7 @@ func (DaemonCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	profileHeapPeaks(ctx)
 	err = node.RunDaemon(ctx, dir, node.DaemonOptions{
 		APIAddr:       args.Get("api"),
 		Listen:        args.All("listen"),
