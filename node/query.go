@@ -78,7 +78,13 @@ func (n *Node) Attribution(ctx context.Context, id protocol.ID, q api.QueryOptio
 		// Nothing at all is known of id: say so, as the other reads do.
 		return nil, s.NotFound("attribution", id)
 	}
-	return apiAttribution(a, n.standings()), nil
+	out := apiAttribution(a, n.standings())
+	derived, err := DerivedFrom(n.store, id, 1)
+	if err != nil {
+		return nil, err
+	}
+	out.Derived = derived.Derived
+	return out, nil
 }
 
 // standings returns the status governance gives a dataset (nil when none),

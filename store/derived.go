@@ -179,10 +179,12 @@ func derivationsOf(txn *badger.Txn, artifact protocol.ID) ([]protocol.ID, error)
 
 // Descendants returns what was made from subject, as far as this store
 // knows, in one snapshot: breadth first from DerivedRoots(subject), to
-// MaxDerivedDepth and at most MaxDerived descendants, sorted by depth,
-// then by the text of their IDs. Each level is walked in that order, so
-// the same objects give the same answer, Via included, on every node.
-func (s *Store) Descendants(subject protocol.ID) ([]Descendant, error) {
+// maxDepth levels (at most MaxDerivedDepth) and at most MaxDerived
+// descendants, sorted by depth, then by the text of their IDs. Each level
+// is walked in that order, so the same objects give the same answer, Via
+// included, on every node.
+func (s *Store) Descendants(subject protocol.ID, maxDepth int) ([]Descendant, error) {
+	maxDepth = min(maxDepth, MaxDerivedDepth)
 	out := []Descendant{}
 	err := s.view(func(txn *badger.Txn) error {
 		level := []protocol.ID{subject}
@@ -196,7 +198,7 @@ func (s *Store) Descendants(subject protocol.ID) ([]Descendant, error) {
 		for _, id := range level {
 			seen[id] = true
 		}
-		for depth := 1; depth <= MaxDerivedDepth && len(level) > 0 && len(out) < MaxDerived; depth++ {
+		for depth := 1; depth <= maxDepth && len(level) > 0 && len(out) < MaxDerived; depth++ {
 			var next []protocol.ID
 			for _, parent := range level {
 				children, err := derivedIn(txn, parent, nil)

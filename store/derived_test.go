@@ -44,7 +44,7 @@ func TestDescendants(t *testing.T) {
 		t.Errorf("Derived(corpus) = %v, want %v", direct, want)
 	}
 
-	got, err := s.Descendants(f.corpus.ID)
+	got, err := s.Descendants(f.corpus.ID, store.MaxDerivedDepth)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,14 +80,14 @@ func TestDescendants(t *testing.T) {
 
 	// The model's artifact: what was made from it is what was made from
 	// the derivations that made it.
-	fromArtifact, err := s.Descendants(protocol.ArtifactID(f.modelFile.Digest))
+	fromArtifact, err := s.Descendants(protocol.ArtifactID(f.modelFile.Digest), store.MaxDerivedDepth)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(fromArtifact) != 1 || fromArtifact[0].ID != f.tuned.ID || fromArtifact[0].Depth != 1 || fromArtifact[0].Via != f.model.ID {
 		t.Errorf("Descendants(the model's artifact) = %+v, want the fine-tuned model through the model", fromArtifact)
 	}
-	none, err := s.Descendants(f.unrelated.ID)
+	none, err := s.Descendants(f.unrelated.ID, store.MaxDerivedDepth)
 	if err != nil || len(none) != 0 {
 		t.Errorf("Descendants(unrelated) = %+v, %v; want none", none, err)
 	}
@@ -118,7 +118,7 @@ func TestDerivedLeavesOutWithdrawn(t *testing.T) {
 	if err != nil || more || !slices.Equal(page, direct) {
 		t.Errorf("DerivedPage(cleaned) = %v, %v, %v; want %v", page, more, err, direct)
 	}
-	all, err := s.Descendants(f.corpus.ID)
+	all, err := s.Descendants(f.corpus.ID, store.MaxDerivedDepth)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,11 +185,14 @@ func TestDescendantsBounded(t *testing.T) {
 		storetest.MustPut(t, s, next)
 		prev = next
 	}
-	got, err := s.Descendants(root)
+	got, err := s.Descendants(root, store.MaxDerivedDepth)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != store.MaxDerivedDepth || got[len(got)-1].Depth != store.MaxDerivedDepth {
 		t.Errorf("%d descendants, want the depth limit %d", len(got), store.MaxDerivedDepth)
+	}
+	if one, err := s.Descendants(root, 1); err != nil || len(one) != 1 || one[0].Depth != 1 {
+		t.Errorf("to depth 1: %+v, %v; want the one child", one, err)
 	}
 }

@@ -153,6 +153,7 @@ func New(svc Service, o Options) http.Handler {
 	route("POST /v1/endorsements", jsonCall("endorse", svc.Endorse))
 	route("POST /v1/derivations", jsonCall("derive", svc.Derive))
 	route("GET /v1/attribution/{id}", withQuery(t, svc.Attribution))
+	route("GET /v1/derived/{id}", withQuery(t, svc.Derived))
 	route("GET /v1/locate/{digest}", func(w http.ResponseWriter, r *http.Request) error {
 		d, err := protocol.ParseDigest(r.PathValue("digest"))
 		if err != nil {

@@ -34,6 +34,8 @@ type Service interface {
 	Derive(ctx context.Context, req api.DeriveRequest) (api.Published, error)
 
 	Attribution(ctx context.Context, id protocol.ID, q api.QueryOptions) (*api.Attribution, error)
+	// Derived answers what was made from id (SPEC.md §7.5).
+	Derived(ctx context.Context, id protocol.ID, q api.QueryOptions) (*api.Derived, error)
 	Locate(ctx context.Context, d protocol.Digest, q api.QueryOptions) (api.LocateResult, error)
 	// GetObject returns the envelope of id as it is written on the wire.
 	GetObject(ctx context.Context, id protocol.ID, q api.QueryOptions) ([]byte, error)
