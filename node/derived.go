@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"strings"
 
 	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/protocol"
@@ -50,4 +51,18 @@ func (n *Node) Derived(ctx context.Context, id protocol.ID, q api.QueryOptions) 
 		done()
 	}
 	return DerivedFrom(n.store, id, store.MaxDerivedDepth)
+}
+
+// ArtifactName is the name a derivation gives its artifact when none is
+// given: its activity and the first 12 hex digits of its digest
+// ("trained-on-98ad61a25e36"), so that a list of what was made from a
+// dataset tells one model from another. An activity that is not one path
+// segment is the record's to refuse; a slash in it would make the name a
+// path of several segments, so it is replaced.
+func ArtifactName(activity string, d protocol.Digest) string {
+	a := strings.ReplaceAll(activity, "/", "-")
+	if a == "" {
+		a = "artifact"
+	}
+	return a + "-" + d.Hex()[:12]
 }

@@ -163,6 +163,11 @@ func (n *Node) DatasetPage(ctx context.Context, id protocol.ID, page api.FilesPa
 		Publisher: d.Publisher, Created: d.Created, Parents: nonNil(d.Parents), Children: nonNil(children),
 		Signers: o.Envelope.Signers(), Manifest: d.Manifest, Standing: n.standings()(id),
 	}
+	derived, err := DerivedFrom(n.store, id, 1)
+	if err != nil {
+		return api.DatasetView{}, err
+	}
+	v.Derived = derived.Derived
 	v.FileCount, v.Bytes = fileTotals(o)
 	if v.Files, v.Next, err = n.filesOf(ctx, o, page, q); err != nil {
 		return api.DatasetView{}, err
