@@ -86,3 +86,26 @@ func asJSON(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+// TestAttributionOfParentNotHeld: a node that holds a dataset naming a
+// parent it never held answers the attribution of that parent with what
+// was made from it, not with "not found".
+func TestAttributionOfParentNotHeld(t *testing.T) {
+	n := newTestNode(t)
+	other := newTestNode(t)
+	parent := mustDataset(t, other, "held elsewhere")
+	child, err := n.AddDataset(t.Context(), api.AddDatasetRequest{
+		Name: "child", License: "CC0-1.0", Parents: []protocol.ID{parent.ID}, AllowUnknownParents: true,
+		Files: []api.FileEntry{fileEntry("c.txt", "child")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := n.Attribution(t.Context(), parent.ID, api.QueryOptions{Local: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Kind != "unknown" || len(a.Derived) != 1 || a.Derived[0].ID != child.ID {
+		t.Errorf("attribution of a parent not held: kind %q, derived %+v; want unknown, the child", a.Kind, a.Derived)
+	}
+}

@@ -73,16 +73,16 @@ func (n *Node) Attribution(ctx context.Context, id protocol.ID, q api.QueryOptio
 			return nil, err
 		}
 	}
-	stored := a.Kind != protocol.KindUnknown.String() && a.Kind != "artifact"
-	if !stored && a.Publisher.IsZero() && len(a.Contributors) == 0 && len(a.Endorsements) == 0 && len(a.Lineage) == 0 {
-		// Nothing at all is known of id: say so, as the other reads do.
-		return nil, s.NotFound("attribution", id)
-	}
-	out := apiAttribution(a, n.standings())
 	derived, err := DerivedFrom(n.store, id, 1)
 	if err != nil {
 		return nil, err
 	}
+	stored := a.Kind != protocol.KindUnknown.String() && a.Kind != "artifact"
+	if !stored && a.Publisher.IsZero() && len(a.Contributors) == 0 && len(a.Endorsements) == 0 && len(a.Lineage) == 0 && len(derived.Derived) == 0 {
+		// Nothing at all is known of id: say so, as the other reads do.
+		return nil, s.NotFound("attribution", id)
+	}
+	out := apiAttribution(a, n.standings())
 	out.Derived = derived.Derived
 	return out, nil
 }
