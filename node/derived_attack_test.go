@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -9,6 +10,8 @@ import (
 	"github.com/commons-p2p/commons/node/fetch"
 	"github.com/commons-p2p/commons/node/p2p"
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/store"
+	"github.com/commons-p2p/commons/store/storetest"
 )
 
 // Attacks by a peer on the search of what was made from a subject, and
@@ -115,4 +118,51 @@ func TestDerivedFromHonestPeerKept(t *testing.T) {
 	if s := victim.scoreOf(peerNode.Host().ID()); s < 0 {
 		t.Errorf("a peer that listed only what names the subject has score %v", s)
 	}
+}
+
+// TestDerivedListBoundedPerProvider: a peer that holds more derivations
+// naming a dataset than one search takes from a provider (each valid,
+// signed by keys that cost nothing) makes the asker fetch and store at
+// most store.MaxDerived of them.
+func TestDerivedListBoundedPerProvider(t *testing.T) {
+	nodes := lineSwarm(t, 2, swarmOptions{})
+	victim, flooder := nodes[0], nodes[1]
+	ctx := t.Context()
+	subject := mustDataset(t, victim.Node, "my corpus")
+	waitAnnounced(t, victim)
+	if _, err := flooder.Dataset(ctx, subject.ID, api.QueryOptions{Timeout: 10 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	k := storetest.Key(t, "flooder")
+	var flood []*protocol.Object
+	for i := range store.MaxDerived + 100 {
+		flood = append(flood, storetest.NewDerivation(t, k, storetest.FileOf("m.bin", fmt.Sprint(i)), "trained-on", subject.ID))
+	}
+	storetest.MustPut(t, flooder.store, flood...)
+	hostileDeriver(t, flooder, subject.ID, idsOfObjects(flood))
+
+	got, err := victim.Derived(ctx, subject.ID, api.QueryOptions{Timeout: 30 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := 0
+	for _, o := range flood {
+		if ok, _ := victim.store.Has(o.ID); ok {
+			held++
+		}
+	}
+	if held > store.MaxDerived || len(got.Derived) > store.MaxDerived {
+		t.Errorf("the asker stored %d and lists %d of the %d derivations one peer listed; want at most %d", held, len(got.Derived), len(flood), store.MaxDerived)
+	}
+	if held == 0 {
+		t.Error("the asker stored none of the derivations: the search did not reach the peer")
+	}
+}
+
+func idsOfObjects(objs []*protocol.Object) []protocol.ID {
+	out := make([]protocol.ID, len(objs))
+	for i, o := range objs {
+		out[i] = o.ID
+	}
+	return out
 }

@@ -206,7 +206,7 @@ func (s *Store) Descendants(subject protocol.ID, maxDepth int) ([]Descendant, er
 					return err
 				}
 				for _, c := range children {
-					if seen[c] || len(out)+len(next) >= MaxDerived {
+					if seen[c] || len(out) >= MaxDerived {
 						continue
 					}
 					seen[c] = true

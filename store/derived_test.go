@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 
@@ -194,5 +195,33 @@ func TestDescendantsBounded(t *testing.T) {
 	}
 	if one, err := s.Descendants(root, 1); err != nil || len(one) != 1 || one[0].Depth != 1 {
 		t.Errorf("to depth 1: %+v, %v; want the one child", one, err)
+	}
+}
+
+// At most MaxDerived descendants are listed, the first in the order of
+// the answer.
+func TestDescendantsBoundedInNumber(t *testing.T) {
+	c := newCast(t)
+	s := storetest.Open(t)
+	root := storetest.NewDataset(t, c.publisher, "root")
+	storetest.MustPut(t, s, root)
+	var all []protocol.ID
+	for i := range store.MaxDerived + 5 {
+		d := storetest.NewDerivation(t, c.alice, storetest.FileOf("m.bin", fmt.Sprint(i)), "trained-on", root.ID)
+		storetest.MustPut(t, s, d)
+		all = append(all, d.ID)
+	}
+	got, err := s.Descendants(root.ID, store.MaxDerivedDepth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != store.MaxDerived {
+		t.Fatalf("%d descendants, want the limit %d", len(got), store.MaxDerived)
+	}
+	want := sortedIDs(all)[:store.MaxDerived]
+	for i, d := range got {
+		if d.ID != want[i] {
+			t.Fatalf("descendant %d is %s, want %s", i, d.ID, want[i])
+		}
 	}
 }
