@@ -37,10 +37,12 @@ func hostileDeriver(t *testing.T, hostile *netNode, subject protocol.ID, list []
 	fetch.NewServer(hostile.repo.Network, src, fetch.ServerOptions{}).Register(hostile.Host())
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
+	// Its provider record alone, given to the nodes closest to the key:
+	// the asker fetches what is listed from the provider it asked.
 	if err := p2p.Provide(ctx, hostile.net.DHT(), protocol.DerivedFromKey(subject)); err != nil {
 		t.Fatal(err)
 	}
-	waitAnnounced(t, hostile)
+	delivered(t, ctx, hostile.net.DHT(), hostile.repo.Network)
 }
 
 // TestDerivedAnswerCheckedAgainstQuestion: asked what was made from a
