@@ -184,20 +184,16 @@ type BulkLine struct {
 
 // DatasetView answers GET /v1/datasets/{id}.
 type DatasetView struct {
-	ID          protocol.ID   `json:"id"`
-	Name        string        `json:"name"`
-	Description string        `json:"description,omitempty"`
-	License     string        `json:"license"`
-	Version     string        `json:"version,omitempty"`
-	Publisher   protocol.DID  `json:"publisher"`
-	Created     time.Time     `json:"created"`
-	Parents     []protocol.ID `json:"parents"`
-	Children    []protocol.ID `json:"children"`
-	// Derived describes the children: what each is (a dataset, or a
-	// derivation with its activity and artifact), those whose publisher
-	// withdrew them left out, as GET /v1/derived/{id} at depth 1.
-	Derived []DerivedItem  `json:"derived"`
-	Signers []protocol.DID `json:"signers"`
+	ID          protocol.ID    `json:"id"`
+	Name        string         `json:"name"`
+	Description string         `json:"description,omitempty"`
+	License     string         `json:"license"`
+	Version     string         `json:"version,omitempty"`
+	Publisher   protocol.DID   `json:"publisher"`
+	Created     time.Time      `json:"created"`
+	Parents     []protocol.ID  `json:"parents"`
+	Children    []protocol.ID  `json:"children"`
+	Signers     []protocol.DID `json:"signers"`
 	// Files is one page of the files, in key order (SPEC.md §3.8); Next,
 	// when not empty, is the After of the next page. FileCount is the
 	// number of files of the dataset, Bytes their total size.
@@ -207,6 +203,10 @@ type DatasetView struct {
 	Bytes     int64                 `json:"bytes"`
 	Manifest  *protocol.ManifestRef `json:"manifest,omitempty"`
 	Standing  *Standing             `json:"standing,omitempty"` // the dataset's status in the commons, when governance set one
+	// Derived describes the children: what each is (a dataset, or a
+	// derivation with its activity and artifact), those whose publisher
+	// withdrew them left out, as GET /v1/derived/{id} at depth 1.
+	Derived []DerivedItem `json:"derived"`
 }
 
 // FileView is one file of a dataset.
