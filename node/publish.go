@@ -318,7 +318,7 @@ func (n *Node) Derive(_ context.Context, req api.DeriveRequest) (api.Published, 
 	}
 	name := req.Name
 	if name == "" {
-		name = "artifact"
+		name = ArtifactName(req.Activity, d)
 	}
 	size := req.Size
 	if size == 0 {

@@ -73,12 +73,18 @@ func (n *Node) Attribution(ctx context.Context, id protocol.ID, q api.QueryOptio
 			return nil, err
 		}
 	}
+	derived, err := DerivedFrom(n.store, id, 1)
+	if err != nil {
+		return nil, err
+	}
 	stored := a.Kind != protocol.KindUnknown.String() && a.Kind != "artifact"
-	if !stored && a.Publisher.IsZero() && len(a.Contributors) == 0 && len(a.Endorsements) == 0 && len(a.Lineage) == 0 {
+	if !stored && a.Publisher.IsZero() && len(a.Contributors) == 0 && len(a.Endorsements) == 0 && len(a.Lineage) == 0 && len(derived.Derived) == 0 {
 		// Nothing at all is known of id: say so, as the other reads do.
 		return nil, s.NotFound("attribution", id)
 	}
-	return apiAttribution(a, n.standings()), nil
+	out := apiAttribution(a, n.standings())
+	out.Derived = derived.Derived
+	return out, nil
 }
 
 // standings returns the status governance gives a dataset (nil when none),
@@ -157,6 +163,11 @@ func (n *Node) DatasetPage(ctx context.Context, id protocol.ID, page api.FilesPa
 		Publisher: d.Publisher, Created: d.Created, Parents: nonNil(d.Parents), Children: nonNil(children),
 		Signers: o.Envelope.Signers(), Manifest: d.Manifest, Standing: n.standings()(id),
 	}
+	derived, err := DerivedFrom(n.store, id, 1)
+	if err != nil {
+		return api.DatasetView{}, err
+	}
+	v.Derived = derived.Derived
 	v.FileCount, v.Bytes = fileTotals(o)
 	if v.Files, v.Next, err = n.filesOf(ctx, o, page, q); err != nil {
 		return api.DatasetView{}, err

@@ -62,3 +62,11 @@ func (s storeSource) GovNode(id protocol.ID) ([]byte, error) { return s.store.Go
 func (s storeSource) Rotations(key protocol.DID, after protocol.ID, limit int) ([]protocol.ID, bool, error) {
 	return s.store.RotationsPage(key, after, limit)
 }
+
+// DerivedFrom answers with the datasets held here that name subject among
+// their parents and the derivations that name it among their inputs,
+// those their publisher withdrew left out. Each page seeks to after
+// (Store.DerivedPage).
+func (s storeSource) DerivedFrom(subject, after protocol.ID, limit int) ([]protocol.ID, bool, error) {
+	return s.store.DerivedPage(subject, after, limit)
+}

@@ -64,3 +64,21 @@ func RotationsKey(d DID) cid.Cid {
 	h.Sum(sum[:0])
 	return FileKey(sum)
 }
+
+// DerivedFromDomain begins the input whose sha2-256 is a derived-from key,
+// as ClaimsAboutDomain does for claims.
+const DerivedFromDomain = "commons/derived-from/v1\n"
+
+// DerivedFromKey is the DHT key under which a node announces that it holds
+// datasets that name id among their parents, or derivations that name it
+// among their inputs: what was made from id. It is the CIDv1, raw codec,
+// of the sha2-256 of DerivedFromDomain followed by id's binary form (§4.2),
+// as ClaimsAboutKey is.
+func DerivedFromKey(id ID) cid.Cid {
+	h := sha256.New()
+	h.Write([]byte(DerivedFromDomain))
+	h.Write(id.Bytes())
+	var d Digest
+	h.Sum(d[:0])
+	return FileKey(d)
+}

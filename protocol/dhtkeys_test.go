@@ -137,3 +137,31 @@ func TestRotationsKeyVector(t *testing.T) {
 		t.Error("two keys have one rotations key")
 	}
 }
+
+// The derived-from key vector of SPEC.md §7.2, over the dataset ID of §9,
+// derived a second time from the text of the SPEC; and it is no other key
+// of the same subject.
+func TestDerivedFromKeyVector(t *testing.T) {
+	const (
+		subjectHex = "0180041220d59f07e5e5b8a5b29a2ea2d716a143815c6b62e27f494a379c27da9914a3174f"
+		sumHex     = "c6f75f97466cfa70d2b63c57fac6c159bf26a5676b31f01a1aff1d38251cb36c"
+		want       = "bafkreigg65pzortm7jynfnr4k75mnqkzx4tkkz3lghybugx7du4ckhftnq"
+	)
+	id := protocol.MustParseID(vectorDatasetID)
+	key := protocol.DerivedFromKey(id)
+	sum := sha256.Sum256(append([]byte("commons/derived-from/v1\n"), mustHex(t, subjectHex)...))
+	if got := hex.EncodeToString(sum[:]); got != sumHex {
+		t.Errorf("sha256 of the derived-from input = %s, want %s", got, sumHex)
+	}
+	if !bytes.Equal(key.Bytes(), append([]byte{0x01, 0x55, 0x12, 0x20}, sum[:]...)) {
+		t.Errorf("DerivedFromKey(%s) = %x, want the raw CID of %x", id, key.Bytes(), sum)
+	}
+	if got := key.String(); got != want {
+		t.Errorf("DerivedFromKey(%s) = %s, want %s", id, got, want)
+	}
+	for name, other := range map[string]cid.Cid{"object": protocol.ObjectKey(id), "claims-about": protocol.ClaimsAboutKey(id)} {
+		if bytes.Equal(other.Hash(), key.Hash()) {
+			t.Errorf("the derived-from key of %s shares a multihash with its %s key", id, name)
+		}
+	}
+}

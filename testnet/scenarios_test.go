@@ -42,6 +42,7 @@ type scenario struct {
 var scenarios = []scenario{
 	{"publish", 3, 0, scenarioPublish},
 	{"claims", 4, 0, scenarioClaims},
+	{"derived", 4, 0, scenarioDerived},
 	{"restart", 3, 0, scenarioRestart},
 	{"outsider", 2, 0, scenarioOutsider},
 	{"governance", 5, 3, scenarioGovernance},
@@ -267,6 +268,55 @@ func scenarioClaims(t *testing.T, s *testnet.Swarm) {
 		return nil
 	})
 	t.Logf("node %d saw all three claims in one attribution after %s", last.K, took)
+}
+
+// scenarioDerived: a corpus published on node 1, a cleaned copy of it
+// made on node 2, a model trained on the copy on node 3; the last node
+// finds both with `derived`, and gives the same answer as node 1.
+func scenarioDerived(t *testing.T, s *testnet.Swarm) {
+	last := s.Node(s.N())
+	corpus, _ := publish(t, s.Node(1), 2, "derived scenario "+tag())
+	var shown api.DatasetView
+	testnet.Eventually(t, wait, "node 2 finds the corpus", func() error {
+		return s.Node(2).CLI(ctx(t), "dataset", "show", corpus.ID.String(), "--json", "--timeout", queryTimeout.String()).JSON(&shown)
+	})
+	var cleaned api.Published
+	s.Node(2).Must(t, &cleaned, "dataset", "add", makeFiles(t, 1), "--name", "cleaned "+tag(), "--license", "CC0-1.0", "--parent", corpus.ID.String())
+	testnet.Eventually(t, wait, "node 3 finds the cleaned copy", func() error {
+		return s.Node(3).CLI(ctx(t), "dataset", "show", cleaned.ID.String(), "--json", "--timeout", queryTimeout.String()).JSON(&shown)
+	})
+	var model api.Published
+	s.Node(3).Must(t, &model, "derive", "--digest", "sha256:"+strings.Repeat(tag(), 8), "--input", cleaned.ID.String(), "--activity", "trained-on")
+	derived := func(nd *testnet.Node) (*api.Derived, error) {
+		c, err := nd.Client()
+		if err != nil {
+			return nil, err
+		}
+		return c.Derived(ctx(t), corpus.ID, query())
+	}
+	var onLast *api.Derived
+	took := testnet.Eventually(t, wait, "derived on the last node lists the cleaned copy and the model", func() error {
+		d, err := derived(last)
+		if err != nil {
+			return err
+		}
+		if len(d.Derived) != 2 || d.Derived[0].ID != cleaned.ID || d.Derived[1].ID != model.ID || d.Derived[1].Depth != 2 {
+			return fmt.Errorf("%+v", d.Derived)
+		}
+		onLast = d
+		return nil
+	})
+	testnet.Eventually(t, wait, "derived on node 1 gives the same answer", func() error {
+		d, err := derived(s.Node(1))
+		if err != nil {
+			return err
+		}
+		if fmt.Sprintf("%+v", d) != fmt.Sprintf("%+v", onLast) {
+			return fmt.Errorf("node 1: %+v\nlast node: %+v", d, onLast)
+		}
+		return nil
+	})
+	t.Logf("node %d found what was made from node 1's corpus after %s", last.K, took)
 }
 
 // scenarioRestart: a node stopped and started again keeps its identity

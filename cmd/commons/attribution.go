@@ -21,9 +21,10 @@ asserted (no one but its issuer vouched for it), acknowledged (the
 publisher co-signed it), mutual (contributor and publisher, two parties,
 both signed), certified (a current steward endorsed it), revoked (withdrawn
 by its issuer, or its issuer's key revoked by governance) — then the
-endorsements of ID, then its lineage: every ancestor dataset with its own
-contributors. An artifact's publisher is the issuer of its derivations that
-a steward endorsed.
+endorsements of ID, then what names ID directly among its parents or inputs
+(commons derived shows what was made from those too), then its lineage:
+every ancestor dataset with its own contributors. An artifact's publisher
+is the issuer of its derivations that a steward endorsed.
 
 ` + queryHelp
 }
@@ -62,6 +63,14 @@ func printAttribution(t *table, a *api.Attribution) {
 				std += " (withdrawn)"
 			}
 			t.row(e.Issuer, safe(std), dash(e.Level), e.Steward, e.ID)
+		}
+	}
+	if len(a.Derived) > 0 {
+		t.row()
+		t.row("made from it:")
+		t.row("  ID", "WHAT", "NAME", "PUBLISHER")
+		for _, it := range a.Derived {
+			t.row("  "+it.ID.String(), safe(whatItIs(it)), safe(dash(safeText(it.Name))), it.Publisher)
 		}
 	}
 	if len(a.Lineage) == 0 {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/commons-p2p/commons/node/api"
+	"github.com/commons-p2p/commons/protocol"
 )
 
 // DatasetShowCommand shows one dataset record and a page of its files.
@@ -21,8 +22,9 @@ func (DatasetShowCommand) Flags() []Flag {
 func (DatasetShowCommand) Usage() string {
 	return `usage: commons dataset show ID [--limit N] [--after PATH] [--local] [--timeout DURATION]
 
-Shows a dataset record: name, license, publisher, parents and children,
-signers, the number of files and their size, then a page of the files
+Shows a dataset record: name, license, publisher, parents and children
+(what each child is: a dataset, or a model or artifact and the activity
+that made it), signers, the number of files and their size, then a page of the files
 with their sha256 and size, in the order of their paths (Unicode NFC,
 bytewise). When more files follow, the last line says which --after
 shows the next page. With --json, file_count is the number of files of
@@ -74,8 +76,20 @@ func printDataset(t *table, d *api.DatasetView) {
 	for _, p := range d.Parents {
 		t.row("parent:", p)
 	}
+	described := map[protocol.ID]api.DerivedItem{}
+	for _, it := range d.Derived {
+		described[it.ID] = it
+	}
 	for _, ch := range d.Children {
-		t.row("child:", ch)
+		it, ok := described[ch]
+		switch {
+		case !ok:
+			t.row("child:", fmt.Sprintf("%s (withdrawn by its publisher)", ch))
+		case it.Name == "":
+			t.row("child:", safe(fmt.Sprintf("%s (%s)", ch, whatItIs(it))))
+		default:
+			t.row("child:", safe(fmt.Sprintf("%s (%s: %s)", ch, whatItIs(it), safeText(it.Name))))
+		}
 	}
 	for _, s := range d.Signers {
 		t.row("signed by:", s)

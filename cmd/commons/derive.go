@@ -28,7 +28,9 @@ ACTIVITY (trained-on, fine-tuned-on, filtered-from, …). --file must be a
 regular file (a symbolic link to one is followed); a pipe, a device or a
 kernel file whose size is not what it reads is refused, and Ctrl-C stops
 the hashing. Each input must be held by the node or found on the network,
-unless --allow-unknown-input.
+unless --allow-unknown-input. Without --name, the artifact is named after
+the file, or else after its activity and digest (trained-on-98ad61a25e36),
+so that commons derived and dataset show tell one model from another.
 `
 }
 
@@ -38,7 +40,7 @@ func (DeriveCommand) Flags() []Flag {
 		{Name: "file", Value: "PATH", Help: "hash this file for the artifact's digest"},
 		{Name: "input", Value: "ID", Repeat: true, Required: true, Help: "a dataset the artifact was made from"},
 		{Name: "activity", Value: "A", Required: true, Help: "how: trained-on, fine-tuned-on, filtered-from, …"},
-		{Name: "name", Value: "N", Help: "the artifact's name (default with --file: the file's name)"},
+		{Name: "name", Value: "N", Help: "the artifact's name (default with --file: the file's name; else ACTIVITY-HEX, the activity and the digest's first 12 hex digits)"},
 		{Name: "note", Value: "TEXT", Help: "a free-text note"},
 		{Name: "allow-unknown-input", Help: "publish even when an --input is neither held here nor found on the network"},
 		{Name: "as", Value: "KEY", Help: "sign with this key of the keystore (default: the node key)"},

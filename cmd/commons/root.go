@@ -56,6 +56,7 @@ var commands = []struct {
 	{"attribution", AttributionCommand{}},
 	{"license", LicenseCommand{}},
 	{"notice", NoticeCommand{}},
+	{"derived", DerivedCommand{}},
 	{"locate", LocateCommand{}},
 	{"export", ExportCommand{}},
 	{"gov propose add-steward", GovProposeCommand{gov.ActAddSteward}},

@@ -17,6 +17,9 @@ type Attribution struct {
 	Contributors []Contributor     `json:"contributors"`
 	Endorsements []EndorsementView `json:"endorsements"`
 	Lineage      []Ancestor        `json:"lineage"`
+	// Derived is what names the subject directly among its parents or
+	// inputs: the depth 1 of GET /v1/derived/{id}.
+	Derived []DerivedItem `json:"derived"`
 	// Standing is the subject's status in the commons, which governance
 	// sets (SPEC.md §8).
 	Standing *Standing `json:"standing,omitempty"`

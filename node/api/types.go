@@ -203,6 +203,10 @@ type DatasetView struct {
 	Bytes     int64                 `json:"bytes"`
 	Manifest  *protocol.ManifestRef `json:"manifest,omitempty"`
 	Standing  *Standing             `json:"standing,omitempty"` // the dataset's status in the commons, when governance set one
+	// Derived describes the children: what each is (a dataset, or a
+	// derivation with its activity and artifact), those whose publisher
+	// withdrew them left out, as GET /v1/derived/{id} at depth 1.
+	Derived []DerivedItem `json:"derived"`
 }
 
 // FileView is one file of a dataset.

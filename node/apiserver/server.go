@@ -172,6 +172,7 @@ func New(svc Service, o Options) http.Handler {
 	})
 	route("GET /v1/license/{id}", withQuery(t, svc.License))
 	route("GET /v1/notice/{id}", serveNotice(t, svc))
+	route("GET /v1/derived/{id}", withQuery(t, svc.Derived))
 	route("GET /v1/locate/{digest}", func(w http.ResponseWriter, r *http.Request) error {
 		d, err := protocol.ParseDigest(r.PathValue("digest"))
 		if err != nil {

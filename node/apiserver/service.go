@@ -43,6 +43,8 @@ type Service interface {
 	// Notice writes the attribution notice of id in Markdown, listing the
 	// contributors at min or above.
 	Notice(ctx context.Context, id protocol.ID, min protocol.Trust, q api.QueryOptions) ([]byte, error)
+	// Derived answers what was made from id (SPEC.md §7.5).
+	Derived(ctx context.Context, id protocol.ID, q api.QueryOptions) (*api.Derived, error)
 	Locate(ctx context.Context, d protocol.Digest, q api.QueryOptions) (api.LocateResult, error)
 	// GetObject returns the envelope of id as it is written on the wire.
 	GetObject(ctx context.Context, id protocol.ID, q api.QueryOptions) ([]byte, error)

@@ -28,7 +28,7 @@ func (s *Server) answer(w *frameWriter, req *Request) error {
 		err = answerIDs(w, req.IDs, s.src.GovNode)
 	case OpChunks:
 		err = answerChunks(w, req.IDs, s.src.Chunk)
-	case OpClaims, OpRotations:
+	case OpClaims, OpRotations, OpDerived:
 		err = s.answerList(w, req)
 	case OpFiles:
 		err = s.answerDatasets(w, req)
@@ -114,7 +114,7 @@ func (s *Server) answerDatasets(w *frameWriter, req *Request) error {
 }
 
 // answerList writes the one ID list frame that answers a request for a
-// list of claims or rotations.
+// list of claims, rotations or what was derived from a subject.
 func (s *Server) answerList(w *frameWriter, req *Request) error {
 	var ids []protocol.ID
 	var more bool
@@ -124,6 +124,8 @@ func (s *Server) answerList(w *frameWriter, req *Request) error {
 		ids, more, err = s.src.ClaimsAbout(req.Subject, req.After, req.limit())
 	case OpRotations:
 		ids, more, err = s.src.Rotations(req.Key, req.After, req.limit())
+	case OpDerived:
+		ids, more, err = s.src.DerivedFrom(req.Subject, req.After, req.limit())
 	}
 	if err != nil {
 		return &sourceError{err}

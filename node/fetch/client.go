@@ -164,6 +164,15 @@ func (c *Client) Rotations(ctx context.Context, p peer.ID, key protocol.DID, aft
 	return c.list(ctx, p, "fetch rotations", &Request{Network: c.network, Op: OpRotations, Key: key, After: after, Limit: limit})
 }
 
+// Derived asks p for the IDs of the datasets it holds that name subject
+// among their parents and of the derivations it holds that name it among
+// their inputs, paged as Claims is: what was made from subject (SPEC.md
+// §7.5). The IDs are checked for form and order only: fetch the objects
+// with Objects, and check that each names subject.
+func (c *Client) Derived(ctx context.Context, p peer.ID, subject, after protocol.ID, limit int) (ids []protocol.ID, more bool, err error) {
+	return c.list(ctx, p, "fetch derived", &Request{Network: c.network, Op: OpDerived, Subject: subject, After: after, Limit: limit})
+}
+
 // GovNodes asks p for the governance DAG nodes ids (at most MaxIDs,
 // duplicates asked for once). The bytes are NOT verified: the caller must
 // check that each node is the one its ID names and that it is valid

@@ -151,6 +151,10 @@ func TestClientRefusesHostileIDLists(t *testing.T) {
 			ids, _, err := c.Rotations(context.Background(), p, k.DID(), after, limit)
 			return len(ids), err
 		}, idList, "0x12", "ids"},
+		OpDerived: {func(c *Client, p peer.ID, after protocol.ID, limit int) (int, error) {
+			ids, _, err := c.Derived(context.Background(), p, objs[2], after, limit)
+			return len(ids), err
+		}, idList, "0x12", "ids"},
 		OpFiles: {func(c *Client, p peer.ID, after protocol.ID, limit int) (int, error) {
 			found, _, err := c.Datasets(context.Background(), p, artifact.Digest(), after, limit)
 			return len(found), err

@@ -1,8 +1,9 @@
 // Package fetch is the fetch protocol of commons, /commons/fetch/1.0.0
 // (SPEC.md §7.3): a node asks a peer for objects by ID, for the IDs of the
 // claims it holds about a subject, for the datasets it holds that name a
-// file (with the paths under which they name it), for manifest chunks by
-// ID, or for governance DAG nodes.
+// file (with the paths under which they name it), for the IDs of the
+// datasets and derivations it holds that name a subject as parent or
+// input, for manifest chunks by ID, or for governance DAG nodes.
 //
 // One request per stream. The client opens a stream, writes one request
 // frame, closes its write side and reads response frames until an end

@@ -93,6 +93,25 @@ func TestClaimsPaging(t *testing.T) {
 	}
 }
 
+// TestDerivedPaging lists what was made from a dataset as a node that
+// has never seen it would, page by page.
+func TestDerivedPaging(t *testing.T) {
+	f := newFixture(t, 1, 0, ServerOptions{})
+	var made []*protocol.Object
+	for i := range 25 {
+		k := storetest.Key(t, fmt.Sprintf("trainer %d", i))
+		made = append(made, storetest.NewDerivation(t, k, storetest.FileOf("model.bin", fmt.Sprint(i)), "trained-on", f.subjectID))
+	}
+	storetest.MustPut(t, f.store, made...)
+	checkPages(t, idsOf(made), func(after protocol.ID) ([]protocol.ID, bool, error) {
+		return f.fetch.Derived(context.Background(), f.server.ID(), f.subjectID, after, 10)
+	})
+	ids, more, err := f.fetch.Derived(context.Background(), f.server.ID(), made[0].ID, protocol.ID{}, 0)
+	if err != nil || len(ids) != 0 || more {
+		t.Errorf("what was made from a model nothing was made from: %v, %v, %v", ids, more, err)
+	}
+}
+
 // TestDatasetsPaging locates a file as a node that has never seen it
 // would: the datasets that name it, page by page, then the datasets.
 func TestDatasetsPaging(t *testing.T) {

@@ -53,6 +53,7 @@ type fakeSource struct {
 	claimsAbout      func(subject, after protocol.ID, limit int) ([]protocol.ID, bool, error)
 	datasetsWithFile func(d protocol.Digest, after protocol.ID, limit int) ([]DatasetPaths, bool, error)
 	rotations        func(key protocol.DID, after protocol.ID, limit int) ([]protocol.ID, bool, error)
+	derivedFrom      func(subject, after protocol.ID, limit int) ([]protocol.ID, bool, error)
 	govNode          func(protocol.ID) ([]byte, error)
 	chunk            func(manifest.ChunkID) ([]byte, error)
 }
@@ -96,6 +97,13 @@ func (f *fakeSource) Rotations(key protocol.DID, after protocol.ID, limit int) (
 		return nil, false, nil
 	}
 	return f.rotations(key, after, limit)
+}
+
+func (f *fakeSource) DerivedFrom(subject, after protocol.ID, limit int) ([]protocol.ID, bool, error) {
+	if f.derivedFrom == nil {
+		return nil, false, nil
+	}
+	return f.derivedFrom(subject, after, limit)
 }
 
 func (f *fakeSource) GovNode(id protocol.ID) ([]byte, error) {
@@ -230,4 +238,8 @@ func (s storeSource) GovNode(id protocol.ID) ([]byte, error) { return s.st.GovUp
 
 func (s storeSource) Rotations(key protocol.DID, after protocol.ID, limit int) ([]protocol.ID, bool, error) {
 	return s.st.RotationsPage(key, after, limit)
+}
+
+func (s storeSource) DerivedFrom(subject, after protocol.ID, limit int) ([]protocol.ID, bool, error) {
+	return s.st.DerivedPage(subject, after, limit)
 }

@@ -21,6 +21,7 @@ const (
 	OpFiles     Op = "files"     // IDs of the datasets held that name a file
 	OpRotations Op = "rotations" // IDs of the rotations held that name a key
 	OpChunks    Op = "chunks"    // manifest chunks by ID
+	OpDerived   Op = "derived"   // IDs of the datasets and derivations held that name a subject as parent or input
 )
 
 // Request is the one request of a fetch stream. SPEC.md §7.3 gives its
@@ -29,11 +30,11 @@ type Request struct {
 	Network protocol.NetworkID // must be the server's network
 	Op      Op
 	IDs     []protocol.ID   // objects, gov, chunks: 1 to MaxIDs, unique
-	Subject protocol.ID     // claims: the subject
+	Subject protocol.ID     // claims, derived: the subject
 	Digest  protocol.Digest // files: the file's digest; never all zero, which means none
 	Key     protocol.DID    // rotations: the key
-	After   protocol.ID     // claims, files, rotations: list only what follows this ID; zero from the start
-	Limit   int             // claims, files, rotations: 1 to MaxClaims; 0 means MaxClaims
+	After   protocol.ID     // claims, files, rotations, derived: list only what follows this ID; zero from the start
+	Limit   int             // claims, files, rotations, derived: 1 to MaxClaims; 0 means MaxClaims
 }
 
 // wireRequest is the JSON form of Request.
@@ -80,17 +81,18 @@ func (r *Request) Validate() error {
 			return protocol.E(op, protocol.Invalid, "op %q takes only ids", r.Op)
 		}
 		return checkIDs(op, r.Op, r.IDs)
-	case OpClaims, OpFiles, OpRotations:
+	case OpClaims, OpFiles, OpRotations, OpDerived:
 		return r.checkList(op)
 	}
 	return protocol.E(op, protocol.Invalid, "unknown op %q", clip(string(r.Op)))
 }
 
 // checkList checks a request for an ID list: the claims about a subject,
-// the datasets that name a file, or the rotations that name a key. Each
-// takes its own one of subject, digest and key, and no other.
+// the datasets that name a file, the rotations that name a key, or what
+// names a subject as parent or input. Each takes its own one of subject,
+// digest and key, and no other.
 func (r *Request) checkList(op string) error {
-	wants := map[Op]string{OpClaims: "subject", OpFiles: "digest", OpRotations: "key"}[r.Op]
+	wants := map[Op]string{OpClaims: "subject", OpFiles: "digest", OpRotations: "key", OpDerived: "subject"}[r.Op]
 	for _, m := range []struct {
 		name string
 		set  bool

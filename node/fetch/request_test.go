@@ -27,6 +27,7 @@ func TestRequestRoundTrip(t *testing.T) {
 		{Network: testNetwork, Op: OpFiles, Digest: dig, After: idA, Limit: MaxClaims},
 		{Network: testNetwork, Op: OpRotations, Key: key},
 		{Network: testNetwork, Op: OpRotations, Key: key, After: idA, Limit: 3},
+		{Network: testNetwork, Op: OpDerived, Subject: idA, After: idB, Limit: 5},
 		{Network: testNetwork, Op: OpChunks, IDs: []protocol.ID{art}},
 	} {
 		got, err := DecodeRequest(r.Encode())
@@ -93,6 +94,12 @@ func TestDecodeRequestRefuses(t *testing.T) {
 		{`{` + n + `,"op":"rotations","key":"did:web:example.org"}`, "not a did:key"},
 		{`{` + n + `,"op":"rotations","key":` + k + `,"key":` + k + `}`, "given twice"},
 		{`{` + n + `,"op":"claims","subject":` + a + `,"key":` + k + `}`, "takes no key"},
+		{`{` + n + `,"op":"derived"}`, "needs a subject"},
+		{`{` + n + `,"op":"derived","subject":` + a + `,"digest":` + d + `}`, "takes no digest"},
+		{`{` + n + `,"op":"derived","subject":` + a + `,"key":` + k + `}`, "takes no key"},
+		{`{` + n + `,"op":"derived","subject":` + a + `,"ids":[` + a + `]}`, "takes no ids"},
+		{`{` + n + `,"op":"derived","subject":` + a + `,"limit":1001}`, "outside [1, 1000]"},
+		{`{` + n + `,"op":"derived","subject":` + a + `,"after":"` + art.String() + `"}`, "not an object ID"},
 		{`{` + n + `,"op":"objects","ids":[` + a + `],"key":` + k + `}`, "takes only ids"},
 		{`{` + n + `,"op":"chunks","ids":[` + a + `]}`, "names an object, not a chunk"},
 		{`{` + n + `,"op":"chunks"}`, "0 ids"},

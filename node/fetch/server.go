@@ -36,6 +36,10 @@ type Source interface {
 	// after after (from the first when after is zero), and whether more
 	// follow.
 	Rotations(key protocol.DID, after protocol.ID, limit int) (ids []protocol.ID, more bool, err error)
+	// DerivedFrom returns up to limit IDs of the datasets held that name
+	// subject among their parents and of the derivations held that name
+	// it among their inputs, paged as ClaimsAbout.
+	DerivedFrom(subject, after protocol.ID, limit int) (ids []protocol.ID, more bool, err error)
 	// GovNode returns the bytes of governance DAG node id as stored, or
 	// an error of kind NotFound.
 	GovNode(id protocol.ID) ([]byte, error)

@@ -533,6 +533,10 @@ func (storeEnvelopes) Rotations(_ protocol.DID, _ protocol.ID, _ int) ([]protoco
 	return nil, false, nil
 }
 
+func (storeEnvelopes) DerivedFrom(_, _ protocol.ID, _ int) ([]protocol.ID, bool, error) {
+	return nil, false, nil
+}
+
 func (storeEnvelopes) GovNode(protocol.ID) ([]byte, error) {
 	return nil, protocol.E("gov node", protocol.NotFound, "no governance node here")
 }

@@ -51,14 +51,21 @@ func (s *Swarm) announceKeys(yield func(cid.Cid) bool) error {
 	}); err != nil || !more {
 		return err
 	}
+	if err := st.EachDerivedFrom(func(id protocol.ID) bool {
+		more = yield(protocol.DerivedFromKey(id))
+		return more
+	}); err != nil || !more {
+		return err
+	}
 	return st.EachRotatedKey(func(d protocol.DID) bool {
 		return yield(protocol.RotationsKey(d))
 	})
 }
 
 // keysOf returns the DHT keys that holding o gives a node: its ID, the
-// digest of each file it names, the subject it speaks about. The keys of a
-// manifest come from the store once it is whole (announceManifest).
+// digest of each file it names, the subject it speaks about, the parents
+// or inputs it was made from. The keys of a manifest come from the store
+// once it is whole (announceManifest).
 func keysOf(o *protocol.Object) []cid.Cid {
 	keys := []cid.Cid{protocol.ObjectKey(o.ID)}
 	for _, f := range o.Files {
@@ -70,7 +77,22 @@ func keysOf(o *protocol.Object) []cid.Cid {
 	if o.Kind == protocol.KindRotation {
 		keys = append(keys, protocol.RotationsKey(o.Rotation.From), protocol.RotationsKey(o.Rotation.To))
 	}
+	for _, id := range madeFrom(o) {
+		keys = append(keys, protocol.DerivedFromKey(id))
+	}
 	return keys
+}
+
+// madeFrom returns what o was made from: a dataset's parents, a
+// derivation's inputs.
+func madeFrom(o *protocol.Object) []protocol.ID {
+	switch o.Kind {
+	case protocol.KindDataset:
+		return o.Dataset.Parents
+	case protocol.KindDerivation:
+		return o.Derivation.Inputs
+	}
+	return nil
 }
 
 // Origin says where an object that entered the store came from.

@@ -395,9 +395,9 @@ func (s *Swarm) missing(ids []protocol.ID) []protocol.ID {
 }
 
 // Attribution gathers from the network what an attribution of id needs:
-// the subject itself, the claims about it from every holder, and the
-// ancestors of its lineage (the node then asks for the Rotations of
-// signers without a role).
+// the subject itself, the claims about it from every holder, the
+// ancestors of its lineage, and what was made from it directly (the node
+// then asks for the Rotations of signers without a role).
 func (s *Search) Attribution(id protocol.ID) {
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -405,6 +405,7 @@ func (s *Search) Attribution(id protocol.ID) {
 		s.lineage(id)
 	})
 	wg.Go(func() { s.claims(id) })
+	wg.Go(func() { s.Derived([]protocol.ID{id}, 1) })
 	wg.Wait()
 }
 

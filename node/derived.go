@@ -1,0 +1,68 @@
+package node
+
+import (
+	"context"
+	"strings"
+
+	"github.com/commons-p2p/commons/node/api"
+	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/store"
+)
+
+// DerivedFrom answers what was made from id as far as the store s knows,
+// to depth levels (at most store.MaxDerivedDepth; 1 gives what names id
+// itself): a function of the store alone, so that a program with no
+// network and no daemon gives the same answer as the node.
+func DerivedFrom(s *store.Store, id protocol.ID, depth int) (*api.Derived, error) {
+	ds, err := s.Descendants(id, depth)
+	if err != nil {
+		return nil, err
+	}
+	return &api.Derived{Subject: id, Derived: apiDerived(ds)}, nil
+}
+
+func apiDerived(ds []store.Descendant) []api.DerivedItem {
+	out := make([]api.DerivedItem, len(ds))
+	for i, d := range ds {
+		out[i] = api.DerivedItem{
+			ID: d.ID, Kind: d.Kind.String(), Name: d.Name, Activity: d.Activity, Artifact: d.Artifact,
+			Publisher: d.Publisher, Created: d.Created, Depth: d.Depth, Via: d.Via,
+		}
+	}
+	return out
+}
+
+// Derived answers what was made from id: the datasets that name it among
+// their parents, the derivations that name it among their inputs, and
+// what was made from those, to store.MaxDerivedDepth levels. Unless
+// q.Local it first gathers them from the providers of each one's
+// derived-from key (SPEC.md §7.5); the answer is always made from the
+// local index. For an artifact, the walk starts from the derivations that
+// made it which this node holds.
+func (n *Node) Derived(ctx context.Context, id protocol.ID, q api.QueryOptions) (*api.Derived, error) {
+	if s, cancel := n.newSearch(ctx, q); s != nil {
+		defer cancel()
+		roots, err := n.store.DerivedRoots(id)
+		if err != nil {
+			return nil, err
+		}
+		done := n.metrics.TimeQuery("derived")
+		s.Derived(roots, store.MaxDerivedDepth)
+		done()
+	}
+	return DerivedFrom(n.store, id, store.MaxDerivedDepth)
+}
+
+// ArtifactName is the name a derivation gives its artifact when none is
+// given: its activity and the first 12 hex digits of its digest
+// ("trained-on-98ad61a25e36"), so that a list of what was made from a
+// dataset tells one model from another. An activity that is not one path
+// segment is the record's to refuse; a slash in it would make the name a
+// path of several segments, so it is replaced.
+func ArtifactName(activity string, d protocol.Digest) string {
+	a := strings.ReplaceAll(activity, "/", "-")
+	if a == "" {
+		a = "artifact"
+	}
+	return a + "-" + d.Hex()[:12]
+}
