@@ -98,6 +98,10 @@ type Dataset struct {
 	Publisher   DID             `json:"publisher"`
 	Created     time.Time       `json:"created"`
 	Parents     []ID            `json:"parents,omitempty"` // datasets this one derives from
+	// ParentWeights gives each parent its weight in (0,1], in the order of
+	// Parents, for the credit that flows to it (SPEC.md §4.7). Absent, every
+	// parent weighs 1; null, empty or of another length is refused.
+	ParentWeights []float64 `json:"parent_weights,omitempty" strict:"nonull"`
 	Version     string          `json:"version,omitempty"`
 	Croissant   json.RawMessage `json:"croissant,omitempty"` // optional Croissant metadata, carried as is
 	RAI         json.RawMessage `json:"rai,omitempty"`       // optional Croissant RAI fields, carried as is
@@ -138,6 +142,9 @@ type Attribution struct {
 type Derivation struct {
 	Publisher DID       `json:"publisher"`
 	Inputs    []ID      `json:"inputs"`
+	// InputWeights gives each input its weight in (0,1], in the order of
+	// Inputs (SPEC.md §4.7). Absent, every input weighs 1.
+	InputWeights []float64 `json:"input_weights,omitempty" strict:"nonull"`
 	Activity  string    `json:"activity"` // trained-on, fine-tuned-on, filtered-from, …
 	Note      string    `json:"note,omitempty"`
 	Created   time.Time `json:"created"`
