@@ -1,0 +1,142 @@
+package store
+
+import (
+	"encoding/binary"
+	"math"
+
+	badger "github.com/dgraph-io/badger/v4"
+
+	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/credit"
+)
+
+// CreditGraph reads, from one snapshot, the whole lineage of subject as
+// credit.Compute takes it (SPEC.md §4.7): every ancestor to any depth,
+// through the parents of datasets, the inputs of derivations and, for an
+// artifact, the derivations that made it and count at min; each node with
+// the attribution claims about it and their trust under policy p (nil
+// means no stewards and no revoked keys), computed as Attribution computes
+// it. delisted, when given, reports the datasets governance delisted.
+//
+// An ancestor named but not stored here is in the graph as not held. An
+// artifact (a raw ID) is a node of its own: its publisher and its
+// derivations are those of SPEC.md §4.5, as Attribution finds them.
+func (s *Store) CreditGraph(subject protocol.ID, p protocol.Policy, min protocol.Trust, delisted func(protocol.ID) bool) (*credit.Graph, error) {
+	if p == nil {
+		p = protocol.Stewards(nil)
+	}
+	if delisted == nil {
+		delisted = func(protocol.ID) bool { return false }
+	}
+	g := credit.NewGraph(subject)
+	err := s.view(func(txn *badger.Txn) error {
+		q := attributionQuery{txn: txn, policy: p, parties: newPartyReader(txn, p, &s.rotated)}
+		defer q.parties.close()
+		queue := []protocol.ID{subject}
+		seen := map[protocol.ID]bool{subject: true}
+		for len(queue) > 0 {
+			id := queue[0]
+			queue = queue[1:]
+			n, err := q.creditNode(id, min)
+			if err != nil {
+				return err
+			}
+			n.Delisted = n.Held && delisted(id)
+			g.Add(n)
+			for _, in := range n.Inputs {
+				if !seen[in.ID] {
+					seen[in.ID] = true
+					queue = append(queue, in.ID)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, protocol.E("credit", protocol.KindOf(err), "%s: %w", subject, err)
+	}
+	return g, nil
+}
+
+// creditNode reads one node of a credit graph: what the index knows of id,
+// the claims about it, and what it was made from.
+func (q *attributionQuery) creditNode(id protocol.ID, min protocol.Trust) (*credit.Node, error) {
+	a := &Attribution{Subject: id, Kind: protocol.KindUnknown.String()}
+	roots, err := q.describe(a)
+	if err != nil {
+		return nil, err
+	}
+	n := &credit.Node{ID: id}
+	switch {
+	case a.Kind == "artifact":
+		n.Held = true
+		// Anyone may publish a derivation naming any digest: the edges
+		// are the publisher's derivations (describe); without a
+		// publisher, every derivation not withdrawn at asserted, and
+		// none above (SPEC.md §4.7).
+		if min > protocol.Asserted && a.Publisher.IsZero() {
+			roots = nil
+		}
+		for _, r := range roots {
+			n.Inputs = append(n.Inputs, credit.Input{ID: r, Weight: 1})
+		}
+	case a.Kind == protocol.KindUnknown.String():
+		return n, nil // not held: its mass is unattributed
+	default:
+		n.Held = true
+		if n.Inputs, err = q.weightedParents(id); err != nil {
+			return nil, err
+		}
+	}
+	cs, _, err := q.claims(id, a.Publisher, false)
+	if err != nil {
+		return nil, err
+	}
+	n.Claims = make([]credit.Claim, len(cs))
+	for i, c := range cs {
+		n.Claims[i] = credit.Claim{ID: c.Claim, Contributor: c.DID, Role: c.Role, Weight: c.Weight, Trust: c.Trust}
+	}
+	return n, nil
+}
+
+// weightedParents returns the parents (inputs) of id with their weights,
+// in key order.
+func (q *attributionQuery) weightedParents(id protocol.ID) ([]credit.Input, error) {
+	var out []credit.Input
+	err := scan(q.txn, famLineage+id.String()+"/", true, func(key, val []byte) error {
+		pid, err := idOfKey(key)
+		if err != nil {
+			return err
+		}
+		w, err := decodeEdgeWeight(val)
+		if err != nil {
+			return corrupt(key, err)
+		}
+		out = append(out, credit.Input{ID: pid, Weight: w})
+		return nil
+	})
+	return out, err
+}
+
+// encodeEdgeWeight is the value of l/<child>/<parent>: empty for weight 1,
+// the weight's IEEE 754 bits, big-endian, otherwise.
+func encodeEdgeWeight(w float64) []byte {
+	if w == 1 {
+		return nil
+	}
+	return binary.BigEndian.AppendUint64(nil, math.Float64bits(w))
+}
+
+func decodeEdgeWeight(b []byte) (float64, error) {
+	if len(b) == 0 {
+		return 1, nil
+	}
+	if len(b) != 8 {
+		return 0, protocol.E("decode edge weight", protocol.Invalid, "%d bytes, want 0 or 8", len(b))
+	}
+	w := math.Float64frombits(binary.BigEndian.Uint64(b))
+	if err := protocol.CheckWeight(w); err != nil {
+		return 0, protocol.E("decode edge weight", protocol.Invalid, "%w", err)
+	}
+	return w, nil
+}
