@@ -238,7 +238,13 @@ const contributorChunk = 1024
 
 func (c *contributorChunks) add(p pendingContributor) {
 	if c.n%contributorChunk == 0 {
-		c.chunks = append(c.chunks, make([]pendingContributor, 0, contributorChunk))
+		// Most subjects have a few claims: the first chunk grows as a
+		// slice does, up to contributorChunk, the others are made whole.
+		size := contributorChunk
+		if c.n == 0 {
+			size = 8
+		}
+		c.chunks = append(c.chunks, make([]pendingContributor, 0, size))
 	}
 	last := len(c.chunks) - 1
 	c.chunks[last] = append(c.chunks[last], p)
