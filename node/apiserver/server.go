@@ -153,6 +153,17 @@ func New(svc Service, o Options) http.Handler {
 	route("POST /v1/endorsements", jsonCall("endorse", svc.Endorse))
 	route("POST /v1/derivations", jsonCall("derive", svc.Derive))
 	route("GET /v1/attribution/{id}", withQuery(t, svc.Attribution))
+	route("GET /v1/credit/{id}", func(w http.ResponseWriter, r *http.Request) error {
+		id, q, err := idAndQuery(t, w, r)
+		if err != nil {
+			return err
+		}
+		min, err := minTrustQuery(r)
+		if err != nil {
+			return err
+		}
+		return reply(svc.Credit(r.Context(), id, min, q))(w)
+	})
 	route("GET /v1/locate/{digest}", func(w http.ResponseWriter, r *http.Request) error {
 		d, err := protocol.ParseDigest(r.PathValue("digest"))
 		if err != nil {

@@ -1,0 +1,80 @@
+package node
+
+import (
+	"context"
+	"sync"
+
+	"github.com/commons-p2p/commons/node/api"
+	"github.com/commons-p2p/commons/node/creditview"
+	"github.com/commons-p2p/commons/node/swarm"
+	"github.com/commons-p2p/commons/protocol"
+)
+
+// creditGatherers is how many nodes of a lineage a credit query gathers
+// from the network at once.
+const creditGatherers = 8
+
+// Credit shares the credit for id among everyone upstream of it (SPEC.md
+// §4.7). Unless q.Local it first gathers from the network the whole
+// lineage, to any depth, with the claims about every node of it, so that
+// a node that never saw the lineage answers as its publisher's does; the
+// answer is always made from the local index (creditview.Credit).
+func (n *Node) Credit(ctx context.Context, id protocol.ID, min protocol.Trust, q api.QueryOptions) (*api.Credit, error) {
+	if min == protocol.Revoked {
+		return nil, protocol.E("credit", protocol.Invalid, "min_trust revoked: a revoked claim never counts; want asserted, acknowledged, mutual or certified")
+	}
+	s, cancel := n.newSearch(ctx, q)
+	defer cancel()
+	if s != nil {
+		if err := n.gatherLineage(ctx, s, id); err != nil {
+			return nil, err
+		}
+	}
+	c, err := creditview.Credit(n.store, n.policy(), n.standings(), id, min)
+	if err != nil {
+		return nil, err
+	}
+	if len(c.Shares) == 0 && len(c.Missing) == 1 && c.Missing[0] == id {
+		return nil, s.NotFound("credit", id)
+	}
+	if len(c.Shares) == 0 && !id.IsObject() {
+		if a, err := n.store.Attribution(id, n.policy()); err == nil && a.Publisher.IsZero() && len(a.Contributors) == 0 && len(a.Lineage) == 0 {
+			return nil, s.NotFound("credit", id) // nothing at all is known of the artifact
+		}
+	}
+	return c, nil
+}
+
+// gatherLineage fetches what the credit of id needs and the node lacks:
+// each node of its lineage as the store knows it at asserted (the widest
+// graph: every derivation of an artifact), with the claims about it and
+// its parents, round after round until a round finds no new node or the
+// search runs out of time.
+func (n *Node) gatherLineage(ctx context.Context, s *swarm.Search, id protocol.ID) error {
+	gathered := map[protocol.ID]bool{}
+	next := []protocol.ID{id}
+	for len(next) > 0 && ctx.Err() == nil {
+		var wg sync.WaitGroup
+		slots := make(chan struct{}, creditGatherers)
+		for _, x := range next {
+			gathered[x] = true
+			slots <- struct{}{}
+			wg.Go(func() {
+				defer func() { <-slots }()
+				s.Attribution(x)
+			})
+		}
+		wg.Wait()
+		g, err := n.store.CreditGraph(id, n.policy(), protocol.Asserted, nil)
+		if err != nil {
+			return err
+		}
+		next = next[:0]
+		for x := range g.Nodes {
+			if !gathered[x] {
+				next = append(next, x)
+			}
+		}
+	}
+	return nil
+}
