@@ -54,6 +54,7 @@ var commands = []struct {
 	{"endorse", EndorseCommand{}},
 	{"derive", DeriveCommand{}},
 	{"attribution", AttributionCommand{}},
+	{"credit", CreditCommand{}},
 	{"locate", LocateCommand{}},
 	{"gov propose add-steward", GovProposeCommand{gov.ActAddSteward}},
 	{"gov propose remove-steward", GovProposeCommand{gov.ActRemoveSteward}},
