@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/node/creditview"
@@ -10,9 +11,16 @@ import (
 	"github.com/commons-p2p/commons/protocol"
 )
 
-// creditGatherers is how many nodes of a lineage a credit query gathers
-// from the network at once.
-const creditGatherers = 8
+// How a credit query gathers a lineage from the network: creditGatherers
+// nodes at once, a node begun at most every creditPace. Gathering a node
+// takes a few requests (its parents, the list of claims about it, the
+// claims), so that the pace keeps under the rate a server grants one peer
+// (fetch.DefaultRate, SPEC.md §7.3): a lineage is usually one publisher's,
+// and a request refused for its rate is not asked again.
+const (
+	creditGatherers = 4
+	creditPace      = 150 * time.Millisecond
+)
 
 // Credit shares the credit for id among everyone upstream of it (SPEC.md
 // §4.7). Unless q.Local it first gathers from the network the whole
@@ -56,8 +64,13 @@ func (n *Node) gatherLineage(ctx context.Context, s *swarm.Search, id protocol.I
 	for len(next) > 0 && ctx.Err() == nil {
 		var wg sync.WaitGroup
 		slots := make(chan struct{}, creditGatherers)
+		pace := time.NewTicker(creditPace)
 		for _, x := range next {
 			gathered[x] = true
+			select {
+			case <-pace.C:
+			case <-ctx.Done():
+			}
 			slots <- struct{}{}
 			wg.Go(func() {
 				defer func() { <-slots }()
@@ -65,6 +78,7 @@ func (n *Node) gatherLineage(ctx context.Context, s *swarm.Search, id protocol.I
 			})
 		}
 		wg.Wait()
+		pace.Stop()
 		g, err := n.store.CreditGraph(id, n.policy(), protocol.Asserted, nil)
 		if err != nil {
 			return err
