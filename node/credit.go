@@ -56,9 +56,35 @@ func (n *Node) Credit(ctx context.Context, id protocol.ID, min protocol.Trust, q
 // gatherLineage fetches what the credit of id needs and the node lacks:
 // each node of its lineage as the store knows it at asserted (the widest
 // graph: every derivation of an artifact), with the claims about it and
-// its parents, round after round until a round finds no new node or the
-// search runs out of time.
+// its parents, round after round until a round finds no new node. A peer
+// may fail to answer one of the many asks of a pass, and nothing says
+// which: while a pass over the whole lineage stored something new, the
+// lineage is gathered once more, at most creditPasses times in all.
 func (n *Node) gatherLineage(ctx context.Context, s *swarm.Search, id protocol.ID) error {
+	for pass := 0; pass < creditPasses && ctx.Err() == nil; pass++ {
+		before, err := n.store.Stats()
+		if err != nil {
+			return err
+		}
+		if err := n.gatherPass(ctx, s, id); err != nil {
+			return err
+		}
+		after, err := n.store.Stats()
+		if err != nil {
+			return err
+		}
+		if after.Objects == before.Objects {
+			return nil
+		}
+	}
+	return nil
+}
+
+// creditPasses bounds the passes of gatherLineage.
+const creditPasses = 3
+
+// gatherPass gathers every node of the lineage of id once.
+func (n *Node) gatherPass(ctx context.Context, s *swarm.Search, id protocol.ID) error {
 	gathered := map[protocol.ID]bool{}
 	next := []protocol.ID{id}
 	for len(next) > 0 && ctx.Err() == nil {

@@ -32,12 +32,15 @@ func (s *Store) CreditGraph(subject protocol.ID, p protocol.Policy, min protocol
 	err := s.view(func(txn *badger.Txn) error {
 		q := attributionQuery{txn: txn, policy: p, parties: newPartyReader(txn, p, &s.rotated)}
 		defer q.parties.close()
+		sc := newSeeker(txn)
+		defer sc.close()
+		strs := make(map[string]string)
 		queue := []protocol.ID{subject}
 		seen := map[protocol.ID]bool{subject: true}
 		for len(queue) > 0 {
 			id := queue[0]
 			queue = queue[1:]
-			n, err := q.creditNode(id, min)
+			n, err := q.creditNode(sc, strs, id, min)
 			if err != nil {
 				return err
 			}
@@ -60,7 +63,7 @@ func (s *Store) CreditGraph(subject protocol.ID, p protocol.Policy, min protocol
 
 // creditNode reads one node of a credit graph: what the index knows of id,
 // the claims about it, and what it was made from.
-func (q *attributionQuery) creditNode(id protocol.ID, min protocol.Trust) (*credit.Node, error) {
+func (q *attributionQuery) creditNode(sc *seeker, strs map[string]string, id protocol.ID, min protocol.Trust) (*credit.Node, error) {
 	a := &Attribution{Subject: id, Kind: protocol.KindUnknown.String()}
 	roots, err := q.describe(a)
 	if err != nil {
@@ -84,26 +87,81 @@ func (q *attributionQuery) creditNode(id protocol.ID, min protocol.Trust) (*cred
 		return n, nil // not held: its mass is unattributed
 	default:
 		n.Held = true
-		if n.Inputs, err = q.weightedParents(id); err != nil {
+		if n.Inputs, err = weightedParents(sc, id); err != nil {
 			return nil, err
 		}
 	}
-	cs, _, err := q.claims(id, a.Publisher, false)
+	n.Claims, err = q.creditClaims(sc, strs, id, a.Publisher)
 	if err != nil {
 		return nil, err
-	}
-	n.Claims = make([]credit.Claim, len(cs))
-	for i, c := range cs {
-		n.Claims[i] = credit.Claim{ID: c.Claim, Contributor: c.DID, Role: c.Role, Weight: c.Weight, Trust: c.Trust}
 	}
 	return n, nil
 }
 
+// creditClaims reads the attribution claims about subject, each with its
+// trust as claims computes it, in key order: the order of credit's input
+// does not matter, so they are not sorted.
+func (q *attributionQuery) creditClaims(sc *seeker, strs map[string]string, subject protocol.ID, publisher protocol.DID) ([]credit.Claim, error) {
+	r := &claimReader{strs: strs}
+	err := sc.each(claimsPrefix(subject), func(key, val []byte) error {
+		if len(val) < 2 {
+			return corrupt(key, errShortSummary)
+		}
+		if !r.wants(protocol.ObjectKind(val[1])) {
+			return nil
+		}
+		return r.decode(key, val)
+	})
+	if err != nil || r.cs.n == 0 {
+		return nil, err
+	}
+	if err := q.parties.find(publisher); err != nil {
+		return nil, err
+	}
+	for i := range int32(r.cs.n) {
+		c := r.cs.at(i)
+		if err := q.parties.find(c.Issuer, c.DID); err != nil {
+			return nil, err
+		}
+	}
+	parties := q.parties.Parties()
+	out := make([]credit.Claim, r.cs.n)
+	for i := range int32(r.cs.n) {
+		c := r.cs.at(i)
+		out[i] = credit.Claim{ID: c.Claim, Contributor: c.DID, Role: c.Role, Weight: c.Weight, Trust: q.trustOf(c, publisher, parties)}
+	}
+	return out, nil
+}
+
+// seeker reads the keys under many prefixes through one iterator: a
+// lineage of thousands of nodes would otherwise open two iterators for
+// each.
+type seeker struct{ it *badger.Iterator }
+
+func newSeeker(txn *badger.Txn) *seeker {
+	return &seeker{it: txn.NewIterator(badger.IteratorOptions{})}
+}
+
+func (s *seeker) close() { s.it.Close() }
+
+// each calls fn with every key under prefix and its value, in key order;
+// both are valid only during the call.
+func (s *seeker) each(prefix string, fn func(key, val []byte) error) error {
+	p := []byte(prefix)
+	for s.it.Seek(p); s.it.ValidForPrefix(p); s.it.Next() {
+		item := s.it.Item()
+		if err := item.Value(func(val []byte) error { return fn(item.Key(), val) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // weightedParents returns the parents (inputs) of id with their weights,
 // in key order.
-func (q *attributionQuery) weightedParents(id protocol.ID) ([]credit.Input, error) {
+func weightedParents(sc *seeker, id protocol.ID) ([]credit.Input, error) {
 	var out []credit.Input
-	err := scan(q.txn, famLineage+id.String()+"/", true, func(key, val []byte) error {
+	err := sc.each(famLineage+id.String()+"/", func(key, val []byte) error {
 		pid, err := idOfKey(key)
 		if err != nil {
 			return err
