@@ -178,6 +178,8 @@ type node struct {
 	inputs []*node // held in Node.Inputs order, sorted by key
 	inW    []uint64
 	pred   *node // the route: the node that first reached this one, breadth first
+	depth  int   // the length of the route from the subject
+	route  []protocol.ID
 }
 
 // contributor gathers one DID's credit while Compute runs.
@@ -287,7 +289,7 @@ func reach(g *Graph) (map[protocol.ID]*node, []*node) {
 			n.inW = append(n.inW, ws[j])
 			in.inDeg++
 			if in.pred == nil && in != root {
-				in.pred = n
+				in.pred, in.depth = n, n.depth+1
 				order = append(order, in)
 			}
 		}
@@ -408,12 +410,14 @@ func explain(c *contributor, a Amount) Share {
 	return s
 }
 
-// route returns the breadth-first route from the subject to n.
+// route returns the breadth-first route from the subject to n, made once
+// for each node and shared by the paths that end there.
 func route(n *node) []protocol.ID {
-	var r []protocol.ID
-	for ; n != nil; n = n.pred {
-		r = append(r, n.ID)
+	if n.route == nil {
+		n.route = make([]protocol.ID, n.depth+1)
+		for m := n; m != nil; m = m.pred {
+			n.route[m.depth] = m.ID
+		}
 	}
-	slices.Reverse(r)
-	return r
+	return n.route
 }
