@@ -3,6 +3,8 @@ package store
 import (
 	"encoding/binary"
 	"math"
+	"slices"
+	"strings"
 
 	badger "github.com/dgraph-io/badger/v4"
 
@@ -34,23 +36,38 @@ func (s *Store) CreditGraph(subject protocol.ID, p protocol.Policy, min protocol
 		defer q.parties.close()
 		sc := newSeeker(txn)
 		defer sc.close()
-		strs := make(map[string]string)
-		queue := []protocol.ID{subject}
-		seen := map[protocol.ID]bool{subject: true}
-		for len(queue) > 0 {
-			id := queue[0]
-			queue = queue[1:]
-			n, err := q.creditNode(sc, strs, id, min)
-			if err != nil {
-				return err
-			}
-			n.Delisted = n.Held && delisted(id)
-			g.Add(n)
-			for _, in := range n.Inputs {
-				if !seen[in.ID] {
-					seen[in.ID] = true
-					queue = append(queue, in.ID)
+		publishers, err := q.creditNodes(sc, g, min)
+		if err != nil {
+			return err
+		}
+		// What the index knows of the nodes, then the claims about them,
+		// each in key order: the reads move forward through the tables
+		// rather than back and forth between them.
+		ids := make([]protocol.ID, 0, len(g.Nodes))
+		keys := make(map[protocol.ID]string, len(g.Nodes))
+		for id := range g.Nodes {
+			ids = append(ids, id)
+			keys[id] = id.String()
+		}
+		slices.SortFunc(ids, func(a, b protocol.ID) int { return strings.Compare(keys[a], keys[b]) })
+		for _, id := range ids {
+			if n := g.Nodes[id]; !n.Held {
+				m, ok, err := getMeta(txn, id)
+				if err != nil {
+					return err
 				}
+				n.Held, publishers[id] = ok, publisherOf(m)
+			}
+		}
+		strs := make(map[string]string)
+		for _, id := range ids {
+			n := g.Nodes[id]
+			if !n.Held {
+				continue
+			}
+			n.Delisted = delisted(id)
+			if n.Claims, err = q.creditClaims(sc, strs, id, publishers[id]); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -61,41 +78,50 @@ func (s *Store) CreditGraph(subject protocol.ID, p protocol.Policy, min protocol
 	return g, nil
 }
 
-// creditNode reads one node of a credit graph: what the index knows of id,
-// the claims about it, and what it was made from.
-func (q *attributionQuery) creditNode(sc *seeker, strs map[string]string, id protocol.ID, min protocol.Trust) (*credit.Node, error) {
-	a := &Attribution{Subject: id, Kind: protocol.KindUnknown.String()}
-	roots, err := q.describe(a)
-	if err != nil {
-		return nil, err
-	}
-	n := &credit.Node{ID: id}
-	switch {
-	case a.Kind == "artifact":
-		n.Held = true
-		// Anyone may publish a derivation naming any digest: the edges
-		// are the publisher's derivations (describe); without a
-		// publisher, every derivation not withdrawn at asserted, and
-		// none above (SPEC.md §4.7).
-		if min > protocol.Asserted && a.Publisher.IsZero() {
-			roots = nil
+// creditNodes fills g with the nodes of the lineage of g.Subject, breadth
+// first over their edges, and returns the publishers it learnt: an
+// artifact's (SPEC.md §4.5). An object node is marked held later, from
+// its meta record; an artifact is always held.
+func (q *attributionQuery) creditNodes(sc *seeker, g *credit.Graph, min protocol.Trust) (map[protocol.ID]protocol.DID, error) {
+	publishers := map[protocol.ID]protocol.DID{}
+	queue := []protocol.ID{g.Subject}
+	seen := map[protocol.ID]bool{g.Subject: true}
+	for len(queue) > 0 {
+		id := queue[0]
+		queue = queue[1:]
+		n := &credit.Node{ID: id}
+		if id.IsObject() {
+			var err error
+			if n.Inputs, err = weightedParents(sc, id); err != nil {
+				return nil, err
+			}
+		} else {
+			a := &Attribution{Subject: id, Kind: protocol.KindUnknown.String()}
+			roots, err := q.describe(a)
+			if err != nil {
+				return nil, err
+			}
+			n.Held, publishers[id] = true, a.Publisher
+			// Anyone may publish a derivation naming any digest: the edges
+			// are the publisher's derivations (describe); without a
+			// publisher, every derivation not withdrawn at asserted, and
+			// none above (SPEC.md §4.7).
+			if min > protocol.Asserted && a.Publisher.IsZero() {
+				roots = nil
+			}
+			for _, r := range roots {
+				n.Inputs = append(n.Inputs, credit.Input{ID: r, Weight: 1})
+			}
 		}
-		for _, r := range roots {
-			n.Inputs = append(n.Inputs, credit.Input{ID: r, Weight: 1})
-		}
-	case a.Kind == protocol.KindUnknown.String():
-		return n, nil // not held: its mass is unattributed
-	default:
-		n.Held = true
-		if n.Inputs, err = weightedParents(sc, id); err != nil {
-			return nil, err
+		g.Add(n)
+		for _, in := range n.Inputs {
+			if !seen[in.ID] {
+				seen[in.ID] = true
+				queue = append(queue, in.ID)
+			}
 		}
 	}
-	n.Claims, err = q.creditClaims(sc, strs, id, a.Publisher)
-	if err != nil {
-		return nil, err
-	}
-	return n, nil
+	return publishers, nil
 }
 
 // creditClaims reads the attribution claims about subject, each with its
