@@ -118,7 +118,7 @@ func (n *Node) AddDataset(ctx context.Context, req api.AddDatasetRequest) (api.P
 	}
 	pred := protocol.Dataset{
 		Name: req.Name, Description: req.Description, License: req.License, Version: req.Version,
-		Publisher: publisher, Created: n.created(), Parents: parents, Manifest: req.Manifest,
+		Publisher: publisher, Created: n.created(), Parents: parents, ParentWeights: req.ParentWeights, Manifest: req.Manifest,
 	}
 	p, err := n.sign(req.As, protocol.KindDataset, subjects, pred)
 	if err != nil {
@@ -324,7 +324,7 @@ func (n *Node) Derive(_ context.Context, req api.DeriveRequest) (api.Published, 
 	if size == 0 {
 		size = -1
 	}
-	pred := protocol.Derivation{Publisher: publisher, Inputs: inputs, Activity: req.Activity, Note: req.Note, Created: n.created()}
+	pred := protocol.Derivation{Publisher: publisher, Inputs: inputs, InputWeights: req.InputWeights, Activity: req.Activity, Note: req.Note, Created: n.created()}
 	files := []protocol.File{{Name: name, Digest: d, Size: size}}
 	p, err := n.sign(req.As, protocol.KindDerivation, protocol.FileSubjects(files), pred)
 	return p, err

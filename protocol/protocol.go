@@ -92,15 +92,19 @@ type FileAnnotations struct {
 // files; or, when Manifest is set, its one subject is the manifest's root
 // (SPEC.md §3.3, §3.8).
 type Dataset struct {
-	Name        string          `json:"name"`
-	Description string          `json:"description,omitempty"`
-	License     string          `json:"license"` // an SPDX license expression
-	Publisher   DID             `json:"publisher"`
-	Created     time.Time       `json:"created"`
-	Parents     []ID            `json:"parents,omitempty"` // datasets this one derives from
-	Version     string          `json:"version,omitempty"`
-	Croissant   json.RawMessage `json:"croissant,omitempty"` // optional Croissant metadata, carried as is
-	RAI         json.RawMessage `json:"rai,omitempty"`       // optional Croissant RAI fields, carried as is
+	Name        string    `json:"name"`
+	Description string    `json:"description,omitempty"`
+	License     string    `json:"license"` // an SPDX license expression
+	Publisher   DID       `json:"publisher"`
+	Created     time.Time `json:"created"`
+	Parents     []ID      `json:"parents,omitempty"` // datasets this one derives from
+	// ParentWeights gives each parent its weight in (0,1], in the order of
+	// Parents, for the credit that flows to it (SPEC.md §4.7). Absent, every
+	// parent weighs 1; null, empty or of another length is refused.
+	ParentWeights []float64       `json:"parent_weights,omitempty" strict:"nonull"`
+	Version       string          `json:"version,omitempty"`
+	Croissant     json.RawMessage `json:"croissant,omitempty"` // optional Croissant metadata, carried as is
+	RAI           json.RawMessage `json:"rai,omitempty"`       // optional Croissant RAI fields, carried as is
 	// Manifest names the file list of a dataset of many files, held in
 	// chunks outside the record (SPEC.md §3.8). null is refused.
 	Manifest *ManifestRef `json:"manifest,omitempty" strict:"nonull"`
@@ -136,11 +140,14 @@ type Attribution struct {
 // Derivation is the predicate of a derivation record: the subject (a model
 // or other artifact, by digest) was made from Inputs by Activity.
 type Derivation struct {
-	Publisher DID       `json:"publisher"`
-	Inputs    []ID      `json:"inputs"`
-	Activity  string    `json:"activity"` // trained-on, fine-tuned-on, filtered-from, …
-	Note      string    `json:"note,omitempty"`
-	Created   time.Time `json:"created"`
+	Publisher DID  `json:"publisher"`
+	Inputs    []ID `json:"inputs"`
+	// InputWeights gives each input its weight in (0,1], in the order of
+	// Inputs (SPEC.md §4.7). Absent, every input weighs 1.
+	InputWeights []float64 `json:"input_weights,omitempty" strict:"nonull"`
+	Activity     string    `json:"activity"` // trained-on, fine-tuned-on, filtered-from, …
+	Note         string    `json:"note,omitempty"`
+	Created      time.Time `json:"created"`
 }
 
 // Endorsement is the predicate of an endorsement: Issuer vouches that the

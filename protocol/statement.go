@@ -168,7 +168,10 @@ func (d *Dataset) validate() error {
 			return err
 		}
 	}
-	return checkRefs("parents", d.Parents, false)
+	if err := checkRefs("parents", d.Parents, false); err != nil {
+		return err
+	}
+	return checkWeights("parent_weights", d.ParentWeights, "parents", len(d.Parents))
 }
 
 // validate checks the manifest member of a dataset (SPEC.md §3.4, §3.8):
@@ -220,7 +223,10 @@ func (d *Derivation) validate() error {
 	if err := checkCreated(d.Created); err != nil {
 		return err
 	}
-	return checkRefs("inputs", d.Inputs, true)
+	if err := checkRefs("inputs", d.Inputs, true); err != nil {
+		return err
+	}
+	return checkWeights("input_weights", d.InputWeights, "inputs", len(d.Inputs))
 }
 
 func (e *Endorsement) validate() error {
@@ -273,6 +279,47 @@ func CheckWeight(w float64) error {
 		return E("", Invalid, "weight %v is outside (0,1]", w)
 	}
 	return nil
+}
+
+// checkWeights checks the weights of n references (parents or inputs):
+// absent (nil), or one Weight per reference. The decoder refuses null; an
+// empty array, weights without references, a count that differs or a
+// weight outside (0,1] is refused here, naming the member.
+func checkWeights(field string, ws []float64, refs string, n int) error {
+	switch {
+	case ws == nil:
+		return nil
+	case len(ws) == 0:
+		return E("", Invalid, "%s: empty array; leave it out for every weight 1", field)
+	case len(ws) != n:
+		return E("", Invalid, "%s: %d weights for %d %s, want one weight per entry of %s", field, len(ws), n, refs, refs)
+	}
+	for i, w := range ws {
+		if err := CheckWeight(w); err != nil {
+			return E("", Invalid, "%s[%d]: %w", field, i, err)
+		}
+	}
+	return nil
+}
+
+// Weights returns the weights of o's parents (a dataset) or inputs (a
+// derivation), in the order of Parents, each 1 when the record gives none.
+func (o *Object) Weights() []float64 {
+	var ws []float64
+	switch o.Kind {
+	case KindDataset:
+		ws = o.Dataset.ParentWeights
+	case KindDerivation:
+		ws = o.Derivation.InputWeights
+	}
+	if ws != nil {
+		return ws
+	}
+	ws = make([]float64, len(o.Parents()))
+	for i := range ws {
+		ws[i] = 1
+	}
+	return ws
 }
 
 // parseFiles reads the subjects of a dataset or derivation: artifacts,

@@ -33,16 +33,7 @@ func (q *attributionQuery) claims(subject protocol.ID, publisher protocol.DID, e
 	}
 	parties := q.parties.Parties()
 	cs := r.cs.sorted(r.order, func(c *pendingContributor) protocol.Trust {
-		return protocol.TrustOf(protocol.ClaimFacts{
-			Issuer:      c.Issuer,
-			Contributor: c.DID,
-			Created:     c.Created,
-			Signers:     c.Signers,
-			Publisher:   publisher,
-			Endorsers:   c.endorsers,
-			Withdrawn:   c.withdrawn,
-			Parties:     parties,
-		}, q.policy)
+		return q.trustOf(c, publisher, parties)
 	})
 	es := r.es
 	if es == nil {
@@ -55,6 +46,21 @@ func (q *attributionQuery) claims(subject protocol.ID, publisher protocol.DID, e
 		return cmp.Or(a.Created.Compare(b.Created), strings.Compare(a.ID.String(), b.ID.String()))
 	})
 	return cs, es, nil
+}
+
+// trustOf is the trust of claim c about a subject whose publisher is
+// publisher (SPEC §4.5).
+func (q *attributionQuery) trustOf(c *pendingContributor, publisher protocol.DID, parties protocol.Parties) protocol.Trust {
+	return protocol.TrustOf(protocol.ClaimFacts{
+		Issuer:      c.Issuer,
+		Contributor: c.DID,
+		Created:     c.Created,
+		Signers:     c.Signers,
+		Publisher:   publisher,
+		Endorsers:   c.endorsers,
+		Withdrawn:   c.withdrawn,
+		Parties:     parties,
+	}, q.policy)
 }
 
 // claimReader decodes the summaries under one subject. A subject may have
@@ -238,7 +244,13 @@ const contributorChunk = 1024
 
 func (c *contributorChunks) add(p pendingContributor) {
 	if c.n%contributorChunk == 0 {
-		c.chunks = append(c.chunks, make([]pendingContributor, 0, contributorChunk))
+		// Most subjects have a few claims: the first chunk grows as a
+		// slice does, up to contributorChunk, the others are made whole.
+		size := contributorChunk
+		if c.n == 0 {
+			size = 8
+		}
+		c.chunks = append(c.chunks, make([]pendingContributor, 0, size))
 	}
 	last := len(c.chunks) - 1
 	c.chunks[last] = append(c.chunks[last], p)

@@ -46,7 +46,8 @@
 //	                        derivation <id> lists a file with that digest (a
 //	                        manifest's entries: the first 64, by IndexManifest)
 //	p/<parent>/<child>      empty: <child> (dataset or derivation) derives from <parent>
-//	l/<child>/<parent>      empty: the same edge, read from the child
+//	l/<child>/<parent>      the same edge, read from the child: empty for
+//	                        weight 1, else the weight (encodeEdgeWeight)
 //	r/<did>/<id>            the other key (did) of rotation <id>, whose from or
 //	                        to is <did>; written under both keys (rotation.go)
 //	k/<chunk id>            the bytes of a manifest chunk (SPEC.md §3.8), filed
@@ -74,6 +75,11 @@
 // are indexed once its chunks are all held (IndexManifest), in
 // transactions of bounded size, before its w/ marker, without which
 // readers ignore its f/ entries.
+//
+// The weights of l/ came with parent_weights and input_weights, without
+// a new version: a store of an earlier version holds no record with
+// weights (its nodes refuse the members), so its empty values are the
+// weight 1 they stand for, and its readers ignore the values.
 //
 // Version 3 added k/, w/ and x/count/chunk, and the manifest root as a
 // dataset's subject in m/. A version 1 or 2 store holds none of them and

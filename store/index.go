@@ -282,9 +282,10 @@ func (p *pending) addFiles(o *protocol.Object) {
 }
 
 func (p *pending) addParents(o *protocol.Object) {
-	for _, parent := range o.Parents() {
+	weights := o.Weights()
+	for i, parent := range o.Parents() {
 		p.set(p.keys.child(parent, o.ID), nil)
-		p.set(p.keys.lineage(o.ID, parent), nil)
+		p.set(p.keys.lineage(o.ID, parent), encodeEdgeWeight(weights[i]))
 	}
 }
 

@@ -21,7 +21,7 @@ type DatasetAddCommand struct{}
 
 func (DatasetAddCommand) Synopsis() string { return "hash files and publish a signed dataset record" }
 func (DatasetAddCommand) Usage() string {
-	return `usage: commons dataset add PATH --name NAME --license SPDX [--description TEXT] [--version V] [--parent ID]... [--allow-unknown-parent] [--follow-links] [--include-hidden] [--manifest] [--as KEY]
+	return `usage: commons dataset add PATH --name NAME --license SPDX [--description TEXT] [--version V] [--parent ID[=WEIGHT]]... [--allow-unknown-parent] [--follow-links] [--include-hidden] [--manifest] [--as KEY]
 
 Hashes the files under PATH (a directory, or a single file) on this machine,
 in parallel, and asks the daemon to sign and store a dataset record listing
@@ -29,6 +29,8 @@ them: each file's path below PATH, sha256 and size. --parent names datasets
 this one derives from: each must be held by the node or found on the
 network (the daemon looks for up to ` + shortDuration(api.DefaultQueryTimeout) + `), unless --allow-unknown-parent
 is given, so that a mistyped ID is not published as a parent.
+--parent ID=WEIGHT gives the parent its weight in (0,1] in the credit for
+this dataset (commons credit); each parent weighs 1 unless given.
 
 What is published is the tree as a reader sees it, and nothing outside it:
   - a symbolic link inside the tree to a file or directory inside the tree
@@ -63,7 +65,7 @@ func (DatasetAddCommand) Flags() []Flag {
 		{Name: "license", Value: "SPDX", Required: true, Help: "an SPDX license expression, e.g. CC-BY-4.0 or (MIT OR Apache-2.0); LicenseRef-NAME for a licence not on the SPDX list"},
 		{Name: "description", Value: "TEXT", Help: "what the dataset is"},
 		{Name: "version", Value: "V", Help: "the dataset's version"},
-		{Name: "parent", Value: "ID", Repeat: true, Help: "a dataset this one derives from"},
+		{Name: "parent", Value: "ID[=WEIGHT]", Repeat: true, Help: "a dataset this one derives from, with its weight in (0,1] for credit (default 1)"},
 		{Name: "allow-unknown-parent", Help: "publish even when a --parent is neither held here nor found on the network"},
 		{Name: "follow-links", Help: "follow symbolic links that point outside PATH (default: refuse them)"},
 		{Name: "include-hidden", Help: "publish dotfiles and version-control directories too (default: skip them)"},
@@ -90,7 +92,7 @@ func (DatasetAddCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	if err != nil {
 		return err
 	}
-	parents, err := parseIDs("--parent", args.All("parent"))
+	parents, parentWeights, err := parseWeightedIDs("--parent", args.All("parent"))
 	if err != nil {
 		return err
 	}
@@ -144,14 +146,15 @@ func (DatasetAddCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	}
 	prog.say("publishing the record")
 	p, err := c.AddDataset(ctx, api.AddDatasetRequest{
-		Name:        args.Get("name"),
-		Description: args.Get("description"),
-		License:     args.Get("license"),
-		Version:     args.Get("version"),
-		Parents:     parents,
-		Files:       files,
-		Manifest:    m,
-		As:          args.Get("as"),
+		Name:          args.Get("name"),
+		Description:   args.Get("description"),
+		License:       args.Get("license"),
+		Version:       args.Get("version"),
+		Parents:       parents,
+		ParentWeights: parentWeights,
+		Files:         files,
+		Manifest:      m,
+		As:            args.Get("as"),
 
 		AllowUnknownParents: args.Bool("allow-unknown-parent"),
 	})

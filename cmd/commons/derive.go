@@ -20,7 +20,7 @@ func (DeriveCommand) Synopsis() string {
 	return "record that a model or artifact was made from datasets"
 }
 func (DeriveCommand) Usage() string {
-	return `usage: commons derive (--digest sha256:HEX | --file PATH) --input ID... --activity A [--name N] [--note TEXT] [--allow-unknown-input] [--as KEY]
+	return `usage: commons derive (--digest sha256:HEX | --file PATH) --input ID[=WEIGHT]... --activity A [--name N] [--note TEXT] [--allow-unknown-input] [--as KEY]
 
 Signs and stores a derivation: the artifact (a model, a file), named by its
 digest or hashed here from --file, was made from the input datasets by
@@ -31,6 +31,9 @@ the hashing. Each input must be held by the node or found on the network,
 unless --allow-unknown-input. Without --name, the artifact is named after
 the file, or else after its activity and digest (trained-on-98ad61a25e36),
 so that commons derived and dataset show tell one model from another.
+unless --allow-unknown-input. WEIGHT, in (0,1], is the input's weight in
+the credit for the artifact (commons credit); each input weighs 1 unless
+given.
 `
 }
 
@@ -38,7 +41,7 @@ func (DeriveCommand) Flags() []Flag {
 	return []Flag{
 		{Name: "digest", Value: "sha256:HEX", Help: "the artifact's digest"},
 		{Name: "file", Value: "PATH", Help: "hash this file for the artifact's digest"},
-		{Name: "input", Value: "ID", Repeat: true, Required: true, Help: "a dataset the artifact was made from"},
+		{Name: "input", Value: "ID[=WEIGHT]", Repeat: true, Required: true, Help: "a dataset the artifact was made from, with its weight in (0,1] for credit (default 1)"},
 		{Name: "activity", Value: "A", Required: true, Help: "how: trained-on, fine-tuned-on, filtered-from, …"},
 		{Name: "name", Value: "N", Help: "the artifact's name (default with --file: the file's name; else ACTIVITY-HEX, the activity and the digest's first 12 hex digits)"},
 		{Name: "note", Value: "TEXT", Help: "a free-text note"},
@@ -54,16 +57,17 @@ func (DeriveCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	if args.Has("digest") == args.Has("file") {
 		return usagef("give exactly one of --digest sha256:HEX and --file PATH")
 	}
-	inputs, err := parseIDs("--input", args.All("input"))
+	inputs, weights, err := parseWeightedIDs("--input", args.All("input"))
 	if err != nil {
 		return err
 	}
 	req := api.DeriveRequest{
-		Name:     args.Get("name"),
-		Inputs:   inputs,
-		Activity: args.Get("activity"),
-		Note:     args.Get("note"),
-		As:       args.Get("as"),
+		Name:         args.Get("name"),
+		Inputs:       inputs,
+		InputWeights: weights,
+		Activity:     args.Get("activity"),
+		Note:         args.Get("note"),
+		As:           args.Get("as"),
 
 		AllowUnknownInputs: args.Bool("allow-unknown-input"),
 	}

@@ -57,6 +57,7 @@ var commands = []struct {
 	{"license", LicenseCommand{}},
 	{"notice", NoticeCommand{}},
 	{"derived", DerivedCommand{}},
+	{"credit", CreditCommand{}},
 	{"locate", LocateCommand{}},
 	{"export", ExportCommand{}},
 	{"gov propose add-steward", GovProposeCommand{gov.ActAddSteward}},

@@ -81,7 +81,10 @@ type AddDatasetRequest struct {
 	License     string        `json:"license"`
 	Version     string        `json:"version,omitempty"`
 	Parents     []protocol.ID `json:"parents,omitempty"`
-	Files       []FileEntry   `json:"files,omitempty"`
+	// ParentWeights gives each parent its weight in (0,1] for credit
+	// (SPEC.md §4.7), in the order of Parents; nil weighs each 1.
+	ParentWeights []float64   `json:"parent_weights,omitempty"`
+	Files         []FileEntry `json:"files,omitempty"`
 	// Manifest names the manifest whose chunks the client uploaded
 	// (POST /v1/chunks), instead of Files: the node holds them all.
 	Manifest *protocol.ManifestRef `json:"manifest,omitempty"`
@@ -123,13 +126,16 @@ type EndorseRequest struct {
 
 // DeriveRequest publishes a derivation (POST /v1/derivations).
 type DeriveRequest struct {
-	Digest   protocol.Digest `json:"digest"` // of the artifact made, sha256:HEX
-	Name     string          `json:"name,omitempty"`
-	Size     int64           `json:"size,omitempty"`
-	Inputs   []protocol.ID   `json:"inputs"`
-	Activity string          `json:"activity"`
-	Note     string          `json:"note,omitempty"`
-	As       string          `json:"as,omitempty"`
+	Digest protocol.Digest `json:"digest"` // of the artifact made, sha256:HEX
+	Name   string          `json:"name,omitempty"`
+	Size   int64           `json:"size,omitempty"`
+	Inputs []protocol.ID   `json:"inputs"`
+	// InputWeights gives each input its weight in (0,1] for credit, in
+	// the order of Inputs; nil weighs each 1.
+	InputWeights []float64 `json:"input_weights,omitempty"`
+	Activity     string    `json:"activity"`
+	Note         string    `json:"note,omitempty"`
+	As           string    `json:"as,omitempty"`
 	// AllowUnknownInputs publishes inputs the node does not hold.
 	AllowUnknownInputs bool `json:"allow_unknown_inputs,omitempty"`
 }

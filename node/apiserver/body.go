@@ -46,6 +46,19 @@ func queryOptions(r *http.Request) (api.QueryOptions, error) {
 	return q, nil
 }
 
+// minTrustQuery reads min_trust, api.DefaultCreditTrust when absent.
+func minTrustQuery(r *http.Request) (protocol.Trust, error) {
+	v := r.URL.Query().Get("min_trust")
+	if v == "" {
+		return api.DefaultCreditTrust, nil
+	}
+	var t protocol.Trust
+	if err := t.UnmarshalText([]byte(v)); err != nil || t == protocol.Revoked {
+		return t, protocol.E("query options", protocol.Invalid, "min_trust=%q: want asserted, acknowledged, mutual or certified", v)
+	}
+	return t, nil
+}
+
 func pathID(r *http.Request) (protocol.ID, error) { return protocol.ParseID(r.PathValue("id")) }
 
 func readBody(r *http.Request, limit int64) ([]byte, error) {

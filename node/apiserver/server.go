@@ -173,6 +173,17 @@ func New(svc Service, o Options) http.Handler {
 	route("GET /v1/license/{id}", withQuery(t, svc.License))
 	route("GET /v1/notice/{id}", serveNotice(t, svc))
 	route("GET /v1/derived/{id}", withQuery(t, svc.Derived))
+	route("GET /v1/credit/{id}", func(w http.ResponseWriter, r *http.Request) error {
+		id, q, err := idAndQuery(t, w, r)
+		if err != nil {
+			return err
+		}
+		min, err := minTrustQuery(r)
+		if err != nil {
+			return err
+		}
+		return reply(svc.Credit(r.Context(), id, min, q))(w)
+	})
 	route("GET /v1/locate/{digest}", func(w http.ResponseWriter, r *http.Request) error {
 		d, err := protocol.ParseDigest(r.PathValue("digest"))
 		if err != nil {

@@ -45,6 +45,9 @@ type Service interface {
 	Notice(ctx context.Context, id protocol.ID, min protocol.Trust, q api.QueryOptions) ([]byte, error)
 	// Derived answers what was made from id (SPEC.md §7.5).
 	Derived(ctx context.Context, id protocol.ID, q api.QueryOptions) (*api.Derived, error)
+	// Credit shares the credit for id through its lineage, counting the
+	// claims at min and above (SPEC.md §4.7).
+	Credit(ctx context.Context, id protocol.ID, min protocol.Trust, q api.QueryOptions) (*api.Credit, error)
 	Locate(ctx context.Context, d protocol.Digest, q api.QueryOptions) (api.LocateResult, error)
 	// GetObject returns the envelope of id as it is written on the wire.
 	GetObject(ctx context.Context, id protocol.ID, q api.QueryOptions) ([]byte, error)

@@ -1,0 +1,93 @@
+package node
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"testing"
+	"time"
+
+	"github.com/commons-p2p/commons/node/api"
+	"github.com/commons-p2p/commons/protocol"
+)
+
+// TestCreditAcrossNodes: a lineage deeper than a search fetches for an
+// attribution (maxLineageFetch), published on the first node of a line of
+// six with weights, and claims about it made on two nodes, give on the
+// last node — which never saw any of it and is not connected to the
+// publisher when it asks — the very answer the publisher's node gives,
+// byte for byte. Gossip is off: the DHT is the only path.
+func TestCreditAcrossNodes(t *testing.T) {
+	const depth = 70
+	nodes := lineSwarm(t, 6, swarmOptions{bucket: 3})
+	a, b, far := nodes[0], nodes[2], nodes[5]
+	ctx := t.Context()
+	var chain []api.Published
+	for i := range depth {
+		req := api.AddDatasetRequest{
+			Name: fmt.Sprint("release ", i), License: "CC-BY-4.0",
+			Files: []api.FileEntry{fileEntry("data.csv", fmt.Sprint("release ", i))},
+		}
+		if i > 0 {
+			req.Parents = []protocol.ID{chain[i-1].ID}
+			req.ParentWeights = []float64{0.75}
+		}
+		if i > 1 && i%3 == 0 {
+			req.Parents = append(req.Parents, chain[i-2].ID)
+			req.ParentWeights = append(req.ParentWeights, 0.25)
+		}
+		p, err := a.AddDataset(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		chain = append(chain, p)
+		if _, err := a.AddClaim(ctx, api.AddClaimRequest{Subject: p.ID, Role: "curator", Weight: 0.5}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mid := chain[depth/2].ID
+	if _, err := b.Dataset(ctx, mid, api.QueryOptions{Timeout: 10 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.AddClaim(ctx, api.AddClaimRequest{Subject: mid, Role: "annotator", Weight: 1}); err != nil {
+		t.Fatal(err)
+	}
+	waitAnnounced(t, a)
+	waitAnnounced(t, b)
+	disconnect(far, a)
+	subject := chain[depth-1].ID
+	q := api.QueryOptions{Timeout: 2 * time.Minute}
+	want, err := a.Credit(ctx, subject, protocol.Asserted, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := far.Credit(ctx, subject, protocol.Asserted, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wj, gj := mustJSON(t, want), mustJSON(t, got)
+	if wj != gj {
+		t.Fatalf("the far node answers\n%s\nthe publisher's\n%s", gj, wj)
+	}
+	shares := map[protocol.DID]float64{}
+	for _, s := range got.Shares {
+		shares[s.DID] = s.Share
+	}
+	if len(got.Missing) != 0 || shares[a.repo.NodeKey.DID()] == 0 || shares[b.repo.NodeKey.DID()] == 0 {
+		t.Fatalf("shares %v missing %v: want the claims of both nodes, every ancestor held", shares, got.Missing)
+	}
+	for _, p := range chain {
+		if ok, _ := far.store.Has(p.ID); !ok {
+			t.Fatalf("the far node lacks %s of the lineage", p.ID)
+		}
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

@@ -1,0 +1,226 @@
+package store
+
+import (
+	"encoding/binary"
+	"math"
+	"slices"
+	"strings"
+
+	badger "github.com/dgraph-io/badger/v4"
+
+	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/credit"
+)
+
+// CreditGraph reads, from one snapshot, the whole lineage of subject as
+// credit.Compute takes it (SPEC.md §4.7): every ancestor to any depth,
+// through the parents of datasets, the inputs of derivations and, for an
+// artifact, the derivations that made it and count at min; each node with
+// the attribution claims about it and their trust under policy p (nil
+// means no stewards and no revoked keys), computed as Attribution computes
+// it. delisted, when given, reports the datasets governance delisted.
+//
+// An ancestor named but not stored here is in the graph as not held. An
+// artifact (a raw ID) is a node of its own: its publisher and its
+// derivations are those of SPEC.md §4.5, as Attribution finds them.
+func (s *Store) CreditGraph(subject protocol.ID, p protocol.Policy, min protocol.Trust, delisted func(protocol.ID) bool) (*credit.Graph, error) {
+	if p == nil {
+		p = protocol.Stewards(nil)
+	}
+	if delisted == nil {
+		delisted = func(protocol.ID) bool { return false }
+	}
+	g := credit.NewGraph(subject)
+	err := s.view(func(txn *badger.Txn) error {
+		q := attributionQuery{txn: txn, policy: p, parties: newPartyReader(txn, p, &s.rotated)}
+		defer q.parties.close()
+		sc := newSeeker(txn)
+		defer sc.close()
+		publishers, err := q.creditNodes(sc, g, min)
+		if err != nil {
+			return err
+		}
+		// What the index knows of the nodes, then the claims about them,
+		// each in key order: the reads move forward through the tables
+		// rather than back and forth between them.
+		ids := make([]protocol.ID, 0, len(g.Nodes))
+		keys := make(map[protocol.ID]string, len(g.Nodes))
+		for id := range g.Nodes {
+			ids = append(ids, id)
+			keys[id] = id.String()
+		}
+		slices.SortFunc(ids, func(a, b protocol.ID) int { return strings.Compare(keys[a], keys[b]) })
+		for _, id := range ids {
+			if n := g.Nodes[id]; !n.Held {
+				m, ok, err := getMeta(txn, id)
+				if err != nil {
+					return err
+				}
+				n.Held, publishers[id] = ok, publisherOf(m)
+			}
+		}
+		strs := make(map[string]string)
+		for _, id := range ids {
+			n := g.Nodes[id]
+			if !n.Held {
+				continue
+			}
+			n.Delisted = delisted(id)
+			if n.Claims, err = q.creditClaims(sc, strs, id, publishers[id]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, protocol.E("credit", protocol.KindOf(err), "%s: %w", subject, err)
+	}
+	return g, nil
+}
+
+// creditNodes fills g with the nodes of the lineage of g.Subject, breadth
+// first over their edges, and returns the publishers it learnt: an
+// artifact's (SPEC.md §4.5). An object node is marked held later, from
+// its meta record; an artifact is always held.
+func (q *attributionQuery) creditNodes(sc *seeker, g *credit.Graph, min protocol.Trust) (map[protocol.ID]protocol.DID, error) {
+	publishers := map[protocol.ID]protocol.DID{}
+	queue := []protocol.ID{g.Subject}
+	seen := map[protocol.ID]bool{g.Subject: true}
+	for len(queue) > 0 {
+		id := queue[0]
+		queue = queue[1:]
+		n := &credit.Node{ID: id}
+		if id.IsObject() {
+			var err error
+			if n.Inputs, err = weightedParents(sc, id); err != nil {
+				return nil, err
+			}
+		} else {
+			a := &Attribution{Subject: id, Kind: protocol.KindUnknown.String()}
+			roots, err := q.describe(a)
+			if err != nil {
+				return nil, err
+			}
+			n.Held, publishers[id] = true, a.Publisher
+			// Anyone may publish a derivation naming any digest: the edges
+			// are the publisher's derivations (describe); without a
+			// publisher, every derivation not withdrawn at asserted, and
+			// none above (SPEC.md §4.7).
+			if min > protocol.Asserted && a.Publisher.IsZero() {
+				roots = nil
+			}
+			for _, r := range roots {
+				n.Inputs = append(n.Inputs, credit.Input{ID: r, Weight: 1})
+			}
+		}
+		g.Add(n)
+		for _, in := range n.Inputs {
+			if !seen[in.ID] {
+				seen[in.ID] = true
+				queue = append(queue, in.ID)
+			}
+		}
+	}
+	return publishers, nil
+}
+
+// creditClaims reads the attribution claims about subject, each with its
+// trust as claims computes it, in key order: the order of credit's input
+// does not matter, so they are not sorted.
+func (q *attributionQuery) creditClaims(sc *seeker, strs map[string]string, subject protocol.ID, publisher protocol.DID) ([]credit.Claim, error) {
+	r := &claimReader{strs: strs}
+	err := sc.each(claimsPrefix(subject), func(key, val []byte) error {
+		if len(val) < 2 {
+			return corrupt(key, errShortSummary)
+		}
+		if !r.wants(protocol.ObjectKind(val[1])) {
+			return nil
+		}
+		return r.decode(key, val)
+	})
+	if err != nil || r.cs.n == 0 {
+		return nil, err
+	}
+	if err := q.parties.find(publisher); err != nil {
+		return nil, err
+	}
+	for i := range int32(r.cs.n) {
+		c := r.cs.at(i)
+		if err := q.parties.find(c.Issuer, c.DID); err != nil {
+			return nil, err
+		}
+	}
+	parties := q.parties.Parties()
+	out := make([]credit.Claim, r.cs.n)
+	for i := range int32(r.cs.n) {
+		c := r.cs.at(i)
+		out[i] = credit.Claim{ID: c.Claim, Contributor: c.DID, Role: c.Role, Weight: c.Weight, Trust: q.trustOf(c, publisher, parties)}
+	}
+	return out, nil
+}
+
+// seeker reads the keys under many prefixes through one iterator: a
+// lineage of thousands of nodes would otherwise open two iterators for
+// each.
+type seeker struct{ it *badger.Iterator }
+
+func newSeeker(txn *badger.Txn) *seeker {
+	return &seeker{it: txn.NewIterator(badger.IteratorOptions{})}
+}
+
+func (s *seeker) close() { s.it.Close() }
+
+// each calls fn with every key under prefix and its value, in key order;
+// both are valid only during the call.
+func (s *seeker) each(prefix string, fn func(key, val []byte) error) error {
+	p := []byte(prefix)
+	for s.it.Seek(p); s.it.ValidForPrefix(p); s.it.Next() {
+		item := s.it.Item()
+		if err := item.Value(func(val []byte) error { return fn(item.Key(), val) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// weightedParents returns the parents (inputs) of id with their weights,
+// in key order.
+func weightedParents(sc *seeker, id protocol.ID) ([]credit.Input, error) {
+	var out []credit.Input
+	err := sc.each(famLineage+id.String()+"/", func(key, val []byte) error {
+		pid, err := idOfKey(key)
+		if err != nil {
+			return err
+		}
+		w, err := decodeEdgeWeight(val)
+		if err != nil {
+			return corrupt(key, err)
+		}
+		out = append(out, credit.Input{ID: pid, Weight: w})
+		return nil
+	})
+	return out, err
+}
+
+// encodeEdgeWeight is the value of l/<child>/<parent>: empty for weight 1,
+// the weight's IEEE 754 bits, big-endian, otherwise.
+func encodeEdgeWeight(w float64) []byte {
+	if w == 1 {
+		return nil
+	}
+	return binary.BigEndian.AppendUint64(nil, math.Float64bits(w))
+}
+
+func decodeEdgeWeight(b []byte) (float64, error) {
+	if len(b) == 0 {
+		return 1, nil
+	}
+	if len(b) != 8 {
+		return 0, protocol.E("decode edge weight", protocol.Invalid, "%d bytes, want 0 or 8", len(b))
+	}
+	w := math.Float64frombits(binary.BigEndian.Uint64(b))
+	if err := protocol.CheckWeight(w); err != nil {
+		return 0, protocol.E("decode edge weight", protocol.Invalid, "%w", err)
+	}
+	return w, nil
+}
