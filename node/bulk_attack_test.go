@@ -160,29 +160,40 @@ func TestBulkLongLineRefusedAlone(t *testing.T) {
 // Ingesting half a million garbage lines (10 MB) leaves the heap where it
 // was: nothing accumulates per line, in the node or in the answer. The heap
 // is sampled while the body is being read; the bound is wide, and half of
-// what a result kept per line would take (about 100 MB).
+// what a result kept per line would take (about 100 MB). The heap is the
+// whole process's, which the goroutines of earlier tests still winding
+// down can swell for a moment: the ingest is measured up to three times,
+// and fails only if every time grew past the bound, as anything kept per
+// line would.
 func TestBulkHeapFlat(t *testing.T) {
 	if testing.Short() {
 		t.Skip("half a million lines")
 	}
 	n := newTestNode(t)
 	_, url := apiClient(t, n)
-	var ms runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&ms)
-	base, peak := ms.HeapInuse, uint64(0)
-	const lines = 500_000
-	body := &garbageBody{lines: lines, tick: func() {
+	const (
+		lines = 500_000
+		bound = 48 << 20
+	)
+	for try := 1; ; try++ {
+		var ms runtime.MemStats
+		runtime.GC()
 		runtime.ReadMemStats(&ms)
-		peak = max(peak, ms.HeapInuse)
-	}}
-	_, sum, size := postBulk(t, url, body)
-	if sum.Refused != lines {
-		t.Fatalf("summary %+v", sum)
-	}
-	const bound = 48 << 20
-	t.Logf("heap in use: %d MiB before, at most %d MiB while ingesting %d lines; answer %d bytes", base>>20, peak>>20, lines, size)
-	if peak > base+bound {
-		t.Errorf("heap in use grew from %d MiB to %d MiB while ingesting garbage, want less than %d MiB more", base>>20, peak>>20, bound>>20)
+		base, peak := ms.HeapInuse, uint64(0)
+		body := &garbageBody{lines: lines, tick: func() {
+			runtime.ReadMemStats(&ms)
+			peak = max(peak, ms.HeapInuse)
+		}}
+		_, sum, size := postBulk(t, url, body)
+		if sum.Refused != lines {
+			t.Fatalf("summary %+v", sum)
+		}
+		t.Logf("heap in use: %d MiB before, at most %d MiB while ingesting %d lines; answer %d bytes", base>>20, peak>>20, lines, size)
+		if peak <= base+bound {
+			return
+		}
+		if try == 3 {
+			t.Fatalf("heap in use grew from %d MiB to %d MiB while ingesting garbage, three times out of three, want less than %d MiB more", base>>20, peak>>20, bound>>20)
+		}
 	}
 }
