@@ -3,16 +3,19 @@
 package testnet_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -43,6 +46,7 @@ var scenarios = []scenario{
 	{"publish", 3, 0, scenarioPublish},
 	{"claims", 4, 0, scenarioClaims},
 	{"derived", 4, 0, scenarioDerived},
+	{"credit", 4, 0, scenarioCredit},
 	{"restart", 3, 0, scenarioRestart},
 	{"outsider", 2, 0, scenarioOutsider},
 	{"governance", 5, 3, scenarioGovernance},
@@ -54,7 +58,10 @@ var scenarios = []scenario{
 // nodes 1-3, threshold 2) and runs every scenario on it in turn, twice:
 // with announce gossip and without (every find is then a network query
 // through the DHT). COMMONS_SCENARIO=name,name runs those alone, each on a
-// swarm of its own of the size it needs.
+// swarm of its own of the size it needs, or of COMMONS_SCENARIO_NODES
+// daemons when that is larger:
+//
+//	COMMONS_SCENARIO=derived,credit COMMONS_SCENARIO_NODES=20 go test -run TestScenarios -v -timeout 20m ./testnet/
 func TestScenarios(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts real daemons; skipped with -short")
@@ -66,8 +73,12 @@ func TestScenarios(t *testing.T) {
 				t.Fatalf("no scenario %q", name)
 			}
 			sc := scenarios[i]
+			nodes := sc.nodes
+			if n, err := strconv.Atoi(os.Getenv("COMMONS_SCENARIO_NODES")); err == nil && n > nodes {
+				nodes = n
+			}
 			t.Run(sc.name, func(t *testing.T) {
-				s := testnet.UpTest(t, sc.nodes, testnet.Options{Stewards: sc.stewards})
+				s := testnet.UpTest(t, nodes, testnet.Options{Stewards: sc.stewards})
 				sc.run(t, s)
 			})
 		}
@@ -317,6 +328,63 @@ func scenarioDerived(t *testing.T, s *testnet.Swarm) {
 		return nil
 	})
 	t.Logf("node %d found what was made from node 1's corpus after %s", last.K, took)
+}
+
+// scenarioCredit: a corpus published on node 1 with a claim of node 1's,
+// a cleaned copy of it made on node 2 (the corpus weighing 0.5 in it)
+// with a claim of node 2's, a model trained on the copy recorded on node
+// 3; the last node, which saw none of it, gives the credit for the
+// model's derivation byte for byte as node 3 does, and every share is
+// there.
+func scenarioCredit(t *testing.T, s *testnet.Swarm) {
+	last := s.Node(s.N())
+	corpus, _ := publish(t, s.Node(1), 2, "credit scenario "+tag())
+	var c api.Published
+	s.Node(1).Must(t, &c, "claim", "add", "--subject", corpus.ID.String(), "--role", "author", "--weight", "1")
+	var shown api.DatasetView
+	testnet.Eventually(t, wait, "node 2 finds the corpus", func() error {
+		return s.Node(2).CLI(ctx(t), "dataset", "show", corpus.ID.String(), "--json", "--timeout", queryTimeout.String()).JSON(&shown)
+	})
+	var cleaned api.Published
+	s.Node(2).Must(t, &cleaned, "dataset", "add", makeFiles(t, 1), "--name", "cleaned "+tag(), "--license", "CC0-1.0", "--parent", corpus.ID.String()+"=0.5")
+	s.Node(2).Must(t, &c, "claim", "add", "--subject", cleaned.ID.String(), "--role", "curator", "--weight", "1")
+	testnet.Eventually(t, wait, "node 3 finds the cleaned copy", func() error {
+		return s.Node(3).CLI(ctx(t), "dataset", "show", cleaned.ID.String(), "--json", "--timeout", queryTimeout.String()).JSON(&shown)
+	})
+	var model api.Published
+	s.Node(3).Must(t, &model, "derive", "--digest", "sha256:"+strings.Repeat(tag(), 8), "--input", cleaned.ID.String(), "--activity", "trained-on")
+	credit := func(nd *testnet.Node) (*api.Credit, error) {
+		c, err := nd.Client()
+		if err != nil {
+			return nil, err
+		}
+		return c.Credit(ctx(t), model.ID, protocol.Asserted, query())
+	}
+	var want *api.Credit
+	testnet.Eventually(t, wait, "credit on node 3 shares the model among nodes 1 and 2", func() error {
+		cr, err := credit(s.Node(3))
+		if err != nil {
+			return err
+		}
+		if len(cr.Shares) != 2 || len(cr.Missing) != 0 {
+			return fmt.Errorf("%+v", cr)
+		}
+		want = cr
+		return nil
+	})
+	took := testnet.Eventually(t, wait, "credit on the last node gives node 3's answer", func() error {
+		cr, err := credit(last)
+		if err != nil {
+			return err
+		}
+		got, _ := json.Marshal(cr)
+		exp, _ := json.Marshal(want)
+		if !bytes.Equal(got, exp) {
+			return fmt.Errorf("last node: %s\nnode 3: %s", got, exp)
+		}
+		return nil
+	})
+	t.Logf("node %d of %d gave the credit of node 3's model as node 3 does after %s: %+v", last.K, s.N(), took, want.Shares)
 }
 
 // scenarioRestart: a node stopped and started again keeps its identity
