@@ -59,9 +59,10 @@ var scenarios = []scenario{
 // with announce gossip and without (every find is then a network query
 // through the DHT). COMMONS_SCENARIO=name,name runs those alone, each on a
 // swarm of its own of the size it needs, or of COMMONS_SCENARIO_NODES
-// daemons when that is larger:
+// daemons when that is larger, without announce gossip when
+// COMMONS_SCENARIO_GOSSIP=off (every find a query through the DHT):
 //
-//	COMMONS_SCENARIO=derived,credit COMMONS_SCENARIO_NODES=20 go test -run TestScenarios -v -timeout 20m ./testnet/
+//	COMMONS_SCENARIO=derived,credit COMMONS_SCENARIO_NODES=20 COMMONS_SCENARIO_GOSSIP=off go test -run TestScenarios -v -timeout 20m ./testnet/
 func TestScenarios(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts real daemons; skipped with -short")
@@ -78,7 +79,7 @@ func TestScenarios(t *testing.T) {
 				nodes = n
 			}
 			t.Run(sc.name, func(t *testing.T) {
-				s := testnet.UpTest(t, nodes, testnet.Options{Stewards: sc.stewards})
+				s := testnet.UpTest(t, nodes, testnet.Options{Stewards: sc.stewards, NoGossip: os.Getenv("COMMONS_SCENARIO_GOSSIP") == "off"})
 				sc.run(t, s)
 			})
 		}
