@@ -55,6 +55,8 @@ var commands = []struct {
 	{"derive", DeriveCommand{}},
 	{"attribution", AttributionCommand{}},
 	{"locate", LocateCommand{}},
+	{"bundle", BundleCommand{}},
+	{"verify", VerifyCommand{}},
 	{"gov propose add-steward", GovProposeCommand{gov.ActAddSteward}},
 	{"gov propose remove-steward", GovProposeCommand{gov.ActRemoveSteward}},
 	{"gov propose set-threshold", GovProposeCommand{gov.ActSetThreshold}},

@@ -34,6 +34,8 @@ type Service interface {
 	Derive(ctx context.Context, req api.DeriveRequest) (api.Published, error)
 
 	Attribution(ctx context.Context, id protocol.ID, q api.QueryOptions) (*api.Attribution, error)
+	// Bundle returns the proof bundle of id (SPEC.md §6.4), a JSON document.
+	Bundle(ctx context.Context, id protocol.ID, q api.QueryOptions) ([]byte, error)
 	Locate(ctx context.Context, d protocol.Digest, q api.QueryOptions) (api.LocateResult, error)
 	// GetObject returns the envelope of id as it is written on the wire.
 	GetObject(ctx context.Context, id protocol.ID, q api.QueryOptions) ([]byte, error)
