@@ -10,7 +10,9 @@ import (
 // BundleCommand writes the proof bundle of a subject.
 type BundleCommand struct{}
 
-func (BundleCommand) Synopsis() string { return "write an offline proof bundle of the answers about ID" }
+func (BundleCommand) Synopsis() string {
+	return "write an offline proof bundle of the answers about ID"
+}
 func (BundleCommand) Flags() []Flag {
 	return append([]Flag{{Name: "out", Value: "FILE", Help: "where to write the bundle (default stdout)"}}, queryFlags...)
 }
