@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/commons-p2p/commons/node/answer"
 	"github.com/commons-p2p/commons/node/api"
@@ -42,9 +43,47 @@ func compareAnswers(want, got Answers) error {
 	}
 	if path, ws, gs, differ := firstDifference(w, g, "answers"); differ {
 		return protocol.E("verify bundle", protocol.Invalid,
-			"the answers do not follow from the pieces: at %s the bundle says %s, the pieces give %s", path, ws, gs)
+			"the answers do not follow from the pieces: at %s%s the bundle says %s, the pieces give %s", path, pieceAt(w, path), ws, gs)
 	}
 	return nil
+}
+
+// pieceAt names the piece of the answer at path, as " (claim ID)": the
+// innermost member on the way that names a claim or an object, if any.
+func pieceAt(v any, path string) string {
+	found := ""
+	var walk func(v any, rest string)
+	walk = func(v any, rest string) {
+		if m, ok := v.(map[string]any); ok {
+			for _, k := range []string{"claim", "id"} {
+				if id, ok := m[k].(string); ok {
+					found = " (" + map[string]string{"claim": "claim", "id": "object"}[k] + " " + protocol.Clip(id) + ")"
+					break
+				}
+			}
+		}
+		if rest == "" {
+			return
+		}
+		switch {
+		case rest[0] == '.':
+			end := strings.IndexAny(rest[1:], ".[")
+			if end < 0 {
+				end = len(rest) - 1
+			}
+			if m, ok := v.(map[string]any); ok {
+				walk(m[rest[1:end+1]], rest[end+1:])
+			}
+		case rest[0] == '[':
+			end := strings.IndexByte(rest, ']')
+			i, err := strconv.Atoi(rest[1:end])
+			if a, ok := v.([]any); ok && err == nil && i < len(a) {
+				walk(a[i], rest[end+1:])
+			}
+		}
+	}
+	walk(v, strings.TrimPrefix(path, "answers"))
+	return found
 }
 
 // generic is v as encoding/json reads it back into plain values, so that
@@ -133,6 +172,9 @@ func namedObjects(a *api.Attribution) []named {
 	for i, l := range a.Lineage {
 		if stored(l.Kind) {
 			out = append(out, named{l.ID, fmt.Sprintf("attribution.lineage[%d].id", i)})
+		}
+		if l.Via != a.Subject { // the node whose parents named it: stored
+			out = append(out, named{l.Via, fmt.Sprintf("attribution.lineage[%d].via", i)})
 		}
 		for j, c := range l.Contributors {
 			out = append(out, named{c.Claim, fmt.Sprintf("attribution.lineage[%d].contributors[%d].claim", i, j)})
