@@ -61,6 +61,8 @@ func TestBundleOffline(t *testing.T) {
 	if stdout := testnet.Run(t, nil, "bundle", artifact, "--local", "--repo", dir); stdout.Code != 0 || stdout.Stdout != string(raw) {
 		t.Errorf("bundle to stdout differs from the file written: %s", stdout)
 	}
+	unknown := protocol.ObjectID([]byte("nothing anyone published")).String()
+	testnet.RunFails(t, nil, []string{unknown}, "bundle", unknown, "--local", "--repo", dir)
 	d.Stop(t)
 
 	// No daemon, and a repo that does not exist: verify needs neither.

@@ -22,13 +22,6 @@ func Attribution(s *store.Store, p protocol.Policy, standing func(protocol.ID) *
 	return FromStore(a, standing), nil
 }
 
-// Known reports whether a says anything at all of its subject: a stored
-// subject, a publisher, a claim, an endorsement or an ancestor.
-func Known(a *api.Attribution) bool {
-	stored := a.Kind != protocol.KindUnknown.String() && a.Kind != "artifact"
-	return stored || !a.Publisher.IsZero() || len(a.Contributors) > 0 || len(a.Endorsements) > 0 || len(a.Lineage) > 0
-}
-
 // FromStore is the API's form of a, with the standing governance gives
 // the subject and each ancestor.
 func FromStore(a *store.Attribution, standing func(protocol.ID) *api.Standing) *api.Attribution {
