@@ -143,13 +143,17 @@ func nonNil[T any](s []T) []T {
 
 // gather returns every object stored in s that an answer about subject
 // may read, to any depth: the subject; for an artifact, the derivations
-// that made it; every ancestor, through parents and inputs, and the
+// that made it; the records and derivations made from the subject, with
+// the claims about them; every ancestor, through parents and inputs, and the
 // makers of every artifact among them; every claim about any of these and
 // about those claims; and the rotations of every key that signed or is
 // named by one of them, and of the keys those rotations name.
 func gather(s *store.Store, subject protocol.ID) (map[protocol.ID]*protocol.Object, error) {
 	g := gatherer{s: s, objs: map[protocol.ID]*protocol.Object{}, visited: map[protocol.ID]bool{}, keys: map[protocol.DID]bool{}}
 	g.queue = append(g.queue, subject)
+	if err := g.children(subject); err != nil {
+		return nil, err
+	}
 	for len(g.queue) > 0 || len(g.keyQueue) > 0 {
 		if len(g.queue) > 0 {
 			id := g.queue[len(g.queue)-1]
@@ -195,6 +199,38 @@ func (g *gatherer) key(ds ...protocol.DID) {
 			g.keyQueue = append(g.keyQueue, d)
 		}
 	}
+}
+
+// children adds the records and derivations that name subject as a
+// parent or input, with the claims about them, but not their other
+// ancestors: what was made from the subject, as far as this store knows.
+func (g *gatherer) children(subject protocol.ID) error {
+	ids, err := g.s.Children(subject)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if g.visited[id] {
+			continue
+		}
+		g.visited[id] = true
+		o, err := g.s.Object(id)
+		if protocol.IsKind(err, protocol.NotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		g.objs[id] = o
+		g.key(o.Issuer())
+		g.key(o.Envelope.Signers()...)
+		claims, err := g.s.ClaimsAbout(id)
+		if err != nil {
+			return err
+		}
+		g.push(claims...)
+	}
+	return nil
 }
 
 func (g *gatherer) visit(id protocol.ID) error {
