@@ -41,7 +41,7 @@ type Result struct {
 // Verify is VerifyWith with the default options.
 func Verify(raw []byte) (*Result, error) { return VerifyWith(raw, Options{}) }
 
-const op = "verify bundle"
+const verifyOp = "verify bundle"
 
 // VerifyWith checks bundle raw (SPEC.md §6.4) with no daemon, no repo and
 // no network: the genesis against the network ID, every governance update
@@ -59,7 +59,7 @@ func VerifyWith(raw []byte, opts Options) (*Result, error) {
 		return nil, err
 	}
 	if !opts.Network.IsZero() && b.Network != opts.Network {
-		return nil, protocol.E(op, protocol.Invalid, "the bundle is of network %s, not %s", b.Network, opts.Network)
+		return nil, protocol.E(verifyOp, protocol.Invalid, "the bundle is of network %s, not %s", b.Network, opts.Network)
 	}
 	state, err := checkGovernance(b, now())
 	if err != nil {
@@ -83,7 +83,7 @@ func VerifyWith(raw []byte, opts Options) (*Result, error) {
 	}
 	for _, n := range namedObjects(b.Answers.Attribution) {
 		if _, ok := objs[n.id]; !ok {
-			return nil, protocol.E(op, protocol.Invalid, "object %s, which the answer names at %s, is missing from the bundle", n.id, n.where)
+			return nil, protocol.E(verifyOp, protocol.Invalid, "object %s, which the answer names at %s, is missing from the bundle", n.id, n.where)
 		}
 	}
 	got, err := Recompute(s, state, b.Subject)
@@ -106,42 +106,42 @@ func VerifyWith(raw []byte, opts Options) (*Result, error) {
 func checkGovernance(b *Bundle, now time.Time) (*gov.State, error) {
 	g, network, err := protocol.DecodeGenesis(b.Genesis)
 	if err != nil {
-		return nil, protocol.E(op, protocol.Invalid, "genesis: %w", err)
+		return nil, protocol.E(verifyOp, protocol.Invalid, "genesis: %w", err)
 	}
 	if network != b.Network {
-		return nil, protocol.E(op, protocol.Invalid, "genesis: it founds network %s, not the bundle's network %s", network, b.Network)
+		return nil, protocol.E(verifyOp, protocol.Invalid, "genesis: it founds network %s, not the bundle's network %s", network, b.Network)
 	}
 	updates := make([]*gov.Update, 0, len(b.Governance.Updates))
 	at := map[protocol.ID]int{}
 	for i, p := range b.Governance.Updates {
 		if j, ok := at[p.ID]; ok {
-			return nil, protocol.E(op, protocol.Invalid, "governance update %s appears twice (governance.updates[%d] and [%d])", p.ID, j, i)
+			return nil, protocol.E(verifyOp, protocol.Invalid, "governance update %s appears twice (governance.updates[%d] and [%d])", p.ID, j, i)
 		}
 		at[p.ID] = i
 		u, err := gov.Admit(p.Envelope, p.ID, network, now)
 		if err != nil {
-			return nil, protocol.E(op, protocol.Invalid, "governance update %s (governance.updates[%d]): %w", p.ID, i, err)
+			return nil, protocol.E(verifyOp, protocol.Invalid, "governance update %s (governance.updates[%d]): %w", p.ID, i, err)
 		}
 		updates = append(updates, u)
 	}
 	dag := gov.New(g, network)
 	if _, err := dag.AddAll(updates); err != nil {
-		return nil, protocol.E(op, protocol.Invalid, "governance: %w", err)
+		return nil, protocol.E(verifyOp, protocol.Invalid, "governance: %w", err)
 	}
 	if missing := dag.Missing(); len(missing) > 0 {
-		return nil, protocol.E(op, protocol.Invalid, "governance update %s is missing: an update of the bundle names it as a parent", missing[0])
+		return nil, protocol.E(verifyOp, protocol.Invalid, "governance update %s is missing: an update of the bundle names it as a parent", missing[0])
 	}
 	for _, h := range b.Governance.Heads {
 		if !dag.Has(h) {
-			return nil, protocol.E(op, protocol.Invalid, "governance update %s, a head of the bundle's governance, is missing", h)
+			return nil, protocol.E(verifyOp, protocol.Invalid, "governance update %s, a head of the bundle's governance, is missing", h)
 		}
 	}
 	state := dag.State()
 	if heads := state.Heads(); !slices.Equal(heads, b.Governance.Heads) {
-		return nil, protocol.E(op, protocol.Invalid, "governance: the updates end in the heads %s, the bundle says %s", idList(heads), idList(b.Governance.Heads))
+		return nil, protocol.E(verifyOp, protocol.Invalid, "governance: the updates end in the heads %s, the bundle says %s", idList(heads), idList(b.Governance.Heads))
 	}
 	if h := state.Hash(); h != b.Governance.StateHash {
-		return nil, protocol.E(op, protocol.Invalid, "governance: the updates fold to the state %s, the bundle says %s", h, protocol.Clip(b.Governance.StateHash))
+		return nil, protocol.E(verifyOp, protocol.Invalid, "governance: the updates fold to the state %s, the bundle says %s", h, protocol.Clip(b.Governance.StateHash))
 	}
 	return state, nil
 }
@@ -161,7 +161,7 @@ func putChunks(s *store.Store, chunks []Chunk) error {
 	data := make([][]byte, len(chunks))
 	for i, c := range chunks {
 		if j, ok := at[c.ID]; ok {
-			return protocol.E(op, protocol.Invalid, "chunk %s appears twice (chunks[%d] and [%d])", c.ID, j, i)
+			return protocol.E(verifyOp, protocol.Invalid, "chunk %s appears twice (chunks[%d] and [%d])", c.ID, j, i)
 		}
 		at[c.ID] = i
 		data[i] = c.Data
@@ -173,9 +173,9 @@ func putChunks(s *store.Store, chunks []Chunk) error {
 	for i, r := range results {
 		switch {
 		case r.ID != chunks[i].ID:
-			return protocol.E(op, protocol.Invalid, "chunk %s (chunks[%d]): its bytes are chunk %s", chunks[i].ID, i, r.ID)
+			return protocol.E(verifyOp, protocol.Invalid, "chunk %s (chunks[%d]): its bytes are chunk %s", chunks[i].ID, i, r.ID)
 		case r.Err != nil:
-			return protocol.E(op, protocol.Invalid, "chunk %s (chunks[%d]): %w", chunks[i].ID, i, r.Err)
+			return protocol.E(verifyOp, protocol.Invalid, "chunk %s (chunks[%d]): %w", chunks[i].ID, i, r.Err)
 		}
 	}
 	return nil
@@ -203,10 +203,10 @@ func putObjects(s *store.Store, pieces []Piece, now time.Time) (map[protocol.ID]
 	at := make(map[protocol.ID]int, len(pieces))
 	for i, p := range pieces {
 		if errs[i] != nil {
-			return nil, protocol.E(op, protocol.Invalid, "object %s (objects[%d]): %w", p.ID, i, errs[i])
+			return nil, protocol.E(verifyOp, protocol.Invalid, "object %s (objects[%d]): %w", p.ID, i, errs[i])
 		}
 		if j, ok := at[p.ID]; ok {
-			return nil, protocol.E(op, protocol.Invalid, "object %s appears twice (objects[%d] and [%d])", p.ID, j, i)
+			return nil, protocol.E(verifyOp, protocol.Invalid, "object %s appears twice (objects[%d] and [%d])", p.ID, j, i)
 		}
 		at[p.ID] = i
 		byID[p.ID] = objs[i]
@@ -219,7 +219,7 @@ func putObjects(s *store.Store, pieces []Piece, now time.Time) (map[protocol.ID]
 	for i, r := range results {
 		if r.Err != nil {
 			id := order[i].ID
-			return nil, protocol.E(op, protocol.Invalid, "object %s (objects[%d]): the store refuses it: %w", id, at[id], r.Err)
+			return nil, protocol.E(verifyOp, protocol.Invalid, "object %s (objects[%d]): the store refuses it: %w", id, at[id], r.Err)
 		}
 	}
 	return byID, nil
@@ -296,7 +296,7 @@ func checkManifests(s *store.Store, objs map[protocol.ID]*protocol.Object) error
 		root := manifest.ChunkIDFromDigest(o.Dataset.Manifest.Root.Digest())
 		if _, err := s.Chunk(root); err != nil {
 			if protocol.IsKind(err, protocol.NotFound) {
-				return protocol.E(op, protocol.Invalid, "chunk %s, the root of the manifest of dataset %s, is missing from the bundle", root, id)
+				return protocol.E(verifyOp, protocol.Invalid, "chunk %s, the root of the manifest of dataset %s, is missing from the bundle", root, id)
 			}
 			return err
 		}
