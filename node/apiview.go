@@ -3,6 +3,7 @@ package node
 import (
 	"slices"
 
+	"github.com/commons-p2p/commons/node/answer"
 	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/protocol/gov"
@@ -15,42 +16,7 @@ import (
 // apiAttribution is the API's form of a, with the standing governance
 // gives the subject and each ancestor.
 func apiAttribution(a *store.Attribution, standing func(protocol.ID) *api.Standing) *api.Attribution {
-	out := &api.Attribution{
-		Subject:      a.Subject,
-		Kind:         a.Kind,
-		Name:         a.Name,
-		Publisher:    a.Publisher,
-		Contributors: apiContributors(a.Contributors),
-		Standing:     standing(a.Subject),
-	}
-	if a.Endorsements != nil {
-		out.Endorsements = make([]api.EndorsementView, len(a.Endorsements))
-		for i, e := range a.Endorsements {
-			out.Endorsements[i] = api.EndorsementView(e)
-		}
-	}
-	if a.Lineage != nil {
-		out.Lineage = make([]api.Ancestor, len(a.Lineage))
-		for i, l := range a.Lineage {
-			out.Lineage[i] = api.Ancestor{
-				ID: l.ID, Name: l.Name, Kind: l.Kind, Depth: l.Depth, Via: l.Via,
-				Contributors: apiContributors(l.Contributors),
-				Standing:     standing(l.ID),
-			}
-		}
-	}
-	return out
-}
-
-func apiContributors(cs []store.Contributor) []api.Contributor {
-	if cs == nil {
-		return nil
-	}
-	out := make([]api.Contributor, len(cs))
-	for i, c := range cs {
-		out[i] = api.Contributor(c)
-	}
-	return out
+	return answer.FromStore(a, standing)
 }
 
 // apiGovState is the API's form of the governance state s.

@@ -4,11 +4,11 @@ import (
 	"context"
 	"slices"
 
+	"github.com/commons-p2p/commons/node/answer"
 	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/node/repo"
 	"github.com/commons-p2p/commons/node/swarm"
 	"github.com/commons-p2p/commons/protocol"
-	"github.com/commons-p2p/commons/protocol/gov"
 	"github.com/commons-p2p/commons/store"
 )
 
@@ -91,21 +91,7 @@ func (n *Node) Attribution(ctx context.Context, id protocol.ID, q api.QueryOptio
 // as of now: one state for a whole answer. The statuses are copied out of
 // the state only when a dataset has one.
 func (n *Node) standings() func(protocol.ID) *api.Standing {
-	s := n.govState()
-	var all map[protocol.ID]gov.DatasetStanding
-	return func(id protocol.ID) *api.Standing {
-		if s == nil {
-			return nil
-		}
-		if _, _, ok := s.Dataset(id); !ok {
-			return nil
-		}
-		if all == nil {
-			all = s.Datasets()
-		}
-		d := all[id]
-		return &api.Standing{Status: d.Status, Reason: d.Reason, Proposal: d.Proposal}
-	}
+	return answer.Standings(n.govState())
 }
 
 // Locate finds the datasets that hold a file with digest d: those stored

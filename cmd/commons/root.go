@@ -60,6 +60,8 @@ var commands = []struct {
 	{"credit", CreditCommand{}},
 	{"locate", LocateCommand{}},
 	{"export", ExportCommand{}},
+	{"bundle", BundleCommand{}},
+	{"verify", VerifyCommand{}},
 	{"gov propose add-steward", GovProposeCommand{gov.ActAddSteward}},
 	{"gov propose remove-steward", GovProposeCommand{gov.ActRemoveSteward}},
 	{"gov propose set-threshold", GovProposeCommand{gov.ActSetThreshold}},

@@ -184,6 +184,19 @@ func New(svc Service, o Options) http.Handler {
 		}
 		return reply(svc.Credit(r.Context(), id, min, q))(w)
 	})
+	route("GET /v1/bundle/{id}", func(w http.ResponseWriter, r *http.Request) error {
+		id, q, err := idAndQuery(t, w, r)
+		if err != nil {
+			return err
+		}
+		b, err := svc.Bundle(r.Context(), id, q)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, err = w.Write(b)
+		return err
+	})
 	route("GET /v1/locate/{digest}", func(w http.ResponseWriter, r *http.Request) error {
 		d, err := protocol.ParseDigest(r.PathValue("digest"))
 		if err != nil {

@@ -48,6 +48,8 @@ type Service interface {
 	// Credit shares the credit for id through its lineage, counting the
 	// claims at min and above (SPEC.md §4.7).
 	Credit(ctx context.Context, id protocol.ID, min protocol.Trust, q api.QueryOptions) (*api.Credit, error)
+	// Bundle returns the proof bundle of id (SPEC.md §6.4), a JSON document.
+	Bundle(ctx context.Context, id protocol.ID, q api.QueryOptions) ([]byte, error)
 	Locate(ctx context.Context, d protocol.Digest, q api.QueryOptions) (api.LocateResult, error)
 	// GetObject returns the envelope of id as it is written on the wire.
 	GetObject(ctx context.Context, id protocol.ID, q api.QueryOptions) ([]byte, error)
