@@ -4,33 +4,11 @@ import (
 	"context"
 	"strings"
 
+	"github.com/commons-p2p/commons/node/answer"
 	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store"
 )
-
-// DerivedFrom answers what was made from id as far as the store s knows,
-// to depth levels (at most store.MaxDerivedDepth; 1 gives what names id
-// itself): a function of the store alone, so that a program with no
-// network and no daemon gives the same answer as the node.
-func DerivedFrom(s *store.Store, id protocol.ID, depth int) (*api.Derived, error) {
-	ds, err := s.Descendants(id, depth)
-	if err != nil {
-		return nil, err
-	}
-	return &api.Derived{Subject: id, Derived: apiDerived(ds)}, nil
-}
-
-func apiDerived(ds []store.Descendant) []api.DerivedItem {
-	out := make([]api.DerivedItem, len(ds))
-	for i, d := range ds {
-		out[i] = api.DerivedItem{
-			ID: d.ID, Kind: d.Kind.String(), Name: d.Name, Activity: d.Activity, Artifact: d.Artifact,
-			Publisher: d.Publisher, Created: d.Created, Depth: d.Depth, Via: d.Via,
-		}
-	}
-	return out
-}
 
 // Derived answers what was made from id: the datasets that name it among
 // their parents, the derivations that name it among their inputs, and
@@ -50,7 +28,7 @@ func (n *Node) Derived(ctx context.Context, id protocol.ID, q api.QueryOptions) 
 		s.Derived(roots, store.MaxDerivedDepth)
 		done()
 	}
-	return DerivedFrom(n.store, id, store.MaxDerivedDepth)
+	return answer.Derived(n.store, id, store.MaxDerivedDepth)
 }
 
 // ArtifactName is the name a derivation gives its artifact when none is

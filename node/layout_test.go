@@ -40,7 +40,7 @@ var layers = map[string][]string{
 	"node/metrics":          {"protocol", "protocol/gov", "store"},
 	"node/export":           {"protocol", "protocol/manifest", "store", "node/api"},
 	"node/answer":           {"protocol", "protocol/gov", "store", "node/api"},
-	"node/bundle":           {"protocol", "protocol/gov", "protocol/manifest", "store", "node/api", "node/answer"},
+	"node/bundle":           {"protocol", "protocol/gov", "protocol/manifest", "store", "node/api", "node/answer", "node/creditview", "node/licence"},
 	"node/swarm/govsync":    {"protocol", "protocol/gov", "node/fetch", "node/p2p"},
 	"node/swarm":            {"protocol", "protocol/gov", "protocol/manifest", "store", "node/fetch", "node/p2p", "node/metrics", "node/swarm/govsync"},
 	"node/licence":          {"protocol", "protocol/license", "store", "node/api"},

@@ -73,7 +73,7 @@ func (n *Node) Attribution(ctx context.Context, id protocol.ID, q api.QueryOptio
 			return nil, err
 		}
 	}
-	derived, err := DerivedFrom(n.store, id, 1)
+	derived, err := answer.Derived(n.store, id, 1)
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +149,7 @@ func (n *Node) DatasetPage(ctx context.Context, id protocol.ID, page api.FilesPa
 		Publisher: d.Publisher, Created: d.Created, Parents: nonNil(d.Parents), Children: nonNil(children),
 		Signers: o.Envelope.Signers(), Manifest: d.Manifest, Standing: n.standings()(id),
 	}
-	derived, err := DerivedFrom(n.store, id, 1)
+	derived, err := answer.Derived(n.store, id, 1)
 	if err != nil {
 		return api.DatasetView{}, err
 	}

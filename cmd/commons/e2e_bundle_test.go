@@ -16,8 +16,9 @@ import (
 
 // TestBundleOffline: a daemon writes the proof bundle of a model trained
 // on the walkthrough's datasets; with the daemon stopped and no repo,
-// `commons verify` prints the very attribution `commons attribution`
-// printed, and refuses the bundle once a piece is tampered with, or a
+// `commons verify` prints the very attribution, credit and licences that
+// `commons attribution`, `commons credit` and `commons license` printed,
+// and refuses the bundle once a piece is tampered with, or a
 // file too large to be a bundle.
 func TestBundleOffline(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "repo")
@@ -43,6 +44,11 @@ func TestBundleOffline(t *testing.T) {
 	attribution := testnet.Run(t, nil, r("attribution", artifact, "--local")...)
 	if attribution.Code != 0 {
 		t.Fatalf("attribution: %s", attribution)
+	}
+	credit := testnet.Run(t, nil, r("credit", artifact, "--local")...)
+	license := testnet.Run(t, nil, r("license", artifact, "--local")...)
+	if credit.Code != 0 || license.Code != 0 {
+		t.Fatalf("credit: %s\nlicense: %s", credit, license)
 	}
 	out := filepath.Join(t.TempDir(), "model.bundle.json")
 	var wrote struct {
@@ -72,8 +78,16 @@ func TestBundleOffline(t *testing.T) {
 		Subject     string          `json:"subject"`
 		Network     string          `json:"network"`
 		Attribution json.RawMessage `json:"attribution"`
+		Credit      json.RawMessage `json:"credit"`
+		License     json.RawMessage `json:"license"`
 	}
 	res.Decode(t, &verified)
+	if !sameJSON(t, verified.Credit, []byte(credit.Stdout)) {
+		t.Errorf("verify prints the credit\n%s\nthe daemon printed\n%s", verified.Credit, credit.Stdout)
+	}
+	if !sameJSON(t, verified.License, []byte(license.Stdout)) {
+		t.Errorf("verify prints the licences\n%s\nthe daemon printed\n%s", verified.License, license.Stdout)
+	}
 	if verified.Subject != artifact || verified.Network == "" {
 		t.Errorf("verify: %s", res.Stdout)
 	}

@@ -28,8 +28,10 @@ every governance update, every signature and every ID, then recomputes the
 answers with the node's own code and compares them with the answers the
 node gave. A bundle with any piece tampered with, missing, repeated or of
 another network is refused, naming the piece. On success it prints the
-attribution as ` + "`commons attribution`" + ` does; --json prints the network, the
-governance state and the answers ("attribution" as ` + "`commons attribution --json`" + `).
+attribution, the credit and the licences as ` + "`commons attribution`" + `,
+` + "`commons credit`" + ` and ` + "`commons license`" + ` do; --json prints the network, the
+governance state and the answers ("attribution", "credit" and "license" as
+those commands' --json).
 `
 }
 
@@ -57,6 +59,16 @@ func (VerifyCommand) Run(_ context.Context, env *Env, args *Args) error {
 		t.rowf("(%d objects, %d governance updates, %d manifest chunks; governance state %s)", res.Objects, res.Updates, res.Chunks, res.StateHash)
 		t.row()
 		printAttribution(t, res.Attribution)
+		if res.Credit != nil {
+			t.row()
+			t.rowf("credit (min trust %s):", res.Credit.MinTrust)
+			printCredit(t, res.Credit)
+		}
+		if res.License != nil {
+			t.row()
+			t.rowf("licences:")
+			printLicense(t, res.License)
+		}
 	})
 }
 

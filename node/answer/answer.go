@@ -14,12 +14,39 @@ import (
 
 // Attribution is the attribution of subject (SPEC.md §6.2) from the index
 // of s under policy p, with the standing that standing gives each dataset.
+// Its derived list is what was made from the subject directly (Derived,
+// depth 1).
 func Attribution(s *store.Store, p protocol.Policy, standing func(protocol.ID) *api.Standing, subject protocol.ID) (*api.Attribution, error) {
 	a, err := s.Attribution(subject, p)
 	if err != nil {
 		return nil, err
 	}
-	return FromStore(a, standing), nil
+	d, err := Derived(s, subject, 1)
+	if err != nil {
+		return nil, err
+	}
+	out := FromStore(a, standing)
+	out.Derived = d.Derived
+	return out, nil
+}
+
+// Derived answers what was made from id (SPEC.md §7.5) from the index of
+// s: the datasets that name it among their parents, the derivations that
+// name it among their inputs, and what was made from those, to depth
+// levels.
+func Derived(s *store.Store, id protocol.ID, depth int) (*api.Derived, error) {
+	ds, err := s.Descendants(id, depth)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]api.DerivedItem, len(ds))
+	for i, d := range ds {
+		out[i] = api.DerivedItem{
+			ID: d.ID, Kind: d.Kind.String(), Name: d.Name, Activity: d.Activity, Artifact: d.Artifact,
+			Publisher: d.Publisher, Created: d.Created, Depth: d.Depth, Via: d.Via,
+		}
+	}
+	return &api.Derived{Subject: id, Derived: out}, nil
 }
 
 // FromStore is the API's form of a, with the standing governance gives

@@ -11,22 +11,34 @@ import (
 
 	"github.com/commons-p2p/commons/node/answer"
 	"github.com/commons-p2p/commons/node/api"
+	"github.com/commons-p2p/commons/node/creditview"
+	"github.com/commons-p2p/commons/node/licence"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/protocol/gov"
 	"github.com/commons-p2p/commons/store"
 )
 
 // Recompute computes from s and governance state every answer a bundle
-// carries about subject, with the code the node answers with. It is the
-// one place where an answer joins bundles: Build writes what it returns
-// and Verify compares what it returns with what a bundle says. An answer
-// not computed here (credit, licence) is null in both.
+// carries about subject, with the code the node answers with: the
+// attribution (answer.Attribution), the credit at api.DefaultCreditTrust
+// (creditview.Credit) and the licences (licence.Report). It is the one
+// place where an answer joins bundles: Build writes what it returns and
+// Verify compares what it returns with what a bundle says.
 func Recompute(s *store.Store, state *gov.State, subject protocol.ID) (Answers, error) {
-	a, err := answer.Attribution(s, state, answer.Standings(state), subject)
+	standings := answer.Standings(state)
+	a, err := answer.Attribution(s, state, standings, subject)
 	if err != nil {
 		return Answers{}, err
 	}
-	return Answers{Attribution: a}, nil
+	c, err := creditview.Credit(s, state, standings, subject, api.DefaultCreditTrust)
+	if err != nil {
+		return Answers{}, err
+	}
+	l, err := licence.Report(s, state, standings, subject)
+	if err != nil {
+		return Answers{}, err
+	}
+	return Answers{Attribution: a, Credit: c, License: l}, nil
 }
 
 // compareAnswers returns nil when got, recomputed from the pieces, says

@@ -71,9 +71,9 @@ type Chunk struct {
 // Answers are the answers the node gave about the subject. An answer the
 // node does not give is null.
 type Answers struct {
-	Attribution *api.Attribution `json:"attribution"`
-	Credit      json.RawMessage  `json:"credit"`
-	License     json.RawMessage  `json:"license"`
+	Attribution *api.Attribution   `json:"attribution"`
+	Credit      *api.Credit        `json:"credit"` // at api.DefaultCreditTrust
+	License     *api.LicenseReport `json:"license"`
 }
 
 // Encode writes b as indented JSON with a final newline.

@@ -259,8 +259,24 @@ func TestVerifyRefusesAlteredPieces(t *testing.T) {
 			}
 		}, []string{"standing", "object " + w.parent.String(), "the pieces give"}},
 		{"answer of credit the pieces do not give", func(t *testing.T, b *bundle.Bundle) {
-			b.Answers.Credit = json.RawMessage(`{"shares":[]}`)
+			b.Answers.Credit.Shares = nil
 		}, []string{"answers.credit"}},
+		{"answer moves credit to another contributor", func(t *testing.T, b *bundle.Bundle) {
+			if len(b.Answers.Credit.Shares) < 2 {
+				t.Fatalf("the world's credit has %d shares, want 2 or more", len(b.Answers.Credit.Shares))
+			}
+			s := b.Answers.Credit.Shares
+			s[0].Share, s[1].Share = s[1].Share, s[0].Share
+		}, []string{"answers.credit.shares[0].share"}},
+		{"answer calls the licences compatible", func(t *testing.T, b *bundle.Bundle) {
+			b.Answers.License.Compatible = !b.Answers.License.Compatible
+		}, []string{"answers.license.compatible"}},
+		{"answer hides an upstream licence", func(t *testing.T, b *bundle.Bundle) {
+			if len(b.Answers.License.Upstream) == 0 {
+				t.Fatal("the world's subject has no upstream licence")
+			}
+			b.Answers.License.Upstream = b.Answers.License.Upstream[1:]
+		}, []string{"answers.license.upstream"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
