@@ -16,8 +16,9 @@ import (
 // Bundle answers GET /v1/bundle/{id}: the proof bundle of id (SPEC.md
 // §6.4), every piece behind this node's answers about it with the answers
 // themselves. Unless q.Local it first gathers from the network what the
-// attribution of id needs, as Attribution does, and the root chunks of the
-// manifests it meets.
+// attribution of id needs, as Attribution does, the whole lineage with the
+// claims about it, as Credit does, and the root chunks of the manifests
+// it meets.
 func (n *Node) Bundle(ctx context.Context, id protocol.ID, q api.QueryOptions) ([]byte, error) {
 	const op = "bundle"
 	if n.gov == nil {
@@ -26,6 +27,10 @@ func (n *Node) Bundle(ctx context.Context, id protocol.ID, q api.QueryOptions) (
 	if _, err := n.Attribution(ctx, id, q); err != nil {
 		return nil, err
 	}
+	// The credit and the licences read the whole lineage: gather it, as
+	// they do, before the pieces are collected.
+	_, cancel := n.searchLineage(ctx, "bundle", id, q)
+	cancel()
 	genesis, err := os.ReadFile(filepath.Join(n.repo.Dir, repo.GenesisFile))
 	if err != nil {
 		return nil, protocol.E(op, protocol.Other, "read genesis: %w", err)

@@ -44,7 +44,7 @@ type Node struct {
 var (
 	// QueryNames are the values of the query label of network-query
 	// latency: the names TimeQuery takes.
-	QueryNames    = []string{"attribution", "credit", "license", "notice", "locate", "show dataset", "get object", "derived"}
+	QueryNames    = []string{"attribution", "credit", "license", "notice", "bundle", "locate", "show dataset", "get object", "derived"}
 	statusClasses = []string{"2xx", "4xx", "5xx"}
 )
 
