@@ -72,7 +72,8 @@ type Sweeper struct {
 
 	interval  time.Duration
 	maxQueued int64
-	loaded    atomic.Bool // every key of the source handed to the provider
+	handed    atomic.Int64 // keys that may wait in the provider's queue (room)
+	loaded    atomic.Bool  // every key of the source handed to the provider
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -155,7 +156,7 @@ func (s *Sweeper) load(ctx context.Context) bool {
 	batch := make([]mh.Multihash, 0, keySourceBatch)
 	ok := true
 	flush := func() bool {
-		err := s.room(ctx)
+		err := s.room(ctx, len(batch))
 		if err == nil {
 			err = s.prov.StartProviding(false, batch...)
 		}
@@ -191,7 +192,7 @@ func (s *Sweeper) Announce(ctx context.Context, keys ...cid.Cid) error {
 	for i, k := range keys {
 		hs[i] = k.Hash()
 	}
-	if err := s.room(ctx); err != nil {
+	if err := s.room(ctx, len(hs)); err != nil {
 		return protocol.E("announce", protocol.Transient, "%w", err)
 	}
 	if err := s.prov.StartProviding(false, hs...); err != nil {
@@ -200,22 +201,31 @@ func (s *Sweeper) Announce(ctx context.Context, keys ...cid.Cid) error {
 	return nil
 }
 
-// room waits until fewer than MaxQueued keys wait in the provider's
-// queue, or the provider is offline (it then queues nothing: the keys go
-// to the keystore and are announced when their region's turn comes), or
-// ctx ends. A provider that is only disconnected for a moment keeps its
-// queue and works it off when it is back.
-func (s *Sweeper) room(ctx context.Context) error {
+// room waits until the provider's queue has room for n more keys: until
+// fewer than MaxQueued keys wait in it, or the provider is offline (it
+// then queues nothing: the keys go to the keystore and are announced when
+// their region's turn comes), or ctx ends. A provider that is only
+// disconnected for a moment keeps its queue and works it off when it is
+// back. The provider's counters are read only once MaxQueued keys may be
+// waiting: the keys waiting at the last reading plus those handed since
+// bound the queue, which only shrinks by itself.
+func (s *Sweeper) room(ctx context.Context, n int) error {
+	if s.handed.Add(int64(n)) <= s.maxQueued {
+		return nil
+	}
 	for {
 		st, err := s.prov.Stats(ctx)
 		if err != nil {
+			s.handed.Add(-int64(n))
 			return err
 		}
-		if st.Closed || st.Queues.PendingKeyProvides < s.maxQueued || st.Connectivity.Status == "offline" {
+		if q := st.Queues.PendingKeyProvides; st.Closed || q < s.maxQueued || st.Connectivity.Status == "offline" {
+			s.handed.Store(q + int64(n))
 			return nil
 		}
 		select {
 		case <-ctx.Done():
+			s.handed.Add(-int64(n))
 			return ctx.Err()
 		case <-time.After(queuePoll):
 		}
