@@ -29,25 +29,9 @@ type SweepOptions struct {
 	// Interval is the time within which every region of the keyspace is
 	// announced again; default DefaultReannounceInterval.
 	Interval time.Duration
-	// MaxQueued bounds the keys waiting in the provider's queue: a Sweeper
-	// hands it more only when fewer wait. Default DefaultMaxQueued.
-	MaxQueued int
 	// Extra are further options of kad-dht's provider, applied last.
 	Extra []provider.Option
 }
-
-// DefaultMaxQueued is how many keys may wait in a Sweeper's provider
-// queue before it hands over more. kad-dht keeps that queue in memory, a
-// trie of the keys at a few hundred bytes a key, so handing it the 10^6
-// keys of a national dataset at once would hold hundreds of megabytes
-// until they are announced. 2^16 waiting keys still fill every region of
-// a network of thousands of nodes with dozens of keys, so a region's one
-// exploration still announces many keys.
-const DefaultMaxQueued = 1 << 16
-
-// queuePoll is how often a Sweeper waiting for room in the provider's
-// queue looks again.
-const queuePoll = 200 * time.Millisecond
 
 // sweepConnectivityCheck is the least time between two checks of whether
 // the node is online, made after a provide fails.
@@ -70,10 +54,8 @@ type Sweeper struct {
 	prov *provider.SweepingProvider
 	keys keystore.Keystore
 
-	interval  time.Duration
-	maxQueued int64
-	handed    atomic.Int64 // keys that may wait in the provider's queue (room)
-	loaded    atomic.Bool  // every key of the source handed to the provider
+	interval time.Duration
+	loaded   atomic.Bool // every key of the source handed to the provider
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -118,11 +100,7 @@ func NewSweeper(d *dht.IpfsDHT, src KeySource, opts SweepOptions) (*Sweeper, err
 		keys.Close()
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
-	maxQueued := int64(opts.MaxQueued)
-	if maxQueued <= 0 {
-		maxQueued = DefaultMaxQueued
-	}
-	return &Sweeper{dht: d, src: src, prov: prov, keys: keys, interval: interval, maxQueued: maxQueued}, nil
+	return &Sweeper{dht: d, src: src, prov: prov, keys: keys, interval: interval}, nil
 }
 
 // Start hands every key of the source to the provider, which announces
@@ -156,10 +134,7 @@ func (s *Sweeper) load(ctx context.Context) bool {
 	batch := make([]mh.Multihash, 0, keySourceBatch)
 	ok := true
 	flush := func() bool {
-		err := s.room(ctx, len(batch))
-		if err == nil {
-			err = s.prov.StartProviding(false, batch...)
-		}
+		err := s.prov.StartProviding(false, batch...)
 		batch = batch[:0]
 		ok = ok && err == nil
 		return ok
@@ -181,55 +156,18 @@ func (s *Sweeper) load(ctx context.Context) bool {
 // provider.
 func (s *Sweeper) Loaded() bool { return s.loaded.Load() }
 
-// Announce hands keys to the provider, to be announced with the other new
-// keys of their regions and kept announced. Unlike an Announcer's, it
-// returns before the keys are announced; but it waits, while ctx lasts,
-// until fewer than MaxQueued keys wait in the provider's queue, so that
-// a caller handing over a million keys holds the memory of a bounded
-// queue, not of all its keys at once.
-func (s *Sweeper) Announce(ctx context.Context, keys ...cid.Cid) error {
+// Announce hands keys to the provider at once, to be announced with the
+// other new keys of their regions and kept announced. Unlike an
+// Announcer's, it returns before the keys are announced.
+func (s *Sweeper) Announce(_ context.Context, keys ...cid.Cid) error {
 	hs := make([]mh.Multihash, len(keys))
 	for i, k := range keys {
 		hs[i] = k.Hash()
-	}
-	if err := s.room(ctx, len(hs)); err != nil {
-		return protocol.E("announce", protocol.Transient, "%w", err)
 	}
 	if err := s.prov.StartProviding(false, hs...); err != nil {
 		return protocol.E("announce", protocol.Transient, "%w", err)
 	}
 	return nil
-}
-
-// room waits until the provider's queue has room for n more keys: until
-// fewer than MaxQueued keys wait in it, or the provider is offline (it
-// then queues nothing: the keys go to the keystore and are announced when
-// their region's turn comes), or ctx ends. A provider that is only
-// disconnected for a moment keeps its queue and works it off when it is
-// back. The provider's counters are read only once MaxQueued keys may be
-// waiting: the keys waiting at the last reading plus those handed since
-// bound the queue, which only shrinks by itself.
-func (s *Sweeper) room(ctx context.Context, n int) error {
-	if s.handed.Add(int64(n)) <= s.maxQueued {
-		return nil
-	}
-	for {
-		st, err := s.prov.Stats(ctx)
-		if err != nil {
-			s.handed.Add(-int64(n))
-			return err
-		}
-		if q := st.Queues.PendingKeyProvides; st.Closed || q < s.maxQueued || st.Connectivity.Status == "offline" {
-			s.handed.Store(q + int64(n))
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			s.handed.Add(-int64(n))
-			return ctx.Err()
-		case <-time.After(queuePoll):
-		}
-	}
 }
 
 // Stats are the provider's counters: keys and regions scheduled, provides
