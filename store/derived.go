@@ -93,37 +93,7 @@ func standsIn(txn *badger.Txn, child protocol.ID) (bool, error) {
 // (from the first when after is zero), and whether more follow: the list
 // the fetch protocol pages through (SPEC.md §7.3).
 func (s *Store) DerivedPage(subject, after protocol.ID, limit int) (ids []protocol.ID, more bool, err error) {
-	const op = "derived page"
-	if limit <= 0 {
-		return nil, false, protocol.E(op, protocol.Invalid, "limit %d: want at least 1", limit)
-	}
-	err = s.view(func(txn *badger.Txn) error {
-		prefix := []byte(famChild + subject.String() + "/")
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
-		defer it.Close()
-		var scratch idScratch
-		for seekAfter(it, prefix, after); it.ValidForPrefix(prefix); it.Next() {
-			id, err := idOfKeyScratch(it.Item().Key(), &scratch)
-			if err != nil {
-				return err
-			}
-			if ok, err := standsIn(txn, id); err != nil {
-				return err
-			} else if !ok {
-				continue
-			}
-			if len(ids) == limit {
-				more = true
-				return nil
-			}
-			ids = append(ids, id)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, false, protocol.E(op, protocol.KindOf(err), "%s: %w", subject, err)
-	}
-	return ids, more, nil
+	return s.keptPage("derived page", subject.String(), []byte(famChild+subject.String()+"/"), after, limit, standsIn)
 }
 
 // EachDerivedFrom calls f once with each ID that a stored dataset names

@@ -56,12 +56,26 @@ func (s *Store) ClaimsPage(subject, after protocol.ID, limit int) (ids []protoco
 // that list a file of digest d, and whether more follow: the IDs of
 // Locate(d), paged.
 func (s *Store) DatasetsPage(d protocol.Digest, after protocol.ID, limit int) (ids []protocol.ID, more bool, err error) {
-	const op = "datasets page"
+	return s.keptPage("datasets page", d.String(), []byte(filePrefix(d)), after, limit, func(txn *badger.Txn, id protocol.ID) (bool, error) {
+		m, ok, err := getMeta(txn, id)
+		if err != nil || !ok {
+			return false, err
+		}
+		// As Locate: the rest of a large dataset has not committed, a
+		// manifest is not indexed whole.
+		return located(txn, id, m)
+	})
+}
+
+// keptPage returns up to limit of the IDs that end the keys under prefix,
+// after after (from the first when after is zero) in ascending order of
+// their text, those that keep says to keep, and whether more follow; it
+// reads one snapshot. Its errors are op's, about what.
+func (s *Store) keptPage(op, what string, prefix []byte, after protocol.ID, limit int, keep func(txn *badger.Txn, id protocol.ID) (bool, error)) (ids []protocol.ID, more bool, err error) {
 	if limit <= 0 {
 		return nil, false, protocol.E(op, protocol.Invalid, "limit %d: want at least 1", limit)
 	}
 	err = s.view(func(txn *badger.Txn) error {
-		prefix := []byte(filePrefix(d))
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
 		defer it.Close()
 		var scratch idScratch
@@ -70,17 +84,9 @@ func (s *Store) DatasetsPage(d protocol.Digest, after protocol.ID, limit int) (i
 			if err != nil {
 				return err
 			}
-			m, ok, err := getMeta(txn, id)
-			if err != nil {
+			if ok, err := keep(txn, id); err != nil {
 				return err
-			}
-			if ok {
-				ok, err = located(txn, id, m)
-			}
-			if err != nil {
-				return err
-			}
-			if !ok { // as Locate: the rest of a large dataset has not committed, a manifest is not indexed whole
+			} else if !ok {
 				continue
 			}
 			if len(ids) == limit {
@@ -92,7 +98,7 @@ func (s *Store) DatasetsPage(d protocol.Digest, after protocol.ID, limit int) (i
 		return nil
 	})
 	if err != nil {
-		return nil, false, protocol.E(op, protocol.KindOf(err), "%s: %w", d, err)
+		return nil, false, protocol.E(op, protocol.KindOf(err), "%s: %w", what, err)
 	}
 	return ids, more, nil
 }
