@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math"
 	"slices"
@@ -36,7 +37,7 @@ func (s *Store) CreditGraph(subject protocol.ID, p protocol.Policy, min protocol
 		defer q.parties.close()
 		sc := newSeeker(txn)
 		defer sc.close()
-		publishers, err := q.creditNodes(sc, g, min)
+		artifacts, err := q.creditNodes(sc, g, min)
 		if err != nil {
 			return err
 		}
@@ -50,23 +51,31 @@ func (s *Store) CreditGraph(subject protocol.ID, p protocol.Policy, min protocol
 			keys[id] = id.String()
 		}
 		slices.SortFunc(ids, func(a, b protocol.ID) int { return strings.Compare(keys[a], keys[b]) })
-		for _, id := range ids {
-			if n := g.Nodes[id]; !n.Held {
-				m, ok, err := getMeta(txn, id)
-				if err != nil {
-					return err
-				}
-				n.Held, publishers[id] = ok, publisherOf(m)
-			}
+		// Each half of the nodes is read on a core of its own, through
+		// iterators of its own on the one snapshot; trust is decided
+		// after, from the claims read.
+		readers := make([]*claimReader, len(ids))
+		publishers := make([]protocol.DID, len(ids))
+		for i, id := range ids {
+			publishers[i] = artifacts[id]
 		}
-		strs := make(map[string]string)
-		for _, id := range ids {
+		half := len(ids) / 2
+		errs := make(chan error, 1)
+		go func() { errs <- readCreditNodes(txn, g, ids[half:], publishers[half:], readers[half:]) }()
+		err = readCreditNodes(txn, g, ids[:half], publishers[:half], readers[:half])
+		if err2 := <-errs; err == nil {
+			err = err2
+		}
+		if err != nil {
+			return err
+		}
+		for i, id := range ids {
 			n := g.Nodes[id]
 			if !n.Held {
 				continue
 			}
 			n.Delisted = delisted(id)
-			if n.Claims, err = q.creditClaims(sc, strs, id, publishers[id]); err != nil {
+			if n.Claims, err = q.creditClaims(readers[i], publishers[i]); err != nil {
 				return err
 			}
 		}
@@ -124,22 +133,51 @@ func (q *attributionQuery) creditNodes(sc *seeker, g *credit.Graph, min protocol
 	return publishers, nil
 }
 
-// creditClaims reads the attribution claims about subject, each with its
-// trust as claims computes it, in key order: the order of credit's input
-// does not matter, so they are not sorted.
-func (q *attributionQuery) creditClaims(sc *seeker, strs map[string]string, subject protocol.ID, publisher protocol.DID) ([]credit.Claim, error) {
-	r := &claimReader{strs: strs}
-	err := sc.each(claimsPrefix(subject), func(key, val []byte) error {
-		if len(val) < 2 {
-			return corrupt(key, errShortSummary)
+// readCreditNodes reads, for each of ids, whether the store holds it
+// and its publisher (an artifact's is given), then the attribution claims
+// about those held, in key order: readers[i] is left with the claims
+// about ids[i]. It touches nothing of g but the Held of the nodes of ids.
+func readCreditNodes(txn *badger.Txn, g *credit.Graph, ids []protocol.ID, publishers []protocol.DID, readers []*claimReader) error {
+	metas, claims := newSeeker(txn), newSeeker(txn)
+	defer metas.close()
+	defer claims.close()
+	strs := make(map[string]string)
+	for i, id := range ids {
+		n := g.Nodes[id]
+		if !n.Held {
+			m, ok, err := metas.meta(id)
+			if err != nil {
+				return err
+			}
+			n.Held, publishers[i] = ok, publisherOf(m)
 		}
-		if !r.wants(protocol.ObjectKind(val[1])) {
-			return nil
+		if !n.Held {
+			continue
 		}
-		return r.decode(key, val)
-	})
-	if err != nil || r.cs.n == 0 {
-		return nil, err
+		r := &claimReader{strs: strs}
+		err := claims.each(claimsPrefix(id), func(key, val []byte) error {
+			if len(val) < 2 {
+				return corrupt(key, errShortSummary)
+			}
+			if !r.wants(protocol.ObjectKind(val[1])) {
+				return nil
+			}
+			return r.decode(key, val)
+		})
+		if err != nil {
+			return err
+		}
+		readers[i] = r
+	}
+	return nil
+}
+
+// creditClaims returns the attribution claims r read, each with its trust
+// as claims computes it, in key order: the order of credit's input does
+// not matter, so they are not sorted.
+func (q *attributionQuery) creditClaims(r *claimReader, publisher protocol.DID) ([]credit.Claim, error) {
+	if r.cs.n == 0 {
+		return nil, nil
 	}
 	if err := q.parties.find(publisher); err != nil {
 		return nil, err
@@ -161,8 +199,16 @@ func (q *attributionQuery) creditClaims(sc *seeker, strs map[string]string, subj
 
 // seeker reads the keys under many prefixes through one iterator: a
 // lineage of thousands of nodes would otherwise open two iterators for
-// each.
-type seeker struct{ it *badger.Iterator }
+// each. Read in key order, the prefixes are mostly reached by stepping
+// forward from where the last read left the iterator rather than by a
+// seek, which decompresses a block of every level of the tree again.
+type seeker struct {
+	it   *badger.Iterator
+	last []byte // the last target; the iterator is at the first key past it and past the keys under it
+}
+
+// seekSteps is how many keys the seeker steps over before it seeks.
+const seekSteps = 8
 
 func newSeeker(txn *badger.Txn) *seeker {
 	return &seeker{it: txn.NewIterator(badger.IteratorOptions{})}
@@ -170,17 +216,52 @@ func newSeeker(txn *badger.Txn) *seeker {
 
 func (s *seeker) close() { s.it.Close() }
 
+// seek puts the iterator at the first key not below target, as
+// Iterator.Seek does. When target follows the last one and the keys
+// under it, every key between that place and the iterator's is at or past
+// target, so a few steps forward find the same key.
+func (s *seeker) seek(target []byte) {
+	if s.last != nil && bytes.Compare(target, s.last) > 0 && !bytes.HasPrefix(target, s.last) {
+		for range seekSteps {
+			if !s.it.Valid() || bytes.Compare(s.it.Item().Key(), target) >= 0 {
+				s.last = append(s.last[:0], target...)
+				return
+			}
+			s.it.Next()
+		}
+	}
+	s.it.Seek(target)
+	s.last = append(s.last[:0], target...)
+}
+
 // each calls fn with every key under prefix and its value, in key order;
 // both are valid only during the call.
 func (s *seeker) each(prefix string, fn func(key, val []byte) error) error {
 	p := []byte(prefix)
-	for s.it.Seek(p); s.it.ValidForPrefix(p); s.it.Next() {
+	for s.seek(p); s.it.ValidForPrefix(p); s.it.Next() {
 		item := s.it.Item()
 		if err := item.Value(func(val []byte) error { return fn(item.Key(), val) }); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// meta reads the meta record of id, as getMeta does.
+func (s *seeker) meta(id protocol.ID) (m meta, ok bool, err error) {
+	key := []byte(metaKey(id))
+	s.seek(key)
+	if !s.it.Valid() || !bytes.Equal(s.it.Item().Key(), key) {
+		return meta{}, false, nil
+	}
+	b, err := s.it.Item().ValueCopy(nil)
+	if err != nil {
+		return meta{}, false, err
+	}
+	if m, err = decodeMeta(b); err != nil {
+		return meta{}, false, corrupt(key, err)
+	}
+	return m, true, nil
 }
 
 // weightedParents returns the parents (inputs) of id with their weights,
