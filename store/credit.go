@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 
 	badger "github.com/dgraph-io/badger/v4"
 
@@ -35,7 +36,7 @@ func (s *Store) CreditGraph(subject protocol.ID, p protocol.Policy, min protocol
 	err := s.view(func(txn *badger.Txn) error {
 		q := attributionQuery{txn: txn, policy: p, parties: newPartyReader(txn, p, &s.rotated)}
 		defer q.parties.close()
-		sc := newSeeker(txn)
+		sc := newSeeker(txn, 0)
 		defer sc.close()
 		artifacts, err := q.creditNodes(sc, g, min)
 		if err != nil {
@@ -54,15 +55,19 @@ func (s *Store) CreditGraph(subject protocol.ID, p protocol.Policy, min protocol
 		// Each half of the nodes is read on a core of its own, through
 		// iterators of its own on the one snapshot; trust is decided
 		// after, from the claims read.
-		readers := make([]*claimReader, len(ids))
 		publishers := make([]protocol.DID, len(ids))
 		for i, id := range ids {
 			publishers[i] = artifacts[id]
 		}
 		half := len(ids) / 2
+		var second *creditRead
 		errs := make(chan error, 1)
-		go func() { errs <- readCreditNodes(txn, g, ids[half:], publishers[half:], readers[half:]) }()
-		err = readCreditNodes(txn, g, ids[:half], publishers[:half], readers[:half])
+		go func() {
+			var err error
+			second, err = readCreditNodes(txn, g, ids[half:], publishers[half:])
+			errs <- err
+		}()
+		first, err := readCreditNodes(txn, g, ids[:half], publishers[:half])
 		if err2 := <-errs; err == nil {
 			err = err2
 		}
@@ -74,8 +79,12 @@ func (s *Store) CreditGraph(subject protocol.ID, p protocol.Policy, min protocol
 			if !n.Held {
 				continue
 			}
+			r, j := first, i
+			if i >= half {
+				r, j = second, i-half
+			}
 			n.Delisted = delisted(id)
-			if n.Claims, err = q.creditClaims(readers[i], publishers[i]); err != nil {
+			if n.Claims, err = q.creditClaims(r, j, publishers[i]); err != nil {
 				return err
 			}
 		}
@@ -133,68 +142,109 @@ func (q *attributionQuery) creditNodes(sc *seeker, g *credit.Graph, min protocol
 	return publishers, nil
 }
 
+// creditRead is what readCreditNodes reads of a part of the nodes: the
+// claims about node i of the part are claims[ends[i-1]:ends[i]], with
+// the facts that decide their trust at the same places in facts.
+type creditRead struct {
+	claims []credit.Claim
+	facts  []creditFacts
+	ends   []int
+}
+
+// creditFacts are the facts of a claim that decide its trust, but for its
+// contributor, which is in its credit.Claim.
+type creditFacts struct {
+	issuer    protocol.DID
+	created   time.Time
+	signers   []protocol.DID
+	endorsers []protocol.DID
+	withdrawn bool
+}
+
 // readCreditNodes reads, for each of ids, whether the store holds it
 // and its publisher (an artifact's is given), then the attribution claims
-// about those held, in key order: readers[i] is left with the claims
-// about ids[i]. It touches nothing of g but the Held of the nodes of ids.
-func readCreditNodes(txn *badger.Txn, g *credit.Graph, ids []protocol.ID, publishers []protocol.DID, readers []*claimReader) error {
-	metas, claims := newSeeker(txn), newSeeker(txn)
+// about those held, in key order, from their summaries. It touches
+// nothing of g but the Held of the nodes of ids.
+func readCreditNodes(txn *badger.Txn, g *credit.Graph, ids []protocol.ID, publishers []protocol.DID) (*creditRead, error) {
+	metas, claims := newSeeker(txn, seekSteps), newSeeker(txn, seekSteps)
 	defer metas.close()
 	defer claims.close()
 	strs := make(map[string]string)
+	var scratch idScratch
+	r := &creditRead{ends: make([]int, len(ids))}
 	for i, id := range ids {
 		n := g.Nodes[id]
 		if !n.Held {
 			m, ok, err := metas.meta(id)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			n.Held, publishers[i] = ok, publisherOf(m)
 		}
-		if !n.Held {
-			continue
-		}
-		r := &claimReader{strs: strs}
-		err := claims.each(claimsPrefix(id), func(key, val []byte) error {
-			if len(val) < 2 {
-				return corrupt(key, errShortSummary)
-			}
-			if !r.wants(protocol.ObjectKind(val[1])) {
+		if n.Held {
+			err := claims.each(claimsPrefix(id), func(key, val []byte) error {
+				if len(val) < 2 {
+					return corrupt(key, errShortSummary)
+				}
+				if protocol.ObjectKind(val[1]) != protocol.KindAttribution {
+					return nil
+				}
+				s, err := decodeSummaryInterning(val, strs)
+				if err != nil {
+					return corrupt(key, err)
+				}
+				cid, err := idOfKeyScratch(key, &scratch)
+				if err != nil {
+					return err
+				}
+				r.claims = append(r.claims, credit.Claim{ID: cid, Contributor: s.Contributor, Role: s.Role, Weight: s.Weight})
+				r.facts = append(r.facts, creditFacts{issuer: s.Issuer, created: s.Created, signers: s.Signers, endorsers: s.Endorsers, withdrawn: s.Withdrawn})
 				return nil
+			})
+			if err != nil {
+				return nil, err
 			}
-			return r.decode(key, val)
-		})
-		if err != nil {
-			return err
 		}
-		readers[i] = r
+		r.ends[i] = len(r.claims)
 	}
-	return nil
+	return r, nil
 }
 
-// creditClaims returns the attribution claims r read, each with its trust
-// as claims computes it, in key order: the order of credit's input does
-// not matter, so they are not sorted.
-func (q *attributionQuery) creditClaims(r *claimReader, publisher protocol.DID) ([]credit.Claim, error) {
-	if r.cs.n == 0 {
+// creditClaims gives the claims read about node i of r their trust, as
+// claims computes it, and returns them in key order: the order of
+// credit's input does not matter, so they are not sorted.
+func (q *attributionQuery) creditClaims(r *creditRead, i int, publisher protocol.DID) ([]credit.Claim, error) {
+	start := 0
+	if i > 0 {
+		start = r.ends[i-1]
+	}
+	end := r.ends[i]
+	if start == end {
 		return nil, nil
 	}
 	if err := q.parties.find(publisher); err != nil {
 		return nil, err
 	}
-	for i := range int32(r.cs.n) {
-		c := r.cs.at(i)
-		if err := q.parties.find(c.Issuer, c.DID); err != nil {
+	for j := start; j < end; j++ {
+		if err := q.parties.find(r.facts[j].issuer, r.claims[j].Contributor); err != nil {
 			return nil, err
 		}
 	}
 	parties := q.parties.Parties()
-	out := make([]credit.Claim, r.cs.n)
-	for i := range int32(r.cs.n) {
-		c := r.cs.at(i)
-		out[i] = credit.Claim{ID: c.Claim, Contributor: c.DID, Role: c.Role, Weight: c.Weight, Trust: q.trustOf(c, publisher, parties)}
+	for j := start; j < end; j++ {
+		f := &r.facts[j]
+		r.claims[j].Trust = protocol.TrustOf(protocol.ClaimFacts{
+			Issuer:      f.issuer,
+			Contributor: r.claims[j].Contributor,
+			Created:     f.created,
+			Signers:     f.signers,
+			Publisher:   publisher,
+			Endorsers:   f.endorsers,
+			Withdrawn:   f.withdrawn,
+			Parties:     parties,
+		}, q.policy)
 	}
-	return out, nil
+	return r.claims[start:end:end], nil
 }
 
 // seeker reads the keys under many prefixes through one iterator: a
@@ -203,15 +253,19 @@ func (q *attributionQuery) creditClaims(r *claimReader, publisher protocol.DID) 
 // forward from where the last read left the iterator rather than by a
 // seek, which decompresses a block of every level of the tree again.
 type seeker struct {
-	it   *badger.Iterator
-	last []byte // the last target; the iterator is at the first key past it and past the keys under it
+	it    *badger.Iterator
+	steps int    // how many keys seek steps over before it seeks
+	last  []byte // the last target; the iterator is at the first key past it and past the keys under it
 }
 
-// seekSteps is how many keys the seeker steps over before it seeks.
-const seekSteps = 8
+// seekSteps is how many keys a seeker reading in key order steps over
+// before it seeks: a step costs a small part of a seek.
+const seekSteps = 32
 
-func newSeeker(txn *badger.Txn) *seeker {
-	return &seeker{it: txn.NewIterator(badger.IteratorOptions{})}
+// newSeeker returns a seeker that steps over up to steps keys before it
+// seeks: seekSteps when the prefixes are read in key order, 0 otherwise.
+func newSeeker(txn *badger.Txn, steps int) *seeker {
+	return &seeker{it: txn.NewIterator(badger.IteratorOptions{}), steps: steps}
 }
 
 func (s *seeker) close() { s.it.Close() }
@@ -221,8 +275,8 @@ func (s *seeker) close() { s.it.Close() }
 // under it, every key between that place and the iterator's is at or past
 // target, so a few steps forward find the same key.
 func (s *seeker) seek(target []byte) {
-	if s.last != nil && bytes.Compare(target, s.last) > 0 && !bytes.HasPrefix(target, s.last) {
-		for range seekSteps {
+	if s.steps > 0 && s.last != nil && bytes.Compare(target, s.last) > 0 && !bytes.HasPrefix(target, s.last) {
+		for range s.steps {
 			if !s.it.Valid() || bytes.Compare(s.it.Item().Key(), target) >= 0 {
 				s.last = append(s.last[:0], target...)
 				return
