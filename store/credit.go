@@ -45,13 +45,19 @@ func (s *Store) CreditGraph(subject protocol.ID, p protocol.Policy, min protocol
 		// What the index knows of the nodes, then the claims about them,
 		// each in key order: the reads move forward through the tables
 		// rather than back and forth between them.
-		ids := make([]protocol.ID, 0, len(g.Nodes))
-		keys := make(map[protocol.ID]string, len(g.Nodes))
-		for id := range g.Nodes {
-			ids = append(ids, id)
-			keys[id] = id.String()
+		type node struct {
+			id  protocol.ID
+			key string
 		}
-		slices.SortFunc(ids, func(a, b protocol.ID) int { return strings.Compare(keys[a], keys[b]) })
+		nodes := make([]node, 0, len(g.Nodes))
+		for id := range g.Nodes {
+			nodes = append(nodes, node{id, id.String()})
+		}
+		slices.SortFunc(nodes, func(a, b node) int { return strings.Compare(a.key, b.key) })
+		ids, keys := make([]protocol.ID, len(nodes)), make([]string, len(nodes))
+		for i, n := range nodes {
+			ids[i], keys[i] = n.id, n.key
+		}
 		// Each half of the nodes is read on a core of its own, through
 		// iterators of its own on the one snapshot; trust is decided
 		// after, from the claims read.
@@ -64,10 +70,10 @@ func (s *Store) CreditGraph(subject protocol.ID, p protocol.Policy, min protocol
 		errs := make(chan error, 1)
 		go func() {
 			var err error
-			second, err = readCreditNodes(txn, g, ids[half:], publishers[half:])
+			second, err = readCreditNodes(txn, g, ids[half:], keys[half:], publishers[half:])
 			errs <- err
 		}()
-		first, err := readCreditNodes(txn, g, ids[:half], publishers[:half])
+		first, err := readCreditNodes(txn, g, ids[:half], keys[:half], publishers[:half])
 		if err2 := <-errs; err == nil {
 			err = err2
 		}
@@ -143,12 +149,11 @@ func (q *attributionQuery) creditNodes(sc *seeker, g *credit.Graph, min protocol
 }
 
 // creditRead is what readCreditNodes reads of a part of the nodes: the
-// claims about node i of the part are claims[ends[i-1]:ends[i]], with
-// the facts that decide their trust at the same places in facts.
+// claims about node i of the part, and the facts that decide their trust
+// at the same places.
 type creditRead struct {
-	claims []credit.Claim
-	facts  []creditFacts
-	ends   []int
+	claims [][]credit.Claim
+	facts  [][]creditFacts
 }
 
 // creditFacts are the facts of a claim that decide its trust, but for its
@@ -161,51 +166,75 @@ type creditFacts struct {
 	withdrawn bool
 }
 
-// readCreditNodes reads, for each of ids, whether the store holds it
-// and its publisher (an artifact's is given), then the attribution claims
-// about those held, in key order, from their summaries. It touches
-// nothing of g but the Held of the nodes of ids.
-func readCreditNodes(txn *badger.Txn, g *credit.Graph, ids []protocol.ID, publishers []protocol.DID) (*creditRead, error) {
+// creditChunk is the least number of claims, and of their facts, the
+// reader allocates at once: the nodes' slices are cut from chunks rather
+// than grown one by one.
+const creditChunk = 4096
+
+// cut returns a copy of src in the free part of *chunk, allocating a new
+// chunk when src does not fit.
+func cut[T any](chunk *[]T, src []T) []T {
+	if cap(*chunk)-len(*chunk) < len(src) {
+		*chunk = make([]T, 0, max(creditChunk, len(src)))
+	}
+	n := len(*chunk)
+	*chunk = append(*chunk, src...)
+	return (*chunk)[n : n+len(src) : n+len(src)]
+}
+
+// readCreditNodes reads, for each of ids (whose keys are keys), whether
+// the store holds it and its publisher (an artifact's is given), then the
+// attribution claims about those held, in key order, from their
+// summaries. It touches nothing of g but the Held of the nodes of ids.
+func readCreditNodes(txn *badger.Txn, g *credit.Graph, ids []protocol.ID, keys []string, publishers []protocol.DID) (*creditRead, error) {
 	metas, claims := newSeeker(txn, seekSteps), newSeeker(txn, seekSteps)
 	defer metas.close()
 	defer claims.close()
 	strs := make(map[string]string)
 	var scratch idScratch
-	r := &creditRead{ends: make([]int, len(ids))}
+	var cs, cchunk []credit.Claim
+	var fs, fchunk []creditFacts
+	var key []byte
+	r := &creditRead{claims: make([][]credit.Claim, len(ids)), facts: make([][]creditFacts, len(ids))}
 	for i, id := range ids {
 		n := g.Nodes[id]
 		if !n.Held {
-			m, ok, err := metas.meta(id)
+			m, ok, err := metas.meta(append(append(key[:0], famMeta...), keys[i]...))
 			if err != nil {
 				return nil, err
 			}
 			n.Held, publishers[i] = ok, publisherOf(m)
 		}
-		if n.Held {
-			err := claims.each(claimsPrefix(id), func(key, val []byte) error {
-				if len(val) < 2 {
-					return corrupt(key, errShortSummary)
-				}
-				if protocol.ObjectKind(val[1]) != protocol.KindAttribution {
-					return nil
-				}
-				s, err := decodeSummaryInterning(val, strs)
-				if err != nil {
-					return corrupt(key, err)
-				}
-				cid, err := idOfKeyScratch(key, &scratch)
-				if err != nil {
-					return err
-				}
-				r.claims = append(r.claims, credit.Claim{ID: cid, Contributor: s.Contributor, Role: s.Role, Weight: s.Weight})
-				r.facts = append(r.facts, creditFacts{issuer: s.Issuer, created: s.Created, signers: s.Signers, endorsers: s.Endorsers, withdrawn: s.Withdrawn})
-				return nil
-			})
-			if err != nil {
-				return nil, err
-			}
+		if !n.Held {
+			continue
 		}
-		r.ends[i] = len(r.claims)
+		cs, fs = cs[:0], fs[:0]
+		key = append(append(append(key[:0], famSubject...), keys[i]...), '/')
+		err := claims.each(key, func(key, val []byte) error {
+			if len(val) < 2 {
+				return corrupt(key, errShortSummary)
+			}
+			if protocol.ObjectKind(val[1]) != protocol.KindAttribution {
+				return nil
+			}
+			s, err := decodeSummaryInterning(val, strs)
+			if err != nil {
+				return corrupt(key, err)
+			}
+			cid, err := idOfKeyScratch(key, &scratch)
+			if err != nil {
+				return err
+			}
+			cs = append(cs, credit.Claim{ID: cid, Contributor: s.Contributor, Role: s.Role, Weight: s.Weight})
+			fs = append(fs, creditFacts{issuer: s.Issuer, created: s.Created, signers: s.Signers, endorsers: s.Endorsers, withdrawn: s.Withdrawn})
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if len(cs) > 0 {
+			r.claims[i], r.facts[i] = cut(&cchunk, cs), cut(&fchunk, fs)
+		}
 	}
 	return r, nil
 }
@@ -214,28 +243,24 @@ func readCreditNodes(txn *badger.Txn, g *credit.Graph, ids []protocol.ID, publis
 // claims computes it, and returns them in key order: the order of
 // credit's input does not matter, so they are not sorted.
 func (q *attributionQuery) creditClaims(r *creditRead, i int, publisher protocol.DID) ([]credit.Claim, error) {
-	start := 0
-	if i > 0 {
-		start = r.ends[i-1]
-	}
-	end := r.ends[i]
-	if start == end {
+	cs, fs := r.claims[i], r.facts[i]
+	if len(cs) == 0 {
 		return nil, nil
 	}
 	if err := q.parties.find(publisher); err != nil {
 		return nil, err
 	}
-	for j := start; j < end; j++ {
-		if err := q.parties.find(r.facts[j].issuer, r.claims[j].Contributor); err != nil {
+	for j := range cs {
+		if err := q.parties.find(fs[j].issuer, cs[j].Contributor); err != nil {
 			return nil, err
 		}
 	}
 	parties := q.parties.Parties()
-	for j := start; j < end; j++ {
-		f := &r.facts[j]
-		r.claims[j].Trust = protocol.TrustOf(protocol.ClaimFacts{
+	for j := range cs {
+		f := &fs[j]
+		cs[j].Trust = protocol.TrustOf(protocol.ClaimFacts{
 			Issuer:      f.issuer,
-			Contributor: r.claims[j].Contributor,
+			Contributor: cs[j].Contributor,
 			Created:     f.created,
 			Signers:     f.signers,
 			Publisher:   publisher,
@@ -244,7 +269,7 @@ func (q *attributionQuery) creditClaims(r *creditRead, i int, publisher protocol
 			Parties:     parties,
 		}, q.policy)
 	}
-	return r.claims[start:end:end], nil
+	return cs, nil
 }
 
 // seeker reads the keys under many prefixes through one iterator: a
@@ -290,8 +315,7 @@ func (s *seeker) seek(target []byte) {
 
 // each calls fn with every key under prefix and its value, in key order;
 // both are valid only during the call.
-func (s *seeker) each(prefix string, fn func(key, val []byte) error) error {
-	p := []byte(prefix)
+func (s *seeker) each(p []byte, fn func(key, val []byte) error) error {
 	for s.seek(p); s.it.ValidForPrefix(p); s.it.Next() {
 		item := s.it.Item()
 		if err := item.Value(func(val []byte) error { return fn(item.Key(), val) }); err != nil {
@@ -301,9 +325,8 @@ func (s *seeker) each(prefix string, fn func(key, val []byte) error) error {
 	return nil
 }
 
-// meta reads the meta record of id, as getMeta does.
-func (s *seeker) meta(id protocol.ID) (m meta, ok bool, err error) {
-	key := []byte(metaKey(id))
+// meta reads the meta record under key (metaKey), as getMeta does.
+func (s *seeker) meta(key []byte) (m meta, ok bool, err error) {
 	s.seek(key)
 	if !s.it.Valid() || !bytes.Equal(s.it.Item().Key(), key) {
 		return meta{}, false, nil
@@ -322,7 +345,7 @@ func (s *seeker) meta(id protocol.ID) (m meta, ok bool, err error) {
 // in key order.
 func weightedParents(sc *seeker, id protocol.ID) ([]credit.Input, error) {
 	var out []credit.Input
-	err := sc.each(famLineage+id.String()+"/", func(key, val []byte) error {
+	err := sc.each([]byte(famLineage+id.String()+"/"), func(key, val []byte) error {
 		pid, err := idOfKey(key)
 		if err != nil {
 			return err
