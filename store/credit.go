@@ -1,10 +1,12 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math"
 	"slices"
 	"strings"
+	"time"
 
 	badger "github.com/dgraph-io/badger/v4"
 
@@ -34,39 +36,61 @@ func (s *Store) CreditGraph(subject protocol.ID, p protocol.Policy, min protocol
 	err := s.view(func(txn *badger.Txn) error {
 		q := attributionQuery{txn: txn, policy: p, parties: newPartyReader(txn, p, &s.rotated)}
 		defer q.parties.close()
-		sc := newSeeker(txn)
+		sc := newSeeker(txn, 0)
 		defer sc.close()
-		publishers, err := q.creditNodes(sc, g, min)
+		artifacts, err := q.creditNodes(sc, g, min)
 		if err != nil {
 			return err
 		}
 		// What the index knows of the nodes, then the claims about them,
 		// each in key order: the reads move forward through the tables
 		// rather than back and forth between them.
-		ids := make([]protocol.ID, 0, len(g.Nodes))
-		keys := make(map[protocol.ID]string, len(g.Nodes))
+		type node struct {
+			id  protocol.ID
+			key string
+		}
+		nodes := make([]node, 0, len(g.Nodes))
 		for id := range g.Nodes {
-			ids = append(ids, id)
-			keys[id] = id.String()
+			nodes = append(nodes, node{id, id.String()})
 		}
-		slices.SortFunc(ids, func(a, b protocol.ID) int { return strings.Compare(keys[a], keys[b]) })
-		for _, id := range ids {
-			if n := g.Nodes[id]; !n.Held {
-				m, ok, err := getMeta(txn, id)
-				if err != nil {
-					return err
-				}
-				n.Held, publishers[id] = ok, publisherOf(m)
-			}
+		slices.SortFunc(nodes, func(a, b node) int { return strings.Compare(a.key, b.key) })
+		ids, keys := make([]protocol.ID, len(nodes)), make([]string, len(nodes))
+		for i, n := range nodes {
+			ids[i], keys[i] = n.id, n.key
 		}
-		strs := make(map[string]string)
-		for _, id := range ids {
+		// Each half of the nodes is read on a core of its own, through
+		// iterators of its own on the one snapshot; trust is decided
+		// after, from the claims read.
+		publishers := make([]protocol.DID, len(ids))
+		for i, id := range ids {
+			publishers[i] = artifacts[id]
+		}
+		half := len(ids) / 2
+		var second *creditRead
+		errs := make(chan error, 1)
+		go func() {
+			var err error
+			second, err = readCreditNodes(txn, g, ids[half:], keys[half:], publishers[half:])
+			errs <- err
+		}()
+		first, err := readCreditNodes(txn, g, ids[:half], keys[:half], publishers[:half])
+		if err2 := <-errs; err == nil {
+			err = err2
+		}
+		if err != nil {
+			return err
+		}
+		for i, id := range ids {
 			n := g.Nodes[id]
 			if !n.Held {
 				continue
 			}
+			r, j := first, i
+			if i >= half {
+				r, j = second, i-half
+			}
 			n.Delisted = delisted(id)
-			if n.Claims, err = q.creditClaims(sc, strs, id, publishers[id]); err != nil {
+			if n.Claims, err = q.creditClaims(r, j, publishers[i]); err != nil {
 				return err
 			}
 		}
@@ -124,57 +148,175 @@ func (q *attributionQuery) creditNodes(sc *seeker, g *credit.Graph, min protocol
 	return publishers, nil
 }
 
-// creditClaims reads the attribution claims about subject, each with its
-// trust as claims computes it, in key order: the order of credit's input
-// does not matter, so they are not sorted.
-func (q *attributionQuery) creditClaims(sc *seeker, strs map[string]string, subject protocol.ID, publisher protocol.DID) ([]credit.Claim, error) {
-	r := &claimReader{strs: strs}
-	err := sc.each(claimsPrefix(subject), func(key, val []byte) error {
-		if len(val) < 2 {
-			return corrupt(key, errShortSummary)
+// creditRead is what readCreditNodes reads of a part of the nodes: the
+// claims about node i of the part, and the facts that decide their trust
+// at the same places.
+type creditRead struct {
+	claims [][]credit.Claim
+	facts  [][]creditFacts
+}
+
+// creditFacts are the facts of a claim that decide its trust, but for its
+// contributor, which is in its credit.Claim.
+type creditFacts struct {
+	issuer    protocol.DID
+	created   time.Time
+	signers   []protocol.DID
+	endorsers []protocol.DID
+	withdrawn bool
+}
+
+// creditChunk is the least number of claims, and of their facts, the
+// reader allocates at once: the nodes' slices are cut from chunks rather
+// than grown one by one.
+const creditChunk = 4096
+
+// cut returns a copy of src in the free part of *chunk, allocating a new
+// chunk when src does not fit.
+func cut[T any](chunk *[]T, src []T) []T {
+	if cap(*chunk)-len(*chunk) < len(src) {
+		*chunk = make([]T, 0, max(creditChunk, len(src)))
+	}
+	n := len(*chunk)
+	*chunk = append(*chunk, src...)
+	return (*chunk)[n : n+len(src) : n+len(src)]
+}
+
+// readCreditNodes reads, for each of ids (whose keys are keys), whether
+// the store holds it and its publisher (an artifact's is given), then the
+// attribution claims about those held, in key order, from their
+// summaries. It touches nothing of g but the Held of the nodes of ids.
+func readCreditNodes(txn *badger.Txn, g *credit.Graph, ids []protocol.ID, keys []string, publishers []protocol.DID) (*creditRead, error) {
+	metas, claims := newSeeker(txn, seekSteps), newSeeker(txn, seekSteps)
+	defer metas.close()
+	defer claims.close()
+	strs := make(map[string]string)
+	var scratch idScratch
+	var cs, cchunk []credit.Claim
+	var fs, fchunk []creditFacts
+	var key []byte
+	r := &creditRead{claims: make([][]credit.Claim, len(ids)), facts: make([][]creditFacts, len(ids))}
+	for i, id := range ids {
+		n := g.Nodes[id]
+		if !n.Held {
+			m, ok, err := metas.meta(append(append(key[:0], famMeta...), keys[i]...))
+			if err != nil {
+				return nil, err
+			}
+			n.Held, publishers[i] = ok, publisherOf(m)
 		}
-		if !r.wants(protocol.ObjectKind(val[1])) {
+		if !n.Held {
+			continue
+		}
+		cs, fs = cs[:0], fs[:0]
+		key = append(append(append(key[:0], famSubject...), keys[i]...), '/')
+		err := claims.each(key, func(key, val []byte) error {
+			if len(val) < 2 {
+				return corrupt(key, errShortSummary)
+			}
+			if protocol.ObjectKind(val[1]) != protocol.KindAttribution {
+				return nil
+			}
+			s, err := decodeSummaryInterning(val, strs)
+			if err != nil {
+				return corrupt(key, err)
+			}
+			cid, err := idOfKeyScratch(key, &scratch)
+			if err != nil {
+				return err
+			}
+			cs = append(cs, credit.Claim{ID: cid, Contributor: s.Contributor, Role: s.Role, Weight: s.Weight})
+			fs = append(fs, creditFacts{issuer: s.Issuer, created: s.Created, signers: s.Signers, endorsers: s.Endorsers, withdrawn: s.Withdrawn})
 			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
-		return r.decode(key, val)
-	})
-	if err != nil || r.cs.n == 0 {
-		return nil, err
+		if len(cs) > 0 {
+			r.claims[i], r.facts[i] = cut(&cchunk, cs), cut(&fchunk, fs)
+		}
+	}
+	return r, nil
+}
+
+// creditClaims gives the claims read about node i of r their trust, as
+// claims computes it, and returns them in key order: the order of
+// credit's input does not matter, so they are not sorted.
+func (q *attributionQuery) creditClaims(r *creditRead, i int, publisher protocol.DID) ([]credit.Claim, error) {
+	cs, fs := r.claims[i], r.facts[i]
+	if len(cs) == 0 {
+		return nil, nil
 	}
 	if err := q.parties.find(publisher); err != nil {
 		return nil, err
 	}
-	for i := range int32(r.cs.n) {
-		c := r.cs.at(i)
-		if err := q.parties.find(c.Issuer, c.DID); err != nil {
+	for j := range cs {
+		if err := q.parties.find(fs[j].issuer, cs[j].Contributor); err != nil {
 			return nil, err
 		}
 	}
 	parties := q.parties.Parties()
-	out := make([]credit.Claim, r.cs.n)
-	for i := range int32(r.cs.n) {
-		c := r.cs.at(i)
-		out[i] = credit.Claim{ID: c.Claim, Contributor: c.DID, Role: c.Role, Weight: c.Weight, Trust: q.trustOf(c, publisher, parties)}
+	for j := range cs {
+		f := &fs[j]
+		cs[j].Trust = protocol.TrustOf(protocol.ClaimFacts{
+			Issuer:      f.issuer,
+			Contributor: cs[j].Contributor,
+			Created:     f.created,
+			Signers:     f.signers,
+			Publisher:   publisher,
+			Endorsers:   f.endorsers,
+			Withdrawn:   f.withdrawn,
+			Parties:     parties,
+		}, q.policy)
 	}
-	return out, nil
+	return cs, nil
 }
 
 // seeker reads the keys under many prefixes through one iterator: a
 // lineage of thousands of nodes would otherwise open two iterators for
-// each.
-type seeker struct{ it *badger.Iterator }
+// each. Read in key order, the prefixes are mostly reached by stepping
+// forward from where the last read left the iterator rather than by a
+// seek, which decompresses a block of every level of the tree again.
+type seeker struct {
+	it    *badger.Iterator
+	steps int    // how many keys seek steps over before it seeks
+	last  []byte // the last target; the iterator is at the first key past it and past the keys under it
+}
 
-func newSeeker(txn *badger.Txn) *seeker {
-	return &seeker{it: txn.NewIterator(badger.IteratorOptions{})}
+// seekSteps is how many keys a seeker reading in key order steps over
+// before it seeks: a step costs a small part of a seek.
+const seekSteps = 32
+
+// newSeeker returns a seeker that steps over up to steps keys before it
+// seeks: seekSteps when the prefixes are read in key order, 0 otherwise.
+func newSeeker(txn *badger.Txn, steps int) *seeker {
+	return &seeker{it: txn.NewIterator(badger.IteratorOptions{}), steps: steps}
 }
 
 func (s *seeker) close() { s.it.Close() }
 
+// seek puts the iterator at the first key not below target, as
+// Iterator.Seek does. When target follows the last one and the keys
+// under it, every key between that place and the iterator's is at or past
+// target, so a few steps forward find the same key.
+func (s *seeker) seek(target []byte) {
+	if s.steps > 0 && s.last != nil && bytes.Compare(target, s.last) > 0 && !bytes.HasPrefix(target, s.last) {
+		for range s.steps {
+			if !s.it.Valid() || bytes.Compare(s.it.Item().Key(), target) >= 0 {
+				s.last = append(s.last[:0], target...)
+				return
+			}
+			s.it.Next()
+		}
+	}
+	s.it.Seek(target)
+	s.last = append(s.last[:0], target...)
+}
+
 // each calls fn with every key under prefix and its value, in key order;
 // both are valid only during the call.
-func (s *seeker) each(prefix string, fn func(key, val []byte) error) error {
-	p := []byte(prefix)
-	for s.it.Seek(p); s.it.ValidForPrefix(p); s.it.Next() {
+func (s *seeker) each(p []byte, fn func(key, val []byte) error) error {
+	for s.seek(p); s.it.ValidForPrefix(p); s.it.Next() {
 		item := s.it.Item()
 		if err := item.Value(func(val []byte) error { return fn(item.Key(), val) }); err != nil {
 			return err
@@ -183,11 +325,27 @@ func (s *seeker) each(prefix string, fn func(key, val []byte) error) error {
 	return nil
 }
 
+// meta reads the meta record under key (metaKey), as getMeta does.
+func (s *seeker) meta(key []byte) (m meta, ok bool, err error) {
+	s.seek(key)
+	if !s.it.Valid() || !bytes.Equal(s.it.Item().Key(), key) {
+		return meta{}, false, nil
+	}
+	b, err := s.it.Item().ValueCopy(nil)
+	if err != nil {
+		return meta{}, false, err
+	}
+	if m, err = decodeMeta(b); err != nil {
+		return meta{}, false, corrupt(key, err)
+	}
+	return m, true, nil
+}
+
 // weightedParents returns the parents (inputs) of id with their weights,
 // in key order.
 func weightedParents(sc *seeker, id protocol.ID) ([]credit.Input, error) {
 	var out []credit.Input
-	err := sc.each(famLineage+id.String()+"/", func(key, val []byte) error {
+	err := sc.each([]byte(famLineage+id.String()+"/"), func(key, val []byte) error {
 		pid, err := idOfKey(key)
 		if err != nil {
 			return err
