@@ -49,6 +49,7 @@ func TestCreditAcrossNodes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	waitAnnounced(t, a)
 	mid := chain[depth/2].ID
 	if _, err := b.Dataset(ctx, mid, api.QueryOptions{Timeout: 10 * time.Second}); err != nil {
 		t.Fatal(err)
@@ -56,7 +57,6 @@ func TestCreditAcrossNodes(t *testing.T) {
 	if _, err := b.AddClaim(ctx, api.AddClaimRequest{Subject: mid, Role: "annotator", Weight: 1}); err != nil {
 		t.Fatal(err)
 	}
-	waitAnnounced(t, a)
 	waitAnnounced(t, b)
 	disconnect(far, a)
 	subject := chain[depth-1].ID
