@@ -86,6 +86,7 @@
     while (v >= 1000 && i < units.length - 1) { v /= 1000; i++; }
     return (i === 0 ? String(v) : v.toFixed(v < 10 ? 2 : 1)) + ' ' + units[i];
   }
+  function plural(n, word) { return n + ' ' + word + (n === 1 ? '' : 's'); }
   function trustBadge(level) {
     var l = level || 'none';
     return el('span', { class: 'trust trust-' + l, title: TRUST[l] || 'No claim vouches for this link.', text: l });
@@ -103,7 +104,9 @@
       return el('th', { scope: 'col', class: /^(Weight|Size|Share|Depth)$/.test(h) ? 'num' : null, text: h });
     })));
     var t = el('table', { id: id }, caption ? el('caption', { class: 'muted', text: caption }) : null, thead, el('tbody', null, rows));
-    return el('div', { class: 'table-wrap' }, t);
+    // The wrapper scrolls a wide table on a narrow screen; it takes the
+    // focus so that the keyboard scrolls it too.
+    return el('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': head.join(', ') }, t);
   }
   function section(id, title, body) {
     return el('section', { id: id, 'aria-labelledby': id + '-h' }, el('h2', { id: id + '-h', text: title }), body);
@@ -347,7 +350,7 @@
       el('section', { 'aria-label': 'Summary' }, el('dl', { id: 'summary' }, dlRows([
         ['Name', ds.name], ['Licence', ds.license], ['Publisher', didLink(ds.publisher, ds.publisher)],
         ['Standing', standing], ['Created', time(ds.created)],
-        ['Size', ds.file_count + ' files, ' + bytes(ds.bytes)],
+        ['Size', plural(ds.file_count, 'file') + ', ' + bytes(ds.bytes)],
         ['Version', ds.version], ['Description', ds.description], ['Parents', parents],
         ['ID', el('span', { class: 'id', text: id })]
       ])))
@@ -533,7 +536,7 @@
         r.path ? [' file ', el('code', { text: r.path })] : null,
         r.publisher ? [' by ', didLink(r.publisher)] : null,
         r.created ? [' · ', time(r.created)] : null,
-        r.files !== undefined && r.kind === 'dataset' ? ' · ' + r.files + ' files' : null));
+        r.files !== undefined && r.kind === 'dataset' ? ' · ' + plural(r.files, 'file') : null));
   }
 
   async function searchPage(home) {
