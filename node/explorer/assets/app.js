@@ -169,7 +169,7 @@
   async function checkObject(id, network, badge, match) {
     var v = await CommonsVerify.fetchEnvelope(id, network);
     if (!v.ok) { setVerified(badge, false, v.reason); return v; }
-    var diff = match ? match(v.statement, v.signers) : '';
+    var diff = match ? match(v.statement || v.update, v.signers) : '';
     if (diff) { setVerified(badge, false, 'the node shows ' + diff + ' that the signed envelope does not say'); v.ok = false; return v; }
     setVerified(badge, true);
     return v;
@@ -231,7 +231,7 @@
   // and says on the page how many it left unchecked.
   async function verifyRows(container, jobs) {
     var done = jobs.slice(0, MAX_VERIFY);
-    await Promise.all(done.map(function (j) { return checkObject(j.id, j.network, j.badge, j.match); }));
+    await Promise.all(done.map(function (j) { return checkObject(j.id, j.network, j.badge, j.match || j.update); }));
     if (jobs.length > done.length) {
       jobs.slice(done.length).forEach(function (j) {
         j.badge.dataset.verified = 'unchecked';
@@ -421,6 +421,7 @@
       ready();
       return;
     }
+    if (v.update) return governanceUpdate(id, v, badge);
     var st = v.statement, kind = CommonsVerify.kindOf(st), p = st.predicate || {};
     var name = p.name || (kind === 'derivation' && st.subject[0] ? st.subject[0].name : '');
     setTitle((name ? name + ' · ' : '') + kind);
@@ -448,6 +449,26 @@
       append(c, sec);
       sec.drawGraph();
     }
+    ready();
+  }
+
+  // governanceUpdate shows a verified governance update (SPEC §8.1).
+  function governanceUpdate(id, v, badge) {
+    var u = v.update, c = content();
+    var what = u.propose ? 'proposal: ' + u.propose.action : u.vote ? 'vote ' + (u.vote.yes ? 'yes' : 'no') : u.rotate ? 'seat rotation' : 'governance update';
+    setTitle('Governance ' + what);
+    append(c, [el('p', null, badge), rawLinks(id, false)]);
+    var rows = [['ID', el('span', { class: 'id', text: id })], ['Author', didLink(u.author, u.author)], ['Time', time(u.time)],
+      ['Parents', (u.parents || []).map(function (p) { return el('div', null, idLink(p, null)); })]];
+    var op = u.propose || u.vote || {};
+    Object.keys(op).forEach(function (k) {
+      var val = op[k];
+      if (k === 'proposal') val = idLink(val, null);
+      else if (typeof val === 'string' && val.indexOf('did:key:') === 0) val = didLink(val, val);
+      else val = typeof val === 'object' ? JSON.stringify(val) : String(val);
+      rows.push([k, val]);
+    });
+    append(c, el('section', { 'aria-label': 'Update' }, el('dl', { id: 'summary' }, dlRows(rows))));
     ready();
   }
 
@@ -584,19 +605,35 @@
       return el('tr', null, el('td', null, idLink(id, shortID(id), 'dataset')), el('td', { text: s.status }), el('td', { text: s.reason }));
     });
     append(c, section('standings-sec', 'Dataset standings', standings.length ? table('standings', ['Dataset', 'Status', 'Reason'], standings) : el('p', { id: 'standings', class: 'note', text: 'Governance set no dataset standing.' })));
+    var jobs = [];
     var proposals = st.proposals.slice().reverse().map(function (p) {
+      var badge = verifyBadge();
+      jobs.push({ id: p.id, network: false, badge: badge, match: null, update: function (u, signers) {
+        if (!u.propose) return 'a proposal';
+        if (u.author !== p.proposer) return 'the proposer';
+        if (u.propose.action !== p.action) return 'the action';
+        if ((u.propose.did || '') !== (p.did || '')) return 'the key';
+        if ((u.propose.dataset || '') !== (p.dataset || '')) return 'the dataset';
+        if ((u.propose.reason || '') !== (p.reason || '')) return 'the reason';
+        if (!CommonsVerify.sameInstant(u.propose.expires, p.expires)) return 'the expiry';
+        return '';
+      } });
       var what = p.action + (p.did ? ' ' + p.did : '') + (p.dataset ? ' ' + p.dataset : '') + (p.dataset_status ? ' → ' + p.dataset_status : '') +
         (p.threshold ? ' ' + p.threshold : '') + (p.name ? ' ' + p.name + '=' + (p.value || '') : '');
       return el('tr', { data: { proposal: p.id }, class: p.status === 'open' ? 'open' : null },
         el('td', { text: what }), el('td', { text: p.status }), el('td', null, didLink(p.proposer)),
-        el('td', { text: (p.yes || []).length + ' yes, ' + (p.no || []).length + ' no' }), el('td', null, time(p.expires)), el('td', { text: p.reason || '' }));
+        el('td', { text: (p.yes || []).length + ' yes, ' + (p.no || []).length + ' no' }), el('td', null, time(p.expires)), el('td', { text: p.reason || '' }),
+        el('td', null, idLink(p.id, shortID(p.id)), ' ', badge));
     });
-    append(c, section('proposals-sec', 'Proposals', proposals.length ? table('proposals', ['Proposal', 'Status', 'Proposer', 'Votes', 'Expires', 'Reason'], proposals, 'Newest first; open ones take votes until they expire.') :
+    append(c, section('proposals-sec', 'Proposals', proposals.length ? table('proposals', ['Proposal', 'Status', 'Proposer', 'Votes', 'Expires', 'Reason', 'Signed update'], proposals, 'Newest first; open ones take votes until they expire. The status and the votes are the node\'s fold of the updates; each proposal\'s signed update is checked here.') :
       el('p', { id: 'proposals', class: 'note', text: 'No proposal yet.' })));
     var logRows = log.slice().reverse().slice(0, 200).map(function (e) {
       var what = e.propose ? 'propose ' + e.propose.action : e.vote ? 'vote ' + (e.vote.yes ? 'yes' : 'no') + ' on ' + shortID(e.vote.proposal) : e.rotate ? 'rotate a steward\'s key' : 'genesis';
-      return el('tr', null, el('td', null, time(e.time)), el('td', null, didLink(e.author)), el('td', { text: what }), el('td', { text: e.result + (e.why ? ': ' + e.why : '') }));
+      return el('tr', { data: { update: e.id } }, el('td', null, time(e.time)), el('td', null, didLink(e.author)),
+        el('td', null, idLink(e.id, what)), el('td', { text: e.result + (e.why ? ': ' + e.why : '') }));
     });
+    var propSec = $('#proposals-sec');
+    await verifyRows(propSec || c, jobs);
     append(c, section('log-sec', 'Update log', logRows.length ? table('log', ['Time', 'Author', 'Update', 'Result'], logRows, log.length > 200 ? 'The newest 200 of ' + log.length + ' updates.' : 'Newest first.') :
       el('p', { id: 'log', class: 'note', text: 'No update yet.' })));
     ready();
