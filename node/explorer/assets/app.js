@@ -676,6 +676,11 @@
     if (next.charAt(0) !== '/' || next.charAt(1) === '/' || next.charAt(1) === '\\') next = '/';
     var input = $('#next');
     if (input) input.value = next;
+    // The form posts to a URL that keeps next, so that a failed login's
+    // page, at that URL, still knows where to go.
+    var form = $('#login');
+    if (form) form.setAttribute('action', '/login?next=' + encodeURIComponent(next));
+    document.body.dataset.ready = '1';
   }
 
   // ---- the router ----
