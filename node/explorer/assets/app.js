@@ -569,7 +569,13 @@
     var c = content();
     append(c, hashZone());
     var url = '/v1/search?q=' + encodeURIComponent(q) + (after ? '&after=' + encodeURIComponent(after) : '');
-    var got = q ? await localFirst(url) : { data: await api(url, true), network: false };
+    var got = { data: await api(url, true), network: false };
+    // A digest or an ID that this node does not hold may be held by a
+    // peer: those are asked of the network when nothing here matches.
+    if (q && !got.data.results.length && (got.data.kind === 'sha256' || got.data.kind === 'id')) {
+      status('Nothing here; asking the network…');
+      got = { data: await api(url, false), network: true };
+    }
     var res = got.data;
     append(c, sourceNote(got.network));
     var what = { recent: 'Newest first.', name: 'Datasets whose name holds “' + q + '”.', id: 'The object with this ID.', sha256: 'Datasets holding a file with this sha256.', did: 'This key.' };
