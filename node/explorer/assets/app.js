@@ -245,7 +245,7 @@
   // ---- the lineage ----
 
   function renderLineage(subject, lineage) {
-    var graph = el('div', { id: 'lineage-graph', role: 'img', 'aria-label': 'Lineage graph of ' + lineage.nodes.length + ' items; the list below has the same items as links.' });
+    var graph = el('div', { id: 'lineage-graph', role: 'group', hidden: true, 'aria-label': 'Lineage graph of ' + lineage.nodes.length + ' items; the list below has the same items as links.' });
     var list = el('ul', { id: 'lineage-list', class: 'plain' });
     var byDepth = lineage.nodes.slice().sort(function (a, b) { return a.depth - b.depth || (a.label < b.label ? -1 : 1); });
     byDepth.forEach(function (n) {
@@ -265,6 +265,8 @@
     // library is there; the list alone serves without it.
     sec.drawGraph = function () {
       if (!window.CommonsGraph || lineage.nodes.length < 2) return;
+      // Shown before it is drawn: the layout needs the container's size.
+      graph.hidden = false;
       try {
         window.CommonsGraph.render(graph, lineage, {
           onOpen: function (id) {
@@ -274,6 +276,7 @@
           }
         });
       } catch (e) {
+        graph.hidden = true;
         append(sec, el('p', { class: 'note', text: 'The graph could not be drawn; the list above has every item.' }));
       }
     };
