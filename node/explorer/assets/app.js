@@ -135,10 +135,13 @@
   }
   function Halt() {}
 
-  async function api(path, local) {
+  // api reads path (from the local index when local). A 401 sends the
+  // browser to the login, unless optional: a read that a public explorer
+  // keeps private (the peers) then fails alone.
+  async function api(path, local, optional) {
     var url = path + (local ? (path.indexOf('?') < 0 ? '?' : '&') + 'local=1' : '');
     var r = await fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
-    if (r.status === 401) {
+    if (r.status === 401 && !optional) {
       location.assign('/login?next=' + encodeURIComponent(location.pathname + location.search));
       throw new Halt();
     }
@@ -658,13 +661,13 @@
     ]))));
     var peersBody;
     try {
-      var peers = await api('/v1/swarm/peers');
+      var peers = await api('/v1/swarm/peers', false, true);
       peersBody = peers.length ? table('peers', ['Peer', 'Score', 'Credit'], peers.map(function (p) {
         return el('tr', null, el('td', { class: 'id', text: p.peer_id }), el('td', { class: 'num', text: p.score.toFixed(2) }), el('td', { class: 'num', text: p.credit.toFixed(2) }));
       }), peers.length + ' connected.') : el('p', { id: 'peers', text: 'No peer connected.' });
     } catch (e) {
       if (e instanceof Halt) throw e;
-      peersBody = el('p', { id: 'peers', text: n.peers + ' connected (the list is not public: ' + e.message + ').' });
+      peersBody = el('p', { id: 'peers', text: plural(n.peers, 'peer') + ' connected; the list of their addresses is not public.' });
     }
     append(c, section('peers-sec', 'Peers', peersBody));
     var objects = Object.keys(n.objects.by_kind).sort().map(function (k) {
