@@ -21,13 +21,24 @@
 
   // ---- DOM helpers: text only, never markup ----
 
+  // visible writes the characters that act on a display instead of
+  // showing — controls, bidirectional controls, zero-width and line
+  // separators — as escapes (\u202e), as the CLI does (SPEC §6.3): a
+  // record stored before the text rules of §3.2 cannot reorder or hide
+  // what the page shows. Line feeds and tabs, which prose may hold, stay.
+  var ACTING = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b\u200e\u200f\u202a-\u202e\u2028\u2029\u2060-\u2069\ufeff]/g;
+  function visible(s) {
+    return String(s).replace(ACTING, function (c) { return '\\u' + ('000' + c.charCodeAt(0).toString(16)).slice(-4); });
+  }
+
   function el(tag, attrs) {
     var e = document.createElement(tag);
     if (attrs) {
       Object.keys(attrs).forEach(function (k) {
         var v = attrs[k];
         if (v === undefined || v === null || v === false) return;
-        if (k === 'text') e.textContent = String(v);
+        if (k === 'text') e.textContent = visible(v);
+        else if (k === 'title' || k === 'aria-label') e.setAttribute(k, visible(v));
         else if (k === 'class') e.className = v;
         else if (k === 'data') Object.keys(v).forEach(function (d) { e.dataset[d] = v[d]; });
         else e.setAttribute(k, v === true ? '' : String(v));
@@ -39,14 +50,14 @@
   function append(parent, child) {
     if (child === undefined || child === null || child === false) return;
     if (Array.isArray(child)) { child.forEach(function (c) { append(parent, c); }); return; }
-    parent.appendChild(typeof child === 'object' ? child : document.createTextNode(String(child)));
+    parent.appendChild(typeof child === 'object' ? child : document.createTextNode(visible(child)));
   }
   function $(sel) { return document.querySelector(sel); }
   function content() { return $('#content'); }
 
   function setTitle(text) {
-    $('#title').textContent = text;
-    document.title = text + ' · commons explorer';
+    $('#title').textContent = visible(text);
+    document.title = visible(text) + ' · commons explorer';
   }
   function status(text) {
     var s = $('#status');
@@ -55,7 +66,7 @@
   }
   function showError(msg) {
     var e = $('#error');
-    e.textContent = msg;
+    e.textContent = visible(msg);
     e.hidden = false;
     status('');
     document.body.dataset.ready = 'error';
@@ -112,12 +123,12 @@
     return el('section', { id: id, 'aria-labelledby': id + '-h' }, el('h2', { id: id + '-h', text: title }), body);
   }
   function verifyBadge() {
-    return el('span', { class: 'verify', data: { verified: 'pending' }, role: 'status', text: 'checking…' });
+    return el('span', { class: 'verify', data: { verified: 'pending' }, text: 'checking…' });
   }
   function setVerified(badge, ok, why) {
     badge.dataset.verified = ok ? 'true' : 'false';
-    badge.textContent = ok ? '✓ verified in your browser' : '✗ not verified: ' + why;
-    badge.title = ok ? 'The Ed25519 signatures and the ID of the signed envelope were checked here, and what is shown matches it.' : why;
+    badge.textContent = ok ? '✓ verified in your browser' : '✗ not verified: ' + visible(why);
+    badge.title = ok ? 'The Ed25519 signatures and the ID of the signed envelope were checked here, and what is shown matches it.' : visible(why);
   }
   function sourceNote(network) {
     return network ? el('p', { class: 'source', text: 'This answer came from the network: this node did not hold it and asked its peers.' }) : null;
@@ -539,7 +550,7 @@
     async function hashFile(f) {
       if (!f) return;
       var s = $('#hash-status');
-      s.textContent = 'Hashing ' + f.name + '…';
+      s.textContent = 'Hashing ' + visible(f.name) + '…';
       var d = await CommonsVerify.sha256(new Uint8Array(await f.arrayBuffer()));
       var hex = CommonsVerify.hex(d);
       s.textContent = 'sha256 ' + hex;
