@@ -24,27 +24,61 @@ import (
 // token, or when it names a loopback host and no browser marks it as sent
 // from another origin; and a route that changes state takes only JSON, which
 // no page may send to another origin without the preflight this API never
-// grants.
+// grants. The explorer's pages (SPEC §6.6) add three doors, each for reads
+// alone: the page shell itself, which holds no data, answers anyone and a
+// link from any site; the login's cookie stands for the token on a GET or
+// HEAD and never on a POST; and a public explorer opens its reads.
 
-// guard wraps the routes with the checks of SPEC §6.2. token, when not
-// empty, is required on every request. refused counts each refusal by its
-// status, for the operator to see pages knocking.
-func guard(token string, next http.Handler, refused func(code int)) http.Handler {
-	var want [sha256.Size]byte
+// access is what the guard knows of who may read and write.
+type access struct {
+	token   string            // the API token; "" when none is set
+	bearer  [sha256.Size]byte // SHA-256 of the token
+	session [sha256.Size]byte // SHA-256 of the login cookie's value
+	public  bool              // Options.Public: publicReads need no token
+}
+
+func newAccess(token string, public bool) access {
+	a := access{token: token, public: public}
 	if token != "" {
-		want = sha256.Sum256([]byte(token))
+		a.bearer = sha256.Sum256([]byte(token))
+		a.session = sha256.Sum256([]byte(sessionValue(token)))
 	}
+	return a
+}
+
+// guard wraps the routes of mux with the checks of SPEC §6.2. a.token,
+// when not empty, is required on every request but those that a.public or
+// the explorer's open routes let through. refused counts each refusal by
+// its status, for the operator to see pages knocking.
+func guard(a access, mux *http.ServeMux, refused func(code int)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		if msg := crossOrigin(r); msg != "" {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		_, route := mux.Handler(r)
+		read := r.Method == http.MethodGet || r.Method == http.MethodHead
+		open := openRoutes[route]
+		if msg := crossOrigin(r); msg != "" && !(open && route != "POST /login" && navigation(r)) {
 			refuse(w, http.StatusForbidden, protocol.Forbidden, msg)
 			refused(http.StatusForbidden)
 			return
 		}
-		if token != "" {
-			if !bearerIs(r.Header.Get("Authorization"), want) {
+		if a.token != "" {
+			switch {
+			case bearerIs(r.Header.Get("Authorization"), a.bearer):
+			case open:
+			case read && hasSession(r, a.session):
+			case a.public && read && publicReads[route]:
+				answerLocally(r)
+			default:
+				msg := "missing or wrong API token (see DIR/api.token)"
+				if hasSession(r, a.session) {
+					msg = "the explorer's login authorises reads only: a " + r.Method + " needs the API token in Authorization: Bearer"
+				}
 				w.Header().Set("WWW-Authenticate", `Bearer realm="commons"`)
-				refuse(w, http.StatusUnauthorized, protocol.Forbidden, "missing or wrong API token (see DIR/api.token)")
+				refuse(w, http.StatusUnauthorized, protocol.Forbidden, msg)
 				refused(http.StatusUnauthorized)
 				return
 			}
@@ -54,17 +88,29 @@ func guard(token string, next http.Handler, refused func(code int)) http.Handler
 			refused(http.StatusForbidden)
 			return
 		}
-		next.ServeHTTP(w, r)
+		mux.ServeHTTP(w, r)
 	})
+}
+
+// answerLocally makes r a read of the local index alone (local=1): a read
+// that only the public switch lets through never makes the node search
+// the network, which would let anyone spend the node's time and its
+// peers' on lookups.
+func answerLocally(r *http.Request) {
+	q := r.URL.Query()
+	q.Set("local", "1")
+	q.Del("timeout")
+	r.URL.RawQuery = q.Encode()
 }
 
 // crossOrigin says why a request comes from a web page of another origin,
 // or "" when nothing says it does. A browser marks what a page sends with
 // Origin (on every POST and every CORS request) and, to a loopback address,
-// Sec-Fetch-Site; tools such as the CLI send neither. The API serves no
-// page, so only a same-origin page could be trusted, and only "same-origin"
-// and "none" (the user typed the address) pass: a page on another port of
-// the same host is "same-site" but another origin, and is refused.
+// Sec-Fetch-Site; tools such as the CLI send neither. Only the explorer's
+// own pages could be trusted, and only "same-origin" and "none" (the user
+// typed the address) pass: a page on another port of the same host is
+// "same-site" but another origin, and is refused. The guard lets one more
+// through: a link followed to a page shell (navigation).
 func crossOrigin(r *http.Request) string {
 	if origins := r.Header.Values("Origin"); len(origins) > 0 {
 		own := "http://" + r.Host
