@@ -1,0 +1,322 @@
+package faults
+
+import (
+	"context"
+	"fmt"
+	"io"
+	mrand "math/rand/v2"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/commons-p2p/commons/node/api"
+	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/testnet"
+)
+
+// Config is what every schedule takes; zero fields take the schedule's
+// defaults.
+type Config struct {
+	N        int           // daemons
+	Duration time.Duration // how long the workload runs under the faults
+	RTT      time.Duration // round trip between two nodes (latency)
+	Jitter   time.Duration // per link
+	Loss     float64       // percent, per link and direction
+	Bin      string        // a commons binary; empty: built
+	Log      io.Writer
+}
+
+// Schedules names every schedule Run knows.
+var Schedules = map[string]func(context.Context, Config) (*Summary, error){
+	"partition": Partition,
+	"latency":   Latency,
+	"churn":     Churn,
+}
+
+// Names lists the schedules in order.
+func Names() []string {
+	var out []string
+	for n := range Schedules {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func all(c *Cluster) []int {
+	var out []int
+	for _, nd := range c.Nodes {
+		out = append(out, nd.K)
+	}
+	return out
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
+}
+
+// Partition is the short run: N daemons (default 6), stewards the first
+// two of each half (threshold 2, so each half can pass proposals alone);
+// a workload on every node; a proposal made before the partition, then
+// the network cut into halves, each half voting on it and passing a
+// proposal of its own while the workload goes on; then healing, after
+// which the checker wants one state hash within 10 s, every acknowledged
+// object found from every node, no crash and no refused object held.
+func Partition(ctx context.Context, cfg Config) (*Summary, error) {
+	n := cfg.N
+	if n == 0 {
+		n = 6
+	}
+	if n < 4 {
+		return nil, fmt.Errorf("partition: needs at least 4 nodes, not %d", n)
+	}
+	d := cfg.Duration
+	if d == 0 {
+		d = 15 * time.Second
+	}
+	a, b := make([]int, 0, n), make([]int, 0, n)
+	for k := 1; k <= n; k++ {
+		if k <= n/2 {
+			a = append(a, k)
+		} else {
+			b = append(b, k)
+		}
+	}
+	t0 := time.Now()
+	c, err := Up(ctx, Options{N: n, Stewards: []int{a[0], a[1], b[0], b[1]}, Threshold: 2, Bin: cfg.Bin, Log: cfg.Log})
+	if err != nil {
+		return nil, err
+	}
+	defer c.Down()
+	s := &Summary{Schedule: "partition", Latency: map[string]Figure{}}
+	w := NewWorkload(c)
+	w.Start(ctx)
+	defer w.Stop()
+	// Healthy: the workload, and three governance rounds measured.
+	for i := range 3 {
+		if _, _, err := w.GovRound(ctx, a[0], b[0], all(c), fmt.Sprintf("healthy-%d", i), "1", 10*time.Second); err != nil {
+			s.Faults = append(s.Faults, fmt.Sprintf("governance before the partition: %v", err))
+		}
+	}
+	if err := sleep(ctx, 3*time.Second); err != nil {
+		return nil, err
+	}
+	if err := w.PlantRefused(ctx, a[len(a)-1]); err != nil {
+		s.Faults = append(s.Faults, fmt.Sprintf("plant a refused object: %v", err))
+	}
+	p0, err := c.Node(a[0]).API().GovPropose(ctx, apiSetParam("both-halves", "yes"))
+	if err != nil {
+		return nil, fmt.Errorf("propose before the partition: %w", err)
+	}
+	if _, err := c.WaitHash(ctx, all(c), p0.StateHash, 10*time.Second); err != nil {
+		s.Faults = append(s.Faults, fmt.Sprintf("proposal before the partition: %v", err))
+	}
+	// The partition: each half votes on p0 and passes one of its own.
+	c.logf("partition: %v | %v for %s", a, b, d)
+	w.Measure(false)
+	if err := c.Net.Partition(ctx, a, b); err != nil {
+		return nil, err
+	}
+	w.Partitioned(a, b)
+	for _, half := range [][]int{a, b} {
+		v, err := c.Node(half[1]).API().GovVote(ctx, apiVote(p0.ID))
+		if err != nil || v.Status != "passed" {
+			s.Faults = append(s.Faults, fmt.Sprintf("half %v: vote of node %d on the proposal made before: %v %v", half, half[1], v.Status, err))
+		}
+		label := fmt.Sprintf("%d-%d", half[0], half[len(half)-1])
+		if _, _, err := w.GovRound(ctx, half[0], half[1], half, "half", label, 10*time.Second); err != nil {
+			s.Faults = append(s.Faults, fmt.Sprintf("half %v: governance inside the half: %v", half, err))
+		}
+	}
+	if err := sleep(ctx, d); err != nil {
+		return nil, err
+	}
+	ha, _ := c.Node(a[0]).API().GovState(ctx)
+	hb, _ := c.Node(b[0]).API().GovState(ctx)
+	if ha != nil && hb != nil {
+		s.Notes = append(s.Notes, fmt.Sprintf("state hashes during the partition: %s (nodes %v), %s (nodes %v)", ha.StateHash, a, hb.StateHash, b))
+	}
+	// Heal, stop the workload, check.
+	if err := c.Net.Heal(ctx); err != nil {
+		return nil, err
+	}
+	healed := time.Now()
+	w.Partitioned()
+	c.logf("healed; checking")
+	w.Stop()
+	w.Check(ctx, s, healed, 30*time.Second)
+	if s.ConvergedMS < 0 || s.ConvergedMS > 10000 {
+		s.OK = false
+		s.Faults = append(s.Faults, fmt.Sprintf("one state hash %.0f ms after healing, goal 10 s", s.ConvergedMS))
+	}
+	attr, gov := w.Figures()
+	s.Latency["attribution_before_partition"] = attr
+	s.Latency["gov_vote_to_every_node"] = gov
+	s.Seconds = time.Since(t0).Seconds()
+	return s, nil
+}
+
+// Latency is N daemons (default 20), every link shaped to RTT (default
+// 100 ms) with Loss (default 1%) per direction, a workload for Duration
+// (default 60 s) and a governance round every 2 s: the two latency
+// goals, attribution p95 < 1.5 s and vote → every node p99 < 2 s.
+func Latency(ctx context.Context, cfg Config) (*Summary, error) {
+	n := cfg.N
+	if n == 0 {
+		n = 20
+	}
+	d := cfg.Duration
+	if d == 0 {
+		d = 60 * time.Second
+	}
+	rtt := cfg.RTT
+	if rtt == 0 {
+		rtt = 100 * time.Millisecond
+	}
+	loss := cfg.Loss
+	if loss == 0 {
+		loss = 1
+	}
+	t0 := time.Now()
+	c, err := Up(ctx, Options{N: n, Stewards: []int{1, 2, 3}, Bin: cfg.Bin, Log: cfg.Log})
+	if err != nil {
+		return nil, err
+	}
+	defer c.Down()
+	link := Link{Delay: float64(rtt.Microseconds()) / 2000, Jitter: float64(cfg.Jitter.Microseconds()) / 1000, Loss: loss}
+	if err := c.Net.ShapeAll(ctx, link); err != nil {
+		return nil, err
+	}
+	c.logf("every link: %+v (RTT %s)", link, rtt)
+	s := &Summary{Schedule: "latency", Latency: map[string]Figure{}}
+	s.Notes = append(s.Notes, fmt.Sprintf("netem on every node's link: delay %.1f ms, jitter %.1f ms, loss %.2f%% each way: RTT %s", link.Delay, link.Jitter, link.Loss, rtt))
+	w := NewWorkload(c)
+	w.Interval = time.Duration(n) * 200 * time.Millisecond // about 5 datasets a second in all
+	w.Start(ctx)
+	defer w.Stop()
+	end := time.Now().Add(d)
+	for i := 0; time.Now().Before(end); i++ {
+		if _, _, err := w.GovRound(ctx, 1+i%3, 1+(i+1)%3, all(c), fmt.Sprintf("latency-%d", i), "1", 30*time.Second); err != nil {
+			s.Faults = append(s.Faults, fmt.Sprintf("governance round %d: %v", i, err))
+		}
+		if err := sleep(ctx, 2*time.Second); err != nil {
+			return nil, err
+		}
+	}
+	if err := w.PlantRefused(ctx, n); err != nil {
+		s.Faults = append(s.Faults, fmt.Sprintf("plant a refused object: %v", err))
+	}
+	w.Stop()
+	w.Check(ctx, s, time.Now(), 60*time.Second)
+	attr, gov := w.Figures()
+	s.Latency["attribution_never_seen"] = attr.WithGoal(0.95, 1500*time.Millisecond, "p95 < 1.5 s")
+	s.Latency["gov_vote_to_every_node"] = gov.WithGoal(0.99, 2*time.Second, "p99 < 2 s")
+	s.Seconds = time.Since(t0).Seconds()
+	return s, nil
+}
+
+// Churn is N daemons (default 20) under a workload for Duration (default
+// 10 min) during which, every 30 s, 20% of the nodes chosen at random are
+// killed (SIGKILL) and restarted 5 to 15 s later, stewards included;
+// governance rounds run among the stewards that are up. The checker wants
+// 0 acknowledged objects lost and 0 crashes.
+func Churn(ctx context.Context, cfg Config) (*Summary, error) {
+	n := cfg.N
+	if n == 0 {
+		n = 20
+	}
+	d := cfg.Duration
+	if d == 0 {
+		d = 10 * time.Minute
+	}
+	t0 := time.Now()
+	c, err := Up(ctx, Options{N: n, Stewards: []int{1, 2, 3}, Bin: cfg.Bin, Log: cfg.Log})
+	if err != nil {
+		return nil, err
+	}
+	defer c.Down()
+	s := &Summary{Schedule: "churn", Latency: map[string]Figure{}}
+	w := NewWorkload(c)
+	w.Interval = time.Duration(n) * 200 * time.Millisecond
+	w.Start(ctx)
+	defer w.Stop()
+	r := mrand.New(mrand.NewPCG(uint64(time.Now().UnixNano()), 1))
+	kills, restarts := 0, 0
+	end := time.Now().Add(d)
+	round := 0
+	for time.Now().Before(end) {
+		victims := r.Perm(n)[:max(1, n/5)]
+		for i := range victims {
+			victims[i]++
+		}
+		slices.Sort(victims)
+		c.logf("churn: kill -9 %v", victims)
+		w.Measure(false)
+		for _, k := range victims {
+			w.Down(k, true)
+			c.Node(k).Kill()
+			kills++
+		}
+		// Governance among the stewards still up.
+		var up []int
+		for _, k := range c.Stewards {
+			if !slices.Contains(victims, k) {
+				up = append(up, k)
+			}
+		}
+		var live []int
+		for k := 1; k <= n; k++ {
+			if !slices.Contains(victims, k) {
+				live = append(live, k)
+			}
+		}
+		if len(up) >= 2 {
+			if _, _, err := w.GovRound(ctx, up[0], up[1], live, fmt.Sprintf("churn-%d", round), "1", 20*time.Second); err != nil {
+				s.Faults = append(s.Faults, fmt.Sprintf("governance round %d during churn: %v", round, err))
+			}
+		}
+		if err := sleep(ctx, time.Duration(5+r.IntN(10))*time.Second); err != nil {
+			return nil, err
+		}
+		for _, k := range victims {
+			if err := c.Node(k).Start(ctx); err != nil {
+				s.Faults = append(s.Faults, fmt.Sprintf("restart of node %d: %v", k, err))
+				continue
+			}
+			restarts++
+			w.Down(k, false)
+		}
+		w.Measure(true)
+		round++
+		if err := sleep(ctx, 15*time.Second); err != nil {
+			return nil, err
+		}
+	}
+	if err := w.PlantRefused(ctx, n); err != nil {
+		s.Faults = append(s.Faults, fmt.Sprintf("plant a refused object: %v", err))
+	}
+	w.Stop()
+	w.Check(ctx, s, time.Now(), 60*time.Second)
+	s.Notes = append(s.Notes, fmt.Sprintf("%d kills (SIGKILL) and %d restarts in %d rounds", kills, restarts, round))
+	attr, gov := w.Figures()
+	s.Latency["attribution_between_kills"] = attr
+	s.Latency["gov_vote_to_every_live_node"] = gov
+	s.Seconds = time.Since(t0).Seconds()
+	return s, nil
+}
+
+// Machine is the machine line every figure carries.
+func Machine() string { return testnet.Machine() }
+
+func apiSetParam(name, value string) api.GovProposeRequest {
+	return api.GovProposeRequest{Action: "set-param", Name: name, Value: value}
+}
+
+func apiVote(id protocol.ID) api.GovVoteRequest {
+	return api.GovVoteRequest{Proposal: id, Vote: "yes"}
+}
