@@ -141,11 +141,13 @@ func Partition(ctx context.Context, cfg Config) (*Summary, error) {
 	if ha != nil && hb != nil {
 		s.Notes = append(s.Notes, fmt.Sprintf("state hashes during the partition: %s (nodes %v), %s (nodes %v)", ha.StateHash, a, hb.StateHash, b))
 	}
-	// Heal, stop the workload, check.
+	// Heal, stop the workload, check. The time to one state hash counts
+	// from the start of the healing.
+	healed := time.Now()
 	if err := c.Net.Heal(ctx); err != nil {
 		return nil, err
 	}
-	healed := time.Now()
+	s.Notes = append(s.Notes, fmt.Sprintf("healing (the nftables tables removed from %d namespaces) took %s", n, time.Since(healed).Round(time.Millisecond)))
 	w.Partitioned()
 	c.logf("healed; checking")
 	w.Stop()
