@@ -439,3 +439,18 @@ func (nd *Node) LogTail(lines int) string {
 	all := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
 	return strings.Join(all[max(0, len(all)-lines):], "\n")
 }
+
+// WipeStore empties the node's store and provider records, as a lost
+// disk restored without them would; the node must be stopped. Its keys and
+// config stay.
+func (nd *Node) WipeStore() error {
+	if nd.Running() {
+		return fmt.Errorf("node %d: wipe the store of a running daemon", nd.K)
+	}
+	var errs []error
+	for _, d := range []string{repo.StoreDir, repo.ProvidersDir} {
+		p := filepath.Join(nd.Repo, d)
+		errs = append(errs, os.RemoveAll(p), os.MkdirAll(p, 0o700))
+	}
+	return errors.Join(errs...)
+}
