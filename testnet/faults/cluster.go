@@ -115,7 +115,7 @@ func Up(ctx context.Context, opts Options) (*Cluster, error) {
 func (c *Cluster) up(ctx context.Context) error {
 	t0 := time.Now()
 	if c.Dir == "" {
-		d, err := os.MkdirTemp("", "commons-faults-")
+		d, err := os.MkdirTemp("", fmt.Sprintf("%s-%d-", tmpPrefix, os.Getpid()))
 		if err != nil {
 			return err
 		}

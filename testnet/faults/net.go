@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -145,25 +146,27 @@ func delNS(name string) error {
 	return run(context.Background(), "ip", "netns", "del", name)
 }
 
+// tmpPrefix begins the name of a cluster's temporary directory:
+// TMP/PREFIX-PID-RANDOM.
+const tmpPrefix = "commons-faults"
+
 // Stale removes the namespaces of runs whose process no longer lives
-// (PREFIX-PID-…, PID gone), and kills what still runs inside them.
+// (PREFIX-PID-…, PID gone), after killing what still runs inside them,
+// and those runs' temporary directories.
 func Stale() []string {
-	entries, _ := os.ReadDir("/run/netns")
 	var removed []string
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), tmpPrefix+"-*-*"))
+	for _, d := range dirs {
+		if dead(strings.TrimPrefix(filepath.Base(d), tmpPrefix+"-")) {
+			os.RemoveAll(d)
+			removed = append(removed, d)
+		}
+	}
+	entries, _ := os.ReadDir("/run/netns")
 	for _, e := range entries {
 		rest, ok := strings.CutPrefix(e.Name(), Prefix+"-")
-		if !ok {
+		if !ok || !dead(rest) {
 			continue
-		}
-		pidText, _, _ := strings.Cut(rest, "-")
-		pid, err := strconv.Atoi(pidText)
-		if err != nil || pid == os.Getpid() {
-			continue
-		}
-		if syscall.Kill(pid, 0) == nil {
-			if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid)); err == nil && len(b) > 0 {
-				continue // that run still lives
-			}
 		}
 		if out, err := exec.Command("ip", "netns", "pids", e.Name()).Output(); err == nil {
 			for _, f := range strings.Fields(string(out)) {
@@ -177,6 +180,21 @@ func Stale() []string {
 		}
 	}
 	return removed
+}
+
+// dead says whether the run named by "PID-…" no longer lives.
+func dead(pidAndRest string) bool {
+	pidText, _, _ := strings.Cut(pidAndRest, "-")
+	pid, err := strconv.Atoi(pidText)
+	if err != nil || pid == os.Getpid() {
+		return false
+	}
+	if syscall.Kill(pid, 0) == nil {
+		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid)); err == nil && len(b) > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // Shape sets node k's link (tc netem on its eth0); the zero Link removes
