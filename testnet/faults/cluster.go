@@ -37,6 +37,9 @@ type Options struct {
 	Dir       string
 	Bin       string    // a commons binary; empty: testnet.Build's
 	Log       io.Writer // a line per step; nil: none
+	// Shaped says the links will be shaped (Net.Shape): on a kernel
+	// without netem the nodes then get TUN devices the harness carries.
+	Shaped bool
 	// Env is more environment for node k's daemon (e.g. a clock offset);
 	// nil: none.
 	Env func(k int) []string
@@ -100,7 +103,7 @@ func Up(ctx context.Context, opts Options) (*Cluster, error) {
 	if opts.Threshold == 0 {
 		opts.Threshold = len(opts.Stewards)/2 + 1
 	}
-	nt, err := Setup(ctx, opts.N)
+	nt, err := Setup(ctx, opts.N, opts.Shaped)
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +165,7 @@ func (c *Cluster) up(ctx context.Context) error {
 			return err
 		}
 	}
-	c.logf("%d daemons up in %d namespaces in %s", len(c.Nodes), len(c.Nodes)+1, time.Since(t0).Round(100*time.Millisecond))
+	c.logf("%d daemons up in %d namespaces (%s) in %s", len(c.Nodes), len(c.Nodes)+1, c.Net.Wire, time.Since(t0).Round(100*time.Millisecond))
 	return nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -31,9 +32,15 @@ const Subnet = "10.77.0.0/16"
 // each node, a namespace joined to the bridge by a veth pair. Nothing of
 // it lives in the host's root namespace.
 type Net struct {
-	Tag   string // PREFIX-PID
-	N     int
+	Tag string // PREFIX-PID
+	N   int
+	// Wire is "veth" (veth pairs to a bridge, links shaped by tc netem)
+	// or "tun" (a shaped run on a kernel without netem: the harness
+	// carries the packets, see tun.go).
+	Wire  string
+	mu    sync.Mutex
 	links []Link // each node's link, as last set
+	wire  *wire
 }
 
 // Link is the shaping of one node's link to the bridge, applied to what
@@ -74,21 +81,23 @@ func IP(k int) string { return fmt.Sprintf("10.77.%d.%d", k/250, k%250+1) }
 
 // Setup makes the namespaces: first whatever a dead run left (Stale),
 // then the bridge's and n nodes', each with loopback up and eth0 at IP(k)
-// on the bridge. On error what it made is removed.
-func Setup(ctx context.Context, n int) (*Net, error) {
+// on the bridge. When the links will be shaped and the kernel has no
+// netem, each node gets a TUN device at IP(k) instead, whose packets the
+// harness carries. On error what it made is removed.
+func Setup(ctx context.Context, n int, shaped bool) (*Net, error) {
 	if err := Check(); err != nil {
 		return nil, err
 	}
 	Stale()
-	nt := &Net{Tag: fmt.Sprintf("%s-%d", Prefix, os.Getpid()), N: n, links: make([]Link, n+1)}
-	if err := nt.setup(ctx); err != nil {
+	nt := &Net{Tag: fmt.Sprintf("%s-%d", Prefix, os.Getpid()), N: n, Wire: "veth", links: make([]Link, n+1)}
+	if err := nt.setup(ctx, shaped); err != nil {
 		nt.Teardown()
 		return nil, err
 	}
 	return nt, nil
 }
 
-func (nt *Net) setup(ctx context.Context) error {
+func (nt *Net) setup(ctx context.Context, shaped bool) error {
 	br := nt.bridgeNS()
 	steps := [][]string{
 		{"netns", "add", br},
@@ -100,6 +109,9 @@ func (nt *Net) setup(ctx context.Context) error {
 		if err := run(ctx, "ip", s...); err != nil {
 			return err
 		}
+	}
+	if shaped && !netemAvailable(ctx, br) {
+		return nt.setupTun(ctx)
 	}
 	for k := 1; k <= nt.N; k++ {
 		ns, v := nt.NS(k), "v"+strconv.Itoa(k)
@@ -127,6 +139,9 @@ func (nt *Net) setup(ctx context.Context) error {
 // deletes its veth ends and the bridge with it. The daemons must have
 // exited (a namespace lives while a process is in it).
 func (nt *Net) Teardown() error {
+	if nt.wire != nil {
+		nt.wire.stop()
+	}
 	var errs []error
 	for k := 1; k <= nt.N; k++ {
 		if err := delNS(nt.NS(k)); err != nil {
@@ -201,8 +216,13 @@ func dead(pidAndRest string) bool {
 // any shaping.
 func (nt *Net) Shape(ctx context.Context, k int, l Link) error {
 	ns := nt.NS(k)
-	run(ctx, "ip", "netns", "exec", ns, "tc", "qdisc", "del", "dev", "eth0", "root")
+	nt.mu.Lock()
 	nt.links[k] = l
+	nt.mu.Unlock()
+	if nt.Wire == "tun" {
+		return nil // the carrier reads links[k] for every packet
+	}
+	run(ctx, "ip", "netns", "exec", ns, "tc", "qdisc", "del", "dev", "eth0", "root")
 	if l == (Link{}) {
 		return nil
 	}
@@ -218,6 +238,41 @@ func (nt *Net) Shape(ctx context.Context, k int, l Link) error {
 	// of 1000 packets drops under load at 100 ms.
 	args = append(args, "limit", "100000")
 	return run(ctx, "ip", args...)
+}
+
+func (nt *Net) setupTun(ctx context.Context) error {
+	nt.Wire = "tun"
+	w := &wire{tuns: map[[4]byte]*os.File{}, byK: map[[4]byte]int{}, links: func(k int) Link {
+		nt.mu.Lock()
+		defer nt.mu.Unlock()
+		return nt.links[k]
+	}}
+	nt.wire = w
+	for k := 1; k <= nt.N; k++ {
+		ns := nt.NS(k)
+		if err := run(ctx, "ip", "netns", "add", ns); err != nil {
+			return err
+		}
+		if err := run(ctx, "ip", "-n", ns, "link", "set", "lo", "up"); err != nil {
+			return err
+		}
+		f, err := openTun(ns)
+		if err != nil {
+			return fmt.Errorf("node %d: %w", k, err)
+		}
+		w.files = append(w.files, f)
+		w.tuns[addr4(IP(k))], w.byK[addr4(IP(k))] = f, k
+		for _, s := range [][]string{
+			{"-n", ns, "addr", "add", IP(k) + "/16", "dev", "tun0"},
+			{"-n", ns, "link", "set", "tun0", "up"},
+		} {
+			if err := run(ctx, "ip", s...); err != nil {
+				return err
+			}
+		}
+	}
+	w.start()
+	return nil
 }
 
 // ShapeAll sets every node's link.

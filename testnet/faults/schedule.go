@@ -185,7 +185,7 @@ func Latency(ctx context.Context, cfg Config) (*Summary, error) {
 		loss = 1
 	}
 	t0 := time.Now()
-	c, err := Up(ctx, Options{N: n, Stewards: []int{1, 2, 3}, Bin: cfg.Bin, Log: cfg.Log})
+	c, err := Up(ctx, Options{N: n, Stewards: []int{1, 2, 3}, Bin: cfg.Bin, Log: cfg.Log, Shaped: true})
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +196,11 @@ func Latency(ctx context.Context, cfg Config) (*Summary, error) {
 	}
 	c.logf("every link: %+v (RTT %s)", link, rtt)
 	s := &Summary{Schedule: "latency", Latency: map[string]Figure{}}
-	s.Notes = append(s.Notes, fmt.Sprintf("netem on every node's link: delay %.1f ms, jitter %.1f ms, loss %.2f%% each way: RTT %s", link.Delay, link.Jitter, link.Loss, rtt))
+	shaper := "tc netem on each node's eth0"
+	if c.Net.Wire == "tun" {
+		shaper = "the kernel has no netem: each node on a TUN device whose packets the harness delays and drops"
+	}
+	s.Notes = append(s.Notes, fmt.Sprintf("%s: delay %.1f ms, jitter %.1f ms, loss %.2f%% each way: RTT %s", shaper, link.Delay, link.Jitter, link.Loss, rtt))
 	w := NewWorkload(c)
 	w.Interval = time.Duration(n) * 200 * time.Millisecond // about 5 datasets a second in all
 	w.Start(ctx)
