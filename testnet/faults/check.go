@@ -86,11 +86,32 @@ func (w *Workload) Check(ctx context.Context, s *Summary, healed time.Time, limi
 	s.Nodes = len(c.Nodes)
 	acked := w.Acked()
 	s.Acknowledged = len(acked)
-	var running []int
+	var running, others []int
 	for _, nd := range c.Nodes {
 		if nd.Running() {
+			if w.Honest != nil && !w.Honest(nd.K) {
+				others = append(others, nd.K)
+				continue
+			}
 			running = append(running, nd.K)
 		}
+	}
+	if w.Honest != nil {
+		// The checker holds the honest nodes to its rules; what the others
+		// did is told.
+		var kept []Acked
+		for _, a := range acked {
+			if w.Honest(a.Node) {
+				kept = append(kept, a)
+			}
+		}
+		s.Notes = append(s.Notes, fmt.Sprintf("the checker counts the honest nodes alone: %d objects acknowledged by nodes %v left out", len(acked)-len(kept), others))
+		for _, k := range others {
+			if st, err := c.Node(k).API().GovState(ctx); err == nil {
+				s.Notes = append(s.Notes, fmt.Sprintf("node %d (not honest): state hash %s, %d updates", k, st.StateHash, st.Updates))
+			}
+		}
+		acked = kept
 	}
 	// One state hash.
 	hashes, converged := c.converge(ctx, running, limit)

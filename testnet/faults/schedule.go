@@ -31,6 +31,7 @@ var Schedules = map[string]func(context.Context, Config) (*Summary, error){
 	"partition": Partition,
 	"latency":   Latency,
 	"churn":     Churn,
+	"clock":     Clock,
 }
 
 // Names lists the schedules in order.
@@ -325,4 +326,105 @@ func apiSetParam(name, value string) api.GovProposeRequest {
 
 func apiVote(id protocol.ID) api.GovVoteRequest {
 	return api.GovVoteRequest{Proposal: id, Vote: "yes"}
+}
+
+// steady runs one cluster of n daemons for d: the workload on every node,
+// a governance round every 2 s (steward 1 proposes, 2 votes: it passes),
+// each followed by a yes from every other steward; then the checker. env
+// is each daemon's extra environment; honest, the nodes whose figures
+// count.
+func steady(ctx context.Context, cfg Config, n int, d time.Duration, env func(int) []string, honest func(int) bool) (*Summary, error) {
+	t0 := time.Now()
+	c, err := Up(ctx, Options{N: n, Stewards: []int{1, 2, 3}, Bin: cfg.Bin, Log: cfg.Log, Env: env})
+	if err != nil {
+		return nil, err
+	}
+	defer c.Down()
+	s := &Summary{Latency: map[string]Figure{}}
+	w := NewWorkload(c)
+	w.Honest = honest
+	w.Start(ctx)
+	defer w.Stop()
+	measured := all(c)
+	if honest != nil {
+		measured = slices.DeleteFunc(measured, func(k int) bool { return !honest(k) })
+	}
+	end := time.Now().Add(d)
+	for i := 0; time.Now().Before(end); i++ {
+		name := fmt.Sprintf("steady-%d", i)
+		if _, _, err := w.GovRound(ctx, 1, 2, measured, name, "1", 20*time.Second); err != nil {
+			s.Faults = append(s.Faults, fmt.Sprintf("governance round %d: %v", i, err))
+		}
+		if err := sleep(ctx, 2*time.Second); err != nil {
+			return nil, err
+		}
+	}
+	if err := w.PlantRefused(ctx, n); err != nil {
+		s.Faults = append(s.Faults, fmt.Sprintf("plant a refused object: %v", err))
+	}
+	w.Stop()
+	w.Check(ctx, s, time.Now(), 30*time.Second)
+	attr, gov := w.Figures()
+	s.Latency["attribution"] = attr
+	s.Latency["gov_vote_to_every_node"] = gov
+	s.Seconds = time.Since(t0).Seconds()
+	return s, nil
+}
+
+// Clock runs steady twice on N daemons (default 6) for Duration (default
+// 30 s) each: once with every clock right (the baseline), then on a new
+// cluster whose steward 3 runs two hours ahead (COMMONS_CLOCK_OFFSET=2h)
+// and votes on every proposal too. Goals: governance converges on the
+// honest nodes and passes proposals; their attribution p95 and vote →
+// every node p99 within 2× of the baseline.
+func Clock(ctx context.Context, cfg Config) (*Summary, error) {
+	n := cfg.N
+	if n == 0 {
+		n = 6
+	}
+	d := cfg.Duration
+	if d == 0 {
+		d = 30 * time.Second
+	}
+	const skewed = 3
+	base, err := steady(ctx, cfg, n, d, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	s, err := steady(ctx, cfg, n, d, func(k int) []string {
+		if k == skewed {
+			return []string{"COMMONS_CLOCK_OFFSET=2h"}
+		}
+		return nil
+	}, func(k int) bool { return k != skewed })
+	if err != nil {
+		return nil, err
+	}
+	s.Schedule = "clock"
+	s.Notes = append(s.Notes, fmt.Sprintf("node %d (a steward) runs 2 h ahead", skewed))
+	compare(s, base, "attribution", 0.95)
+	compare(s, base, "gov_vote_to_every_node", 0.99)
+	return s, nil
+}
+
+// compare puts the baseline's figure beside the run's, and counts a fault
+// when the run's is more than twice the baseline's.
+func compare(s, base *Summary, name string, p float64) {
+	b, f := base.Latency[name], s.Latency[name]
+	s.Latency["baseline_"+name] = b
+	bv, fv := b.P95, f.P95
+	if p == 0.99 {
+		bv, fv = b.P99, f.P99
+	}
+	met := f.N > 0 && b.N > 0 && fv <= 2*bv
+	f.Goal, f.Met = fmt.Sprintf("p%.0f within 2× the baseline's (%.0f ms)", p*100, bv), &met
+	s.Latency[name] = f
+	if !met {
+		s.Faults = append(s.Faults, fmt.Sprintf("%s: p%.0f %.0f ms, more than 2× the baseline's %.0f ms", name, p*100, fv, bv))
+		s.OK = false
+	}
+	for _, x := range base.Faults {
+		s.Faults = append(s.Faults, "baseline: "+x)
+		s.OK = false
+	}
 }

@@ -33,6 +33,10 @@ type Workload struct {
 	c *Cluster
 	// Interval is how long each publisher waits between two datasets.
 	Interval time.Duration
+	// Honest, when set, names the nodes whose figures count: readers are
+	// chosen among them, and a dishonest publisher's datasets are not
+	// timed.
+	Honest func(k int) bool
 
 	mu       sync.Mutex
 	acked    []Acked
@@ -98,7 +102,7 @@ func (w *Workload) reachable(k int) []int {
 	var out []int
 	for _, nd := range w.c.Nodes {
 		j := nd.K
-		if j == k || w.down[j] {
+		if j == k || w.down[j] || w.Honest != nil && !w.Honest(j) {
 			continue
 		}
 		if gk, gj := w.groups[k], w.groups[j]; gk != 0 && gj != 0 && gk != gj {
@@ -169,6 +173,9 @@ func (w *Workload) read(ctx context.Context, j int, id protocol.ID, f api.FileEn
 	w.mu.Lock()
 	measure := w.measure
 	w.mu.Unlock()
+	if w.Honest != nil && !w.Honest(w.c.nodeOf(id, w)) {
+		measure = false
+	}
 	cl := w.c.Node(j).API()
 	deadline := t0.Add(15 * time.Second)
 	for {
@@ -325,4 +332,16 @@ func (w *Workload) PlantRefused(ctx context.Context, k int) error {
 		w.fault("node %d accepted a forged claim %s (payload altered after signing)", k, id)
 	}
 	return nil
+}
+
+// nodeOf is the node that acknowledged id (0: none).
+func (c *Cluster) nodeOf(id protocol.ID, w *Workload) int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, a := range w.acked {
+		if a.ID == id {
+			return a.Node
+		}
+	}
+	return 0
 }
