@@ -40,9 +40,6 @@ type Options struct {
 	// Shaped says the links will be shaped (Net.Shape): on a kernel
 	// without netem the nodes then get TUN devices the harness carries.
 	Shaped bool
-	// Twins maps a node to another whose node key it runs with: two
-	// daemons, one identity (a stolen steward key, an equivocator).
-	Twins map[int]int
 	// Env is more environment for node k's daemon (e.g. a clock offset);
 	// nil: none.
 	Env func(k int) []string
@@ -150,17 +147,6 @@ func (c *Cluster) up(ctx context.Context) error {
 		}
 		nd.DID, nd.PeerID = id.DID, id.PeerID
 		c.Nodes = append(c.Nodes, nd)
-	}
-	for k, j := range c.opts.Twins {
-		key := filepath.Join(repo.KeysDir, repo.NodeKeyName+".key")
-		b, err := os.ReadFile(filepath.Join(c.Node(j).Repo, key))
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(filepath.Join(c.Node(k).Repo, key), b, 0o600); err != nil {
-			return err
-		}
-		c.Node(k).DID, c.Node(k).PeerID = c.Node(j).DID, c.Node(j).PeerID
 	}
 	args := []string{"genesis", "new", "--name", "faults " + c.Net.Tag, "--threshold", strconv.Itoa(c.opts.Threshold), "--out", c.GenesisPath()}
 	for _, k := range c.Stewards {

@@ -3,8 +3,11 @@ package faults
 import (
 	"context"
 	"fmt"
+	"github.com/commons-p2p/commons/node/repo"
 	"io"
 	mrand "math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"time"
@@ -434,16 +437,16 @@ func compare(s, base *Summary, name string, p float64) {
 	}
 }
 
-// Equivocation is N daemons (default 6), stewards 1-3 (threshold 2),
-// where node N runs with steward 2's node key: one steward, two daemons.
-// A proposal of steward 1's reaches every node; the network is cut in
-// halves, node 2 on one side and node N on the other; steward 2 votes yes
-// on it through node 2 and no through node N, two conflicting updates
-// with the same parents, while the workload goes on and each half also
-// passes a proposal of its own (stewards 1 and 2 on one side, 3 and the
-// twin on the other). Then healing, and the checker: one state hash on
-// every node (the fold decides between the two votes alike everywhere),
-// every acknowledged object found, no crash.
+// Equivocation is N daemons (default 6), stewards 1-3 (threshold 2).
+// Node 2 makes a key, which governance adds as a fourth steward, and
+// node N holds a copy of it: one steward, two daemons. A proposal of
+// steward 1's reaches every node; the network is cut in halves, node 2 on
+// one side and node N on the other; the shared steward votes yes on it
+// through node 2 and no through node N, two conflicting updates, while
+// the workload goes on and each half passes a proposal of its own. Then
+// healing, and the checker: one state hash on every node (the fold
+// decides between the two votes alike everywhere), every acknowledged
+// object found, no crash; and governance still passes a proposal.
 func Equivocation(ctx context.Context, cfg Config) (*Summary, error) {
 	n := cfg.N
 	if n == 0 {
@@ -457,23 +460,61 @@ func Equivocation(ctx context.Context, cfg Config) (*Summary, error) {
 		d = 15 * time.Second
 	}
 	t0 := time.Now()
-	c, err := Up(ctx, Options{N: n, Stewards: []int{1, 2, 3}, Threshold: 2, Twins: map[int]int{n: 2}, Bin: cfg.Bin, Log: cfg.Log})
+	c, err := Up(ctx, Options{N: n, Stewards: []int{1, 2, 3}, Threshold: 2, Bin: cfg.Bin, Log: cfg.Log})
 	if err != nil {
 		return nil, err
 	}
 	defer c.Down()
+	s := &Summary{Schedule: "equivocation", Latency: map[string]Figure{}}
+	// The shared steward key.
+	const shared = "steward"
+	key, err := c.Node(2).API().NewKey(ctx, shared)
+	if err != nil {
+		return nil, fmt.Errorf("key new on node 2: %w", err)
+	}
+	keyFile := filepath.Join(repo.KeysDir, shared+".key")
+	b, err := os.ReadFile(filepath.Join(c.Node(2).Repo, keyFile))
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Node(n).Stop(); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(c.Node(n).Repo, keyFile), b, 0o600); err != nil {
+		return nil, err
+	}
+	if err := c.Node(n).Start(ctx); err != nil {
+		return nil, err
+	}
+	if err := c.Node(n).WaitPeers(ctx, 30*time.Second); err != nil {
+		return nil, err
+	}
+	add, err := c.Node(1).API().GovPropose(ctx, api.GovProposeRequest{Action: "add-steward", DID: key.DID.String()})
+	if err != nil {
+		return nil, fmt.Errorf("propose add-steward: %w", err)
+	}
+	if _, err := c.WaitHash(ctx, all(c), add.StateHash, 10*time.Second); err != nil {
+		return nil, fmt.Errorf("add-steward proposal: %w", err)
+	}
+	v, err := c.Node(3).API().GovVote(ctx, apiVote(add.ID))
+	if err != nil || v.Status != "passed" {
+		return nil, fmt.Errorf("add-steward vote: %v %v", v.Status, err)
+	}
+	if _, err := c.WaitHash(ctx, all(c), v.StateHash, 10*time.Second); err != nil {
+		return nil, fmt.Errorf("add-steward: %w", err)
+	}
 	a := []int{1, 2}
-	b := []int{3, n}
+	bh := []int{3, n}
 	for k := 4; k < n; k++ {
 		if k%2 == 0 {
 			a = append(a, k)
 		} else {
-			b = append(b, k)
+			bh = append(bh, k)
 		}
 	}
-	s := &Summary{Schedule: "equivocation", Latency: map[string]Figure{}}
-	s.Notes = append(s.Notes, fmt.Sprintf("node %d runs with steward 2's key; halves %v | %v", n, a, b))
+	s.Notes = append(s.Notes, fmt.Sprintf("steward key %s held by nodes 2 and %d; halves %v | %v", key.DID, n, a, bh))
 	w := NewWorkload(c)
+	w.As = map[int]string{n: shared}
 	w.Start(ctx)
 	defer w.Stop()
 	if err := sleep(ctx, 3*time.Second); err != nil {
@@ -487,20 +528,20 @@ func Equivocation(ctx context.Context, cfg Config) (*Summary, error) {
 		s.Faults = append(s.Faults, fmt.Sprintf("proposal before the partition: %v", err))
 	}
 	w.Measure(false)
-	if err := c.Net.Partition(ctx, a, b); err != nil {
+	if err := c.Net.Partition(ctx, a, bh); err != nil {
 		return nil, err
 	}
-	w.Partitioned(a, b)
-	yes, err := c.Node(2).API().GovVote(ctx, apiVote(p0.ID))
+	w.Partitioned(a, bh)
+	yes, err := c.Node(2).API().GovVote(ctx, api.GovVoteRequest{Proposal: p0.ID, Vote: "yes", As: shared})
 	if err != nil {
-		s.Faults = append(s.Faults, fmt.Sprintf("steward 2's yes through node 2: %v", err))
+		s.Faults = append(s.Faults, fmt.Sprintf("the shared steward's yes through node 2: %v", err))
 	}
-	no, err := c.Node(n).API().GovVote(ctx, api.GovVoteRequest{Proposal: p0.ID, Vote: "no"})
+	no, err := c.Node(n).API().GovVote(ctx, api.GovVoteRequest{Proposal: p0.ID, Vote: "no", As: shared})
 	if err != nil {
-		s.Faults = append(s.Faults, fmt.Sprintf("steward 2's no through node %d: %v", n, err))
+		s.Faults = append(s.Faults, fmt.Sprintf("the shared steward's no through node %d: %v", n, err))
 	}
-	s.Notes = append(s.Notes, fmt.Sprintf("steward 2 voted yes (%s, %s on its half) and no (%s, %s on its half)", yes.ID, yes.Status, no.ID, no.Status))
-	for _, half := range [][]int{a, b} {
+	s.Notes = append(s.Notes, fmt.Sprintf("the shared steward voted yes (%s, %s on its half) and no (%s, %s on its half)", yes.ID, yes.Status, no.ID, no.Status))
+	for _, half := range [][]int{a, bh} {
 		if _, _, err := w.GovRound(ctx, half[0], half[1], half, "half", fmt.Sprint(half[0]), 10*time.Second); err != nil {
 			s.Faults = append(s.Faults, fmt.Sprintf("half %v: governance inside the half: %v", half, err))
 		}
@@ -522,7 +563,7 @@ func Equivocation(ctx context.Context, cfg Config) (*Summary, error) {
 	if st, err := c.Node(1).API().GovState(ctx); err == nil {
 		for _, p := range st.Proposals {
 			if p.ID == p0.ID {
-				s.Notes = append(s.Notes, fmt.Sprintf("the equivocated proposal is %s on every node", p.Status))
+				s.Notes = append(s.Notes, fmt.Sprintf("the equivocated proposal is %s on node 1", p.Status))
 			}
 		}
 	}

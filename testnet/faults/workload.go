@@ -37,6 +37,9 @@ type Workload struct {
 	// chosen among them, and a dishonest publisher's datasets are not
 	// timed.
 	Honest func(k int) bool
+	// As names the key node k proposes and votes with in GovRound (none:
+	// the node key).
+	As map[int]string
 
 	mu       sync.Mutex
 	acked    []Acked
@@ -234,7 +237,7 @@ func randomFiles(n int) []api.FileEntry {
 // within limit, how long after the vote the last one did. A vote that
 // does not pass is an error.
 func (w *Workload) GovRound(ctx context.Context, proposer, voter int, nodes []int, name, value string, limit time.Duration) (string, time.Duration, error) {
-	p, err := w.c.Node(proposer).API().GovPropose(ctx, api.GovProposeRequest{Action: "set-param", Name: name, Value: value})
+	p, err := w.c.Node(proposer).API().GovPropose(ctx, api.GovProposeRequest{Action: "set-param", Name: name, Value: value, As: w.As[proposer]})
 	if err != nil {
 		return "", 0, fmt.Errorf("propose on node %d: %w", proposer, err)
 	}
@@ -242,7 +245,7 @@ func (w *Workload) GovRound(ctx context.Context, proposer, voter int, nodes []in
 		return "", 0, fmt.Errorf("proposal %s: %w", p.ID, err)
 	}
 	t0 := time.Now()
-	v, err := w.c.Node(voter).API().GovVote(ctx, api.GovVoteRequest{Proposal: p.ID, Vote: "yes"})
+	v, err := w.c.Node(voter).API().GovVote(ctx, api.GovVoteRequest{Proposal: p.ID, Vote: "yes", As: w.As[voter]})
 	if err != nil {
 		return "", 0, fmt.Errorf("vote on node %d: %w", voter, err)
 	}
