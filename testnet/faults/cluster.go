@@ -40,6 +40,9 @@ type Options struct {
 	// Shaped says the links will be shaped (Net.Shape): on a kernel
 	// without netem the nodes then get TUN devices the harness carries.
 	Shaped bool
+	// Extra namespaces, after the daemons', run no daemon: room for a
+	// hostile peer.
+	Extra int
 	// Env is more environment for node k's daemon (e.g. a clock offset);
 	// nil: none.
 	Env func(k int) []string
@@ -103,7 +106,7 @@ func Up(ctx context.Context, opts Options) (*Cluster, error) {
 	if opts.Threshold == 0 {
 		opts.Threshold = len(opts.Stewards)/2 + 1
 	}
-	nt, err := Setup(ctx, opts.N, opts.Shaped)
+	nt, err := Setup(ctx, opts.N+opts.Extra, opts.Shaped)
 	if err != nil {
 		return nil, err
 	}

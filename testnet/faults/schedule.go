@@ -2,14 +2,18 @@ package faults
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"github.com/commons-p2p/commons/node/repo"
 	"io"
 	mrand "math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/commons-p2p/commons/node/api"
@@ -26,6 +30,7 @@ type Config struct {
 	Jitter   time.Duration // per link
 	Loss     float64       // percent, per link and direction
 	Bin      string        // a commons binary; empty: built
+	Self     string        // a binary that runs the hostile peer on -flood-peer (flood)
 	Log      io.Writer
 }
 
@@ -35,6 +40,7 @@ var Schedules = map[string]func(context.Context, Config) (*Summary, error){
 	"latency":      Latency,
 	"churn":        Churn,
 	"clock":        Clock,
+	"flood":        FloodSchedule,
 	"equivocation": Equivocation,
 }
 
@@ -338,14 +344,21 @@ func apiVote(id protocol.ID) api.GovVoteRequest {
 // checker. env
 // is each daemon's extra environment; honest, the nodes whose figures
 // count.
-func steady(ctx context.Context, cfg Config, n int, d time.Duration, env func(int) []string, honest func(int) bool) (*Summary, error) {
+func steady(ctx context.Context, cfg Config, n int, d time.Duration, env func(int) []string, honest func(int) bool, extra int, hostile func(context.Context, *Cluster) (func() string, error)) (*Summary, error) {
 	t0 := time.Now()
-	c, err := Up(ctx, Options{N: n, Stewards: []int{1, 2, 3}, Bin: cfg.Bin, Log: cfg.Log, Env: env})
+	c, err := Up(ctx, Options{N: n, Stewards: []int{1, 2, 3}, Bin: cfg.Bin, Log: cfg.Log, Env: env, Extra: extra})
 	if err != nil {
 		return nil, err
 	}
 	defer c.Down()
 	s := &Summary{Latency: map[string]Figure{}}
+	if hostile != nil {
+		stop, err := hostile(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		defer func() { s.Notes = append(s.Notes, stop()) }()
+	}
 	w := NewWorkload(c)
 	w.Honest = honest
 	w.Start(ctx)
@@ -395,7 +408,7 @@ func Clock(ctx context.Context, cfg Config) (*Summary, error) {
 		d = 30 * time.Second
 	}
 	const skewed = 3
-	base, err := steady(ctx, cfg, n, d, nil, nil)
+	base, err := steady(ctx, cfg, n, d, nil, nil, 0, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -404,7 +417,7 @@ func Clock(ctx context.Context, cfg Config) (*Summary, error) {
 			return []string{"COMMONS_CLOCK_OFFSET=2h"}
 		}
 		return nil
-	}, func(k int) bool { return k != skewed })
+	}, func(k int) bool { return k != skewed }, 0, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -577,4 +590,89 @@ func Equivocation(ctx context.Context, cfg Config) (*Summary, error) {
 	s.Latency["gov_vote_to_every_node"] = gov
 	s.Seconds = time.Since(t0).Seconds()
 	return s, nil
+}
+
+// FloodSchedule runs steady twice on N daemons (default 6) for Duration
+// (default 30 s) each: once alone (the baseline), then with a hostile
+// peer in a namespace of its own (the swarm key and the genesis, as an
+// insider whose node went bad) flooding the announce and governance topics
+// with garbage and opening fetch streams of garbage, 200 of each a second
+// . Goals: governance converges and
+// passes proposals; the daemons' attribution p95 and vote → every node
+// p99 within 2× of the baseline. Config.Self must be a binary that runs
+// the hostile peer when given -flood-peer (testnet/cmd/faults).
+func FloodSchedule(ctx context.Context, cfg Config) (*Summary, error) {
+	if cfg.Self == "" {
+		return nil, fmt.Errorf("flood: no binary to run the hostile peer (Config.Self)")
+	}
+	n := cfg.N
+	if n == 0 {
+		n = 6
+	}
+	d := cfg.Duration
+	if d == 0 {
+		d = 30 * time.Second
+	}
+	base, err := steady(ctx, cfg, n, d, nil, nil, 0, nil)
+	if err != nil {
+		return nil, err
+	}
+	s, err := steady(ctx, cfg, n, d, nil, nil, 1, func(ctx context.Context, c *Cluster) (func() string, error) {
+		return startFlooder(ctx, c, cfg.Self, n+1)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.Schedule = "flood"
+	compare(s, base, "attribution", 0.95)
+	compare(s, base, "gov_vote_to_every_node", 0.99)
+	for _, x := range base.Faults {
+		s.Faults = append(s.Faults, "baseline: "+x)
+		s.OK = false
+	}
+	return s, nil
+}
+
+// startFlooder runs the hostile peer in namespace k: self -flood-peer
+// CONFIG, where CONFIG is a FloodConfig in JSON. The function it returns
+// stops it and says what it did.
+func startFlooder(ctx context.Context, c *Cluster, self string, k int) (func() string, error) {
+	fc := FloodConfig{Genesis: c.GenesisPath(), SwarmKey: c.keyPath(), Listen: "/ip4/" + IP(k) + "/tcp/4001", Rate: 200, Size: 1024}
+	for _, nd := range c.Nodes {
+		fc.Peers = append(fc.Peers, nd.Addr())
+	}
+	b, err := json.Marshal(fc)
+	if err != nil {
+		return nil, err
+	}
+	path := filepath.Join(c.Dir, "flood.json")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		return nil, err
+	}
+	statsPath := filepath.Join(c.Dir, "flood.stats")
+	cmd := exec.Command("ip", "netns", "exec", c.Net.NS(k), self, "-flood-peer", path, "-flood-stats", statsPath)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	logf, err := os.Create(filepath.Join(c.Dir, "flood.log"))
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return nil, err
+	}
+	c.logf("hostile peer flooding from %s (%d gossip messages and fetch streams a second)", IP(k), fc.Rate)
+	return func() string {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+		logf.Close()
+		st, _ := os.ReadFile(statsPath)
+		lg, _ := os.ReadFile(filepath.Join(c.Dir, "flood.log"))
+		return fmt.Sprintf("hostile peer at %s: %s %s", IP(k), st, lastLine(string(lg)))
+	}, nil
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
 }
