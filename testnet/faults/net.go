@@ -338,21 +338,23 @@ func (nt *Net) Isolate(ctx context.Context, k int) error {
 	return nt.Partition(ctx, []int{k}, rest)
 }
 
-// Heal removes every partition rule.
+// Heal removes every partition rule, in every namespace at once.
 func (nt *Net) Heal(ctx context.Context) error {
-	var errs []error
+	errs := make([]error, nt.N+1)
+	var wg sync.WaitGroup
 	for k := 1; k <= nt.N; k++ {
-		out, err := exec.CommandContext(ctx, "ip", "netns", "exec", nt.NS(k), "nft", "list", "tables").Output()
-		if err != nil {
-			errs = append(errs, fmt.Errorf("nft list tables in %s: %w", nt.NS(k), err))
-			continue
-		}
-		if bytes.Contains(out, []byte("commons_faults")) {
-			if err := run(ctx, "ip", "netns", "exec", nt.NS(k), "nft", "delete", "table", "inet", "commons_faults"); err != nil {
-				errs = append(errs, err)
+		wg.Go(func() {
+			out, err := exec.CommandContext(ctx, "ip", "netns", "exec", nt.NS(k), "nft", "list", "tables").Output()
+			if err != nil {
+				errs[k] = fmt.Errorf("nft list tables in %s: %w", nt.NS(k), err)
+				return
 			}
-		}
+			if bytes.Contains(out, []byte("commons_faults")) {
+				errs[k] = run(ctx, "ip", "netns", "exec", nt.NS(k), "nft", "delete", "table", "inet", "commons_faults")
+			}
+		})
 	}
+	wg.Wait()
 	return errors.Join(errs...)
 }
 
