@@ -18,6 +18,7 @@ import (
 
 	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/gov"
 	"github.com/commons-p2p/commons/testnet"
 )
 
@@ -124,7 +125,7 @@ func Partition(ctx context.Context, cfg Config) (*Summary, error) {
 	if err != nil {
 		return nil, fmt.Errorf("propose before the partition: %w", err)
 	}
-	if _, err := c.WaitHash(ctx, all(c), p0.StateHash, 10*time.Second); err != nil {
+	if _, err := c.WaitProposal(ctx, all(c), p0.ID, "", 10*time.Second); err != nil {
 		s.Faults = append(s.Faults, fmt.Sprintf("proposal before the partition: %v", err))
 	}
 	// The partition: each half votes on p0 and passes one of its own.
@@ -506,14 +507,14 @@ func Equivocation(ctx context.Context, cfg Config) (*Summary, error) {
 	if err != nil {
 		return nil, fmt.Errorf("propose add-steward: %w", err)
 	}
-	if _, err := c.WaitHash(ctx, all(c), add.StateHash, 10*time.Second); err != nil {
+	if _, err := c.WaitProposal(ctx, all(c), add.ID, "", 10*time.Second); err != nil {
 		return nil, fmt.Errorf("add-steward proposal: %w", err)
 	}
 	v, err := c.Node(3).API().GovVote(ctx, apiVote(add.ID))
 	if err != nil || v.Status != "passed" {
 		return nil, fmt.Errorf("add-steward vote: %v %v", v.Status, err)
 	}
-	if _, err := c.WaitHash(ctx, all(c), v.StateHash, 10*time.Second); err != nil {
+	if _, err := c.WaitProposal(ctx, all(c), add.ID, gov.ProposalPassed, 10*time.Second); err != nil {
 		return nil, fmt.Errorf("add-steward: %w", err)
 	}
 	a := []int{1, 2}
@@ -537,7 +538,7 @@ func Equivocation(ctx context.Context, cfg Config) (*Summary, error) {
 	if err != nil {
 		return nil, fmt.Errorf("propose: %w", err)
 	}
-	if _, err := c.WaitHash(ctx, all(c), p0.StateHash, 10*time.Second); err != nil {
+	if _, err := c.WaitProposal(ctx, all(c), p0.ID, "", 10*time.Second); err != nil {
 		s.Faults = append(s.Faults, fmt.Sprintf("proposal before the partition: %v", err))
 	}
 	w.Measure(false)

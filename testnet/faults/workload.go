@@ -15,6 +15,7 @@ import (
 
 	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/protocol"
+	"github.com/commons-p2p/commons/protocol/gov"
 )
 
 // Acked is an object a node acknowledged: its API call to publish it
@@ -233,15 +234,15 @@ func randomFiles(n int) []api.FileEntry {
 
 // GovRound has steward proposer propose a set-param, waits until every
 // node in nodes holds the proposal, and has voter vote yes; it returns
-// the state hash the vote gave and, when every one of nodes reached it
-// within limit, how long after the vote the last one did. A vote that
-// does not pass is an error.
+// the state hash the vote gave and, when every one of nodes holds the
+// proposal passed within limit, how long after the vote the last one did.
+// A vote that does not pass is an error.
 func (w *Workload) GovRound(ctx context.Context, proposer, voter int, nodes []int, name, value string, limit time.Duration) (string, time.Duration, error) {
 	p, err := w.c.Node(proposer).API().GovPropose(ctx, api.GovProposeRequest{Action: "set-param", Name: name, Value: value, As: w.As[proposer]})
 	if err != nil {
 		return "", 0, fmt.Errorf("propose on node %d: %w", proposer, err)
 	}
-	if _, err := w.c.WaitHash(ctx, nodes, p.StateHash, limit); err != nil {
+	if _, err := w.c.WaitProposal(ctx, nodes, p.ID, "", limit); err != nil {
 		return "", 0, fmt.Errorf("proposal %s: %w", p.ID, err)
 	}
 	t0 := time.Now()
@@ -252,21 +253,41 @@ func (w *Workload) GovRound(ctx context.Context, proposer, voter int, nodes []in
 	if v.Status != "passed" {
 		return "", 0, fmt.Errorf("vote on node %d: proposal %s is %s, not passed", voter, p.ID, v.Status)
 	}
-	d, err := w.c.WaitHash(ctx, nodes, v.StateHash, limit)
-	if err != nil {
+	// The vote has arrived where the proposal is passed: the state hash
+	// the vote returned may already be superseded by an update the voter
+	// had not yet received.
+	if _, err := w.c.WaitProposal(ctx, nodes, p.ID, gov.ProposalPassed, limit); err != nil {
 		return v.StateHash, 0, err
 	}
-	_ = t0
+	d := time.Since(t0)
 	w.mu.Lock()
 	w.gov = append(w.gov, d)
 	w.mu.Unlock()
 	return v.StateHash, d, nil
 }
 
+// WaitProposal polls the nodes every 25 ms until each holds proposal id
+// (with status, when not empty), and returns how long that took; an error
+// naming those that did not within limit.
+func (c *Cluster) WaitProposal(ctx context.Context, nodes []int, id protocol.ID, status gov.ProposalStatus, limit time.Duration) (time.Duration, error) {
+	return c.waitGov(ctx, nodes, limit, fmt.Sprintf("proposal %s %s", id, status), func(st *api.GovState) bool {
+		for _, p := range st.Proposals {
+			if p.ID == id {
+				return status == "" || p.Status == status
+			}
+		}
+		return false
+	})
+}
+
 // WaitHash polls the nodes every 25 ms until each reports the state hash
 // want, and returns how long that took; an error naming those that did
 // not within limit.
 func (c *Cluster) WaitHash(ctx context.Context, nodes []int, want string, limit time.Duration) (time.Duration, error) {
+	return c.waitGov(ctx, nodes, limit, "state_hash "+want, func(st *api.GovState) bool { return st.StateHash == want })
+}
+
+func (c *Cluster) waitGov(ctx context.Context, nodes []int, limit time.Duration, what string, ok func(*api.GovState) bool) (time.Duration, error) {
 	t0 := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
@@ -277,7 +298,7 @@ func (c *Cluster) WaitHash(ctx context.Context, nodes []int, want string, limit 
 		wg.Go(func() {
 			for {
 				st, err := c.Node(k).API().GovState(ctx)
-				if err == nil && st.StateHash == want {
+				if err == nil && ok(st) {
 					return
 				}
 				select {
@@ -287,7 +308,7 @@ func (c *Cluster) WaitHash(ctx context.Context, nodes []int, want string, limit 
 						got = st.StateHash
 					}
 					mu.Lock()
-					errs = append(errs, fmt.Errorf("node %d: state_hash %s, not %s, after %s (%v)", k, got, want, limit, err))
+					errs = append(errs, fmt.Errorf("node %d: not %s after %s (state_hash %s; %v)", k, what, limit, got, err))
 					mu.Unlock()
 					return
 				case <-time.After(25 * time.Millisecond):
