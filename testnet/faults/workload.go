@@ -177,7 +177,7 @@ func (w *Workload) read(ctx context.Context, j int, id protocol.ID, f api.FileEn
 	w.mu.Lock()
 	measure := w.measure
 	w.mu.Unlock()
-	if w.Honest != nil && !w.Honest(w.c.nodeOf(id, w)) {
+	if w.Honest != nil && !w.Honest(w.nodeOf(id)) {
 		measure = false
 	}
 	cl := w.c.Node(j).API()
@@ -359,7 +359,7 @@ func (w *Workload) PlantRefused(ctx context.Context, k int) error {
 }
 
 // nodeOf is the node that acknowledged id (0: none).
-func (c *Cluster) nodeOf(id protocol.ID, w *Workload) int {
+func (w *Workload) nodeOf(id protocol.ID) int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for _, a := range w.acked {
