@@ -29,6 +29,10 @@ type DaemonOptions struct {
 	// AskPassphrase asks for the passphrase of an encrypted keystore
 	// whose config names no file or variable; nil when nobody can answer.
 	AskPassphrase repo.PassphraseAsker
+	// ClockOffset shifts the node's clock: the time it stamps on what it
+	// signs and checks others' times against. A node whose clock is wrong,
+	// for fault tests (cmd/commons reads it from COMMONS_CLOCK_OFFSET).
+	ClockOffset time.Duration
 }
 
 // shutdownGrace bounds how long in-flight API requests may take to finish
@@ -102,6 +106,10 @@ func RunDaemon(ctx context.Context, dir string, opts DaemonOptions) (err error) 
 	ready := false
 	defer removeIfNew(r.ProviderRecordsDir(), &ready, log)()
 	n := New(r, st, log)
+	if off := opts.ClockOffset; off != 0 {
+		n.now = func() time.Time { return time.Now().Add(off) }
+		log.Warn("the node's clock is offset", "offset", off)
+	}
 	if err := n.StartNetwork(ctx, netOpts); err != nil {
 		return err
 	}

@@ -56,6 +56,8 @@ var layers = map[string][]string{
 	"testnet/cmd/rss":           {"testnet"},
 	"testnet/cmd/dataset-scale": {"testnet"},
 	"testnet/cmd/swarm":         {"testnet"},
+	"testnet/faults":            {"protocol", "protocol/gov", "node/api", "node/repo", "node/fetch", "node/p2p", "testnet"},
+	"testnet/cmd/faults":        {"testnet", "testnet/faults"},
 }
 
 // importedBy are arrows that must exist: the HTTP contract is the one the

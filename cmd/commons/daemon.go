@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/commons-p2p/commons/node"
 )
@@ -64,6 +66,12 @@ func (DaemonCommand) Run(ctx context.Context, env *Env, args *Args) error {
 	if err != nil {
 		return err
 	}
+	var offset time.Duration
+	if v := os.Getenv(clockOffsetEnv); v != "" {
+		if offset, err = time.ParseDuration(v); err != nil {
+			return fmt.Errorf("%s: %q is not a duration (such as 2h or -90m)", clockOffsetEnv, v)
+		}
+	}
 	var h slog.Handler = slog.NewTextHandler(env.Stderr, nil)
 	if env.JSON {
 		h = slog.NewJSONHandler(env.Stderr, nil)
@@ -78,9 +86,15 @@ func (DaemonCommand) Run(ctx context.Context, env *Env, args *Args) error {
 		Bootstrap:     args.All("bootstrap"),
 		Logger:        slog.New(h),
 		AskPassphrase: terminalAsker(env, false),
+		ClockOffset:   offset,
 	})
 	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 		return nil // asked to stop, and stopped
 	}
 	return err
 }
+
+// clockOffsetEnv shifts the daemon's clock by a Go duration ("2h",
+// "-90m"): a node whose clock is wrong, for the fault testbed
+// (testnet/faults). Unset or empty: the system's clock.
+const clockOffsetEnv = "COMMONS_CLOCK_OFFSET"

@@ -43,6 +43,15 @@ const clientMaxErrorBody = 1 << 20
 // (host:port), sending token, when not empty, as a bearer token. It opens
 // no connection.
 func NewClient(addr, token string) (*Client, error) {
+	return NewClientDial(addr, token, nil)
+}
+
+// NewClientDial is NewClient whose connections dial opens, e.g. from
+// inside another network namespace; nil dials as NewClient does.
+func NewClientDial(addr, token string, dial func(ctx context.Context, network, addr string) (net.Conn, error)) (*Client, error) {
+	if dial == nil {
+		dial = (&net.Dialer{Timeout: 10 * time.Second}).DialContext
+	}
 	if _, _, err := net.SplitHostPort(addr); err != nil {
 		return nil, protocol.E("new client", protocol.Invalid, "%q is not a host:port address", addr)
 	}
@@ -51,7 +60,7 @@ func NewClient(addr, token string) (*Client, error) {
 		token: token,
 		http: &http.Client{Transport: &http.Transport{
 			Proxy:               nil, // the API is local; never send it through a proxy
-			DialContext:         (&net.Dialer{Timeout: 10 * time.Second}).DialContext,
+			DialContext:         dial,
 			MaxIdleConnsPerHost: 4,
 			IdleConnTimeout:     30 * time.Second,
 		}},
