@@ -24,6 +24,10 @@ func Summary(samples []time.Duration) string {
 	if len(s) == 0 {
 		return "no samples"
 	}
-	ms := func(d time.Duration) string { return fmt.Sprintf("%.0f", float64(d)/float64(time.Millisecond)) }
+	format := "%.0f"
+	if s[len(s)-1] < 10*time.Millisecond {
+		format = "%.2f"
+	}
+	ms := func(d time.Duration) string { return fmt.Sprintf(format, float64(d)/float64(time.Millisecond)) }
 	return fmt.Sprintf("p50 %s, p95 %s, p99 %s, max %s ms (n %d)", ms(Rank(s, 0.5)), ms(Rank(s, 0.95)), ms(Rank(s, 0.99)), ms(s[len(s)-1]), len(s))
 }

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
+	"runtime"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/commons-p2p/commons/testnet"
+	"github.com/commons-p2p/commons/testnet/sim"
+)
+
+// calibrateCmd runs the model as the latency command's swarm runs on this
+// machine: N nodes on loopback, every daemon's work on the machine's
+// cores, the costs measured now, each call paying the CLI's floor; and
+// compares its add → attribution figures with the latency command's, in
+// DHT mode (gossip off), run now (-latency) or given (-real-median,
+// -real-p95).
+func calibrateCmd(args []string) error {
+	fs := flag.NewFlagSet("calibrate", flag.ExitOnError)
+	var m modelFlags
+	m.register(fs, 60*time.Microsecond, 0, 300)
+	n := fs.Int("n", 20, "nodes")
+	latency := fs.Bool("latency", false, "run the latency command (-mode dht) now and compare")
+	realRuns := fs.Int("real-runs", 30, "runs of the latency command")
+	realMedian := fs.Duration("real-median", 0, "the latency command's median, when given")
+	realP95 := fs.Duration("real-p95", 0, "the latency command's p95, when given")
+	fs.Parse(args)
+	if m.cores == 0 {
+		m.cores = runtime.NumCPU()
+	}
+	if *latency {
+		med, p95, floor, err := runLatency(*n, *realRuns)
+		if err != nil {
+			return err
+		}
+		*realMedian, *realP95 = med, p95
+		if m.cli == 0 {
+			m.cli = floor
+		}
+	}
+	if m.cli == 0 {
+		m.cli = 10 * time.Millisecond
+	}
+	c, err := m.costs()
+	if err != nil {
+		return err
+	}
+	net, err := sim.Build(m.params(*n, c))
+	if err != nil {
+		return err
+	}
+	var e2e, query []time.Duration
+	missed := 0
+	for i := range m.runs {
+		a := net.Attribution(i, sim.AttributionOptions{CLI: m.cli})
+		if a.EndToEndFound {
+			e2e = append(e2e, a.EndToEnd)
+		} else {
+			missed++
+		}
+		query = append(query, a.Query)
+	}
+	slices.Sort(e2e)
+	fmt.Printf("command: go run ./testnet/cmd/sim calibrate %s\n", joinArgs(args))
+	fmt.Println(testnet.Machine())
+	fmt.Printf("costs: one-hop lookup on loopback %s; new connection %.1f ms; CLI call %s; %d cores shared by every node\n",
+		sim.Summary(c.hops), ms(c.dial), m.cli, m.cores)
+	fmt.Printf("model, %d nodes, add → attribution on another node: %s; not found %d\n", *n, sim.Summary(e2e), missed)
+	fmt.Printf("model, one attribution call once the records are in place: %s\n", sim.Summary(query))
+	if *realMedian > 0 {
+		med, p95 := sim.Rank(e2e, 0.5), sim.Rank(e2e, 0.95)
+		fmt.Printf("real (latency -mode dht): median %.0f ms, p95 %.0f ms; model/real: median %.2f, p95 %.2f\n",
+			ms(*realMedian), ms(*realP95), float64(med)/float64(*realMedian), float64(p95)/float64(*realP95))
+	}
+	return nil
+}
+
+func joinArgs(a []string) string {
+	var b bytes.Buffer
+	for i, s := range a {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(s)
+	}
+	return b.String()
+}
+
+var (
+	latencyFigures = regexp.MustCompile(`median (\d+) ms, p95 (\d+) ms`)
+	latencyFloor   = regexp.MustCompile(`floor \(attribution --local, 10 calls\): median (\d+) ms`)
+)
+
+// runLatency runs the latency command in DHT mode and returns its median,
+// p95 and floor.
+func runLatency(n, runs int) (median, p95, floor time.Duration, err error) {
+	cmd := exec.Command("go", "run", "./testnet/cmd/latency", "-n", strconv.Itoa(n), "-runs", strconv.Itoa(runs), "-mode", "dht")
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return 0, 0, 0, fmt.Errorf("latency: %w", err)
+	}
+	os.Stdout.Write(out)
+	f := latencyFigures.FindSubmatch(out)
+	fl := latencyFloor.FindSubmatch(out)
+	if f == nil || fl == nil {
+		return 0, 0, 0, fmt.Errorf("latency: no figures in its output")
+	}
+	msOf := func(b []byte) time.Duration {
+		v, _ := strconv.Atoi(string(b))
+		return time.Duration(v) * time.Millisecond
+	}
+	return msOf(f[1]), msOf(f[2]), msOf(fl[1]), nil
+}
