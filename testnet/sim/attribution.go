@@ -239,3 +239,24 @@ func (r *run) pickTwo() (int32, int32) {
 		}
 	}
 }
+
+// Lookups times lookups number i: a random online node looks up the
+// providers of k keys no one provides, all at once, and the time is until
+// the last ends (cmd/sim measure -swarm times the same on real daemons).
+func (n *Network) Lookups(i, k int) time.Duration {
+	r := newRun(n, uint64(1<<41+i))
+	q, _ := r.pickTwo()
+	left := k
+	var took time.Duration
+	for range k {
+		l := r.newLookup(q, r.newDataset(q).claims, true)
+		l.done = func(*lookup, []peer.ID) {
+			if left--; left == 0 {
+				took = r.sim.Now()
+			}
+		}
+		l.run()
+	}
+	r.sim.Run(0)
+	return took
+}

@@ -34,6 +34,8 @@ type lookup struct {
 	// (the K closest heard of, not unreachable, as kad-dht returns them).
 	done func(l *lookup, closest []peer.ID)
 
+	calls []*call // requests sent or queued, not yet known done
+
 	Queried  int // requests answered
 	MaxDepth int // deepest peer answered
 }
@@ -143,7 +145,8 @@ func (l *lookup) ask(p peer.ID, followUp bool) {
 		return a
 	}
 	stale := func() bool { return l.done == nil || l.gen[p] != gen || (l.ended && !followUp) }
-	l.r.request(l.self, to, serve, func(v any) {
+	var c *call
+	c = l.r.dhtRequest(l.self, to, func() bool { return !stale() }, serve, func(v any) {
 		if stale() {
 			return
 		}
@@ -181,6 +184,21 @@ func (l *lookup) ask(p peer.ID, followUp bool) {
 		l.qps.SetState(p, qpeerset.PeerUnreachable)
 		l.step()
 	})
+	l.calls = append(l.calls, c)
+}
+
+// cancel resets the streams of the requests in flight that the lookup no
+// longer wants, as cancelling their context does.
+func (l *lookup) cancel() {
+	calls := l.calls
+	l.calls = nil
+	for _, c := range calls {
+		if !c.done && !c.live() {
+			l.r.release(c)
+		} else if !c.done {
+			l.calls = append(l.calls, c)
+		}
+	}
 }
 
 // terminate ends the query and starts the follow-up: the K closest peers
@@ -188,6 +206,7 @@ func (l *lookup) ask(p peer.ID, followUp bool) {
 // runLookupWithFollowup); the lookup is done when they all have.
 func (l *lookup) terminate() {
 	l.ended = true
+	l.cancel()
 	var ask []peer.ID
 	for _, p := range l.qps.GetClosestNInStates(l.r.p.BucketSize, qpeerset.PeerHeard, qpeerset.PeerWaiting, qpeerset.PeerQueried) {
 		if s := l.qps.GetState(p); s == qpeerset.PeerHeard || s == qpeerset.PeerWaiting {
@@ -217,6 +236,7 @@ func (l *lookup) finish() {
 	}
 	done := l.done
 	l.done = nil
+	l.cancel()
 	closest := l.qps.GetClosestNInStates(l.r.p.BucketSize, qpeerset.PeerHeard, qpeerset.PeerWaiting, qpeerset.PeerQueried)
 	done(l, closest)
 }

@@ -60,6 +60,10 @@ type Params struct {
 	// cores, as on a machine running every daemon; 0 gives each node a
 	// CPU of its own.
 	Cores int
+	// Stretch multiplies every CPU cost: a machine busy with other work
+	// (load average L on C cores) gives a process about C/L of a core,
+	// so that each burst of work takes L/C longer. Default 1.
+	Stretch float64
 
 	// Offline is the fraction of nodes that are down: they stay in the
 	// routing tables, as nodes gone since they were learnt, and a dial to
@@ -81,6 +85,9 @@ func (p Params) withDefaults() Params {
 	def(&p.Alpha, DefaultAlpha)
 	def(&p.Beta, DefaultBeta)
 	def(&p.ConnHigh, DefaultConnHigh)
+	if p.Stretch <= 0 {
+		p.Stretch = 1
+	}
 	if p.RTO <= 0 {
 		p.RTO = 200 * time.Millisecond
 	}

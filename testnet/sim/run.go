@@ -21,6 +21,7 @@ type run struct {
 	// node holding them → the providers they name.
 	records  map[string]map[int32][]int32
 	messages int // requests and gossip messages sent
+	senders  map[[2]int32]*sender
 }
 
 // dial is a connection opened during a run: usable from at, or failed.
@@ -35,6 +36,7 @@ func newRun(net *Network, seed uint64) *run {
 		rng:     rand.New(rand.NewPCG(net.P.Seed, seed)),
 		cpu:     map[int32]time.Duration{},
 		dials:   map[[2]int32]dial{},
+		senders: map[[2]int32]*sender{},
 		records: map[string]map[int32][]int32{},
 	}
 	if r.p.Cores > 0 {
@@ -61,6 +63,7 @@ func (r *run) delay() time.Duration {
 // was given before.
 func (r *run) compute(n int32, cost time.Duration, fn func()) {
 	now := r.sim.Now()
+	cost = time.Duration(float64(cost) * r.p.Stretch)
 	if r.cores != nil {
 		best := 0
 		for i, free := range r.cores {
@@ -157,6 +160,77 @@ func (r *run) request(a, b int32, serve func() any, done func(any), fail func())
 			})
 		})
 	}, fail)
+}
+
+// sender is kad-dht's message sender from one node to one peer: one
+// stream, one request at a time (peerMessageSender.SendRequest holds its
+// lock from the write until the answer is read), so that the requests of
+// lookups that run at once queue behind each other per peer.
+type sender struct {
+	busy  *call
+	queue []*call
+}
+
+// call is one DHT request through a sender.
+type call struct {
+	from, to int32
+	live     func() bool // false once its lookup no longer wants it
+	start    func()
+	done     bool // the sender is free of it
+}
+
+// dhtRequest is request through the sender from a to b: it waits for the
+// requests to b sent before it, and is dropped unsent if live reports
+// false by then. The sender is free when the answer is read, or when
+// release is called on the call (a cancelled request resets its stream).
+func (r *run) dhtRequest(a, b int32, live func() bool, serve func() any, done func(any), fail func()) *call {
+	c := &call{from: a, to: b, live: live}
+	c.start = func() {
+		r.request(a, b, serve, func(v any) {
+			r.release(c)
+			done(v)
+		}, func() {
+			r.release(c)
+			fail()
+		})
+	}
+	k := [2]int32{a, b}
+	s := r.senders[k]
+	if s == nil {
+		s = &sender{}
+		r.senders[k] = s
+	}
+	if s.busy != nil {
+		s.queue = append(s.queue, c)
+		return c
+	}
+	s.busy = c
+	c.start()
+	return c
+}
+
+// release frees c's sender for the next request still wanted.
+func (r *run) release(c *call) {
+	if c.done {
+		return
+	}
+	c.done = true
+	s := r.senders[[2]int32{c.from, c.to}]
+	if s.busy != c {
+		s.queue = slices.DeleteFunc(s.queue, func(q *call) bool { return q == c })
+		return
+	}
+	s.busy = nil
+	for len(s.queue) > 0 {
+		next := s.queue[0]
+		s.queue = s.queue[1:]
+		if next.live() {
+			s.busy = next
+			next.start()
+			return
+		}
+		next.done = true
+	}
 }
 
 // send is a one-way message from a to b (a provider record): at b,

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"path/filepath"
 	"flag"
 	"fmt"
 	"os"
@@ -31,10 +33,12 @@ func calibrateCmd(args []string) error {
 	realRuns := fs.Int("real-runs", 30, "runs of the latency command")
 	realMedian := fs.Duration("real-median", 0, "the latency command's median, when given")
 	realP95 := fs.Duration("real-p95", 0, "the latency command's p95, when given")
+	swarm := fs.String("swarm", "", "a running testnet swarm whose daemons' hops give the costs")
 	fs.Parse(args)
 	if m.cores == 0 {
 		m.cores = runtime.NumCPU()
 	}
+	load0 := loadAverage()
 	if *latency {
 		med, p95, floor, err := runLatency(*n, *realRuns)
 		if err != nil {
@@ -48,11 +52,35 @@ func calibrateCmd(args []string) error {
 	if m.cli == 0 {
 		m.cli = 10 * time.Millisecond
 	}
-	c, err := m.costs()
-	if err != nil {
+	// The costs: hops timed against the daemons of a running swarm, or
+	// between two hosts of this process.
+	var c, real costs
+	var err error
+	if *latency && *swarm == "" {
+		// A swarm like the latency command's, for the hops alone.
+		dir, err := os.MkdirTemp("", "commons-sim-swarm-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		s, err := testnet.Up(context.Background(), *n, testnet.Options{Dir: filepath.Join(dir, "swarm"), NoGossip: true})
+		if err != nil {
+			return err
+		}
+		defer s.Down()
+		*swarm = s.Dir
+	}
+	if *swarm != "" {
+		if real, err = measureSwarm(*swarm, 20); err != nil {
+			return err
+		}
+		c = real
+	} else if c, err = m.costs(); err != nil {
 		return err
 	}
-	net, err := sim.Build(m.params(*n, c))
+	load := (load0 + loadAverage()) / 2
+	p := m.params(*n, c)
+	net, err := sim.Build(p)
 	if err != nil {
 		return err
 	}
@@ -70,16 +98,43 @@ func calibrateCmd(args []string) error {
 	slices.Sort(e2e)
 	fmt.Printf("command: go run ./testnet/cmd/sim calibrate %s\n", joinArgs(args))
 	fmt.Println(testnet.Machine())
-	fmt.Printf("costs: one-hop lookup on loopback %s; new connection %.1f ms; CLI call %s; %d cores shared by every node\n",
-		sim.Summary(c.hops), ms(c.dial), m.cli, m.cores)
+	where := "two hosts in this process"
+	if *swarm != "" {
+		where = "this process to each daemon of " + *swarm
+	}
+	fmt.Printf("costs: one-hop lookup on loopback (%s) %s, spent half by each side; new connection %.1f ms; CLI call %s; %d cores shared by every node; load average %.2f during the runs\n",
+		where, sim.Summary(c.hops), ms(c.dial), m.cli, m.cores, load)
 	fmt.Printf("model, %d nodes, add → attribution on another node: %s; not found %d\n", *n, sim.Summary(e2e), missed)
 	fmt.Printf("model, one attribution call once the records are in place: %s\n", sim.Summary(query))
+	if len(real.lookups) > 0 {
+		var one, three []time.Duration
+		for i := range 100 {
+			one = append(one, net.Lookups(i, 1))
+			three = append(three, net.Lookups(i, 3))
+		}
+		fmt.Printf("a lookup of a key no one provides: model %s; real %s\n", sim.Summary(one), sim.Summary(real.lookups))
+		fmt.Printf("three at once: model %s; real %s\n", sim.Summary(three), sim.Summary(real.lookups3))
+	}
 	if *realMedian > 0 {
 		med, p95 := sim.Rank(e2e, 0.5), sim.Rank(e2e, 0.95)
 		fmt.Printf("real (latency -mode dht): median %.0f ms, p95 %.0f ms; model/real: median %.2f, p95 %.2f\n",
 			ms(*realMedian), ms(*realP95), float64(med)/float64(*realMedian), float64(p95)/float64(*realP95))
 	}
 	return nil
+}
+
+// loadAverage is the machine's one-minute load average, 0 if unknown.
+func loadAverage() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f := bytes.Fields(b)
+	if len(f) == 0 {
+		return 0
+	}
+	v, _ := strconv.ParseFloat(string(f[0]), 64)
+	return v
 }
 
 func joinArgs(a []string) string {

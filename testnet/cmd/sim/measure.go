@@ -25,6 +25,10 @@ import (
 type costs struct {
 	hops []time.Duration // one GET_PROVIDERS lookup of one hop, on a connection held
 	dial time.Duration   // median: connect, identify, a stream opened
+	// lookups are whole lookups of keys no one provides, from a host
+	// that knows every daemon of a swarm (measure -swarm only).
+	lookups  []time.Duration
+	lookups3 []time.Duration // three at once, as an attribution makes them
 }
 
 // measureCmd measures the costs on real libp2p hosts in this process, as
@@ -37,15 +41,30 @@ func measureCmd(args []string) error {
 	n := fs.Int("n", 200, "lookups to time")
 	dials := fs.Int("dials", 20, "new connections to time")
 	out := fs.String("o", "", "write the hop costs here, one per line, for -hops of scale and calibrate")
+	swarm := fs.String("swarm", "", "time hops to the daemons of the testnet swarm in this directory instead")
 	fs.Parse(args)
-	c, err := measure(*n, *dials)
+	var c costs
+	var err error
+	if *swarm != "" {
+		c, err = measureSwarm(*swarm, max(*n/20, 1))
+	} else {
+		c, err = measure(*n, *dials)
+	}
 	if err != nil {
 		return err
 	}
-	fmt.Printf("command: go run ./testnet/cmd/sim measure -n %d -dials %d\n", *n, *dials)
+	fmt.Printf("command: go run ./testnet/cmd/sim measure %s\n", strings.Join(args, " "))
 	fmt.Println(testnet.Machine())
-	fmt.Printf("one-hop lookup on a held connection (real hosts, loopback): %s\n", sim.Summary(c.hops))
+	where := "two hosts in this process"
+	if *swarm != "" {
+		where = "to each daemon of " + *swarm
+	}
+	fmt.Printf("one-hop lookup on a held connection (%s, loopback): %s\n", where, sim.Summary(c.hops))
 	fmt.Printf("new connection until a DHT stream is open: median %.1f ms\n", ms(c.dial))
+	if len(c.lookups) > 0 {
+		fmt.Printf("whole lookup of a key no one provides, from a host connected to every daemon: %s\n", sim.Summary(c.lookups))
+		fmt.Printf("three such lookups at once, until the last ends: %s\n", sim.Summary(c.lookups3))
+	}
 	if *out != "" {
 		var b strings.Builder
 		for _, h := range c.hops {
@@ -76,7 +95,9 @@ func (n *dhtNode) info() peer.AddrInfo { return peer.AddrInfo{ID: n.h.ID(), Addr
 
 var simNetwork = protocol.NetworkIDOf([]byte("commons scale model"))
 
-func newDHTNode() (*dhtNode, error) {
+func newDHTNode() (*dhtNode, error) { return newDHTNodeOf(simNetwork) }
+
+func newDHTNodeOf(network protocol.NetworkID, extra ...dht.Option) (*dhtNode, error) {
 	k, err := protocol.GenerateKey(crand.Reader)
 	if err != nil {
 		return nil, err
@@ -95,7 +116,7 @@ func newDHTNode() (*dhtNode, error) {
 		h.Close()
 		return nil, err
 	}
-	d, err := p2p.NewDHT(h, simNetwork, p2p.DHTOptions{Datastore: ds})
+	d, err := p2p.NewDHT(h, network, p2p.DHTOptions{Datastore: ds, Extra: extra})
 	if err != nil {
 		h.Close()
 		ds.Close()
@@ -164,7 +185,12 @@ func measure(lookups, dials int) (costs, error) {
 			return c, fmt.Errorf("measure: new connection: %w", err)
 		}
 	}
-	slices.Sort(took)
-	c.dial = sim.Rank(took, 0.5)
+	c.dial = median(took)
 	return c, nil
+}
+
+func median(d []time.Duration) time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return sim.Rank(s, 0.5)
 }

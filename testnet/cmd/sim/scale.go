@@ -20,6 +20,7 @@ type modelFlags struct {
 	rtt, jitter, rto, deadDial time.Duration
 	loss, offline, dialRTTs    float64
 	cores                      int
+	stretch                    float64
 	hops                       string
 	cli                        time.Duration
 	runs, gossip               int
@@ -35,6 +36,7 @@ func (m *modelFlags) register(fs *flag.FlagSet, rtt, jitter time.Duration, runs 
 	fs.DurationVar(&m.deadDial, "dead-dial", 0, "how long a dial to a node down takes to fail (default one RTT)")
 	fs.Float64Var(&m.dialRTTs, "dial-rtts", 4, "round trips of a new connection before its first request")
 	fs.IntVar(&m.cores, "cores", 0, "every node's CPU work on this many shared cores (0: a CPU per node)")
+	fs.Float64Var(&m.stretch, "stretch", 1, "factor on every CPU cost (calibrate: the load average over the cores, when 0)")
 	fs.StringVar(&m.hops, "hops", "", "hop costs written by measure -o (default: measured now)")
 	fs.DurationVar(&m.cli, "cli", 0, "cost of one CLI call around its search")
 	fs.IntVar(&m.runs, "runs", runs, "attributions timed per size")
@@ -46,7 +48,7 @@ func (m *modelFlags) register(fs *flag.FlagSet, rtt, jitter time.Duration, runs 
 func (m *modelFlags) params(n int, c costs) sim.Params {
 	return sim.Params{
 		N: n, Seed: m.seed, RTT: m.rtt, Jitter: m.jitter, Loss: m.loss, RTO: m.rto,
-		DialRTTs: m.dialRTTs, Offline: m.offline, DeadDial: m.deadDial, Cores: m.cores,
+		DialRTTs: m.dialRTTs, Offline: m.offline, DeadDial: m.deadDial, Cores: m.cores, Stretch: m.stretch,
 		HopCosts: c.hops, Dial: c.dial / 2, Validate: sim.Rank(sortedCopy(c.hops), 0.5),
 	}
 }
