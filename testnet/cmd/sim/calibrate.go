@@ -3,11 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
-	"path/filepath"
 	"flag"
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"slices"

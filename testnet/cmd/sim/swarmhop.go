@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 	"errors"
-	"sync"
 	"fmt"
+	"sync"
 	"time"
 
 	dht "github.com/libp2p/go-libp2p-kad-dht"
