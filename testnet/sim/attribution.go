@@ -65,9 +65,11 @@ type search struct {
 	pending int
 	fetched bool
 	hops    int
-	over    bool
-	done    func(s *search)
-	lookups []*lookup
+	// fetchedAt is when the dataset was fetched
+	fetchedAt time.Duration
+	over      bool
+	done      func(s *search)
+	lookups   []*lookup
 }
 
 func (r *run) attribution(q int32, ds dataset, timeout time.Duration, done func(*search)) {
@@ -90,7 +92,7 @@ func (r *run) attribution(q int32, ds dataset, timeout time.Duration, done func(
 		objectPending++
 		r.request(q, p, func() any { return p == ds.publisher }, func(v any) {
 			if v.(bool) && !s.fetched {
-				s.fetched, s.hops = true, depth
+				s.fetched, s.hops, s.fetchedAt = true, depth, r.sim.Now()
 				object.Stop()
 			}
 			objectDone()
@@ -167,6 +169,10 @@ type Attribution struct {
 	Found    bool
 	Hops     int
 	Requests int
+	// Fetched is when the dataset was fetched, from the start of the
+	// call; Dials how many new connections the call opened.
+	Fetched time.Duration
+	Dials   int
 	// EndToEnd is the latency command's figure: from the moment the
 	// publisher's add returns (its provide starting) until a call on the
 	// other node, repeated every Poll, names the publisher; Calls is how
@@ -188,10 +194,12 @@ func (n *Network) Attribution(i int, o AttributionOptions) Attribution {
 	ds := r.newDataset(pub)
 	r.provide(pub, ds.object, func() {})
 	r.sim.Run(0)
-	start := r.sim.Now()
+	start, dials := r.sim.Now(), len(r.dials)
 	r.attribution(q, ds, o.Timeout, func(s *search) {
 		a.Query = r.sim.Now() - start + o.CLI
 		a.Found, a.Hops, a.Requests = s.fetched, s.hops, s.Requests()
+		a.Fetched = s.fetchedAt - start + o.CLI/2
+		a.Dials = len(r.dials) - dials
 	})
 	r.sim.Run(0)
 

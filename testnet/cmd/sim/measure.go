@@ -70,6 +70,7 @@ func measureCmd(args []string) error {
 		for _, h := range c.hops {
 			fmt.Fprintln(&b, h)
 		}
+		fmt.Fprintln(&b, "dial", c.dial)
 		return os.WriteFile(*out, []byte(b.String()), 0o644)
 	}
 	return nil

@@ -19,7 +19,7 @@ type modelFlags struct {
 	seed                       uint64
 	rtt, jitter, rto, deadDial time.Duration
 	loss, offline, dialRTTs    float64
-	cores                      int
+	cores, conns               int
 	stretch                    float64
 	hops                       string
 	cli                        time.Duration
@@ -35,6 +35,7 @@ func (m *modelFlags) register(fs *flag.FlagSet, rtt, jitter time.Duration, runs 
 	fs.Float64Var(&m.offline, "offline", 0, "fraction of nodes down, still in routing tables")
 	fs.DurationVar(&m.deadDial, "dead-dial", 0, "how long a dial to a node down takes to fail (default one RTT)")
 	fs.Float64Var(&m.dialRTTs, "dial-rtts", 4, "round trips of a new connection before its first request")
+	fs.IntVar(&m.conns, "conns", sim.DefaultConnHigh, "connections each node keeps")
 	fs.IntVar(&m.cores, "cores", 0, "every node's CPU work on this many shared cores (0: a CPU per node)")
 	fs.Float64Var(&m.stretch, "stretch", 1, "factor on every CPU cost (calibrate: the load average over the cores, when 0)")
 	fs.StringVar(&m.hops, "hops", "", "hop costs written by measure -o (default: measured now)")
@@ -48,7 +49,7 @@ func (m *modelFlags) register(fs *flag.FlagSet, rtt, jitter time.Duration, runs 
 func (m *modelFlags) params(n int, c costs) sim.Params {
 	return sim.Params{
 		N: n, Seed: m.seed, RTT: m.rtt, Jitter: m.jitter, Loss: m.loss, RTO: m.rto,
-		DialRTTs: m.dialRTTs, Offline: m.offline, DeadDial: m.deadDial, Cores: m.cores, Stretch: m.stretch,
+		DialRTTs: m.dialRTTs, Offline: m.offline, DeadDial: m.deadDial, Cores: m.cores, Stretch: m.stretch, ConnHigh: m.conns,
 		HopCosts: c.hops, Dial: c.dial / 2, Validate: sim.Rank(sortedCopy(c.hops), 0.5),
 	}
 }
@@ -69,17 +70,22 @@ func (m *modelFlags) costs() (costs, error) {
 		return costs{}, err
 	}
 	var c costs
-	for _, f := range strings.Fields(string(b)) {
-		d, err := time.ParseDuration(f)
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		dial, isDial := strings.CutPrefix(line, "dial ")
+		d, err := time.ParseDuration(strings.TrimSpace(dial))
 		if err != nil {
 			return costs{}, fmt.Errorf("%s: %w", m.hops, err)
 		}
-		c.hops = append(c.hops, d)
+		if isDial {
+			c.dial = d
+		} else {
+			c.hops = append(c.hops, d)
+		}
 	}
-	// A new connection's CPU, when only hops were saved: measure it.
-	d, err := measure(10, 10)
-	c.dial = d.dial
-	return c, err
+	if len(c.hops) == 0 || c.dial == 0 {
+		return costs{}, fmt.Errorf("%s: no hops or no dial: write it with measure -o", m.hops)
+	}
+	return c, nil
 }
 
 func scaleCmd(args []string) error {
@@ -96,7 +102,7 @@ func scaleCmd(args []string) error {
 	fmt.Println(testnet.Machine())
 	fmt.Printf("costs: one-hop lookup on loopback %s (half to each side); new connection %.1f ms of CPU\n", sim.Summary(c.hops), ms(c.dial))
 	fmt.Printf("model: RTT %s ± %s, loss %.3g, offline %.3g, a new connection %.3g RTT before its request, K %d, alpha %d, beta %d, %d connections kept\n",
-		m.rtt, m.jitter, m.loss, m.offline, m.dialRTTs, sim.DefaultBucketSize, sim.DefaultAlpha, sim.DefaultBeta, sim.DefaultConnHigh)
+		m.rtt, m.jitter, m.loss, m.offline, m.dialRTTs, sim.DefaultBucketSize, sim.DefaultAlpha, sim.DefaultBeta, m.conns)
 	for _, f := range strings.Split(*sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil {
@@ -122,17 +128,19 @@ func scale(m *modelFlags, n int, c costs) error {
 	}
 	fmt.Printf("\n%d nodes: built in %.1f s, routing tables of %.0f peers on average\n", n, built.Seconds(), float64(rt)/float64(n))
 	t0 = time.Now()
-	var query, e2e []time.Duration
+	var query, e2e, fetched []time.Duration
 	var hops []int
-	found, e2eFound, requests, calls := 0, 0, 0, 0
+	found, e2eFound, requests, calls, dials := 0, 0, 0, 0, 0
 	for i := range m.runs {
 		a := net.Attribution(i, sim.AttributionOptions{CLI: m.cli})
 		if a.Found {
 			found++
 			query = append(query, a.Query)
+			fetched = append(fetched, a.Fetched)
 			hops = append(hops, a.Hops)
 		}
 		requests += a.Requests
+		dials += a.Dials
 		if a.EndToEndFound {
 			e2eFound++
 			e2e = append(e2e, a.EndToEnd)
@@ -142,8 +150,9 @@ func scale(m *modelFlags, n int, c costs) error {
 	slices.Sort(hops)
 	fmt.Printf("  attribution of a dataset never seen, records in place: %s; found %d of %d\n", sim.Summary(query), found, m.runs)
 	if len(hops) > 0 {
-		fmt.Printf("  lookup hops to the provider record: mean %.2f, p95 %d, max %d; requests answered per attribution (three lookups): mean %.0f\n",
-			mean(hops), hops[(len(hops)*95+99)/100-1], hops[len(hops)-1], float64(requests)/float64(m.runs))
+		fmt.Printf("  of which the dataset fetched (the provider's lookup, a connection to it, the fetch): %s\n", sim.Summary(fetched))
+		fmt.Printf("  lookup hops to the provider record: mean %.2f, p95 %d, max %d; per attribution (three lookups), requests answered: mean %.0f, new connections: mean %.1f\n",
+			mean(hops), hops[(len(hops)*95+99)/100-1], hops[len(hops)-1], float64(requests)/float64(m.runs), float64(dials)/float64(m.runs))
 	}
 	fmt.Printf("  add → attribution on another node (the latency command's loop, polled every 100 ms): %s; found %d of %d, %.2f calls each\n",
 		sim.Summary(e2e), e2eFound, m.runs, float64(calls)/float64(max(e2eFound, 1)))
