@@ -91,11 +91,17 @@ func (r *run) attribution(q int32, ds dataset, timeout time.Duration, done func(
 		asks++
 		objectPending++
 		r.request(q, p, func() any { return p == ds.publisher }, func(v any) {
-			if v.(bool) && !s.fetched {
-				s.fetched, s.hops, s.fetchedAt = true, depth, r.sim.Now()
-				object.Stop()
+			if !v.(bool) || s.fetched {
+				objectDone()
+				return
 			}
-			objectDone()
+			r.sim.After(r.sync(), func() {
+				if !s.fetched {
+					s.fetched, s.hops, s.fetchedAt = true, depth, r.sim.Now()
+					object.Stop()
+				}
+				objectDone()
+			})
 		}, objectDone)
 	}
 	object.done = func(*lookup, []peer.ID) { objectDone() }

@@ -56,6 +56,10 @@ type Params struct {
 	// half spent by each side.
 	Serve, Handle, Dial, Validate time.Duration
 	HopCosts                      []time.Duration
+	// Syncs are waits for a synced write to disk, one drawn for each
+	// object a search fetches, which the store commits before the
+	// answer is made from it (the store syncs every commit).
+	Syncs []time.Duration
 	// Cores > 0 puts every node's CPU work on one pool of that many
 	// cores, as on a machine running every daemon; 0 gives each node a
 	// CPU of its own.

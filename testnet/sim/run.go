@@ -90,6 +90,14 @@ func (r *run) hopCosts() (serve, handle time.Duration) {
 	return r.p.Serve, r.p.Handle
 }
 
+// sync is the wait for one synced write.
+func (r *run) sync() time.Duration {
+	if s := r.p.Syncs; len(s) > 0 {
+		return s[r.rng.IntN(len(s))]
+	}
+	return 0
+}
+
 // connected reports whether a and b hold a connection now.
 func (r *run) connected(a, b int32) bool {
 	if _, ok := r.net.Nodes[a].conns[b]; ok {

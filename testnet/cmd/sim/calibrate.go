@@ -75,6 +75,9 @@ func calibrateCmd(args []string) error {
 			return err
 		}
 		c = real
+		if c.syncs, err = measureSyncs(30); err != nil {
+			return err
+		}
 	} else if c, err = m.costs(); err != nil {
 		return err
 	}
@@ -102,8 +105,8 @@ func calibrateCmd(args []string) error {
 	if *swarm != "" {
 		where = "this process to each daemon of " + *swarm
 	}
-	fmt.Printf("costs: one-hop lookup on loopback (%s) %s, spent half by each side; new connection %.1f ms; CLI call %s; %d cores shared by every node; load average %.2f during the runs\n",
-		where, sim.Summary(c.hops), ms(c.dial), m.cli, m.cores, load)
+	fmt.Printf("costs: one-hop lookup on loopback (%s) %s, spent half by each side; new connection %.1f ms; a synced write %s; CLI call %s; %d cores shared by every node; load average %.2f during the runs\n",
+		where, sim.Summary(c.hops), ms(c.dial), sim.Summary(c.syncs), m.cli, m.cores, load)
 	fmt.Printf("model, %d nodes, add → attribution on another node: %s; not found %d\n", *n, sim.Summary(e2e), missed)
 	fmt.Printf("model, one attribution call once the records are in place: %s\n", sim.Summary(query))
 	if len(real.lookups) > 0 {

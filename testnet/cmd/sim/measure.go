@@ -29,6 +29,31 @@ type costs struct {
 	// that knows every daemon of a swarm (measure -swarm only).
 	lookups  []time.Duration
 	lookups3 []time.Duration // three at once, as an attribution makes them
+	syncs    []time.Duration // a synced write of 1 KiB to a file in the temporary directory
+}
+
+// measureSyncs times n synced writes of 1 KiB to a file of the
+// temporary directory, where the testnet swarms keep their stores.
+func measureSyncs(n int) ([]time.Duration, error) {
+	f, err := os.CreateTemp("", "commons-sim-sync-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	buf := make([]byte, 1024)
+	var out []time.Duration
+	for range n {
+		if _, err := f.Write(buf); err != nil {
+			return nil, err
+		}
+		t0 := time.Now()
+		if err := f.Sync(); err != nil {
+			return nil, err
+		}
+		out = append(out, time.Since(t0))
+	}
+	return out, nil
 }
 
 // measureCmd measures the costs on real libp2p hosts in this process, as
@@ -50,6 +75,9 @@ func measureCmd(args []string) error {
 	} else {
 		c, err = measure(*n, *dials)
 	}
+	if err == nil {
+		c.syncs, err = measureSyncs(30)
+	}
 	if err != nil {
 		return err
 	}
@@ -61,6 +89,7 @@ func measureCmd(args []string) error {
 	}
 	fmt.Printf("one-hop lookup on a held connection (%s, loopback): %s\n", where, sim.Summary(c.hops))
 	fmt.Printf("new connection until a DHT stream is open: median %.1f ms\n", ms(c.dial))
+	fmt.Printf("a synced write of 1 KiB: %s\n", sim.Summary(c.syncs))
 	if len(c.lookups) > 0 {
 		fmt.Printf("whole lookup of a key no one provides, from a host connected to every daemon: %s\n", sim.Summary(c.lookups))
 		fmt.Printf("three such lookups at once, until the last ends: %s\n", sim.Summary(c.lookups3))
@@ -71,6 +100,9 @@ func measureCmd(args []string) error {
 			fmt.Fprintln(&b, h)
 		}
 		fmt.Fprintln(&b, "dial", c.dial)
+		for _, d := range c.syncs {
+			fmt.Fprintln(&b, "sync", d)
+		}
 		return os.WriteFile(*out, []byte(b.String()), 0o644)
 	}
 	return nil

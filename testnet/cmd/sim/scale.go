@@ -50,7 +50,7 @@ func (m *modelFlags) params(n int, c costs) sim.Params {
 	return sim.Params{
 		N: n, Seed: m.seed, RTT: m.rtt, Jitter: m.jitter, Loss: m.loss, RTO: m.rto,
 		DialRTTs: m.dialRTTs, Offline: m.offline, DeadDial: m.deadDial, Cores: m.cores, Stretch: m.stretch, ConnHigh: m.conns,
-		HopCosts: c.hops, Dial: c.dial / 2, Validate: sim.Rank(sortedCopy(c.hops), 0.5),
+		HopCosts: c.hops, Syncs: c.syncs, Dial: c.dial / 2, Validate: sim.Rank(sortedCopy(c.hops), 0.5),
 	}
 }
 
@@ -63,7 +63,11 @@ func sortedCopy(d []time.Duration) []time.Duration {
 // costs returns the hop costs of -hops, or measures them.
 func (m *modelFlags) costs() (costs, error) {
 	if m.hops == "" {
-		return measure(100, 10)
+		c, err := measure(100, 10)
+		if err == nil {
+			c.syncs, err = measureSyncs(30)
+		}
+		return c, err
 	}
 	b, err := os.ReadFile(m.hops)
 	if err != nil {
@@ -71,14 +75,20 @@ func (m *modelFlags) costs() (costs, error) {
 	}
 	var c costs
 	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		dial, isDial := strings.CutPrefix(line, "dial ")
-		d, err := time.ParseDuration(strings.TrimSpace(dial))
+		kind, value, ok := strings.Cut(line, " ")
+		if !ok {
+			kind, value = "hop", line
+		}
+		d, err := time.ParseDuration(strings.TrimSpace(value))
 		if err != nil {
 			return costs{}, fmt.Errorf("%s: %w", m.hops, err)
 		}
-		if isDial {
+		switch kind {
+		case "dial":
 			c.dial = d
-		} else {
+		case "sync":
+			c.syncs = append(c.syncs, d)
+		default:
 			c.hops = append(c.hops, d)
 		}
 	}
@@ -100,7 +110,7 @@ func scaleCmd(args []string) error {
 	}
 	fmt.Printf("command: go run ./testnet/cmd/sim scale %s\n", strings.Join(args, " "))
 	fmt.Println(testnet.Machine())
-	fmt.Printf("costs: one-hop lookup on loopback %s (half to each side); new connection %.1f ms of CPU\n", sim.Summary(c.hops), ms(c.dial))
+	fmt.Printf("costs: one-hop lookup on loopback %s (half to each side); new connection %.1f ms of CPU; a synced write %s\n", sim.Summary(c.hops), ms(c.dial), sim.Summary(c.syncs))
 	fmt.Printf("model: RTT %s ± %s, loss %.3g, offline %.3g, a new connection %.3g RTT before its request, K %d, alpha %d, beta %d, %d connections kept\n",
 		m.rtt, m.jitter, m.loss, m.offline, m.dialRTTs, sim.DefaultBucketSize, sim.DefaultAlpha, sim.DefaultBeta, m.conns)
 	for _, f := range strings.Split(*sizes, ",") {
