@@ -144,6 +144,8 @@ type AttributionOptions struct {
 	// API, the answer from the local index): half before the search,
 	// half after. The latency command prints it as its floor.
 	CLI time.Duration
+	// CLIs, when set, replaces CLI: each call draws its cost from it.
+	CLIs []time.Duration
 	// Timeout bounds each search (the latency command's --timeout 5s).
 	Timeout time.Duration
 	// Poll is the wait between two calls of the end-to-end loop, Limit
@@ -162,6 +164,14 @@ func (o AttributionOptions) withDefaults() AttributionOptions {
 		o.Limit = 30 * time.Second
 	}
 	return o
+}
+
+// cli is the cost of one CLI call.
+func (o AttributionOptions) cli(r *run) time.Duration {
+	if len(o.CLIs) > 0 {
+		return o.CLIs[r.rng.IntN(len(o.CLIs))]
+	}
+	return o.CLI
 }
 
 // Attribution is one timed attribution of a dataset never seen.
@@ -200,11 +210,11 @@ func (n *Network) Attribution(i int, o AttributionOptions) Attribution {
 	ds := r.newDataset(pub)
 	r.provide(pub, ds.object, func() {})
 	r.sim.Run(0)
-	start, dials := r.sim.Now(), len(r.dials)
+	start, dials, cli := r.sim.Now(), len(r.dials), o.cli(r)
 	r.attribution(q, ds, o.Timeout, func(s *search) {
-		a.Query = r.sim.Now() - start + o.CLI
+		a.Query = r.sim.Now() - start + cli
 		a.Found, a.Hops, a.Requests = s.fetched, s.hops, s.Requests()
-		a.Fetched = s.fetchedAt - start + o.CLI/2
+		a.Fetched = s.fetchedAt - start + cli/2
 		a.Dials = len(r.dials) - dials
 	})
 	r.sim.Run(0)
@@ -220,9 +230,10 @@ func (n *Network) Attribution(i int, o AttributionOptions) Attribution {
 			return
 		}
 		a.Calls++
-		r.sim.After(o.CLI/2, func() {
+		cli := o.cli(r)
+		r.sim.After(cli/2, func() {
 			r.attribution(q, ds, o.Timeout, func(s *search) {
-				r.sim.After(o.CLI-o.CLI/2, func() {
+				r.sim.After(cli-cli/2, func() {
 					if s.fetched {
 						a.EndToEnd, a.EndToEndFound = r.sim.Now(), true
 						return
@@ -233,7 +244,7 @@ func (n *Network) Attribution(i int, o AttributionOptions) Attribution {
 		})
 	}
 	call()
-	r.sim.Run(o.Limit + o.Timeout + o.CLI)
+	r.sim.Run(o.Limit + o.Timeout + time.Minute)
 	return a
 }
 

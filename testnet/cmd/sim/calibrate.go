@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/testnet"
 	"github.com/commons-p2p/commons/testnet/sim"
 )
@@ -55,6 +56,7 @@ func calibrateCmd(args []string) error {
 	// The costs: hops timed against the daemons of a running swarm, or
 	// between two hosts of this process.
 	var c, real costs
+	var clis []time.Duration // the CLI's floor, call by call
 	var err error
 	if *latency && *swarm == "" {
 		// A swarm like the latency command's, for the hops alone.
@@ -69,6 +71,9 @@ func calibrateCmd(args []string) error {
 		}
 		defer s.Down()
 		*swarm = s.Dir
+		if clis, err = cliFloor(s); err != nil {
+			return err
+		}
 	}
 	if *swarm != "" {
 		if real, err = measureSwarm(*swarm, 20); err != nil {
@@ -90,7 +95,7 @@ func calibrateCmd(args []string) error {
 	var e2e, query []time.Duration
 	missed := 0
 	for i := range m.runs {
-		a := net.Attribution(i, sim.AttributionOptions{CLI: m.cli})
+		a := net.Attribution(i, sim.AttributionOptions{CLI: m.cli, CLIs: clis})
 		if a.EndToEndFound {
 			e2e = append(e2e, a.EndToEnd)
 		} else {
@@ -105,8 +110,12 @@ func calibrateCmd(args []string) error {
 	if *swarm != "" {
 		where = "this process to each daemon of " + *swarm
 	}
+	cli := m.cli.String()
+	if len(clis) > 0 {
+		cli = sim.Summary(clis) + " (attribution --local, timed call by call)"
+	}
 	fmt.Printf("costs: one-hop lookup on loopback (%s) %s, spent half by each side; new connection %.1f ms; a synced write %s; CLI call %s; %d cores shared by every node; load average %.2f during the runs\n",
-		where, sim.Summary(c.hops), ms(c.dial), sim.Summary(c.syncs), m.cli, m.cores, load)
+		where, sim.Summary(c.hops), ms(c.dial), sim.Summary(c.syncs), cli, m.cores, load)
 	fmt.Printf("model, %d nodes, add → attribution on another node: %s; not found %d\n", *n, sim.Summary(e2e), missed)
 	fmt.Printf("model, one attribution call once the records are in place: %s\n", sim.Summary(query))
 	if len(real.lookups) > 0 {
@@ -124,6 +133,35 @@ func calibrateCmd(args []string) error {
 			ms(*realMedian), ms(*realP95), float64(med)/float64(*realMedian), float64(p95)/float64(*realP95))
 	}
 	return nil
+}
+
+// cliFloor times 30 calls of `attribution --local` on node 2 of s, of a
+// dataset node 1 publishes: the latency command's floor, call by call.
+func cliFloor(s *testnet.Swarm) ([]time.Duration, error) {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "commons-sim-data-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	if err := os.WriteFile(filepath.Join(dir, "f"), []byte(dir), 0o644); err != nil {
+		return nil, err
+	}
+	var pub api.Published
+	if err := s.Node(1).CLI(ctx, "dataset", "add", dir, "--name", "floor", "--license", "CC0-1.0", "--json").JSON(&pub); err != nil {
+		return nil, fmt.Errorf("dataset add: %w", err)
+	}
+	q := s.Node(2)
+	if r := q.CLI(ctx, "attribution", pub.ID.String(), "--json", "--timeout", "10s"); r.Code != 0 {
+		return nil, fmt.Errorf("attribution on node 2: %s", r.Stderr)
+	}
+	var out []time.Duration
+	for range 30 {
+		t0 := time.Now()
+		q.CLI(ctx, "attribution", pub.ID.String(), "--json", "--local")
+		out = append(out, time.Since(t0))
+	}
+	return out, nil
 }
 
 // loadAverage is the machine's one-minute load average, 0 if unknown.
