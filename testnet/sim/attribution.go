@@ -16,9 +16,13 @@ const (
 // key, which its publisher provides, and its claims-about and
 // derived-from keys, which no one provides yet.
 type dataset struct {
-	object, claims, derived string
-	publisher               int32
+	object, file, claims, derived string
+	publisher                     int32
 }
+
+// keys are what a node that stores the dataset announces at once
+// (node/swarm's keysOf: the object key and the key of its one file).
+func (d dataset) keys() []string { return []string{d.object, d.file} }
 
 func (r *run) newDataset(publisher int32) dataset {
 	key := func() string {
@@ -28,7 +32,7 @@ func (r *run) newDataset(publisher int32) dataset {
 		}
 		return string(b)
 	}
-	return dataset{object: key(), claims: key(), derived: key(), publisher: publisher}
+	return dataset{object: key(), file: key(), claims: key(), derived: key(), publisher: publisher}
 }
 
 // provide is the publisher's announcement of key: its own record at once,
@@ -99,6 +103,11 @@ func (r *run) attribution(q int32, ds dataset, timeout time.Duration, done func(
 				if !s.fetched {
 					s.fetched, s.hops, s.fetchedAt = true, depth, r.sim.Now()
 					object.Stop()
+					// A fetched object is new here: the node announces it
+					// at once, while the other lookups go on.
+					for _, k := range ds.keys() {
+						r.provide(q, k, func() {})
+					}
 				}
 				objectDone()
 			})
@@ -208,7 +217,9 @@ func (n *Network) Attribution(i int, o AttributionOptions) Attribution {
 	r := newRun(n, uint64(2*i))
 	pub, q := r.pickTwo()
 	ds := r.newDataset(pub)
-	r.provide(pub, ds.object, func() {})
+	for _, k := range ds.keys() {
+		r.provide(pub, k, func() {})
+	}
 	r.sim.Run(0)
 	start, dials, cli := r.sim.Now(), len(r.dials), o.cli(r)
 	r.attribution(q, ds, o.Timeout, func(s *search) {
@@ -223,7 +234,9 @@ func (n *Network) Attribution(i int, o AttributionOptions) Attribution {
 	r = newRun(n, uint64(2*i+1))
 	pub, q = r.pickTwo()
 	ds = r.newDataset(pub)
-	r.provide(pub, ds.object, func() {})
+	for _, k := range ds.keys() {
+		r.provide(pub, k, func() {})
+	}
 	var call func()
 	call = func() {
 		if r.sim.Now() >= o.Limit {
