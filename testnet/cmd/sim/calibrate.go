@@ -93,11 +93,12 @@ func calibrateCmd(args []string) error {
 		return err
 	}
 	var e2e, query []time.Duration
-	missed := 0
+	missed, calls := 0, 0
 	for i := range m.runs {
 		a := net.Attribution(i, sim.AttributionOptions{CLI: m.cli, CLIs: clis})
 		if a.EndToEndFound {
 			e2e = append(e2e, a.EndToEnd)
+			calls += a.Calls
 		} else {
 			missed++
 		}
@@ -116,7 +117,7 @@ func calibrateCmd(args []string) error {
 	}
 	fmt.Printf("costs: one-hop lookup on loopback (%s) %s, spent half by each side; new connection %.1f ms; a synced write %s; CLI call %s; %d cores shared by every node; load average %.2f during the runs\n",
 		where, sim.Summary(c.hops), ms(c.dial), sim.Summary(c.syncs), cli, m.cores, load)
-	fmt.Printf("model, %d nodes, add → attribution on another node: %s; not found %d\n", *n, sim.Summary(e2e), missed)
+	fmt.Printf("model, %d nodes, add → attribution on another node: %s; not found %d; %.2f calls each\n", *n, sim.Summary(e2e), missed, float64(calls)/float64(max(len(e2e), 1)))
 	fmt.Printf("model, one attribution call once the records are in place: %s\n", sim.Summary(query))
 	if len(real.lookups) > 0 {
 		var one, three []time.Duration
