@@ -235,3 +235,36 @@ func TestPrefixRange(t *testing.T) {
 		}
 	}
 }
+
+// Requests from one node to one peer go one at a time, as kad-dht's
+// message sender sends them: three lookups at once on a network of two
+// take three round trips, one lookup one.
+func TestOneRequestAtATimePerPeer(t *testing.T) {
+	const rtt = 100 * time.Millisecond
+	net, err := Build(Params{N: 2, Seed: 10, RTT: rtt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := net.Lookups(0, 1); got != rtt {
+		t.Fatalf("one lookup took %v, want one round trip (%v)", got, rtt)
+	}
+	if got := net.Lookups(0, 3); got != 3*rtt {
+		t.Fatalf("three lookups took %v, want three round trips (%v)", got, 3*rtt)
+	}
+}
+
+// A request to a peer the node is not connected to waits for the new
+// connection: DialRTTs round trips before the request's own.
+func TestDialBeforeRequest(t *testing.T) {
+	const rtt = 100 * time.Millisecond
+	net, err := Build(Params{N: 2, Seed: 11, RTT: rtt, DialRTTs: 4, ConnHigh: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range net.Nodes {
+		clear(n.conns) // no connection kept
+	}
+	if got := net.Lookups(0, 1); got != 5*rtt {
+		t.Fatalf("a lookup over a new connection took %v, want 5 round trips", got)
+	}
+}
