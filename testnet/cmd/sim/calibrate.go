@@ -21,10 +21,11 @@ import (
 
 // calibrateCmd runs the model as the latency command's swarm runs on this
 // machine: N nodes on loopback, every daemon's work on the machine's
-// cores, the costs measured now, each call paying the CLI's floor; and
-// compares its add → attribution figures with the latency command's, in
-// DHT mode (gossip off), run now (-latency) or given (-real-median,
-// -real-p95).
+// cores, each call paying the CLI's floor, the costs timed against real
+// daemons; and compares its add → attribution figures with the latency
+// command's, in DHT mode (gossip off), run now (-latency: a swarm of the
+// command's own is timed again and again while the latency command runs)
+// or given (-real-median, -real-p95, with -swarm).
 func calibrateCmd(args []string) error {
 	fs := flag.NewFlagSet("calibrate", flag.ExitOnError)
 	var m modelFlags
@@ -40,42 +41,72 @@ func calibrateCmd(args []string) error {
 		m.cores = runtime.NumCPU()
 	}
 	load0 := loadAverage()
-	if *latency {
-		med, p95, floor, err := runLatency(*n, *realRuns)
-		if err != nil {
-			return err
-		}
-		*realMedian, *realP95 = med, p95
-		if m.cli == 0 {
-			m.cli = floor
-		}
-	}
-	if m.cli == 0 {
-		m.cli = 10 * time.Millisecond
-	}
 	// The costs: hops timed against the daemons of a running swarm, or
 	// between two hosts of this process.
 	var c, real costs
 	var clis []time.Duration // the CLI's floor, call by call
 	var err error
-	if *latency && *swarm == "" {
-		// A swarm like the latency command's, for the hops alone.
-		dir, err := os.MkdirTemp("", "commons-sim-swarm-")
-		if err != nil {
+	if *latency {
+		// A swarm like the latency command's, whose daemons are timed
+		// while the latency command runs on its own: the costs are
+		// those of the same minutes, under the same load.
+		if *swarm == "" {
+			dir, err := os.MkdirTemp("", "commons-sim-swarm-")
+			if err != nil {
+				return err
+			}
+			defer os.RemoveAll(dir)
+			s, err := testnet.Up(context.Background(), *n, testnet.Options{Dir: filepath.Join(dir, "swarm"), NoGossip: true})
+			if err != nil {
+				return err
+			}
+			defer s.Down()
+			*swarm = s.Dir
+		}
+		type result struct {
+			med, p95, floor time.Duration
+			err             error
+		}
+		done := make(chan result, 1)
+		go func() {
+			var r result
+			r.med, r.p95, r.floor, r.err = runLatency(*n, *realRuns)
+			done <- r
+		}()
+		var res result
+	measuring:
+		for {
+			part, err := measureSwarm(*swarm, 2)
+			if err != nil {
+				return err
+			}
+			real.hops = append(real.hops, part.hops...)
+			real.lookups = append(real.lookups, part.lookups...)
+			real.lookups3 = append(real.lookups3, part.lookups3...)
+			real.dial = part.dial
+			floor, err := cliFloor(*swarm, 5)
+			if err != nil {
+				return err
+			}
+			clis = append(clis, floor...)
+			select {
+			case res = <-done:
+				break measuring
+			default:
+			}
+		}
+		if res.err != nil {
+			return res.err
+		}
+		*realMedian, *realP95 = res.med, res.p95
+		if m.cli == 0 {
+			m.cli = res.floor
+		}
+		c = real
+		if c.syncs, err = measureSyncs(30); err != nil {
 			return err
 		}
-		defer os.RemoveAll(dir)
-		s, err := testnet.Up(context.Background(), *n, testnet.Options{Dir: filepath.Join(dir, "swarm"), NoGossip: true})
-		if err != nil {
-			return err
-		}
-		defer s.Down()
-		*swarm = s.Dir
-		if clis, err = cliFloor(s); err != nil {
-			return err
-		}
-	}
-	if *swarm != "" {
+	} else if *swarm != "" {
 		if real, err = measureSwarm(*swarm, 20); err != nil {
 			return err
 		}
@@ -85,6 +116,9 @@ func calibrateCmd(args []string) error {
 		}
 	} else if c, err = m.costs(); err != nil {
 		return err
+	}
+	if m.cli == 0 {
+		m.cli = 10 * time.Millisecond
 	}
 	load := (load0 + loadAverage()) / 2
 	p := m.params(*n, c)
@@ -136,20 +170,25 @@ func calibrateCmd(args []string) error {
 	return nil
 }
 
-// cliFloor times 30 calls of `attribution --local` on node 2 of s, of a
-// dataset node 1 publishes: the latency command's floor, call by call.
-func cliFloor(s *testnet.Swarm) ([]time.Duration, error) {
+// cliFloor times calls of `attribution --local` on node 2 of the swarm
+// in dir, of a dataset node 1 publishes: the latency command's floor,
+// call by call.
+func cliFloor(dir string, calls int) ([]time.Duration, error) {
 	ctx := context.Background()
-	dir, err := os.MkdirTemp("", "commons-sim-data-")
+	s, err := testnet.Open(dir)
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(dir)
-	if err := os.WriteFile(filepath.Join(dir, "f"), []byte(dir), 0o644); err != nil {
+	data, err := os.MkdirTemp("", "commons-sim-data-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(data)
+	if err := os.WriteFile(filepath.Join(data, "f"), []byte(data), 0o644); err != nil {
 		return nil, err
 	}
 	var pub api.Published
-	if err := s.Node(1).CLI(ctx, "dataset", "add", dir, "--name", "floor", "--license", "CC0-1.0", "--json").JSON(&pub); err != nil {
+	if err := s.Node(1).CLI(ctx, "dataset", "add", data, "--name", "floor", "--license", "CC0-1.0", "--json").JSON(&pub); err != nil {
 		return nil, fmt.Errorf("dataset add: %w", err)
 	}
 	q := s.Node(2)
@@ -157,7 +196,7 @@ func cliFloor(s *testnet.Swarm) ([]time.Duration, error) {
 		return nil, fmt.Errorf("attribution on node 2: %s", r.Stderr)
 	}
 	var out []time.Duration
-	for range 30 {
+	for range calls {
 		t0 := time.Now()
 		q.CLI(ctx, "attribution", pub.ID.String(), "--json", "--local")
 		out = append(out, time.Since(t0))
