@@ -109,8 +109,15 @@ func measureSwarm(dir string, perNode int) (costs, error) {
 			return c, err
 		}
 	}
-	for all.d.RoutingTable().Size() < len(probes) && ctx.Err() == nil {
+	// Its table takes every daemon it has room for (K per bucket): wait
+	// until it holds them all or stops growing.
+	for last, still := -1, 0; all.d.RoutingTable().Size() < len(probes) && still < 10 && ctx.Err() == nil; {
 		time.Sleep(50 * time.Millisecond)
+		if size := all.d.RoutingTable().Size(); size == last {
+			still++
+		} else {
+			last, still = size, 0
+		}
 	}
 	lookups := func(i, at int) (time.Duration, error) {
 		var wg sync.WaitGroup
