@@ -55,6 +55,8 @@ var layers = map[string][]string{
 	"testnet/cmd/rss":           {"testnet"},
 	"testnet/cmd/dataset-scale": {"testnet"},
 	"testnet/cmd/swarm":         {"testnet"},
+	"testnet/sim":               {},
+	"testnet/cmd/sim":           {"protocol", "node/api", "node/p2p", "testnet", "testnet/sim"},
 }
 
 // importedBy are arrows that must exist: the HTTP contract is the one the
