@@ -192,8 +192,16 @@ func cliFloor(dir string, calls int) ([]time.Duration, error) {
 		return nil, fmt.Errorf("dataset add: %w", err)
 	}
 	q := s.Node(2)
-	if r := q.CLI(ctx, "attribution", pub.ID.String(), "--json", "--timeout", "10s"); r.Code != 0 {
-		return nil, fmt.Errorf("attribution on node 2: %s", r.Stderr)
+	// Node 2 fetches the dataset once node 1's announcement is out.
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		r := q.CLI(ctx, "attribution", pub.ID.String(), "--json", "--timeout", "10s")
+		if r.Code == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("attribution on node 2: %s", r.Stderr)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 	var out []time.Duration
 	for range calls {
