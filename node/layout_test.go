@@ -58,6 +58,8 @@ var layers = map[string][]string{
 	"testnet/cmd/swarm":         {"testnet"},
 	"testnet/faults":            {"protocol", "protocol/gov", "node/api", "node/repo", "node/fetch", "node/p2p", "testnet"},
 	"testnet/cmd/faults":        {"testnet", "testnet/faults"},
+	"testnet/sim":               {},
+	"testnet/cmd/sim":           {"protocol", "node/api", "node/p2p", "testnet", "testnet/sim"},
 }
 
 // importedBy are arrows that must exist: the HTTP contract is the one the

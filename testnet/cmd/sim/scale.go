@@ -1,0 +1,194 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/commons-p2p/commons/testnet"
+	"github.com/commons-p2p/commons/testnet/sim"
+)
+
+// modelFlags are the model's parameters common to scale and calibrate.
+type modelFlags struct {
+	seed                       uint64
+	rtt, jitter, rto, deadDial time.Duration
+	loss, offline, dialRTTs    float64
+	cores, conns               int
+	stretch                    float64
+	hops                       string
+	cli                        time.Duration
+	runs, gossip               int
+}
+
+func (m *modelFlags) register(fs *flag.FlagSet, rtt, jitter time.Duration, runs int) {
+	fs.Uint64Var(&m.seed, "seed", 1, "seed of every random choice")
+	fs.DurationVar(&m.rtt, "rtt", rtt, "round-trip time between any two nodes")
+	fs.DurationVar(&m.jitter, "jitter", jitter, "standard deviation of a one-way delay")
+	fs.Float64Var(&m.loss, "loss", 0, "chance a message loses a packet (TCP resends it after -rto)")
+	fs.DurationVar(&m.rto, "rto", 200*time.Millisecond, "TCP's retransmission timeout")
+	fs.Float64Var(&m.offline, "offline", 0, "fraction of nodes down, still in routing tables")
+	fs.DurationVar(&m.deadDial, "dead-dial", 0, "how long a dial to a node down takes to fail (default one RTT)")
+	fs.Float64Var(&m.dialRTTs, "dial-rtts", 4, "round trips of a new connection before its first request")
+	fs.IntVar(&m.conns, "conns", sim.DefaultConnHigh, "connections each node keeps")
+	fs.IntVar(&m.cores, "cores", 0, "every node's CPU work on this many shared cores (0: a CPU per node)")
+	fs.Float64Var(&m.stretch, "stretch", 1, "factor on every CPU cost (calibrate: the load average over the cores, when 0)")
+	fs.StringVar(&m.hops, "hops", "", "hop costs written by measure -o (default: measured now)")
+	fs.DurationVar(&m.cli, "cli", 0, "cost of one CLI call around its search")
+	fs.IntVar(&m.runs, "runs", runs, "attributions timed per size")
+	fs.IntVar(&m.gossip, "gossip", 20, "gossip messages timed per size")
+}
+
+// params returns the model's parameters for n nodes, with the costs
+// measured (or read from -hops).
+func (m *modelFlags) params(n int, c costs) sim.Params {
+	return sim.Params{
+		N: n, Seed: m.seed, RTT: m.rtt, Jitter: m.jitter, Loss: m.loss, RTO: m.rto,
+		DialRTTs: m.dialRTTs, Offline: m.offline, DeadDial: m.deadDial, Cores: m.cores, Stretch: m.stretch, ConnHigh: m.conns,
+		HopCosts: c.hops, Syncs: c.syncs, Dial: c.dial / 2, Validate: sim.Rank(sortedCopy(c.hops), 0.5),
+	}
+}
+
+func sortedCopy(d []time.Duration) []time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s
+}
+
+// costs returns the hop costs of -hops, or measures them.
+func (m *modelFlags) costs() (costs, error) {
+	if m.hops == "" {
+		c, err := measure(100, 10)
+		if err == nil {
+			c.syncs, err = measureSyncs(30)
+		}
+		return c, err
+	}
+	b, err := os.ReadFile(m.hops)
+	if err != nil {
+		return costs{}, err
+	}
+	var c costs
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		kind, value, ok := strings.Cut(line, " ")
+		if !ok {
+			kind, value = "hop", line
+		}
+		d, err := time.ParseDuration(strings.TrimSpace(value))
+		if err != nil {
+			return costs{}, fmt.Errorf("%s: %w", m.hops, err)
+		}
+		switch kind {
+		case "dial":
+			c.dial = d
+		case "sync":
+			c.syncs = append(c.syncs, d)
+		default:
+			c.hops = append(c.hops, d)
+		}
+	}
+	if len(c.hops) == 0 || c.dial == 0 {
+		return costs{}, fmt.Errorf("%s: no hops or no dial: write it with measure -o", m.hops)
+	}
+	return c, nil
+}
+
+func scaleCmd(args []string) error {
+	fs := flag.NewFlagSet("scale", flag.ExitOnError)
+	var m modelFlags
+	m.register(fs, 100*time.Millisecond, 10*time.Millisecond, 200)
+	sizes := fs.String("sizes", "100,1000,10000", "network sizes")
+	fs.Parse(args)
+	c, err := m.costs()
+	if err != nil {
+		return err
+	}
+	fmt.Printf("command: go run ./testnet/cmd/sim scale %s\n", strings.Join(args, " "))
+	fmt.Println(testnet.Machine())
+	fmt.Printf("costs: one-hop lookup on loopback %s (half to each side); new connection %.1f ms of CPU; a synced write %s\n", sim.Summary(c.hops), ms(c.dial), sim.Summary(c.syncs))
+	fmt.Printf("model: RTT %s ± %s, loss %.3g, offline %.3g, a new connection %.3g RTT before its request, K %d, alpha %d, beta %d, %d connections kept\n",
+		m.rtt, m.jitter, m.loss, m.offline, m.dialRTTs, sim.DefaultBucketSize, sim.DefaultAlpha, sim.DefaultBeta, m.conns)
+	for _, f := range strings.Split(*sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil {
+			return fmt.Errorf("-sizes: %w", err)
+		}
+		if err := scale(&m, n, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func scale(m *modelFlags, n int, c costs) error {
+	t0 := time.Now()
+	net, err := sim.Build(m.params(n, c))
+	if err != nil {
+		return err
+	}
+	built := time.Since(t0)
+	rt := 0
+	for _, node := range net.Nodes {
+		rt += node.RT.Size()
+	}
+	fmt.Printf("\n%d nodes: built in %.1f s, routing tables of %.0f peers on average\n", n, built.Seconds(), float64(rt)/float64(n))
+	t0 = time.Now()
+	var query, e2e, fetched []time.Duration
+	var hops []int
+	found, e2eFound, requests, calls, dials := 0, 0, 0, 0, 0
+	for i := range m.runs {
+		a := net.Attribution(i, sim.AttributionOptions{CLI: m.cli})
+		if a.Found {
+			found++
+			query = append(query, a.Query)
+			fetched = append(fetched, a.Fetched)
+			hops = append(hops, a.Hops)
+		}
+		requests += a.Requests
+		dials += a.Dials
+		if a.EndToEndFound {
+			e2eFound++
+			e2e = append(e2e, a.EndToEnd)
+			calls += a.Calls
+		}
+	}
+	slices.Sort(hops)
+	fmt.Printf("  attribution of a dataset never seen, records in place: %s; found %d of %d\n", sim.Summary(query), found, m.runs)
+	if len(hops) > 0 {
+		fmt.Printf("  of which the dataset fetched (the provider's lookup, a connection to it, the fetch): %s\n", sim.Summary(fetched))
+		fmt.Printf("  lookup hops to the provider record: mean %.2f, p95 %d, max %d; per attribution (three lookups), requests answered: mean %.0f, new connections: mean %.1f\n",
+			mean(hops), hops[(len(hops)*95+99)/100-1], hops[len(hops)-1], float64(requests)/float64(m.runs), float64(dials)/float64(m.runs))
+	}
+	fmt.Printf("  add → attribution on another node (the latency command's loop, polled every 100 ms): %s; found %d of %d, %.2f calls each\n",
+		sim.Summary(e2e), e2eFound, m.runs, float64(calls)/float64(max(e2eFound, 1)))
+	fmt.Printf("  (%d attributions in %.1f s)\n", m.runs, time.Since(t0).Seconds())
+	t0 = time.Now()
+	var each, last []time.Duration
+	complete := 1.0
+	for i := range m.gossip {
+		g := net.Gossip(i, 10*time.Second)
+		each = append(each, g.Delivered...)
+		last = append(last, g.Last)
+		complete = min(complete, g.Complete())
+	}
+	fmt.Printf("  gossip, each node's delivery: %s\n", sim.Summary(each))
+	fmt.Printf("  gossip, the last node's: %s; least share of online nodes reached: %.4f (%d messages in %.1f s)\n",
+		sim.Summary(last), complete, m.gossip, time.Since(t0).Seconds())
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	fmt.Printf("  memory: %.0f MB from the OS (Go runtime)\n", float64(ms.Sys)/(1<<20))
+	return nil
+}
+
+func mean(v []int) float64 {
+	s := 0
+	for _, x := range v {
+		s += x
+	}
+	return float64(s) / float64(max(len(v), 1))
+}

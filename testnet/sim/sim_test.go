@@ -1,0 +1,270 @@
+package sim
+
+import (
+	"bytes"
+	"slices"
+	"testing"
+	"time"
+
+	kb "github.com/libp2p/go-libp2p-kbucket"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+func TestEventOrder(t *testing.T) {
+	var s Sim
+	var got []string
+	s.At(20, func() { got = append(got, "c") })
+	s.At(10, func() {
+		got = append(got, "a")
+		s.After(0, func() { got = append(got, "b2") }) // same time, scheduled later: after b
+	})
+	s.At(10, func() { got = append(got, "b") })
+	s.At(30, func() {
+		got = append(got, "d")
+		s.At(5, func() { got = append(got, "e") }) // the past runs now
+	})
+	s.Run(0)
+	if want := []string{"a", "b", "b2", "c", "d", "e"}; !slices.Equal(got, want) {
+		t.Fatalf("order %v, want %v", got, want)
+	}
+	if s.Now() != 30 {
+		t.Fatalf("now %v, want 30", s.Now())
+	}
+}
+
+func TestRunLimit(t *testing.T) {
+	var s Sim
+	ran := 0
+	for i := 1; i <= 5; i++ {
+		s.At(time.Duration(i)*time.Second, func() { ran++ })
+	}
+	if n := s.Run(3 * time.Second); n != 3 || ran != 3 || s.Pending() != 2 {
+		t.Fatalf("ran %d (%d), pending %d; want 3 run, 2 pending", n, ran, s.Pending())
+	}
+}
+
+// closestByBruteForce sorts every node by XOR distance to key.
+func closestByBruteForce(n *Network, key string, k int, online bool) []peer.ID {
+	var ids []peer.ID
+	for _, node := range n.Nodes {
+		if !online || node.Online {
+			ids = append(ids, node.ID)
+		}
+	}
+	return kb.SortClosestPeers(ids, kb.ConvertKey(key))[:k]
+}
+
+// A closest-peers lookup on a network of 300 nodes finds the K nodes
+// closest to the key, as a sort of every node by distance gives them.
+func TestLookupFindsClosest(t *testing.T) {
+	net, err := Build(Params{N: 300, Seed: 1, RTT: 100 * time.Millisecond, Jitter: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		r := newRun(net, uint64(i))
+		from, _ := r.pickTwo()
+		key := r.newDataset(from).object
+		var got []peer.ID
+		l := r.newLookup(from, key, false)
+		l.done = func(_ *lookup, closest []peer.ID) { got = closest }
+		l.run()
+		r.sim.Run(0)
+		want := closestByBruteForce(net, key, DefaultBucketSize, false)
+		// The searcher is never among the peers it is told of.
+		want = slices.DeleteFunc(want, func(p peer.ID) bool { return p == net.Nodes[from].ID })
+		if !slices.Equal(got[:len(want)], want) {
+			t.Fatalf("lookup %d: closest\n%v\nwant\n%v", i, got, want)
+		}
+		if r.sim.Now() < 100*time.Millisecond {
+			t.Fatalf("lookup %d took %v: less than one round trip", i, r.sim.Now())
+		}
+	}
+}
+
+// With a fifth of the nodes down, a lookup still returns the closest
+// online nodes.
+func TestLookupAroundOfflineNodes(t *testing.T) {
+	net, err := Build(Params{N: 300, Seed: 2, RTT: 50 * time.Millisecond, Offline: 0.2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRun(net, 7)
+	from, _ := r.pickTwo()
+	key := r.newDataset(from).object
+	var got []peer.ID
+	l := r.newLookup(from, key, false)
+	l.done = func(_ *lookup, closest []peer.ID) { got = closest }
+	l.run()
+	r.sim.Run(0)
+	want := closestByBruteForce(net, key, 5, true)
+	for _, p := range want {
+		if p != net.Nodes[from].ID && !slices.Contains(got, p) {
+			t.Fatalf("closest online node %s missing from %v", p, got)
+		}
+	}
+}
+
+// Routing tables are kbucket's: every peer of a node's bucket cpl shares
+// exactly cpl leading bits with it, and no bucket holds more than K.
+func TestRoutingTables(t *testing.T) {
+	net, err := Build(Params{N: 2000, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range net.Nodes[:50] {
+		counts := map[int]int{}
+		for _, p := range n.RT.ListPeers() {
+			counts[kb.CommonPrefixLen(n.Kad, kb.ConvertPeerID(p))]++
+		}
+		for cpl, c := range counts {
+			if c > DefaultBucketSize && cpl < len(counts)-1 {
+				t.Fatalf("node %d: %d peers at cpl %d", n.Index, c, cpl)
+			}
+		}
+		if n.RT.Size() < 5*DefaultBucketSize {
+			t.Fatalf("node %d: routing table of %d peers in 2000 nodes", n.Index, n.RT.Size())
+		}
+		// Its closest nodes are all in its table.
+		want := kb.SortClosestPeers(idsBut(net, n), n.Kad)[:10]
+		for _, p := range want {
+			if n.RT.Find(p) == "" {
+				t.Fatalf("node %d lacks its close neighbour %s", n.Index, p)
+			}
+		}
+	}
+}
+
+func idsBut(net *Network, n *Node) []peer.ID {
+	var out []peer.ID
+	for _, m := range net.Nodes {
+		if m != n {
+			out = append(out, m.ID)
+		}
+	}
+	return out
+}
+
+// An attribution of a dataset never seen finds its publisher through the
+// providers' records and fetches it.
+func TestAttributionFindsPublisher(t *testing.T) {
+	net, err := Build(Params{N: 500, Seed: 4, RTT: 100 * time.Millisecond, Jitter: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 10 {
+		a := net.Attribution(i, AttributionOptions{})
+		if !a.Found || !a.EndToEndFound {
+			t.Fatalf("attribution %d: found %v, end to end %v", i, a.Found, a.EndToEndFound)
+		}
+		if a.Hops < 0 || a.Requests < DefaultBucketSize {
+			t.Fatalf("attribution %d: %d hops, %d requests", i, a.Hops, a.Requests)
+		}
+		// a lookup is at least a round trip; the fetch from the
+		// publisher another, and a dial
+		if a.Query < 200*time.Millisecond {
+			t.Fatalf("attribution %d took %v", i, a.Query)
+		}
+	}
+}
+
+// The same seed gives the same network and the same figures; another
+// seed, others.
+func TestDeterministic(t *testing.T) {
+	p := Params{N: 400, Seed: 5, RTT: 100 * time.Millisecond, Jitter: 20 * time.Millisecond, Loss: 0.01, Offline: 0.1}
+	figures := func(p Params) ([]Attribution, []Gossip, []peer.ID) {
+		net, err := Build(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var as []Attribution
+		var gs []Gossip
+		for i := range 5 {
+			as = append(as, net.Attribution(i, AttributionOptions{}))
+			gs = append(gs, net.Gossip(i, 5*time.Second))
+		}
+		return as, gs, net.Nodes[7].RT.ListPeers()
+	}
+	a1, g1, rt1 := figures(p)
+	a2, g2, rt2 := figures(p)
+	if !slices.Equal(a1, a2) || !slices.EqualFunc(g1, g2, gossipEqual) || !slices.Equal(rt1, rt2) {
+		t.Fatal("two runs of one seed differ")
+	}
+	p.Seed = 6
+	a3, _, _ := figures(p)
+	if slices.Equal(a1, a3) {
+		t.Fatal("two seeds give the same figures")
+	}
+}
+
+func gossipEqual(a, b Gossip) bool {
+	return slices.Equal(a.Delivered, b.Delivered) && a.Online == b.Online && a.Messages == b.Messages
+}
+
+// Gossip reaches every online node, through the mesh first: with no
+// loss, within a few hops' time.
+func TestGossipDelivers(t *testing.T) {
+	net, err := Build(Params{N: 1000, Seed: 8, RTT: 100 * time.Millisecond, Offline: 0.1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := net.Gossip(0, 10*time.Second)
+	if g.Complete() != 1 {
+		t.Fatalf("delivered to %d of %d online nodes", len(g.Delivered), g.Online)
+	}
+	if g.Last > 2*time.Second || g.Last < 50*time.Millisecond {
+		t.Fatalf("last delivery at %v", g.Last)
+	}
+}
+
+func TestPrefixRange(t *testing.T) {
+	net, err := Build(Params{N: 500, Seed: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sorted := slices.Clone(net.Nodes)
+	slices.SortFunc(sorted, func(a, b *Node) int { return bytes.Compare(a.Kad, b.Kad) })
+	id := net.Nodes[3].Kad
+	for cpl := range 6 {
+		lo, hi := prefixRange(sorted, id, cpl, true)
+		for i, n := range sorted {
+			in := i >= lo && i < hi
+			if got := kb.CommonPrefixLen(id, n.Kad) == cpl; got != in {
+				t.Fatalf("cpl %d: node %d in range %v, has cpl %d", cpl, i, in, kb.CommonPrefixLen(id, n.Kad))
+			}
+		}
+	}
+}
+
+// Requests from one node to one peer go one at a time, as kad-dht's
+// message sender sends them: three lookups at once on a network of two
+// take three round trips, one lookup one.
+func TestOneRequestAtATimePerPeer(t *testing.T) {
+	const rtt = 100 * time.Millisecond
+	net, err := Build(Params{N: 2, Seed: 10, RTT: rtt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := net.Lookups(0, 1); got != rtt {
+		t.Fatalf("one lookup took %v, want one round trip (%v)", got, rtt)
+	}
+	if got := net.Lookups(0, 3); got != 3*rtt {
+		t.Fatalf("three lookups took %v, want three round trips (%v)", got, 3*rtt)
+	}
+}
+
+// A request to a peer the node is not connected to waits for the new
+// connection: DialRTTs round trips before the request's own.
+func TestDialBeforeRequest(t *testing.T) {
+	const rtt = 100 * time.Millisecond
+	net, err := Build(Params{N: 2, Seed: 11, RTT: rtt, DialRTTs: 4, ConnHigh: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range net.Nodes {
+		clear(n.conns) // no connection kept
+	}
+	if got := net.Lookups(0, 1); got != 5*rtt {
+		t.Fatalf("a lookup over a new connection took %v, want 5 round trips", got)
+	}
+}
