@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/protocol"
@@ -32,8 +33,14 @@ func newExplorerData(t *testing.T, n *Node) explorerData {
 	}
 	var d explorerData
 	d.alice = alice.DID
+	// The child is a second younger than its parent, whatever the
+	// second this test starts in: "newest first" is then one order.
+	start := time.Now()
+	n.now = func() time.Time { return start }
 	d.parent = mustDataset(t, n, "Weather Stations").ID
+	n.now = func() time.Time { return start.Add(time.Second) }
 	d.child = mustDataset(t, n, "weather cleaned", d.parent).ID
+	n.now = time.Now
 	model := protocol.SumDigest([]byte("model weights"))
 	der, err := n.Derive(ctx, api.DeriveRequest{Digest: model, Name: "forecast.bin", Inputs: []protocol.ID{d.child}, Activity: "trained-on"})
 	if err != nil {
