@@ -1,0 +1,69 @@
+// Times the dataset page COMMONS_PAGE (measure_test.go): from navigation
+// to body[data-ready=1] (shown and checked) and to the lineage graph
+// drawn, cold (no cache) and warm, five times each; and, as the baseline
+// of the same run, the API calls the page made, fetched alone from the
+// same page in the same order (the first, then the rest at once).
+import assert from 'node:assert/strict';
+import { base, open, run, shot, noProblems, log } from './harness.mjs';
+
+const target = base + process.env.COMMONS_PAGE;
+const runs = 5;
+
+function median(xs) { const s = xs.slice().sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; }
+function fmt(xs) { return `median ${median(xs).toFixed(0)} ms (min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)})`; }
+
+async function timed(browser, cache) {
+  const page = await open(browser);
+  await page.setCacheEnabled(cache);
+  await page.evaluateOnNewDocument(() => {
+    new MutationObserver(() => {
+      if (document.body && document.body.dataset.ready === '1' && !window.__ready) window.__ready = performance.now();
+      const g = document.getElementById('lineage-graph');
+      if (g && g.dataset.nodes && !window.__graph) window.__graph = performance.now();
+    }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-ready', 'data-nodes'] });
+  });
+  const api = [];
+  page.on('request', (r) => { const u = new URL(r.url()); if (u.pathname.startsWith('/v1/')) api.push(u.pathname + u.search); });
+  return { page, api };
+}
+
+await run([
+  ['time to a usable dataset page', async (browser) => {
+    const result = { cold: [], warm: [], graphCold: [], graphWarm: [], api: [] };
+    let calls = [];
+    // One warm-up load, not counted: the node's caches and Chromium's.
+    for (const cache of [false, false, ...Array(runs - 1).fill(false), ...Array(runs).fill(true)]) {
+      const { page, api } = await timed(browser, cache);
+      if (cache) await page.goto(target); // fill the cache
+      await page.goto(target);
+      await page.waitForFunction(() => window.__ready && window.__graph, { timeout: 60000 });
+      const t = await page.evaluate(() => ({ ready: window.__ready, graph: window.__graph,
+        nodes: document.getElementById('lineage-graph').dataset.nodes,
+        verified: Array.from(document.querySelectorAll('.verify')).map((b) => b.dataset.verified) }));
+      assert.equal(t.nodes, '500', 'the graph has 500 nodes');
+      assert.ok(!t.verified.includes('false'), 'nothing failed verification');
+      calls = api.slice(api.length - new Set(api).size);
+      // The baseline: the same API calls from the same page, alone.
+      const alone = await page.evaluate(async (calls) => {
+        const t0 = performance.now();
+        const get = (u) => fetch(u, { cache: 'no-store' }).then((r) => r.arrayBuffer());
+        await get(calls[0]);
+        await Promise.all(calls.slice(1).map(get));
+        return performance.now() - t0;
+      }, Array.from(new Set(calls)));
+      (cache ? result.warm : result.cold).push(t.ready);
+      (cache ? result.graphWarm : result.graphCold).push(t.graph);
+      result.api.push(alone);
+      if (!cache && result.cold.length === 1) await shot(page, 'explorer-dataset-10000-files-500-lineage');
+      noProblems(page, 'measured page');
+      await page.close();
+    }
+    result.cold.shift(); result.graphCold.shift(); result.api.shift(); // the warm-up
+    log(`API calls the page makes: ${new Set(calls).size} (${Array.from(new Set(calls)).map((u) => u.split('?')[0].replace(/\/[^/]{30,}$/, '/ID')).join(', ')})`);
+    log(`measure: usable (data-ready), cold cache: ${fmt(result.cold)}`);
+    log(`measure: usable (data-ready), warm cache: ${fmt(result.warm)}`);
+    log(`measure: graph of 500 drawn, cold cache: ${fmt(result.graphCold)}`);
+    log(`measure: graph of 500 drawn, warm cache: ${fmt(result.graphWarm)}`);
+    log(`measure: baseline, the same API calls alone: ${fmt(result.api)}`);
+  }],
+]);
