@@ -11,8 +11,9 @@ import (
 	"github.com/commons-p2p/commons/protocol"
 )
 
-// Handler returns the HTTP API (/v1/...) and /metrics behind the guard of
-// SPEC §6.2. token, when not empty, is required as a bearer token on every
+// Handler returns the HTTP API (/v1/...), /metrics and the explorer's
+// pages behind the guard of SPEC §6.2; the repo's config says whether the
+// explorer is public (SPEC §6.6). token, when not empty, is required as a bearer token on every
 // request. Serve it with apiserver.NewServer and apiserver.DefaultTimeouts.
 func (n *Node) Handler(token string) http.Handler {
 	return n.handler(token, apiserver.DefaultTimeouts)
@@ -21,6 +22,7 @@ func (n *Node) Handler(token string) http.Handler {
 func (n *Node) handler(token string, t apiserver.Timeouts) http.Handler {
 	return apiserver.New(apiService{n}, apiserver.Options{
 		Token:    token,
+		Public:   n.repo.Config.Explorer.Public,
 		Timeouts: t,
 		Metrics:  promhttp.HandlerFor(n.metrics.Registry(), promhttp.HandlerOpts{}),
 		Log:      n.log,

@@ -26,25 +26,54 @@ import (
 // no page may send to another origin without the preflight this API never
 // grants.
 
-// guard wraps the routes with the checks of SPEC §6.2. token, when not
-// empty, is required on every request. refused counts each refusal by its
-// status, for the operator to see pages knocking.
-func guard(token string, next http.Handler, refused func(code int)) http.Handler {
-	var want [sha256.Size]byte
+// access is what the guard knows of who may read and write.
+type access struct {
+	token   string            // the API token; "" when none is set
+	bearer  [sha256.Size]byte // SHA-256 of the token
+	session [sha256.Size]byte // SHA-256 of the login cookie's value
+	public  bool              // Options.Public: publicReads need no token
+}
+
+func newAccess(token string, public bool) access {
+	a := access{token: token, public: public}
 	if token != "" {
-		want = sha256.Sum256([]byte(token))
+		a.bearer = sha256.Sum256([]byte(token))
+		a.session = sha256.Sum256([]byte(sessionValue(token)))
 	}
+	return a
+}
+
+// guard wraps the routes of mux with the checks of SPEC §6.2. a.token,
+// when not empty, is required on every request but those that a.public or
+// the explorer's open routes let through. refused counts each refusal by
+// its status, for the operator to see pages knocking.
+func guard(a access, mux *http.ServeMux, refused func(code int)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		if msg := crossOrigin(r); msg != "" {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		_, route := mux.Handler(r)
+		read := r.Method == http.MethodGet || r.Method == http.MethodHead
+		open := openRoutes[route]
+		if msg := crossOrigin(r); msg != "" && !(open && route != "POST /login" && navigation(r)) {
 			refuse(w, http.StatusForbidden, protocol.Forbidden, msg)
 			refused(http.StatusForbidden)
 			return
 		}
-		if token != "" {
-			if !bearerIs(r.Header.Get("Authorization"), want) {
+		if a.token != "" {
+			switch {
+			case bearerIs(r.Header.Get("Authorization"), a.bearer):
+			case open, a.public && read && publicReads[route]:
+			case read && hasSession(r, a.session):
+			default:
+				msg := "missing or wrong API token (see DIR/api.token)"
+				if hasSession(r, a.session) {
+					msg = "the explorer's login authorises reads only: a " + r.Method + " needs the API token in Authorization: Bearer"
+				}
 				w.Header().Set("WWW-Authenticate", `Bearer realm="commons"`)
-				refuse(w, http.StatusUnauthorized, protocol.Forbidden, "missing or wrong API token (see DIR/api.token)")
+				refuse(w, http.StatusUnauthorized, protocol.Forbidden, msg)
 				refused(http.StatusUnauthorized)
 				return
 			}
@@ -54,7 +83,7 @@ func guard(token string, next http.Handler, refused func(code int)) http.Handler
 			refused(http.StatusForbidden)
 			return
 		}
-		next.ServeHTTP(w, r)
+		mux.ServeHTTP(w, r)
 	})
 }
 

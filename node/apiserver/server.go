@@ -259,7 +259,8 @@ func New(svc Service, o Options) http.Handler {
 	if o.Metrics != nil {
 		mux.Handle("GET /metrics", o.Metrics)
 	}
-	return guard(o.Token, mux, o.Hooks.Refused)
+	servePages(mux, o.Token)
+	return guard(newAccess(o.Token, o.Public), mux, o.Hooks.Refused)
 }
 
 // jsonCall adapts an operation that takes a JSON request: a value that

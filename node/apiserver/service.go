@@ -89,6 +89,9 @@ type Options struct {
 	// Token, when not empty, is required as a bearer token on every
 	// request; when empty, only requests to a loopback host are answered.
 	Token string
+	// Public, when set, opens the explorer's reads (publicReads) to GET
+	// and HEAD without the token; every other route still needs it.
+	Public bool
 	// Timeouts bound the connections; the zero value is DefaultTimeouts.
 	// They must be those NewServer is given.
 	Timeouts Timeouts

@@ -61,6 +61,17 @@ type Config struct {
 	// Keystore says where the passphrase of an encrypted keystore comes
 	// from (SPEC.md §6.1, "Keys at rest").
 	Keystore KeystoreConfig `json:"keystore,omitzero"`
+	// Explorer sets the web pages the API serves (SPEC.md §6.6).
+	Explorer ExplorerConfig `json:"explorer,omitzero"`
+}
+
+// ExplorerConfig sets the explorer, the read-only web pages of the API.
+type ExplorerConfig struct {
+	// Public opens the explorer's reads to anyone who reaches the API,
+	// without the token: GET and HEAD of the routes its pages read, never
+	// a POST, nor the node's keys, peers or metrics. Default false: with
+	// api_token set, a person logs in with the token.
+	Public bool `json:"public,omitempty"`
 }
 
 // Defaults of Storage (SPEC.md §7.4, "Storage budgets"). A budget is what

@@ -100,6 +100,10 @@
 //   - keystore: passphrase_file (a path) or passphrase_env (the name of an
 //     environment variable), where the daemon reads the passphrase of an
 //     encrypted keystore (SPEC.md §6.1, "Keys at rest").
+//   - explorer: public (default false) opens the explorer's pages and the
+//     read-only routes they read to GET and HEAD without api_token (SPEC.md
+//     §6.6); every POST, and the node's keys, peers and metrics, still
+//     need it.
 //
 // `--api`, `--listen` and `--bootstrap` (added to the config's) on `daemon`
 // override the config for one run; on `init` they are written into it.
