@@ -192,11 +192,11 @@
     opts = opts || {};
     var onOpen = typeof opts.onOpen === 'function' ? opts.onOpen : function () {};
     var built = elements(lineage);
+    var doc = container.ownerDocument;
 
     // cytoscape adds a <style> for its container unless one by this id
     // exists; the page's CSP refuses inline styles, so stand one in and
     // set what it would have set through the CSSOM, which CSP allows.
-    var doc = container.ownerDocument;
     if (!doc.getElementById('__________cytoscape_stylesheet')) {
       var stand = doc.createElement('meta');
       stand.id = '__________cytoscape_stylesheet';
@@ -208,7 +208,20 @@
     // Drawing waits for the next task, so that the page shows its text
     // first; dataset.nodes says when the graph is drawn.
     var cy = null, status = null, destroyed = false, onKey = null, onFocus = null;
-    var timer = setTimeout(draw, 0);
+    var timer = setTimeout(function () {
+      try {
+        draw();
+      } catch (e) {
+        // The list beside the graph has every node: say so and stop.
+        if (cy) { cy.destroy(); cy = null; }
+        delete container.cy;
+        var p = doc.createElement('p');
+        p.className = 'graph-error';
+        p.textContent = 'The graph could not be drawn (' + e.message + '); the list has every item.';
+        container.appendChild(p);
+        container.dataset.error = e.message;
+      }
+    }, 0);
     function draw() {
       if (destroyed) return;
       cy = window.cytoscape({
@@ -224,7 +237,9 @@
         hideEdgesOnViewport: built.count > 300,
         textureOnViewport: built.count > 300
       });
-      cy.layout({
+      // Links within one generation do not rank anything: they are drawn
+      // across the row, and left out of the layout.
+      cy.elements().filter(function (e) { return !(e.isEdge() && e.data('span') === 0); }).layout({
         name: 'dagre', rankDir: 'TB', nodeSep: 24, rankSep: 70, edgeSep: 8,
         ranker: 'tight-tree', animate: false, fit: false,
         minLen: function (e) { return e.data('span'); }
@@ -344,6 +359,7 @@
         delete container.dataset.nodes;
         delete container.dataset.truncated;
         delete container.dataset.layout;
+        delete container.dataset.error;
       }
     };
   }

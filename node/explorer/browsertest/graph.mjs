@@ -11,7 +11,9 @@ const url = base + '/testdata/graph.html';
 async function drawn(browser, opts) {
   const page = await open(browser, opts);
   await page.goto(url);
-  await page.waitForSelector('#lineage-graph[data-nodes]');
+  await page.waitForSelector('#lineage-graph[data-nodes], #lineage-graph[data-error]');
+  const error = await page.$eval('#lineage-graph', (e) => e.dataset.error);
+  assert.equal(error, undefined, 'the graph could not be drawn: ' + error + ' ' + page.problems.join('; '));
   return page;
 }
 

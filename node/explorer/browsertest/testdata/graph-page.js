@@ -39,6 +39,14 @@
         : { source: again, target: nd.id, kind: 'input', trust: 'mutual', weight: 1 });
     }
   });
+  // A few links within one generation (a dataset and its sibling, both
+  // parents of the next), as the lineage of a real DAG has.
+  Object.keys(byDepth).forEach(function (d) {
+    var row = byDepth[d];
+    for (var k = 1; k < row.length; k += 11) {
+      edges.push({ source: row[k - 1], target: row[k], kind: 'parent', trust: null, weight: 1 });
+    }
+  });
   var lineage = { subject: 'subject', nodes: nodes, edges: edges, truncated: false };
   window.testLineage = lineage;
   var t0 = performance.now();
