@@ -207,3 +207,19 @@ func (p *idPage) result() ([]protocol.ID, bool, error) {
 	}
 	return ids, more, nil
 }
+
+// ContributorPage returns up to limit IDs, after after in ascending order
+// of their text, of the attributions stored that name d as contributor
+// (the c/ family), and whether more follow.
+func (s *Store) ContributorPage(d protocol.DID, after protocol.ID, limit int) (ids []protocol.ID, more bool, err error) {
+	return s.keptPage("contributor page", d.String(), []byte(famContributor+d.String()+"/"), after, limit, keepEvery)
+}
+
+// SignerPage returns up to limit IDs, after after in ascending order of
+// their text, of the objects whose stored envelope carries d's signature
+// (the i/ family), and whether more follow.
+func (s *Store) SignerPage(d protocol.DID, after protocol.ID, limit int) (ids []protocol.ID, more bool, err error) {
+	return s.keptPage("signer page", d.String(), []byte(famSigner+d.String()+"/"), after, limit, keepEvery)
+}
+
+func keepEvery(*badger.Txn, protocol.ID) (bool, error) { return true, nil }

@@ -6,6 +6,10 @@
 // request bodies, the streamed bulk upload, and the answer of every
 // refusal.
 //
+// It also serves the explorer's pages (package explorer, SPEC.md §6.6) on
+// the same routes' mux and behind the same guard, and their login, which
+// is the one POST of a form it takes and the one that changes nothing.
+//
 // The node builds the server over itself (node.Handler): it passes the
 // Service, the handler of /metrics, and the hooks through which each
 // route's requests are counted; the daemon serves it with NewServer.

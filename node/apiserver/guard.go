@@ -24,7 +24,10 @@ import (
 // token, or when it names a loopback host and no browser marks it as sent
 // from another origin; and a route that changes state takes only JSON, which
 // no page may send to another origin without the preflight this API never
-// grants.
+// grants. The explorer's pages (SPEC §6.6) add three doors, each for reads
+// alone: the page shell itself, which holds no data, answers anyone and a
+// link from any site; the login's cookie stands for the token on a GET or
+// HEAD and never on a POST; and a public explorer opens its reads.
 
 // access is what the guard knows of who may read and write.
 type access struct {
@@ -90,10 +93,11 @@ func guard(a access, mux *http.ServeMux, refused func(code int)) http.Handler {
 // crossOrigin says why a request comes from a web page of another origin,
 // or "" when nothing says it does. A browser marks what a page sends with
 // Origin (on every POST and every CORS request) and, to a loopback address,
-// Sec-Fetch-Site; tools such as the CLI send neither. The API serves no
-// page, so only a same-origin page could be trusted, and only "same-origin"
-// and "none" (the user typed the address) pass: a page on another port of
-// the same host is "same-site" but another origin, and is refused.
+// Sec-Fetch-Site; tools such as the CLI send neither. Only the explorer's
+// own pages could be trusted, and only "same-origin" and "none" (the user
+// typed the address) pass: a page on another port of the same host is
+// "same-site" but another origin, and is refused. The guard lets one more
+// through: a link followed to a page shell (navigation).
 func crossOrigin(r *http.Request) string {
 	if origins := r.Header.Values("Origin"); len(origins) > 0 {
 		own := "http://" + r.Host

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -256,11 +258,83 @@ func New(svc Service, o Options) http.Handler {
 	route("GET /v1/gov/log", func(w http.ResponseWriter, r *http.Request) error {
 		return reply(svc.GovLog(r.Context()))(w)
 	})
+	route("GET /v1/lineage/{id}", func(w http.ResponseWriter, r *http.Request) error {
+		id, q, err := idAndQuery(t, w, r)
+		if err != nil {
+			return err
+		}
+		limit, err := intParam(r, "limit", api.DefaultLineageLimit, api.MaxLineageLimit)
+		if err != nil {
+			return err
+		}
+		return reply(svc.Lineage(r.Context(), id, limit, q))(w)
+	})
+	route("GET /v1/did/{did}", func(w http.ResponseWriter, r *http.Request) error {
+		d, err := protocol.ParseDID(r.PathValue("did"))
+		if err != nil {
+			return err
+		}
+		var after protocol.ID
+		if v := r.URL.Query().Get("after"); v != "" {
+			if after, err = protocol.ParseID(v); err != nil {
+				return err
+			}
+		}
+		limit, err := intParam(r, "limit", api.DefaultDIDLimit, api.MaxDIDLimit)
+		if err != nil {
+			return err
+		}
+		return reply(svc.DIDActivity(r.Context(), d, after, limit))(w)
+	})
+	route("GET /v1/search", func(w http.ResponseWriter, r *http.Request) error {
+		q, err := queryOptions(r)
+		if err != nil {
+			return err
+		}
+		text := r.URL.Query().Get("q")
+		if len(text) > maxSearchText {
+			return protocol.E("search", protocol.Invalid, "q is %d bytes, over the %d a search takes", len(text), maxSearchText)
+		}
+		after, err := intParam(r, "after", 0, math.MaxInt32)
+		if err != nil {
+			return err
+		}
+		limit, err := intParam(r, "limit", api.DefaultSearchLimit, api.MaxSearchLimit)
+		if err != nil {
+			return err
+		}
+		t.allowSearch(w, q)
+		return reply(svc.Search(r.Context(), text, after, limit, q))(w)
+	})
+	route("GET /v1/node", func(w http.ResponseWriter, r *http.Request) error {
+		return reply(svc.Status(r.Context()))(w)
+	})
 	if o.Metrics != nil {
 		mux.Handle("GET /metrics", o.Metrics)
 	}
 	servePages(mux, o.Token)
 	return guard(newAccess(o.Token, o.Public), mux, o.Hooks.Refused)
+}
+
+// maxSearchText bounds the text of a search.
+const maxSearchText = 1024
+
+// intParam reads the integer URL parameter name, def when absent, and
+// refuses one that is not in [0, max] (or is 0 when def is not).
+func intParam(r *http.Request, name string, def, max int) (int, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	low := 0
+	if def > 0 {
+		low = 1
+	}
+	if err != nil || n < low || n > max {
+		return 0, protocol.E("query options", protocol.Invalid, "%s=%q: want a whole number from %d to %d", name, v, low, max)
+	}
+	return n, nil
 }
 
 // jsonCall adapts an operation that takes a JSON request: a value that

@@ -69,6 +69,18 @@ type Service interface {
 	GovVote(ctx context.Context, req api.GovVoteRequest) (api.GovPublished, error)
 	GovState(ctx context.Context) (*api.GovState, error)
 	GovLog(ctx context.Context) ([]api.GovLogEntry, error)
+
+	// Lineage answers the lineage of id as a graph of at most limit nodes
+	// (SPEC.md §6.6).
+	Lineage(ctx context.Context, id protocol.ID, limit int, q api.QueryOptions) (*api.Lineage, error)
+	// DIDActivity answers what key d contributed, one page after after,
+	// and what it signed.
+	DIDActivity(ctx context.Context, d protocol.DID, after protocol.ID, limit int) (*api.DIDView, error)
+	// Search reads q as a did:key, a sha256, an ID or a piece of a
+	// dataset's name, and answers one page after the offset after.
+	Search(ctx context.Context, q string, after, limit int, opts api.QueryOptions) (*api.SearchResult, error)
+	// Status answers what the explorer's node page shows.
+	Status(ctx context.Context) (*api.NodeStatus, error)
 }
 
 // StoreBulk stores a verified batch of a bulk upload. It returns what

@@ -191,4 +191,3 @@ func acceptsGzip(r *http.Request) bool {
 	}
 	return false
 }
-
