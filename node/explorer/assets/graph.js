@@ -145,7 +145,7 @@
         'target-arrow-shape': 'triangle', 'target-arrow-color': '#8c959f', 'arrow-scale': 1,
         'label': 'data(label)', 'font-size': 10, 'color': '#1f2328',
         'text-background-color': '#ffffff', 'text-background-opacity': 0.85,
-        'text-background-padding': 2, 'text-rotation': 'autorotate',
+        'text-background-padding': 2,
         'min-zoomed-font-size': 8
       } },
       { selector: 'edge.turned', style: { 'target-arrow-shape': 'none', 'source-arrow-shape': 'triangle' } }

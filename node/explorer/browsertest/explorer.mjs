@@ -220,16 +220,23 @@ await run([
   ['axe-core on every page, and every page fits 375x667', async (browser) => {
     const desk = await open(browser);
     const phone = await open(browser, { width: 375, height: 667, mobile: true });
+    const overflow = [];
     for (const [name, p] of pages()) {
       await visit(desk, p);
       await skeleton(desk, name);
       await axe(desk, name);
       await visit(phone, p);
-      const wide = await phone.evaluate(() => document.documentElement.scrollWidth);
-      assert.ok(wide <= 375, `${name} scrolls sideways at 375 px: ${wide} px wide`);
+      const wide = await phone.evaluate(() => {
+        const out = Array.from(document.querySelectorAll('body *')).filter((e) => e.getBoundingClientRect().right > 375.5)
+          .slice(0, 3).map((e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className ? '.' + String(e.className).split(' ').join('.') : '') +
+            ' right=' + e.getBoundingClientRect().right.toFixed(0));
+        return { width: document.documentElement.scrollWidth, out };
+      });
+      if (wide.width > 375) overflow.push(`${name} scrolls sideways at 375 px: ${wide.width} px wide; past the edge: ${wide.out.join(', ')}`);
       await axe(phone, name + ' (375x667)');
       if (name === 'dataset' || name === 'governance') await shot(phone, `explorer-${name.replace(/ /g, '-')}-phone`);
     }
+    assert.deepEqual(overflow, [], 'every page fits 375 px');
     noProblems(desk, 'desktop pages');
     noProblems(phone, 'phone pages');
     await desk.close();
