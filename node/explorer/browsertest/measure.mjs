@@ -12,8 +12,12 @@ const runs = 5;
 function median(xs) { const s = xs.slice().sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; }
 function fmt(xs) { return `median ${median(xs).toFixed(0)} ms (min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)})`; }
 
-async function timed(browser, cache) {
+async function timed(browser, cache, noGraph) {
   const page = await open(browser);
+  if (noGraph) {
+    await page.setRequestInterception(true);
+    page.on('request', (r) => (r.url().endsWith('/assets/graph.js') ? r.respond({ status: 200, contentType: 'text/javascript', body: '' }) : r.continue()));
+  }
   await page.setCacheEnabled(cache);
   await page.evaluateOnNewDocument(() => {
     new MutationObserver(() => {
@@ -65,5 +69,40 @@ await run([
     log(`measure: graph of 500 drawn, cold cache: ${fmt(result.graphCold)}`);
     log(`measure: graph of 500 drawn, warm cache: ${fmt(result.graphWarm)}`);
     log(`measure: baseline, the same API calls alone: ${fmt(result.api)}`);
+  }],
+  ['the same page without the graph, and where its time goes', async (browser) => {
+    const noGraph = [];
+    for (let i = 0; i < runs; i++) {
+      const { page } = await timed(browser, true, true);
+      await page.goto(target);
+      await page.waitForFunction(() => window.__ready, { timeout: 60000 });
+      noGraph.push(await page.evaluate(() => window.__ready));
+      await page.close();
+    }
+    log(`measure: usable (data-ready) with graph.js left out, warm cache: ${fmt(noGraph)}`);
+    // A CPU profile of one warm load with the graph: self time by function.
+    const { page } = await timed(browser, true);
+    await page.goto(target);
+    await page.waitForFunction(() => window.__ready && window.__graph, { timeout: 60000 });
+    const cdp = await page.createCDPSession();
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+    await cdp.send('Profiler.start');
+    await page.reload();
+    await page.waitForFunction(() => window.__ready && window.__graph, { timeout: 60000 });
+    const { profile } = await cdp.send('Profiler.stop');
+    const self = new Map();
+    const dt = new Map();
+    profile.samples.forEach((id, i) => dt.set(id, (dt.get(id) || 0) + (profile.timeDeltas[i] || 0)));
+    for (const n of profile.nodes) {
+      const f = n.callFrame;
+      const key = (f.functionName || '(anonymous)') + ' ' + (f.url ? f.url.replace(/^.*\//, '') : '') + (f.url ? ':' + (f.lineNumber + 1) : '');
+      self.set(key, (self.get(key) || 0) + (dt.get(n.id) || 0));
+    }
+    const by = new Map();
+    for (const [k, v] of self) { const file = k.split(' ')[1] ? k.split(' ')[1].split(':')[0] || '(native)' : '(native)'; by.set(file, (by.get(file) || 0) + v); }
+    log('profile, self time by file: ' + [...by].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, v]) => `${k} ${(v / 1000).toFixed(0)} ms`).join(', '));
+    log('profile, self time by function: ' + [...self].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => `${k} ${(v / 1000).toFixed(0)} ms`).join('; '));
+    await page.close();
   }],
 ]);
