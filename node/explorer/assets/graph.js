@@ -205,10 +205,32 @@
     if (getComputedStyle(container).position === 'static') container.style.position = 'relative';
     if (!container.clientHeight) container.style.height = '28rem';
 
-    // Drawing waits for the next task, so that the page shows its text
-    // first; dataset.nodes says when the graph is drawn.
-    var cy = null, status = null, destroyed = false, onKey = null, onFocus = null;
-    var timer = setTimeout(function () {
+    // The container is one tab stop from the start. The drawing, the
+    // costly part (a second or so for 500 nodes), waits until the
+    // container first comes into view, so that it never holds up the rest
+    // of the page; dataset.nodes says when it is drawn.
+    container.tabIndex = 0;
+    container.setAttribute('role', 'application');
+    container.setAttribute('aria-roledescription', 'lineage graph');
+    container.setAttribute('aria-label', 'Lineage graph of ' + built.count + ' nodes, ancestors above and descendants below' +
+      (built.truncated ? ', truncated' : '') + '. Arrow keys move between nodes, Enter opens one.');
+    var cy = null, destroyed = false, timer = null, seen = null;
+    // A line of text over the graph: what the keys do, then the node the
+    // keyboard is on (aria-live). It is there from the start, so that the
+    // container is never empty, nor hidden as empty by a stylesheet.
+    var status = doc.createElement('p');
+    status.className = 'graph-status';
+    status.setAttribute('aria-live', 'polite');
+    var st = status.style;
+    st.position = 'absolute'; st.left = '0'; st.bottom = '0'; st.margin = '0';
+    st.padding = '0.15rem 0.4rem'; st.background = 'rgba(255,255,255,0.92)';
+    st.color = '#1f2328'; st.font = '0.8rem system-ui, sans-serif'; st.zIndex = '10';
+    st.pointerEvents = 'none'; st.maxWidth = '100%';
+    status.textContent = 'The graph of ' + built.count + ' nodes is drawn when it comes into view.';
+    container.appendChild(status);
+    var current = null, step = null, keys = null;
+    function safeDraw() {
+      if (destroyed || cy) return;
       try {
         draw();
       } catch (e) {
@@ -221,7 +243,31 @@
         container.appendChild(p);
         container.dataset.error = e.message;
       }
-    }, 0);
+    }
+    function later() {
+      if (seen) { seen.disconnect(); seen = null; }
+      if (!destroyed && !cy && timer === null) timer = setTimeout(safeDraw, 0);
+    }
+    if (typeof IntersectionObserver === 'function') {
+      seen = new IntersectionObserver(function (entries) {
+        if (entries.some(function (e) { return e.isIntersecting; })) later();
+      });
+      seen.observe(container);
+    } else {
+      later();
+    }
+    function onKey(ev) {
+      if (ev.altKey || ev.ctrlKey || ev.metaKey) return;
+      if (!cy) { safeDraw(); if (!cy) return; }
+      if (keys(ev.key)) ev.preventDefault();
+    }
+    function onFocus() {
+      if (!cy) safeDraw();
+      if (cy && !current) step();
+    }
+    container.addEventListener('keydown', onKey);
+    container.addEventListener('focus', onFocus);
+
     function draw() {
       if (destroyed) return;
       cy = window.cytoscape({
@@ -263,25 +309,9 @@
       // The keyboard: the container is one tab stop; the arrows move among
       // the nodes (left and right in a row, up and down to the next row),
       // Enter opens, + and - zoom, 0 fits, Home goes back to the subject.
-      status = doc.createElement('p');
-      status.className = 'graph-status';
-      status.setAttribute('aria-live', 'polite');
-      var st = status.style;
-      st.position = 'absolute'; st.left = '0'; st.bottom = '0'; st.margin = '0';
-      st.padding = '0.15rem 0.4rem'; st.background = 'rgba(255,255,255,0.92)';
-      st.color = '#1f2328'; st.font = '0.8rem system-ui, sans-serif'; st.zIndex = '10';
-      st.pointerEvents = 'none'; st.maxWidth = '100%';
-      container.appendChild(status);
       status.textContent = built.count + ' nodes' + (built.truncated ? ' (more were left out)' : '') +
         '. Tab here, then arrow keys to move, Enter to open, + and \u2212 to zoom.';
 
-      container.tabIndex = 0;
-      container.setAttribute('role', 'application');
-      container.setAttribute('aria-roledescription', 'lineage graph');
-      container.setAttribute('aria-label', 'Lineage graph of ' + built.count + ' nodes, ancestors above and descendants below' +
-        (built.truncated ? ', truncated' : '') + '. Arrow keys move between nodes, Enter opens one.');
-
-      var current = null;
       function choose(n) {
         if (!n || n.empty()) return;
         if (current) current.removeClass('focused');
@@ -303,7 +333,7 @@
         });
         return best;
       }
-      function step(dir) {
+      step = function (dir) {
         if (!current) return choose(subject.nonempty() ? subject : cy.nodes().first());
         var d = current.data('depth'), x = current.position('x');
         if (dir === 'left' || dir === 'right') {
@@ -316,11 +346,10 @@
         if (k < 0 || k >= depths.length) return;
         var linked = current.neighborhood('node').filter(function (n) { return n.data('depth') === depths[k]; });
         choose(nearest(linked.nonempty() ? linked : row(depths[k]), x));
-      }
-      onKey = function (ev) {
-        if (ev.altKey || ev.ctrlKey || ev.metaKey) return;
+      };
+      keys = function (key) {
         var z = cy.zoom(), c = { x: cy.width() / 2, y: cy.height() / 2 };
-        switch (ev.key) {
+        switch (key) {
           case 'ArrowLeft': step('left'); break;
           case 'ArrowRight': step('right'); break;
           case 'ArrowUp': step('up'); break;
@@ -330,13 +359,10 @@
           case '-': case '_': cy.zoom({ level: z / 1.25, renderedPosition: c }); break;
           case '0': frame(); break;
           case 'Home': choose(subject); break;
-          default: return;
+          default: return false;
         }
-        ev.preventDefault();
+        return true;
       };
-      onFocus = function () { if (!current) step(); };
-      container.addEventListener('keydown', onKey);
-      container.addEventListener('focus', onFocus);
 
       cy.on('tap', 'node', function (ev) { onOpen(ev.target.id()); });
       cy.on('mouseover', 'node', function () { container.style.cursor = 'pointer'; });
@@ -345,15 +371,17 @@
       container.cy = cy;
       container.dataset.nodes = String(built.count);
       if (built.truncated) container.dataset.truncated = '1';
+      if (doc.activeElement === container && !current) step();
     }
 
     return {
       destroy: function () {
         destroyed = true;
         clearTimeout(timer);
-        if (onKey) container.removeEventListener('keydown', onKey);
-        if (onFocus) container.removeEventListener('focus', onFocus);
-        if (status && status.parentNode) status.parentNode.removeChild(status);
+        if (seen) seen.disconnect();
+        container.removeEventListener('keydown', onKey);
+        container.removeEventListener('focus', onFocus);
+        if (status.parentNode) status.parentNode.removeChild(status);
         if (cy) cy.destroy();
         delete container.cy;
         delete container.dataset.nodes;

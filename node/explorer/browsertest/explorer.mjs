@@ -16,15 +16,33 @@ const enc = encodeURIComponent;
 // ready waits until the page says its data is drawn and checked, and
 // fails with the page's own message when it says it could not.
 async function ready(page) {
-  await page.waitForFunction(() => document.body.dataset.ready === '1' || document.body.dataset.ready === 'error', { timeout: 30000 });
+  try {
+    await page.waitForFunction(() => document.body.dataset.ready === '1' || document.body.dataset.ready === 'error', { timeout: 60000 });
+  } catch (e) {
+    const badges = await page.$$eval('.verify', (bs) => bs.map((b) => b.dataset.verified).join(',')).catch(() => '');
+    throw new Error(`${page.url()} (${page.viewport().width} px wide) never said it was ready (verification badges: ${badges}; problems: ${page.problems.join('; ')})`);
+  }
   const state = await page.evaluate(() => ({ ready: document.body.dataset.ready, error: (document.getElementById('error') || {}).textContent }));
   assert.equal(state.ready, '1', `${page.url()} is in error: ${state.error}`);
 }
 
 async function visit(page, p) {
+  await page.bringToFront(); // a page behind another is throttled by Chromium
   const res = await page.goto(base + p);
   assert.ok(res.status() === 200 || res.status() === 304, `GET ${p}: ${res.status()}`);
   await ready(page);
+}
+
+// graphDrawn scrolls to the lineage graph and waits until it is drawn,
+// saying what the section holds when it is not.
+async function graphDrawn(page) {
+  await page.$eval('#lineage-graph', (e) => e.scrollIntoView());
+  try {
+    await page.waitForSelector('#lineage-graph[data-nodes]', { timeout: 15000 });
+  } catch (e) {
+    const html = await page.$eval('#lineage', (e) => e.outerHTML.slice(0, 800));
+    throw new Error('the graph was not drawn: ' + html + ' problems: ' + page.problems.join('; '));
+  }
 }
 
 async function text(page, sel) {
@@ -52,15 +70,20 @@ async function verified(page, what) {
   assert.ok(!v.includes('false') && !v.includes('pending'), `${what}: an answer not verified (${v.join(',')})`);
 }
 
-// openNode clicks a node of the lineage graph where it is drawn.
+// openNode clicks a node of the lineage graph where it is drawn: the
+// graph in view, the node centred, once the browser has drawn a frame
+// (cytoscape maps the mouse through the container's place on the page,
+// which it learns again after a scroll or a resize).
 async function openNode(page, id) {
-  await page.waitForSelector('#lineage-graph[data-nodes]');
-  const at = await page.evaluate((id) => {
+  await page.bringToFront();
+  await graphDrawn(page);
+  const at = await page.evaluate(async (id) => {
     const el = document.getElementById('lineage-graph');
     const n = el.cy.getElementById(id);
     if (n.empty()) return null;
-    el.scrollIntoView({ block: 'center' });
     el.cy.center(n);
+    el.cy.resize();
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
     const p = n.renderedPosition(), r = el.getBoundingClientRect();
     return { x: r.left + p.x, y: r.top + p.y };
   }, id);
@@ -140,12 +163,22 @@ await run([
     const list = await page.$$eval('#lineage ul#lineage-list a', (as) => as.map((a) => a.getAttribute('href')));
     assert.ok(list.includes('/dataset/' + w.corpus), 'the lineage list links to the parent: ' + list);
     await verified(page, 'dataset');
-    await page.waitForSelector('#lineage-graph[data-nodes]');
+    assert.equal(await page.$eval('#lineage-graph', (e) => e.dataset.nodes), undefined, 'the graph waits until it is in view');
+    await graphDrawn(page);
     const n = Number(await page.$eval('#lineage-graph', (e) => e.dataset.nodes));
     assert.ok(n >= 4, 'the graph draws the parent, the subject, the child and the derivation: ' + n);
     await shot(page, 'explorer-dataset');
     await page.$eval('#lineage', (e) => e.scrollIntoView());
     await shot(page, 'explorer-lineage');
+
+    // The README's picture (docs/explorer-dataset.png): contributors,
+    // credit, what was made from it and the lineage graph.
+    const readme = await open(browser, { width: 1100, height: 1250 });
+    await visit(readme, '/dataset/' + w.cleaned);
+    await readme.$eval('#contributors-sec', (e) => e.scrollIntoView());
+    await readme.waitForSelector('#lineage-graph[data-nodes]');
+    await shot(readme, 'explorer-readme');
+    await readme.close();
 
     await openNode(page, w.corpus);
     assert.equal(new URL(page.url()).pathname, '/dataset/' + w.corpus, 'a click on the parent in the graph opens it');
@@ -202,8 +235,8 @@ await run([
     await tabTo(page, `#results a[href="/dataset/${w.cleaned}"]`);
     await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
     await ready(page);
-    await page.waitForSelector('#lineage-graph[data-nodes]');
     const presses = await tabTo(page, '#lineage-graph');
+    await page.waitForSelector('#lineage-graph[data-nodes]');
     log(`keyboard: ${presses} presses of Tab from the top of the dataset page to the graph`);
     const focusRing = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
     assert.notEqual(focusRing, 'none', 'the focused graph shows a focus ring');

@@ -55,6 +55,16 @@ await run([
     noProblems(page, 'graph page');
     await page.close();
   }],
+  ['below the fold, the graph is drawn when it comes into view', async (browser) => {
+    const page = await open(browser);
+    await page.goto(base + '/testdata/graph.html?below=1');
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(await page.$eval('#lineage-graph', (e) => e.dataset.nodes), undefined, 'not drawn while out of view');
+    await page.$eval('#lineage-graph', (e) => e.scrollIntoView());
+    await page.waitForSelector('#lineage-graph[data-nodes]');
+    noProblems(page, 'below the fold');
+    await page.close();
+  }],
   ['a click on a node opens it', async (browser) => {
     const page = await drawn(browser);
     await clickNode(page, 'a2');

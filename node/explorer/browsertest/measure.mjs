@@ -40,8 +40,12 @@ await run([
       const { page, api } = await timed(browser, cache);
       if (cache) await page.goto(target); // fill the cache
       await page.goto(target);
-      await page.waitForFunction(() => window.__ready && window.__graph, { timeout: 60000 });
-      const t = await page.evaluate(() => ({ ready: window.__ready, graph: window.__graph,
+      await page.waitForFunction(() => window.__ready, { timeout: 60000 });
+      // The graph is drawn when it comes into view: scroll to it, and time
+      // from the scroll.
+      await page.evaluate(() => { window.__scrolled = performance.now(); document.getElementById('lineage-graph').scrollIntoView(); });
+      await page.waitForFunction(() => window.__graph, { timeout: 60000 });
+      const t = await page.evaluate(() => ({ ready: window.__ready, graph: window.__graph - window.__scrolled,
         nodes: document.getElementById('lineage-graph').dataset.nodes,
         verified: Array.from(document.querySelectorAll('.verify')).map((b) => b.dataset.verified) }));
       assert.equal(t.nodes, '500', 'the graph has 500 nodes');
@@ -66,8 +70,8 @@ await run([
     log(`API calls the page makes: ${new Set(calls).size} (${Array.from(new Set(calls)).map((u) => u.split('?')[0].replace(/\/[^/]{30,}$/, '/ID')).join(', ')})`);
     log(`measure: usable (data-ready), cold cache: ${fmt(result.cold)}`);
     log(`measure: usable (data-ready), warm cache: ${fmt(result.warm)}`);
-    log(`measure: graph of 500 drawn, cold cache: ${fmt(result.graphCold)}`);
-    log(`measure: graph of 500 drawn, warm cache: ${fmt(result.graphWarm)}`);
+    log(`measure: graph of 500 drawn, from the scroll to it, cold cache: ${fmt(result.graphCold)}`);
+    log(`measure: graph of 500 drawn, from the scroll to it, warm cache: ${fmt(result.graphWarm)}`);
     log(`measure: baseline, the same API calls alone: ${fmt(result.api)}`);
   }],
   ['the same page without the graph, and where its time goes', async (browser) => {
@@ -83,13 +87,15 @@ await run([
     // A CPU profile of one warm load with the graph: self time by function.
     const { page } = await timed(browser, true);
     await page.goto(target);
-    await page.waitForFunction(() => window.__ready && window.__graph, { timeout: 60000 });
+    await page.waitForFunction(() => window.__ready, { timeout: 60000 });
     const cdp = await page.createCDPSession();
     await cdp.send('Profiler.enable');
     await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
     await cdp.send('Profiler.start');
     await page.reload();
-    await page.waitForFunction(() => window.__ready && window.__graph, { timeout: 60000 });
+    await page.waitForFunction(() => window.__ready, { timeout: 60000 });
+    await page.evaluate(() => document.getElementById('lineage-graph').scrollIntoView());
+    await page.waitForFunction(() => window.__graph, { timeout: 60000 });
     const { profile } = await cdp.send('Profiler.stop');
     const self = new Map();
     const dt = new Map();

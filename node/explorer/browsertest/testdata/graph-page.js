@@ -51,6 +51,8 @@
   window.testLineage = lineage;
   var t0 = performance.now();
   var el = document.getElementById('lineage-graph');
+  // ?below=1 puts the graph below the fold, as on a dataset page.
+  if (params.get('below')) el.style.marginTop = '3000px';
   window.graph = window.CommonsGraph.render(el, lineage, {
     onOpen: function (id) { document.getElementById('opened').textContent = id; }
   });
