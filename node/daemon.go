@@ -140,7 +140,7 @@ func RunDaemon(ctx context.Context, dir string, opts DaemonOptions) (err error) 
 	go func() { served <- srv.Serve(ln) }()
 	started = true
 	ready = true
-	log.Info("daemon ready", "repo", dir, "api", addr, "did", r.NodeKey.DID(), "peer_id", r.PeerID, "network", r.Network, "addrs", n.net.Addrs())
+	log.Info("daemon ready", "repo", dir, "api", addr, "explorer", "http://"+addr+"/", "did", r.NodeKey.DID(), "peer_id", r.PeerID, "network", r.Network, "addrs", n.net.Addrs())
 
 	select {
 	case err := <-served:

@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/node/explorer"
+	"github.com/commons-p2p/commons/protocol"
 )
 
 // The explorer's pages and its login, attacked from the browser: a page of
@@ -31,6 +33,15 @@ func (explorerFake) Peers(context.Context) ([]api.PeerInfo, error) {
 }
 func (explorerFake) NewKey(context.Context, string) (api.KeyInfo, error) {
 	panic("a key was made")
+}
+
+// Attribution answers whether it was asked to search the network.
+func (explorerFake) Attribution(_ context.Context, id protocol.ID, q api.QueryOptions) (*api.Attribution, error) {
+	kind := "network"
+	if q.Local {
+		kind = "local"
+	}
+	return &api.Attribution{Subject: id, Kind: kind}, nil
 }
 
 const testToken = "s3cret-token"
@@ -191,6 +202,39 @@ func TestExplorerPublicReadsOnly(t *testing.T) {
 	}
 }
 
+// A read that only the public switch lets through is answered from the
+// local index: a stranger cannot make the node search the network. With
+// the token or the login's cookie, the read searches as asked.
+func TestExplorerPublicReadsAreLocal(t *testing.T) {
+	srv := explorerServer(t, true)
+	_, cookie := logIn(t, srv, testToken, srv.URL)
+	path := "/v1/attribution/bagaaiera2wpqpzpfxcs3fgroullrnikdqfogwyxcp5euun44e7njsffdc5hq?timeout=4m"
+	for _, tt := range []struct {
+		name string
+		h    http.Header
+		want string
+	}{
+		{"anyone", nil, "local"},
+		{"the token", http.Header{"Authorization": {"Bearer " + testToken}}, "network"},
+		{"the cookie", http.Header{"Cookie": {cookie.String()}}, "network"},
+	} {
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		for k, v := range tt.h {
+			req.Header[k] = v
+		}
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var a api.Attribution
+		json.NewDecoder(resp.Body).Decode(&a)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || a.Kind != tt.want {
+			t.Errorf("%s: %d, read %q, want %q", tt.name, resp.StatusCode, a.Kind, tt.want)
+		}
+	}
+}
+
 // A shared link opens a page from another site: the shell, which holds
 // no data, answers a top-level navigation; the API it reads keeps
 // refusing every other origin, and the shell refuses a fetch from one.
@@ -248,7 +292,11 @@ func TestExplorerHeaders(t *testing.T) {
 		if strings.Contains(csp, "unsafe") {
 			t.Errorf("%s: CSP %q allows something unsafe", path, csp)
 		}
-		for k, want := range map[string]string{"X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"} {
+		referrer := "no-referrer"
+		if path == "/login" {
+			referrer = "same-origin" // else the form's POST carries Origin: null
+		}
+		for k, want := range map[string]string{"X-Frame-Options": "DENY", "Referrer-Policy": referrer, "X-Content-Type-Options": "nosniff"} {
 			if got := resp.Header.Get(k); got != want {
 				t.Errorf("%s: %s %q, want %q", path, k, got, want)
 			}

@@ -68,8 +68,10 @@ func guard(a access, mux *http.ServeMux, refused func(code int)) http.Handler {
 		if a.token != "" {
 			switch {
 			case bearerIs(r.Header.Get("Authorization"), a.bearer):
-			case open, a.public && read && publicReads[route]:
+			case open:
 			case read && hasSession(r, a.session):
+			case a.public && read && publicReads[route]:
+				answerLocally(r)
 			default:
 				msg := "missing or wrong API token (see DIR/api.token)"
 				if hasSession(r, a.session) {
@@ -88,6 +90,17 @@ func guard(a access, mux *http.ServeMux, refused func(code int)) http.Handler {
 		}
 		mux.ServeHTTP(w, r)
 	})
+}
+
+// answerLocally makes r a read of the local index alone (local=1): a read
+// that only the public switch lets through never makes the node search
+// the network, which would let anyone spend the node's time and its
+// peers' on lookups.
+func answerLocally(r *http.Request) {
+	q := r.URL.Query()
+	q.Set("local", "1")
+	q.Del("timeout")
+	r.URL.RawQuery = q.Encode()
 }
 
 // crossOrigin says why a request comes from a web page of another origin,

@@ -135,11 +135,25 @@ func Login(w http.ResponseWriter, r *http.Request, code int, failed bool) {
 	serve(w, r, assets[name], code)
 }
 
+// loginReferrerPolicy is the login page's: under no-referrer a browser
+// sends the form's POST with "Origin: null", which the guard refuses as
+// it refuses every page of an unknown origin (SPEC §6.2); same-origin
+// names this origin to itself and nothing to any other.
+const loginReferrerPolicy = "same-origin"
+
+// isLogin reports whether a is one of the login pages.
+func isLogin(a *asset) bool {
+	return a == assets["login.html"] || a == assets["login-failed.html"]
+}
+
 // serve writes a with code, compressed when the client accepts gzip, and
 // answers 304 to a request that holds it already.
 func serve(w http.ResponseWriter, r *http.Request, a *asset, code int) {
 	h := w.Header()
 	SetHeaders(h)
+	if isLogin(a) {
+		h.Set("Referrer-Policy", loginReferrerPolicy)
+	}
 	h.Set("Content-Type", a.ctype)
 	h.Set("Vary", "Accept-Encoding")
 	if h.Get("Cache-Control") == "" {

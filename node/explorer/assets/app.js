@@ -21,13 +21,24 @@
 
   // ---- DOM helpers: text only, never markup ----
 
+  // visible writes the characters that act on a display instead of
+  // showing — controls, bidirectional controls, zero-width and line
+  // separators — as escapes (\u202e), as the CLI does (SPEC §6.3): a
+  // record stored before the text rules of §3.2 cannot reorder or hide
+  // what the page shows. Line feeds and tabs, which prose may hold, stay.
+  var ACTING = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b\u200e\u200f\u202a-\u202e\u2028\u2029\u2060-\u2069\ufeff]/g;
+  function visible(s) {
+    return String(s).replace(ACTING, function (c) { return '\\u' + ('000' + c.charCodeAt(0).toString(16)).slice(-4); });
+  }
+
   function el(tag, attrs) {
     var e = document.createElement(tag);
     if (attrs) {
       Object.keys(attrs).forEach(function (k) {
         var v = attrs[k];
         if (v === undefined || v === null || v === false) return;
-        if (k === 'text') e.textContent = String(v);
+        if (k === 'text') e.textContent = visible(v);
+        else if (k === 'title' || k === 'aria-label') e.setAttribute(k, visible(v));
         else if (k === 'class') e.className = v;
         else if (k === 'data') Object.keys(v).forEach(function (d) { e.dataset[d] = v[d]; });
         else e.setAttribute(k, v === true ? '' : String(v));
@@ -39,14 +50,14 @@
   function append(parent, child) {
     if (child === undefined || child === null || child === false) return;
     if (Array.isArray(child)) { child.forEach(function (c) { append(parent, c); }); return; }
-    parent.appendChild(typeof child === 'object' ? child : document.createTextNode(String(child)));
+    parent.appendChild(typeof child === 'object' ? child : document.createTextNode(visible(child)));
   }
   function $(sel) { return document.querySelector(sel); }
   function content() { return $('#content'); }
 
   function setTitle(text) {
-    $('#title').textContent = text;
-    document.title = text + ' · commons explorer';
+    $('#title').textContent = visible(text);
+    document.title = visible(text) + ' · commons explorer';
   }
   function status(text) {
     var s = $('#status');
@@ -55,7 +66,7 @@
   }
   function showError(msg) {
     var e = $('#error');
-    e.textContent = msg;
+    e.textContent = visible(msg);
     e.hidden = false;
     status('');
     document.body.dataset.ready = 'error';
@@ -86,6 +97,7 @@
     while (v >= 1000 && i < units.length - 1) { v /= 1000; i++; }
     return (i === 0 ? String(v) : v.toFixed(v < 10 ? 2 : 1)) + ' ' + units[i];
   }
+  function plural(n, word) { return n + ' ' + word + (n === 1 ? '' : 's'); }
   function trustBadge(level) {
     var l = level || 'none';
     return el('span', { class: 'trust trust-' + l, title: TRUST[l] || 'No claim vouches for this link.', text: l });
@@ -103,18 +115,20 @@
       return el('th', { scope: 'col', class: /^(Weight|Size|Share|Depth)$/.test(h) ? 'num' : null, text: h });
     })));
     var t = el('table', { id: id }, caption ? el('caption', { class: 'muted', text: caption }) : null, thead, el('tbody', null, rows));
-    return el('div', { class: 'table-wrap' }, t);
+    // The wrapper scrolls a wide table on a narrow screen; it takes the
+    // focus so that the keyboard scrolls it too.
+    return el('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': head.join(', ') }, t);
   }
   function section(id, title, body) {
     return el('section', { id: id, 'aria-labelledby': id + '-h' }, el('h2', { id: id + '-h', text: title }), body);
   }
   function verifyBadge() {
-    return el('span', { class: 'verify', data: { verified: 'pending' }, role: 'status', text: 'checking…' });
+    return el('span', { class: 'verify', data: { verified: 'pending' }, text: 'checking…' });
   }
   function setVerified(badge, ok, why) {
     badge.dataset.verified = ok ? 'true' : 'false';
-    badge.textContent = ok ? '✓ verified in your browser' : '✗ not verified: ' + why;
-    badge.title = ok ? 'The Ed25519 signatures and the ID of the signed envelope were checked here, and what is shown matches it.' : why;
+    badge.textContent = ok ? '✓ verified in your browser' : '✗ not verified: ' + visible(why);
+    badge.title = ok ? 'The Ed25519 signatures and the ID of the signed envelope were checked here, and what is shown matches it.' : visible(why);
   }
   function sourceNote(network) {
     return network ? el('p', { class: 'source', text: 'This answer came from the network: this node did not hold it and asked its peers.' }) : null;
@@ -132,10 +146,13 @@
   }
   function Halt() {}
 
-  async function api(path, local) {
+  // api reads path (from the local index when local). A 401 sends the
+  // browser to the login, unless optional: a read that a public explorer
+  // keeps private (the peers) then fails alone.
+  async function api(path, local, optional) {
     var url = path + (local ? (path.indexOf('?') < 0 ? '?' : '&') + 'local=1' : '');
     var r = await fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
-    if (r.status === 401) {
+    if (r.status === 401 && !optional) {
       location.assign('/login?next=' + encodeURIComponent(location.pathname + location.search));
       throw new Halt();
     }
@@ -166,7 +183,7 @@
   async function checkObject(id, network, badge, match) {
     var v = await CommonsVerify.fetchEnvelope(id, network);
     if (!v.ok) { setVerified(badge, false, v.reason); return v; }
-    var diff = match ? match(v.statement, v.signers) : '';
+    var diff = match ? match(v.statement || v.update, v.signers) : '';
     if (diff) { setVerified(badge, false, 'the node shows ' + diff + ' that the signed envelope does not say'); v.ok = false; return v; }
     setVerified(badge, true);
     return v;
@@ -228,7 +245,7 @@
   // and says on the page how many it left unchecked.
   async function verifyRows(container, jobs) {
     var done = jobs.slice(0, MAX_VERIFY);
-    await Promise.all(done.map(function (j) { return checkObject(j.id, j.network, j.badge, j.match); }));
+    await Promise.all(done.map(function (j) { return checkObject(j.id, j.network, j.badge, j.match || j.update); }));
     if (jobs.length > done.length) {
       jobs.slice(done.length).forEach(function (j) {
         j.badge.dataset.verified = 'unchecked';
@@ -242,7 +259,7 @@
   // ---- the lineage ----
 
   function renderLineage(subject, lineage) {
-    var graph = el('div', { id: 'lineage-graph', role: 'img', 'aria-label': 'Lineage graph of ' + lineage.nodes.length + ' items; the list below has the same items as links.' });
+    var graph = el('div', { id: 'lineage-graph', role: 'group', hidden: true, 'aria-label': 'Lineage graph of ' + lineage.nodes.length + ' items; the list below has the same items as links.' });
     var list = el('ul', { id: 'lineage-list', class: 'plain' });
     var byDepth = lineage.nodes.slice().sort(function (a, b) { return a.depth - b.depth || (a.label < b.label ? -1 : 1); });
     byDepth.forEach(function (n) {
@@ -262,6 +279,8 @@
     // library is there; the list alone serves without it.
     sec.drawGraph = function () {
       if (!window.CommonsGraph || lineage.nodes.length < 2) return;
+      // Shown before it is drawn: the layout needs the container's size.
+      graph.hidden = false;
       try {
         window.CommonsGraph.render(graph, lineage, {
           onOpen: function (id) {
@@ -271,6 +290,7 @@
           }
         });
       } catch (e) {
+        graph.hidden = true;
         append(sec, el('p', { class: 'note', text: 'The graph could not be drawn; the list above has every item.' }));
       }
     };
@@ -347,7 +367,7 @@
       el('section', { 'aria-label': 'Summary' }, el('dl', { id: 'summary' }, dlRows([
         ['Name', ds.name], ['Licence', ds.license], ['Publisher', didLink(ds.publisher, ds.publisher)],
         ['Standing', standing], ['Created', time(ds.created)],
-        ['Size', ds.file_count + ' files, ' + bytes(ds.bytes)],
+        ['Size', plural(ds.file_count, 'file') + ', ' + bytes(ds.bytes)],
         ['Version', ds.version], ['Description', ds.description], ['Parents', parents],
         ['ID', el('span', { class: 'id', text: id })]
       ])))
@@ -418,6 +438,7 @@
       ready();
       return;
     }
+    if (v.update) return governanceUpdate(id, v, badge);
     var st = v.statement, kind = CommonsVerify.kindOf(st), p = st.predicate || {};
     var name = p.name || (kind === 'derivation' && st.subject[0] ? st.subject[0].name : '');
     setTitle((name ? name + ' · ' : '') + kind);
@@ -445,6 +466,26 @@
       append(c, sec);
       sec.drawGraph();
     }
+    ready();
+  }
+
+  // governanceUpdate shows a verified governance update (SPEC §8.1).
+  function governanceUpdate(id, v, badge) {
+    var u = v.update, c = content();
+    var what = u.propose ? 'proposal: ' + u.propose.action : u.vote ? 'vote ' + (u.vote.yes ? 'yes' : 'no') : u.rotate ? 'seat rotation' : 'governance update';
+    setTitle('Governance ' + what);
+    append(c, [el('p', null, badge), rawLinks(id, false)]);
+    var rows = [['ID', el('span', { class: 'id', text: id })], ['Author', didLink(u.author, u.author)], ['Time', time(u.time)],
+      ['Parents', (u.parents || []).map(function (p) { return el('div', null, idLink(p, null)); })]];
+    var op = u.propose || u.vote || {};
+    Object.keys(op).forEach(function (k) {
+      var val = op[k];
+      if (k === 'proposal') val = idLink(val, null);
+      else if (typeof val === 'string' && val.indexOf('did:key:') === 0) val = didLink(val, val);
+      else val = typeof val === 'object' ? JSON.stringify(val) : String(val);
+      rows.push([k, val]);
+    });
+    append(c, el('section', { 'aria-label': 'Update' }, el('dl', { id: 'summary' }, dlRows(rows))));
     ready();
   }
 
@@ -509,7 +550,7 @@
     async function hashFile(f) {
       if (!f) return;
       var s = $('#hash-status');
-      s.textContent = 'Hashing ' + f.name + '…';
+      s.textContent = 'Hashing ' + visible(f.name) + '…';
       var d = await CommonsVerify.sha256(new Uint8Array(await f.arrayBuffer()));
       var hex = CommonsVerify.hex(d);
       s.textContent = 'sha256 ' + hex;
@@ -533,7 +574,7 @@
         r.path ? [' file ', el('code', { text: r.path })] : null,
         r.publisher ? [' by ', didLink(r.publisher)] : null,
         r.created ? [' · ', time(r.created)] : null,
-        r.files !== undefined && r.kind === 'dataset' ? ' · ' + r.files + ' files' : null));
+        r.files !== undefined && r.kind === 'dataset' ? ' · ' + plural(r.files, 'file') : null));
   }
 
   async function searchPage(home) {
@@ -545,7 +586,13 @@
     var c = content();
     append(c, hashZone());
     var url = '/v1/search?q=' + encodeURIComponent(q) + (after ? '&after=' + encodeURIComponent(after) : '');
-    var got = q ? await localFirst(url) : { data: await api(url, true), network: false };
+    var got = { data: await api(url, true), network: false };
+    // A digest or an ID that this node does not hold may be held by a
+    // peer: those are asked of the network when nothing here matches.
+    if (q && !got.data.results.length && (got.data.kind === 'sha256' || got.data.kind === 'id')) {
+      status('Nothing here; asking the network…');
+      got = { data: await api(url, false), network: true };
+    }
     var res = got.data;
     append(c, sourceNote(got.network));
     var what = { recent: 'Newest first.', name: 'Datasets whose name holds “' + q + '”.', id: 'The object with this ID.', sha256: 'Datasets holding a file with this sha256.', did: 'This key.' };
@@ -581,19 +628,35 @@
       return el('tr', null, el('td', null, idLink(id, shortID(id), 'dataset')), el('td', { text: s.status }), el('td', { text: s.reason }));
     });
     append(c, section('standings-sec', 'Dataset standings', standings.length ? table('standings', ['Dataset', 'Status', 'Reason'], standings) : el('p', { id: 'standings', class: 'note', text: 'Governance set no dataset standing.' })));
+    var jobs = [];
     var proposals = st.proposals.slice().reverse().map(function (p) {
+      var badge = verifyBadge();
+      jobs.push({ id: p.id, network: false, badge: badge, match: null, update: function (u, signers) {
+        if (!u.propose) return 'a proposal';
+        if (u.author !== p.proposer) return 'the proposer';
+        if (u.propose.action !== p.action) return 'the action';
+        if ((u.propose.did || '') !== (p.did || '')) return 'the key';
+        if ((u.propose.dataset || '') !== (p.dataset || '')) return 'the dataset';
+        if ((u.propose.reason || '') !== (p.reason || '')) return 'the reason';
+        if (!CommonsVerify.sameInstant(u.propose.expires, p.expires)) return 'the expiry';
+        return '';
+      } });
       var what = p.action + (p.did ? ' ' + p.did : '') + (p.dataset ? ' ' + p.dataset : '') + (p.dataset_status ? ' → ' + p.dataset_status : '') +
         (p.threshold ? ' ' + p.threshold : '') + (p.name ? ' ' + p.name + '=' + (p.value || '') : '');
       return el('tr', { data: { proposal: p.id }, class: p.status === 'open' ? 'open' : null },
         el('td', { text: what }), el('td', { text: p.status }), el('td', null, didLink(p.proposer)),
-        el('td', { text: (p.yes || []).length + ' yes, ' + (p.no || []).length + ' no' }), el('td', null, time(p.expires)), el('td', { text: p.reason || '' }));
+        el('td', { text: (p.yes || []).length + ' yes, ' + (p.no || []).length + ' no' }), el('td', null, time(p.expires)), el('td', { text: p.reason || '' }),
+        el('td', null, idLink(p.id, shortID(p.id)), ' ', badge));
     });
-    append(c, section('proposals-sec', 'Proposals', proposals.length ? table('proposals', ['Proposal', 'Status', 'Proposer', 'Votes', 'Expires', 'Reason'], proposals, 'Newest first; open ones take votes until they expire.') :
+    append(c, section('proposals-sec', 'Proposals', proposals.length ? table('proposals', ['Proposal', 'Status', 'Proposer', 'Votes', 'Expires', 'Reason', 'Signed update'], proposals, 'Newest first; open ones take votes until they expire. The status and the votes are the node\'s fold of the updates; each proposal\'s signed update is checked here.') :
       el('p', { id: 'proposals', class: 'note', text: 'No proposal yet.' })));
     var logRows = log.slice().reverse().slice(0, 200).map(function (e) {
       var what = e.propose ? 'propose ' + e.propose.action : e.vote ? 'vote ' + (e.vote.yes ? 'yes' : 'no') + ' on ' + shortID(e.vote.proposal) : e.rotate ? 'rotate a steward\'s key' : 'genesis';
-      return el('tr', null, el('td', null, time(e.time)), el('td', null, didLink(e.author)), el('td', { text: what }), el('td', { text: e.result + (e.why ? ': ' + e.why : '') }));
+      return el('tr', { data: { update: e.id } }, el('td', null, time(e.time)), el('td', null, didLink(e.author)),
+        el('td', null, idLink(e.id, what)), el('td', { text: e.result + (e.why ? ': ' + e.why : '') }));
     });
+    var propSec = $('#proposals-sec');
+    await verifyRows(propSec || c, jobs);
     append(c, section('log-sec', 'Update log', logRows.length ? table('log', ['Time', 'Author', 'Update', 'Result'], logRows, log.length > 200 ? 'The newest 200 of ' + log.length + ' updates.' : 'Newest first.') :
       el('p', { id: 'log', class: 'note', text: 'No update yet.' })));
     ready();
@@ -609,13 +672,13 @@
     ]))));
     var peersBody;
     try {
-      var peers = await api('/v1/swarm/peers');
+      var peers = await api('/v1/swarm/peers', false, true);
       peersBody = peers.length ? table('peers', ['Peer', 'Score', 'Credit'], peers.map(function (p) {
         return el('tr', null, el('td', { class: 'id', text: p.peer_id }), el('td', { class: 'num', text: p.score.toFixed(2) }), el('td', { class: 'num', text: p.credit.toFixed(2) }));
       }), peers.length + ' connected.') : el('p', { id: 'peers', text: 'No peer connected.' });
     } catch (e) {
       if (e instanceof Halt) throw e;
-      peersBody = el('p', { id: 'peers', text: n.peers + ' connected (the list is not public: ' + e.message + ').' });
+      peersBody = el('p', { id: 'peers', text: plural(n.peers, 'peer') + ' connected; the list of their addresses is not public.' });
     }
     append(c, section('peers-sec', 'Peers', peersBody));
     var objects = Object.keys(n.objects.by_kind).sort().map(function (k) {
@@ -636,6 +699,11 @@
     if (next.charAt(0) !== '/' || next.charAt(1) === '/' || next.charAt(1) === '\\') next = '/';
     var input = $('#next');
     if (input) input.value = next;
+    // The form posts to a URL that keeps next, so that a failed login's
+    // page, at that URL, still knows where to go.
+    var form = $('#login');
+    if (form) form.setAttribute('action', '/login?next=' + encodeURIComponent(next));
+    document.body.dataset.ready = '1';
   }
 
   // ---- the router ----

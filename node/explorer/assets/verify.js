@@ -12,6 +12,8 @@
   var MAX_ENVELOPE = 4194304;
   var MAX_SIGNATURES = 32;
   var PAYLOAD_TYPE = 'application/vnd.in-toto+json';
+  var GOV_TYPE = 'application/vnd.commons.governance+json'; // SPEC §8.1
+  var MAX_GOV_UPDATE = 65536;
 
   function fail(msg) { var e = new Error(msg); e.verifyFailure = true; throw e; }
 
@@ -119,8 +121,10 @@
       if (!env || typeof env !== 'object' || Array.isArray(env)) fail('envelope is not a JSON object');
       var keys = Object.keys(env).sort().join(',');
       if (keys !== 'payload,payloadType,signatures') fail('envelope has members ' + keys);
-      if (env.payloadType !== PAYLOAD_TYPE) fail('payloadType is not ' + PAYLOAD_TYPE);
+      var gov = env.payloadType === GOV_TYPE;
+      if (env.payloadType !== PAYLOAD_TYPE && !gov) fail('payloadType is neither ' + PAYLOAD_TYPE + ' nor ' + GOV_TYPE);
       if (!Array.isArray(env.signatures) || env.signatures.length < 1) fail('envelope has no signature');
+      if (gov && (env.signatures.length !== 1 || text.length > MAX_GOV_UPDATE)) fail('a governance update has exactly one signature and at most ' + MAX_GOV_UPDATE + ' bytes');
       if (env.signatures.length > MAX_SIGNATURES) fail('envelope has more than ' + MAX_SIGNATURES + ' signatures');
       var payload = base64(env.payload, 'payload');
       if (payload.length === 0) fail('payload is empty');
@@ -140,6 +144,10 @@
       if (id && got !== id) fail('payload hashes to ' + got + ', not to the ID asked for');
       var statement;
       try { statement = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload)); } catch (e) { fail('payload is not UTF-8 JSON'); }
+      if (gov) {
+        if (!statement || typeof statement !== 'object' || statement.author !== signers[0]) fail('the governance update is not signed by its author');
+        return { ok: true, id: got, update: statement, signers: signers };
+      }
       if (!statement || statement._type !== 'https://in-toto.io/Statement/v1') fail('payload is not an in-toto Statement v1');
       return { ok: true, id: got, statement: statement, signers: signers };
     } catch (e) {
