@@ -11,6 +11,7 @@
 
   var MAX_NODES = 2000; // bounded work whatever the node answers
   var MAX_LABEL = 32;
+  var MAX_LABELLED = 150; // edges drawn with their trust in words
   var TRUST = {
     // level: [colour, line style, width, what it proves]
     certified: ['#00613a', 'solid', 4, 'a steward endorsed the claim'],
@@ -116,7 +117,12 @@
         classes: (turned ? 'turned ' : '') + (trust ? 'trust-' + trust : 'trust-none')
       });
     });
-    return { elements: out, subject: subject, truncated: truncated, count: depth.size };
+    // Edge labels cost the most to draw: on a large graph the trust of
+    // each edge shows by its colour and line (the legend says which), and
+    // in words on the edges of the node under the mouse or the keyboard.
+    var labelled = seen.size <= MAX_LABELLED;
+    if (labelled) out.forEach(function (e) { if (e.group === 'edges') e.classes += ' labelled'; });
+    return { elements: out, subject: subject, truncated: truncated, count: depth.size, labelled: labelled };
   }
 
   function style() {
@@ -143,11 +149,12 @@
       { selector: 'edge', style: {
         'curve-style': 'bezier', 'width': 'data(width)', 'line-color': '#8c959f',
         'target-arrow-shape': 'triangle', 'target-arrow-color': '#8c959f', 'arrow-scale': 1,
-        'label': 'data(label)', 'font-size': 10, 'color': '#1f2328',
+        'font-size': 10, 'color': '#1f2328',
         'text-background-color': '#ffffff', 'text-background-opacity': 0.85,
         'text-background-padding': 2,
         'min-zoomed-font-size': 8
       } },
+      { selector: 'edge.labelled', style: { 'label': 'data(label)' } },
       { selector: 'edge.turned', style: { 'target-arrow-shape': 'none', 'source-arrow-shape': 'triangle' } }
     ];
     Object.keys(TRUST).forEach(function (level) {
@@ -177,6 +184,30 @@
       if (i > 0 && rows.get(ds[i - 1])[0] >= r[0]) return false;
     }
     return true;
+  }
+
+  // legendOf says what the colours and lines of the edges mean.
+  function legendOf(doc) {
+    var ul = doc.createElement('ul');
+    ul.className = 'graph-legend';
+    ul.setAttribute('aria-label', 'Trust of the links');
+    var s = ul.style;
+    s.position = 'absolute'; s.top = '0'; s.right = '0'; s.margin = '0'; s.padding = '0.2rem 0.4rem';
+    s.listStyle = 'none'; s.background = 'rgba(255,255,255,0.92)'; s.color = '#1f2328';
+    s.font = '0.7rem system-ui, sans-serif'; s.zIndex = '10'; s.pointerEvents = 'none';
+    Object.keys(TRUST).concat(['']).forEach(function (level) {
+      var t = TRUST[level] || ['#8c959f', 'solid', 1.5, 'a link no claim vouches for'];
+      var li = doc.createElement('li');
+      li.title = t[3];
+      var line = doc.createElement('span');
+      var ls = line.style;
+      ls.display = 'inline-block'; ls.width = '1.6rem'; ls.verticalAlign = 'middle'; ls.marginRight = '0.3rem';
+      ls.borderTop = Math.max(2, t[2]) + 'px ' + t[1] + ' ' + t[0];
+      li.appendChild(line);
+      li.appendChild(doc.createTextNode(level || 'no trust level'));
+      ul.appendChild(li);
+    });
+    return ul;
   }
 
   function describe(n) {
@@ -228,6 +259,8 @@
     st.pointerEvents = 'none'; st.maxWidth = '100%';
     status.textContent = 'The graph of ' + built.count + ' nodes is drawn when it comes into view.';
     container.appendChild(status);
+    var legend = legendOf(doc);
+    container.appendChild(legend);
     var current = null, step = null, keys = null;
     function safeDraw() {
       if (destroyed || cy) return;
@@ -312,11 +345,18 @@
       status.textContent = built.count + ' nodes' + (built.truncated ? ' (more were left out)' : '') +
         '. Tab here, then arrow keys to move, Enter to open, + and \u2212 to zoom.';
 
+      var nearby = cy.collection();
+      function near(n) {
+        if (built.labelled) return;
+        nearby.removeClass('labelled');
+        nearby = n.connectedEdges().addClass('labelled');
+      }
       function choose(n) {
         if (!n || n.empty()) return;
         if (current) current.removeClass('focused');
         current = n;
         n.addClass('focused');
+        near(n);
         var bb = cy.extent(), p = n.position();
         if (p.x < bb.x1 || p.x > bb.x2 || p.y < bb.y1 || p.y > bb.y2) cy.center(n);
         status.textContent = describe(n);
@@ -365,7 +405,7 @@
       };
 
       cy.on('tap', 'node', function (ev) { onOpen(ev.target.id()); });
-      cy.on('mouseover', 'node', function () { container.style.cursor = 'pointer'; });
+      cy.on('mouseover', 'node', function (ev) { container.style.cursor = 'pointer'; near(ev.target); });
       cy.on('mouseout', 'node', function () { container.style.cursor = ''; });
 
       container.cy = cy;
@@ -382,6 +422,7 @@
         container.removeEventListener('keydown', onKey);
         container.removeEventListener('focus', onFocus);
         if (status.parentNode) status.parentNode.removeChild(status);
+        if (legend.parentNode) legend.parentNode.removeChild(legend);
         if (cy) cy.destroy();
         delete container.cy;
         delete container.dataset.nodes;

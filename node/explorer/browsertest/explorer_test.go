@@ -258,4 +258,3 @@ func doctor(t *testing.T, raw []byte) []byte {
 	}
 	return out
 }
-

@@ -79,7 +79,14 @@ await run([
     assert.equal(await page.evaluate(() => document.activeElement.id), 'lineage-graph');
     const status = await page.$eval('#lineage-graph .graph-status', (e) => e.textContent);
     assert.match(status, /the subject/, 'focus lands on the subject and says so');
+    const labels = () => page.evaluate(() => document.getElementById('lineage-graph').cy.edges('.labelled').length);
+    const before = await labels();
     await page.keyboard.press('ArrowUp');
+    const after = await page.evaluate(() => {
+      const cy = document.getElementById('lineage-graph').cy, n = cy.nodes('.focused');
+      return { labelled: cy.edges('.labelled').length, mine: n.connectedEdges().length, all: n.connectedEdges().every((e) => e.hasClass('labelled')) };
+    });
+    assert.ok(after.all && after.labelled === after.mine, 'the edges of the focused node say their trust in words: ' + JSON.stringify(after) + ' before ' + before);
     await page.keyboard.press('Enter');
     const opened = await page.$eval('#opened', (e) => e.textContent);
     const depth = await page.evaluate((id) => document.getElementById('lineage-graph').cy.getElementById(id).data('depth'), opened);
