@@ -56,6 +56,9 @@ var layers = map[string][]string{
 	"testnet/cmd/rss":           {"testnet"},
 	"testnet/cmd/dataset-scale": {"testnet"},
 	"testnet/cmd/swarm":         {"testnet"},
+	// The explorer's browser tests: their Go is all tests (of the binary,
+	// through testnet) and scripts run by Node.js.
+	"node/explorer/browsertest": {},
 }
 
 // importedBy are arrows that must exist: the HTTP contract is the one the
