@@ -60,6 +60,9 @@ var layers = map[string][]string{
 	"testnet/cmd/faults":        {"testnet", "testnet/faults"},
 	"testnet/sim":               {},
 	"testnet/cmd/sim":           {"protocol", "node/api", "node/p2p", "testnet", "testnet/sim"},
+	// The explorer's browser tests: their Go is all tests (of the binary,
+	// through testnet) and scripts run by Node.js.
+	"node/explorer/browsertest": {},
 }
 
 // importedBy are arrows that must exist: the HTTP contract is the one the
