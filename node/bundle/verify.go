@@ -65,7 +65,7 @@ func VerifyWith(raw []byte, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := store.Open(store.Options{InMemory: true})
+	s, err := store.Open(store.Options{InMemory: true, Bulk: true})
 	if err != nil {
 		return nil, err
 	}
