@@ -36,9 +36,9 @@ func (s *Store) CreditGraph(subject protocol.ID, p protocol.Policy, min protocol
 	err := s.view(func(txn *badger.Txn) error {
 		q := attributionQuery{txn: txn, policy: p, parties: newPartyReader(txn, p, &s.rotated)}
 		defer q.parties.close()
-		sc := newSeeker(txn, 0, famLineage)
+		sc := newSeeker(txn, 0)
 		defer sc.close()
-		artifacts, err := q.creditNodes(txn, sc, g, min)
+		artifacts, err := q.creditNodes(sc, g, min)
 		if err != nil {
 			return err
 		}
@@ -105,94 +105,47 @@ func (s *Store) CreditGraph(subject protocol.ID, p protocol.Policy, min protocol
 // creditNodes fills g with the nodes of the lineage of g.Subject, breadth
 // first over their edges, and returns the publishers it learnt: an
 // artifact's (SPEC.md §4.5). An object node is marked held later, from
-// its meta record; an artifact is always held. The edges of the objects of
-// a level are read on two cores when the level is wide, each half through
-// a seeker of its own (sc, and one more on txn); the graph does not depend
-// on the order in which the nodes are found.
-func (q *attributionQuery) creditNodes(txn *badger.Txn, sc *seeker, g *credit.Graph, min protocol.Trust) (map[protocol.ID]protocol.DID, error) {
+// its meta record; an artifact is always held.
+func (q *attributionQuery) creditNodes(sc *seeker, g *credit.Graph, min protocol.Trust) (map[protocol.ID]protocol.DID, error) {
 	publishers := map[protocol.ID]protocol.DID{}
-	level := []*credit.Node{{ID: g.Subject}}
+	queue := []protocol.ID{g.Subject}
 	seen := map[protocol.ID]bool{g.Subject: true}
-	var second *seeker
-	defer func() {
-		if second != nil {
-			second.close()
-		}
-	}()
-	var objs []*credit.Node
-	for len(level) > 0 {
-		objs = objs[:0]
-		for _, n := range level {
-			if n.ID.IsObject() {
-				objs = append(objs, n)
+	for len(queue) > 0 {
+		id := queue[0]
+		queue = queue[1:]
+		n := &credit.Node{ID: id}
+		if id.IsObject() {
+			var err error
+			if n.Inputs, err = weightedParents(sc, id); err != nil {
+				return nil, err
+			}
+		} else {
+			a := &Attribution{Subject: id, Kind: protocol.KindUnknown.String()}
+			roots, err := q.describe(a)
+			if err != nil {
+				return nil, err
+			}
+			n.Held, publishers[id] = true, a.Publisher
+			// Anyone may publish a derivation naming any digest: the edges
+			// are the publisher's derivations (describe); without a
+			// publisher, every derivation not withdrawn at asserted, and
+			// none above (SPEC.md §4.7).
+			if min > protocol.Asserted && a.Publisher.IsZero() {
+				roots = nil
+			}
+			for _, r := range roots {
+				n.Inputs = append(n.Inputs, credit.Input{ID: r, Weight: 1})
 			}
 		}
-		half := 0
-		if len(objs) >= creditWideLevel {
-			half = len(objs) / 2
-			if second == nil {
-				second = newSeeker(txn, 0, famLineage)
+		g.Add(n)
+		for _, in := range n.Inputs {
+			if !seen[in.ID] {
+				seen[in.ID] = true
+				queue = append(queue, in.ID)
 			}
 		}
-		errs := make(chan error, 1)
-		if half > 0 {
-			go func() { errs <- readInputs(second, objs[:half]) }()
-		}
-		err := readInputs(sc, objs[half:])
-		if half > 0 {
-			if err2 := <-errs; err == nil {
-				err = err2
-			}
-		}
-		if err != nil {
-			return nil, err
-		}
-		var next []*credit.Node
-		for _, n := range level {
-			if !n.ID.IsObject() {
-				a := &Attribution{Subject: n.ID, Kind: protocol.KindUnknown.String()}
-				roots, err := q.describe(a)
-				if err != nil {
-					return nil, err
-				}
-				n.Held, publishers[n.ID] = true, a.Publisher
-				// Anyone may publish a derivation naming any digest: the
-				// edges are the publisher's derivations (describe); without
-				// a publisher, every derivation not withdrawn at asserted,
-				// and none above (SPEC.md §4.7).
-				if min > protocol.Asserted && a.Publisher.IsZero() {
-					roots = nil
-				}
-				for _, r := range roots {
-					n.Inputs = append(n.Inputs, credit.Input{ID: r, Weight: 1})
-				}
-			}
-			g.Add(n)
-			for _, in := range n.Inputs {
-				if !seen[in.ID] {
-					seen[in.ID] = true
-					next = append(next, &credit.Node{ID: in.ID})
-				}
-			}
-		}
-		level = next
 	}
 	return publishers, nil
-}
-
-// creditWideLevel is the fewest objects of a level of the lineage whose
-// edges creditNodes reads on two cores.
-const creditWideLevel = 16
-
-// readInputs reads the inputs of each of nodes, objects, through sc.
-func readInputs(sc *seeker, nodes []*credit.Node) error {
-	for _, n := range nodes {
-		var err error
-		if n.Inputs, err = weightedParents(sc, n.ID); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // creditRead is what readCreditNodes reads of a part of the nodes: the
@@ -234,7 +187,7 @@ func cut[T any](chunk *[]T, src []T) []T {
 // attribution claims about those held, in key order, from their
 // summaries. It touches nothing of g but the Held of the nodes of ids.
 func readCreditNodes(txn *badger.Txn, g *credit.Graph, ids []protocol.ID, keys []string, publishers []protocol.DID) (*creditRead, error) {
-	metas, claims := newSeeker(txn, seekSteps, famMeta), newSeeker(txn, seekSteps, famSubject)
+	metas, claims := newSeeker(txn, seekSteps), newSeeker(txn, seekSteps)
 	defer metas.close()
 	defer claims.close()
 	strs := make(map[string]string)
@@ -334,12 +287,10 @@ type seeker struct {
 // before it seeks: a step costs a small part of a seek.
 const seekSteps = 32
 
-// newSeeker returns a seeker of the keys of family (every prefix it reads
-// begins with it) that steps over up to steps keys before it seeks:
-// seekSteps when the prefixes are read in key order, 0 otherwise. Its
-// iterator merges only the tables that hold keys of the family.
-func newSeeker(txn *badger.Txn, steps int, family string) *seeker {
-	return &seeker{it: txn.NewIterator(badger.IteratorOptions{Prefix: []byte(family)}), steps: steps}
+// newSeeker returns a seeker that steps over up to steps keys before it
+// seeks: seekSteps when the prefixes are read in key order, 0 otherwise.
+func newSeeker(txn *badger.Txn, steps int) *seeker {
+	return &seeker{it: txn.NewIterator(badger.IteratorOptions{}), steps: steps}
 }
 
 func (s *seeker) close() { s.it.Close() }
@@ -444,9 +395,9 @@ func (s *Store) CreditSigners(subject protocol.ID) ([]protocol.DID, error) {
 	err := s.view(func(txn *badger.Txn) error {
 		q := attributionQuery{txn: txn, policy: protocol.Stewards(nil), parties: newPartyReader(txn, protocol.Stewards(nil), &s.rotated)}
 		defer q.parties.close()
-		sc := newSeeker(txn, 0, famLineage)
+		sc := newSeeker(txn, 0)
 		defer sc.close()
-		artifacts, err := q.creditNodes(txn, sc, g, protocol.Asserted)
+		artifacts, err := q.creditNodes(sc, g, protocol.Asserted)
 		if err != nil {
 			return err
 		}
