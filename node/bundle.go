@@ -15,22 +15,18 @@ import (
 
 // Bundle answers GET /v1/bundle/{id}: the proof bundle of id (SPEC.md
 // §6.4), every piece behind this node's answers about it with the answers
-// themselves. Unless q.Local it first gathers from the network what the
-// attribution of id needs, as Attribution does, the whole lineage with the
-// claims about it, as Credit does, and the root chunks of the manifests
-// it meets.
+// themselves. Unless q.Local it first gathers from the network, in one
+// search, the whole lineage with the claims about each node and the
+// rotations that could make their signatures count, as Credit does
+// (which covers what the attribution of id needs), and the root chunks of
+// the manifests it meets. The answers are computed once, by Build.
 func (n *Node) Bundle(ctx context.Context, id protocol.ID, q api.QueryOptions) ([]byte, error) {
 	const op = "bundle"
 	if n.gov == nil {
 		return nil, errNoGovernance
 	}
-	if _, err := n.Attribution(ctx, id, q); err != nil {
-		return nil, err
-	}
-	// The credit and the licences read the whole lineage: gather it, as
-	// they do, before the pieces are collected.
-	_, cancel := n.searchLineage(ctx, "bundle", id, q)
-	cancel()
+	s, cancel := n.searchLineage(ctx, "bundle", id, q)
+	defer cancel()
 	genesis, err := os.ReadFile(filepath.Join(n.repo.Dir, repo.GenesisFile))
 	if err != nil {
 		return nil, protocol.E(op, protocol.Other, "read genesis: %w", err)
@@ -44,6 +40,9 @@ func (n *Node) Bundle(ctx context.Context, id protocol.ID, q api.QueryOptions) (
 	}, id)
 	if err != nil {
 		return nil, err
+	}
+	if knownNothing(b.Answers.Attribution) {
+		return nil, s.NotFound(op, id)
 	}
 	return b.Encode()
 }

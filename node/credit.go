@@ -62,7 +62,11 @@ func (n *Node) Credit(ctx context.Context, id protocol.ID, min protocol.Trust, q
 // its parents, round after round until a round finds no new node. A peer
 // may fail to answer one of the many asks of a pass, and nothing says
 // which: while a pass over the whole lineage stored something new, the
-// lineage is gathered once more, at most creditPasses times in all.
+// lineage is gathered once more, at most creditPasses times in all. Then,
+// as Attribution does for one subject, it asks for the rotations of the
+// keys that signed a claim of the lineage without a role in it
+// (store.CreditSigners): a rotation is what makes such a signature count
+// (SPEC.md §4.6, §7.5).
 func (n *Node) gatherLineage(ctx context.Context, s *swarm.Search, id protocol.ID) error {
 	for pass := 0; pass < creditPasses && ctx.Err() == nil; pass++ {
 		before, err := n.store.Stats()
@@ -77,8 +81,15 @@ func (n *Node) gatherLineage(ctx context.Context, s *swarm.Search, id protocol.I
 			return err
 		}
 		if after.Objects == before.Objects {
-			return nil
+			break
 		}
+	}
+	keys, err := n.store.CreditSigners(id)
+	if err != nil {
+		return err
+	}
+	if len(keys) > 0 && ctx.Err() == nil {
+		s.Rotations(keys)
 	}
 	return nil
 }

@@ -95,3 +95,34 @@ func mustJSON(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+// TestCreditFollowsRotationOfASigner: a claim about the parent of a
+// dataset is co-signed by the successor of the publisher's key. A node
+// that never saw the rotation (gossip is off) learns it from the DHT when
+// it asks for the credit of the child, as it does for an attribution: the
+// co-signature then counts as the publisher's, the claim is mutual, and
+// its contributor has the whole credit at mutual (SPEC.md §4.6, §4.7,
+// §7.5).
+func TestCreditFollowsRotationOfASigner(t *testing.T) {
+	nodes := lineSwarm(t, 3, swarmOptions{})
+	publisher, contributor, reader := nodes[0], nodes[1], nodes[2]
+	ctx := t.Context()
+	parent := mustDataset(t, publisher.Node, "survey")
+	child := mustDataset(t, publisher.Node, "survey, cleaned", parent.ID)
+	next, rotation := rotateOn(t, publisher)
+	waitAnnounced(t, publisher)
+	claim := claimOn(t, contributor, parent.ID)
+	cosignOn(t, contributor, claim.ID, next)
+	waitAnnounced(t, contributor)
+
+	got, err := reader.Credit(ctx, child.ID, protocol.Mutual, api.QueryOptions{Timeout: 20 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := reader.store.Has(rotation); !ok {
+		t.Error("the reader did not gather the rotation of the claim's co-signer")
+	}
+	if len(got.Shares) != 1 || got.Shares[0].DID != contributor.repo.NodeKey.DID() || got.Shares[0].Share != 1 {
+		t.Fatalf("credit at mutual on the reader: %s, want the whole credit to the contributor, whose claim the publisher's successor co-signed", mustJSON(t, got))
+	}
+}

@@ -56,8 +56,31 @@ func (n *Node) NewKey(_ context.Context, name string) (api.KeyInfo, error) {
 func (n *Node) Attribution(ctx context.Context, id protocol.ID, q api.QueryOptions) (*api.Attribution, error) {
 	s, cancel := n.newSearch(ctx, q)
 	defer cancel()
+	a, err := n.gatherAttribution(s, "attribution", id)
+	if err != nil {
+		return nil, err
+	}
+	derived, err := answer.Derived(n.store, id, 1)
+	if err != nil {
+		return nil, err
+	}
+	out := apiAttribution(a, n.standings())
+	out.Derived = derived.Derived
+	if knownNothing(out) {
+		// Nothing at all is known of id: say so, as the other reads do.
+		return nil, s.NotFound("attribution", id)
+	}
+	return out, nil
+}
+
+// gatherAttribution gathers from the network, unless s is nil, the
+// subject, the claims about it that any holder has and its ancestors, then
+// the rotations that could make a signature of those claims count (SPEC
+// §7.5), and returns the store's attribution of id once all is stored.
+// query labels the search's time.
+func (n *Node) gatherAttribution(s *swarm.Search, query string, id protocol.ID) (*store.Attribution, error) {
 	if s != nil {
-		done := n.metrics.TimeQuery("attribution")
+		done := n.metrics.TimeQuery(query)
 		s.Attribution(id)
 		done()
 	}
@@ -73,18 +96,15 @@ func (n *Node) Attribution(ctx context.Context, id protocol.ID, q api.QueryOptio
 			return nil, err
 		}
 	}
-	derived, err := answer.Derived(n.store, id, 1)
-	if err != nil {
-		return nil, err
-	}
+	return a, nil
+}
+
+// knownNothing reports whether an attribution answer says nothing at all
+// of its subject: not stored, no publisher, no claims, no endorsements, no
+// lineage and nothing made from it.
+func knownNothing(a *api.Attribution) bool {
 	stored := a.Kind != protocol.KindUnknown.String() && a.Kind != "artifact"
-	if !stored && a.Publisher.IsZero() && len(a.Contributors) == 0 && len(a.Endorsements) == 0 && len(a.Lineage) == 0 && len(derived.Derived) == 0 {
-		// Nothing at all is known of id: say so, as the other reads do.
-		return nil, s.NotFound("attribution", id)
-	}
-	out := apiAttribution(a, n.standings())
-	out.Derived = derived.Derived
-	return out, nil
+	return !stored && a.Publisher.IsZero() && len(a.Contributors) == 0 && len(a.Endorsements) == 0 && len(a.Lineage) == 0 && len(a.Derived) == 0
 }
 
 // standings returns the status governance gives a dataset (nil when none),

@@ -39,14 +39,7 @@ func FileKey(d Digest) cid.Cid { return ArtifactID(d).Cid() }
 // CIDv1, raw codec, of the sha2-256 of ClaimsAboutDomain followed by the
 // subject ID's binary form (§4.2). It is the CID of those bytes, so any tool
 // that hashes bytes to a raw CID computes it.
-func ClaimsAboutKey(subject ID) cid.Cid {
-	h := sha256.New()
-	h.Write([]byte(ClaimsAboutDomain))
-	h.Write(subject.Bytes())
-	var d Digest
-	h.Sum(d[:0])
-	return FileKey(d)
-}
+func ClaimsAboutKey(subject ID) cid.Cid { return domainKey(ClaimsAboutDomain, subject.Bytes()) }
 
 // RotationsDomain begins the input whose sha2-256 is a rotations key, as
 // ClaimsAboutDomain does for claims.
@@ -56,14 +49,7 @@ const RotationsDomain = "commons/rotations/v1\n"
 // rotations (SPEC.md §3.4) whose old or new key is d: the CIDv1, raw
 // codec, of the sha2-256 of RotationsDomain followed by d's 32-byte
 // Ed25519 public key.
-func RotationsKey(d DID) cid.Cid {
-	h := sha256.New()
-	h.Write([]byte(RotationsDomain))
-	h.Write(d.PublicKey())
-	var sum Digest
-	h.Sum(sum[:0])
-	return FileKey(sum)
-}
+func RotationsKey(d DID) cid.Cid { return domainKey(RotationsDomain, d.PublicKey()) }
 
 // DerivedFromDomain begins the input whose sha2-256 is a derived-from key,
 // as ClaimsAboutDomain does for claims.
@@ -74,10 +60,15 @@ const DerivedFromDomain = "commons/derived-from/v1\n"
 // among their inputs: what was made from id. It is the CIDv1, raw codec,
 // of the sha2-256 of DerivedFromDomain followed by id's binary form (§4.2),
 // as ClaimsAboutKey is.
-func DerivedFromKey(id ID) cid.Cid {
+func DerivedFromKey(id ID) cid.Cid { return domainKey(DerivedFromDomain, id.Bytes()) }
+
+// domainKey is the key of a domain's input: the CIDv1, raw codec, of the
+// sha2-256 of domain followed by id, the binary form of what the key is
+// about.
+func domainKey(domain string, id []byte) cid.Cid {
 	h := sha256.New()
-	h.Write([]byte(DerivedFromDomain))
-	h.Write(id.Bytes())
+	h.Write([]byte(domain))
+	h.Write(id)
 	var d Digest
 	h.Sum(d[:0])
 	return FileKey(d)

@@ -382,3 +382,55 @@ func decodeEdgeWeight(b []byte) (float64, error) {
 	}
 	return w, nil
 }
+
+// CreditSigners returns the keys that signed a claim about a node of the
+// lineage of subject (as CreditGraph reads it at asserted, its widest)
+// without being the claim's issuer, its contributor or the publisher of
+// its subject: the only signatures that a rotation the store lacks could
+// make count (SPEC.md §4.6), so the keys whose rotations a search for the
+// lineage asks for. They are in did:key order, each once.
+func (s *Store) CreditSigners(subject protocol.ID) ([]protocol.DID, error) {
+	g := credit.NewGraph(subject)
+	var out []protocol.DID
+	err := s.view(func(txn *badger.Txn) error {
+		q := attributionQuery{txn: txn, policy: protocol.Stewards(nil), parties: newPartyReader(txn, protocol.Stewards(nil), &s.rotated)}
+		defer q.parties.close()
+		sc := newSeeker(txn, 0)
+		defer sc.close()
+		artifacts, err := q.creditNodes(sc, g, protocol.Asserted)
+		if err != nil {
+			return err
+		}
+		ids := make([]protocol.ID, 0, len(g.Nodes))
+		for id := range g.Nodes {
+			ids = append(ids, id)
+		}
+		slices.SortFunc(ids, func(a, b protocol.ID) int { return strings.Compare(a.String(), b.String()) })
+		keys, publishers := make([]string, len(ids)), make([]protocol.DID, len(ids))
+		for i, id := range ids {
+			keys[i], publishers[i] = id.String(), artifacts[id]
+		}
+		r, err := readCreditNodes(txn, g, ids, keys, publishers)
+		if err != nil {
+			return err
+		}
+		seen := map[protocol.DID]bool{}
+		for i := range ids {
+			for j, c := range r.claims[i] {
+				f := &r.facts[i][j]
+				for _, d := range f.signers {
+					if !seen[d] && d != f.issuer && d != c.Contributor && d != publishers[i] {
+						seen[d] = true
+						out = append(out, d)
+					}
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, protocol.E("credit signers", protocol.KindOf(err), "%s: %w", subject, err)
+	}
+	slices.SortFunc(out, protocol.CompareDIDs)
+	return out, nil
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/commons-p2p/commons/protocol"
@@ -132,5 +133,32 @@ func TestCreditArrivalOrder(t *testing.T) {
 		} else if !reflect.DeepEqual(got, want) {
 			t.Fatalf("another order of arrival gives another answer")
 		}
+	}
+}
+
+// TestCreditSigners: the keys that signed a claim about any node of the
+// lineage without being its issuer, its contributor or that node's
+// publisher are listed, once each, in did:key order; the others are not.
+func TestCreditSigners(t *testing.T) {
+	c := newCast(t)
+	s := storetest.Open(t)
+	parent := storetest.NewDataset(t, c.alice, "parent")
+	child := storetest.NewDatasetWith(t, c.publisher, protocol.Dataset{Name: "child", Parents: []protocol.ID{parent.ID}})
+	storetest.MustPut(t, s, parent, child)
+	// About the parent: issued by the publisher for carol, co-signed by
+	// carol (a role) and by bob and mallory (none).
+	aboutParent := storetest.NewClaim(t, c.publisher, parent.ID, c.carol.DID(), "author", 1)
+	storetest.MustPut(t, s, aboutParent, storetest.Cosign(t, storetest.Cosign(t, storetest.Cosign(t, aboutParent, c.carol), c.bob), c.mallory))
+	// About the child: co-signed by its publisher (a role) and by bob again.
+	aboutChild := storetest.NewClaim(t, c.carol, child.ID, c.carol.DID(), "curator", 1)
+	storetest.MustPut(t, s, aboutChild, storetest.Cosign(t, storetest.Cosign(t, aboutChild, c.publisher), c.bob))
+	got, err := s.CreditSigners(child.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []protocol.DID{c.bob.DID(), c.mallory.DID()}
+	slices.SortFunc(want, protocol.CompareDIDs)
+	if !slices.Equal(got, want) {
+		t.Fatalf("signers %v, want bob and mallory %v", got, want)
 	}
 }

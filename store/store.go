@@ -22,6 +22,11 @@ type Options struct {
 	InMemory bool         // keep everything in memory (tests); default false
 	NoSync   bool         // do not fsync each commit; default false: a write is synced to disk before Put returns
 	Logger   *slog.Logger // default: discard
+	// Bulk sizes a store that is filled once, read and thrown away (a
+	// proof bundle's verifier): memtables of 64 MiB and up to 16 tables
+	// on level 0 before any compaction, so that filling it rewrites
+	// nothing. Default false.
+	Bulk bool
 }
 
 // Badger sizing for a node that shares its machine with fifty others: an
@@ -128,6 +133,9 @@ func Open(opts Options) (*Store, error) {
 		WithMetricsEnabled(false).
 		WithDetectConflicts(false). // writers take Store.writeMu (write.go): hashing every key read and written for conflicts would buy nothing
 		WithLogger(badgerLogger{logger})
+	if opts.Bulk {
+		bo = bo.WithMemTableSize(64 << 20).WithNumLevelZeroTables(16).WithNumLevelZeroTablesStall(32)
+	}
 	// Tables of one size (BaseTableSize, 2 MiB) at every level, not twice
 	// the size at each level down: a compaction builds up to a dozen
 	// tables at once, each builder holding twice its table's size, so

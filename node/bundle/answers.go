@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/commons-p2p/commons/node/answer"
 	"github.com/commons-p2p/commons/node/api"
@@ -24,21 +25,29 @@ import (
 // (creditview.Credit) and the licences (licence.Report). It is the one
 // place where an answer joins bundles: Build writes what it returns and
 // Verify compares what it returns with what a bundle says.
+//
+// The three are computed at once, each on a core when there are two, each
+// from the same store and state: none depends on the others.
 func Recompute(s *store.Store, state *gov.State, subject protocol.ID) (Answers, error) {
-	standings := answer.Standings(state)
-	a, err := answer.Attribution(s, state, standings, subject)
-	if err != nil {
-		return Answers{}, err
+	var out Answers
+	var errs [3]error
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		c, err := creditview.Credit(s, state, answer.Standings(state), subject, api.DefaultCreditTrust)
+		out.Credit, errs[1] = c, err
+	})
+	wg.Go(func() {
+		l, err := licence.Report(s, state, answer.Standings(state), subject)
+		out.License, errs[2] = l, err
+	})
+	out.Attribution, errs[0] = answer.Attribution(s, state, answer.Standings(state), subject)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return Answers{}, err
+		}
 	}
-	c, err := creditview.Credit(s, state, standings, subject, api.DefaultCreditTrust)
-	if err != nil {
-		return Answers{}, err
-	}
-	l, err := licence.Report(s, state, standings, subject)
-	if err != nil {
-		return Answers{}, err
-	}
-	return Answers{Attribution: a, Credit: c, License: l}, nil
+	return out, nil
 }
 
 // compareAnswers returns nil when got, recomputed from the pieces, says

@@ -89,13 +89,26 @@ func (b *Bundle) Encode() ([]byte, error) {
 }
 
 // Decode reads a bundle document: its shape, its type and its limits. It
-// checks no signature and no ID: Verify does.
-func Decode(raw []byte) (*Bundle, error) {
+// checks no signature and no ID: Verify does. The envelopes of the
+// bundle's objects may share raw's memory.
+func Decode(raw []byte) (*Bundle, error) { return decode(raw, true) }
+
+// decode is Decode, with the scan of the objects (scanObjects) or without.
+func decode(raw []byte, scan bool) (*Bundle, error) {
 	const op = "decode bundle"
 	if len(raw) > MaxSize {
 		return nil, protocol.E(op, protocol.TooLarge, "the bundle is %d bytes, over the limit of %d", len(raw), MaxSize)
 	}
 	var b Bundle
+	var pieces []Piece
+	var rest []byte
+	scanned := false
+	if scan {
+		pieces, rest, scanned = scanObjects(raw)
+	}
+	if scanned {
+		raw = rest
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&b); err != nil {
@@ -103,6 +116,9 @@ func Decode(raw []byte) (*Bundle, error) {
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, protocol.E(op, protocol.Invalid, "not a bundle: data after the document")
+	}
+	if scanned {
+		b.Objects = pieces
 	}
 	if b.Type != Type {
 		return nil, protocol.E(op, protocol.Invalid, "type %q, want %q", protocol.Clip(b.Type), Type)

@@ -348,3 +348,50 @@ func TestDecodeRefusesMalformed(t *testing.T) {
 		})
 	}
 }
+
+// TestVerifyNamesFirstBadPieceInBundleOrder: with every envelope of a
+// bundle tampered with, or with a claim and a later record tampered with
+// (a record is stored before the claims, and its signatures are checked
+// first), Verify names the first piece in bundle order, every time,
+// whatever the order in which the cores checked them.
+func TestVerifyNamesFirstBadPieceInBundleOrder(t *testing.T) {
+	w := newWorld(t)
+	raw := w.build(t, w.artifact)
+	all := edit(t, raw, func(b *bundle.Bundle) {
+		for i := range b.Objects {
+			b.Objects[i].Envelope = alterSignature(t, b.Objects[i].Envelope)
+		}
+	})
+	var first protocol.ID
+	claimThenRecord := edit(t, raw, func(b *bundle.Bundle) {
+		first = b.Objects[0].ID
+		claim, record := -1, -1
+		for i, p := range b.Objects {
+			o, err := protocol.VerifyObject(p.Envelope)
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch {
+			case claim < 0 && o.Kind == protocol.KindAttribution:
+				claim = i
+			case claim >= 0 && record < 0 && o.Kind == protocol.KindDataset:
+				record = i
+			}
+		}
+		if claim < 0 || record < 0 {
+			t.Fatal("the bundle has no claim before a record")
+		}
+		b.Objects[claim].Envelope = alterSignature(t, b.Objects[claim].Envelope)
+		b.Objects[record].Envelope = alterSignature(t, b.Objects[record].Envelope)
+		first = b.Objects[claim].ID
+	})
+	for range 20 {
+		b, _ := bundle.Decode(all)
+		if _, err := verify(all); err == nil || !strings.Contains(err.Error(), "object "+b.Objects[0].ID.String()+" (objects[0])") {
+			t.Fatalf("every piece tampered with: %v, want objects[0], %s, named", err, b.Objects[0].ID)
+		}
+		if _, err := verify(claimThenRecord); err == nil || !strings.Contains(err.Error(), "object "+first.String()) {
+			t.Fatalf("a claim and a later record tampered with: %v, want the claim %s named", err, first)
+		}
+	}
+}

@@ -65,7 +65,7 @@ func VerifyWith(raw []byte, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := store.Open(store.Options{InMemory: true})
+	s, err := store.Open(store.Options{InMemory: true, Bulk: true})
 	if err != nil {
 		return nil, err
 	}
@@ -181,49 +181,147 @@ func putChunks(s *store.Store, chunks []Chunk) error {
 	return nil
 }
 
-// putObjects verifies every envelope on every core, as a node verifies
-// what it receives, checks each against its ID and the clock, and stores
-// them, each subject before the claims about it.
+// putObjects checks every envelope as a node checks what it receives —
+// its signatures, its statement, its ID and its time — and stores the
+// objects, each subject before the claims about it (putOrder).
+//
+// The work is spread over every core and overlapped: the envelopes are
+// decoded and their statements parsed first, which gives the order in
+// which they are stored; the signatures are then checked in that order
+// while the objects already checked are stored, a batch at a time. The
+// answer does not depend on that schedule: once every piece is checked,
+// the first piece refused in bundle order is named, as VerifyObject would
+// refuse it, before any refusal of the store, and nothing stored counts
+// unless every piece passed.
 func putObjects(s *store.Store, pieces []Piece, now time.Time) (map[protocol.ID]*protocol.Object, error) {
-	objs := make([]*protocol.Object, len(pieces))
-	errs := make([]error, len(pieces))
-	parallel(len(pieces), func(i int) {
-		p := pieces[i]
-		o, err := protocol.VerifyObject(p.Envelope)
-		switch {
-		case err != nil:
-		case o.ID != p.ID:
-			err = fmt.Errorf("its envelope is object %s", o.ID)
-		default:
-			err = protocol.CheckTime(o, now)
+	n := len(pieces)
+	envs := make([]*protocol.Envelope, n)
+	objs := make([]*protocol.Object, n)
+	errs := make([]error, n) // what refuses piece i, once its signatures are checked
+	parsed := make([]error, n)
+	parallel(n, func(i int) {
+		env, err := protocol.DecodeEnvelope(pieces[i].Envelope)
+		if err != nil {
+			errs[i] = err
+			return
 		}
-		objs[i], errs[i] = o, err
+		envs[i] = env
+		// A statement is given meaning only once its signatures verify
+		// (check): until then its parse error waits, as in VerifyObject.
+		objs[i], parsed[i] = protocol.ParseObject(env)
 	})
-	byID := make(map[protocol.ID]*protocol.Object, len(pieces))
-	at := make(map[protocol.ID]int, len(pieces))
+	// The pieces to store are those that decoded and parsed, each ID once;
+	// the rest are checked only to name the first piece refused.
+	byID := make(map[protocol.ID]*protocol.Object, n)
+	at := make(map[protocol.ID]int, n)
+	var rest []int
+	list := make([]*protocol.Object, 0, n) // in bundle order
+	for i, p := range pieces {
+		if _, dup := at[p.ID]; dup || envs[i] == nil {
+			if envs[i] != nil {
+				rest = append(rest, i)
+			}
+			continue
+		}
+		at[p.ID] = i
+		if parsed[i] != nil || objs[i].ID != p.ID {
+			rest = append(rest, i)
+			continue
+		}
+		byID[p.ID] = objs[i]
+		list = append(list, objs[i])
+	}
+	order := putOrder(list, byID)
+	check := func(i int) {
+		switch err := envs[i].Verify(); {
+		case err != nil:
+			errs[i] = err
+		case parsed[i] != nil:
+			errs[i] = parsed[i]
+		case objs[i].ID != pieces[i].ID:
+			errs[i] = fmt.Errorf("its envelope is object %s", objs[i].ID)
+		default:
+			errs[i] = protocol.CheckTime(objs[i], now)
+		}
+	}
+	// The signatures, in the order of storing, on every core; each batch
+	// of that order says when it is checked.
+	nb := (len(order) + putBatch - 1) / putBatch
+	left := make([]atomic.Int32, nb)
+	ready := make([]chan struct{}, nb)
+	for b := range nb {
+		left[b].Store(int32(min(putBatch, len(order)-b*putBatch)))
+		ready[b] = make(chan struct{})
+	}
+	checked := make(chan struct{})
+	go func() {
+		defer close(checked)
+		parallel(len(order)+len(rest), func(k int) {
+			if k >= len(order) {
+				check(rest[k-len(order)])
+				return
+			}
+			check(at[order[k].ID])
+			if left[k/putBatch].Add(-1) == 0 {
+				close(ready[k/putBatch])
+			}
+		})
+	}()
+	// Meanwhile, store each batch checked, while every piece before it
+	// passed.
+	var refused, failed error
+	batch := make([]*protocol.Object, 0, putBatch)
+	for b := range nb {
+		<-ready[b]
+		if refused != nil || failed != nil {
+			continue
+		}
+		batch = batch[:0]
+		for _, o := range order[b*putBatch : min((b+1)*putBatch, len(order))] {
+			if errs[at[o.ID]] != nil {
+				refused = errs[at[o.ID]] // named below, in bundle order
+				break
+			}
+			batch = append(batch, o)
+		}
+		if refused != nil {
+			continue
+		}
+		results, err := s.PutBatch(batch)
+		if err != nil {
+			failed = err
+			continue
+		}
+		for j, r := range results {
+			if r.Err != nil {
+				id := batch[j].ID
+				refused = protocol.E(verifyOp, protocol.Invalid, "object %s (objects[%d]): the store refuses it: %w", id, at[id], r.Err)
+				break
+			}
+		}
+	}
+	<-checked
+	seen := make(map[protocol.ID]int, n)
 	for i, p := range pieces {
 		if errs[i] != nil {
 			return nil, protocol.E(verifyOp, protocol.Invalid, "object %s (objects[%d]): %w", p.ID, i, errs[i])
 		}
-		if j, ok := at[p.ID]; ok {
+		if j, ok := seen[p.ID]; ok {
 			return nil, protocol.E(verifyOp, protocol.Invalid, "object %s appears twice (objects[%d] and [%d])", p.ID, j, i)
 		}
-		at[p.ID] = i
-		byID[p.ID] = objs[i]
+		seen[p.ID] = i
 	}
-	order := putOrder(objs, byID)
-	results, err := s.PutBatch(order)
-	if err != nil {
-		return nil, err
+	if failed != nil {
+		return nil, failed
 	}
-	for i, r := range results {
-		if r.Err != nil {
-			id := order[i].ID
-			return nil, protocol.E(verifyOp, protocol.Invalid, "object %s (objects[%d]): the store refuses it: %w", id, at[id], r.Err)
-		}
+	if refused != nil {
+		return nil, refused
 	}
 	return byID, nil
 }
+
+// putBatch is how many objects putObjects stores at once.
+const putBatch = 2048
 
 // putOrder sorts objs so that every object comes after the object it is
 // about, when the bundle holds it: rotations, records, then claims by

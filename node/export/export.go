@@ -32,6 +32,10 @@ type Source struct {
 	// Chunks reads the chunks of a dataset's manifest (Croissant); nil
 	// reads them from Store alone.
 	Chunks func(dataset protocol.ID, root manifest.ChunkID) manifest.Fetch
+	// Attribution, when not nil, is the attribution of the subject already
+	// read from Store under Policy, which the export then does not read
+	// again; nil reads it.
+	Attribution *store.Attribution
 }
 
 // Export writes the lineage and attribution of id in format f.

@@ -41,9 +41,12 @@ const (
 
 // collect answers the attribution of id from src and gathers its lineage.
 func collect(src Source, id protocol.ID) (*lineage, error) {
-	a, err := src.Store.Attribution(id, src.Policy)
-	if err != nil {
-		return nil, err
+	a := src.Attribution
+	if a == nil || a.Subject != id {
+		var err error
+		if a, err = src.Store.Attribution(id, src.Policy); err != nil {
+			return nil, err
+		}
 	}
 	if a.Kind == protocol.KindUnknown.String() && a.Publisher.IsZero() && len(a.Contributors) == 0 && len(a.Lineage) == 0 {
 		return nil, protocol.E("export", protocol.NotFound, "nothing is known here of %s", id)
