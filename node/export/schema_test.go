@@ -103,7 +103,7 @@ func TestPROVSchemaRefusesBrokenDocuments(t *testing.T) {
 		}, "wasAttributedTo"},
 		"an identifier with a space": {func(d map[string]any) {
 			d["entity"].(map[string]any)["obj:not an id"] = map[string]any{}
-		}, "entity"},
+		}, "obj:not an id"},
 	}
 	for name, b := range breakers {
 		t.Run(name, func(t *testing.T) {
