@@ -1,10 +1,10 @@
 package faults
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/commons-p2p/commons/node/repo"
 	"io"
 	mrand "math/rand/v2"
 	"os"
@@ -15,6 +15,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/commons-p2p/commons/node/repo"
 
 	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/protocol"
@@ -80,17 +82,11 @@ func sleep(ctx context.Context, d time.Duration) error {
 // which the checker wants one state hash within 10 s, every acknowledged
 // object found from every node, no crash and no refused object held.
 func Partition(ctx context.Context, cfg Config) (*Summary, error) {
-	n := cfg.N
-	if n == 0 {
-		n = 6
-	}
+	n := cmp.Or(cfg.N, 6)
 	if n < 4 {
 		return nil, fmt.Errorf("partition: needs at least 4 nodes, not %d", n)
 	}
-	d := cfg.Duration
-	if d == 0 {
-		d = 15 * time.Second
-	}
+	d := cmp.Or(cfg.Duration, 15*time.Second)
 	a, b := make([]int, 0, n), make([]int, 0, n)
 	for k := 1; k <= n; k++ {
 		if k <= n/2 {
@@ -180,22 +176,10 @@ func Partition(ctx context.Context, cfg Config) (*Summary, error) {
 // (default 60 s) and a governance round every 2 s: the two latency
 // goals, attribution p95 < 1.5 s and vote → every node p99 < 2 s.
 func Latency(ctx context.Context, cfg Config) (*Summary, error) {
-	n := cfg.N
-	if n == 0 {
-		n = 20
-	}
-	d := cfg.Duration
-	if d == 0 {
-		d = 60 * time.Second
-	}
-	rtt := cfg.RTT
-	if rtt == 0 {
-		rtt = 100 * time.Millisecond
-	}
-	loss := cfg.Loss
-	if loss == 0 {
-		loss = 1
-	}
+	n := cmp.Or(cfg.N, 20)
+	d := cmp.Or(cfg.Duration, 60*time.Second)
+	rtt := cmp.Or(cfg.RTT, 100*time.Millisecond)
+	loss := cmp.Or(cfg.Loss, 1)
 	t0 := time.Now()
 	c, err := Up(ctx, Options{N: n, Stewards: []int{1, 2, 3}, Bin: cfg.Bin, Log: cfg.Log, Shaped: true})
 	if err != nil {
@@ -244,14 +228,8 @@ func Latency(ctx context.Context, cfg Config) (*Summary, error) {
 // governance rounds run among the stewards that are up. The checker wants
 // 0 acknowledged objects lost and 0 crashes.
 func Churn(ctx context.Context, cfg Config) (*Summary, error) {
-	n := cfg.N
-	if n == 0 {
-		n = 20
-	}
-	d := cfg.Duration
-	if d == 0 {
-		d = 10 * time.Minute
-	}
+	n := cmp.Or(cfg.N, 20)
+	d := cmp.Or(cfg.Duration, 10*time.Minute)
 	t0 := time.Now()
 	c, err := Up(ctx, Options{N: n, Stewards: []int{1, 2, 3}, Bin: cfg.Bin, Log: cfg.Log})
 	if err != nil {
@@ -400,14 +378,8 @@ func steady(ctx context.Context, cfg Config, n int, d time.Duration, env func(in
 // honest nodes and passes proposals; their attribution p95 and vote →
 // every node p99 within 2× of the baseline.
 func Clock(ctx context.Context, cfg Config) (*Summary, error) {
-	n := cfg.N
-	if n == 0 {
-		n = 6
-	}
-	d := cfg.Duration
-	if d == 0 {
-		d = 30 * time.Second
-	}
+	n := cmp.Or(cfg.N, 6)
+	d := cmp.Or(cfg.Duration, 30*time.Second)
 	const skewed = 3
 	base, err := steady(ctx, cfg, n, d, nil, nil, 0, nil)
 	if err != nil {
@@ -462,17 +434,11 @@ func compare(s, base *Summary, name string, p float64) {
 // decides between the two votes alike everywhere), every acknowledged
 // object found, no crash; and governance still passes a proposal.
 func Equivocation(ctx context.Context, cfg Config) (*Summary, error) {
-	n := cfg.N
-	if n == 0 {
-		n = 6
-	}
+	n := cmp.Or(cfg.N, 6)
 	if n < 6 {
 		return nil, fmt.Errorf("equivocation: needs at least 6 nodes, not %d", n)
 	}
-	d := cfg.Duration
-	if d == 0 {
-		d = 15 * time.Second
-	}
+	d := cmp.Or(cfg.Duration, 15*time.Second)
 	t0 := time.Now()
 	c, err := Up(ctx, Options{N: n, Stewards: []int{1, 2, 3}, Threshold: 2, Bin: cfg.Bin, Log: cfg.Log})
 	if err != nil {
@@ -606,14 +572,8 @@ func FloodSchedule(ctx context.Context, cfg Config) (*Summary, error) {
 	if cfg.Self == "" {
 		return nil, fmt.Errorf("flood: no binary to run the hostile peer (Config.Self)")
 	}
-	n := cfg.N
-	if n == 0 {
-		n = 6
-	}
-	d := cfg.Duration
-	if d == 0 {
-		d = 30 * time.Second
-	}
+	n := cmp.Or(cfg.N, 6)
+	d := cmp.Or(cfg.Duration, 30*time.Second)
 	base, err := steady(ctx, cfg, n, d, nil, nil, 0, nil)
 	if err != nil {
 		return nil, err
