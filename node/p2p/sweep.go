@@ -3,6 +3,8 @@ package p2p
 import (
 	"context"
 	"fmt"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -48,18 +50,40 @@ const keySourceBatch = 4096
 // of the region; a region is announced again every Interval, the regions
 // spread over it. An Announcer pays a lookup per key. A Sweeper is safe for
 // concurrent use.
+//
+// The provider holds the keys handed to it in its keystore at once, but
+// the keys waiting to be sent only in memory, and it announces again on
+// coming online only the regions it has no record of announcing within the
+// Interval. So keys handed over just before the process dies, or while the
+// provider is offline (its queue is then cleared), would wait for their
+// region's turn, up to an Interval. A Sweeper closes both gaps (SPEC.md
+// §7.2): a marker in its Datastore, written at start and removed only by a
+// Close made while the provider was online, tells the next start that the
+// last run ended otherwise, and that start forgets the record of regions
+// announced, so that every region is announced again once online; and a
+// provider that goes offline is replaced by one started the same way.
 type Sweeper struct {
-	dht  *dht.IpfsDHT
-	src  KeySource
+	dht   *dht.IpfsDHT
+	src   KeySource
+	store ds.Batching
+	keys  keystore.Keystore
+	opts  []provider.Option // of every provider; the resume and connectivity options are added per provider
+
+	mu   sync.RWMutex // held to replace prov
 	prov *provider.SweepingProvider
-	keys keystore.Keystore
+	gen  atomic.Uint64 // of prov: the callbacks of a replaced provider are ignored
 
 	interval time.Duration
-	loaded   atomic.Bool // every key of the source handed to the provider
+	loaded   atomic.Bool   // every key of the source handed to the provider
+	offline  chan struct{} // a provider went offline: replace it
 
 	cancel context.CancelFunc
 	done   chan struct{}
 }
+
+// sweepOpenKey marks a Sweeper's Datastore as in use: present at start, the
+// last run did not Close with its provider online.
+var sweepOpenKey = ds.NewKey("/open")
 
 // NewSweeper returns a Sweeper of the keys of src on d. It announces
 // nothing until Start or Announce.
@@ -73,11 +97,23 @@ func NewSweeper(d *dht.IpfsDHT, src KeySource, opts SweepOptions) (*Sweeper, err
 	if interval <= 0 {
 		interval = DefaultReannounceInterval
 	}
+	ctx := context.Background()
+	unclean, err := store.Has(ctx, sweepOpenKey)
+	if err != nil {
+		return nil, fmt.Errorf("%s: read the datastore: %w", op, err)
+	}
+	if err := store.Put(ctx, sweepOpenKey, nil); err != nil {
+		return nil, fmt.Errorf("%s: mark the datastore in use: %w", op, err)
+	}
+	if err := store.Sync(ctx, sweepOpenKey); err != nil {
+		return nil, fmt.Errorf("%s: mark the datastore in use: %w", op, err)
+	}
 	keys, err := keystore.NewKeystore(namespace.Wrap(store, ds.NewKey("keys")))
 	if err != nil {
 		return nil, fmt.Errorf("%s: keystore: %w", op, err)
 	}
-	popts := []provider.Option{
+	s := &Sweeper{dht: d, src: src, store: store, keys: keys, interval: interval, offline: make(chan struct{}, 1)}
+	s.opts = []provider.Option{
 		provider.WithHost(d.Host()),
 		provider.WithRouter(d),
 		provider.WithMessageSender(d.MessageSender()),
@@ -95,12 +131,55 @@ func NewSweeper(d *dht.IpfsDHT, src KeySource, opts SweepOptions) (*Sweeper, err
 		// would pause every announcement that long after one failure.
 		provider.WithConnectivityCheckOnlineInterval(sweepConnectivityCheck),
 	}
-	prov, err := provider.New(append(popts, opts.Extra...)...)
-	if err != nil {
+	s.opts = append(s.opts, opts.Extra...)
+	if s.prov, err = s.newProvider(!unclean); err != nil {
 		keys.Close()
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
-	return &Sweeper{dht: d, src: src, prov: prov, keys: keys, interval: interval}, nil
+	return s, nil
+}
+
+// newProvider starts the provider of generation s.gen+1. Unless resume, it
+// forgets which regions were announced when, so that it announces every
+// region of its keystore once online.
+func (s *Sweeper) newProvider(resume bool) (*provider.SweepingProvider, error) {
+	gen := s.gen.Add(1)
+	wentOffline := func() {
+		// Called by the provider's connectivity checker, which must not
+		// wait (its Close waits for it).
+		if s.gen.Load() == gen {
+			s.wentOffline()
+		}
+	}
+	opts := append(slices.Clip(s.opts),
+		provider.WithResumeCycle(resume),
+		provider.WithConnectivityCallbacks(nil, nil, wentOffline))
+	return provider.New(opts...)
+}
+
+// wentOffline asks Start's loop to replace the provider.
+func (s *Sweeper) wentOffline() {
+	select {
+	case s.offline <- struct{}{}:
+	default:
+	}
+}
+
+// replace closes a provider that went offline, whose queue of keys not yet
+// sent is lost, and starts one that announces every region once online.
+func (s *Sweeper) replace() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gen.Add(1)
+	// A provider closes once: an error persisting its empty queue leaves
+	// it closed all the same.
+	_ = s.prov.Close()
+	prov, err := s.newProvider(false)
+	if err != nil {
+		return err
+	}
+	s.prov = prov
+	return nil
 }
 
 // Start hands every key of the source to the provider, which announces
@@ -109,20 +188,31 @@ func NewSweeper(d *dht.IpfsDHT, src KeySource, opts SweepOptions) (*Sweeper, err
 // announced when their region's turn comes. It walks the source again
 // every Interval, so that keys that reached it without Announce (objects
 // received by gossip) are announced within an Interval, as an
-// Announcer's next round would. Start returns at once; call it once.
+// Announcer's next round would. Until Close it also replaces a provider
+// that went offline. Start returns at once; call it once.
 func (s *Sweeper) Start(ctx context.Context) {
 	ctx, s.cancel = context.WithCancel(ctx)
 	s.done = make(chan struct{})
 	go func() {
 		defer close(s.done)
+		next := time.Now()
 		for {
-			if s.load(ctx) {
-				s.loaded.Store(true)
+			if !time.Now().Before(next) {
+				if s.load(ctx) {
+					s.loaded.Store(true)
+				}
+				next = time.Now().Add(s.interval)
 			}
 			select {
 			case <-ctx.Done():
 				return
-			case <-time.After(s.interval):
+			case <-time.After(time.Until(next)):
+			case <-s.offline:
+				if err := s.replace(); err != nil {
+					// Try again shortly; meanwhile Announce fails as
+					// Transient and the keys wait in the store.
+					time.AfterFunc(sweepConnectivityCheck, s.wentOffline)
+				}
 			}
 		}
 	}()
@@ -134,7 +224,7 @@ func (s *Sweeper) load(ctx context.Context) bool {
 	batch := make([]mh.Multihash, 0, keySourceBatch)
 	ok := true
 	flush := func() bool {
-		err := s.prov.StartProviding(false, batch...)
+		err := s.startProviding(batch)
 		batch = batch[:0]
 		ok = ok && err == nil
 		return ok
@@ -164,27 +254,53 @@ func (s *Sweeper) Announce(_ context.Context, keys ...cid.Cid) error {
 	for i, k := range keys {
 		hs[i] = k.Hash()
 	}
-	if err := s.prov.StartProviding(false, hs...); err != nil {
+	if err := s.startProviding(hs); err != nil {
 		return protocol.E("announce", protocol.Transient, "%w", err)
 	}
 	return nil
 }
 
+// startProviding hands keys to the current provider, which keeps them in
+// its keystore and queues those new to it.
+func (s *Sweeper) startProviding(keys []mh.Multihash) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.prov.StartProviding(false, keys...)
+}
+
 // Stats are the provider's counters: keys and regions scheduled, provides
 // done and failed, rates.
-func (s *Sweeper) Stats(ctx context.Context) (stats.Stats, error) { return s.prov.Stats(ctx) }
+func (s *Sweeper) Stats(ctx context.Context) (stats.Stats, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.prov.Stats(ctx)
+}
 
 // Close stops the walk of the source and the provider, which persists its
 // queue and schedule in the Datastore, and closes the keystore. The
-// Datastore stays open: its owner closes it.
+// Datastore stays open: its owner closes it. Only when the provider was
+// online (its queue and its estimate of the network's size are then what
+// it persists) does Close remove the marker that makes the next start
+// announce every region.
 func (s *Sweeper) Close() error {
 	if s.cancel != nil {
 		s.cancel()
 		<-s.done
 	}
-	err := s.prov.Close()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gen.Add(1)
+	st, err := s.prov.Stats(context.Background())
+	online := err == nil && st.Schedule.AvgPrefixLength >= 0
+	err = s.prov.Close()
 	if kerr := s.keys.Close(); err == nil {
 		err = kerr
+	}
+	if err == nil && online {
+		ctx := context.Background()
+		if err = s.store.Delete(ctx, sweepOpenKey); err == nil {
+			err = s.store.Sync(ctx, sweepOpenKey)
+		}
 	}
 	return err
 }
