@@ -3,6 +3,7 @@ package p2p
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -33,6 +34,9 @@ type SweepOptions struct {
 	Interval time.Duration
 	// Extra are further options of kad-dht's provider, applied last.
 	Extra []provider.Option
+	// Logger says when every region is announced again (after a stop
+	// without Close, or after the provider went offline); nil: discard.
+	Logger *slog.Logger
 }
 
 // sweepConnectivityCheck is the least time between two checks of whether
@@ -74,6 +78,7 @@ type Sweeper struct {
 	gen  atomic.Uint64 // of prov: the callbacks of a replaced provider are ignored
 
 	interval time.Duration
+	log      *slog.Logger
 	loaded   atomic.Bool   // every key of the source handed to the provider
 	offline  chan struct{} // a provider went offline: replace it
 
@@ -112,7 +117,13 @@ func NewSweeper(d *dht.IpfsDHT, src KeySource, opts SweepOptions) (*Sweeper, err
 	if err != nil {
 		return nil, fmt.Errorf("%s: keystore: %w", op, err)
 	}
-	s := &Sweeper{dht: d, src: src, store: store, keys: keys, interval: interval, offline: make(chan struct{}, 1)}
+	s := &Sweeper{dht: d, src: src, store: store, keys: keys, interval: interval, log: opts.Logger, offline: make(chan struct{}, 1)}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if unclean {
+		s.log.Info("announcer: the last run did not stop cleanly online; every region is announced again once online")
+	}
 	s.opts = []provider.Option{
 		provider.WithHost(d.Host()),
 		provider.WithRouter(d),
@@ -179,6 +190,7 @@ func (s *Sweeper) replace() error {
 		return err
 	}
 	s.prov = prov
+	s.log.Info("announcer: the provider went offline; every region is announced again once online")
 	return nil
 }
 

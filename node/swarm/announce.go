@@ -308,7 +308,7 @@ func (s *Swarm) newAnnouncer(kind string, opts p2p.AnnouncerOptions, store ds.Ba
 		if store != nil {
 			ns = namespace.Wrap(store, SweepNamespace)
 		}
-		sw, err := p2p.NewSweeper(s.dht, s.announceKeys, p2p.SweepOptions{Datastore: ns, Interval: opts.Interval})
+		sw, err := p2p.NewSweeper(s.dht, s.announceKeys, p2p.SweepOptions{Datastore: ns, Interval: opts.Interval, Logger: s.log})
 		if err != nil {
 			return nil, err
 		}
