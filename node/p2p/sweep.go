@@ -73,9 +73,10 @@ type Sweeper struct {
 	keys  keystore.Keystore
 	opts  []provider.Option // of every provider; the resume and connectivity options are added per provider
 
-	mu   sync.RWMutex // held to replace prov
-	prov *provider.SweepingProvider
-	gen  atomic.Uint64 // of prov: the callbacks of a replaced provider are ignored
+	mu     sync.RWMutex // held to replace prov
+	prov   *provider.SweepingProvider
+	gen    atomic.Uint64        // of prov: the callbacks of a replaced provider are ignored
+	before stats.PastOperations // the totals of the providers replaced, so that Stats' never go back
 
 	interval time.Duration
 	log      *slog.Logger
@@ -182,6 +183,11 @@ func (s *Sweeper) replace() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.gen.Add(1)
+	if st, err := s.prov.Stats(context.Background()); err == nil {
+		s.before.RecordsProvided += st.Operations.Past.RecordsProvided
+		s.before.KeysProvided += st.Operations.Past.KeysProvided
+		s.before.KeysFailed += st.Operations.Past.KeysFailed
+	}
 	// A provider closes once: an error persisting its empty queue leaves
 	// it closed all the same.
 	_ = s.prov.Close()
@@ -281,11 +287,20 @@ func (s *Sweeper) startProviding(keys []mh.Multihash) error {
 }
 
 // Stats are the provider's counters: keys and regions scheduled, provides
-// done and failed, rates.
+// done and failed (since NewSweeper, across the providers it replaced),
+// rates.
 func (s *Sweeper) Stats(ctx context.Context) (stats.Stats, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.prov.Stats(ctx)
+	st, err := s.prov.Stats(ctx)
+	if err != nil {
+		return st, err
+	}
+	past := &st.Operations.Past
+	past.RecordsProvided += s.before.RecordsProvided
+	past.KeysProvided += s.before.KeysProvided
+	past.KeysFailed += s.before.KeysFailed
+	return st, nil
 }
 
 // Close stops the walk of the source and the provider, which persists its

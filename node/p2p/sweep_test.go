@@ -182,6 +182,10 @@ func TestSweeperAnnouncesAfterOffline(t *testing.T) {
 
 	// The network goes away: the next provide fails, and the provider
 	// goes offline. A key is handed over meanwhile.
+	before, err := s.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	router.failing.Store(true)
 	if err := s.Announce(ctx, randomKey(t)); err != nil {
 		t.Fatal(err)
@@ -199,6 +203,11 @@ func TestSweeperAnnouncesAfterOffline(t *testing.T) {
 		provs, _ := findProviders(t, last, late, 0)
 		return hasProvider(provs, first.h.ID())
 	})
+	// The counters go on from the replaced provider's.
+	if after, err := s.Stats(ctx); err != nil || after.Operations.Past.KeysProvided < before.Operations.Past.KeysProvided {
+		t.Errorf("keys provided: %d before the network went away, %d after (%v)",
+			before.Operations.Past.KeysProvided, after.Operations.Past.KeysProvided, err)
+	}
 }
 
 // failingRouter is a DHT whose lookups fail while failing is set: a node
