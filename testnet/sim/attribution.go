@@ -46,8 +46,8 @@ func (r *run) provide(pub int32, key string, done func()) {
 	l.done = func(_ *lookup, closest []peer.ID) {
 		for _, p := range closest {
 			to := int32(r.net.Node(p).Index)
-			serve, _ := r.hopCosts()
-			r.send(pub, to, serve, func() { r.record(key, to, pub) })
+			serve, _, wait, _ := r.hopCosts()
+			r.send(pub, to, serve, wait, func() { r.record(key, to, pub) })
 		}
 		done()
 	}

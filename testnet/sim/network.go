@@ -56,6 +56,14 @@ type Params struct {
 	// half spent by each side.
 	Serve, Handle, Dial, Validate time.Duration
 	HopCosts                      []time.Duration
+	// HopCPU, when set, is the CPU one hop of HopCosts takes (both
+	// sides, half each, measured as CPU time): a drawn hop charges the
+	// CPU min(HopCPU, the hop) and the rest of the hop is a wait that
+	// holds no CPU. A hop timed on a machine busy with other work is
+	// mostly a wait for a core; charged whole as CPU on shared Cores,
+	// that wait would delay every piece of work queued behind it too,
+	// counting it again for each. Zero: the whole hop is CPU.
+	HopCPU time.Duration
 	// Syncs are waits for a synced write to disk, one drawn for each
 	// object a search fetches, which the store commits before the
 	// answer is made from it (the store syncs every commit).

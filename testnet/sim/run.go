@@ -81,13 +81,30 @@ func (r *run) compute(n int32, cost time.Duration, fn func()) {
 	r.sim.At(start+cost, fn)
 }
 
-// hopCosts returns what serving a request and handling its answer cost.
-func (r *run) hopCosts() (serve, handle time.Duration) {
-	if h := r.p.HopCosts; len(h) > 0 {
-		c := h[r.rng.IntN(len(h))]
-		return c / 2, c - c/2
+// hopCosts returns what serving a request and handling its answer cost
+// in CPU, and the waits before each that hold no CPU (HopCPU).
+func (r *run) hopCosts() (serve, handle, serveWait, handleWait time.Duration) {
+	h := r.p.HopCosts
+	if len(h) == 0 {
+		return r.p.Serve, r.p.Handle, 0, 0
 	}
-	return r.p.Serve, r.p.Handle
+	c := h[r.rng.IntN(len(h))]
+	var wait time.Duration
+	if r.p.HopCPU > 0 && c > r.p.HopCPU {
+		c, wait = r.p.HopCPU, c-r.p.HopCPU
+	}
+	return c / 2, c - c/2, wait / 2, wait - wait/2
+}
+
+// sideWait is the wait, holding no CPU, before one side's handling of a
+// message that is not a request (a gossip message): half the wait of a
+// hop drawn from HopCosts, when HopCPU is set.
+func (r *run) sideWait() time.Duration {
+	h := r.p.HopCosts
+	if r.p.HopCPU <= 0 || len(h) == 0 {
+		return 0
+	}
+	return max(h[r.rng.IntN(len(h))]-r.p.HopCPU, 0) / 2
 }
 
 // sync is the wait for one synced write.
@@ -158,11 +175,11 @@ func (r *run) connect(a, b int32, then, fail func()) {
 func (r *run) request(a, b int32, serve func() any, done func(any), fail func()) {
 	r.connect(a, b, func() {
 		r.messages++
-		cs, ch := r.hopCosts()
-		r.sim.After(r.delay(), func() {
+		cs, ch, ws, wh := r.hopCosts()
+		r.sim.After(r.delay()+ws, func() {
 			r.compute(b, cs, func() {
 				answer := serve()
-				r.sim.After(r.delay(), func() {
+				r.sim.After(r.delay()+wh, func() {
 					r.compute(a, ch, func() { done(answer) })
 				})
 			})
@@ -242,11 +259,11 @@ func (r *run) release(c *call) {
 }
 
 // send is a one-way message from a to b (a provider record): at b,
-// after its CPU has spent cost, arrive runs.
-func (r *run) send(a, b int32, cost time.Duration, arrive func()) {
+// after wait and once its CPU has spent cost, arrive runs.
+func (r *run) send(a, b int32, cost, wait time.Duration, arrive func()) {
 	r.connect(a, b, func() {
 		r.messages++
-		r.sim.After(r.delay(), func() { r.compute(b, cost, arrive) })
+		r.sim.After(r.delay()+wait, func() { r.compute(b, cost, arrive) })
 	}, func() {})
 }
 

@@ -268,3 +268,33 @@ func TestDialBeforeRequest(t *testing.T) {
 		t.Fatalf("a lookup over a new connection took %v, want 5 round trips", got)
 	}
 }
+
+// A hop timed on a busy machine is mostly a wait for a core. Charged
+// whole as CPU on shared cores, it would hold the core and delay every
+// request queued behind it by the same wait again; with HopCPU, only the
+// CPU holds the core. On one core, a lookup asks its two peers at once,
+// each hop 10 ms of which 2 ms is CPU: the two hops overlap, so the
+// lookup takes one hop and the other's CPU (10 + 1 = 11 ms), where the
+// whole hop as CPU made it two hops (20 ms).
+func TestHopWaitHoldsNoCore(t *testing.T) {
+	p := Params{N: 3, Seed: 12, Cores: 1, HopCosts: []time.Duration{10 * time.Millisecond}}
+	took := func(p Params) time.Duration {
+		net, err := Build(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return net.Lookups(0, 1)
+	}
+	if got := took(p); got != 20*time.Millisecond {
+		t.Fatalf("hops charged whole as CPU: lookup took %v, want 20ms", got)
+	}
+	p.HopCPU = 2 * time.Millisecond
+	if got := took(p); got != 11*time.Millisecond {
+		t.Fatalf("hops of 2 ms CPU: lookup took %v, want 11ms", got)
+	}
+	// A hop shorter than HopCPU is CPU throughout.
+	p.HopCPU = time.Second
+	if got := took(p); got != 20*time.Millisecond {
+		t.Fatalf("HopCPU above the hop: lookup took %v, want 20ms", got)
+	}
+}

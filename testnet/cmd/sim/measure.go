@@ -30,6 +30,40 @@ type costs struct {
 	lookups  []time.Duration
 	lookups3 []time.Duration // three at once, as an attribution makes them
 	syncs    []time.Duration // a synced write of 1 KiB to a file in the temporary directory
+	// sched is what the processes on both sides of the timed hops
+	// spent, by the kernel's scheduler statistics, over cpuHops hops:
+	// on a CPU, and waiting for one.
+	sched   schedTime
+	cpuHops int
+}
+
+// cpu is the CPU time of one hop, both sides: what the processes spent
+// on a CPU over the timed hops, per hop (0 if unknown).
+func (c costs) cpu() time.Duration {
+	if c.cpuHops == 0 {
+		return 0
+	}
+	return c.sched.run / time.Duration(c.cpuHops)
+}
+
+// queued is a hop's wait for a core, both sides.
+func (c costs) queued() time.Duration {
+	if c.cpuHops == 0 {
+		return 0
+	}
+	return c.sched.wait / time.Duration(c.cpuHops)
+}
+
+// add appends d's samples to c.
+func (c *costs) add(d costs) {
+	c.hops = append(c.hops, d.hops...)
+	c.lookups = append(c.lookups, d.lookups...)
+	c.lookups3 = append(c.lookups3, d.lookups3...)
+	c.syncs = append(c.syncs, d.syncs...)
+	c.dial = d.dial
+	c.sched.run += d.sched.run
+	c.sched.wait += d.sched.wait
+	c.cpuHops += d.cpuHops
 }
 
 // measureSyncs times n synced writes of 1 KiB to a file of the
@@ -88,6 +122,7 @@ func measureCmd(args []string) error {
 		where = "to each daemon of " + *swarm
 	}
 	fmt.Printf("one-hop lookup on a held connection (%s, loopback): %s\n", where, sim.Summary(c.hops))
+	fmt.Printf("of which CPU time (both sides, the scheduler's statistics): %.3f ms a hop; waiting for a core: %.3f ms a hop\n", ms(c.cpu()), ms(c.queued()))
 	fmt.Printf("new connection until a DHT stream is open: median %.1f ms\n", ms(c.dial))
 	fmt.Printf("a synced write of 1 KiB: %s\n", sim.Summary(c.syncs))
 	if len(c.lookups) > 0 {
@@ -100,6 +135,9 @@ func measureCmd(args []string) error {
 			fmt.Fprintln(&b, h)
 		}
 		fmt.Fprintln(&b, "dial", c.dial)
+		if c.cpuHops > 0 {
+			fmt.Fprintln(&b, "cpu", c.cpu())
+		}
 		for _, d := range c.syncs {
 			fmt.Fprintln(&b, "sync", d)
 		}
@@ -185,17 +223,29 @@ func measure(lookups, dials int) (costs, error) {
 			return c, err
 		}
 	}
+	self := []int{os.Getpid()}
+	var before schedTime
 	for i, k := range keys {
+		if i == 10 { // the first warm the connection's streams
+			if before, err = schedOf(self); err != nil {
+				return c, err
+			}
+		}
 		t0 := time.Now()
 		found, err := p2p.FindProviders(ctx, a.d, k.Cid(), 1)
 		took := time.Since(t0)
 		if err != nil || len(found) != 1 {
 			return c, fmt.Errorf("measure: lookup %d found %d providers: %v", i, len(found), err)
 		}
-		if i >= 10 { // the first warm the connection's streams
+		if i >= 10 {
 			c.hops = append(c.hops, took)
 		}
 	}
+	after, err := schedOf(self)
+	if err != nil {
+		return c, err
+	}
+	c.sched, c.cpuHops = after.sub(before), len(c.hops)
 	proto := protocolid.ID(simNetwork.ProtocolPrefix() + "/kad/1.0.0")
 	var took []time.Duration
 	for range dials {
