@@ -72,6 +72,17 @@ type Params struct {
 	// cores, as on a machine running every daemon; 0 gives each node a
 	// CPU of its own.
 	Cores int
+	// Background > 0, with Cores, shares the cores among the nodes' work
+	// in progress and Background threads of other work always runnable
+	// (processor sharing, as Linux's scheduler shares cores among
+	// runnable threads): n pieces of the nodes' work each go at
+	// min(1, Cores/(n+Background)) of a core. A hop's wait for a core
+	// then follows from the sharing; HopCPU gives its CPU, and the rest
+	// of a drawn hop is not charged. A hop measured alone on a machine
+	// so loaded took CPU × (1+Background)/Cores: Background is read from
+	// the CPU time and the wait for a core that the scheduler's
+	// statistics give for the measured hops.
+	Background float64
 	// Stretch multiplies every CPU cost: a machine busy with other work
 	// (load average L on C cores) gives a process about C/L of a core,
 	// so that each burst of work takes L/C longer. Default 1.

@@ -16,6 +16,7 @@ type run struct {
 	rng   *rand.Rand
 	cpu   map[int32]time.Duration // node → when its CPU is free (Cores == 0)
 	cores []time.Duration         // when each shared core is free (Cores > 0)
+	share *sharing                // the shared cores (Cores > 0, Background > 0)
 	dials map[[2]int32]dial
 	// records are the provider records given in this run: key → the
 	// node holding them → the providers they name.
@@ -39,7 +40,9 @@ func newRun(net *Network, seed uint64) *run {
 		senders: map[[2]int32]*sender{},
 		records: map[string]map[int32][]int32{},
 	}
-	if r.p.Cores > 0 {
+	if r.p.Cores > 0 && r.p.Background > 0 {
+		r.share = &sharing{r: r, cores: float64(r.p.Cores), other: r.p.Background}
+	} else if r.p.Cores > 0 {
 		r.cores = make([]time.Duration, r.p.Cores)
 	}
 	return r
@@ -64,6 +67,10 @@ func (r *run) delay() time.Duration {
 func (r *run) compute(n int32, cost time.Duration, fn func()) {
 	now := r.sim.Now()
 	cost = time.Duration(float64(cost) * r.p.Stretch)
+	if r.share != nil {
+		r.share.add(cost, fn)
+		return
+	}
 	if r.cores != nil {
 		best := 0
 		for i, free := range r.cores {
@@ -93,6 +100,9 @@ func (r *run) hopCosts() (serve, handle, serveWait, handleWait time.Duration) {
 	if r.p.HopCPU > 0 && c > r.p.HopCPU {
 		c, wait = r.p.HopCPU, c-r.p.HopCPU
 	}
+	if r.share != nil {
+		wait = 0 // the sharing of the cores makes the wait
+	}
 	return c / 2, c - c/2, wait / 2, wait - wait/2
 }
 
@@ -101,7 +111,7 @@ func (r *run) hopCosts() (serve, handle, serveWait, handleWait time.Duration) {
 // hop drawn from HopCosts, when HopCPU is set.
 func (r *run) sideWait() time.Duration {
 	h := r.p.HopCosts
-	if r.p.HopCPU <= 0 || len(h) == 0 {
+	if r.p.HopCPU <= 0 || len(h) == 0 || r.share != nil {
 		return 0
 	}
 	return max(h[r.rng.IntN(len(h))]-r.p.HopCPU, 0) / 2

@@ -298,3 +298,31 @@ func TestHopWaitHoldsNoCore(t *testing.T) {
 		t.Fatalf("HopCPU above the hop: lookup took %v, want 20ms", got)
 	}
 }
+
+// On cores shared with other work, a hop's wait for a core follows from
+// the sharing rather than being drawn: one core and one thread of other
+// work always runnable, hops of 2 ms CPU. A hop alone goes at half a
+// core (4 ms, the hop as it would be measured on that machine); a
+// lookup's two hops at once share the core with the other work, a third
+// each (serving 3 ms, handling 3 ms: 6 ms). Charging each 4 ms hop whole
+// as CPU made it 8 ms.
+func TestSharedCores(t *testing.T) {
+	took := func(n int, p Params) time.Duration {
+		p.N, p.Seed, p.Cores = n, 13, 1
+		net, err := Build(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return net.Lookups(0, 1)
+	}
+	shared := Params{HopCosts: []time.Duration{4 * time.Millisecond}, HopCPU: 2 * time.Millisecond, Background: 1}
+	if got := took(2, shared); got != 4*time.Millisecond {
+		t.Fatalf("one hop on a core shared with one thread: %v, want 4ms", got)
+	}
+	if got := took(3, shared); got != 6*time.Millisecond {
+		t.Fatalf("two hops at once on a core shared with one thread: %v, want 6ms", got)
+	}
+	if got := took(3, Params{HopCosts: []time.Duration{4 * time.Millisecond}}); got != 8*time.Millisecond {
+		t.Fatalf("two hops charged whole as CPU: %v, want 8ms", got)
+	}
+}

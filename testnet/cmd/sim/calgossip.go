@@ -74,10 +74,8 @@ func calibrateGossip(m *modelFlags, n int, c costs, real govFigures, poll time.D
 		sim.Summary(c.hops), ms(c.cpu()), ms(c.queued()), sim.Summary(c.syncs), sim.Summary(real.votes), ms(real.floor), m.cores, load[0], load[1])
 	fmt.Printf("real (gov-latency -n %d): the last node median %.0f ms, p99 %.0f ms; each node median %.0f ms, p99 %.0f ms\n",
 		n, ms(real.lastMedian), ms(real.lastP99), ms(real.eachMedian), ms(real.eachP99))
-	for _, mode := range accountings {
-		mm := *m
-		mm.hopCPU = mode
-		p, err := mm.params(n, c)
+	for _, a := range accountings {
+		p, err := a.on(m).params(n, c)
 		if err != nil {
 			return err
 		}
@@ -108,8 +106,8 @@ func calibrateGossip(m *modelFlags, n int, c costs, real govFigures, poll time.D
 		slices.Sort(last)
 		slices.Sort(each)
 		lm, lp, em, ep := sim.Rank(last, 0.5), sim.Rank(last, 0.99), sim.Rank(each, 0.5), sim.Rank(each, 0.99)
-		fmt.Printf("  -hop-cpu %-8s (validation %.3f ms of CPU): model, the last node median %.0f, p99 %.0f ms; each node median %.0f, p99 %.0f ms; %d of %d messages missed a node; model/real: last node median %.2f, p99 %.2f; each node median %.2f, p99 %.2f\n",
-			mode, ms(p.Validate), ms(lm), ms(lp), ms(em), ms(ep), missed, m.runs,
+		fmt.Printf("  %-6s (validation %.3f ms of CPU, %.2f threads of other work): model, the last node median %.0f, p99 %.0f ms; each node median %.0f, p99 %.0f ms; %d of %d messages missed a node; model/real: last node median %.2f, p99 %.2f; each node median %.2f, p99 %.2f\n",
+			a.name, ms(p.Validate), p.Background, ms(lm), ms(lp), ms(em), ms(ep), missed, m.runs,
 			ratio(lm, real.lastMedian), ratio(lp, real.lastP99), ratio(em, real.eachMedian), ratio(ep, real.eachP99))
 	}
 	return nil

@@ -150,9 +150,24 @@ func timedDuring(dir string, run func() error) (costs, []time.Duration, error) {
 	}
 }
 
-// accountings are the ways of telling a hop's CPU from its wait that
-// calibrate compares.
-var accountings = []string{"whole", "least", "measured"}
+// accounting is one way of charging a measured hop: what of it is CPU
+// (-hop-cpu) and what the cores are shared with (-background).
+type accounting struct {
+	name, hopCPU, background, says string
+}
+
+// accountings are the ways calibrate compares.
+var accountings = []accounting{
+	{"whole", "whole", "0", "each hop whole as CPU, a core serving one piece of work at a time"},
+	{"wait", "measured", "0", "a hop's CPU time on a core, the rest of the hop a wait that holds none"},
+	{"shared", "measured", "measured", "a hop's CPU time on cores shared with the other work measured"},
+}
+
+func (a accounting) on(m *modelFlags) *modelFlags {
+	mm := *m
+	mm.hopCPU, mm.background = a.hopCPU, a.background
+	return &mm
+}
 
 // calibrateLatency runs the model's add → attribution at n nodes and
 // compares it with the latency command's median and p95, when given.
@@ -172,9 +187,7 @@ func calibrateLatency(m *modelFlags, n int, c costs, clis []time.Duration, swarm
 	fmt.Printf("\nadd → attribution (the latency command, -mode dht)\n")
 	fmt.Printf("costs: one-hop lookup on loopback (%s) %s; of a hop, CPU time %.3f ms and a wait for a core %.3f ms (both sides, the scheduler's statistics), the least hop %.3f ms; new connection %.1f ms; a synced write %s; CLI call %s; %d cores shared by every node; load average %.2f before, %.2f after\n",
 		where, sim.Summary(c.hops), ms(c.cpu()), ms(c.queued()), ms(least), ms(c.dial), sim.Summary(c.syncs), cli, m.cores, load[0], load[1])
-	model := func(mode string) (e2e, query []time.Duration, missed, calls int, net *sim.Network, err error) {
-		mm := *m
-		mm.hopCPU = mode
+	model := func(mm *modelFlags) (e2e, query []time.Duration, missed, calls int, net *sim.Network, err error) {
 		p, err := mm.params(n, c)
 		if err != nil {
 			return
@@ -195,12 +208,13 @@ func calibrateLatency(m *modelFlags, n int, c costs, clis []time.Duration, swarm
 		slices.Sort(e2e)
 		return
 	}
-	e2e, query, missed, calls, net, err := model(m.hopCPU)
+	e2e, query, missed, calls, net, err := model(m)
 	if err != nil {
 		return err
 	}
 	cpu, _ := hopCPU(m.hopCPU, c)
-	fmt.Printf("model (-hop-cpu %s: CPU %s), %d nodes, add → attribution on another node: %s; not found %d; %.2f calls each\n", m.hopCPU, cpuString(cpu), n, sim.Summary(e2e), missed, float64(calls)/float64(max(len(e2e), 1)))
+	bg, _ := background(m.background, c, m.cores)
+	fmt.Printf("model (-hop-cpu %s: CPU %s; -background %s: %.2f threads), %d nodes, add → attribution on another node: %s; not found %d; %.2f calls each\n", m.hopCPU, cpuString(cpu), m.background, bg, n, sim.Summary(e2e), missed, float64(calls)/float64(max(len(e2e), 1)))
 	fmt.Printf("model, one attribution call once the records are in place: %s\n", sim.Summary(query))
 	if len(c.lookups) > 0 {
 		var one, three []time.Duration
@@ -215,15 +229,21 @@ func calibrateLatency(m *modelFlags, n int, c costs, clis []time.Duration, swarm
 		med, p95 := sim.Rank(e2e, 0.5), sim.Rank(e2e, 0.95)
 		fmt.Printf("real (latency -mode dht): median %.0f ms, p95 %.0f ms; model/real: median %.2f, p95 %.2f\n",
 			ms(realMedian), ms(realP95), float64(med)/float64(realMedian), float64(p95)/float64(realP95))
-		for _, mode := range accountings {
-			e2e, _, _, _, _, err := model(mode)
+		for _, a := range accountings {
+			e2e, _, _, _, net, err := model(a.on(m))
 			if err != nil {
 				return err
 			}
-			cpu, _ := hopCPU(mode, c)
+			var one, three []time.Duration
+			for i := range 100 {
+				one = append(one, net.Lookups(i, 1))
+				three = append(three, net.Lookups(i, 3))
+			}
+			slices.Sort(one)
+			slices.Sort(three)
 			med, p95 := sim.Rank(e2e, 0.5), sim.Rank(e2e, 0.95)
-			fmt.Printf("  -hop-cpu %-8s (CPU %s): model median %.0f ms, p95 %.0f ms; model/real: median %.2f, p95 %.2f\n",
-				mode, cpuString(cpu), ms(med), ms(p95), float64(med)/float64(realMedian), float64(p95)/float64(realP95))
+			fmt.Printf("  %-6s (-hop-cpu %s -background %s: %s): median %.0f ms, p95 %.0f ms; model/real: median %.2f, p95 %.2f; one lookup / three at once p50 %.1f / %.1f ms\n",
+				a.name, a.hopCPU, a.background, a.says, ms(med), ms(p95), float64(med)/float64(realMedian), float64(p95)/float64(realP95), ms(sim.Rank(one, 0.5)), ms(sim.Rank(three, 0.5)))
 		}
 	}
 	return nil

@@ -23,6 +23,7 @@ type modelFlags struct {
 	stretch                    float64
 	hops                       string
 	hopCPU                     string
+	background                 string
 	cli                        time.Duration
 	runs, gossip               int
 }
@@ -40,6 +41,7 @@ func (m *modelFlags) register(fs *flag.FlagSet, rtt, jitter time.Duration, runs 
 	fs.IntVar(&m.cores, "cores", 0, "every node's CPU work on this many shared cores (0: a CPU per node)")
 	fs.Float64Var(&m.stretch, "stretch", 1, "factor on every CPU cost (calibrate: the load average over the cores, when 0)")
 	fs.StringVar(&m.hops, "hops", "", "hop costs written by measure -o (default: measured now)")
+	fs.StringVar(&m.background, "background", "measured", "with -cores: threads of other work always runnable, sharing the cores with the nodes' work: measured (from the CPU time and the wait for a core measured with the hops; none when no wait was), or a number (0: none, each core serves one piece of work at a time)")
 	fs.StringVar(&m.hopCPU, "hop-cpu", "measured", "what of a hop is CPU, the rest a wait that holds no core: measured (the CPU time measured with the hops; whole when none was), least (the least hop), whole, or a duration")
 	fs.DurationVar(&m.cli, "cli", 0, "cost of one CLI call around its search")
 	fs.IntVar(&m.runs, "runs", runs, "attributions timed per size")
@@ -53,15 +55,37 @@ func (m *modelFlags) params(n int, c costs) (sim.Params, error) {
 	if err != nil {
 		return sim.Params{}, err
 	}
+	bg, err := background(m.background, c, m.cores)
+	if err != nil {
+		return sim.Params{}, err
+	}
 	validate := sim.Rank(sortedCopy(c.hops), 0.5)
 	if cpu > 0 {
 		validate = min(validate, cpu)
 	}
 	return sim.Params{
 		N: n, Seed: m.seed, RTT: m.rtt, Jitter: m.jitter, Loss: m.loss, RTO: m.rto,
-		DialRTTs: m.dialRTTs, Offline: m.offline, DeadDial: m.deadDial, Cores: m.cores, Stretch: m.stretch, ConnHigh: m.conns,
+		DialRTTs: m.dialRTTs, Offline: m.offline, DeadDial: m.deadDial, Cores: m.cores, Background: bg, Stretch: m.stretch, ConnHigh: m.conns,
 		HopCosts: c.hops, HopCPU: cpu, Syncs: c.syncs, Dial: c.dial / 2, Validate: validate,
 	}, nil
+}
+
+// background is the other work sharing the cores, as -background says:
+// measured, a hop alone took CPU × (1+Background)/cores, so that
+// Background = cores × (CPU + wait)/CPU − 1 from the scheduler's
+// statistics of the hops.
+func background(mode string, c costs, cores int) (float64, error) {
+	if mode == "measured" {
+		if c.cpu() == 0 || cores == 0 {
+			return 0, nil
+		}
+		return max(float64(cores)*float64(c.cpu()+c.queued())/float64(c.cpu())-1, 0), nil
+	}
+	v, err := strconv.ParseFloat(mode, 64)
+	if err != nil || v < 0 {
+		return 0, fmt.Errorf("-background %q: want measured or a number of threads, 0 or more", mode)
+	}
+	return v, nil
 }
 
 // hopCPU is the CPU of one hop as -hop-cpu says (0: the whole hop).
