@@ -282,13 +282,20 @@ func (r *run) pickTwo() (int32, int32) {
 // providers of k keys no one provides, all at once, and the time is until
 // the last ends (cmd/sim measure -swarm times the same on real daemons).
 func (n *Network) Lookups(i, k int) time.Duration {
+	took, _ := n.LookupsCounted(i, k)
+	return took
+}
+
+// LookupsCounted is Lookups, and the requests the k lookups had
+// answered.
+func (n *Network) LookupsCounted(i, k int) (took time.Duration, requests int) {
 	r := newRun(n, uint64(1<<41+i))
 	q, _ := r.pickTwo()
 	left := k
-	var took time.Duration
 	for range k {
 		l := r.newLookup(q, r.newDataset(q).claims, true)
-		l.done = func(*lookup, []peer.ID) {
+		l.done = func(l *lookup, _ []peer.ID) {
+			requests += l.Queried
 			if left--; left == 0 {
 				took = r.sim.Now()
 			}
@@ -296,5 +303,5 @@ func (n *Network) Lookups(i, k int) time.Duration {
 		l.run()
 	}
 	r.sim.Run(0)
-	return took
+	return took, requests
 }

@@ -70,11 +70,17 @@ func runGovLatency(n, runs int, poll time.Duration) (govFigures, error) {
 // its first poll after its call returns.
 func calibrateGossip(m *modelFlags, n int, c costs, real govFigures, poll time.Duration, load [2]float64) error {
 	fmt.Printf("\nvote → every node (the gov-latency command, gossip on)\n")
-	fmt.Printf("costs: one-hop lookup on loopback (this process to each daemon) %s; of a hop, CPU time %.3f ms, a wait for a core %.3f ms; a synced write %s; vote call %s; one poll %.1f ms; %d cores shared by every node; load average %.2f before, %.2f after\n",
-		sim.Summary(c.hops), ms(c.cpu()), ms(c.queued()), sim.Summary(c.syncs), sim.Summary(real.votes), ms(real.floor), m.cores, load[0], load[1])
+	if err := countRequests(m, n, &c); err != nil {
+		return err
+	}
+	fmt.Printf("costs: one-hop lookup on loopback (this process to each daemon) %s; %s; a synced write %s; vote call %s; one poll %.1f ms; %d cores shared by every node; load average %.2f before, %.2f after\n",
+		sim.Summary(c.hops), cpuLine(c, m.cores), sim.Summary(c.syncs), sim.Summary(real.votes), ms(real.floor), m.cores, load[0], load[1])
 	fmt.Printf("real (gov-latency -n %d): the last node median %.0f ms, p99 %.0f ms; each node median %.0f ms, p99 %.0f ms\n",
 		n, ms(real.lastMedian), ms(real.lastP99), ms(real.eachMedian), ms(real.eachP99))
 	for _, a := range accountings {
+		if a.hopCPU == "lookups" && c.lookupN == 0 {
+			continue
+		}
 		p, err := a.on(m).params(n, c)
 		if err != nil {
 			return err

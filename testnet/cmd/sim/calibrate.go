@@ -161,6 +161,38 @@ var accountings = []accounting{
 	{"whole", "whole", "0", "each hop whole as CPU, a core serving one piece of work at a time"},
 	{"wait", "measured", "0", "a hop's CPU time on a core, the rest of the hop a wait that holds none"},
 	{"shared", "measured", "measured", "a hop's CPU time on cores shared with the other work measured"},
+	{"lookup", "lookups", "measured", "a request's CPU time in whole lookups on cores shared with the other work measured"},
+}
+
+// countRequests sets c.requestsPerLookup: the mean requests one lookup
+// of a key no one provides has answered in the model of n nodes.
+func countRequests(m *modelFlags, n int, c *costs) error {
+	p, err := accountings[0].on(m).params(n, *c)
+	if err != nil {
+		return err
+	}
+	net, err := sim.Build(p)
+	if err != nil {
+		return err
+	}
+	total := 0
+	for i := range 100 {
+		_, r := net.LookupsCounted(i, 1)
+		total += r
+	}
+	c.requestsPerLookup = float64(total) / 100
+	return nil
+}
+
+// cpuLine tells the CPU time measured for hops and whole lookups.
+func cpuLine(c costs, cores int) string {
+	bg, _ := background("measured", c, cores)
+	s := fmt.Sprintf("of a hop (both sides, the scheduler's statistics), CPU time %.3f ms and a wait for a core %.3f ms: %.2f threads of other work on %d cores", ms(c.cpu()), ms(c.queued()), bg, cores)
+	if c.lookupN > 0 && c.requestsPerLookup > 0 {
+		s += fmt.Sprintf("; a whole lookup of a key no one provides, CPU time %.2f ms, a wait %.2f ms (%d lookups), over the model's %.1f requests in one: %.3f ms of CPU a request",
+			ms(c.lookupCPU()), ms(c.lookupSched.wait/time.Duration(c.lookupN)), c.lookupN, c.requestsPerLookup, ms(c.lookupCPU())/c.requestsPerLookup)
+	}
+	return s
 }
 
 func (a accounting) on(m *modelFlags) *modelFlags {
@@ -184,9 +216,12 @@ func calibrateLatency(m *modelFlags, n int, c costs, clis []time.Duration, swarm
 	if len(c.hops) > 0 {
 		least = slices.Min(c.hops)
 	}
+	if err := countRequests(m, n, &c); err != nil {
+		return err
+	}
 	fmt.Printf("\nadd → attribution (the latency command, -mode dht)\n")
-	fmt.Printf("costs: one-hop lookup on loopback (%s) %s; of a hop, CPU time %.3f ms and a wait for a core %.3f ms (both sides, the scheduler's statistics), the least hop %.3f ms; new connection %.1f ms; a synced write %s; CLI call %s; %d cores shared by every node; load average %.2f before, %.2f after\n",
-		where, sim.Summary(c.hops), ms(c.cpu()), ms(c.queued()), ms(least), ms(c.dial), sim.Summary(c.syncs), cli, m.cores, load[0], load[1])
+	fmt.Printf("costs: one-hop lookup on loopback (%s) %s, the least %.3f ms; %s; new connection %.1f ms; a synced write %s; CLI call %s; %d cores shared by every node; load average %.2f before, %.2f after\n",
+		where, sim.Summary(c.hops), ms(least), cpuLine(c, m.cores), ms(c.dial), sim.Summary(c.syncs), cli, m.cores, load[0], load[1])
 	model := func(mm *modelFlags) (e2e, query []time.Duration, missed, calls int, net *sim.Network, err error) {
 		p, err := mm.params(n, c)
 		if err != nil {
@@ -230,6 +265,9 @@ func calibrateLatency(m *modelFlags, n int, c costs, clis []time.Duration, swarm
 		fmt.Printf("real (latency -mode dht): median %.0f ms, p95 %.0f ms; model/real: median %.2f, p95 %.2f\n",
 			ms(realMedian), ms(realP95), float64(med)/float64(realMedian), float64(p95)/float64(realP95))
 		for _, a := range accountings {
+			if a.hopCPU == "lookups" && c.lookupN == 0 {
+				continue
+			}
 			e2e, _, _, _, net, err := model(a.on(m))
 			if err != nil {
 				return err

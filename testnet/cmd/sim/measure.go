@@ -35,6 +35,22 @@ type costs struct {
 	// on a CPU, and waiting for one.
 	sched   schedTime
 	cpuHops int
+	// lookupSched is the same over lookupN whole lookups of keys no one
+	// provides (measure -swarm only), and requestsPerLookup how many
+	// requests the model's lookup on that swarm makes (calibrate sets
+	// it), which give the CPU of one request in a whole lookup.
+	lookupSched       schedTime
+	lookupN           int
+	requestsPerLookup float64
+}
+
+// lookupCPU is the CPU time of one whole lookup, every side (0 if
+// unknown).
+func (c costs) lookupCPU() time.Duration {
+	if c.lookupN == 0 {
+		return 0
+	}
+	return c.lookupSched.run / time.Duration(c.lookupN)
 }
 
 // cpu is the CPU time of one hop, both sides: what the processes spent
@@ -64,6 +80,9 @@ func (c *costs) add(d costs) {
 	c.sched.run += d.sched.run
 	c.sched.wait += d.sched.wait
 	c.cpuHops += d.cpuHops
+	c.lookupSched.run += d.lookupSched.run
+	c.lookupSched.wait += d.lookupSched.wait
+	c.lookupN += d.lookupN
 }
 
 // measureSyncs times n synced writes of 1 KiB to a file of the

@@ -42,7 +42,7 @@ func (m *modelFlags) register(fs *flag.FlagSet, rtt, jitter time.Duration, runs 
 	fs.Float64Var(&m.stretch, "stretch", 1, "factor on every CPU cost (calibrate: the load average over the cores, when 0)")
 	fs.StringVar(&m.hops, "hops", "", "hop costs written by measure -o (default: measured now)")
 	fs.StringVar(&m.background, "background", "measured", "with -cores: threads of other work always runnable, sharing the cores with the nodes' work: measured (from the CPU time and the wait for a core measured with the hops; none when no wait was), or a number (0: none, each core serves one piece of work at a time)")
-	fs.StringVar(&m.hopCPU, "hop-cpu", "measured", "what of a hop is CPU, the rest a wait that holds no core: measured (the CPU time measured with the hops; whole when none was), least (the least hop), whole, or a duration")
+	fs.StringVar(&m.hopCPU, "hop-cpu", "measured", "what of a hop is CPU, the rest a wait that holds no core: measured (the CPU time measured with the hops; whole when none was), lookups (the CPU time of whole lookups over the model's requests in one), least (the least hop), whole, or a duration")
 	fs.DurationVar(&m.cli, "cli", 0, "cost of one CLI call around its search")
 	fs.IntVar(&m.runs, "runs", runs, "attributions timed per size")
 	fs.IntVar(&m.gossip, "gossip", 20, "gossip messages timed per size")
@@ -100,6 +100,11 @@ func hopCPU(mode string, c costs) (time.Duration, error) {
 		return slices.Min(c.hops), nil
 	case "whole":
 		return 0, nil
+	case "lookups":
+		if c.lookupN == 0 || c.requestsPerLookup == 0 {
+			return 0, fmt.Errorf("-hop-cpu lookups: no whole lookups timed (calibrate -latency or -gov measures them)")
+		}
+		return time.Duration(float64(c.lookupCPU()) / c.requestsPerLookup), nil
 	}
 	d, err := time.ParseDuration(mode)
 	if err != nil || d <= 0 {

@@ -159,7 +159,14 @@ func measureSwarm(dir string, perNode int) (costs, error) {
 		wg.Wait()
 		return time.Since(t0), errors.Join(errs...)
 	}
+	var lookupStart time.Time
 	for i := range perNode + 2 {
+		if i == 2 {
+			if before, err = schedOf(pids); err != nil {
+				return c, err
+			}
+			lookupStart = time.Now()
+		}
 		one, err := lookups(i, 1)
 		if err != nil {
 			return c, err
@@ -173,5 +180,16 @@ func measureSwarm(dir string, perNode int) (costs, error) {
 			c.lookups3 = append(c.lookups3, three)
 		}
 	}
+	if after, err = schedOf(pids); err != nil {
+		return c, err
+	}
+	time.Sleep(time.Since(lookupStart))
+	if idle, err = schedOf(pids); err != nil {
+		return c, err
+	}
+	upkeep = idle.sub(after)
+	c.lookupSched, c.lookupN = after.sub(before), 4*len(c.lookups)
+	c.lookupSched.run = max(c.lookupSched.run-upkeep.run, 0)
+	c.lookupSched.wait = max(c.lookupSched.wait-upkeep.wait, 0)
 	return c, nil
 }
