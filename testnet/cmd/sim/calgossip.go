@@ -73,8 +73,8 @@ func calibrateGossip(m *modelFlags, n int, c costs, real govFigures, poll time.D
 	if err := countRequests(m, n, &c); err != nil {
 		return err
 	}
-	fmt.Printf("costs: one-hop lookup on loopback (this process to each daemon) %s; %s; a synced write %s; vote call %s; one poll %.1f ms; %d cores shared by every node; load average %.2f before, %.2f after\n",
-		sim.Summary(c.hops), cpuLine(c, m.cores), sim.Summary(c.syncs), sim.Summary(real.votes), ms(real.floor), m.cores, load[0], load[1])
+	fmt.Printf("costs: one-hop lookup on loopback (this process to each daemon) %s; %s; a gossip hop between two hosts of this process %s, CPU time %.3f ms; a synced write %s; vote call %s; one poll %.1f ms; %d cores shared by every node; load average %.2f before, %.2f after\n",
+		sim.Summary(c.hops), cpuLine(c, m.cores), sim.Summary(c.gossipHops), ms(c.gossipCPU), sim.Summary(c.syncs), sim.Summary(real.votes), ms(real.floor), m.cores, load[0], load[1])
 	fmt.Printf("real (gov-latency -n %d): the last node median %.0f ms, p99 %.0f ms; each node median %.0f ms, p99 %.0f ms\n",
 		n, ms(real.lastMedian), ms(real.lastP99), ms(real.eachMedian), ms(real.eachP99))
 	for _, a := range accountings {

@@ -113,6 +113,9 @@ func calibrateCmd(args []string) error {
 		if err != nil {
 			return err
 		}
+		if c.gossipHops, c.gossipCPU, err = measureGossip(200, gossipSize); err != nil {
+			return err
+		}
 		if err := calibrateGossip(&m, *n, c, g, *govPoll, [2]float64{load0, loadAverage()}); err != nil {
 			return err
 		}

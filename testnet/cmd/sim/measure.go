@@ -42,6 +42,10 @@ type costs struct {
 	lookupSched       schedTime
 	lookupN           int
 	requestsPerLookup float64
+	// gossipHops are gossip hops between two hosts of this process and
+	// gossipCPU their CPU time, both sides (measureGossip).
+	gossipHops []time.Duration
+	gossipCPU  time.Duration
 }
 
 // lookupCPU is the CPU time of one whole lookup, every side (0 if
@@ -131,6 +135,9 @@ func measureCmd(args []string) error {
 	if err == nil {
 		c.syncs, err = measureSyncs(30)
 	}
+	if err == nil {
+		c.gossipHops, c.gossipCPU, err = measureGossip(*n, gossipSize)
+	}
 	if err != nil {
 		return err
 	}
@@ -144,6 +151,7 @@ func measureCmd(args []string) error {
 	fmt.Printf("of which CPU time (both sides, the scheduler's statistics): %.3f ms a hop; waiting for a core: %.3f ms a hop\n", ms(c.cpu()), ms(c.queued()))
 	fmt.Printf("new connection until a DHT stream is open: median %.1f ms\n", ms(c.dial))
 	fmt.Printf("a synced write of 1 KiB: %s\n", sim.Summary(c.syncs))
+	fmt.Printf("a gossip hop of %d bytes between two hosts of this process, publish to delivery: %s; CPU time %.3f ms a hop, both sides\n", gossipSize, sim.Summary(c.gossipHops), ms(c.gossipCPU))
 	if len(c.lookups) > 0 {
 		fmt.Printf("whole lookup of a key no one provides, from a host connected to every daemon: %s\n", sim.Summary(c.lookups))
 		fmt.Printf("three such lookups at once, until the last ends: %s\n", sim.Summary(c.lookups3))
@@ -156,6 +164,9 @@ func measureCmd(args []string) error {
 		fmt.Fprintln(&b, "dial", c.dial)
 		if c.cpuHops > 0 {
 			fmt.Fprintln(&b, "cpu", c.cpu())
+		}
+		if c.gossipCPU > 0 {
+			fmt.Fprintln(&b, "gossip-cpu", c.gossipCPU)
 		}
 		for _, d := range c.syncs {
 			fmt.Fprintln(&b, "sync", d)

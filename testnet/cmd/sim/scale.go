@@ -59,9 +59,14 @@ func (m *modelFlags) params(n int, c costs) (sim.Params, error) {
 	if err != nil {
 		return sim.Params{}, err
 	}
+	// A gossip message costs a node a gossip hop's CPU time when one was
+	// measured, else a DHT hop's (the model before it timed gossip).
 	validate := sim.Rank(sortedCopy(c.hops), 0.5)
 	if cpu > 0 {
 		validate = min(validate, cpu)
+		if c.gossipCPU > 0 {
+			validate = c.gossipCPU
+		}
 	}
 	return sim.Params{
 		N: n, Seed: m.seed, RTT: m.rtt, Jitter: m.jitter, Loss: m.loss, RTO: m.rto,
@@ -148,6 +153,8 @@ func (m *modelFlags) costs() (costs, error) {
 		case "cpu":
 			// the file holds the CPU of one hop: count it as one hop's
 			c.sched.run, c.cpuHops = d, 1
+		case "gossip-cpu":
+			c.gossipCPU = d
 		case "sync":
 			c.syncs = append(c.syncs, d)
 		default:
