@@ -67,7 +67,10 @@ func runGovLatency(n, runs int, poll time.Duration) (govFigures, error) {
 // each node then stores it (a synced write drawn from those timed) and
 // is seen to hold it at its next poll (every poll plus one poll's cost,
 // at a phase of its own), one poll's cost later. The publisher is seen at
-// its first poll after its call returns.
+// its first poll after its call returns. The command's polls start with
+// the vote, all at once, rather than at a random phase: the same when
+// arrivals spread over several polls, as at 20 nodes, not when they fall
+// within the first (a few nodes on a quiet machine).
 func calibrateGossip(m *modelFlags, n int, c costs, real govFigures, poll time.Duration, load [2]float64) error {
 	fmt.Printf("\nvote → every node (the gov-latency command, gossip on)\n")
 	if err := countRequests(m, n, &c); err != nil {
