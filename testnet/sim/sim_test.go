@@ -195,6 +195,14 @@ func TestDeterministic(t *testing.T) {
 	if slices.Equal(a1, a3) {
 		t.Fatal("two seeds give the same figures")
 	}
+	// So with measured hops on cores shared with other work.
+	p.Cores, p.Background, p.HopCPU = 2, 3.5, 300*time.Microsecond
+	p.HopCosts = []time.Duration{200 * time.Microsecond, 700 * time.Microsecond, 2 * time.Millisecond}
+	a1, g1, _ = figures(p)
+	a2, g2, _ = figures(p)
+	if !slices.Equal(a1, a2) || !slices.EqualFunc(g1, g2, gossipEqual) {
+		t.Fatal("two runs of one seed on shared cores differ")
+	}
 }
 
 func gossipEqual(a, b Gossip) bool {

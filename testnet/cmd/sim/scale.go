@@ -39,7 +39,7 @@ func (m *modelFlags) register(fs *flag.FlagSet, rtt, jitter time.Duration, runs 
 	fs.Float64Var(&m.dialRTTs, "dial-rtts", 4, "round trips of a new connection before its first request")
 	fs.IntVar(&m.conns, "conns", sim.DefaultConnHigh, "connections each node keeps")
 	fs.IntVar(&m.cores, "cores", 0, "every node's CPU work on this many shared cores (0: a CPU per node)")
-	fs.Float64Var(&m.stretch, "stretch", 1, "factor on every CPU cost (calibrate: the load average over the cores, when 0)")
+	fs.Float64Var(&m.stretch, "stretch", 1, "factor on every CPU cost")
 	fs.StringVar(&m.hops, "hops", "", "hop costs written by measure -o (default: measured now)")
 	fs.StringVar(&m.background, "background", "measured", "with -cores: threads of other work always runnable, sharing the cores with the nodes' work: measured (from the CPU time and the wait for a core measured with the hops; none when no wait was), or a number (0: none, each core serves one piece of work at a time)")
 	fs.StringVar(&m.hopCPU, "hop-cpu", "measured", "what of a hop is CPU, the rest a wait that holds no core: measured (the CPU time measured with the hops; whole when none was), lookups (the CPU time of whole lookups over the model's requests in one), least (the least hop), whole, or a duration")
