@@ -99,17 +99,26 @@ func (r *run) attribution(q int32, ds dataset, timeout time.Duration, done func(
 				objectDone()
 				return
 			}
-			r.sim.After(r.sync(), func() {
-				if !s.fetched {
-					s.fetched, s.hops, s.fetchedAt = true, depth, r.sim.Now()
-					object.Stop()
-					// A fetched object is new here: the node announces it
-					// at once, while the other lookups go on.
-					for _, k := range ds.keys() {
-						r.provide(q, k, func() {})
-					}
+			stored := func(then func()) {
+				if r.p.FetchCPU > 0 {
+					r.compute(q, r.p.FetchCPU, then)
+				} else {
+					then()
 				}
-				objectDone()
+			}
+			stored(func() {
+				r.sim.After(r.sync(), func() {
+					if !s.fetched {
+						s.fetched, s.hops, s.fetchedAt = true, depth, r.sim.Now()
+						object.Stop()
+						// A fetched object is new here: the node announces it
+						// at once, while the other lookups go on.
+						for _, k := range ds.keys() {
+							r.provide(q, k, func() {})
+						}
+					}
+					objectDone()
+				})
 			})
 		}, objectDone)
 	}
@@ -198,6 +207,9 @@ type Attribution struct {
 	// call; Dials how many new connections the call opened.
 	Fetched time.Duration
 	Dials   int
+	// CPU is what the call cost every node in CPU, the node's
+	// announcing of what it fetched included.
+	CPU time.Duration
 	// EndToEnd is the latency command's figure: from the moment the
 	// publisher's add returns (its provide starting) until a call on the
 	// other node, repeated every Poll, names the publisher; Calls is how
@@ -221,7 +233,7 @@ func (n *Network) Attribution(i int, o AttributionOptions) Attribution {
 		r.provide(pub, k, func() {})
 	}
 	r.sim.Run(0)
-	start, dials, cli := r.sim.Now(), len(r.dials), o.cli(r)
+	start, dials, cli, cpu := r.sim.Now(), len(r.dials), o.cli(r), r.cpuSpent
 	r.attribution(q, ds, o.Timeout, func(s *search) {
 		a.Query = r.sim.Now() - start + cli
 		a.Found, a.Hops, a.Requests = s.fetched, s.hops, s.Requests()
@@ -229,6 +241,7 @@ func (n *Network) Attribution(i int, o AttributionOptions) Attribution {
 		a.Dials = len(r.dials) - dials
 	})
 	r.sim.Run(0)
+	a.CPU = r.cpuSpent - cpu
 
 	// The latency command's loop, from the add.
 	r = newRun(n, uint64(2*i+1))

@@ -21,7 +21,8 @@ type run struct {
 	// records are the provider records given in this run: key → the
 	// node holding them → the providers they name.
 	records  map[string]map[int32][]int32
-	messages int // requests and gossip messages sent
+	messages int           // requests and gossip messages sent
+	cpuSpent time.Duration // CPU charged, every node
 	senders  map[[2]int32]*sender
 }
 
@@ -67,6 +68,7 @@ func (r *run) delay() time.Duration {
 func (r *run) compute(n int32, cost time.Duration, fn func()) {
 	now := r.sim.Now()
 	cost = time.Duration(float64(cost) * r.p.Stretch)
+	r.cpuSpent += cost
 	if r.share != nil {
 		r.share.add(cost, fn)
 		return

@@ -127,6 +127,10 @@ func calibrateCmd(args []string) error {
 // CLI calls against the daemons of the swarm in dir, again and again.
 func timedDuring(dir string, run func() error) (costs, []time.Duration, error) {
 	var c costs
+	s, err := testnet.Open(dir)
+	if err != nil {
+		return c, nil, err
+	}
 	var clis []time.Duration // the CLI's floor, call by call
 	done := make(chan error, 1)
 	go func() { done <- run() }()
@@ -141,6 +145,14 @@ func timedDuring(dir string, run func() error) (costs, []time.Duration, error) {
 			return c, nil, err
 		}
 		clis = append(clis, floor...)
+		// An attribution's CPU, asked on a node other than the
+		// publisher (node 1) and the CLI's (node 2), in turn.
+		k := 3 + len(c.attributions)%max(len(s.Nodes)-2, 1)
+		if cpu, ok, err := attributionCPU(dir, min(k, len(s.Nodes))); err != nil {
+			return c, nil, err
+		} else if ok {
+			c.attributions = append(c.attributions, cpu)
+		}
 		select {
 		case err := <-done:
 			if err != nil {
@@ -157,14 +169,19 @@ func timedDuring(dir string, run func() error) (costs, []time.Duration, error) {
 // (-hop-cpu) and what the cores are shared with (-background).
 type accounting struct {
 	name, hopCPU, background, says string
+	// fetch charges the asking node, for the dataset it fetched, the
+	// CPU that real attributions cost the daemons beyond what the
+	// model's cost it (attributionCPU)
+	fetch bool
 }
 
 // accountings are the ways calibrate compares.
 var accountings = []accounting{
-	{"whole", "whole", "0", "each hop whole as CPU, a core serving one piece of work at a time"},
-	{"wait", "measured", "0", "a hop's CPU time on a core, the rest of the hop a wait that holds none"},
-	{"shared", "measured", "measured", "a hop's CPU time on cores shared with the other work measured"},
-	{"lookup", "lookups", "measured", "a request's CPU time in whole lookups on cores shared with the other work measured"},
+	{"whole", "whole", "0", "each hop whole as CPU, a core serving one piece of work at a time", false},
+	{"wait", "measured", "0", "a hop's CPU time on a core, the rest of the hop a wait that holds none", false},
+	{"shared", "measured", "measured", "a hop's CPU time on cores shared with the other work measured", false},
+	{"lookup", "lookups", "measured", "a request's CPU time in whole lookups on cores shared with the other work measured", false},
+	{"fetch", "measured", "measured", "as shared, and the asking node spends on the dataset it fetched the CPU real attributions cost beyond the model's", true},
 }
 
 // countRequests sets c.requestsPerLookup: the mean requests one lookup
@@ -225,10 +242,14 @@ func calibrateLatency(m *modelFlags, n int, c costs, clis []time.Duration, swarm
 	fmt.Printf("\nadd → attribution (the latency command, -mode dht)\n")
 	fmt.Printf("costs: one-hop lookup on loopback (%s) %s, the least %.3f ms; %s; new connection %.1f ms; a synced write %s; CLI call %s; %d cores shared by every node; load average %.2f before, %.2f after\n",
 		where, sim.Summary(c.hops), ms(least), cpuLine(c, m.cores), ms(c.dial), sim.Summary(c.syncs), cli, m.cores, load[0], load[1])
-	model := func(mm *modelFlags) (e2e, query []time.Duration, missed, calls int, net *sim.Network, err error) {
+	var extra time.Duration // CPU of a real attribution beyond the model's
+	model := func(mm *modelFlags, fetch bool) (e2e, query []time.Duration, missed, calls int, net *sim.Network, err error) {
 		p, err := mm.params(n, c)
 		if err != nil {
 			return
+		}
+		if fetch {
+			p.FetchCPU = extra
 		}
 		if net, err = sim.Build(p); err != nil {
 			return
@@ -246,9 +267,29 @@ func calibrateLatency(m *modelFlags, n int, c costs, clis []time.Duration, swarm
 		slices.Sort(e2e)
 		return
 	}
-	e2e, query, missed, calls, net, err := model(m)
+	e2e, query, missed, calls, net, err := model(m, false)
 	if err != nil {
 		return err
+	}
+	if len(c.attributions) > 0 {
+		// The model's CPU of one attribution, on the shared accounting.
+		p, err := accountings[2].on(m).params(n, c)
+		if err != nil {
+			return err
+		}
+		shared, err := sim.Build(p)
+		if err != nil {
+			return err
+		}
+		var modelled time.Duration
+		for i := range 100 {
+			modelled += shared.Attribution(i, sim.AttributionOptions{CLI: m.cli, CLIs: clis}).CPU
+		}
+		modelled /= 100
+		real := meanOf(c.attributions)
+		extra = max(real-modelled, 0)
+		fmt.Printf("an attribution of a dataset never seen, CPU time of every daemon: real %s (mean %.1f ms), the model's %.1f ms (shared): %.1f ms more in the real\n",
+			sim.Summary(c.attributions), ms(real), ms(modelled), ms(extra))
 	}
 	cpu, _ := hopCPU(m.hopCPU, c)
 	bg, _ := background(m.background, c, m.cores)
@@ -268,10 +309,10 @@ func calibrateLatency(m *modelFlags, n int, c costs, clis []time.Duration, swarm
 		fmt.Printf("real (latency -mode dht): median %.0f ms, p95 %.0f ms; model/real: median %.2f, p95 %.2f\n",
 			ms(realMedian), ms(realP95), float64(med)/float64(realMedian), float64(p95)/float64(realP95))
 		for _, a := range accountings {
-			if a.hopCPU == "lookups" && c.lookupN == 0 {
+			if a.hopCPU == "lookups" && c.lookupN == 0 || a.fetch && len(c.attributions) == 0 {
 				continue
 			}
-			e2e, _, _, _, net, err := model(a.on(m))
+			e2e, _, _, _, net, err := model(a.on(m), a.fetch)
 			if err != nil {
 				return err
 			}
@@ -385,4 +426,12 @@ func runLatency(n, runs int) (latencyFigures, error) {
 		return latencyFigures{}, fmt.Errorf("latency: no figures in its output")
 	}
 	return latencyFigures{msOf(f[1]), msOf(f[2]), msOf(fl[1])}, nil
+}
+
+func meanOf(d []time.Duration) time.Duration {
+	var sum time.Duration
+	for _, v := range d {
+		sum += v
+	}
+	return sum / time.Duration(max(len(d), 1))
 }

@@ -46,6 +46,9 @@ type costs struct {
 	// gossipCPU their CPU time, both sides (measureGossip).
 	gossipHops []time.Duration
 	gossipCPU  time.Duration
+	// attributions are the CPU times of attributions of a dataset never
+	// seen on the swarm, every daemon (attributionCPU).
+	attributions []time.Duration
 }
 
 // lookupCPU is the CPU time of one whole lookup, every side (0 if
@@ -87,6 +90,7 @@ func (c *costs) add(d costs) {
 	c.lookupSched.run += d.lookupSched.run
 	c.lookupSched.wait += d.lookupSched.wait
 	c.lookupN += d.lookupN
+	c.attributions = append(c.attributions, d.attributions...)
 }
 
 // measureSyncs times n synced writes of 1 KiB to a file of the
