@@ -99,26 +99,17 @@ func (r *run) attribution(q int32, ds dataset, timeout time.Duration, done func(
 				objectDone()
 				return
 			}
-			stored := func(then func()) {
-				if r.p.FetchCPU > 0 {
-					r.compute(q, r.p.FetchCPU, then)
-				} else {
-					then()
-				}
-			}
-			stored(func() {
-				r.sim.After(r.sync(), func() {
-					if !s.fetched {
-						s.fetched, s.hops, s.fetchedAt = true, depth, r.sim.Now()
-						object.Stop()
-						// A fetched object is new here: the node announces it
-						// at once, while the other lookups go on.
-						for _, k := range ds.keys() {
-							r.provide(q, k, func() {})
-						}
+			r.sim.After(r.sync(), func() {
+				if !s.fetched {
+					s.fetched, s.hops, s.fetchedAt = true, depth, r.sim.Now()
+					object.Stop()
+					// A fetched object is new here: the node announces it
+					// at once, while the other lookups go on.
+					for _, k := range ds.keys() {
+						r.provide(q, k, func() {})
 					}
-					objectDone()
-				})
+				}
+				objectDone()
 			})
 		}, objectDone)
 	}

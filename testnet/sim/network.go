@@ -68,10 +68,6 @@ type Params struct {
 	// object a search fetches, which the store commits before the
 	// answer is made from it (the store syncs every commit).
 	Syncs []time.Duration
-	// FetchCPU is the CPU a node spends on a dataset a search fetched,
-	// beyond the request that fetched it (storing it and its file,
-	// indexing it, answering from it), before the synced write.
-	FetchCPU time.Duration
 	// Cores > 0 puts every node's CPU work on one pool of that many
 	// cores, as on a machine running every daemon; 0 gives each node a
 	// CPU of its own.

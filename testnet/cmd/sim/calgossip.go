@@ -81,7 +81,7 @@ func calibrateGossip(m *modelFlags, n int, c costs, real govFigures, poll time.D
 	fmt.Printf("real (gov-latency -n %d): the last node median %.0f ms, p99 %.0f ms; each node median %.0f ms, p99 %.0f ms\n",
 		n, ms(real.lastMedian), ms(real.lastP99), ms(real.eachMedian), ms(real.eachP99))
 	for _, a := range accountings {
-		if a.hopCPU == "lookups" && c.lookupN == 0 || a.fetch {
+		if a.hopCPU == "lookups" && c.lookupN == 0 {
 			continue
 		}
 		p, err := a.on(m).params(n, c)
