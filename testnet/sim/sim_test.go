@@ -2,6 +2,7 @@ package sim
 
 import (
 	"bytes"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -332,5 +333,59 @@ func TestSharedCores(t *testing.T) {
 	}
 	if got := took(3, Params{HopCosts: []time.Duration{4 * time.Millisecond}}); got != 8*time.Millisecond {
 		t.Fatalf("two hops charged whole as CPU: %v, want 8ms", got)
+	}
+}
+
+// The shared cores, event by event, finish each piece of work when a
+// plain reference does: time in steps of a microsecond, every piece in
+// progress served min(1, cores/(n+background)) of a step.
+func TestSharingAgainstSteps(t *testing.T) {
+	rng := rand.New(rand.NewPCG(14, 0))
+	for trial := range 20 {
+		cores := float64(1 + rng.IntN(3))
+		other := float64(rng.IntN(8)) * 0.75
+		type piece struct{ at, cost, done time.Duration }
+		pieces := make([]piece, 2+rng.IntN(30))
+		for i := range pieces {
+			pieces[i].at = time.Duration(rng.IntN(5000)) * time.Microsecond
+			pieces[i].cost = time.Duration(50+rng.IntN(3000)) * time.Microsecond
+		}
+
+		r := &run{sim: &Sim{}}
+		s := &sharing{r: r, cores: cores, other: other}
+		for i := range pieces {
+			r.sim.At(pieces[i].at, func() {
+				s.add(pieces[i].cost, func() { pieces[i].done = r.sim.Now() })
+			})
+		}
+		r.sim.Run(0)
+
+		const step = time.Microsecond
+		left := make([]float64, len(pieces))
+		ref := make([]time.Duration, len(pieces))
+		for i, p := range pieces {
+			left[i] = float64(p.cost)
+		}
+		for now, finished := time.Duration(0), 0; finished < len(pieces); now += step {
+			var active []int
+			for i, p := range pieces {
+				if p.at <= now && ref[i] == 0 {
+					active = append(active, i)
+				}
+			}
+			rate := min(1, cores/(float64(len(active))+other))
+			for _, i := range active {
+				if left[i] -= float64(step) * rate; left[i] <= 0.5 {
+					ref[i] = now + step
+					finished++
+				}
+			}
+		}
+		for i, p := range pieces {
+			if d := p.done - ref[i]; d < -5*step || d > 5*step {
+				t.Fatalf("trial %d (%v cores, %v other): piece %d (at %v, %v of CPU) done at %v, the reference at %v",
+					trial, cores, other, i, p.at, p.cost, p.done, ref[i])
+			}
+		}
 	}
 }
