@@ -46,8 +46,8 @@ func (r *run) provide(pub int32, key string, done func()) {
 	l.done = func(_ *lookup, closest []peer.ID) {
 		for _, p := range closest {
 			to := int32(r.net.Node(p).Index)
-			serve, _ := r.hopCosts()
-			r.send(pub, to, serve, func() { r.record(key, to, pub) })
+			serve, _, wait, _ := r.hopCosts()
+			r.send(pub, to, serve, wait, func() { r.record(key, to, pub) })
 		}
 		done()
 	}
@@ -198,6 +198,9 @@ type Attribution struct {
 	// call; Dials how many new connections the call opened.
 	Fetched time.Duration
 	Dials   int
+	// CPU is what the call cost every node in CPU, the node's
+	// announcing of what it fetched included.
+	CPU time.Duration
 	// EndToEnd is the latency command's figure: from the moment the
 	// publisher's add returns (its provide starting) until a call on the
 	// other node, repeated every Poll, names the publisher; Calls is how
@@ -221,7 +224,7 @@ func (n *Network) Attribution(i int, o AttributionOptions) Attribution {
 		r.provide(pub, k, func() {})
 	}
 	r.sim.Run(0)
-	start, dials, cli := r.sim.Now(), len(r.dials), o.cli(r)
+	start, dials, cli, cpu := r.sim.Now(), len(r.dials), o.cli(r), r.cpuSpent
 	r.attribution(q, ds, o.Timeout, func(s *search) {
 		a.Query = r.sim.Now() - start + cli
 		a.Found, a.Hops, a.Requests = s.fetched, s.hops, s.Requests()
@@ -229,6 +232,7 @@ func (n *Network) Attribution(i int, o AttributionOptions) Attribution {
 		a.Dials = len(r.dials) - dials
 	})
 	r.sim.Run(0)
+	a.CPU = r.cpuSpent - cpu
 
 	// The latency command's loop, from the add.
 	r = newRun(n, uint64(2*i+1))
@@ -282,13 +286,20 @@ func (r *run) pickTwo() (int32, int32) {
 // providers of k keys no one provides, all at once, and the time is until
 // the last ends (cmd/sim measure -swarm times the same on real daemons).
 func (n *Network) Lookups(i, k int) time.Duration {
+	took, _ := n.LookupsCounted(i, k)
+	return took
+}
+
+// LookupsCounted is Lookups, and the requests the k lookups had
+// answered.
+func (n *Network) LookupsCounted(i, k int) (took time.Duration, requests int) {
 	r := newRun(n, uint64(1<<41+i))
 	q, _ := r.pickTwo()
 	left := k
-	var took time.Duration
 	for range k {
 		l := r.newLookup(q, r.newDataset(q).claims, true)
-		l.done = func(*lookup, []peer.ID) {
+		l.done = func(l *lookup, _ []peer.ID) {
+			requests += l.Queried
 			if left--; left == 0 {
 				took = r.sim.Now()
 			}
@@ -296,5 +307,5 @@ func (n *Network) Lookups(i, k int) time.Duration {
 		l.run()
 	}
 	r.sim.Run(0)
-	return took
+	return took, requests
 }

@@ -27,9 +27,12 @@
 // request to a peer the node is not connected to pays the dial (TCP,
 // security negotiation, handshake, identify) first; each request and
 // response costs CPU at the node that handles it, queued behind that
-// node's other work (or, to model one machine running every daemon,
-// behind a pool of shared cores). The costs are measured on real libp2p
-// hosts and real daemons (testnet/cmd/sim measure). A fraction of the
+// node's other work (or, to model one machine running every daemon, on
+// a pool of shared cores, which other work may share too). The costs
+// are measured on real libp2p hosts and real daemons (testnet/cmd/sim
+// measure): a hop's CPU time is charged as CPU, the rest of it as a
+// wait that holds none, so that a wait for a core on the measuring
+// machine is not charged as work. A fraction of the
 // nodes can be offline: still in the others' routing tables, they fail
 // every dial.
 //

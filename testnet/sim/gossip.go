@@ -100,12 +100,13 @@ func (g Gossip) Complete() float64 {
 
 // Gossip times the delivery of message i, published by a random online
 // node: sent to its mesh peers; each node validates a message it did not
-// have (Validate), then forwards it to its mesh peers but the one it came
-// from; at each node's heartbeat (at a phase of its own), a node sends
-// IHAVE for the messages of its last HistoryGossip heartbeats to
-// max(Dlazy, GossipFactor × its non-mesh peers) random non-mesh peers,
-// and a peer lacking the message asks for it (IWANT). The run ends at
-// horizon.
+// have (after a wait for a core of half a hop's, when HopCPU tells a
+// hop's CPU from its wait, then Validate of CPU), then forwards it to its
+// mesh peers but the one it came from; at each node's heartbeat (at a
+// phase of its own), a node sends IHAVE for the messages of its last
+// HistoryGossip heartbeats to max(Dlazy, GossipFactor × its non-mesh
+// peers) random non-mesh peers, and a peer lacking the message asks for
+// it (IWANT). The run ends at horizon.
 func (n *Network) Gossip(i int, horizon time.Duration) Gossip {
 	r := newRun(n, uint64(1<<40+i))
 	g := r.p.Gossip
@@ -129,10 +130,12 @@ func (n *Network) Gossip(i int, horizon time.Duration) Gossip {
 			return
 		}
 		have[to] = true // seen: later copies are dropped as duplicates
-		r.compute(to, r.p.Validate, func() {
-			got[to] = r.sim.Now()
-			out.Delivered = append(out.Delivered, r.sim.Now())
-			forward(to, from)
+		r.sim.After(r.sideWait(), func() {
+			r.compute(to, r.p.Validate, func() {
+				got[to] = r.sim.Now()
+				out.Delivered = append(out.Delivered, r.sim.Now())
+				forward(to, from)
+			})
 		})
 	}
 	have[pub] = true

@@ -56,6 +56,14 @@ type Params struct {
 	// half spent by each side.
 	Serve, Handle, Dial, Validate time.Duration
 	HopCosts                      []time.Duration
+	// HopCPU, when set, is the CPU one hop of HopCosts takes (both
+	// sides, half each, measured as CPU time): a drawn hop charges the
+	// CPU min(HopCPU, the hop) and the rest of the hop is a wait that
+	// holds no CPU. A hop timed on a machine busy with other work is
+	// mostly a wait for a core; charged whole as CPU on shared Cores,
+	// that wait would delay every piece of work queued behind it too,
+	// counting it again for each. Zero: the whole hop is CPU.
+	HopCPU time.Duration
 	// Syncs are waits for a synced write to disk, one drawn for each
 	// object a search fetches, which the store commits before the
 	// answer is made from it (the store syncs every commit).
@@ -64,6 +72,17 @@ type Params struct {
 	// cores, as on a machine running every daemon; 0 gives each node a
 	// CPU of its own.
 	Cores int
+	// Background > 0, with Cores, shares the cores among the nodes' work
+	// in progress and Background threads of other work always runnable
+	// (processor sharing, as Linux's scheduler shares cores among
+	// runnable threads): n pieces of the nodes' work each go at
+	// min(1, Cores/(n+Background)) of a core. A hop's wait for a core
+	// then follows from the sharing; HopCPU gives its CPU, and the rest
+	// of a drawn hop is not charged. A hop measured alone on a machine
+	// so loaded took CPU × (1+Background)/Cores: Background is read from
+	// the CPU time and the wait for a core that the scheduler's
+	// statistics give for the measured hops.
+	Background float64
 	// Stretch multiplies every CPU cost: a machine busy with other work
 	// (load average L on C cores) gives a process about C/L of a core,
 	// so that each burst of work takes L/C longer. Default 1.

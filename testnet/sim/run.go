@@ -16,11 +16,13 @@ type run struct {
 	rng   *rand.Rand
 	cpu   map[int32]time.Duration // node → when its CPU is free (Cores == 0)
 	cores []time.Duration         // when each shared core is free (Cores > 0)
+	share *sharing                // the shared cores (Cores > 0, Background > 0)
 	dials map[[2]int32]dial
 	// records are the provider records given in this run: key → the
 	// node holding them → the providers they name.
 	records  map[string]map[int32][]int32
-	messages int // requests and gossip messages sent
+	messages int           // requests and gossip messages sent
+	cpuSpent time.Duration // CPU charged, every node
 	senders  map[[2]int32]*sender
 }
 
@@ -39,7 +41,9 @@ func newRun(net *Network, seed uint64) *run {
 		senders: map[[2]int32]*sender{},
 		records: map[string]map[int32][]int32{},
 	}
-	if r.p.Cores > 0 {
+	if r.p.Cores > 0 && r.p.Background > 0 {
+		r.share = &sharing{r: r, cores: float64(r.p.Cores), other: r.p.Background}
+	} else if r.p.Cores > 0 {
 		r.cores = make([]time.Duration, r.p.Cores)
 	}
 	return r
@@ -64,6 +68,11 @@ func (r *run) delay() time.Duration {
 func (r *run) compute(n int32, cost time.Duration, fn func()) {
 	now := r.sim.Now()
 	cost = time.Duration(float64(cost) * r.p.Stretch)
+	r.cpuSpent += cost
+	if r.share != nil {
+		r.share.add(cost, fn)
+		return
+	}
 	if r.cores != nil {
 		best := 0
 		for i, free := range r.cores {
@@ -81,13 +90,33 @@ func (r *run) compute(n int32, cost time.Duration, fn func()) {
 	r.sim.At(start+cost, fn)
 }
 
-// hopCosts returns what serving a request and handling its answer cost.
-func (r *run) hopCosts() (serve, handle time.Duration) {
-	if h := r.p.HopCosts; len(h) > 0 {
-		c := h[r.rng.IntN(len(h))]
-		return c / 2, c - c/2
+// hopCosts returns what serving a request and handling its answer cost
+// in CPU, and the waits before each that hold no CPU (HopCPU).
+func (r *run) hopCosts() (serve, handle, serveWait, handleWait time.Duration) {
+	h := r.p.HopCosts
+	if len(h) == 0 {
+		return r.p.Serve, r.p.Handle, 0, 0
 	}
-	return r.p.Serve, r.p.Handle
+	c := h[r.rng.IntN(len(h))]
+	var wait time.Duration
+	if r.p.HopCPU > 0 && c > r.p.HopCPU {
+		c, wait = r.p.HopCPU, c-r.p.HopCPU
+	}
+	if r.share != nil {
+		wait = 0 // the sharing of the cores makes the wait
+	}
+	return c / 2, c - c/2, wait / 2, wait - wait/2
+}
+
+// sideWait is the wait, holding no CPU, before one side's handling of a
+// message that is not a request (a gossip message): half the wait of a
+// hop drawn from HopCosts, when HopCPU is set.
+func (r *run) sideWait() time.Duration {
+	h := r.p.HopCosts
+	if r.p.HopCPU <= 0 || len(h) == 0 || r.share != nil {
+		return 0
+	}
+	return max(h[r.rng.IntN(len(h))]-r.p.HopCPU, 0) / 2
 }
 
 // sync is the wait for one synced write.
@@ -158,11 +187,11 @@ func (r *run) connect(a, b int32, then, fail func()) {
 func (r *run) request(a, b int32, serve func() any, done func(any), fail func()) {
 	r.connect(a, b, func() {
 		r.messages++
-		cs, ch := r.hopCosts()
-		r.sim.After(r.delay(), func() {
+		cs, ch, ws, wh := r.hopCosts()
+		r.sim.After(r.delay()+ws, func() {
 			r.compute(b, cs, func() {
 				answer := serve()
-				r.sim.After(r.delay(), func() {
+				r.sim.After(r.delay()+wh, func() {
 					r.compute(a, ch, func() { done(answer) })
 				})
 			})
@@ -242,11 +271,11 @@ func (r *run) release(c *call) {
 }
 
 // send is a one-way message from a to b (a provider record): at b,
-// after its CPU has spent cost, arrive runs.
-func (r *run) send(a, b int32, cost time.Duration, arrive func()) {
+// after wait and once its CPU has spent cost, arrive runs.
+func (r *run) send(a, b int32, cost, wait time.Duration, arrive func()) {
 	r.connect(a, b, func() {
 		r.messages++
-		r.sim.After(r.delay(), func() { r.compute(b, cost, arrive) })
+		r.sim.After(r.delay()+wait, func() { r.compute(b, cost, arrive) })
 	}, func() {})
 }
 

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"bytes"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -195,6 +196,14 @@ func TestDeterministic(t *testing.T) {
 	if slices.Equal(a1, a3) {
 		t.Fatal("two seeds give the same figures")
 	}
+	// So with measured hops on cores shared with other work.
+	p.Cores, p.Background, p.HopCPU = 2, 3.5, 300*time.Microsecond
+	p.HopCosts = []time.Duration{200 * time.Microsecond, 700 * time.Microsecond, 2 * time.Millisecond}
+	a1, g1, _ = figures(p)
+	a2, g2, _ = figures(p)
+	if !slices.Equal(a1, a2) || !slices.EqualFunc(g1, g2, gossipEqual) {
+		t.Fatal("two runs of one seed on shared cores differ")
+	}
 }
 
 func gossipEqual(a, b Gossip) bool {
@@ -266,5 +275,117 @@ func TestDialBeforeRequest(t *testing.T) {
 	}
 	if got := net.Lookups(0, 1); got != 5*rtt {
 		t.Fatalf("a lookup over a new connection took %v, want 5 round trips", got)
+	}
+}
+
+// A hop timed on a busy machine is mostly a wait for a core. Charged
+// whole as CPU on shared cores, it would hold the core and delay every
+// request queued behind it by the same wait again; with HopCPU, only the
+// CPU holds the core. On one core, a lookup asks its two peers at once,
+// each hop 10 ms of which 2 ms is CPU: the two hops overlap, so the
+// lookup takes one hop and the other's CPU (10 + 1 = 11 ms), where the
+// whole hop as CPU made it two hops (20 ms).
+func TestHopWaitHoldsNoCore(t *testing.T) {
+	p := Params{N: 3, Seed: 12, Cores: 1, HopCosts: []time.Duration{10 * time.Millisecond}}
+	took := func(p Params) time.Duration {
+		net, err := Build(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return net.Lookups(0, 1)
+	}
+	if got := took(p); got != 20*time.Millisecond {
+		t.Fatalf("hops charged whole as CPU: lookup took %v, want 20ms", got)
+	}
+	p.HopCPU = 2 * time.Millisecond
+	if got := took(p); got != 11*time.Millisecond {
+		t.Fatalf("hops of 2 ms CPU: lookup took %v, want 11ms", got)
+	}
+	// A hop shorter than HopCPU is CPU throughout.
+	p.HopCPU = time.Second
+	if got := took(p); got != 20*time.Millisecond {
+		t.Fatalf("HopCPU above the hop: lookup took %v, want 20ms", got)
+	}
+}
+
+// On cores shared with other work, a hop's wait for a core follows from
+// the sharing rather than being drawn: one core and one thread of other
+// work always runnable, hops of 2 ms CPU. A hop alone goes at half a
+// core (4 ms, the hop as it would be measured on that machine); a
+// lookup's two hops at once share the core with the other work, a third
+// each (serving 3 ms, handling 3 ms: 6 ms). Charging each 4 ms hop whole
+// as CPU made it 8 ms.
+func TestSharedCores(t *testing.T) {
+	took := func(n int, p Params) time.Duration {
+		p.N, p.Seed, p.Cores = n, 13, 1
+		net, err := Build(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return net.Lookups(0, 1)
+	}
+	shared := Params{HopCosts: []time.Duration{4 * time.Millisecond}, HopCPU: 2 * time.Millisecond, Background: 1}
+	if got := took(2, shared); got != 4*time.Millisecond {
+		t.Fatalf("one hop on a core shared with one thread: %v, want 4ms", got)
+	}
+	if got := took(3, shared); got != 6*time.Millisecond {
+		t.Fatalf("two hops at once on a core shared with one thread: %v, want 6ms", got)
+	}
+	if got := took(3, Params{HopCosts: []time.Duration{4 * time.Millisecond}}); got != 8*time.Millisecond {
+		t.Fatalf("two hops charged whole as CPU: %v, want 8ms", got)
+	}
+}
+
+// The shared cores, event by event, finish each piece of work when a
+// plain reference does: time in steps of a microsecond, every piece in
+// progress served min(1, cores/(n+background)) of a step.
+func TestSharingAgainstSteps(t *testing.T) {
+	rng := rand.New(rand.NewPCG(14, 0))
+	for trial := range 20 {
+		cores := float64(1 + rng.IntN(3))
+		other := float64(rng.IntN(8)) * 0.75
+		type piece struct{ at, cost, done time.Duration }
+		pieces := make([]piece, 2+rng.IntN(30))
+		for i := range pieces {
+			pieces[i].at = time.Duration(rng.IntN(5000)) * time.Microsecond
+			pieces[i].cost = time.Duration(50+rng.IntN(3000)) * time.Microsecond
+		}
+
+		r := &run{sim: &Sim{}}
+		s := &sharing{r: r, cores: cores, other: other}
+		for i := range pieces {
+			r.sim.At(pieces[i].at, func() {
+				s.add(pieces[i].cost, func() { pieces[i].done = r.sim.Now() })
+			})
+		}
+		r.sim.Run(0)
+
+		const step = time.Microsecond
+		left := make([]float64, len(pieces))
+		ref := make([]time.Duration, len(pieces))
+		for i, p := range pieces {
+			left[i] = float64(p.cost)
+		}
+		for now, finished := time.Duration(0), 0; finished < len(pieces); now += step {
+			var active []int
+			for i, p := range pieces {
+				if p.at <= now && ref[i] == 0 {
+					active = append(active, i)
+				}
+			}
+			rate := min(1, cores/(float64(len(active))+other))
+			for _, i := range active {
+				if left[i] -= float64(step) * rate; left[i] <= 0.5 {
+					ref[i] = now + step
+					finished++
+				}
+			}
+		}
+		for i, p := range pieces {
+			if d := p.done - ref[i]; d < -5*step || d > 5*step {
+				t.Fatalf("trial %d (%v cores, %v other): piece %d (at %v, %v of CPU) done at %v, the reference at %v",
+					trial, cores, other, i, p.at, p.cost, p.done, ref[i])
+			}
+		}
 	}
 }

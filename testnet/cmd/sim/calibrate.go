@@ -19,13 +19,16 @@ import (
 	"github.com/commons-p2p/commons/testnet/sim"
 )
 
-// calibrateCmd runs the model as the latency command's swarm runs on this
-// machine: N nodes on loopback, every daemon's work on the machine's
-// cores, each call paying the CLI's floor, the costs timed against real
-// daemons; and compares its add → attribution figures with the latency
-// command's, in DHT mode (gossip off), run now (-latency: a swarm of the
-// command's own is timed again and again while the latency command runs)
-// or given (-real-median, -real-p95, with -swarm).
+// calibrateCmd runs the model as the testnet commands' swarms run on
+// this machine: N nodes on loopback, every daemon's work on the machine's
+// cores, the costs timed against real daemons. With -latency it compares
+// the model's add → attribution with the latency command's, in DHT mode
+// (gossip off); with -gov, the model's gossip delivery with the
+// gov-latency command's vote → every node. Each command runs now on a
+// swarm of its own while a swarm of this command's is timed again and
+// again, so that the costs are those of the same minutes, under the same
+// load. Without either, the latency command's figures may be given
+// (-real-median, -real-p95, with -swarm).
 func calibrateCmd(args []string) error {
 	fs := flag.NewFlagSet("calibrate", flag.ExitOnError)
 	var m modelFlags
@@ -33,6 +36,9 @@ func calibrateCmd(args []string) error {
 	n := fs.Int("n", 20, "nodes")
 	latency := fs.Bool("latency", false, "run the latency command (-mode dht) now and compare")
 	realRuns := fs.Int("real-runs", 30, "runs of the latency command")
+	govRun := fs.Bool("gov", false, "run the gov-latency command now and compare the model's gossip with it")
+	govRuns := fs.Int("gov-runs", 20, "runs of the gov-latency command")
+	govPoll := fs.Duration("gov-poll", 10*time.Millisecond, "the gov-latency command's -poll")
 	realMedian := fs.Duration("real-median", 0, "the latency command's median, when given")
 	realP95 := fs.Duration("real-p95", 0, "the latency command's p95, when given")
 	swarm := fs.String("swarm", "", "a running testnet swarm whose daemons' hops give the costs")
@@ -40,16 +46,11 @@ func calibrateCmd(args []string) error {
 	if m.cores == 0 {
 		m.cores = runtime.NumCPU()
 	}
-	load0 := loadAverage()
-	// The costs: hops timed against the daemons of a running swarm, or
-	// between two hosts of this process.
-	var c, real costs
-	var clis []time.Duration // the CLI's floor, call by call
-	var err error
-	if *latency {
-		// A swarm like the latency command's, whose daemons are timed
-		// while the latency command runs on its own: the costs are
-		// those of the same minutes, under the same load.
+	fmt.Printf("command: go run ./testnet/cmd/sim calibrate %s\n", joinArgs(args))
+	fmt.Println(testnet.Machine())
+	if *latency || *govRun {
+		// A swarm like the commands', whose daemons are timed while
+		// each command runs on its own.
 		if *swarm == "" {
 			dir, err := os.MkdirTemp("", "commons-sim-swarm-")
 			if err != nil {
@@ -63,109 +64,261 @@ func calibrateCmd(args []string) error {
 			defer s.Down()
 			*swarm = s.Dir
 		}
-		type result struct {
-			med, p95, floor time.Duration
-			err             error
+	}
+	if *latency {
+		var lat latencyFigures
+		load0 := loadAverage()
+		c, clis, err := timedDuring(*swarm, func() (err error) {
+			lat, err = runLatency(*n, *realRuns)
+			return err
+		})
+		if err != nil {
+			return err
 		}
-		done := make(chan result, 1)
-		go func() {
-			var r result
-			r.med, r.p95, r.floor, r.err = runLatency(*n, *realRuns)
-			done <- r
-		}()
-		var res result
-	measuring:
-		for {
-			part, err := measureSwarm(*swarm, 2)
-			if err != nil {
-				return err
-			}
-			real.hops = append(real.hops, part.hops...)
-			real.lookups = append(real.lookups, part.lookups...)
-			real.lookups3 = append(real.lookups3, part.lookups3...)
-			real.dial = part.dial
-			floor, err := cliFloor(*swarm, 5)
-			if err != nil {
-				return err
-			}
-			clis = append(clis, floor...)
-			select {
-			case res = <-done:
-				break measuring
-			default:
-			}
-		}
-		if res.err != nil {
-			return res.err
-		}
-		*realMedian, *realP95 = res.med, res.p95
+		load := [2]float64{load0, loadAverage()}
 		if m.cli == 0 {
-			m.cli = res.floor
+			m.cli = lat.floor
 		}
-		c = real
-		if c.syncs, err = measureSyncs(30); err != nil {
+		if err := calibrateLatency(&m, *n, c, clis, *swarm, lat.median, lat.p95, load); err != nil {
 			return err
 		}
-	} else if *swarm != "" {
-		if real, err = measureSwarm(*swarm, 20); err != nil {
+	} else if !*govRun {
+		load0 := loadAverage()
+		var c costs
+		var err error
+		if *swarm != "" {
+			if c, err = measureSwarm(*swarm, 20); err == nil {
+				c.syncs, err = measureSyncs(30)
+			}
+		} else {
+			c, err = m.costs()
+		}
+		if err != nil {
 			return err
 		}
-		c = real
-		if c.syncs, err = measureSyncs(30); err != nil {
+		if m.cli == 0 {
+			m.cli = 10 * time.Millisecond
+		}
+		if err := calibrateLatency(&m, *n, c, nil, *swarm, *realMedian, *realP95, [2]float64{load0, loadAverage()}); err != nil {
 			return err
 		}
-	} else if c, err = m.costs(); err != nil {
+	}
+	if *govRun {
+		var g govFigures
+		load0 := loadAverage()
+		c, _, err := timedDuring(*swarm, func() (err error) {
+			g, err = runGovLatency(*n, *govRuns, *govPoll)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if c.gossipHops, c.gossipCPU, err = measureGossip(200, gossipSize); err != nil {
+			return err
+		}
+		if err := calibrateGossip(&m, *n, c, g, *govPoll, [2]float64{load0, loadAverage()}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// timedDuring runs run and, until it returns, times hops, lookups and
+// CLI calls against the daemons of the swarm in dir, again and again.
+func timedDuring(dir string, run func() error) (costs, []time.Duration, error) {
+	var c costs
+	s, err := testnet.Open(dir)
+	if err != nil {
+		return c, nil, err
+	}
+	var clis []time.Duration // the CLI's floor, call by call
+	done := make(chan error, 1)
+	go func() { done <- run() }()
+	for {
+		part, err := measureSwarm(dir, 2)
+		if err != nil {
+			return c, nil, err
+		}
+		c.add(part)
+		floor, err := cliFloor(dir, 5)
+		if err != nil {
+			return c, nil, err
+		}
+		clis = append(clis, floor...)
+		// An attribution's CPU, asked on a node other than the
+		// publisher (node 1) and the CLI's (node 2), in turn.
+		k := 3 + len(c.attributions)%max(len(s.Nodes)-2, 1)
+		if cpu, ok, err := attributionCPU(dir, min(k, len(s.Nodes))); err != nil {
+			return c, nil, err
+		} else if ok {
+			c.attributions = append(c.attributions, cpu)
+		}
+		select {
+		case err := <-done:
+			if err != nil {
+				return c, nil, err
+			}
+			c.syncs, err = measureSyncs(30)
+			return c, clis, err
+		default:
+		}
+	}
+}
+
+// accounting is one way of charging a measured hop: what of it is CPU
+// (-hop-cpu) and what the cores are shared with (-background).
+type accounting struct {
+	name, hopCPU, background, says string
+}
+
+// accountings are the ways calibrate compares.
+var accountings = []accounting{
+	{"whole", "whole", "0", "each hop whole as CPU, a core serving one piece of work at a time"},
+	{"wait", "measured", "0", "a hop's CPU time on a core, the rest of the hop a wait that holds none"},
+	{"shared", "measured", "measured", "a hop's CPU time on cores shared with the other work measured"},
+	{"lookup", "lookups", "measured", "a request's CPU time in whole lookups on cores shared with the other work measured"},
+}
+
+// countRequests sets c.requestsPerLookup: the mean requests one lookup
+// of a key no one provides has answered in the model of n nodes.
+func countRequests(m *modelFlags, n int, c *costs) error {
+	p, err := accountings[0].on(m).params(n, *c)
+	if err != nil {
 		return err
 	}
-	if m.cli == 0 {
-		m.cli = 10 * time.Millisecond
-	}
-	load := (load0 + loadAverage()) / 2
-	p := m.params(*n, c)
 	net, err := sim.Build(p)
 	if err != nil {
 		return err
 	}
-	var e2e, query []time.Duration
-	missed, calls := 0, 0
-	for i := range m.runs {
-		a := net.Attribution(i, sim.AttributionOptions{CLI: m.cli, CLIs: clis})
-		if a.EndToEndFound {
-			e2e = append(e2e, a.EndToEnd)
-			calls += a.Calls
-		} else {
-			missed++
-		}
-		query = append(query, a.Query)
+	total := 0
+	for i := range 100 {
+		_, r := net.LookupsCounted(i, 1)
+		total += r
 	}
-	slices.Sort(e2e)
-	fmt.Printf("command: go run ./testnet/cmd/sim calibrate %s\n", joinArgs(args))
-	fmt.Println(testnet.Machine())
+	c.requestsPerLookup = float64(total) / 100
+	return nil
+}
+
+// cpuLine tells the CPU time measured for hops and whole lookups.
+func cpuLine(c costs, cores int) string {
+	bg, _ := background("measured", c, cores)
+	s := fmt.Sprintf("of a hop (both sides, the scheduler's statistics), CPU time %.3f ms and a wait for a core %.3f ms: %.2f threads of other work on %d cores", ms(c.cpu()), ms(c.queued()), bg, cores)
+	if c.lookupN > 0 && c.requestsPerLookup > 0 {
+		s += fmt.Sprintf("; a whole lookup of a key no one provides, CPU time %.2f ms, a wait %.2f ms (%d lookups), over the model's %.1f requests in one: %.3f ms of CPU a request",
+			ms(c.lookupCPU()), ms(c.lookupSched.wait/time.Duration(c.lookupN)), c.lookupN, c.requestsPerLookup, ms(c.lookupCPU())/c.requestsPerLookup)
+	}
+	return s
+}
+
+func (a accounting) on(m *modelFlags) *modelFlags {
+	mm := *m
+	mm.hopCPU, mm.background = a.hopCPU, a.background
+	return &mm
+}
+
+// calibrateLatency runs the model's add → attribution at n nodes and
+// compares it with the latency command's median and p95, when given.
+func calibrateLatency(m *modelFlags, n int, c costs, clis []time.Duration, swarm string, realMedian, realP95 time.Duration, load [2]float64) error {
 	where := "two hosts in this process"
-	if *swarm != "" {
-		where = "this process to each daemon of " + *swarm
+	if swarm != "" {
+		where = "this process to each daemon of " + swarm
 	}
 	cli := m.cli.String()
 	if len(clis) > 0 {
 		cli = sim.Summary(clis) + " (attribution --local, timed call by call)"
 	}
-	fmt.Printf("costs: one-hop lookup on loopback (%s) %s, spent half by each side; new connection %.1f ms; a synced write %s; CLI call %s; %d cores shared by every node; load average %.2f during the runs\n",
-		where, sim.Summary(c.hops), ms(c.dial), sim.Summary(c.syncs), cli, m.cores, load)
-	fmt.Printf("model, %d nodes, add → attribution on another node: %s; not found %d; %.2f calls each\n", *n, sim.Summary(e2e), missed, float64(calls)/float64(max(len(e2e), 1)))
+	least := time.Duration(0)
+	if len(c.hops) > 0 {
+		least = slices.Min(c.hops)
+	}
+	if err := countRequests(m, n, &c); err != nil {
+		return err
+	}
+	fmt.Printf("\nadd → attribution (the latency command, -mode dht)\n")
+	fmt.Printf("costs: one-hop lookup on loopback (%s) %s, the least %.3f ms; %s; new connection %.1f ms; a synced write %s; CLI call %s; %d cores shared by every node; load average %.2f before, %.2f after\n",
+		where, sim.Summary(c.hops), ms(least), cpuLine(c, m.cores), ms(c.dial), sim.Summary(c.syncs), cli, m.cores, load[0], load[1])
+	model := func(mm *modelFlags) (e2e, query []time.Duration, missed, calls int, net *sim.Network, err error) {
+		p, err := mm.params(n, c)
+		if err != nil {
+			return
+		}
+		if net, err = sim.Build(p); err != nil {
+			return
+		}
+		for i := range m.runs {
+			a := net.Attribution(i, sim.AttributionOptions{CLI: m.cli, CLIs: clis})
+			if a.EndToEndFound {
+				e2e = append(e2e, a.EndToEnd)
+				calls += a.Calls
+			} else {
+				missed++
+			}
+			query = append(query, a.Query)
+		}
+		slices.Sort(e2e)
+		return
+	}
+	e2e, query, missed, calls, net, err := model(m)
+	if err != nil {
+		return err
+	}
+	if len(c.attributions) > 0 {
+		// The model's CPU of one attribution, on the shared accounting.
+		p, err := accountings[2].on(m).params(n, c)
+		if err != nil {
+			return err
+		}
+		shared, err := sim.Build(p)
+		if err != nil {
+			return err
+		}
+		var modelled time.Duration
+		for i := range 100 {
+			modelled += shared.Attribution(i, sim.AttributionOptions{CLI: m.cli, CLIs: clis}).CPU
+		}
+		modelled /= 100
+		// Much of the real one's is off the answer's path (the API, the
+		// announcing of the fetched keys), so that it is told, not
+		// charged.
+		fmt.Printf("an attribution of a dataset never seen through the API, CPU time of every daemon, a second after it included: real %s (mean %.1f ms); the model's %.1f ms (shared)\n",
+			sim.Summary(c.attributions), ms(meanOf(c.attributions)), ms(modelled))
+	}
+	cpu, _ := hopCPU(m.hopCPU, c)
+	bg, _ := background(m.background, c, m.cores)
+	fmt.Printf("model (-hop-cpu %s: CPU %s; -background %s: %.2f threads), %d nodes, add → attribution on another node: %s; not found %d; %.2f calls each\n", m.hopCPU, cpuString(cpu), m.background, bg, n, sim.Summary(e2e), missed, float64(calls)/float64(max(len(e2e), 1)))
 	fmt.Printf("model, one attribution call once the records are in place: %s\n", sim.Summary(query))
-	if len(real.lookups) > 0 {
+	if len(c.lookups) > 0 {
 		var one, three []time.Duration
 		for i := range 100 {
 			one = append(one, net.Lookups(i, 1))
 			three = append(three, net.Lookups(i, 3))
 		}
-		fmt.Printf("a lookup of a key no one provides: model %s; real %s\n", sim.Summary(one), sim.Summary(real.lookups))
-		fmt.Printf("three at once: model %s; real %s\n", sim.Summary(three), sim.Summary(real.lookups3))
+		fmt.Printf("a lookup of a key no one provides: model %s; real %s\n", sim.Summary(one), sim.Summary(c.lookups))
+		fmt.Printf("three at once: model %s; real %s\n", sim.Summary(three), sim.Summary(c.lookups3))
 	}
-	if *realMedian > 0 {
+	if realMedian > 0 {
 		med, p95 := sim.Rank(e2e, 0.5), sim.Rank(e2e, 0.95)
 		fmt.Printf("real (latency -mode dht): median %.0f ms, p95 %.0f ms; model/real: median %.2f, p95 %.2f\n",
-			ms(*realMedian), ms(*realP95), float64(med)/float64(*realMedian), float64(p95)/float64(*realP95))
+			ms(realMedian), ms(realP95), float64(med)/float64(realMedian), float64(p95)/float64(realP95))
+		for _, a := range accountings {
+			if a.hopCPU == "lookups" && c.lookupN == 0 {
+				continue
+			}
+			e2e, _, _, _, net, err := model(a.on(m))
+			if err != nil {
+				return err
+			}
+			var one, three []time.Duration
+			for i := range 100 {
+				one = append(one, net.Lookups(i, 1))
+				three = append(three, net.Lookups(i, 3))
+			}
+			slices.Sort(one)
+			slices.Sort(three)
+			med, p95 := sim.Rank(e2e, 0.5), sim.Rank(e2e, 0.95)
+			fmt.Printf("  %-6s (-hop-cpu %s -background %s: %s): median %.0f ms, p95 %.0f ms; model/real: median %.2f, p95 %.2f; one lookup / three at once p50 %.1f / %.1f ms\n",
+				a.name, a.hopCPU, a.background, a.says, ms(med), ms(p95), float64(med)/float64(realMedian), float64(p95)/float64(realP95), ms(sim.Rank(one, 0.5)), ms(sim.Rank(three, 0.5)))
+		}
 	}
 	return nil
 }
@@ -238,28 +391,39 @@ func joinArgs(a []string) string {
 }
 
 var (
-	latencyFigures = regexp.MustCompile(`median (\d+) ms, p95 (\d+) ms`)
-	latencyFloor   = regexp.MustCompile(`floor \(attribution --local, 10 calls\): median (\d+) ms`)
+	latencyLine  = regexp.MustCompile(`median (\d+) ms, p95 (\d+) ms`)
+	latencyFloor = regexp.MustCompile(`floor \(attribution --local, 10 calls\): median (\d+) ms`)
 )
+
+type latencyFigures struct{ median, p95, floor time.Duration }
+
+func msOf(b []byte) time.Duration {
+	v, _ := strconv.ParseFloat(string(b), 64)
+	return time.Duration(v * float64(time.Millisecond))
+}
 
 // runLatency runs the latency command in DHT mode and returns its median,
 // p95 and floor.
-func runLatency(n, runs int) (median, p95, floor time.Duration, err error) {
+func runLatency(n, runs int) (latencyFigures, error) {
 	cmd := exec.Command("go", "run", "./testnet/cmd/latency", "-n", strconv.Itoa(n), "-runs", strconv.Itoa(runs), "-mode", "dht")
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return 0, 0, 0, fmt.Errorf("latency: %w", err)
+		return latencyFigures{}, fmt.Errorf("latency: %w", err)
 	}
 	os.Stdout.Write(out)
-	f := latencyFigures.FindSubmatch(out)
+	f := latencyLine.FindSubmatch(out)
 	fl := latencyFloor.FindSubmatch(out)
 	if f == nil || fl == nil {
-		return 0, 0, 0, fmt.Errorf("latency: no figures in its output")
+		return latencyFigures{}, fmt.Errorf("latency: no figures in its output")
 	}
-	msOf := func(b []byte) time.Duration {
-		v, _ := strconv.Atoi(string(b))
-		return time.Duration(v) * time.Millisecond
+	return latencyFigures{msOf(f[1]), msOf(f[2]), msOf(fl[1])}, nil
+}
+
+func meanOf(d []time.Duration) time.Duration {
+	var sum time.Duration
+	for _, v := range d {
+		sum += v
 	}
-	return msOf(f[1]), msOf(f[2]), msOf(fl[1]), nil
+	return sum / time.Duration(max(len(d), 1))
 }

@@ -30,6 +30,67 @@ type costs struct {
 	lookups  []time.Duration
 	lookups3 []time.Duration // three at once, as an attribution makes them
 	syncs    []time.Duration // a synced write of 1 KiB to a file in the temporary directory
+	// sched is what the processes on both sides of the timed hops
+	// spent, by the kernel's scheduler statistics, over cpuHops hops:
+	// on a CPU, and waiting for one.
+	sched   schedTime
+	cpuHops int
+	// lookupSched is the same over lookupN whole lookups of keys no one
+	// provides (measure -swarm only), and requestsPerLookup how many
+	// requests the model's lookup on that swarm makes (calibrate sets
+	// it), which give the CPU of one request in a whole lookup.
+	lookupSched       schedTime
+	lookupN           int
+	requestsPerLookup float64
+	// gossipHops are gossip hops between two hosts of this process and
+	// gossipCPU their CPU time, both sides (measureGossip).
+	gossipHops []time.Duration
+	gossipCPU  time.Duration
+	// attributions are the CPU times of attributions of a dataset never
+	// seen on the swarm, every daemon (attributionCPU).
+	attributions []time.Duration
+}
+
+// lookupCPU is the CPU time of one whole lookup, every side (0 if
+// unknown).
+func (c costs) lookupCPU() time.Duration {
+	if c.lookupN == 0 {
+		return 0
+	}
+	return c.lookupSched.run / time.Duration(c.lookupN)
+}
+
+// cpu is the CPU time of one hop, both sides: what the processes spent
+// on a CPU over the timed hops, per hop (0 if unknown).
+func (c costs) cpu() time.Duration {
+	if c.cpuHops == 0 {
+		return 0
+	}
+	return c.sched.run / time.Duration(c.cpuHops)
+}
+
+// queued is a hop's wait for a core, both sides.
+func (c costs) queued() time.Duration {
+	if c.cpuHops == 0 {
+		return 0
+	}
+	return c.sched.wait / time.Duration(c.cpuHops)
+}
+
+// add appends d's samples to c.
+func (c *costs) add(d costs) {
+	c.hops = append(c.hops, d.hops...)
+	c.lookups = append(c.lookups, d.lookups...)
+	c.lookups3 = append(c.lookups3, d.lookups3...)
+	c.syncs = append(c.syncs, d.syncs...)
+	c.dial = d.dial
+	c.sched.run += d.sched.run
+	c.sched.wait += d.sched.wait
+	c.cpuHops += d.cpuHops
+	c.lookupSched.run += d.lookupSched.run
+	c.lookupSched.wait += d.lookupSched.wait
+	c.lookupN += d.lookupN
+	c.attributions = append(c.attributions, d.attributions...)
 }
 
 // measureSyncs times n synced writes of 1 KiB to a file of the
@@ -78,6 +139,9 @@ func measureCmd(args []string) error {
 	if err == nil {
 		c.syncs, err = measureSyncs(30)
 	}
+	if err == nil {
+		c.gossipHops, c.gossipCPU, err = measureGossip(*n, gossipSize)
+	}
 	if err != nil {
 		return err
 	}
@@ -88,8 +152,10 @@ func measureCmd(args []string) error {
 		where = "to each daemon of " + *swarm
 	}
 	fmt.Printf("one-hop lookup on a held connection (%s, loopback): %s\n", where, sim.Summary(c.hops))
+	fmt.Printf("of which CPU time (both sides, the scheduler's statistics): %.3f ms a hop; waiting for a core: %.3f ms a hop\n", ms(c.cpu()), ms(c.queued()))
 	fmt.Printf("new connection until a DHT stream is open: median %.1f ms\n", ms(c.dial))
 	fmt.Printf("a synced write of 1 KiB: %s\n", sim.Summary(c.syncs))
+	fmt.Printf("a gossip hop of %d bytes between two hosts of this process, publish to delivery: %s; CPU time %.3f ms a hop, both sides\n", gossipSize, sim.Summary(c.gossipHops), ms(c.gossipCPU))
 	if len(c.lookups) > 0 {
 		fmt.Printf("whole lookup of a key no one provides, from a host connected to every daemon: %s\n", sim.Summary(c.lookups))
 		fmt.Printf("three such lookups at once, until the last ends: %s\n", sim.Summary(c.lookups3))
@@ -100,6 +166,12 @@ func measureCmd(args []string) error {
 			fmt.Fprintln(&b, h)
 		}
 		fmt.Fprintln(&b, "dial", c.dial)
+		if c.cpuHops > 0 {
+			fmt.Fprintln(&b, "cpu", c.cpu())
+		}
+		if c.gossipCPU > 0 {
+			fmt.Fprintln(&b, "gossip-cpu", c.gossipCPU)
+		}
 		for _, d := range c.syncs {
 			fmt.Fprintln(&b, "sync", d)
 		}
@@ -185,17 +257,29 @@ func measure(lookups, dials int) (costs, error) {
 			return c, err
 		}
 	}
+	self := []int{os.Getpid()}
+	var before schedTime
 	for i, k := range keys {
+		if i == 10 { // the first warm the connection's streams
+			if before, err = schedOf(self); err != nil {
+				return c, err
+			}
+		}
 		t0 := time.Now()
 		found, err := p2p.FindProviders(ctx, a.d, k.Cid(), 1)
 		took := time.Since(t0)
 		if err != nil || len(found) != 1 {
 			return c, fmt.Errorf("measure: lookup %d found %d providers: %v", i, len(found), err)
 		}
-		if i >= 10 { // the first warm the connection's streams
+		if i >= 10 {
 			c.hops = append(c.hops, took)
 		}
 	}
+	after, err := schedOf(self)
+	if err != nil {
+		return c, err
+	}
+	c.sched, c.cpuHops = after.sub(before), len(c.hops)
 	proto := protocolid.ID(simNetwork.ProtocolPrefix() + "/kad/1.0.0")
 	var took []time.Duration
 	for range dials {

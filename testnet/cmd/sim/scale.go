@@ -22,6 +22,8 @@ type modelFlags struct {
 	cores, conns               int
 	stretch                    float64
 	hops                       string
+	hopCPU                     string
+	background                 string
 	cli                        time.Duration
 	runs, gossip               int
 }
@@ -37,8 +39,10 @@ func (m *modelFlags) register(fs *flag.FlagSet, rtt, jitter time.Duration, runs 
 	fs.Float64Var(&m.dialRTTs, "dial-rtts", 4, "round trips of a new connection before its first request")
 	fs.IntVar(&m.conns, "conns", sim.DefaultConnHigh, "connections each node keeps")
 	fs.IntVar(&m.cores, "cores", 0, "every node's CPU work on this many shared cores (0: a CPU per node)")
-	fs.Float64Var(&m.stretch, "stretch", 1, "factor on every CPU cost (calibrate: the load average over the cores, when 0)")
+	fs.Float64Var(&m.stretch, "stretch", 1, "factor on every CPU cost")
 	fs.StringVar(&m.hops, "hops", "", "hop costs written by measure -o (default: measured now)")
+	fs.StringVar(&m.background, "background", "measured", "with -cores: threads of other work always runnable, sharing the cores with the nodes' work: measured (from the CPU time and the wait for a core measured with the hops; none when no wait was), or a number (0: none, each core serves one piece of work at a time)")
+	fs.StringVar(&m.hopCPU, "hop-cpu", "measured", "what of a hop is CPU, the rest a wait that holds no core: measured (the CPU time measured with the hops; whole when none was), lookups (the CPU time of whole lookups over the model's requests in one), least (the least hop), whole, or a duration")
 	fs.DurationVar(&m.cli, "cli", 0, "cost of one CLI call around its search")
 	fs.IntVar(&m.runs, "runs", runs, "attributions timed per size")
 	fs.IntVar(&m.gossip, "gossip", 20, "gossip messages timed per size")
@@ -46,12 +50,72 @@ func (m *modelFlags) register(fs *flag.FlagSet, rtt, jitter time.Duration, runs 
 
 // params returns the model's parameters for n nodes, with the costs
 // measured (or read from -hops).
-func (m *modelFlags) params(n int, c costs) sim.Params {
+func (m *modelFlags) params(n int, c costs) (sim.Params, error) {
+	cpu, err := hopCPU(m.hopCPU, c)
+	if err != nil {
+		return sim.Params{}, err
+	}
+	bg, err := background(m.background, c, m.cores)
+	if err != nil {
+		return sim.Params{}, err
+	}
+	// A gossip message costs a node a gossip hop's CPU time when one was
+	// measured, else a DHT hop's (the model before it timed gossip).
+	validate := sim.Rank(sortedCopy(c.hops), 0.5)
+	if cpu > 0 {
+		validate = min(validate, cpu)
+		if c.gossipCPU > 0 {
+			validate = c.gossipCPU
+		}
+	}
 	return sim.Params{
 		N: n, Seed: m.seed, RTT: m.rtt, Jitter: m.jitter, Loss: m.loss, RTO: m.rto,
-		DialRTTs: m.dialRTTs, Offline: m.offline, DeadDial: m.deadDial, Cores: m.cores, Stretch: m.stretch, ConnHigh: m.conns,
-		HopCosts: c.hops, Syncs: c.syncs, Dial: c.dial / 2, Validate: sim.Rank(sortedCopy(c.hops), 0.5),
+		DialRTTs: m.dialRTTs, Offline: m.offline, DeadDial: m.deadDial, Cores: m.cores, Background: bg, Stretch: m.stretch, ConnHigh: m.conns,
+		HopCosts: c.hops, HopCPU: cpu, Syncs: c.syncs, Dial: c.dial / 2, Validate: validate,
+	}, nil
+}
+
+// background is the other work sharing the cores, as -background says:
+// measured, a hop alone took CPU × (1+Background)/cores, so that
+// Background = cores × (CPU + wait)/CPU − 1 from the scheduler's
+// statistics of the hops.
+func background(mode string, c costs, cores int) (float64, error) {
+	if mode == "measured" {
+		if c.cpu() == 0 || cores == 0 {
+			return 0, nil
+		}
+		return max(float64(cores)*float64(c.cpu()+c.queued())/float64(c.cpu())-1, 0), nil
 	}
+	v, err := strconv.ParseFloat(mode, 64)
+	if err != nil || v < 0 {
+		return 0, fmt.Errorf("-background %q: want measured or a number of threads, 0 or more", mode)
+	}
+	return v, nil
+}
+
+// hopCPU is the CPU of one hop as -hop-cpu says (0: the whole hop).
+func hopCPU(mode string, c costs) (time.Duration, error) {
+	switch mode {
+	case "measured":
+		return c.cpu(), nil
+	case "least":
+		if len(c.hops) == 0 {
+			return 0, nil
+		}
+		return slices.Min(c.hops), nil
+	case "whole":
+		return 0, nil
+	case "lookups":
+		if c.lookupN == 0 || c.requestsPerLookup == 0 {
+			return 0, fmt.Errorf("-hop-cpu lookups: no whole lookups timed (calibrate -latency or -gov measures them)")
+		}
+		return time.Duration(float64(c.lookupCPU()) / c.requestsPerLookup), nil
+	}
+	d, err := time.ParseDuration(mode)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("-hop-cpu %q: want measured, least, whole or a duration above 0", mode)
+	}
+	return d, nil
 }
 
 func sortedCopy(d []time.Duration) []time.Duration {
@@ -86,6 +150,11 @@ func (m *modelFlags) costs() (costs, error) {
 		switch kind {
 		case "dial":
 			c.dial = d
+		case "cpu":
+			// the file holds the CPU of one hop: count it as one hop's
+			c.sched.run, c.cpuHops = d, 1
+		case "gossip-cpu":
+			c.gossipCPU = d
 		case "sync":
 			c.syncs = append(c.syncs, d)
 		default:
@@ -110,7 +179,12 @@ func scaleCmd(args []string) error {
 	}
 	fmt.Printf("command: go run ./testnet/cmd/sim scale %s\n", strings.Join(args, " "))
 	fmt.Println(testnet.Machine())
-	fmt.Printf("costs: one-hop lookup on loopback %s (half to each side); new connection %.1f ms of CPU; a synced write %s\n", sim.Summary(c.hops), ms(c.dial), sim.Summary(c.syncs))
+	cpu, err := hopCPU(m.hopCPU, c)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("costs: one-hop lookup on loopback %s (half to each side); of a hop, CPU %s (-hop-cpu %s), the rest a wait that holds no CPU; new connection %.1f ms of CPU; a synced write %s\n",
+		sim.Summary(c.hops), cpuString(cpu), m.hopCPU, ms(c.dial), sim.Summary(c.syncs))
 	fmt.Printf("model: RTT %s ± %s, loss %.3g, offline %.3g, a new connection %.3g RTT before its request, K %d, alpha %d, beta %d, %d connections kept\n",
 		m.rtt, m.jitter, m.loss, m.offline, m.dialRTTs, sim.DefaultBucketSize, sim.DefaultAlpha, sim.DefaultBeta, m.conns)
 	for _, f := range strings.Split(*sizes, ",") {
@@ -127,7 +201,11 @@ func scaleCmd(args []string) error {
 
 func scale(m *modelFlags, n int, c costs) error {
 	t0 := time.Now()
-	net, err := sim.Build(m.params(n, c))
+	p, err := m.params(n, c)
+	if err != nil {
+		return err
+	}
+	net, err := sim.Build(p)
 	if err != nil {
 		return err
 	}
@@ -191,4 +269,11 @@ func mean(v []int) float64 {
 		s += x
 	}
 	return float64(s) / float64(max(len(v), 1))
+}
+
+func cpuString(cpu time.Duration) string {
+	if cpu == 0 {
+		return "the whole hop"
+	}
+	return fmt.Sprintf("%.3f ms at most", ms(cpu))
 }

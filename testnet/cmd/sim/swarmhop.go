@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
@@ -85,18 +86,46 @@ func measureSwarm(dir string, perNode int) (costs, error) {
 			return c, err
 		}
 	}
+	// Both sides' CPU time over the timed hops: this process and every
+	// daemon, by the scheduler's statistics, less what they spend idle
+	// over as long a time just after (their upkeep).
+	pids := []int{os.Getpid()}
+	for _, nd := range s.Nodes {
+		pids = append(pids, nd.PID())
+	}
+	var before schedTime
+	var start time.Time
 	for i := range perNode + 2 {
+		if i == 2 { // the first two warm the streams
+			if before, err = schedOf(pids); err != nil {
+				return c, err
+			}
+			start = time.Now()
+		}
 		for _, p := range probes {
 			key := protocol.ObjectID([]byte(fmt.Sprintf("probe %d %d %s", time.Now().UnixNano(), i, p.n.h.ID()))).Cid()
 			t0 := time.Now()
 			if _, err := p2p.FindProviders(ctx, p.n.d, key, 1); err != nil {
 				return c, err
 			}
-			if i >= 2 { // the first two warm the streams
+			if i >= 2 {
 				c.hops = append(c.hops, time.Since(t0))
 			}
 		}
 	}
+	after, err := schedOf(pids)
+	if err != nil {
+		return c, err
+	}
+	time.Sleep(time.Since(start))
+	idle, err := schedOf(pids)
+	if err != nil {
+		return c, err
+	}
+	upkeep := idle.sub(after)
+	c.sched, c.cpuHops = after.sub(before), len(c.hops)
+	c.sched.run = max(c.sched.run-upkeep.run, 0)
+	c.sched.wait = max(c.sched.wait-upkeep.wait, 0)
 	c.dial = median(dials)
 	// A whole lookup, from a host that knows every daemon.
 	all, err := newDHTNodeOf(network)
@@ -130,7 +159,14 @@ func measureSwarm(dir string, perNode int) (costs, error) {
 		wg.Wait()
 		return time.Since(t0), errors.Join(errs...)
 	}
+	var lookupStart time.Time
 	for i := range perNode + 2 {
+		if i == 2 {
+			if before, err = schedOf(pids); err != nil {
+				return c, err
+			}
+			lookupStart = time.Now()
+		}
 		one, err := lookups(i, 1)
 		if err != nil {
 			return c, err
@@ -144,5 +180,16 @@ func measureSwarm(dir string, perNode int) (costs, error) {
 			c.lookups3 = append(c.lookups3, three)
 		}
 	}
+	if after, err = schedOf(pids); err != nil {
+		return c, err
+	}
+	time.Sleep(time.Since(lookupStart))
+	if idle, err = schedOf(pids); err != nil {
+		return c, err
+	}
+	upkeep = idle.sub(after)
+	c.lookupSched, c.lookupN = after.sub(before), 4*len(c.lookups)
+	c.lookupSched.run = max(c.lookupSched.run-upkeep.run, 0)
+	c.lookupSched.wait = max(c.lookupSched.wait-upkeep.wait, 0)
 	return c, nil
 }
