@@ -48,6 +48,7 @@ var scenarios = []scenario{
 	{"derived", 4, 0, scenarioDerived},
 	{"credit", 4, 0, scenarioCredit},
 	{"restart", 3, 0, scenarioRestart},
+	{"killed", 3, 0, scenarioKilled},
 	{"outsider", 2, 0, scenarioOutsider},
 	{"governance", 5, 3, scenarioGovernance},
 	{"keycompromise", 4, 3, scenarioKeyCompromise},
@@ -432,6 +433,38 @@ func scenarioRestart(t *testing.T, s *testnet.Swarm) {
 	tCaught := testnet.Eventually(t, wait, "node 2 finds what node 1 published while it was down", publishedBy(k, missed.ID, s.Node(1).DID))
 	tServed := testnet.Eventually(t, wait, "the last node finds what node 2 published before its restart", publishedBy(last, mine.ID, k.DID))
 	t.Logf("node 2 kept did, peer_id, network and its dataset; up again in %s, found what it missed after %s, node %d found its data after %s", tStart, tCaught, last.K, tServed)
+}
+
+// scenarioKilled: a dataset acknowledged by a node that is then killed
+// (SIGKILL, no clean stop) is still found by the others once the node is
+// back: the restarted node, which did not stop cleanly, announces all it
+// holds again (SPEC.md §7.2), whether or not its keys left before it died.
+func scenarioKilled(t *testing.T, s *testnet.Swarm) {
+	k := s.Node(2)
+	last := s.Node(s.N())
+	p, _ := publish(t, k, 2, "killed scenario, node 2's "+tag())
+	if err := k.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	k.StartT(t)
+	log, err := os.ReadFile(k.LogPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(log, []byte("did not stop cleanly")) {
+		t.Errorf("node 2's log does not say that its last run did not stop cleanly:\n%s", k.LogTail(20))
+	}
+	took := testnet.Eventually(t, wait, "the last node finds what node 2 acknowledged before it was killed", func() error {
+		a, err := attribution(t, last, p.ID)
+		if err != nil {
+			return err
+		}
+		if a.Publisher != k.DID {
+			return fmt.Errorf("publisher %s, want %s", a.Publisher, k.DID)
+		}
+		return nil
+	})
+	t.Logf("node %d found node 2's dataset %s after node 2 was killed and restarted", last.K, took)
 }
 
 // scenarioOutsider: a node founded on another genesis, told to join the
