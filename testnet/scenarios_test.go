@@ -415,6 +415,11 @@ func scenarioRestart(t *testing.T, s *testnet.Swarm) {
 	if before.DID != after.DID || before.PeerID != after.PeerID || before.Network != after.Network {
 		t.Fatalf("node 2's identity changed across the restart: %+v -> %+v", before, after)
 	}
+	// A clean stop lets the restarted node resume its announcements'
+	// cycle instead of announcing all it holds again (SPEC.md §7.2).
+	if log, err := os.ReadFile(k.LogPath()); err != nil || bytes.Contains(log, []byte("did not stop cleanly")) {
+		t.Errorf("node 2's log after a clean stop says it did not stop cleanly (%v):\n%s", err, k.LogTail(20))
+	}
 	if _, err := k.API(t).Dataset(ctx(t), mine.ID, api.QueryOptions{Local: true}); err != nil {
 		t.Fatalf("node 2 lost its own dataset across the restart: %v", err)
 	}
