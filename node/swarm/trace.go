@@ -19,7 +19,7 @@ type lookupTrace struct {
 	first     atomic.Int64  // when the first provider came, since the search began; 0: none
 	end       atomic.Int64  // when the lookup and its asks ended; 0: not yet
 	providers atomic.Int32  // providers found (this node left out)
-	queried   atomic.Int32  // peers asked for providers
+	queried   atomic.Int32  // requests for providers sent (the follow-up may ask a peer again)
 	dials     atomic.Int32  // of which the lookup had to dial first
 }
 
