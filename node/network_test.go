@@ -1,6 +1,7 @@
 package node
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"fmt"
@@ -53,6 +54,8 @@ type swarmOptions struct {
 	// its interval.
 	announcer  string
 	reannounce time.Duration
+	// fetchTimeout bounds one ask of a peer; zero: 5 s.
+	fetchTimeout time.Duration
 }
 
 // announcers are the kinds of announcer the tests of announcing run with.
@@ -86,7 +89,7 @@ func startNetNode(t *testing.T, dir string, genesis []byte, o swarmOptions, boot
 		SwarmKey:        o.swarmKey,
 		Gossip:          o.gossip,
 		GossipHeartbeat: 100 * time.Millisecond,
-		FetchTimeout:    5 * time.Second,
+		FetchTimeout:    cmp.Or(o.fetchTimeout, 5*time.Second),
 		Gater:           o.gater,
 		Storage:         o.storage,
 		OutsiderGrace:   o.outsiderGrace,

@@ -63,8 +63,9 @@ type DHTOptions struct {
 // commons node answers queries; the default auto mode would stay a client
 // on a LAN or loopback, where AutoNAT never calls it public) and under the
 // protocol prefix of the network (SPEC.md §7.1), so that nodes of
-// different commons never share a routing table. The caller closes it
-// before the host.
+// different commons never share a routing table; its requests to one peer
+// do not wait for each other (dhtSender). The caller closes it before the
+// host.
 func NewDHT(h host.Host, network protocol.NetworkID, opts DHTOptions) (*dht.IpfsDHT, error) {
 	const op = "new dht"
 	if network.IsZero() {
@@ -86,6 +87,9 @@ func NewDHT(h host.Host, network protocol.NetworkID, opts DHTOptions) (*dht.Ipfs
 		// A commons has no IPNS or public-key records; no value may be
 		// stored until a validator for it exists.
 		dht.DisableValues(),
+		// Requests to one peer go out at once, each on a stream of its
+		// own while the others are busy (dhtSender).
+		dht.WithCustomMessageSender(newDHTSender),
 	}
 	if len(opts.Bootstrap) > 0 {
 		dopts = append(dopts, dht.BootstrapPeers(opts.Bootstrap...))

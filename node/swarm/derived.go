@@ -58,7 +58,7 @@ func (s *Search) Derived(roots []protocol.ID, depth int) {
 // among its inputs. One that does not is not stored, and the provider is
 // penalised.
 func (s *Search) derivedFrom(subject protocol.ID) {
-	s.providers(protocol.DerivedFromKey(subject), func(ctx context.Context, p peer.ID, _ func()) {
+	s.providers(s.ctx, "derived", protocol.DerivedFromKey(subject), func(ctx context.Context, p peer.ID, _ func()) {
 		listed := 0
 		s.pages(ctx, p, func(after protocol.ID) ([]protocol.ID, bool, error) {
 			if listed >= store.MaxDerived {

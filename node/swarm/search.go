@@ -55,6 +55,9 @@ type Search struct {
 
 	mu      sync.Mutex
 	located []store.Location // entries found in manifests held in part
+	began   time.Time
+	steps   []string       // steps ended, with when (trace.go)
+	lookups []*lookupTrace // the lookups run (trace.go)
 }
 
 // NewSearch starts a search bounded by q.Timeout. It returns nil when
@@ -65,7 +68,7 @@ func (s *Swarm) NewSearch(ctx context.Context, q Query) (*Search, context.Cancel
 		return nil, func() {}
 	}
 	ctx, cancel := context.WithTimeout(ctx, q.Timeout)
-	return &Search{sw: s, ctx: ctx, slots: make(chan struct{}, searchConcurrency), Store: s.cfg.StoreFetched}, cancel
+	return &Search{sw: s, ctx: ctx, began: time.Now(), slots: make(chan struct{}, searchConcurrency), Store: s.cfg.StoreFetched}, cancel
 }
 
 // peers is how many peers the search asked, for error messages.
@@ -77,13 +80,16 @@ func (s *Search) peers() int {
 
 // providers calls ask with each provider of key other than this node, up
 // to searchProviders of them, as the DHT finds them, and returns when every
-// ask has returned. All the asks of a search share searchConcurrency
-// slots, so ask must not call providers. ask stops the search of further
-// providers by cancelling through stop.
-func (s *Search) providers(key cid.Cid, ask func(ctx context.Context, p peer.ID, stop func())) {
+// ask has returned, or once ctx (the search's, or one under it) ends. All
+// the asks of a search share searchConcurrency slots, so ask must not call
+// providers. ask stops the search of further providers by cancelling
+// through stop. what names the lookup in the search's trace.
+func (s *Search) providers(ctx context.Context, what string, key cid.Cid, ask func(ctx context.Context, p peer.ID, stop func())) {
 	nt := s.sw
-	ctx, stop := context.WithCancel(s.ctx)
+	ctx, stop := context.WithCancel(ctx)
 	defer stop()
+	ctx, trace := s.traceLookup(ctx, what)
+	defer s.ended(trace)
 	self := nt.host.ID()
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -94,6 +100,7 @@ func (s *Search) providers(key cid.Cid, ask func(ctx context.Context, p peer.ID,
 			continue
 		}
 		lookup.Found()
+		s.found(trace)
 		if len(ai.Addrs) > 0 {
 			nt.host.Peerstore().AddAddrs(ai.ID, ai.Addrs, peerstore.TempAddrTTL)
 		}
@@ -189,16 +196,45 @@ func (s *Search) fetch(ctx context.Context, p peer.ID, ids []protocol.ID, judge 
 }
 
 // Object makes sure the node holds id, asking the providers of its key
-// until one gives it.
+// until one gives it, or until the store holds it by another path (the
+// announce topic, another search, the API): an object is the bytes its ID
+// names, so what the answer is made from is the same whoever brought it,
+// and the lookup and the asks under way end there (SPEC.md §7.5).
 func (s *Search) Object(id protocol.ID) {
 	if len(s.sw.missing([]protocol.ID{id})) == 0 {
 		return
 	}
-	s.providers(protocol.ObjectKey(id), func(ctx context.Context, p peer.ID, stop func()) {
+	ctx, stop := context.WithCancel(s.ctx)
+	defer stop()
+	go s.stopWhenHeld(ctx, id, stop)
+	s.providers(ctx, "object", protocol.ObjectKey(id), func(ctx context.Context, p peer.ID, stop func()) {
 		if s.fetch(ctx, p, []protocol.ID{id}, nil) == 0 {
 			stop()
 		}
 	})
+}
+
+// heldPoll is how often a search for an object looks whether the store
+// holds it by another path. Nothing that stores an object tells the
+// searches under way; a look in the store costs microseconds.
+const heldPoll = 20 * time.Millisecond
+
+// stopWhenHeld calls stop once the store holds id, or returns when ctx
+// ends.
+func (s *Search) stopWhenHeld(ctx context.Context, id protocol.ID, stop func()) {
+	t := time.NewTicker(heldPoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if len(s.sw.missing([]protocol.ID{id})) == 0 {
+				stop()
+				return
+			}
+		}
+	}
 }
 
 // lineage fetches the ancestors of id that the node lacks, breadth first,
@@ -235,7 +271,7 @@ func (s *Search) lineage(id protocol.ID) {
 // stored; one that is about anything else is not stored, and the provider
 // is penalised.
 func (s *Search) claims(subject protocol.ID) {
-	s.providers(protocol.ClaimsAboutKey(subject), func(ctx context.Context, p peer.ID, _ func()) {
+	s.providers(s.ctx, "claims", protocol.ClaimsAboutKey(subject), func(ctx context.Context, p peer.ID, _ func()) {
 		direct := map[protocol.ID]bool{} // claims about subject that p gave
 		var later []protocol.ID
 		judge := func(last bool) func(*protocol.Object) error {
@@ -287,7 +323,7 @@ func (s *Swarm) isClaimAbout(claim, subject protocol.ID) bool {
 // paths listed with it up in its manifest (manifestNames), and each
 // entry found is kept for Located.
 func (s *Search) DatasetsWithFile(d protocol.Digest) {
-	s.providers(protocol.FileKey(d), func(ctx context.Context, p peer.ID, _ func()) {
+	s.providers(s.ctx, "files", protocol.FileKey(d), func(ctx context.Context, p peer.ID, _ func()) {
 		paths := map[protocol.ID][]string{}
 		var withManifest []*protocol.Object
 		s.pages(ctx, p, func(after protocol.ID) ([]protocol.ID, bool, error) {
@@ -399,14 +435,19 @@ func (s *Swarm) missing(ids []protocol.ID) []protocol.ID {
 // ancestors of its lineage, and what was made from it directly (the node
 // then asks for the Rotations of signers without a role).
 func (s *Search) Attribution(id protocol.ID) {
+	held := len(s.sw.missing([]protocol.ID{id})) == 0
+	dials := s.countDials()
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		s.Object(id)
+		s.mark("subject")
 		s.lineage(id)
+		s.mark("lineage")
 	})
-	wg.Go(func() { s.claims(id) })
-	wg.Go(func() { s.Derived([]protocol.ID{id}, 1) })
+	wg.Go(func() { s.claims(id); s.mark("claims") })
+	wg.Go(func() { s.Derived([]protocol.ID{id}, 1); s.mark("derived") })
 	wg.Wait()
+	s.logTrace("search: attribution", "subject", id, "held", held, "dials", dials())
 }
 
 func revokedKey(p protocol.Policy, d protocol.DID) bool {
@@ -461,7 +502,7 @@ func (s *Search) Rotations(keys []protocol.DID) {
 		var wg sync.WaitGroup
 		for _, k := range wave {
 			wg.Go(func() {
-				s.providers(protocol.RotationsKey(k), func(ctx context.Context, p peer.ID, _ func()) {
+				s.providers(s.ctx, "rotations", protocol.RotationsKey(k), func(ctx context.Context, p peer.ID, _ func()) {
 					listed := 0 // a walk reads at most MaxPartyLinks rotations: no peer makes it read more
 					s.pages(ctx, p, func(after protocol.ID) ([]protocol.ID, bool, error) {
 						if listed >= protocol.MaxPartyLinks {
