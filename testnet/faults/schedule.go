@@ -363,6 +363,12 @@ func steady(ctx context.Context, cfg Config, n int, d time.Duration, env func(in
 		s.Faults = append(s.Faults, fmt.Sprintf("plant a refused object: %v", err))
 	}
 	w.Stop()
+	s.Notes = append(s.Notes, probe(ctx, c)...)
+	ah, ao, named := w.Asks()
+	s.Notes = append(s.Notes, fmt.Sprintf("attribution asks of the readers: %d about honest publishers' datasets, %d about the others' (once each)", ah, ao))
+	for _, x := range named {
+		s.Faults = append(s.Faults, "a dataset its publisher dated ahead of the honest nodes' clocks was accepted: "+x)
+	}
 	w.Check(ctx, s, time.Now(), 30*time.Second)
 	attr, gov := w.Figures()
 	s.Latency["attribution"] = attr
@@ -396,6 +402,9 @@ func Clock(ctx context.Context, cfg Config) (*Summary, error) {
 	}
 	s.Schedule = "clock"
 	s.Notes = append(s.Notes, fmt.Sprintf("node %d (a steward) runs 2 h ahead", skewed))
+	for _, x := range base.Notes {
+		s.Notes = append(s.Notes, "baseline: "+x)
+	}
 	compare(s, base, "attribution", 0.95)
 	compare(s, base, "gov_vote_to_every_node", 0.99)
 	for _, x := range base.Faults {

@@ -49,6 +49,8 @@ type Workload struct {
 	gov      []time.Duration // vote → new state hash on every node
 	reads    int
 	readErrs int
+	asks     [2]int       // attribution asks of the readers: of honest publishers' datasets, of others'
+	named    []string     // asks about a dataset of a node not Honest that named its publisher
 	measure  bool         // record attribution latency
 	groups   map[int]int  // the partition as the workload knows it: node → group (0: reaches all)
 	down     map[int]bool // nodes the schedule has stopped
@@ -172,20 +174,36 @@ func (w *Workload) publisher(ctx context.Context, k int) {
 
 // read asks node j, which never published id, for its attribution until
 // it names the publisher (each ask a network query of at most 5 s, every
-// 100 ms, 15 s in all), then locates one of its files.
+// 100 ms, 15 s in all), then locates one of its files. A dataset of a node
+// that is not Honest is asked about once: the honest nodes refuse what
+// such a node publishes (its clock is ahead), so asking again until the
+// deadline would only load them with searches that cannot succeed, about
+// 150 for each dataset.
 func (w *Workload) read(ctx context.Context, j int, id protocol.ID, f api.FileEntry, t0 time.Time) {
 	w.mu.Lock()
 	measure := w.measure
 	w.mu.Unlock()
-	if w.Honest != nil && !w.Honest(w.nodeOf(id)) {
-		measure = false
-	}
 	cl := w.c.Node(j).API()
+	if w.Honest != nil && !w.Honest(w.nodeOf(id)) {
+		qctx, cancel := context.WithTimeout(ctx, 6*time.Second)
+		a, err := cl.Attribution(qctx, id, api.QueryOptions{Timeout: 5 * time.Second})
+		cancel()
+		w.mu.Lock()
+		w.asks[1]++
+		if err == nil && !a.Publisher.IsZero() {
+			w.named = append(w.named, fmt.Sprintf("node %d names the publisher of %s", j, id))
+		}
+		w.mu.Unlock()
+		return
+	}
 	deadline := t0.Add(15 * time.Second)
 	for {
 		qctx, cancel := context.WithTimeout(ctx, 6*time.Second)
 		a, err := cl.Attribution(qctx, id, api.QueryOptions{Timeout: 5 * time.Second})
 		cancel()
+		w.mu.Lock()
+		w.asks[0]++
+		w.mu.Unlock()
 		if err == nil && !a.Publisher.IsZero() {
 			d := time.Since(t0)
 			w.mu.Lock()
@@ -358,10 +376,23 @@ func (w *Workload) PlantRefused(ctx context.Context, k int) error {
 	return nil
 }
 
+// Asks is how many attribution asks the readers made: about honest
+// publishers' datasets, and about the others'; and those of the others'
+// that named their publisher, when the asked node should have refused it.
+func (w *Workload) Asks() (honest, other int, named []string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.asks[0], w.asks[1], slices.Clone(w.named)
+}
+
 // nodeOf is the node that acknowledged id (0: none).
 func (w *Workload) nodeOf(id protocol.ID) int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	return w.nodeOfLocked(id)
+}
+
+func (w *Workload) nodeOfLocked(id protocol.ID) int {
 	for _, a := range w.acked {
 		if a.ID == id {
 			return a.Node

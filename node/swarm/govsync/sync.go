@@ -93,6 +93,10 @@ type Sync struct {
 	held heldBudget
 	// syncing is the peers a sync runs with.
 	syncing map[peer.ID]bool
+	// answered holds, for each peer found behind, the heads of this node
+	// it lacked when an early announcement last answered it
+	// (answerBehind).
+	answered map[peer.ID][]protocol.ID
 }
 
 // New returns the sync of a node's governance, not attached to a network.
@@ -109,6 +113,7 @@ func New(cfg Config) *Sync {
 		tooEarly: map[protocol.ID]time.Time{},
 		held:     newHeldBudget(),
 		syncing:  map[peer.ID]bool{},
+		answered: map[peer.ID][]protocol.ID{},
 	}
 }
 

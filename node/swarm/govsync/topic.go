@@ -3,6 +3,7 @@ package govsync
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/network"
@@ -18,6 +19,10 @@ const (
 	MsgUpdate byte = 0x01 // an update envelope, as encoded
 	MsgHeads  byte = 0x02 // the sender's heads: {"heads": [ID, …]}
 )
+
+// maxAnswered bounds the peers whose lag an early announcement answered
+// that a node remembers (answerBehind).
+const maxAnswered = 1024
 
 // maxHeadsMsg bounds the body of a heads announcement: gov.MaxParents IDs
 // of about 60 characters, quoted, and room to spare.
@@ -137,15 +142,56 @@ func (s *Sync) Deliver(from peer.ID, _ []byte, v any) {
 // headsFrom compares a peer's heads with this node's (gov.CompareHeads):
 // unknown heads are fetched from the peer; a peer whose heads are all
 // known here but differ is behind, and an early announcement lets it
-// catch up.
+// catch up — once for what it lacks (answerBehind).
 func (s *Sync) headsFrom(p peer.ID, heads []protocol.ID) {
 	var d gov.HeadsDecision
-	s.view(func(g *gov.DAG) { d = gov.CompareHeads(g, heads) })
+	var ours []protocol.ID
+	s.view(func(g *gov.DAG) {
+		d = gov.CompareHeads(g, heads)
+		if d.Behind {
+			ours = g.Heads()
+		}
+	})
 	if len(d.Fetch) > 0 {
 		s.sync(p, d.Fetch)
-	} else if d.Behind {
+		return
+	}
+	if s.answerBehind(p, d.Behind, ours, heads) {
 		s.AnnounceSoon()
 	}
+}
+
+// answerBehind reports whether peer p, whose heads theirs are all held
+// here, should be answered with an early announcement of this node's
+// heads ours: when it is behind and lacks a head of this node that no
+// early announcement answered it with yet. A peer that announces again
+// lacking only what it was answered with heard it, and did not take it —
+// refused for its time by a clock behind this one — or has not fetched
+// it yet; the periodic announcement repeats it, as it repeats it to every
+// peer. Answering it each time would make this node broadcast its heads
+// at every one of its announcements, for as long as its clock lags (or,
+// for a peer that claims to lag, every 300 ms). A peer not behind is
+// forgotten.
+func (s *Sync) answerBehind(p peer.ID, behind bool, ours, theirs []protocol.ID) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !behind {
+		delete(s.answered, p)
+		return false
+	}
+	// A head of this node has no descendant here, and theirs are all
+	// here: it is an ancestor of none of them, and they lack it unless
+	// they name it.
+	lacks := slices.DeleteFunc(slices.Clone(ours), func(id protocol.ID) bool { return slices.Contains(theirs, id) })
+	told, ok := s.answered[p]
+	if ok && !slices.ContainsFunc(lacks, func(id protocol.ID) bool { return !slices.Contains(told, id) }) {
+		return false
+	}
+	if !ok && len(s.answered) >= maxAnswered {
+		clear(s.answered) // at worst, one more early announcement each
+	}
+	s.answered[p] = lacks
+	return true
 }
 
 // Publish publishes an update this node made on the governance topic;
