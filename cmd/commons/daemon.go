@@ -45,6 +45,7 @@ func (DaemonCommand) Flags() []Flag {
 		{Name: "listen", Value: "MULTIADDR", Repeat: true, Help: "a libp2p listen address for this run"},
 		{Name: "genesis", Value: "FILE", Help: "join the network this genesis founds"},
 		{Name: "bootstrap", Value: "MULTIADDR", Repeat: true, Help: "a peer to join the network through for this run, ending in /p2p/PEER"},
+		{Name: "log-level", Value: "LEVEL", Help: "the least level logged: debug, info (the default), warn or error"},
 	}
 }
 
@@ -72,9 +73,14 @@ func (DaemonCommand) Run(ctx context.Context, env *Env, args *Args) error {
 			return fmt.Errorf("%s: %q is not a duration (such as 2h or -90m)", clockOffsetEnv, v)
 		}
 	}
-	var h slog.Handler = slog.NewTextHandler(env.Stderr, nil)
+	level, err := parseLogLevel(args.Get("log-level"))
+	if err != nil {
+		return err
+	}
+	hopts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(env.Stderr, hopts)
 	if env.JSON {
-		h = slog.NewJSONHandler(env.Stderr, nil)
+		h = slog.NewJSONHandler(env.Stderr, hopts)
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -92,6 +98,21 @@ func (DaemonCommand) Run(ctx context.Context, env *Env, args *Args) error {
 		return nil // asked to stop, and stopped
 	}
 	return err
+}
+
+// parseLogLevel reads daemon --log-level; empty is info.
+func parseLogLevel(s string) (slog.Level, error) {
+	switch s {
+	case "debug":
+		return slog.LevelDebug, nil
+	case "", "info":
+		return slog.LevelInfo, nil
+	case "warn":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
+	}
+	return 0, fmt.Errorf("--log-level %q: want debug, info, warn or error", s)
 }
 
 // clockOffsetEnv shifts the daemon's clock by a Go duration ("2h",

@@ -3,6 +3,7 @@ package swarm
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -34,11 +35,18 @@ func (t *lookupTrace) String() string {
 
 func ms(d time.Duration) string { return fmt.Sprintf("%dms", d.Milliseconds()) }
 
+// tracing reports whether the node logs searches' traces: they cost a
+// goroutine per lookup and a notifiee per search, paid only then.
+func (s *Search) tracing() bool { return s.sw.log.Enabled(s.ctx, slog.LevelDebug) }
+
 // traceLookup starts the trace of a lookup of the search, and returns the
 // context to run it under: kad-dht reports on it the peers it asks and
 // dials.
 func (s *Search) traceLookup(ctx context.Context, what string) (context.Context, *lookupTrace) {
 	t := &lookupTrace{what: what, start: time.Since(s.began)}
+	if !s.tracing() {
+		return ctx, t
+	}
 	s.mu.Lock()
 	s.lookups = append(s.lookups, t)
 	s.mu.Unlock()
@@ -75,6 +83,9 @@ func (s *Search) mark(step string) {
 // countDials counts the connections this node opens until the returned
 // function is called, which returns how many.
 func (s *Search) countDials() func() int {
+	if !s.tracing() {
+		return func() int { return 0 }
+	}
 	var n atomic.Int32
 	nb := &network.NotifyBundle{ConnectedF: func(_ network.Network, c network.Conn) {
 		if c.Stat().Direction == network.DirOutbound {
@@ -90,6 +101,9 @@ func (s *Search) countDials() func() int {
 
 // logTrace writes where the time of the search went, at debug level.
 func (s *Search) logTrace(msg string, args ...any) {
+	if !s.tracing() {
+		return
+	}
 	s.mu.Lock()
 	steps := strings.Join(s.steps, " ")
 	lookups := make([]string, len(s.lookups))
