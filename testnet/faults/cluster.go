@@ -46,6 +46,13 @@ type Options struct {
 	// Env is more environment for node k's daemon (e.g. a clock offset);
 	// nil: none.
 	Env func(k int) []string
+	// Keep, if set, is a directory where Down copies each daemon's log
+	// (CLUSTER/nodeK.log, CLUSTER the base name of the cluster's
+	// directory: a schedule may run several clusters) before it removes
+	// the cluster's directory.
+	Keep string
+	// LogLevel is every daemon's --log-level; empty: the daemon's default.
+	LogLevel string
 }
 
 // Cluster is N commons daemons, each in its own network namespace, on a
@@ -178,11 +185,35 @@ func (c *Cluster) Down() error {
 	for _, nd := range c.Nodes {
 		nd.Kill()
 	}
-	err := c.Net.Teardown()
+	err := c.keepLogs()
+	if terr := c.Net.Teardown(); err == nil {
+		err = terr
+	}
 	if c.Dir != "" && c.opts.Dir == "" {
 		os.RemoveAll(c.Dir)
 	}
 	return err
+}
+
+// keepLogs copies each daemon's log into opts.Keep, if set.
+func (c *Cluster) keepLogs() error {
+	if c.opts.Keep == "" {
+		return nil
+	}
+	dir := filepath.Join(c.opts.Keep, filepath.Base(c.Dir))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, nd := range c.Nodes {
+		b, err := os.ReadFile(nd.LogPath())
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("node%d.log", nd.K)), b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Node returns node k, counted from 1.
@@ -292,6 +323,9 @@ func (nd *Node) Start(ctx context.Context) error {
 	c := nd.c
 	args := []string{"netns", "exec", nd.NS, c.Bin, "daemon", "--repo", nd.Repo, "--genesis", c.GenesisPath(),
 		"--api", nd.apiAddr(), "--listen", nd.listenAddr()}
+	if c.opts.LogLevel != "" {
+		args = append(args, "--log-level", c.opts.LogLevel)
+	}
 	for _, o := range c.Nodes {
 		if o != nd && o.Running() {
 			args = append(args, "--bootstrap", o.Addr())

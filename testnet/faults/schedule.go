@@ -35,6 +35,8 @@ type Config struct {
 	Bin      string        // a commons binary; empty: built
 	Self     string        // a binary that runs the hostile peer on -flood-peer (flood)
 	Log      io.Writer
+	Keep     string // a directory the daemons' logs are copied to at the end; empty: none
+	LogLevel string // the daemons' --log-level; empty: their default
 }
 
 // Schedules names every schedule Run knows.
@@ -96,7 +98,7 @@ func Partition(ctx context.Context, cfg Config) (*Summary, error) {
 		}
 	}
 	t0 := time.Now()
-	c, err := Up(ctx, Options{N: n, Stewards: []int{a[0], a[1], b[0], b[1]}, Threshold: 2, Bin: cfg.Bin, Log: cfg.Log})
+	c, err := Up(ctx, Options{N: n, Stewards: []int{a[0], a[1], b[0], b[1]}, Threshold: 2, Bin: cfg.Bin, Log: cfg.Log, Keep: cfg.Keep, LogLevel: cfg.LogLevel})
 	if err != nil {
 		return nil, err
 	}
@@ -181,7 +183,7 @@ func Latency(ctx context.Context, cfg Config) (*Summary, error) {
 	rtt := cmp.Or(cfg.RTT, 100*time.Millisecond)
 	loss := cmp.Or(cfg.Loss, 1)
 	t0 := time.Now()
-	c, err := Up(ctx, Options{N: n, Stewards: []int{1, 2, 3}, Bin: cfg.Bin, Log: cfg.Log, Shaped: true})
+	c, err := Up(ctx, Options{N: n, Stewards: []int{1, 2, 3}, Bin: cfg.Bin, Log: cfg.Log, Keep: cfg.Keep, LogLevel: cfg.LogLevel, Shaped: true})
 	if err != nil {
 		return nil, err
 	}
@@ -231,7 +233,7 @@ func Churn(ctx context.Context, cfg Config) (*Summary, error) {
 	n := cmp.Or(cfg.N, 20)
 	d := cmp.Or(cfg.Duration, 10*time.Minute)
 	t0 := time.Now()
-	c, err := Up(ctx, Options{N: n, Stewards: []int{1, 2, 3}, Bin: cfg.Bin, Log: cfg.Log})
+	c, err := Up(ctx, Options{N: n, Stewards: []int{1, 2, 3}, Bin: cfg.Bin, Log: cfg.Log, Keep: cfg.Keep, LogLevel: cfg.LogLevel})
 	if err != nil {
 		return nil, err
 	}
@@ -325,7 +327,7 @@ func apiVote(id protocol.ID) api.GovVoteRequest {
 // count.
 func steady(ctx context.Context, cfg Config, n int, d time.Duration, env func(int) []string, honest func(int) bool, extra int, hostile func(context.Context, *Cluster) (func() string, error)) (*Summary, error) {
 	t0 := time.Now()
-	c, err := Up(ctx, Options{N: n, Stewards: []int{1, 2, 3}, Bin: cfg.Bin, Log: cfg.Log, Env: env, Extra: extra})
+	c, err := Up(ctx, Options{N: n, Stewards: []int{1, 2, 3}, Bin: cfg.Bin, Log: cfg.Log, Keep: cfg.Keep, LogLevel: cfg.LogLevel, Env: env, Extra: extra})
 	if err != nil {
 		return nil, err
 	}
@@ -449,7 +451,7 @@ func Equivocation(ctx context.Context, cfg Config) (*Summary, error) {
 	}
 	d := cmp.Or(cfg.Duration, 15*time.Second)
 	t0 := time.Now()
-	c, err := Up(ctx, Options{N: n, Stewards: []int{1, 2, 3}, Threshold: 2, Bin: cfg.Bin, Log: cfg.Log})
+	c, err := Up(ctx, Options{N: n, Stewards: []int{1, 2, 3}, Threshold: 2, Bin: cfg.Bin, Log: cfg.Log, Keep: cfg.Keep, LogLevel: cfg.LogLevel})
 	if err != nil {
 		return nil, err
 	}

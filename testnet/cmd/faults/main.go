@@ -34,6 +34,8 @@ func main() {
 	flag.DurationVar(&cfg.RTT, "rtt", 0, "round trip between two nodes, latency (0: 100ms)")
 	flag.DurationVar(&cfg.Jitter, "jitter", 0, "jitter per link, latency")
 	flag.Float64Var(&cfg.Loss, "loss", 0, "loss per link and direction in percent, latency (0: 1)")
+	flag.StringVar(&cfg.Keep, "keep", "", "a directory where each daemon's log is copied at the end (CLUSTER/nodeK.log)")
+	flag.StringVar(&cfg.LogLevel, "log-level", "", "the daemons' --log-level (debug: each network search logs where its time went)")
 	floodPeer := flag.String("flood-peer", "", "run as the hostile peer of the flood schedule, configured by this file (the schedule starts it)")
 	floodStats := flag.String("flood-stats", "", "where the hostile peer writes what it did")
 	flag.Parse()
