@@ -120,6 +120,15 @@ type Params struct {
 	SubjectUntilFetched bool
 }
 
+// Old returns the network n with the daemon's behaviour before its own DHT
+// sender and before a search for an object ended once the object was held
+// (Params.Old): the same nodes, tables and connections.
+func (n *Network) Old() *Network {
+	m := *n
+	m.P = n.P.Old()
+	return &m
+}
+
 // HeldPoll is how often the daemon's search for an object looks whether
 // the store holds it by another path (node/swarm's heldPoll).
 const HeldPoll = 20 * time.Millisecond
