@@ -75,7 +75,7 @@ type search struct {
 	// fetchedAt is when the dataset was fetched
 	fetchedAt time.Duration
 	// heldAt is when the announce topic brings the dataset to the node
-	// (< 0: never); gossiped whether the node held it so by the end.
+	// (< 0: never); gossiped whether it brought it before a fetch did.
 	heldAt   time.Duration
 	gossiped bool
 	// objectEnded is when the object's part of the search ended.
@@ -112,6 +112,13 @@ func (r *run) attribution(q int32, ds dataset, timeout, heldAt time.Duration, do
 	}
 	object.onProvider = func(p int32, depth int) {
 		if s.fetched || objectOver || asks >= searchConcurrency {
+			return
+		}
+		if s.held() {
+			// Brought by the announce topic meanwhile: the fetch finds
+			// nothing missing and asks no one, and the search ends.
+			object.Stop()
+			endObject()
 			return
 		}
 		asks++
@@ -171,7 +178,7 @@ func (s *search) end() {
 		return
 	}
 	s.over = true
-	s.gossiped = !s.fetched && s.held()
+	s.gossiped = s.heldAt >= 0 && s.heldAt <= s.r.sim.Now() && (!s.fetched || s.heldAt <= s.fetchedAt)
 	s.done(s)
 }
 
@@ -251,7 +258,7 @@ type Attribution struct {
 	Calls         int
 	EndToEndFound bool
 	// Gossiped is whether the dataset came by the announce topic
-	// (Announce) in the end-to-end loop, before a provider gave it.
+	// (Announce) in the end-to-end loop before a provider gave it.
 	Gossiped bool
 }
 
