@@ -191,6 +191,19 @@ func TestDeterministic(t *testing.T) {
 	if !slices.Equal(a1, a2) || !slices.EqualFunc(g1, g2, gossipEqual) || !slices.Equal(rt1, rt2) {
 		t.Fatal("two runs of one seed differ")
 	}
+	// So with the old model beside the new, and the announce topic on.
+	net, err := Build(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := AttributionOptions{Announce: []time.Duration{150 * time.Millisecond, 300 * time.Millisecond}}
+	for i := range 3 {
+		for _, n := range []*Network{net, net.Old()} {
+			if x, y := n.Attribution(i, o), n.Attribution(i, o); x != y {
+				t.Fatalf("attribution %d, one stream per peer %v: two runs of one seed differ", i, n.P.OneStreamPerPeer)
+			}
+		}
+	}
 	p.Seed = 6
 	a3, _, _ := figures(p)
 	if slices.Equal(a1, a3) {
