@@ -59,9 +59,12 @@ func (r *run) provide(pub int32, key string, done func()) {
 // derived from: the providers of the object key (each asked for the
 // object, up to searchConcurrency at once, until one gives it, which ends
 // the lookup), of the claims-about key and of the derived-from key, all
-// three at once. done is called when all three are over, or at timeout,
-// with whether the node then holds the dataset and the depth of the peer
-// that named the provider it came from.
+// three at once. A dataset the store holds by the announce topic (heldAt)
+// before the search starts is not looked for; one it comes to hold during
+// the search ends the object's lookup and asks at the next look at the
+// store (HeldPoll), unless SubjectUntilFetched. done is called when all
+// three are over, or at timeout, with whether the node then holds the
+// dataset and the depth of the peer that named the provider it came from.
 type search struct {
 	r       *run
 	q       int32
@@ -71,36 +74,62 @@ type search struct {
 	hops    int
 	// fetchedAt is when the dataset was fetched
 	fetchedAt time.Duration
-	over      bool
-	done      func(s *search)
-	lookups   []*lookup
+	// heldAt is when the announce topic brings the dataset to the node
+	// (< 0: never); gossiped whether it brought it before a fetch did.
+	heldAt   time.Duration
+	gossiped bool
+	// objectEnded is when the object's part of the search ended.
+	objectEnded time.Duration
+	over        bool
+	done        func(s *search)
+	lookups     []*lookup
 }
 
-func (r *run) attribution(q int32, ds dataset, timeout time.Duration, done func(*search)) {
-	s := &search{r: r, q: q, ds: ds, pending: 3, hops: -1, done: done}
+// held reports whether the node holds the dataset.
+func (s *search) held() bool {
+	return s.fetched || (s.heldAt >= 0 && s.heldAt <= s.r.sim.Now())
+}
+
+func (r *run) attribution(q int32, ds dataset, timeout, heldAt time.Duration, done func(*search)) {
+	s := &search{r: r, q: q, ds: ds, pending: 3, hops: -1, heldAt: heldAt, done: done}
 	if timeout > 0 {
 		r.sim.After(timeout, s.end)
 	}
 	object := r.newLookup(q, ds.object, true)
-	asks, objectPending := 0, 1
-	objectDone := func() {
-		if objectPending--; objectPending == 0 {
+	objectOver := false
+	endObject := func() {
+		if !objectOver {
+			objectOver = true
+			s.objectEnded = r.sim.Now()
 			s.part()
 		}
 	}
+	asks, objectPending := 0, 1
+	objectDone := func() {
+		if objectPending--; objectPending == 0 {
+			endObject()
+		}
+	}
 	object.onProvider = func(p int32, depth int) {
-		if s.fetched || asks >= searchConcurrency {
+		if s.fetched || objectOver || asks >= searchConcurrency {
+			return
+		}
+		if s.held() {
+			// Brought by the announce topic meanwhile: the fetch finds
+			// nothing missing and asks no one, and the search ends.
+			object.Stop()
+			endObject()
 			return
 		}
 		asks++
 		objectPending++
 		r.request(q, p, func() any { return p == ds.publisher }, func(v any) {
-			if !v.(bool) || s.fetched {
+			if !v.(bool) || s.fetched || objectOver {
 				objectDone()
 				return
 			}
 			r.sim.After(r.sync(), func() {
-				if !s.fetched {
+				if !s.fetched && !objectOver {
 					s.fetched, s.hops, s.fetchedAt = true, depth, r.sim.Now()
 					object.Stop()
 					// A fetched object is new here: the node announces it
@@ -119,6 +148,20 @@ func (r *run) attribution(q int32, ds dataset, timeout time.Duration, done func(
 	derived := r.newLookup(q, ds.derived, true)
 	derived.done = func(*lookup, []peer.ID) { s.part() }
 	s.lookups = []*lookup{object, claims, derived}
+	start := r.sim.Now()
+	if s.held() {
+		// The store holds the subject: nothing to look for.
+		s.lookups = s.lookups[1:]
+		endObject()
+	} else if heldAt >= 0 && !r.p.SubjectUntilFetched {
+		polls := (heldAt - start + HeldPoll - 1) / HeldPoll
+		r.sim.At(start+polls*HeldPoll, func() {
+			if !s.fetched && !objectOver {
+				object.Stop()
+				endObject()
+			}
+		})
+	}
 	for _, l := range s.lookups {
 		l.run()
 	}
@@ -135,6 +178,7 @@ func (s *search) end() {
 		return
 	}
 	s.over = true
+	s.gossiped = s.heldAt >= 0 && s.heldAt <= s.r.sim.Now() && (!s.fetched || s.heldAt <= s.fetchedAt)
 	s.done(s)
 }
 
@@ -160,6 +204,11 @@ type AttributionOptions struct {
 	// Poll is the wait between two calls of the end-to-end loop, Limit
 	// its end (the latency command: 100 ms, 30 s).
 	Poll, Limit time.Duration
+	// Announce, when set, is the announce topic (gossip on): in the
+	// end-to-end loop the node comes to hold the dataset this long after
+	// the add, one drawn per loop (the gossip model's deliveries, say).
+	// Empty: gossip off, as the latency command's -mode dht.
+	Announce []time.Duration
 }
 
 func (o AttributionOptions) withDefaults() AttributionOptions {
@@ -208,6 +257,9 @@ type Attribution struct {
 	EndToEnd      time.Duration
 	Calls         int
 	EndToEndFound bool
+	// Gossiped is whether the dataset came by the announce topic
+	// (Announce) in the end-to-end loop before a provider gave it.
+	Gossiped bool
 }
 
 // Attribution times attribution number i of the network: a random online
@@ -225,7 +277,7 @@ func (n *Network) Attribution(i int, o AttributionOptions) Attribution {
 	}
 	r.sim.Run(0)
 	start, dials, cli, cpu := r.sim.Now(), len(r.dials), o.cli(r), r.cpuSpent
-	r.attribution(q, ds, o.Timeout, func(s *search) {
+	r.attribution(q, ds, o.Timeout, -1, func(s *search) {
 		a.Query = r.sim.Now() - start + cli
 		a.Found, a.Hops, a.Requests = s.fetched, s.hops, s.Requests()
 		a.Fetched = s.fetchedAt - start + cli/2
@@ -241,6 +293,10 @@ func (n *Network) Attribution(i int, o AttributionOptions) Attribution {
 	for _, k := range ds.keys() {
 		r.provide(pub, k, func() {})
 	}
+	heldAt := time.Duration(-1)
+	if len(o.Announce) > 0 {
+		heldAt = o.Announce[r.rng.IntN(len(o.Announce))]
+	}
 	var call func()
 	call = func() {
 		if r.sim.Now() >= o.Limit {
@@ -249,10 +305,10 @@ func (n *Network) Attribution(i int, o AttributionOptions) Attribution {
 		a.Calls++
 		cli := o.cli(r)
 		r.sim.After(cli/2, func() {
-			r.attribution(q, ds, o.Timeout, func(s *search) {
+			r.attribution(q, ds, o.Timeout, heldAt, func(s *search) {
 				r.sim.After(cli-cli/2, func() {
-					if s.fetched {
-						a.EndToEnd, a.EndToEndFound = r.sim.Now(), true
+					if s.fetched || s.gossiped {
+						a.EndToEnd, a.EndToEndFound, a.Gossiped = r.sim.Now(), true, s.gossiped
 						return
 					}
 					r.sim.After(o.Poll, call)

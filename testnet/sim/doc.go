@@ -10,13 +10,16 @@
 // kad-dht's query (alpha requests in flight, done when the beta closest
 // peers heard of have answered, then the follow-up to the K closest not
 // yet asked), with the daemon's parameters (node/p2p: K 20, alpha 10,
-// beta 3), and one request at a time from a node to a peer, as kad-dht's
-// message sender sends them. What the daemon does with lookups is
+// beta 3), and a node's requests to one peer all under way at once, as
+// the daemon's DHT sender sends them, each on a stream of its own (or,
+// with Params.OneStreamPerPeer, one at a time, as kad-dht's own sender
+// sent them before). What the daemon does with lookups is
 // modelled on node/swarm and node/query.go: an attribution of a dataset
 // never seen looks up the providers of the dataset's object key, of its
 // claims-about key and of its derived-from key at once, fetches the
 // dataset from the first provider found (a synced write stores it, and
-// the node announces it), and ends when all three are done; a
+// the node announces it), or stops looking for it once the announce topic
+// brought it (when the run has one), and ends when all three are done; a
 // publisher's provide is a closest-peers lookup, then a provider record
 // to each of the K closest. Gossip is GossipSub's mesh (D, Dlo, Dhi),
 // forwarding on receipt and IHAVE/IWANT gossip at heartbeats

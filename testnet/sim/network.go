@@ -96,6 +96,49 @@ type Params struct {
 	DeadDial time.Duration
 
 	Gossip GossipParams
+
+	// OneStreamPerPeer is kad-dht's own message sender, which the daemon
+	// used before its own (node/p2p/dhtsender.go): one stream per peer,
+	// held from a request until its answer is read, so that the requests
+	// of lookups that run at once wait for each other at every peer they
+	// share. Unset, as the daemon sends them now: requests to one peer go
+	// at once, each on a stream of its own while the peer's others are
+	// busy. A new stream on a connection costs no round trip: yamux opens
+	// it without waiting for the peer's ack, and multistream-select's
+	// lazy negotiation (basichost's NewStream, the peer's protocols known
+	// from identify) writes the protocol in the same flush as the
+	// request, the peer's echo coming back ahead of the answer. Its CPU
+	// is not charged apart.
+	OneStreamPerPeer bool
+	// SubjectUntilFetched is the daemon's search for an object before it
+	// ended once the store held the object by another path: the
+	// subject's lookup and asks end only when a provider gives it, not
+	// when the announce topic brought it (AttributionOptions.Announce).
+	// Unset, as the daemon searches now (node/swarm's stopWhenHeld, SPEC
+	// §7.5): they end at the first look at the store, every HeldPoll,
+	// that finds it held.
+	SubjectUntilFetched bool
+}
+
+// Old returns the network n with the daemon's behaviour before its own DHT
+// sender and before a search for an object ended once the object was held
+// (Params.Old): the same nodes, tables and connections.
+func (n *Network) Old() *Network {
+	m := *n
+	m.P = n.P.Old()
+	return &m
+}
+
+// HeldPoll is how often the daemon's search for an object looks whether
+// the store holds it by another path (node/swarm's heldPoll).
+const HeldPoll = 20 * time.Millisecond
+
+// Old returns p as the daemon was before its own DHT sender and before a
+// search for an object ended once the object was held: the model the
+// figures were compared with.
+func (p Params) Old() Params {
+	p.OneStreamPerPeer, p.SubjectUntilFetched = true, true
+	return p
 }
 
 func (p Params) withDefaults() Params {

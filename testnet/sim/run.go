@@ -199,16 +199,17 @@ func (r *run) request(a, b int32, serve func() any, done func(any), fail func())
 	}, fail)
 }
 
-// sender is kad-dht's message sender from one node to one peer: one
-// stream, one request at a time (peerMessageSender.SendRequest holds its
-// lock from the write until the answer is read), so that the requests of
-// lookups that run at once queue behind each other per peer.
+// sender is kad-dht's message sender from one node to one peer
+// (Params.OneStreamPerPeer): one stream, one request at a time
+// (peerMessageSender.SendRequest holds its lock from the write until the
+// answer is read), so that the requests of lookups that run at once
+// queue behind each other per peer.
 type sender struct {
 	busy  *call
 	queue []*call
 }
 
-// call is one DHT request through a sender.
+// call is one DHT request.
 type call struct {
 	from, to int32
 	live     func() bool // false once its lookup no longer wants it
@@ -216,10 +217,12 @@ type call struct {
 	done     bool // the sender is free of it
 }
 
-// dhtRequest is request through the sender from a to b: it waits for the
-// requests to b sent before it, and is dropped unsent if live reports
-// false by then. The sender is free when the answer is read, or when
-// release is called on the call (a cancelled request resets its stream).
+// dhtRequest is request from a to b as the daemon's DHT sends it. Each
+// goes at once, on a stream of its own while b's others are busy; with
+// OneStreamPerPeer it waits for the requests to b sent before it, and is
+// dropped unsent if live reports false by then, the sender being free
+// when the answer is read, or when release is called on the call (a
+// cancelled request resets its stream).
 func (r *run) dhtRequest(a, b int32, live func() bool, serve func() any, done func(any), fail func()) *call {
 	c := &call{from: a, to: b, live: live}
 	c.start = func() {
@@ -230,6 +233,10 @@ func (r *run) dhtRequest(a, b int32, live func() bool, serve func() any, done fu
 			r.release(c)
 			fail()
 		})
+	}
+	if !r.p.OneStreamPerPeer {
+		c.start()
+		return c
 	}
 	k := [2]int32{a, b}
 	s := r.senders[k]
@@ -246,12 +253,16 @@ func (r *run) dhtRequest(a, b int32, live func() bool, serve func() any, done fu
 	return c
 }
 
-// release frees c's sender for the next request still wanted.
+// release is the end of c: with OneStreamPerPeer, its sender is free for
+// the next request still wanted.
 func (r *run) release(c *call) {
 	if c.done {
 		return
 	}
 	c.done = true
+	if !r.p.OneStreamPerPeer {
+		return
+	}
 	s := r.senders[[2]int32{c.from, c.to}]
 	if s.busy != c {
 		s.queue = slices.DeleteFunc(s.queue, func(q *call) bool { return q == c })

@@ -191,6 +191,19 @@ func TestDeterministic(t *testing.T) {
 	if !slices.Equal(a1, a2) || !slices.EqualFunc(g1, g2, gossipEqual) || !slices.Equal(rt1, rt2) {
 		t.Fatal("two runs of one seed differ")
 	}
+	// So with the old model beside the new, and the announce topic on.
+	net, err := Build(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := AttributionOptions{Announce: []time.Duration{150 * time.Millisecond, 300 * time.Millisecond}}
+	for i := range 3 {
+		for _, n := range []*Network{net, net.Old()} {
+			if x, y := n.Attribution(i, o), n.Attribution(i, o); x != y {
+				t.Fatalf("attribution %d, one stream per peer %v: two runs of one seed differ", i, n.P.OneStreamPerPeer)
+			}
+		}
+	}
 	p.Seed = 6
 	a3, _, _ := figures(p)
 	if slices.Equal(a1, a3) {
@@ -245,20 +258,65 @@ func TestPrefixRange(t *testing.T) {
 	}
 }
 
-// Requests from one node to one peer go one at a time, as kad-dht's
-// message sender sends them: three lookups at once on a network of two
-// take three round trips, one lookup one.
-func TestOneRequestAtATimePerPeer(t *testing.T) {
+// Requests from one node to one peer go at once, each on a stream of its
+// own, as the daemon's DHT sender sends them: three lookups at once on a
+// network of two take one round trip, as one lookup does. With kad-dht's
+// own sender (OneStreamPerPeer) they went one at a time: three round
+// trips.
+func TestRequestsToOnePeerAtOnce(t *testing.T) {
 	const rtt = 100 * time.Millisecond
-	net, err := Build(Params{N: 2, Seed: 10, RTT: rtt})
+	p := Params{N: 2, Seed: 10, RTT: rtt}
+	for _, c := range []struct {
+		p     Params
+		old   string
+		three time.Duration
+	}{{p, "now", rtt}, {p.Old(), "one stream per peer", 3 * rtt}} {
+		net, err := Build(c.p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := net.Lookups(0, 1); got != rtt {
+			t.Fatalf("%s: one lookup took %v, want one round trip (%v)", c.old, got, rtt)
+		}
+		if got := net.Lookups(0, 3); got != c.three {
+			t.Fatalf("%s: three lookups took %v, want %v", c.old, got, c.three)
+		}
+	}
+}
+
+// A search for the subject ends at the first look at the store after the
+// announce topic brought it, though no provider record is out: the
+// attribution names the publisher, its object part over within HeldPoll
+// of the delivery, where the search that ended only at a fetch ran the
+// object's lookup to its end.
+func TestSubjectEndsWhenHeld(t *testing.T) {
+	net, err := Build(Params{N: 300, Seed: 15, RTT: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := net.Lookups(0, 1); got != rtt {
-		t.Fatalf("one lookup took %v, want one round trip (%v)", got, rtt)
+	const heldAt = 150 * time.Millisecond
+	objectEnded := func(p Params) time.Duration {
+		n := *net
+		n.P = p
+		r := newRun(&n, 3)
+		pub, q := r.pickTwo()
+		ds := r.newDataset(pub) // not provided: only the gossip brings it
+		var got *search
+		r.attribution(q, ds, 5*time.Second, heldAt, func(s *search) { got = s })
+		r.sim.Run(0)
+		if got == nil || !got.gossiped || got.fetched {
+			t.Fatalf("search %+v: want the dataset held by gossip, not fetched", got)
+		}
+		return got.objectEnded
 	}
-	if got := net.Lookups(0, 3); got != 3*rtt {
-		t.Fatalf("three lookups took %v, want three round trips (%v)", got, 3*rtt)
+	now := objectEnded(net.P)
+	if want := 160 * time.Millisecond; now != want {
+		t.Fatalf("the object's search ended at %v, want the first look at the store after %v (%v)", now, heldAt, want)
+	}
+	until := net.P
+	until.SubjectUntilFetched = true
+	if old := objectEnded(until); old < 2*net.P.RTT {
+		t.Fatalf("until fetched: the object's search ended at %v, want its lookup's end (rounds of %v)", old, net.P.RTT)
 	}
 }
 

@@ -296,6 +296,37 @@ func calibrateLatency(m *modelFlags, n int, c costs, clis []time.Duration, swarm
 		fmt.Printf("a lookup of a key no one provides: model %s; real %s\n", sim.Summary(one), sim.Summary(c.lookups))
 		fmt.Printf("three at once: model %s; real %s\n", sim.Summary(three), sim.Summary(c.lookups3))
 	}
+	if m.compare && !m.old {
+		// The model of the daemon as it was, same accounting and draws.
+		mo := *m
+		mo.old = true
+		oe2e, oquery, omissed, _, onet, err := model(&mo)
+		if err != nil {
+			return err
+		}
+		oq := sortedCopy(oquery)
+		q := sortedCopy(query)
+		fmt.Printf("old model (%s): add → attribution %s; not found %d; one call %s\n", mo.modelName(), sim.Summary(oe2e), omissed, sim.Summary(oquery))
+		fmt.Printf("now/old: add → attribution median %.2f, p95 %.2f; one call median %.2f, p95 %.2f",
+			ratio(sim.Rank(e2e, 0.5), sim.Rank(oe2e, 0.5)), ratio(sim.Rank(e2e, 0.95), sim.Rank(oe2e, 0.95)),
+			ratio(sim.Rank(q, 0.5), sim.Rank(oq, 0.5)), ratio(sim.Rank(q, 0.95), sim.Rank(oq, 0.95)))
+		var one, three, oone, othree []time.Duration
+		for i := range 100 {
+			one = append(one, net.Lookups(i, 1))
+			three = append(three, net.Lookups(i, 3))
+			oone = append(oone, onet.Lookups(i, 1))
+			othree = append(othree, onet.Lookups(i, 3))
+		}
+		for _, d := range [][]time.Duration{one, three, oone, othree} {
+			slices.Sort(d)
+		}
+		fmt.Printf("; one lookup / three at once p50 %.1f / %.1f ms against %.1f / %.1f ms (three/one %.2f against %.2f)\n",
+			ms(sim.Rank(one, 0.5)), ms(sim.Rank(three, 0.5)), ms(sim.Rank(oone, 0.5)), ms(sim.Rank(othree, 0.5)),
+			ratio(sim.Rank(three, 0.5), sim.Rank(one, 0.5)), ratio(sim.Rank(othree, 0.5), sim.Rank(oone, 0.5)))
+		if realMedian > 0 {
+			fmt.Printf("old model/real: median %.2f, p95 %.2f\n", ratio(sim.Rank(oe2e, 0.5), realMedian), ratio(sim.Rank(oe2e, 0.95), realP95))
+		}
+	}
 	if realMedian > 0 {
 		med, p95 := sim.Rank(e2e, 0.5), sim.Rank(e2e, 0.95)
 		fmt.Printf("real (latency -mode dht): median %.0f ms, p95 %.0f ms; model/real: median %.2f, p95 %.2f\n",

@@ -26,6 +26,15 @@ type modelFlags struct {
 	background                 string
 	cli                        time.Duration
 	runs, gossip               int
+	old, compare, announce     bool
+}
+
+// modelName says which behaviour of the daemon the model follows.
+func (m *modelFlags) modelName() string {
+	if m.old {
+		return "old (one stream per peer, as kad-dht's sender; the subject's search ending at its fetch only)"
+	}
+	return "now (requests to one peer at once, a stream each; the subject's search ending once it is held)"
 }
 
 func (m *modelFlags) register(fs *flag.FlagSet, rtt, jitter time.Duration, runs int) {
@@ -46,6 +55,9 @@ func (m *modelFlags) register(fs *flag.FlagSet, rtt, jitter time.Duration, runs 
 	fs.DurationVar(&m.cli, "cli", 0, "cost of one CLI call around its search")
 	fs.IntVar(&m.runs, "runs", runs, "attributions timed per size")
 	fs.IntVar(&m.gossip, "gossip", 20, "gossip messages timed per size")
+	fs.BoolVar(&m.old, "old", false, "model the daemon as it was: one DHT request at a time per peer (kad-dht's sender), the subject's search ending at its fetch only")
+	fs.BoolVar(&m.compare, "compare", true, "also run the old model (-old) on the same network and draws, and print the ratios now/old")
+	fs.BoolVar(&m.announce, "announce", false, "scale: the announce topic on in the add → attribution loop: the node holds the dataset when the gossip model of that size delivers it (one delivery drawn per loop; needs -gossip)")
 }
 
 // params returns the model's parameters for n nodes, with the costs
@@ -69,6 +81,7 @@ func (m *modelFlags) params(n int, c costs) (sim.Params, error) {
 		}
 	}
 	return sim.Params{
+		OneStreamPerPeer: m.old, SubjectUntilFetched: m.old,
 		N: n, Seed: m.seed, RTT: m.rtt, Jitter: m.jitter, Loss: m.loss, RTO: m.rto,
 		DialRTTs: m.dialRTTs, Offline: m.offline, DeadDial: m.deadDial, Cores: m.cores, Background: bg, Stretch: m.stretch, ConnHigh: m.conns,
 		HopCosts: c.hops, HopCPU: cpu, Syncs: c.syncs, Dial: c.dial / 2, Validate: validate,
@@ -199,6 +212,67 @@ func scaleCmd(args []string) error {
 	return nil
 }
 
+// attributions is what scale prints of one model's attributions.
+type attributions struct {
+	query, e2e, fetched []time.Duration
+	hops                []int
+	found, e2eFound     int
+	requests, calls     int
+	dials, gossiped     int
+}
+
+func runAttributions(net *sim.Network, runs int, o sim.AttributionOptions) attributions {
+	var r attributions
+	for i := range runs {
+		a := net.Attribution(i, o)
+		if a.Found {
+			r.found++
+			r.query = append(r.query, a.Query)
+			r.fetched = append(r.fetched, a.Fetched)
+			r.hops = append(r.hops, a.Hops)
+		}
+		r.requests += a.Requests
+		r.dials += a.Dials
+		if a.EndToEndFound {
+			r.e2eFound++
+			r.e2e = append(r.e2e, a.EndToEnd)
+			r.calls += a.Calls
+			if a.Gossiped {
+				r.gossiped++
+			}
+		}
+	}
+	slices.Sort(r.hops)
+	return r
+}
+
+func (r attributions) print(runs int, announce bool) {
+	fmt.Printf("  attribution of a dataset never seen, records in place: %s; found %d of %d\n", sim.Summary(r.query), r.found, runs)
+	if len(r.hops) > 0 {
+		fmt.Printf("  of which the dataset fetched (the provider's lookup, a connection to it, the fetch): %s\n", sim.Summary(r.fetched))
+		fmt.Printf("  lookup hops to the provider record: mean %.2f, p95 %d, max %d; per attribution (three lookups), requests answered: mean %.0f, new connections: mean %.1f\n",
+			mean(r.hops), r.hops[(len(r.hops)*95+99)/100-1], r.hops[len(r.hops)-1], float64(r.requests)/float64(runs), float64(r.dials)/float64(runs))
+	}
+	how := "gossip off"
+	if announce {
+		how = fmt.Sprintf("the announce topic on: %d of %d held by it first", r.gossiped, r.e2eFound)
+	}
+	fmt.Printf("  add → attribution on another node (the latency command's loop, polled every 100 ms; %s): %s; found %d of %d, %.2f calls each\n",
+		how, sim.Summary(r.e2e), r.e2eFound, runs, float64(r.calls)/float64(max(r.e2eFound, 1)))
+}
+
+// ratios prints now/old of the p50, p95 and p99 of each figure.
+func ratios(now, old attributions) {
+	q := func(name string, a, b []time.Duration) string {
+		sa, sb := sortedCopy(a), sortedCopy(b)
+		r := func(p float64) float64 {
+			return float64(sim.Rank(sa, p)) / float64(max(sim.Rank(sb, p), 1))
+		}
+		return fmt.Sprintf("%s p50 %.2f, p95 %.2f, p99 %.2f", name, r(0.5), r(0.95), r(0.99))
+	}
+	fmt.Printf("  now/old: %s; %s; %s\n", q("attribution", now.query, old.query), q("fetched", now.fetched, old.fetched), q("add → attribution", now.e2e, old.e2e))
+}
+
 func scale(m *modelFlags, n int, c costs) error {
 	t0 := time.Now()
 	p, err := m.params(n, c)
@@ -216,36 +290,6 @@ func scale(m *modelFlags, n int, c costs) error {
 	}
 	fmt.Printf("\n%d nodes: built in %.1f s, routing tables of %.0f peers on average\n", n, built.Seconds(), float64(rt)/float64(n))
 	t0 = time.Now()
-	var query, e2e, fetched []time.Duration
-	var hops []int
-	found, e2eFound, requests, calls, dials := 0, 0, 0, 0, 0
-	for i := range m.runs {
-		a := net.Attribution(i, sim.AttributionOptions{CLI: m.cli})
-		if a.Found {
-			found++
-			query = append(query, a.Query)
-			fetched = append(fetched, a.Fetched)
-			hops = append(hops, a.Hops)
-		}
-		requests += a.Requests
-		dials += a.Dials
-		if a.EndToEndFound {
-			e2eFound++
-			e2e = append(e2e, a.EndToEnd)
-			calls += a.Calls
-		}
-	}
-	slices.Sort(hops)
-	fmt.Printf("  attribution of a dataset never seen, records in place: %s; found %d of %d\n", sim.Summary(query), found, m.runs)
-	if len(hops) > 0 {
-		fmt.Printf("  of which the dataset fetched (the provider's lookup, a connection to it, the fetch): %s\n", sim.Summary(fetched))
-		fmt.Printf("  lookup hops to the provider record: mean %.2f, p95 %d, max %d; per attribution (three lookups), requests answered: mean %.0f, new connections: mean %.1f\n",
-			mean(hops), hops[(len(hops)*95+99)/100-1], hops[len(hops)-1], float64(requests)/float64(m.runs), float64(dials)/float64(m.runs))
-	}
-	fmt.Printf("  add → attribution on another node (the latency command's loop, polled every 100 ms): %s; found %d of %d, %.2f calls each\n",
-		sim.Summary(e2e), e2eFound, m.runs, float64(calls)/float64(max(e2eFound, 1)))
-	fmt.Printf("  (%d attributions in %.1f s)\n", m.runs, time.Since(t0).Seconds())
-	t0 = time.Now()
 	var each, last []time.Duration
 	complete := 1.0
 	for i := range m.gossip {
@@ -254,9 +298,34 @@ func scale(m *modelFlags, n int, c costs) error {
 		last = append(last, g.Last)
 		complete = min(complete, g.Complete())
 	}
-	fmt.Printf("  gossip, each node's delivery: %s\n", sim.Summary(each))
-	fmt.Printf("  gossip, the last node's: %s; least share of online nodes reached: %.4f (%d messages in %.1f s)\n",
-		sim.Summary(last), complete, m.gossip, time.Since(t0).Seconds())
+	gossipTook := time.Since(t0)
+	o := sim.AttributionOptions{CLI: m.cli}
+	if m.announce {
+		if len(each) == 0 {
+			return fmt.Errorf("-announce: no gossip timed (-gossip 0)")
+		}
+		o.Announce = each
+	}
+	t0 = time.Now()
+	model := net
+	if m.old {
+		model = net.Old()
+	}
+	now := runAttributions(model, m.runs, o)
+	fmt.Printf("  %s:\n", m.modelName())
+	now.print(m.runs, m.announce)
+	if m.compare && !m.old {
+		fmt.Printf("  old (one stream per peer, as kad-dht's sender; the subject's search ending at its fetch only), same network and draws:\n")
+		old := runAttributions(net.Old(), m.runs, o)
+		old.print(m.runs, m.announce)
+		ratios(now, old)
+	}
+	fmt.Printf("  (attributions in %.1f s)\n", time.Since(t0).Seconds())
+	if m.gossip > 0 {
+		fmt.Printf("  gossip, each node's delivery: %s\n", sim.Summary(each))
+		fmt.Printf("  gossip, the last node's: %s; least share of online nodes reached: %.4f (%d messages in %.1f s)\n",
+			sim.Summary(last), complete, m.gossip, gossipTook.Seconds())
+	}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	fmt.Printf("  memory: %.0f MB from the OS (Go runtime)\n", float64(ms.Sys)/(1<<20))
