@@ -12,6 +12,7 @@ import (
 	"github.com/commons-p2p/commons/node/api"
 	"github.com/commons-p2p/commons/node/fetch"
 	"github.com/commons-p2p/commons/node/p2p"
+	"github.com/commons-p2p/commons/node/swarm"
 	"github.com/commons-p2p/commons/protocol"
 	"github.com/commons-p2p/commons/store/storetest"
 )
@@ -150,5 +151,45 @@ func TestObjectRefusedForItsTimeNotFetchedAgain(t *testing.T) {
 	}
 	if ok, _ := victim.store.Has(future.ID); !ok {
 		t.Error("the dataset was not stored once its time had come")
+	}
+}
+
+// TestLocateRefusesFutureManifestDataset: asked where a file is, a peer
+// lists a dataset with a manifest, dated 2 h ahead, that names it. The
+// node refuses the record for its time before reading its manifest: it
+// locates nothing there, stores neither the record nor a chunk, and the
+// peer earns no credit.
+func TestLocateRefusesFutureManifestDataset(t *testing.T) {
+	nodes := lineSwarm(t, 2, swarmOptions{})
+	asker, holder := nodes[0], nodes[1]
+	m := newNetManifest(t, 20)
+	if _, err := holder.store.PutChunks(m.all); err != nil {
+		t.Fatal(err)
+	}
+	k := storetest.Key(t, "steward ahead")
+	ds := storetest.Sign(t, protocol.KindDataset, protocol.ReferenceSubject(m.ref.Root), protocol.Dataset{
+		Name: "archive from a clock 2 h ahead", License: "CC-BY-4.0", Publisher: k.DID(),
+		Created: time.Now().Add(2 * time.Hour).UTC().Truncate(time.Second), Manifest: &m.ref,
+	}, k)
+	res := storetest.MustPut(t, holder.store, ds) // as the node ahead stored it
+	holder.net.Stored(ds, res[0], swarm.FromFetch)
+	waitAnnounced(t, holder)
+
+	want := m.entries[5]
+	got, err := asker.Locate(t.Context(), want.Digest, api.QueryOptions{Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Datasets) != 0 {
+		t.Errorf("located %+v in a dataset dated 2 h ahead", got.Datasets)
+	}
+	if ok, _ := asker.store.Has(ds.ID); ok {
+		t.Error("the record dated 2 h ahead was stored")
+	}
+	if s, err := asker.store.Stats(); err != nil || s.Chunks != 0 {
+		t.Errorf("the asker stored %d chunks of the refused record's manifest (%v), want none", s.Chunks, err)
+	}
+	if c := asker.net.Scores().Credit(holder.Host().ID()); c != 0 {
+		t.Errorf("the peer that listed a record the node refused has credit %g, want 0", c)
 	}
 }

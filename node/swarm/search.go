@@ -365,9 +365,15 @@ func (s *Search) DatasetsWithFile(d protocol.Digest) {
 			}
 			return protocol.E("locate", protocol.Invalid, "files with %s: listed %s, a %s that does not name the file", d, o.ID, o.Kind)
 		})
+		stored := false // a record p gave, whose manifest names the file, that the store took
 		for _, o := range withManifest {
-			s.manifestNames(ctx, p, o, d, paths[o.ID])
+			if s.manifestNames(ctx, p, o, d, paths[o.ID]) {
+				stored = true
+			}
 			delete(paths, o.ID)
+		}
+		if stored {
+			s.sw.scores.Reward(p)
 		}
 		// A record held already, whose manifest is held in part, is not
 		// fetched again, and the store does not index it: look it up too.
@@ -459,16 +465,19 @@ func (s *Swarm) toFetch(ids []protocol.ID) []protocol.ID {
 	})
 }
 
-// refusedEarly remembers o, which a peer gave and the door refused, when
-// it is dated too far ahead of the node's clock (SPEC.md §3.7), so that
-// searches do not ask for it again before its time can have come. Such an
-// object is not the peer's fault (the clock may be this node's): it earns
-// the peer nothing, and costs it nothing.
-func (s *Swarm) refusedEarly(o *protocol.Object) {
-	if err := protocol.CheckTime(o, s.cfg.Now()); err != nil {
-		s.early.remember(o.ID, o.Created())
-		s.log.Debug("search: refused for its time", "id", o.ID, "err", err)
+// refusedEarly reports whether o, which a peer gave, is dated too far
+// ahead of the node's clock for the door (SPEC.md §3.7), and then
+// remembers it, so that searches do not ask for it again before its time
+// can have come. Such an object is not the peer's fault (the clock may be
+// this node's): it earns the peer nothing, and costs it nothing.
+func (s *Swarm) refusedEarly(o *protocol.Object) bool {
+	err := protocol.CheckTime(o, s.cfg.Now())
+	if err == nil {
+		return false
 	}
+	s.early.remember(o.ID, o.Created())
+	s.log.Debug("search: refused for its time", "id", o.ID, "err", err)
+	return true
 }
 
 // missing returns the ids the store lacks.
