@@ -424,7 +424,8 @@ func (s *Search) pages(ctx context.Context, p peer.ID, list func(after protocol.
 }
 
 // NotFound is the error of a read that neither the store nor the network
-// could answer.
+// could answer, saying where the search looked, or that id was refused as
+// dated in the future and from when it can be accepted.
 func (s *Search) NotFound(op string, id protocol.ID) error {
 	if s == nil {
 		return protocol.E(op, protocol.NotFound, "%s is not stored here (the network was not asked)", id)
