@@ -193,28 +193,37 @@ func (n *Node) newSearch(ctx context.Context, q api.QueryOptions) (*swarm.Search
 }
 
 // storeFetched puts objects a peer gave (verified by the fetch client)
-// through the rest of the door: the clock check, then the store.
-func (n *Node) storeFetched(objs []*protocol.Object) {
+// through the rest of the door: the clock check, then the store. It
+// returns, for each object, nil when the store holds it, or why it was
+// refused.
+func (n *Node) storeFetched(objs []*protocol.Object) []error {
+	errs := make([]error, len(objs))
 	if len(objs) == 0 {
-		return
+		return errs
 	}
 	now := n.now()
 	ok := objs[:0:0]
-	for _, o := range objs {
+	at := make([]int, 0, len(objs)) // the place in objs of each of ok
+	for i, o := range objs {
 		if err := protocol.CheckTime(o, now); err != nil {
 			n.metrics.Refused(err)
+			errs[i] = err
 			continue
 		}
-		ok = append(ok, o)
+		ok, at = append(ok, o), append(at, i)
 	}
 	results, err := n.store.PutBatch(ok)
 	if err != nil {
 		n.log.Warn("store fetched objects", "err", err)
-		return
+		for _, i := range at {
+			errs[i] = err
+		}
+		return errs
 	}
 	for i, r := range results {
 		if r.Err != nil {
 			n.metrics.Refused(r.Err)
+			errs[at[i]] = r.Err
 			continue
 		}
 		n.metrics.ObservePut(r)
@@ -223,6 +232,7 @@ func (n *Node) storeFetched(objs []*protocol.Object) {
 		}
 		n.net.Stored(ok[i], r, swarm.FromFetch)
 	}
+	return errs
 }
 
 // putGossiped stores an object the swarm admitted on the announce topic.

@@ -56,6 +56,8 @@ type swarmOptions struct {
 	reannounce time.Duration
 	// fetchTimeout bounds one ask of a peer; zero: 5 s.
 	fetchTimeout time.Duration
+	// now, when set, is the node's clock (Node.now); nil: time.Now.
+	now func() time.Time
 }
 
 // announcers are the kinds of announcer the tests of announcing run with.
@@ -84,6 +86,9 @@ func startNetNode(t *testing.T, dir string, genesis []byte, o swarmOptions, boot
 		t.Fatal(err)
 	}
 	n := New(r, st, nil)
+	if o.now != nil {
+		n.now = o.now
+	}
 	opts := NetworkOptions{
 		Listen:          []string{"/ip4/127.0.0.1/tcp/0"},
 		SwarmKey:        o.swarmKey,

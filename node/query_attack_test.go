@@ -142,7 +142,7 @@ func TestSearchHoldsBoundedBytes(t *testing.T) {
 	defer cancel()
 	var mu sync.Mutex
 	var batches []int
-	s.Store = func(objs []*protocol.Object) {
+	s.Store = func(objs []*protocol.Object) []error {
 		size := 0
 		for _, o := range objs {
 			size += len(o.Envelope.Payload)
@@ -150,7 +150,7 @@ func TestSearchHoldsBoundedBytes(t *testing.T) {
 		mu.Lock()
 		batches = append(batches, size)
 		mu.Unlock()
-		asker.storeFetched(objs)
+		return asker.storeFetched(objs)
 	}
 	d, _ := protocol.ParseDigest("sha256:" + shared.SHA256)
 	s.DatasetsWithFile(d)

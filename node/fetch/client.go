@@ -27,17 +27,16 @@ type ClientOptions struct {
 	// protocol, fails verification or stalls, with a short lowercase
 	// reason. It must not block.
 	Penalty func(p peer.ID, reason string)
-	// Answered, if set, is told of each call to Objects, ObjectsEach or
-	// Chunks that p answered completely with at least one object or chunk
-	// this node asked for, verified and (ObjectsEach) accepted: once per
-	// call, however many. An answer of not-found only, an ID list (unsigned, so
-	// proof of nothing), a failed call and GovNodes (whose bytes the
-	// caller verifies) tell it nothing. It must not block.
-	Answered func(p peer.ID)
 }
 
 // Client asks peers of one commons for objects, claims, the datasets that
 // name a file, manifest chunks, and governance nodes. It is safe for concurrent use.
+//
+// The client credits no one: what a peer gave earns it credit only once
+// the node has accepted it, past the checks that follow the client's (the
+// clock, the store's rules: SPEC.md §7.3 "Credit"), and only the caller
+// that runs them knows. A call's error tells it whether the answer was
+// complete.
 type Client struct {
 	h       host.Host
 	network protocol.NetworkID
@@ -71,7 +70,6 @@ func (c *Client) Objects(ctx context.Context, p peer.ID, ids []protocol.ID) (obj
 		objs, notFound, err = readObjects(r, req.IDs)
 		return err
 	})
-	c.answered(p, len(objs), err)
 	return objs, notFound, err
 }
 
@@ -84,18 +82,10 @@ func (c *Client) Objects(ctx context.Context, p peer.ID, ids []protocol.ID) (obj
 // penalises p like a violation of the protocol.
 func (c *Client) ObjectsEach(ctx context.Context, p peer.ID, ids []protocol.ID, each func(*protocol.Object) error) (notFound []protocol.ID, err error) {
 	req := &Request{Network: c.network, Op: OpObjects, IDs: unique(ids)}
-	accepted := 0
 	err = c.call(ctx, p, "fetch objects", req, func(r io.Reader) error {
-		notFound, err = readEachObject(r, req.IDs, func(o *protocol.Object) error {
-			if err := each(o); err != nil {
-				return err
-			}
-			accepted++
-			return nil
-		})
+		notFound, err = readEachObject(r, req.IDs, each)
 		return err
 	})
-	c.answered(p, accepted, err)
 	return notFound, err
 }
 
@@ -152,7 +142,6 @@ func (c *Client) Chunks(ctx context.Context, p peer.ID, ids []manifest.ChunkID) 
 		_, err := readChunks(r, req.IDs, func(id manifest.ChunkID, b []byte) { got[id] = b })
 		return err
 	})
-	c.answered(p, len(got), err)
 	return got, err
 }
 
@@ -256,14 +245,6 @@ func (c *Client) fail(ctx context.Context, p peer.ID, op string, own time.Time, 
 		return protocol.E(op, protocol.Transient, "peer %s: no complete answer within %v: %w", p, c.opts.Timeout, err)
 	}
 	return protocol.E(op, protocol.Transient, "peer %s: %w", p, err)
-}
-
-// answered tells the Answered hook of a call to p that ended with err
-// after objs objects were verified and accepted.
-func (c *Client) answered(p peer.ID, objs int, err error) {
-	if err == nil && objs > 0 && c.opts.Answered != nil {
-		c.opts.Answered(p)
-	}
 }
 
 func (c *Client) penalise(p peer.ID, reason string) {

@@ -24,8 +24,9 @@
 // of kind Invalid. A manifest chunk must hash to the ID asked for at its
 // place and decode (manifest.DecodeChunk); what its parent says of it is
 // for the reader of the tree to check.
-// Its Answered hook hears of each call that gave objects asked for and
-// verified, so that the node can credit the peers that serve it.
+// The client credits no one: a peer earns credit for what the node
+// accepted (stored), which the caller, past the rest of the node's door,
+// alone knows.
 //
 // The package must never store anything, never import the store (the node
 // adapts its store to Source), and never hand out an object that did not

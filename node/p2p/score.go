@@ -35,7 +35,7 @@ const (
 	// DefaultMaxScoredPeers bounds the peers a Scores table remembers.
 	DefaultMaxScoredPeers = 4096
 	// DefaultReward is the credit a peer earns by an answer that gave this
-	// node what it asked for and verified (Reward).
+	// node what it asked for, verified and stored (Reward).
 	DefaultReward = 1.0
 	// DefaultMaxCredit bounds a peer's credit: half a penalty of the
 	// default weight, so that one violation outweighs all the credit a
@@ -155,7 +155,7 @@ func (o ScoreOptions) withDefaults() (ScoreOptions, error) {
 // outbound, until its score decays above the threshold, and the ban closes
 // the connections it has. The credit is 0 for a peer that has done nothing
 // for this node, higher for each answer that gave the node what it asked
-// for and verified (Reward), up to a bound; a penalty forfeits it, and it
+// for, verified and accepted (Reward), up to a bound; a penalty forfeits it, and it
 // never lifts a ban. The standing, score plus credit, ranks peers for
 // trimming.
 //
@@ -266,9 +266,11 @@ func (s *Scores) Penalise(p peer.ID, reason string) {
 
 // Reward raises p's credit by ScoreOptions.Reward, up to MaxCredit: p
 // answered a request of this node with what the node asked for, and the
-// node verified it (SPEC.md §7.4). Call it once per such answer, never for
-// an answer that was empty, not found or not needed: identities cost
-// nothing, and only work this node wanted may earn standing. A banned peer
+// node verified it and accepted it, past every check of its door, into its
+// store (SPEC.md §7.3, §7.4). Call it once per such answer, never for an
+// answer that was empty, not found, not needed or refused: identities cost
+// nothing, serving costs little, and only work this node wanted and kept
+// may earn standing. A banned peer
 // earns nothing. Reward does not block.
 func (s *Scores) Reward(p peer.ID) {
 	if p == "" {
@@ -489,7 +491,7 @@ func newScoreMetrics(reg prometheus.Registerer) (*scoreMetrics, error) {
 		}),
 		rewards: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "commons_p2p_rewards_total",
-			Help: "Answers by peers that gave this node what it asked for, verified, and earned credit.",
+			Help: "Answers by peers that gave this node what it asked for, verified and stored, and earned credit.",
 		}),
 	}
 	var err error

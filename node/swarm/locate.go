@@ -17,23 +17,28 @@ import (
 // store, else from p, which listed the dataset and so holds its manifest
 // whole, else from the providers of the manifest key (FetchChunks) — each
 // checked against its ID and its parent. An entry of digest d stores o
-// and is kept for Located. A manifest that says otherwise at every path,
+// and, once the store holds it, is kept for Located; it reports whether it
+// is. A record the door refuses is not located; one dated too far ahead
+// is refused, and remembered, before its manifest is read. A manifest that says otherwise at every path,
 // or does not add up to what the record says, is p's violation: o is not
 // stored and p is penalised. A lookup that fails for want of time or
 // chunks stores nothing and blames no one.
-func (s *Search) manifestNames(ctx context.Context, p peer.ID, o *protocol.Object, d protocol.Digest, paths []string) {
+func (s *Search) manifestNames(ctx context.Context, p peer.ID, o *protocol.Object, d protocol.Digest, paths []string) bool {
+	if s.sw.refusedEarly(o) {
+		return false
+	}
 	root, _ := rootOf(o)
 	r := manifest.NewReader(root, s.chunkFrom(ctx, p, root, o.ID))
 	if err := r.CheckRoot(manifest.Root{ID: root, Count: o.Dataset.Manifest.Count, Bytes: o.Dataset.Manifest.Bytes}); err != nil {
 		s.judgeManifest(p, o, err)
-		return
+		return false
 	}
 	var found []string
 	for _, path := range paths {
 		e, ok, err := r.Lookup(path)
 		if err != nil {
 			s.judgeManifest(p, o, err)
-			return
+			return false
 		}
 		if ok && e.Digest == d {
 			found = append(found, e.Path)
@@ -41,12 +46,16 @@ func (s *Search) manifestNames(ctx context.Context, p peer.ID, o *protocol.Objec
 	}
 	if len(found) == 0 {
 		s.judgeManifest(p, o, protocol.E("locate", protocol.Invalid, "files with %s: listed %s under %q, where its manifest holds no such file", d, o.ID, paths))
-		return
+		return false
 	}
-	s.Store([]*protocol.Object{o})
+	if errs := s.Store([]*protocol.Object{o}); len(errs) != 1 || errs[0] != nil {
+		s.sw.refusedEarly(o)
+		return false
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.located = append(s.located, store.Location{Dataset: o.ID, Name: o.Dataset.Name, Paths: found})
+	return true
 }
 
 // judgeManifest penalises p for an error of kind Invalid — a manifest p

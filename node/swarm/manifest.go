@@ -105,14 +105,20 @@ func (s *Swarm) chunksFrom(ctx context.Context, key cid.Cid, missing []manifest.
 }
 
 // chunksOf asks p for missing, MaxIDs at a time, and stores what it gives.
-// A failure of p ends the asking of p, not the search.
+// A failure of p ends the asking of p, not the search. A call that p
+// answered completely and that gave at least one chunk the store took
+// earns p credit (SPEC.md §7.3).
 func (s *Swarm) chunksOf(ctx context.Context, p peer.ID, missing []manifest.ChunkID, got map[manifest.ChunkID][]byte) ([]manifest.ChunkID, error) {
 	var still []manifest.ChunkID
 	for start := 0; start < len(missing); start += fetch.MaxIDs {
 		batch := missing[start:min(start+fetch.MaxIDs, len(missing))]
 		chunks, err := s.fetch.Chunks(ctx, p, batch)
+		before := len(got)
 		if serr := s.keepChunks(chunks, got); serr != nil {
 			return nil, serr
+		}
+		if err == nil && len(got) > before {
+			s.scores.Reward(p)
 		}
 		for _, id := range batch {
 			if _, ok := got[id]; !ok {

@@ -46,9 +46,10 @@ type Query struct {
 type Search struct {
 	sw  *Swarm
 	ctx context.Context
-	// Store stores a batch of what peers gave; Config.StoreFetched unless
-	// replaced before the search asks anything.
-	Store  func([]*protocol.Object)
+	// Store stores a batch of what peers gave and says of each object
+	// whether the store holds it (nil) or why it was refused;
+	// Config.StoreFetched unless replaced before the search asks anything.
+	Store  func([]*protocol.Object) []error
 	slots  chan struct{} // a token per peer being asked: searchConcurrency
 	asked  sync.Map      // peer.ID → struct{}: the peers asked
 	failed sync.Map      // peer.ID → error: the last failure of each
@@ -152,18 +153,31 @@ func (s *Search) fail(p peer.ID, err error) {
 	}
 }
 
-// fetch asks p for the objects of ids this node lacks and stores those
-// that verify, answer the question (judge) and pass the door, in batches
-// of at most SearchBatchBytes as they arrive. judge, when set, refuses an
-// object that is not what was asked for with an error of kind Invalid:
-// it is not stored, the call ends and p is penalised; errLater passes over
-// it without storing it. It returns how many of ids are still missing
-// here.
+// fetch asks p for the objects of ids this node lacks, but those refused
+// for their time until it comes (toFetch), and stores those that verify,
+// answer the question (judge) and pass the door, in batches of at most
+// SearchBatchBytes as they arrive. judge, when set, refuses an object that
+// is not what was asked for with an error of kind Invalid: it is not
+// stored, the call ends and p is penalised; errLater passes over it
+// without storing it. An object the door refused for its time is
+// remembered (refusedEarly). A call that p answered completely and that
+// gave at least one object the store now holds earns p credit, once per
+// call: what the door refused earns nothing (SPEC.md §7.3). It returns how
+// many of ids are still to fetch.
 func (s *Search) fetch(ctx context.Context, p peer.ID, ids []protocol.ID, judge func(*protocol.Object) error) int {
 	var batch []*protocol.Object
-	size := 0
+	size, stored := 0, 0
 	flush := func() {
-		s.Store(batch)
+		if len(batch) == 0 {
+			return
+		}
+		for i, err := range s.Store(batch) {
+			if err == nil {
+				stored++
+			} else {
+				s.sw.refusedEarly(batch[i])
+			}
+		}
 		batch, size = nil, 0
 	}
 	keep := func(o *protocol.Object) error {
@@ -181,27 +195,34 @@ func (s *Search) fetch(ctx context.Context, p peer.ID, ids []protocol.ID, judge 
 		batch, size = append(batch, o), size+n
 		return nil
 	}
-	missing := s.sw.missing(ids)
+	missing := s.sw.toFetch(ids)
 	for len(missing) > 0 {
 		chunk := missing[:min(len(missing), fetch.MaxIDs)]
+		stored = 0
 		_, err := s.sw.fetch.ObjectsEach(ctx, p, chunk, keep)
+		flush()
 		if err != nil {
 			s.fail(p, err)
 			break
 		}
+		if stored > 0 {
+			s.sw.scores.Reward(p)
+		}
 		missing = missing[len(chunk):]
 	}
-	flush()
-	return len(s.sw.missing(ids))
+	return len(s.sw.toFetch(ids))
 }
 
 // Object makes sure the node holds id, asking the providers of its key
 // until one gives it, or until the store holds it by another path (the
 // announce topic, another search, the API): an object is the bytes its ID
 // names, so what the answer is made from is the same whoever brought it,
-// and the lookup and the asks under way end there (SPEC.md §7.5).
+// and the lookup and the asks under way end there (SPEC.md §7.5). An
+// object refused for its time is not asked for again until its time can
+// have come (NotFound says so), and once one provider gave it and it was
+// refused, the others are not asked: they would give the same bytes.
 func (s *Search) Object(id protocol.ID) {
-	if len(s.sw.missing([]protocol.ID{id})) == 0 {
+	if len(s.sw.toFetch([]protocol.ID{id})) == 0 {
 		return
 	}
 	ctx, stop := context.WithCancel(s.ctx)
@@ -219,8 +240,8 @@ func (s *Search) Object(id protocol.ID) {
 // searches under way; a look in the store costs microseconds.
 const heldPoll = 20 * time.Millisecond
 
-// stopWhenHeld calls stop once the store holds id, or returns when ctx
-// ends.
+// stopWhenHeld calls stop once the store holds id or it was refused for
+// its time, or returns when ctx ends.
 func (s *Search) stopWhenHeld(ctx context.Context, id protocol.ID, stop func()) {
 	t := time.NewTicker(heldPoll)
 	defer t.Stop()
@@ -229,7 +250,7 @@ func (s *Search) stopWhenHeld(ctx context.Context, id protocol.ID, stop func()) 
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if len(s.sw.missing([]protocol.ID{id})) == 0 {
+			if len(s.sw.toFetch([]protocol.ID{id})) == 0 {
 				stop()
 				return
 			}
@@ -254,7 +275,7 @@ func (s *Search) lineage(id protocol.ID) {
 				continue
 			}
 			seen[p] = true
-			if len(s.sw.missing([]protocol.ID{p})) > 0 {
+			if len(s.sw.toFetch([]protocol.ID{p})) > 0 {
 				s.Object(p)
 				fetched++
 			}
@@ -344,9 +365,15 @@ func (s *Search) DatasetsWithFile(d protocol.Digest) {
 			}
 			return protocol.E("locate", protocol.Invalid, "files with %s: listed %s, a %s that does not name the file", d, o.ID, o.Kind)
 		})
+		stored := false // a record p gave, whose manifest names the file, that the store took
 		for _, o := range withManifest {
-			s.manifestNames(ctx, p, o, d, paths[o.ID])
+			if s.manifestNames(ctx, p, o, d, paths[o.ID]) {
+				stored = true
+			}
 			delete(paths, o.ID)
+		}
+		if stored {
+			s.sw.scores.Reward(p)
 		}
 		// A record held already, whose manifest is held in part, is not
 		// fetched again, and the store does not index it: look it up too.
@@ -397,10 +424,16 @@ func (s *Search) pages(ctx context.Context, p peer.ID, list func(after protocol.
 }
 
 // NotFound is the error of a read that neither the store nor the network
-// could answer.
+// could answer, saying where the search looked, or that id was refused as
+// dated in the future and from when it can be accepted.
 func (s *Search) NotFound(op string, id protocol.ID) error {
 	if s == nil {
 		return protocol.E(op, protocol.NotFound, "%s is not stored here (the network was not asked)", id)
+	}
+	now := s.sw.cfg.Now()
+	if created, ok := s.sw.early.refused(id, now); ok {
+		return protocol.E(op, protocol.NotFound, "%s is not stored here: a peer gave it, and it was refused as dated %s, in the future (now %s); it can be accepted from %s, and the network is not asked for it again before then",
+			id, created.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339), acceptableFrom(created).UTC().Format(time.RFC3339))
 	}
 	if s.outOfTime() && s.peers() > 0 {
 		return protocol.E(op, protocol.NotFound, "%s is not stored here, and the search of the network ran out of time after asking %d peers", id, s.peers())
@@ -417,6 +450,35 @@ func (s *Search) NotFound(op string, id protocol.ID) error {
 		return protocol.E(op, protocol.NotFound, "%s is not stored here, and the %d peers that announce it did not give it (last: %v)", id, s.peers(), last)
 	}
 	return protocol.E(op, protocol.NotFound, "%s is not stored here, and the %d peers that announce it did not give it", id, s.peers())
+}
+
+// toFetch returns the ids the store lacks, but those refused for their
+// time until it can have come (SPEC.md §7.5).
+func (s *Swarm) toFetch(ids []protocol.ID) []protocol.ID {
+	out := s.missing(ids)
+	if s.early.len() == 0 {
+		return out
+	}
+	now := s.cfg.Now()
+	return slices.DeleteFunc(out, func(id protocol.ID) bool {
+		_, refused := s.early.refused(id, now)
+		return refused
+	})
+}
+
+// refusedEarly reports whether o, which a peer gave, is dated too far
+// ahead of the node's clock for the door (SPEC.md §3.7), and then
+// remembers it, so that searches do not ask for it again before its time
+// can have come. Such an object is not the peer's fault (the clock may be
+// this node's): it earns the peer nothing, and costs it nothing.
+func (s *Swarm) refusedEarly(o *protocol.Object) bool {
+	err := protocol.CheckTime(o, s.cfg.Now())
+	if err == nil {
+		return false
+	}
+	s.early.remember(o.ID, o.Created())
+	s.log.Debug("search: refused for its time", "id", o.ID, "err", err)
+	return true
 }
 
 // missing returns the ids the store lacks.

@@ -43,8 +43,11 @@ type Config struct {
 
 	// StoreFetched passes objects a peer gave for a query, verified by the
 	// fetch client, through the rest of the node's door (the clock, the
-	// store) and tells the swarm of each one stored (Swarm.Stored).
-	StoreFetched func([]*protocol.Object)
+	// store) and tells the swarm of each one stored (Swarm.Stored). It
+	// returns, for each object, nil when the store holds it, or why the
+	// door refused it: the peer that gave it earns credit for what the
+	// store holds alone (SPEC.md §7.3).
+	StoreFetched func([]*protocol.Object) []error
 	// StoreGossiped stores an object admitted on the announce topic,
 	// counting it as the node counts what it stores.
 	StoreGossiped func(*protocol.Object) (store.PutResult, error)
@@ -136,6 +139,7 @@ type Swarm struct {
 	fetch    *fetch.Client
 	scores   *p2p.Scores
 	budget   *Budget
+	early    *refusedEarly // objects refused for their time (SPEC.md §7.5)
 	gossip   *p2p.Gossip
 	topic    *p2p.Topic       // the announce topic; nil with gossip off
 	govTopic *p2p.Topic       // the governance topic; nil without governance
@@ -216,11 +220,13 @@ func New(ctx context.Context, cfg Config, opts Options) (*Swarm, error) {
 	srvOpts := opts.FetchServer
 	srvOpts.Penalty, srvOpts.Logger = penalty, log
 	fetch.NewServer(cfg.Network, cfg.Source, srvOpts).Register(h)
-	// A peer that answers with objects this node asked for and verified
-	// earns credit, so that trimming keeps it over new and unscored peers.
+	// A peer that answers with objects this node asked for earns credit
+	// once the node has stored them (Search.fetch, chunksOf), so that
+	// trimming keeps it over new and unscored peers.
 	s.fetch = fetch.NewClient(h, cfg.Network, fetch.ClientOptions{
-		Timeout: opts.FetchTimeout, Penalty: penalty, Answered: scores.Reward,
+		Timeout: opts.FetchTimeout, Penalty: penalty,
 	})
+	s.early = newRefusedEarly(MaxRefusedEarly)
 	var annStore ds.Batching
 	if records != nil {
 		annStore = records
