@@ -83,7 +83,7 @@ func (s *Sync) fetchFrom(ctx context.Context, p peer.ID, want []protocol.ID) err
 		}
 		if admitted > 0 {
 			// Updates this node lacked, asked for and checked: the peer
-			// earns credit, as for objects (fetch.ClientOptions.Answered).
+			// earns credit, as for objects the store took (swarm.Search.fetch).
 			s.net.Scores().Reward(p)
 		}
 	}
