@@ -373,8 +373,9 @@ func stallingProvider(t *testing.T, boot *netNode, key cid.Cid) *atomic.Int32 {
 
 // delivered returns once every peer of network that d is connected to has
 // handled what d sent it: ADD_PROVIDER has no answer, but a peer handles
-// the messages of a DHT stream in order, and a ping goes on the stream of
-// the messages d sent the peer before it.
+// the messages of a DHT stream in order, and a ping goes on one of the
+// streams of the messages d sent the peer before it (as many pings, all of
+// them).
 func delivered(t *testing.T, ctx context.Context, d *dht.IpfsDHT, network protocol.NetworkID) {
 	t.Helper()
 	kad := libp2pprotocol.ID(network.ProtocolPrefix() + "/kad/1.0.0")
@@ -384,15 +385,18 @@ func delivered(t *testing.T, ctx context.Context, d *dht.IpfsDHT, network protoc
 			peers = append(peers, p) // others are not nodes of the network: d sent them nothing
 		}
 	}
-	errs := make([]error, len(peers))
+	// The messages to a peer went out on up to MaxIdleDHTStreams
+	// streams: as many pings at once take each of them.
+	const m = p2p.MaxIdleDHTStreams
+	errs := make([]error, len(peers)*m)
 	var wg sync.WaitGroup
-	for i, p := range peers {
-		wg.Go(func() { errs[i] = d.Ping(ctx, p) })
+	for i := range errs {
+		wg.Go(func() { errs[i] = d.Ping(ctx, peers[i/m]) })
 	}
 	wg.Wait()
 	for i, err := range errs {
 		if err != nil {
-			t.Fatalf("ping %s after a provide: %v", peers[i], err)
+			t.Fatalf("ping %s after a provide: %v", peers[i/m], err)
 		}
 	}
 }

@@ -21,10 +21,13 @@ const (
 	// dhtReadTimeout bounds the wait for one answer, as kad-dht's own
 	// sender does.
 	dhtReadTimeout = 10 * time.Second
-	// maxIdleDHTStreams is how many open streams to one peer the sender
+	// MaxIdleDHTStreams is how many open streams to one peer the sender
 	// keeps for the next messages; more are opened while as many
-	// requests to the peer are under way, and closed after.
-	maxIdleDHTStreams = 4
+	// requests to the peer are under way, and closed after. A peer
+	// handles each stream's messages in order, so as many requests at
+	// once to a peer (pings) each take one of those streams and return
+	// once the messages sent on it before were handled.
+	MaxIdleDHTStreams = 4
 )
 
 // dhtSender sends the DHT's requests and messages, each on a stream of
@@ -80,7 +83,7 @@ func (m *dhtSender) stream(ctx context.Context, p peer.ID) (*dhtStream, error) {
 // are kept.
 func (m *dhtSender) release(p peer.ID, st *dhtStream) {
 	m.mu.Lock()
-	if len(m.idle[p]) < maxIdleDHTStreams {
+	if len(m.idle[p]) < MaxIdleDHTStreams {
 		m.idle[p] = append(m.idle[p], st)
 		st = nil
 	}

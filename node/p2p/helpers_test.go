@@ -151,22 +151,25 @@ func (n *testNode) holds(t testing.TB, key cid.Cid) bool {
 
 // delivered returns once every peer n is connected to has handled what n's
 // DHT sent it: ADD_PROVIDER has no answer, but a peer handles the messages
-// of a DHT stream in order, and a ping goes on the stream of the messages n
-// sent the peer before it.
+// of a DHT stream in order, and a ping goes on one of the streams of the
+// messages n sent the peer before it (as many pings, all of them).
 func (n *testNode) delivered(t testing.TB) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	peers := n.h.Network().Peers()
-	errs := make([]error, len(peers))
+	// The messages to a peer went out on up to MaxIdleDHTStreams
+	// streams: as many pings at once take each of them.
+	const m = p2p.MaxIdleDHTStreams
+	errs := make([]error, len(peers)*m)
 	var wg sync.WaitGroup
-	for i, p := range peers {
-		wg.Go(func() { errs[i] = n.d.Ping(ctx, p) })
+	for i := range errs {
+		wg.Go(func() { errs[i] = n.d.Ping(ctx, peers[i/m]) })
 	}
 	wg.Wait()
 	for i, err := range errs {
 		if err != nil {
-			t.Fatalf("ping %s: %v", peers[i], err)
+			t.Fatalf("ping %s: %v", peers[i/m], err)
 		}
 	}
 }
